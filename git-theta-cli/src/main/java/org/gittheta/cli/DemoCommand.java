@@ -1,0 +1,154 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.gittheta.store.ObjectStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run git-theta end to end in a fresh temporary repository: track, commit, fine-tune, check out byte-identically.")
+final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--keep", description = "Keep the demo repository instead of deleting it.")
+    boolean keep;
+
+    private Path repo;
+    private Map<String, String> env;
+
+    @Override public Integer call() throws IOException {
+        Path home = Files.createTempDirectory("git-theta-demo");
+        repo = home.resolve("model-repo");
+        Files.createDirectories(repo);
+        // an isolated git configuration: the demo never touches the user's own
+        env = Map.of("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString(), "GIT_CONFIG_NOSYSTEM", "1",
+                "PATH", Launcher.path().getParent() + java.io.File.pathSeparator + System.getenv("PATH"),
+                "GIT_AUTHOR_NAME", "Demo", "GIT_AUTHOR_EMAIL", "demo@example.com",
+                "GIT_COMMITTER_NAME", "Demo", "GIT_COMMITTER_EMAIL", "demo@example.com");
+        try {
+            run();
+            System.out.println();
+            System.out.println("Demo finished: every checkout was byte-identical." + (keep ? " Repository kept at " + repo : ""));
+            return 0;
+        } finally {
+            if (!keep) deleteTree(home);
+        }
+    }
+
+    private void run() throws IOException {
+        DemoModel model = DemoModel.small();
+        Path file = repo.resolve("model.safetensors");
+        step("Set up a repository that tracks checkpoints with git-theta");
+        sh("git", "init", "-q", "-b", "main");
+        sh("git", "theta", "install", "--local");
+        sh("git", "theta", "track", "*.safetensors");
+        sh("cat", ".gitattributes");
+
+        step("Commit a " + model.params().size() + "-parameter bf16 checkpoint");
+        model.write(file, name -> false, 0, 0);
+        String base = sha256(file);
+        sh("git", "add", ".gitattributes", "model.safetensors");
+        sh("git", "commit", "-q", "-m", "base model");
+        System.out.printf("   checkpoint: %,d bytes; git stores a %,d-byte manifest; object store: %s%n",
+                Files.size(file), Integer.parseInt(git("cat-file", "-s", "HEAD:model.safetensors")), storeSummary());
+        shHead(6, "git", "show", "HEAD:model.safetensors");
+
+        step("Fine-tune the attention of layer 0 and commit again: only the changed parameters are stored");
+        model.write(file, name -> name.startsWith("model.layers.0.self_attn."), 1e-2, 1);
+        String tuned = sha256(file);
+        sh("git", "commit", "-q", "-am", "fine-tune layer 0 attention");
+        sh("git", "diff", "--stat", "HEAD~1", "HEAD");
+        System.out.println("   object store: " + storeSummary());
+
+        step("Delete the file and check it out again: the bytes are identical");
+        Files.delete(file);
+        sh("git", "checkout", "--", "model.safetensors");
+        expectSame(file, tuned, "checkout of HEAD");
+        sh("git", "checkout", "-q", "HEAD~1", "--", "model.safetensors");
+        expectSame(file, base, "checkout of HEAD~1");
+        sh("git", "checkout", "-q", "HEAD", "--", "model.safetensors");
+        expectSame(file, tuned, "checkout of HEAD again");
+        sh("git", "status", "--short");
+    }
+
+    private void step(String title) {
+        System.out.println();
+        System.out.println("== " + title);
+    }
+
+    private void sh(String... cmd) throws IOException {
+        shHead(Integer.MAX_VALUE, cmd);
+    }
+
+    /** Runs a command in the demo repository, echoing it and at most {@code maxLines} of its output. */
+    private void shHead(int maxLines, String... cmd) throws IOException {
+        System.out.println("$ " + String.join(" ", cmd));
+        String out = exec(cmd);
+        List<String> lines = out.lines().toList();
+        lines.stream().limit(maxLines).forEach(l -> System.out.println("   " + (l.length() > 160 ? l.substring(0, 157) + "..." : l)));
+        if (lines.size() > maxLines) System.out.println("   ... (" + (lines.size() - maxLines) + " more lines)");
+    }
+
+    private String git(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        return exec(cmd.toArray(String[]::new)).strip();
+    }
+
+    private String exec(String... cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try (InputStream in = p.getInputStream()) {
+            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new UserException("demo step failed: " + String.join(" ", cmd) + "\n" + out.strip());
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private String storeSummary() throws IOException {
+        Path objects = repo.resolve(".git/lfs/objects");
+        long[] countAndBytes = new long[2];
+        if (Files.isDirectory(objects)) {
+            try (Stream<Path> s = Files.walk(objects)) {
+                for (Path p : s.filter(Files::isRegularFile).toList()) {
+                    countAndBytes[0]++;
+                    countAndBytes[1] += Files.size(p);
+                }
+            }
+        }
+        return String.format("%,d objects, %,d bytes", countAndBytes[0], countAndBytes[1]);
+    }
+
+    private static void expectSame(Path file, String expectedSha, String what) throws IOException {
+        String actual = sha256(file);
+        if (!actual.equals(expectedSha)) throw new UserException("demo: " + what + " is not byte-identical (sha256 " + actual + ")");
+        System.out.println("   sha256 " + actual.substring(0, 16) + "... identical to what was committed");
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest sha = ObjectStore.sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

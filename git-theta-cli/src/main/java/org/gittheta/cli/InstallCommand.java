@@ -1,0 +1,49 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "install", mixinStandardHelpOptions = true,
+        description = "Configure git to run git-theta as the filter, merge and diff driver for tracked checkpoints.")
+final class InstallCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--local", description = "Configure the current repository only (default: your global git config).")
+    boolean local;
+
+    @Override public Integer call() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        String scope = local ? "--local" : "--global";
+        if (local) Git.dirs(cwd);
+        for (Map.Entry<String, String> e : settings().entrySet()) {
+            Git.run(cwd, "config", scope, e.getKey(), e.getValue());
+        }
+        if (!onPath()) {
+            System.err.println("git-theta: configured. For 'git theta <command>' to work, put " + Launcher.path().getParent()
+                    + " on your PATH, e.g.: export PATH=\"" + Launcher.path().getParent() + ":$PATH\"");
+        }
+        return 0;
+    }
+
+    static Map<String, String> settings() {
+        String exe = Launcher.shellWord();
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("filter.theta.process", exe + " filter-process");
+        s.put("filter.theta.required", "true");
+        s.put("merge.theta.name", "git-theta parameter merge");
+        s.put("merge.theta.driver", exe + " merge-driver %O %A %B %P");
+        return s;
+    }
+
+    private static boolean onPath() {
+        String path = System.getenv("PATH");
+        if (path == null) return false;
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "git-theta"))) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,29 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "track", mixinStandardHelpOptions = true,
+        description = "Track files matching the patterns with git-theta (adds them to .gitattributes).")
+final class TrackCommand implements java.util.concurrent.Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "<pattern>", description = "gitattributes patterns, e.g. '*.safetensors'")
+    List<String> patterns;
+
+    @Override public Integer call() throws IOException {
+        Path file = Attributes.file();
+        List<String> lines = Attributes.read(file);
+        boolean changed = false;
+        for (String p : patterns) {
+            String line = Attributes.line(p);
+            if (!lines.contains(line)) {
+                lines.add(line);
+                changed = true;
+            }
+        }
+        if (changed) Attributes.write(file, lines);
+        return 0;
+    }
+}

@@ -1,0 +1,95 @@
+package org.gittheta.store;
+
+import com.github.luben.zstd.Zstd;
+import java.util.Locale;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4FastDecompressor;
+
+/**
+ * How one chunk of an object is stored. LZ4 and ZSTD first byte-shuffle the chunk by element width
+ * (all first bytes, then all second bytes, ...): the sign/exponent bytes of float weights are
+ * low-entropy and compress only once they stand together. RAW stores the bytes as they are, chosen
+ * per chunk whenever compression would not make it smaller.
+ */
+public enum Codec {
+    RAW(0), LZ4(1), ZSTD(2);
+
+    private static final int ZSTD_LEVEL = 1;
+    private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
+    private static final LZ4Compressor LZ4_COMPRESSOR = LZ4_FACTORY.fastCompressor();
+    private static final LZ4FastDecompressor LZ4_DECOMPRESSOR = LZ4_FACTORY.fastDecompressor();
+
+    private final int code;
+
+    Codec(int code) { this.code = code; }
+
+    public int code() { return code; }
+
+    public static Codec fromCode(int code) {
+        for (Codec c : values()) if (c.code == code) return c;
+        throw new IllegalArgumentException("unknown codec " + code);
+    }
+
+    /** Parses a configuration value: {@code zstd}, {@code lz4}, {@code none}. */
+    public static Codec fromConfig(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "zstd" -> ZSTD;
+            case "lz4" -> LZ4;
+            case "none", "raw" -> RAW;
+            default -> throw new IllegalArgumentException("codec '" + value + "' is not one of zstd, lz4, none");
+        };
+    }
+
+    /** An encoded chunk: the codec actually used and its bytes. */
+    public record Chunk(Codec codec, byte[] data, int length) {}
+
+    /** Encodes {@code raw[0..len)}; falls back to RAW when this codec does not make it smaller. */
+    public Chunk encode(byte[] raw, int len, int elementWidth) {
+        if (this == RAW || len == 0) return new Chunk(RAW, raw, len);
+        byte[] shuffled = Shuffle.shuffle(raw, len, elementWidth);
+        byte[] out;
+        int n;
+        if (this == LZ4) {
+            out = new byte[LZ4_COMPRESSOR.maxCompressedLength(len)];
+            n = LZ4_COMPRESSOR.compress(shuffled, 0, len, out, 0, out.length);
+        } else {
+            out = new byte[(int) Zstd.compressBound(len)];
+            long r = Zstd.compressByteArray(out, 0, out.length, shuffled, 0, len, ZSTD_LEVEL);
+            if (Zstd.isError(r)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(r));
+            n = (int) r;
+        }
+        return n < len ? new Chunk(this, out, n) : new Chunk(RAW, raw, len);
+    }
+
+    /**
+     * Decodes {@code stored[0..storedLen)} into {@code out[0..rawLen)}.
+     * @throws IllegalArgumentException when the data does not decode to exactly rawLen bytes
+     */
+    public void decode(byte[] stored, int storedLen, byte[] out, int rawLen, int elementWidth) {
+        switch (this) {
+            case RAW -> {
+                if (storedLen != rawLen) throw new IllegalArgumentException("raw chunk of " + storedLen + " bytes, expected " + rawLen);
+                System.arraycopy(stored, 0, out, 0, rawLen);
+            }
+            case LZ4 -> {
+                byte[] shuffled = new byte[rawLen];
+                int read;
+                try {
+                    read = LZ4_DECOMPRESSOR.decompress(stored, 0, shuffled, 0, rawLen);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("lz4 chunk does not decode: " + e.getMessage(), e);
+                }
+                if (read != storedLen) throw new IllegalArgumentException("lz4 chunk used " + read + " of " + storedLen + " bytes");
+                Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
+            }
+            case ZSTD -> {
+                byte[] shuffled = new byte[rawLen];
+                long r = Zstd.decompressByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                if (Zstd.isError(r)) throw new IllegalArgumentException("zstd chunk does not decode: " + Zstd.getErrorName(r));
+                if (r != rawLen) throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
+                Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.gittheta.store;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+
+/**
+ * The binary layout of a stored object, version 1, little-endian:
+ * <pre>
+ * magic "THETAOBJ" | u16 version | u8 kind | u8 dtype | u8 rank | u64 dims[rank]
+ * | u8 nbases | 32-byte base ids | u16 nparams | params
+ * | u8 nsections | per section: u64 length, u8 element width, u32 chunk size,
+ *                  per chunk: u8 codec, u32 stored length, stored bytes
+ * | u32 CRC32C of the decoded parameter values | u32 CRC32C of every byte before this one
+ * </pre>
+ */
+public final class ObjectFormat {
+    static final byte[] MAGIC = "THETAOBJ".getBytes(StandardCharsets.US_ASCII);
+    public static final int VERSION = 1;
+    public static final int CHUNK_SIZE = 1 << 20;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private ObjectFormat() {}
+
+    /** Encodes and stores an object; chunks are compressed in parallel. */
+    public static ObjectId write(ObjectStore store, ObjectHeader header, List<Section> sections, int valuesCrc, Codec codec)
+            throws IOException {
+        if (sections.size() > 255) throw new IllegalArgumentException(sections.size() + " sections; at most 255");
+        return store.write(raw -> {
+            CRC32C crc = new CRC32C();
+            OutputStream out = new OutputStream() {
+                @Override public void write(int b) throws IOException { raw.write(b); crc.update(b); }
+                @Override public void write(byte[] b, int off, int len) throws IOException { raw.write(b, off, len); crc.update(b, off, len); }
+            };
+            out.write(headerBytes(header, sections.size()));
+            for (Section s : sections) writeSection(out, s, codec);
+            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            tail.putInt(valuesCrc);
+            out.write(tail.array(), 0, 4);
+            tail.putInt((int) crc.getValue());
+            raw.write(tail.array(), 4, 4);
+        });
+    }
+
+    private static byte[] headerBytes(ObjectHeader h, int nsections) {
+        byte[] params = h.params();
+        ByteBuffer b = ByteBuffer.allocate(8 + 2 + 3 + 8 * h.shape().rank() + 1 + 32 * h.bases().size() + 2 + params.length + 1)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putShort((short) VERSION).put((byte) h.kind()).put((byte) h.dtype().code()).put((byte) h.shape().rank());
+        for (long d : h.shape().dims()) b.putLong(d);
+        b.put((byte) h.bases().size());
+        for (ObjectId base : h.bases()) b.put(base.bytes());
+        b.putShort((short) params.length).put(params).put((byte) nsections);
+        return b.array();
+    }
+
+    private static void writeSection(OutputStream out, Section s, Codec codec) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(13).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(s.length()).put((byte) s.elementWidth()).putInt(CHUNK_SIZE);
+        out.write(head.array());
+        int chunks = chunkCount(s.length());
+        ByteBuffer chunkHead = ByteBuffer.allocate(5).order(ByteOrder.LITTLE_ENDIAN);
+        Ordered.run(chunks, i -> {
+            long offset = (long) i * CHUNK_SIZE;
+            int len = (int) Math.min(CHUNK_SIZE, s.length() - offset);
+            byte[] raw = new byte[len];
+            s.source().read(offset, raw, len);
+            return codec.encode(raw, len, s.elementWidth());
+        }, chunk -> {
+            chunkHead.clear();
+            chunkHead.put((byte) chunk.codec().code()).putInt(chunk.length());
+            out.write(chunkHead.array());
+            out.write(chunk.data(), 0, chunk.length());
+        });
+    }
+
+    static int chunkCount(long length) {
+        return Math.toIntExact((length + CHUNK_SIZE - 1) / CHUNK_SIZE);
+    }
+
+    /** An object opened for reading: header parsed, checksum verified, chunks located. */
+    public static final class Reader {
+        private final ObjectId id;
+        private final MemorySegment seg;
+        private final ObjectHeader header;
+        private final int valuesCrc;
+        private final List<SectionLayout> sections;
+
+        private record SectionLayout(long length, int width, long[] chunkStarts, int[] chunkLengths, byte[] codecs) {}
+
+        private Reader(ObjectId id, MemorySegment seg) throws CorruptObjectException {
+            this.id = id;
+            this.seg = seg;
+            try {
+                long size = seg.byteSize();
+                if (size < MAGIC.length + 2 || !Arrays.equals(seg.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
+                    throw new CorruptObjectException(id, "not a git-theta object (no THETAOBJ magic)");
+                }
+                int version = Short.toUnsignedInt(seg.get(SHORT, 8));
+                if (version != VERSION) {
+                    throw new CorruptObjectException(id, "object format version " + version
+                            + " is not understood by this git-theta (it reads version " + VERSION + "); upgrade git-theta");
+                }
+                CRC32C crc = new CRC32C();
+                crc.update(seg.asSlice(0, size - 4).asByteBuffer());
+                if ((int) crc.getValue() != seg.get(INT, size - 4)) {
+                    throw new CorruptObjectException(id, "checksum mismatch");
+                }
+                long p = 10;
+                int kind = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p++));
+                DType dtype = DType.fromCode(Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p++)));
+                int rank = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p++));
+                long[] dims = new long[rank];
+                for (int i = 0; i < rank; i++, p += 8) dims[i] = seg.get(LONG, p);
+                int nbases = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p++));
+                List<ObjectId> bases = new ArrayList<>();
+                for (int i = 0; i < nbases; i++, p += 32) {
+                    bases.add(ObjectId.fromDigest(seg.asSlice(p, 32).toArray(ValueLayout.JAVA_BYTE)));
+                }
+                int nparams = Short.toUnsignedInt(seg.get(SHORT, p));
+                p += 2;
+                byte[] params = seg.asSlice(p, nparams).toArray(ValueLayout.JAVA_BYTE);
+                p += nparams;
+                this.header = new ObjectHeader(kind, dtype, Shape.of(dims), bases, params);
+                int nsections = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p++));
+                List<SectionLayout> layouts = new ArrayList<>();
+                for (int s = 0; s < nsections; s++) {
+                    long length = seg.get(LONG, p);
+                    int width = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p + 8));
+                    int chunkSize = seg.get(INT, p + 9);
+                    p += 13;
+                    if (length < 0 || chunkSize != CHUNK_SIZE) throw new CorruptObjectException(id, "section " + s + " has a bad length or chunk size");
+                    int n = chunkCount(length);
+                    long[] starts = new long[n];
+                    int[] lens = new int[n];
+                    byte[] codecs = new byte[n];
+                    for (int c = 0; c < n; c++) {
+                        codecs[c] = seg.get(ValueLayout.JAVA_BYTE, p);
+                        lens[c] = seg.get(INT, p + 1);
+                        starts[c] = p + 5;
+                        p = starts[c] + lens[c];
+                        if (lens[c] < 0 || p > size - 8) throw new CorruptObjectException(id, "section " + s + " runs past the end");
+                    }
+                    layouts.add(new SectionLayout(length, width, starts, lens, codecs));
+                }
+                if (p != size - 8) throw new CorruptObjectException(id, (size - 8 - p) + " unexpected bytes after the last section");
+                this.sections = List.copyOf(layouts);
+                this.valuesCrc = seg.get(INT, size - 8);
+            } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+                throw new CorruptObjectException(id, "unreadable header: " + e.getMessage());
+            }
+        }
+
+        /** Maps and checks an object; it stays readable while {@code arena} is open. */
+        public static Reader open(ObjectStore store, ObjectId id, Arena arena) throws IOException {
+            return new Reader(id, store.map(id, arena));
+        }
+
+        public ObjectId id() { return id; }
+
+        public ObjectHeader header() { return header; }
+
+        public int valuesCrc() { return valuesCrc; }
+
+        public int sectionCount() { return sections.size(); }
+
+        public long sectionLength(int i) { return sections.get(i).length(); }
+
+        /** Receives a section's bytes in order, one chunk at a time; the array is the sink's to keep. */
+        @FunctionalInterface
+        public interface ChunkSink { void accept(byte[] data, int len) throws IOException; }
+
+        /** Decodes a section, chunks in parallel, delivered in order. */
+        public void readSection(int i, ChunkSink sink) throws IOException {
+            SectionLayout s = sections.get(i);
+            Ordered.run(s.chunkStarts().length, c -> {
+                int rawLen = (int) Math.min(CHUNK_SIZE, s.length() - (long) c * CHUNK_SIZE);
+                byte[] stored = seg.asSlice(s.chunkStarts()[c], s.chunkLengths()[c]).toArray(ValueLayout.JAVA_BYTE);
+                byte[] out = new byte[rawLen];
+                try {
+                    Codec.fromCode(s.codecs()[c]).decode(stored, stored.length, out, rawLen, s.width());
+                } catch (IllegalArgumentException e) {
+                    throw new CorruptObjectException(id, "section " + i + " chunk " + c + ": " + e.getMessage());
+                }
+                return out;
+            }, out -> sink.accept(out, out.length));
+        }
+
+        /** A whole small section in memory (indices, factors). */
+        public byte[] readSectionFully(int i) throws IOException {
+            long length = sections.get(i).length();
+            if (length > Integer.MAX_VALUE - 8) throw new IOException("section " + i + " of object " + id + " is too large to hold in memory");
+            byte[] all = new byte[(int) length];
+            int[] pos = {0};
+            readSection(i, (data, len) -> {
+                System.arraycopy(data, 0, all, pos[0], len);
+                pos[0] += len;
+            });
+            return all;
+        }
+    }
+}

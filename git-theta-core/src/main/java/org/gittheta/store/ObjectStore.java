@@ -1,0 +1,154 @@
+package org.gittheta.store;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * Content-addressed objects in the Git LFS layout: {@code <lfs>/objects/ab/cd/<sha256>}, so that a Git LFS
+ * server can hold them. Every write goes to a temporary file in {@code <lfs>/tmp}, is fsynced, then renamed:
+ * a crash leaves at worst a stray temporary file, never a half-written object.
+ */
+public final class ObjectStore {
+    private final Path lfsDir;
+    private final Path objectsDir;
+    private final Path tmpDir;
+
+    /** @param lfsDir the {@code lfs} directory inside Git's common directory */
+    public ObjectStore(Path lfsDir) {
+        this.lfsDir = lfsDir;
+        this.objectsDir = lfsDir.resolve("objects");
+        this.tmpDir = lfsDir.resolve("tmp");
+    }
+
+    public Path lfsDir() { return lfsDir; }
+
+    public Path objectsDir() { return objectsDir; }
+
+    public Path pathOf(ObjectId id) { return objectsDir.resolve(id.relativePath()); }
+
+    public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)); }
+
+    public long size(ObjectId id) throws IOException {
+        try {
+            return Files.size(pathOf(id));
+        } catch (NoSuchFileException e) {
+            throw new MissingObjectException(id, "not in " + objectsDir);
+        }
+    }
+
+    /** Writes the bytes {@code body} produces as an object and returns its id; an object already present is kept. */
+    public ObjectId write(Body body) throws IOException {
+        Path tmp = newTempFile();
+        try {
+            MessageDigest sha = sha256();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = new DigestOutputStream(new NonClosing(Channels.newOutputStream(ch)), sha)) {
+                OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+                body.writeTo(buffered);
+                buffered.flush();
+                ch.force(false);
+            }
+            ObjectId id = ObjectId.fromDigest(sha.digest());
+            install(tmp, id);
+            return id;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Adds an object received from elsewhere, checking that its bytes hash to {@code expected}. */
+    public void put(ObjectId expected, InputStream in) throws IOException {
+        Path tmp = newTempFile();
+        try {
+            MessageDigest sha = sha256();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = new DigestOutputStream(new NonClosing(Channels.newOutputStream(ch)), sha)) {
+                in.transferTo(out);
+                ch.force(false);
+            }
+            ObjectId actual = ObjectId.fromDigest(sha.digest());
+            if (!actual.equals(expected)) {
+                throw new CorruptObjectException(expected, "received bytes hash to " + actual);
+            }
+            install(tmp, expected);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Maps an object read-only for the lifetime of {@code arena}. */
+    public MemorySegment map(ObjectId id, Arena arena) throws IOException {
+        try (FileChannel ch = FileChannel.open(pathOf(id), StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        } catch (NoSuchFileException e) {
+            throw new MissingObjectException(id, "not in " + objectsDir);
+        }
+    }
+
+    /** Re-hashes an object's bytes: the check fsck and downloads make. */
+    public void verify(ObjectId id) throws IOException {
+        MessageDigest sha = sha256();
+        try (Arena arena = Arena.ofConfined()) {
+            sha.update(map(id, arena).asByteBuffer());
+        }
+        ObjectId actual = ObjectId.fromDigest(sha.digest());
+        if (!actual.equals(id)) throw new CorruptObjectException(id, "its bytes hash to " + actual);
+    }
+
+    public Path newTempFile() throws IOException {
+        Files.createDirectories(tmpDir);
+        return Files.createTempFile(tmpDir, "obj", ".tmp");
+    }
+
+    private void install(Path tmp, ObjectId id) throws IOException {
+        Path target = pathOf(id);
+        if (Files.isRegularFile(target)) return;
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            // another process stored the same object first: same bytes, nothing to do
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot rename into " + target + " atomically: " + e.getMessage(), e);
+        }
+    }
+
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** Produces an object's bytes. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Lets try-with-resources close the digest stream without closing the channel twice. */
+    private static final class NonClosing extends FilterOutputStream {
+        NonClosing(OutputStream out) { super(out); }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
+
+        @Override public void close() throws IOException { out.flush(); }
+    }
+}
