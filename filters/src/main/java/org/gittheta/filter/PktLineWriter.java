@@ -6,8 +6,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes Git's pkt-line framing. Every {@link #flush()} also flushes the transport, because a
- * flush packet is where Git may stop writing and wait for the other side.
+ * Writes Git's pkt-line framing. Output is buffered until a flush packet: {@link #flush()} also
+ * flushes the transport, because a flush packet is where Git may stop and wait for the other side.
  */
 public final class PktLineWriter {
     private final OutputStream out;
