@@ -1,0 +1,36 @@
+package org.gittheta.format;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * A checkpoint file (or a skeleton stored for one) that is malformed. The message is one line a user
+ * can act on: {@code "<file>: <what>"}, or {@code "<file>: tensor '<name>': <what>"} when one tensor is at fault.
+ */
+public final class BadCheckpointException extends IOException {
+    private final String file;
+    private final String tensor;
+
+    public BadCheckpointException(String file, String what) {
+        super(file + ": " + what);
+        this.file = file;
+        this.tensor = null;
+    }
+
+    public BadCheckpointException(String file, String tensor, String what) {
+        super(file + ": tensor '" + tensor + "': " + what);
+        this.file = file;
+        this.tensor = tensor;
+    }
+
+    public BadCheckpointException(String file, String what, Throwable cause) {
+        super(file + ": " + what, cause);
+        this.file = file;
+        this.tensor = null;
+    }
+
+    public String file() { return file; }
+
+    /** The tensor at fault, if the problem belongs to one. */
+    public Optional<String> tensor() { return Optional.ofNullable(tensor); }
+}

@@ -1,0 +1,24 @@
+package org.gittheta.format;
+
+import java.lang.foreign.MemorySegment;
+
+/** One checkpoint file format: how to split a file of it into skeleton and tensors, validating as it goes. */
+public interface CheckpointFormat {
+    /** Short stable name, as written in manifests: {@code "safetensors"}. */
+    String name();
+
+    /** Reads and completely validates a whole file given as a mapped segment. */
+    CheckpointLayout read(String file, MemorySegment content) throws BadCheckpointException;
+
+    /** Derives the layout from a skeleton alone (as stored in our manifest), validating it the same way. */
+    CheckpointLayout fromSkeleton(String file, byte[] skeleton) throws BadCheckpointException;
+
+    /**
+     * For streaming: given the first bytes of a file (at least {@link #minPrefix()} of them, or fewer if the
+     * file is that short), how long the skeleton prefix is before the first tensor byte.
+     */
+    long skeletonLength(String file, MemorySegment prefix) throws BadCheckpointException;
+
+    /** How many leading bytes {@link #skeletonLength} needs. */
+    int minPrefix();
+}

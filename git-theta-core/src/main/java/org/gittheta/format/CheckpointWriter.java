@@ -1,0 +1,73 @@
+package org.gittheta.format;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** Writes a checkpoint by interleaving skeleton bytes and tensor bytes — used by smudge and by tests. */
+public final class CheckpointWriter {
+    private CheckpointWriter() {}
+
+    /** Supplies the bytes of one tensor; must write exactly {@code slot.length()} bytes. */
+    @FunctionalInterface
+    public interface TensorSource {
+        void writeTensor(TensorSlot slot, OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes the whole file to {@code out} in file order. Does not close or flush {@code out}.
+     * @throws IOException from the stream or the source, or when the source writes a wrong number of bytes
+     *     (a wrong-sized tensor would shift every later byte and silently corrupt the file)
+     */
+    public static void write(CheckpointLayout layout, TensorSource source, OutputStream out) throws IOException {
+        byte[] skeleton = layout.skeleton();
+        long position = 0;
+        int skeletonUsed = 0;
+        for (TensorSlot slot : layout.tensors()) {
+            int gap = Math.toIntExact(slot.offset() - position);
+            out.write(skeleton, skeletonUsed, gap);
+            skeletonUsed += gap;
+            ExactLengthStream tensorOut = new ExactLengthStream(out, slot);
+            source.writeTensor(slot, tensorOut);
+            tensorOut.checkComplete();
+            position = slot.end();
+        }
+        out.write(skeleton, skeletonUsed, skeleton.length - skeletonUsed);
+    }
+
+    /** Passes one tensor's bytes through, refusing more than the slot holds; closing it leaves {@code out} open. */
+    private static final class ExactLengthStream extends FilterOutputStream {
+        private final TensorSlot slot;
+        private long written;
+
+        ExactLengthStream(OutputStream out, TensorSlot slot) {
+            super(out);
+            this.slot = slot;
+        }
+
+        @Override public void write(int b) throws IOException {
+            admit(1);
+            out.write(b);
+        }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException {
+            admit(len);
+            out.write(b, off, len);
+        }
+
+        @Override public void close() {}
+
+        private void admit(long n) throws IOException {
+            if (written + n > slot.length()) {
+                throw new IOException("tensor '" + slot.name() + "': source wrote more than its " + slot.length() + " bytes");
+            }
+            written += n;
+        }
+
+        void checkComplete() throws IOException {
+            if (written != slot.length()) {
+                throw new IOException("tensor '" + slot.name() + "': source wrote " + written + " of its " + slot.length() + " bytes");
+            }
+        }
+    }
+}
