@@ -48,11 +48,11 @@ public final class Cleaner {
     public Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous) throws IOException {
         byte[] prefix = in.readNBytes(format.minPrefix());
         long skeletonLength = format.skeletonLength(file, MemorySegment.ofArray(prefix));
-        if (skeletonLength > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file + ": header of " + skeletonLength + " bytes is too large");
+        if (skeletonLength > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file, "header of " + skeletonLength + " bytes is too large");
         byte[] skeleton = new byte[(int) skeletonLength];
         System.arraycopy(prefix, 0, skeleton, 0, Math.min(prefix.length, skeleton.length));
         int got = prefix.length + in.readNBytes(skeleton, prefix.length, Math.max(0, skeleton.length - prefix.length));
-        if (got < skeletonLength) throw new BadCheckpointException(file + ": truncated: the header needs " + skeletonLength + " bytes, the file has " + got);
+        if (got < skeletonLength) throw new BadCheckpointException(file, "truncated: the header needs " + skeletonLength + " bytes, the file has " + got);
         CheckpointLayout layout = format.fromSkeleton(file, skeleton);
         Map<String, ParamEntry> before = previous.map(Manifest::byName).orElse(Map.of());
 
@@ -104,14 +104,14 @@ public final class Cleaner {
                 int want = (int) Math.min(BLOCK, layout.fileSize() - pos);
                 int n = in.readNBytes(block, 0, want);
                 if (n < want) {
-                    throw new BadCheckpointException(file + ": truncated: the header describes " + layout.fileSize()
+                    throw new BadCheckpointException(file, "truncated: the header describes " + layout.fileSize()
                             + " bytes, the file has " + (pos + n));
                 }
                 MemorySegment.copy(MemorySegment.ofArray(block), 0, mapped, pos, n);
                 pos += n;
             }
             if (in.read() >= 0) {
-                throw new BadCheckpointException(file + ": " + "unexpected data after the last tensor (the header describes "
+                throw new BadCheckpointException(file, "unexpected data after the last tensor (the header describes "
                         + layout.fileSize() + " bytes)");
             }
             List<ParamEntry> entries = new ArrayList<>();

@@ -36,17 +36,17 @@ public final class Smudger {
     /** Checks everything that can be checked before the first byte is written, so that most failures leave no output. */
     public void smudge(String file, Manifest manifest, OutputStream out) throws IOException {
         CheckpointFormat format = Formats.byName(manifest.format())
-                .orElseThrow(() -> new BadCheckpointException(file + ": manifest names unknown format '" + manifest.format() + "'"));
+                .orElseThrow(() -> new BadCheckpointException(file, "manifest names unknown format '" + manifest.format() + "'"));
         CheckpointLayout layout = format.fromSkeleton(file, manifest.skeleton());
         Map<String, ParamEntry> entries = manifest.byName();
         for (TensorSlot slot : layout.tensors()) {
             ParamEntry e = entries.get(slot.name());
             if (e == null || e.dtype() != slot.dtype() || !e.shape().equals(slot.shape())) {
-                throw new BadCheckpointException(file + ": tensor '" + slot.name() + "': manifest and header disagree");
+                throw new BadCheckpointException(file, slot.name(), "manifest and header disagree");
             }
         }
         if (entries.size() != layout.tensors().size() || layout.fileSize() != manifest.fileSize()) {
-            throw new BadCheckpointException(file + ": manifest and header disagree on the tensors or the file size");
+            throw new BadCheckpointException(file, "manifest and header disagree on the tensors or the file size");
         }
         ensurePresent(file, manifest);
         CheckpointWriter.write(layout, (slot, o) -> decoder.decode(entries.get(slot.name()), o), out);

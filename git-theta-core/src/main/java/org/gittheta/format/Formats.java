@@ -13,4 +13,9 @@ public final class Formats {
         if (lower.endsWith(".safetensors")) return Optional.of(SafetensorsFormat.INSTANCE);
         return Optional.empty();
     }
+
+    /** The format a manifest names. */
+    public static Optional<CheckpointFormat> byName(String name) {
+        return SafetensorsFormat.INSTANCE.name().equals(name) ? Optional.of(SafetensorsFormat.INSTANCE) : Optional.empty();
+    }
 }
