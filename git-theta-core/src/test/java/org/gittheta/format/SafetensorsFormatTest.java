@@ -224,6 +224,12 @@ class SafetensorsFormatTest {
         }
 
         @ParameterizedTest
+        @ValueSource(strings = {"{", "{\"a\":", "{\"a\":{\"dtype\":\"U8\"", "{\"__metadata__\":{\"k\":\"v"})
+        void headerEndsInsideTheObject(String header) {
+            assertHeaderRejected(header, null, "header is not valid JSON: it ends before the JSON object is closed");
+        }
+
+        @ParameterizedTest
         @ValueSource(strings = {"{} x", "{}{}", "{}\u0000", "{} ]"})
         void trailingGarbageAfterTheHeaderObject(String header) {
             assertHeaderRejected(header, null, "header");
