@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -192,6 +193,9 @@ public final class SafetensorsFormat implements CheckpointFormat {
                 }
             }
             checkTrailing(file, json, p.currentLocation());
+        } catch (JsonEOFException e) {
+            // Jackson's own message for this names an internal source description; ours says what happened.
+            throw new BadCheckpointException(file, "header is not valid JSON: it ends before the JSON object is closed", e);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr();
