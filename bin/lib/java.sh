@@ -27,7 +27,7 @@ theta_jar=$theta_root/git-theta-cli/target/git-theta.jar
 
 theta_needs_build() {
   [ -f "$theta_jar" ] || return 0
-  [ -n "$(find "$theta_root" -path "$theta_root/.worktrees" -prune -o \( -name '*.java' -o -name pom.xml -o -path '*/src/main/resources/*' \) -newer "$theta_jar" -print -quit 2>/dev/null)" ]
+  [ -n "$(find "$theta_root" -path "$theta_root/.worktrees" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$theta_jar" -print -quit 2>/dev/null)" ]
 }
 
 theta_build() {

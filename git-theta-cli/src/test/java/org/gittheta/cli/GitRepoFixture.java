@@ -1,0 +1,106 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A temporary world for end-to-end tests: an isolated HOME and git configuration, the project's own
+ * bin/git-theta on PATH, and helpers to run real git in repositories inside it.
+ */
+final class GitRepoFixture {
+    static final Path LAUNCHER = Path.of("").toAbsolutePath().getParent().resolve("bin/git-theta");
+
+    final Path home;
+    final Map<String, String> env = new HashMap<>();
+
+    GitRepoFixture(Path tmp) throws IOException {
+        this.home = tmp.resolve("home");
+        Files.createDirectories(home);
+        env.put("HOME", home.toString());
+        env.put("GIT_CONFIG_NOSYSTEM", "1");
+        env.put("GIT_CONFIG_GLOBAL", home.resolve(".gitconfig").toString());
+        env.put("PATH", LAUNCHER.getParent() + ":" + System.getenv("PATH"));
+        env.put("GIT_AUTHOR_NAME", "Test");
+        env.put("GIT_AUTHOR_EMAIL", "test@example.com");
+        env.put("GIT_COMMITTER_NAME", "Test");
+        env.put("GIT_COMMITTER_EMAIL", "test@example.com");
+        env.put("GIT_TERMINAL_PROMPT", "0");
+        // tests run many JVMs at once; keep each filter small so memory limits are exercised too
+        env.put("GIT_THETA_JAVA_OPTS", "-Xmx256m");
+        ok(home, "git", "theta", "install"); // global, as a user would: clones get the filter too
+    }
+
+    /** A fresh repository with *.safetensors tracked. */
+    Path newRepo(String name) throws IOException {
+        Path repo = home.resolve(name);
+        Files.createDirectories(repo);
+        ok(repo, "git", "init", "-q", "-b", "main");
+        ok(repo, "git", "theta", "track", "*.safetensors");
+        ok(repo, "git", "add", ".gitattributes");
+        ok(repo, "git", "commit", "-q", "-m", "track checkpoints");
+        return repo;
+    }
+
+    record Result(int exit, String out, String err) {
+        Result assertOk() {
+            assertThat(exit).as("exit status; stderr: %s", err).isZero();
+            return this;
+        }
+    }
+
+    Result run(Path dir, String... cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Path err = Files.createTempFile(home, "stderr", ".txt");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        try (InputStream in = p.getInputStream()) {
+            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException("timed out: " + String.join(" ", cmd));
+            }
+            return new Result(p.exitValue(), out, Files.readString(err));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    String ok(Path dir, String... cmd) throws IOException {
+        return run(dir, cmd).assertOk().out();
+    }
+
+    /** Compares contents by hash and size, so that a failure message stays readable. */
+    static void assertSameBytes(Path file, byte[] expected) throws IOException {
+        assertThat(file).exists();
+        byte[] actual = Files.readAllBytes(file);
+        assertThat(digest(actual) + " (" + actual.length + " bytes)").as("content of %s", file)
+                .isEqualTo(digest(expected) + " (" + expected.length + " bytes)");
+    }
+
+    private static String digest(byte[] b) {
+        return java.util.HexFormat.of().formatHex(org.gittheta.store.ObjectStore.sha256().digest(b));
+    }
+
+    static List<Path> storedObjects(Path repo) throws IOException {
+        Path objects = repo.resolve(".git/lfs/objects");
+        if (!Files.isDirectory(objects)) return List.of();
+        try (var s = Files.walk(objects)) {
+            return new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());
+        }
+    }
+}
