@@ -10,9 +10,9 @@ import java.io.OutputStream;
  * is allowed and ends nothing early.
  *
  * <p>Git writes the whole request before it reads any reply, so output written before
- * {@code content} has been read to its end is held in memory until then. Handlers that produce a
- * lot of output should therefore read their input first (as clean and smudge naturally do: read a
- * checkpoint, write a manifest; read a manifest, write a checkpoint).
+ * {@code content} has been read to its end is held back until then (in a temporary file beyond
+ * 64 KiB). Handlers that produce a lot of output should therefore read their input first, as clean
+ * and smudge naturally do: read a checkpoint, write a manifest; read a manifest, write a checkpoint.
  *
  * <p>Throw {@link FilterException} for a failure the user should see; any other exception is
  * treated as a bug and reported with its class.

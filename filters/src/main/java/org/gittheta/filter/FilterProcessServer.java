@@ -79,6 +79,15 @@ public final class FilterProcessServer {
         }
         Response response = new Response(writer, content);
         try {
+            run(step, command, pathname, content, response);
+        } finally {
+            response.release();
+        }
+    }
+
+    private void run(Step step, String command, String pathname, PacketInputStream content, Response response)
+            throws IOException {
+        try {
             step.run(pathname, content, response);
         } catch (FilterException e) {
             fail(content, response, Objects.requireNonNullElse(e.getMessage(), pathname + ": " + command + " failed"));

@@ -1,23 +1,30 @@
 package org.gittheta.filter;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Arrays;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The handler's output for one request. Git learns the status before the content, so the first
  * bytes are held back: a handler that fails early is answered with a clean {@code status=error}
  * rather than a "success" that must be taken back. Output is also held until the request content
- * has been read to its end, because Git does not read replies while it is still writing the request.
+ * has been read to its end, because Git does not read replies while it is still writing the
+ * request (both pipes would fill up); beyond {@link #HOLD_LIMIT} it waits in a temporary file so
+ * that memory does not grow with file size.
  */
 final class Response extends OutputStream {
-    /** How much output is held before committing to {@code status=success}. */
+    /** How much output is held in memory before committing to {@code status=success}. */
     static final int HOLD_LIMIT = 64 * 1024;
 
     private final PktLineWriter writer;
     private final PacketInputStream request;
-    private byte[] held = new byte[8192];
+    private final byte[] held = new byte[HOLD_LIMIT];
     private int heldCount;
+    /** Output that followed {@link #held} while the request was still unread; null if none. */
+    private Path spillPath;
+    private OutputStream spill;
     /** Null until {@code status=success} has been sent. */
     private OutputStream packets;
 
@@ -34,16 +41,20 @@ final class Response extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
+        boolean overflows = spill != null || heldCount + len > HOLD_LIMIT;
+        if (packets == null && overflows && request.finished()) commit();
         if (packets != null) {
             packets.write(b, off, len);
-            return;
+        } else if (!overflows) {
+            System.arraycopy(b, off, held, heldCount, len);
+            heldCount += len;
+        } else {
+            if (spill == null) {
+                spillPath = Files.createTempFile("git-theta-filter-", ".out");
+                spill = new BufferedOutputStream(Files.newOutputStream(spillPath), HOLD_LIMIT);
+            }
+            spill.write(b, off, len);
         }
-        if (heldCount + len > held.length) {
-            held = Arrays.copyOf(held, Math.max(heldCount + len, Math.min(2 * held.length, Integer.MAX_VALUE - 8)));
-        }
-        System.arraycopy(b, off, held, heldCount, len);
-        heldCount += len;
-        if (heldCount >= HOLD_LIMIT && request.finished()) commit();
     }
 
     /** Ignored: when output reaches Git is decided here, not by the handler. */
@@ -64,9 +75,19 @@ final class Response extends OutputStream {
     /** Sends {@code status=error}: alone, or after ending content already begun (Git then discards it). */
     void fail() throws IOException {
         if (packets != null) packets.close();
-        held = null;
         writer.writeText("status=error");
         writer.flush();
+    }
+
+    /** Deletes the temporary file, whatever became of the request. */
+    void release() throws IOException {
+        if (spill == null) return;
+        try {
+            spill.close();
+        } finally {
+            Files.deleteIfExists(spillPath);
+            spill = null;
+        }
     }
 
     private void commit() throws IOException {
@@ -74,6 +95,10 @@ final class Response extends OutputStream {
         writer.flush();
         packets = writer.contentStream();
         packets.write(held, 0, heldCount);
-        held = null;
+        if (spill != null) {
+            spill.close();
+            Files.copy(spillPath, packets);
+            release();
+        }
     }
 }

@@ -32,6 +32,16 @@ class FilterProcessServerTest {
         private static void transform(String pathname, InputStream content, OutputStream out, boolean upper) throws IOException {
             if (pathname.startsWith("early")) throw new FilterException("cannot filter " + pathname + ":\nrefused early");
             if (pathname.startsWith("bug")) throw new IllegalStateException("boom");
+            if (pathname.startsWith("stream")) {
+                // Writes while still reading, so output must wait (spilled to disk) until the request ends.
+                byte[] buf = new byte[1000];
+                for (int n; (n = content.read(buf)) > 0; ) {
+                    String chunk = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+                    out.write((upper ? chunk.toUpperCase() : chunk.toLowerCase()).getBytes(StandardCharsets.ISO_8859_1));
+                }
+                if (pathname.contains("fail")) throw new FilterException("cannot filter " + pathname);
+                return;
+            }
             String text = new String(content.readAllBytes(), StandardCharsets.ISO_8859_1);
             out.write((upper ? text.toUpperCase() : text.toLowerCase()).getBytes(StandardCharsets.ISO_8859_1));
             if (pathname.startsWith("late")) throw new FilterException("cannot filter " + pathname + ": refused late");
@@ -188,6 +198,22 @@ class FilterProcessServerTest {
                     "cannot filter late-small.txt: refused late",
                     "cannot filter late-big.txt: refused late",
                     "bug.txt: java.lang.IllegalStateException: boom");
+        }
+
+        @Test
+        void outputWrittenWhileReadingArrivesWholeAndInOrder() throws IOException {
+            byte[] big = new byte[500_000];
+            for (int i = 0; i < big.length; i++) big[i] = (byte) ('a' + i % 26);
+            PktLineReader in = run(new Script().handshake("capability=clean")
+                    .request("clean", "stream.txt", big)
+                    .request("clean", "stream-fail.txt", big)
+                    .request("clean", "stream-small.txt", "tiny"));
+            in.readTextList();
+            assertThat(reply(in).text()).isEqualTo(new String(big, StandardCharsets.ISO_8859_1).toUpperCase());
+            assertThat(reply(in).status()).as("failed before anything was sent, though much was written")
+                    .containsExactly("status=error");
+            assertThat(reply(in).text()).isEqualTo("TINY");
+            assertThat(errors).containsExactly("cannot filter stream-fail.txt");
         }
 
         @Test
