@@ -25,9 +25,10 @@ theta_find_java() {
 
 theta_jar=$theta_root/git-theta-cli/target/git-theta.jar
 
-theta_needs_build() {
+theta_needs_build() { # the jar is missing, or older than a source of a module it contains
   [ -f "$theta_jar" ] || return 0
-  [ -n "$(find "$theta_root" -path "$theta_root/.worktrees" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$theta_jar" -print -quit 2>/dev/null)" ]
+  [ -n "$(find "$theta_root/pom.xml" "$theta_root"/git-theta-core "$theta_root"/filters "$theta_root"/git-theta-cli \
+      \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$theta_jar" -print -quit 2>/dev/null)" ]
 }
 
 theta_build() {
@@ -40,4 +41,5 @@ theta_build() {
     echo "git-theta: build failed (see above)." >&2
     return 1
   }
+  touch "$theta_jar" # maven leaves an up-to-date jar alone; mark it checked against the sources
 }

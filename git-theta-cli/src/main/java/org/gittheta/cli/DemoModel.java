@@ -19,13 +19,13 @@ import org.gittheta.tensor.Shape;
  * A small LLaMA-shaped bf16 checkpoint with deterministic weights, and fine-tunes of it: what the demo
  * and benchmarks commit. A fine-tune perturbs the chosen tensors the way a training step does.
  */
-final class DemoModel {
+public final class DemoModel {
     private final int hidden;
     private final int intermediate;
     private final int layers;
     private final int vocab;
 
-    DemoModel(int hidden, int intermediate, int layers, int vocab) {
+    public DemoModel(int hidden, int intermediate, int layers, int vocab) {
         this.hidden = hidden;
         this.intermediate = intermediate;
         this.layers = layers;
@@ -34,9 +34,21 @@ final class DemoModel {
 
     static DemoModel small() { return new DemoModel(256, 688, 4, 2048); }
 
-    record Param(String name, Shape shape) {}
+    /** A model of about {@code bytes} bytes: LLaMA-7B proportions, more layers for more size. */
+    public static DemoModel ofSize(long bytes) {
+        DemoModel unit = new DemoModel(1024, 2752, 1, 16000);
+        long perLayer = unit.byteSize() - new DemoModel(1024, 2752, 0, 16000).byteSize();
+        long rest = bytes - new DemoModel(1024, 2752, 0, 16000).byteSize();
+        return new DemoModel(1024, 2752, (int) Math.max(1, rest / perLayer), 16000);
+    }
 
-    List<Param> params() {
+    public long byteSize() {
+        return params().stream().mapToLong(p -> p.shape().numel() * 2).sum();
+    }
+
+    public record Param(String name, Shape shape) {}
+
+    public List<Param> params() {
         List<Param> p = new ArrayList<>();
         p.add(new Param("model.embed_tokens.weight", Shape.of(vocab, hidden)));
         for (int l = 0; l < layers; l++) {
@@ -60,11 +72,16 @@ final class DemoModel {
      * size {@code step} (seeded by {@code tuneSeed}).
      */
     void write(Path file, Predicate<String> tuned, double step, long tuneSeed) throws IOException {
+        write(file, tuned, step, 1.0, tuneSeed);
+    }
+
+    /** As above, moving only a random {@code fraction} of each tuned tensor's elements. */
+    public void write(Path file, Predicate<String> tuned, double step, double fraction, long tuneSeed) throws IOException {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (Param p : params()) {
             boolean isTuned = tuned.test(p.name());
             tensors.add(new SafetensorsWriter.Tensor(p.name(), DType.BF16, p.shape(),
-                    out -> writeValues(out, p, isTuned ? step : 0, tuneSeed)));
+                    out -> writeValues(out, p, isTuned ? step : 0, fraction, tuneSeed)));
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
@@ -73,7 +90,7 @@ final class DemoModel {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static void writeValues(OutputStream out, Param p, double step, long tuneSeed) throws IOException {
+    private static void writeValues(OutputStream out, Param p, double step, double fraction, long tuneSeed) throws IOException {
         boolean norm = p.shape().rank() == 1;
         SplittableRandom base = new SplittableRandom(p.name().hashCode());
         SplittableRandom tune = new SplittableRandom(tuneSeed * 31 + p.name().hashCode());
@@ -82,7 +99,7 @@ final class DemoModel {
         int pos = 0;
         for (long i = 0; i < n; i++) {
             double w = norm ? 1.0 + 0.05 * base.nextGaussian() : 0.02 * base.nextGaussian();
-            if (step != 0) w += step * Math.abs(w) * tune.nextGaussian();
+            if (step != 0 && (fraction >= 1 || tune.nextDouble() < fraction)) w += step * Math.abs(w) * tune.nextGaussian();
             short bits = Floats.floatToBf16((float) w);
             buf[pos++] = (byte) bits;
             buf[pos++] = (byte) (bits >> 8);
