@@ -13,6 +13,8 @@ trap 'rm -rf "$work"' EXIT
 export HOME=$work/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$work/home/.gitconfig
 export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 mkdir -p "$HOME"
+# the heap cap proves memory does not grow with checkpoint size
+export GIT_THETA_JAVA_OPTS=-Xmx256m
 gen() { "$THETA_JAVA" -jar "$root/bench/target/git-theta-bench.jar" "$@"; }
 secs() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }; cat "$work/t"; }
 du_b() { du -sb "$1" 2>/dev/null | cut -f1; }

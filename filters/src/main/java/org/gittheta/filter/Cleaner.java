@@ -20,6 +20,7 @@ import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamEncoder;
@@ -35,10 +36,12 @@ public final class Cleaner {
 
     private final ObjectStore store;
     private final ParamEncoder encoder;
+    private final Progress progress;
 
-    public Cleaner(ObjectStore store, ParamEncoder encoder) {
+    public Cleaner(ObjectStore store, ParamEncoder encoder, Progress progress) {
         this.store = store;
         this.encoder = encoder;
+        this.progress = progress;
     }
 
     /**
@@ -57,13 +60,14 @@ public final class Cleaner {
         Map<String, ParamEntry> before = previous.map(Manifest::byName).orElse(Map.of());
 
         Path tmp = store.newTempFile();
-        try (Arena arena = Arena.ofShared();
+        try (Progress.Task task = progress.start("storing " + file, layout.fileSize());
+             Arena arena = Arena.ofShared();
              FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment mapped = layout.fileSize() == 0 ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileSize(), arena);
             List<Future<ParamEntry>> pending = new ArrayList<>();
             try {
-                return readAndStore(file, format, in, layout, skeleton, before, mapped, pending);
+                return readAndStore(file, format, in, layout, skeleton, before, mapped, pending, task);
             } finally {
                 // the tasks read the mapped file: let them finish before it is unmapped
                 for (Future<ParamEntry> f : pending) {
@@ -80,7 +84,8 @@ public final class Cleaner {
     }
 
     private Manifest readAndStore(String file, CheckpointFormat format, InputStream in, CheckpointLayout layout, byte[] skeleton,
-                                  Map<String, ParamEntry> before, MemorySegment mapped, List<Future<ParamEntry>> pending)
+                                  Map<String, ParamEntry> before, MemorySegment mapped, List<Future<ParamEntry>> pending,
+                                  Progress.Task task)
             throws IOException {
             Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
             long pos = skeleton.length;
@@ -109,6 +114,7 @@ public final class Cleaner {
                 }
                 MemorySegment.copy(MemorySegment.ofArray(block), 0, mapped, pos, n);
                 pos += n;
+                task.advance(n);
             }
             if (in.read() >= 0) {
                 throw new BadCheckpointException(file, "unexpected data after the last tensor (the header describes "

@@ -16,6 +16,7 @@ import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.MissingObjectException;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.ObjectSource;
@@ -26,11 +27,13 @@ public final class Smudger {
     private final ObjectStore store;
     private final ParamDecoder decoder;
     private final Optional<ObjectSource> remote;
+    private final Progress progress;
 
-    public Smudger(ObjectStore store, Optional<ObjectSource> remote) {
+    public Smudger(ObjectStore store, Optional<ObjectSource> remote, Progress progress) {
         this.store = store;
         this.decoder = new ParamDecoder(store);
         this.remote = remote;
+        this.progress = progress;
     }
 
     /** Checks everything that can be checked before the first byte is written, so that most failures leave no output. */
@@ -49,7 +52,12 @@ public final class Smudger {
             throw new BadCheckpointException(file, "manifest and header disagree on the tensors or the file size");
         }
         ensurePresent(file, manifest);
-        CheckpointWriter.write(layout, (slot, o) -> decoder.decode(entries.get(slot.name()), o), out);
+        try (Progress.Task task = progress.start("checking out " + file, layout.fileSize())) {
+            CheckpointWriter.write(layout, (slot, o) -> {
+                decoder.decode(entries.get(slot.name()), o);
+                task.advance(slot.length());
+            }, out);
+        }
     }
 
     /** Fetches, in one batch, every object the manifest needs that the local store lacks. */

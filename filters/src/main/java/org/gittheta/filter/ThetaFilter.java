@@ -9,6 +9,7 @@ import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
+import org.gittheta.progress.Progress;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.store.Codec;
 import org.gittheta.transfer.ObjectSource;
@@ -22,10 +23,10 @@ public final class ThetaFilter implements FilterHandler {
     private final Cleaner cleaner;
     private final Smudger smudger;
 
-    public ThetaFilter(ThetaRepo repo, Codec codec, Optional<ObjectSource> remote) {
+    public ThetaFilter(ThetaRepo repo, Codec codec, Optional<ObjectSource> remote, Progress progress) {
         this.repo = repo;
-        this.cleaner = new Cleaner(repo.store(), new ParamEncoder(repo.store(), codec));
-        this.smudger = new Smudger(repo.store(), remote);
+        this.cleaner = new Cleaner(repo.store(), new ParamEncoder(repo.store(), codec), progress);
+        this.smudger = new Smudger(repo.store(), remote, progress);
     }
 
     @Override public void clean(String pathname, InputStream content, OutputStream out) throws IOException {

@@ -19,6 +19,7 @@ import net.jqwik.api.Provide;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.TestCheckpoints;
 import org.gittheta.manifest.Manifest;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
@@ -45,11 +46,11 @@ class CleanSmudgeRoundTripTest {
         Path dir = Files.createTempDirectory("theta-store");
         try {
             ObjectStore store = new ObjectStore(dir);
-            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec));
+            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec), Progress.NONE);
             Manifest m = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.empty());
             Manifest again = Manifest.parse(m.toBytes());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            new Smudger(store, Optional.empty()).smudge("m.safetensors", again, out);
+            new Smudger(store, Optional.empty(), Progress.NONE).smudge("m.safetensors", again, out);
             assertThat(out.toByteArray()).isEqualTo(file);
             Manifest reclean = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.of(again));
             assertThat(reclean.toText()).isEqualTo(m.toText());

@@ -1,0 +1,86 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.gittheta.progress.Progress;
+
+/**
+ * Progress on standard error when it is a terminal: one line redrawn at most five times a second,
+ * shown only for work that takes longer than half a second. Not on a terminal: nothing at all.
+ */
+final class TerminalProgress implements Progress {
+    private static final long SHOW_AFTER_NANOS = 500_000_000L;
+    private static final long REDRAW_NANOS = 200_000_000L;
+
+    private final PrintStream err;
+
+    private TerminalProgress(PrintStream err) { this.err = err; }
+
+    /** Progress for this process: on a terminal, or none. */
+    static Progress forStderr() {
+        return stderrIsTerminal() ? new TerminalProgress(System.err) : Progress.NONE;
+    }
+
+    private static boolean stderrIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    @Override public Task start(String label, long total) {
+        long started = System.nanoTime();
+        AtomicLong done = new AtomicLong();
+        AtomicLong lastDrawn = new AtomicLong(started);
+        return new Task() {
+            private volatile boolean shown;
+
+            @Override public void advance(long n) {
+                long now = System.nanoTime();
+                long d = done.addAndGet(n);
+                long last = lastDrawn.get();
+                if (now - started > SHOW_AFTER_NANOS && now - last > REDRAW_NANOS && lastDrawn.compareAndSet(last, now)) {
+                    draw(d, now);
+                }
+            }
+
+            @Override public void close() {
+                if (shown) {
+                    draw(done.get(), System.nanoTime());
+                    synchronized (err) {
+                        err.print('\n');
+                        err.flush();
+                    }
+                }
+            }
+
+            private void draw(long d, long now) {
+                shown = true;
+                double seconds = Math.max(1e-9, (now - started) / 1e9);
+                String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s", label, total == 0 ? 100 : d * 100 / total,
+                        human(d), human(total), human((long) (d / seconds)));
+                synchronized (err) {
+                    err.print(line);
+                    err.flush();
+                }
+            }
+        };
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+}
