@@ -13,6 +13,7 @@ import org.gittheta.repo.ThetaRepo;
 import org.gittheta.store.Codec;
 import org.gittheta.transfer.ObjectSource;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateOptions;
 
 /** git-theta's clean and smudge, as Git's filter process calls them for each tracked file. */
 public final class ThetaFilter implements FilterHandler {
@@ -22,9 +23,9 @@ public final class ThetaFilter implements FilterHandler {
     private final Cleaner cleaner;
     private final Smudger smudger;
 
-    public ThetaFilter(ThetaRepo repo, Codec codec, Optional<ObjectSource> remote) {
+    public ThetaFilter(ThetaRepo repo, Codec codec, UpdateOptions updates, Optional<ObjectSource> remote) {
         this.repo = repo;
-        this.cleaner = new Cleaner(repo.store(), new ParamEncoder(repo.store(), codec));
+        this.cleaner = new Cleaner(repo.store(), new ParamEncoder(repo.store(), codec, updates));
         this.smudger = new Smudger(repo.store(), remote);
     }
 
