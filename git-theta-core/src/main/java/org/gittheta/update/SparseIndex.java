@@ -84,6 +84,7 @@ final class SparseIndex {
             chunkOrdinal = new long[chunks + 1];
             if (encoding == VARINT) {
                 long pos = -1;
+                chunkPrevious[0] = pos;
                 long ordinal = 0;
                 int c = 0;
                 int[] at = {0};
