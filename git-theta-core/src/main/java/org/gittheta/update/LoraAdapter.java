@@ -84,11 +84,6 @@ public final class LoraAdapter {
         return new LoraAdapter(dir, scale, c.fanInFanOut, Map.copyOf(pairs));
     }
 
-    public Path dir() { return dir; }
-
-    /** Parameter names the adapter changes. */
-    public java.util.Set<String> params() { return byParam.keySet(); }
-
     /** The change to {@code param} of the given shape as a reconstruction, if the adapter has one. */
     Optional<Reconstruction.LowRank> factors(String param, Shape shape) throws BadCheckpointException {
         Pair p = byParam.get(param);
