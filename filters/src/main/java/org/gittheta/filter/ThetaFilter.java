@@ -14,6 +14,7 @@ import org.gittheta.repo.ThetaRepo;
 import org.gittheta.store.Codec;
 import org.gittheta.transfer.ObjectSource;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateOptions;
 
 /** git-theta's clean and smudge, as Git's filter process calls them for each tracked file. */
 public final class ThetaFilter implements FilterHandler {
@@ -23,9 +24,9 @@ public final class ThetaFilter implements FilterHandler {
     private final Cleaner cleaner;
     private final Smudger smudger;
 
-    public ThetaFilter(ThetaRepo repo, Codec codec, Optional<ObjectSource> remote, Progress progress) {
+    public ThetaFilter(ThetaRepo repo, Codec codec, UpdateOptions updates, Optional<ObjectSource> remote, Progress progress) {
         this.repo = repo;
-        this.cleaner = new Cleaner(repo.store(), new ParamEncoder(repo.store(), codec), progress);
+        this.cleaner = new Cleaner(repo.store(), new ParamEncoder(repo.store(), codec, updates), progress);
         this.smudger = new Smudger(repo.store(), remote, progress);
     }
 

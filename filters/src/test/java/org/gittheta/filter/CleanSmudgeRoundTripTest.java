@@ -24,6 +24,7 @@ import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateOptions;
 
 /** Random checkpoints of every dtype go through clean and smudge (without git) and come back byte-exactly. */
 class CleanSmudgeRoundTripTest {
@@ -46,7 +47,7 @@ class CleanSmudgeRoundTripTest {
         Path dir = Files.createTempDirectory("theta-store");
         try {
             ObjectStore store = new ObjectStore(dir);
-            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec), Progress.NONE);
+            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec, UpdateOptions.auto()), Progress.NONE);
             Manifest m = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.empty());
             Manifest again = Manifest.parse(m.toBytes());
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -21,7 +21,8 @@ final class FilterProcessCommand implements java.util.concurrent.Callable<Intege
         Git.Dirs dirs = Git.dirs(cwd);
         Codec codec = Codec.fromConfig(Git.config(cwd, "theta.codec").orElse("zstd"));
         try (ThetaRepo repo = ThetaRepo.open(dirs.gitDir(), dirs.commonDir())) {
-            ThetaFilter filter = new ThetaFilter(repo, codec, Remotes.defaultSource(cwd), TerminalProgress.forStderr());
+            ThetaFilter filter = new ThetaFilter(repo, codec, AddCommand.updateOptions(cwd), Remotes.defaultSource(cwd),
+                    TerminalProgress.forStderr());
             // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
             var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             UntrackCommand.class,
             FilterProcessCommand.class,
             DemoCommand.class,
+            AddCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {

@@ -185,18 +185,26 @@ public final class ObjectFormat {
 
         /** Decodes a section, chunks in parallel, delivered in order. */
         public void readSection(int i, ChunkSink sink) throws IOException {
+            Ordered.run(chunks(i), c -> readChunk(i, c), out -> sink.accept(out, out.length));
+        }
+
+        public int chunks(int section) { return sections.get(section).chunkStarts().length; }
+
+        /**
+         * Decodes chunk {@code c} of a section: bytes {@code [c * CHUNK_SIZE, ...)}. Lets a delta decoder
+         * combine chunk c of its base with chunk c of its own data without holding either whole.
+         */
+        public byte[] readChunk(int i, int c) throws CorruptObjectException {
             SectionLayout s = sections.get(i);
-            Ordered.run(s.chunkStarts().length, c -> {
-                int rawLen = (int) Math.min(CHUNK_SIZE, s.length() - (long) c * CHUNK_SIZE);
-                byte[] stored = seg.asSlice(s.chunkStarts()[c], s.chunkLengths()[c]).toArray(ValueLayout.JAVA_BYTE);
-                byte[] out = new byte[rawLen];
-                try {
-                    Codec.fromCode(s.codecs()[c]).decode(stored, stored.length, out, rawLen, s.width());
-                } catch (IllegalArgumentException e) {
-                    throw new CorruptObjectException(id, "section " + i + " chunk " + c + ": " + e.getMessage());
-                }
-                return out;
-            }, out -> sink.accept(out, out.length));
+            int rawLen = (int) Math.min(CHUNK_SIZE, s.length() - (long) c * CHUNK_SIZE);
+            byte[] stored = seg.asSlice(s.chunkStarts()[c], s.chunkLengths()[c]).toArray(ValueLayout.JAVA_BYTE);
+            byte[] out = new byte[rawLen];
+            try {
+                Codec.fromCode(s.codecs()[c]).decode(stored, stored.length, out, rawLen, s.width());
+            } catch (IllegalArgumentException e) {
+                throw new CorruptObjectException(id, "section " + i + " chunk " + c + ": " + e.getMessage());
+            }
+            return out;
         }
 
         /** A whole small section in memory (indices, factors). */

@@ -1,29 +1,54 @@
 package org.gittheta.update;
 
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectFormat;
-import org.gittheta.store.ObjectHeader;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Section;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 
-/** Stores one parameter version, reusing what the previous version already stored when the values are the same. */
+/**
+ * Stores one parameter version: reuses the previous version's objects when the values are the same,
+ * else stores the smallest exact form (or the one the options force) — dense, or a delta against the
+ * previous version's object while the chain stays within {@link UpdateOptions#maxChainDepth()}.
+ */
 public final class ParamEncoder {
+    /** Sparse wins while at most this fraction of elements differ (index + value ≈ 3 bytes vs a whole XOR stream). */
+    static final int SPARSE_DIVISOR = 16;
+    /** Chunks compressed to estimate a candidate's size; small tensors are tried whole. */
+    static final int SAMPLE_CHUNKS = 3;
+    /** Rows whose ia3 fit is checked before fitting the whole tensor. */
+    private static final int IA3_SAMPLE_ROWS = 64;
+    /** Fraction of sampled elements an ia3 fit must reproduce exactly to be tried. */
+    private static final double IA3_MIN_MATCH = 0.5;
+
     private final ObjectStore store;
     private final Codec codec;
+    private final UpdateOptions options;
+    private final ParamDecoder decoder;
 
-    public ParamEncoder(ObjectStore store, Codec codec) {
+    public ParamEncoder(ObjectStore store, Codec codec, UpdateOptions options) {
         this.store = store;
         this.codec = codec;
+        this.options = options;
+        this.decoder = new ParamDecoder(store);
     }
 
     /**
@@ -37,11 +62,138 @@ public final class ParamEncoder {
             ParamEntry p = previous.get();
             if (p.sha256().equals(digest.sha256()) && p.dtype() == dtype && p.shape().equals(shape)) return p;
         }
-        ObjectHeader header = new ObjectHeader(UpdateKind.DENSE.code(), dtype, shape, List.of(), new byte[0]);
-        Section section = new Section(values.byteSize(), dtype.byteWidth(),
-                (offset, dst, len) -> MemorySegment.copy(values, ValueLayout.JAVA_BYTE, offset, dst, 0, len));
-        ObjectId id = ObjectFormat.write(store, header, List.of(section), digest.crc32c(), codec);
-        return new ParamEntry(name, dtype, shape, digest.sha256(), UpdateKind.DENSE.label(),
-                List.of(new ObjectRef(id, store.size(id))));
+        Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype && p.shape().equals(shape)
+                && p.objects().size() <= options.maxChainDepth() && p.objects().stream().allMatch(o -> store.contains(o.id())));
+        if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {
+            return store(name, dtype, shape, digest, new Encoding.Dense(values, dtype.byteWidth()), List.of());
+        }
+        Path tmp = store.newTempFile();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment prev = decodeInto(base.get(), tmp, arena);
+            Encoding chosen = choose(name, dtype, shape, values, prev, base.get().object().id());
+            return store(name, dtype, shape, digest, chosen, chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects());
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private ParamEntry store(String name, DType dtype, Shape shape, ValuesDigest digest, Encoding e, List<ObjectRef> chain)
+            throws IOException {
+        ObjectId id = ObjectFormat.write(store, e.header(dtype, shape), e.sections(), digest.crc32c(), codec);
+        List<ObjectRef> objects = new ArrayList<>();
+        objects.add(new ObjectRef(id, store.size(id)));
+        objects.addAll(chain);
+        return new ParamEntry(name, dtype, shape, digest.sha256(), e.kind().label(), objects);
+    }
+
+    /** The previous version's values, decoded into a mapped temporary file (never the heap). */
+    private MemorySegment decodeInto(ParamEntry entry, Path tmp, Arena arena) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            decoder.decode(entry, out);
+        }
+        if (entry.byteSize() == 0) return MemorySegment.NULL;
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, entry.byteSize(), arena);
+        }
+    }
+
+    /** The forced kind where it applies to this parameter, else the smallest exact candidate. */
+    Encoding choose(String name, DType dtype, Shape shape, MemorySegment values, MemorySegment prev, ObjectId base)
+            throws IOException {
+        int w = dtype.byteWidth();
+        Optional<Reconstruction.LowRank> lora = Optional.empty();
+        if (options.lora().isPresent() && Elements.reconstructs(dtype)) lora = options.lora().get().factors(name, shape);
+        UpdateKind forced = options.forced().orElse(null);
+        if (forced == UpdateKind.XOR_DELTA) return new Encoding.Xor(values, prev, w, base);
+        if (forced == UpdateKind.SPARSE) return sparse(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
+        if (forced == UpdateKind.LOW_RANK && lora.isPresent()) return new Encoding.Rebuilt(lora.get(), values, prev, dtype, base);
+        if (forced == UpdateKind.IA3 && Elements.reconstructs(dtype)) {
+            return new Encoding.Rebuilt(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);
+        }
+        long units = values.byteSize() / w;
+        Optional<Encoding> few = sparse(values, prev, w, units / SPARSE_DIVISOR, base);
+        if (few.isPresent()) return few.get();
+        List<Encoding> candidates = new ArrayList<>(List.of(new Encoding.Dense(values, w), new Encoding.Xor(values, prev, w, base)));
+        lora.ifPresent(f -> candidates.add(new Encoding.Rebuilt(f, values, prev, dtype, base)));
+        if (Elements.reconstructs(dtype)) {
+            long rows = Reconstruction.matrix(shape)[0];
+            Ia3Trial trial = bestIa3(values, prev, dtype, shape, Math.max(1, rows / IA3_SAMPLE_ROWS));
+            if (trial.match() >= IA3_MIN_MATCH) candidates.add(new Encoding.Rebuilt(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base));
+        }
+        Encoding best = null;
+        long bestSize = Long.MAX_VALUE;
+        for (Encoding e : candidates) {
+            long size = estimate(e);
+            if (size < bestSize) {
+                best = e;
+                bestSize = size;
+            }
+        }
+        return best;
+    }
+
+    /** Elements that differ bytewise, as a sparse delta; empty once more than {@code limit} differ. */
+    static Optional<Encoding> sparse(MemorySegment values, MemorySegment prev, int w, long limit, ObjectId base) {
+        long size = values.byteSize();
+        SparseIndex.Builder index = new SparseIndex.Builder();
+        ByteArrayOutputStream changed = new ByteArrayOutputStream();
+        long pos = 0;
+        while (pos < size) {
+            long m = MemorySegment.mismatch(values, pos, size, prev, pos, size);
+            if (m < 0) break;
+            long unit = (pos + m) / w;
+            if (index.count() == limit) return Optional.empty();
+            index.add(unit);
+            changed.writeBytes(values.asSlice(unit * w, w).toArray(ValueLayout.JAVA_BYTE));
+            pos = (unit + 1) * w;
+        }
+        return Optional.of(new Encoding.Sparse(index.build(size / w), changed.toByteArray(), w, base));
+    }
+
+    /** An ia3 fit along the better axis and the fraction of the fitted rows it reproduces exactly. */
+    private record Ia3Trial(Reconstruction.Ia3 fit, double match) {}
+
+    private static Ia3Trial bestIa3(MemorySegment values, MemorySegment prev, DType t, Shape shape, long rowStep) {
+        long[] m = Reconstruction.matrix(shape);
+        Ia3Trial best = null;
+        for (int axis = 0; axis < 2; axis++) {
+            Reconstruction.Ia3 fit = Reconstruction.Ia3.fit(values, prev, t, m[0], m[1], axis, rowStep);
+            Ia3Trial trial = new Ia3Trial(fit, matchRate(fit, values, prev, t, m[0], m[1], rowStep));
+            if (best == null || trial.match() > best.match()) best = trial;
+        }
+        return best;
+    }
+
+    private static double matchRate(Reconstruction r, MemorySegment values, MemorySegment prev, DType t, long rows, long cols, long rowStep) {
+        int w = t.byteWidth();
+        long same = 0, total = 0;
+        MemorySegment guess = MemorySegment.ofArray(new byte[Math.toIntExact(cols * w)]);
+        for (long row = 0; row < rows; row += rowStep) {
+            long at = row * cols * w;
+            r.apply(prev.asSlice(at, cols * w), guess, t, row * cols, cols);
+            for (long c = 0; c < cols; c++) {
+                if (MemorySegment.mismatch(guess, c * w, (c + 1) * w, values, at + c * w, at + (c + 1) * w) < 0) same++;
+            }
+            total += cols;
+        }
+        return total == 0 ? 0 : (double) same / total;
+    }
+
+    /** Compressed size of a candidate, from a few evenly spaced chunks of its bulk section. */
+    private long estimate(Encoding e) throws IOException {
+        Section s = e.bulk();
+        long chunks = (s.length() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE;
+        if (chunks == 0) return e.fixedBytes();
+        long sampled = Math.min(chunks, SAMPLE_CHUNKS);
+        long rawBytes = 0, stored = 0;
+        for (long i = 0; i < sampled; i++) {
+            long offset = (i * chunks / sampled) * ObjectFormat.CHUNK_SIZE;
+            int len = (int) Math.min(ObjectFormat.CHUNK_SIZE, s.length() - offset);
+            byte[] raw = new byte[len];
+            s.source().read(offset, raw, len);
+            stored += codec.encode(raw, len, s.elementWidth()).length();
+            rawBytes += len;
+        }
+        return (long) ((double) stored * s.length() / rawBytes) + e.fixedBytes();
     }
 }

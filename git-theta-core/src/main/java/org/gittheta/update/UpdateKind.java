@@ -3,9 +3,16 @@ package org.gittheta.update;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The forms a parameter version can be stored in; the code is written into each object's header. */
+/**
+ * The forms a parameter version can be stored in; the code is written into each object's header and
+ * the label into the manifest. Every kind but dense is a delta against the previous version's object.
+ */
 public enum UpdateKind {
-    DENSE(0, "dense");
+    DENSE(0, "dense"),
+    SPARSE(1, "sparse"),
+    XOR_DELTA(2, "xor-delta"),
+    LOW_RANK(3, "low-rank"),
+    IA3(4, "ia3");
 
     private final int code;
     private final String label;

@@ -1,0 +1,131 @@
+package org.gittheta.update;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.gittheta.store.CorruptObjectException;
+import org.gittheta.store.ObjectFormat;
+import org.gittheta.tensor.DType;
+
+/**
+ * A structured guess of the new values from the previous ones (low-rank product, ia3 scaling). The
+ * object stores the guess's parameters plus the exact XOR residual between the new values and the
+ * guess rounded to the dtype, so checkout is byte-identical whatever the guess missed.
+ */
+sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.Ia3 {
+    UpdateKind kind();
+
+    /** Small header parameters of the object. */
+    byte[] params();
+
+    /** The guess's own sections, stored before the residual. */
+    List<byte[]> sections();
+
+    /** Writes into {@code out} the guess for elements {@code [first, first + count)} from the same elements of {@code prev}. */
+    void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count);
+
+    /** Rows and columns of a parameter viewed as a matrix: the first dimension against all the rest. */
+    static long[] matrix(org.gittheta.tensor.Shape shape) {
+        long rows = shape.rank() == 0 ? 1 : shape.dims()[0];
+        return new long[] {rows, rows == 0 ? 0 : shape.numel() / rows};
+    }
+
+    /** Reads the guess back from an object of its kind. */
+    static Reconstruction read(UpdateKind kind, ObjectFormat.Reader r) throws java.io.IOException {
+        ByteBuffer p = ByteBuffer.wrap(r.header().params()).order(ByteOrder.LITTLE_ENDIAN);
+        long[] m = matrix(r.header().shape());
+        try {
+            return switch (kind) {
+                case LOW_RANK -> {
+                    float scale = p.getFloat();
+                    int rank = p.getInt();
+                    yield new LowRank(rank, m[0], m[1], scale, Elements.toFloats(r.readSectionFully(0)), Elements.toFloats(r.readSectionFully(1)));
+                }
+                case IA3 -> new Ia3(p.get(), m[0], m[1], Elements.toFloats(r.readSectionFully(0)));
+                default -> throw new IllegalArgumentException(kind + " is not a reconstruction");
+            };
+        } catch (RuntimeException e) {
+            throw new CorruptObjectException(r.id(), kind.label() + " parameters do not fit the shape: " + e.getMessage());
+        }
+    }
+
+    /**
+     * W_new ≈ W_prev + scale * left @ rightT^T, left: rows × rank, rightT: cols × rank (both row-major),
+     * summed over k in order in float32.
+     */
+    record LowRank(int rank, long rows, long cols, float scale, float[] left, float[] rightT) implements Reconstruction {
+        public LowRank {
+            if (rank <= 0 || left.length != rows * rank || rightT.length != cols * rank) {
+                throw new IllegalArgumentException("rank " + rank + " factors of " + left.length + " and " + rightT.length
+                        + " values do not fit a " + rows + " x " + cols + " matrix");
+            }
+        }
+
+        @Override public UpdateKind kind() { return UpdateKind.LOW_RANK; }
+
+        @Override public byte[] params() {
+            return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).putInt(rank).array();
+        }
+
+        @Override public List<byte[]> sections() { return List.of(Elements.toBytes(left), Elements.toBytes(rightT)); }
+
+        @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
+            for (long i = 0; i < count; i++) {
+                long e = first + i;
+                int lo = (int) (e / cols) * rank;
+                int ro = (int) (e % cols) * rank;
+                float dot = 0f;
+                for (int k = 0; k < rank; k++) dot += left[lo + k] * rightT[ro + k];
+                Elements.put(out, t, i, Elements.get(prev, t, i) + scale * dot);
+            }
+        }
+    }
+
+    /** W_new ≈ W_prev * v, v along the rows (axis 0, one factor per row) or the columns (axis 1). */
+    record Ia3(int axis, long rows, long cols, float[] v) implements Reconstruction {
+        public Ia3 {
+            if ((axis != 0 && axis != 1) || v.length != (axis == 0 ? rows : cols)) {
+                throw new IllegalArgumentException("ia3 vector of " + v.length + " along axis " + axis
+                        + " does not fit a " + rows + " x " + cols + " matrix");
+            }
+        }
+
+        @Override public UpdateKind kind() { return UpdateKind.IA3; }
+
+        @Override public byte[] params() { return new byte[] {(byte) axis}; }
+
+        @Override public List<byte[]> sections() { return List.of(Elements.toBytes(v)); }
+
+        @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
+            for (long i = 0; i < count; i++) {
+                long e = first + i;
+                float s = v[(int) (axis == 0 ? e / cols : e % cols)];
+                Elements.put(out, t, i, Elements.get(prev, t, i) * s);
+            }
+        }
+
+        /**
+         * Least-squares factors along {@code axis} from the elements of the given rows (all rows when
+         * {@code rowStep} is 1): v = Σ new·prev / Σ prev², 1 where the previous values are all zero.
+         */
+        static Ia3 fit(MemorySegment values, MemorySegment prev, DType t, long rows, long cols, int axis, long rowStep) {
+            double[] num = new double[(int) (axis == 0 ? rows : cols)];
+            double[] den = new double[num.length];
+            for (long r = 0; r < rows; r += rowStep) {
+                for (long c = 0; c < cols; c++) {
+                    long e = r * cols + c;
+                    float p = Elements.get(prev, t, e);
+                    float n = Elements.get(values, t, e);
+                    if (!Float.isFinite(p) || !Float.isFinite(n)) continue;
+                    int k = (int) (axis == 0 ? r : c);
+                    num[k] += (double) n * p;
+                    den[k] += (double) p * p;
+                }
+            }
+            float[] v = new float[num.length];
+            for (int k = 0; k < v.length; k++) v[k] = den[k] == 0 ? 1f : (float) (num[k] / den[k]);
+            return new Ia3(axis, rows, cols, v);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.gittheta.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+/** auto picks the expected kind on constructed fine-tunes; chains stay within theta.maxChainDepth. */
+class ChooserTest {
+    private static final String NAME = "model.layers.0.self_attn.v_proj.weight";
+    // 3 MiB of bf16: several chunks, so estimates sample and decoders cross chunk boundaries
+    private static final Shape SHAPE = Shape.of(1024, 1536);
+
+    private final SplittableRandom rnd = new SplittableRandom(7);
+    private final byte[] base = weights();
+
+    private byte[] weights() {
+        byte[] b = new byte[(int) DType.BF16.byteSize(SHAPE.numel())];
+        MemorySegment s = MemorySegment.ofArray(b);
+        for (long i = 0; i < SHAPE.numel(); i++) Elements.put(s, DType.BF16, i, (float) (0.02 * rnd.nextGaussian()));
+        return b;
+    }
+
+    private interface Edit { float apply(long row, long col, float w); }
+
+    private byte[] edited(Edit edit) {
+        byte[] b = base.clone();
+        MemorySegment in = MemorySegment.ofArray(base), out = MemorySegment.ofArray(b);
+        long cols = SHAPE.dims()[1];
+        for (long e = 0; e < SHAPE.numel(); e++) Elements.put(out, DType.BF16, e, edit.apply(e / cols, e % cols, Elements.get(in, DType.BF16, e)));
+        return b;
+    }
+
+    private ParamEntry storeAuto(UpdateFixture f, UpdateOptions options, byte[] after) throws Exception {
+        ParamEntry first = f.encode(options, NAME, DType.BF16, SHAPE, base, Optional.empty());
+        ParamEntry second = f.encode(options, NAME, DType.BF16, SHAPE, after, Optional.of(first));
+        assertThat(f.decode(second)).isEqualTo(after);
+        assertThat(second.objects()).hasSize(second.update().equals("dense") ? 1 : 2);
+        return second;
+    }
+
+    @Test void fewChangedElementsAreSparse() throws Exception {
+        try (UpdateFixture f = new UpdateFixture()) {
+            ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> (r * 7 + c) % 100 == 0 ? w + 0.01f : w));
+            assertThat(e.update()).isEqualTo("sparse");
+            assertThat(e.storedBytes()).isLessThan(base.length / 20);
+        }
+    }
+
+    @Test void smallPerturbationOfEveryElementIsXorDelta() throws Exception {
+        try (UpdateFixture f = new UpdateFixture()) {
+            ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> w * (float) (1 + 1e-2 * rnd.nextGaussian())));
+            assertThat(e.update()).isEqualTo("xor-delta");
+        }
+    }
+
+    @Test void unrelatedValuesAreDense() throws Exception {
+        try (UpdateFixture f = new UpdateFixture()) {
+            ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> (float) rnd.nextGaussian()));
+            assertThat(e.update()).isEqualTo("dense");
+        }
+    }
+
+    @Test void perColumnScalingIsIa3() throws Exception {
+        float[] v = UpdateRoundTripPropertiesTest.gaussian((int) SHAPE.dims()[1], rnd);
+        try (UpdateFixture f = new UpdateFixture()) {
+            ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> w * (1 + v[(int) c])));
+            assertThat(e.update()).isEqualTo("ia3");
+            assertThat(e.storedBytes()).isLessThan(base.length / 20);
+        }
+    }
+
+    @Test void mergedLoraWithTheAdapterIsLowRank() throws Exception {
+        int r = 8;
+        int rows = (int) SHAPE.dims()[0], cols = (int) SHAPE.dims()[1];
+        float[] a = UpdateRoundTripPropertiesTest.gaussian(r * cols, rnd), b = UpdateRoundTripPropertiesTest.gaussian(rows * r, rnd);
+        float scale = 16f / r;
+        byte[] merged = edited((row, col, w) -> {
+            float d = 0;
+            for (int k = 0; k < r; k++) d += b[(int) row * r + k] * a[k * cols + (int) col];
+            return w + scale * d;
+        });
+        try (UpdateFixture f = new UpdateFixture()) {
+            LoraAdapter adapter = LoraAdapter.load(f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 16, false, false));
+            ParamEntry e = storeAuto(f, new UpdateOptions(Optional.empty(), Optional.of(adapter), 8), merged);
+            assertThat(e.update()).isEqualTo("low-rank");
+            long adapterBytes = 4L * r * (rows + cols);
+            assertThat(e.storedBytes()).isLessThan(2 * adapterBytes);
+        }
+    }
+
+    @Test void chainsStopAtTheConfiguredDepth() throws Exception {
+        UpdateOptions depth2 = new UpdateOptions(Optional.of(UpdateKind.XOR_DELTA), Optional.empty(), 2);
+        try (UpdateFixture f = new UpdateFixture()) {
+            ParamEntry prev = f.encode(depth2, NAME, DType.BF16, SHAPE, base, Optional.empty());
+            assertThat(prev.update()).isEqualTo("dense");
+            String[] expected = {"xor-delta", "xor-delta", "dense", "xor-delta"};
+            int[] chain = {2, 3, 1, 2};
+            for (int step = 0; step < expected.length; step++) {
+                float s = 1 + 1e-2f * (step + 1);
+                byte[] next = edited((r, c, w) -> w * s);
+                prev = f.encode(depth2, NAME, DType.BF16, SHAPE, next, Optional.of(prev));
+                assertThat(prev.update()).isEqualTo(expected[step]);
+                assertThat(prev.objects()).hasSize(chain[step]);
+                assertThat(f.decode(prev)).isEqualTo(next);
+            }
+        }
+    }
+}
