@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             UntrackCommand.class,
             FilterProcessCommand.class,
             DemoCommand.class,
+            DiffCommand.class,
+            LogCommand.class,
+            ShowCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {
