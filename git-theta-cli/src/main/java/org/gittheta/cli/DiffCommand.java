@@ -3,6 +3,8 @@ package org.gittheta.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,6 +72,9 @@ final class DiffCommand implements Callable<Integer> {
             String a = args.get(i);
             boolean path = i >= firstPath || !paths.isEmpty() || dd < 0 && !a.contains("..") && !repo.isRevision(a);
             if (path) {
+                if (dd < 0 && !Files.exists(Path.of(a))) {
+                    throw new UserException("unknown revision or path not in the working tree: '" + a + "' (use -- to separate paths from revisions)");
+                }
                 paths.add(repo.repoPath(a));
             } else if (a.contains("..") && !a.contains("...")) {
                 int k = a.indexOf("..");
@@ -138,8 +143,9 @@ final class DiffCommand implements Callable<Integer> {
         if (stat) {
             int width = diffs.stream().mapToInt(f -> f.path().length()).max().orElse(0);
             for (FileDiff f : diffs) {
-                out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | " + HistoryOutput.summary(f.diff())
-                        + ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored");
+                // the working tree has stored nothing yet
+                String stored = after instanceof HistoryRepo.Side.WorkTree ? "" : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
+                out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | " + HistoryOutput.summary(f.diff()) + stored);
             }
             out.println(" " + diffs.size() + (diffs.size() == 1 ? " checkpoint" : " checkpoints") + " changed");
             return;

@@ -246,7 +246,8 @@ class HistoryE2ETest {
             assertThat(r.err().lines().filter(l -> !l.contains("building")).toList()).as(r.err())
                     .hasSize(1).allMatch(l -> l.startsWith("git-theta: "));
         }
-        assertThat(run("git", "theta", "diff", "nosuchrev", "HEAD").err()).contains("unknown revision 'nosuchrev'");
+        assertThat(run("git", "theta", "diff", "nosuchrev", "HEAD").err()).contains("unknown revision or path not in the working tree: 'nosuchrev'");
+        assertThat(run("git", "theta", "diff", "nosuchrev", "--").err()).contains("unknown revision 'nosuchrev'");
         assertThat(run("git", "theta", "diff", "HEAD", "--", "notes.txt").err()).contains("'notes.txt' is not tracked by git-theta");
     }
 
