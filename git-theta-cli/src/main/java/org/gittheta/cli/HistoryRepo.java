@@ -8,6 +8,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.diff.FileSnapshot;
 import org.gittheta.diff.Snapshot;
@@ -58,11 +60,8 @@ final class HistoryRepo implements AutoCloseable {
 
     /** The manifest of {@code path} at a revision or in the index; empty when the path is absent there. */
     Optional<Manifest> manifest(Side side, String path) throws IOException {
-        Optional<ObjectId> blob = switch (side) {
-            case Side.Rev r -> repo.blobAt(commit(r.rev()).name(), path);
-            case Side.Index i -> indexBlob(path);
-            case Side.WorkTree w -> throw new IllegalArgumentException("the working tree has files, not manifests");
-        };
+        if (side instanceof Side.WorkTree) throw new IllegalArgumentException("the working tree has files, not manifests");
+        Optional<ObjectId> blob = blob(side, path);
         if (blob.isEmpty()) return Optional.empty();
         Optional<Manifest> m = repo.manifestOfBlob(blob.get());
         if (m.isEmpty()) {
@@ -71,6 +70,7 @@ final class HistoryRepo implements AutoCloseable {
         return m;
     }
 
+    /** The blob Git stores for {@code path} at a revision or in the index; always empty for the working tree. */
     Optional<ObjectId> blob(Side side, String path) throws IOException {
         return switch (side) {
             case Side.Rev r -> repo.blobAt(commit(r.rev()).name(), path);
@@ -80,7 +80,7 @@ final class HistoryRepo implements AutoCloseable {
     }
 
     private Optional<ObjectId> indexBlob(String path) throws IOException {
-        var entry = org.eclipse.jgit.dircache.DirCache.read(repo.git()).getEntry(path);
+        DirCacheEntry entry = DirCache.read(repo.git()).getEntry(path);
         return entry == null ? Optional.empty() : Optional.of(entry.getObjectId());
     }
 

@@ -15,6 +15,7 @@ import org.gittheta.diff.CheckpointDiffer;
 import org.gittheta.diff.DeltaStats;
 import org.gittheta.diff.ParamDiff;
 import org.gittheta.diff.Snapshot;
+import org.gittheta.diff.StoredSnapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -56,7 +57,7 @@ final class LogCommand implements Callable<Integer> {
                 String[] f = rec.strip().split("\u001f", 4);
                 String commit = f[0];
                 String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
-                Snapshot before = parent == null ? org.gittheta.diff.StoredSnapshot.absent(repo.repo.store())
+                Snapshot before = parent == null ? StoredSnapshot.absent(repo.repo.store())
                         : repo.snapshot(new HistoryRepo.Side.Rev(parent), file);
                 Snapshot after = repo.snapshot(new HistoryRepo.Side.Rev(commit), file);
                 CheckpointDiff d = CheckpointDiffer.diff(before, after, include);

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.TensorSlot;
@@ -21,14 +20,14 @@ import org.gittheta.update.ValuesDigest;
 
 /**
  * A checkpoint file in the working tree, memory-mapped and read in place: nothing is written to the store,
- * unlike {@code git add}. Hashes are computed per parameter when asked (in parallel by the differ).
+ * unlike {@code git add}. A parameter's hash is computed from the mapped bytes when asked: the differ asks once
+ * per parameter, from parallel tasks.
  */
 public final class FileSnapshot implements Snapshot, AutoCloseable {
     private final Arena arena;
     private final MemorySegment content;
     private final SortedMap<String, ParamInfo> params = new TreeMap<>();
     private final Map<String, TensorSlot> slots = new HashMap<>();
-    private final ConcurrentHashMap<String, String> hashes = new ConcurrentHashMap<>();
 
     private FileSnapshot(Arena arena, MemorySegment content, CheckpointLayout layout) {
         this.arena = arena;
@@ -55,7 +54,7 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
     @Override public SortedMap<String, ParamInfo> params() { return Collections.unmodifiableSortedMap(params); }
 
     @Override public String sha256(String name) {
-        return hashes.computeIfAbsent(name, n -> ValuesDigest.of(values(n)).sha256());
+        return ValuesDigest.of(values(name)).sha256();
     }
 
     @Override public InputStream open(String name) { return new SegmentInputStream(values(name)); }
