@@ -158,6 +158,11 @@ class HistoryE2ETest {
                     .doesNotContain("-param layer0.weight", "+param layer0.weight", "-param layer2.weight", "+param layer2.weight");
         }
         assertThat(ok("git", "log", "--stat", "-1")).contains("model.safetensors | 6 +++---");
+        // blame attributes each parameter line to the commit that last changed that parameter
+        String tune = ok("git", "rev-parse", "--short=8", "HEAD").strip();
+        String blame = ok("git", "blame", "--abbrev=7", "HEAD", "--", "model.safetensors");
+        assertThat(blame.lines().filter(l -> l.contains("param layer1.weight"))).singleElement().asString().startsWith(tune);
+        assertThat(blame.lines().filter(l -> l.contains("param layer0.weight"))).singleElement().asString().doesNotStartWith(tune);
     }
 
     @Test
