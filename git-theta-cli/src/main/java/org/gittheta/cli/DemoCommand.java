@@ -77,6 +77,14 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         sh("git", "checkout", "-q", "HEAD", "--", "model.safetensors");
         expectSame(file, tuned, "checkout of HEAD again");
         sh("git", "status", "--short");
+        historyStep();
+    }
+
+    private void historyStep() throws IOException {
+        step("Look at the history parameter by parameter");
+        sh("git", "theta", "diff", "HEAD~1", "HEAD");
+        sh("git", "theta", "log");
+        shHead(6, "git", "theta", "show", "HEAD:model.safetensors");
     }
 
     private void step(String title) {

@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
             FilterProcessCommand.class,
             DemoCommand.class,
             AddCommand.class,
+            DiffCommand.class,
+            LogCommand.class,
+            ShowCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {

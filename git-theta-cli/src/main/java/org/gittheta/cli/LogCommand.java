@@ -1,0 +1,140 @@
+package org.gittheta.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import org.gittheta.diff.CheckpointDiff;
+import org.gittheta.diff.CheckpointDiffer;
+import org.gittheta.diff.DeltaStats;
+import org.gittheta.diff.ParamDiff;
+import org.gittheta.diff.Snapshot;
+import org.gittheta.diff.StoredSnapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "log", mixinStandardHelpOptions = true,
+        description = "Per commit that touched a checkpoint: how many parameters changed and the largest changes; with --param, the history of matching parameters.")
+final class LogCommand implements Callable<Integer> {
+    /** How many of a commit's largest changes the human output names. */
+    private static final int LARGEST = 3;
+
+    @Parameters(paramLabel = "<path>", arity = "0..1", description = "The checkpoint (default: the only tracked checkpoint at HEAD).")
+    String path;
+
+    @Option(names = "--param", paramLabel = "<glob>", description = "Only parameters whose name matches, e.g. 'model.layers.*.self_attn.*'.")
+    String param;
+
+    @Option(names = {"-n", "--max-count"}, paramLabel = "N", description = "Show at most N commits.")
+    Integer maxCount;
+
+    @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
+    boolean json;
+
+    record Entry(String commit, String date, String subject, CheckpointDiff diff) {}
+
+    @Override public Integer call() throws IOException {
+        try (HistoryRepo repo = HistoryRepo.open()) {
+            repo.commit("HEAD");
+            String file = path != null ? repo.repoPath(path) : onlyCheckpoint(repo);
+            if (repo.tracked(List.of(file)).isEmpty()) throw new UserException("'" + file + "' is not tracked by git-theta (no filter=theta attribute)");
+            Predicate<String> include = param == null ? n -> true : glob(param);
+            List<String> args = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
+            if (maxCount != null) args.add("-n" + maxCount);
+            args.addAll(List.of("HEAD", "--", file));
+            String out = Git.run(repo.dirs.topLevel(), args.toArray(String[]::new));
+            if (out.isEmpty()) throw new UserException("'" + file + "' has no history in HEAD");
+            List<Entry> entries = new ArrayList<>();
+            for (String rec : out.split("\0")) {
+                // fields: hash, parents (empty for a root commit), date, subject
+                String[] f = rec.strip().split("\u001f", 4);
+                String commit = f[0];
+                String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
+                Snapshot before = parent == null ? StoredSnapshot.absent(repo.repo.store())
+                        : repo.snapshot(new HistoryRepo.Side.Rev(parent), file);
+                Snapshot after = repo.snapshot(new HistoryRepo.Side.Rev(commit), file);
+                CheckpointDiff d = CheckpointDiffer.diff(before, after, include);
+                if (param == null || !d.changed().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
+            }
+            if (json) printJson(file, entries);
+            else printHuman(entries);
+        }
+        return 0;
+    }
+
+    private String onlyCheckpoint(HistoryRepo repo) throws IOException {
+        List<String> tracked = repo.trackedPaths(List.of(new HistoryRepo.Side.Rev("HEAD")), List.of());
+        if (tracked.size() != 1) {
+            throw new UserException(tracked.isEmpty() ? "no tracked checkpoint at HEAD" : "several tracked checkpoints at HEAD: name one of "
+                    + String.join(", ", tracked));
+        }
+        return tracked.getFirst();
+    }
+
+    /** Glob over parameter names: {@code *} matches any run of characters (dots included), {@code ?} one. */
+    private static Predicate<String> glob(String pattern) {
+        // the path matcher treats '/' specially; parameter names use '.', so '*' spans the whole name
+        PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("*", "**"));
+        return name -> m.matches(Path.of(name));
+    }
+
+    private void printHuman(List<Entry> entries) {
+        for (Entry e : entries) {
+            System.out.println(e.commit().substring(0, 10) + " " + e.date() + " " + e.subject());
+            List<ParamDiff> changed = e.diff().changed();
+            if (param != null) {
+                for (ParamDiff p : changed) System.out.println("    " + describe(p));
+                continue;
+            }
+            System.out.println("    " + HistoryOutput.summary(e.diff()));
+            changed.stream().sorted(Comparator.comparingDouble(LogCommand::magnitude).reversed()).limit(LARGEST)
+                    .forEach(p -> System.out.println("    " + describe(p)));
+            if (changed.size() > LARGEST) System.out.println("    ... and " + (changed.size() - LARGEST) + " more");
+        }
+    }
+
+    /** Sort key for "largest change": the norm of the change, added/removed parameters first. */
+    private static double magnitude(ParamDiff p) {
+        return p.stats().map(DeltaStats::l2).filter(Double::isFinite).orElse(Double.MAX_VALUE);
+    }
+
+    private static String describe(ParamDiff p) {
+        String s = p.status().label() + " " + p.name();
+        if (p.stats().isPresent()) {
+            DeltaStats d = p.stats().get();
+            s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative())
+                    + " changed=" + HistoryOutput.count(d.changed()) + "/" + HistoryOutput.count(d.elements());
+        }
+        return s;
+    }
+
+    private void printJson(String file, List<Entry> entries) throws IOException {
+        try (JsonGenerator g = HistoryOutput.json(System.out)) {
+            g.writeStartObject();
+            g.writeStringField("path", file);
+            if (param != null) g.writeStringField("param", param);
+            g.writeArrayFieldStart("commits");
+            for (Entry e : entries) {
+                g.writeStartObject();
+                g.writeStringField("commit", e.commit());
+                g.writeStringField("date", e.date());
+                g.writeStringField("subject", e.subject());
+                HistoryOutput.writeSummary(g, e.diff());
+                g.writeArrayFieldStart("params");
+                for (ParamDiff p : e.diff().changed()) HistoryOutput.writeParam(g, p);
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        System.out.println();
+    }
+}

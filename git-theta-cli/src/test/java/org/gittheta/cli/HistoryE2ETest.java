@@ -1,0 +1,304 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** git theta diff/log/show and plain git log -p/show on tracked checkpoints, with real git. */
+class HistoryE2ETest {
+    private static final Path LAUNCHER = Path.of("").toAbsolutePath().getParent().resolve("bin/git-theta");
+
+    @TempDir Path home;
+    private Path repo;
+
+    record Result(int exit, String out, String err) {}
+
+    @BeforeEach
+    void setUp() throws Exception {
+        repo = home.resolve("repo");
+        Files.createDirectories(repo);
+        ok("git", "init", "-q", "-b", "main");
+        ok("git", "theta", "install", "--local");
+        ok("git", "theta", "track", "*.safetensors");
+    }
+
+    private Result run(String... cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("HOME", home.toString());
+        env.put("GIT_CONFIG_NOSYSTEM", "1");
+        env.put("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString());
+        env.put("PATH", LAUNCHER.getParent() + java.io.File.pathSeparator + System.getenv("PATH"));
+        for (String who : List.of("AUTHOR", "COMMITTER")) {
+            env.put("GIT_" + who + "_NAME", "Test");
+            env.put("GIT_" + who + "_EMAIL", "test@example.com");
+        }
+        Path err = Files.createTempFile(home, "err", ".txt");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        return new Result(exit, out, Files.readString(err));
+    }
+
+    private String ok(String... cmd) throws Exception {
+        Result r = run(cmd);
+        assertThat(r.exit()).as(String.join(" ", cmd) + ": " + r.err()).isZero();
+        return r.out();
+    }
+
+    private static SafetensorsWriter.Tensor tensor(String name, Shape shape, float[] v) {
+        return new SafetensorsWriter.Tensor(name, DType.F32, shape, out -> {
+            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : v) b.putFloat(f);
+            out.write(b.array());
+        });
+    }
+
+    private void write(Map<String, float[]> params) throws IOException {
+        write(params, Map.of());
+    }
+
+    private void write(Map<String, float[]> params, Map<String, Shape> shapes) throws IOException {
+        List<SafetensorsWriter.Tensor> ts = new ArrayList<>();
+        params.forEach((n, v) -> ts.add(tensor(n, shapes.getOrDefault(n, Shape.of(v.length)), v)));
+        try (OutputStream out = Files.newOutputStream(repo.resolve("model.safetensors"))) {
+            SafetensorsWriter.write(ts, Map.of(), out);
+        }
+    }
+
+    private static float[] base(int n, int seed) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) Math.sin(seed * 1000 + i);
+        return v;
+    }
+
+    private static Map<String, float[]> model() {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < 6; i++) m.put("layer" + i + ".weight", base(1000 + i, i));
+        return m;
+    }
+
+    @Test
+    void diffJsonReportsExactlyTheChangedParametersWithTheirStatistics() throws Exception {
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "base");
+        Map<String, float[]> before = new LinkedHashMap<>();
+        m.forEach((k, v) -> before.put(k, v.clone()));
+        // three known changes: 10 elements +0.5, every 3rd element ×1.01, one element set to 7
+        for (int i = 0; i < 10; i++) m.get("layer1.weight")[i] += 0.5f;
+        for (int i = 0; i < m.get("layer3.weight").length; i += 3) m.get("layer3.weight")[i] *= 1.01f;
+        m.get("layer4.weight")[500] = 7f;
+        write(m);
+        ok("git", "commit", "-q", "-am", "tune");
+
+        for (List<String> cmd : List.of(List.of("git", "theta", "diff", "--json", "HEAD~1", "HEAD"),
+                List.of("git", "theta", "diff", "--json", "HEAD~1"))) {
+            Map<String, Object> json = parse(ok(cmd.toArray(String[]::new)));
+            Map<String, Object> file = list(json.get("files")).getFirst();
+            assertThat(file.get("path")).isEqualTo("model.safetensors");
+            List<Map<String, Object>> params = list(file.get("params"));
+            assertThat(params).extracting(p -> p.get("name")).containsExactly("layer1.weight", "layer3.weight", "layer4.weight");
+            for (Map<String, Object> p : params) {
+                String name = (String) p.get("name");
+                float[] a = before.get(name);
+                float[] b = m.get(name);
+                long changed = 0;
+                double sq = 0, max = 0, na = 0, nb = 0, dot = 0;
+                for (int i = 0; i < a.length; i++) {
+                    if (a[i] != b[i]) changed++;
+                    double d = (double) b[i] - a[i];
+                    sq += d * d;
+                    max = Math.max(max, Math.abs(d));
+                    na += (double) a[i] * a[i];
+                    nb += (double) b[i] * b[i];
+                    dot += (double) a[i] * b[i];
+                }
+                assertThat(p.get("status")).isEqualTo("modified");
+                assertThat(((Number) p.get("changedElements")).longValue()).isEqualTo(changed);
+                assertThat(num(p, "l2")).isCloseTo(Math.sqrt(sq), within(1e-9));
+                assertThat(num(p, "maxAbs")).isCloseTo(max, within(1e-12));
+                assertThat(num(p, "relative")).isCloseTo(Math.sqrt(sq) / Math.sqrt(na), within(1e-9));
+                assertThat(num(p, "cosine")).isCloseTo(dot / Math.sqrt(na * nb), within(1e-12));
+            }
+            Map<String, Object> summary = map(file.get("summary"));
+            assertThat(summary.get("changed")).isEqualTo(3);
+            assertThat(summary.get("parameters")).isEqualTo(6);
+        }
+        assertThat(ok("git", "theta", "diff", "HEAD~1", "HEAD"))
+                .contains("layer1.weight", "3 of 6 parameters changed").doesNotContain("layer0.weight");
+        assertThat(ok("git", "theta", "diff", "--stat", "HEAD~1", "HEAD")).contains("model.safetensors | 3 of 6 parameters changed");
+
+        // plain git names the changed parameters from the manifest text
+        for (String out : List.of(ok("git", "log", "-p", "-1"), ok("git", "show", "HEAD"))) {
+            assertThat(out).contains("+param layer1.weight", "-param layer3.weight", "+param layer4.weight")
+                    .doesNotContain("-param layer0.weight", "+param layer0.weight", "-param layer2.weight", "+param layer2.weight");
+        }
+        assertThat(ok("git", "log", "--stat", "-1")).contains("model.safetensors | 6 +++---");
+        // blame attributes each parameter line to the commit that last changed that parameter
+        String tune = ok("git", "rev-parse", "--short=8", "HEAD").strip();
+        String blame = ok("git", "blame", "--abbrev=7", "HEAD", "--", "model.safetensors");
+        assertThat(blame.lines().filter(l -> l.contains("param layer1.weight"))).singleElement().asString().startsWith(tune);
+        assertThat(blame.lines().filter(l -> l.contains("param layer0.weight"))).singleElement().asString().doesNotStartWith(tune);
+    }
+
+    @Test
+    void workingTreeDiffReadsTheFileWithoutStoringAnything() throws Exception {
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "base");
+        assertThat(ok("git", "theta", "diff")).isEmpty();
+        long objects = storeObjects();
+        m.get("layer2.weight")[0] = 42f;
+        write(m);
+        String out = ok("git", "theta", "diff");
+        assertThat(out).contains("modified  layer2.weight", "1 of 6 parameters changed, 1 of");
+        assertThat(storeObjects()).isEqualTo(objects);
+        assertThat(ok("git", "theta", "diff", "--cached")).isEmpty();
+        ok("git", "add", "model.safetensors");
+        assertThat(ok("git", "theta", "diff", "--cached")).contains("layer2.weight");
+        assertThat(ok("git", "theta", "diff")).isEmpty();
+    }
+
+    @Test
+    void addedRemovedAndReshapedParameters() throws Exception {
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "base");
+        m.remove("layer0.weight");
+        m.put("extra.bias", new float[] {1, 2, 3});
+        write(m, Map.of("layer5.weight", Shape.of(5, 201)));
+        ok("git", "commit", "-q", "-am", "restructure");
+        List<Map<String, Object>> params = list(list(parse(ok("git", "theta", "diff", "--json", "HEAD~1", "HEAD")).get("files")).getFirst().get("params"));
+        assertThat(params).extracting(p -> p.get("name") + " " + p.get("status"))
+                .containsExactly("extra.bias added", "layer0.weight removed", "layer5.weight modified");
+        Map<String, Object> reshaped = params.get(2);
+        assertThat(map(reshaped.get("before")).get("shape")).isEqualTo(List.of(1005));
+        assertThat(map(reshaped.get("after")).get("shape")).isEqualTo(List.of(5, 201));
+        assertThat(reshaped.get("changedElements")).isEqualTo(0);
+        assertThat(params.getFirst().get("before")).isNull();
+        assertThat(ok("git", "theta", "diff", "HEAD~1", "HEAD")).contains("[1005]→[5,201]");
+    }
+
+    @Test
+    void logOfOneParameterOverFiveCommits() throws Exception {
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "c1");
+        for (int c = 2; c <= 5; c++) {
+            m.get("layer2.weight")[c] += c;         // ‖Δ‖ = c exactly (small integers added to values in (-1, 1))
+            m.get("layer4.weight")[0] += 0.25f;
+            write(m);
+            ok("git", "commit", "-q", "-am", "c" + c);
+        }
+        Map<String, Object> log = parse(ok("git", "theta", "log", "model.safetensors", "--param", "layer2.*", "--json"));
+        List<Map<String, Object>> commits = list(log.get("commits"));
+        assertThat(commits).extracting(c -> c.get("subject")).containsExactly("c5", "c4", "c3", "c2", "c1");
+        for (int i = 0; i < 4; i++) {
+            Map<String, Object> p = list(commits.get(i).get("params")).getFirst();
+            assertThat(p.get("name")).isEqualTo("layer2.weight");
+            assertThat(num(p, "l2")).isCloseTo(5 - i, within(1e-6));
+        }
+        assertThat(list(commits.get(4).get("params")).getFirst().get("status")).isEqualTo("added");
+        assertThat(ok("git", "theta", "log", "-n", "2")).contains("c5", "c4", "2 of 6 parameters changed").doesNotContain("c3");
+        assertThat(ok("git", "theta", "show", "HEAD~2:model.safetensors"))
+                .contains("layer2.weight", "6 parameters, 6.0K elements");
+        Map<String, Object> show = parse(ok("git", "theta", "show", "--json", "HEAD:model.safetensors"));
+        assertThat(show.get("parameters")).isEqualTo(6);
+        assertThat(list(show.get("params")).getFirst().get("numel")).isEqualTo(1000);
+    }
+
+    @Test
+    void errorsAreOneLine() throws Exception {
+        write(model());
+        Files.writeString(repo.resolve("notes.txt"), "hello\n");
+        ok("git", "add", ".");
+        ok("git", "commit", "-q", "-m", "base");
+        for (List<String> cmd : List.of(List.of("git", "theta", "diff", "nosuchrev", "HEAD"),
+                List.of("git", "theta", "diff", "HEAD", "--", "notes.txt"),
+                List.of("git", "theta", "show", "HEAD:missing.safetensors"),
+                List.of("git", "theta", "show", "nosuchrev:model.safetensors"),
+                List.of("git", "theta", "log", "notes.txt"))) {
+            Result r = run(cmd.toArray(String[]::new));
+            assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(1);
+            // (the launcher may say once that it is building: that line is not the command's)
+            assertThat(r.err().lines().filter(l -> !l.contains("building")).toList()).as(r.err())
+                    .hasSize(1).allMatch(l -> l.startsWith("git-theta: "));
+        }
+        assertThat(run("git", "theta", "diff", "nosuchrev", "HEAD").err()).contains("unknown revision or path not in the working tree: 'nosuchrev'");
+        assertThat(run("git", "theta", "diff", "nosuchrev", "--").err()).contains("unknown revision 'nosuchrev'");
+        assertThat(run("git", "theta", "diff", "HEAD", "--", "notes.txt").err()).contains("'notes.txt' is not tracked by git-theta");
+    }
+
+    private long storeObjects() throws IOException {
+        try (Stream<Path> s = Files.walk(repo.resolve(".git/lfs/objects"))) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    private static double num(Map<String, Object> m, String key) { return ((Number) m.get(key)).doubleValue(); }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) { return (Map<String, Object>) o; }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object o) { return (List<Map<String, Object>>) o; }
+
+    /** A small JSON reader over jackson-core's streaming parser: objects to maps, arrays to lists. */
+    private static Map<String, Object> parse(String json) throws IOException {
+        try (JsonParser p = new JsonFactory().createParser(json)) {
+            p.nextToken();
+            return map(value(p));
+        }
+    }
+
+    private static Object value(JsonParser p) throws IOException {
+        return switch (p.currentToken()) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                while (p.nextToken() != JsonToken.END_OBJECT) {
+                    String k = p.currentName();
+                    p.nextToken();
+                    m.put(k, value(p));
+                }
+                yield m;
+            }
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                while (p.nextToken() != JsonToken.END_ARRAY) l.add(value(p));
+                yield l;
+            }
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getNumberValue();
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE, VALUE_FALSE -> p.getBooleanValue();
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,24 @@
+package org.gittheta.diff;
+
+import java.util.List;
+
+/** Every parameter of two versions of one checkpoint, sorted by name, unchanged ones included. */
+public record CheckpointDiff(List<ParamDiff> params) {
+    public CheckpointDiff {
+        params = List.copyOf(params);
+    }
+
+    public List<ParamDiff> changed() { return params.stream().filter(ParamDiff::changed).toList(); }
+
+    public long count(ParamDiff.Status status) { return params.stream().filter(p -> p.status() == status).count(); }
+
+    public long changedElements() { return params.stream().mapToLong(ParamDiff::changedElements).sum(); }
+
+    public long totalElements() { return params.stream().mapToLong(ParamDiff::elements).sum(); }
+
+    /** Bytes the newer version added to the store: the objects of its changed parameters. */
+    public long storedBytes() {
+        return params.stream().filter(ParamDiff::changed)
+                .mapToLong(p -> p.after().flatMap(ParamInfo::storedBytes).orElse(0L)).sum();
+    }
+}

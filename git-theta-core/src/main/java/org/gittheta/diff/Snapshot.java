@@ -1,0 +1,17 @@
+package org.gittheta.diff;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.SortedMap;
+
+/** One version of a checkpoint, as a diff sees it: its parameters, their value hashes, and their values as a stream. */
+public sealed interface Snapshot permits StoredSnapshot, FileSnapshot {
+    /** The parameters by name. */
+    SortedMap<String, ParamInfo> params();
+
+    /** SHA-256 hex of a parameter's raw values: equal hashes mean equal values. May read the values to compute it. */
+    String sha256(String name) throws IOException;
+
+    /** The raw little-endian values of a parameter, streamed: never the whole checkpoint in memory. */
+    InputStream open(String name) throws IOException;
+}

@@ -1,0 +1,87 @@
+package org.gittheta.diff;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointDifferTest {
+    @TempDir Path dir;
+
+    private static SafetensorsWriter.Tensor f32(String name, Shape shape, float... v) {
+        return new SafetensorsWriter.Tensor(name, DType.F32, shape, out -> {
+            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : v) b.putFloat(f);
+            out.write(b.array());
+        });
+    }
+
+    private FileSnapshot file(String name, SafetensorsWriter.Tensor... tensors) throws IOException {
+        Path p = dir.resolve(name);
+        try (OutputStream out = Files.newOutputStream(p)) {
+            SafetensorsWriter.write(List.of(tensors), Map.of(), out);
+        }
+        return FileSnapshot.open(p, name, SafetensorsFormat.INSTANCE);
+    }
+
+    @Test
+    void statusesAndStatistics() throws IOException {
+        try (FileSnapshot a = file("a.safetensors",
+                f32("same", Shape.of(2), 1, 2), f32("moved", Shape.of(3), 1, 2, 3),
+                f32("reshaped", Shape.of(2, 3), 1, 2, 3, 4, 5, 6), f32("gone", Shape.of(1), 7));
+             FileSnapshot b = file("b.safetensors",
+                f32("same", Shape.of(2), 1, 2), f32("moved", Shape.of(3), 1, 2, 5),
+                f32("reshaped", Shape.of(3, 2), 1, 2, 3, 4, 5, 6), f32("new", Shape.of(4), 0, 0, 0, 1))) {
+            CheckpointDiff d = CheckpointDiffer.diff(a, b);
+            assertThat(d.params()).extracting(ParamDiff::name).containsExactly("gone", "moved", "new", "reshaped", "same");
+            assertThat(d.params()).extracting(p -> p.status().label())
+                    .containsExactly("removed", "modified", "added", "modified", "unchanged");
+            ParamDiff moved = d.params().get(1);
+            assertThat(moved.stats().orElseThrow().l2()).isEqualTo(2.0);
+            assertThat(moved.stats().orElseThrow().relative()).isEqualTo(2.0 / Math.sqrt(14));
+            // a reshape alone moves no values
+            assertThat(d.params().get(3).changedElements()).isZero();
+            assertThat(d.changedElements()).isEqualTo(1 + 1 + 4);
+            assertThat(d.totalElements()).isEqualTo(1 + 3 + 4 + 6 + 2);
+            assertThat(d.changed()).hasSize(4);
+        }
+    }
+
+    @Test
+    void onlyIncludedParametersAreCompared() throws IOException {
+        try (FileSnapshot a = file("a.safetensors", f32("x", Shape.of(1), 1), f32("y", Shape.of(1), 1));
+             FileSnapshot b = file("b.safetensors", f32("x", Shape.of(1), 2), f32("y", Shape.of(1), 3))) {
+            assertThat(CheckpointDiffer.diff(a, b, n -> n.equals("y")).params()).extracting(ParamDiff::name).containsExactly("y");
+        }
+    }
+
+    @Test
+    void decodedStreamPassesBytesAndFailures() throws IOException {
+        byte[] data = new byte[3 << 20 | 17];
+        for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 31);
+        try (var in = DecodedStream.start(out -> {
+            for (int i = 0; i < data.length; i += 1000) out.write(data, i, Math.min(1000, data.length - i));
+        })) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+        try (var in = DecodedStream.start(out -> {
+            out.write(new byte[10]);
+            throw new IOException("object 1234 is corrupt");
+        })) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class).hasMessage("object 1234 is corrupt");
+        }
+    }
+}
