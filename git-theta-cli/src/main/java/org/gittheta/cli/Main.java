@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
             UntrackCommand.class,
             FilterProcessCommand.class,
             DemoCommand.class,
+            FetchCommand.class,
+            PullCommand.class,
+            PushCommand.class,
+            HookCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {
