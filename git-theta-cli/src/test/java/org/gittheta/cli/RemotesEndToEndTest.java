@@ -2,82 +2,13 @@ package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Push through the pre-push hook to a real Git LFS server, clone elsewhere, get the same bytes back. */
-class RemotesEndToEndTest {
-    private static final Path BIN = Path.of("").toAbsolutePath().getParent().resolve("bin");
-
-    @TempDir Path tmp;
-    private RemotesLfsServer server;
-
-    @BeforeEach void start() throws Exception {
-        server = new RemotesLfsServer(tmp.resolve("server"));
-        Files.writeString(tmp.resolve("gitconfig"), """
-                [user]
-                \tname = T
-                \temail = t@example.com
-                [init]
-                \tdefaultBranch = main
-                [credential]
-                \thelper = "!f() { echo username=u; echo password=p; }; f"
-                """);
-        git(tmp, "theta", "install");
-        git(tmp, "init", "-q", "--bare", "remote.git");
-    }
-
-    @AfterEach void stop() throws Exception { server.close(); }
-
-    record Run(int exit, String out, String err) {}
-
-    private Run exec(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("git"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("HOME", tmp.toString());
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_CONFIG_GLOBAL", tmp.resolve("gitconfig").toString());
-        env.put("GIT_TERMINAL_PROMPT", "0");
-        env.put("PATH", BIN + ":" + System.getenv("PATH"));
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        });
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out, err.join());
-    }
-
-    private String git(Path dir, String... args) throws Exception {
-        Run r = exec(dir, args);
-        assertThat(r.exit()).as("git %s\n%s", String.join(" ", args), r.err()).isZero();
-        return r.out();
-    }
-
-    private static long storeCount(Path gitDir) throws IOException {
-        Path objects = gitDir.resolve("lfs/objects");
-        if (!Files.isDirectory(objects)) return 0;
-        try (Stream<Path> s = Files.walk(objects)) {
-            return s.filter(Files::isRegularFile).count();
-        }
-    }
-
+class RemotesEndToEndTest extends RemotesGitFixture {
     @Test void pushThroughTheHookThenCloneGivesTheSameBytes() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));
         git(a, "init", "-q");
@@ -135,5 +66,41 @@ class RemotesEndToEndTest {
         git(c, "theta", "fetch", "--all");
         assertThat(storeCount(c.resolve(".git"))).isEqualTo(storeCount(a.resolve(".git")));
         assertThat(git(c, "status", "--porcelain")).isEmpty();
+    }
+
+    @Test void theRealGitLfsClientReadsWhatWeUploaded() throws Exception {
+        Assumptions.assumeTrue(exec(tmp, "lfs", "version").exit() == 0, "git-lfs is not installed");
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        git(a, "init", "-q");
+        git(a, "config", "lfs.url", server.url());
+        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
+        git(a, "theta", "track", "*.safetensors");
+        DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
+        git(a, "add", ".");
+        git(a, "commit", "-q", "-m", "base");
+        git(a, "theta", "push");
+        Path object;
+        try (var s = Files.walk(a.resolve(".git/lfs/objects"))) {
+            object = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        Path other = Files.createDirectories(tmp.resolve("lfs-client"));
+        git(other, "init", "-q");
+        git(other, "config", "lfs.url", server.url());
+        Files.writeString(tmp.resolve("pointer"), "version https://git-lfs.github.com/spec/v1\noid sha256:" + object.getFileName()
+                + "\nsize " + Files.size(object) + "\n");
+        ProcessBuilder pb = new ProcessBuilder("git", "lfs", "smudge").directory(other.toFile())
+                .redirectInput(tmp.resolve("pointer").toFile()).redirectOutput(tmp.resolve("smudged").toFile())
+                .redirectError(tmp.resolve("smudge.err").toFile());
+        pb.environment().putAll(env());
+        assertThat(pb.start().waitFor()).as(() -> readQuietly(tmp.resolve("smudge.err"))).isZero();
+        assertThat(Files.mismatch(object, tmp.resolve("smudged"))).isEqualTo(-1);
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 }
