@@ -68,6 +68,30 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(git(c, "status", "--porcelain")).isEmpty();
     }
 
+    @Test void aCorruptObjectOnTheServerFailsTheCheckoutAndWritesNoFile() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        git(a, "init", "-q");
+        git(a, "config", "lfs.url", server.url());
+        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
+        git(a, "theta", "track", "*.safetensors");
+        DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
+        git(a, "add", ".");
+        git(a, "commit", "-q", "-m", "base");
+        git(a, "push", "-q", "origin", "main");
+        Path stored;
+        try (var s = Files.list(tmp.resolve("server"))) {
+            stored = s.findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(stored);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(stored, bytes);
+
+        Run clone = exec(tmp, "clone", "-q", "-c", "lfs.url=" + server.url(), "remote.git", "b");
+        assertThat(clone.err()).contains("served a corrupt object " + stored.getFileName());
+        assertThat(tmp.resolve("b/model.safetensors")).doesNotExist();
+        assertThat(storeCount(tmp.resolve("b/.git"))).isLessThan(storeCount(a.resolve(".git")));
+    }
+
     @Test void theRealGitLfsClientReadsWhatWeUploaded() throws Exception {
         Assumptions.assumeTrue(exec(tmp, "lfs", "version").exit() == 0, "git-lfs is not installed");
         Path a = Files.createDirectories(tmp.resolve("a"));
