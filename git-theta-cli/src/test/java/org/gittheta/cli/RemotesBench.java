@@ -14,11 +14,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "theta.bench", matches = "remotes")
 class RemotesBench extends RemotesGitFixture {
     @Test void pushAndCloneThroughTheLocalServer() throws Exception {
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        git(a, "init", "-q");
-        git(a, "config", "lfs.url", server.url());
-        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
-        git(a, "theta", "track", "*.safetensors");
+        Path a = lfsRepo("a");
         new DemoModel(1024, 2816, 6, 32000).write(a.resolve("model.safetensors"), n -> false, 0, 0);
         long fileBytes = Files.size(a.resolve("model.safetensors"));
         git(a, "add", ".");
@@ -34,11 +30,7 @@ class RemotesBench extends RemotesGitFixture {
     }
 
     @Test void cloneFetchesOnlyTheLatestOfFiveVersions() throws Exception {
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        git(a, "init", "-q");
-        git(a, "config", "lfs.url", server.url());
-        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
-        git(a, "theta", "track", "*.safetensors");
+        Path a = lfsRepo("a");
         git(a, "add", ".gitattributes");
         for (int v = 0; v < 5; v++) {
             String tuned = "layers." + (v - 1) + ".";

@@ -69,14 +69,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
     }
 
     @Test void aCorruptObjectOnTheServerFailsTheCheckoutAndWritesNoFile() throws Exception {
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        git(a, "init", "-q");
-        git(a, "config", "lfs.url", server.url());
-        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
-        git(a, "theta", "track", "*.safetensors");
-        DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
-        git(a, "add", ".");
-        git(a, "commit", "-q", "-m", "base");
+        Path a = lfsRepo("a");
+        commitSmallModel(a);
         git(a, "push", "-q", "origin", "main");
         Path stored;
         try (var s = Files.list(tmp.resolve("server"))) {
@@ -94,14 +88,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
 
     @Test void theRealGitLfsClientReadsWhatWeUploaded() throws Exception {
         Assumptions.assumeTrue(exec(tmp, "lfs", "version").exit() == 0, "git-lfs is not installed");
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        git(a, "init", "-q");
-        git(a, "config", "lfs.url", server.url());
-        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
-        git(a, "theta", "track", "*.safetensors");
-        DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
-        git(a, "add", ".");
-        git(a, "commit", "-q", "-m", "base");
+        Path a = lfsRepo("a");
+        commitSmallModel(a);
         git(a, "theta", "push");
         Path object;
         try (var s = Files.walk(a.resolve(".git/lfs/objects"))) {

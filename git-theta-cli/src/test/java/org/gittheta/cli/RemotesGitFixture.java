@@ -86,4 +86,21 @@ abstract class RemotesGitFixture {
             return s.filter(Files::isRegularFile).toList().stream();
         }
     }
+
+    /** A repository whose origin is the bare remote and whose lfs.url is the server, tracking *.safetensors. */
+    Path lfsRepo(String name) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        git(dir, "init", "-q");
+        git(dir, "config", "lfs.url", server.url());
+        git(dir, "remote", "add", "origin", tmp.resolve("remote.git").toString());
+        git(dir, "theta", "track", "*.safetensors");
+        return dir;
+    }
+
+    /** Commits the small demo model as model.safetensors, with .gitattributes. */
+    void commitSmallModel(Path dir) throws Exception {
+        DemoModel.small().write(dir.resolve("model.safetensors"), n -> false, 0, 0);
+        git(dir, "add", ".");
+        git(dir, "commit", "-q", "-m", "base");
+    }
 }
