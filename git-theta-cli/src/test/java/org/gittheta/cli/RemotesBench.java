@@ -9,13 +9,15 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Figures for docs/performance.md, not a test: runs only with {@code -Dtheta.bench=remotes}.
- * mvn -B -ntp -o test -pl git-theta-cli -Dtest=RemotesBench -Dtheta.bench=remotes -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -ntp -o test -pl git-theta-cli -am -Dtest=RemotesBench -Dtheta.bench=remotes -Dsurefire.failIfNoSpecifiedTests=false
+ * ({@code -Dtheta.bench.large=true}: a 1 GiB checkpoint instead of 272 MiB).
  */
 @EnabledIfSystemProperty(named = "theta.bench", matches = "remotes")
 class RemotesBench extends RemotesGitFixture {
     @Test void pushAndCloneThroughTheLocalServer() throws Exception {
         Path a = lfsRepo("a");
-        new DemoModel(1024, 2816, 6, 32000).write(a.resolve("model.safetensors"), n -> false, 0, 0);
+        DemoModel model = Boolean.getBoolean("theta.bench.large") ? new DemoModel(2048, 5632, 8, 32000) : new DemoModel(1024, 2816, 6, 32000);
+        model.write(a.resolve("model.safetensors"), n -> false, 0, 0);
         long fileBytes = Files.size(a.resolve("model.safetensors"));
         git(a, "add", ".");
         git(a, "commit", "-q", "-m", "base");
