@@ -20,6 +20,7 @@ final class FilterProcessCommand implements java.util.concurrent.Callable<Intege
         Path cwd = Path.of("").toAbsolutePath();
         Git.Dirs dirs = Git.dirs(cwd);
         Codec codec = Codec.fromConfig(Git.config(cwd, "theta.codec").orElse("zstd"));
+        Hooks.installMissing(cwd); // a clone made with only a global install still gets its pre-push hook
         try (ThetaRepo repo = ThetaRepo.open(dirs.gitDir(), dirs.commonDir())) {
             ThetaFilter filter = new ThetaFilter(repo, codec, AddCommand.updateOptions(cwd), Remotes.defaultSource(cwd),
                     TerminalProgress.forStderr());

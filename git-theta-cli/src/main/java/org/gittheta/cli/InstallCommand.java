@@ -21,6 +21,8 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         for (Map.Entry<String, String> e : settings().entrySet()) {
             Git.run(cwd, "config", scope, e.getKey(), e.getValue());
         }
+        // hooks belong to a repository: a global install places them only in the repository it runs in (if any)
+        if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) Hooks.install(cwd);
         if (!onPath()) {
             System.err.println("git-theta: configured. For 'git theta <command>' to work, put " + Launcher.path().getParent()
                     + " on your PATH, e.g.: export PATH=\"" + Launcher.path().getParent() + ":$PATH\"");

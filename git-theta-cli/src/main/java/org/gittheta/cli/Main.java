@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
             DiffCommand.class,
             LogCommand.class,
             ShowCommand.class,
+            FetchCommand.class,
+            PullCommand.class,
+            PushCommand.class,
+            HookCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {

@@ -24,7 +24,7 @@ final class TerminalProgress implements Progress {
         return stderrIsTerminal() ? new TerminalProgress(System.err) : Progress.NONE;
     }
 
-    private static boolean stderrIsTerminal() {
+    static boolean stderrIsTerminal() {
         try {
             String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
@@ -63,24 +63,12 @@ final class TerminalProgress implements Progress {
                 shown = true;
                 double seconds = Math.max(1e-9, (now - started) / 1e9);
                 String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s", label, total == 0 ? 100 : d * 100 / total,
-                        human(d), human(total), human((long) (d / seconds)));
+                        Sizes.human(d), Sizes.human(total), Sizes.human((long) (d / seconds)));
                 synchronized (err) {
                     err.print(line);
                     err.flush();
                 }
             }
         };
-    }
-
-    static String human(long bytes) {
-        if (bytes < 1024) return bytes + " B";
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format("%.1f %s", v, units[u]);
     }
 }

@@ -1,0 +1,35 @@
+package org.gittheta.transfer;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+
+/** Where user names and passwords come from when a server asks for them: {@code git credential} in the CLI. */
+public interface Credentials {
+    Optional<Credential> fill(URI url) throws IOException;
+
+    /** The credential worked: helpers may store it. */
+    void approve(URI url, Credential credential) throws IOException;
+
+    /** The credential was refused: helpers should forget it. */
+    void reject(URI url, Credential credential) throws IOException;
+
+    record Credential(String username, String password) {
+        String basicAuthorization() {
+            return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override public String toString() { return "Credential[" + username + "]"; }
+    }
+
+    /** For servers that need none. */
+    Credentials NONE = new Credentials() {
+        @Override public Optional<Credential> fill(URI url) { return Optional.empty(); }
+
+        @Override public void approve(URI url, Credential credential) {}
+
+        @Override public void reject(URI url, Credential credential) {}
+    };
+}
