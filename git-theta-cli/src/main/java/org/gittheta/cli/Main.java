@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             TrackCommand.class,
             UntrackCommand.class,
             FilterProcessCommand.class,
+            MergeCommand.class,
+            MergeDriverCommand.class,
             DemoCommand.class,
         })
 public final class Main implements Runnable {

@@ -149,7 +149,7 @@ public final class ThreeWayMerge {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: the encoder compresses on other threads
             Optional<Vec> base = c.base().isEmpty() ? Optional.empty()
                     : Optional.of(new Vec(Values.decode(decoder, c.base().get(), arena), o.dtype()));
             Vec ours = new Vec(Values.decode(decoder, o, arena), o.dtype());
