@@ -60,8 +60,9 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
             for (Manifest m : List.of(oursManifest, theirsManifest)) fetcher.ensurePresent(path, m);
             if (baseManifest.isPresent()) fetcher.ensurePresent(path, baseManifest.get());
             ParamDecoder decoder = new ParamDecoder(repo.store());
-            try (FisherSource fo = fisher(repo, fetcher, decoder, config.fisherOurs(), config.fisherAt(), Optional.of("HEAD"), cwd, temps);
-                 FisherSource ft = fisher(repo, fetcher, decoder, config.fisherTheirs(), config.fisherAt(), theirsRevision(repo, dirs), cwd, temps)) {
+            boolean usesFisher = config.usesFisher();
+            try (FisherSource fo = fisher(usesFisher, repo, fetcher, decoder, config.fisherOurs(), config.fisherAt(), Optional.of("HEAD"), cwd, temps);
+                 FisherSource ft = fisher(usesFisher, repo, fetcher, decoder, config.fisherTheirs(), config.fisherAt(), theirsRevision(repo, dirs), cwd, temps)) {
                 ThreeWayMerge merge = new ThreeWayMerge(decoder, new ParamEncoder(repo.store(), codec), config, fo, ft, MEMORY_BUDGET);
                 MergeResult result = merge.merge(path, baseManifest, oursManifest, theirsManifest);
                 report(config, result);
@@ -105,12 +106,13 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
      * A side's Fisher: the configured file if there is one, else the configured path read at the side's commit
      * (a git-theta manifest or a plain committed checkpoint), else none.
      */
-    private FisherSource fisher(ThetaRepo repo, Smudger fetcher, ParamDecoder decoder, Optional<String> file, Optional<String> at,
+    private FisherSource fisher(boolean usesFisher, ThetaRepo repo, Smudger fetcher, ParamDecoder decoder, Optional<String> file, Optional<String> at,
                                 Optional<String> rev, Path cwd, List<Path> temps) throws IOException {
+        if (!usesFisher) return FisherSource.none();
         if (file.isPresent()) return FisherSource.ofFile(cwd.resolve(file.get()));
         if (at.isEmpty()) return FisherSource.none();
         if (rev.isEmpty()) throw new UserException(path + ": theta.merge.fisherAt is set, but the commit of their side is unknown "
-                + "(supported: git merge, cherry-pick, rebase; see docs/merging.md)");
+                + "(git merge and git rebase name it, git cherry-pick does not; see docs/merging.md)");
         Optional<org.eclipse.jgit.lib.ObjectId> blob = repo.blobAt(rev.get(), at.get());
         if (blob.isEmpty()) return FisherSource.none();
         String what = rev.get() + ":" + at.get();
@@ -129,17 +131,22 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
     }
 
     /**
-     * The commit being merged in: {@code git merge} names it in a GITHEAD_&lt;sha&gt; variable for the drivers it runs;
-     * cherry-pick, revert and rebase write CHERRY_PICK_HEAD, REVERT_HEAD or REBASE_HEAD.
+     * The commit whose change is being merged in, as far as git tells its drivers: {@code git merge} sets
+     * GITHEAD_&lt;sha&gt;; {@code git rebase} has written the commit it is replaying as the last line of
+     * rebase-merge/done. A single {@code git cherry-pick} or {@code revert} leaves no trace before the driver runs.
      */
     private static Optional<String> theirsRevision(ThetaRepo repo, Git.Dirs dirs) throws IOException {
         org.eclipse.jgit.lib.ObjectId head = repo.git().resolve("HEAD");
         for (String key : System.getenv().keySet()) {
             if (key.startsWith("GITHEAD_") && (head == null || !key.substring(8).equals(head.name()))) return Optional.of(key.substring(8));
         }
-        for (String ref : List.of("MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "REBASE_HEAD")) {
-            Path f = dirs.gitDir().resolve(ref);
-            if (Files.isRegularFile(f)) return Optional.of(Files.readAllLines(f).getFirst().strip());
+        Path done = dirs.gitDir().resolve("rebase-merge/done");
+        if (Files.isRegularFile(done)) {
+            List<String> lines = Files.readAllLines(done).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+            if (!lines.isEmpty()) {
+                String[] words = lines.getLast().strip().split("\\s+");
+                if (words.length > 1) return Optional.of(words[1]);
+            }
         }
         return Optional.empty();
     }

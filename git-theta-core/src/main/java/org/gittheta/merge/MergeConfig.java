@@ -31,6 +31,11 @@ public record MergeConfig(MergeStrategy strategy, List<Rule> rules, Optional<Sid
         return strategy;
     }
 
+    /** Whether any parameter may be merged with Fisher weights, so that Fisher files must be opened. */
+    public boolean usesFisher() {
+        return strategy instanceof FisherMerge || rules.stream().anyMatch(r -> r.strategy() instanceof FisherMerge);
+    }
+
     /**
      * Builds the configuration from {@code theta.merge.<key>} values, keys without the prefix, case-insensitive;
      * {@code rule} may have several values, others use their last.
