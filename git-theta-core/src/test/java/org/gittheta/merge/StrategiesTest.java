@@ -273,21 +273,22 @@ class StrategiesTest {
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
-            double[] fo = rounded(DType.F32, random(6, 1000, 1));
-            double[] ft = rounded(DType.F32, random(7, 1000, 1));
+            double[] fo = squares(random(6, 1000, 1));
+            double[] ft = squares(random(7, 1000, 1));
             double[] ref = new double[1000];
             for (int i = 0; i < ref.length; i++) {
-                double wo = 0.5 * Math.max(fo[i] * fo[i], 1e-4);
-                double wt = 2.0 * Math.max(ft[i] * ft[i], 1e-4);
+                double wo = 0.5 * Math.max(fo[i], 1e-4);
+                double wt = 2.0 * Math.max(ft[i], 1e-4);
                 ref[i] = (wo * in.ours()[i] + wt * in.theirs()[i]) / (wo + wt);
             }
-            double[] fo2 = new double[1000];
-            double[] ft2 = new double[1000];
-            for (int i = 0; i < 1000; i++) {
-                fo2[i] = fo[i] * fo[i];
-                ft2[i] = ft[i] * ft[i];
-            }
-            assertClose(dtype, run(new FisherMerge(0.5, 2.0, 1e-4), dtype, null, in.ours(), in.theirs(), rounded(DType.F32, fo2), rounded(DType.F32, ft2)), ref);
+            assertClose(dtype, run(new FisherMerge(0.5, 2.0, 1e-4), dtype, null, in.ours(), in.theirs(), fo, ft), ref);
+        }
+
+        /** Non-negative Fisher-like values, as an F32 Fisher file holds them. */
+        private static double[] squares(double[] x) {
+            double[] s = new double[x.length];
+            for (int i = 0; i < s.length; i++) s[i] = x[i] * x[i];
+            return rounded(DType.F32, s);
         }
 
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
