@@ -2,6 +2,7 @@ package org.gittheta.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.filter.Smudger;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.FisherSource;
@@ -113,7 +116,7 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
         if (at.isEmpty()) return FisherSource.none();
         if (rev.isEmpty()) throw new UserException(path + ": theta.merge.fisherAt is set, but the commit of their side is unknown "
                 + "(git merge and git rebase name it, git cherry-pick does not; see docs/merging.md)");
-        Optional<org.eclipse.jgit.lib.ObjectId> blob = repo.blobAt(rev.get(), at.get());
+        Optional<ObjectId> blob = repo.blobAt(rev.get(), at.get());
         if (blob.isEmpty()) return FisherSource.none();
         String what = rev.get() + ":" + at.get();
         Optional<Manifest> m = repo.manifestOfBlob(blob.get());
@@ -136,7 +139,7 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
      * rebase-merge/done. A single {@code git cherry-pick} or {@code revert} leaves no trace before the driver runs.
      */
     private static Optional<String> theirsRevision(ThetaRepo repo, Git.Dirs dirs) throws IOException {
-        org.eclipse.jgit.lib.ObjectId head = repo.git().resolve("HEAD");
+        ObjectId head = repo.git().resolve("HEAD");
         for (String key : System.getenv().keySet()) {
             if (key.startsWith("GITHEAD_") && (head == null || !key.substring(8).equals(head.name()))) return Optional.of(key.substring(8));
         }
@@ -156,13 +159,13 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
                 + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"));
         for (ParamReport p : result.params()) {
             if (p.action() == ParamReport.Action.UNCHANGED) continue;
-            System.err.printf("  %-9s %s%s%n", p.action().name().toLowerCase(java.util.Locale.ROOT), p.name(),
+            System.err.printf("  %-9s %s%s%n", p.action().name().toLowerCase(Locale.ROOT), p.name(),
                     p.detail().isEmpty() ? "" : "  (" + p.detail() + ")");
         }
         StringBuilder summary = new StringBuilder("  ");
         for (ParamReport.Action a : ParamReport.Action.values()) {
             if (summary.length() > 2) summary.append(", ");
-            summary.append(result.count(a)).append(' ').append(a.name().toLowerCase(java.util.Locale.ROOT));
+            summary.append(result.count(a)).append(' ').append(a.name().toLowerCase(Locale.ROOT));
         }
         System.err.println(summary);
     }
@@ -173,7 +176,7 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
         Path tmp = Files.createTempFile(abs.getParent(), ".theta-merge-", ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.write(ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

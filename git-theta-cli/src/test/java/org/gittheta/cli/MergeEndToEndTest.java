@@ -193,7 +193,6 @@ class MergeEndToEndTest {
 
     private Path checkoutCopy(String rev) throws IOException {
         Path copy = repo.home.resolve(rev + ".safetensors");
-        repo.git("show", rev + ":model.safetensors");
         // the smudged file of another revision, through the filter, as git writes it
         Path wt = repo.home.resolve("wt-" + rev);
         repo.git("worktree", "add", "-q", "--detach", wt.toString(), rev);

@@ -1,15 +1,16 @@
 package org.gittheta.merge;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
@@ -27,7 +28,7 @@ final class Skeletons {
 
     static Manifest merged(String path, Manifest ours, Manifest theirs, Optional<Manifest> base, List<ParamEntry> params)
             throws IOException {
-        boolean onlyTheirsChangedHeader = base.isPresent() && java.util.Arrays.equals(base.get().skeleton(), ours.skeleton());
+        boolean onlyTheirsChangedHeader = base.isPresent() && Arrays.equals(base.get().skeleton(), ours.skeleton());
         List<Manifest> candidates = onlyTheirsChangedHeader ? List.of(theirs, ours) : List.of(ours, theirs);
         Map<String, String> wanted = specs(params);
         for (Manifest m : candidates) {

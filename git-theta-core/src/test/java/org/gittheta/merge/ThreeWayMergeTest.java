@@ -1,12 +1,11 @@
 package org.gittheta.merge;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +21,8 @@ import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The planner's decisions on manifests built over a real object store. */
 class ThreeWayMergeTest {
@@ -44,7 +45,7 @@ class ThreeWayMergeTest {
             byte[] raw = new byte[(int) dtype.byteSize(v.length)];
             MemorySegment seg = MemorySegment.ofArray(raw);
             for (int j = 0; j < v.length; j++) {
-                if (dtype == DType.I32) seg.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 4L * j, (int) v[j]);
+                if (dtype == DType.I32) seg.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * j, (int) v[j]);
                 else new Vec(seg, dtype).set(j, v[j]);
             }
             entries.add(encoder.encode(name, dtype, Shape.of(v.length), seg, Optional.empty()));
@@ -62,7 +63,7 @@ class ThreeWayMergeTest {
     }
 
     private static MergeConfig config(String... kv) {
-        Map<String, List<String>> m = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
         return MergeConfig.parse(m);
     }
