@@ -2,16 +2,26 @@ package org.gittheta.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.TensorSlot;
 import org.gittheta.store.ObjectStore;
+import org.gittheta.tensor.Floats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -77,6 +87,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         sh("git", "checkout", "-q", "HEAD", "--", "model.safetensors");
         expectSame(file, tuned, "checkout of HEAD again");
         sh("git", "status", "--short");
+        mergeFineTunes(file);
         historyStep();
     }
 
@@ -85,6 +96,79 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         sh("git", "theta", "diff", "HEAD~1", "HEAD");
         sh("git", "theta", "log");
         shHead(6, "git", "theta", "show", "HEAD:model.safetensors");
+    }
+
+    /**
+     * Two fine-tunes of the current commit on branches, touching different layers plus two shared tensors, merged
+     * with git: the shared ones by a strategy and a rule, everything else bit-exact from the side that changed it.
+     */
+    private void mergeFineTunes(Path file) throws IOException {
+        step("Fine-tune on two branches: tune-a changes layer 1's MLP, tune-b layer 2's; both change model.norm and lm_head");
+        Predicate<String> shared = n -> n.equals("model.norm.weight") || n.equals("lm_head.weight");
+        sh("git", "checkout", "-q", "-b", "tune-a");
+        Map<String, byte[]> a = tune(file, n -> n.startsWith("model.layers.1.mlp.") || shared.test(n), 2);
+        sh("git", "commit", "-q", "-am", "tune-a: layer 1 MLP");
+        sh("git", "checkout", "-q", "-b", "tune-b", "HEAD~1");
+        Map<String, byte[]> b = tune(file, n -> n.startsWith("model.layers.2.mlp.") || shared.test(n), 3);
+        sh("git", "commit", "-q", "-am", "tune-b: layer 2 MLP");
+
+        step("Merge tune-b into tune-a: TIES for shared tensors, and a rule that keeps tune-b's lm_head");
+        sh("git", "checkout", "-q", "tune-a");
+        sh("git", "config", "--add", "theta.merge.rule", "lm_head* theirs");
+        sh("git", "theta", "merge", "--strategy", "ties", "--density", "0.5", "--no-edit", "tune-b");
+        sh("git", "log", "--oneline", "--graph", "-4");
+        Map<String, byte[]> merged = tensors(file);
+        for (Map.Entry<String, byte[]> e : merged.entrySet()) {
+            String n = e.getKey();
+            byte[] expected = n.startsWith("model.layers.2.mlp.") || n.equals("lm_head.weight") ? b.get(n)
+                    : n.equals("model.norm.weight") ? null : a.get(n);
+            if (expected != null && !Arrays.equals(expected, e.getValue())) {
+                throw new UserException("demo: merged parameter " + n + " is not bit-exact from the side that changed it");
+            }
+        }
+        if (Arrays.equals(merged.get("model.norm.weight"), a.get("model.norm.weight"))
+                || Arrays.equals(merged.get("model.norm.weight"), b.get("model.norm.weight"))) {
+            throw new UserException("demo: model.norm.weight was not merged");
+        }
+        System.out.println("   every parameter only one side changed is bit-exact from that side; model.norm.weight is merged by TIES");
+        String mergedSha = sha256(file);
+        Files.delete(file);
+        sh("git", "checkout", "--", "model.safetensors");
+        expectSame(file, mergedSha, "checkout of the merge");
+    }
+
+    /** Moves the selected bf16 tensors of the checkpoint by a seeded fine-tune step; returns every tensor's bytes after. */
+    private static Map<String, byte[]> tune(Path file, Predicate<String> selected, long seed) throws IOException {
+        byte[] content = Files.readAllBytes(file);
+        for (TensorSlot slot : layout(file, content).tensors()) {
+            if (!selected.test(slot.name())) continue;
+            SplittableRandom r = new java.util.SplittableRandom(seed * 31 + slot.name().hashCode());
+            for (long off = slot.offset(); off < slot.end(); off += 2) {
+                int i = (int) off;
+                short bits = (short) ((content[i] & 0xff) | content[i + 1] << 8);
+                float w = Floats.bf16ToFloat(bits);
+                short tuned = Floats.floatToBf16((float) (w + 1e-2 * Math.abs(w) * r.nextGaussian()));
+                content[i] = (byte) tuned;
+                content[i + 1] = (byte) (tuned >> 8);
+            }
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        return tensors(file);
+    }
+
+    private static CheckpointLayout layout(Path file, byte[] content) throws IOException {
+        return SafetensorsFormat.INSTANCE.read(file.toString(), MemorySegment.ofArray(content));
+    }
+
+    private static Map<String, byte[]> tensors(Path file) throws IOException {
+        byte[] content = Files.readAllBytes(file);
+        Map<String, byte[]> m = new HashMap<>();
+        for (TensorSlot slot : layout(file, content).tensors()) {
+            m.put(slot.name(), Arrays.copyOfRange(content, (int) slot.offset(), (int) slot.end()));
+        }
+        return m;
     }
 
     private void step(String title) {

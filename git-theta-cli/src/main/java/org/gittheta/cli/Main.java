@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             TrackCommand.class,
             UntrackCommand.class,
             FilterProcessCommand.class,
+            MergeCommand.class,
+            MergeDriverCommand.class,
             DemoCommand.class,
             AddCommand.class,
             DiffCommand.class,

@@ -1,0 +1,207 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gittheta.cli.MergeRepo.T;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** git merge, git theta merge and git rebase of checkpoints through the merge driver, with real git. */
+class MergeEndToEndTest {
+    private MergeRepo repo;
+    private Path file;
+
+    private static final double[] BASE_W = {0.5, -1.0, 2.0, 0.25};
+    private static final double[] BASE_H = {1, 2, 3};
+    private static final double[] BASE_N = {1, 1};
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = new MergeRepo();
+        file = repo.dir.resolve("model.safetensors");
+        commit("base", BASE_W, BASE_H, BASE_N);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException { repo.close(); }
+
+    /** w: bf16 [4]; head: f32 [3]; norm: f16 [2]. */
+    private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
+        MergeRepo.write(file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
+        repo.git("add", "model.safetensors");
+        repo.git("commit", "-qm", message);
+    }
+
+    /** Branch x from the current commit with one commit, then main gets one commit. */
+    private void diverge(double[] xw, double[] xh, double[] xn, double[] mw, double[] mh, double[] mn) throws IOException {
+        repo.git("checkout", "-qb", "x");
+        commit("x", xw, xh, xn);
+        repo.git("checkout", "-q", "main");
+        commit("main", mw, mh, mn);
+    }
+
+    @Test
+    void disjointChangesMergeBitExactWithoutArithmetic() throws IOException {
+        double[] xw = {0.5078125, -1.0, 2.0, 0.25};
+        double[] mh = {1.1, 2.2, 3.3};
+        diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
+        Map<String, byte[]> theirs = MergeRepo.tensors(checkoutCopy("x"));
+        Map<String, byte[]> ours = MergeRepo.tensors(file);
+        String report = repo.git("merge", "--no-edit", "x");
+        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        assertThat(merged.get("w")).isEqualTo(theirs.get("w"));
+        assertThat(merged.get("head")).isEqualTo(ours.get("head"));
+        assertThat(merged.get("norm")).isEqualTo(ours.get("norm"));
+        assertThat(report).contains("theirs    w").contains("ours      head").contains("0 merged");
+        // the committed manifest reuses each side's stored objects: no new object was written
+        assertThat(line(repo.git("show", "HEAD:model.safetensors"), "w")).isEqualTo(line(repo.git("show", "x:model.safetensors"), "w"));
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void overlappingChangesGetTheConfiguredStrategyAndRulesKeepAHead() throws IOException {
+        double[] xw = {1.0, -1.0, 2.0, 0.5};
+        double[] mw = {0.5, 0.0, 1.0, 0.25};
+        double[] xh = {4, 5, 6};
+        double[] mh = {7, 8, 9};
+        diverge(xw, xh, BASE_N, mw, mh, BASE_N);
+        repo.git("config", "theta.merge.strategy", "task-arithmetic");
+        repo.git("config", "theta.merge.lambda", "0.5,1");
+        repo.git("config", "--add", "theta.merge.rule", "he* theirs");
+        String report = repo.git("merge", "--no-edit", "x");
+        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        double[] expected = new double[4];
+        for (int i = 0; i < 4; i++) expected[i] = BASE_W[i] + 0.5 * (mw[i] - BASE_W[i]) + 1.0 * (xw[i] - BASE_W[i]);
+        assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(expected);
+        assertThat(merged.get("head")).isEqualTo(MergeRepo.bytes(T.of("head", DType.F32, xh)));
+        assertThat(report).contains("merged    w  (task-arithmetic(lambda=0.5,1))").contains("chosen    head  (theirs)");
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void gitThetaMergeAppliesStrategyForOneMergeOnly() throws IOException {
+        double[] xw = {1.0, -1.0, 4.0, 0.25};
+        double[] mw = {0.5, 1.0, -2.0, 0.25};
+        diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
+        Path fo = repo.home.resolve("fisher-ours.safetensors");
+        Path ft = repo.home.resolve("fisher-theirs.safetensors");
+        MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, 0, 3, 1)));
+        MergeRepo.write(ft, List.of(T.of("w", DType.F32, 3, 0, 1, 0)));
+        MergeRepo.Result r = repo.exec("git", "theta", "merge", "--strategy", "fisher", "--fisher-ours", fo.toString(),
+                "--fisher-theirs", ft.toString(), "--no-edit", "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        // (F_o θ_o + F_t θ_t) / (F_o + F_t), Fisher raised to 1e-6: [(0.5+3)/4, (1−1)/2, (−6+4)/4, 0.25]
+        double[] expected = {(1 * 0.5 + 3 * 1.0) / 4, (1.0 - 1.0) / 2, (3 * -2.0 + 1 * 4.0) / 4, (0.25 + 1e-6 * 0.25) / (1 + 1e-6)};
+        double[] got = MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16);
+        assertThat(got).containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, expected)), DType.BF16));
+        assertThat(r.out()).contains("fisher(lambda=1,1, floor=1.0E-6)");
+        assertThat(repo.gitMayFail("config", "theta.merge.strategy").exit()).as("nothing was configured").isNotZero();
+    }
+
+    @Test
+    void tiesThroughGitThetaMerge() throws IOException {
+        // τ_ours = [0, 1, −2, 0.25], τ_theirs = [0.5, −1.5, 1, 0]; density 0.5 keeps ours {1, −2}, theirs {−1.5, 1}
+        double[] mw = {0.5, 0.0, 0.0, 0.5};
+        double[] xw = {1.0, -2.5, 3.0, 0.25};
+        diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
+        MergeRepo.Result r = repo.exec("git", "theta", "merge", "--strategy", "ties", "--density", "0.5", "--no-edit", "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        // element 0: nothing kept → base 0.5; element 1: 1 − 1.5 < 0 elects −, theirs −1.5 → −2.5;
+        // element 2: −2 + 1 < 0 elects −, ours −2 → 0; element 3: nothing kept → 0.25
+        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16)).containsExactly(0.5, -2.5, 0.0, 0.25);
+    }
+
+    @Test
+    void shapeConflictLeavesGitConflictStateAndAbortRestores() throws IOException {
+        repo.git("checkout", "-qb", "x");
+        MergeRepo.write(file, List.of(new T("w", DType.BF16, Shape.of(2, 2), BASE_W), T.of("head", DType.F32, BASE_H),
+                T.of("norm", DType.F16, BASE_N)));
+        repo.git("commit", "-qam", "reshape w");
+        repo.git("checkout", "-q", "main");
+        commit("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
+        byte[] before = Files.readAllBytes(file);
+        MergeRepo.Result r = repo.gitMayFail("merge", "--no-edit", "x");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.out()).contains("CONFLICT (parameters) in model.safetensors: w").contains("BF16[4], theirs BF16[2,2]");
+        assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+        repo.git("merge", "--abort");
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    @Test
+    void modifiedAgainstDeletedIsAConflict() throws IOException {
+        repo.git("checkout", "-qb", "x");
+        MergeRepo.write(file, List.of(T.of("w", DType.BF16, BASE_W), T.of("norm", DType.F16, BASE_N)));
+        repo.git("commit", "-qam", "drop head");
+        repo.git("checkout", "-q", "main");
+        commit("main", BASE_W, new double[] {0, 0, 0}, BASE_N);
+        MergeRepo.Result r = repo.gitMayFail("merge", "--no-edit", "x");
+        assertThat(r.out()).contains("head  (modified on ours, deleted on theirs)");
+        assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
+    }
+
+    @Test
+    void parameterAddedOnOneSideIsKeptInARebuiltHeader() throws IOException {
+        repo.git("checkout", "-qb", "x");
+        MergeRepo.write(file, List.of(T.of("w", DType.BF16, BASE_W), T.of("head", DType.F32, BASE_H), T.of("norm", DType.F16, BASE_N),
+                T.of("adapter", DType.F32, 9, 8)));
+        repo.git("commit", "-qam", "add adapter");
+        repo.git("checkout", "-q", "main");
+        commit("main", BASE_W, new double[] {3, 2, 1}, BASE_N);
+        repo.git("merge", "--no-edit", "x");
+        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        assertThat(merged.keySet()).containsExactly("w", "head", "norm", "adapter");
+        assertThat(MergeRepo.values(merged.get("adapter"), DType.F32)).containsExactly(9, 8);
+        assertThat(MergeRepo.values(merged.get("head"), DType.F32)).containsExactly(3, 2, 1);
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void rebaseOfABranchTouchingTheCheckpointMergesEachCommit() throws IOException {
+        double[] xw = {1.0, -1.0, 2.0, 0.25};
+        double[] mh = {3, 2, 1};
+        diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
+        repo.git("checkout", "-q", "x");
+        repo.git("rebase", "main");
+        Map<String, byte[]> rebased = MergeRepo.tensors(file);
+        assertThat(MergeRepo.values(rebased.get("w"), DType.BF16)).containsExactly(xw);
+        assertThat(MergeRepo.values(rebased.get("head"), DType.F32)).containsExactly(mh);
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void rebaseWithAConflictStopsClearly() throws IOException {
+        diverge(new double[] {1, 1, 1, 1}, BASE_H, BASE_N, new double[] {2, 2, 2, 2}, BASE_H, BASE_N);
+        repo.git("config", "theta.merge.strategy", "fail");
+        repo.git("checkout", "-q", "x");
+        MergeRepo.Result r = repo.gitMayFail("rebase", "main");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.out()).contains("CONFLICT (parameters) in model.safetensors: w");
+        repo.git("rebase", "--abort");
+        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16)).containsExactly(1, 1, 1, 1);
+    }
+
+    private Path checkoutCopy(String rev) throws IOException {
+        Path copy = repo.home.resolve(rev + ".safetensors");
+        // the smudged file of another revision, through the filter, as git writes it
+        Path wt = repo.home.resolve("wt-" + rev);
+        repo.git("worktree", "add", "-q", "--detach", wt.toString(), rev);
+        Files.copy(wt.resolve("model.safetensors"), copy);
+        repo.git("worktree", "remove", "--force", wt.toString());
+        return copy;
+    }
+
+    private static String line(String manifest, String param) {
+        return manifest.lines().filter(l -> l.startsWith("param " + param + " ")).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,128 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.format.TensorSlot;
+import org.gittheta.merge.Vec;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+
+/** A temporary git repository with git-theta installed from this worktree, isolated from the user's configuration. */
+final class MergeRepo implements AutoCloseable {
+    final Path home;
+    final Path dir;
+    private final Map<String, String> env = new LinkedHashMap<>();
+
+    MergeRepo() throws IOException {
+        home = Files.createTempDirectory("theta-merge-test");
+        dir = home.resolve("repo");
+        Files.createDirectories(dir);
+        Path bin = Path.of("").toAbsolutePath().getParent().resolve("bin");
+        env.put("HOME", home.toString());
+        env.put("GIT_CONFIG_NOSYSTEM", "1");
+        env.put("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString());
+        env.put("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
+        for (String who : List.of("AUTHOR", "COMMITTER")) {
+            env.put("GIT_" + who + "_NAME", "Test");
+            env.put("GIT_" + who + "_EMAIL", "test@example.com");
+            env.put("GIT_" + who + "_DATE", "2026-01-01T00:00:00Z");
+        }
+        git("init", "-q", "-b", "main");
+        git("theta", "install", "--local");
+        git("theta", "track", "*.safetensors");
+        git("add", ".gitattributes");
+        git("commit", "-qm", "track checkpoints");
+    }
+
+    record Result(int exit, String out) {}
+
+    Result exec(String... cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            return new Result(p.waitFor(), out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    /** Runs git, which must succeed; returns its output. */
+    String git(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        Result r = exec(cmd.toArray(String[]::new));
+        if (r.exit() != 0) throw new AssertionError(String.join(" ", cmd) + " failed (" + r.exit() + "):\n" + r.out());
+        return r.out();
+    }
+
+    Result gitMayFail(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        return exec(cmd.toArray(String[]::new));
+    }
+
+    /** A tensor of a checkpoint to write: values are rounded to the dtype. */
+    record T(String name, DType dtype, Shape shape, double[] values) {
+        static T of(String name, DType dtype, double... values) { return new T(name, dtype, Shape.of(values.length), values); }
+    }
+
+    static void write(Path file, List<T> tensors) throws IOException {
+        List<SafetensorsWriter.Tensor> out = new ArrayList<>();
+        for (T t : tensors) {
+            out.add(new SafetensorsWriter.Tensor(t.name(), t.dtype(), t.shape(), o -> o.write(bytes(t))));
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        try (OutputStream o = Files.newOutputStream(file)) {
+            SafetensorsWriter.write(out, Map.of("format", "pt"), o);
+        }
+    }
+
+    static byte[] bytes(T t) {
+        byte[] b = new byte[(int) t.dtype().byteSize(t.values().length)];
+        Vec v = new Vec(MemorySegment.ofArray(b), t.dtype());
+        for (int i = 0; i < t.values().length; i++) v.set(i, t.values()[i]);
+        return b;
+    }
+
+    /** Each tensor's raw bytes in a checkpoint file. */
+    static Map<String, byte[]> tensors(Path file) throws IOException {
+        byte[] content = Files.readAllBytes(file);
+        CheckpointLayout layout = SafetensorsFormat.INSTANCE.read(file.toString(), MemorySegment.ofArray(content));
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        for (TensorSlot s : layout.tensors()) {
+            byte[] b = new byte[(int) s.length()];
+            System.arraycopy(content, (int) s.offset(), b, 0, b.length);
+            m.put(s.name(), b);
+        }
+        return m;
+    }
+
+    static double[] values(byte[] raw, DType dtype) {
+        Vec v = new Vec(MemorySegment.ofArray(raw), dtype);
+        double[] d = new double[(int) v.size()];
+        for (int i = 0; i < d.length; i++) d[i] = v.get(i);
+        return d;
+    }
+
+    @Override public void close() throws IOException {
+        try (Stream<Path> s = Files.walk(home)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package org.gittheta.merge;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.CheckpointFormat;
+import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.Formats;
+import org.gittheta.format.TensorSlot;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.gittheta.update.ParamDecoder;
+
+/** Where one side's diagonal Fisher values come from: a checkpoint whose parameter names are the model's. */
+public sealed interface FisherSource extends AutoCloseable {
+    /**
+     * The Fisher of {@code param}, empty if the source has none for it.
+     * @param arena owns whatever memory the values need
+     * @throws BadCheckpointException if the Fisher's shape differs from the parameter's or its type is not float
+     */
+    Optional<Vec> values(String param, Shape shape, Arena arena) throws IOException;
+
+    @Override void close();
+
+    static FisherSource none() { return new None(); }
+
+    /** A checkpoint file in any supported format, memory-mapped for as long as the source is open. */
+    static FisherSource ofFile(Path file) throws IOException {
+        CheckpointFormat format = Formats.forPath(file.toString()).orElseThrow(() ->
+                new BadCheckpointException(file.toString(), "Fisher file is not a supported checkpoint format"));
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment content = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            return new OfFile(file.toString(), format.read(file.toString(), content), content, arena);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A Fisher checkpoint committed with git-theta: values decoded from the store when asked for. */
+    static FisherSource ofManifest(String what, Manifest manifest, ParamDecoder decoder) {
+        return new OfManifest(what, manifest.byName(), decoder);
+    }
+
+    private static Vec checked(String what, String param, Shape expected, DType dtype, Shape shape, MemorySegment values)
+            throws BadCheckpointException {
+        if (!shape.equals(expected)) {
+            throw new BadCheckpointException(what, param, "Fisher has shape " + shape + ", the parameter " + expected);
+        }
+        if (!Vec.supports(dtype)) throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
+        return new Vec(values, dtype);
+    }
+
+    record None() implements FisherSource {
+        @Override public Optional<Vec> values(String param, Shape shape, Arena arena) { return Optional.empty(); }
+
+        @Override public void close() {}
+    }
+
+    final class OfFile implements FisherSource {
+        private final String file;
+        private final Map<String, TensorSlot> slots;
+        private final MemorySegment content;
+        private final Arena arena;
+
+        private OfFile(String file, CheckpointLayout layout, MemorySegment content, Arena arena) {
+            this.file = file;
+            this.slots = new HashMap<>();
+            for (TensorSlot s : layout.tensors()) slots.put(s.name(), s);
+            this.content = content;
+            this.arena = arena;
+        }
+
+        @Override public Optional<Vec> values(String param, Shape shape, Arena unused) throws IOException {
+            TensorSlot s = slots.get(param);
+            if (s == null) return Optional.empty();
+            return Optional.of(checked(file, param, shape, s.dtype(), s.shape(), content.asSlice(s.offset(), s.length())));
+        }
+
+        @Override public void close() { arena.close(); }
+    }
+
+    final class OfManifest implements FisherSource {
+        private final String what;
+        private final Map<String, ParamEntry> entries;
+        private final ParamDecoder decoder;
+
+        private OfManifest(String what, Map<String, ParamEntry> entries, ParamDecoder decoder) {
+            this.what = what;
+            this.entries = entries;
+            this.decoder = decoder;
+        }
+
+        @Override public Optional<Vec> values(String param, Shape shape, Arena arena) throws IOException {
+            ParamEntry e = entries.get(param);
+            if (e == null) return Optional.empty();
+            return Optional.of(checked(what, param, shape, e.dtype(), e.shape(), Values.decode(decoder, e, arena)));
+        }
+
+        @Override public void close() {}
+    }
+}

@@ -1,0 +1,13 @@
+package org.gittheta.merge;
+
+import java.util.Optional;
+
+/**
+ * The values of one parameter changed on both sides, as arithmetic strategies see them. ours, theirs, base and
+ * the output have the same element count; base is absent when the parameter was added on both sides.
+ *
+ * @param fisherOurs   diagonal Fisher of ours for this parameter, same element count, when one was supplied
+ */
+public record MergeInput(String name, Optional<Vec> base, Vec ours, Vec theirs, Optional<Vec> fisherOurs, Optional<Vec> fisherTheirs) {
+    public long size() { return ours.size(); }
+}

@@ -1,0 +1,22 @@
+package org.gittheta.merge;
+
+/**
+ * How a parameter changed on both sides is merged. Choices ({@link Pick}, {@link Fail}) never look at values;
+ * {@link Arithmetic} strategies compute new values in double precision.
+ */
+public sealed interface MergeStrategy permits Pick, Fail, MergeStrategy.Arithmetic {
+    /** Name and options as the report prints them, e.g. {@code ties(density=0.2, lambda=1,1)}. */
+    String describe();
+
+    /** Strategies that compute values. */
+    sealed interface Arithmetic extends MergeStrategy permits Average, TaskArithmetic, Ties, Dare, Slerp, FisherMerge {
+        /** Whether the base version's values are needed (task vectors). */
+        boolean needsBase();
+
+        /**
+         * Writes the merged values into {@code out} (same element count as the inputs).
+         * @return a note for the report when the strategy fell back to something else, else empty
+         */
+        String merge(MergeInput in, Vec out);
+    }
+}

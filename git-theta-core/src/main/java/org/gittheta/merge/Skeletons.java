@@ -1,0 +1,82 @@
+package org.gittheta.merge;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ParamEntry;
+
+/**
+ * The file header of a merged checkpoint. When the merged parameters have exactly the names, types and shapes of
+ * one side, that side's header is reused byte for byte (theirs when only theirs changed the header, else ours).
+ * Otherwise (a parameter added or deleted on one side) a safetensors header is rebuilt: ours' tensor order, then
+ * theirs' additions, and ours' {@code __metadata__}.
+ */
+final class Skeletons {
+    private Skeletons() {}
+
+    static Manifest merged(String path, Manifest ours, Manifest theirs, Optional<Manifest> base, List<ParamEntry> params)
+            throws IOException {
+        boolean onlyTheirsChangedHeader = base.isPresent() && Arrays.equals(base.get().skeleton(), ours.skeleton());
+        List<Manifest> candidates = onlyTheirsChangedHeader ? List.of(theirs, ours) : List.of(ours, theirs);
+        Map<String, String> wanted = specs(params);
+        for (Manifest m : candidates) {
+            if (specs(m.params()).equals(wanted)) return new Manifest(m.format(), m.skeleton(), m.fileSize(), params);
+        }
+        if (!ours.format().equals(SafetensorsFormat.INSTANCE.name())) {
+            throw new BadCheckpointException(path, "cannot rebuild a " + ours.format() + " header for a merge that adds or deletes parameters");
+        }
+        SafetensorsFormat st = SafetensorsFormat.INSTANCE;
+        List<String> order = new ArrayList<>();
+        st.fromSkeleton(path, ours.skeleton()).tensors().forEach(s -> order.add(s.name()));
+        st.fromSkeleton(path, theirs.skeleton()).tensors().forEach(s -> { if (!order.contains(s.name())) order.add(s.name()); });
+        Map<String, ParamEntry> byName = new HashMap<>();
+        for (ParamEntry p : params) byName.put(p.name(), p);
+        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+        for (String name : order) {
+            ParamEntry p = byName.get(name);
+            if (p != null) tensors.add(new SafetensorsWriter.Tensor(name, p.dtype(), p.shape(), out -> { }));
+        }
+        byte[] header = SafetensorsWriter.header(tensors, metadata(path, ours.skeleton()));
+        return new Manifest(ours.format(), header, st.fromSkeleton(path, header).fileSize(), params);
+    }
+
+    private static Map<String, String> specs(List<ParamEntry> params) {
+        Map<String, String> m = new HashMap<>();
+        for (ParamEntry p : params) m.put(p.name(), p.dtype() + "" + p.shape());
+        return m;
+    }
+
+    /** The {@code __metadata__} strings of a safetensors skeleton (8-byte length, then the JSON header). */
+    private static Map<String, String> metadata(String path, byte[] skeleton) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        try (JsonParser p = new JsonFactory().createParser(skeleton, 8, skeleton.length - 8)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new BadCheckpointException(path, "header is not a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken value = p.nextToken();
+                if (key.equals("__metadata__") && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String k = p.currentName();
+                        p.nextToken();
+                        meta.put(k, p.getValueAsString());
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return meta;
+    }
+}

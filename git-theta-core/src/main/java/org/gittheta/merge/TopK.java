@@ -1,0 +1,33 @@
+package org.gittheta.merge;
+
+/**
+ * The k-th largest of n non-negative floats without sorting or copying them: two radix passes over the bit
+ * patterns (for non-negative floats, bit order is value order), high 16 bits then low 16 bits.
+ */
+final class TopK {
+    private TopK() {}
+
+    @FunctionalInterface
+    interface Magnitudes { float at(long i); }
+
+    /** @param k in [1, n] */
+    static float kthLargest(long n, long k, Magnitudes m) {
+        if (k < 1 || k > n) throw new IllegalArgumentException("k " + k + " is not in [1, " + n + "]");
+        long[] high = new long[1 << 16];
+        for (long i = 0; i < n; i++) high[bits(m.at(i)) >>> 16]++;
+        int h = 0xffff;
+        long remaining = k;
+        while (high[h] < remaining) remaining -= high[h--];
+        long[] low = new long[1 << 16];
+        for (long i = 0; i < n; i++) {
+            int b = bits(m.at(i));
+            if (b >>> 16 == h) low[b & 0xffff]++;
+        }
+        int l = 0xffff;
+        while (low[l] < remaining) remaining -= low[l--];
+        return Float.intBitsToFloat(h << 16 | l);
+    }
+
+    /** NaN magnitudes count as the largest values, as they sort above infinity. */
+    private static int bits(float f) { return Float.floatToRawIntBits(f) & 0x7fffffff; }
+}
