@@ -22,6 +22,7 @@ import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
 import org.gittheta.merge.ThreeWayMerge;
+import org.gittheta.progress.Progress;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.store.Codec;
 import org.gittheta.update.ParamDecoder;
@@ -59,14 +60,14 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
         Manifest theirsManifest = manifest(theirs, "theirs", false).orElseThrow();
         List<Path> temps = new ArrayList<>();
         try (ThetaRepo repo = ThetaRepo.open(dirs.gitDir(), dirs.commonDir())) {
-            Smudger fetcher = new Smudger(repo.store(), Remotes.defaultSource(cwd));
+            Smudger fetcher = new Smudger(repo.store(), Remotes.defaultSource(cwd), Progress.NONE);
             for (Manifest m : List.of(oursManifest, theirsManifest)) fetcher.ensurePresent(path, m);
             if (baseManifest.isPresent()) fetcher.ensurePresent(path, baseManifest.get());
             ParamDecoder decoder = new ParamDecoder(repo.store());
             boolean usesFisher = config.usesFisher();
             try (FisherSource fo = fisher(usesFisher, repo, fetcher, decoder, config.fisherOurs(), config.fisherAt(), Optional.of("HEAD"), cwd, temps);
                  FisherSource ft = fisher(usesFisher, repo, fetcher, decoder, config.fisherTheirs(), config.fisherAt(), theirsRevision(repo, dirs), cwd, temps)) {
-                ThreeWayMerge merge = new ThreeWayMerge(decoder, new ParamEncoder(repo.store(), codec), config, fo, ft, MEMORY_BUDGET);
+                ThreeWayMerge merge = new ThreeWayMerge(decoder, new ParamEncoder(repo.store(), codec, AddCommand.updateOptions(cwd)), config, fo, ft, MEMORY_BUDGET);
                 MergeResult result = merge.merge(path, baseManifest, oursManifest, theirsManifest);
                 report(config, result);
                 if (result.merged().isEmpty()) {

@@ -19,6 +19,7 @@ import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,7 +35,7 @@ class ThreeWayMergeTest {
     private Manifest manifest(Object... nameDtypeValues) throws IOException {
         if (store == null) {
             store = new ObjectStore(tmp.resolve("lfs"));
-            encoder = new ParamEncoder(store, Codec.fromConfig("zstd"));
+            encoder = new ParamEncoder(store, Codec.fromConfig("zstd"), UpdateOptions.auto());
         }
         List<ParamEntry> entries = new ArrayList<>();
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
