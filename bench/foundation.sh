@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end figures for the foundation (issue 3): git add / checkout of a generated bf16 checkpoint
 # through git-theta, next to sha256sum, plain git and git-lfs on the same files in the same run.
-# Usage: bench/foundation.sh [MiB=1024]   (needs git-lfs for its column: apt-get install git-lfs)
+# Usage: bench/foundation.sh [MiB=1024] [tool...]   tools: git-theta git-lfs plain-git (default: all three;
+# git-lfs needs 'apt-get install git-lfs')
 set -eu
 size=${1:-1024}
+shift || true
+tools=${*:-git-theta git-lfs plain-git}
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/lib/java.sh"
 theta_find_java
@@ -51,8 +54,9 @@ run() { # tool-name, setup commands..., store dir
   printf '| %s | %s | %s | %s | %s | %.1f | %.1f |\n' "$name" "$a1" "$((rss / 1024))" "$a2" "$co" "$(awk "BEGIN{print $s1/1e6}")" "$(awk "BEGIN{print ($s2-$s1)/1e6}")"
   cd "$work" && rm -rf "$repo"
 }
-run git-theta
-if command -v git-lfs >/dev/null; then run git-lfs; fi
-run plain-git
+for tool in $tools; do
+  if [ "$tool" = git-lfs ] && ! command -v git-lfs >/dev/null; then echo "(git-lfs not installed: skipped)"; continue; fi
+  run "$tool"
+done
 echo
 echo "checkpoint: $bytes bytes; sha256sum of it: ${t_sha} s; machine: $(nproc) cores; $(date -u +%Y-%m-%d)"
