@@ -4,8 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.repo.ThetaRepo;
 import org.gittheta.update.LoraAdapter;
 import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
@@ -27,6 +33,13 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
             description = "PEFT LoRA adapter merged into this version: its factors plus an exact residual are stored")
     Path lora;
 
+    @Option(names = "--rank", paramLabel = "<R>", description = "rank of the truncated SVD stored with --lossy")
+    Integer rank;
+
+    @Option(names = "--lossy", description = "with --update-type low-rank --rank R: store each changed 2-D float parameter as "
+            + "rank-R SVD factors of its change, without the exact residual (the stored values then differ from the file's)")
+    boolean lossy;
+
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         List<String> cmd = new ArrayList<>();
@@ -39,30 +52,113 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
             if (!Files.isDirectory(dir)) throw new UserException(lora + ": no such adapter directory");
             cmd.addAll(List.of("-c", "theta.lora=" + dir));
         }
-        if ("low-rank".equals(updateType) && lora == null) {
-            throw new UserException("--update-type low-rank needs --lora <adapter-dir> (lossy SVD is not supported yet)");
+        if (lossy || rank != null) {
+            if (!lossy || rank == null || !"low-rank".equals(updateType) || lora != null) {
+                throw new UserException("lossy storage is asked for as --update-type low-rank --rank <R> --lossy (without --lora)");
+            }
+            if (rank <= 0) throw new UserException("--rank " + rank + " is not a positive number");
+            cmd.addAll(List.of("-c", "theta.rank=" + rank, "-c", "theta.lossy=true"));
+        }
+        if ("low-rank".equals(updateType) && lora == null && !lossy) {
+            throw new UserException("--update-type low-rank needs --lora <adapter-dir>, or --rank <R> --lossy for lossy truncated SVD");
         }
         cmd.add("add");
         cmd.add("--");
         cmd.addAll(paths);
+        Map<String, Manifest> before = lossy ? staged(cwd) : Map.of();
         // git starts a fresh filter process for this invocation, which reads the -c settings back
         Git.Result r = Git.exec(cwd, cmd.toArray(String[]::new));
         System.out.print(r.out());
         System.err.print(r.err());
+        if (r.exit() == 0 && lossy) reportLossy(cwd, before);
         return r.exit();
     }
 
-    /** The update settings for a filter process: theta.updateType, theta.lora, theta.maxChainDepth. */
+    /** An index entry of the paths given: {@code git ls-files -s} fields, path from the top level. */
+    private record Staged(String mode, String blob, String path) {}
+
+    private List<Staged> entries(Path cwd) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ls-files", "-s", "-z", "--full-name", "--"));
+        cmd.addAll(paths);
+        List<Staged> out = new ArrayList<>();
+        for (String line : Git.run(cwd, cmd.toArray(String[]::new)).split("\0")) {
+            if (line.isEmpty()) continue;
+            String[] f = line.split("[ \t]", 4);
+            out.add(new Staged(f[0], f[1], f[3]));
+        }
+        return out;
+    }
+
+    private Map<String, Manifest> staged(Path cwd) throws IOException {
+        Map<String, Manifest> manifests = new HashMap<>();
+        try (ThetaRepo repo = Transfers.open(cwd)) {
+            for (Staged e : entries(cwd)) repo.indexManifest(e.path()).ifPresent(m -> manifests.put(e.path(), m));
+        }
+        return manifests;
+    }
+
+    /**
+     * Says which files now hold lossily stored parameters and drops their index stat data: the staged
+     * values differ from the file's, yet git trusts an unchanged stat and would call the file clean and
+     * skip it on {@code git checkout -- <path>}. Without stat data git re-reads it (exactly, without
+     * --lossy) and sees the difference until the stored version is checked out.
+     */
+    private void reportLossy(Path cwd, Map<String, Manifest> before) throws IOException {
+        Path top = Git.dirs(cwd).topLevel();
+        try (ThetaRepo repo = Transfers.open(cwd)) {
+            for (Staged e : entries(cwd)) {
+                Optional<Manifest> after = repo.indexManifest(e.path());
+                if (after.isEmpty()) continue;
+                Map<String, ParamEntry> old = before.containsKey(e.path()) ? before.get(e.path()).byName() : Map.of();
+                long n = after.get().params().stream().filter(p -> p.attributes().containsKey("lossy")
+                        && (!old.containsKey(p.name()) || !old.get(p.name()).object().equals(p.object()))).count();
+                if (n == 0) continue;
+                Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
+                System.err.println("git-theta: " + e.path() + ": stored " + n + " parameter" + (n == 1 ? "" : "s") + " lossily (rank "
+                        + rank + "); check it out again to get the stored values");
+            }
+        }
+    }
+
+    /** The update settings for a filter process: theta.updateType, theta.lora, theta.maxChainDepth, theta.lossy, theta.rank. */
     static UpdateOptions updateOptions(Path cwd) throws IOException {
         Optional<UpdateKind> forced = parseType(Git.config(cwd, "theta.updateType").orElse("auto"));
         Optional<LoraAdapter> lora = Optional.empty();
         Optional<String> dir = Git.config(cwd, "theta.lora");
         if (dir.isPresent()) lora = Optional.of(LoraAdapter.load(Path.of(dir.get())));
         String depth = Git.config(cwd, "theta.maxChainDepth").orElse(String.valueOf(UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH));
+        int maxDepth;
         try {
-            return new UpdateOptions(forced, lora, Integer.parseInt(depth));
-        } catch (IllegalArgumentException e) {
+            maxDepth = Integer.parseInt(depth);
+            if (maxDepth < 0) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
             throw new UserException("theta.maxChainDepth '" + depth + "' is not a non-negative number");
+        }
+        try {
+            return new UpdateOptions(forced, lora, maxDepth, lossyRank(cwd));
+        } catch (IllegalArgumentException e) {
+            throw new UserException("theta.lossy: " + e.getMessage());
+        }
+    }
+
+    /**
+     * theta.rank when theta.lossy is true, honoured only from the command line ({@code git -c}, which
+     * {@code git theta add --lossy} passes): from a config file it would make every later clean lossy.
+     */
+    private static OptionalInt lossyRank(Path cwd) throws IOException {
+        Git.Result r = Git.exec(cwd, "config", "--show-scope", "--type=bool", "--get", "theta.lossy");
+        if (r.exit() != 0) return OptionalInt.empty();
+        String[] scopeValue = r.out().strip().split("\t", 2);
+        if (!scopeValue[0].equals("command")) {
+            throw new UserException("theta.lossy is set in a git config file (" + scopeValue[0] + "); lossy storage is only done for "
+                    + "'git theta add --update-type low-rank --rank <R> --lossy': remove it with git config --" + scopeValue[0] + " --unset theta.lossy");
+        }
+        if (!scopeValue[1].equals("true")) return OptionalInt.empty();
+        String rank = Git.config(cwd, "theta.rank").orElseThrow(() -> new UserException("theta.lossy needs theta.rank"));
+        try {
+            return OptionalInt.of(Integer.parseInt(rank));
+        } catch (NumberFormatException e) {
+            throw new UserException("theta.rank '" + rank + "' is not a number");
         }
     }
 

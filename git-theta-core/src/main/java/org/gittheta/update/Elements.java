@@ -13,6 +13,7 @@ import org.gittheta.tensor.Floats;
 final class Elements {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Elements() {}
 
@@ -27,6 +28,14 @@ final class Elements {
             default -> throw new IllegalArgumentException(t + " is not reconstructed in float32");
         };
     }
+
+    /** The float dtypes lossy low-rank storage approximates: those reconstructed in float32, and F64 in double. */
+    static boolean approximates(DType t) { return reconstructs(t) || t == DType.F64; }
+
+    /** Element {@code i} of a dtype that {@link #approximates} as a double. */
+    static double wide(MemorySegment seg, DType t, long i) { return t == DType.F64 ? seg.get(DOUBLE, i * 8) : get(seg, t, i); }
+
+    static void putF64(MemorySegment seg, long i, double v) { seg.set(DOUBLE, i * 8, v); }
 
     /** Writes {@code v} rounded to {@code t} as element {@code i}. */
     static void put(MemorySegment seg, DType t, long i, float v) {

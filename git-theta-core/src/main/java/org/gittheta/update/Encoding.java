@@ -66,7 +66,7 @@ sealed interface Encoding permits Encoding.Dense, Encoding.Xor, Encoding.Sparse,
         @Override public long fixedBytes() { return index.bytes().length; }
     }
 
-    /** A reconstruction's own sections, then the XOR residual against it. */
+    /** A reconstruction's own sections, then the XOR residual against it (none for lossy low-rank). */
     record Rebuilt(Reconstruction reconstruction, MemorySegment values, MemorySegment prev, DType dtype, ObjectId base) implements Encoding {
         @Override public UpdateKind kind() { return reconstruction.kind(); }
         @Override public ObjectHeader header(DType dtype, Shape shape) {
@@ -75,7 +75,7 @@ sealed interface Encoding permits Encoding.Dense, Encoding.Xor, Encoding.Sparse,
         @Override public List<Section> sections() {
             List<Section> all = new ArrayList<>();
             for (byte[] s : reconstruction.sections()) all.add(whole(s, 4));
-            all.add(bulk());
+            if (reconstruction.residual()) all.add(bulk());
             return all;
         }
         @Override public Section bulk() {

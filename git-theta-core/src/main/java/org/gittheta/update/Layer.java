@@ -38,7 +38,9 @@ sealed interface Layer permits Layer.Dense, Layer.Xor, Layer.Sparse, Layer.Rebui
             throw new CorruptObjectException(id, e.getMessage());
         }
         long bytes = r.header().dtype().byteSize(r.header().shape().numel());
-        if (kind != UpdateKind.SPARSE && (r.sectionCount() == 0 || r.sectionLength(r.sectionCount() - 1) != bytes)) {
+        Reconstruction guess = kind == UpdateKind.LOW_RANK || kind == UpdateKind.IA3 ? Reconstruction.read(kind, r) : null;
+        boolean residual = guess == null ? kind != UpdateKind.SPARSE : guess.residual();
+        if (residual && (r.sectionCount() == 0 || r.sectionLength(r.sectionCount() - 1) != bytes)) {
             throw new CorruptObjectException(id, "its values section does not hold " + bytes + " bytes");
         }
         if (kind == UpdateKind.DENSE) return new Dense(r);
@@ -52,7 +54,7 @@ sealed interface Layer permits Layer.Dense, Layer.Xor, Layer.Sparse, Layer.Rebui
             case DENSE -> throw new AssertionError();
             case XOR_DELTA -> new Xor(r, base);
             case SPARSE -> Sparse.of(r, base);
-            case LOW_RANK, IA3 -> new Rebuilt(r, base, Reconstruction.read(kind, r), r.sectionCount() - 1);
+            case LOW_RANK, IA3 -> new Rebuilt(r, base, guess, residual ? r.sectionCount() - 1 : NO_RESIDUAL);
         };
     }
 
@@ -114,6 +116,9 @@ sealed interface Layer permits Layer.Dense, Layer.Xor, Layer.Sparse, Layer.Rebui
         }
     }
 
+    /** {@link Rebuilt#residual()} of a lossy object: the guess is the stored version. */
+    int NO_RESIDUAL = -1;
+
     record Rebuilt(ObjectFormat.Reader reader, Layer base, Reconstruction reconstruction, int residual) implements Layer {
         @Override public byte[] chunk(int c) throws IOException {
             byte[] b = base.chunk(c);
@@ -121,6 +126,7 @@ sealed interface Layer permits Layer.Dense, Layer.Xor, Layer.Sparse, Layer.Rebui
             var t = reader.header().dtype();
             int w = t.byteWidth();
             reconstruction.apply(MemorySegment.ofArray(b), MemorySegment.ofArray(out), t, (long) c * ObjectFormat.CHUNK_SIZE / w, b.length / w);
+            if (residual == NO_RESIDUAL) return out;
             byte[] d = reader.readChunk(residual, c);
             if (d.length != out.length) throw new CorruptObjectException(reader.id(), "chunk " + c + " does not match its base");
             Bytes.xor(out, MemorySegment.ofArray(d), 0, out.length);

@@ -98,8 +98,8 @@ public final class LoraAdapter {
         // left: rows × r, rightT: cols × r, so that delta[i][j] = Σ_k left[i][k] · rightT[j][k]
         float[] aT = transpose(p.a(), r, (int) in);
         return Optional.of(fanInFanOut
-                ? new Reconstruction.LowRank(r, in, out, scale, aT, p.b())
-                : new Reconstruction.LowRank(r, out, in, scale, p.b(), aT));
+                ? new Reconstruction.LowRank(r, in, out, scale, aT, p.b(), true)
+                : new Reconstruction.LowRank(r, out, in, scale, p.b(), aT, true));
     }
 
     private static float[] transpose(float[] m, int rows, int cols) {

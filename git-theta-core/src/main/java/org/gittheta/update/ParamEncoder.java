@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.Codec;
@@ -27,7 +30,8 @@ import org.gittheta.tensor.Shape;
 /**
  * Stores one parameter version: reuses the previous version's objects when the values are the same,
  * else stores the smallest exact form (or the one the options force) — dense, or a delta against the
- * previous version's object while the chain stays within {@link UpdateOptions#maxChainDepth()}.
+ * previous version's object while the chain stays within {@link UpdateOptions#maxChainDepth()} — or, only
+ * when the options ask for it, lossy low-rank factors ({@link LossyLowRank}).
  */
 public final class ParamEncoder {
     /** Sparse wins while at most this fraction of elements differ (index + value ≈ 3 bytes vs a whole XOR stream). */
@@ -65,25 +69,55 @@ public final class ParamEncoder {
         Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype && p.shape().equals(shape)
                 && p.objects().size() <= options.maxChainDepth() && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {
-            return store(name, dtype, shape, digest, new Encoding.Dense(values, dtype.byteWidth()), List.of());
+            return store(name, dtype, shape, digest, new Encoding.Dense(values, dtype.byteWidth()), List.of(), Map.of());
         }
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment prev = decodeInto(base.get(), tmp, arena);
+            if (options.lossyRank().isPresent()) {
+                int rank = options.lossyRank().getAsInt();
+                Optional<Reconstruction.LowRank> svd = LossyLowRank.fit(values, prev, dtype, shape, rank);
+                if (svd.isPresent()) return storeLossy(name, dtype, shape, svd.get(), prev, base.get());
+            }
             Encoding chosen = choose(name, dtype, shape, values, prev, base.get().object().id());
-            return store(name, dtype, shape, digest, chosen, chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects());
+            return store(name, dtype, shape, digest, chosen, chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects(), Map.of());
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    private ParamEntry store(String name, DType dtype, Shape shape, ValuesDigest digest, Encoding e, List<ObjectRef> chain)
-            throws IOException {
+    private ParamEntry store(String name, DType dtype, Shape shape, ValuesDigest digest, Encoding e, List<ObjectRef> chain,
+                             Map<String, String> attributes) throws IOException {
         ObjectId id = ObjectFormat.write(store, e.header(dtype, shape), e.sections(), digest.crc32c(), codec);
         List<ObjectRef> objects = new ArrayList<>();
         objects.add(new ObjectRef(id, store.size(id)));
         objects.addAll(chain);
-        return new ParamEntry(name, dtype, shape, digest.sha256(), e.kind().label(), objects);
+        return new ParamEntry(name, dtype, shape, digest.sha256(), e.kind().label(), objects, new TreeMap<>(attributes));
+    }
+
+    /**
+     * Stores the factors alone. The version is what checkout will produce, W_prev + B·A rounded to the
+     * dtype, so the manifest's sha256 (and the object's CRC) are those of that reconstruction, computed
+     * here into a mapped temporary file, not of the values the user gave.
+     */
+    private ParamEntry storeLossy(String name, DType dtype, Shape shape, Reconstruction.LowRank svd, MemorySegment prev, ParamEntry base)
+            throws IOException {
+        Path tmp = store.newTempFile();
+        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = prev.byteSize();
+            MemorySegment rebuilt = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            int w = dtype.byteWidth();
+            IntStream.range(0, (int) ((size + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE)).parallel().forEach(c -> {
+                long at = (long) c * ObjectFormat.CHUNK_SIZE, len = Math.min(ObjectFormat.CHUNK_SIZE, size - at);
+                svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w);
+            });
+            ValuesDigest digest = ValuesDigest.of(rebuilt);
+            if (digest.sha256().equals(base.sha256())) return base;
+            return store(name, dtype, shape, digest, new Encoding.Rebuilt(svd, rebuilt, prev, dtype, base.object().id()), base.objects(),
+                    Map.of(LossyLowRank.ATTRIBUTE, LossyLowRank.attributeValue(svd.rank())));
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** The previous version's values, decoded into a mapped temporary file (never the heap). */

@@ -22,6 +22,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
     /** The guess's own sections, stored before the residual. */
     List<byte[]> sections();
 
+    /** Whether the exact XOR residual follows the guess's sections; only lossy truncated SVD stores none. */
+    default boolean residual() { return true; }
+
     /** Writes into {@code out} the guess for elements {@code [first, first + count)} from the same elements of {@code prev}. */
     void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count);
 
@@ -40,7 +43,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
                 case LOW_RANK -> {
                     float scale = p.getFloat();
                     int rank = p.getInt();
-                    yield new LowRank(rank, m[0], m[1], scale, Elements.toFloats(r.readSectionFully(0)), Elements.toFloats(r.readSectionFully(1)));
+                    boolean lossy = p.hasRemaining();
+                    if (lossy && p.get() != LowRank.LOSSY) throw new IllegalArgumentException("unknown low-rank flag");
+                    yield new LowRank(rank, m[0], m[1], scale, Elements.toFloats(r.readSectionFully(0)), Elements.toFloats(r.readSectionFully(1)), !lossy);
                 }
                 case IA3 -> new Ia3(p.get(), m[0], m[1], Elements.toFloats(r.readSectionFully(0)));
                 default -> throw new IllegalArgumentException(kind + " is not a reconstruction");
@@ -52,9 +57,15 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
 
     /**
      * W_new ≈ W_prev + scale * left @ rightT^T, left: rows × rank, rightT: cols × rank (both row-major),
-     * summed over k in order in float32.
+     * summed over k in order in float32 (the sum then added in double for F64).
+     *
+     * @param residual false for lossy truncated SVD: the object holds the factors only, and checkout
+     *                 yields the guess itself
      */
-    record LowRank(int rank, long rows, long cols, float scale, float[] left, float[] rightT) implements Reconstruction {
+    record LowRank(int rank, long rows, long cols, float scale, float[] left, float[] rightT, boolean residual) implements Reconstruction {
+        /** Header flag byte after scale and rank; exact objects omit it (their headers predate it). */
+        static final byte LOSSY = 1;
+
         public LowRank {
             if (rank <= 0 || left.length != rows * rank || rightT.length != cols * rank) {
                 throw new IllegalArgumentException("rank " + rank + " factors of " + left.length + " and " + rightT.length
@@ -65,7 +76,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
         @Override public UpdateKind kind() { return UpdateKind.LOW_RANK; }
 
         @Override public byte[] params() {
-            return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).putInt(rank).array();
+            ByteBuffer b = ByteBuffer.allocate(residual ? 8 : 9).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).putInt(rank);
+            if (!residual) b.put(LOSSY);
+            return b.array();
         }
 
         @Override public List<byte[]> sections() { return List.of(Elements.toBytes(left), Elements.toBytes(rightT)); }
@@ -77,7 +90,8 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
                 int ro = (int) (e % cols) * rank;
                 float dot = 0f;
                 for (int k = 0; k < rank; k++) dot += left[lo + k] * rightT[ro + k];
-                Elements.put(out, t, i, Elements.get(prev, t, i) + scale * dot);
+                if (t == DType.F64) Elements.putF64(out, i, Elements.wide(prev, t, i) + (double) (scale * dot));
+                else Elements.put(out, t, i, Elements.get(prev, t, i) + scale * dot);
             }
         }
     }
