@@ -44,6 +44,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(a, "init", "-q");
         git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
         git(a, "theta", "track", "*.safetensors");
+        // every version stored whole, so that the old version's objects are not needed by the latest one
+        git(a, "config", "theta.maxChainDepth", "0");
         DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
         git(a, "add", ".");
         git(a, "commit", "-q", "-m", "base");
