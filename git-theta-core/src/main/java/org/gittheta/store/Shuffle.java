@@ -1,34 +1,73 @@
 package org.gittheta.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /** Byte shuffling by element width; a trailing partial element is left in place. */
 final class Shuffle {
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long EVEN_BYTES = 0x00FF00FF00FF00FFL;
+    private static final long EVEN_SHORTS = 0x0000FFFF0000FFFFL;
+
     private Shuffle() {}
 
     static byte[] shuffle(byte[] in, int len, int width) {
         byte[] out = new byte[len];
-        if (width <= 1) {
-            System.arraycopy(in, 0, out, 0, len);
-            return out;
-        }
-        int n = len / width;
-        for (int b = 0; b < width; b++) {
+        int n = width <= 1 ? 0 : len / width;
+        int done = width == 2 ? shuffle2(in, n, out) : 0;
+        for (int b = 0; b < width && n > 0; b++) {
             int dst = b * n;
-            for (int i = 0, src = b; i < n; i++, src += width) out[dst + i] = in[src];
+            for (int i = done, src = done * width + b; i < n; i++, src += width) out[dst + i] = in[src];
         }
         System.arraycopy(in, n * width, out, n * width, len - n * width);
         return out;
     }
 
     static void unshuffle(byte[] in, int len, int width, byte[] out) {
-        if (width <= 1) {
-            System.arraycopy(in, 0, out, 0, len);
-            return;
-        }
-        int n = len / width;
-        for (int b = 0; b < width; b++) {
+        int n = width <= 1 ? 0 : len / width;
+        int done = width == 2 ? unshuffle2(in, n, out) : 0;
+        for (int b = 0; b < width && n > 0; b++) {
             int src = b * n;
-            for (int i = 0, dst = b; i < n; i++, dst += width) out[dst] = in[src + i];
+            for (int i = done, dst = done * width + b; i < n; i++, dst += width) out[dst] = in[src + i];
         }
         System.arraycopy(in, n * width, out, n * width, len - n * width);
+    }
+
+    /**
+     * Two-byte elements (bf16, f16: the weights of most models) four at a time: the low and the high bytes of
+     * eight input bytes are gathered with shifts and masks into two ints. Returns how many elements it did.
+     */
+    private static int shuffle2(byte[] in, int n, byte[] out) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            long x = (long) LONG.get(in, 2 * i);
+            INT.set(out, i, gatherEvenBytes(x));
+            INT.set(out, n + i, gatherEvenBytes(x >>> 8));
+        }
+        return i;
+    }
+
+    private static int unshuffle2(byte[] in, int n, byte[] out) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            long lo = spreadToEvenBytes((int) INT.get(in, i));
+            long hi = spreadToEvenBytes((int) INT.get(in, n + i));
+            LONG.set(out, 2 * i, lo | hi << 8);
+        }
+        return i;
+    }
+
+    private static int gatherEvenBytes(long x) {
+        long t = x & EVEN_BYTES;
+        t = (t | t >>> 8) & EVEN_SHORTS;
+        return (int) (t | t >>> 16);
+    }
+
+    private static long spreadToEvenBytes(int v) {
+        long t = v & 0xFFFFFFFFL;
+        t = (t | t << 16) & EVEN_SHORTS;
+        return (t | t << 8) & EVEN_BYTES;
     }
 }
