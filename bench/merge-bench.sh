@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Merge benchmark (numbers in docs/performance.md): base + two full fine-tunes of a 256 MiB bf16 checkpoint, merged with ties and with fisher.
+# Merge benchmark (numbers in docs/performance.md): base + two full fine-tunes of a bf16 checkpoint of TENSORS x 16 MiB
+# (default 16: 256 MiB; TENSORS=64 for 1 GiB), merged with ties and with fisher. Needs python3 with numpy.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 THETA_BIN=${THETA_BIN:-$(cd "$HERE/../bin" && pwd)}

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-# gen.py OUT SEED TUNE(0/1) [fisher]: 16 bf16 tensors of 4096x2048 (256 MiB), base weights from seed 0,
+# gen.py OUT SEED TUNE(0/1) [fisher]: $TENSORS (default 16) bf16 tensors of 4096x2048 (16 MiB each), base weights from seed 0,
 # a fine-tune adds 1% noise from SEED; "fisher" writes f32 squared-noise tensors of the same names instead.
-import sys, json, struct, numpy as np
+import os, sys, json, struct, numpy as np
 out, seed, tune = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]); fisher = len(sys.argv) > 4
-names = [f"layers.{i}.w" for i in range(16)]; shape = (4096, 2048)
+names = [f"layers.{i}.w" for i in range(int(os.environ.get("TENSORS", "16")))]; shape = (4096, 2048)
 hdr = {}; off = 0; dt = "F32" if fisher else "BF16"; size = shape[0]*shape[1]*(4 if fisher else 2)
 for n in names: hdr[n] = {"dtype": dt, "shape": list(shape), "data_offsets": [off, off+size]}; off += size
 h = json.dumps(hdr, separators=(",", ":")).encode(); h += b" " * ((8 - len(h) % 8) % 8)
