@@ -2,14 +2,12 @@ package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
-import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
-import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Floats;
 import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Test;
@@ -199,18 +195,6 @@ class LossyLowRankEndToEndTest {
     private static float bf16(float f) { return Floats.bf16ToFloat(Floats.floatToBf16(f)); }
 
     private void write(Path file) throws Exception {
-        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        weights.forEach((name, w) -> tensors.add(new SafetensorsWriter.Tensor(name, DType.BF16, shapes.get(name), out -> {
-            byte[] b = new byte[w.length * 2];
-            for (int i = 0; i < w.length; i++) {
-                short s = Floats.floatToBf16(w[i]);
-                b[2 * i] = (byte) s;
-                b[2 * i + 1] = (byte) (s >> 8);
-            }
-            out.write(b);
-        })));
-        try (OutputStream out = Files.newOutputStream(file)) {
-            SafetensorsWriter.write(tensors, Map.of(), out);
-        }
+        Bf16Checkpoints.write(file, weights, shapes, Map.of());
     }
 }

@@ -132,19 +132,7 @@ class UpdatesEndToEndTest {
     private static float bf16(float f) { return Floats.bf16ToFloat(Floats.floatToBf16(f)); }
 
     private void write(Path file) throws IOException {
-        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        weights.forEach((name, w) -> tensors.add(new SafetensorsWriter.Tensor(name, DType.BF16, shapes.get(name), out -> {
-            byte[] b = new byte[w.length * 2];
-            for (int i = 0; i < w.length; i++) {
-                short s = Floats.floatToBf16(w[i]);
-                b[2 * i] = (byte) s;
-                b[2 * i + 1] = (byte) (s >> 8);
-            }
-            out.write(b);
-        })));
-        try (OutputStream out = Files.newOutputStream(file)) {
-            SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
-        }
+        Bf16Checkpoints.write(file, weights, shapes, Map.of("format", "pt"));
     }
 
     private String git(Path dir, String... args) throws IOException {
