@@ -26,18 +26,28 @@ final class GitRepoFixture {
     GitRepoFixture(Path tmp) throws IOException {
         this.home = tmp.resolve("home");
         Files.createDirectories(home);
-        env.put("HOME", home.toString());
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_CONFIG_GLOBAL", home.resolve(".gitconfig").toString());
-        env.put("PATH", LAUNCHER.getParent() + ":" + System.getenv("PATH"));
-        env.put("GIT_AUTHOR_NAME", "Test");
-        env.put("GIT_AUTHOR_EMAIL", "test@example.com");
-        env.put("GIT_COMMITTER_NAME", "Test");
-        env.put("GIT_COMMITTER_EMAIL", "test@example.com");
-        env.put("GIT_TERMINAL_PROMPT", "0");
+        env.putAll(isolatedEnv(home));
         // tests run many JVMs at once; keep each filter small so memory limits are exercised too
         env.put("GIT_THETA_JAVA_OPTS", "-Xmx256m");
         ok(home, "git", "theta", "install"); // global, as a user would: clones get the filter too
+    }
+
+    /**
+     * The environment every end-to-end git command runs in: no system or user configuration (the global one is
+     * {@code home/gitconfig}), this project's bin/ first on PATH, a fixed author, no credential prompts.
+     */
+    static Map<String, String> isolatedEnv(Path home) {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", home.toString());
+        env.put("GIT_CONFIG_NOSYSTEM", "1");
+        env.put("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString());
+        env.put("PATH", LAUNCHER.getParent() + java.io.File.pathSeparator + System.getenv("PATH"));
+        env.put("GIT_TERMINAL_PROMPT", "0");
+        for (String who : List.of("AUTHOR", "COMMITTER")) {
+            env.put("GIT_" + who + "_NAME", "Test");
+            env.put("GIT_" + who + "_EMAIL", "test@example.com");
+        }
+        return env;
     }
 
     /** A fresh repository with *.safetensors tracked. */

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** git theta diff/log/show and plain git log -p/show on tracked checkpoints, with real git. */
 class HistoryE2ETest {
-    private static final Path LAUNCHER = Path.of("").toAbsolutePath().getParent().resolve("bin/git-theta");
 
     @TempDir Path home;
     private Path repo;
@@ -45,15 +44,7 @@ class HistoryE2ETest {
 
     private Result run(String... cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("HOME", home.toString());
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString());
-        env.put("PATH", LAUNCHER.getParent() + java.io.File.pathSeparator + System.getenv("PATH"));
-        for (String who : List.of("AUTHOR", "COMMITTER")) {
-            env.put("GIT_" + who + "_NAME", "Test");
-            env.put("GIT_" + who + "_EMAIL", "test@example.com");
-        }
+        pb.environment().putAll(GitRepoFixture.isolatedEnv(home));
         Path err = Files.createTempFile(home, "err", ".txt");
         pb.redirectError(err.toFile());
         Process p = pb.start();

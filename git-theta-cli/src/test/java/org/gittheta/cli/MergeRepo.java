@@ -30,16 +30,8 @@ final class MergeRepo implements AutoCloseable {
         home = Files.createTempDirectory("theta-merge-test");
         dir = home.resolve("repo");
         Files.createDirectories(dir);
-        Path bin = Path.of("").toAbsolutePath().getParent().resolve("bin");
-        env.put("HOME", home.toString());
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString());
-        env.put("PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"));
-        for (String who : List.of("AUTHOR", "COMMITTER")) {
-            env.put("GIT_" + who + "_NAME", "Test");
-            env.put("GIT_" + who + "_EMAIL", "test@example.com");
-            env.put("GIT_" + who + "_DATE", "2026-01-01T00:00:00Z");
-        }
+        env.putAll(GitRepoFixture.isolatedEnv(home));
+        for (String who : List.of("AUTHOR", "COMMITTER")) env.put("GIT_" + who + "_DATE", "2026-01-01T00:00:00Z");
         git("init", "-q", "-b", "main");
         git("theta", "install", "--local");
         git("theta", "track", "*.safetensors");

@@ -12,12 +12,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real git in an isolated temporary home, a bare remote on disk and a Git LFS server on loopback. */
 abstract class RemotesGitFixture {
-    static final Path BIN = Path.of("").toAbsolutePath().getParent().resolve("bin");
 
     @TempDir Path tmp;
     RemotesLfsServer server;
@@ -43,8 +41,7 @@ abstract class RemotesGitFixture {
 
     /** The isolated environment every git command here runs in. */
     Map<String, String> env() {
-        return Map.of("HOME", tmp.toString(), "GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", tmp.resolve("gitconfig").toString(),
-                "GIT_TERMINAL_PROMPT", "0", "PATH", BIN + ":" + System.getenv("PATH"));
+        return GitRepoFixture.isolatedEnv(tmp);
     }
 
     Run exec(Path dir, String... args) throws IOException, InterruptedException {

@@ -143,11 +143,7 @@ class UpdatesEndToEndTest {
 
     private String run(Path dir, String... cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        Path bin = Path.of("").toAbsolutePath().getParent().resolve("bin");
-        pb.environment().putAll(Map.of("HOME", home.toString(), "GIT_CONFIG_NOSYSTEM", "1",
-                "GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString(),
-                "PATH", bin + java.io.File.pathSeparator + System.getenv("PATH"),
-                "GIT_AUTHOR_NAME", "T", "GIT_AUTHOR_EMAIL", "t@example.com", "GIT_COMMITTER_NAME", "T", "GIT_COMMITTER_EMAIL", "t@example.com"));
+        pb.environment().putAll(GitRepoFixture.isolatedEnv(home));
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
