@@ -9,8 +9,8 @@ import org.gittheta.tensor.Floats;
 
 /**
  * Reads elements of a little-endian tensor as numbers for statistics: every float type as its exact double,
- * integers as their value (exact up to 2^53), bool as 0 or 1. Packed sub-byte floats and complex numbers have
- * no reader: their parameters are compared by hash only.
+ * integers as their value (exact up to 2^53), bool as 0 or 1. Packed sub-byte floats, complex numbers and
+ * ggml's quantized blocks have no reader: their parameters are compared by hash only.
  */
 public final class Elements {
     /** Element {@code i} of {@code values} as a double. */
@@ -45,6 +45,8 @@ public final class Elements {
             case F8_E5M2 -> (s, i) -> Floats.f16ToFloat((short) (s.get(ValueLayout.JAVA_BYTE, i) << 8));
             case F8_E8M0 -> (s, i) -> f8e8m0(s.get(ValueLayout.JAVA_BYTE, i));
             case F6_E2M3, F6_E3M2, F4, C64 -> null;
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ2_XXS, IQ2_XS, IQ3_XXS,
+                 IQ1_S, IQ4_NL, IQ3_S, IQ2_S, IQ4_XS, IQ1_M, TQ1_0, TQ2_0, MXFP4 -> null;
         });
     }
 

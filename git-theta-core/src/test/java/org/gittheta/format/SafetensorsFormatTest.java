@@ -85,7 +85,7 @@ class SafetensorsFormatTest {
         }
 
         @ParameterizedTest
-        @EnumSource(DType.class)
+        @EnumSource(value = DType.class, names = "Q.*|IQ.*|TQ.*|MXFP4", mode = EnumSource.Mode.MATCH_NONE)
         void everyDtype(DType dtype) throws IOException {
             // 8 elements fill whole bytes for every width, packed ones included.
             CheckpointLayout layout = readAndRoundTrip(safetensors().tensor("t", dtype, 2, 4).tensor("s", dtype, 8).bytes());
@@ -284,7 +284,7 @@ class SafetensorsFormatTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"F128", "f32", "float32", "", "BF16 "})
+        @ValueSource(strings = {"F128", "f32", "float32", "", "BF16 ", "Q8_0", "Q4_K"})
         void unknownDtype(String dtype) {
             assertHeaderRejected(oneTensor("{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[0,1]}"), "w",
                     "unknown dtype '" + dtype + "'");

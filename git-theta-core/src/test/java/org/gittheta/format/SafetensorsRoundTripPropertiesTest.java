@@ -51,7 +51,8 @@ class SafetensorsRoundTripPropertiesTest {
     private static Arbitrary<Spec> spec() {
         Arbitrary<long[]> dims = Arbitraries.longs().between(0, 6).array(long[].class).ofMaxSize(4);
         // Packed dtypes need element counts that fill whole bytes: scale the last dimension (or a scalar) by 4.
-        return Combinators.combine(Arbitraries.of(DType.class), dims).as((dtype, d) -> {
+        Arbitrary<DType> safetensorsTypes = Arbitraries.of(DType.class).filter(t -> t.kind() != DType.Kind.QUANTIZED);
+        return Combinators.combine(safetensorsTypes, dims).as((dtype, d) -> {
             if (dtype.bits() % 8 != 0) {
                 d = d.length == 0 ? new long[] {4} : d.clone(); // jqwik may reuse the generated array
                 d[d.length - 1] *= 4;
