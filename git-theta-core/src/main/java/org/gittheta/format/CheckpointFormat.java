@@ -1,6 +1,9 @@
 package org.gittheta.format;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /** One checkpoint file format: how to split a file of it into skeleton and tensors, validating as it goes. */
 public interface CheckpointFormat {
@@ -21,4 +24,21 @@ public interface CheckpointFormat {
 
     /** How many leading bytes {@link #skeletonLength} needs. */
     int minPrefix();
+
+    /**
+     * For streaming: reads from {@code in} the skeleton prefix (the bytes before the first tensor byte) and not one
+     * byte more. The default asks {@link #skeletonLength} about the first {@link #minPrefix()} bytes; formats
+     * whose header length is not in a fixed-size field (GGUF) override it.
+     *
+     * @throws BadCheckpointException when the header is malformed or the stream ends inside it
+     */
+    default byte[] readSkeletonPrefix(String file, InputStream in) throws IOException {
+        byte[] prefix = in.readNBytes(minPrefix());
+        long length = skeletonLength(file, MemorySegment.ofArray(prefix));
+        if (length > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file, "header of " + length + " bytes is too large");
+        byte[] skeleton = Arrays.copyOf(prefix, (int) length);
+        int got = prefix.length + in.readNBytes(skeleton, prefix.length, Math.max(0, skeleton.length - prefix.length));
+        if (got < length) throw new BadCheckpointException(file, "truncated: the header needs " + length + " bytes, the file has " + got);
+        return skeleton;
+    }
 }

@@ -11,11 +11,13 @@ public final class Formats {
     public static Optional<CheckpointFormat> forPath(String path) {
         String lower = path.toLowerCase(Locale.ROOT);
         if (lower.endsWith(".safetensors")) return Optional.of(SafetensorsFormat.INSTANCE);
+        if (lower.endsWith(".gguf")) return Optional.of(GgufFormat.INSTANCE);
         return Optional.empty();
     }
 
     /** The format a manifest names. */
     public static Optional<CheckpointFormat> byName(String name) {
+        if (GgufFormat.INSTANCE.name().equals(name)) return Optional.of(GgufFormat.INSTANCE);
         return SafetensorsFormat.INSTANCE.name().equals(name) ? Optional.of(SafetensorsFormat.INSTANCE) : Optional.empty();
     }
 }
