@@ -47,8 +47,9 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
         String file = in.file();
         checkMagic(in);
         int version = checkVersion(file, in.u32("version"));
-        long tensorCount = count(in, in.u64("tensor count"), MIN_TENSOR_INFO_BYTES, "tensors");
+        long tensorCount = in.u64("tensor count");
         long entryCount = count(in, in.u64("metadata count"), MIN_ENTRY_BYTES, "metadata entries");
+        count(in, tensorCount, MIN_TENSOR_INFO_BYTES, "tensors");
         long alignment = DEFAULT_ALIGNMENT;
         Set<String> keys = new HashSet<>();
         for (long i = 0; i < entryCount; i++) {
@@ -138,8 +139,9 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
     /** A count read from the header, refused before anything is sized by it if its entries cannot fit. */
     private static long count(GgufInput in, long n, int minBytes, String what) throws BadCheckpointException {
         if (n < 0 || n > in.remainingAtMost() / minBytes) {
-            throw new BadCheckpointException(in.file(), "header claims " + Long.toUnsignedString(n) + " " + what
-                    + ", more than the " + in.remainingAtMost() + " bytes after the counts can hold");
+            throw new BadCheckpointException(in.file(), "truncated or corrupt: the header claims "
+                    + Long.toUnsignedString(n) + " " + what + ", more than the " + in.remainingAtMost()
+                    + " bytes after the counts can hold");
         }
         return n;
     }
@@ -171,8 +173,8 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
             // strings take at least their 8-byte length, arrays their 12-byte type and count
             long least = elementSize > 0 ? elementSize : elementType == TYPE_STRING ? 8 : 12;
             if (count < 0 || count > in.remainingAtMost() / least) {
-                throw new BadCheckpointException(in.file(), label + ": array of " + Long.toUnsignedString(count) + " "
-                        + typeName(elementType) + " values runs past the end of the header");
+                throw new BadCheckpointException(in.file(), "truncated or corrupt: " + label + ": array of "
+                        + Long.toUnsignedString(count) + " " + typeName(elementType) + " values runs past the end of the header");
             }
             if (elementSize > 0) {
                 in.skip(count * elementSize, label);
@@ -220,6 +222,11 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
                     + dtype.blockElements() + "-element blocks of " + dtype);
         }
         long length;
+        try {
+            Math.multiplyExact(shape.numel(), (long) dtype.bits());
+        } catch (ArithmeticException e) {
+            throw new BadCheckpointException(file, name, "byte size of shape " + shape + " of " + dtype + " overflows");
+        }
         try {
             length = dtype.byteSize(shape.numel());
         } catch (ArithmeticException e) {
