@@ -80,7 +80,10 @@ final class GgufInput {
         position += n;
     }
 
-    /** A u64-length-prefixed string that must be UTF-8 and at most {@code maxBytes} long: a key or a tensor name. */
+    /**
+     * A u64-length-prefixed string that must be UTF-8, at most {@code maxBytes} long and free of control characters
+     * (it names something in one-line messages and manifests): a key or a tensor name.
+     */
     String string(String what, int maxBytes) throws IOException {
         long n = u64(what);
         if (n < 0 || n > maxBytes) {
@@ -92,6 +95,11 @@ final class GgufInput {
         try {
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+            int control = s.codePoints().filter(Character::isISOControl).findFirst().orElse(-1);
+            if (control >= 0) {
+                throw new BadCheckpointException(file, what + " at byte " + position + " contains the control character "
+                        + String.format("U+%04X", control));
+            }
             position += n;
             return s;
         } catch (CharacterCodingException e) {

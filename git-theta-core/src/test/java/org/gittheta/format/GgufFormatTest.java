@@ -325,6 +325,10 @@ class GgufFormatTest {
             int at = indexOf(badKey, "k\u00ff".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             badKey[at + 1] = (byte) 0xff;
             assertHeaderRejected(badKey, null, "key of metadata entry 1 at byte", "is not valid UTF-8");
+            assertHeaderRejected(small().kv("a\nb", Value.u8(1)).bytes(), null,
+                    "key of metadata entry 1 at byte", "contains the control character U+000A");
+            assertHeaderRejected(GgufFiles.v3().tensor("w\u0000", DType.F32, 1).bytes(), null,
+                    "name of tensor 0 at byte", "contains the control character U+0000");
         }
 
         @ParameterizedTest
