@@ -11,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.GgufFormat;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
@@ -57,6 +61,31 @@ class CheckpointDifferTest {
             assertThat(d.changedElements()).isEqualTo(1 + 1 + 4);
             assertThat(d.totalElements()).isEqualTo(1 + 3 + 4 + 6 + 2);
             assertThat(d.changed()).hasSize(4);
+        }
+    }
+
+    /** Quantized blocks have no element values: a change is found by hash and shown without statistics. */
+    @Test
+    void quantizedParametersOfGgufFilesAreComparedByHash() throws IOException {
+        byte[] original;
+        try (InputStream in = getClass().getResourceAsStream("/testdata/gguf-mixed.gguf")) {
+            original = in.readAllBytes();
+        }
+        CheckpointLayout layout = GgufFormat.INSTANCE.read("a.gguf", MemorySegment.ofArray(original));
+        byte[] changed = original.clone();
+        for (String name : List.of("blk.0.attn_q.weight", "token_embd.weight")) {
+            changed[(int) layout.tensor(name).orElseThrow().offset() + 5] ^= 1;
+        }
+        Files.write(dir.resolve("a.gguf"), original);
+        Files.write(dir.resolve("b.gguf"), changed);
+        try (FileSnapshot a = FileSnapshot.open(dir.resolve("a.gguf"), "a.gguf", GgufFormat.INSTANCE);
+             FileSnapshot b = FileSnapshot.open(dir.resolve("b.gguf"), "b.gguf", GgufFormat.INSTANCE)) {
+            CheckpointDiff d = CheckpointDiffer.diff(a, b);
+            assertThat(d.params()).extracting(p -> p.name() + " " + p.status().label()).containsExactly(
+                    "blk.0.attn_norm.weight unchanged", "blk.0.attn_q.weight modified",
+                    "blk.0.ffn_up.weight unchanged", "token_embd.weight modified");
+            assertThat(d.params().get(1).stats()).isEmpty();
+            assertThat(d.params().get(3).stats().orElseThrow().changed()).isEqualTo(1);
         }
     }
 

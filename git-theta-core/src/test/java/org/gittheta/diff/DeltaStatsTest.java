@@ -46,6 +46,17 @@ class DeltaStatsTest {
     /** More elements than one chunk, so that chunk boundaries are crossed. */
     private static final int N = DeltaStats.CHUNK * 2 + 123;
 
+    @Test
+    void quantizedBlocksHaveNoStatistics() throws IOException {
+        byte[] a = new byte[DType.Q4_0.blockBytes() * 2];
+        byte[] b = a.clone();
+        b[3] = 1;
+        assertThat(DeltaStats.compute(64, DType.Q4_0, new ByteArrayInputStream(a), DType.Q4_0, new ByteArrayInputStream(b)))
+                .isEmpty();
+        assertThat(DeltaStats.compute(64, DType.F16, new ByteArrayInputStream(new byte[128]), DType.Q4_0,
+                new ByteArrayInputStream(b))).isEmpty();
+    }
+
     @Nested
     class AgainstPlainLoops {
         @Test

@@ -13,7 +13,7 @@ class FormatsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"model.bin", "safetensors", "model.safetensors.index.json", "model.gguf", ""})
+    @ValueSource(strings = {"model.bin", "safetensors", "model.safetensors.index.json", "model.gguf.part", ""})
     void othersUnknownForNow(String path) {
         assertThat(Formats.forPath(path)).isEmpty();
     }
