@@ -35,10 +35,15 @@ public interface CheckpointFormat {
     default byte[] readSkeletonPrefix(String file, InputStream in) throws IOException {
         byte[] prefix = in.readNBytes(minPrefix());
         long length = skeletonLength(file, MemorySegment.ofArray(prefix));
-        if (length > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file, "header of " + length + " bytes is too large");
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new BadCheckpointException(file, "header of " + length + " bytes is too large");
+        }
         byte[] skeleton = Arrays.copyOf(prefix, (int) length);
         int got = prefix.length + in.readNBytes(skeleton, prefix.length, Math.max(0, skeleton.length - prefix.length));
-        if (got < length) throw new BadCheckpointException(file, "truncated: the header needs " + length + " bytes, the file has " + got);
+        if (got < length) {
+            throw new BadCheckpointException(file, "truncated: the header needs " + length + " bytes, the file has "
+                    + got);
+        }
         return skeleton;
     }
 }

@@ -78,8 +78,9 @@ public final class GgufFormat implements CheckpointFormat {
         }
         if (fileSize != placement.fileSize()) {
             String how = fileSize < placement.fileSize() ? "truncated: " : "trailing data: ";
-            throw new BadCheckpointException(file, how + "the file is " + fileSize + " bytes, but its header puts the end at "
-                    + placement.fileSize() + " (the last tensor's end padded to the " + header.alignment() + "-byte alignment)");
+            throw new BadCheckpointException(file, how + "the file is " + fileSize
+                    + " bytes, but its header puts the end at " + placement.fileSize()
+                    + " (the last tensor's end padded to the " + header.alignment() + "-byte alignment)");
         }
         byte[] skeleton = new byte[(int) placement.skeletonLength()];
         MemorySegment to = MemorySegment.ofArray(skeleton);
@@ -105,8 +106,9 @@ public final class GgufFormat implements CheckpointFormat {
         } else if (skeleton.length == header.dataStart()) {
             full = Arrays.copyOf(skeleton, (int) placement.skeletonLength());
         } else {
-            throw new BadCheckpointException(file, "the skeleton is " + skeleton.length + " bytes, but its header needs "
-                    + header.dataStart() + " (header alone) or " + placement.skeletonLength() + " (with the padding after it)");
+            throw new BadCheckpointException(file, "the skeleton is " + skeleton.length
+                    + " bytes, but its header needs " + header.dataStart() + " (header alone) or "
+                    + placement.skeletonLength() + " (with the padding after it)");
         }
         return new CheckpointLayout(name(), full, placement.fileSize(), placement.slots());
     }
@@ -158,12 +160,13 @@ public final class GgufFormat implements CheckpointFormat {
         long alignment = header.alignment();
         long fileSize = end + Math.floorMod(-(end - dataStart), alignment);
         if (fileSize < end) {
-            throw new BadCheckpointException(file, "the data section padded to the alignment overflows a file position");
+            throw new BadCheckpointException(file, "the data section padded to the alignment overflows a file"
+                    + " position");
         }
         long skeletonLength = fileSize - tensorBytes;
         if (skeletonLength > MAX_SKELETON) {
-            throw new BadCheckpointException(file, "the " + skeletonLength + " bytes of header and padding exceed the limit of "
-                    + MAX_SKELETON + " bytes");
+            throw new BadCheckpointException(file, "the " + skeletonLength + " bytes of header and padding exceed the"
+                    + " limit of " + MAX_SKELETON + " bytes");
         }
         return new Placement(slots, fileSize, skeletonLength);
     }

@@ -67,7 +67,9 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
         Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
             Info info = tensorInfo(in, alignment, i);
-            if (!names.add(info.name())) throw new BadCheckpointException(file, info.name(), "appears twice in the header");
+            if (!names.add(info.name())) {
+                throw new BadCheckpointException(file, info.name(), "appears twice in the header");
+            }
             tensors.add(info);
         }
         long dataStart = (in.position() + alignment - 1) / alignment * alignment;
@@ -130,7 +132,8 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
         }
         int swapped = Integer.reverseBytes(version);
         if (swapped >= 1 && swapped <= 3) {
-            throw new BadCheckpointException(file, "GGUF version " + swapped + " in big-endian byte order is not supported");
+            throw new BadCheckpointException(file, "GGUF version " + swapped
+                    + " in big-endian byte order is not supported");
         }
         throw new BadCheckpointException(file, "GGUF version " + Integer.toUnsignedString(version)
                 + " is not supported (only 2 and 3)");
@@ -174,7 +177,8 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
             long least = elementSize > 0 ? elementSize : elementType == TYPE_STRING ? 8 : 12;
             if (count < 0 || count > in.remainingAtMost() / least) {
                 throw new BadCheckpointException(in.file(), "truncated or corrupt: " + label + ": array of "
-                        + Long.toUnsignedString(count) + " " + typeName(elementType) + " values runs past the end of the header");
+                        + Long.toUnsignedString(count) + " " + typeName(elementType)
+                        + " values runs past the end of the header");
             }
             if (elementSize > 0) {
                 in.skip(count * elementSize, label);
@@ -186,13 +190,15 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
 
     private static int typeSize(GgufInput in, int type, String label) throws BadCheckpointException {
         if (type < 0 || type >= TYPE_SIZES.length) {
-            throw new BadCheckpointException(in.file(), label + ": unknown value type " + Integer.toUnsignedString(type));
+            throw new BadCheckpointException(in.file(), label + ": unknown value type "
+                    + Integer.toUnsignedString(type));
         }
         return TYPE_SIZES[type];
     }
 
     private static String typeName(int type) {
-        return type >= 0 && type < TYPE_NAMES.length ? TYPE_NAMES[type] : "unknown type " + Integer.toUnsignedString(type);
+        return type >= 0 && type < TYPE_NAMES.length ? TYPE_NAMES[type]
+                : "unknown type " + Integer.toUnsignedString(type);
     }
 
     private static Info tensorInfo(GgufInput in, long alignment, long index) throws IOException {
@@ -237,7 +243,8 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
                     + " in the data section overflows a file position");
         }
         if (offset % alignment != 0) {
-            throw new BadCheckpointException(file, name, "offset " + offset + " in the data section is not a multiple of the alignment " + alignment);
+            throw new BadCheckpointException(file, name, "offset " + offset
+                    + " in the data section is not a multiple of the alignment " + alignment);
         }
         return new Info(name, dtype, shape, offset, length);
     }

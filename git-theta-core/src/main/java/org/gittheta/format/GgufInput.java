@@ -87,8 +87,8 @@ final class GgufInput {
     String string(String what, int maxBytes) throws IOException {
         long n = u64(what);
         if (n < 0 || n > maxBytes) {
-            throw new BadCheckpointException(file, what + " is " + Long.toUnsignedString(n) + " bytes long, more than the "
-                    + maxBytes + "-byte limit");
+            throw new BadCheckpointException(file, what + " is " + Long.toUnsignedString(n)
+                    + " bytes long, more than the " + maxBytes + "-byte limit");
         }
         require(n, what);
         byte[] raw = bytes.asSlice(position, n).toArray(ValueLayout.JAVA_BYTE);
@@ -97,8 +97,8 @@ final class GgufInput {
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
             int control = s.codePoints().filter(Character::isISOControl).findFirst().orElse(-1);
             if (control >= 0) {
-                throw new BadCheckpointException(file, what + " at byte " + position + " contains the control character "
-                        + String.format("U+%04X", control));
+                throw new BadCheckpointException(file, what + " at byte " + position
+                        + " contains the control character " + String.format("U+%04X", control));
             }
             position += n;
             return s;
@@ -111,7 +111,8 @@ final class GgufInput {
         if (n >= 0 && n <= available - position) return;
         String needs = what + " at byte " + position + " needs " + Long.toUnsignedString(n) + " bytes";
         if (in == null) {
-            throw new BadCheckpointException(file, "truncated: " + needs + ", only " + (available - position) + " follow");
+            throw new BadCheckpointException(file, "truncated: " + needs + ", only " + (available - position)
+                    + " follow");
         }
         if (n < 0 || n > cap - position) {
             throw new BadCheckpointException(file, needs + ": the header would exceed the limit of " + cap + " bytes");
@@ -127,7 +128,9 @@ final class GgufInput {
             }
             int got = in.readNBytes(buffer, (int) available, chunk);
             available += got;
-            if (got < chunk) throw new BadCheckpointException(file, "truncated: " + needs + ", the file ends at byte " + available);
+            if (got < chunk) {
+                throw new BadCheckpointException(file, "truncated: " + needs + ", the file ends at byte " + available);
+            }
         }
         bytes = MemorySegment.ofArray(buffer);
     }

@@ -270,8 +270,9 @@ public final class SafetensorsFormat implements CheckpointFormat {
 
     private static Entry toEntry(String file, String name, String dtypeName, long[] dims, long[] offsets)
             throws BadCheckpointException {
-        // DType.fromName ignores case; the format does not, so "f32" is not F32. ggml's block types are not safetensors'.
-        DType dtype = DType.fromName(dtypeName).filter(t -> t.name().equals(dtypeName) && t.kind() != DType.Kind.QUANTIZED)
+        // DType.fromName ignores case; the format does not, so "f32" is not F32. ggml's block types are not its.
+        DType dtype = DType.fromName(dtypeName)
+                .filter(t -> t.name().equals(dtypeName) && t.kind() != DType.Kind.QUANTIZED)
                 .orElseThrow(() -> new BadCheckpointException(file, name, "unknown dtype '" + dtypeName + "'"));
         Shape shape;
         try {

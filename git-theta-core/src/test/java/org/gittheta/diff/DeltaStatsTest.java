@@ -51,7 +51,8 @@ class DeltaStatsTest {
         byte[] a = new byte[DType.Q4_0.blockBytes() * 2];
         byte[] b = a.clone();
         b[3] = 1;
-        assertThat(DeltaStats.compute(64, DType.Q4_0, new ByteArrayInputStream(a), DType.Q4_0, new ByteArrayInputStream(b)))
+        assertThat(DeltaStats.compute(64, DType.Q4_0, new ByteArrayInputStream(a), DType.Q4_0,
+                new ByteArrayInputStream(b)))
                 .isEmpty();
         assertThat(DeltaStats.compute(64, DType.F16, new ByteArrayInputStream(new byte[128]), DType.Q4_0,
                 new ByteArrayInputStream(b))).isEmpty();

@@ -53,11 +53,13 @@ class GgufFormatTest {
         byte[] prefix = FORMAT.readSkeletonPrefix("ok.gguf", stream);
         long dataStart = prefix.length;
         assertThat(prefix).isEqualTo(Arrays.copyOf(file, prefix.length));
-        assertThat(stream.available()).as("the stream stops at the data section").isEqualTo(file.length - prefix.length);
+        assertThat(stream.available()).as("the stream stops at the data section")
+                .isEqualTo(file.length - prefix.length);
         assertThat(layout.tensors()).allSatisfy(t -> assertThat(t.offset()).isGreaterThanOrEqualTo(dataStart));
         for (int n : new int[] {(int) dataStart, (int) dataStart + 1, file.length}) {
             if (n > file.length) continue;
-            assertThat(FORMAT.skeletonLength("ok.gguf", MemorySegment.ofArray(file).asSlice(0, n))).isEqualTo(dataStart);
+            assertThat(FORMAT.skeletonLength("ok.gguf", MemorySegment.ofArray(file).asSlice(0, n)))
+                    .isEqualTo(dataStart);
         }
         if (isZeroPadded(layout, dataStart)) assertThat(FORMAT.fromSkeleton("ok.gguf", prefix)).isEqualTo(layout);
         return layout;
@@ -83,8 +85,10 @@ class GgufFormatTest {
     static void assertHeaderRejected(byte[] file, String tensor, String... fragments) {
         assertRejected(file, tensor, fragments);
         // what the clean filter does with a stream
-        assertThatThrownBy(() -> FORMAT.fromSkeleton(FILE, FORMAT.readSkeletonPrefix(FILE, new ByteArrayInputStream(file))))
-                .isInstanceOf(BadCheckpointException.class).hasMessageStartingWith(FILE + ": ").hasMessageContainingAll(fragments);
+        assertThatThrownBy(() -> FORMAT.fromSkeleton(FILE, FORMAT.readSkeletonPrefix(FILE,
+                new ByteArrayInputStream(file))))
+                .isInstanceOf(BadCheckpointException.class).hasMessageStartingWith(FILE + ": ")
+                        .hasMessageContainingAll(fragments);
     }
 
     @Nested class ReferenceFiles {
@@ -93,7 +97,8 @@ class GgufFormatTest {
         void tensorsNamesTypesShapesAndSizesAsGgufPyWroteThem(String name, long alignment) throws IOException {
             byte[] file = resource(name);
             CheckpointLayout layout = readAndRoundTrip(file);
-            assertThat(layout.tensors()).extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape, TensorSlot::length)
+            assertThat(layout.tensors()).extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape,
+                    TensorSlot::length)
                     .containsExactly(
                             tuple("token_embd.weight", DType.F32, Shape.of(8, 32), 1024L),
                             tuple("blk.0.attn_norm.weight", DType.F16, Shape.of(32), 64L),
@@ -129,7 +134,8 @@ class GgufFormatTest {
                 byte[] cut = Arrays.copyOf(file, n);
                 assertThatThrownBy(() -> FORMAT.read(FILE, MemorySegment.ofArray(cut)))
                         .as("cut at %d", n).isInstanceOf(BadCheckpointException.class)
-                        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("truncated", "runs past the end of the file"));
+                        .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("truncated",
+                                "runs past the end of the file"));
             }
         }
 
@@ -285,7 +291,8 @@ class GgufFormatTest {
             assertHeaderRejected(GgufFiles.v3().tensor("a", DType.F32, 16)
                     .tensor(new Tensor("b", 0, new long[] {8}, 32L, new byte[32])).bytes(),
                     "b", "data at offset 32 overlaps tensor 'a' (offset 0, 64 bytes)");
-            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 0, new long[] {1L << 61}, 0L, new byte[0])).bytes(),
+            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 0, new long[] {1L << 61}, 0L, new byte[0]))
+                    .bytes(),
                     "w", "byte size of shape [2305843009213693952] of F32 overflows");
         }
 
@@ -293,13 +300,16 @@ class GgufFormatTest {
         void tensorTypesAndShapes() {
             assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 4, new long[] {32}, null, new byte[18])).bytes(),
                     "w", "unknown ggml type 4");
-            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 40, new long[] {32}, null, new byte[18])).bytes(),
+            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 40, new long[] {32}, null, new byte[18]))
+                    .bytes(),
                     "w", "unknown ggml type 40");
-            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 12, new long[] {100, 256}, null, new byte[0])).bytes(),
+            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 12, new long[] {100, 256}, null,
+                    new byte[0])).bytes(),
                     "w", "rows of 100 elements are not whole 256-element blocks of Q4_K");
             assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 8, new long[0], null, new byte[0])).bytes(),
                     "w", "1 elements of Q8_0 are not a whole number of 32-element blocks");
-            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 0, new long[] {1, 1, 1, 1, 1}, null, new byte[4]))
+            assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 0, new long[] {1, 1, 1, 1, 1}, null,
+                    new byte[4]))
                     .bytes(), "w", "has 5 dimensions, more than ggml's 4");
             assertHeaderRejected(GgufFiles.v3().tensor(new Tensor("w", 0, new long[] {-1}, null, new byte[4])).bytes(),
                     "w", "dimension 0 is 18446744073709551615, more than 2^63 - 1");
@@ -316,7 +326,8 @@ class GgufFormatTest {
             assertHeaderRejected(small().kv("x", new Value(13, new byte[8])).bytes(), null,
                     "metadata 'x': unknown value type 13");
             assertHeaderRejected(small().kv("x", Value.array(99)).bytes(), null, "metadata 'x': unknown value type 99");
-            assertHeaderRejected(small().kv("x", new Value(STRING, new byte[] {-1, -1, -1, -1, -1, -1, -1, 0x7f})).bytes(),
+            assertHeaderRejected(small().kv("x", new Value(STRING, new byte[] {-1, -1, -1, -1, -1, -1, -1, 0x7f}))
+                    .bytes(),
                     null, "metadata 'x' at byte", "needs 9223372036854775807 bytes");
             Value deep = Value.array(I32);
             for (int i = 0; i < 70; i++) deep = Value.array(ARRAY, deep);
@@ -347,7 +358,8 @@ class GgufFormatTest {
         @Test
         void anEndOtherThanTheLastTensorPaddedToTheAlignment() {
             byte[] file = small().bytes();
-            assertRejected(Arrays.copyOf(file, file.length + 32), null, "trailing data: the file is " + (file.length + 32)
+            assertRejected(Arrays.copyOf(file, file.length + 32), null, "trailing data: the file is "
+                    + (file.length + 32)
                     + " bytes, but its header puts the end at " + file.length);
             assertRejected(Arrays.copyOf(file, file.length - 14), null, "truncated: the file is " + (file.length - 14));
         }

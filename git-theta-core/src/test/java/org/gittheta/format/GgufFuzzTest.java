@@ -46,7 +46,8 @@ class GgufFuzzTest {
                 .kv("a", Value.array(GgufFiles.ARRAY, Value.array(GgufFiles.STRING, Value.string("x")),
                         Value.array(GgufFiles.U16, Value.u16(1))))
                 .kv("b", Value.f64(1)).kv("c", Value.bool(false))
-                .tensor("k", DType.Q4_K, 256).tensor("z", DType.F32).tensor("e", DType.Q6_K, 0, 3).tensor("h", DType.BF16, 5)
+                .tensor("k", DType.Q4_K, 256).tensor("z", DType.F32).tensor("e", DType.Q6_K, 0, 3).tensor("h",
+                        DType.BF16, 5)
                 .bytes();
     }
 
@@ -56,7 +57,9 @@ class GgufFuzzTest {
         int span = random.nextInt(5) == 0 ? b.length : dataStart;
         switch (random.nextInt(5)) {
             case 0 -> {
-                for (int n = 1 + random.nextInt(4); n > 0; n--) b[random.nextInt(span)] ^= (byte) (1 << random.nextInt(8));
+                for (int n = 1 + random.nextInt(4); n > 0; n--) {
+                    b[random.nextInt(span)] ^= (byte) (1 << random.nextInt(8));
+                }
             }
             case 1 -> b[random.nextInt(span)] = (byte) random.nextInt(256);
             case 2 -> {

@@ -24,7 +24,8 @@ class DTypeTest {
 
     @ParameterizedTest
     @CsvSource({"Q4_0, 32, 18", "Q8_0, 32, 34", "Q8_1, 32, 36", "Q2_K, 256, 84", "Q3_K, 256, 110", "Q4_K, 256, 144",
-            "Q5_K, 256, 176", "Q6_K, 256, 210", "Q8_K, 256, 292", "IQ4_XS, 256, 136", "TQ1_0, 256, 54", "MXFP4, 32, 17"})
+            "Q5_K, 256, 176", "Q6_K, 256, 210", "Q8_K, 256, 292", "IQ4_XS, 256, 136", "TQ1_0, 256, 54",
+                    "MXFP4, 32, 17"})
     void quantizedTypesAreWholeBlocks(DType t, int elements, int bytes) {
         assertThat(t.kind()).isEqualTo(DType.Kind.QUANTIZED);
         assertThat(t.isFloat()).isFalse();
@@ -34,7 +35,8 @@ class DTypeTest {
         assertThat(t.byteSize(0)).isZero();
         assertThat(t.byteSize(3L * elements)).isEqualTo(3L * bytes);
         assertThatThrownBy(() -> t.byteSize(elements + 1)).isInstanceOf(ArithmeticException.class)
-                .hasMessage((elements + 1) + " elements of " + t + " are not a whole number of " + elements + "-element blocks");
+                .hasMessage((elements + 1) + " elements of " + t + " are not a whole number of " + elements
+                        + "-element blocks");
         assertThat(DType.fromName(t.name().toLowerCase())).contains(t);
     }
 
