@@ -17,7 +17,7 @@ import org.gittheta.tensor.Shape;
  * @param dataStart absolute offset of the data section: the end of the tensor infos rounded up to the alignment
  * @param tensors   in header order; shapes row-major (GGUF's dims reversed), offsets relative to the data section
  */
-record GgufHeader(int version, long alignment, long dataStart, List<Info> tensors) {
+record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
     /** One tensor info. */
     record Info(String name, DType dtype, Shape shape, long offset, long length) {}
 
@@ -46,7 +46,7 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
     static GgufHeader parse(GgufInput in) throws IOException {
         String file = in.file();
         checkMagic(in);
-        int version = checkVersion(file, in.u32("version"));
+        checkVersion(file, in.u32("version"));
         long tensorCount = in.u64("tensor count");
         long entryCount = count(in, in.u64("metadata count"), MIN_ENTRY_BYTES, "metadata entries");
         count(in, tensorCount, MIN_TENSOR_INFO_BYTES, "tensors");
@@ -73,7 +73,7 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
             tensors.add(info);
         }
         long dataStart = (in.position() + alignment - 1) / alignment * alignment;
-        return new GgufHeader(version, alignment, dataStart, tensors);
+        return new GgufHeader(alignment, dataStart, tensors);
     }
 
     /** The element type of ggml type number {@code ggmlType}, if it is one ggml still defines. */
@@ -124,8 +124,8 @@ record GgufHeader(int version, long alignment, long dataStart, List<Info> tensor
         }
     }
 
-    private static int checkVersion(String file, int version) throws BadCheckpointException {
-        if (version == 2 || version == 3) return version;
+    private static void checkVersion(String file, int version) throws BadCheckpointException {
+        if (version == 2 || version == 3) return;
         if (version == 1) {
             throw new BadCheckpointException(file, "GGUF version 1 is not supported (only 2 and 3): "
                     + "convert the file with a current llama.cpp");

@@ -70,6 +70,19 @@ class SafetensorsFormatTest {
 
     private static String oneTensor(String entry) { return "{\"w\":" + entry + "}"; }
 
+    @Test
+    void streamingReadsTheSkeletonPrefixAndNotOneByteMore() throws IOException {
+        byte[] file = safetensors().tensor("a", DType.F32, 2, 3).bytes();
+        java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(file);
+        byte[] prefix = FORMAT.readSkeletonPrefix(FILE, in);
+        assertThat(prefix).isEqualTo(Arrays.copyOf(file, file.length - 24));
+        assertThat(in.available()).isEqualTo(24);
+        byte[] cut = Arrays.copyOf(file, prefix.length - 1);
+        assertThatThrownBy(() -> FORMAT.readSkeletonPrefix(FILE, new java.io.ByteArrayInputStream(cut)))
+                .isInstanceOf(BadCheckpointException.class)
+                .hasMessage(FILE + ": truncated: the header needs " + prefix.length + " bytes, the file has " + cut.length);
+    }
+
     @Nested
     class ReadsValidFiles {
         @Test
