@@ -109,29 +109,35 @@ final class GgufInput {
 
     private void require(long n, String what) throws IOException {
         if (n >= 0 && n <= available - position) return;
-        String needs = what + " at byte " + position + " needs " + Long.toUnsignedString(n) + " bytes";
         if (in == null) {
-            throw new BadCheckpointException(file, "truncated: " + needs + ", only " + (available - position)
+            throw new BadCheckpointException(file, "truncated: " + needs(n, what) + ", only " + (available - position)
                     + " follow");
         }
         if (n < 0 || n > cap - position) {
-            throw new BadCheckpointException(file, needs + ": the header would exceed the limit of " + cap + " bytes");
+            throw new BadCheckpointException(file, needs(n, what) + ": the header would exceed the limit of " + cap
+                    + " bytes");
         }
-        fill(position + n, needs);
+        fill(position + n);
+        if (available < position + n) {
+            throw new BadCheckpointException(file, "truncated: " + needs(n, what) + ", the file ends at byte " + available);
+        }
     }
 
-    private void fill(long end, String needs) throws IOException {
+    private String needs(long n, String what) {
+        return what + " at byte " + position + " needs " + Long.toUnsignedString(n) + " bytes";
+    }
+
+    /** Reads until {@code end} bytes are held or the stream ends. */
+    private void fill(long end) throws IOException {
         while (available < end) {
             int chunk = (int) Math.min(end - available, CHUNK);
             if (buffer.length < available + chunk) {
                 buffer = Arrays.copyOf(buffer, (int) Math.min(cap, Math.max(available + chunk, 2L * buffer.length)));
+                bytes = MemorySegment.ofArray(buffer);
             }
             int got = in.readNBytes(buffer, (int) available, chunk);
             available += got;
-            if (got < chunk) {
-                throw new BadCheckpointException(file, "truncated: " + needs + ", the file ends at byte " + available);
-            }
+            if (got < chunk) return;
         }
-        bytes = MemorySegment.ofArray(buffer);
     }
 }

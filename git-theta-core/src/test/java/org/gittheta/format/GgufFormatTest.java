@@ -342,6 +342,17 @@ class GgufFormatTest {
                     "name of tensor 0 at byte", "contains the control character U+0000");
         }
 
+        @Test
+        void aStreamedHeaderLargerThanTheLimit() {
+            // a 512 MiB string: the stream is refused before anything that large is read or allocated
+            byte[] file = small().kv("x", new Value(STRING, new byte[] {0, 0, 0, 32, 0, 0, 0, 0})).bytes();
+            assertThatThrownBy(() -> FORMAT.readSkeletonPrefix(FILE, new ByteArrayInputStream(file)))
+                    .isInstanceOf(BadCheckpointException.class)
+                    .hasMessageContaining("metadata 'x' at byte")
+                    .hasMessageEndingWith("needs 536870912 bytes: the header would exceed the limit of 268435456 bytes");
+            assertRejected(file, null, "truncated: metadata 'x' at byte", "needs 536870912 bytes, only");
+        }
+
         @ParameterizedTest
         @ValueSource(longs = {0, 48, 3})
         void alignmentThatIsNotAPowerOfTwo(long alignment) {
