@@ -227,17 +227,7 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
             throw new BadCheckpointException(file, name, "rows of " + ne[0] + " elements are not whole "
                     + dtype.blockElements() + "-element blocks of " + dtype);
         }
-        long length;
-        try {
-            Math.multiplyExact(shape.numel(), (long) dtype.bits());
-        } catch (ArithmeticException e) {
-            throw new BadCheckpointException(file, name, "byte size of shape " + shape + " of " + dtype + " overflows");
-        }
-        try {
-            length = dtype.byteSize(shape.numel());
-        } catch (ArithmeticException e) {
-            throw new BadCheckpointException(file, name, "shape " + shape + " of " + dtype + ": " + e.getMessage());
-        }
+        long length = TensorSlot.byteSize(file, name, dtype, shape);
         if (offset < 0) {
             throw new BadCheckpointException(file, name, "offset " + Long.toUnsignedString(offset)
                     + " in the data section overflows a file position");

@@ -288,17 +288,7 @@ public final class SafetensorsFormat implements CheckpointFormat {
         if (begin > end) {
             throw new BadCheckpointException(file, name, "data_offsets [" + begin + ", " + end + "] begin after they end");
         }
-        long size;
-        try {
-            Math.multiplyExact(shape.numel(), (long) dtype.bits());
-        } catch (ArithmeticException e) {
-            throw new BadCheckpointException(file, name, "byte size of shape " + shape + " of " + dtype + " overflows");
-        }
-        try {
-            size = dtype.byteSize(shape.numel());
-        } catch (ArithmeticException e) {
-            throw new BadCheckpointException(file, name, "shape " + shape + ": " + e.getMessage());
-        }
+        long size = TensorSlot.byteSize(file, name, dtype, shape);
         if (end - begin != size) {
             throw new BadCheckpointException(file, name, "data_offsets [" + begin + ", " + end + "] hold " + (end - begin)
                     + " bytes but shape " + shape + " of " + dtype + " needs " + size);

@@ -16,4 +16,18 @@ public record TensorSlot(String name, DType dtype, Shape shape, long offset, lon
 
     /** Offset of the first byte after this tensor. */
     public long end() { return offset + length; }
+
+    /** The byte size of a tensor a file describes, refused as the file's fault when it overflows or is not whole. */
+    static long byteSize(String file, String name, DType dtype, Shape shape) throws BadCheckpointException {
+        try {
+            Math.multiplyExact(shape.numel(), (long) dtype.bits());
+        } catch (ArithmeticException e) {
+            throw new BadCheckpointException(file, name, "byte size of shape " + shape + " of " + dtype + " overflows");
+        }
+        try {
+            return dtype.byteSize(shape.numel());
+        } catch (ArithmeticException e) {
+            throw new BadCheckpointException(file, name, "shape " + shape + ": " + e.getMessage());
+        }
+    }
 }
