@@ -49,13 +49,7 @@ public final class Cleaner {
      * @param previous the manifest this version replaces (the staged one), to reuse unchanged parameters
      */
     public Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous) throws IOException {
-        byte[] prefix = in.readNBytes(format.minPrefix());
-        long skeletonLength = format.skeletonLength(file, MemorySegment.ofArray(prefix));
-        if (skeletonLength > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file, "header of " + skeletonLength + " bytes is too large");
-        byte[] skeleton = new byte[(int) skeletonLength];
-        System.arraycopy(prefix, 0, skeleton, 0, Math.min(prefix.length, skeleton.length));
-        int got = prefix.length + in.readNBytes(skeleton, prefix.length, Math.max(0, skeleton.length - prefix.length));
-        if (got < skeletonLength) throw new BadCheckpointException(file, "truncated: the header needs " + skeletonLength + " bytes, the file has " + got);
+        byte[] skeleton = format.readSkeletonPrefix(file, in);
         CheckpointLayout layout = format.fromSkeleton(file, skeleton);
         Map<String, ParamEntry> before = previous.map(Manifest::byName).orElse(Map.of());
 
@@ -88,6 +82,7 @@ public final class Cleaner {
                                   Progress.Task task)
             throws IOException {
             Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
+            MemorySegment.copy(MemorySegment.ofArray(skeleton), 0, mapped, 0, skeleton.length); // the whole file, to read it back
             long pos = skeleton.length;
             int next = 0;
             List<TensorSlot> tensors = layout.tensors();
@@ -122,7 +117,9 @@ public final class Cleaner {
             }
             List<ParamEntry> entries = new ArrayList<>();
             for (Future<ParamEntry> f : pending) entries.add(Ordered.await(f));
-            return new Manifest(format.name(), skeleton, layout.fileSize(), entries);
+            // the prefix holds the header; padding between tensors (GGUF) is skeleton too, and only the whole file has it
+            byte[] wholeSkeleton = format.read(file, mapped).skeleton();
+            return new Manifest(format.name(), wholeSkeleton, layout.fileSize(), entries);
     }
 
     private static long end(TensorSlot slot) { return slot.offset() + slot.length(); }

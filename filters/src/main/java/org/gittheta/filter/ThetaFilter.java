@@ -40,7 +40,7 @@ public final class ThetaFilter implements FilterHandler {
             return;
         }
         CheckpointFormat format = Formats.forPath(pathname).orElseThrow(() -> new FilterException(pathname
-                + ": git-theta tracks .safetensors checkpoints, not this file; stop tracking it with 'git theta untrack " + pathname + "'"));
+                + ": git-theta tracks .safetensors and .gguf checkpoints, not this file; stop tracking it with 'git theta untrack " + pathname + "'"));
         try {
             out.write(cleaner.clean(pathname, format, in, previous(pathname)).toBytes());
         } catch (FilterException e) {
