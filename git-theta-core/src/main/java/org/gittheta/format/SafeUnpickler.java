@@ -3,11 +3,8 @@ package org.gittheta.format;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,6 +31,10 @@ final class SafeUnpickler {
     static final int MAX_MEMO = 1 << 20;
     private static final int MAX_GLOBAL_LINE = 256;
     private static final int HIGHEST_PROTOCOL = 5;
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64_BIG_ENDIAN =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** Python's None. */
     static final Object NONE = new Object() {
@@ -114,8 +115,10 @@ final class SafeUnpickler {
                     if (protocol > HIGHEST_PROTOCOL) throw bad("unknown pickle protocol " + protocol);
                 }
                 case 0x95 -> { // FRAME: a length hint only
-                    long length = in.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), take(8));
-                    if (length < 0 || length > remaining()) throw bad("frame of " + length + " bytes runs past the end");
+                    long length = in.get(I64, take(8));
+                    if (length < 0 || length > remaining()) {
+                        throw bad("frame of " + length + " bytes runs past the end");
+                    }
                 }
                 case '.' -> { // STOP
                     if (stack.size() != 1 || !marks.isEmpty()) {
@@ -141,12 +144,12 @@ final class SafeUnpickler {
                 case 'B' -> push(bytes(u32()));
                 case 'C' -> push(bytes(u8()));
                 case 0x8e -> push(bytes(u64()));
-                case 'J' -> push((long) in.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), take(4)));
+                case 'J' -> push((long) in.get(I32, take(4)));
                 case 'K' -> push((long) u8());
                 case 'M' -> push((long) (u8() | u8() << 8));
                 case 0x8a -> push(longValue(u8()));
                 case 0x8b -> push(longValue(u32()));
-                case 'G' -> push(in.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), take(8)));
+                case 'G' -> push(in.get(F64_BIG_ENDIAN, take(8)));
                 case 'N' -> push(NONE);
                 case 0x88 -> push(Boolean.TRUE);
                 case 0x89 -> push(Boolean.FALSE);
@@ -213,8 +216,8 @@ final class SafeUnpickler {
     }
 
     private static DType storageType(Global g) {
-        boolean storageModule = g.module.equals("torch")
-                || g.module.equals("torch.storage") && (g.name.equals("UntypedStorage") || g.name.equals("TypedStorage"));
+        boolean untyped = g.name.equals("UntypedStorage") || g.name.equals("TypedStorage");
+        boolean storageModule = g.module.equals("torch") || g.module.equals("torch.storage") && untyped;
         return storageModule ? STORAGE_TYPES.get(g.name) : null;
     }
 
@@ -230,7 +233,9 @@ final class SafeUnpickler {
 
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     private TensorRef tensor(List<Object> args) throws BadCheckpointException {
-        if (!(args.get(0) instanceof StorageRef storage)) throw bad("_rebuild_tensor_v2: first argument is not a storage");
+        if (!(args.get(0) instanceof StorageRef storage)) {
+            throw bad("_rebuild_tensor_v2: first argument is not a storage");
+        }
         long offset = natural(args.get(1), "_rebuild_tensor_v2: storage offset");
         long[] size = naturals(args.get(2), "_rebuild_tensor_v2: size");
         long[] stride = naturals(args.get(3), "_rebuild_tensor_v2: stride");
@@ -372,10 +377,7 @@ final class SafeUnpickler {
 
     private String decode(byte[] raw) throws BadCheckpointException {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
+            return StrictUtf8.decode(raw);
         } catch (CharacterCodingException e) {
             throw bad("string is not valid UTF-8");
         }
@@ -390,11 +392,11 @@ final class SafeUnpickler {
     }
 
     private long u32() throws BadCheckpointException {
-        return Integer.toUnsignedLong(in.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), take(4)));
+        return Integer.toUnsignedLong(in.get(I32, take(4)));
     }
 
     private long u64() throws BadCheckpointException {
-        long n = in.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), take(8));
+        long n = in.get(I64, take(8));
         if (n < 0) throw bad("length " + Long.toUnsignedString(n) + " runs past the end");
         return n;
     }
@@ -402,7 +404,7 @@ final class SafeUnpickler {
     /** Claims the next {@code n} bytes and returns where they start. */
     private long take(long n) throws BadCheckpointException {
         if (n < 0 || n > remaining()) {
-            throw bad("pickle ends early: opcode at byte " + opcodeAt + " needs " + n + " bytes, " + remaining() + " remain");
+            throw bad("pickle ends early: the opcode needs " + n + " bytes, " + remaining() + " remain");
         }
         long at = pos;
         pos += n;

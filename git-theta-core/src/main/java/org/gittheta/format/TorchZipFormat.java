@@ -137,7 +137,9 @@ public final class TorchZipFormat implements CheckpointFormat {
         for (ZipDirectory.Entry e : zip.entries()) {
             int slash = e.name().indexOf('/');
             if (slash > 0 && e.name().substring(slash + 1).equals(PICKLE)) {
-                if (prefix != null) throw new BadCheckpointException(file, "zip archive has two " + PICKLE + " records");
+                if (prefix != null) {
+                    throw new BadCheckpointException(file, "zip archive has two " + PICKLE + " records");
+                }
                 prefix = e.name().substring(0, slash + 1);
             }
         }
@@ -169,10 +171,13 @@ public final class TorchZipFormat implements CheckpointFormat {
         for (View v : views) {
             StorageRef storage = v.tensor.storage();
             ZipDirectory.Entry entry = entryByKey.get(storage.key());
-            if (entry == null) throw new BadCheckpointException(file, v.name, "storage '" + storage.key() + "' has no data entry");
+            if (entry == null) {
+                throw new BadCheckpointException(file, v.name, "storage '" + storage.key() + "' has no data entry");
+            }
             View first = firstView.putIfAbsent(storage.key(), v);
             if (first != null && !first.tensor.storage().equals(storage)) {
-                throw new BadCheckpointException(file, v.name, "storage '" + storage.key() + "' is declared twice differently");
+                throw new BadCheckpointException(file, v.name, "storage '" + storage.key()
+                        + "' is declared with two dtypes or sizes");
             }
             checkView(file, v, entry);
         }
@@ -190,7 +195,8 @@ public final class TorchZipFormat implements CheckpointFormat {
             slotByKey.put(key, name);
             DType dtype = first == null ? DType.U8 : first.tensor.storage().dtype();
             long numel = first == null ? p.entry().size() : first.tensor.storage().numel();
-            Shape shape = first != null && coversContiguously(first.tensor) ? Shape.of(first.tensor.size()) : Shape.of(numel);
+            Shape shape = first != null && coversContiguously(first.tensor)
+                    ? Shape.of(first.tensor.size()) : Shape.of(numel);
             slots.add(new TensorSlot(name, dtype, shape, p.dataOffset(), p.entry().size()));
         }
         slots.sort(CheckpointLayout.FILE_ORDER);
@@ -218,11 +224,12 @@ public final class TorchZipFormat implements CheckpointFormat {
                     + " bytes, " + storage.numel() + " elements of " + storage.dtype() + " need " + bytes);
         }
         try {
+            long[] size = v.tensor.size();
             long numel = 1;
             long last = v.tensor.storageOffset();
-            for (int i = 0; i < v.tensor.size().length; i++) {
-                numel = Math.multiplyExact(numel, v.tensor.size()[i]);
-                if (v.tensor.size()[i] > 0) last = Math.addExact(last, Math.multiplyExact(v.tensor.size()[i] - 1, v.tensor.stride()[i]));
+            for (int i = 0; i < size.length; i++) {
+                numel = Math.multiplyExact(numel, size[i]);
+                if (size[i] > 0) last = Math.addExact(last, Math.multiplyExact(size[i] - 1, v.tensor.stride()[i]));
             }
             if (numel > 0 && last >= storage.numel()) {
                 throw new BadCheckpointException(file, v.name, "view reaches element " + last + " of a storage of "
@@ -268,7 +275,7 @@ public final class TorchZipFormat implements CheckpointFormat {
             if (depth > MAX_DEPTH) throw new NotAStateDictException(file, "values nested deeper than " + MAX_DEPTH);
             switch (value) {
                 case TensorRef t -> views.add(new View(name, t));
-                case StorageRef s -> views.add(new View(name, new TensorRef(s, 0, new long[] {s.numel()}, new long[] {1})));
+                case StorageRef s -> views.add(new View(name, wholeStorage(s)));
                 case Dict d -> {
                     for (Map.Entry<Object, Object> e : d.items.entrySet()) {
                         walk(e.getValue(), join(name, String.valueOf(e.getKey())), depth + 1);
@@ -282,6 +289,11 @@ public final class TorchZipFormat implements CheckpointFormat {
 
         private void walkAll(List<Object> items, String name, int depth) throws NotAStateDictException {
             for (int i = 0; i < items.size(); i++) walk(items.get(i), join(name, Integer.toString(i)), depth + 1);
+        }
+
+        /** A bare storage in the dict reads as a 1-d tensor over all of it. */
+        private static TensorRef wholeStorage(StorageRef s) {
+            return new TensorRef(s, 0, new long[] {s.numel()}, new long[] {1});
         }
 
         private static String join(String prefix, String key) { return prefix.isEmpty() ? key : prefix + "." + key; }

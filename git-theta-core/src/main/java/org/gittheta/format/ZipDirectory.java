@@ -2,10 +2,8 @@ package org.gittheta.format;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +40,9 @@ final class ZipDirectory {
     private static final int FLAG_DESCRIPTOR = 1 << 3;
     private static final int FLAG_UTF8 = 1 << 11;
     private static final int ZIP64_EXTRA = 0x0001;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A central directory record; sizes and offset already taken from the zip64 extra field when it has them. */
     record Entry(String name, byte[] rawName, int flags, int method, long crc, long compressedSize, long size,
@@ -120,7 +121,8 @@ final class ZipDirectory {
             throw b.bad("central directory is at " + directoryPosition + " but the end record says " + directoryOffset);
         }
         if (count > directorySize / CENTRAL_LENGTH || count > Integer.MAX_VALUE) {
-            throw b.bad("end record counts " + count + " entries, more than a " + directorySize + "-byte directory holds");
+            throw b.bad("end record counts " + count + " entries, more than a " + directorySize
+                    + "-byte directory holds");
         }
         List<Entry> entries = readDirectory(b, directoryPosition, directorySize, (int) count);
         return new ZipDirectory(file, in, skeleton, entries, directoryOffset, cut);
@@ -151,7 +153,9 @@ final class ZipDirectory {
                 long id = b.u16(e);
                 long blockLength = b.u16(e + 2);
                 long data = e + 4;
-                if (data + blockLength > extra + extraLength) throw b.bad("entry '" + name + "': extra field runs past its end");
+                if (data + blockLength > extra + extraLength) {
+                    throw b.bad("entry '" + name + "': extra field runs past its end");
+                }
                 if (id == ZIP64_EXTRA) {
                     zip64 = true;
                     long q = data;
@@ -177,10 +181,7 @@ final class ZipDirectory {
     private static String decodeName(Bytes b, byte[] raw, int flags) throws BadCheckpointException {
         if ((flags & FLAG_UTF8) == 0) return new String(raw, StandardCharsets.ISO_8859_1);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
+            return StrictUtf8.decode(raw);
         } catch (CharacterCodingException e) {
             throw b.bad("an entry name is not valid UTF-8");
         }
@@ -199,7 +200,9 @@ final class ZipDirectory {
         long previousEnd = 0;
         for (Entry e : byOffset) {
             String name = "entry '" + e.name + "'";
-            if (e.localOffset < previousEnd) throw b.bad(name + " at " + e.localOffset + " overlaps the entry before it");
+            if (e.localOffset < previousEnd) {
+                throw b.bad(name + " at " + e.localOffset + " overlaps the entry before it");
+            }
             long header = e.localOffset - shift;
             if (b.u32(header) != LOCAL) throw b.bad(name + ": no local header at " + e.localOffset);
             int nameLength = (int) b.u16(header + 26);
@@ -246,15 +249,15 @@ final class ZipDirectory {
     /** Bounds-checked little-endian reads; running past the end is a truncated file. */
     private record Bytes(String file, MemorySegment in) {
         long u16(long p) throws BadCheckpointException {
-            return Short.toUnsignedLong(in.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at(p, 2)));
+            return Short.toUnsignedLong(in.get(U16, at(p, 2)));
         }
 
         long u32(long p) throws BadCheckpointException {
-            return Integer.toUnsignedLong(in.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at(p, 4)));
+            return Integer.toUnsignedLong(in.get(U32, at(p, 4)));
         }
 
         long u64(long p) throws BadCheckpointException {
-            long v = in.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at(p, 8));
+            long v = in.get(U64, at(p, 8));
             if (v < 0) throw bad("a 64-bit size or offset at " + p + " is too large");
             return v;
         }

@@ -118,7 +118,8 @@ class TorchZipFormatTest {
         byte[] tuned = resource(MODEL_FT);
         CheckpointLayout a = read(MODEL, base);
         CheckpointLayout b = read(MODEL_FT, tuned);
-        assertThat(b.tensors()).extracting(TensorSlot::name).isEqualTo(a.tensors().stream().map(TensorSlot::name).toList());
+        assertThat(b.tensors()).extracting(TensorSlot::name)
+                .isEqualTo(a.tensors().stream().map(TensorSlot::name).toList());
         for (TensorSlot slot : a.tensors()) {
             boolean same = Arrays.equals(slotBytes(a, base, slot.name()), slotBytes(b, tuned, slot.name()));
             assertThat(same).as(slot.name()).isEqualTo(!slot.name().equals("layers.1.weight"));
