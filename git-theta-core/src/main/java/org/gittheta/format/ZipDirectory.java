@@ -212,7 +212,9 @@ final class ZipDirectory {
             }
             if (b.u16(header + 8) != e.method) throw b.bad(name + ": local header has another compression method");
             boolean descriptor = (b.u16(header + 6) & FLAG_DESCRIPTOR) != 0;
-            if (!descriptor) checkSizes(b, e, header + 14, "local header", false);
+            if (!descriptor && !sizesMatch(b, e, header + 14, false)) {
+                throw b.bad(name + ": local header disagrees with the central directory");
+            }
             long dataOffset = e.localOffset + LOCAL_LENGTH + nameLength + extraLength;
             long dataEnd = dataOffset + e.compressedSize;
             if (dataEnd > directoryOffset || dataEnd < 0) {
@@ -224,8 +226,12 @@ final class ZipDirectory {
             if (descriptor) {
                 long p = dataEnd - shift;
                 if (b.u32(p) == DESCRIPTOR) p += 4;
-                checkSizes(b, e, p, "data descriptor", e.zip64);
-                end = p + (e.zip64 ? 20 : 12) + shift;
+                // Writers disagree on when sizes here are 64-bit; the zip64 extra is the usual hint.
+                boolean wide = sizesMatch(b, e, p, e.zip64) ? e.zip64 : !e.zip64;
+                if (!sizesMatch(b, e, p, wide)) {
+                    throw b.bad(name + ": data descriptor disagrees with the central directory");
+                }
+                end = p + (wide ? 20 : 12) + shift;
             }
             previousEnd = end;
         }
@@ -236,14 +242,14 @@ final class ZipDirectory {
         return placed;
     }
 
-    private static void checkSizes(Bytes b, Entry e, long p, String where, boolean wide) throws BadCheckpointException {
+    /** Whether CRC and sizes at {@code p} (32- or 64-bit sizes) are the directory's; false if they do not fit. */
+    private static boolean sizesMatch(Bytes b, Entry e, long p, boolean wide) throws BadCheckpointException {
+        if (!b.has(p, wide ? 20 : 12)) return false;
         long crc = b.u32(p);
         long compressed = wide ? b.u64(p + 4) : b.u32(p + 4);
         long size = wide ? b.u64(p + 12) : b.u32(p + 8);
         boolean sizesInExtra = !wide && compressed == U32_MAX && size == U32_MAX;
-        if (crc != e.crc || !sizesInExtra && (compressed != e.compressedSize || size != e.size)) {
-            throw b.bad("entry '" + e.name + "': " + where + " disagrees with the central directory");
-        }
+        return crc == e.crc && (sizesInExtra || compressed == e.compressedSize && size == e.size);
     }
 
     /** Bounds-checked little-endian reads; running past the end is a truncated file. */
@@ -266,8 +272,10 @@ final class ZipDirectory {
             return in.asSlice(at(p, n), n).toArray(ValueLayout.JAVA_BYTE);
         }
 
+        boolean has(long p, long n) { return p >= 0 && p <= in.byteSize() - n; }
+
         private long at(long p, long n) throws BadCheckpointException {
-            if (p < 0 || p > in.byteSize() - n) {
+            if (!has(p, n)) {
                 throw bad("truncated: needs " + n + " bytes at " + p + ", the data is " + in.byteSize() + " bytes");
             }
             return p;

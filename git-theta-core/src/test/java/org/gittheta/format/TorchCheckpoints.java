@@ -5,8 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,5 +79,41 @@ final class TorchCheckpoints {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * A zip the way miniz (PyTorch's writer) lays out entries past 4 GiB, for every entry: data descriptors with
+     * 64-bit sizes, sizes and offsets in zip64 extra fields, zip64 end records, and an archive comment.
+     */
+    static byte[] zip64Zip(Map<String, byte[]> entries) {
+        ByteBuffer out = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer directory = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+            byte[] data = e.getValue();
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            long offset = out.position();
+            out.putInt(0x04034b50).putShort((short) 45).putShort((short) 0x0808).putShort((short) 0)
+                    .putInt(0).putInt(0).putInt(0).putInt(0).putShort((short) name.length).putShort((short) 20)
+                    .put(name).putShort((short) 1).putShort((short) 16).putLong(0).putLong(0)
+                    .put(data)
+                    .putInt(0x08074b50).putInt((int) crc.getValue()).putLong(data.length).putLong(data.length);
+            directory.putInt(0x02014b50).putShort((short) 45).putShort((short) 45).putShort((short) 0x0808)
+                    .putShort((short) 0).putInt(0).putInt((int) crc.getValue()).putInt(-1).putInt(-1)
+                    .putShort((short) name.length).putShort((short) 28).putShort((short) 0).putShort((short) 0)
+                    .putShort((short) 0).putInt(0).putInt(-1)
+                    .put(name).putShort((short) 1).putShort((short) 24)
+                    .putLong(data.length).putLong(data.length).putLong(offset);
+        }
+        long directoryOffset = out.position();
+        out.put(directory.flip());
+        long end64 = out.position();
+        out.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0)
+                .putLong(entries.size()).putLong(entries.size()).putLong(end64 - directoryOffset).putLong(directoryOffset)
+                .putInt(0x07064b50).putInt(0).putLong(end64).putInt(1)
+                .putInt(0x06054b50).putShort((short) -1).putShort((short) -1).putShort((short) -1).putShort((short) -1)
+                .putInt(-1).putInt(-1).putShort((short) 2).put((byte) 'h').put((byte) 'i');
+        return Arrays.copyOf(out.array(), out.position());
     }
 }

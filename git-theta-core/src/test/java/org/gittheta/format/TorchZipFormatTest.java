@@ -212,6 +212,18 @@ class TorchZipFormatTest {
     }
 
     @Test
+    void zip64ExtraFieldsAndWideDescriptorsRoundTrip() throws IOException {
+        Map<String, byte[]> entries = TorchCheckpoints.entries(resource(MIXED));
+        byte[] file = TorchCheckpoints.zip64Zip(entries);
+        assertThat(TorchCheckpoints.entries(file)).containsOnlyKeys(entries.keySet()); // the JDK agrees it is a zip
+        CheckpointLayout layout = readAndRoundTrip("zip64.pt", file);
+        CheckpointLayout original = read(MIXED, resource(MIXED));
+        assertThat(layout.tensors()).extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
+                .isEqualTo(original.tensors().stream().map(t -> org.assertj.core.groups.Tuple.tuple(
+                        t.name(), t.dtype(), t.shape())).toList());
+    }
+
+    @Test
     void storageNoTensorNamesGetsASyntheticName() throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>(TorchCheckpoints.entries(resource(MIXED)));
         entries.put("torch-zip-mixed/data/extra", new byte[] {1, 2, 3});
