@@ -81,6 +81,21 @@ final class TorchCheckpoints {
         return bytes.toByteArray();
     }
 
+    /** A zip of deflated entries, as the JDK writes it by default. */
+    static byte[] deflatedZip(Map<String, byte[]> entries) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     /**
      * A zip the way miniz (PyTorch's writer) lays out entries past 4 GiB, for every entry: data descriptors with
      * 64-bit sizes, sizes and offsets in zip64 extra fields, zip64 end records, and an archive comment.
@@ -110,7 +125,8 @@ final class TorchCheckpoints {
         out.put(directory.flip());
         long end64 = out.position();
         out.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0)
-                .putLong(entries.size()).putLong(entries.size()).putLong(end64 - directoryOffset).putLong(directoryOffset)
+                .putLong(entries.size()).putLong(entries.size())
+                .putLong(end64 - directoryOffset).putLong(directoryOffset)
                 .putInt(0x07064b50).putInt(0).putLong(end64).putInt(1)
                 .putInt(0x06054b50).putShort((short) -1).putShort((short) -1).putShort((short) -1).putShort((short) -1)
                 .putInt(-1).putInt(-1).putShort((short) 2).put((byte) 'h').put((byte) 'i');

@@ -2,6 +2,7 @@ package org.gittheta.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.gittheta.format.TorchCheckpoints.LEGACY;
 import static org.gittheta.format.TorchCheckpoints.MALICIOUS;
 import static org.gittheta.format.TorchCheckpoints.MIXED;
@@ -128,7 +129,7 @@ class TorchZipFormatTest {
     }
 
     @Test
-    void maliciousPickleIsNotAStateDictAndNothingRuns(@org.junit.jupiter.api.io.TempDir Path dir) {
+    void maliciousPickleIsNotAStateDictAndNothingRuns() {
         byte[] file = resource(MALICIOUS);
         assertThat(Formats.detect(MemorySegment.ofArray(file))).containsSame(FORMAT);
         assertThatThrownBy(() -> read(MALICIOUS, file))
@@ -219,7 +220,7 @@ class TorchZipFormatTest {
         CheckpointLayout layout = readAndRoundTrip("zip64.pt", file);
         CheckpointLayout original = read(MIXED, resource(MIXED));
         assertThat(layout.tensors()).extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
-                .isEqualTo(original.tensors().stream().map(t -> org.assertj.core.groups.Tuple.tuple(
+                .isEqualTo(original.tensors().stream().map(t -> tuple(
                         t.name(), t.dtype(), t.shape())).toList());
     }
 
@@ -234,18 +235,8 @@ class TorchZipFormatTest {
 
     @Test
     void compressedStorageIsNotSplit() {
-        Map<String, byte[]> entries = TorchCheckpoints.entries(resource(MIXED));
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(bytes)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                out.putNextEntry(new java.util.zip.ZipEntry(e.getKey()));
-                out.write(e.getValue());
-                out.closeEntry();
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        assertThatThrownBy(() -> read("deflated.pt", bytes.toByteArray()))
+        byte[] file = TorchCheckpoints.deflatedZip(TorchCheckpoints.entries(resource(MIXED)));
+        assertThatThrownBy(() -> read("deflated.pt", file))
                 .isInstanceOf(NotAStateDictException.class).hasMessageContaining("compressed");
     }
 

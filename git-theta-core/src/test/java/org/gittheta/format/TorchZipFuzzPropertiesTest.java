@@ -3,6 +3,8 @@ package org.gittheta.format;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -20,6 +22,10 @@ import net.jqwik.api.constraints.IntRange;
 class TorchZipFuzzPropertiesTest {
     private static final List<String> FILES =
             List.of(TorchCheckpoints.MIXED, TorchCheckpoints.MODEL, TorchCheckpoints.MALICIOUS);
+
+    private static final List<byte[]> PICKLES = FILES.stream().map(name -> TorchCheckpoints
+            .entries(TorchCheckpoints.resource(name)).entrySet().stream()
+            .filter(e -> e.getKey().endsWith("/data.pkl")).findFirst().orElseThrow().getValue()).toList();
 
     record Mutation(double where, byte value) {}
 
@@ -49,7 +55,7 @@ class TorchZipFuzzPropertiesTest {
         return out;
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 800)
     void mutatedFilesAreReadExactlyOrRefused(@ForAll @IntRange(max = 2) int file, @ForAll boolean structureOnly,
                                              @ForAll("mutations") List<Mutation> mutations)
             throws IOException {
@@ -79,6 +85,20 @@ class TorchZipFuzzPropertiesTest {
             CheckpointLayout layout = TorchZipFormat.INSTANCE.fromSkeleton(name, skeleton);
             assertThat(layout.fileSize()).isEqualTo(skeleton.length
                     + layout.tensors().stream().mapToLong(TensorSlot::length).sum());
+        } catch (BadCheckpointException refused) {
+            assertThat(refused).hasMessageStartingWith(name + ": ");
+        }
+    }
+
+    @Property(tries = 1000)
+    void mutatedPicklesLoadOrAreRefused(@ForAll @IntRange(max = 1) int file,
+                                        @ForAll("mutations") List<Mutation> mutations,
+                                        @ForAll @IntRange(max = 1000) int cut) {
+        String name = FILES.get(file);
+        byte[] pickle = PICKLES.get(file);
+        byte[] mutated = mutate(Arrays.copyOf(pickle, Math.min(pickle.length, pickle.length - cut / 4)), mutations);
+        try {
+            SafeUnpickler.load(name, MemorySegment.ofArray(mutated));
         } catch (BadCheckpointException refused) {
             assertThat(refused).hasMessageStartingWith(name + ": ");
         }
