@@ -48,6 +48,7 @@ public final class TorchZipFormat implements CheckpointFormat {
     private static final int MAX_DEPTH = 100;
     private static final String PICKLE = "data.pkl";
     private static final String SYNTHETIC = "storage/";
+    private static final int STORED = 0;
 
     private TorchZipFormat() {}
 
@@ -105,21 +106,23 @@ public final class TorchZipFormat implements CheckpointFormat {
     private static Parsed parse(String file, MemorySegment in, boolean skeleton) throws BadCheckpointException {
         ZipDirectory zip = ZipDirectory.read(file, in, skeleton);
         String prefix = archivePrefix(file, zip);
-        Map<ZipDirectory.Entry, String> storageKeys = new LinkedHashMap<>();
+        Map<String, String> storageKeys = new LinkedHashMap<>(); // entry name -> storage key
         for (ZipDirectory.Entry e : zip.entries()) {
-            String key = storageKey(prefix, e.name());
-            if (key == null) continue;
-            if (e.method() != 0) throw new NotAStateDictException(file, "storage '" + e.name() + "' is compressed");
-            if (e.compressedSize() != e.size()) {
+            if (e.method() == STORED && e.compressedSize() != e.size()) {
                 throw new BadCheckpointException(file, "stored entry '" + e.name() + "' has two sizes");
             }
-            storageKeys.put(e, key);
+            String key = storageKey(prefix, e.name());
+            if (key == null) continue;
+            if (e.method() != STORED) {
+                throw new NotAStateDictException(file, "storage '" + e.name() + "' is compressed");
+            }
+            storageKeys.put(e.name(), key);
         }
-        List<ZipDirectory.Placed> placed = zip.place(storageKeys::containsKey);
+        List<ZipDirectory.Placed> placed = zip.place(e -> storageKeys.containsKey(e.name()));
         MemorySegment pickle = null;
         for (ZipDirectory.Placed p : placed) {
-            if (storageKeys.containsKey(p.entry()) || p.entry().method() != 0) continue;
-            MemorySegment data = in.asSlice(p.dataPosition(), p.entry().size());
+            if (storageKeys.containsKey(p.entry().name()) || p.entry().method() != STORED) continue;
+            MemorySegment data = in.asSlice(p.dataPosition(), p.entry().compressedSize());
             checkCrc(file, p.entry(), data);
             if (p.entry().name().equals(prefix + PICKLE)) pickle = data;
         }
@@ -163,10 +166,13 @@ public final class TorchZipFormat implements CheckpointFormat {
     }
 
     /** Names each storage entry after its first view and checks every view fits its storage. */
-    private static Parsed assign(String file, List<ZipDirectory.Placed> placed, Map<ZipDirectory.Entry, String> keys,
+    private static Parsed assign(String file, List<ZipDirectory.Placed> placed, Map<String, String> keys,
                                  List<View> views, long cutBytes) throws BadCheckpointException {
         Map<String, ZipDirectory.Entry> entryByKey = new LinkedHashMap<>();
-        keys.forEach((entry, key) -> entryByKey.put(key, entry));
+        for (ZipDirectory.Placed p : placed) {
+            String key = keys.get(p.entry().name());
+            if (key != null) entryByKey.put(key, p.entry());
+        }
         Map<String, View> firstView = new LinkedHashMap<>();
         for (View v : views) {
             StorageRef storage = v.tensor.storage();
@@ -185,7 +191,7 @@ public final class TorchZipFormat implements CheckpointFormat {
         Map<String, String> slotByKey = new LinkedHashMap<>();
         List<TensorSlot> slots = new ArrayList<>();
         for (ZipDirectory.Placed p : placed) {
-            String key = keys.get(p.entry());
+            String key = keys.get(p.entry().name());
             if (key == null) continue;
             View first = firstView.get(key);
             String name = first == null || first.name.isEmpty() ? SYNTHETIC + key : first.name;
