@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.gittheta.format.SafeUnpickler.Dict;
 import org.gittheta.format.SafeUnpickler.Tuple;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
 class SafeUnpicklerTest {
@@ -133,5 +136,61 @@ class SafeUnpicklerTest {
     void rootMustBeADict() {
         assertThatThrownBy(() -> TorchCheckpoints.read(FILE, archive(new Pickle().op(0x80, 2, ']', '.'))))
                 .isInstanceOf(NotAStateDictException.class).hasMessageContaining("no dict");
+    }
+
+    /**
+     * {@code {'w': _rebuild_parameter(_rebuild_tensor_v2(<storage '0' of 4 elements>, offset, size, stride, False,
+     * OrderedDict()), True, OrderedDict())}} in protocol 4 opcodes (FRAME, SHORT_BINUNICODE, STACK_GLOBAL, MEMOIZE).
+     */
+    private static Pickle parameter(String storageType, int offset, int[] size, int[] stride) {
+        Pickle p = new Pickle().op(0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0).op('}', 0x94)
+                .str("w").str("torch._utils").str("_rebuild_parameter").op(0x93)
+                .str("torch._utils").str("_rebuild_tensor_v2").op(0x93)
+                .op('(', '(').str("storage").str("torch").str(storageType).op(0x93).str("0").str("cpu").op('K', 4, 't')
+                .op('Q', 'K', offset, '(');
+        for (int d : size) p.op('K', d);
+        p.op('t', '(');
+        for (int d : stride) p.op('K', d);
+        p.op('t', 0x89).str("collections").str("OrderedDict").op(0x93, 0x94, ')', 'R', 't', 'R');
+        return p.op(0x88, 'h', 1, ')', 'R', 0x87, 'R', 's', '.');
+    }
+
+    private static byte[] withStorage(Pickle p, int bytes) {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("m/data.pkl", p.bytes());
+        entries.put("m/data/0", new byte[bytes]);
+        return TorchCheckpoints.storedZip(entries);
+    }
+
+    @Test
+    void parametersAndProtocol4OpcodesGiveTensors() throws IOException {
+        CheckpointLayout layout = TorchCheckpoints.read(FILE, withStorage(parameter("FloatStorage", 0, new int[] {2, 2},
+                new int[] {2, 1}), 16));
+        assertThat(layout.tensors()).singleElement().satisfies(slot -> {
+            assertThat(slot.name()).isEqualTo("w");
+            assertThat(slot.dtype()).isEqualTo(DType.F32);
+            assertThat(slot.shape()).isEqualTo(Shape.of(2, 2));
+        });
+        // A view of part of the storage: the slot is the whole storage, flat.
+        CheckpointLayout part = TorchCheckpoints.read(FILE, withStorage(parameter("UntypedStorage", 1, new int[] {3},
+                new int[] {1}), 4));
+        assertThat(part.tensors().getFirst().shape()).isEqualTo(Shape.of(4));
+        assertThat(part.tensors().getFirst().dtype()).isEqualTo(DType.U8);
+    }
+
+    @Test
+    void viewsMustFitTheirStorage() {
+        assertThatThrownBy(() -> TorchCheckpoints.read(FILE, withStorage(parameter("FloatStorage", 1, new int[] {2, 2},
+                new int[] {2, 1}), 16)))
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessage(FILE + ": tensor 'w': view reaches element 4 of a storage of 4");
+        assertThatThrownBy(() -> TorchCheckpoints.read(FILE, withStorage(parameter("FloatStorage", 0, new int[] {4},
+                new int[] {1}), 12)))
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("holds 12 bytes, 4 elements of F32 need 16");
+        assertThatThrownBy(() -> TorchCheckpoints.read(FILE, archive(parameter("FloatStorage", 0, new int[] {4},
+                new int[] {1}))))
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("storage '0' has no data entry");
     }
 }
