@@ -37,6 +37,8 @@ final class ZipDirectory {
     private static final int LOCAL_LENGTH = 30;
     private static final int MAX_COMMENT = 0xFFFF;
     private static final long U32_MAX = 0xFFFF_FFFFL;
+    /** 4 EiB: no real archive is larger, and offset arithmetic below it cannot overflow. */
+    private static final long MAX_OFFSET = 1L << 62;
     private static final int FLAG_DESCRIPTOR = 1 << 3;
     private static final int FLAG_UTF8 = 1 << 11;
     private static final int ZIP64_EXTRA = 0x0001;
@@ -112,6 +114,7 @@ final class ZipDirectory {
         } else if (b.u16(end + 4) != 0 || b.u16(end + 6) != 0) {
             throw b.bad("multi-disk zip archive");
         }
+        if (directoryOffset > MAX_OFFSET) throw b.bad("central directory offset " + directoryOffset + " is too large");
         if (directorySize > tailStart) {
             throw b.bad("central directory of " + directorySize + " bytes does not fit before the end record");
         }
@@ -200,6 +203,7 @@ final class ZipDirectory {
         long previousEnd = 0;
         for (Entry e : byOffset) {
             String name = "entry '" + e.name + "'";
+            if (e.localOffset >= directoryOffset) throw b.bad(name + " starts after the central directory");
             if (e.localOffset < previousEnd) {
                 throw b.bad(name + " at " + e.localOffset + " overlaps the entry before it");
             }
