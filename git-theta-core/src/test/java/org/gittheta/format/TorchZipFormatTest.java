@@ -239,16 +239,4 @@ class TorchZipFormatTest {
         assertThatThrownBy(() -> read("deflated.pt", file))
                 .isInstanceOf(NotAStateDictException.class).hasMessageContaining("compressed");
     }
-
-    @Test
-    void detectsByContentNotName() {
-        byte[] safetensors = TestCheckpoints.safetensors().tensor("a", DType.F32, 2).bytes();
-        assertThat(Formats.detect(MemorySegment.ofArray(safetensors))).containsSame(SafetensorsFormat.INSTANCE);
-        assertThat(Formats.detect(MemorySegment.ofArray(resource(MODEL)))).containsSame(FORMAT);
-        assertThat(Formats.detect(MemorySegment.ofArray(new byte[] {'P', 'K', 3, 4}))).isEmpty();
-        assertThat(Formats.detect(MemorySegment.ofArray("hello world".getBytes()))).isEmpty();
-        assertThat(Formats.byName("torch-zip")).containsSame(FORMAT);
-        assertThat(FORMAT.streamsFromPrefix()).isFalse();
-        assertThat(SafetensorsFormat.INSTANCE.streamsFromPrefix()).isTrue();
-    }
 }
