@@ -61,32 +61,24 @@ final class TorchCheckpoints {
     }
 
     /** A zip of stored entries (no data descriptors, no zip64 records), as the JDK writes it. */
-    static byte[] storedZip(Map<String, byte[]> entries) {
+    static byte[] storedZip(Map<String, byte[]> entries) { return jdkZip(entries, true); }
+
+    /** A zip of deflated entries, as the JDK writes it by default. */
+    static byte[] deflatedZip(Map<String, byte[]> entries) { return jdkZip(entries, false); }
+
+    private static byte[] jdkZip(Map<String, byte[]> entries, boolean stored) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 ZipEntry entry = new ZipEntry(e.getKey());
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(e.getValue().length);
-                CRC32 crc = new CRC32();
-                crc.update(e.getValue());
-                entry.setCrc(crc.getValue());
+                if (stored) {
+                    entry.setMethod(ZipEntry.STORED);
+                    entry.setSize(e.getValue().length);
+                    CRC32 crc = new CRC32();
+                    crc.update(e.getValue());
+                    entry.setCrc(crc.getValue());
+                }
                 out.putNextEntry(entry);
-                out.write(e.getValue());
-                out.closeEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** A zip of deflated entries, as the JDK writes it by default. */
-    static byte[] deflatedZip(Map<String, byte[]> entries) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                out.putNextEntry(new ZipEntry(e.getKey()));
                 out.write(e.getValue());
                 out.closeEntry();
             }
