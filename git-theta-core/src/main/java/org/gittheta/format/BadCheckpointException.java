@@ -7,7 +7,7 @@ import java.util.Optional;
  * A checkpoint file (or a skeleton stored for one) that is malformed. The message is one line a user
  * can act on: {@code "<file>: <what>"}, or {@code "<file>: tensor '<name>': <what>"} when one tensor is at fault.
  */
-public final class BadCheckpointException extends IOException {
+public sealed class BadCheckpointException extends IOException permits NotAStateDictException {
     private final String file;
     private final String tensor;
 

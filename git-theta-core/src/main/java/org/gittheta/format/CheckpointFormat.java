@@ -17,6 +17,14 @@ public interface CheckpointFormat {
     CheckpointLayout fromSkeleton(String file, byte[] skeleton) throws BadCheckpointException;
 
     /**
+     * Whether the skeleton is a prefix of the file, so that clean can read {@link #skeletonLength} bytes and
+     * stream the tensors after them. When false (torch zip: its central directory follows the data), the file
+     * must be read whole, from a spooled temporary file if it comes from a stream, with {@link #read}, and
+     * {@link #skeletonLength} and {@link #minPrefix} throw {@link UnsupportedOperationException}.
+     */
+    default boolean streamsFromPrefix() { return true; }
+
+    /**
      * For streaming: given the first bytes of a file (at least {@link #minPrefix()} of them, or fewer if the
      * file is that short), how long the skeleton prefix is before the first tensor byte.
      */

@@ -1,10 +1,23 @@
 package org.gittheta.format;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Picks the checkpoint format of a file from its name. */
+/** Picks the checkpoint format of a file, by its content ({@link #detect}) or, for older callers, its name. */
 public final class Formats {
+    /** How many leading bytes {@link #detect} wants (fewer if the file is shorter): a zip local header and name. */
+    public static final int DETECT_BYTES = 30 + 0xFFFF;
+
+    private static final List<CheckpointFormat> ALL = List.of(SafetensorsFormat.INSTANCE, TorchZipFormat.INSTANCE, GgufFormat.INSTANCE);
+
+    /** {@code \x80\x02\x8a\x0a} then torch's legacy magic number 0x1950a86a20f9469cfc6c, little-endian. */
+    private static final byte[] LEGACY_TORCH_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a,
+            0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+
     private Formats() {}
 
     /** The format of {@code path} by its extension (case-insensitive), or empty if we do not know it. */
@@ -17,7 +30,35 @@ public final class Formats {
 
     /** The format a manifest names. */
     public static Optional<CheckpointFormat> byName(String name) {
-        if (GgufFormat.INSTANCE.name().equals(name)) return Optional.of(GgufFormat.INSTANCE);
-        return SafetensorsFormat.INSTANCE.name().equals(name) ? Optional.of(SafetensorsFormat.INSTANCE) : Optional.empty();
+        return ALL.stream().filter(f -> f.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The format of a file by its first bytes ({@link #DETECT_BYTES} of them, or the whole file if shorter),
+     * whatever its name: safetensors (a little-endian u64 header length, then '{'), torch zip (a zip whose first
+     * entry is {@code <name>/data.pkl}), GGUF (magic {@code GGUF}). Empty means: store the file whole. A detected file may still be
+     * refused by the format's {@code read}; {@link NotAStateDictException} from it also means: store it whole.
+     */
+    public static Optional<CheckpointFormat> detect(MemorySegment head) {
+        if (looksLikeSafetensors(head)) return Optional.of(SafetensorsFormat.INSTANCE);
+        if (TorchZipFormat.looksLikeTorchZip(head)) return Optional.of(TorchZipFormat.INSTANCE);
+        if (head.byteSize() >= 4 && GgufFormat.hasMagic(head.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE))) {
+            return Optional.of(GgufFormat.INSTANCE);
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code head} starts a pre-1.6 PyTorch pickle checkpoint: not split, stored whole. */
+    public static boolean isLegacyTorch(MemorySegment head) {
+        if (head.byteSize() < LEGACY_TORCH_MAGIC.length) return false;
+        return MemorySegment.mismatch(head, 0, LEGACY_TORCH_MAGIC.length,
+                MemorySegment.ofArray(LEGACY_TORCH_MAGIC), 0, LEGACY_TORCH_MAGIC.length) < 0;
+    }
+
+    private static boolean looksLikeSafetensors(MemorySegment head) {
+        if (head.byteSize() < 9) return false;
+        long headerLength = head.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+        return headerLength > 0 && headerLength <= SafetensorsFormat.MAX_HEADER_LENGTH
+                && head.get(ValueLayout.JAVA_BYTE, 8) == '{';
     }
 }

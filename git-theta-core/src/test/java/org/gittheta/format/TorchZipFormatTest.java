@@ -1,0 +1,242 @@
+package org.gittheta.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.gittheta.format.TorchCheckpoints.LEGACY;
+import static org.gittheta.format.TorchCheckpoints.MALICIOUS;
+import static org.gittheta.format.TorchCheckpoints.MIXED;
+import static org.gittheta.format.TorchCheckpoints.MODEL;
+import static org.gittheta.format.TorchCheckpoints.MODEL_FT;
+import static org.gittheta.format.TorchCheckpoints.read;
+import static org.gittheta.format.TorchCheckpoints.resource;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TorchZipFormatTest {
+    private static final TorchZipFormat FORMAT = TorchZipFormat.INSTANCE;
+
+    /** Reads, rebuilds byte-identically from skeleton + slots, and agrees with fromSkeleton. */
+    private static CheckpointLayout readAndRoundTrip(String name, byte[] file) throws IOException {
+        CheckpointLayout layout = read(name, file);
+        assertThat(layout.format()).isEqualTo("torch-zip");
+        assertThat(layout.fileSize()).isEqualTo(file.length);
+        assertThat(TestCheckpoints.rebuild(layout, file)).isEqualTo(file);
+        assertThat(FORMAT.fromSkeleton(name, layout.skeleton())).isEqualTo(layout);
+        return layout;
+    }
+
+    private static byte[] slotBytes(CheckpointLayout layout, byte[] file, String name) {
+        TensorSlot slot = layout.tensor(name).orElseThrow();
+        return Arrays.copyOfRange(file, (int) slot.offset(), (int) slot.end());
+    }
+
+    private static ByteBuffer le(byte[] bytes) { return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN); }
+
+    @ParameterizedTest
+    @ValueSource(strings = {MIXED, MODEL, MODEL_FT})
+    void referenceFilesRoundTripByteExactly(String name) throws IOException {
+        readAndRoundTrip(name, resource(name));
+    }
+
+    @Test
+    void mixedFileHasOneSlotPerStorage() throws IOException {
+        byte[] file = resource(MIXED);
+        CheckpointLayout layout = readAndRoundTrip(MIXED, file);
+        assertThat(layout.tensors()).extracting(TensorSlot::name)
+                .containsExactly("layer.weight", "half", "bf16", "f64", "ids", "i8", "u8", "mask", "scalar", "empty");
+        assertThat(layout.tensor("layer.weight").orElseThrow())
+                .returns(DType.F32, TensorSlot::dtype).returns(Shape.of(6, 8), TensorSlot::shape)
+                .returns(192L, TensorSlot::length);
+        assertThat(layout.tensor("half").orElseThrow().shape()).isEqualTo(Shape.of(16));
+        assertThat(layout.tensor("half").orElseThrow().dtype()).isEqualTo(DType.F16);
+        assertThat(layout.tensor("bf16").orElseThrow()).returns(DType.BF16, TensorSlot::dtype)
+                .returns(Shape.of(3, 5), TensorSlot::shape);
+        assertThat(layout.tensor("f64").orElseThrow()).returns(DType.F64, TensorSlot::dtype)
+                .returns(Shape.of(4), TensorSlot::shape);
+        assertThat(layout.tensor("mask").orElseThrow().dtype()).isEqualTo(DType.BOOL);
+        assertThat(layout.tensor("empty").orElseThrow()).returns(Shape.of(0, 4), TensorSlot::shape)
+                .returns(0L, TensorSlot::length);
+        // Storages are 64-byte aligned in the file, as torch writes them.
+        assertThat(layout.tensors()).allSatisfy(s -> assertThat(s.offset() % 64).isZero());
+
+        ByteBuffer ids = le(slotBytes(layout, file, "ids"));
+        assertThat(layout.tensor("ids").orElseThrow().dtype()).isEqualTo(DType.I64);
+        for (long i = 0; i < 7; i++) assertThat(ids.getLong()).isEqualTo(i);
+        assertThat(slotBytes(layout, file, "i8")).containsExactly(-128, -1, 0, 1, 127);
+        assertThat(layout.tensor("i8").orElseThrow().dtype()).isEqualTo(DType.I8);
+        assertThat(slotBytes(layout, file, "u8")).containsExactly(0, 1, (byte) 255);
+        assertThat(layout.tensor("u8").orElseThrow().dtype()).isEqualTo(DType.U8);
+        assertThat(slotBytes(layout, file, "mask")).containsExactly(1, 0, 1);
+        TensorSlot scalar = layout.tensor("scalar").orElseThrow();
+        assertThat(scalar.shape()).isEqualTo(Shape.SCALAR);
+        assertThat(le(slotBytes(layout, file, "scalar")).getFloat()).isEqualTo(3.5f);
+    }
+
+    @Test
+    void viewsOfOneStorageAreListedAsAliases() throws IOException {
+        CheckpointLayout layout = read(MIXED, resource(MIXED));
+        List<TorchTensor> tensors = FORMAT.tensors(MIXED, layout.skeleton());
+        assertThat(tensors).hasSize(12);
+        assertThat(tensors.getFirst()).isEqualTo(new TorchTensor("layer.weight", "layer.weight", DType.F32,
+                Shape.of(6, 8), 0, List.of(8L, 1L)));
+        assertThat(tensors.get(1)).isEqualTo(new TorchTensor("layer.weight_t", "layer.weight", DType.F32,
+                Shape.of(8, 6), 0, List.of(1L, 8L)));
+        assertThat(tensors.get(2)).isEqualTo(new TorchTensor("layer.rows_2_4", "layer.weight", DType.F32,
+                Shape.of(2, 8), 16, List.of(8L, 1L)));
+        assertThat(tensors).filteredOn(TorchTensor::isAlias).extracting(TorchTensor::name)
+                .containsExactly("layer.weight_t", "layer.rows_2_4");
+    }
+
+    @Test
+    void tiedEmbeddingsAreStoredOnce() throws IOException {
+        CheckpointLayout layout = readAndRoundTrip(MODEL, resource(MODEL));
+        assertThat(layout.tensors()).extracting(TensorSlot::name).containsExactly("embed_tokens.weight",
+                "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "norm.weight", "norm.bias");
+        assertThat(layout.tensor("embed_tokens.weight").orElseThrow().shape()).isEqualTo(Shape.of(64, 16));
+        assertThat(FORMAT.tensors(MODEL, layout.skeleton())).filteredOn(TorchTensor::isAlias)
+                .singleElement().returns("lm_head.weight", TorchTensor::name)
+                .returns("embed_tokens.weight", TorchTensor::slot);
+    }
+
+    @Test
+    void fineTunedModelDiffersInOneSlotOnly() throws IOException {
+        byte[] base = resource(MODEL);
+        byte[] tuned = resource(MODEL_FT);
+        CheckpointLayout a = read(MODEL, base);
+        CheckpointLayout b = read(MODEL_FT, tuned);
+        assertThat(b.tensors()).extracting(TensorSlot::name)
+                .isEqualTo(a.tensors().stream().map(TensorSlot::name).toList());
+        for (TensorSlot slot : a.tensors()) {
+            boolean same = Arrays.equals(slotBytes(a, base, slot.name()), slotBytes(b, tuned, slot.name()));
+            assertThat(same).as(slot.name()).isEqualTo(!slot.name().equals("layers.1.weight"));
+            assertThat(b.tensor(slot.name()).orElseThrow().shape()).isEqualTo(slot.shape());
+        }
+    }
+
+    @Test
+    void maliciousPickleIsNotAStateDictAndNothingRuns() {
+        byte[] file = resource(MALICIOUS);
+        assertThat(Formats.detect(MemorySegment.ofArray(file))).containsSame(FORMAT);
+        assertThatThrownBy(() -> read(MALICIOUS, file))
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessage(MALICIOUS + ": not a state dict: global 'posix system'")
+                .satisfies(e -> assertThat(((NotAStateDictException) e).global()).hasValue("posix system"));
+        assertThat(Files.exists(Path.of("pwned-by-checkpoint"))).isFalse();
+    }
+
+    @Test
+    void legacyPickleIsRecognisedAndNotSplit() {
+        byte[] file = resource(LEGACY);
+        MemorySegment head = MemorySegment.ofArray(file);
+        assertThat(Formats.isLegacyTorch(head)).isTrue();
+        assertThat(Formats.detect(head)).isEmpty();
+        assertThatThrownBy(() -> read(LEGACY, file)).isInstanceOf(BadCheckpointException.class)
+                .hasMessageStartingWith(LEGACY + ": ");
+        assertThat(Formats.isLegacyTorch(MemorySegment.ofArray(resource(MIXED)))).isFalse();
+    }
+
+    @Test
+    void everyTruncationIsOneBadCheckpointException() throws IOException {
+        for (String name : List.of(MIXED, MODEL)) {
+            byte[] file = resource(name);
+            for (int cut = 0; cut < file.length; cut += step(cut, file.length)) {
+                byte[] truncated = Arrays.copyOf(file, cut);
+                assertThatThrownBy(() -> read(name, truncated)).as("cut at %d", cut)
+                        .isExactlyInstanceOf(BadCheckpointException.class).hasMessageStartingWith(name + ": ");
+            }
+            byte[] skeleton = read(name, file).skeleton();
+            for (int cut = 0; cut < skeleton.length; cut += step(cut, skeleton.length)) {
+                byte[] truncated = Arrays.copyOf(skeleton, cut);
+                assertThatThrownBy(() -> FORMAT.fromSkeleton(name, truncated)).as("skeleton cut at %d", cut)
+                        .isExactlyInstanceOf(BadCheckpointException.class).hasMessageStartingWith(name + ": ");
+            }
+        }
+    }
+
+    /** Every cut point near the ends, where the headers and end records are; every 7th in between. */
+    private static int step(int cut, int length) {
+        return cut < 256 || cut > length - 512 ? 1 : 7;
+    }
+
+    @Test
+    void corruptCentralDirectoryIsRejected() {
+        byte[] file = resource(MIXED);
+        int directory = le(file).getInt(file.length - 22 + 16);
+        byte[] badSignature = file.clone();
+        badSignature[directory] = 'X';
+        assertThatThrownBy(() -> read(MIXED, badSignature)).isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("central directory entry 0");
+        byte[] badOffset = file.clone();
+        badOffset[directory + 42] = 7; // first entry's local header offset
+        assertThatThrownBy(() -> read(MIXED, badOffset)).isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("local header");
+        byte[] badCrc = file.clone();
+        badCrc[directory + 16] ^= 1; // data.pkl's CRC
+        assertThatThrownBy(() -> read(MIXED, badCrc)).isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("data.pkl");
+    }
+
+    @Test
+    void picklesEndingEarlyAreRejected() {
+        Map<String, byte[]> entries = TorchCheckpoints.entries(resource(MIXED));
+        byte[] pickle = entries.get("torch-zip-mixed/data.pkl");
+        for (int length = 0; length < pickle.length; length++) {
+            Map<String, byte[]> cut = new LinkedHashMap<>(entries);
+            cut.put("torch-zip-mixed/data.pkl", Arrays.copyOf(pickle, length));
+            byte[] file = TorchCheckpoints.storedZip(cut);
+            assertThatThrownBy(() -> read(MIXED, file)).as("pickle of %d bytes", length)
+                    .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("data.pkl");
+        }
+    }
+
+    @Test
+    void zipsWithoutDescriptorsOrZip64RoundTrip() throws IOException {
+        byte[] file = TorchCheckpoints.storedZip(TorchCheckpoints.entries(resource(MIXED)));
+        CheckpointLayout layout = readAndRoundTrip("rezipped.pt", file);
+        assertThat(layout.tensors()).extracting(TensorSlot::name)
+                .containsExactly("layer.weight", "half", "bf16", "f64", "ids", "i8", "u8", "mask", "scalar", "empty");
+    }
+
+    @Test
+    void zip64ExtraFieldsAndWideDescriptorsRoundTrip() throws IOException {
+        Map<String, byte[]> entries = TorchCheckpoints.entries(resource(MIXED));
+        byte[] file = TorchCheckpoints.zip64Zip(entries);
+        assertThat(TorchCheckpoints.entries(file)).containsOnlyKeys(entries.keySet()); // the JDK agrees it is a zip
+        CheckpointLayout layout = readAndRoundTrip("zip64.pt", file);
+        CheckpointLayout original = read(MIXED, resource(MIXED));
+        assertThat(layout.tensors()).extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
+                .isEqualTo(original.tensors().stream().map(t -> tuple(
+                        t.name(), t.dtype(), t.shape())).toList());
+    }
+
+    @Test
+    void storageNoTensorNamesGetsASyntheticName() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>(TorchCheckpoints.entries(resource(MIXED)));
+        entries.put("torch-zip-mixed/data/extra", new byte[] {1, 2, 3});
+        CheckpointLayout layout = readAndRoundTrip("extra.pt", TorchCheckpoints.storedZip(entries));
+        assertThat(layout.tensor("storage/extra").orElseThrow())
+                .returns(DType.U8, TensorSlot::dtype).returns(Shape.of(3), TensorSlot::shape);
+    }
+
+    @Test
+    void compressedStorageIsNotSplit() {
+        byte[] file = TorchCheckpoints.deflatedZip(TorchCheckpoints.entries(resource(MIXED)));
+        assertThatThrownBy(() -> read("deflated.pt", file))
+                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("compressed");
+    }
+}
