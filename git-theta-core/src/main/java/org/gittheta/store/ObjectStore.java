@@ -44,6 +44,17 @@ public final class ObjectStore {
 
     public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)); }
 
+    /** Whether the object is present and its bytes hash to its id: a corrupt copy counts as absent. */
+    public boolean containsIntact(ObjectId id) throws IOException {
+        if (!contains(id)) return false;
+        try {
+            verify(id);
+            return true;
+        } catch (CorruptObjectException | MissingObjectException e) {
+            return false;
+        }
+    }
+
     public long size(ObjectId id) throws IOException {
         try {
             return Files.size(pathOf(id));
@@ -52,7 +63,10 @@ public final class ObjectStore {
         }
     }
 
-    /** Writes the bytes {@code body} produces as an object and returns its id; an object already present is kept. */
+    /**
+     * Writes the bytes {@code body} produces as an object and returns its id; an intact object already present
+     * is kept, a corrupt one replaced.
+     */
     public ObjectId write(Body body) throws IOException {
         Path tmp = newTempFile();
         try {
@@ -72,7 +86,10 @@ public final class ObjectStore {
         }
     }
 
-    /** Adds an object received from elsewhere, checking that its bytes hash to {@code expected}. */
+    /**
+     * Adds an object received from elsewhere, checking that its bytes hash to {@code expected}; a corrupt copy
+     * already at its path is replaced.
+     */
     public void put(ObjectId expected, InputStream in) throws IOException {
         Path tmp = newTempFile();
         try {
@@ -116,14 +133,20 @@ public final class ObjectStore {
         return Files.createTempFile(tmpDir, "obj", ".tmp");
     }
 
+    /**
+     * Renames the verified {@code tmp} to the object's path. A file already there is kept only if it hashes to
+     * {@code id}: otherwise a damaged store could never be repaired by writing or fetching the object again.
+     */
     private void install(Path tmp, ObjectId id) throws IOException {
         Path target = pathOf(id);
-        if (Files.isRegularFile(target)) return;
+        if (containsIntact(id)) return;
         Files.createDirectories(target.getParent());
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            // rename(2) replaces a corrupt file atomically: readers see the old inode or the new one, never a mix
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (FileAlreadyExistsException e) {
-            // another process stored the same object first: same bytes, nothing to do
+            // a file system that will not replace: keep the other file only if it is intact
+            if (!containsIntact(id)) throw new CorruptObjectException(id, "cannot replace the corrupt " + target);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename into " + target + " atomically: " + e.getMessage(), e);
         }
