@@ -142,10 +142,26 @@ public final class LfsClient implements ObjectRemote {
         byte[] body = LfsJson.batchRequest(operation, refs);
         URI url = URI.create(endpoint + "/objects/batch");
         String what = "batch " + operation;
-        LfsHttp.Response r = http.send(new LfsHttp.Request(what, url, Map.of(), (u, watch) -> HttpRequest.newBuilder(u)
-                .header("Accept", LFS_JSON).header("Content-Type", LFS_JSON).POST(HttpRequest.BodyPublishers.ofByteArray(body))));
-        if (r.status() != 200) throw new IOException(url + ": " + what + " failed: " + LfsHttp.status(r));
-        return LfsJson.batchResponse(LfsHttp.readAll(r, BATCH_REPLY_LIMIT, what), url, refs);
+        for (int attempt = 1; ; attempt++) {
+            LfsHttp.Response r = http.send(new LfsHttp.Request(what, url, Map.of(), (u, watch) -> HttpRequest.newBuilder(u)
+                    .header("Accept", LFS_JSON).header("Content-Type", LFS_JSON).POST(HttpRequest.BodyPublishers.ofByteArray(body))));
+            if (r.status() != 200) throw new IOException(url + ": " + what + " failed: " + LfsHttp.status(r));
+            byte[] reply;
+            try {
+                reply = LfsHttp.readAll(r, BATCH_REPLY_LIMIT, what);
+            } catch (LfsProtocolException e) {
+                throw e;
+            } catch (IOException e) {
+                // the reply broke off or stalled: ask again
+                if (attempt >= options.attempts()) {
+                    throw new IOException(url + ": " + what + " failed after " + attempt + " tries: "
+                            + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+                }
+                http.pause(attempt, Optional.empty());
+                continue;
+            }
+            return LfsJson.batchResponse(reply, url, refs);
+        }
     }
 
     /** The action to run now: asked for again when the one in hand has expired or is about to. */
