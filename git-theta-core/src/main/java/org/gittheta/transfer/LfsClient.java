@@ -53,8 +53,10 @@ public final class LfsClient implements ObjectRemote {
      */
     public record Options(int concurrency, int attempts, Duration firstBackoff, Duration activityTimeout) {
         public Options {
-            if (concurrency < 1 || attempts < 1) throw new IllegalArgumentException("concurrency and attempts must be at least 1");
-            if (activityTimeout.isNegative() || activityTimeout.isZero()) throw new IllegalArgumentException("the activity timeout must be positive");
+            if (concurrency < 1 || attempts < 1) {
+                throw new IllegalArgumentException("concurrency and attempts must be at least 1");
+            }
+            if (!activityTimeout.isPositive()) throw new IllegalArgumentException("activityTimeout must be positive");
         }
 
         public Options(int concurrency, int attempts, Duration firstBackoff) {
@@ -63,7 +65,9 @@ public final class LfsClient implements ObjectRemote {
 
         public static Options defaults() { return new Options(8, 5, Duration.ofMillis(250)); }
 
-        public Options withActivityTimeout(Duration timeout) { return new Options(concurrency, attempts, firstBackoff, timeout); }
+        public Options withActivityTimeout(Duration timeout) {
+            return new Options(concurrency, attempts, firstBackoff, timeout);
+        }
     }
 
     private final URI endpoint;
@@ -95,7 +99,9 @@ public final class LfsClient implements ObjectRemote {
                 if (e.code() == 404 || e.code() == 410) continue; // not there: the caller reports what is still missing
                 throw new IOException(endpoint + ": object " + o.ref().id() + ": " + e);
             }
-            if (!o.actions().containsKey("download")) throw new IOException(endpoint + ": object " + o.ref().id() + ": server gave no download action");
+            if (!o.actions().containsKey("download")) {
+                throw new IOException(endpoint + ": object " + o.ref().id() + ": server gave no download action");
+            }
             todo.add(o);
         }
         progress.begin("Downloading", todo.size(), todo.stream().mapToLong(o -> o.ref().size()).sum());
@@ -111,7 +117,9 @@ public final class LfsClient implements ObjectRemote {
         if (all.isEmpty()) return 0;
         List<BatchObject> todo = new ArrayList<>();
         for (BatchObject o : batch("upload", all)) {
-            if (o.error().isPresent()) throw new IOException(endpoint + ": cannot upload object " + o.ref().id() + ": " + o.error().get());
+            if (o.error().isPresent()) {
+                throw new IOException(endpoint + ": cannot upload object " + o.ref().id() + ": " + o.error().get());
+            }
             if (!o.actions().containsKey("upload")) continue; // the server has it already
             if (!from.contains(o.ref().id())) {
                 throw new IOException("object " + o.ref().id() + " must be uploaded to " + endpoint
@@ -143,8 +151,9 @@ public final class LfsClient implements ObjectRemote {
         URI url = URI.create(endpoint + "/objects/batch");
         String what = "batch " + operation;
         for (int attempt = 1; ; attempt++) {
-            LfsHttp.Response r = http.send(new LfsHttp.Request(what, url, Map.of(), (u, watch) -> HttpRequest.newBuilder(u)
-                    .header("Accept", LFS_JSON).header("Content-Type", LFS_JSON).POST(HttpRequest.BodyPublishers.ofByteArray(body))));
+            LfsHttp.Response r = http.send(new LfsHttp.Request(what, url, Map.of(), (u, watch) -> HttpRequest
+                    .newBuilder(u).header("Accept", LFS_JSON).header("Content-Type", LFS_JSON)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
             if (r.status() != 200) throw new IOException(url + ": " + what + " failed: " + LfsHttp.status(r));
             byte[] reply;
             try {
@@ -170,7 +179,8 @@ public final class LfsClient implements ObjectRemote {
         if (!a.expiresSoon()) return a;
         BatchObject again = batch(operation, List.of(o.ref())).getFirst();
         if (again.error().isPresent() || !again.actions().containsKey(operation)) {
-            throw new IOException(endpoint + ": object " + o.ref().id() + ": " + again.error().map(Object::toString).orElse("no " + operation + " action"));
+            throw new IOException(endpoint + ": object " + o.ref().id() + ": "
+                    + again.error().map(Object::toString).orElse("no " + operation + " action"));
         }
         return again.actions().get(operation);
     }
@@ -216,8 +226,9 @@ public final class LfsClient implements ObjectRemote {
                 long room = size - (append ? have : 0);
                 if (r.contentLength().orElse(0L) > room) {
                     r.close();
-                    throw new LfsProtocolException(r.url() + ": " + what + ": the server sends " + r.contentLength().get()
-                            + " bytes but the object has " + size + (append ? " and " + have + " are here already" : ""));
+                    throw new LfsProtocolException(r.url() + ": " + what + ": the server sends "
+                            + r.contentLength().get() + " bytes but the object has " + size
+                            + (append ? " and " + have + " are here already" : ""));
                 }
                 progress.bytes(append ? 0 : -have);
                 try {
@@ -239,7 +250,8 @@ public final class LfsClient implements ObjectRemote {
             try (InputStream in = Files.newInputStream(part)) {
                 into.put(id, in);
             } catch (CorruptObjectException e) {
-                throw new IOException(endpoint + " served a corrupt object " + id + " (" + e.getMessage() + "); it was not stored", e);
+                throw new IOException(endpoint + " served a corrupt object " + id + " (" + e.getMessage()
+                        + "); it was not stored", e);
             }
         } finally {
             release(part, keepForResume ? resumable : null);
@@ -310,13 +322,15 @@ public final class LfsClient implements ObjectRemote {
         Action a = fresh("upload", o);
         long[] sent = {0};
         Map<String, String> header = new LinkedHashMap<>();
-        if (a.header().keySet().stream().noneMatch(k -> k.equalsIgnoreCase("Content-Type"))) header.put("Content-Type", "application/octet-stream");
+        if (a.header().keySet().stream().noneMatch(k -> k.equalsIgnoreCase("Content-Type"))) {
+            header.put("Content-Type", "application/octet-stream");
+        }
         header.putAll(a.header());
         LfsHttp.Response r = http.send(new LfsHttp.Request(what, a.href(), header, (u, watch) -> {
             progress.bytes(-sent[0]); // a retried upload starts again from the first byte
             sent[0] = 0;
-            return HttpRequest.newBuilder(u)
-                    .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent, watch)), size));
+            var bytes = HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent, watch));
+            return HttpRequest.newBuilder(u).PUT(HttpRequest.BodyPublishers.fromPublisher(bytes, size));
         }));
         if (r.status() / 100 != 2) throw new IOException(r.url() + ": " + what + " failed: " + LfsHttp.status(r));
         LfsHttp.drain(r);
@@ -326,7 +340,9 @@ public final class LfsClient implements ObjectRemote {
             LfsHttp.Response v = http.send(new LfsHttp.Request("verify of object " + id, verify.href(), verify.header(),
                     (u, watch) -> HttpRequest.newBuilder(u).header("Accept", LFS_JSON).header("Content-Type", LFS_JSON)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
-            if (v.status() / 100 != 2) throw new IOException(v.url() + ": server did not verify object " + id + ": " + LfsHttp.status(v));
+            if (v.status() / 100 != 2) {
+                throw new IOException(v.url() + ": server did not verify object " + id + ": " + LfsHttp.status(v));
+            }
             LfsHttp.drain(v);
         }
         progress.objectDone();
@@ -369,7 +385,8 @@ public final class LfsClient implements ObjectRemote {
             try {
                 f.get();
             } catch (ExecutionException e) {
-                IOException io = e.getCause() instanceof IOException x ? x : new IOException(String.valueOf(e.getCause()), e.getCause());
+                IOException io = e.getCause() instanceof IOException x ? x
+                        : new IOException(String.valueOf(e.getCause()), e.getCause());
                 if (first == null) first = io;
                 else first.addSuppressed(io);
             } catch (InterruptedException e) {

@@ -62,7 +62,7 @@ final class LfsHttp {
     record Response(int status, HttpHeaders headers, InputStream body, URI url) implements AutoCloseable {
         Optional<Long> contentLength() {
             Optional<String> v = headers.firstValue("Content-Length");
-            return v.isPresent() && v.get().matches("\\d{1,18}") ? Optional.of(Long.parseLong(v.get())) : Optional.empty();
+            return v.filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong);
         }
 
         @Override public void close() throws IOException { body.close(); }
@@ -84,8 +84,9 @@ final class LfsHttp {
                 throw e;
             } catch (IOException e) {
                 if (attempt >= options.attempts()) {
-                    throw new IOException(request.url() + ": " + request.what() + " failed after " + attempt + " tries: "
-                            + oneLine(String.valueOf(e.getMessage() == null ? e : e.getMessage()), 200), e);
+                    String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                    throw new IOException(request.url() + ": " + request.what() + " failed after " + attempt
+                            + " tries: " + oneLine(why, 200), e);
                 }
                 pause(attempt, Optional.empty());
                 continue;
@@ -96,14 +97,16 @@ final class LfsHttp {
                 r.close();
                 if (ex.sent() != null) {
                     credentials.reject(endpoint, ex.sent());
-                    throw new IOException(r.url() + ": authentication failed (HTTP 401) for user '" + ex.sent().username() + "'");
+                    throw new IOException(r.url() + ": authentication failed (HTTP 401) for user '"
+                            + ex.sent().username() + "'");
                 }
                 if (!sameOrigin(r.url(), endpoint)) {
                     throw new IOException(r.url() + ": " + request.what() + " needs authentication (HTTP 401), but the "
                             + "credentials for " + origin(endpoint) + " are not sent to another host");
                 }
                 if (askedForCredential || !obtainCredential()) {
-                    throw new IOException(r.url() + ": authentication required (HTTP 401) and git credential gave none");
+                    throw new IOException(r.url() + ": authentication required (HTTP 401) and git credential gave "
+                            + "none");
                 }
                 askedForCredential = true;
                 attempt--;
@@ -193,7 +196,8 @@ final class LfsHttp {
             future = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IllegalArgumentException e) {
             watch.close();
-            throw new LfsProtocolException(request.uri() + ": unusable request: " + oneLine(String.valueOf(e.getMessage()), 200), e);
+            throw new LfsProtocolException(request.uri() + ": unusable request: "
+                    + oneLine(String.valueOf(e.getMessage()), 200), e);
         }
         watch.onStall(() -> future.cancel(true));
         try {
@@ -205,7 +209,8 @@ final class LfsHttp {
         } catch (ExecutionException e) {
             watch.close();
             if (watch.stalled()) throw new IOException(watch.describe(), e.getCause());
-            throw e.getCause() instanceof IOException io ? io : new IOException(String.valueOf(e.getCause()), e.getCause());
+            throw e.getCause() instanceof IOException io ? io
+                    : new IOException(String.valueOf(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             future.cancel(true);
             watch.close();
@@ -219,7 +224,8 @@ final class LfsHttp {
         try (r) {
             byte[] body = r.body().readNBytes(limit + 1);
             if (body.length > limit) {
-                throw new LfsProtocolException(r.url() + ": " + what + ": the reply is larger than " + limit + " bytes");
+                throw new LfsProtocolException(r.url() + ": " + what + ": the reply is larger than " + limit
+                        + " bytes");
             }
             return body;
         }
@@ -288,7 +294,9 @@ final class LfsHttp {
 
     void pause(int attempt, Optional<String> retryAfter) throws IOException {
         long millis = options.firstBackoff().toMillis() << Math.min(attempt - 1, 10);
-        if (retryAfter.isPresent() && retryAfter.get().matches("\\d{1,4}")) millis = Math.max(millis, Long.parseLong(retryAfter.get()) * 1000);
+        if (retryAfter.isPresent() && retryAfter.get().matches("\\d{1,4}")) {
+            millis = Math.max(millis, Long.parseLong(retryAfter.get()) * 1000);
+        }
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -71,7 +71,8 @@ final class LfsJson {
 
     record ObjectError(long code, String message) {
         @Override public String toString() {
-            String kind = code == 404 ? "not found" : code == 410 ? "removed from the server" : code == 422 ? "rejected as invalid" : "error";
+            String kind = code == 404 ? "not found" : code == 410 ? "removed from the server"
+                    : code == 422 ? "rejected as invalid" : "error";
             return kind + " (" + code + ")" + (message.isEmpty() ? "" : ": " + message);
         }
     }
@@ -88,7 +89,8 @@ final class LfsJson {
         Map<?, ?> doc = map(parse(body, url), url, "the batch reply is not a JSON object");
         Object transfer = doc.get("transfer");
         if (transfer != null && !"basic".equals(transfer)) {
-            throw bad(url, "the server chose the unsupported transfer '" + LfsHttp.oneLine(String.valueOf(transfer), 40) + "'");
+            throw bad(url, "the server chose the unsupported transfer '"
+                    + LfsHttp.oneLine(String.valueOf(transfer), 40) + "'");
         }
         if (!(doc.get("objects") instanceof List<?> objects)) throw bad(url, "the batch reply has no list of objects");
         List<BatchObject> out = new ArrayList<>();
@@ -132,12 +134,16 @@ final class LfsJson {
         }
         String scheme = String.valueOf(href.getScheme());
         if (!(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || href.getHost() == null) {
-            throw bad(url, what + " points to " + LfsHttp.oneLine(h, 200) + ", which is not an http(s) URL with a host");
+            throw bad(url, what + " points to " + LfsHttp.oneLine(h, 200)
+                    + ", which is not an http(s) URL with a host");
         }
         Map<String, String> header = new LinkedHashMap<>();
         if (a.get("header") != null) {
             for (var e : map(a.get("header"), url, what + ": its header is not a JSON object").entrySet()) {
-                if (!(e.getValue() instanceof String v)) throw bad(url, what + ": header '" + LfsHttp.oneLine(String.valueOf(e.getKey()), 40) + "' is not a string");
+                if (!(e.getValue() instanceof String v)) {
+                    throw bad(url, what + ": header '" + LfsHttp.oneLine(String.valueOf(e.getKey()), 40)
+                            + "' is not a string");
+                }
                 header.put(String.valueOf(e.getKey()), v);
             }
         }
@@ -167,7 +173,8 @@ final class LfsJson {
         try {
             return parse(body);
         } catch (IOException e) {
-            throw new LfsProtocolException(url + ": bad batch reply: " + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+            throw new LfsProtocolException(url + ": bad batch reply: "
+                    + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
         }
     }
 
@@ -201,7 +208,8 @@ final class LfsJson {
             }
             case VALUE_STRING -> p.getText();
             // beyond a long: a double, so that it can never pass for a size or a code
-            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? (Object) p.getDoubleValue() : (Object) p.getLongValue();
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? (Object) p.getDoubleValue() : (Object) p.getLongValue();
             case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
             case VALUE_TRUE -> true;
             case VALUE_FALSE -> false;

@@ -38,7 +38,8 @@ public final class LocalRemote implements ObjectRemote {
             try (InputStream in = Files.newInputStream(remote.pathOf(ref.id()))) {
                 into.put(ref.id(), in);
             } catch (CorruptObjectException e) {
-                throw new IOException(description + " holds a corrupt copy: " + e.getMessage() + "; it was not stored", e);
+                throw new IOException(description + " holds a corrupt copy: " + e.getMessage()
+                        + "; it was not stored", e);
             }
         }
     }

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,9 +44,9 @@ class ObjectStoreRepairTest {
     @Test void anIntactCopyIsKept() throws IOException {
         ObjectStore store = new ObjectStore(dir);
         ObjectId id = store.write(out -> out.write(BYTES));
-        Object inode = Files.readAttributes(store.pathOf(id), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        Object inode = Files.readAttributes(store.pathOf(id), BasicFileAttributes.class).fileKey();
         store.put(id, new ByteArrayInputStream(BYTES));
-        assertThat(Files.readAttributes(store.pathOf(id), java.nio.file.attribute.BasicFileAttributes.class).fileKey()).isEqualTo(inode);
+        assertThat(Files.readAttributes(store.pathOf(id), BasicFileAttributes.class).fileKey()).isEqualTo(inode);
         assertThat(dir.resolve("tmp")).isEmptyDirectory();
     }
 }

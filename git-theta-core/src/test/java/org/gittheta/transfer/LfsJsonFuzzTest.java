@@ -38,7 +38,8 @@ class LfsJsonFuzzTest {
 
     private static final List<Object> NASTY = List.of(
             -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0L, new Raw("92233720368547758070"), new Raw("1e309"), new Raw("-0.0"),
-            1.5, "", "abc", "-1", "ZZZZ", "0".repeat(64), "g".repeat(64), "file:///etc/passwd", "http://", "http://[::1",
+            1.5, "", "abc", "-1", "ZZZZ", "0".repeat(64), "g".repeat(64), "file:///etc/passwd", "http://",
+            "http://[::1",
             "ftp://host/x", "//other-host/path", "http://h/\u0000\n", "javascript:alert(1)", " http://h/ ", true, false,
             new ArrayList<>(), new LinkedHashMap<>(), new Raw("[".repeat(5000) + "]".repeat(5000)),
             new Raw("{\"a\":".repeat(100) + "1" + "}".repeat(100)), "x".repeat(100_000), "0001-01-01T00:00:00Z",
@@ -115,7 +116,8 @@ class LfsJsonFuzzTest {
             }
             outcomes[0]++;
         } catch (LfsProtocolException e) {
-            assertThat(e.getMessage()).startsWith(URL + ": bad batch reply: ").doesNotContain("\n").hasSizeLessThan(1000);
+            assertThat(e.getMessage()).startsWith(URL + ": bad batch reply: ").doesNotContain("\n")
+                    .hasSizeLessThan(1000);
             outcomes[1]++;
         } catch (Throwable t) {
             fail("decoding " + preview(input) + " threw " + t, t);

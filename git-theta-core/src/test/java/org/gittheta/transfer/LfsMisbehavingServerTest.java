@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Each test points the client at a loopback server that misbehaves in one way, and checks the outcome. */
 @Timeout(60)
 class LfsMisbehavingServerTest {
-    private static final LfsClient.Options FAST = new LfsClient.Options(4, 2, Duration.ofMillis(10), Duration.ofSeconds(20));
+    private static final LfsClient.Options FAST =
+            new LfsClient.Options(4, 2, Duration.ofMillis(10), Duration.ofSeconds(20));
     /** For the stall tests, which would hang for good without the activity timeout. */
     private static final LfsClient.Options IMPATIENT = FAST.withActivityTimeout(Duration.ofMillis(1500));
 
