@@ -25,6 +25,7 @@ import java.security.NoSuchAlgorithmException;
  * a crash leaves at worst a stray temporary file, never a half-written object.
  */
 public final class ObjectStore {
+    private static final long VERIFY_CHUNK = 1L << 30;
     private final Path lfsDir;
     private final Path objectsDir;
     private final Path tmpDir;
@@ -122,7 +123,11 @@ public final class ObjectStore {
     public void verify(ObjectId id) throws IOException {
         MessageDigest sha = sha256();
         try (Arena arena = Arena.ofConfined()) {
-            sha.update(map(id, arena).asByteBuffer());
+            MemorySegment bytes = map(id, arena);
+            // a ByteBuffer holds at most 2 GiB, and one parameter's object can be larger
+            for (long at = 0; at < bytes.byteSize(); at += VERIFY_CHUNK) {
+                sha.update(bytes.asSlice(at, Math.min(VERIFY_CHUNK, bytes.byteSize() - at)).asByteBuffer());
+            }
         }
         ObjectId actual = ObjectId.fromDigest(sha.digest());
         if (!actual.equals(id)) throw new CorruptObjectException(id, "its bytes hash to " + actual);
