@@ -25,6 +25,7 @@ import java.security.NoSuchAlgorithmException;
  * a crash leaves at worst a stray temporary file, never a half-written object.
  */
 public final class ObjectStore {
+    private static final long VERIFY_CHUNK = 1L << 30;
     private final Path lfsDir;
     private final Path objectsDir;
     private final Path tmpDir;
@@ -44,6 +45,17 @@ public final class ObjectStore {
 
     public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)); }
 
+    /** Whether the object is present and its bytes hash to its id: a corrupt copy counts as absent. */
+    public boolean containsIntact(ObjectId id) throws IOException {
+        if (!contains(id)) return false;
+        try {
+            verify(id);
+            return true;
+        } catch (CorruptObjectException | MissingObjectException e) {
+            return false;
+        }
+    }
+
     public long size(ObjectId id) throws IOException {
         try {
             return Files.size(pathOf(id));
@@ -52,7 +64,10 @@ public final class ObjectStore {
         }
     }
 
-    /** Writes the bytes {@code body} produces as an object and returns its id; an object already present is kept. */
+    /**
+     * Writes the bytes {@code body} produces as an object and returns its id; an intact object already present
+     * is kept, a corrupt one replaced.
+     */
     public ObjectId write(Body body) throws IOException {
         Path tmp = newTempFile();
         try {
@@ -72,7 +87,10 @@ public final class ObjectStore {
         }
     }
 
-    /** Adds an object received from elsewhere, checking that its bytes hash to {@code expected}. */
+    /**
+     * Adds an object received from elsewhere, checking that its bytes hash to {@code expected}; a corrupt copy
+     * already at its path is replaced.
+     */
     public void put(ObjectId expected, InputStream in) throws IOException {
         Path tmp = newTempFile();
         try {
@@ -105,7 +123,11 @@ public final class ObjectStore {
     public void verify(ObjectId id) throws IOException {
         MessageDigest sha = sha256();
         try (Arena arena = Arena.ofConfined()) {
-            sha.update(map(id, arena).asByteBuffer());
+            MemorySegment bytes = map(id, arena);
+            // a ByteBuffer holds at most 2 GiB, and one parameter's object can be larger
+            for (long at = 0; at < bytes.byteSize(); at += VERIFY_CHUNK) {
+                sha.update(bytes.asSlice(at, Math.min(VERIFY_CHUNK, bytes.byteSize() - at)).asByteBuffer());
+            }
         }
         ObjectId actual = ObjectId.fromDigest(sha.digest());
         if (!actual.equals(id)) throw new CorruptObjectException(id, "its bytes hash to " + actual);
@@ -116,14 +138,20 @@ public final class ObjectStore {
         return Files.createTempFile(tmpDir, "obj", ".tmp");
     }
 
+    /**
+     * Renames the verified {@code tmp} to the object's path. A file already there is kept only if it hashes to
+     * {@code id}: otherwise a damaged store could never be repaired by writing or fetching the object again.
+     */
     private void install(Path tmp, ObjectId id) throws IOException {
         Path target = pathOf(id);
-        if (Files.isRegularFile(target)) return;
+        if (containsIntact(id)) return;
         Files.createDirectories(target.getParent());
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            // rename(2) replaces a corrupt file atomically: readers see the old inode or the new one, never a mix
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (FileAlreadyExistsException e) {
-            // another process stored the same object first: same bytes, nothing to do
+            // a file system that will not replace: keep the other file only if it is intact
+            if (!containsIntact(id)) throw new CorruptObjectException(id, "cannot replace the corrupt " + target);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename into " + target + " atomically: " + e.getMessage(), e);
         }

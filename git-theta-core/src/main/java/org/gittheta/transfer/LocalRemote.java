@@ -2,18 +2,19 @@ package org.gittheta.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import org.gittheta.manifest.ObjectRef;
+import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.MissingObjectException;
 import org.gittheta.store.ObjectStore;
 
 /**
  * Another repository on this machine (a path or a {@code file://} URL), bare or not: objects are read
- * straight from its {@code lfs/objects} and verified on the way in; pushed objects are hard-linked there
- * when both stores are on one file system (objects never change once written), copied otherwise.
+ * straight from its {@code lfs/objects} and verified on the way in; pushed objects are verified, then
+ * hard-linked there when both stores are on one file system (objects never change once written), copied
+ * otherwise. A corrupt copy on either side is replaced by an intact one, never spread.
  */
 public final class LocalRemote implements ObjectRemote {
     private final ObjectStore remote;
@@ -33,9 +34,12 @@ public final class LocalRemote implements ObjectRemote {
 
     @Override public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
         for (ObjectRef ref : objects) {
-            if (into.contains(ref.id()) || !remote.contains(ref.id())) continue;
+            if (!remote.contains(ref.id()) || into.containsIntact(ref.id())) continue;
             try (InputStream in = Files.newInputStream(remote.pathOf(ref.id()))) {
                 into.put(ref.id(), in);
+            } catch (CorruptObjectException e) {
+                throw new IOException(description + " holds a corrupt copy: " + e.getMessage()
+                        + "; it was not stored", e);
             }
         }
     }
@@ -43,21 +47,26 @@ public final class LocalRemote implements ObjectRemote {
     @Override public int push(Collection<ObjectRef> objects, ObjectStore from) throws IOException {
         int sent = 0;
         for (ObjectRef ref : objects) {
-            if (remote.contains(ref.id())) continue;
+            if (remote.containsIntact(ref.id())) continue;
             if (!from.contains(ref.id())) {
                 throw new MissingObjectException(ref.id(), "must be pushed to " + description
                         + " but is missing locally; fetch it first ('git theta fetch --all')");
+            }
+            try {
+                from.verify(ref.id());
+            } catch (CorruptObjectException e) {
+                throw new IOException("not pushing to " + description + ": " + e.getMessage()
+                        + " in the local store; restore it with 'git theta fetch' from a remote that has it intact", e);
             }
             Path source = from.pathOf(ref.id());
             Path target = remote.pathOf(ref.id());
             Files.createDirectories(target.getParent());
             try {
                 Files.createLink(target, source); // atomic: the object appears whole or not at all
-            } catch (FileAlreadyExistsException e) {
-                continue; // pushed meanwhile by someone else
             } catch (IOException | UnsupportedOperationException e) {
+                // another file system, or a corrupt copy in the way: copy, verifying on the way and replacing it
                 try (InputStream in = Files.newInputStream(source)) {
-                    remote.put(ref.id(), in); // another file system: copy, verifying on the way
+                    remote.put(ref.id(), in);
                 }
             }
             sent++;

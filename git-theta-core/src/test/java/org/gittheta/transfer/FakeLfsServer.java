@@ -13,11 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Git LFS server on loopback (the JDK's HTTP server) that can misbehave on purpose: fail batch requests with
- * 500, require basic auth, serve corrupt bytes, cut a download short, answer Range requests.
+ * 500, require basic auth, serve corrupt bytes, cut a download short, answer Range requests, point actions or
+ * redirects at another host, stall after the headers, send bodies that never end.
  */
 final class FakeLfsServer implements AutoCloseable {
     final Map<String, byte[]> objects = new ConcurrentHashMap<>();
@@ -30,12 +34,37 @@ final class FakeLfsServer implements AutoCloseable {
     /** When positive: the first download of each object stops after this many bytes. */
     volatile int cutAfter;
     volatile int notFoundCode = 404;
+    /** The Authorization header of every request, "-" when there was none. */
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
+    final AtomicInteger downloads = new AtomicInteger();
+    /** Where actions point, instead of this server: another server's endpoint, or a non-http URL. */
+    volatile String hrefBase;
+    /** When set, a download answers 302 to the same object under this base (which may be this server). */
+    volatile String redirectDownloadsTo;
+    /** Send the headers and a few bytes, then nothing until the server is closed. */
+    volatile boolean stallBatch;
+    volatile boolean stallDownload;
+    /** Never answer a download at all. */
+    volatile boolean stallDownloadHeaders;
+    /** Stop reading an upload's body after the first bytes. */
+    volatile boolean stallUpload;
+    /** Download and batch bodies that never end. */
+    volatile boolean endlessDownload;
+    volatile boolean endlessBatch;
+    /** A 500 whose error body never ends. */
+    volatile boolean endlessErrorBody;
+    /** A download that says it is longer than the object, then sends that many bytes. */
+    volatile int extraBytes;
+    /** Run when a download starts, before a byte of it is sent. */
+    volatile Runnable onDownload = () -> {};
     private final Map<String, Boolean> cut = new ConcurrentHashMap<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
     private final HttpServer server;
 
     FakeLfsServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/repo.git/info/lfs/", this::handle);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor()); // a stalled exchange blocks no other
         server.start();
     }
 
@@ -46,6 +75,7 @@ final class FakeLfsServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(auth == null ? "-" : auth);
             if (requiredAuth != null && !("Basic " + Base64.getEncoder().encodeToString(requiredAuth.getBytes(StandardCharsets.UTF_8))).equals(auth)) {
                 ex.getResponseHeaders().add("LFS-Authenticate", "Basic realm=\"test\"");
                 send(ex, 401, "{\"message\":\"credentials needed\"}");
@@ -59,6 +89,11 @@ final class FakeLfsServer implements AutoCloseable {
                 ex.getRequestBody().readAllBytes();
                 send(ex, 200, "{}");
             } else if (path.contains("/store/") && method.equals("PUT")) {
+                if (stallUpload) {
+                    ex.getRequestBody().readNBytes(10);
+                    waitUntilClosed();
+                    return;
+                }
                 objects.put(oidOf(path), ex.getRequestBody().readAllBytes());
                 send(ex, 200, "");
             } else if (path.contains("/store/") && method.equals("GET")) download(ex, oidOf(path));
@@ -76,8 +111,23 @@ final class FakeLfsServer implements AutoCloseable {
             send(ex, 500, "{\"message\":\"try again\"}");
             return;
         }
+        if (endlessErrorBody) {
+            ex.sendResponseHeaders(500, 0);
+            endless(ex.getResponseBody(), (byte) 'x');
+            return;
+        }
+        if (stallBatch) {
+            stall(ex, 200, "{\"transfer\":");
+            return;
+        }
+        if (endlessBatch) {
+            ex.sendResponseHeaders(200, 0);
+            ex.getResponseBody().write("{\"objects\":[".getBytes(StandardCharsets.UTF_8));
+            endless(ex.getResponseBody(), (byte) ' ');
+            return;
+        }
         boolean upload = "upload".equals(req.get("operation"));
-        String base = endpoint().toString();
+        String base = hrefBase != null ? hrefBase : endpoint().toString();
         StringBuilder out = new StringBuilder("{\"transfer\":\"basic\",\"objects\":[");
         String sep = "";
         for (Object o : (List<Object>) req.get("objects")) {
@@ -102,9 +152,35 @@ final class FakeLfsServer implements AutoCloseable {
     }
 
     private void download(HttpExchange ex, String oid) throws IOException {
+        downloads.incrementAndGet();
+        onDownload.run();
         byte[] body = objects.get(oid);
         if (body == null) {
             send(ex, 404, "");
+            return;
+        }
+        if (redirectDownloadsTo != null) {
+            ex.getResponseHeaders().add("Location", redirectDownloadsTo + "/store/" + oid);
+            ex.sendResponseHeaders(302, -1);
+            return;
+        }
+        if (stallDownloadHeaders) {
+            waitUntilClosed();
+            return;
+        }
+        if (stallDownload) {
+            stall(ex, 200, "0123456789");
+            return;
+        }
+        if (endlessDownload) {
+            ex.sendResponseHeaders(200, 0);
+            endless(ex.getResponseBody(), (byte) 7);
+            return;
+        }
+        if (extraBytes > 0) {
+            ex.sendResponseHeaders(200, body.length + extraBytes);
+            ex.getResponseBody().write(body);
+            ex.getResponseBody().write(new byte[extraBytes]);
             return;
         }
         if (corrupt) {
@@ -128,11 +204,36 @@ final class FakeLfsServer implements AutoCloseable {
         out.write(body, from, body.length - from);
     }
 
+    private void stall(HttpExchange ex, int code, String start) throws IOException {
+        ex.sendResponseHeaders(code, 0);
+        ex.getResponseBody().write(start.getBytes(StandardCharsets.UTF_8));
+        ex.getResponseBody().flush();
+        waitUntilClosed();
+    }
+
+    private void waitUntilClosed() {
+        try {
+            closed.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes until the client hangs up (or the server closes), so the body has no end. */
+    private void endless(OutputStream out, byte fill) throws IOException {
+        byte[] chunk = new byte[1 << 16];
+        java.util.Arrays.fill(chunk, fill);
+        while (closed.getCount() > 0) out.write(chunk);
+    }
+
     private static void send(HttpExchange ex, int code, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(code, b.length == 0 ? -1 : b.length);
         if (b.length > 0) ex.getResponseBody().write(b);
     }
 
-    @Override public void close() { server.stop(0); }
+    @Override public void close() {
+        closed.countDown();
+        server.stop(0);
+    }
 }
