@@ -86,7 +86,13 @@ public enum Codec {
             }
             case ZSTD -> {
                 byte[] shuffled = new byte[rawLen];
-                long r = Zstd.decompressByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                long r;
+                try {
+                    r = Zstd.decompressByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                } catch (RuntimeException e) {
+                    // zstd-jni reports some malformed frames by throwing ZstdException rather than an error code
+                    throw new IllegalArgumentException("zstd chunk does not decode: " + e.getMessage(), e);
+                }
                 if (Zstd.isError(r)) throw new IllegalArgumentException("zstd chunk does not decode: " + Zstd.getErrorName(r));
                 if (r != rawLen) throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
                 Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);

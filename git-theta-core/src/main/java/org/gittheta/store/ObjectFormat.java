@@ -103,7 +103,8 @@ public final class ObjectFormat {
 
         private record SectionLayout(long length, int width, long[] chunkStarts, int[] chunkLengths, byte[] codecs) {}
 
-        private Reader(ObjectId id, MemorySegment seg) throws CorruptObjectException {
+        /** Parses {@code seg} as object {@code id}; package-private so that tests can parse bytes without a store. */
+        Reader(ObjectId id, MemorySegment seg) throws CorruptObjectException {
             this.id = id;
             this.seg = seg;
             try {
