@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Mutated and random safetensors files and skeletons give a BadCheckpointException or a layout that accounts for every byte. */
 class SafetensorsFuzzTest {
-    static final int MUTATED_FILES = 12_000;
+    static final int MUTATED_FILES = 8_000;
     static final int RANDOM_FILES = 3_000;
     static final int MUTATED_SKELETONS = 6_000;
     static final int PREFIXES = 3_000;

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mutated compressed chunks give Codec's IllegalArgumentException.
  */
 class ObjectFormatFuzzTest {
-    static final int MUTATED_OBJECTS = 8_000;
+    static final int MUTATED_OBJECTS = 5_000;
     static final int RANDOM_OBJECTS = 4_000;
     static final int MUTATED_OBJECTS_FROM_THE_STORE = 100;
     static final int MUTATED_CHUNKS = 6_000;
