@@ -76,6 +76,12 @@ class PktLineFuzzTest {
         });
     }
 
+    @Test void aHeaderOfControlBytesIsQuotedEscaped() {
+        PktLineReader reader = new PktLineReader(new ByteArrayInputStream(new byte[] {0x1b, '[', '2', (byte) 0xff}));
+        org.assertj.core.api.Assertions.assertThatThrownBy(reader::readText)
+                .hasMessage("invalid pkt-line length header '\\x1b[2\\xff'");
+    }
+
     @Test void validStreamsAreReadToTheEnd() throws IOException {
         Random random = new Random(42);
         for (byte[] wire : validStreams()) readAll(wire, random);
