@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * byte by byte, in blocks, skipped or drained), end cleanly or give an IOException naming pkt-line framing.
  */
 class PktLineFuzzTest {
-    static final int MUTATED_STREAMS = 6_000;
-    static final int RANDOM_STREAMS = 3_000;
+    static final int MUTATED_STREAMS = 4_000;
+    static final int RANDOM_STREAMS = 2_000;
 
     /** Requests as git sends them: key=value lists, each followed by content of a few packets (one of them maximal). */
     static List<byte[]> validStreams() throws IOException {

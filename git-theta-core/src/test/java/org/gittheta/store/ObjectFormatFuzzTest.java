@@ -166,6 +166,16 @@ class ObjectFormatFuzzTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test void lz4ChunksThatReachOutsideTheirBuffersAreRefused() {
+        // Decoded with LZ4's safe decompressor: the fast one trusts the block and may read past it.
+        byte[] matchBeforeStart = {0x1f, 'a', (byte) 0xff, (byte) 0xff, 0};
+        byte[] literalsPastTheEnd = {(byte) 0xf0, (byte) 0xff, (byte) 0xff, 'a'};
+        for (byte[] stored : List.of(matchBeforeStart, literalsPastTheEnd)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Codec.LZ4.decode(stored, stored.length, new byte[64], 64, 1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lz4 chunk");
+        }
+    }
+
     @Test void aSectionOfElementWidthZeroIsRefused() throws IOException {
         byte[] object = corpus.getFirst().clone();
         object[sectionOffset(object) + 8] = 0;
