@@ -103,12 +103,12 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         if (text.contains("\r\n")) {
             throw new ManifestException("manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
         }
-        for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
         String version = lines[0].substring(FIRST_LINE_PREFIX.length());
         if (!version.equals(String.valueOf(VERSION))) {
             throw new ManifestException("manifest version '" + version + "' is not understood by this git-theta (it reads version "
                     + VERSION + "); upgrade git-theta");
         }
+        for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
         if (n < HEADER_KEYS.size() + 1) {
             throw new ManifestException("manifest ends after line " + n + ": no '" + HEADER_KEYS.get(n - 1) + "' line");
         }

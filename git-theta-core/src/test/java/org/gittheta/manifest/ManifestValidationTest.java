@@ -117,6 +117,7 @@ class ManifestValidationTest {
 
     @Test void unknownVersionsAreNamed() {
         refused("git-theta manifest 2\nformat safetensors\nsize 2\nskeleton {}\n", "manifest version '2' is not understood");
+        refused("git-theta manifest 2\nformat \u00e9\n", "manifest version '2' is not understood");
     }
 
     @Test void crlfLineEndingsAreNamedAsSuch() {
