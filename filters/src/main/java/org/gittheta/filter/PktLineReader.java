@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.gittheta.text.Printable;
 
 /**
  * Reads Git's pkt-line framing: four hex digits giving the packet length (the four included),
@@ -94,12 +96,8 @@ public final class PktLineReader {
         return new EOFException("truncated pkt-line: stream ended " + missing + " bytes before the end of a packet");
     }
 
+    /** Header bytes quoted in a message: whatever git (or something else) sent, shown safely. */
     private static String printable(byte[] bytes, int n) {
-        StringBuilder s = new StringBuilder(n);
-        for (int i = 0; i < n; i++) {
-            int c = bytes[i] & 0xff;
-            s.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
-        }
-        return s.toString();
+        return Printable.escape(Arrays.copyOf(bytes, n));
     }
 }

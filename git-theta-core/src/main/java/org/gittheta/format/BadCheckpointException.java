@@ -2,29 +2,31 @@ package org.gittheta.format;
 
 import java.io.IOException;
 import java.util.Optional;
+import org.gittheta.text.Printable;
 
 /**
  * A checkpoint file (or a skeleton stored for one) that is malformed. The message is one line a user
  * can act on: {@code "<file>: <what>"}, or {@code "<file>: tensor '<name>': <what>"} when one tensor is at fault.
+ * Names and text from the file are untrusted: the message shows them through {@link Printable#escape(String)}.
  */
 public sealed class BadCheckpointException extends IOException permits NotAStateDictException {
     private final String file;
     private final String tensor;
 
     public BadCheckpointException(String file, String what) {
-        super(file + ": " + what);
+        super(Printable.escape(file + ": " + what));
         this.file = file;
         this.tensor = null;
     }
 
     public BadCheckpointException(String file, String tensor, String what) {
-        super(file + ": tensor '" + tensor + "': " + what);
+        super(Printable.escape(file + ": tensor '" + tensor + "': " + what));
         this.file = file;
         this.tensor = tensor;
     }
 
     public BadCheckpointException(String file, String what, Throwable cause) {
-        super(file + ": " + what, cause);
+        super(Printable.escape(file + ": " + what), cause);
         this.file = file;
         this.tensor = null;
     }

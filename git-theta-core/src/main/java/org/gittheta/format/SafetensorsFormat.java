@@ -114,10 +114,25 @@ public final class SafetensorsFormat implements CheckpointFormat {
         long n = prefix.get(U64_LE, 0);
         // Read as unsigned: a "negative" length is just a very large one.
         if (n < 0 || n > MAX_HEADER_LENGTH) {
+            String other = otherFormat(prefix);
+            if (other != null) throw new BadCheckpointException(file, "this is " + other + ", not safetensors");
             throw new BadCheckpointException(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of "
                     + MAX_HEADER_LENGTH + " bytes");
         }
         return n;
+    }
+
+    /**
+     * What a file with an impossible header length is instead, by its first bytes, or null: checkpoints of other
+     * formats are often named {@code .safetensors} by mistake, and "header length exceeds the limit" would hide that.
+     */
+    private static String otherFormat(MemorySegment prefix) {
+        byte[] magic = prefix.asSlice(0, LENGTH_BYTES).toArray(ValueLayout.JAVA_BYTE);
+        if (magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) return "a PyTorch zip checkpoint (or another zip file)";
+        if (magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F') return "a GGUF file";
+        // Pickle protocol 2..5 starts with PROTO (0x80) and its version: torch.save before PyTorch 1.6, or a plain pickle.
+        if ((magic[0] & 0xff) == 0x80 && magic[1] >= 2 && magic[1] <= 5) return "a pickled (legacy torch.save) checkpoint";
+        return null;
     }
 
     /**

@@ -4,11 +4,13 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.gittheta.store.ObjectId;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 
@@ -28,6 +30,8 @@ import org.gittheta.tensor.Shape;
 public record Manifest(String format, byte[] skeleton, long fileSize, List<ParamEntry> params) {
     public static final int VERSION = 1;
     static final String FIRST_LINE_PREFIX = "git-theta manifest ";
+    /** The keys of lines 2, 3 and 4. */
+    private static final List<String> HEADER_KEYS = List.of("format", "size", "skeleton");
     private static final byte[] MAGIC = FIRST_LINE_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
     public Manifest {
@@ -86,67 +90,145 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         return parse(new String(bytes, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Parses and validates a manifest completely: it comes from a repository, which may be hostile, and
+     * names the objects and sizes that smudge reads and allocates.
+     * @throws ManifestException naming the line (and parameter) at fault
+     */
     public static Manifest parse(String text) throws ManifestException {
         String[] lines = text.split("\n", -1);
         int n = lines.length;
         if (n > 0 && lines[n - 1].isEmpty()) n--;
-        if (n < 4 || !lines[0].startsWith(FIRST_LINE_PREFIX)) throw new ManifestException("not a git-theta manifest");
+        if (n == 0 || !lines[0].startsWith(FIRST_LINE_PREFIX)) throw new ManifestException("not a git-theta manifest");
+        if (text.contains("\r\n")) {
+            throw new ManifestException("manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
+        }
         String version = lines[0].substring(FIRST_LINE_PREFIX.length());
         if (!version.equals(String.valueOf(VERSION))) {
-            throw new ManifestException("manifest version " + version + " is not understood by this git-theta (it reads version "
+            throw new ManifestException("manifest version '" + version + "' is not understood by this git-theta (it reads version "
                     + VERSION + "); upgrade git-theta");
         }
-        String format = field(lines, 1, "format");
-        long size;
-        try {
-            size = Long.parseLong(field(lines, 2, "size"));
-        } catch (NumberFormatException e) {
-            throw new ManifestException("manifest line 3: size is not a number");
+        for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
+        if (n < HEADER_KEYS.size() + 1) {
+            throw new ManifestException("manifest ends after line " + n + ": no '" + HEADER_KEYS.get(n - 1) + "' line");
         }
-        byte[] skeleton = unescape(field(lines, 3, "skeleton"), 4);
+        String format = field(lines, 1);
+        if (format.isEmpty()) throw new ManifestException("manifest line 2: format is empty");
+        long size = natural(field(lines, 2), "manifest line 3: size");
+        byte[] skeleton = unescape(field(lines, 3), 4);
         List<ParamEntry> params = new ArrayList<>();
-        for (int i = 4; i < n; i++) params.add(parseParam(lines[i], i + 1));
-        try {
-            return new Manifest(format, skeleton, size, params);
-        } catch (IllegalArgumentException e) {
-            throw new ManifestException("manifest: " + e.getMessage());
+        Map<String, Integer> lineOf = new HashMap<>();
+        long dataBytes = 0;
+        for (int i = HEADER_KEYS.size() + 1; i < n; i++) {
+            ParamEntry p = parseParam(lines[i], i + 1);
+            Integer first = lineOf.putIfAbsent(p.name(), i + 1);
+            if (first != null) {
+                throw new ManifestException("manifest line " + (i + 1) + ": parameter '" + p.name()
+                        + "' appears twice (also on line " + first + ")");
+            }
+            try {
+                dataBytes = Math.addExact(dataBytes, p.byteSize());
+            } catch (ArithmeticException e) {
+                throw new ManifestException("manifest line " + (i + 1) + ": the parameters' sizes add up to more than 2^63-1 bytes");
+            }
+            params.add(p);
         }
+        if (size - skeleton.length != dataBytes) {
+            throw new ManifestException("manifest line 3: size " + size + " is not the skeleton's " + skeleton.length
+                    + " bytes plus the parameters' " + dataBytes + " bytes");
+        }
+        return new Manifest(format, skeleton, size, params);
     }
 
-    private static String field(String[] lines, int i, String key) throws ManifestException {
+    /** The value of header line {@code i} (0-based), which must start with its key and a space. */
+    private static String field(String[] lines, int i) throws ManifestException {
+        String key = HEADER_KEYS.get(i - 1);
         if (!lines[i].startsWith(key + " ")) throw new ManifestException("manifest line " + (i + 1) + ": expected '" + key + " ...'");
         return lines[i].substring(key.length() + 1);
     }
 
-    private static ParamEntry parseParam(String line, int lineNo) throws ManifestException {
-        String[] tokens = line.split(" ");
-        if (tokens.length < 2 || !tokens[0].equals("param")) throw new ManifestException("manifest line " + lineNo + ": expected 'param ...'");
-        String name = new String(unescape(tokens[1], lineNo), StandardCharsets.UTF_8);
-        Map<String, String> kv = new LinkedHashMap<>();
-        for (int t = 2; t < tokens.length; t++) {
-            int eq = tokens[t].indexOf('=');
-            if (eq <= 0) throw new ManifestException("manifest line " + lineNo + ": '" + tokens[t] + "' is not key=value");
-            kv.put(tokens[t].substring(0, eq), tokens[t].substring(eq + 1));
-        }
-        try {
-            DType dtype = DType.fromName(required(kv, "dtype", lineNo))
-                    .orElseThrow(() -> new IllegalArgumentException("unknown dtype " + kv.get("dtype")));
-            Shape shape = Shape.parse(required(kv, "shape", lineNo));
-            String sha = required(kv, "sha256", lineNo);
-            String update = required(kv, "update", lineNo);
-            List<ObjectRef> objects = new ArrayList<>();
-            for (String o : required(kv, "objects", lineNo).split(",")) objects.add(ObjectRef.parse(o));
-            TreeMap<String, String> attributes = new TreeMap<>(kv);
-            attributes.keySet().removeAll(List.of("dtype", "shape", "sha256", "update", "objects"));
-            return new ParamEntry(name, dtype, shape, sha, update, objects, attributes);
-        } catch (IllegalArgumentException e) {
-            throw new ManifestException("manifest line " + lineNo + " (parameter '" + name + "'): " + e.getMessage());
+    /** toText writes printable ASCII only; anything else was added by hand or by a broken tool. */
+    private static void checkPrintableAscii(String line, int lineNo) throws ManifestException {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                throw new ManifestException("manifest line " + lineNo + ": character " + String.format("U+%04X", (int) c)
+                        + " at column " + (i + 1) + " is not printable ASCII (other bytes are written \\xHH)");
+            }
         }
     }
 
-    private static String required(Map<String, String> kv, String key, int lineNo) throws ManifestException {
+    private static ParamEntry parseParam(String line, int lineNo) throws ManifestException {
+        String[] tokens = line.split(" ", -1);
+        if (tokens.length < 2 || !tokens[0].equals("param")) {
+            throw new ManifestException("manifest line " + lineNo + ": expected 'param <name> dtype=...'");
+        }
+        String name = new String(unescape(tokens[1], lineNo), StandardCharsets.UTF_8);
+        if (name.isEmpty()) throw new ManifestException("manifest line " + lineNo + ": parameter name is empty");
+        String where = "manifest line " + lineNo + " (parameter '" + name + "')";
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (int t = 2; t < tokens.length; t++) {
+            int eq = tokens[t].indexOf('=');
+            if (eq <= 0) throw new ManifestException(where + ": '" + tokens[t] + "' is not key=value");
+            String key = tokens[t].substring(0, eq);
+            if (kv.putIfAbsent(key, tokens[t].substring(eq + 1)) != null) {
+                throw new ManifestException(where + ": key '" + key + "' appears twice");
+            }
+        }
+        String dtypeName = required(kv, "dtype", where);
+        DType dtype = DType.fromName(dtypeName).filter(t -> t.name().equals(dtypeName))
+                .orElseThrow(() -> new ManifestException(where + ": unknown dtype '" + dtypeName + "'"));
+        Shape shape;
+        try {
+            String shapeText = required(kv, "shape", where);
+            shape = Shape.parse(shapeText);
+            if (!shape.toString().equals(shapeText)) throw new IllegalArgumentException("shape '" + shapeText + "' is not [d0,d1,...]");
+        } catch (IllegalArgumentException e) {
+            throw new ManifestException(where + ": " + e.getMessage());
+        }
+        try {
+            Math.multiplyExact(shape.numel(), (long) dtype.bits());
+            dtype.byteSize(shape.numel());
+        } catch (ArithmeticException e) {
+            throw new ManifestException(where + ": shape " + shape + " of " + dtype + ": "
+                    + (e.getMessage().contains("overflow") ? "byte size overflows" : e.getMessage()));
+        }
+        String sha = required(kv, "sha256", where);
+        if (!ObjectId.isValid(sha)) throw new ManifestException(where + ": sha256 '" + sha + "' is not 64 lowercase hex digits");
+        String update = required(kv, "update", where);
+        if (update.isEmpty()) throw new ManifestException(where + ": update is empty");
+        List<ObjectRef> objects = new ArrayList<>();
+        for (String o : required(kv, "objects", where).split(",", -1)) objects.add(objectRef(o, where));
+        TreeMap<String, String> attributes = new TreeMap<>(kv);
+        attributes.keySet().removeAll(List.of("dtype", "shape", "sha256", "update", "objects"));
+        return new ParamEntry(name, dtype, shape, sha, update, objects, attributes);
+    }
+
+    private static ObjectRef objectRef(String text, String where) throws ManifestException {
+        int colon = text.indexOf(':');
+        if (colon < 0) throw new ManifestException(where + ": object '" + text + "' is not <sha256>:<size>");
+        String hex = text.substring(0, colon);
+        // The id becomes a path in the object store: nothing but 64 hex digits may reach it.
+        if (!ObjectId.isValid(hex)) throw new ManifestException(where + ": object id '" + hex + "' is not 64 lowercase hex digits");
+        return new ObjectRef(new ObjectId(hex), natural(text.substring(colon + 1), where + ": object size"));
+    }
+
+    /** A decimal number between 0 and 2^63-1, digits only. */
+    private static long natural(String text, String what) throws ManifestException {
+        boolean digits = !text.isEmpty() && text.length() <= 19 && text.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (digits) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                // 19 digits above 2^63-1: reported below
+            }
+        }
+        throw new ManifestException(what + " '" + text + "' is not a number between 0 and 2^63-1");
+    }
+
+    private static String required(Map<String, String> kv, String key, String where) throws ManifestException {
         String v = kv.get(key);
-        if (v == null) throw new ManifestException("manifest line " + lineNo + ": no " + key + "=");
+        if (v == null) throw new ManifestException(where + ": no " + key + "=");
         return v;
     }
 
@@ -171,7 +253,6 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c != '\\') {
-                if (c > 0x7e) throw new ManifestException("manifest line " + lineNo + ": unescaped non-ASCII character");
                 out.write(c);
             } else if (i + 1 < text.length() && text.charAt(i + 1) == '\\') {
                 out.write('\\');

@@ -4,7 +4,7 @@ import com.github.luben.zstd.Zstd;
 import java.util.Locale;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.lz4.LZ4FastDecompressor;
+import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * How one chunk of an object is stored. LZ4 and ZSTD first byte-shuffle the chunk by element width
@@ -18,7 +18,8 @@ public enum Codec {
     private static final int ZSTD_LEVEL = 1;
     private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
     private static final LZ4Compressor LZ4_COMPRESSOR = LZ4_FACTORY.fastCompressor();
-    private static final LZ4FastDecompressor LZ4_DECOMPRESSOR = LZ4_FACTORY.fastDecompressor();
+    // The safe decompressor: the "fast" one trusts the input and reads out of bounds on a crafted chunk.
+    private static final LZ4SafeDecompressor LZ4_DECOMPRESSOR = LZ4_FACTORY.safeDecompressor();
 
     private final int code;
 
@@ -76,16 +77,22 @@ public enum Codec {
                 byte[] shuffled = new byte[rawLen];
                 int read;
                 try {
-                    read = LZ4_DECOMPRESSOR.decompress(stored, 0, shuffled, 0, rawLen);
+                    read = LZ4_DECOMPRESSOR.decompress(stored, 0, storedLen, shuffled, 0, rawLen);
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException("lz4 chunk does not decode: " + e.getMessage(), e);
                 }
-                if (read != storedLen) throw new IllegalArgumentException("lz4 chunk used " + read + " of " + storedLen + " bytes");
+                if (read != rawLen) throw new IllegalArgumentException("lz4 chunk decodes to " + read + " bytes, expected " + rawLen);
                 Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
             }
             case ZSTD -> {
                 byte[] shuffled = new byte[rawLen];
-                long r = Zstd.decompressByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                long r;
+                try {
+                    r = Zstd.decompressByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                } catch (RuntimeException e) {
+                    // zstd-jni reports some malformed frames by throwing ZstdException rather than an error code
+                    throw new IllegalArgumentException("zstd chunk does not decode: " + e.getMessage(), e);
+                }
                 if (Zstd.isError(r)) throw new IllegalArgumentException("zstd chunk does not decode: " + Zstd.getErrorName(r));
                 if (r != rawLen) throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
                 Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);

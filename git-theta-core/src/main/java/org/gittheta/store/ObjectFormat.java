@@ -29,6 +29,8 @@ public final class ObjectFormat {
     static final byte[] MAGIC = "THETAOBJ".getBytes(StandardCharsets.US_ASCII);
     public static final int VERSION = 1;
     public static final int CHUNK_SIZE = 1 << 20;
+    /** u8 codec + u32 stored length. */
+    private static final int CHUNK_HEADER = 5;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -101,7 +103,8 @@ public final class ObjectFormat {
 
         private record SectionLayout(long length, int width, long[] chunkStarts, int[] chunkLengths, byte[] codecs) {}
 
-        private Reader(ObjectId id, MemorySegment seg) throws CorruptObjectException {
+        /** Parses {@code seg} as object {@code id}; package-private so that tests can parse bytes without a store. */
+        Reader(ObjectId id, MemorySegment seg) throws CorruptObjectException {
             this.id = id;
             this.seg = seg;
             try {
@@ -143,7 +146,15 @@ public final class ObjectFormat {
                     int chunkSize = seg.get(INT, p + 9);
                     p += 13;
                     if (length < 0 || chunkSize != CHUNK_SIZE) throw new CorruptObjectException(id, "section " + s + " has a bad length or chunk size");
-                    int n = chunkCount(length);
+                    if (width == 0) throw new CorruptObjectException(id, "section " + s + " has element width 0");
+                    // Every chunk takes at least its header: a length needing more chunks than the bytes left could
+                    // hold is corrupt, and must not size the arrays below.
+                    long chunksNeeded = length / CHUNK_SIZE + (length % CHUNK_SIZE == 0 ? 0 : 1);
+                    if (chunksNeeded > (size - 8 - p) / CHUNK_HEADER) {
+                        throw new CorruptObjectException(id, "section " + s + " of " + length + " bytes needs " + chunksNeeded
+                                + " chunks, more than the rest of the object can hold");
+                    }
+                    int n = (int) chunksNeeded;
                     long[] starts = new long[n];
                     int[] lens = new int[n];
                     byte[] codecs = new byte[n];

@@ -5,9 +5,12 @@ import java.util.HexFormat;
 /** The name of a stored object: the lowercase hex SHA-256 of its bytes, as Git LFS names objects. */
 public record ObjectId(String hex) implements Comparable<ObjectId> {
     public ObjectId {
-        if (hex.length() != 64 || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            throw new IllegalArgumentException("object id '" + hex + "' is not 64 lowercase hex digits");
-        }
+        if (!isValid(hex)) throw new IllegalArgumentException("object id '" + hex + "' is not 64 lowercase hex digits");
+    }
+
+    /** Whether {@code hex} is 64 lowercase hex digits: nothing else may become a path in the object store. */
+    public static boolean isValid(String hex) {
+        return hex.length() == 64 && hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
 
     public static ObjectId fromDigest(byte[] sha256) {

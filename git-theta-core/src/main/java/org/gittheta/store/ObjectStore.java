@@ -41,7 +41,11 @@ public final class ObjectStore {
 
     public Path objectsDir() { return objectsDir; }
 
-    public Path pathOf(ObjectId id) { return objectsDir.resolve(id.relativePath()); }
+    public Path pathOf(ObjectId id) {
+        // ObjectId checks this already; checked again where an id becomes a path, so that no id can leave the store.
+        if (!ObjectId.isValid(id.hex())) throw new IllegalArgumentException("object id '" + id.hex() + "' is not 64 lowercase hex digits");
+        return objectsDir.resolve(id.relativePath());
+    }
 
     public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)); }
 
