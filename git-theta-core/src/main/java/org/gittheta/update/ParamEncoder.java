@@ -136,12 +136,12 @@ public final class ParamEncoder {
             throws IOException {
         int w = dtype.byteWidth();
         Optional<Reconstruction.LowRank> lora = Optional.empty();
-        if (options.lora().isPresent() && Elements.reconstructs(dtype)) lora = options.lora().get().factors(name, shape);
+        if (options.lora().isPresent() && Reconstruction.appliesTo(dtype)) lora = options.lora().get().factors(name, shape);
         UpdateKind forced = options.forced().orElse(null);
         if (forced == UpdateKind.XOR_DELTA) return new Encoding.Xor(values, prev, w, base);
         if (forced == UpdateKind.SPARSE) return sparse(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
         if (forced == UpdateKind.LOW_RANK && lora.isPresent()) return new Encoding.Rebuilt(lora.get(), values, prev, dtype, base);
-        if (forced == UpdateKind.IA3 && Elements.reconstructs(dtype)) {
+        if (forced == UpdateKind.IA3 && Reconstruction.appliesTo(dtype)) {
             return new Encoding.Rebuilt(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);
         }
         long units = values.byteSize() / w;
@@ -149,7 +149,7 @@ public final class ParamEncoder {
         if (few.isPresent()) return few.get();
         List<Encoding> candidates = new ArrayList<>(List.of(new Encoding.Dense(values, w), new Encoding.Xor(values, prev, w, base)));
         lora.ifPresent(f -> candidates.add(new Encoding.Rebuilt(f, values, prev, dtype, base)));
-        if (Elements.reconstructs(dtype)) {
+        if (Reconstruction.appliesTo(dtype)) {
             long rows = Reconstruction.matrix(shape)[0];
             Ia3Trial trial = bestIa3(values, prev, dtype, shape, Math.max(1, rows / IA3_SAMPLE_ROWS));
             if (trial.match() >= IA3_MIN_MATCH) candidates.add(new Encoding.Rebuilt(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base));
