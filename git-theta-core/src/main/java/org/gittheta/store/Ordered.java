@@ -3,6 +3,7 @@ package org.gittheta.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,18 +28,46 @@ public final class Ordered {
     public interface Sink<T> { void accept(T result) throws IOException; }
 
     public static <T> void run(int count, Task<T> task, Sink<T> sink) throws IOException {
-        ArrayDeque<Future<T>> inFlight = new ArrayDeque<>();
-        int next = 0;
-        try {
-            while (next < count || !inFlight.isEmpty()) {
-                while (next < count && inFlight.size() < WINDOW) {
-                    int i = next++;
-                    inFlight.add(EXECUTOR.submit((Callable<T>) () -> task.call(i)));
-                }
-                sink.accept(await(inFlight.poll()));
+        try (Results<T> results = results(count, task)) {
+            while (results.hasNext()) sink.accept(results.next());
+        }
+    }
+
+    /** The results of tasks {@code 0 .. count-1}, pulled in order: tasks start only as results are taken. */
+    public static <T> Results<T> results(int count, Task<T> task) { return new Results<>(count, task); }
+
+    /**
+     * Results pulled one at a time, with at most {@link #WINDOW} tasks running ahead of the reader.
+     * Closing it cancels the tasks still running; one reader at a time.
+     */
+    public static final class Results<T> implements AutoCloseable {
+        private final int count;
+        private final Task<T> task;
+        private final ArrayDeque<Future<T>> inFlight = new ArrayDeque<>();
+        private int next;
+
+        private Results(int count, Task<T> task) {
+            this.count = count;
+            this.task = task;
+        }
+
+        public boolean hasNext() { return next < count || !inFlight.isEmpty(); }
+
+        /** The next result, in order; rethrows the task's failure. */
+        public T next() throws IOException {
+            while (next < count && inFlight.size() < WINDOW) {
+                int i = next++;
+                inFlight.add(EXECUTOR.submit((Callable<T>) () -> task.call(i)));
             }
-        } finally {
+            Future<T> f = inFlight.poll();
+            if (f == null) throw new NoSuchElementException("all " + count + " results were taken");
+            return await(f);
+        }
+
+        @Override public void close() {
             inFlight.forEach(f -> f.cancel(true));
+            inFlight.clear();
+            next = count;
         }
     }
 

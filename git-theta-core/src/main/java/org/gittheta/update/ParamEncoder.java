@@ -1,9 +1,7 @@
 package org.gittheta.update;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -120,14 +118,16 @@ public final class ParamEncoder {
         }
     }
 
-    /** The previous version's values, decoded into a mapped temporary file (never the heap). */
+    /**
+     * The previous version's values, decoded into a mapped temporary file (never the heap): the candidates read it
+     * at random (sparse positions, ia3 rows, sampled chunks), and it may be larger than memory.
+     */
     private MemorySegment decodeInto(ParamEntry entry, Path tmp, Arena arena) throws IOException {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-            decoder.decode(entry, out);
-        }
-        if (entry.byteSize() == 0) return MemorySegment.NULL;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, entry.byteSize(), arena);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment prev = entry.byteSize() == 0 ? MemorySegment.NULL
+                    : ch.map(FileChannel.MapMode.READ_WRITE, 0, entry.byteSize(), arena);
+            decoder.decode(entry, prev);
+            return prev;
         }
     }
 
