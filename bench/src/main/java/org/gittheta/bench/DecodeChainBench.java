@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +51,11 @@ public final class DecodeChainBench {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment w = arena.allocate(DType.BF16.byteSize(shape.numel()), 8);
             SplittableRandom rnd = new SplittableRandom(1);
-            for (long i = 0; i < shape.numel(); i++) w.setAtIndex(BF16, i, Floats.floatToBf16((float) (0.02 * rnd.nextGaussian())));
-            ParamEntry top = new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()).encode("w", DType.BF16, shape, w, Optional.empty());
+            for (long i = 0; i < shape.numel(); i++) {
+                w.setAtIndex(BF16, i, Floats.floatToBf16((float) (0.02 * rnd.nextGaussian())));
+            }
+            ParamEntry top = new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto())
+                    .encode("w", DType.BF16, shape, w, Optional.empty());
             for (int step = 0; step < depth; step++) {
                 UpdateKind kind = KINDS.get(step % KINDS.size());
                 change(w, shape, kind, rnd);
@@ -62,7 +66,8 @@ public final class DecodeChainBench {
                     mib, top.objects().size(), top.update(), storeBytes(dir) >> 20);
             ParamEntry chain = top;
             ParamDecoder decoder = new ParamDecoder(store);
-            StoredSnapshot snapshot = new StoredSnapshot(new Manifest("safetensors", new byte[0], 0, List.of(chain)), store);
+            Manifest manifest = new Manifest("safetensors", new byte[0], 0, List.of(chain));
+            StoredSnapshot snapshot = new StoredSnapshot(manifest, store);
             time("decode to a stream (checkout)", runs, () -> decoder.decode(chain, OutputStream.nullOutputStream()));
             time("read as a stream (diff)", runs, () -> {
                 try (InputStream in = snapshot.open("w")) {
@@ -108,15 +113,21 @@ public final class DecodeChainBench {
 
     private interface Run { void run() throws IOException; }
 
+    /** Wall time and the process's CPU time (all threads): on a shared machine the CPU time is the steadier figure. */
     private static void time(String what, int runs, Run r) throws IOException {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         r.run(); // warm-up
         long[] ms = new long[runs];
+        long[] cpu = new long[runs];
         for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = os.getProcessCpuTime();
             r.run();
             ms[i] = (System.nanoTime() - t0) / 1_000_000;
+            cpu[i] = (os.getProcessCpuTime() - c0) / 1_000_000;
         }
         Arrays.sort(ms);
-        System.out.printf("%-32s min %5d ms  median %5d ms%n", what, ms[0], ms[runs / 2]);
+        Arrays.sort(cpu);
+        System.out.printf("%-32s wall min %5d median %5d ms, cpu min %5d median %5d ms%n",
+                what, ms[0], ms[runs / 2], cpu[0], cpu[runs / 2]);
     }
 }

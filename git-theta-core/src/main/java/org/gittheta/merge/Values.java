@@ -6,7 +6,10 @@ import java.lang.foreign.MemorySegment;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.update.ParamDecoder;
 
-/** A parameter's raw values decoded into off-heap memory, so that a merge holds one parameter at a time, not whole checkpoints. */
+/**
+ * A parameter's raw values decoded into off-heap memory, so that a merge holds one parameter at a time, not whole
+ * checkpoints.
+ */
 final class Values {
     private Values() {}
 

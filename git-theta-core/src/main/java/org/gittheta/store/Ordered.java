@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,7 +16,7 @@ import java.util.concurrent.Future;
  * number in flight so that memory stays flat however long the sequence is.
  */
 public final class Ordered {
-    /** Virtual threads: a task may itself wait on others without starving a fixed pool. */
+    /** Virtual threads (here and for {@link Results}): a task may wait on others without starving a fixed pool. */
     private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
     public static final int WINDOW = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
@@ -37,13 +38,17 @@ public final class Ordered {
     public static <T> Results<T> results(int count, Task<T> task) { return new Results<>(count, task); }
 
     /**
-     * Results pulled one at a time, with at most {@link #WINDOW} tasks running ahead of the reader.
-     * Closing it cancels the tasks still running; one reader at a time.
+     * Results pulled one at a time, with at most {@link #WINDOW} tasks running ahead of the reader. Closing it
+     * interrupts the tasks whose results were not taken and returns once they have stopped, so that what they
+     * read (mapped objects) can then be released. One reader at a time.
      */
     public static final class Results<T> implements AutoCloseable {
+        private record Running<T>(Thread thread, CompletableFuture<T> result) {}
+
         private final int count;
         private final Task<T> task;
-        private final ArrayDeque<Future<T>> inFlight = new ArrayDeque<>();
+        private final ArrayDeque<Running<T>> inFlight = new ArrayDeque<>();
+        private volatile boolean closed;
         private int next;
 
         private Results(int count, Task<T> task) {
@@ -57,17 +62,31 @@ public final class Ordered {
         public T next() throws IOException {
             while (next < count && inFlight.size() < WINDOW) {
                 int i = next++;
-                inFlight.add(EXECUTOR.submit((Callable<T>) () -> task.call(i)));
+                CompletableFuture<T> result = new CompletableFuture<>();
+                Thread thread = Thread.startVirtualThread(() -> {
+                    try {
+                        result.complete(closed ? null : task.call(i));
+                    } catch (Throwable e) {
+                        result.completeExceptionally(e);
+                    }
+                });
+                inFlight.add(new Running<>(thread, result));
             }
-            Future<T> f = inFlight.poll();
-            if (f == null) throw new NoSuchElementException("all " + count + " results were taken");
-            return await(f);
+            Running<T> r = inFlight.poll();
+            if (r == null) throw new NoSuchElementException("all " + count + " results were taken");
+            return await(r.result());
         }
 
         @Override public void close() {
-            inFlight.forEach(f -> f.cancel(true));
-            inFlight.clear();
             next = count;
+            closed = true;
+            inFlight.forEach(r -> r.thread().interrupt());
+            try {
+                for (Running<T> r : inFlight) r.thread().join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.clear();
         }
     }
 

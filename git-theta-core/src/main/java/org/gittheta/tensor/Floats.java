@@ -1,6 +1,6 @@
 package org.gittheta.tensor;
 
-/** Conversions between float32 and the 16-bit float formats, rounding to nearest even, and readings of the 8-bit ones. */
+/** Conversions between float32 and the 16-bit float formats, rounding to nearest even; readings of the 8-bit ones. */
 public final class Floats {
     private Floats() {}
 

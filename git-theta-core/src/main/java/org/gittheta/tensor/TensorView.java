@@ -12,11 +12,12 @@ import java.nio.ByteOrder;
  * over one view stays monomorphic; the bulk reads switch once per call.
  */
 public record TensorView(MemorySegment segment, DType dtype) {
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(LE);
 
     /** Whether elements of {@code t} read as numbers: every type but packed sub-byte floats and complex. */
     public static boolean readable(DType t) {
@@ -57,7 +58,8 @@ public record TensorView(MemorySegment segment, DType dtype) {
             case F8_E4M3 -> Floats.f8e4m3ToDouble(segment.get(ValueLayout.JAVA_BYTE, i));
             case F8_E5M2 -> Floats.f8e5m2ToFloat(segment.get(ValueLayout.JAVA_BYTE, i));
             case F8_E8M0 -> Floats.f8e8m0ToDouble(segment.get(ValueLayout.JAVA_BYTE, i));
-            case F6_E2M3, F6_E3M2, F4, C64 -> throw new UnsupportedOperationException(dtype + " elements have no numeric reading");
+            case F6_E2M3, F6_E3M2, F4, C64 ->
+                    throw new UnsupportedOperationException(dtype + " elements have no numeric reading");
         };
     }
 

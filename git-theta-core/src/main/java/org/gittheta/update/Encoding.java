@@ -33,6 +33,7 @@ sealed interface Encoding permits Dense.Encoder, XorDelta.Encoder, SparseDelta.E
 
     /** A section holding a small array. */
     static Section whole(byte[] bytes, int width) {
-        return new Section(bytes.length, width, (offset, dst, len) -> System.arraycopy(bytes, (int) offset, dst, 0, len));
+        return new Section(bytes.length, width,
+                (offset, dst, len) -> System.arraycopy(bytes, (int) offset, dst, 0, len));
     }
 }

@@ -48,13 +48,15 @@ final class Rebuilt {
     }
 
     /** @param residual the residual's section, or {@link #NO_RESIDUAL} */
-    record Decoder(ObjectFormat.Reader reader, Layer base, Reconstruction reconstruction, int residual) implements Layer {
+    record Decoder(ObjectFormat.Reader reader, Layer base, Reconstruction reconstruction, int residual)
+            implements Layer {
         @Override public byte[] chunk(int c) throws IOException {
             byte[] b = base.chunk(c);
             byte[] out = new byte[b.length];
             DType t = reader.header().dtype();
             int w = t.byteWidth();
-            reconstruction.apply(MemorySegment.ofArray(b), MemorySegment.ofArray(out), t, (long) c * ObjectFormat.CHUNK_SIZE / w, b.length / w);
+            long first = (long) c * ObjectFormat.CHUNK_SIZE / w;
+            reconstruction.apply(MemorySegment.ofArray(b), MemorySegment.ofArray(out), t, first, b.length / w);
             return residual == NO_RESIDUAL ? out : XorDelta.applyResidual(reader, residual, c, out);
         }
     }

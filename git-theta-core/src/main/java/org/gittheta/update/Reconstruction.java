@@ -23,7 +23,7 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
     /** The guess's own sections, stored before the residual. */
     List<byte[]> sections();
 
-    /** The dtypes reconstructed in float32 arithmetic in a fixed order, so that encoder and decoder agree bit for bit. */
+    /** The dtypes reconstructed in float32 arithmetic, in a fixed order: encoder and decoder agree bit for bit. */
     static boolean appliesTo(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
 
     /** Whether the exact XOR residual follows the guess's sections; only lossy truncated SVD stores none. */
@@ -59,7 +59,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
         }
     }
 
-    private static float[] f32(byte[] section) { return new TensorView(MemorySegment.ofArray(section), DType.F32).toFloatArray(); }
+    private static float[] f32(byte[] section) {
+        return new TensorView(MemorySegment.ofArray(section), DType.F32).toFloatArray();
+    }
 
     /**
      * W_new ≈ W_prev + scale * left @ rightT^T, left: rows × rank, rightT: cols × rank (both row-major),

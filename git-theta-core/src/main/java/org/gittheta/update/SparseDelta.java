@@ -71,7 +71,9 @@ final class SparseDelta {
     private static long varint(byte[] bytes, int[] at) {
         long v = 0;
         for (int shift = 0; ; shift += 7) {
-            if (at[0] >= bytes.length || shift > 63) throw new IllegalArgumentException("truncated varint at byte " + at[0]);
+            if (at[0] >= bytes.length || shift > 63) {
+                throw new IllegalArgumentException("truncated varint at byte " + at[0]);
+            }
             byte b = bytes[at[0]++];
             v |= (long) (b & 0x7f) << shift;
             if (b >= 0) return v;
@@ -139,9 +141,11 @@ final class SparseDelta {
             try {
                 int encoding = p.get();
                 long count = p.getLong();
-                if (r.sectionLength(1) != count * width) throw new IllegalArgumentException("values section does not hold " + count + " elements");
-                IndexReader index = new IndexReader(encoding, count, r.readSectionFully(0), units, ObjectFormat.CHUNK_SIZE / width);
-                return new Decoder(r, base, index, width);
+                if (r.sectionLength(1) != count * width) {
+                    throw new IllegalArgumentException("values section does not hold " + count + " elements");
+                }
+                byte[] index = r.readSectionFully(0);
+                return new Decoder(r, base, new IndexReader(encoding, count, index, units, ObjectFormat.CHUNK_SIZE / width), width);
             } catch (RuntimeException e) {
                 throw new CorruptObjectException(r.id(), "sparse index: " + e.getMessage());
             }
@@ -155,7 +159,9 @@ final class SparseDelta {
             if (positions.length == 0) return b;
             byte[] values = range(index.ordinal(c) * width, positions.length * width);
             for (int j = 0; j < positions.length; j++) {
-                if ((long) (positions[j] + 1) * width > b.length) throw new CorruptObjectException(reader.id(), "position past the end of chunk " + c);
+                if ((long) (positions[j] + 1) * width > b.length) {
+                    throw new CorruptObjectException(reader.id(), "position past the end of chunk " + c);
+                }
                 System.arraycopy(values, j * width, b, positions[j] * width, width);
             }
             return b;
@@ -197,8 +203,12 @@ final class SparseDelta {
         private final long[] chunkOrdinal;  // both: how many positions precede the chunk
 
         IndexReader(int encoding, long count, byte[] bytes, long units, int unitsPerChunk) {
-            if (encoding != VARINT && encoding != BITMAP) throw new IllegalArgumentException("unknown index encoding " + encoding);
-            if (encoding == BITMAP && bytes.length != (units + 7) / 8) throw new IllegalArgumentException("bitmap of " + bytes.length + " bytes for " + units + " elements");
+            if (encoding != VARINT && encoding != BITMAP) {
+                throw new IllegalArgumentException("unknown index encoding " + encoding);
+            }
+            if (encoding == BITMAP && bytes.length != (units + 7) / 8) {
+                throw new IllegalArgumentException("bitmap of " + bytes.length + " bytes for " + units + " elements");
+            }
             this.encoding = encoding;
             this.bytes = bytes;
             this.unitsPerChunk = unitsPerChunk;
@@ -215,7 +225,9 @@ final class SparseDelta {
                 while (at[0] < bytes.length) {
                     int start = at[0];
                     long next = pos + varint(bytes, at) + 1;
-                    if (next >= units || next < 0) throw new IllegalArgumentException("position " + next + " past " + units + " elements");
+                    if (next >= units || next < 0) {
+                        throw new IllegalArgumentException("position " + next + " past " + units + " elements");
+                    }
                     while (c < chunks && next >= (long) (c + 1) * unitsPerChunk) {
                         c++;
                         chunkByte[c] = start;

@@ -57,7 +57,8 @@ public final class ValuesReader extends InputStream {
 
     private void verify() throws CorruptObjectException {
         if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
-            throw new CorruptObjectException(top.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
+            throw new CorruptObjectException(top.id(),
+                    "decoded values of parameter '" + entry.name() + "' do not match their checksum");
         }
     }
 

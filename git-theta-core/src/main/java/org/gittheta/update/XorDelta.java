@@ -43,7 +43,9 @@ final class XorDelta {
     /** XORs chunk {@code c} of section {@code section} of {@code reader} into {@code values}, which it returns. */
     static byte[] applyResidual(ObjectFormat.Reader reader, int section, int c, byte[] values) throws IOException {
         byte[] d = reader.readChunk(section, c);
-        if (d.length != values.length) throw new CorruptObjectException(reader.id(), "chunk " + c + " does not match its base");
+        if (d.length != values.length) {
+            throw new CorruptObjectException(reader.id(), "chunk " + c + " does not match its base");
+        }
         xor(values, MemorySegment.ofArray(d), 0, values.length);
         return values;
     }
@@ -51,11 +53,9 @@ final class XorDelta {
     /** {@code dst[0..len) ^= src[srcOffset..srcOffset+len)}, eight bytes at a time. */
     static void xor(byte[] dst, MemorySegment src, long srcOffset, int len) {
         MemorySegment d = MemorySegment.ofArray(dst);
+        ValueLayout.OfLong word = ValueLayout.JAVA_LONG_UNALIGNED;
         int i = 0;
-        for (; i + 8 <= len; i += 8) {
-            d.set(ValueLayout.JAVA_LONG_UNALIGNED, i,
-                    d.get(ValueLayout.JAVA_LONG_UNALIGNED, i) ^ src.get(ValueLayout.JAVA_LONG_UNALIGNED, srcOffset + i));
-        }
+        for (; i + 8 <= len; i += 8) d.set(word, i, d.get(word, i) ^ src.get(word, srcOffset + i));
         for (; i < len; i++) dst[i] ^= src.get(ValueLayout.JAVA_BYTE, srcOffset + i);
     }
 }

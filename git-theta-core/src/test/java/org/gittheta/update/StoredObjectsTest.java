@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Objects written by an earlier git-theta still decode, and the encoder still writes them byte for byte. */
 class StoredObjectsTest {
     private static Path fixture() throws URISyntaxException {
-        return Path.of(Objects.requireNonNull(StoredObjectsTest.class.getResource("/stored-v1/" + StoredObjectsFixture.MANIFEST))
-                .toURI()).getParent();
+        var manifest = StoredObjectsTest.class.getResource("/stored-v1/" + StoredObjectsFixture.MANIFEST);
+        return Path.of(Objects.requireNonNull(manifest).toURI()).getParent();
     }
 
     private static Manifest manifest(Path dir) throws IOException {
@@ -38,7 +38,8 @@ class StoredObjectsTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             decoder.decode(p, out);
             assertThat(out.size()).isEqualTo(p.byteSize());
-            assertThat(ValuesDigest.of(MemorySegment.ofArray(out.toByteArray())).sha256()).as(p.name()).isEqualTo(p.sha256());
+            String sha256 = ValuesDigest.of(MemorySegment.ofArray(out.toByteArray())).sha256();
+            assertThat(sha256).as(p.name()).isEqualTo(p.sha256());
         }
     }
 

@@ -34,8 +34,9 @@ class ValuesReaderTest {
         for (int i = 0; i < v2.length; i += 3) v2[i] ^= 4;
         try (UpdateFixture f = new UpdateFixture()) {
             ParamEntry e0 = f.encode(UpdateOptions.auto(), "w", DType.F32, SHAPE, v0, Optional.empty());
-            ParamEntry e1 = f.encode(UpdateFixture.forced(UpdateKind.SPARSE), "w", DType.F32, SHAPE, v1, Optional.of(e0));
-            ParamEntry e2 = f.encode(UpdateFixture.forced(UpdateKind.XOR_DELTA), "w", DType.F32, SHAPE, v2, Optional.of(e1));
+            UpdateOptions sparse = UpdateFixture.forced(UpdateKind.SPARSE), xor = UpdateFixture.forced(UpdateKind.XOR_DELTA);
+            ParamEntry e1 = f.encode(sparse, "w", DType.F32, SHAPE, v1, Optional.of(e0));
+            ParamEntry e2 = f.encode(xor, "w", DType.F32, SHAPE, v2, Optional.of(e1));
             assertThat(e2.objects()).hasSize(3);
             try (InputStream in = new ParamDecoder(f.store).open(e2)) {
                 byte[] read = new byte[v2.length];
@@ -54,16 +55,17 @@ class ValuesReaderTest {
     @Test void valuesThatDoNotMatchTheChecksumFailNamingTheParameter() throws Exception {
         byte[] values = new byte[(int) DType.F32.byteSize(SHAPE.numel())];
         try (UpdateFixture f = new UpdateFixture()) {
-            ObjectId id = ObjectFormat.write(f.store, new ObjectHeader(UpdateKind.DENSE.code(), DType.F32, SHAPE, List.of(), new byte[0]),
-                    List.of(new Section(values.length, 4, (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len))),
-                    12345, Codec.ZSTD);
-            ParamEntry e = new ParamEntry("layer.w", DType.F32, SHAPE, "00".repeat(32), "dense", List.of(new ObjectRef(id, f.store.size(id))));
+            var header = new ObjectHeader(UpdateKind.DENSE.code(), DType.F32, SHAPE, List.of(), new byte[0]);
+            var section = new Section(values.length, 4, (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len));
+            ObjectId id = ObjectFormat.write(f.store, header, List.of(section), 12345, Codec.ZSTD);
+            ParamEntry e = new ParamEntry("layer.w", DType.F32, SHAPE, "00".repeat(32), "dense",
+                    List.of(new ObjectRef(id, f.store.size(id))));
             try (InputStream in = new ParamDecoder(f.store).open(e)) {
                 assertThatThrownBy(in::readAllBytes).isInstanceOf(CorruptObjectException.class)
                         .hasMessageContaining("'layer.w'").hasMessageContaining(id.hex());
             }
-            assertThatThrownBy(() -> new ParamDecoder(f.store).decode(e, MemorySegment.ofArray(new byte[values.length])))
-                    .isInstanceOf(CorruptObjectException.class);
+            MemorySegment into = MemorySegment.ofArray(new byte[values.length]);
+            assertThatThrownBy(() -> new ParamDecoder(f.store).decode(e, into)).isInstanceOf(CorruptObjectException.class);
         }
     }
 }
