@@ -32,11 +32,11 @@ import org.gittheta.update.UpdateOptions;
  * dense, then {@code depth} deltas (sparse, XOR and ia3 in turn). Times, min and median of the runs:
  * pushing the top version into a discarding stream (checkout), pulling it as a stream (diff), and storing one
  * more delta (add, which decodes the base first).
- * Usage: {@code DecodeChainBench [MiB] [depth] [runs]}.
+ * Usage: {@code DecodeChainBench [MiB] [depth] [runs] [kinds]}, kinds comma-separated labels taken in turn
+ * (default {@code sparse,xor-delta,ia3}).
  */
 public final class DecodeChainBench {
     private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final List<UpdateKind> KINDS = List.of(UpdateKind.SPARSE, UpdateKind.XOR_DELTA, UpdateKind.IA3);
 
     private DecodeChainBench() {}
 
@@ -44,6 +44,8 @@ public final class DecodeChainBench {
         int mib = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         int depth = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        List<UpdateKind> kinds = Arrays.stream((args.length > 3 ? args[3] : "sparse,xor-delta,ia3").split(","))
+                .map(k -> UpdateKind.fromLabel(k).orElseThrow()).toList();
         long cols = 4096, rows = (long) mib * (1 << 20) / 2 / cols;
         Shape shape = Shape.of(rows, cols);
         Path dir = Files.createTempDirectory("decode-chain-bench");
@@ -57,7 +59,7 @@ public final class DecodeChainBench {
             ParamEntry top = new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto())
                     .encode("w", DType.BF16, shape, w, Optional.empty());
             for (int step = 0; step < depth; step++) {
-                UpdateKind kind = KINDS.get(step % KINDS.size());
+                UpdateKind kind = kinds.get(step % kinds.size());
                 change(w, shape, kind, rnd);
                 top = new ParamEncoder(store, Codec.ZSTD, new UpdateOptions(Optional.of(kind), Optional.empty(), depth))
                         .encode("w", DType.BF16, shape, w, Optional.of(top));
