@@ -53,17 +53,21 @@ public sealed interface FisherSource extends AutoCloseable {
         return new OfManifest(what, manifest.byName(), decoder);
     }
 
-    private static TensorView checked(String what, String param, Shape expected, DType dtype, Shape shape, MemorySegment values)
-            throws BadCheckpointException {
+    private static TensorView checked(String what, String param, Shape expected, DType dtype, Shape shape,
+                                      MemorySegment values) throws BadCheckpointException {
         if (!shape.equals(expected)) {
             throw new BadCheckpointException(what, param, "Fisher has shape " + shape + ", the parameter " + expected);
         }
-        if (!TensorView.writable(dtype)) throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
+        if (!TensorView.writable(dtype)) {
+            throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
+        }
         return new TensorView(values, dtype);
     }
 
     record None() implements FisherSource {
-        @Override public Optional<TensorView> values(String param, Shape shape, Arena arena) { return Optional.empty(); }
+        @Override public Optional<TensorView> values(String param, Shape shape, Arena arena) {
+            return Optional.empty();
+        }
 
         @Override public void close() {}
     }

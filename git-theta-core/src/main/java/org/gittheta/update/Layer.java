@@ -52,7 +52,8 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
             case DENSE -> throw new AssertionError();
             case XOR_DELTA -> new XorDelta.Decoder(r, base);
             case SPARSE -> SparseDelta.Decoder.of(r, base);
-            case LOW_RANK, IA3 -> new Rebuilt.Decoder(r, base, guess, residual ? r.sectionCount() - 1 : Rebuilt.NO_RESIDUAL);
+            case LOW_RANK, IA3 -> new Rebuilt.Decoder(r, base, guess,
+                    residual ? r.sectionCount() - 1 : Rebuilt.NO_RESIDUAL);
         };
     }
 }

@@ -68,7 +68,8 @@ public final class LoraAdapter {
                 if (t.shape().rank() != 2 || !Reconstruction.appliesTo(t.dtype())) {
                     throw new BadCheckpointException(weights.toString(), t.name(), "LoRA factor must be a 2-D F32, F16 or BF16 matrix");
                 }
-                (ia >= 0 ? a : b).put(module, new TensorView(seg.asSlice(t.offset(), t.length()), t.dtype()).toFloatArray());
+                TensorView factor = new TensorView(seg.asSlice(t.offset(), t.length()), t.dtype());
+                (ia >= 0 ? a : b).put(module, factor.toFloatArray());
                 shapes.put(module + (ia >= 0 ? "/A" : "/B"), t.shape());
             }
         }

@@ -138,19 +138,25 @@ public final class ParamEncoder {
         UpdateKind forced = options.forced().orElse(null);
         if (forced == UpdateKind.XOR_DELTA) return new XorDelta.Encoder(values, prev, w, base);
         if (forced == UpdateKind.SPARSE) return SparseDelta.find(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
-        if (forced == UpdateKind.LOW_RANK && lora.isPresent()) return new Rebuilt.Encoder(lora.get(), values, prev, dtype, base);
+        if (forced == UpdateKind.LOW_RANK && lora.isPresent()) {
+            return new Rebuilt.Encoder(lora.get(), values, prev, dtype, base);
+        }
         if (forced == UpdateKind.IA3 && Reconstruction.appliesTo(dtype)) {
             return new Rebuilt.Encoder(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);
         }
         long units = values.byteSize() / w;
         Optional<Encoding> few = SparseDelta.find(values, prev, w, units / SPARSE_DIVISOR, base);
         if (few.isPresent()) return few.get();
-        List<Encoding> candidates = new ArrayList<>(List.of(new Dense.Encoder(values, w), new XorDelta.Encoder(values, prev, w, base)));
+        List<Encoding> candidates = new ArrayList<>(
+                List.of(new Dense.Encoder(values, w), new XorDelta.Encoder(values, prev, w, base)));
         lora.ifPresent(f -> candidates.add(new Rebuilt.Encoder(f, values, prev, dtype, base)));
         if (Reconstruction.appliesTo(dtype)) {
             long rows = Reconstruction.matrix(shape)[0];
             Ia3Trial trial = bestIa3(values, prev, dtype, shape, Math.max(1, rows / IA3_SAMPLE_ROWS));
-            if (trial.match() >= IA3_MIN_MATCH) candidates.add(new Rebuilt.Encoder(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base));
+            if (trial.match() >= IA3_MIN_MATCH) {
+                Reconstruction.Ia3 fit = bestIa3(values, prev, dtype, shape, 1).fit();
+                candidates.add(new Rebuilt.Encoder(fit, values, prev, dtype, base));
+            }
         }
         Encoding best = null;
         long bestSize = Long.MAX_VALUE;

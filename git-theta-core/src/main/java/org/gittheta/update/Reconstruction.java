@@ -49,7 +49,8 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
                     int rank = p.getInt();
                     boolean lossy = p.hasRemaining();
                     if (lossy && p.get() != LowRank.LOSSY) throw new IllegalArgumentException("unknown low-rank flag");
-                    yield new LowRank(rank, m[0], m[1], scale, f32(r.readSectionFully(0)), f32(r.readSectionFully(1)), !lossy);
+                    float[] left = f32(r.readSectionFully(0)), rightT = f32(r.readSectionFully(1));
+                    yield new LowRank(rank, m[0], m[1], scale, left, rightT, !lossy);
                 }
                 case IA3 -> new Ia3(p.get(), m[0], m[1], f32(r.readSectionFully(0)));
                 default -> throw new IllegalArgumentException(kind + " is not a reconstruction");
@@ -89,7 +90,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
             return b.array();
         }
 
-        @Override public List<byte[]> sections() { return List.of(TensorView.f32Bytes(left), TensorView.f32Bytes(rightT)); }
+        @Override public List<byte[]> sections() {
+            return List.of(TensorView.f32Bytes(left), TensorView.f32Bytes(rightT));
+        }
 
         @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
             TensorView p = new TensorView(prev, t), o = new TensorView(out, t);

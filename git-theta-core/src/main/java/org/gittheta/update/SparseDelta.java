@@ -144,8 +144,8 @@ final class SparseDelta {
                 if (r.sectionLength(1) != count * width) {
                     throw new IllegalArgumentException("values section does not hold " + count + " elements");
                 }
-                byte[] index = r.readSectionFully(0);
-                return new Decoder(r, base, new IndexReader(encoding, count, index, units, ObjectFormat.CHUNK_SIZE / width), width);
+                var index = new IndexReader(encoding, count, r.readSectionFully(0), units, ObjectFormat.CHUNK_SIZE / width);
+                return new Decoder(r, base, index, width);
             } catch (RuntimeException e) {
                 throw new CorruptObjectException(r.id(), "sparse index: " + e.getMessage());
             }
