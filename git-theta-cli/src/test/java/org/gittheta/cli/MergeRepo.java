@@ -16,9 +16,9 @@ import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
-import org.gittheta.merge.Vec;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 
 /** A temporary git repository with git-theta installed from this worktree, isolated from the user's configuration. */
 final class MergeRepo implements AutoCloseable {
@@ -87,7 +87,7 @@ final class MergeRepo implements AutoCloseable {
 
     static byte[] bytes(T t) {
         byte[] b = new byte[(int) t.dtype().byteSize(t.values().length)];
-        Vec v = new Vec(MemorySegment.ofArray(b), t.dtype());
+        TensorView v = new TensorView(MemorySegment.ofArray(b), t.dtype());
         for (int i = 0; i < t.values().length; i++) v.set(i, t.values()[i]);
         return b;
     }
@@ -106,8 +106,8 @@ final class MergeRepo implements AutoCloseable {
     }
 
     static double[] values(byte[] raw, DType dtype) {
-        Vec v = new Vec(MemorySegment.ofArray(raw), dtype);
-        double[] d = new double[(int) v.size()];
+        TensorView v = new TensorView(MemorySegment.ofArray(raw), dtype);
+        double[] d = new double[(int) v.count()];
         for (int i = 0; i < d.length; i++) d[i] = v.get(i);
         return d;
     }

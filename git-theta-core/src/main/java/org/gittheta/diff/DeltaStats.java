@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import org.gittheta.tensor.DType;
+import org.gittheta.tensor.TensorView;
 
 /**
  * How one parameter's values moved between two versions with the same number of elements, element by element
@@ -19,7 +20,7 @@ import org.gittheta.tensor.DType;
  * @param dot      ⟨old, new⟩
  */
 public record DeltaStats(long elements, long changed, double l2, double maxAbs, double oldNorm, double newNorm, double dot) {
-    /** Elements per chunk: memory stays at a few hundred KiB however large the parameter. */
+    /** Elements per chunk: memory stays at a few MiB however large the parameter. */
     static final int CHUNK = 1 << 16;
 
     /** ‖Δ‖ / ‖old‖; NaN when the old values are all zero. */
@@ -35,30 +36,34 @@ public record DeltaStats(long elements, long changed, double l2, double maxAbs, 
      */
     public static Optional<DeltaStats> compute(long elements, DType oldType, InputStream oldValues, DType newType, InputStream newValues)
             throws IOException {
-        Optional<Elements.Reader> oldReader = Elements.reader(oldType);
-        Optional<Elements.Reader> newReader = Elements.reader(newType);
-        if (oldReader.isEmpty() || newReader.isEmpty()) return Optional.empty();
-        Elements.Reader ro = oldReader.get();
-        Elements.Reader rn = newReader.get();
-        Elements.BitsReader bo = Elements.bits(oldType);
-        Elements.BitsReader bn = Elements.bits(newType);
+        if (!TensorView.readable(oldType) || !TensorView.readable(newType)) return Optional.empty();
         boolean sameType = oldType == newType;
         int wo = oldType.byteWidth();
         int wn = newType.byteWidth();
         byte[] bufOld = new byte[CHUNK * wo];
         byte[] bufNew = new byte[CHUNK * wn];
-        MemorySegment so = MemorySegment.ofArray(bufOld);
-        MemorySegment sn = MemorySegment.ofArray(bufNew);
+        TensorView vo = new TensorView(MemorySegment.ofArray(bufOld), oldType);
+        TensorView vn = new TensorView(MemorySegment.ofArray(bufNew), newType);
+        double[] olds = new double[CHUNK];
+        double[] news = new double[CHUNK];
+        long[] oldBits = new long[sameType ? CHUNK : 0];
+        long[] newBits = new long[sameType ? CHUNK : 0];
         long changed = 0;
         double sumSq = 0, maxAbs = 0, oldSq = 0, newSq = 0, dot = 0;
         for (long done = 0; done < elements; ) {
             int k = (int) Math.min(CHUNK, elements - done);
             readFully(oldValues, bufOld, k * wo, "old");
             readFully(newValues, bufNew, k * wn, "new");
+            vo.get(0, olds, k);
+            vn.get(0, news, k);
+            if (sameType) {
+                vo.bits(0, oldBits, k);
+                vn.bits(0, newBits, k);
+            }
             for (int i = 0; i < k; i++) {
-                double a = ro.at(so, i);
-                double b = rn.at(sn, i);
-                boolean differs = sameType ? bo.at(so, i) != bn.at(sn, i) : Double.compare(a, b) != 0;
+                double a = olds[i];
+                double b = news[i];
+                boolean differs = sameType ? oldBits[i] != newBits[i] : Double.compare(a, b) != 0;
                 if (!differs) {
                     oldSq += a * a;
                     newSq += a * a;

@@ -1,5 +1,6 @@
 package org.gittheta.diff;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collections;
 import java.util.List;
@@ -35,10 +36,7 @@ public final class StoredSnapshot implements Snapshot {
 
     @Override public String sha256(String name) { return entry(name).sha256(); }
 
-    @Override public InputStream open(String name) {
-        ParamEntry e = entry(name);
-        return DecodedStream.start(out -> decoder.decode(e, out));
-    }
+    @Override public InputStream open(String name) throws IOException { return decoder.open(entry(name)); }
 
     private ParamEntry entry(String name) {
         ParamEntry e = entries.get(name);

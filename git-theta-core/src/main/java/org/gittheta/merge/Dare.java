@@ -1,6 +1,7 @@
 package org.gittheta.merge;
 
 import java.util.SplittableRandom;
+import org.gittheta.tensor.TensorView;
 
 /**
  * DARE (Yu et al. 2024) then task arithmetic: each element of each side's task vector is dropped with probability
@@ -24,8 +25,8 @@ public record Dare(double p, long seed, double lambdaOurs, double lambdaTheirs) 
         return new SplittableRandom(seed * 1_000_003L + 2L * name.hashCode() + (side == Side.THEIRS ? 1 : 0));
     }
 
-    @Override public String merge(MergeInput in, Vec out) {
-        Vec base = in.base().orElseThrow();
+    @Override public String merge(MergeInput in, TensorView out) {
+        TensorView base = in.base().orElseThrow();
         SplittableRandom ro = random(seed, in.name(), Side.OURS);
         SplittableRandom rt = random(seed, in.name(), Side.THEIRS);
         double scale = 1 / (1 - p);

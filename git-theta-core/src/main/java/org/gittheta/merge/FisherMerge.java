@@ -1,6 +1,7 @@
 package org.gittheta.merge;
 
 import java.util.Optional;
+import org.gittheta.tensor.TensorView;
 
 /**
  * Fisher-weighted averaging (Matena and Raffel 2022): θ = Σ λ_s F_s θ_s / Σ λ_s F_s, elementwise, with each diagonal
@@ -21,14 +22,14 @@ public record FisherMerge(double lambdaOurs, double lambdaTheirs, double floor) 
 
     @Override public boolean needsBase() { return false; }
 
-    @Override public String merge(MergeInput in, Vec out) {
+    @Override public String merge(MergeInput in, TensorView out) {
         String missing = unusable(in.fisherOurs(), Side.OURS) + unusable(in.fisherTheirs(), Side.THEIRS);
         if (!missing.isEmpty()) {
             new Average().merge(in, out);
             return "fell back to average:" + missing;
         }
-        Vec fo = in.fisherOurs().orElseThrow();
-        Vec ft = in.fisherTheirs().orElseThrow();
+        TensorView fo = in.fisherOurs().orElseThrow();
+        TensorView ft = in.fisherTheirs().orElseThrow();
         for (long i = 0, n = in.size(); i < n; i++) {
             double wo = lambdaOurs * Math.max(fo.get(i), floor);
             double wt = lambdaTheirs * Math.max(ft.get(i), floor);
@@ -37,10 +38,10 @@ public record FisherMerge(double lambdaOurs, double lambdaTheirs, double floor) 
         return "";
     }
 
-    private static String unusable(Optional<Vec> fisher, Side side) {
+    private static String unusable(Optional<TensorView> fisher, Side side) {
         if (fisher.isEmpty()) return " no Fisher for " + side.label();
-        Vec f = fisher.get();
-        for (long i = 0, n = f.size(); i < n; i++) if (f.get(i) != 0) return "";
+        TensorView f = fisher.get();
+        for (long i = 0, n = f.count(); i < n; i++) if (f.get(i) != 0) return "";
         return " Fisher of " + side.label() + " is all zero";
     }
 }

@@ -18,6 +18,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 import org.gittheta.update.ParamDecoder;
 
 /** Where one side's diagonal Fisher values come from: a checkpoint whose parameter names are the model's. */
@@ -27,7 +28,7 @@ public sealed interface FisherSource extends AutoCloseable {
      * @param arena owns whatever memory the values need
      * @throws BadCheckpointException if the Fisher's shape differs from the parameter's or its type is not float
      */
-    Optional<Vec> values(String param, Shape shape, Arena arena) throws IOException;
+    Optional<TensorView> values(String param, Shape shape, Arena arena) throws IOException;
 
     @Override void close();
 
@@ -52,17 +53,21 @@ public sealed interface FisherSource extends AutoCloseable {
         return new OfManifest(what, manifest.byName(), decoder);
     }
 
-    private static Vec checked(String what, String param, Shape expected, DType dtype, Shape shape, MemorySegment values)
-            throws BadCheckpointException {
+    private static TensorView checked(String what, String param, Shape expected, DType dtype, Shape shape,
+                                      MemorySegment values) throws BadCheckpointException {
         if (!shape.equals(expected)) {
             throw new BadCheckpointException(what, param, "Fisher has shape " + shape + ", the parameter " + expected);
         }
-        if (!Vec.supports(dtype)) throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
-        return new Vec(values, dtype);
+        if (!TensorView.writable(dtype)) {
+            throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
+        }
+        return new TensorView(values, dtype);
     }
 
     record None() implements FisherSource {
-        @Override public Optional<Vec> values(String param, Shape shape, Arena arena) { return Optional.empty(); }
+        @Override public Optional<TensorView> values(String param, Shape shape, Arena arena) {
+            return Optional.empty();
+        }
 
         @Override public void close() {}
     }
@@ -81,7 +86,7 @@ public sealed interface FisherSource extends AutoCloseable {
             this.arena = arena;
         }
 
-        @Override public Optional<Vec> values(String param, Shape shape, Arena unused) throws IOException {
+        @Override public Optional<TensorView> values(String param, Shape shape, Arena unused) throws IOException {
             TensorSlot s = slots.get(param);
             if (s == null) return Optional.empty();
             return Optional.of(checked(file, param, shape, s.dtype(), s.shape(), content.asSlice(s.offset(), s.length())));
@@ -101,7 +106,7 @@ public sealed interface FisherSource extends AutoCloseable {
             this.decoder = decoder;
         }
 
-        @Override public Optional<Vec> values(String param, Shape shape, Arena arena) throws IOException {
+        @Override public Optional<TensorView> values(String param, Shape shape, Arena arena) throws IOException {
             ParamEntry e = entries.get(param);
             if (e == null) return Optional.empty();
             return Optional.of(checked(what, param, shape, e.dtype(), e.shape(), Values.decode(decoder, e, arena)));

@@ -1,6 +1,7 @@
 package org.gittheta.merge;
 
 import java.util.Optional;
+import org.gittheta.tensor.TensorView;
 
 /**
  * The values of one parameter changed on both sides, as arithmetic strategies see them. ours, theirs, base and
@@ -8,6 +9,7 @@ import java.util.Optional;
  *
  * @param fisherOurs   diagonal Fisher of ours for this parameter, same element count, when one was supplied
  */
-public record MergeInput(String name, Optional<Vec> base, Vec ours, Vec theirs, Optional<Vec> fisherOurs, Optional<Vec> fisherTheirs) {
-    public long size() { return ours.size(); }
+public record MergeInput(String name, Optional<TensorView> base, TensorView ours, TensorView theirs,
+                         Optional<TensorView> fisherOurs, Optional<TensorView> fisherTheirs) {
+    public long size() { return ours.count(); }
 }

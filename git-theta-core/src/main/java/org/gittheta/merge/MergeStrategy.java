@@ -1,5 +1,7 @@
 package org.gittheta.merge;
 
+import org.gittheta.tensor.TensorView;
+
 /**
  * How a parameter changed on both sides is merged. Choices ({@link Pick}, {@link Fail}) never look at values;
  * {@link Arithmetic} strategies compute new values in double precision.
@@ -17,6 +19,6 @@ public sealed interface MergeStrategy permits Pick, Fail, MergeStrategy.Arithmet
          * Writes the merged values into {@code out} (same element count as the inputs).
          * @return a note for the report when the strategy fell back to something else, else empty
          */
-        String merge(MergeInput in, Vec out);
+        String merge(MergeInput in, TensorView out);
     }
 }

@@ -1,5 +1,7 @@
 package org.gittheta.merge;
 
+import org.gittheta.tensor.TensorView;
+
 /**
  * Spherical linear interpolation from ours (t = 0) to theirs (t = 1), treating each parameter as one vector:
  * with Ω the angle between them, θ = sin((1−t)Ω)/sin Ω · θ_ours + sin(tΩ)/sin Ω · θ_theirs. When the vectors
@@ -12,9 +14,9 @@ public record Slerp(double t) implements MergeStrategy.Arithmetic {
 
     @Override public boolean needsBase() { return false; }
 
-    @Override public String merge(MergeInput in, Vec out) {
-        Vec a = in.ours();
-        Vec b = in.theirs();
+    @Override public String merge(MergeInput in, TensorView out) {
+        TensorView a = in.ours();
+        TensorView b = in.theirs();
         long n = in.size();
         double dot = 0;
         double na = 0;

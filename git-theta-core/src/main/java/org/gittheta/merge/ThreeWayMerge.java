@@ -13,6 +13,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
 import org.gittheta.store.Ordered;
+import org.gittheta.tensor.TensorView;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 
@@ -111,7 +112,7 @@ public final class ThreeWayMerge {
             case Pick p -> usableBase.<Plan>map(x -> new Keep(x, Action.CHOSEN, "base"))
                     .orElseGet(() -> new Conflict("strategy base: " + (b == null ? "added on both sides" : "type or shape changed on both sides")));
             case Fail f -> new Conflict("changed on both sides (strategy fail)");
-            case MergeStrategy.Arithmetic a when !Vec.supports(o.dtype()) -> config.nonFloat()
+            case MergeStrategy.Arithmetic a when !TensorView.writable(o.dtype()) -> config.nonFloat()
                     .<Plan>map(side -> new Keep(side == Side.OURS ? o : t, Action.CHOSEN,
                             side.label() + ": " + o.dtype() + " is not a float type (theta.merge.nonFloat)"))
                     .orElseGet(() -> new Conflict(o.dtype() + " changed on both sides: " + a.describe()
@@ -150,16 +151,16 @@ public final class ThreeWayMerge {
             throw new IOException("interrupted", e);
         }
         try (Arena arena = Arena.ofShared()) { // shared: the encoder compresses on other threads
-            Optional<Vec> base = c.base().isEmpty() ? Optional.empty()
-                    : Optional.of(new Vec(Values.decode(decoder, c.base().get(), arena), o.dtype()));
-            Vec ours = new Vec(Values.decode(decoder, o, arena), o.dtype());
-            Vec theirs = new Vec(Values.decode(decoder, c.theirs(), arena), o.dtype());
+            Optional<TensorView> base = c.base().isEmpty() ? Optional.empty()
+                    : Optional.of(new TensorView(Values.decode(decoder, c.base().get(), arena), o.dtype()));
+            TensorView ours = new TensorView(Values.decode(decoder, o, arena), o.dtype());
+            TensorView theirs = new TensorView(Values.decode(decoder, c.theirs(), arena), o.dtype());
             boolean fisher = c.strategy() instanceof FisherMerge;
             MergeInput in = new MergeInput(name, base, ours, theirs,
                     fisher ? fisherOurs.values(name, o.shape(), arena) : Optional.empty(),
                     fisher ? fisherTheirs.values(name, o.shape(), arena) : Optional.empty());
             MemorySegment out = arena.allocate(Math.max(1, o.byteSize()), 8).asSlice(0, o.byteSize());
-            String note = c.strategy().merge(in, new Vec(out, o.dtype()));
+            String note = c.strategy().merge(in, new TensorView(out, o.dtype()));
             ParamEntry entry = encoder.encode(name, o.dtype(), o.shape(), out, Optional.of(o));
             String detail = c.strategy().describe() + (note.isEmpty() ? "" : ": " + note);
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));

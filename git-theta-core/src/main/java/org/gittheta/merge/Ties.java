@@ -1,5 +1,7 @@
 package org.gittheta.merge;
 
+import org.gittheta.tensor.TensorView;
+
 /**
  * TIES-merging (Yadav et al. 2023): each side's task vector τ_s = λ_s (θ_s − θ_base) is trimmed to its
  * {@code density} fraction of largest magnitudes, each element's sign is elected by the total mass of the trimmed
@@ -17,8 +19,8 @@ public record Ties(double density, double lambdaOurs, double lambdaTheirs) imple
 
     @Override public boolean needsBase() { return true; }
 
-    @Override public String merge(MergeInput in, Vec out) {
-        Vec base = in.base().orElseThrow();
+    @Override public String merge(MergeInput in, TensorView out) {
+        TensorView base = in.base().orElseThrow();
         long n = in.size();
         long k = (long) Math.floor(density * n);
         Trimmed ours = new Trimmed(base, in.ours(), lambdaOurs, n, k);
@@ -42,13 +44,13 @@ public record Ties(double density, double lambdaOurs, double lambdaTheirs) imple
 
     /** One side's task vector with all but its top-k magnitudes (ties at the k-th kept) set to zero. */
     private static final class Trimmed {
-        private final Vec base;
-        private final Vec side;
+        private final TensorView base;
+        private final TensorView side;
         private final double lambda;
         private final float threshold;
         private final boolean none;
 
-        Trimmed(Vec base, Vec side, double lambda, long n, long k) {
+        Trimmed(TensorView base, TensorView side, double lambda, long n, long k) {
             this.base = base;
             this.side = side;
             this.lambda = lambda;

@@ -3,7 +3,9 @@ package org.gittheta.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,7 +16,7 @@ import java.util.concurrent.Future;
  * number in flight so that memory stays flat however long the sequence is.
  */
 public final class Ordered {
-    /** Virtual threads: a task may itself wait on others without starving a fixed pool. */
+    /** Virtual threads (here and for {@link Results}): a task may wait on others without starving a fixed pool. */
     private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
     public static final int WINDOW = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
@@ -27,18 +29,64 @@ public final class Ordered {
     public interface Sink<T> { void accept(T result) throws IOException; }
 
     public static <T> void run(int count, Task<T> task, Sink<T> sink) throws IOException {
-        ArrayDeque<Future<T>> inFlight = new ArrayDeque<>();
-        int next = 0;
-        try {
-            while (next < count || !inFlight.isEmpty()) {
-                while (next < count && inFlight.size() < WINDOW) {
-                    int i = next++;
-                    inFlight.add(EXECUTOR.submit((Callable<T>) () -> task.call(i)));
-                }
-                sink.accept(await(inFlight.poll()));
+        try (Results<T> results = results(count, task)) {
+            while (results.hasNext()) sink.accept(results.next());
+        }
+    }
+
+    /** The results of tasks {@code 0 .. count-1}, pulled in order: tasks start only as results are taken. */
+    public static <T> Results<T> results(int count, Task<T> task) { return new Results<>(count, task); }
+
+    /**
+     * Results pulled one at a time, with at most {@link #WINDOW} tasks running ahead of the reader. Closing it
+     * interrupts the tasks whose results were not taken and returns once they have stopped, so that what they
+     * read (mapped objects) can then be released. One reader at a time.
+     */
+    public static final class Results<T> implements AutoCloseable {
+        private record Running<T>(Thread thread, CompletableFuture<T> result) {}
+
+        private final int count;
+        private final Task<T> task;
+        private final ArrayDeque<Running<T>> inFlight = new ArrayDeque<>();
+        private volatile boolean closed;
+        private int next;
+
+        private Results(int count, Task<T> task) {
+            this.count = count;
+            this.task = task;
+        }
+
+        public boolean hasNext() { return next < count || !inFlight.isEmpty(); }
+
+        /** The next result, in order; rethrows the task's failure. */
+        public T next() throws IOException {
+            while (next < count && inFlight.size() < WINDOW) {
+                int i = next++;
+                CompletableFuture<T> result = new CompletableFuture<>();
+                Thread thread = Thread.startVirtualThread(() -> {
+                    try {
+                        result.complete(closed ? null : task.call(i));
+                    } catch (Throwable e) {
+                        result.completeExceptionally(e);
+                    }
+                });
+                inFlight.add(new Running<>(thread, result));
             }
-        } finally {
-            inFlight.forEach(f -> f.cancel(true));
+            Running<T> r = inFlight.poll();
+            if (r == null) throw new NoSuchElementException("all " + count + " results were taken");
+            return await(r.result());
+        }
+
+        @Override public void close() {
+            next = count;
+            closed = true;
+            inFlight.forEach(r -> r.thread().interrupt());
+            try {
+                for (Running<T> r : inFlight) r.thread().join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.clear();
         }
     }
 

@@ -21,6 +21,7 @@ import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 
 /**
  * A PEFT LoRA adapter directory: {@code adapter_config.json} ({@code r}, {@code lora_alpha},
@@ -64,13 +65,11 @@ public final class LoraAdapter {
                 if (ia < 0 && ib < 0) continue;
                 String module = name.substring(0, Math.max(ia, ib));
                 if (!c.targets(module)) continue;
-                if (t.shape().rank() != 2 || !Elements.reconstructs(t.dtype())) {
+                if (t.shape().rank() != 2 || !Reconstruction.appliesTo(t.dtype())) {
                     throw new BadCheckpointException(weights.toString(), t.name(), "LoRA factor must be a 2-D F32, F16 or BF16 matrix");
                 }
-                float[] v = new float[Math.toIntExact(t.shape().numel())];
-                MemorySegment values = seg.asSlice(t.offset(), t.length());
-                for (int i = 0; i < v.length; i++) v[i] = Elements.get(values, t.dtype(), i);
-                (ia >= 0 ? a : b).put(module, v);
+                TensorView factor = new TensorView(seg.asSlice(t.offset(), t.length()), t.dtype());
+                (ia >= 0 ? a : b).put(module, factor.toFloatArray());
                 shapes.put(module + (ia >= 0 ? "/A" : "/B"), t.shape());
             }
         }

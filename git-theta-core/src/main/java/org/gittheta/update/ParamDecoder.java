@@ -3,12 +3,10 @@ package org.gittheta.update;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
-import java.util.zip.CRC32C;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.gittheta.manifest.ParamEntry;
-import org.gittheta.store.CorruptObjectException;
-import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectStore;
-import org.gittheta.store.Ordered;
 
 /**
  * Rebuilds a parameter's exact raw bytes from the store, checking them against the object's checksum.
@@ -19,24 +17,31 @@ public final class ParamDecoder {
 
     public ParamDecoder(ObjectStore store) { this.store = store; }
 
+    /** The values, decoded as they are read; the caller closes the reader. */
+    public ValuesReader open(ParamEntry entry) throws IOException {
+        Arena arena = Arena.ofShared();
+        try {
+            return ValuesReader.open(entry, arena, Layer.open(store, entry.object().id(), arena));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Writes the values to {@code out}; the checksum is checked after the last byte. */
     public void decode(ParamEntry entry, OutputStream out) throws IOException {
-        try (Arena arena = Arena.ofShared()) {
-            Layer top = Layer.open(store, entry.object().id(), arena);
-            ObjectFormat.Reader reader = top.reader();
-            if (reader.header().dtype() != entry.dtype() || !reader.header().shape().equals(entry.shape())) {
-                throw new CorruptObjectException(reader.id(), "it holds " + reader.header().dtype() + " " + reader.header().shape()
-                        + ", parameter '" + entry.name() + "' is " + entry.dtype() + " " + entry.shape());
-            }
-            int chunks = Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
-            CRC32C crc = new CRC32C();
-            long[] written = {0};
-            Ordered.run(chunks, top::chunk, data -> {
-                crc.update(data, 0, data.length);
-                out.write(data, 0, data.length);
-                written[0] += data.length;
-            });
-            if (written[0] != entry.byteSize() || (int) crc.getValue() != reader.valuesCrc()) {
-                throw new CorruptObjectException(reader.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
+        try (ValuesReader values = open(entry)) {
+            for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) out.write(chunk);
+        }
+    }
+
+    /** Decodes the values into {@code dst}, which holds exactly {@link ParamEntry#byteSize()} bytes. */
+    public void decode(ParamEntry entry, MemorySegment dst) throws IOException {
+        try (ValuesReader values = open(entry)) {
+            long at = 0;
+            for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) {
+                MemorySegment.copy(chunk, 0, dst, ValueLayout.JAVA_BYTE, at, chunk.length);
+                at += chunk.length;
             }
         }
     }

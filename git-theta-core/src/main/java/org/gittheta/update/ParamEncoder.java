@@ -1,12 +1,8 @@
 package org.gittheta.update;
 
-import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +65,7 @@ public final class ParamEncoder {
         Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype && p.shape().equals(shape)
                 && p.objects().size() <= options.maxChainDepth() && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {
-            return store(name, dtype, shape, digest, new Encoding.Dense(values, dtype.byteWidth()), List.of(), Map.of());
+            return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared()) {
@@ -113,21 +109,23 @@ public final class ParamEncoder {
             });
             ValuesDigest digest = ValuesDigest.of(rebuilt);
             if (digest.sha256().equals(base.sha256())) return base;
-            return store(name, dtype, shape, digest, new Encoding.Rebuilt(svd, rebuilt, prev, dtype, base.object().id()), base.objects(),
+            return store(name, dtype, shape, digest, new Rebuilt.Encoder(svd, rebuilt, prev, dtype, base.object().id()), base.objects(),
                     Map.of(LossyLowRank.ATTRIBUTE, LossyLowRank.attributeValue(svd.rank())));
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    /** The previous version's values, decoded into a mapped temporary file (never the heap). */
+    /**
+     * The previous version's values, decoded into a mapped temporary file (never the heap): the candidates read it
+     * at random (sparse positions, ia3 rows, sampled chunks), and it may be larger than memory.
+     */
     private MemorySegment decodeInto(ParamEntry entry, Path tmp, Arena arena) throws IOException {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-            decoder.decode(entry, out);
-        }
-        if (entry.byteSize() == 0) return MemorySegment.NULL;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, entry.byteSize(), arena);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment prev = entry.byteSize() == 0 ? MemorySegment.NULL
+                    : ch.map(FileChannel.MapMode.READ_WRITE, 0, entry.byteSize(), arena);
+            decoder.decode(entry, prev);
+            return prev;
         }
     }
 
@@ -136,23 +134,29 @@ public final class ParamEncoder {
             throws IOException {
         int w = dtype.byteWidth();
         Optional<Reconstruction.LowRank> lora = Optional.empty();
-        if (options.lora().isPresent() && Elements.reconstructs(dtype)) lora = options.lora().get().factors(name, shape);
+        if (options.lora().isPresent() && Reconstruction.appliesTo(dtype)) lora = options.lora().get().factors(name, shape);
         UpdateKind forced = options.forced().orElse(null);
-        if (forced == UpdateKind.XOR_DELTA) return new Encoding.Xor(values, prev, w, base);
-        if (forced == UpdateKind.SPARSE) return sparse(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
-        if (forced == UpdateKind.LOW_RANK && lora.isPresent()) return new Encoding.Rebuilt(lora.get(), values, prev, dtype, base);
-        if (forced == UpdateKind.IA3 && Elements.reconstructs(dtype)) {
-            return new Encoding.Rebuilt(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);
+        if (forced == UpdateKind.XOR_DELTA) return new XorDelta.Encoder(values, prev, w, base);
+        if (forced == UpdateKind.SPARSE) return SparseDelta.find(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
+        if (forced == UpdateKind.LOW_RANK && lora.isPresent()) {
+            return new Rebuilt.Encoder(lora.get(), values, prev, dtype, base);
+        }
+        if (forced == UpdateKind.IA3 && Reconstruction.appliesTo(dtype)) {
+            return new Rebuilt.Encoder(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);
         }
         long units = values.byteSize() / w;
-        Optional<Encoding> few = sparse(values, prev, w, units / SPARSE_DIVISOR, base);
+        Optional<Encoding> few = SparseDelta.find(values, prev, w, units / SPARSE_DIVISOR, base);
         if (few.isPresent()) return few.get();
-        List<Encoding> candidates = new ArrayList<>(List.of(new Encoding.Dense(values, w), new Encoding.Xor(values, prev, w, base)));
-        lora.ifPresent(f -> candidates.add(new Encoding.Rebuilt(f, values, prev, dtype, base)));
-        if (Elements.reconstructs(dtype)) {
+        List<Encoding> candidates = new ArrayList<>(
+                List.of(new Dense.Encoder(values, w), new XorDelta.Encoder(values, prev, w, base)));
+        lora.ifPresent(f -> candidates.add(new Rebuilt.Encoder(f, values, prev, dtype, base)));
+        if (Reconstruction.appliesTo(dtype)) {
             long rows = Reconstruction.matrix(shape)[0];
             Ia3Trial trial = bestIa3(values, prev, dtype, shape, Math.max(1, rows / IA3_SAMPLE_ROWS));
-            if (trial.match() >= IA3_MIN_MATCH) candidates.add(new Encoding.Rebuilt(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base));
+            if (trial.match() >= IA3_MIN_MATCH) {
+                Reconstruction.Ia3 fit = bestIa3(values, prev, dtype, shape, 1).fit();
+                candidates.add(new Rebuilt.Encoder(fit, values, prev, dtype, base));
+            }
         }
         Encoding best = null;
         long bestSize = Long.MAX_VALUE;
@@ -164,24 +168,6 @@ public final class ParamEncoder {
             }
         }
         return best;
-    }
-
-    /** Elements that differ bytewise, as a sparse delta; empty once more than {@code limit} differ. */
-    static Optional<Encoding> sparse(MemorySegment values, MemorySegment prev, int w, long limit, ObjectId base) {
-        long size = values.byteSize();
-        SparseIndex.Builder index = new SparseIndex.Builder();
-        ByteArrayOutputStream changed = new ByteArrayOutputStream();
-        long pos = 0;
-        while (pos < size) {
-            long m = MemorySegment.mismatch(values, pos, size, prev, pos, size);
-            if (m < 0) break;
-            long unit = (pos + m) / w;
-            if (index.count() == limit) return Optional.empty();
-            index.add(unit);
-            changed.writeBytes(values.asSlice(unit * w, w).toArray(ValueLayout.JAVA_BYTE));
-            pos = (unit + 1) * w;
-        }
-        return Optional.of(new Encoding.Sparse(index.build(size / w), changed.toByteArray(), w, base));
     }
 
     /** An ia3 fit along the better axis and the fraction of the fitted rows it reproduces exactly. */

@@ -7,6 +7,7 @@ import java.util.List;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.tensor.DType;
+import org.gittheta.tensor.TensorView;
 
 /**
  * A structured guess of the new values from the previous ones (low-rank product, ia3 scaling). The
@@ -21,6 +22,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
 
     /** The guess's own sections, stored before the residual. */
     List<byte[]> sections();
+
+    /** The dtypes reconstructed in float32 arithmetic, in a fixed order: encoder and decoder agree bit for bit. */
+    static boolean appliesTo(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
 
     /** Whether the exact XOR residual follows the guess's sections; only lossy truncated SVD stores none. */
     default boolean residual() { return true; }
@@ -45,14 +49,19 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
                     int rank = p.getInt();
                     boolean lossy = p.hasRemaining();
                     if (lossy && p.get() != LowRank.LOSSY) throw new IllegalArgumentException("unknown low-rank flag");
-                    yield new LowRank(rank, m[0], m[1], scale, Elements.toFloats(r.readSectionFully(0)), Elements.toFloats(r.readSectionFully(1)), !lossy);
+                    float[] left = f32(r.readSectionFully(0)), rightT = f32(r.readSectionFully(1));
+                    yield new LowRank(rank, m[0], m[1], scale, left, rightT, !lossy);
                 }
-                case IA3 -> new Ia3(p.get(), m[0], m[1], Elements.toFloats(r.readSectionFully(0)));
+                case IA3 -> new Ia3(p.get(), m[0], m[1], f32(r.readSectionFully(0)));
                 default -> throw new IllegalArgumentException(kind + " is not a reconstruction");
             };
         } catch (RuntimeException e) {
             throw new CorruptObjectException(r.id(), kind.label() + " parameters do not fit the shape: " + e.getMessage());
         }
+    }
+
+    private static float[] f32(byte[] section) {
+        return new TensorView(MemorySegment.ofArray(section), DType.F32).toFloatArray();
     }
 
     /**
@@ -81,17 +90,20 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
             return b.array();
         }
 
-        @Override public List<byte[]> sections() { return List.of(Elements.toBytes(left), Elements.toBytes(rightT)); }
+        @Override public List<byte[]> sections() {
+            return List.of(TensorView.f32Bytes(left), TensorView.f32Bytes(rightT));
+        }
 
         @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
+            TensorView p = new TensorView(prev, t), o = new TensorView(out, t);
             for (long i = 0; i < count; i++) {
                 long e = first + i;
                 int lo = (int) (e / cols) * rank;
                 int ro = (int) (e % cols) * rank;
                 float dot = 0f;
                 for (int k = 0; k < rank; k++) dot += left[lo + k] * rightT[ro + k];
-                if (t == DType.F64) Elements.putF64(out, i, Elements.wide(prev, t, i) + (double) (scale * dot));
-                else Elements.put(out, t, i, Elements.get(prev, t, i) + scale * dot);
+                if (t == DType.F64) o.set(i, p.get(i) + (double) (scale * dot));
+                else o.setFloat(i, p.getFloat(i) + scale * dot);
             }
         }
     }
@@ -109,13 +121,14 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
 
         @Override public byte[] params() { return new byte[] {(byte) axis}; }
 
-        @Override public List<byte[]> sections() { return List.of(Elements.toBytes(v)); }
+        @Override public List<byte[]> sections() { return List.of(TensorView.f32Bytes(v)); }
 
         @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
+            TensorView p = new TensorView(prev, t), o = new TensorView(out, t);
             for (long i = 0; i < count; i++) {
                 long e = first + i;
                 float s = v[(int) (axis == 0 ? e / cols : e % cols)];
-                Elements.put(out, t, i, Elements.get(prev, t, i) * s);
+                o.setFloat(i, p.getFloat(i) * s);
             }
         }
 
@@ -126,11 +139,12 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
         static Ia3 fit(MemorySegment values, MemorySegment prev, DType t, long rows, long cols, int axis, long rowStep) {
             double[] num = new double[(int) (axis == 0 ? rows : cols)];
             double[] den = new double[num.length];
+            TensorView prevs = new TensorView(prev, t), news = new TensorView(values, t);
             for (long r = 0; r < rows; r += rowStep) {
                 for (long c = 0; c < cols; c++) {
                     long e = r * cols + c;
-                    float p = Elements.get(prev, t, e);
-                    float n = Elements.get(values, t, e);
+                    float p = prevs.getFloat(e);
+                    float n = news.getFloat(e);
                     if (!Float.isFinite(p) || !Float.isFinite(n)) continue;
                     int k = (int) (axis == 0 ? r : c);
                     num[k] += (double) n * p;

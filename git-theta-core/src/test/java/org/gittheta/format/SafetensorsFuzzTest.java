@@ -26,7 +26,8 @@ class SafetensorsFuzzTest {
     static List<byte[]> validFiles() {
         Random random = new Random(7);
         List<byte[]> files = new ArrayList<>();
-        DType[] dtypes = DType.values();
+        DType[] dtypes = Arrays.stream(DType.values()).filter(t -> t.kind() != DType.Kind.QUANTIZED)
+                .toArray(DType[]::new);
         for (int f = 0; f < 24; f++) {
             TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors().seed(f)
                     .keyOrder(KeyOrder.values()[f % KeyOrder.values().length]).padding(random.nextInt(9));

@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Floats;
+import org.gittheta.tensor.TensorView;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,15 +23,15 @@ class StrategiesTest {
     private static final Arena ARENA = Arena.ofAuto();
 
     /** Values rounded to {@code dtype} as a tensor of it. */
-    static Vec vec(DType dtype, double... values) {
+    static TensorView vec(DType dtype, double... values) {
         MemorySegment seg = ARENA.allocate((long) values.length * dtype.byteWidth());
-        Vec v = new Vec(seg, dtype);
+        TensorView v = new TensorView(seg, dtype);
         for (int i = 0; i < values.length; i++) v.set(i, values[i]);
         return v;
     }
 
-    static double[] read(Vec v) {
-        double[] d = new double[(int) v.size()];
+    static double[] read(TensorView v) {
+        double[] d = new double[(int) v.count()];
         for (int i = 0; i < d.length; i++) d[i] = v.get(i);
         return d;
     }
@@ -51,7 +52,7 @@ class StrategiesTest {
 
     static double[] run(MergeStrategy.Arithmetic s, DType dtype, double[] base, double[] ours, double[] theirs,
                         double[] fo, double[] ft) {
-        Vec out = vec(dtype, new double[ours.length]);
+        TensorView out = vec(dtype, new double[ours.length]);
         MergeInput in = new MergeInput("layer.w", Optional.ofNullable(base).map(b -> vec(dtype, b)), vec(dtype, ours), vec(dtype, theirs),
                 Optional.ofNullable(fo).map(f -> vec(DType.F32, f)), Optional.ofNullable(ft).map(f -> vec(DType.F32, f)));
         s.merge(in, out);
@@ -294,7 +295,7 @@ class StrategiesTest {
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void missingOrZeroFisherFallsBackToAverage(DType dtype) {
             FisherMerge f = new FisherMerge(1, 1, 1e-6);
-            Vec out = vec(dtype, 0, 0);
+            TensorView out = vec(dtype, 0, 0);
             String note = f.merge(new MergeInput("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
                     Optional.empty(), Optional.of(vec(DType.F32, 1, 1))), out);
             assertThat(read(out)).containsExactly(2, 3);

@@ -1,5 +1,8 @@
 package org.gittheta.merge;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,13 +20,12 @@ import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The planner's decisions on manifests built over a real object store. */
 class ThreeWayMergeTest {
@@ -47,7 +49,7 @@ class ThreeWayMergeTest {
             MemorySegment seg = MemorySegment.ofArray(raw);
             for (int j = 0; j < v.length; j++) {
                 if (dtype == DType.I32) seg.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * j, (int) v[j]);
-                else new Vec(seg, dtype).set(j, v[j]);
+                else new TensorView(seg, dtype).set(j, v[j]);
             }
             entries.add(encoder.encode(name, dtype, Shape.of(v.length), seg, Optional.empty()));
             tensors.add(new SafetensorsWriter.Tensor(name, dtype, Shape.of(v.length), out -> { }));

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 import org.junit.jupiter.api.Test;
 
 /** auto picks the expected kind on constructed fine-tunes; chains stay within theta.maxChainDepth. */
@@ -22,7 +23,8 @@ class ChooserTest {
     private byte[] weights() {
         byte[] b = new byte[(int) DType.BF16.byteSize(SHAPE.numel())];
         MemorySegment s = MemorySegment.ofArray(b);
-        for (long i = 0; i < SHAPE.numel(); i++) Elements.put(s, DType.BF16, i, (float) (0.02 * rnd.nextGaussian()));
+        TensorView v = new TensorView(s, DType.BF16);
+        for (long i = 0; i < SHAPE.numel(); i++) v.setFloat(i, (float) (0.02 * rnd.nextGaussian()));
         return b;
     }
 
@@ -32,7 +34,8 @@ class ChooserTest {
         byte[] b = base.clone();
         MemorySegment in = MemorySegment.ofArray(base), out = MemorySegment.ofArray(b);
         long cols = SHAPE.dims()[1];
-        for (long e = 0; e < SHAPE.numel(); e++) Elements.put(out, DType.BF16, e, edit.apply(e / cols, e % cols, Elements.get(in, DType.BF16, e)));
+        TensorView from = new TensorView(in, DType.BF16), to = new TensorView(out, DType.BF16);
+        for (long e = 0; e < SHAPE.numel(); e++) to.setFloat(e, edit.apply(e / cols, e % cols, from.getFloat(e)));
         return b;
     }
 

@@ -11,6 +11,7 @@ import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 import org.junit.jupiter.api.Test;
 
 class LossyLowRankTest {
@@ -35,7 +36,7 @@ class LossyLowRankTest {
             MemorySegment s = MemorySegment.ofArray(stored);
             for (int i = 0; i < 1200; i++) {
                 // float32 factors: the change is reproduced to float precision
-                assertThat(Elements.wide(s, DType.F64, i)).isCloseTo(next[i], org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(new TensorView(s, DType.F64).get(i)).isCloseTo(next[i], org.assertj.core.data.Offset.offset(1e-5));
             }
         }
     }
@@ -52,7 +53,7 @@ class LossyLowRankTest {
 
     private static byte[] bytes(double[] v) {
         byte[] b = new byte[v.length * 8];
-        for (int i = 0; i < v.length; i++) Elements.putF64(MemorySegment.ofArray(b), i, v[i]);
+        for (int i = 0; i < v.length; i++) new TensorView(MemorySegment.ofArray(b), DType.F64).set(i, v[i]);
         return b;
     }
 }

@@ -18,6 +18,7 @@ import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 
 /** A temporary object store plus helpers to encode versions of one parameter and decode them back. */
 final class UpdateFixture implements AutoCloseable {
@@ -46,7 +47,7 @@ final class UpdateFixture implements AutoCloseable {
     static byte[] randomValues(DType t, long numel, SplittableRandom rnd) {
         byte[] b = new byte[Math.toIntExact(t.byteSize(numel))];
         MemorySegment s = MemorySegment.ofArray(b);
-        for (long i = 0; i < numel && Elements.reconstructs(t); i++) {
+        for (long i = 0; i < numel && Reconstruction.appliesTo(t); i++) {
             float v = switch (rnd.nextInt(40)) {
                 case 0 -> Float.NaN;
                 case 1 -> Float.POSITIVE_INFINITY;
@@ -56,9 +57,9 @@ final class UpdateFixture implements AutoCloseable {
                 case 5 -> 1e-40f * rnd.nextInt(1, 100); // subnormal in f32 and bf16, flushes in f16
                 default -> (float) (0.02 * rnd.nextGaussian());
             };
-            Elements.put(s, t, i, v);
+            new TensorView(s, t).setFloat(i, v);
         }
-        if (!Elements.reconstructs(t)) rnd.nextBytes(b);
+        if (!Reconstruction.appliesTo(t)) rnd.nextBytes(b);
         return b;
     }
 
@@ -72,8 +73,8 @@ final class UpdateFixture implements AutoCloseable {
         String p = "base_model.model." + module;
         try (OutputStream o = Files.newOutputStream(d.resolve("adapter_model.safetensors"))) {
             SafetensorsWriter.write(List.of(
-                    new SafetensorsWriter.Tensor(p + ".lora_A.weight", DType.F32, Shape.of(r, in), s -> s.write(Elements.toBytes(a))),
-                    new SafetensorsWriter.Tensor(p + ".lora_B.weight", DType.F32, Shape.of(out, r), s -> s.write(Elements.toBytes(b)))),
+                    new SafetensorsWriter.Tensor(p + ".lora_A.weight", DType.F32, Shape.of(r, in), s -> s.write(TensorView.f32Bytes(a))),
+                    new SafetensorsWriter.Tensor(p + ".lora_B.weight", DType.F32, Shape.of(out, r), s -> s.write(TensorView.f32Bytes(b)))),
                     Map.of("format", "pt"), o);
         }
         return d;

@@ -14,6 +14,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
 
 class UpdateRoundTripPropertiesTest {
     private static final String NAME = "model.layers.0.self_attn.q_proj.weight";
@@ -45,7 +46,7 @@ class UpdateRoundTripPropertiesTest {
             assertThat(f.decode(first)).isEqualTo(before);
             assertThat(f.decode(second)).isEqualTo(after);
             assertThat(f.decode(third)).isEqualTo(before);
-            boolean applies = kind == UpdateKind.DENSE || kind == UpdateKind.SPARSE || kind == UpdateKind.XOR_DELTA || Elements.reconstructs(t);
+            boolean applies = kind == UpdateKind.DENSE || kind == UpdateKind.SPARSE || kind == UpdateKind.XOR_DELTA || Reconstruction.appliesTo(t);
             if (applies && !java.util.Arrays.equals(before, after)) assertThat(second.update()).isEqualTo(kind.label());
         }
     }
@@ -59,7 +60,7 @@ class UpdateRoundTripPropertiesTest {
     private static byte[] changed(DType t, int rows, int cols, byte[] before, Change change, float[] a, float[] b, SplittableRandom rnd) {
         byte[] after = before.clone();
         long numel = (long) rows * cols;
-        if (change == Change.ALL || !Elements.reconstructs(t)) {
+        if (change == Change.ALL || !Reconstruction.appliesTo(t)) {
             byte[] fresh = UpdateFixture.randomValues(t, numel, rnd);
             int every = change == Change.FEW ? 7 : 1;
             for (int i = 0; i < after.length; i += every) after[i] = fresh[i];
@@ -70,7 +71,7 @@ class UpdateRoundTripPropertiesTest {
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 long e = (long) i * cols + j;
-                float w = Elements.get(in, t, e);
+                float w = new TensorView(in, t).getFloat(e);
                 float v = switch (change) {
                     case FEW -> rnd.nextInt(10) == 0 ? (float) rnd.nextGaussian() : w;
                     case SCALE_ROWS -> w * (1 + rowScale[i]);
@@ -82,7 +83,7 @@ class UpdateRoundTripPropertiesTest {
                     }
                     case ALL -> throw new AssertionError();
                 };
-                Elements.put(out, t, e, v);
+                new TensorView(out, t).setFloat(e, v);
             }
         }
         return after;

@@ -1,16 +1,15 @@
-package org.gittheta.diff;
+package org.gittheta.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
-import org.gittheta.tensor.DType;
 import org.junit.jupiter.api.Test;
 
-class ElementsTest {
+class TensorViewTest {
     private static double read(DType t, int... bytes) {
         byte[] b = new byte[bytes.length];
         for (int i = 0; i < b.length; i++) b[i] = (byte) bytes[i];
-        return Elements.reader(t).orElseThrow().at(MemorySegment.ofArray(b), 0);
+        return new TensorView(MemorySegment.ofArray(b), t).get(0);
     }
 
     @Test
@@ -40,7 +39,7 @@ class ElementsTest {
 
     @Test
     void packedAndComplexHaveNoReader() {
-        assertThat(Elements.reader(DType.F4)).isEmpty();
-        assertThat(Elements.reader(DType.C64)).isEmpty();
+        assertThat(TensorView.readable(DType.F4)).isFalse();
+        assertThat(TensorView.readable(DType.C64)).isFalse();
     }
 }

@@ -1,0 +1,134 @@
+package org.gittheta.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The elements of a flat little-endian tensor in a memory segment, as numbers. Reads give every float type's
+ * exact value, integers their value (exact up to 2^53) and bool 0 or 1; packed sub-byte floats and complex numbers
+ * have no numeric reading ({@link #readable}). Writes, to the {@link #writable} float types, round to nearest even:
+ * doubles to float32 first, then to the 16-bit type. Element accessors switch on the dtype, a final field, so a loop
+ * over one view stays monomorphic; the bulk reads switch once per call.
+ */
+public record TensorView(MemorySegment segment, DType dtype) {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(LE);
+
+    /** Whether elements of {@code t} read as numbers: every type but packed sub-byte floats, complex and quantized. */
+    public static boolean readable(DType t) {
+        return t.kind() != DType.Kind.QUANTIZED && t != DType.F6_E2M3 && t != DType.F6_E3M2 && t != DType.F4 && t != DType.C64;
+    }
+
+    /** The float types arithmetic writes: F64, F32, F16, BF16. */
+    public static boolean writable(DType t) {
+        return t == DType.F64 || t == DType.F32 || t == DType.F16 || t == DType.BF16;
+    }
+
+    /** Little-endian float32 bytes of {@code v}: the form factors and scaling vectors are stored in. */
+    public static byte[] f32Bytes(float[] v) {
+        byte[] b = new byte[v.length * 4];
+        MemorySegment.copy(v, 0, MemorySegment.ofArray(b), F32, 0, v.length);
+        return b;
+    }
+
+    /** Number of elements. */
+    public long count() { return segment.byteSize() / dtype.byteWidth(); }
+
+    /** Element {@code i}'s exact value. */
+    public double get(long i) {
+        return switch (dtype) {
+            case BOOL -> segment.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1 : 0;
+            case U8 -> segment.get(ValueLayout.JAVA_BYTE, i) & 0xff;
+            case I8 -> segment.get(ValueLayout.JAVA_BYTE, i);
+            case U16 -> segment.getAtIndex(I16, i) & 0xffff;
+            case I16 -> segment.getAtIndex(I16, i);
+            case U32 -> segment.getAtIndex(I32, i) & 0xffffffffL;
+            case I32 -> segment.getAtIndex(I32, i);
+            case U64 -> unsignedToDouble(segment.getAtIndex(I64, i));
+            case I64 -> segment.getAtIndex(I64, i);
+            case F16 -> Floats.f16ToFloat(segment.getAtIndex(I16, i));
+            case BF16 -> Floats.bf16ToFloat(segment.getAtIndex(I16, i));
+            case F32 -> segment.getAtIndex(F32, i);
+            case F64 -> segment.getAtIndex(F64, i);
+            case F8_E4M3 -> Floats.f8e4m3ToDouble(segment.get(ValueLayout.JAVA_BYTE, i));
+            case F8_E5M2 -> Floats.f8e5m2ToFloat(segment.get(ValueLayout.JAVA_BYTE, i));
+            case F8_E8M0 -> Floats.f8e8m0ToDouble(segment.get(ValueLayout.JAVA_BYTE, i));
+            default -> throw new UnsupportedOperationException(dtype + " elements have no numeric reading");
+        };
+    }
+
+    /** Element {@code i} as a float: exact for F32, F16 and BF16, the float32 arithmetic of reconstructions. */
+    public float getFloat(long i) {
+        return switch (dtype) {
+            case F32 -> segment.getAtIndex(F32, i);
+            case F16 -> Floats.f16ToFloat(segment.getAtIndex(I16, i));
+            case BF16 -> Floats.bf16ToFloat(segment.getAtIndex(I16, i));
+            default -> (float) get(i);
+        };
+    }
+
+    /** Writes {@code v} rounded to the dtype as element {@code i}. */
+    public void set(long i, double v) {
+        if (dtype == DType.F64) segment.setAtIndex(F64, i, v);
+        else setFloat(i, (float) v);
+    }
+
+    /** Writes {@code v} rounded to the dtype as element {@code i}. */
+    public void setFloat(long i, float v) {
+        switch (dtype) {
+            case F64 -> segment.setAtIndex(F64, i, v);
+            case F32 -> segment.setAtIndex(F32, i, v);
+            case F16 -> segment.setAtIndex(I16, i, Floats.floatToF16(v));
+            case BF16 -> segment.setAtIndex(I16, i, Floats.floatToBf16(v));
+            default -> throw new UnsupportedOperationException("arithmetic does not write " + dtype);
+        }
+    }
+
+    /** Element {@code i}'s raw bits, for exact comparison (NaN payloads and -0 included). */
+    public long bits(long i) {
+        return switch (dtype.byteWidth()) {
+            case 1 -> segment.get(ValueLayout.JAVA_BYTE, i);
+            case 2 -> segment.getAtIndex(I16, i);
+            case 4 -> segment.getAtIndex(I32, i);
+            default -> segment.getAtIndex(I64, i);
+        };
+    }
+
+    /** Elements {@code [from, from + n)} into {@code dst[0, n)}, as {@link #get} reads them. */
+    public void get(long from, double[] dst, int n) {
+        switch (dtype) {
+            case BF16 -> { for (int j = 0; j < n; j++) dst[j] = Floats.bf16ToFloat(segment.getAtIndex(I16, from + j)); }
+            case F16 -> { for (int j = 0; j < n; j++) dst[j] = Floats.f16ToFloat(segment.getAtIndex(I16, from + j)); }
+            case F32 -> { for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(F32, from + j); }
+            case F64 -> MemorySegment.copy(segment, F64, from * 8, dst, 0, n);
+            default -> { for (int j = 0; j < n; j++) dst[j] = get(from + j); }
+        }
+    }
+
+    /** Raw bits of elements {@code [from, from + n)} into {@code dst[0, n)}, as {@link #bits} reads them. */
+    public void bits(long from, long[] dst, int n) {
+        switch (dtype.byteWidth()) {
+            case 1 -> { for (int j = 0; j < n; j++) dst[j] = segment.get(ValueLayout.JAVA_BYTE, from + j); }
+            case 2 -> { for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(I16, from + j); }
+            case 4 -> { for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(I32, from + j); }
+            default -> MemorySegment.copy(segment, I64, from * 8, dst, 0, n);
+        }
+    }
+
+    /** Every element as a float ({@link #getFloat}): for small tensors such as factors. */
+    public float[] toFloatArray() {
+        float[] v = new float[Math.toIntExact(count())];
+        if (dtype == DType.F32) MemorySegment.copy(segment, F32, 0, v, 0, v.length);
+        else for (int i = 0; i < v.length; i++) v[i] = getFloat(i);
+        return v;
+    }
+
+    private static double unsignedToDouble(long v) {
+        return v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+    }
+}

@@ -1,0 +1,88 @@
+package org.gittheta.update;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.util.zip.CRC32C;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.CorruptObjectException;
+import org.gittheta.store.ObjectFormat;
+import org.gittheta.store.Ordered;
+
+/**
+ * A stored parameter's raw values, decoded as they are read: chunk c of the top version is computed from chunk c
+ * of each object of its chain, a few chunks decoding ahead in parallel, so memory stays a few MiB per chain link
+ * whatever the parameter's size. The values are checked against the object's checksum when the last chunk is
+ * decoded: a reader that stops earlier has not been checked. Close it to unmap the chain's objects.
+ */
+public final class ValuesReader extends InputStream {
+    private final ParamEntry entry;
+    private final Arena arena;
+    private final ObjectFormat.Reader top;
+    private final Ordered.Results<byte[]> chunks;
+    private final CRC32C crc = new CRC32C();
+    private long delivered;
+    private byte[] current = new byte[0];
+    private int pos;
+
+    private ValuesReader(ParamEntry entry, Arena arena, Layer layer) {
+        this.entry = entry;
+        this.arena = arena;
+        this.top = layer.reader();
+        int count = Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
+        this.chunks = Ordered.results(count, layer::chunk);
+    }
+
+    static ValuesReader open(ParamEntry entry, Arena arena, Layer layer) throws CorruptObjectException {
+        var h = layer.reader().header();
+        if (h.dtype() != entry.dtype() || !h.shape().equals(entry.shape())) {
+            throw new CorruptObjectException(layer.reader().id(), "it holds " + h.dtype() + " " + h.shape()
+                    + ", parameter '" + entry.name() + "' is " + entry.dtype() + " " + entry.shape());
+        }
+        return new ValuesReader(entry, arena, layer);
+    }
+
+    /** The next decoded chunk (the caller's to keep), or null after the last; the checksum is checked with the last. */
+    public byte[] nextChunk() throws IOException {
+        if (!chunks.hasNext()) {
+            verify();
+            return null;
+        }
+        byte[] data = chunks.next();
+        crc.update(data, 0, data.length);
+        delivered += data.length;
+        if (!chunks.hasNext()) verify();
+        return data;
+    }
+
+    private void verify() throws CorruptObjectException {
+        if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
+            throw new CorruptObjectException(top.id(),
+                    "decoded values of parameter '" + entry.name() + "' do not match their checksum");
+        }
+    }
+
+    @Override public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) return 0;
+        while (pos == current.length) {
+            byte[] next = nextChunk();
+            if (next == null) return -1;
+            current = next;
+            pos = 0;
+        }
+        int n = Math.min(len, current.length - pos);
+        System.arraycopy(current, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    @Override public void close() {
+        chunks.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,61 @@
+package org.gittheta.update;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import org.gittheta.store.CorruptObjectException;
+import org.gittheta.store.ObjectFormat;
+import org.gittheta.store.ObjectHeader;
+import org.gittheta.store.ObjectId;
+import org.gittheta.store.Section;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+
+/**
+ * The XOR layout: one base, no params, one section holding the values XOR the base's values; the shuffle then
+ * puts the (mostly zero) sign and exponent bytes together. Also the residual of {@link Rebuilt}.
+ */
+final class XorDelta {
+    private XorDelta() {}
+
+    record Encoder(MemorySegment values, MemorySegment prev, int width, ObjectId base) implements Encoding {
+        @Override public UpdateKind kind() { return UpdateKind.XOR_DELTA; }
+
+        @Override public ObjectHeader header(DType dtype, Shape shape) {
+            return new ObjectHeader(kind().code(), dtype, shape, List.of(base), new byte[0]);
+        }
+
+        @Override public List<Section> sections() { return List.of(bulk()); }
+
+        @Override public Section bulk() {
+            return new Section(values.byteSize(), width, (offset, dst, len) -> {
+                MemorySegment.copy(values, ValueLayout.JAVA_BYTE, offset, dst, 0, len);
+                xor(dst, prev, offset, len);
+            });
+        }
+    }
+
+    record Decoder(ObjectFormat.Reader reader, Layer base) implements Layer {
+        @Override public byte[] chunk(int c) throws IOException { return applyResidual(reader, 0, c, base.chunk(c)); }
+    }
+
+    /** XORs chunk {@code c} of section {@code section} of {@code reader} into {@code values}, which it returns. */
+    static byte[] applyResidual(ObjectFormat.Reader reader, int section, int c, byte[] values) throws IOException {
+        byte[] d = reader.readChunk(section, c);
+        if (d.length != values.length) {
+            throw new CorruptObjectException(reader.id(), "chunk " + c + " does not match its base");
+        }
+        xor(values, MemorySegment.ofArray(d), 0, values.length);
+        return values;
+    }
+
+    /** {@code dst[0..len) ^= src[srcOffset..srcOffset+len)}, eight bytes at a time. */
+    static void xor(byte[] dst, MemorySegment src, long srcOffset, int len) {
+        MemorySegment d = MemorySegment.ofArray(dst);
+        ValueLayout.OfLong word = ValueLayout.JAVA_LONG_UNALIGNED;
+        int i = 0;
+        for (; i + 8 <= len; i += 8) d.set(word, i, d.get(word, i) ^ src.get(word, srcOffset + i));
+        for (; i < len; i++) dst[i] ^= src.get(ValueLayout.JAVA_BYTE, srcOffset + i);
+    }
+}
