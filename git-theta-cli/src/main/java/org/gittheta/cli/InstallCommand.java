@@ -6,13 +6,19 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "install", mixinStandardHelpOptions = true,
-        description = "Configure git to run git-theta as the filter, merge and diff driver for tracked checkpoints.")
+        description = {"Configure git to run git-theta as the filter, merge and diff driver for tracked checkpoints.",
+            "Also places the pre-push hook in the current repository (if any) and, unless --local, the manual pages "
+                + "that 'git theta --help' shows. 'git theta uninstall' undoes it."})
 final class InstallCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--local", description = "Configure the current repository only (default: your global git config).")
     boolean local;
+
+    @Spec CommandSpec spec;
 
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
@@ -23,6 +29,7 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         }
         // hooks belong to a repository: a global install places them only in the repository it runs in (if any)
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) Hooks.install(cwd);
+        if (!local) ManPages.write(spec.root().commandLine(), ManPages.dir());
         if (!onPath()) {
             System.err.println("git-theta: configured. For 'git theta <command>' to work, put " + Launcher.path().getParent()
                     + " on your PATH, e.g.: export PATH=\"" + Launcher.path().getParent() + ":$PATH\"");

@@ -30,19 +30,19 @@ import org.gittheta.update.ParamEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "merge-driver", mixinStandardHelpOptions = true,
-        description = "Git's merge driver for tracked checkpoints (git runs this as '%O %A %B %P'; see 'git theta install' and docs/merging.md).")
+@Command(name = "merge-driver", hidden = true, mixinStandardHelpOptions = true,
+        description = "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git theta install' and docs/merging.md).")
 final class MergeDriverCommand implements java.util.concurrent.Callable<Integer> {
     /** Values of computed parameters in memory at once; a larger parameter is merged alone. */
     private static final long MEMORY_BUDGET = 1L << 30;
 
-    @Parameters(index = "0", paramLabel = "%O", description = "file with the base version (cleaned manifest)")
+    @Parameters(index = "0", paramLabel = "%%O", description = "file with the base version (cleaned manifest)")
     Path base;
-    @Parameters(index = "1", paramLabel = "%A", description = "file with our version; receives the result")
+    @Parameters(index = "1", paramLabel = "%%A", description = "file with our version; receives the result")
     Path ours;
-    @Parameters(index = "2", paramLabel = "%B", description = "file with their version")
+    @Parameters(index = "2", paramLabel = "%%B", description = "file with their version")
     Path theirs;
-    @Parameters(index = "3", paramLabel = "%P", description = "the path in the repository")
+    @Parameters(index = "3", paramLabel = "%%P", description = "the path in the repository")
     String path;
 
     @Override public Integer call() throws IOException {

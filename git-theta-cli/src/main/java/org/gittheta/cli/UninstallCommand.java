@@ -1,0 +1,56 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "uninstall", mixinStandardHelpOptions = true,
+        description = {"Undo 'git theta install': remove the filter and merge driver settings it wrote, its pre-push hook "
+                + "(putting back a hook it had renamed to pre-push.local) and, unless --local, the manual pages.",
+            "Settings, hooks and attributes that are not git-theta's stay; running it twice changes nothing."})
+final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
+    /** The configuration sections install writes into; removed when nothing is left in them. */
+    private static final List<String> SECTIONS = List.of("filter.theta", "merge.theta");
+
+    @Option(names = "--local", description = "Undo 'git theta install --local' in the current repository (default: global).")
+    boolean local;
+
+    @Override public Integer call() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        String scope = local ? "--local" : "--global";
+        if (local) Git.dirs(cwd);
+        List<String> removed = new ArrayList<>();
+        for (String key : InstallCommand.settings().keySet()) {
+            // exit 5: not set, which is what we want
+            if (Git.exec(cwd, "config", scope, "--unset-all", key).exit() == 0) removed.add(key);
+        }
+        for (String section : SECTIONS) {
+            boolean empty = Git.exec(cwd, "config", scope, "--get-regexp", "^" + section.replace(".", "\\.") + "\\.").exit() == 1;
+            if (empty) Git.exec(cwd, "config", scope, "--remove-section", section);
+        }
+        if (!removed.isEmpty()) System.out.println("git-theta: removed from " + scope.substring(2) + " git config: " + String.join(", ", removed));
+        if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) {
+            for (Path hook : Hooks.uninstall(cwd)) System.out.println("git-theta: removed the hook " + hook);
+        }
+        if (!local) {
+            Path dir = ManPages.dir();
+            int pages = ManPages.remove(dir);
+            deleteEmptyDirectories(dir, 3); // man1, man, share: created by install, gone if nothing else is in them
+            if (pages > 0) System.out.println("git-theta: removed " + pages + " manual pages from " + dir);
+        }
+        return 0;
+    }
+
+    private static void deleteEmptyDirectories(Path dir, int levels) throws IOException {
+        for (Path d = dir; levels-- > 0 && d != null && Files.isDirectory(d); d = d.getParent()) {
+            try (var entries = Files.list(d)) {
+                if (entries.findAny().isPresent()) return;
+            }
+            Files.delete(d);
+        }
+    }
+}
