@@ -115,7 +115,8 @@ final class ManPages {
             }
         }
         t.append(".SH SEE ALSO\n");
-        t.append(spec.parent() == null ? "git(1), gitattributes(5)" : "git-theta(1), git-theta " + spec.name() + " --help").append('\n');
+        t.append(escape(spec.parent() == null ? "git(1), gitattributes(5)" : "git-theta(1), git theta " + spec.name() + " --help"))
+                .append('\n');
         return t.toString();
     }
 

@@ -36,13 +36,13 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
     /** Values of computed parameters in memory at once; a larger parameter is merged alone. */
     private static final long MEMORY_BUDGET = 1L << 30;
 
-    @Parameters(index = "0", paramLabel = "%%O", description = "file with the base version (cleaned manifest)")
+    @Parameters(index = "0", paramLabel = "%O", description = "file with the base version (cleaned manifest)")
     Path base;
-    @Parameters(index = "1", paramLabel = "%%A", description = "file with our version; receives the result")
+    @Parameters(index = "1", paramLabel = "%A", description = "file with our version; receives the result")
     Path ours;
-    @Parameters(index = "2", paramLabel = "%%B", description = "file with their version")
+    @Parameters(index = "2", paramLabel = "%B", description = "file with their version")
     Path theirs;
-    @Parameters(index = "3", paramLabel = "%%P", description = "the path in the repository")
+    @Parameters(index = "3", paramLabel = "%P", description = "the path in the repository")
     String path;
 
     @Override public Integer call() throws IOException {
