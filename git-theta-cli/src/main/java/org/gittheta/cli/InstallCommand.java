@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +30,10 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         }
         // hooks belong to a repository: a global install places them only in the repository it runs in (if any)
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) Hooks.install(cwd);
-        if (!local) ManPages.write(spec.root().commandLine(), ManPages.dir());
+        if (!local) {
+            ManPages.write(spec.root().commandLine(), ManPages.dir());
+            addManFallback(cwd);
+        }
         if (!onPath()) {
             System.err.println("git-theta: configured. For 'git theta <command>' to work, put " + Launcher.path().getParent()
                     + " on your PATH, e.g.: export PATH=\"" + Launcher.path().getParent() + ":$PATH\"");
@@ -46,6 +50,21 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         s.put("merge.theta.driver", exe + " merge-driver %O %A %B %P");
         return s;
     }
+
+    /**
+     * Git tries the {@code man.viewer}s in order and uses the first it can run: listed after {@code man} (git's own
+     * default), ours runs only where man is not installed.
+     */
+    private static void addManFallback(Path cwd) throws IOException {
+        List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer").out().lines().toList();
+        if (!viewers.contains(ManFallbackCommand.VIEWER)) {
+            if (viewers.isEmpty()) Git.run(cwd, "config", "--global", "--add", "man.viewer", "man");
+            Git.run(cwd, "config", "--global", "--add", "man.viewer", ManFallbackCommand.VIEWER);
+        }
+        Git.run(cwd, "config", "--global", MAN_FALLBACK_CMD, Launcher.shellWord() + " man-fallback");
+    }
+
+    static final String MAN_FALLBACK_CMD = "man." + ManFallbackCommand.VIEWER + ".cmd";
 
     private static boolean onPath() {
         String path = System.getenv("PATH");

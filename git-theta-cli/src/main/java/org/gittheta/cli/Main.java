@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             HookCommand.class,
             EnvCommand.class,
             ManCommand.class,
+            ManFallbackCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {

@@ -28,21 +28,33 @@ final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
             // exit 5: not set, which is what we want
             if (Git.exec(cwd, "config", scope, "--unset-all", key).exit() == 0) removed.add(key);
         }
-        for (String section : SECTIONS) {
-            boolean empty = Git.exec(cwd, "config", scope, "--get-regexp", "^" + section.replace(".", "\\.") + "\\.").exit() == 1;
-            if (empty) Git.exec(cwd, "config", scope, "--remove-section", section);
-        }
+        for (String section : SECTIONS) removeSectionIfEmpty(cwd, scope, section);
         if (!removed.isEmpty()) System.out.println("git-theta: removed from " + scope.substring(2) + " git config: " + String.join(", ", removed));
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) {
             for (Path hook : Hooks.uninstall(cwd)) System.out.println("git-theta: removed the hook " + hook);
         }
         if (!local) {
+            removeManFallback(cwd);
             Path dir = ManPages.dir();
             int pages = ManPages.remove(dir);
             deleteEmptyDirectories(dir, 3); // man1, man, share: created by install, gone if nothing else is in them
             if (pages > 0) System.out.println("git-theta: removed " + pages + " manual pages from " + dir);
         }
         return 0;
+    }
+
+    /** Removes our man viewer, and the {@code man} install listed before it when that is all that is left (git's default). */
+    private static void removeManFallback(Path cwd) throws IOException {
+        Git.exec(cwd, "config", "--global", "--unset-all", InstallCommand.MAN_FALLBACK_CMD);
+        Git.exec(cwd, "config", "--global", "--unset-all", "man.viewer", "^" + ManFallbackCommand.VIEWER + "$");
+        List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer").out().lines().toList();
+        if (viewers.equals(List.of("man"))) Git.exec(cwd, "config", "--global", "--unset-all", "man.viewer");
+        for (String section : List.of("man", "man." + ManFallbackCommand.VIEWER)) removeSectionIfEmpty(cwd, "--global", section);
+    }
+
+    private static void removeSectionIfEmpty(Path cwd, String scope, String section) throws IOException {
+        boolean empty = Git.exec(cwd, "config", scope, "--get-regexp", "^" + section.replace(".", "\\.") + "\\.").exit() == 1;
+        if (empty) Git.exec(cwd, "config", scope, "--remove-section", section);
     }
 
     private static void deleteEmptyDirectories(Path dir, int levels) throws IOException {

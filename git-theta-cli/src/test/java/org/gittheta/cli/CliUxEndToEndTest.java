@@ -42,6 +42,33 @@ class CliUxEndToEndTest {
         assertThat(git.ok(git.home, "git", "theta", "track", "--help")).startsWith("Usage: git-theta track");
     }
 
+    @Test void withoutManGitThetaHelpStillPrintsTheHelp() throws IOException {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        // a PATH with git, the launcher and what it runs, but no man
+        Path bin = Files.createDirectories(tmp.resolve("no-man-bin"));
+        for (String tool : new String[] {"git", "bash", "sh", "env", "dirname", "readlink", "sed", "head", "find", "flock", "touch"}) {
+            Path found = which(tool);
+            Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+        git.env.put("PATH", GitRepoFixture.LAUNCHER.getParent() + java.io.File.pathSeparator + bin);
+        git.env.put("GIT_EXEC_PATH", git.ok(git.home, "git", "--exec-path").strip());
+        GitRepoFixture.Result help = git.run(git.home, "git", "theta", "--help");
+        assertThat(help.exit()).as("stderr: %s", help.err()).isZero();
+        assertThat(help.out()).startsWith("Usage: git-theta [-hV] [COMMAND]");
+        assertThat(help.err()).contains("'man' is not installed");
+        GitRepoFixture.Result other = git.run(git.home, "git", "help", "commit");
+        assertThat(other.exit()).isNotZero();
+        assertThat(other.err()).contains("git cannot show the manual page git-commit: install it");
+    }
+
+    private static Path which(String tool) {
+        for (String dir : System.getenv("PATH").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(dir, tool);
+            if (Files.isExecutable(p)) return p;
+        }
+        throw new IllegalStateException(tool + " is not on PATH");
+    }
+
     @Test void trackWithoutPatternsListsTheTrackedPatternsAndTheirFiles() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("r");
