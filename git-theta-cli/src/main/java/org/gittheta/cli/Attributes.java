@@ -10,14 +10,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** The repository's {@code .gitattributes} files, where tracking patterns live; track and untrack write the top-level one. */
+/**
+ * The repository's {@code .gitattributes} files, where tracking patterns live; track and untrack write the
+ * top-level one.
+ */
 final class Attributes {
     static final String SUFFIX = " filter=theta diff=theta merge=theta";
     private static final String SPACE = "[[:space:]]";
 
     private Attributes() {}
 
-    /** A line that sends files matching {@code pattern} through git-theta, and the file it is in (relative to the top). */
+    /** A line that sends files matching {@code pattern} through git-theta, and its file (relative to the top). */
     record Tracked(String pattern, String file) {}
 
     static Path file() throws IOException {
@@ -59,7 +62,7 @@ final class Attributes {
         for (String f : listed.split("\0")) {
             if (!f.isEmpty() && !files.contains(f)) files.add(f);
         }
-        files.sort((a, b) -> Long.compare(a.chars().filter(c -> c == '/').count(), b.chars().filter(c -> c == '/').count()));
+        files.sort(java.util.Comparator.comparingLong(f -> f.chars().filter(c -> c == '/').count()));
         List<Tracked> out = new ArrayList<>();
         for (String f : files) collect(dirs.topLevel().resolve(f), f, out);
         Path info = dirs.commonDir().resolve("info").resolve("attributes");

@@ -9,12 +9,13 @@ import org.gittheta.transfer.ObjectRemote;
 import picocli.CommandLine.Command;
 
 @Command(name = "env", mixinStandardHelpOptions = true,
-        description = {"Show what git-theta uses: its version, Java, the launcher, and in a repository the object store, "
-                + "the remote objects go to and come from, and the git-theta settings git gives it.",
+        description = {"Show what git-theta uses: its version, Java, the launcher, and in a repository the object "
+                + "store, the remote objects go to and come from, and the git-theta settings git gives it.",
             "Settings shown: theta.*, lfs.url, remote.<name>.lfsurl, and the filter.theta.* and merge.theta.* that "
                 + "'git theta install' writes."})
 final class EnvCommand implements java.util.concurrent.Callable<Integer> {
-    private static final String SETTINGS = "^(theta\\.|filter\\.theta\\.|merge\\.theta\\.|lfs\\.url$|remote\\..*\\.lfsurl$)";
+    private static final String SETTINGS =
+            "^(theta\\.|filter\\.theta\\.|merge\\.theta\\.|lfs\\.url$|remote\\..*\\.lfsurl$)";
 
     @Override public Integer call() throws IOException {
         PrintStream out = System.out;

@@ -31,7 +31,7 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         // hooks belong to a repository: a global install places them only in the repository it runs in (if any)
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) Hooks.install(cwd);
         if (!local) {
-            ManPages.write(spec.root().commandLine(), ManPages.dir());
+            installManPages();
             addManFallback(cwd);
         }
         if (!onPath()) {
@@ -49,6 +49,17 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         s.put("merge.theta.name", "git-theta parameter merge");
         s.put("merge.theta.driver", exe + " merge-driver %O %A %B %P");
         return s;
+    }
+
+    /** Best effort: a launcher in a directory the user cannot write still works, only without manual pages. */
+    private void installManPages() {
+        Path dir = ManPages.dir();
+        try {
+            ManPages.write(spec.root().commandLine(), dir);
+        } catch (IOException e) {
+            System.err.println("git-theta: could not place the manual pages in " + dir + " (" + e.getMessage()
+                    + "); 'git theta -h' and 'git theta <command> -h' print the help");
+        }
     }
 
     /**

@@ -29,8 +29,9 @@ final class ManFallbackCommand implements java.util.concurrent.Callable<Integer>
                     + ": install it (e.g. 'apt-get install man-db'); 'git <command> -h' prints a short usage");
             return 1;
         }
-        System.err.println("git-theta: 'man' is not installed; the help of '" + command.get().getCommandSpec().qualifiedName(" ")
-                + "' follows (install man-db for the manual page)");
+        String name = command.get().getCommandSpec().qualifiedName(" ");
+        System.err.println("git-theta: 'man' is not installed; the help of '" + name + "' follows "
+                + "(install man-db for the manual page)");
         command.get().usage(System.out);
         return 0;
     }

@@ -50,12 +50,13 @@ final class ManPages {
         for (Map.Entry<String, String> page : pages.entrySet()) {
             Path tmp = Files.createTempFile(dir, page.getKey(), ".tmp");
             Files.writeString(tmp, page.getValue(), StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(page.getKey()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, dir.resolve(page.getKey()), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         }
         return pages.size();
     }
 
-    /** Removes every git-theta page from {@code dir} (also those of commands that no longer exist); returns how many. */
+    /** Removes every git-theta page from {@code dir} (also of commands that no longer exist); returns how many. */
     static int remove(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) return 0;
         List<Path> ours = new ArrayList<>();
@@ -81,15 +82,15 @@ final class ManPages {
     }
 
     private static String page(CommandSpec spec, String version) {
-        CommandLine.Help help = new CommandLine.Help(spec, CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        var help = new CommandLine.Help(spec, CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         List<String> description = formatted(spec.usageMessage().description());
         StringBuilder t = new StringBuilder();
         t.append(".TH \"").append(pageName(spec).toUpperCase(Locale.ROOT)).append("\" 1 \"\" \"")
                 .append(escape(version)).append("\" \"Git Manual\"\n");
         t.append(".SH NAME\n").append(escape(pageName(spec))).append(" \\- ")
                 .append(escape(description.isEmpty() ? "" : description.getFirst())).append('\n');
-        t.append(".SH SYNOPSIS\n.nf\n").append(text(help.synopsis(0).stripTrailing().replace("git-theta ", "git theta ")))
-                .append("\n.fi\n");
+        String synopsis = help.synopsis(0).stripTrailing().replace("git-theta ", "git theta ");
+        t.append(".SH SYNOPSIS\n.nf\n").append(text(synopsis)).append("\n.fi\n");
         t.append(".SH DESCRIPTION\n");
         for (String line : description) t.append(text(line)).append("\n.PP\n");
         if (!spec.positionalParameters().isEmpty()) {
@@ -111,12 +112,14 @@ final class ManPages {
             t.append(".SH COMMANDS\n");
             for (CommandSpec sub : subs) {
                 List<String> d = formatted(sub.usageMessage().description());
-                item(t, "git theta " + sub.name(), d.isEmpty() ? List.of() : List.of(d.getFirst() + " See " + pageName(sub) + "(1)."));
+                String summary = (d.isEmpty() ? "" : d.getFirst() + " ") + "See " + pageName(sub) + "(1).";
+                item(t, "git theta " + sub.name(), List.of(summary));
             }
         }
         t.append(".SH SEE ALSO\n");
-        t.append(escape(spec.parent() == null ? "git(1), gitattributes(5)" : "git-theta(1), git theta " + spec.name() + " --help"))
-                .append('\n');
+        String seeAlso = spec.parent() == null ? "git(1), gitattributes(5)"
+                : "git-theta(1), git theta " + spec.name() + " --help";
+        t.append(escape(seeAlso)).append('\n');
         return t.toString();
     }
 

@@ -50,7 +50,8 @@ final class TerminalProgress implements Progress {
                 long now = System.nanoTime();
                 long d = done.addAndGet(n);
                 long last = lastDrawn.get();
-                if (now - started >= showAfterNanos && now - last >= redrawNanos && lastDrawn.compareAndSet(last, now)) {
+                boolean due = now - started >= showAfterNanos && now - last >= redrawNanos;
+                if (due && lastDrawn.compareAndSet(last, now)) {
                     draw(d, now);
                 }
             }

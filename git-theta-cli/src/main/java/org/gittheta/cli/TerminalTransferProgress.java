@@ -54,8 +54,8 @@ final class TerminalTransferProgress implements TransferProgress {
         double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
         long b = bytes.get();
         int finished = done.get();
-        err.printf("\r%s objects: %3d%% (%d/%d), %s / %s, %s/s%s", verb, TerminalProgress.percent(b, total), finished, objects,
-                Sizes.human(b), Sizes.human(total), Sizes.human((long) (b / seconds)),
+        err.printf("\r%s objects: %3d%% (%d/%d), %s / %s, %s/s%s", verb, TerminalProgress.percent(b, total),
+                finished, objects, Sizes.human(b), Sizes.human(total), Sizes.human((long) (b / seconds)),
                 !last ? "   " : finished == objects ? ", done.\n" : ", stopped.\n");
         err.flush();
     }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "untrack", mixinStandardHelpOptions = true,
-        description = {"Stop tracking files matching the patterns (removes their line from the top-level .gitattributes).",
+        description = {"Stop tracking files matching the patterns (removes their line from the top-level "
+                + ".gitattributes).",
             "A pattern that is not tracked, or a path tracked only through another pattern, is an error: "
                 + "'git theta track' lists the patterns."})
 final class UntrackCommand implements java.util.concurrent.Callable<Integer> {
@@ -37,9 +38,11 @@ final class UntrackCommand implements java.util.concurrent.Callable<Integer> {
         String filter = Git.run(dirs.topLevel(), "check-attr", "filter", "--", pattern);
         if (!filter.endsWith(": filter: theta")) return "'" + pattern + "' is not tracked";
         List<Attributes.Tracked> tracked = Attributes.tracked(dirs);
-        Optional<Attributes.Tracked> glob = tracked.reversed().stream().filter(t -> Attributes.matches(t, pattern)).findFirst();
-        return glob.map(t -> "'" + pattern + "' is not tracked by its own line; it matches '" + t.pattern() + "' in " + t.file()
-                        + ": untrack that pattern")
-                .orElse("'" + pattern + "' is not tracked by its own line; a pattern 'git theta track' lists covers it: untrack that");
+        // the last matching line wins, as in git
+        Optional<Attributes.Tracked> glob =
+                tracked.reversed().stream().filter(t -> Attributes.matches(t, pattern)).findFirst();
+        String notOwn = "'" + pattern + "' is not tracked by its own line; ";
+        return notOwn + glob.map(t -> "it matches '" + t.pattern() + "' in " + t.file() + ": untrack that pattern")
+                .orElse("a pattern that 'git theta track' lists covers it: untrack that pattern");
     }
 }
