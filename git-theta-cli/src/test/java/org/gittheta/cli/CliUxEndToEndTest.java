@@ -10,7 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a git user meets first, through real git and bin/git-theta: help and man pages, track, untrack, uninstall, env. */
+/** What a git user meets first, through real git and bin/git-theta: help, man pages, track, untrack, uninstall, env. */
 class CliUxEndToEndTest {
     private static final Path MAN_DIR = GitRepoFixture.LAUNCHER.getParent().resolveSibling("share/man/man1");
 
@@ -31,13 +31,16 @@ class CliUxEndToEndTest {
         git.env.put("MANPAGER", "cat");
         git.env.put("PAGER", "cat");
         git.env.remove("MANPATH"); // man's default search path, as a user has it
-        assertThat(git.ok(git.home, "man", "-w", "git-theta").strip()).isEqualTo(MAN_DIR.resolve("git-theta.1").toString());
+        assertThat(git.ok(git.home, "man", "-w", "git-theta").strip())
+                .isEqualTo(MAN_DIR.resolve("git-theta.1").toString());
         GitRepoFixture.Result help = git.run(git.home, "git", "theta", "--help");
         assertThat(help.exit()).as("git theta --help; stderr: %s", help.err()).isZero();
         // man justifies lines: compare with single spaces
-        assertThat(help.out().replaceAll(" +", " ")).contains("NAME").contains("git-theta - Model checkpoints under Git")
+        assertThat(help.out().replaceAll(" +", " ")).contains("NAME")
+                .contains("git-theta - Model checkpoints under Git")
                 .contains("COMMANDS").contains("git theta uninstall");
-        assertThat(git.ok(git.home, "man", "git-theta-track").replaceAll(" +", " ")).contains("git-theta-track - Track files");
+        assertThat(git.ok(git.home, "man", "git-theta-track").replaceAll(" +", " "))
+                .contains("git-theta-track - Track files");
         // picocli's own help is unchanged
         assertThat(git.ok(git.home, "git", "theta", "track", "--help")).startsWith("Usage: git-theta track");
     }
@@ -46,7 +49,8 @@ class CliUxEndToEndTest {
         GitRepoFixture git = new GitRepoFixture(tmp);
         // a PATH with git, the launcher and what it runs, but no man
         Path bin = Files.createDirectories(tmp.resolve("no-man-bin"));
-        for (String tool : new String[] {"git", "bash", "sh", "env", "dirname", "readlink", "sed", "head", "find", "flock", "touch"}) {
+        String[] tools = {"git", "bash", "sh", "env", "dirname", "readlink", "sed", "head", "find", "flock", "touch"};
+        for (String tool : tools) {
             Path found = which(tool);
             Files.createSymbolicLink(bin.resolve(tool), found);
         }
@@ -74,7 +78,8 @@ class CliUxEndToEndTest {
         Path repo = git.newRepo("r");
         git.ok(repo, "git", "theta", "track", "my model.safetensors");
         Files.createDirectories(repo.resolve("models"));
-        Files.writeString(repo.resolve("models/.gitattributes"), "# checkpoints\n*.gguf filter=theta diff=theta merge=theta\n*.txt text\n");
+        Files.writeString(repo.resolve("models/.gitattributes"),
+                "# checkpoints\n*.gguf filter=theta diff=theta merge=theta\n*.txt text\n");
         assertThat(git.ok(repo.resolve("models"), "git", "theta", "track")).isEqualTo("""
                 Listing tracked patterns
                     *.safetensors (.gitattributes)

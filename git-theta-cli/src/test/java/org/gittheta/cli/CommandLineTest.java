@@ -50,7 +50,8 @@ class CommandLineTest {
     @Test void everyCommandRendersItsUsageWithoutPicocliWarningsAndHasADescription() {
         List<CommandLine> commands = allCommands();
         assertThat(commands.stream().map(CommandLine::getCommandName))
-                .contains("git-theta", "install", "uninstall", "track", "untrack", "env", "man", "filter-process", "hook");
+                .contains("git-theta", "install", "uninstall", "track", "untrack", "env", "man", "filter-process",
+                        "hook");
         for (CommandLine cl : commands) {
             String name = cl.getCommandSpec().qualifiedName();
             String printed = captured(() -> {
@@ -78,7 +79,8 @@ class CommandLineTest {
 
     @Test void versionNamesTheReleaseOrTheDevelopmentCommit() {
         assertThat(new BuildVersion("0.2.0", "abc1234").describe()).isEqualTo("git-theta 0.2.0");
-        assertThat(new BuildVersion("0.2.0-SNAPSHOT", "abc1234").describe()).isEqualTo("git-theta 0.2.0 (dev, abc1234)");
+        assertThat(new BuildVersion("0.2.0-SNAPSHOT", "abc1234").describe())
+                .isEqualTo("git-theta 0.2.0 (dev, abc1234)");
         assertThat(new BuildVersion("0.2.0-SNAPSHOT", "").describe()).isEqualTo("git-theta 0.2.0 (dev)");
         // this build: version.properties written by the build from the pom
         assertThat(captured(() -> Main.execute("--version")).strip())
@@ -99,7 +101,8 @@ class CommandLineTest {
         assertThat(pages.get("git-theta.1")).contains(".SH COMMANDS").contains("\\fBgit theta untrack\\fR");
         for (Map.Entry<String, String> page : pages.entrySet()) {
             // a text line starting with a dot would be taken for a troff request
-            assertThat(page.getValue().lines().filter(l -> l.startsWith(".") && !l.matches("\\.(TH|SH|TP|PP|nf|fi)\\b.*")))
+            String requests = "\\.(TH|SH|TP|PP|nf|fi)\\b.*";
+            assertThat(page.getValue().lines().filter(l -> l.startsWith(".") && !l.matches(requests)))
                     .as(page.getKey()).isEmpty();
         }
     }
@@ -112,10 +115,11 @@ class CommandLineTest {
             task.advance(2 << 20);
         }
         String[] renders = bytes.toString(StandardCharsets.UTF_8).split("\r");
-        assertThat(renders[renders.length - 1]).startsWith("git-theta: storing m.safetensors: 100% (3.0 MiB / 3.0 MiB)").endsWith("\n");
+        assertThat(renders[renders.length - 1])
+                .startsWith("git-theta: storing m.safetensors: 100% (3.0 MiB / 3.0 MiB)").endsWith("\n");
 
         bytes.reset();
-        TerminalTransferProgress transfer = new TerminalTransferProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        var transfer = new TerminalTransferProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         transfer.begin("Uploading", 2, 300);
         transfer.bytes(100);
         transfer.objectDone();
@@ -123,7 +127,8 @@ class CommandLineTest {
         transfer.objectDone();
         transfer.end();
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\r");
-        assertThat(lines[lines.length - 1]).startsWith("Uploading objects: 100% (2/2), 300 B / 300 B, ").endsWith(", done.\n");
+        assertThat(lines[lines.length - 1]).startsWith("Uploading objects: 100% (2/2), 300 B / 300 B, ")
+                .endsWith(", done.\n");
         assertThat(TerminalProgress.percent(5, 4)).isEqualTo(100);
     }
 }
