@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.gittheta.progress.Progress;
+import org.gittheta.transfer.TransferProgress;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -130,5 +132,8 @@ class CommandLineTest {
         assertThat(lines[lines.length - 1]).startsWith("Uploading objects: 100% (2/2), 300 B / 300 B, ")
                 .endsWith(", done.\n");
         assertThat(TerminalProgress.percent(5, 4)).isEqualTo(100);
+        // the tests' standard error is a pipe: nothing is drawn there
+        assertThat(TerminalProgress.forStderr()).isSameAs(Progress.NONE);
+        assertThat(TerminalTransferProgress.forStderr()).isSameAs(TransferProgress.QUIET);
     }
 }
