@@ -51,8 +51,10 @@ class CliUxEndToEndTest {
         Path bin = Files.createDirectories(tmp.resolve("no-man-bin"));
         String[] tools = {"git", "bash", "sh", "env", "dirname", "readlink", "sed", "head", "find", "flock", "touch"};
         for (String tool : tools) {
-            Path found = which(tool);
-            Files.createSymbolicLink(bin.resolve(tool), found);
+            // a script rather than a link: the temporary directory is deleted without following links out of it
+            Path wrapper = bin.resolve(tool);
+            Files.writeString(wrapper, "#!/bin/sh\nexec " + which(tool) + " \"$@\"\n");
+            Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         git.env.put("PATH", GitRepoFixture.LAUNCHER.getParent() + java.io.File.pathSeparator + bin);
         git.env.put("GIT_EXEC_PATH", git.ok(git.home, "git", "--exec-path").strip());
