@@ -25,10 +25,11 @@ theta_find_java() {
 
 theta_jar=$theta_root/git-theta-cli/target/git-theta.jar
 
-theta_needs_build() { # the jar is missing, or older than a source of a module it contains
+theta_needs_build() { # the jar is missing, or older than a source of a module it contains (or a hook script)
   [ -f "$theta_jar" ] || return 0
   [ -n "$(find "$theta_root/pom.xml" "$theta_root"/git-theta-core "$theta_root"/filters "$theta_root"/git-theta-cli \
-      \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$theta_jar" -print -quit 2>/dev/null)" ]
+      "$theta_root"/hooks \( -path '*/src/main/*' -o -path "$theta_root/hooks/*" -o -name pom.xml \) \
+      -type f -newer "$theta_jar" -print -quit 2>/dev/null)" ]
 }
 
 theta_build() {

@@ -60,6 +60,7 @@ public final class Cleaner {
             MemorySegment mapped = layout.fileSize() == 0 ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileSize(), arena);
             List<Future<ParamEntry>> pending = new ArrayList<>();
+            task.advance(skeleton.length); // the header is read already: progress ends at the file size
             try {
                 return readAndStore(file, format, in, layout, skeleton, before, mapped, pending, task);
             } finally {

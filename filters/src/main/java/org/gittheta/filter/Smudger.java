@@ -53,6 +53,8 @@ public final class Smudger {
         }
         ensurePresent(file, manifest);
         try (Progress.Task task = progress.start("checking out " + file, layout.fileSize())) {
+            // header and padding count as written up front, so that progress ends at the file size
+            task.advance(layout.fileSize() - layout.tensors().stream().mapToLong(TensorSlot::length).sum());
             CheckpointWriter.write(layout, (slot, o) -> {
                 decoder.decode(entries.get(slot.name()), o);
                 task.advance(slot.length());

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -30,6 +31,21 @@ import org.gittheta.update.UpdateOptions;
 class CleanSmudgeRoundTripTest {
     record Spec(DType dtype, int rows, int cols) {}
 
+    /** Records what clean and smudge report, to check that their progress ends at the file size. */
+    private static final class CountingProgress implements Progress {
+        final AtomicLong done = new AtomicLong();
+        long total = -1;
+
+        @Override public Task start(String label, long total) {
+            this.total = total;
+            return new Task() {
+                @Override public void advance(long n) { done.addAndGet(n); }
+
+                @Override public void close() {}
+            };
+        }
+    }
+
     @Provide Arbitrary<List<Spec>> tensors() {
         Arbitrary<Spec> one = Combinators.combine(
                 Arbitraries.of(DType.class).filter(t -> t.kind() != DType.Kind.QUANTIZED), Arbitraries.integers().between(0, 40),
@@ -48,12 +64,17 @@ class CleanSmudgeRoundTripTest {
         Path dir = Files.createTempDirectory("theta-store");
         try {
             ObjectStore store = new ObjectStore(dir);
-            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec, UpdateOptions.auto()), Progress.NONE);
+            CountingProgress cleaned = new CountingProgress();
+            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec, UpdateOptions.auto()), cleaned);
             Manifest m = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.empty());
             Manifest again = Manifest.parse(m.toBytes());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            new Smudger(store, Optional.empty(), Progress.NONE).smudge("m.safetensors", again, out);
+            CountingProgress smudged = new CountingProgress();
+            new Smudger(store, Optional.empty(), smudged).smudge("m.safetensors", again, out);
             assertThat(out.toByteArray()).isEqualTo(file);
+            // what a terminal shows last: the whole file done, 100 %
+            assertThat(cleaned.done).as("bytes reported by clean").hasValue(file.length).hasValue(cleaned.total);
+            assertThat(smudged.done).as("bytes reported by smudge").hasValue(file.length).hasValue(smudged.total);
             Manifest reclean = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.of(again));
             assertThat(reclean.toText()).isEqualTo(m.toText());
         } finally {

@@ -13,7 +13,7 @@ import org.gittheta.repo.ThetaRepo;
 import org.gittheta.store.Codec;
 import picocli.CommandLine.Command;
 
-@Command(name = "filter-process", mixinStandardHelpOptions = true,
+@Command(name = "filter-process", hidden = true, mixinStandardHelpOptions = true,
         description = "Git's long-running clean/smudge filter (git runs this; see 'git theta install').")
 final class FilterProcessCommand implements java.util.concurrent.Callable<Integer> {
     @Override public Integer call() throws IOException {

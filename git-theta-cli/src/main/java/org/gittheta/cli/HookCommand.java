@@ -15,7 +15,7 @@ import org.gittheta.transfer.ReferencedObjects;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "hook", mixinStandardHelpOptions = true,
+@Command(name = "hook", hidden = true, mixinStandardHelpOptions = true,
         description = "Run a repository hook (git runs this through the scripts 'git theta install' places).")
 final class HookCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<hook>", description = "pre-push")

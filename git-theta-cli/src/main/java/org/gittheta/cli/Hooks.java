@@ -1,17 +1,19 @@
 package org.gittheta.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Places git-theta's repository hooks (the scripts in the top-level {@code hooks/} directory) into a
- * repository's hooks directory. A hook already there that is not ours is renamed to {@code <name>.local}
- * and called by ours, never overwritten.
+ * Places git-theta's repository hooks (the scripts of the top-level {@code hooks/} directory, which the build
+ * copies into the jar) into a repository's hooks directory. A hook already there that is not ours is renamed to
+ * {@code <name>.local} and called by ours, never overwritten; uninstalling puts it back.
  */
 final class Hooks {
     /** Only pre-push does work: smudge fetches on demand, so checkout, merge and commit hooks would have nothing to do. */
@@ -40,6 +42,38 @@ final class Hooks {
         }
     }
 
+    /**
+     * Removes the hooks that are ours and puts back the one each replaced ({@code <name>.local}); returns the hooks
+     * removed. A hook that is not ours stays.
+     */
+    static List<Path> uninstall(Path cwd) throws IOException {
+        Path dir = hooksDir(cwd);
+        List<Path> removed = new ArrayList<>();
+        for (String name : NAMES) {
+            Path hook = dir.resolve(name);
+            if (!isOurs(hook)) continue;
+            Path local = dir.resolve(name + ".local");
+            if (Files.exists(local)) {
+                Files.move(local, hook, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.delete(hook);
+            }
+            removed.add(hook);
+        }
+        return removed;
+    }
+
+    private static boolean isOurs(Path hook) throws IOException {
+        return Files.isRegularFile(hook) && Files.readString(hook, StandardCharsets.ISO_8859_1).contains(MARKER);
+    }
+
+    private static String script(String name) throws IOException {
+        try (InputStream in = Hooks.class.getResourceAsStream("hooks/" + name)) {
+            if (in == null) throw new IOException("hook script '" + name + "' is missing from the git-theta jar: rebuild it");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     private static Path hooksDir(Path cwd) throws IOException {
         Path p = Path.of(Git.run(cwd, "rev-parse", "--git-path", "hooks"));
         return p.isAbsolute() ? p : cwd.resolve(p);
@@ -49,9 +83,8 @@ final class Hooks {
         Path hook = dir.resolve(name);
         boolean exists = Files.exists(hook);
         if (exists && !replace) return;
-        String script = Files.readString(Launcher.path().getParent().getParent().resolve("hooks").resolve(name))
-                .replace("@LAUNCHER@", Launcher.shellWord());
-        if (exists && !Files.readString(hook, StandardCharsets.ISO_8859_1).contains(MARKER)) {
+        String script = script(name).replace("@LAUNCHER@", Launcher.shellWord());
+        if (exists && !isOurs(hook)) {
             Path local = dir.resolve(name + ".local");
             if (Files.exists(local)) {
                 throw new UserException(hook + " is not git-theta's and " + local + " exists too: merge them by hand, then run 'git theta install --local' again");

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             InstallCommand.class,
+            UninstallCommand.class,
             TrackCommand.class,
             UntrackCommand.class,
             FilterProcessCommand.class,
@@ -25,6 +26,9 @@ import picocli.CommandLine.Command;
             PullCommand.class,
             PushCommand.class,
             HookCommand.class,
+            EnvCommand.class,
+            ManCommand.class,
+            ManFallbackCommand.class,
         })
 public final class Main implements Runnable {
     @Override public void run() {
@@ -53,8 +57,7 @@ public final class Main implements Runnable {
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"git-theta " + (v == null ? "development build" : v)};
+            return new String[] {BuildVersion.current().describe()};
         }
     }
 }

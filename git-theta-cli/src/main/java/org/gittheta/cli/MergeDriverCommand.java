@@ -30,8 +30,8 @@ import org.gittheta.update.ParamEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "merge-driver", mixinStandardHelpOptions = true,
-        description = "Git's merge driver for tracked checkpoints (git runs this as '%O %A %B %P'; see 'git theta install' and docs/merging.md).")
+@Command(name = "merge-driver", hidden = true, mixinStandardHelpOptions = true,
+        description = "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git theta install' and docs/merging.md).")
 final class MergeDriverCommand implements java.util.concurrent.Callable<Integer> {
     /** Values of computed parameters in memory at once; a larger parameter is merged alone. */
     private static final long MEMORY_BUDGET = 1L << 30;

@@ -16,12 +16,18 @@ final class TerminalProgress implements Progress {
     private static final long REDRAW_NANOS = 200_000_000L;
 
     private final PrintStream err;
+    private final long showAfterNanos;
+    private final long redrawNanos;
 
-    private TerminalProgress(PrintStream err) { this.err = err; }
+    TerminalProgress(PrintStream err, long showAfterNanos, long redrawNanos) {
+        this.err = err;
+        this.showAfterNanos = showAfterNanos;
+        this.redrawNanos = redrawNanos;
+    }
 
     /** Progress for this process: on a terminal, or none. */
     static Progress forStderr() {
-        return stderrIsTerminal() ? new TerminalProgress(System.err) : Progress.NONE;
+        return stderrIsTerminal() ? new TerminalProgress(System.err, SHOW_AFTER_NANOS, REDRAW_NANOS) : Progress.NONE;
     }
 
     static boolean stderrIsTerminal() {
@@ -36,7 +42,7 @@ final class TerminalProgress implements Progress {
     @Override public Task start(String label, long total) {
         long started = System.nanoTime();
         AtomicLong done = new AtomicLong();
-        AtomicLong lastDrawn = new AtomicLong(started);
+        AtomicLong lastDrawn = new AtomicLong(started - redrawNanos);
         return new Task() {
             private volatile boolean shown;
 
@@ -44,7 +50,8 @@ final class TerminalProgress implements Progress {
                 long now = System.nanoTime();
                 long d = done.addAndGet(n);
                 long last = lastDrawn.get();
-                if (now - started > SHOW_AFTER_NANOS && now - last > REDRAW_NANOS && lastDrawn.compareAndSet(last, now)) {
+                boolean due = now - started >= showAfterNanos && now - last >= redrawNanos;
+                if (due && lastDrawn.compareAndSet(last, now)) {
                     draw(d, now);
                 }
             }
@@ -62,7 +69,7 @@ final class TerminalProgress implements Progress {
             private void draw(long d, long now) {
                 shown = true;
                 double seconds = Math.max(1e-9, (now - started) / 1e9);
-                String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s", label, total == 0 ? 100 : d * 100 / total,
+                String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s   ", label, percent(d, total),
                         Sizes.human(d), Sizes.human(total), Sizes.human((long) (d / seconds)));
                 synchronized (err) {
                     err.print(line);
@@ -70,5 +77,9 @@ final class TerminalProgress implements Progress {
                 }
             }
         };
+    }
+
+    static long percent(long done, long total) {
+        return total <= 0 ? 100 : Math.min(100, done * 100 / total);
     }
 }

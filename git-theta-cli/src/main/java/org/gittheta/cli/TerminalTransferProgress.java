@@ -18,7 +18,7 @@ final class TerminalTransferProgress implements TransferProgress {
     private volatile long started;
     private volatile long lastDraw;
 
-    private TerminalTransferProgress(PrintStream err) { this.err = err; }
+    TerminalTransferProgress(PrintStream err) { this.err = err; }
 
     /** Progress on stderr when it is a terminal, nothing otherwise. */
     static TransferProgress forStderr() {
@@ -53,8 +53,10 @@ final class TerminalTransferProgress implements TransferProgress {
     private synchronized void draw(boolean last) {
         double seconds = Math.max(1e-3, (System.nanoTime() - started) / 1e9);
         long b = bytes.get();
-        err.printf("\r%s objects: %d/%d, %s/%s, %s/s%s", verb, done.get(), objects, Sizes.human(b), Sizes.human(total),
-                Sizes.human((long) (b / seconds)), last ? ", done.\n" : "   ");
+        int finished = done.get();
+        err.printf("\r%s objects: %3d%% (%d/%d), %s / %s, %s/s%s", verb, TerminalProgress.percent(b, total),
+                finished, objects, Sizes.human(b), Sizes.human(total), Sizes.human((long) (b / seconds)),
+                !last ? "   " : finished == objects ? ", done.\n" : ", stopped.\n");
         err.flush();
     }
 }

@@ -2,17 +2,26 @@ package org.gittheta.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "track", mixinStandardHelpOptions = true,
-        description = "Track files matching the patterns with git-theta (adds them to .gitattributes).")
+        description = {"Track files matching the patterns with git-theta (adds them to .gitattributes).",
+            "Without patterns, list the tracked patterns and the attributes file each is in."})
 final class TrackCommand implements java.util.concurrent.Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "<pattern>", description = "gitattributes patterns, e.g. '*.safetensors'")
-    List<String> patterns;
+    @Parameters(arity = "0..*", paramLabel = "<pattern>", description = "gitattributes patterns, e.g. '*.safetensors'")
+    List<String> patterns = new ArrayList<>();
 
     @Override public Integer call() throws IOException {
+        if (patterns.isEmpty()) {
+            System.out.println("Listing tracked patterns");
+            for (Attributes.Tracked t : Attributes.tracked(Git.dirs(Path.of("").toAbsolutePath()))) {
+                System.out.println("    " + t.pattern() + " (" + t.file() + ")");
+            }
+            return 0;
+        }
         Path file = Attributes.file();
         List<String> lines = Attributes.read(file);
         boolean changed = false;

@@ -1,0 +1,139 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.gittheta.progress.Progress;
+import org.gittheta.transfer.TransferProgress;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The command tree as picocli builds it from {@link Main}: help, hidden commands, version, manual pages. */
+class CommandLineTest {
+    private static final List<String> INTERNAL = List.of("filter-process", "merge-driver", "hook");
+
+    /** Every command of the real tree, hidden ones included, each once. */
+    private static List<CommandLine> allCommands() {
+        List<CommandLine> out = new ArrayList<>();
+        List<CommandLine> todo = new ArrayList<>(List.of(new CommandLine(new Main())));
+        while (!todo.isEmpty()) {
+            CommandLine cl = todo.removeFirst();
+            out.add(cl);
+            for (Map.Entry<String, CommandLine> sub : cl.getSubcommands().entrySet()) {
+                if (sub.getKey().equals(sub.getValue().getCommandName())) todo.add(sub.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** What {@code action} prints on standard error (where picocli's warnings go) and standard output. */
+    private static String captured(Runnable action) {
+        PrintStream err = System.err;
+        PrintStream out = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        System.setErr(capture);
+        System.setOut(capture);
+        try {
+            action.run();
+        } finally {
+            System.setErr(err);
+            System.setOut(out);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test void everyCommandRendersItsUsageWithoutPicocliWarningsAndHasADescription() {
+        List<CommandLine> commands = allCommands();
+        assertThat(commands.stream().map(CommandLine::getCommandName))
+                .contains("git-theta", "install", "uninstall", "track", "untrack", "env", "man", "filter-process",
+                        "hook");
+        for (CommandLine cl : commands) {
+            String name = cl.getCommandSpec().qualifiedName();
+            String printed = captured(() -> {
+                ByteArrayOutputStream usage = new ByteArrayOutputStream();
+                cl.usage(new PrintStream(usage, true, StandardCharsets.UTF_8));
+                System.out.print(usage.toString(StandardCharsets.UTF_8));
+            });
+            assertThat(printed).as(name).contains("Usage: " + name).doesNotContain("[picocli WARN]");
+            assertThat(cl.getCommandSpec().usageMessage().description()).as("description of %s", name).isNotEmpty();
+        }
+    }
+
+    @Test void internalCommandsAreHiddenFromTheCommandListButStillThere() {
+        CommandLine main = new CommandLine(new Main());
+        String usage = main.getUsageMessage(CommandLine.Help.Ansi.OFF);
+        for (String internal : INTERNAL) {
+            assertThat(usage).doesNotContainPattern("(?m)^  " + internal + "\\b");
+            CommandSpec spec = main.getSubcommands().get(internal).getCommandSpec();
+            assertThat(spec.usageMessage().hidden()).as(internal).isTrue();
+        }
+        assertThat(usage).containsPattern("(?m)^  uninstall ").containsPattern("(?m)^  env ");
+        String mergeDriverHelp = captured(() -> Main.execute("merge-driver", "--help"));
+        assertThat(mergeDriverHelp).contains("git runs this as '%O %A %B %P'").doesNotContain("[picocli WARN]");
+    }
+
+    @Test void versionNamesTheReleaseOrTheDevelopmentCommit() {
+        assertThat(new BuildVersion("0.2.0", "abc1234").describe()).isEqualTo("git-theta 0.2.0");
+        assertThat(new BuildVersion("0.2.0-SNAPSHOT", "abc1234").describe())
+                .isEqualTo("git-theta 0.2.0 (dev, abc1234)");
+        assertThat(new BuildVersion("0.2.0-SNAPSHOT", "").describe()).isEqualTo("git-theta 0.2.0 (dev)");
+        // this build: version.properties written by the build from the pom
+        assertThat(captured(() -> Main.execute("--version")).strip())
+                .matches("git-theta \\d+\\.\\d+\\.\\d+( \\(dev(, [0-9a-f]{7,})?\\))?")
+                .isEqualTo(BuildVersion.current().describe());
+        assertThat(BuildVersion.current().version()).isNotEmpty();
+    }
+
+    @Test void thereIsAManualPageForTheProgramAndEveryCommandShownInHelp() {
+        CommandLine main = new CommandLine(new Main());
+        Map<String, String> pages = ManPages.render(main);
+        assertThat(pages).containsKeys("git-theta.1", "git-theta-track.1", "git-theta-uninstall.1", "git-theta-env.1")
+                .doesNotContainKeys("git-theta-filter-process.1", "git-theta-merge-driver.1", "git-theta-hook.1");
+        String track = pages.get("git-theta-track.1");
+        assertThat(track).startsWith(".TH \"GIT-THETA-TRACK\" 1")
+                .contains(".SH NAME\ngit\\-theta\\-track \\- Track files matching the patterns")
+                .contains(".SH SYNOPSIS\n.nf\ngit theta track [\\-hV] [<pattern>...]\n.fi");
+        assertThat(pages.get("git-theta.1")).contains(".SH COMMANDS").contains("\\fBgit theta untrack\\fR");
+        for (Map.Entry<String, String> page : pages.entrySet()) {
+            // a text line starting with a dot would be taken for a troff request
+            String requests = "\\.(TH|SH|TP|PP|nf|fi)\\b.*";
+            assertThat(page.getValue().lines().filter(l -> l.startsWith(".") && !l.matches(requests)))
+                    .as(page.getKey()).isEmpty();
+        }
+    }
+
+    @Test void progressEndsAtHundredPercentAndTheTotal() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TerminalProgress progress = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0, 0);
+        try (var task = progress.start("storing m.safetensors", 3 << 20)) {
+            task.advance(1 << 20);
+            task.advance(2 << 20);
+        }
+        String[] renders = bytes.toString(StandardCharsets.UTF_8).split("\r");
+        assertThat(renders[renders.length - 1])
+                .startsWith("git-theta: storing m.safetensors: 100% (3.0 MiB / 3.0 MiB)").endsWith("\n");
+
+        bytes.reset();
+        var transfer = new TerminalTransferProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        transfer.begin("Uploading", 2, 300);
+        transfer.bytes(100);
+        transfer.objectDone();
+        transfer.bytes(200);
+        transfer.objectDone();
+        transfer.end();
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\r");
+        assertThat(lines[lines.length - 1]).startsWith("Uploading objects: 100% (2/2), 300 B / 300 B, ")
+                .endsWith(", done.\n");
+        assertThat(TerminalProgress.percent(5, 4)).isEqualTo(100);
+        // the tests' standard error is a pipe: nothing is drawn there
+        assertThat(TerminalProgress.forStderr()).isSameAs(Progress.NONE);
+        assertThat(TerminalTransferProgress.forStderr()).isSameAs(TransferProgress.QUIET);
+    }
+}
