@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.gittheta.config.Settings;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.transfer.ReferencedObjects;
 import picocli.CommandLine.Command;
@@ -23,11 +24,12 @@ final class FetchCommand implements java.util.concurrent.Callable<Integer> {
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         List<String> revs = new ArrayList<>(args);
-        Optional<String> given = !revs.isEmpty() && Remotes.names(cwd).contains(revs.getFirst()) ? Optional.of(revs.removeFirst()) : Optional.empty();
+        Settings settings = Git.settings(cwd);
+        Optional<String> given = !revs.isEmpty() && settings.remoteNames().contains(revs.getFirst()) ? Optional.of(revs.removeFirst()) : Optional.empty();
         if (all && !revs.isEmpty()) throw new UserException("give revisions or --all, not both");
         if (revs.isEmpty()) revs.add("HEAD");
         try (ThetaRepo repo = Transfers.open(cwd)) {
-            var remote = Transfers.remote(cwd, Transfers.remoteName(cwd, given));
+            var remote = Transfers.remote(cwd, settings, Transfers.remoteName(settings, given));
             var wanted = all
                     ? ReferencedObjects.introducedBy(repo, Transfers.refTips(repo, "refs/heads/", "refs/tags/", "refs/remotes/"), List.of())
                     : ReferencedObjects.atCommits(repo, Transfers.commits(repo, revs));

@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Future;
+import org.gittheta.config.Settings;
 import org.gittheta.store.Ordered;
 
 /** Runs the real {@code git} for what only it knows: the repository's directories and the effective configuration. */
@@ -41,15 +41,12 @@ final class Git {
         }
     }
 
-    /** A configuration value as git resolves it (including {@code git -c} settings), if set. */
-    static Optional<String> config(Path dir, String key) throws IOException {
-        Result r = exec(dir, "config", "--get", key);
-        return r.exit == 0 ? Optional.of(r.out.strip()) : Optional.empty();
-    }
-
-    static List<String> configAll(Path dir, String key) throws IOException {
-        Result r = exec(dir, "config", "--get-all", key);
-        return r.exit == 0 ? r.out.lines().toList() : List.of();
+    /** The whole configuration as git resolves it (files and {@code git -c} settings), read in one call. */
+    static Settings settings(Path dir) throws IOException {
+        Result r = exec(dir, "config", "-z", "--list", "--show-scope");
+        // exit 1 with no output: nothing is configured anywhere
+        if (r.exit != 0 && !r.out.isEmpty()) throw new UserException("git config --list failed: " + r.err.strip());
+        return Settings.parse(r.out.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The repository around the current directory. */

@@ -49,7 +49,7 @@ final class HookCommand implements java.util.concurrent.Callable<Integer> {
             if (!remote.equals(ObjectId.zeroId())) known.add(remote);
         }
         if (tips.isEmpty()) return;
-        Optional<ObjectRemote> remote = Remotes.remote(cwd, name, url);
+        Optional<ObjectRemote> remote = Remotes.remote(cwd, Git.settings(cwd), name, url);
         if (remote.isEmpty()) return; // nowhere objects could go (e.g. a URL with no LFS endpoint): leave it to git
         try (ThetaRepo repo = Transfers.open(cwd)) {
             known.addAll(Transfers.refTips(repo, "refs/remotes/" + name + "/"));

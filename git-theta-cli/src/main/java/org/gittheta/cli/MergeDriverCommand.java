@@ -1,30 +1,28 @@
 package org.gittheta.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.lib.ObjectId;
-import org.gittheta.filter.Smudger;
+import org.gittheta.config.SettingException;
+import org.gittheta.config.Settings;
 import org.gittheta.manifest.Manifest;
+import org.gittheta.merge.FisherLocator;
 import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
 import org.gittheta.merge.ThreeWayMerge;
-import org.gittheta.progress.Progress;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.store.Codec;
+import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 import picocli.CommandLine.Command;
@@ -48,26 +46,26 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         Git.Dirs dirs = Git.dirs(cwd);
+        Settings settings = Git.settings(cwd);
         MergeConfig config;
         try {
-            config = MergeConfig.parse(mergeSettings(cwd));
-        } catch (IllegalArgumentException e) {
+            config = settings.mergeConfig();
+        } catch (SettingException e) {
             throw new UserException(path + ": " + e.getMessage());
         }
-        Codec codec = Codec.fromConfig(Git.config(cwd, "theta.codec").orElse("zstd"));
+        Codec codec = settings.codec();
         Optional<Manifest> baseManifest = manifest(base, "base", true);
         Manifest oursManifest = manifest(ours, "ours", false).orElseThrow();
         Manifest theirsManifest = manifest(theirs, "theirs", false).orElseThrow();
-        List<Path> temps = new ArrayList<>();
         try (ThetaRepo repo = ThetaRepo.open(dirs.gitDir(), dirs.commonDir())) {
-            Smudger fetcher = new Smudger(repo.store(), Remotes.defaultSource(cwd), Progress.NONE);
-            for (Manifest m : List.of(oursManifest, theirsManifest)) fetcher.ensurePresent(path, m);
-            if (baseManifest.isPresent()) fetcher.ensurePresent(path, baseManifest.get());
+            MissingObjects missing = new MissingObjects(repo.store(), Remotes.defaultSource(cwd, settings));
+            for (Manifest m : List.of(oursManifest, theirsManifest)) missing.ensurePresent(path, m);
+            if (baseManifest.isPresent()) missing.ensurePresent(path, baseManifest.get());
             ParamDecoder decoder = new ParamDecoder(repo.store());
-            boolean usesFisher = config.usesFisher();
-            try (FisherSource fo = fisher(usesFisher, repo, fetcher, decoder, config.fisherOurs(), config.fisherAt(), Optional.of("HEAD"), cwd, temps);
-                 FisherSource ft = fisher(usesFisher, repo, fetcher, decoder, config.fisherTheirs(), config.fisherAt(), theirsRevision(repo, dirs), cwd, temps)) {
-                ThreeWayMerge merge = new ThreeWayMerge(decoder, new ParamEncoder(repo.store(), codec, AddCommand.updateOptions(cwd)), config, fo, ft, MEMORY_BUDGET);
+            try (FisherLocator fishers = new FisherLocator(path, config, repo, missing, decoder, cwd, dirs.commonDir());
+                 FisherSource fo = fishers.ours("HEAD");
+                 FisherSource ft = fishers.theirs(theirsRevision(repo, dirs))) {
+                ThreeWayMerge merge = new ThreeWayMerge(decoder, new ParamEncoder(repo.store(), codec, settings.updateOptions()), config, fo, ft, MEMORY_BUDGET);
                 MergeResult result = merge.merge(path, baseManifest, oursManifest, theirsManifest);
                 report(config, result);
                 if (result.merged().isEmpty()) {
@@ -78,22 +76,7 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
                 writeAtomically(ours, result.merged().get().toBytes());
                 return 0;
             }
-        } finally {
-            for (Path p : temps) Files.deleteIfExists(p);
         }
-    }
-
-    /** Every {@code theta.merge.*} setting git sees (including {@code git -c}), key without the prefix. */
-    private static Map<String, List<String>> mergeSettings(Path cwd) throws IOException {
-        Git.Result r = Git.exec(cwd, "config", "--get-regexp", "^theta\\.merge\\.");
-        Map<String, List<String>> m = new LinkedHashMap<>();
-        if (r.exit() != 0) return m;
-        for (String line : r.out().lines().toList()) {
-            int sp = line.indexOf(' ');
-            String key = (sp < 0 ? line : line.substring(0, sp)).substring("theta.merge.".length());
-            m.computeIfAbsent(key, k -> new ArrayList<>()).add(sp < 0 ? "true" : line.substring(sp + 1));
-        }
-        return m;
     }
 
     private Optional<Manifest> manifest(Path file, String side, boolean mayBeEmpty) throws IOException {
@@ -104,34 +87,6 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
                     + "merge it by hand, e.g. 'git checkout --ours -- " + path + "'");
         }
         return Optional.of(Manifest.parse(bytes));
-    }
-
-    /**
-     * A side's Fisher: the configured file if there is one, else the configured path read at the side's commit
-     * (a git-theta manifest or a plain committed checkpoint), else none.
-     */
-    private FisherSource fisher(boolean usesFisher, ThetaRepo repo, Smudger fetcher, ParamDecoder decoder, Optional<String> file, Optional<String> at,
-                                Optional<String> rev, Path cwd, List<Path> temps) throws IOException {
-        if (!usesFisher) return FisherSource.none();
-        if (file.isPresent()) return FisherSource.ofFile(cwd.resolve(file.get()));
-        if (at.isEmpty()) return FisherSource.none();
-        if (rev.isEmpty()) throw new UserException(path + ": theta.merge.fisherAt is set, but the commit of their side is unknown "
-                + "(git merge and git rebase name it, git cherry-pick does not; see docs/merging.md)");
-        Optional<ObjectId> blob = repo.blobAt(rev.get(), at.get());
-        if (blob.isEmpty()) return FisherSource.none();
-        String what = rev.get() + ":" + at.get();
-        Optional<Manifest> m = repo.manifestOfBlob(blob.get());
-        if (m.isPresent()) {
-            fetcher.ensurePresent(what, m.get());
-            return FisherSource.ofManifest(what, m.get(), decoder);
-        }
-        String name = Path.of(at.get()).getFileName().toString();
-        Path tmp = Files.createTempFile(repo.store().lfsDir().getParent(), "theta-fisher-", "-" + name);
-        temps.add(tmp);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            repo.git().open(blob.get()).copyTo(out);
-        }
-        return FisherSource.ofFile(tmp);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
+import org.gittheta.config.Settings;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.transfer.ReferencedObjects;
 import picocli.CommandLine.Command;
@@ -26,7 +27,8 @@ final class PullCommand implements java.util.concurrent.Callable<Integer> {
         Path cwd = Path.of("").toAbsolutePath();
         Git.Dirs dirs = Git.dirs(cwd);
         try (ThetaRepo repo = Transfers.open(cwd)) {
-            var remote = Transfers.remote(cwd, Transfers.remoteName(cwd, remoteName));
+            Settings settings = Git.settings(cwd);
+            var remote = Transfers.remote(cwd, settings, Transfers.remoteName(settings, remoteName));
             Transfers.fetch(repo, remote, ReferencedObjects.atCommits(repo, List.of(Transfers.commit(repo, "HEAD"))));
         }
         List<String> stale = stale(dirs.topLevel());

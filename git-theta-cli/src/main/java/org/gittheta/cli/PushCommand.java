@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.gittheta.config.Settings;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.transfer.ReferencedObjects;
 import picocli.CommandLine.Command;
@@ -22,9 +23,10 @@ final class PushCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        String name = Transfers.remoteName(cwd, remoteName);
+        Settings settings = Git.settings(cwd);
+        String name = Transfers.remoteName(settings, remoteName);
         try (ThetaRepo repo = Transfers.open(cwd)) {
-            var remote = Transfers.remote(cwd, name);
+            var remote = Transfers.remote(cwd, settings, name);
             var objects = all
                     ? ReferencedObjects.introducedBy(repo, Transfers.refTips(repo, "refs/heads/", "refs/tags/"), List.of())
                     : ReferencedObjects.introducedBy(repo, List.of(Transfers.commit(repo, "HEAD")), Transfers.refTips(repo, "refs/remotes/" + name + "/"));

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
+import org.gittheta.config.Settings;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.repo.ThetaRepo;
 import org.gittheta.transfer.ObjectRemote;
@@ -22,15 +23,15 @@ final class Transfers {
         return ThetaRepo.open(dirs.gitDir(), dirs.commonDir());
     }
 
-    /** The given remote, else the default one (see {@link Remotes#defaultRemote}). */
-    static String remoteName(Path cwd, Optional<String> given) throws IOException {
+    /** The given remote, else the default one (see {@link Settings#defaultRemote}). */
+    static String remoteName(Settings settings, Optional<String> given) {
         if (given.isPresent()) return given.get();
-        return Remotes.defaultRemote(cwd).orElseThrow(() -> new UserException(
+        return settings.defaultRemote().orElseThrow(() -> new UserException(
                 "no remote to use: name one, add 'origin', or set theta.remote"));
     }
 
-    static ObjectRemote remote(Path cwd, String name) throws IOException {
-        return Remotes.remote(cwd, name).orElseThrow(() -> new UserException(
+    static ObjectRemote remote(Path cwd, Settings settings, String name) throws IOException {
+        return Remotes.remote(cwd, settings, name).orElseThrow(() -> new UserException(
                 "remote '" + name + "' has no URL, and neither lfs.url nor remote." + name + ".lfsurl is set"));
     }
 

@@ -1,6 +1,8 @@
 package org.gittheta.repo;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.eclipse.jgit.dircache.DirCache;
@@ -13,10 +15,11 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.gittheta.manifest.Manifest;
+import org.gittheta.merge.CommittedFiles;
 import org.gittheta.store.ObjectStore;
 
 /** A Git repository seen by git-theta: its manifests at revisions and in the index, and its object store. */
-public final class ThetaRepo implements AutoCloseable {
+public final class ThetaRepo implements AutoCloseable, CommittedFiles {
     /** A manifest text is small; anything bigger at a tracked path is a checkpoint committed before it was tracked. */
     private static final long MAX_MANIFEST_BYTES = 256L << 20;
 
@@ -49,9 +52,18 @@ public final class ThetaRepo implements AutoCloseable {
     }
 
     /** The manifest committed for {@code path} at {@code rev}, if there is one. */
-    public Optional<Manifest> manifestAt(String rev, String path) throws IOException {
+    @Override public Optional<Manifest> manifest(String rev, String path) throws IOException {
         Optional<ObjectId> blob = blobAt(rev, path);
         return blob.isEmpty() ? Optional.empty() : manifestOfBlob(blob.get());
+    }
+
+    @Override public boolean copy(String rev, String path, Path target) throws IOException {
+        Optional<ObjectId> blob = blobAt(rev, path);
+        if (blob.isEmpty()) return false;
+        try (OutputStream out = Files.newOutputStream(target)) {
+            git.open(blob.get()).copyTo(out);
+        }
+        return true;
     }
 
     public Optional<ObjectId> blobAt(String rev, String path) throws IOException {

@@ -1,7 +1,9 @@
-package org.gittheta.filter;
+package org.gittheta.convert;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -17,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.Formats;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
@@ -42,6 +45,31 @@ public final class Cleaner {
         this.store = store;
         this.encoder = encoder;
         this.progress = progress;
+    }
+
+    /** The manifest this version replaces (the staged one), read only when the content is a checkpoint. */
+    @FunctionalInterface
+    public interface Previous {
+        Optional<Manifest> manifest() throws IOException;
+    }
+
+    /**
+     * Clean as Git's filter asks for it: a checkpoint becomes its manifest. Content that already is a manifest
+     * (added with the filter off) is kept as it is once it has been validated completely.
+     */
+    public void clean(String file, InputStream content, OutputStream out, Previous previous) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
+        if (Manifests.startsLikeOne(in)) {
+            out.write(Manifests.validBytes(file, in));
+            return;
+        }
+        CheckpointFormat format = Formats.forPath(file).orElseThrow(() -> new BadCheckpointException(file,
+                "git-theta tracks .safetensors checkpoints, not this file; stop tracking it with 'git theta untrack " + file + "'"));
+        try {
+            out.write(clean(file, format, in, previous.manifest()).toBytes());
+        } catch (IOException e) {
+            throw Manifests.withPath(file, e);
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.gittheta.filter;
+package org.gittheta.convert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +23,7 @@ import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
+import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateOptions;
 
@@ -51,7 +52,7 @@ class CleanSmudgeRoundTripTest {
             Manifest m = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.empty());
             Manifest again = Manifest.parse(m.toBytes());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            new Smudger(store, Optional.empty(), Progress.NONE).smudge("m.safetensors", again, out);
+            new Smudger(store, new MissingObjects(store, Optional.empty()), Progress.NONE).smudge("m.safetensors", again, out);
             assertThat(out.toByteArray()).isEqualTo(file);
             Manifest reclean = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.of(again));
             assertThat(reclean.toText()).isEqualTo(m.toText());
