@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
-import org.gittheta.repo.ThetaRepo;
+import org.gittheta.repo.ThetaRepository;
 import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
 import picocli.CommandLine.Command;
@@ -89,7 +89,7 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
 
     private Map<String, Manifest> staged(Path cwd) throws IOException {
         Map<String, Manifest> manifests = new HashMap<>();
-        try (ThetaRepo repo = Transfers.open(cwd)) {
+        try (ThetaRepository repo = ThetaRepository.open(Git.dirs(cwd).location())) {
             for (Staged e : entries(cwd)) repo.indexManifest(e.path()).ifPresent(m -> manifests.put(e.path(), m));
         }
         return manifests;
@@ -103,7 +103,7 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
      */
     private void reportLossy(Path cwd, Map<String, Manifest> before) throws IOException {
         Path top = Git.dirs(cwd).topLevel();
-        try (ThetaRepo repo = Transfers.open(cwd)) {
+        try (ThetaRepository repo = ThetaRepository.open(Git.dirs(cwd).location())) {
             for (Staged e : entries(cwd)) {
                 Optional<Manifest> after = repo.indexManifest(e.path());
                 if (after.isEmpty()) continue;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
 import org.gittheta.config.Settings;
+import org.gittheta.repo.ThetaRepository;
 import org.gittheta.store.Ordered;
 
 /** Runs the real {@code git} for what only it knows: the repository's directories and the effective configuration. */
@@ -50,7 +51,16 @@ final class Git {
     }
 
     /** The repository around the current directory. */
-    record Dirs(Path gitDir, Path commonDir, Path topLevel) {}
+    record Dirs(Path gitDir, Path commonDir, Path topLevel) {
+        ThetaRepository.Location location() { return new ThetaRepository.Location(gitDir, commonDir, topLevel); }
+    }
+
+    /** The repository around {@code cwd} with the configuration git sees there, reporting progress on a terminal. */
+    static ThetaRepository repository(Path cwd) throws IOException {
+        Dirs dirs = dirs(cwd);
+        return ThetaRepository.open(dirs.location(), settings(cwd), new GitCredentials(dirs.topLevel()),
+                TerminalProgress.forStderr(), TerminalTransferProgress.forStderr());
+    }
 
     static Dirs dirs(Path cwd) throws IOException {
         Result r = exec(cwd, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel");

@@ -10,30 +10,18 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.SettingException;
-import org.gittheta.config.Settings;
 import org.gittheta.manifest.Manifest;
-import org.gittheta.merge.FisherLocator;
-import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
-import org.gittheta.merge.ThreeWayMerge;
-import org.gittheta.repo.ThetaRepo;
-import org.gittheta.store.Codec;
-import org.gittheta.transfer.MissingObjects;
-import org.gittheta.update.ParamDecoder;
-import org.gittheta.update.ParamEncoder;
+import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "merge-driver", mixinStandardHelpOptions = true,
         description = "Git's merge driver for tracked checkpoints (git runs this as '%O %A %B %P'; see 'git theta install' and docs/merging.md).")
 final class MergeDriverCommand implements java.util.concurrent.Callable<Integer> {
-    /** Values of computed parameters in memory at once; a larger parameter is merged alone. */
-    private static final long MEMORY_BUDGET = 1L << 30;
-
     @Parameters(index = "0", paramLabel = "%O", description = "file with the base version (cleaned manifest)")
     Path base;
     @Parameters(index = "1", paramLabel = "%A", description = "file with our version; receives the result")
@@ -45,37 +33,25 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
 
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Git.Dirs dirs = Git.dirs(cwd);
-        Settings settings = Git.settings(cwd);
-        MergeConfig config;
-        try {
-            config = settings.mergeConfig();
-        } catch (SettingException e) {
-            throw new UserException(path + ": " + e.getMessage());
-        }
-        Codec codec = settings.codec();
         Optional<Manifest> baseManifest = manifest(base, "base", true);
         Manifest oursManifest = manifest(ours, "ours", false).orElseThrow();
         Manifest theirsManifest = manifest(theirs, "theirs", false).orElseThrow();
-        try (ThetaRepo repo = ThetaRepo.open(dirs.gitDir(), dirs.commonDir())) {
-            MissingObjects missing = new MissingObjects(repo.store(), Remotes.defaultSource(cwd, settings));
-            for (Manifest m : List.of(oursManifest, theirsManifest)) missing.ensurePresent(path, m);
-            if (baseManifest.isPresent()) missing.ensurePresent(path, baseManifest.get());
-            ParamDecoder decoder = new ParamDecoder(repo.store());
-            try (FisherLocator fishers = new FisherLocator(path, config, repo, missing, decoder, cwd, dirs.commonDir());
-                 FisherSource fo = fishers.ours("HEAD");
-                 FisherSource ft = fishers.theirs(theirsRevision(repo, dirs))) {
-                ThreeWayMerge merge = new ThreeWayMerge(decoder, new ParamEncoder(repo.store(), codec, settings.updateOptions()), config, fo, ft, MEMORY_BUDGET);
-                MergeResult result = merge.merge(path, baseManifest, oursManifest, theirsManifest);
-                report(config, result);
-                if (result.merged().isEmpty()) {
-                    System.err.println("git-theta: CONFLICT (parameters) in " + path + ": "
-                            + String.join(", ", result.conflicts().stream().map(ParamReport::name).toList()));
-                    return 1;
-                }
-                writeAtomically(ours, result.merged().get().toBytes());
-                return 0;
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            MergeConfig config;
+            try {
+                config = repo.settings().mergeConfig();
+            } catch (SettingException e) {
+                throw new UserException(path + ": " + e.getMessage());
             }
+            MergeResult result = repo.merge(path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd);
+            report(config, result);
+            if (result.merged().isEmpty()) {
+                System.err.println("git-theta: CONFLICT (parameters) in " + path + ": "
+                        + String.join(", ", result.conflicts().stream().map(ParamReport::name).toList()));
+                return 1;
+            }
+            writeAtomically(ours, result.merged().get().toBytes());
+            return 0;
         }
     }
 
@@ -94,12 +70,12 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
      * GITHEAD_&lt;sha&gt;; {@code git rebase} has written the commit it is replaying as the last line of
      * rebase-merge/done. A single {@code git cherry-pick} or {@code revert} leaves no trace before the driver runs.
      */
-    private static Optional<String> theirsRevision(ThetaRepo repo, Git.Dirs dirs) throws IOException {
-        ObjectId head = repo.git().resolve("HEAD");
+    private static Optional<String> theirsRevision(ThetaRepository repo) throws IOException {
+        Optional<String> head = repo.resolveCommit("HEAD");
         for (String key : System.getenv().keySet()) {
-            if (key.startsWith("GITHEAD_") && (head == null || !key.substring(8).equals(head.name()))) return Optional.of(key.substring(8));
+            if (key.startsWith("GITHEAD_") && !head.equals(Optional.of(key.substring(8)))) return Optional.of(key.substring(8));
         }
-        Path done = dirs.gitDir().resolve("rebase-merge/done");
+        Path done = repo.location().gitDir().resolve("rebase-merge/done");
         if (Files.isRegularFile(done)) {
             List<String> lines = Files.readAllLines(done).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
             if (!lines.isEmpty()) {
