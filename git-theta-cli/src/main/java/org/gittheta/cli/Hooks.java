@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
+import org.gittheta.store.AtomicFile;
 
 /**
  * Places git-theta's repository hooks (the scripts in the top-level {@code hooks/} directory) into a
@@ -58,10 +59,7 @@ final class Hooks {
             }
             Files.move(hook, local);
         }
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, name, ".tmp");
-        Files.writeString(tmp, script);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.move(tmp, hook, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.replace(hook, out -> out.write(script.getBytes(StandardCharsets.UTF_8)),
+                Optional.of(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
 }

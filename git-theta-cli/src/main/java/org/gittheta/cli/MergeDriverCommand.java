@@ -1,12 +1,8 @@
 package org.gittheta.cli;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -16,6 +12,7 @@ import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
 import org.gittheta.repo.ThetaRepository;
+import org.gittheta.store.AtomicFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -50,7 +47,7 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
                         + String.join(", ", result.conflicts().stream().map(ParamReport::name).toList()));
                 return 1;
             }
-            writeAtomically(ours, result.merged().get().toBytes());
+            AtomicFile.replace(ours, result.merged().get().toBytes()); // git reads %A: whole or not at all
             return 0;
         }
     }
@@ -100,20 +97,5 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
             summary.append(result.count(a)).append(' ').append(a.name().toLowerCase(Locale.ROOT));
         }
         System.err.println(summary);
-    }
-
-    /** Git reads the result from %A: replace it whole or not at all. */
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), ".theta-merge-", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(ByteBuffer.wrap(bytes));
-                ch.force(true);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

@@ -1,19 +1,14 @@
 package org.gittheta.store;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -21,7 +16,8 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * Content-addressed objects in the Git LFS layout: {@code <lfs>/objects/ab/cd/<sha256>}, so that a Git LFS
- * server can hold them. Every write goes to a temporary file in {@code <lfs>/tmp}, is fsynced, then renamed:
+ * server can hold them. Every write goes to a temporary file in {@code <lfs>/tmp}, is fsynced, then renamed
+ * ({@link AtomicFile}):
  * a crash leaves at worst a stray temporary file, never a half-written object.
  */
 public final class ObjectStore {
@@ -57,15 +53,9 @@ public final class ObjectStore {
         Path tmp = newTempFile();
         try {
             MessageDigest sha = sha256();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(new NonClosing(Channels.newOutputStream(ch)), sha)) {
-                OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
-                body.writeTo(buffered);
-                buffered.flush();
-                ch.force(false);
-            }
+            AtomicFile.writeSynced(tmp, out -> body.writeTo(new DigestOutputStream(out, sha)));
             ObjectId id = ObjectId.fromDigest(sha.digest());
-            install(tmp, id);
+            AtomicFile.placeNew(tmp, pathOf(id));
             return id;
         } finally {
             Files.deleteIfExists(tmp);
@@ -77,16 +67,12 @@ public final class ObjectStore {
         Path tmp = newTempFile();
         try {
             MessageDigest sha = sha256();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(new NonClosing(Channels.newOutputStream(ch)), sha)) {
-                in.transferTo(out);
-                ch.force(false);
-            }
+            AtomicFile.writeSynced(tmp, out -> in.transferTo(new DigestOutputStream(out, sha)));
             ObjectId actual = ObjectId.fromDigest(sha.digest());
             if (!actual.equals(expected)) {
                 throw new CorruptObjectException(expected, "received bytes hash to " + actual);
             }
-            install(tmp, expected);
+            AtomicFile.placeNew(tmp, pathOf(expected));
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -116,19 +102,6 @@ public final class ObjectStore {
         return Files.createTempFile(tmpDir, "obj", ".tmp");
     }
 
-    private void install(Path tmp, ObjectId id) throws IOException {
-        Path target = pathOf(id);
-        if (Files.isRegularFile(target)) return;
-        Files.createDirectories(target.getParent());
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException e) {
-            // another process stored the same object first: same bytes, nothing to do
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename into " + target + " atomically: " + e.getMessage(), e);
-        }
-    }
-
     public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -141,14 +114,5 @@ public final class ObjectStore {
     @FunctionalInterface
     public interface Body {
         void writeTo(OutputStream out) throws IOException;
-    }
-
-    /** Lets try-with-resources close the digest stream without closing the channel twice. */
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) { super(out); }
-
-        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
-
-        @Override public void close() throws IOException { out.flush(); }
     }
 }
