@@ -59,7 +59,7 @@ final class Git {
     static ThetaRepository repository(Path cwd) throws IOException {
         Dirs dirs = dirs(cwd);
         return ThetaRepository.open(dirs.location(), settings(cwd), new GitCredentials(dirs.topLevel()),
-                TerminalProgress.forStderr(), TerminalTransferProgress.forStderr());
+                TerminalProgress.forStderr());
     }
 
     static Dirs dirs(Path cwd) throws IOException {

@@ -6,21 +6,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.gittheta.config.Settings;
+import org.gittheta.progress.Progress;
 import org.gittheta.transfer.Credentials;
 import org.gittheta.transfer.LfsClient;
 import org.gittheta.transfer.LfsEndpoint;
 import org.gittheta.transfer.LocalRemote;
 import org.gittheta.transfer.ObjectRemote;
-import org.gittheta.transfer.TransferProgress;
 
 /** Where objects come from and go to for a remote, chosen as git-lfs would choose it. */
 final class RemoteChoice {
     private final Settings settings;
     private final Path workTree;
     private final Credentials credentials;
-    private final TransferProgress progress;
+    private final Progress progress;
 
-    RemoteChoice(Settings settings, Path workTree, Credentials credentials, TransferProgress progress) {
+    RemoteChoice(Settings settings, Path workTree, Credentials credentials, Progress progress) {
         this.settings = settings;
         this.workTree = workTree;
         this.credentials = credentials;

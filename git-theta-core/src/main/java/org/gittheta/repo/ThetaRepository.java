@@ -39,7 +39,6 @@ import org.gittheta.transfer.Credentials;
 import org.gittheta.transfer.MissingObjects;
 import org.gittheta.transfer.ObjectRemote;
 import org.gittheta.transfer.ObjectSource;
-import org.gittheta.transfer.TransferProgress;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 
@@ -84,16 +83,16 @@ public final class ThetaRepository implements AutoCloseable {
      * @param credentials answers Git LFS servers that ask who we are
      * @param progress    told about long work (clean, smudge, transfers); {@link Progress#NONE} to stay silent
      */
-    public static ThetaRepository open(Location location, Settings settings, Credentials credentials, Progress progress,
-                                       TransferProgress transferProgress) throws IOException {
+    public static ThetaRepository open(Location location, Settings settings, Credentials credentials, Progress progress)
+            throws IOException {
         JGitRepo git = JGitRepo.open(location.gitDir());
         return new ThetaRepository(location, settings, git,
-                new RemoteChoice(settings, location.workTree(), credentials, transferProgress), progress);
+                new RemoteChoice(settings, location.workTree(), credentials, progress), progress);
     }
 
     /** A repository for reading only: no remote is ever asked for objects, nothing is reported. */
     public static ThetaRepository open(Location location) throws IOException {
-        return open(location, Settings.NONE, Credentials.NONE, Progress.NONE, TransferProgress.QUIET);
+        return open(location, Settings.NONE, Credentials.NONE, Progress.NONE);
     }
 
     public Location location() { return location; }

@@ -29,6 +29,7 @@ import java.util.function.Supplier;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectId;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 
 /**
@@ -58,14 +59,15 @@ public final class LfsClient implements ObjectRemote {
     private final URI endpoint;
     private final Credentials credentials;
     private final Options options;
-    private final TransferProgress progress;
+    private final Progress progress;
+    private volatile Progress.Task task = Progress.NONE.start("", 0);
     private final HttpClient http;
     private final Object authLock = new Object();
     private Credentials.Credential credential;
     private boolean approved;
 
     /** @param endpoint the LFS API URL, e.g. {@code https://host/repo.git/info/lfs} */
-    public LfsClient(URI endpoint, Credentials credentials, Options options, TransferProgress progress) {
+    public LfsClient(URI endpoint, Credentials credentials, Options options, Progress progress) {
         String s = endpoint.toString();
         this.endpoint = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         this.credentials = credentials;
@@ -92,11 +94,11 @@ public final class LfsClient implements ObjectRemote {
             if (!o.actions().containsKey("download")) throw new IOException(endpoint + ": object " + o.ref().id() + ": server gave no download action");
             todo.add(o);
         }
-        progress.begin("Downloading", todo.size(), todo.stream().mapToLong(o -> o.ref().size()).sum());
+        task = progress.start("Downloading objects", todo.stream().mapToLong(o -> o.ref().size()).sum(), todo.size());
         try {
             parallel(todo, o -> download(o, into));
         } finally {
-            progress.end();
+            task.close();
         }
     }
 
@@ -113,11 +115,11 @@ public final class LfsClient implements ObjectRemote {
             }
             todo.add(o);
         }
-        progress.begin("Uploading", todo.size(), todo.stream().mapToLong(o -> o.ref().size()).sum());
+        task = progress.start("Uploading objects", todo.stream().mapToLong(o -> o.ref().size()).sum(), todo.size());
         try {
             parallel(todo, o -> upload(o, from));
         } finally {
-            progress.end();
+            task.close();
         }
         return todo.size();
     }
@@ -218,7 +220,7 @@ public final class LfsClient implements ObjectRemote {
         long size = o.ref().size();
         Path part = into.lfsDir().resolve("incomplete").resolve(id.hex() + ".part");
         Files.createDirectories(part.getParent());
-        if (Files.exists(part)) progress.bytes(Math.min(Files.size(part), size)); // left by an earlier, interrupted fetch
+        if (Files.exists(part)) task.advance(Math.min(Files.size(part), size)); // left by an earlier, interrupted fetch
         for (int attempt = 1; ; attempt++) {
             long have = Files.exists(part) ? Files.size(part) : 0;
             if (have > size) {
@@ -247,7 +249,7 @@ public final class LfsClient implements ObjectRemote {
                 }
                 throw new IOException(a.href() + ": download of object " + id + " failed: " + status(r));
             }
-            progress.bytes(append ? 0 : -from);
+            task.advance(append ? 0 : -from);
             try (InputStream in = r.body();
                  OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                          append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -265,7 +267,7 @@ public final class LfsClient implements ObjectRemote {
         } finally {
             Files.deleteIfExists(part);
         }
-        progress.objectDone();
+        task.itemDone();
     }
 
     private void upload(BatchObject o, ObjectStore from) throws IOException {
@@ -275,7 +277,7 @@ public final class LfsClient implements ObjectRemote {
         Action a = fresh("upload", o);
         long[] sent = {0};
         HttpResponse<byte[]> r = send("upload " + id.abbreviated(), a.href(), false, () -> {
-            progress.bytes(-sent[0]); // a retried upload starts again from the first byte
+            task.advance(-sent[0]); // a retried upload starts again from the first byte
             sent[0] = 0;
             HttpRequest.Builder b = HttpRequest.newBuilder(a.href());
             if (a.header().keySet().stream().noneMatch(k -> k.equalsIgnoreCase("Content-Type"))) b.header("Content-Type", "application/octet-stream");
@@ -293,7 +295,7 @@ public final class LfsClient implements ObjectRemote {
             }, HttpResponse.BodyHandlers.ofByteArray());
             if (v.statusCode() / 100 != 2) throw new IOException(verify.href() + ": server did not verify object " + id + ": " + status(v));
         }
-        progress.objectDone();
+        task.itemDone();
     }
 
     private InputStream counting(Path file, long[] sent) {
@@ -303,7 +305,7 @@ public final class LfsClient implements ObjectRemote {
                     int n = super.read(b, off, len);
                     if (n > 0) {
                         sent[0] += n;
-                        progress.bytes(n);
+                        task.advance(n);
                     }
                     return n;
                 }
@@ -317,7 +319,7 @@ public final class LfsClient implements ObjectRemote {
         byte[] buf = new byte[1 << 16];
         for (int n; (n = in.read(buf)) > 0; ) {
             out.write(buf, 0, n);
-            progress.bytes(n);
+            task.advance(n);
         }
     }
 

@@ -94,8 +94,7 @@ class ThetaRepositoryTest {
         Settings bad = Settings.parse("local\0theta.maxChainDepth\nlots\0".getBytes(StandardCharsets.UTF_8));
         try (Git git = Git.init().setDirectory(dir.toFile()).call();
              ThetaRepository repo = ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir),
-                     bad, org.gittheta.transfer.Credentials.NONE, org.gittheta.progress.Progress.NONE,
-                     org.gittheta.transfer.TransferProgress.QUIET)) {
+                     bad, org.gittheta.transfer.Credentials.NONE, org.gittheta.progress.Progress.NONE)) {
             assertThatThrownBy(() -> repo.clean("m.safetensors", new ByteArrayInputStream(checkpoint(4)), new ByteArrayOutputStream()))
                     .hasMessage("theta.maxChainDepth 'lots' is not a non-negative number");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
