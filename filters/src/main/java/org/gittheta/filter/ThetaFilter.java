@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.gittheta.repo.ThetaRepository;
 
-/** Git's clean and smudge requests handed to the repository's; a failure becomes that file's error status. */
+/**
+ * Git's clean and smudge requests handed to the repository's. Any failure, a bad setting included, becomes that
+ * file's error status with one line naming the file, and the process goes on answering.
+ */
 public final class ThetaFilter implements FilterHandler {
     private final ThetaRepository repo;
 
@@ -15,7 +18,7 @@ public final class ThetaFilter implements FilterHandler {
         try {
             repo.clean(pathname, content, out);
         } catch (IOException e) {
-            throw new FilterException(e.getMessage(), e);
+            throw failure(pathname, e);
         }
     }
 
@@ -23,7 +26,12 @@ public final class ThetaFilter implements FilterHandler {
         try {
             repo.smudge(pathname, content, out);
         } catch (IOException e) {
-            throw new FilterException(e.getMessage(), e);
+            throw failure(pathname, e);
         }
+    }
+
+    private static FilterException failure(String pathname, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return new FilterException(m.startsWith(pathname + ":") ? m : pathname + ": " + m, e);
     }
 }
