@@ -27,7 +27,8 @@ final class Transfers {
     }
 
     static String commit(ThetaRepository repo, String rev) throws IOException {
-        return repo.resolveCommit(rev).orElseThrow(() -> new UserException("'" + rev + "' is not a commit in this repository"));
+        return repo.resolveCommit(rev).orElseThrow(() -> new UserException("'" + rev
+                + "' is not a commit in this repository"));
     }
 
     static List<String> commits(ThetaRepository repo, Collection<String> revs) throws IOException {
@@ -40,8 +41,11 @@ final class Transfers {
     static void fetch(ThetaRepository repo, ObjectRemote remote, Set<ObjectRef> wanted) throws IOException {
         ThetaRepository.Fetched f = repo.fetch(remote, wanted);
         List<ObjectRef> still = f.notThere();
-        System.err.println("git-theta: fetched " + f.objects() + " objects (" + Sizes.human(f.bytes()) + ") from " + remote.describe()
-                + (still.isEmpty() ? "" : "; " + still.size() + " objects are not there (first: " + still.getFirst().id() + ")"));
-        if (!still.isEmpty()) throw new UserException(still.size() + " objects could not be fetched from " + remote.describe());
+        System.err.println("git-theta: fetched " + f.objects() + " objects (" + Sizes.human(f.bytes()) + ") from "
+                + remote.describe()
+                + (still.isEmpty() ? "" : "; " + still.size() + " objects are not there (first: "
+                        + still.getFirst().id() + ")"));
+        if (!still.isEmpty()) throw new UserException(still.size() + " objects could not be fetched from "
+                + remote.describe());
     }
 }

@@ -69,7 +69,8 @@ class FilterContentEndToEndTest {
     @Test void cleanKeepsAValidManifestAndRefusesOneThatOnlyStartsLikeIt() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
-        Bf16Checkpoints.write(repo.resolve("m.safetensors"), Map.of("w", new float[] {1, 2}), Map.of("w", Shape.of(2)), Map.of());
+        Bf16Checkpoints.write(repo.resolve("m.safetensors"), Map.of("w", new float[] {1, 2}), Map.of("w", Shape.of(2)),
+                Map.of());
         git.ok(repo, "git", "add", "m.safetensors");
         String manifest = git.ok(repo, "git", "cat-file", "blob", ":m.safetensors");
 
@@ -80,7 +81,8 @@ class FilterContentEndToEndTest {
         Files.writeString(repo.resolve("fake.safetensors"), "git-theta manifest 1\nformat safetensors\nnonsense\n");
         GitRepoFixture.Result r = git.run(repo, "git", "add", "fake.safetensors");
         assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("git-theta: fake.safetensors: starts like a git-theta manifest but is not a valid one")
+        assertThat(r.err())
+                .contains("git-theta: fake.safetensors: starts like a git-theta manifest but is not a valid one")
                 .doesNotContain("hung up");
         assertThat(git.ok(repo, "git", "ls-files", "--", "fake.safetensors")).isEmpty();
     }

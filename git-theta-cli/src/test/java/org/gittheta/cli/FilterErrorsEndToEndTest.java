@@ -38,7 +38,8 @@ class FilterErrorsEndToEndTest {
         git.ok(repo, "git", "config", "--unset", "theta.lossy");
 
         Path notAnAdapter = Files.createDirectories(tmp.resolve("empty-adapter"));
-        GitRepoFixture.Result lora = git.run(repo, "git", "theta", "add", "--lora", notAnAdapter.toString(), "m.safetensors");
+        GitRepoFixture.Result lora = git.run(repo, "git", "theta", "add", "--lora", notAnAdapter.toString(),
+                "m.safetensors");
         assertThat(lora.exit()).isNotZero();
         assertThat(lora.err()).contains("git-theta: m.safetensors: " + notAnAdapter + ": not a PEFT LoRA adapter")
                 .doesNotContain("hung up");
@@ -53,8 +54,10 @@ class FilterErrorsEndToEndTest {
         Files.writeString(repo.resolve("notes.bin"), "not a checkpoint\n");
         checkpoint(repo.resolve("m.safetensors"));
         // not required: git keeps a file whose clean failed as it is and goes on with the same filter process
-        GitRepoFixture.Result r = git.run(repo, "git", "-c", "filter.theta.required=false", "add", "notes.bin", "m.safetensors");
-        assertThat(r.err()).contains("git-theta: notes.bin: git-theta tracks .safetensors checkpoints").doesNotContain("hung up");
+        GitRepoFixture.Result r = git.run(repo, "git", "-c", "filter.theta.required=false", "add", "notes.bin",
+                "m.safetensors");
+        assertThat(r.err()).contains("git-theta: notes.bin: git-theta tracks .safetensors checkpoints")
+                .doesNotContain("hung up");
         assertThat(ourLines(r.err())).isEqualTo(1);
         assertThat(git.ok(repo, "git", "show", ":m.safetensors")).startsWith("git-theta manifest ");
     }

@@ -59,7 +59,8 @@ public final class Settings {
     /** Every value of a multi-valued key, in order. */
     public List<String> getAll(String key) {
         String k = normalise(key);
-        return entries.stream().filter(e -> e.key().equals(k)).map(e -> e.value() == null ? "true" : e.value()).toList();
+        return entries.stream().filter(e -> e.key().equals(k)).map(e -> e.value() == null ? "true"
+                : e.value()).toList();
     }
 
     private Optional<Entry> last(String key) {
@@ -90,7 +91,8 @@ public final class Settings {
             throw new SettingException("theta.updateType: " + e.getMessage());
         }
         Optional<String> dir = get("theta.lora");
-        Optional<LoraAdapter> lora = dir.isEmpty() ? Optional.empty() : Optional.of(LoraAdapter.load(Path.of(dir.get())));
+        Optional<LoraAdapter> lora = dir.isEmpty() ? Optional.empty()
+                : Optional.of(LoraAdapter.load(Path.of(dir.get())));
         int maxDepth = nonNegative("theta.maxChainDepth", UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
         try {
             return new UpdateOptions(forced, lora, maxDepth, lossyRank());
@@ -108,7 +110,8 @@ public final class Settings {
         if (lossy.isEmpty()) return OptionalInt.empty();
         String scope = lossy.get().scope();
         if (!scope.equals(COMMAND_SCOPE)) {
-            throw new SettingException("theta.lossy is set in a git config file (" + scope + "); lossy storage is only done for "
+            throw new SettingException("theta.lossy is set in a git config file (" + scope
+                    + "); lossy storage is only done for "
                     + "'git theta add --update-type low-rank --rank <R> --lossy': remove it with git config --" + scope
                     + " --unset theta.lossy");
         }
@@ -143,12 +146,15 @@ public final class Settings {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         for (Entry e : entries) {
             int dot = e.key().lastIndexOf('.');
-            if (e.key().startsWith("remote.") && dot > "remote.".length()) names.add(e.key().substring("remote.".length(), dot));
+            if (e.key().startsWith("remote.")
+                    && dot > "remote.".length()) names.add(e.key().substring("remote.".length(), dot));
         }
         return List.copyOf(names);
     }
 
-    /** The remote objects come from and go to by default: {@code theta.remote}, else {@code origin}, else the only one. */
+    /**
+     * The remote objects come from and go to by default: {@code theta.remote}, else {@code origin}, else the only one.
+     */
     public Optional<String> defaultRemote() {
         Optional<String> configured = get("theta.remote");
         if (configured.isPresent()) return configured;
@@ -160,7 +166,10 @@ public final class Settings {
     /** {@code remote.<name>.url}. */
     public Optional<String> remoteUrl(String name) { return get("remote." + name + ".url"); }
 
-    /** The Git LFS endpoint set for a remote: {@code lfs.url}, else {@code remote.<name>.lfsurl}, as git-lfs orders them. */
+    /**
+     * The Git LFS endpoint set for a remote: {@code lfs.url}, else {@code remote.<name>.lfsurl}, as git-lfs orders
+     * them.
+     */
     public Optional<String> lfsUrl(String remote) {
         Optional<String> url = get("lfs.url");
         return url.isPresent() ? url : get("remote." + remote + ".lfsurl");

@@ -64,7 +64,8 @@ public final class Cleaner {
             return;
         }
         CheckpointFormat format = Formats.forPath(file).orElseThrow(() -> new BadCheckpointException(file,
-                "git-theta tracks .safetensors checkpoints, not this file; stop tracking it with 'git theta untrack " + file + "'"));
+                "git-theta tracks .safetensors checkpoints, not this file; stop tracking it with 'git theta untrack "
+                        + file + "'"));
         try {
             out.write(clean(file, format, in, previous.manifest()).toBytes());
         } catch (IOException e) {
@@ -76,14 +77,17 @@ public final class Cleaner {
      * @param file     the path Git names, for messages
      * @param previous the manifest this version replaces (the staged one), to reuse unchanged parameters
      */
-    public Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous) throws IOException {
+    Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous)
+            throws IOException {
         byte[] prefix = in.readNBytes(format.minPrefix());
         long skeletonLength = format.skeletonLength(file, MemorySegment.ofArray(prefix));
-        if (skeletonLength > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file, "header of " + skeletonLength + " bytes is too large");
+        if (skeletonLength > Integer.MAX_VALUE - 8) throw new BadCheckpointException(file, "header of "
+                + skeletonLength + " bytes is too large");
         byte[] skeleton = new byte[(int) skeletonLength];
         System.arraycopy(prefix, 0, skeleton, 0, Math.min(prefix.length, skeleton.length));
         int got = prefix.length + in.readNBytes(skeleton, prefix.length, Math.max(0, skeleton.length - prefix.length));
-        if (got < skeletonLength) throw new BadCheckpointException(file, "truncated: the header needs " + skeletonLength + " bytes, the file has " + got);
+        if (got < skeletonLength) throw new BadCheckpointException(file, "truncated: the header needs "
+                + skeletonLength + " bytes, the file has " + got);
         CheckpointLayout layout = format.fromSkeleton(file, skeleton);
         Map<String, ParamEntry> before = previous.map(Manifest::byName).orElse(Map.of());
 
@@ -111,9 +115,9 @@ public final class Cleaner {
         }
     }
 
-    private Manifest readAndStore(String file, CheckpointFormat format, InputStream in, CheckpointLayout layout, byte[] skeleton,
-                                  Map<String, ParamEntry> before, MemorySegment mapped, List<Future<ParamEntry>> pending,
-                                  Progress.Task task)
+    private Manifest readAndStore(String file, CheckpointFormat format, InputStream in, CheckpointLayout layout,
+                                  byte[] skeleton, Map<String, ParamEntry> before, MemorySegment mapped,
+                                  List<Future<ParamEntry>> pending, Progress.Task task)
             throws IOException {
             Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
             long pos = skeleton.length;
@@ -127,7 +131,8 @@ public final class Cleaner {
                     acquire(slots);
                     pending.add(Ordered.submit(() -> {
                         try {
-                            return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values, Optional.ofNullable(before.get(slot.name())));
+                            return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values,
+                                    Optional.ofNullable(before.get(slot.name())));
                         } finally {
                             slots.release();
                         }

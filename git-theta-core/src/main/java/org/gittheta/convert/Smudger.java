@@ -47,10 +47,13 @@ public final class Smudger {
         }
     }
 
-    /** Checks everything that can be checked before the first byte is written, so that most failures leave no output. */
-    public void smudge(String file, Manifest manifest, OutputStream out) throws IOException {
+    /**
+     * Checks everything that can be checked before the first byte is written, so that most failures leave no output.
+     */
+    void smudge(String file, Manifest manifest, OutputStream out) throws IOException {
         CheckpointFormat format = Formats.byName(manifest.format())
-                .orElseThrow(() -> new BadCheckpointException(file, "manifest names unknown format '" + manifest.format() + "'"));
+                .orElseThrow(() -> new BadCheckpointException(file, "manifest names unknown format '"
+                        + manifest.format() + "'"));
         CheckpointLayout layout = format.fromSkeleton(file, manifest.skeleton());
         Map<String, ParamEntry> entries = manifest.byName();
         for (TensorSlot slot : layout.tensors()) {

@@ -29,8 +29,8 @@ public final class FisherLocator implements AutoCloseable {
      * @param workDir what relative Fisher file names are relative to
      * @param tempDir where copies of committed plain checkpoints go
      */
-    public FisherLocator(String path, MergeConfig config, CommittedFiles committed, MissingObjects missing, ParamDecoder decoder,
-                         Path workDir, Path tempDir) {
+    public FisherLocator(String path, MergeConfig config, CommittedFiles committed, MissingObjects missing,
+                         ParamDecoder decoder, Path workDir, Path tempDir) {
         this.path = path;
         this.config = config;
         this.committed = committed;

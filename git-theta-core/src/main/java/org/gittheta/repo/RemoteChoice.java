@@ -52,10 +52,14 @@ final class RemoteChoice {
     private ObjectRemote lfs(URI endpoint) throws IOException {
         LfsClient.Options defaults = LfsClient.Options.defaults();
         return new LfsClient(endpoint, credentials,
-                new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()), progress);
+                new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()),
+                        progress);
     }
 
-    /** The git directory a local URL (a path, relative as git reads it to the work tree's top, or {@code file://}) points at. */
+    /**
+     * The git directory a local URL (a path, relative as git reads it to the work tree's top, or {@code file://})
+     * points at.
+     */
     private Optional<Path> localGitDir(String url) {
         Path path;
         if (url.startsWith("file://")) {

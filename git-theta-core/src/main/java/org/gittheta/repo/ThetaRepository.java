@@ -69,7 +69,8 @@ public final class ThetaRepository implements AutoCloseable {
     private ParamEncoder encoder;
     private MissingObjects missing;
 
-    private ThetaRepository(Location location, Settings settings, JGitRepo git, RemoteChoice remotes, Progress progress) {
+    private ThetaRepository(Location location, Settings settings, JGitRepo git, RemoteChoice remotes,
+            Progress progress) {
         this.location = location;
         this.settings = settings;
         this.git = git;
@@ -158,12 +159,15 @@ public final class ThetaRepository implements AutoCloseable {
      * @throws ManifestException if the path holds something that is not a manifest (committed before it was tracked)
      */
     public Optional<Manifest> manifest(Version version, String path) throws IOException {
-        if (version instanceof Version.WorkTree) throw new IllegalArgumentException("the working tree has files, not manifests");
+        if (version instanceof Version.WorkTree) {
+            throw new IllegalArgumentException("the working tree has files, not manifests");
+        }
         Optional<ObjectId> blob = blob(version, path);
         if (blob.isEmpty()) return Optional.empty();
         Optional<Manifest> m = git.manifestOfBlob(blob.get());
         if (m.isEmpty()) {
-            throw new ManifestException(path + " in " + version + " is not a git-theta manifest (was it committed before it was tracked?)");
+            throw new ManifestException(path + " in " + version
+                    + " is not a git-theta manifest (was it committed before it was tracked?)");
         }
         return m;
     }
@@ -183,7 +187,8 @@ public final class ThetaRepository implements AutoCloseable {
      * Per-parameter differences of {@code path} between two versions (absent on a side: every parameter added or
      * removed). Objects of changed parameters that the store lacks are fetched first.
      */
-    public CheckpointDiff diff(Version before, Version after, String path, Predicate<String> params) throws IOException {
+    public CheckpointDiff diff(Version before, Version after, String path,
+            Predicate<String> params) throws IOException {
         Optional<Manifest> a = storedManifest(before, path);
         Optional<Manifest> b = storedManifest(after, path);
         fetchChanged(path, a, b);
@@ -225,7 +230,8 @@ public final class ThetaRepository implements AutoCloseable {
             Path file = location.workTree().resolve(path);
             if (!Files.isRegularFile(file)) return StoredSnapshot.absent(store);
             CheckpointFormat format = Formats.forPath(path)
-                    .orElseThrow(() -> new BadCheckpointException(path, "git-theta does not know this checkpoint format"));
+                    .orElseThrow(() -> new BadCheckpointException(path,
+                            "git-theta does not know this checkpoint format"));
             return FileSnapshot.open(file, path, format);
         }
         return stored.isEmpty() ? StoredSnapshot.absent(store) : new StoredSnapshot(stored.get(), store);
@@ -245,10 +251,12 @@ public final class ThetaRepository implements AutoCloseable {
         missing.ensurePresent(path, ours);
         missing.ensurePresent(path, theirs);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
-        try (FisherLocator fishers = new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir());
+        try (FisherLocator fishers = new FisherLocator(path, config, git, missing, decoder, workDir,
+                location.commonDir());
              FisherSource fo = fishers.ours("HEAD");
              FisherSource ft = fishers.theirs(theirsRev)) {
-            return new ThreeWayMerge(decoder, encoder(), config, fo, ft, MERGE_MEMORY_BUDGET).merge(path, base, ours, theirs);
+            return new ThreeWayMerge(decoder, encoder(), config, fo, ft, MERGE_MEMORY_BUDGET)
+                    .merge(path, base, ours, theirs);
         }
     }
 
@@ -271,7 +279,9 @@ public final class ThetaRepository implements AutoCloseable {
         return commits.stream().map(ObjectId::fromString).toList();
     }
 
-    /** The remote objects come from and go to unless one is named: {@code theta.remote}, else origin, else the only one. */
+    /**
+     * The remote objects come from and go to unless one is named: {@code theta.remote}, else origin, else the only one.
+     */
     public Optional<String> defaultRemote() { return settings.defaultRemote(); }
 
     /** A remote by name, or a URL given in its place; empty if it has no URL and no LFS endpoint is configured. */

@@ -35,7 +35,8 @@ public final class AtomicFile {
     }
 
     /** Replaces {@code target} (or creates it) with the content, given these permissions if any. */
-    public static void replace(Path target, Content content, Optional<Set<PosixFilePermission>> permissions) throws IOException {
+    public static void replace(Path target, Content content,
+            Optional<Set<PosixFilePermission>> permissions) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
@@ -52,9 +53,12 @@ public final class AtomicFile {
     public static void writeSynced(Path file, Content content) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(ch)) {
-                @Override public void write(byte[] b, int off, int len) throws IOException { this.out.write(b, off, len); }
+                @Override public void write(byte[] b, int off, int len) throws IOException {
+                    this.out.write(b, off, len);
+                }
 
-                @Override public void close() throws IOException { flush(); } // the channel is closed below, after the force
+                // the channel is closed below, after the force
+                @Override public void close() throws IOException { flush(); }
             }, 1 << 16);
             content.writeTo(out);
             out.flush();

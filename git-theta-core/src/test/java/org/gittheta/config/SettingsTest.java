@@ -16,7 +16,9 @@ class SettingsTest {
     /** Entries as {@code git config -z --list --show-scope} prints them. */
     private static Settings listing(String... scopeKeyValues) {
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < scopeKeyValues.length; i += 2) b.append(scopeKeyValues[i]).append('\0').append(scopeKeyValues[i + 1]).append('\0');
+        for (int i = 0; i < scopeKeyValues.length; i += 2) {
+            b.append(scopeKeyValues[i]).append('\0').append(scopeKeyValues[i + 1]).append('\0');
+        }
         return Settings.parse(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -52,15 +54,19 @@ class SettingsTest {
 
         @Test void badValuesAreRefusedNamingTheKey() {
             assertThatThrownBy(() -> listing("local", "theta.maxChainDepth\nx").updateOptions())
-                    .isInstanceOf(SettingException.class).hasMessage("theta.maxChainDepth 'x' is not a non-negative number");
-            assertThatThrownBy(() -> listing("local", "theta.codec\nbrotli").codec()).hasMessageStartingWith("theta.codec 'brotli'");
+                    .isInstanceOf(SettingException.class)
+                    .hasMessage("theta.maxChainDepth 'x' is not a non-negative number");
+            assertThatThrownBy(() -> listing("local",
+                    "theta.codec\nbrotli").codec()).hasMessageStartingWith("theta.codec 'brotli'");
             assertThatThrownBy(() -> listing("local", "lfs.concurrenttransfers\n0").concurrentTransfers())
                     .hasMessage("lfs.concurrenttransfers '0' is not a positive number");
-            assertThatThrownBy(() -> listing("local", "theta.merge.nonFloat\nmaybe").mergeConfig()).hasMessageContaining("theta.merge.nonFloat");
+            assertThatThrownBy(() -> listing("local",
+                    "theta.merge.nonFloat\nmaybe").mergeConfig()).hasMessageContaining("theta.merge.nonFloat");
         }
 
         @Test void lossyIsHonouredOnlyFromTheCommandLine() throws Exception {
-            Settings fromCommand = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4", "command", "theta.lossy\ntrue");
+            Settings fromCommand = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4",
+                    "command", "theta.lossy\ntrue");
             assertThat(fromCommand.updateOptions().lossyRank()).hasValue(4);
             assertThat(fromCommand.updateOptions().forced()).contains(UpdateKind.LOW_RANK);
             assertThatThrownBy(() -> listing("local", "theta.lossy\ntrue").updateOptions())
@@ -68,14 +74,18 @@ class SettingsTest {
         }
 
         @Test void mergeSettingsAndRemoteChoice() throws Exception {
-            Settings s = listing("local", "theta.merge.nonFloat\ntheirs", "local", "remote.a.url\n/a", "local", "remote.b.url\n/b");
+            Settings s = listing("local", "theta.merge.nonFloat\ntheirs", "local", "remote.a.url\n/a", "local",
+                    "remote.b.url\n/b");
             assertThat(s.mergeConfig().nonFloat()).isEqualTo(Optional.of(Side.THEIRS));
             assertThat(s.remoteNames()).isEqualTo(List.of("a", "b"));
             assertThat(s.defaultRemote()).isEmpty();
             assertThat(listing("local", "remote.a.url\n/a").defaultRemote()).contains("a");
-            assertThat(listing("local", "remote.a.url\n/a", "local", "remote.origin.url\n/o").defaultRemote()).contains("origin");
-            assertThat(listing("local", "remote.origin.url\n/o", "local", "theta.remote\na").defaultRemote()).contains("a");
-            assertThat(listing("local", "lfs.url\nhttp://x", "local", "remote.a.lfsurl\nhttp://y").lfsUrl("a")).contains("http://x");
+            assertThat(listing("local", "remote.a.url\n/a", "local",
+                    "remote.origin.url\n/o").defaultRemote()).contains("origin");
+            assertThat(listing("local", "remote.origin.url\n/o", "local",
+                    "theta.remote\na").defaultRemote()).contains("a");
+            assertThat(listing("local", "lfs.url\nhttp://x", "local",
+                    "remote.a.lfsurl\nhttp://y").lfsUrl("a")).contains("http://x");
         }
     }
 }

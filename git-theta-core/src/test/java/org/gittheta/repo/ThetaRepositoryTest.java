@@ -84,7 +84,8 @@ class ThetaRepositoryTest {
 
             CheckpointDiff added = repo.diff(new Version.None(), new Version.Rev(c), "m.safetensors", name -> true);
             assertThat(added.changed()).hasSize(2);
-            assertThat(repo.diff(new Version.Rev(c), new Version.Index(), "m.safetensors", name -> true).changed()).isEmpty();
+            CheckpointDiff same = repo.diff(new Version.Rev(c), new Version.Index(), "m.safetensors", name -> true);
+            assertThat(same.changed()).isEmpty();
             assertThat(repo.objectsAt(List.of(c))).hasSize(2);
             assertThat(repo.objectsIntroducedBy(List.of(c), List.of(c))).hasSize(2); // the tip's own manifests count
         }
@@ -93,9 +94,11 @@ class ThetaRepositoryTest {
     @Test void aBadSettingFailsTheOperationThatNeedsItNotTheOpening() throws Exception {
         Settings bad = Settings.parse("local\0theta.maxChainDepth\nlots\0".getBytes(StandardCharsets.UTF_8));
         try (Git git = Git.init().setDirectory(dir.toFile()).call();
-             ThetaRepository repo = ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir),
+             ThetaRepository repo = ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"),
+                     dir.resolve(".git"), dir),
                      bad, org.gittheta.transfer.Credentials.NONE, org.gittheta.progress.Progress.NONE)) {
-            assertThatThrownBy(() -> repo.clean("m.safetensors", new ByteArrayInputStream(checkpoint(4)), new ByteArrayOutputStream()))
+            assertThatThrownBy(() -> repo.clean("m.safetensors", new ByteArrayInputStream(checkpoint(4)),
+                    new ByteArrayOutputStream()))
                     .hasMessage("theta.maxChainDepth 'lots' is not a non-negative number");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             repo.smudge("plain.bin", new ByteArrayInputStream("not a manifest".getBytes(StandardCharsets.UTF_8)), out);
