@@ -8,11 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
-import org.gittheta.repo.ThetaRepo;
-import org.gittheta.update.LoraAdapter;
+import org.gittheta.repo.ThetaRepository;
 import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
 import picocli.CommandLine.Command;
@@ -91,7 +89,7 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
 
     private Map<String, Manifest> staged(Path cwd) throws IOException {
         Map<String, Manifest> manifests = new HashMap<>();
-        try (ThetaRepo repo = Transfers.open(cwd)) {
+        try (ThetaRepository repo = ThetaRepository.open(Git.dirs(cwd).location())) {
             for (Staged e : entries(cwd)) repo.indexManifest(e.path()).ifPresent(m -> manifests.put(e.path(), m));
         }
         return manifests;
@@ -105,7 +103,7 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
      */
     private void reportLossy(Path cwd, Map<String, Manifest> before) throws IOException {
         Path top = Git.dirs(cwd).topLevel();
-        try (ThetaRepo repo = Transfers.open(cwd)) {
+        try (ThetaRepository repo = ThetaRepository.open(Git.dirs(cwd).location())) {
             for (Staged e : entries(cwd)) {
                 Optional<Manifest> after = repo.indexManifest(e.path());
                 if (after.isEmpty()) continue;
@@ -117,48 +115,6 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
                 System.err.println("git-theta: " + e.path() + ": stored " + n + " parameter" + (n == 1 ? "" : "s") + " lossily (rank "
                         + rank + "); check it out again to get the stored values");
             }
-        }
-    }
-
-    /** The update settings for a filter process: theta.updateType, theta.lora, theta.maxChainDepth, theta.lossy, theta.rank. */
-    static UpdateOptions updateOptions(Path cwd) throws IOException {
-        Optional<UpdateKind> forced = parseType(Git.config(cwd, "theta.updateType").orElse("auto"));
-        Optional<LoraAdapter> lora = Optional.empty();
-        Optional<String> dir = Git.config(cwd, "theta.lora");
-        if (dir.isPresent()) lora = Optional.of(LoraAdapter.load(Path.of(dir.get())));
-        String depth = Git.config(cwd, "theta.maxChainDepth").orElse(String.valueOf(UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH));
-        int maxDepth;
-        try {
-            maxDepth = Integer.parseInt(depth);
-            if (maxDepth < 0) throw new NumberFormatException();
-        } catch (NumberFormatException e) {
-            throw new UserException("theta.maxChainDepth '" + depth + "' is not a non-negative number");
-        }
-        try {
-            return new UpdateOptions(forced, lora, maxDepth, lossyRank(cwd));
-        } catch (IllegalArgumentException e) {
-            throw new UserException("theta.lossy: " + e.getMessage());
-        }
-    }
-
-    /**
-     * theta.rank when theta.lossy is true, honoured only from the command line ({@code git -c}, which
-     * {@code git theta add --lossy} passes): from a config file it would make every later clean lossy.
-     */
-    private static OptionalInt lossyRank(Path cwd) throws IOException {
-        Git.Result r = Git.exec(cwd, "config", "--show-scope", "--type=bool", "--get", "theta.lossy");
-        if (r.exit() != 0) return OptionalInt.empty();
-        String[] scopeValue = r.out().strip().split("\t", 2);
-        if (!scopeValue[0].equals("command")) {
-            throw new UserException("theta.lossy is set in a git config file (" + scopeValue[0] + "); lossy storage is only done for "
-                    + "'git theta add --update-type low-rank --rank <R> --lossy': remove it with git config --" + scopeValue[0] + " --unset theta.lossy");
-        }
-        if (!scopeValue[1].equals("true")) return OptionalInt.empty();
-        String rank = Git.config(cwd, "theta.rank").orElseThrow(() -> new UserException("theta.lossy needs theta.rank"));
-        try {
-            return OptionalInt.of(Integer.parseInt(rank));
-        } catch (NumberFormatException e) {
-            throw new UserException("theta.rank '" + rank + "' is not a number");
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.gittheta.store.AtomicFile;
 
 /**
  * The repository's {@code .gitattributes} files, where tracking patterns live; track and untrack write the
@@ -32,9 +33,7 @@ final class Attributes {
     }
 
     static void write(Path file, List<String> lines) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), ".gitattributes", ".tmp");
-        Files.write(tmp, lines, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.replace(file, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Patterns are written as git reads them: spaces escaped so that a pattern stays one word. */

@@ -11,10 +11,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.gittheta.diff.CheckpointDiff;
-import org.gittheta.diff.CheckpointDiffer;
-import org.gittheta.diff.FileSnapshot;
 import org.gittheta.diff.ParamDiff;
-import org.gittheta.diff.Snapshot;
+import org.gittheta.repo.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -47,9 +45,9 @@ final class DiffCommand implements Callable<Integer> {
             List<String> revs = new ArrayList<>();
             List<String> paths = new ArrayList<>();
             splitArgs(repo, revs, paths);
-            List<HistoryRepo.Side> sides = sides(revs);
-            HistoryRepo.Side before = sides.get(0);
-            HistoryRepo.Side after = sides.get(1);
+            List<Version> sides = sides(revs);
+            Version before = sides.get(0);
+            Version after = sides.get(1);
             List<FileDiff> diffs = new ArrayList<>();
             for (String path : repo.trackedPaths(sides, paths)) {
                 Optional<FileDiff> d = diff(repo, path, before, after);
@@ -90,34 +88,27 @@ final class DiffCommand implements Callable<Integer> {
         }
     }
 
-    private List<HistoryRepo.Side> sides(List<String> revs) {
-        if (cached) return List.of(new HistoryRepo.Side.Rev(revs.isEmpty() ? "HEAD" : revs.getFirst()), new HistoryRepo.Side.Index());
+    private List<Version> sides(List<String> revs) {
+        if (cached) return List.of(new Version.Rev(revs.isEmpty() ? "HEAD" : revs.getFirst()), new Version.Index());
         return switch (revs.size()) {
-            case 0 -> List.of(new HistoryRepo.Side.Index(), new HistoryRepo.Side.WorkTree());
-            case 1 -> List.of(new HistoryRepo.Side.Rev(revs.getFirst()), new HistoryRepo.Side.WorkTree());
-            default -> List.of(new HistoryRepo.Side.Rev(revs.get(0)), new HistoryRepo.Side.Rev(revs.get(1)));
+            case 0 -> List.of(new Version.Index(), new Version.WorkTree());
+            case 1 -> List.of(new Version.Rev(revs.getFirst()), new Version.WorkTree());
+            default -> List.of(new Version.Rev(revs.get(0)), new Version.Rev(revs.get(1)));
         };
     }
 
-    private static Optional<FileDiff> diff(HistoryRepo repo, String path, HistoryRepo.Side before, HistoryRepo.Side after)
+    private static Optional<FileDiff> diff(HistoryRepo repo, String path, Version before, Version after)
             throws IOException {
         // two stored versions with the same manifest blob: nothing to look at
-        var a = repo.blob(before, path);
-        if (!(after instanceof HistoryRepo.Side.WorkTree) && a.isPresent() && Objects.equals(a, repo.blob(after, path))) {
+        var a = repo.repo.blobId(before, path);
+        if (!(after instanceof Version.WorkTree) && a.isPresent() && Objects.equals(a, repo.repo.blobId(after, path))) {
             return Optional.empty();
         }
-        Snapshot x = repo.snapshot(before, path);
-        Snapshot y = repo.snapshot(after, path);
-        try {
-            CheckpointDiff d = CheckpointDiffer.diff(x, y);
-            return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, d));
-        } finally {
-            if (x instanceof FileSnapshot f) f.close();
-            if (y instanceof FileSnapshot f) f.close();
-        }
+        CheckpointDiff d = repo.repo.diff(before, after, path, name -> true);
+        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, d));
     }
 
-    private void print(List<FileDiff> diffs, HistoryRepo.Side before, HistoryRepo.Side after) throws IOException {
+    private void print(List<FileDiff> diffs, Version before, Version after) throws IOException {
         PrintStream out = System.out;
         if (json) {
             try (JsonGenerator g = HistoryOutput.json(out)) {
@@ -144,7 +135,7 @@ final class DiffCommand implements Callable<Integer> {
             int width = diffs.stream().mapToInt(f -> f.path().length()).max().orElse(0);
             for (FileDiff f : diffs) {
                 // the working tree has stored nothing yet
-                String stored = after instanceof HistoryRepo.Side.WorkTree ? "" : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
+                String stored = after instanceof Version.WorkTree ? "" : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
                 out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | " + HistoryOutput.summary(f.diff()) + stored);
             }
             out.println(" " + diffs.size() + (diffs.size() == 1 ? " checkpoint" : " checkpoints") + " changed");

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.gittheta.repo.ThetaRepo;
+import org.gittheta.repo.ThetaRepository;
 import org.gittheta.transfer.ObjectRemote;
 import picocli.CommandLine.Command;
 
@@ -27,10 +27,10 @@ final class EnvCommand implements java.util.concurrent.Callable<Integer> {
         if (inRepo) {
             Git.Dirs dirs = Git.dirs(cwd);
             out.println("repository: " + dirs.topLevel());
-            try (ThetaRepo repo = Transfers.open(cwd)) {
-                out.println("store: " + repo.store().objectsDir());
+            try (ThetaRepository repo = Git.repository(cwd)) {
+                out.println("store: " + repo.objectsDir());
+                out.println("remote: " + remote(repo));
             }
-            out.println("remote: " + remote(cwd));
         } else {
             out.println("repository: none (not inside a git repository)");
         }
@@ -48,10 +48,10 @@ final class EnvCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** The remote fetch, pull and push would use without arguments, and where its objects are. */
-    private static String remote(Path cwd) throws IOException {
-        Optional<String> name = Remotes.defaultRemote(cwd);
+    private static String remote(ThetaRepository repo) throws IOException {
+        Optional<String> name = repo.defaultRemote();
         if (name.isEmpty()) return "none (no origin, no theta.remote)";
-        Optional<ObjectRemote> remote = Remotes.remote(cwd, name.get());
+        Optional<ObjectRemote> remote = repo.remote(name.get());
         return name.get() + " -> " + remote.map(ObjectRemote::describe).orElse("(no URL, and no lfs.url)");
     }
 }

@@ -5,8 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.gittheta.repo.ThetaRepo;
-import org.gittheta.transfer.ReferencedObjects;
+import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,14 +22,15 @@ final class FetchCommand implements java.util.concurrent.Callable<Integer> {
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         List<String> revs = new ArrayList<>(args);
-        Optional<String> given = !revs.isEmpty() && Remotes.names(cwd).contains(revs.getFirst()) ? Optional.of(revs.removeFirst()) : Optional.empty();
-        if (all && !revs.isEmpty()) throw new UserException("give revisions or --all, not both");
-        if (revs.isEmpty()) revs.add("HEAD");
-        try (ThetaRepo repo = Transfers.open(cwd)) {
-            var remote = Transfers.remote(cwd, Transfers.remoteName(cwd, given));
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            Optional<String> given = !revs.isEmpty() && repo.settings().remoteNames().contains(revs.getFirst())
+                    ? Optional.of(revs.removeFirst()) : Optional.empty();
+            if (all && !revs.isEmpty()) throw new UserException("give revisions or --all, not both");
+            if (revs.isEmpty()) revs.add("HEAD");
+            var remote = Transfers.remote(repo, Transfers.remoteName(repo, given));
             var wanted = all
-                    ? ReferencedObjects.introducedBy(repo, Transfers.refTips(repo, "refs/heads/", "refs/tags/", "refs/remotes/"), List.of())
-                    : ReferencedObjects.atCommits(repo, Transfers.commits(repo, revs));
+                    ? repo.objectsIntroducedBy(repo.refTips("refs/heads/", "refs/tags/", "refs/remotes/"), List.of())
+                    : repo.objectsAt(Transfers.commits(repo, revs));
             Transfers.fetch(repo, remote, wanted);
         }
         return 0;

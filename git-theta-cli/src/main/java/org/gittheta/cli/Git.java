@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Future;
+import org.gittheta.config.Settings;
+import org.gittheta.repo.ThetaRepository;
 import org.gittheta.store.Ordered;
 
 /** Runs the real {@code git} for what only it knows: the repository's directories and the effective configuration. */
@@ -41,19 +42,25 @@ final class Git {
         }
     }
 
-    /** A configuration value as git resolves it (including {@code git -c} settings), if set. */
-    static Optional<String> config(Path dir, String key) throws IOException {
-        Result r = exec(dir, "config", "--get", key);
-        return r.exit == 0 ? Optional.of(r.out.strip()) : Optional.empty();
-    }
-
-    static List<String> configAll(Path dir, String key) throws IOException {
-        Result r = exec(dir, "config", "--get-all", key);
-        return r.exit == 0 ? r.out.lines().toList() : List.of();
+    /** The whole configuration as git resolves it (files and {@code git -c} settings), read in one call. */
+    static Settings settings(Path dir) throws IOException {
+        Result r = exec(dir, "config", "-z", "--list", "--show-scope");
+        // exit 1 with no output: nothing is configured anywhere
+        if (r.exit != 0 && !r.out.isEmpty()) throw new UserException("git config --list failed: " + r.err.strip());
+        return Settings.parse(r.out.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The repository around the current directory. */
-    record Dirs(Path gitDir, Path commonDir, Path topLevel) {}
+    record Dirs(Path gitDir, Path commonDir, Path topLevel) {
+        ThetaRepository.Location location() { return new ThetaRepository.Location(gitDir, commonDir, topLevel); }
+    }
+
+    /** The repository around {@code cwd} with the configuration git sees there, reporting progress on a terminal. */
+    static ThetaRepository repository(Path cwd) throws IOException {
+        Dirs dirs = dirs(cwd);
+        return ThetaRepository.open(dirs.location(), settings(cwd), new GitCredentials(dirs.topLevel()),
+                TerminalProgress.forStderr());
+    }
 
     static Dirs dirs(Path cwd) throws IOException {
         Result r = exec(cwd, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel");

@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.eclipse.jgit.lib.ObjectId;
-import org.gittheta.repo.ThetaRepo;
+import org.gittheta.repo.ThetaRepository;
 import org.gittheta.transfer.ObjectRemote;
-import org.gittheta.transfer.ReferencedObjects;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -37,27 +35,28 @@ final class HookCommand implements java.util.concurrent.Callable<Integer> {
      * uploaded before git sends the refs, so no one can fetch a commit whose parameters are not there yet.
      */
     private static void prePush(Path cwd, String name, String url) throws IOException {
-        List<ObjectId> tips = new ArrayList<>();
-        List<ObjectId> known = new ArrayList<>();
+        List<String> tips = new ArrayList<>();
+        List<String> known = new ArrayList<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
             String[] f = line.strip().split("\\s+");
             if (f.length != 4) continue;
-            ObjectId local = ObjectId.fromString(f[1]);
-            ObjectId remote = ObjectId.fromString(f[3]);
-            if (!local.equals(ObjectId.zeroId())) tips.add(local); // all zeros: the ref is being deleted
-            if (!remote.equals(ObjectId.zeroId())) known.add(remote);
+            if (!isZero(f[1])) tips.add(f[1]); // all zeros: the ref is being deleted
+            if (!isZero(f[3])) known.add(f[3]);
         }
         if (tips.isEmpty()) return;
-        Optional<ObjectRemote> remote = Remotes.remote(cwd, name, url);
-        if (remote.isEmpty()) return; // nowhere objects could go (e.g. a URL with no LFS endpoint): leave it to git
-        try (ThetaRepo repo = Transfers.open(cwd)) {
-            known.addAll(Transfers.refTips(repo, "refs/remotes/" + name + "/"));
-            var objects = ReferencedObjects.introducedBy(repo, tips, known);
-            remote.get().push(objects, repo.store());
-        } catch (IOException e) {
-            throw new UserException("could not upload parameter objects to " + remote.get().describe() + ": " + e.getMessage()
-                    + "\ngit-theta: the push was stopped; fix the cause and push again");
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            Optional<ObjectRemote> remote = repo.remote(name, url);
+            if (remote.isEmpty()) return; // nowhere objects could go (e.g. a URL with no LFS endpoint): leave it to git
+            known.addAll(repo.refTips("refs/remotes/" + name + "/"));
+            try {
+                repo.push(remote.get(), repo.objectsIntroducedBy(tips, known));
+            } catch (IOException e) {
+                throw new UserException("could not upload parameter objects to " + remote.get().describe() + ": " + e.getMessage()
+                        + "\ngit-theta: the push was stopped; fix the cause and push again");
+            }
         }
     }
+
+    private static boolean isZero(String id) { return id.chars().allMatch(c -> c == '0'); }
 }

@@ -9,6 +9,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.gittheta.store.AtomicFile;
 
 /**
  * Places git-theta's repository hooks (the scripts of the top-level {@code hooks/} directory, which the build
@@ -91,10 +93,7 @@ final class Hooks {
             }
             Files.move(hook, local);
         }
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, name, ".tmp");
-        Files.writeString(tmp, script);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.move(tmp, hook, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.replace(hook, out -> out.write(script.getBytes(StandardCharsets.UTF_8)),
+                Optional.of(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
 }

@@ -11,11 +11,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import org.gittheta.diff.CheckpointDiff;
-import org.gittheta.diff.CheckpointDiffer;
 import org.gittheta.diff.DeltaStats;
 import org.gittheta.diff.ParamDiff;
-import org.gittheta.diff.Snapshot;
-import org.gittheta.diff.StoredSnapshot;
+import org.gittheta.repo.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,10 +55,8 @@ final class LogCommand implements Callable<Integer> {
                 String[] f = rec.strip().split("\u001f", 4);
                 String commit = f[0];
                 String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
-                Snapshot before = parent == null ? StoredSnapshot.absent(repo.repo.store())
-                        : repo.snapshot(new HistoryRepo.Side.Rev(parent), file);
-                Snapshot after = repo.snapshot(new HistoryRepo.Side.Rev(commit), file);
-                CheckpointDiff d = CheckpointDiffer.diff(before, after, include);
+                Version before = parent == null ? new Version.None() : new Version.Rev(parent);
+                CheckpointDiff d = repo.repo.diff(before, new Version.Rev(commit), file, include);
                 if (param == null || !d.changed().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
             }
             if (json) printJson(file, entries);
@@ -70,7 +66,7 @@ final class LogCommand implements Callable<Integer> {
     }
 
     private String onlyCheckpoint(HistoryRepo repo) throws IOException {
-        List<String> tracked = repo.trackedPaths(List.of(new HistoryRepo.Side.Rev("HEAD")), List.of());
+        List<String> tracked = repo.trackedPaths(List.of(new Version.Rev("HEAD")), List.of());
         if (tracked.size() != 1) {
             throw new UserException(tracked.isEmpty() ? "no tracked checkpoint at HEAD" : "several tracked checkpoints at HEAD: name one of "
                     + String.join(", ", tracked));

@@ -10,8 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
-import org.gittheta.repo.ThetaRepo;
-import org.gittheta.transfer.ReferencedObjects;
+import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -25,9 +24,9 @@ final class PullCommand implements java.util.concurrent.Callable<Integer> {
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         Git.Dirs dirs = Git.dirs(cwd);
-        try (ThetaRepo repo = Transfers.open(cwd)) {
-            var remote = Transfers.remote(cwd, Transfers.remoteName(cwd, remoteName));
-            Transfers.fetch(repo, remote, ReferencedObjects.atCommits(repo, List.of(Transfers.commit(repo, "HEAD"))));
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            var remote = Transfers.remote(repo, Transfers.remoteName(repo, remoteName));
+            Transfers.fetch(repo, remote, repo.objectsAt(List.of(Transfers.commit(repo, "HEAD"))));
         }
         List<String> stale = stale(dirs.topLevel());
         if (stale.isEmpty()) return 0;

@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.gittheta.repo.ThetaRepo;
-import org.gittheta.transfer.ReferencedObjects;
+import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,13 +21,13 @@ final class PushCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        String name = Transfers.remoteName(cwd, remoteName);
-        try (ThetaRepo repo = Transfers.open(cwd)) {
-            var remote = Transfers.remote(cwd, name);
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            String name = Transfers.remoteName(repo, remoteName);
+            var remote = Transfers.remote(repo, name);
             var objects = all
-                    ? ReferencedObjects.introducedBy(repo, Transfers.refTips(repo, "refs/heads/", "refs/tags/"), List.of())
-                    : ReferencedObjects.introducedBy(repo, List.of(Transfers.commit(repo, "HEAD")), Transfers.refTips(repo, "refs/remotes/" + name + "/"));
-            int sent = remote.push(objects, repo.store());
+                    ? repo.objectsIntroducedBy(repo.refTips("refs/heads/", "refs/tags/"), List.of())
+                    : repo.objectsIntroducedBy(List.of(Transfers.commit(repo, "HEAD")), repo.refTips("refs/remotes/" + name + "/"));
+            int sent = repo.push(remote, objects);
             System.err.println("git-theta: uploaded " + sent + " of " + objects.size() + " objects to " + remote.describe());
         }
         return 0;

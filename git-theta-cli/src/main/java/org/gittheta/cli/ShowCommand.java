@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.repo.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,7 +27,8 @@ final class ShowCommand implements Callable<Integer> {
         String rev = colon == 0 ? "HEAD" : spec.substring(0, colon);
         String path = spec.substring(colon + 1);
         try (HistoryRepo repo = HistoryRepo.open()) {
-            Manifest m = repo.manifest(new HistoryRepo.Side.Rev(rev), path)
+            repo.commit(rev);
+            Manifest m = repo.repo.manifest(new Version.Rev(rev), path)
                     .orElseThrow(() -> new UserException("path '" + path + "' does not exist in '" + rev + "'"));
             long numel = m.params().stream().mapToLong(p -> p.shape().numel()).sum();
             long raw = m.params().stream().mapToLong(ParamEntry::byteSize).sum();

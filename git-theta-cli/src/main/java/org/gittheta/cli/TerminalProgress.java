@@ -9,7 +9,8 @@ import org.gittheta.progress.Progress;
 
 /**
  * Progress on standard error when it is a terminal: one line redrawn at most five times a second,
- * shown only for work that takes longer than half a second. Not on a terminal: nothing at all.
+ * shown only for work that takes longer than half a second, counting objects too when the work has
+ * them (transfers). Not on a terminal: nothing at all.
  */
 final class TerminalProgress implements Progress {
     private static final long SHOW_AFTER_NANOS = 500_000_000L;
@@ -39,9 +40,10 @@ final class TerminalProgress implements Progress {
         }
     }
 
-    @Override public Task start(String label, long total) {
+    @Override public Task start(String label, long total, int items) {
         long started = System.nanoTime();
         AtomicLong done = new AtomicLong();
+        AtomicLong itemsDone = new AtomicLong();
         AtomicLong lastDrawn = new AtomicLong(started - redrawNanos);
         return new Task() {
             private volatile boolean shown;
@@ -56,6 +58,8 @@ final class TerminalProgress implements Progress {
                 }
             }
 
+            @Override public void itemDone() { itemsDone.incrementAndGet(); }
+
             @Override public void close() {
                 if (shown) {
                     draw(done.get(), System.nanoTime());
@@ -69,8 +73,9 @@ final class TerminalProgress implements Progress {
             private void draw(long d, long now) {
                 shown = true;
                 double seconds = Math.max(1e-9, (now - started) / 1e9);
-                String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s   ", label, percent(d, total),
-                        Sizes.human(d), Sizes.human(total), Sizes.human((long) (d / seconds)));
+                String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s", label, percent(d, total),
+                        Sizes.human(d), Sizes.human(total), Sizes.human((long) (d / seconds)))
+                        + (items > 0 ? ", objects " + itemsDone.get() + "/" + items : "") + "   ";
                 synchronized (err) {
                     err.print(line);
                     err.flush();

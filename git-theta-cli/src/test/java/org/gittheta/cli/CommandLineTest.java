@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.gittheta.progress.Progress;
-import org.gittheta.transfer.TransferProgress;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -121,19 +120,17 @@ class CommandLineTest {
                 .startsWith("git-theta: storing m.safetensors: 100% (3.0 MiB / 3.0 MiB)").endsWith("\n");
 
         bytes.reset();
-        var transfer = new TerminalTransferProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        transfer.begin("Uploading", 2, 300);
-        transfer.bytes(100);
-        transfer.objectDone();
-        transfer.bytes(200);
-        transfer.objectDone();
-        transfer.end();
+        try (var transfer = progress.start("uploading", 300, 2)) {
+            transfer.advance(100);
+            transfer.itemDone();
+            transfer.advance(200);
+            transfer.itemDone();
+        }
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\r");
-        assertThat(lines[lines.length - 1]).startsWith("Uploading objects: 100% (2/2), 300 B / 300 B, ")
-                .endsWith(", done.\n");
+        assertThat(lines[lines.length - 1]).startsWith("git-theta: uploading: 100% (300 B / 300 B), ")
+                .contains("objects 2/2").endsWith("\n");
         assertThat(TerminalProgress.percent(5, 4)).isEqualTo(100);
         // the tests' standard error is a pipe: nothing is drawn there
         assertThat(TerminalProgress.forStderr()).isSameAs(Progress.NONE);
-        assertThat(TerminalTransferProgress.forStderr()).isSameAs(TransferProgress.QUIET);
     }
 }

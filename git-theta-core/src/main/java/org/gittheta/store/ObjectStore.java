@@ -1,12 +1,10 @@
 package org.gittheta.store;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,7 +19,8 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * Content-addressed objects in the Git LFS layout: {@code <lfs>/objects/ab/cd/<sha256>}, so that a Git LFS
- * server can hold them. Every write goes to a temporary file in {@code <lfs>/tmp}, is fsynced, then renamed:
+ * server can hold them. Every write goes to a temporary file in {@code <lfs>/tmp}, is fsynced, then renamed
+ * ({@link AtomicFile}):
  * a crash leaves at worst a stray temporary file, never a half-written object.
  */
 public final class ObjectStore {
@@ -76,13 +75,7 @@ public final class ObjectStore {
         Path tmp = newTempFile();
         try {
             MessageDigest sha = sha256();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(new NonClosing(Channels.newOutputStream(ch)), sha)) {
-                OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
-                body.writeTo(buffered);
-                buffered.flush();
-                ch.force(false);
-            }
+            AtomicFile.writeSynced(tmp, out -> body.writeTo(new DigestOutputStream(out, sha)));
             ObjectId id = ObjectId.fromDigest(sha.digest());
             install(tmp, id);
             return id;
@@ -99,11 +92,7 @@ public final class ObjectStore {
         Path tmp = newTempFile();
         try {
             MessageDigest sha = sha256();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = new DigestOutputStream(new NonClosing(Channels.newOutputStream(ch)), sha)) {
-                in.transferTo(out);
-                ch.force(false);
-            }
+            AtomicFile.writeSynced(tmp, out -> in.transferTo(new DigestOutputStream(out, sha)));
             ObjectId actual = ObjectId.fromDigest(sha.digest());
             if (!actual.equals(expected)) {
                 throw new CorruptObjectException(expected, "received bytes hash to " + actual);
@@ -173,14 +162,5 @@ public final class ObjectStore {
     @FunctionalInterface
     public interface Body {
         void writeTo(OutputStream out) throws IOException;
-    }
-
-    /** Lets try-with-resources close the digest stream without closing the channel twice. */
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) { super(out); }
-
-        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
-
-        @Override public void close() throws IOException { out.flush(); }
     }
 }

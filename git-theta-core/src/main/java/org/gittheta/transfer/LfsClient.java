@@ -26,6 +26,7 @@ import java.util.concurrent.Future;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectId;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.LfsJson.Action;
 import org.gittheta.transfer.LfsJson.BatchObject;
@@ -72,11 +73,12 @@ public final class LfsClient implements ObjectRemote {
 
     private final URI endpoint;
     private final Options options;
-    private final TransferProgress progress;
+    private final Progress progress;
+    private volatile Progress.Task task = Progress.NONE.start("", 0);
     private final LfsHttp http;
 
     /** @param endpoint the LFS API URL, e.g. {@code https://host/repo.git/info/lfs} */
-    public LfsClient(URI endpoint, Credentials credentials, Options options, TransferProgress progress) {
+    public LfsClient(URI endpoint, Credentials credentials, Options options, Progress progress) {
         String s = endpoint.toString();
         this.endpoint = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         this.options = options;
@@ -104,11 +106,11 @@ public final class LfsClient implements ObjectRemote {
             }
             todo.add(o);
         }
-        progress.begin("Downloading", todo.size(), todo.stream().mapToLong(o -> o.ref().size()).sum());
+        task = progress.start("Downloading objects", todo.stream().mapToLong(o -> o.ref().size()).sum(), todo.size());
         try {
             parallel(todo, o -> download(o, into));
         } finally {
-            progress.end();
+            task.close();
         }
     }
 
@@ -127,11 +129,11 @@ public final class LfsClient implements ObjectRemote {
             }
             todo.add(o);
         }
-        progress.begin("Uploading", todo.size(), todo.stream().mapToLong(o -> o.ref().size()).sum());
+        task = progress.start("Uploading objects", todo.stream().mapToLong(o -> o.ref().size()).sum(), todo.size());
         try {
             parallel(todo, o -> upload(o, from));
         } finally {
-            progress.end();
+            task.close();
         }
         return todo.size();
     }
@@ -201,7 +203,7 @@ public final class LfsClient implements ObjectRemote {
                 Files.newOutputStream(part).close();
                 have = 0;
             }
-            progress.bytes(have);
+            task.advance(have);
             for (int attempt = 1; ; attempt++) {
                 if (have == size && (size > 0 || attempt > 1)) break;
                 Action a = fresh("download", o);
@@ -219,7 +221,7 @@ public final class LfsClient implements ObjectRemote {
                         throw new IOException(r.url() + ": " + what + " failed: " + status);
                     }
                     Files.newOutputStream(part).close(); // the range we asked for is gone: start over
-                    progress.bytes(-have);
+                    task.advance(-have);
                     have = 0;
                     continue;
                 }
@@ -230,7 +232,7 @@ public final class LfsClient implements ObjectRemote {
                             + r.contentLength().get() + " bytes but the object has " + size
                             + (append ? " and " + have + " are here already" : ""));
                 }
-                progress.bytes(append ? 0 : -have);
+                task.advance(append ? 0 : -have);
                 try {
                     have = (append ? have : 0) + receive(r, part, append, room, what);
                     if (have < size) throw new IOException("the reply ended after " + have + " of " + size + " bytes");
@@ -256,7 +258,7 @@ public final class LfsClient implements ObjectRemote {
         } finally {
             release(part, keepForResume ? resumable : null);
         }
-        progress.objectDone();
+        task.itemDone();
     }
 
     /**
@@ -302,7 +304,7 @@ public final class LfsClient implements ObjectRemote {
                 }
                 out.write(buf, 0, n);
                 got += n;
-                progress.bytes(n);
+                task.advance(n);
             }
         }
         return got;
@@ -327,7 +329,7 @@ public final class LfsClient implements ObjectRemote {
         }
         header.putAll(a.header());
         LfsHttp.Response r = http.send(new LfsHttp.Request(what, a.href(), header, (u, watch) -> {
-            progress.bytes(-sent[0]); // a retried upload starts again from the first byte
+            task.advance(-sent[0]); // a retried upload starts again from the first byte
             sent[0] = 0;
             var bytes = HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent, watch));
             return HttpRequest.newBuilder(u).PUT(HttpRequest.BodyPublishers.fromPublisher(bytes, size));
@@ -345,7 +347,7 @@ public final class LfsClient implements ObjectRemote {
             }
             LfsHttp.drain(v);
         }
-        progress.objectDone();
+        task.itemDone();
     }
 
     private InputStream counting(Path file, long[] sent, StallWatch watch) {
@@ -355,7 +357,7 @@ public final class LfsClient implements ObjectRemote {
                     int n = super.read(b, off, len);
                     if (n > 0) {
                         sent[0] += n;
-                        progress.bytes(n);
+                        task.advance(n);
                         watch.activity();
                     }
                     return n;

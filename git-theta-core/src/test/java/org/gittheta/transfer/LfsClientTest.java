@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.gittheta.manifest.ObjectRef;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +38,7 @@ class LfsClientTest {
     @AfterEach void stop() { server.close(); }
 
     private LfsClient client(Credentials credentials) {
-        return new LfsClient(server.endpoint(), credentials, FAST, TransferProgress.QUIET);
+        return new LfsClient(server.endpoint(), credentials, FAST, Progress.NONE);
     }
 
     private List<ObjectRef> objects(ObjectStore store, int count, int size) throws IOException {

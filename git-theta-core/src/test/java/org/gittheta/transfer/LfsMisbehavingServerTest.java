@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
+import org.gittheta.progress.Progress;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.ObjectStore;
 import org.junit.jupiter.api.AfterEach;
@@ -50,11 +51,11 @@ class LfsMisbehavingServerTest {
     }
 
     private LfsClient client(Credentials credentials) {
-        return new LfsClient(server.endpoint(), credentials, FAST, TransferProgress.QUIET);
+        return new LfsClient(server.endpoint(), credentials, FAST, Progress.NONE);
     }
 
     private LfsClient impatientClient() {
-        return new LfsClient(server.endpoint(), Credentials.NONE, IMPATIENT, TransferProgress.QUIET);
+        return new LfsClient(server.endpoint(), Credentials.NONE, IMPATIENT, Progress.NONE);
     }
 
     private List<ObjectRef> stored(int count, int size) throws IOException {

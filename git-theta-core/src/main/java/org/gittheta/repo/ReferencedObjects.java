@@ -1,4 +1,4 @@
-package org.gittheta.transfer;
+package org.gittheta.repo;
 
 import java.io.IOException;
 import java.util.Collection;
@@ -16,17 +16,16 @@ import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
-import org.gittheta.repo.ThetaRepo;
 
 /**
  * The parameter objects that commits need: those of every manifest in their trees. Only paths of a checkpoint
  * format git-theta knows are read, and a blob there that is not a manifest (committed before tracking) is skipped.
  */
-public final class ReferencedObjects {
+final class ReferencedObjects {
     private ReferencedObjects() {}
 
     /** What checking out these commits needs: the manifests in their trees, not their history. */
-    public static Set<ObjectRef> atCommits(ThetaRepo repo, Collection<ObjectId> commits) throws IOException {
+    static Set<ObjectRef> atCommits(JGitRepo repo, Collection<ObjectId> commits) throws IOException {
         Set<ObjectRef> out = new LinkedHashSet<>();
         try (RevWalk walk = new RevWalk(repo.git())) {
             for (ObjectId c : commits) {
@@ -35,7 +34,8 @@ public final class ReferencedObjects {
                     tw.addTree(commit.getTree());
                     tw.setRecursive(true);
                     while (tw.next()) {
-                        if (Formats.forPath(tw.getPathString()).isPresent()) add(out, repo.manifestOfBlob(tw.getObjectId(0)));
+                        if (Formats.forPath(tw.getPathString()).isPresent()) add(out,
+                                repo.manifestOfBlob(tw.getObjectId(0)));
                     }
                 }
             }
@@ -48,7 +48,8 @@ public final class ReferencedObjects {
      * introduce, plus all manifests at the tips (a remote may lack objects of versions it already has commits of).
      * Ids in {@code known} that this repository does not have are ignored.
      */
-    public static Set<ObjectRef> introducedBy(ThetaRepo repo, Collection<ObjectId> tips, Collection<ObjectId> known) throws IOException {
+    static Set<ObjectRef> introducedBy(JGitRepo repo, Collection<ObjectId> tips,
+            Collection<ObjectId> known) throws IOException {
         Set<ObjectRef> out = new LinkedHashSet<>(atCommits(repo, tips));
         try (ObjectWalk walk = new ObjectWalk(repo.git())) {
             for (ObjectId tip : tips) walk.markStart(walk.parseCommit(tip));

@@ -1,4 +1,4 @@
-package org.gittheta.filter;
+package org.gittheta.convert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +24,7 @@ import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
+import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateOptions;
 
@@ -36,7 +37,7 @@ class CleanSmudgeRoundTripTest {
         final AtomicLong done = new AtomicLong();
         long total = -1;
 
-        @Override public Task start(String label, long total) {
+        @Override public Task start(String label, long total, int items) {
             this.total = total;
             return new Task() {
                 @Override public void advance(long n) { done.addAndGet(n); }
@@ -70,7 +71,7 @@ class CleanSmudgeRoundTripTest {
             Manifest again = Manifest.parse(m.toBytes());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             CountingProgress smudged = new CountingProgress();
-            new Smudger(store, Optional.empty(), smudged).smudge("m.safetensors", again, out);
+            new Smudger(store, new MissingObjects(store, Optional.empty()), smudged).smudge("m.safetensors", again, out);
             assertThat(out.toByteArray()).isEqualTo(file);
             // what a terminal shows last: the whole file done, 100 %
             assertThat(cleaned.done).as("bytes reported by clean").hasValue(file.length).hasValue(cleaned.total);

@@ -1,7 +1,9 @@
-package org.gittheta.filter;
+package org.gittheta.convert;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -17,6 +19,7 @@ import java.util.concurrent.Semaphore;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.Formats;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
@@ -44,11 +47,38 @@ public final class Cleaner {
         this.progress = progress;
     }
 
+    /** The manifest this version replaces (the staged one), read only when the content is a checkpoint. */
+    @FunctionalInterface
+    public interface Previous {
+        Optional<Manifest> manifest() throws IOException;
+    }
+
+    /**
+     * Clean as Git's filter asks for it: a checkpoint becomes its manifest. Content that already is a manifest
+     * (added with the filter off) is kept as it is once it has been validated completely.
+     */
+    public void clean(String file, InputStream content, OutputStream out, Previous previous) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
+        if (Manifests.startsLikeOne(in)) {
+            out.write(Manifests.validBytes(file, in));
+            return;
+        }
+        CheckpointFormat format = Formats.forPath(file).orElseThrow(() -> new BadCheckpointException(file,
+                "git-theta tracks .safetensors and .gguf checkpoints, not this file; stop tracking it with 'git theta untrack "
+                        + file + "'"));
+        try {
+            out.write(clean(file, format, in, previous.manifest()).toBytes());
+        } catch (IOException e) {
+            throw Manifests.withPath(file, e);
+        }
+    }
+
     /**
      * @param file     the path Git names, for messages
      * @param previous the manifest this version replaces (the staged one), to reuse unchanged parameters
      */
-    public Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous) throws IOException {
+    Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous)
+            throws IOException {
         byte[] skeleton = format.readSkeletonPrefix(file, in);
         CheckpointLayout layout = format.fromSkeleton(file, skeleton);
         Map<String, ParamEntry> before = previous.map(Manifest::byName).orElse(Map.of());
@@ -78,12 +108,13 @@ public final class Cleaner {
         }
     }
 
-    private Manifest readAndStore(String file, CheckpointFormat format, InputStream in, CheckpointLayout layout, byte[] skeleton,
-                                  Map<String, ParamEntry> before, MemorySegment mapped, List<Future<ParamEntry>> pending,
-                                  Progress.Task task)
+    private Manifest readAndStore(String file, CheckpointFormat format, InputStream in, CheckpointLayout layout,
+                                  byte[] skeleton, Map<String, ParamEntry> before, MemorySegment mapped,
+                                  List<Future<ParamEntry>> pending, Progress.Task task)
             throws IOException {
             Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
-            MemorySegment.copy(MemorySegment.ofArray(skeleton), 0, mapped, 0, skeleton.length); // the whole file, to read it back
+            // the whole file, so that its skeleton can be read back once every byte has arrived
+            MemorySegment.copy(MemorySegment.ofArray(skeleton), 0, mapped, 0, skeleton.length);
             long pos = skeleton.length;
             int next = 0;
             List<TensorSlot> tensors = layout.tensors();
@@ -95,7 +126,8 @@ public final class Cleaner {
                     acquire(slots);
                     pending.add(Ordered.submit(() -> {
                         try {
-                            return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values, Optional.ofNullable(before.get(slot.name())));
+                            return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values,
+                                    Optional.ofNullable(before.get(slot.name())));
                         } finally {
                             slots.release();
                         }

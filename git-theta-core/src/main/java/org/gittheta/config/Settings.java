@@ -1,0 +1,221 @@
+package org.gittheta.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.gittheta.merge.MergeConfig;
+import org.gittheta.store.Codec;
+import org.gittheta.update.LoraAdapter;
+import org.gittheta.update.UpdateKind;
+import org.gittheta.update.UpdateOptions;
+
+/**
+ * Git's configuration as one {@code git config -z --list --show-scope} printed it (files and {@code git -c}
+ * settings alike), read once and turned into what git-theta uses, each value checked with a message naming
+ * its key. Keys compare as git compares them: section and name ignore case, the subsection does not.
+ */
+public final class Settings {
+    /** One line of the listing, in git's order (later lines override earlier ones). */
+    record Entry(String scope, String key, String value) {}
+
+    public static final Settings NONE = new Settings(List.of());
+
+    private static final String COMMAND_SCOPE = "command";
+    private static final int DEFAULT_CONCURRENT_TRANSFERS = 8;
+
+    private final List<Entry> entries;
+
+    private Settings(List<Entry> entries) { this.entries = List.copyOf(entries); }
+
+    /**
+     * Parses the output of {@code git config -z --list --show-scope}: per entry {@code scope NUL key LF value NUL},
+     * or {@code scope NUL key NUL} for a key written without a value (which git reads as true).
+     */
+    public static Settings parse(byte[] listing) {
+        String[] fields = new String(listing, StandardCharsets.UTF_8).split("\0");
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+            String keyValue = fields[i + 1];
+            int nl = keyValue.indexOf('\n');
+            String key = nl < 0 ? keyValue : keyValue.substring(0, nl);
+            entries.add(new Entry(fields[i], normalise(key), nl < 0 ? null : keyValue.substring(nl + 1)));
+        }
+        return new Settings(entries);
+    }
+
+    /** The value that counts (the last one); a key set without a value reads as {@code "true"}. */
+    public Optional<String> get(String key) {
+        return last(key).map(e -> e.value() == null ? "true" : e.value());
+    }
+
+    /** Every value of a multi-valued key, in order. */
+    public List<String> getAll(String key) {
+        String k = normalise(key);
+        return entries.stream().filter(e -> e.key().equals(k)).map(e -> e.value() == null ? "true"
+                : e.value()).toList();
+    }
+
+    private Optional<Entry> last(String key) {
+        String k = normalise(key);
+        return entries.reversed().stream().filter(e -> e.key().equals(k)).findFirst();
+    }
+
+    /** {@code theta.codec}: how new objects are compressed (zstd unless set). */
+    public Codec codec() throws SettingException {
+        String value = get("theta.codec").orElse("zstd");
+        try {
+            return Codec.fromConfig(value);
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("theta.codec '" + value + "' is not one of zstd, lz4, none");
+        }
+    }
+
+    /**
+     * How changed parameters are stored: {@code theta.updateType}, {@code theta.lora} (the adapter is loaded here),
+     * {@code theta.maxChainDepth}, and {@code theta.lossy} with {@code theta.rank}.
+     */
+    public UpdateOptions updateOptions() throws IOException {
+        String type = get("theta.updateType").orElse("auto");
+        Optional<UpdateKind> forced;
+        try {
+            forced = UpdateOptions.parseType(type);
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("theta.updateType: " + e.getMessage());
+        }
+        Optional<String> dir = get("theta.lora");
+        Optional<LoraAdapter> lora = dir.isEmpty() ? Optional.empty()
+                : Optional.of(LoraAdapter.load(Path.of(dir.get())));
+        int maxDepth = nonNegative("theta.maxChainDepth", UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
+        try {
+            return new UpdateOptions(forced, lora, maxDepth, lossyRank());
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("theta.lossy: " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code theta.rank} when {@code theta.lossy} is true, honoured only from the command line ({@code git -c}, which
+     * {@code git theta add --lossy} passes): from a config file it would make every later clean lossy.
+     */
+    private OptionalInt lossyRank() throws SettingException {
+        Optional<Entry> lossy = last("theta.lossy");
+        if (lossy.isEmpty()) return OptionalInt.empty();
+        String scope = lossy.get().scope();
+        if (!scope.equals(COMMAND_SCOPE)) {
+            throw new SettingException("theta.lossy is set in a git config file (" + scope
+                    + "); lossy storage is only done for "
+                    + "'git theta add --update-type low-rank --rank <R> --lossy': remove it with git config --" + scope
+                    + " --unset theta.lossy");
+        }
+        if (!bool("theta.lossy", lossy.get().value())) return OptionalInt.empty();
+        String rank = get("theta.rank").orElseThrow(() -> new SettingException("theta.lossy needs theta.rank"));
+        try {
+            return OptionalInt.of(Integer.parseInt(rank.strip()));
+        } catch (NumberFormatException e) {
+            throw new SettingException("theta.rank '" + rank + "' is not a number");
+        }
+    }
+
+    /** Every {@code theta.merge.*} setting: the strategy, its options, rules, Fisher files. */
+    public MergeConfig mergeConfig() throws SettingException {
+        String prefix = "theta.merge.";
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            if (e.key().startsWith(prefix)) {
+                values.computeIfAbsent(e.key().substring(prefix.length()), k -> new ArrayList<>())
+                        .add(e.value() == null ? "true" : e.value());
+            }
+        }
+        try {
+            return MergeConfig.parse(values);
+        } catch (IllegalArgumentException e) {
+            throw new SettingException(e.getMessage());
+        }
+    }
+
+    /** The remotes git knows, in the order they were configured. */
+    public List<String> remoteNames() {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        for (Entry e : entries) {
+            int dot = e.key().lastIndexOf('.');
+            if (e.key().startsWith("remote.")
+                    && dot > "remote.".length()) names.add(e.key().substring("remote.".length(), dot));
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * The remote objects come from and go to by default: {@code theta.remote}, else {@code origin}, else the only one.
+     */
+    public Optional<String> defaultRemote() {
+        Optional<String> configured = get("theta.remote");
+        if (configured.isPresent()) return configured;
+        List<String> remotes = remoteNames();
+        if (remotes.contains("origin")) return Optional.of("origin");
+        return remotes.size() == 1 ? Optional.of(remotes.getFirst()) : Optional.empty();
+    }
+
+    /** {@code remote.<name>.url}. */
+    public Optional<String> remoteUrl(String name) { return get("remote." + name + ".url"); }
+
+    /**
+     * The Git LFS endpoint set for a remote: {@code lfs.url}, else {@code remote.<name>.lfsurl}, as git-lfs orders
+     * them.
+     */
+    public Optional<String> lfsUrl(String remote) {
+        Optional<String> url = get("lfs.url");
+        return url.isPresent() ? url : get("remote." + remote + ".lfsurl");
+    }
+
+    /** {@code lfs.concurrenttransfers}: objects moved at once (8 unless set). */
+    public int concurrentTransfers() throws SettingException {
+        Optional<String> value = get("lfs.concurrenttransfers");
+        if (value.isEmpty()) return DEFAULT_CONCURRENT_TRANSFERS;
+        try {
+            int n = Integer.parseInt(value.get().strip());
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new SettingException("lfs.concurrenttransfers '" + value.get() + "' is not a positive number");
+    }
+
+    private int nonNegative(String key, int otherwise) throws SettingException {
+        Optional<String> value = get(key);
+        if (value.isEmpty()) return otherwise;
+        try {
+            int n = Integer.parseInt(value.get().strip());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new SettingException(key + " '" + value.get() + "' is not a non-negative number");
+    }
+
+    /** A boolean as {@code git config --type=bool} reads it; no value at all means true. */
+    private static boolean bool(String key, String value) throws SettingException {
+        if (value == null) return true;
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0", "" -> false;
+            default -> throw new SettingException(key + " '" + value + "' is not a boolean");
+        };
+    }
+
+    /** Section and name in lower case, the subsection (between them) as it is. */
+    private static String normalise(String key) {
+        int first = key.indexOf('.');
+        int last = key.lastIndexOf('.');
+        if (first < 0) return key.toLowerCase(Locale.ROOT);
+        return key.substring(0, first).toLowerCase(Locale.ROOT) + key.substring(first, last)
+                + key.substring(last).toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,103 @@
+package org.gittheta.repo;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.errors.RevisionSyntaxException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.merge.CommittedFiles;
+
+/** JGit access to what git-theta reads from a repository: commits, trees, the index, blobs as manifests. */
+final class JGitRepo implements AutoCloseable, CommittedFiles {
+    /** A manifest text is small; anything bigger at a tracked path is a checkpoint committed before it was tracked. */
+    private static final long MAX_MANIFEST_BYTES = 256L << 20;
+
+    private final Repository git;
+
+    private JGitRepo(Repository git) { this.git = git; }
+
+    static JGitRepo open(Path gitDir) throws IOException {
+        return new JGitRepo(new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build());
+    }
+
+    Repository git() { return git; }
+
+    /** The commit {@code rev} names (tags peeled); empty if it names none or is not a revision at all. */
+    Optional<ObjectId> commit(String rev) throws IOException {
+        try {
+            return Optional.ofNullable(git.resolve(rev + "^{commit}"));
+        } catch (RevisionSyntaxException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The commits of every ref under the prefixes (tags peeled; refs to other objects skipped). */
+    List<ObjectId> refTips(String... prefixes) throws IOException {
+        List<ObjectId> out = new ArrayList<>();
+        for (String prefix : prefixes) {
+            for (Ref ref : git.getRefDatabase().getRefsByPrefix(prefix)) {
+                Optional<ObjectId> id = commit(ref.getName());
+                if (id.isPresent() && !out.contains(id.get())) out.add(id.get());
+            }
+        }
+        return out;
+    }
+
+    /** The blob staged for {@code path} (stage 0). */
+    Optional<ObjectId> indexBlob(String path) throws IOException {
+        DirCacheEntry entry = DirCache.read(git).getEntry(path);
+        return entry == null ? Optional.empty() : Optional.of(entry.getObjectId());
+    }
+
+    Optional<ObjectId> blobAt(ObjectId commitId, String path) throws IOException {
+        try (RevWalk walk = new RevWalk(git)) {
+            RevCommit commit = walk.parseCommit(commitId);
+            try (TreeWalk tw = TreeWalk.forPath(git, path, commit.getTree())) {
+                return tw == null ? Optional.empty() : Optional.of(tw.getObjectId(0));
+            }
+        }
+    }
+
+    private Optional<ObjectId> blobAt(String rev, String path) throws IOException {
+        Optional<ObjectId> commit = commit(rev);
+        return commit.isEmpty() ? Optional.empty() : blobAt(commit.get(), path);
+    }
+
+    /** Reads a blob as a manifest; empty when the blob is something else. */
+    Optional<Manifest> manifestOfBlob(ObjectId blob) throws IOException {
+        ObjectLoader loader = git.open(blob);
+        if (loader.getSize() > MAX_MANIFEST_BYTES) return Optional.empty();
+        byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
+        return Manifest.looksLike(bytes, bytes.length) ? Optional.of(Manifest.parse(bytes)) : Optional.empty();
+    }
+
+    @Override public Optional<Manifest> manifest(String rev, String path) throws IOException {
+        Optional<ObjectId> blob = blobAt(rev, path);
+        return blob.isEmpty() ? Optional.empty() : manifestOfBlob(blob.get());
+    }
+
+    @Override public boolean copy(String rev, String path, Path target) throws IOException {
+        Optional<ObjectId> blob = blobAt(rev, path);
+        if (blob.isEmpty()) return false;
+        try (OutputStream out = Files.newOutputStream(target)) {
+            git.open(blob.get()).copyTo(out);
+        }
+        return true;
+    }
+
+    @Override public void close() { git.close(); }
+}

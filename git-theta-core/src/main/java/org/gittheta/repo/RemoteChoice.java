@@ -1,0 +1,75 @@
+package org.gittheta.repo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.gittheta.config.Settings;
+import org.gittheta.progress.Progress;
+import org.gittheta.transfer.Credentials;
+import org.gittheta.transfer.LfsClient;
+import org.gittheta.transfer.LfsEndpoint;
+import org.gittheta.transfer.LocalRemote;
+import org.gittheta.transfer.ObjectRemote;
+
+/** Where objects come from and go to for a remote, chosen as git-lfs would choose it. */
+final class RemoteChoice {
+    private final Settings settings;
+    private final Path workTree;
+    private final Credentials credentials;
+    private final Progress progress;
+
+    RemoteChoice(Settings settings, Path workTree, Credentials credentials, Progress progress) {
+        this.settings = settings;
+        this.workTree = workTree;
+        this.credentials = credentials;
+        this.progress = progress;
+    }
+
+    /** The named remote (or a URL given in its place, as {@code git push <url>} does); empty if it has no URL. */
+    Optional<ObjectRemote> remote(String nameOrUrl) throws IOException {
+        Optional<String> url = settings.remoteUrl(nameOrUrl);
+        if (url.isEmpty() && (nameOrUrl.contains("/") || nameOrUrl.contains(":"))) url = Optional.of(nameOrUrl);
+        return forUrl(nameOrUrl, url);
+    }
+
+    /**
+     * The remote when git has told both its name and its URL (the pre-push hook): {@code lfs.url}, then
+     * {@code remote.<name>.lfsurl}, then a local path or {@code file://} URL as a repository on disk, then the
+     * LFS URL derived from the remote's URL.
+     */
+    Optional<ObjectRemote> forUrl(String name, Optional<String> url) throws IOException {
+        Optional<String> lfsUrl = settings.lfsUrl(name);
+        if (lfsUrl.isPresent()) return Optional.of(lfs(URI.create(lfsUrl.get())));
+        if (url.isEmpty()) return Optional.empty();
+        Optional<Path> local = localGitDir(url.get());
+        if (local.isPresent()) return Optional.of(LocalRemote.of(local.get()));
+        Optional<URI> derived = LfsEndpoint.fromRemoteUrl(url.get());
+        return derived.isEmpty() ? Optional.empty() : Optional.of(lfs(derived.get()));
+    }
+
+    private ObjectRemote lfs(URI endpoint) throws IOException {
+        LfsClient.Options defaults = LfsClient.Options.defaults();
+        return new LfsClient(endpoint, credentials,
+                new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()),
+                        progress);
+    }
+
+    /**
+     * The git directory a local URL (a path, relative as git reads it to the work tree's top, or {@code file://})
+     * points at.
+     */
+    private Optional<Path> localGitDir(String url) {
+        Path path;
+        if (url.startsWith("file://")) {
+            path = Path.of(URI.create(url));
+        } else if (url.contains("://") || url.matches("^[^/]+:.*")) {
+            return Optional.empty();
+        } else {
+            path = workTree.resolve(url);
+        }
+        Path dotGit = path.resolve(".git");
+        return Optional.of(Files.isDirectory(dotGit) ? dotGit : path);
+    }
+}

@@ -1,0 +1,91 @@
+package org.gittheta.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import org.gittheta.merge.Side;
+import org.gittheta.store.Codec;
+import org.gittheta.update.UpdateKind;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    /** Entries as {@code git config -z --list --show-scope} prints them. */
+    private static Settings listing(String... scopeKeyValues) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < scopeKeyValues.length; i += 2) {
+            b.append(scopeKeyValues[i]).append('\0').append(scopeKeyValues[i + 1]).append('\0');
+        }
+        return Settings.parse(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Nested class Reading {
+        @Test void theLastValueCountsAndAllAreKeptInOrder() {
+            Settings s = listing("global", "theta.merge.rule\na* ours", "local", "theta.merge.rule\nb* theirs",
+                    "local", "theta.codec\nlz4", "command", "theta.codec\nnone");
+            assertThat(s.get("theta.codec")).contains("none");
+            assertThat(s.getAll("theta.merge.rule")).containsExactly("a* ours", "b* theirs");
+        }
+
+        @Test void sectionAndNameIgnoreCaseTheSubsectionDoesNot() {
+            Settings s = listing("local", "remote.Up.url\n/srv/up", "local", "theta.maxchaindepth\n3");
+            assertThat(s.get("THETA.maxChainDepth")).contains("3");
+            assertThat(s.remoteUrl("Up")).contains("/srv/up");
+            assertThat(s.remoteUrl("up")).isEmpty();
+        }
+
+        @Test void aKeyWithoutValueIsTrueAndValuesMayHoldNewlines() {
+            Settings s = listing("local", "theta.flag", "local", "theta.remote\nfirst\nsecond");
+            assertThat(s.get("theta.flag")).contains("true");
+            assertThat(s.get("theta.remote")).contains("first\nsecond");
+        }
+    }
+
+    @Nested class Typed {
+        @Test void defaultsWhenNothingIsSet() throws Exception {
+            assertThat(Settings.NONE.codec()).isEqualTo(Codec.ZSTD);
+            assertThat(Settings.NONE.updateOptions().maxChainDepth()).isEqualTo(8);
+            assertThat(Settings.NONE.concurrentTransfers()).isEqualTo(8);
+            assertThat(Settings.NONE.defaultRemote()).isEmpty();
+        }
+
+        @Test void badValuesAreRefusedNamingTheKey() {
+            assertThatThrownBy(() -> listing("local", "theta.maxChainDepth\nx").updateOptions())
+                    .isInstanceOf(SettingException.class)
+                    .hasMessage("theta.maxChainDepth 'x' is not a non-negative number");
+            assertThatThrownBy(() -> listing("local",
+                    "theta.codec\nbrotli").codec()).hasMessageStartingWith("theta.codec 'brotli'");
+            assertThatThrownBy(() -> listing("local", "lfs.concurrenttransfers\n0").concurrentTransfers())
+                    .hasMessage("lfs.concurrenttransfers '0' is not a positive number");
+            assertThatThrownBy(() -> listing("local",
+                    "theta.merge.nonFloat\nmaybe").mergeConfig()).hasMessageContaining("theta.merge.nonFloat");
+        }
+
+        @Test void lossyIsHonouredOnlyFromTheCommandLine() throws Exception {
+            Settings fromCommand = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4",
+                    "command", "theta.lossy\ntrue");
+            assertThat(fromCommand.updateOptions().lossyRank()).hasValue(4);
+            assertThat(fromCommand.updateOptions().forced()).contains(UpdateKind.LOW_RANK);
+            assertThatThrownBy(() -> listing("local", "theta.lossy\ntrue").updateOptions())
+                    .hasMessageStartingWith("theta.lossy is set in a git config file (local)");
+        }
+
+        @Test void mergeSettingsAndRemoteChoice() throws Exception {
+            Settings s = listing("local", "theta.merge.nonFloat\ntheirs", "local", "remote.a.url\n/a", "local",
+                    "remote.b.url\n/b");
+            assertThat(s.mergeConfig().nonFloat()).isEqualTo(Optional.of(Side.THEIRS));
+            assertThat(s.remoteNames()).isEqualTo(List.of("a", "b"));
+            assertThat(s.defaultRemote()).isEmpty();
+            assertThat(listing("local", "remote.a.url\n/a").defaultRemote()).contains("a");
+            assertThat(listing("local", "remote.a.url\n/a", "local",
+                    "remote.origin.url\n/o").defaultRemote()).contains("origin");
+            assertThat(listing("local", "remote.origin.url\n/o", "local",
+                    "theta.remote\na").defaultRemote()).contains("a");
+            assertThat(listing("local", "lfs.url\nhttp://x", "local",
+                    "remote.a.lfsurl\nhttp://y").lfsUrl("a")).contains("http://x");
+        }
+    }
+}

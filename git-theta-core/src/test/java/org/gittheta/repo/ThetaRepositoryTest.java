@@ -1,0 +1,109 @@
+package org.gittheta.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.jgit.api.Git;
+import org.gittheta.config.Settings;
+import org.gittheta.diff.CheckpointDiff;
+import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.TensorSlot;
+import org.gittheta.format.TestCheckpoints;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.tensor.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The facade over a real repository (built with JGit, no git process): clean, commit, read back without checkout. */
+class ThetaRepositoryTest {
+    @TempDir Path dir;
+
+    private byte[] checkpoint(long seed) {
+        return TestCheckpoints.safetensors().seed(seed).tensor("w", DType.F32, 3, 4).tensor("b", DType.BF16, 4).bytes();
+    }
+
+    /** Cleans {@code bytes} through the facade and commits the manifest it gives; returns the commit id. */
+    private String commit(Git git, ThetaRepository repo, byte[] bytes, String message) throws Exception {
+        ByteArrayOutputStream manifest = new ByteArrayOutputStream();
+        repo.clean("m.safetensors", new ByteArrayInputStream(bytes), manifest);
+        Files.write(dir.resolve("m.safetensors"), manifest.toByteArray());
+        git.add().addFilepattern("m.safetensors").call();
+        return git.commit().setMessage(message).setSign(false).call().getName();
+    }
+
+    private ThetaRepository open() throws IOException {
+        return ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir));
+    }
+
+    @Test void readsACommittedVersionsParametersWithoutCheckingItOut() throws Exception {
+        byte[] first = checkpoint(1);
+        byte[] second = checkpoint(2);
+        try (Git git = Git.init().setDirectory(dir.toFile()).call(); ThetaRepository repo = open()) {
+            String c1 = commit(git, repo, first, "first");
+            commit(git, repo, second, "second");
+
+            assertThat(repo.resolveCommit("HEAD~1")).contains(c1);
+            assertThat(repo.resolveCommit("no-such-branch")).isEmpty();
+            Checkpoint old = repo.checkpoint("HEAD~1", "m.safetensors");
+            assertThat(old.parameters()).extracting(Checkpoint.Parameter::name).containsExactlyInAnyOrder("w", "b");
+            assertThat(old.parameter("w").shape().dims()).containsExactly(3, 4);
+
+            CheckpointLayout layout = TestCheckpoints.readSafetensors("m", first);
+            TensorSlot w = layout.tensor("w").orElseThrow();
+            byte[] expected = new byte[(int) w.length()];
+            System.arraycopy(first, (int) w.offset(), expected, 0, expected.length);
+            ByteArrayOutputStream values = new ByteArrayOutputStream();
+            old.writeValues("w", values);
+            assertThat(values.toByteArray()).isEqualTo(expected);
+            float[] floats = old.floats("w");
+            ByteBuffer le = ByteBuffer.wrap(expected).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : floats) assertThat(f).isEqualTo(le.getFloat());
+            assertThat(repo.checkpoint("HEAD", "m.safetensors").floats("w")).isNotEqualTo(floats);
+            assertThatThrownBy(() -> old.floats("nope")).hasMessageContaining("no parameter 'nope'");
+        }
+    }
+
+    @Test void smudgeGivesBackTheBytesAndDiffComparesVersions() throws Exception {
+        byte[] bytes = checkpoint(3);
+        try (Git git = Git.init().setDirectory(dir.toFile()).call(); ThetaRepository repo = open()) {
+            String c = commit(git, repo, bytes, "only");
+            Manifest m = repo.manifest(new Version.Rev(c), "m.safetensors").orElseThrow();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            repo.smudge("m.safetensors", new ByteArrayInputStream(m.toBytes()), out);
+            assertThat(out.toByteArray()).isEqualTo(bytes);
+
+            CheckpointDiff added = repo.diff(new Version.None(), new Version.Rev(c), "m.safetensors", name -> true);
+            assertThat(added.changed()).hasSize(2);
+            CheckpointDiff same = repo.diff(new Version.Rev(c), new Version.Index(), "m.safetensors", name -> true);
+            assertThat(same.changed()).isEmpty();
+            assertThat(repo.objectsAt(List.of(c))).hasSize(2);
+            assertThat(repo.objectsIntroducedBy(List.of(c), List.of(c))).hasSize(2); // the tip's own manifests count
+        }
+    }
+
+    @Test void aBadSettingFailsTheOperationThatNeedsItNotTheOpening() throws Exception {
+        Settings bad = Settings.parse("local\0theta.maxChainDepth\nlots\0".getBytes(StandardCharsets.UTF_8));
+        try (Git git = Git.init().setDirectory(dir.toFile()).call();
+             ThetaRepository repo = ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"),
+                     dir.resolve(".git"), dir),
+                     bad, org.gittheta.transfer.Credentials.NONE, org.gittheta.progress.Progress.NONE)) {
+            assertThatThrownBy(() -> repo.clean("m.safetensors", new ByteArrayInputStream(checkpoint(4)),
+                    new ByteArrayOutputStream()))
+                    .hasMessage("theta.maxChainDepth 'lots' is not a non-negative number");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            repo.smudge("plain.bin", new ByteArrayInputStream("not a manifest".getBytes(StandardCharsets.UTF_8)), out);
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("not a manifest");
+            assertThat(repo.indexManifest("m.safetensors")).isEqualTo(Optional.empty());
+        }
+    }
+}
