@@ -80,6 +80,12 @@ theta_build() {
   theta_train_aot
 }
 
+theta_tiny_checkpoint() { # writes a 2-parameter float32 safetensors file to $1 (start-up training and bench)
+  local header='{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}'
+  # 8-byte little-endian header length, JSON header, data
+  { printf "\\x$(printf %02x ${#header})\\0\\0\\0\\0\\0\\0\\0%s" "$header"; printf '\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40'; } >"$1"
+}
+
 # A training run for the AOT cache: one filter process (what git starts most) cleans a tiny checkpoint in a
 # throw-away repository, recording what it loads; the cache is then created from that record. The cache is
 # an optimisation only: when training fails the JVM runs without it (and training is not retried for this jar).
@@ -109,9 +115,7 @@ theta_train_in() ( # $1: an empty directory
   git config filter.theta.process "$filter"
   git config filter.theta.required true
   echo '*.safetensors filter=theta' >.gitattributes
-  # a 2-parameter float32 safetensors file: 8-byte little-endian header length, JSON header, data
-  local header='{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}'
-  { printf "\\x$(printf %02x ${#header})\\0\\0\\0\\0\\0\\0\\0%s" "$header"; printf '\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40'; } >model.safetensors
+  theta_tiny_checkpoint model.safetensors
   git add .gitattributes model.safetensors
   git cat-file -p :model.safetensors | grep -q '^git-theta manifest'
   "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$work/conf" -XX:AOTCache="$theta_aot.$$" \
