@@ -10,8 +10,9 @@ theta_jar=$theta_target/git-theta.jar
 theta_java_home_cache=$theta_target/java-home
 # the JVM's ahead-of-time cache (JEP 483/515) of the classes a filter process loads, made by a training run
 theta_aot=$theta_target/git-theta.aot
-# flags of every git-theta JVM; the AOT cache is only used by a JVM started with the flags it was trained with
-theta_jvm_flags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss2m)
+# flags of every git-theta JVM; the AOT cache is only used by a JVM started with the flags it was trained with.
+# The JVM's own warnings go to stderr, not to its default stdout: a filter's stdout carries only git's protocol.
+theta_jvm_flags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss2m -Xlog:disable -Xlog:all=warning:stderr)
 
 theta_java_major() { # prints the major version of the JDK at $1, or nothing
   local line
@@ -62,8 +63,12 @@ theta_needs_build() { # the jar is missing, or older than a source file, source 
       -name target -prune -o \( -path '*/src/main*' -o -name pom.xml \) -newer "$theta_jar" -print -quit 2>/dev/null)" ]
 }
 
-theta_needs_aot() { # the AOT cache is missing or older than the jar, and training has not failed for this jar
-  ! [ "$theta_aot" -nt "$theta_jar" ] && ! [ "$theta_aot.failed" -nt "$theta_jar" ]
+theta_aot_current() { # $1 (the AOT cache or its failure mark) was made for this jar and this script's JVM flags
+  [ "$1" -nt "$theta_jar" ] && [ "$1" -nt "$theta_root/bin/lib/java.sh" ]
+}
+
+theta_needs_aot() { # the AOT cache is not current, and training has not failed for this jar and these flags
+  ! theta_aot_current "$theta_aot" && ! theta_aot_current "$theta_aot.failed"
 }
 
 theta_build() {
@@ -88,10 +93,12 @@ theta_tiny_checkpoint() { # writes a 2-parameter float32 safetensors file to $1 
 
 # A training run for the AOT cache: one filter process (what git starts most) cleans a tiny checkpoint in a
 # throw-away repository, recording what it loads; the cache is then created from that record. The cache is
-# an optimisation only: when training fails the JVM runs without it (and training is not retried for this jar).
+# an optimisation only: when training fails the JVM runs without it (and training is not retried for this jar
+# and these flags).
 theta_train_aot() {
   local work rc=0
   rm -f "$theta_aot" "$theta_aot.failed"
+  echo "git-theta: creating the start-up cache (once per build)..." >&2
   work=$(mktemp -d "${TMPDIR:-/tmp}/git-theta-aot.XXXXXX") || return 0
   theta_train_in "$work" >"$theta_aot.log" 2>&1 || rc=$?
   rm -rf "$work"
@@ -106,9 +113,8 @@ theta_train_aot() {
 theta_train_in() ( # $1: an empty directory
   set -e
   local work=$1 filter
-  # the record's log goes to stderr: a filter's stdout carries only git's protocol
   printf -v filter '%q ' "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$work/conf" \
-    -Xlog:disable -Xlog:all=warning:stderr -Dgittheta.launcher="$theta_root/bin/git-theta" -jar "$theta_jar" filter-process
+    -Dgittheta.launcher="$theta_root/bin/git-theta" -jar "$theta_jar" filter-process
   git init -q "$work/repo"
   cd "$work/repo"
   export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$work/gitconfig HOME=$work

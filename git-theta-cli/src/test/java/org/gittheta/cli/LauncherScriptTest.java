@@ -83,6 +83,18 @@ class LauncherScriptTest {
         assertThat(needsBuild()).isTrue();
     }
 
+    @Test void theStartUpCacheIsCurrentUntilTheJarOrTheJvmFlagsChangeAndAFailureIsNotRetried() throws IOException {
+        Path aot = write("git-theta-cli/target/git-theta.aot");
+        Files.setLastModifiedTime(aot, FileTime.from(SOURCES_TIME.plusSeconds(120)));
+        assertThat(needsAot()).isFalse();
+        touch(jar);
+        assertThat(needsAot()).isTrue();
+        touch(write("git-theta-cli/target/git-theta.aot.failed"));
+        assertThat(needsAot()).isFalse();
+        touch(root.resolve("bin/lib/java.sh"));
+        assertThat(needsAot()).isTrue();
+    }
+
     @Test void theFirstJdk25FoundIsRememberedAndAnOlderJavaHomeIsSkipped() throws IOException {
         Path jdk17 = fakeJdk("jvm/jdk-17", "17.0.12");
         Path jdk25 = fakeJdk("jvm/jdk-25", "25.0.1");
@@ -119,6 +131,12 @@ class LauncherScriptTest {
 
     private boolean needsBuild() throws IOException {
         Run r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_build");
+        assertThat(r.err()).isEmpty();
+        return r.exit() == 0;
+    }
+
+    private boolean needsAot() throws IOException {
+        Run r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_aot");
         assertThat(r.err()).isEmpty();
         return r.exit() == 0;
     }
