@@ -1,20 +1,53 @@
 # Sourced by bin/git-theta and bin/test: finds a JDK >= 25 and builds the project when its sources changed.
 # Sets THETA_JAVA (the java binary) and THETA_JAVA_HOME.
+# git starts bin/git-theta for every filter, merge driver and `git theta` command: everything here that runs on
+# every call stays cheap (no JVM probe, no build tool; see "Start-up" in docs/performance.md).
 
 theta_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+theta_target=$theta_root/git-theta-cli/target
+theta_jar=$theta_target/git-theta.jar
+# the JDK found by the last search, so that later calls skip it
+theta_java_home_cache=$theta_target/java-home
+# the JVM's ahead-of-time cache (JEP 483/515) of the classes a filter process loads, made by a training run
+theta_aot=$theta_target/git-theta.aot
+# flags of every git-theta JVM; the AOT cache is only used by a JVM started with the flags it was trained with.
+# The JVM's own warnings go to stderr, not to its default stdout: a filter's stdout carries only git's protocol.
+theta_jvm_flags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss2m -Xlog:disable -Xlog:all=warning:stderr)
 
-theta_java_major() { # prints the major version of the java binary $1, or nothing
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
+theta_java_major() { # prints the major version of the JDK at $1, or nothing
+  local line
+  if [ -r "$1/release" ]; then # every JDK since 9 has it: reading it costs no JVM start
+    while IFS= read -r line; do
+      case $line in JAVA_VERSION=\"*) line=${line#JAVA_VERSION=\"}; echo "${line%%[!0-9]*}"; return ;; esac
+    done <"$1/release"
+  fi
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1
+}
+
+theta_is_jdk25() { # $1 is a JDK (java and javac) of version 25 or newer
+  local major
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 1
+  major=$(theta_java_major "$1")
+  [ -n "$major" ] && [ "$major" -ge 25 ]
+}
+
+theta_use_java() {
+  THETA_JAVA_HOME=$1
+  THETA_JAVA=$1/bin/java
 }
 
 theta_find_java() {
-  local candidate major
-  for candidate in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/* /usr/local/lib/jvm/* /opt/java/* /opt/jdk*; do
-    [ -x "$candidate/bin/java" ] && [ -x "$candidate/bin/javac" ] || continue
-    major=$(theta_java_major "$candidate/bin/java")
-    if [ -n "$major" ] && [ "$major" -ge 25 ]; then
-      THETA_JAVA_HOME=$candidate
-      THETA_JAVA=$candidate/bin/java
+  local candidate cached
+  if [ -n "${JAVA_HOME:-}" ] && theta_is_jdk25 "$JAVA_HOME"; then theta_use_java "$JAVA_HOME"; return 0; fi
+  if [ -r "$theta_java_home_cache" ] && read -r cached <"$theta_java_home_cache" && theta_is_jdk25 "$cached"; then
+    theta_use_java "$cached"
+    return 0
+  fi
+  # GIT_THETA_JDK_DIRS replaces the places searched (tests simulate a machine without a JDK 25 with it)
+  for candidate in ${GIT_THETA_JDK_DIRS:-/usr/lib/jvm/* /usr/local/lib/jvm/* /opt/java/* /opt/jdk*}; do
+    if theta_is_jdk25 "$candidate"; then
+      theta_use_java "$candidate"
+      mkdir -p "$theta_target" && echo "$candidate" >"$theta_java_home_cache.$$" && mv "$theta_java_home_cache.$$" "$theta_java_home_cache"
       return 0
     fi
   done
@@ -23,13 +56,19 @@ theta_find_java() {
   return 1
 }
 
-theta_jar=$theta_root/git-theta-cli/target/git-theta.jar
-
-theta_needs_build() { # the jar is missing, or older than a source of a module it contains (or a hook script)
+theta_needs_build() { # the jar is missing, or older than a source file or directory, pom or hook script it contains
   [ -f "$theta_jar" ] || return 0
+  # directories count too: deleting or renaming a source file changes only its directory
   [ -n "$(find "$theta_root/pom.xml" "$theta_root"/git-theta-core "$theta_root"/filters "$theta_root"/git-theta-cli \
-      "$theta_root"/hooks \( -path '*/src/main/*' -o -path "$theta_root/hooks/*" -o -name pom.xml \) \
-      -type f -newer "$theta_jar" -print -quit 2>/dev/null)" ]
+      "$theta_root"/hooks -name target -prune -o \( -path '*/src/main*' -o -path "$theta_root/hooks*" -o -name pom.xml \) -newer "$theta_jar" -print -quit 2>/dev/null)" ]
+}
+
+theta_aot_current() { # $1 (the AOT cache or its failure mark) was made for this jar and this script's JVM flags
+  [ "$1" -nt "$theta_jar" ] && [ "$1" -nt "$theta_root/bin/lib/java.sh" ]
+}
+
+theta_needs_aot() { # the AOT cache is not current, and training has not failed for this jar and these flags
+  ! theta_aot_current "$theta_aot" && ! theta_aot_current "$theta_aot.failed"
 }
 
 theta_build() {
@@ -43,4 +82,49 @@ theta_build() {
     return 1
   }
   touch "$theta_jar" # maven leaves an up-to-date jar alone; mark it checked against the sources
+  theta_train_aot
 }
+
+theta_tiny_checkpoint() { # writes a 2-parameter float32 safetensors file to $1 (start-up training and bench)
+  local header='{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}'
+  # 8-byte little-endian header length, JSON header, data
+  { printf "\\x$(printf %02x ${#header})\\0\\0\\0\\0\\0\\0\\0%s" "$header"; printf '\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40'; } >"$1"
+}
+
+# A training run for the AOT cache: one filter process (what git starts most) cleans a tiny checkpoint in a
+# throw-away repository, recording what it loads; the cache is then created from that record. The cache is
+# an optimisation only: when training fails the JVM runs without it (and training is not retried for this jar
+# and these flags).
+theta_train_aot() {
+  local work rc=0
+  rm -f "$theta_aot" "$theta_aot.failed"
+  echo "git-theta: creating the start-up cache (once per build)..." >&2
+  work=$(mktemp -d "${TMPDIR:-/tmp}/git-theta-aot.XXXXXX") || return 0
+  theta_train_in "$work" >"$theta_aot.log" 2>&1 || rc=$?
+  rm -rf "$work"
+  if [ "$rc" -ne 0 ] || ! [ -s "$theta_aot" ]; then
+    rm -f "$theta_aot"
+    touch "$theta_aot.failed"
+    echo "git-theta: could not create the start-up cache (see $theta_aot.log); running without it." >&2
+  fi
+  return 0
+}
+
+theta_train_in() ( # $1: an empty directory
+  set -e
+  local work=$1 filter
+  printf -v filter '%q ' "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$work/conf" \
+    -Dgittheta.launcher="$theta_root/bin/git-theta" -jar "$theta_jar" filter-process
+  git init -q "$work/repo"
+  cd "$work/repo"
+  export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$work/gitconfig HOME=$work
+  git config filter.theta.process "$filter"
+  git config filter.theta.required true
+  echo '*.safetensors filter=theta' >.gitattributes
+  theta_tiny_checkpoint model.safetensors
+  git add .gitattributes model.safetensors
+  git cat-file -p :model.safetensors | grep -q '^git-theta manifest'
+  "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$work/conf" -XX:AOTCache="$theta_aot.$$" \
+    -Dgittheta.launcher="$theta_root/bin/git-theta" -jar "$theta_jar"
+  mv "$theta_aot.$$" "$theta_aot"
+)

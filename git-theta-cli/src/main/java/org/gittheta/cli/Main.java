@@ -2,13 +2,18 @@ package org.gittheta.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code git theta ...}: the only place that prints for humans or exits. */
 @Command(name = "git-theta", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Model checkpoints under Git: per-parameter storage, real model merges, parameter-level history.",
-        subcommands = {
+        description = "Model checkpoints under Git: per-parameter storage, real model merges, parameter-level history.")
+public final class Main implements Runnable {
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
             CommandLine.HelpCommand.class,
             InstallCommand.class,
             UninstallCommand.class,
@@ -28,11 +33,15 @@ import picocli.CommandLine.Command;
             HookCommand.class,
             EnvCommand.class,
             ManCommand.class,
-            ManFallbackCommand.class,
-        })
-public final class Main implements Runnable {
+            ManFallbackCommand.class);
+
+    /** The commands git itself runs, on the path of every add, checkout, merge and push. */
+    private static final Set<String> GIT_DRIVEN = Set.of("filter-process", "merge-driver", "hook");
+
+    @Spec CommandSpec spec;
+
     @Override public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 
     public static void main(String[] args) {
@@ -41,6 +50,7 @@ public final class Main implements Runnable {
 
     static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        for (Class<?> command : reachableCommands(args)) cl.addSubcommand(command);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof UserException || e instanceof IOException) {
@@ -53,6 +63,25 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The subcommands to register for these arguments. picocli introspects every registered command class up front,
+     * a good part of the start-up of the JVM that git starts for every filter process, merge and push; those
+     * commands, and {@code --version}, register only what they run. Everything else (help, man pages, install)
+     * sees the whole tree.
+     */
+    static List<Class<?>> reachableCommands(String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) return List.of();
+        if (args.length == 0 || !GIT_DRIVEN.contains(args[0])) return SUBCOMMANDS;
+        return SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).toList();
+    }
+
+    /** The command line with every command: what help and the manual pages describe. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        for (Class<?> command : SUBCOMMANDS) cl.addSubcommand(command);
+        return cl;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -20,7 +20,7 @@ class CommandLineTest {
     /** Every command of the real tree, hidden ones included, each once. */
     private static List<CommandLine> allCommands() {
         List<CommandLine> out = new ArrayList<>();
-        List<CommandLine> todo = new ArrayList<>(List.of(new CommandLine(new Main())));
+        List<CommandLine> todo = new ArrayList<>(List.of(Main.commandLine()));
         while (!todo.isEmpty()) {
             CommandLine cl = todo.removeFirst();
             out.add(cl);
@@ -66,7 +66,7 @@ class CommandLineTest {
     }
 
     @Test void internalCommandsAreHiddenFromTheCommandListButStillThere() {
-        CommandLine main = new CommandLine(new Main());
+        CommandLine main = Main.commandLine();
         String usage = main.getUsageMessage(CommandLine.Help.Ansi.OFF);
         for (String internal : INTERNAL) {
             assertThat(usage).doesNotContainPattern("(?m)^  " + internal + "\\b");
@@ -91,7 +91,7 @@ class CommandLineTest {
     }
 
     @Test void thereIsAManualPageForTheProgramAndEveryCommandShownInHelp() {
-        CommandLine main = new CommandLine(new Main());
+        CommandLine main = Main.commandLine();
         Map<String, String> pages = ManPages.render(main);
         assertThat(pages).containsKeys("git-theta.1", "git-theta-track.1", "git-theta-uninstall.1", "git-theta-env.1")
                 .doesNotContainKeys("git-theta-filter-process.1", "git-theta-merge-driver.1", "git-theta-hook.1");

@@ -1,0 +1,38 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class MainTest {
+    @Test void gitsDriversRegisterOnlyTheirOwnCommand() {
+        assertThat(Main.reachableCommands("filter-process")).containsExactly(FilterProcessCommand.class);
+        assertThat(Main.reachableCommands("merge-driver", "o", "a", "b", "p")).containsExactly(MergeDriverCommand.class);
+        assertThat(Main.reachableCommands("--version")).isEmpty();
+    }
+
+    @Test void helpUsageAndUnknownCommandsSeeEveryCommand() {
+        for (String[] args : new String[][] {{}, {"help", "track"}, {"--help"}, {"trak"}, {"--version", "track"}, {"man"}, {"install"}}) {
+            assertThat(Main.reachableCommands(args)).as(String.join(" ", args))
+                    .contains(CommandLine.HelpCommand.class, TrackCommand.class, MergeDriverCommand.class, HookCommand.class)
+                    .hasSize(20);
+        }
+    }
+
+    @Test void usageWithoutArgumentsListsEveryCommand() {
+        PrintStream stdout = System.out;
+        var captured = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            assertThat(Main.execute()).isZero();
+        } finally {
+            System.setOut(stdout);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("Commands:", "  track ", "  merge ", "  uninstall ")
+                .doesNotContain("  filter-process ", "  merge-driver ", "  hook ");
+    }
+}
