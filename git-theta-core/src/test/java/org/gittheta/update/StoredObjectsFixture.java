@@ -50,7 +50,8 @@ final class StoredObjectsFixture {
         f.lossy(DType.F64);
         f.f16Ia3();
         f.integersWithLz4();
-        Manifest m = new Manifest("safetensors", new byte[0], 0, f.entries);
+        long size = f.entries.stream().mapToLong(ParamEntry::byteSize).sum(); // a file of these tensors, no header
+        Manifest m = new Manifest("safetensors", new byte[0], size, f.entries);
         Files.write(dir.resolve(MANIFEST), m.toBytes());
         return m;
     }
