@@ -37,7 +37,8 @@ public final class MergekitConfig {
             "chat_template", "git-theta merges tensors; a chat template is an ordinary git file",
             "out_dtype", "a merge keeps each parameter's stored dtype");
     /** The block index in names such as {@code model.layers.7.mlp}, {@code blk.7.attn_q}, {@code transformer.h.7}. */
-    private static final Pattern LAYER = Pattern.compile("(?:^|\\.)(?:layers|layer|blk|h|blocks|block)\\.(\\d+)(?:\\.|$)");
+    private static final Pattern LAYER = Pattern.compile(
+            "(?:^|\\.)(?:layers|layer|blk|h|blocks|block)\\.(\\d+)(?:\\.|$)");
     private static final CoreSchema SCHEMA = new CoreSchema();
 
     /** One input model: the revision or path as written, its line, and its own parameter settings. */
@@ -152,7 +153,8 @@ public final class MergekitConfig {
     private Optional<Double> declared(Map<String, Optional<Double>> declared, String parameter, String kind) {
         Optional<Double> fallback = declared.get(parameter);
         if (fallback == null) {
-            throw new IllegalArgumentException(method.mergekitName() + " has no " + kind + " parameter '" + parameter + "'");
+            throw new IllegalArgumentException(
+                    method.mergekitName() + " has no " + kind + " parameter '" + parameter + "'");
         }
         return fallback;
     }
@@ -208,7 +210,8 @@ public final class MergekitConfig {
             for (Map.Entry<String, NodeTuple> e : top.entrySet()) {
                 String key = e.getKey();
                 if (UNSUPPORTED_KEYS.containsKey(key)) {
-                    throw error(e.getValue().getKeyNode(), "unsupported key '" + key + "': " + UNSUPPORTED_KEYS.get(key));
+                    throw error(e.getValue().getKeyNode(),
+                            "unsupported key '" + key + "': " + UNSUPPORTED_KEYS.get(key));
                 }
                 if (!Set.of("merge_method", "base_model", "models", "parameters", "dtype").contains(key)) {
                     throw error(e.getValue().getKeyNode(), "unknown key '" + key + "'");
@@ -272,7 +275,8 @@ public final class MergekitConfig {
                     throw new MergekitConfigException(file, methodLine, name + " needs parameters: " + p.getKey());
                 }
             }
-            List<Model> tuned = models.stream().filter(m -> base.isEmpty() || !m.revision().equals(base.get())).toList();
+            List<Model> tuned = models.stream()
+                    .filter(m -> base.isEmpty() || !m.revision().equals(base.get())).toList();
             for (Model m : tuned) {
                 for (Map.Entry<String, Optional<Double>> p : method.modelParameters().entrySet()) {
                     if (p.getValue().isEmpty() && !m.parameters().containsKey(p.getKey())
@@ -289,7 +293,9 @@ public final class MergekitConfig {
                     }
                 }
                 case MODEL_STOCK -> {
-                    if (tuned.size() < 2) throw error(modelsKey, "model_stock needs at least two models besides the base");
+                    if (tuned.size() < 2) {
+                        throw error(modelsKey, "model_stock needs at least two models besides the base");
+                    }
                 }
                 default -> {
                     if (tuned.isEmpty()) throw error(modelsKey, name + " needs a model besides the base_model");
@@ -338,7 +344,8 @@ public final class MergekitConfig {
             Map<String, NodeTuple> entry = mapping(node, "an entry of '" + name + "'");
             for (Map.Entry<String, NodeTuple> e : entry.entrySet()) {
                 if (!e.getKey().equals("filter") && !e.getKey().equals("value")) {
-                    throw error(e.getValue().getKeyNode(), "unknown key '" + e.getKey() + "' in an entry of '" + name + "'");
+                    throw error(e.getValue().getKeyNode(),
+                            "unknown key '" + e.getKey() + "' in an entry of '" + name + "'");
                 }
             }
             Node value = required(entry, "value", node, "an entry of '" + name + "'").getValueNode();
@@ -373,7 +380,9 @@ public final class MergekitConfig {
         }
 
         private double flag(ScalarNode s, String name) {
-            if (s.getTag().equals(Tag.BOOL)) return (Boolean) SCHEMA.getSchemaTagConstructors().get(Tag.BOOL).construct(s) ? 1 : 0;
+            if (s.getTag().equals(Tag.BOOL)) {
+                return (Boolean) SCHEMA.getSchemaTagConstructors().get(Tag.BOOL).construct(s) ? 1 : 0;
+            }
             throw error(s, "parameter '" + name + "' must be true or false, not '" + s.getValue() + "'");
         }
 
@@ -386,7 +395,9 @@ public final class MergekitConfig {
         }
 
         private String text(Node node, String where) {
-            if (node instanceof ScalarNode s && s.getTag().equals(Tag.STR) && !s.getValue().isEmpty()) return s.getValue();
+            if (node instanceof ScalarNode s && s.getTag().equals(Tag.STR) && !s.getValue().isEmpty()) {
+                return s.getValue();
+            }
             throw error(node, where + " must be a name");
         }
 
@@ -399,7 +410,9 @@ public final class MergekitConfig {
                 if (!(t.getKeyNode() instanceof ScalarNode k) || !k.getTag().equals(Tag.STR)) {
                     throw error(t.getKeyNode(), "keys in " + where + " must be names");
                 }
-                entries.put(k.getValue(), t);
+                if (entries.put(k.getValue(), t) != null) {
+                    throw error(k, "duplicate key '" + k.getValue() + "' in " + where);
+                }
             }
             return entries;
         }

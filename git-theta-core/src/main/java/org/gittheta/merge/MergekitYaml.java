@@ -21,8 +21,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 final class MergekitYaml {
     static final int MAX_CHARS = 1 << 20;
     static final int MAX_DEPTH = 16;
-    static final int MAX_EVENTS = 100_000;
-    static final int MAX_ALIASES = 100;
+    static final int MAX_EVENTS = 20_000;
+    static final int MAX_ALIASES = 32;
 
     private MergekitYaml() {
     }
@@ -35,7 +35,6 @@ final class MergekitYaml {
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(file)
                 .setSchema(new CoreSchema())
-                .setAllowDuplicateKeys(false)
                 .setAllowRecursiveKeys(false)
                 .setAllowNonScalarKeys(false)
                 .setMaxAliasesForCollections(MAX_ALIASES)
@@ -50,7 +49,8 @@ final class MergekitYaml {
             throw new MergekitConfigException(file, mark.map(m -> m.getLine() + 1).orElse(1),
                     "not valid YAML: " + e.getProblem().strip());
         } catch (YamlEngineException e) {
-            throw new MergekitConfigException(file, 1, "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new MergekitConfigException(file, 1,
+                    "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
@@ -61,7 +61,8 @@ final class MergekitYaml {
         for (Event e : events) {
             int line = e.getStartMark().map(m -> m.getLine() + 1).orElse(1);
             if (++count > MAX_EVENTS) {
-                throw new MergekitConfigException(file, line, "more than " + MAX_EVENTS + " YAML nodes; not a merge config");
+                throw new MergekitConfigException(file, line,
+                        "more than " + MAX_EVENTS + " YAML nodes; not a merge config");
             }
             switch (e.getEventId()) {
                 case MappingStart, SequenceStart -> {
