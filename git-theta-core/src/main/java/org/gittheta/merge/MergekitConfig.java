@@ -305,6 +305,7 @@ public final class MergekitConfig {
 
         private Map<String, MergekitSetting> settings(MergekitMethod method, Node node, String where, boolean global) {
             Map<String, MergekitSetting> settings = new LinkedHashMap<>();
+            if (isNull(node)) return settings;  // 'parameters:' with nothing under it, as mergekit allows
             for (Map.Entry<String, NodeTuple> e : mapping(node, where).entrySet()) {
                 String name = e.getKey();
                 Node key = e.getValue().getKeyNode();

@@ -297,7 +297,12 @@ class MergekitConfigTest {
                     parameters: &shared {weight: [0, 1], density: 0.5}
                   - model: b
                     parameters: *shared
+                  - model: c
+                    parameters:
+                parameters:
+                  weight: 2
                 """);
-        assertThat(c.modelValues("weight", "model.layers.1.mlp.w", 3)).containsExactly(0.5, 0.5);
+        assertThat(c.modelValue("weight", 2, "model.layers.1.mlp.w", 3)).isEqualTo(2);
+        assertThat(c.modelValues("weight", "model.layers.1.mlp.w", 3)).containsExactly(0.5, 0.5, 2.0);
     }
 }
