@@ -10,11 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class MergekitConfigTest {
     private static final double EXACT = 1e-15;
@@ -210,39 +212,152 @@ class MergekitConfigTest {
         assertThat(MergekitConfig.layerCount(List.of("blk.0.a", "blk.11.b", "output.weight"))).isEqualTo(12);
     }
 
+    static Stream<Arguments> badConfigs() {
+        return Stream.of(
+                bad("""
+                        merge_method: della
+                        models: [{model: a}]
+                        """, 1, "unsupported merge_method 'della'"),
+                bad("""
+                        merge_method: linear
+                        models:
+                          - model: a
+                            paramters: {weight: 1}
+                        """, 4, "unknown key 'paramters' in models[0]"),
+                bad("""
+                        merge_methd: linear
+                        """, 1, "unknown key 'merge_methd'"),
+                bad("""
+                        models: [{model: a, parameters: {weight: 1}}]
+                        """, 1, "missing 'merge_method'"),
+                bad("""
+                        merge_method: linear
+                        """, 1, "missing 'models'"),
+                bad("""
+                        merge_method: linear
+                        models: []
+                        """, 2, "models must be a non-empty list"),
+                bad("""
+                        merge_method: linear
+                        models:
+                          - model: a
+                          - model: b
+                            parameters: {weight: 1}
+                        """, 3, "models[0] 'a' has no 'weight'"),
+                bad("""
+                        merge_method: ties
+                        base_model: b
+                        models:
+                          - model: a
+                            parameters: {weight: 1, epsilon: 0.1}
+                        """, 5, "unknown parameter 'epsilon'"),
+                bad("""
+                        merge_method: ties
+                        base_model: b
+                        models:
+                          - model: a
+                            parameters: {weight: 1, lambda: 0.5}
+                        """, 5, "parameter 'lambda' of ties is global"),
+                bad("""
+                        merge_method: linear
+                        models:
+                          - model: a
+                            parameters: {weight: abc}
+                        """, 4, "parameter 'weight' must be a number, not 'abc'"),
+                bad("""
+                        merge_method: linear
+                        models:
+                          - model: a
+                            parameters: {weight: [1, x]}
+                        """, 4, "parameter 'weight' must be a number, not 'x'"),
+                bad("""
+                        merge_method: linear
+                        models: [{model: a, parameters: {weight: 1}}]
+                        parameters: {normalize: 2}
+                        """, 3, "parameter 'normalize' must be true or false"),
+                bad("""
+                        merge_method: linear
+                        models:
+                          - model: a
+                            parameters: {weight: [{filter: mlp, valeu: 1}]}
+                        """, 4, "unknown key 'valeu' in an entry of 'weight'"),
+                bad("""
+                        merge_method: slerp
+                        base_model: a
+                        models: [{model: a}, {model: b}, {model: c}]
+                        parameters: {t: 0.5}
+                        """, 3, "slerp needs exactly two models"),
+                bad("""
+                        merge_method: slerp
+                        base_model: a
+                        models: [{model: a}, {model: b}]
+                        """, 1, "slerp needs parameters: t"),
+                bad("""
+                        merge_method: model_stock
+                        base_model: a
+                        models: [{model: a}, {model: b}]
+                        """, 3, "model_stock needs at least two models"),
+                bad("""
+                        merge_method: linear
+                        models: [{model: a, parameters: {weight: 1}}, {model: a, parameters: {weight: 1}}]
+                        """, 2, "models[1] 'a' is listed twice"),
+                bad("""
+                        merge_method: linear
+                        dtype: int8
+                        models: [{model: a, parameters: {weight: 1}}]
+                        """, 2, "unsupported dtype 'int8'"),
+                bad("""
+                        merge_method: linear
+                        merge_method: ties
+                        models: [{model: a, parameters: {weight: 1}}]
+                        """, 2, "duplicate key 'merge_method' in the document"),
+                bad("""
+                        merge_method: linear
+                        models: [{model: a, parameters: {weight: 1}}
+                        """, 3, "not valid YAML: expected ',' or ']'"),
+                bad("""
+                        merge_method: linear
+                        out_dtype: float16
+                        models: [{model: a, parameters: {weight: 1}}]
+                        """, 2, "unsupported key 'out_dtype'"),
+                bad("""
+                        merge_method: linear
+                        tokenizer_source: union
+                        models: [{model: a, parameters: {weight: 1}}]
+                        """, 2, "unsupported key 'tokenizer_source'"),
+                bad("""
+                        merge_method: linear
+                        models: [{model: a, lora: l, parameters: {weight: 1}}]
+                        """, 2, "unsupported key 'lora' in models[0]"),
+                bad("""
+                        merge_method: linear
+                        models: [{model: {path: x}, parameters: {weight: 1}}]
+                        """, 2, "models[0].model must name a git revision"),
+                bad("""
+                        merge_method: linear
+                        base_model: !!binary aGVsbG8=
+                        models: [{model: a, parameters: {weight: 1}}]
+                        """, 2, "base_model must name a git revision"),
+                bad("""
+                        merge_method: !!python/object/apply:os.system [ls]
+                        models: [{model: a}]
+                        """, 1, "merge_method must be a name"),
+                bad("""
+                        - just a list
+                        """, 1, "the document must be a mapping"),
+                bad("""
+                        # nothing
+                        """, 1, "empty document"));
+    }
+
+    private static Arguments bad(String yaml, int line, String problem) {
+        return Arguments.of(yaml, line, problem);
+    }
+
     @ParameterizedTest
-    @CsvSource(delimiter = '|', textBlock = """
-            merge_method: della\\nmodels: [{model: a}]                 | 1 | unsupported merge_method 'della'
-            merge_method: linear\\nmodels:\\n  - model: a\\n    paramters: {weight: 1} | 4 | unknown key 'paramters' in models[0]
-            merge_methd: linear                                       | 1 | unknown key 'merge_methd'
-            models: [{model: a, parameters: {weight: 1}}]             | 1 | missing 'merge_method'
-            merge_method: linear                                      | 1 | missing 'models'
-            merge_method: linear\\nmodels: []                         | 2 | models must be a non-empty list
-            merge_method: linear\\nmodels:\\n  - model: a\\n  - model: b\\n    parameters: {weight: 1} | 3 | models[0] 'a' has no 'weight'
-            merge_method: ties\\nbase_model: b\\nmodels:\\n  - model: a\\n    parameters: {weight: 1, epsilon: 0.1} | 5 | unknown parameter 'epsilon'
-            merge_method: ties\\nbase_model: b\\nmodels:\\n  - model: a\\n    parameters: {weight: 1, lambda: 0.5} | 5 | parameter 'lambda' of ties is global
-            merge_method: linear\\nmodels:\\n  - model: a\\n    parameters: {weight: abc} | 4 | parameter 'weight' must be a number, not 'abc'
-            merge_method: linear\\nmodels:\\n  - model: a\\n    parameters: {weight: [1, x]} | 4 | parameter 'weight' must be a number, not 'x'
-            merge_method: linear\\nmodels: [{model: a, parameters: {weight: 1}}]\\nparameters: {normalize: 2} | 3 | parameter 'normalize' must be true or false
-            merge_method: linear\\nmodels:\\n  - model: a\\n    parameters: {weight: [{filter: mlp, valeu: 1}]} | 4 | unknown key 'valeu' in an entry of 'weight'
-            merge_method: slerp\\nbase_model: a\\nmodels: [{model: a}, {model: b}, {model: c}]\\nparameters: {t: 0.5} | 3 | slerp needs exactly two models
-            merge_method: slerp\\nbase_model: a\\nmodels: [{model: a}, {model: b}] | 1 | slerp needs parameters: t
-            merge_method: model_stock\\nbase_model: a\\nmodels: [{model: a}, {model: b}] | 3 | model_stock needs at least two models
-            merge_method: linear\\nmodels: [{model: a, parameters: {weight: 1}}, {model: a, parameters: {weight: 1}}] | 2 | models[1] 'a' is listed twice
-            merge_method: linear\\ndtype: int8\\nmodels: [{model: a, parameters: {weight: 1}}] | 2 | unsupported dtype 'int8'
-            merge_method: linear\\nmerge_method: ties\\nmodels: [{model: a, parameters: {weight: 1}}] | 2 | duplicate key 'merge_method' in the document
-            merge_method: linear\\nmodels: [{model: a, parameters: {weight: 1}} | 2 | not valid YAML: expected ',' or ']'
-            merge_method: linear\\nout_dtype: float16\\nmodels: [{model: a, parameters: {weight: 1}}] | 2 | unsupported key 'out_dtype'
-            merge_method: linear\\ntokenizer_source: union\\nmodels: [{model: a, parameters: {weight: 1}}] | 2 | unsupported key 'tokenizer_source'
-            merge_method: linear\\nmodels: [{model: a, lora: l, parameters: {weight: 1}}] | 2 | unsupported key 'lora' in models[0]
-            merge_method: linear\\nmodels: [{model: {path: x}, parameters: {weight: 1}}] | 2 | models[0].model must name a git revision
-            merge_method: linear\\nbase_model: !!binary aGVsbG8=\\nmodels: [{model: a, parameters: {weight: 1}}] | 2 | base_model must name a git revision
-            merge_method: !!python/object/apply:os.system [ls]\\nmodels: [{model: a}] | 1 | merge_method must be a name
-            - just a list                                             | 1 | the document must be a mapping
-            '# nothing'                                               | 1 | empty document
-            """)
+    @MethodSource("badConfigs")
     void eachErrorIsOneLineWithFileLineAndName(String yaml, int line, String problem) {
-        assertThatThrownBy(() -> parse(yaml.replace("\\n", "\n")))
+        assertThatThrownBy(() -> parse(yaml))
                 .isInstanceOf(MergekitConfigException.class)
                 .hasMessageStartingWith("merge.yml:" + line + ": ")
                 .hasMessageContaining(problem)
@@ -265,7 +380,8 @@ class MergekitConfigTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void billionLaughsIsRefused() {
-        StringBuilder yaml = new StringBuilder("merge_method: linear\nl0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        StringBuilder yaml = new StringBuilder("merge_method: linear\n")
+                .append("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for (int level = 1; level <= 9; level++) {
             yaml.append('l').append(level).append(": &l").append(level).append(" [");
             for (int i = 0; i < 9; i++) yaml.append(i == 0 ? "" : ", ").append("*l").append(level - 1);
@@ -282,7 +398,8 @@ class MergekitConfigTest {
         String huge = "merge_method: linear\nmodels: [{model: '" + "a".repeat(2 << 20) + "'}]\n";
         assertThatThrownBy(() -> parse(huge)).isInstanceOf(MergekitConfigException.class)
                 .hasMessage("merge.yml:1: larger than 1024 KiB; not a merge config");
-        String many = "merge_method: linear\nmodels: [{model: a, parameters: {weight: [" + "0,".repeat(200_000) + "0]}}]\n";
+        String many = "merge_method: linear\nmodels: [{model: a, parameters: {weight: ["
+                + "0,".repeat(200_000) + "0]}}]\n";
         assertThatThrownBy(() -> parse(many)).isInstanceOf(MergekitConfigException.class)
                 .hasMessageContaining("more than 20000 YAML nodes");
     }
