@@ -301,30 +301,14 @@ class MergekitConfigTest {
                         merge_method: linear
                         models: [{model: a, parameters: {weight: 1}}, {model: a, parameters: {weight: 1}}]
                         """, 2, "models[1] 'a' is listed twice"),
-                bad("""
-                        merge_method: linear
-                        dtype: int8
-                        models: [{model: a, parameters: {weight: 1}}]
-                        """, 2, "unsupported dtype 'int8'"),
-                bad("""
-                        merge_method: linear
-                        merge_method: ties
-                        models: [{model: a, parameters: {weight: 1}}]
-                        """, 2, "duplicate key 'merge_method' in the document"),
+                bad(linearWith("dtype: int8"), 2, "unsupported dtype 'int8'"),
+                bad(linearWith("merge_method: ties"), 2, "duplicate key 'merge_method' in the document"),
                 bad("""
                         merge_method: linear
                         models: [{model: a, parameters: {weight: 1}}
                         """, 3, "not valid YAML: expected ',' or ']'"),
-                bad("""
-                        merge_method: linear
-                        out_dtype: float16
-                        models: [{model: a, parameters: {weight: 1}}]
-                        """, 2, "unsupported key 'out_dtype'"),
-                bad("""
-                        merge_method: linear
-                        tokenizer_source: union
-                        models: [{model: a, parameters: {weight: 1}}]
-                        """, 2, "unsupported key 'tokenizer_source'"),
+                bad(linearWith("out_dtype: float16"), 2, "unsupported key 'out_dtype'"),
+                bad(linearWith("tokenizer_source: union"), 2, "unsupported key 'tokenizer_source'"),
                 bad("""
                         merge_method: linear
                         models: [{model: a, lora: l, parameters: {weight: 1}}]
@@ -333,11 +317,7 @@ class MergekitConfigTest {
                         merge_method: linear
                         models: [{model: {path: x}, parameters: {weight: 1}}]
                         """, 2, "models[0].model must name a git revision"),
-                bad("""
-                        merge_method: linear
-                        base_model: !!binary aGVsbG8=
-                        models: [{model: a, parameters: {weight: 1}}]
-                        """, 2, "base_model must name a git revision"),
+                bad(linearWith("base_model: !!binary aGVsbG8="), 2, "base_model must name a git revision"),
                 bad("""
                         merge_method: !!python/object/apply:os.system [ls]
                         models: [{model: a}]
@@ -348,6 +328,11 @@ class MergekitConfigTest {
                 bad("""
                         # nothing
                         """, 1, "empty document"));
+    }
+
+    /** A valid one-model linear merge with {@code line} added as its second line. */
+    private static String linearWith(String line) {
+        return "merge_method: linear\n" + line + "\nmodels: [{model: a, parameters: {weight: 1}}]\n";
     }
 
     private static Arguments bad(String yaml, int line, String problem) {
