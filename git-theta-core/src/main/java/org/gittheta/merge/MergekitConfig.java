@@ -2,6 +2,12 @@ package org.gittheta.merge;
 
 import static org.gittheta.merge.MergekitYaml.line;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,6 +78,23 @@ public final class MergekitConfig {
      */
     public static MergekitConfig parse(String file, String yamlText) {
         return new Reader(file).read(MergekitYaml.load(file, yamlText));
+    }
+
+    /**
+     * Reads the mergekit configuration in {@code file} (UTF-8), refusing files over 1 MiB before reading them;
+     * errors name the file as given.
+     *
+     * @throws MergekitConfigException as {@link #parse}, or when the file is not UTF-8 text
+     */
+    public static MergekitConfig read(Path file) throws IOException {
+        String name = file.toString();
+        if (Files.size(file) > MergekitYaml.MAX_CHARS) throw MergekitYaml.tooLarge(name);
+        try {
+            return parse(name, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString());
+        } catch (CharacterCodingException e) {
+            throw new MergekitConfigException(name, 1, "not UTF-8 text");
+        }
     }
 
     /** The mergekit method. */

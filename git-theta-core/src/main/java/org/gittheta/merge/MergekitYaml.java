@@ -29,9 +29,7 @@ final class MergekitYaml {
 
     /** The document's root node. */
     static Node load(String file, String text) {
-        if (text.length() > MAX_CHARS) {
-            throw new MergekitConfigException(file, 1, "larger than " + MAX_CHARS / 1024 + " KiB; not a merge config");
-        }
+        if (text.length() > MAX_CHARS) throw tooLarge(file);
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(file)
                 .setSchema(new CoreSchema())
@@ -52,6 +50,10 @@ final class MergekitYaml {
             throw new MergekitConfigException(file, 1,
                     "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
+    }
+
+    static MergekitConfigException tooLarge(String file) {
+        return new MergekitConfigException(file, 1, "larger than " + MAX_CHARS / 1024 + " KiB; not a merge config");
     }
 
     private static void checkShape(String file, Iterable<Event> events) {

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +16,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -387,6 +390,19 @@ class MergekitConfigTest {
                 + "0,".repeat(200_000) + "0]}}]\n";
         assertThatThrownBy(() -> parse(many)).isInstanceOf(MergekitConfigException.class)
                 .hasMessageContaining("more than 20000 YAML nodes");
+    }
+
+    @Test
+    void readsAFileAndRefusesOversizedOrNonUtf8Ones(@TempDir Path dir) throws IOException {
+        Path good = Files.writeString(dir.resolve("merge.yml"), example("linear.yml"));
+        assertThat(MergekitConfig.read(good).models()).hasSize(3);
+        Path big = Files.write(dir.resolve("big.yml"), new byte[(1 << 20) + 1]);
+        assertThatThrownBy(() -> MergekitConfig.read(big)).isInstanceOf(MergekitConfigException.class)
+                .hasMessage(big + ":1: larger than 1024 KiB; not a merge config");
+        byte[] latin1Text = "merge_method: caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
+        Path latin1 = Files.write(dir.resolve("latin1.yml"), latin1Text);
+        assertThatThrownBy(() -> MergekitConfig.read(latin1)).isInstanceOf(MergekitConfigException.class)
+                .hasMessage(latin1 + ":1: not UTF-8 text");
     }
 
     @Test
