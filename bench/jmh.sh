@@ -10,5 +10,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 theta_find_java
 (cd "$root" && JAVA_HOME=$THETA_JAVA_HOME MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" \
   mvn -q -B -ntp -DskipTests package -pl bench -am >&2)
-exec "$THETA_JAVA" -cp "$root/bench/target/git-theta-bench.jar:$root/bench/target/lib/*" org.openjdk.jmh.Main \
-  -f 1 -wi 2 -i 3 -w 1s -r 1s -jvmArgsAppend "--enable-native-access=ALL-UNNAMED" "$@"
+exec "$THETA_JAVA" --sun-misc-unsafe-memory-access=allow -cp "$root/bench/target/git-theta-bench.jar:$root/bench/target/lib/*" org.openjdk.jmh.Main \
+  -f 1 -wi 2 -i 3 -w 1s -r 1s -jvmArgsAppend "--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow" "$@"
