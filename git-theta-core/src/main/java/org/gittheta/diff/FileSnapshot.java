@@ -39,6 +39,7 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
     }
 
     /** Maps and validates {@code file}; {@code name} is how messages call it (the repository path). */
+    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     public static FileSnapshot open(Path file, String name, CheckpointFormat format) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

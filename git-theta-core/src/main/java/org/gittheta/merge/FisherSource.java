@@ -35,6 +35,7 @@ public sealed interface FisherSource extends AutoCloseable {
     static FisherSource none() { return new None(); }
 
     /** A checkpoint file in any supported format, memory-mapped for as long as the source is open. */
+    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     static FisherSource ofFile(Path file) throws IOException {
         CheckpointFormat format = Formats.forPath(file.toString()).orElseThrow(() ->
                 new BadCheckpointException(file.toString(), "Fisher file is not a supported checkpoint format"));

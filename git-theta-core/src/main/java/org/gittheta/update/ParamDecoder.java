@@ -18,6 +18,7 @@ public final class ParamDecoder {
     public ParamDecoder(ObjectStore store) { this.store = store; }
 
     /** The values, decoded as they are read; the caller closes the reader. */
+    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     public ValuesReader open(ParamEntry entry) throws IOException {
         Arena arena = Arena.ofShared();
         try {

@@ -1,4 +1,4 @@
-package org.gittheta.cli;
+package org.gittheta.bench;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.gittheta.cli.DemoModel;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
@@ -20,10 +21,12 @@ import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.Floats;
 
 /**
- * Bytes stored and add/checkout times per fine-tune kind (issue 4). Not a test: run by hand, see docs/performance.md.
- * Args: repo dir, hidden, intermediate, layers, vocab.
+ * Bytes stored and add/checkout times per fine-tune kind (issue 4); command in docs/performance.md.
+ * Args: repo dir, hidden, intermediate, layers, vocab; runs {@code git} and {@code git theta} from the PATH.
  */
-final class UpdatesBench {
+public final class UpdatesBench {
+    private UpdatesBench() {}
+
     private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public static void main(String[] a) throws Exception {
@@ -34,7 +37,7 @@ final class UpdatesBench {
         sh(repo, "git", "init", "-q", "-b", "main");
         sh(repo, "git", "theta", "install", "--local");
         sh(repo, "git", "theta", "track", "*.safetensors");
-        model.write(file, n -> false, 0, 0);
+        model.write(file, n -> false, 0, 1.0, 0);
         byte[] base = Files.readAllBytes(file);
         CheckpointLayout layout = SafetensorsFormat.INSTANCE.read("base", MemorySegment.ofArray(base));
         long t0 = System.nanoTime();
