@@ -129,10 +129,11 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /**
-     * Says what was stored for the forms that report (forced low-rank, update data, lossy) and, where the staged values
-     * differ from the file's (update data applied, lossy storage), says so and drops the index stat data: git trusts an
-     * unchanged stat and would call the file clean and skip it on {@code git checkout -- <path>}. Without stat data git
-     * re-reads the file (as a plain add would) and sees the difference until the stored version is checked out.
+     * Says what was stored for the forms that report (forced low-rank, update data, lossy). With update data the staged
+     * version (the file with the update applied) is then checked out into the work tree. Where the staged values differ
+     * from the file's (update data, lossy storage), drops the index stat data first: git trusts an unchanged stat and
+     * would call the file clean and skip it on {@code git checkout -- <path>}. Without stat data git re-reads the file
+     * (as a plain add would) and sees the difference until the stored version is checked out.
      */
     private void report(Path cwd, Map<String, Manifest> before) throws IOException {
         Path top = Git.dirs(cwd).topLevel();
@@ -145,13 +146,15 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
                         .filter(p -> !old.containsKey(p.name()) || !old.get(p.name()).object().equals(p.object())).toList();
                 List<ParamEntry> lowRank = stored.stream().filter(p -> p.update().equals("low-rank")).toList();
                 long n = lowRank.stream().filter(p -> p.attributes().containsKey("lossy")).count();
-                boolean differs = updateData != null || n > 0;
-                if (differs) Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
+                if (updateData != null || n > 0) Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
+                // the file holds the values before the update: write the staged version, so that the work tree agrees
+                // with the index and switching commits works as in git-theta's flow
+                boolean written = updateData != null && Git.exec(top, "checkout", "--", e.path()).exit() == 0;
                 String what = e.path() + ": stored " + count(lowRank.size()) + " as rank-" + rank + " factors ";
                 if (updateData != null) {
                     System.err.println("git-theta: " + e.path() + ": staged with the update data applied (" + count(stored.size())
-                            + " stored, " + Sizes.human(ownBytes(stored)) + "); check it out to get the updated values: git checkout -- "
-                            + e.path());
+                            + " stored, " + Sizes.human(ownBytes(stored)) + "); " + (written ? "wrote the updated values to it"
+                            : "check it out to get the updated values: git checkout -- " + e.path()));
                 } else if (n > 0) {
                     System.err.println("git-theta: " + e.path() + ": stored " + count(n) + " lossily (rank " + rank
                             + "); check it out again to get the stored values");
