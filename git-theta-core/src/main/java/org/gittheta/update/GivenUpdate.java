@@ -12,7 +12,7 @@ import org.gittheta.tensor.TensorView;
  * element is computed in double and rounded to the parameter's dtype.
  */
 sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, GivenUpdate.Ia3, GivenUpdate.Dense {
-    /** Writes into {@code out} elements {@code [first, first + count)} of the updated parameter, from the same elements of {@code old}. */
+    /** Writes into {@code out} the updated elements {@code [first, first + count)}, from those of {@code old}. */
     void apply(MemorySegment old, MemorySegment out, DType t, long first, long count);
 
     /** The inner dimension of low-rank factors. */

@@ -89,7 +89,8 @@ public final class UpdateData {
         MemorySegment head = content.asSlice(0, Math.min(content.byteSize(), Formats.DETECT_BYTES));
         Optional<CheckpointFormat> format = Formats.detect(head);
         if (format.isEmpty()) {
-            throw new BadCheckpointException(file, "update data must be a safetensors or PyTorch zip (torch.save) file");
+            throw new BadCheckpointException(file,
+                    "update data must be a safetensors or PyTorch zip (torch.save) file");
         }
         CheckpointLayout layout = format.get().read(file, content);
         Map<String, TensorSlot> slots = new HashMap<>();
@@ -128,16 +129,19 @@ public final class UpdateData {
         }
     }
 
-    /** The update of parameter {@code name} of the given dtype and shape, checked against them; empty if there is none. */
+    /** The update of parameter {@code name}, checked against its dtype and shape; empty if there is none. */
     Optional<GivenUpdate> update(String name, DType dtype, Shape shape) throws BadCheckpointException {
         Map<String, UpdateTensor> t = byParam.get(name);
         if (t == null) return Optional.empty();
         if (!TensorView.writable(dtype) && !(kind == UpdateKind.DENSE && t.get("").dtype() == dtype)) {
-            throw new BadCheckpointException(file, name, "a " + kind.label() + " update applies to F64, F32, F16 and BF16 "
+            throw new BadCheckpointException(file, name, "a " + kind.label()
+                    + " update applies to F64, F32, F16 and BF16 "
                     + "parameters, not " + dtype);
         }
         for (UpdateTensor u : t.values()) {
-            if (!TensorView.readable(u.dtype())) throw new BadCheckpointException(file, u.name(), u.dtype() + " has no numeric values");
+            if (!TensorView.readable(u.dtype())) {
+                throw new BadCheckpointException(file, u.name(), u.dtype() + " has no numeric values");
+            }
         }
         return Optional.of(switch (kind) {
             case LOW_RANK -> lowRank(name, t.get("R"), t.get("C"), shape);
@@ -149,11 +153,13 @@ public final class UpdateData {
     }
 
     private Broadcast broadcast(UpdateTensor t, Shape param) throws BadCheckpointException {
-        return Broadcast.of(t.shape(), param).orElseThrow(() -> new BadCheckpointException(file, t.name(), "shape " + t.shape()
+        return Broadcast.of(t.shape(), param).orElseThrow(() -> new BadCheckpointException(file, t.name(), "shape "
+                + t.shape()
                 + " does not broadcast to the parameter's shape " + param));
     }
 
-    private GivenUpdate lowRank(String name, UpdateTensor r, UpdateTensor c, Shape shape) throws BadCheckpointException {
+    private GivenUpdate lowRank(String name, UpdateTensor r, UpdateTensor c, Shape shape)
+            throws BadCheckpointException {
         long[] rd = r.shape().dims(), cd = c.shape().dims();
         if (rd.length < 2 || cd.length < 2 || rd[rd.length - 1] != cd[cd.length - 2]) {
             throw new BadCheckpointException(file, name, "R " + r.shape() + " and C " + c.shape()
@@ -174,11 +180,12 @@ public final class UpdateData {
         }
         boolean matrix = shape.rank() == 2 && rd.length == 2 && cd.length == 2 && productShape.equals(shape);
         return new GivenUpdate.LowRank(r.toDoubles(), c.toDoubles(), (int) m, (int) k, (int) n, toParam,
-                Broadcast.of(Shape.of(rb), Shape.of(batch)).orElseThrow(), Broadcast.of(Shape.of(cb), Shape.of(batch)).orElseThrow(),
+                Broadcast.of(Shape.of(rb), Shape.of(batch)).orElseThrow(),
+                Broadcast.of(Shape.of(cb), Shape.of(batch)).orElseThrow(),
                 matrix);
     }
 
-    /** scipy's CSR: row i holds {@code data[indptr[i]:indptr[i+1]]} at columns {@code indices[...]}; duplicates add up. */
+    /** scipy's CSR: row i holds {@code data[indptr[i]:indptr[i+1]]} at {@code indices[...]}; duplicates add up. */
     private GivenUpdate sparse(String name, Map<String, UpdateTensor> t, Shape shape) throws BadCheckpointException {
         double[] dims = t.get("shape").toDoubles();
         long[] declared = new long[dims.length];
@@ -193,7 +200,8 @@ public final class UpdateData {
         int rows = indptr.length - 1;
         if (rows < 1 || indices.shape().numel() != nnz || nnz > Integer.MAX_VALUE || shape.numel() % rows != 0) {
             throw new BadCheckpointException(file, name, "CSR arrays do not fit: " + nnz + " data, "
-                    + indices.shape().numel() + " indices, " + indptr.length + " indptr for " + shape.numel() + " elements");
+                    + indices.shape().numel() + " indices, " + indptr.length + " indptr for " + shape.numel()
+                    + " elements");
         }
         long cols = shape.numel() / rows;
         TreeMap<Long, Double> sums = new TreeMap<>();
@@ -206,7 +214,8 @@ public final class UpdateData {
             for (long j = from; j < to; j++) {
                 long col = (long) indices.get(j);
                 if (col < 0 || col >= cols) {
-                    throw new BadCheckpointException(file, name + "/indices", "column " + col + " is outside [0, " + cols + ")");
+                    throw new BadCheckpointException(file, name + "/indices", "column " + col + " is outside [0, "
+                            + cols + ")");
                 }
                 sums.merge(row * cols + col, data.get(j), Double::sum);
             }

@@ -17,15 +17,21 @@ import java.util.OptionalInt;
  * @param updateData    side-loaded update data ({@code --update-data}): the parameters it names are stored with
  *                      their update applied, in the forced kind, which must be the data's
  */
-public record UpdateOptions(Optional<UpdateKind> forced, Optional<LoraAdapter> lora, int maxChainDepth, OptionalInt rank,
-                            boolean lossy, Optional<UpdateData> updateData) {
+public record UpdateOptions(Optional<UpdateKind> forced, Optional<LoraAdapter> lora, int maxChainDepth,
+                            OptionalInt rank, boolean lossy, Optional<UpdateData> updateData) {
     public static final int DEFAULT_MAX_CHAIN_DEPTH = 8;
 
     public UpdateOptions {
-        if (maxChainDepth < 0) throw new IllegalArgumentException("theta.maxChainDepth " + maxChainDepth + " is negative");
-        if (rank.isPresent() && rank.getAsInt() <= 0) throw new IllegalArgumentException("rank " + rank.getAsInt() + " is not positive");
-        if (lossy && (rank.isEmpty() || !forced.equals(Optional.of(UpdateKind.LOW_RANK)) || lora.isPresent() || updateData.isPresent())) {
-            throw new IllegalArgumentException("lossy storage needs update type low-rank, a rank, no LoRA adapter and no update data");
+        if (maxChainDepth < 0) {
+            throw new IllegalArgumentException("theta.maxChainDepth " + maxChainDepth + " is negative");
+        }
+        if (rank.isPresent() && rank.getAsInt() <= 0) {
+            throw new IllegalArgumentException("rank " + rank.getAsInt() + " is not positive");
+        }
+        boolean lowRank = forced.equals(Optional.of(UpdateKind.LOW_RANK));
+        if (lossy && (rank.isEmpty() || !lowRank || lora.isPresent() || updateData.isPresent())) {
+            throw new IllegalArgumentException(
+                    "lossy storage needs update type low-rank, a rank, no LoRA adapter and no update data");
         }
         if (updateData.isPresent() && (!forced.equals(Optional.of(updateData.get().kind())) || lora.isPresent())) {
             throw new IllegalArgumentException("update data of type " + updateData.get().kind().label()
