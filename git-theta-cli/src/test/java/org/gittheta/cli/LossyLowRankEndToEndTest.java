@@ -114,7 +114,7 @@ class LossyLowRankEndToEndTest {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         assertThat(git.run(repo, "git", "theta", "add", "--lossy", "x.safetensors").err()).contains("--update-type low-rank --rank <R> --lossy");
-        assertThat(git.run(repo, "git", "theta", "add", "--update-type", "low-rank", "x.safetensors").err()).contains("--rank <R> --lossy");
+        assertThat(git.run(repo, "git", "theta", "add", "--update-type", "low-rank", "x.safetensors").err()).contains("--update-data <file>", "--rank <R>");
         git.ok(repo, "git", "config", "theta.lossy", "true");
         tensor("w", Shape.of(4, 4));
         write(repo.resolve("m.safetensors"));

@@ -14,6 +14,7 @@ import java.util.OptionalInt;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.store.Codec;
 import org.gittheta.update.LoraAdapter;
+import org.gittheta.update.UpdateData;
 import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
 
@@ -80,7 +81,8 @@ public final class Settings {
 
     /**
      * How changed parameters are stored: {@code theta.updateType}, {@code theta.lora} (the adapter is loaded here),
-     * {@code theta.maxChainDepth}, and {@code theta.lossy} with {@code theta.rank}.
+     * {@code theta.maxChainDepth}, {@code theta.rank}, {@code theta.lossy} and {@code theta.updateData} (the data is
+     * read here).
      */
     public UpdateOptions updateOptions() throws IOException {
         String type = get("theta.updateType").orElse("auto");
@@ -94,34 +96,48 @@ public final class Settings {
         Optional<LoraAdapter> lora = dir.isEmpty() ? Optional.empty()
                 : Optional.of(LoraAdapter.load(Path.of(dir.get())));
         int maxDepth = nonNegative("theta.maxChainDepth", UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
+        OptionalInt rank = rank();
+        Optional<Entry> lossyEntry = commandLineOnly("theta.lossy", "git theta add --update-type low-rank --rank <R> --lossy");
+        boolean lossy = lossyEntry.isPresent() && bool("theta.lossy", lossyEntry.get().value());
+        if (lossy && rank.isEmpty()) throw new SettingException("theta.lossy needs theta.rank");
+        Optional<UpdateData> data = Optional.empty();
+        Optional<Entry> dataFile = commandLineOnly("theta.updateData", "git theta add --update-type <type> --update-data <file>");
+        if (dataFile.isPresent()) {
+            String file = dataFile.get().value() == null ? "" : dataFile.get().value();
+            if (forced.isEmpty() || !UpdateData.kinds().contains(forced.get())) {
+                throw new SettingException("theta.updateData needs theta.updateType sparse, low-rank, ia3 or dense");
+            }
+            data = Optional.of(UpdateData.load(Path.of(file), forced.get()));
+        }
         try {
-            return new UpdateOptions(forced, lora, maxDepth, lossyRank());
+            return new UpdateOptions(forced, lora, maxDepth, rank, lossy, data);
         } catch (IllegalArgumentException e) {
-            throw new SettingException("theta.lossy: " + e.getMessage());
+            throw new SettingException("theta.updateType: " + e.getMessage());
+        }
+    }
+
+    private OptionalInt rank() throws SettingException {
+        Optional<String> rank = get("theta.rank");
+        if (rank.isEmpty()) return OptionalInt.empty();
+        try {
+            return OptionalInt.of(Integer.parseInt(rank.get().strip()));
+        } catch (NumberFormatException e) {
+            throw new SettingException("theta.rank '" + rank.get() + "' is not a number");
         }
     }
 
     /**
-     * {@code theta.rank} when {@code theta.lossy} is true, honoured only from the command line ({@code git -c}, which
-     * {@code git theta add --lossy} passes): from a config file it would make every later clean lossy.
+     * A setting honoured only from the command line ({@code git -c}, which {@code git theta add} passes): from a config
+     * file it would apply to every later clean (lossy storage, or one update applied again and again).
      */
-    private OptionalInt lossyRank() throws SettingException {
-        Optional<Entry> lossy = last("theta.lossy");
-        if (lossy.isEmpty()) return OptionalInt.empty();
-        String scope = lossy.get().scope();
-        if (!scope.equals(COMMAND_SCOPE)) {
-            throw new SettingException("theta.lossy is set in a git config file (" + scope
-                    + "); lossy storage is only done for "
-                    + "'git theta add --update-type low-rank --rank <R> --lossy': remove it with git config --" + scope
-                    + " --unset theta.lossy");
+    private Optional<Entry> commandLineOnly(String key, String command) throws SettingException {
+        Optional<Entry> entry = last(key);
+        if (entry.isPresent() && !entry.get().scope().equals(COMMAND_SCOPE)) {
+            String scope = entry.get().scope();
+            throw new SettingException(key + " is set in a git config file (" + scope + "); it is only used by '" + command
+                    + "': remove it with git config --" + scope + " --unset " + key);
         }
-        if (!bool("theta.lossy", lossy.get().value())) return OptionalInt.empty();
-        String rank = get("theta.rank").orElseThrow(() -> new SettingException("theta.lossy needs theta.rank"));
-        try {
-            return OptionalInt.of(Integer.parseInt(rank.strip()));
-        } catch (NumberFormatException e) {
-            throw new SettingException("theta.rank '" + rank + "' is not a number");
-        }
+        return entry;
     }
 
     /** Every {@code theta.merge.*} setting: the strategy, its options, rules, Fisher files. */

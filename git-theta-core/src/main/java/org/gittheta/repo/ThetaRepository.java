@@ -1,5 +1,6 @@
 package org.gittheta.repo;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,6 +42,7 @@ import org.gittheta.transfer.ObjectRemote;
 import org.gittheta.transfer.ObjectSource;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateData;
 
 /**
  * A Git repository as git-theta sees it: the one entry point to clean and smudge, manifests and checkpoints at
@@ -107,14 +109,25 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. */
     public void clean(String path, InputStream content, OutputStream out) throws IOException {
-        Cleaner cleaner = new Cleaner(store, encoder(), progress);
-        cleaner.clean(path, content, out, () -> {
+        ParamEncoder encoder = encoder();
+        Cleaner cleaner = new Cleaner(store, encoder, progress);
+        Cleaner.Previous previous = () -> {
             try {
                 return indexManifest(path);
             } catch (ManifestException e) {
                 return Optional.empty(); // an unreadable old version only costs the reuse
             }
-        });
+        };
+        Optional<UpdateData> data = encoder.options().updateData();
+        if (data.isEmpty()) {
+            cleaner.clean(path, content, out, previous);
+            return;
+        }
+        // the manifest is small: held back until every parameter the update data names is known to be in the file
+        ByteArrayOutputStream manifest = new ByteArrayOutputStream();
+        cleaner.clean(path, content, manifest, previous);
+        data.get().checkPresent(path, Manifest.parse(manifest.toByteArray()).byName().keySet());
+        manifest.writeTo(out);
     }
 
     /** Smudge: the manifest Git streams in for {@code path} becomes the checkpoint written to {@code out}. */

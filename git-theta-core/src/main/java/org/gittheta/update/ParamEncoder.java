@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.gittheta.manifest.ObjectRef;
@@ -51,12 +52,47 @@ public final class ParamEncoder {
         this.decoder = new ParamDecoder(store);
     }
 
+    public UpdateOptions options() { return options; }
+
     /**
      * @param values   the parameter's raw bytes
      * @param previous the same parameter in the version this one replaces, if any
      */
     public ParamEntry encode(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous)
             throws IOException {
+        Optional<GivenUpdate> given = options.updateData().isEmpty() ? Optional.empty()
+                : options.updateData().get().update(name, dtype, shape);
+        if (given.isPresent()) return encodeUpdated(name, dtype, shape, values, previous, given.get());
+        return encodeValues(name, dtype, shape, values, previous, Optional.empty());
+    }
+
+    /**
+     * The side-loaded update applied to the file's values, computed chunk by chunk into a mapped temporary file, is
+     * the version stored (in the forced kind, against the previous version).
+     */
+    private ParamEntry encodeUpdated(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous,
+                                     GivenUpdate given) throws IOException {
+        Path tmp = store.newTempFile();
+        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = values.byteSize();
+            MemorySegment updated = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            forEachChunk(size, (at, len) -> given.apply(values.asSlice(at, len), updated.asSlice(at, len), dtype,
+                    at / dtype.byteWidth(), len / dtype.byteWidth()));
+            return encodeValues(name, dtype, shape, updated, previous, Optional.of(given));
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void forEachChunk(long size, java.util.function.BiConsumer<Long, Long> chunk) {
+        IntStream.range(0, (int) ((size + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE)).parallel().forEach(c -> {
+            long at = (long) c * ObjectFormat.CHUNK_SIZE;
+            chunk.accept(at, Math.min(ObjectFormat.CHUNK_SIZE, size - at));
+        });
+    }
+
+    private ParamEntry encodeValues(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous,
+                                    Optional<GivenUpdate> given) throws IOException {
         ValuesDigest digest = ValuesDigest.of(values);
         if (previous.isPresent()) {
             ParamEntry p = previous.get();
@@ -75,7 +111,7 @@ public final class ParamEncoder {
                 Optional<Reconstruction.LowRank> svd = LossyLowRank.fit(values, prev, dtype, shape, rank);
                 if (svd.isPresent()) return storeLossy(name, dtype, shape, svd.get(), prev, base.get());
             }
-            Encoding chosen = choose(name, dtype, shape, values, prev, base.get().object().id());
+            Encoding chosen = choose(name, dtype, shape, values, prev, base.get().object().id(), given);
             return store(name, dtype, shape, digest, chosen, chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects(), Map.of());
         } finally {
             Files.deleteIfExists(tmp);
@@ -103,10 +139,7 @@ public final class ParamEncoder {
             long size = prev.byteSize();
             MemorySegment rebuilt = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             int w = dtype.byteWidth();
-            IntStream.range(0, (int) ((size + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE)).parallel().forEach(c -> {
-                long at = (long) c * ObjectFormat.CHUNK_SIZE, len = Math.min(ObjectFormat.CHUNK_SIZE, size - at);
-                svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w);
-            });
+            forEachChunk(size, (at, len) -> svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w));
             ValuesDigest digest = ValuesDigest.of(rebuilt);
             if (digest.sha256().equals(base.sha256())) return base;
             return store(name, dtype, shape, digest, new Rebuilt.Encoder(svd, rebuilt, prev, dtype, base.object().id()), base.objects(),
@@ -129,17 +162,26 @@ public final class ParamEncoder {
         }
     }
 
-    /** The forced kind where it applies to this parameter, else the smallest exact candidate. */
-    Encoding choose(String name, DType dtype, Shape shape, MemorySegment values, MemorySegment prev, ObjectId base)
-            throws IOException {
+    /**
+     * The forced kind where it applies to this parameter, else the smallest exact candidate. Forced low-rank takes the
+     * adapter's factors, else those of the side-loaded update, else rank-R truncated-SVD factors of the change (R
+     * from the options or the update), always with the exact residual.
+     */
+    Encoding choose(String name, DType dtype, Shape shape, MemorySegment values, MemorySegment prev, ObjectId base,
+                    Optional<GivenUpdate> given) throws IOException {
         int w = dtype.byteWidth();
         Optional<Reconstruction.LowRank> lora = Optional.empty();
         if (options.lora().isPresent() && Reconstruction.appliesTo(dtype)) lora = options.lora().get().factors(name, shape);
         UpdateKind forced = options.forced().orElse(null);
         if (forced == UpdateKind.XOR_DELTA) return new XorDelta.Encoder(values, prev, w, base);
         if (forced == UpdateKind.SPARSE) return SparseDelta.find(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
-        if (forced == UpdateKind.LOW_RANK && lora.isPresent()) {
-            return new Rebuilt.Encoder(lora.get(), values, prev, dtype, base);
+        if (forced == UpdateKind.LOW_RANK) {
+            Optional<Reconstruction.LowRank> factors = lora.or(() -> given.flatMap(GivenUpdate::factors));
+            OptionalInt rank = options.rank().isPresent() ? options.rank() : given.map(GivenUpdate::rank).orElse(OptionalInt.empty());
+            if (factors.isEmpty() && rank.isPresent()) {
+                factors = LossyLowRank.fit(values, prev, dtype, shape, rank.getAsInt()).map(Reconstruction.LowRank::withResidual);
+            }
+            if (factors.isPresent()) return new Rebuilt.Encoder(factors.get(), values, prev, dtype, base);
         }
         if (forced == UpdateKind.IA3 && Reconstruction.appliesTo(dtype)) {
             return new Rebuilt.Encoder(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);

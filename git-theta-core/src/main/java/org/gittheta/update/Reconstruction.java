@@ -84,6 +84,9 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
 
         @Override public UpdateKind kind() { return UpdateKind.LOW_RANK; }
 
+        /** The same factors followed by the exact residual. */
+        LowRank withResidual() { return new LowRank(rank, rows, cols, scale, left, rightT, true); }
+
         @Override public byte[] params() {
             ByteBuffer b = ByteBuffer.allocate(residual ? 8 : 9).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).putInt(rank);
             if (!residual) b.put(LOSSY);

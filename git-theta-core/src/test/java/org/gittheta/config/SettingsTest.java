@@ -73,6 +73,16 @@ class SettingsTest {
                     .hasMessageStartingWith("theta.lossy is set in a git config file (local)");
         }
 
+        @Test void updateDataIsHonouredOnlyFromTheCommandLineWithAnUpdateTypeThatTakesIt() throws Exception {
+            assertThatThrownBy(() -> listing("local", "theta.updateType\nsparse", "local", "theta.updateData\n/x.pt").updateOptions())
+                    .hasMessageStartingWith("theta.updateData is set in a git config file (local)");
+            assertThatThrownBy(() -> listing("command", "theta.updateType\nxor-delta", "command", "theta.updateData\n/x.pt")
+                    .updateOptions()).hasMessage("theta.updateData needs theta.updateType sparse, low-rank, ia3 or dense");
+            Settings exact = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4");
+            assertThat(exact.updateOptions().rank()).hasValue(4);
+            assertThat(exact.updateOptions().lossyRank()).as("exact factors plus residual").isEmpty();
+        }
+
         @Test void mergeSettingsAndRemoteChoice() throws Exception {
             Settings s = listing("local", "theta.merge.nonFloat\ntheirs", "local", "remote.a.url\n/a", "local",
                     "remote.b.url\n/b");

@@ -15,7 +15,7 @@ import org.gittheta.tensor.TensorView;
 import org.junit.jupiter.api.Test;
 
 class LossyLowRankTest {
-    private static final UpdateOptions LOSSY_R2 = new UpdateOptions(Optional.of(UpdateKind.LOW_RANK), Optional.empty(), 8, OptionalInt.of(2));
+    private static final UpdateOptions LOSSY_R2 = new UpdateOptions(Optional.of(UpdateKind.LOW_RANK), Optional.empty(), 8, OptionalInt.of(2), true, Optional.empty());
     private final SplittableRandom rnd = new SplittableRandom(9);
 
     @Test void anF64MatrixIsStoredAsFactorsAndItsHashIsThatOfTheReconstruction() throws Exception {

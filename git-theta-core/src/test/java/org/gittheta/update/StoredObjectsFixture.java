@@ -110,7 +110,7 @@ final class StoredObjectsFixture {
             w[i] += 0.01 * Math.cos(i / cols * 0.5) * Math.sin(i % cols * 0.3) + 1e-4 * Math.sin(i);
         }
         UpdateOptions options = new UpdateOptions(Optional.of(UpdateKind.LOW_RANK), Optional.empty(),
-                UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH, OptionalInt.of(2));
+                UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH, OptionalInt.of(2), true, Optional.empty());
         add(t + "@lossy", t, shape, wide(t, w), options, Codec.ZSTD, p);
     }
 
