@@ -111,10 +111,19 @@ public final class StatCache {
         byte[] manifest = Arrays.copyOfRange(bytes, nl + 1, bytes.length);
         if (sums.length != 2 || !sums[1].equals(sha256Hex(manifest))) return Optional.empty();
         try {
-            if (Manifest.parse(manifest).fileSize() != stat.size()) return Optional.empty();
-            return Optional.of(new Entry(Integer.parseUnsignedInt(sums[0], 16), manifest));
-        } catch (ManifestException | NumberFormatException e) {
+            int crc = Integer.parseUnsignedInt(sums[0], 16);
+            return describesFileOf(manifest, stat.size()) ? Optional.of(new Entry(crc, manifest)) : Optional.empty();
+        } catch (NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    /** Whether the bytes are a manifest of a file of this size (not a manifest that was itself cleaned, say). */
+    private static boolean describesFileOf(byte[] manifest, long size) {
+        try {
+            return Manifest.looksLike(manifest, manifest.length) && Manifest.parse(manifest).fileSize() == size;
+        } catch (ManifestException e) {
+            return false;
         }
     }
 
@@ -172,7 +181,8 @@ public final class StatCache {
         full.clean(in, manifest);
         byte[] bytes = manifest.toByteArray();
         out.write(bytes);
-        if (before.isPresent() && in.count == before.get().size() && stat(file).equals(before)) {
+        if (before.isPresent() && in.count == before.get().size() && stat(file).equals(before)
+                && describesFileOf(bytes, before.get().size())) {
             record(before.get(), (int) in.getChecksum().getValue(), bytes);
         }
     }
