@@ -14,12 +14,12 @@ export HOME=$W/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/home/gitconfig PA
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 mkdir -p "$HOME"
 "${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" -cp "$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*" org.gittheta.bench.Series "$W/series" 64 >/dev/null
-git theta install >/dev/null
-git lfs install >/dev/null
+git lfs install --skip-repo >/dev/null
 for tool in theta lfs; do
     git init -q -b main "$W/$tool"
     (cd "$W/$tool"
-     if [ $tool = theta ]; then git theta track '*.safetensors' >/dev/null; else git lfs track '*.safetensors' >/dev/null; fi
+     if [ $tool = theta ]; then git theta install --local >/dev/null && git theta track '*.safetensors' >/dev/null
+     else git lfs track '*.safetensors' >/dev/null; fi
      cp "$W/series/v1.safetensors" model.safetensors
      sleep 1.2 # settled: the stat cache records only files whose last change is older than a timestamp tick
      git add . && git commit -qm base)
