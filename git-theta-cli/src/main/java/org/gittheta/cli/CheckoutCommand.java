@@ -25,7 +25,8 @@ final class CheckoutCommand implements java.util.concurrent.Callable<Integer> {
         Path top = Git.dirs(cwd).topLevel();
         List<String> tracked = tracked(cwd, paths);
         if (!paths.isEmpty() && tracked.isEmpty()) {
-            throw new UserException("no checkpoint tracked by git-theta in the index matches " + String.join(" ", paths));
+            throw new UserException("no checkpoint tracked by git-theta in the index matches "
+                    + String.join(" ", paths));
         }
         write(cwd, top, paths.isEmpty() ? notCheckedOut(top, tracked) : tracked);
         return 0;
