@@ -149,9 +149,9 @@ public final class StatCache {
     /**
      * Clean of the work-tree file {@code file} whose content Git streams in: answered from the cache when it knows
      * the file, else by {@code full}, whose result is then recorded. A cached answer is given only after the
-     * content has been drained and checked (the recorded size and CRC32C) and the file's stat taken again, so that
-     * a file changed while it was streamed, or content that is not the file's, never gets it; the file as it is
-     * then is cleaned instead.
+     * content has been drained and checked (the recorded size and CRC32C) and the file's stat taken again. A file
+     * changed while it was streamed is cleaned in full as it is now; content that does not match while the file
+     * is unchanged is not the file's (e.g. {@code git hash-object --path}), and as it is consumed it is refused.
      */
     public void clean(Path file, InputStream content, OutputStream out, Clean full) throws IOException {
         Optional<Stat> before = stat(file);
@@ -162,15 +162,20 @@ public final class StatCache {
         }
         CheckedInputStream in = new CheckedInputStream(content, new CRC32C());
         long read = in.transferTo(OutputStream.nullOutputStream());
-        if (read == before.get().size() && (int) in.getChecksum().getValue() == entry.get().crc32c()
-                && stat(file).equals(before)) {
-            hits.incrementAndGet();
-            out.write(entry.get().manifest());
+        boolean same = read == before.get().size() && (int) in.getChecksum().getValue() == entry.get().crc32c();
+        Optional<Stat> after = stat(file);
+        if (!after.equals(before)) {
+            try (InputStream now = Files.newInputStream(file)) {
+                cleanAndRecord(file, after, now, out, full);
+            }
             return;
         }
-        try (InputStream again = Files.newInputStream(file)) {
-            cleanAndRecord(file, stat(file), again, out, full);
+        if (!same) {
+            throw new IOException(file.getFileName() + ": the content to clean is not the unchanged working file "
+                    + "of that name; clean it under another path");
         }
+        hits.incrementAndGet();
+        out.write(entry.get().manifest());
     }
 
     private void cleanAndRecord(Path file, Optional<Stat> before, InputStream content, OutputStream out, Clean full)
