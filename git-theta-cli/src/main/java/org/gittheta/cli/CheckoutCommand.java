@@ -70,6 +70,10 @@ final class CheckoutCommand implements java.util.concurrent.Callable<Integer> {
     /** Writes the index's checkpoints for these paths and refreshes their index entries. */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
+        // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
+        if (Git.exec(top, "config", "filter.theta.process").out().isBlank()) {
+            throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
+        }
         try (ThetaRepository repo = Git.repository(cwd)) {
             repo.checkout(paths);
         }
