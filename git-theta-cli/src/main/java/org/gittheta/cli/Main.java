@@ -29,6 +29,7 @@ public final class Main implements Runnable {
             ShowCommand.class,
             FetchCommand.class,
             PullCommand.class,
+            CheckoutCommand.class,
             PushCommand.class,
             HookCommand.class,
             EnvCommand.class,

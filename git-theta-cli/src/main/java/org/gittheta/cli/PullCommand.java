@@ -1,15 +1,12 @@
 package org.gittheta.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.gittheta.format.Formats;
-import org.gittheta.manifest.Manifest;
 import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,42 +20,28 @@ final class PullCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Git.Dirs dirs = Git.dirs(cwd);
+        Path top = Git.dirs(cwd).topLevel();
         try (ThetaRepository repo = Git.repository(cwd)) {
             var remote = Transfers.remote(repo, Transfers.remoteName(repo, remoteName));
             Transfers.fetch(repo, remote, repo.objectsAt(List.of(Transfers.commit(repo, "HEAD"))));
         }
-        List<String> stale = stale(dirs.topLevel());
-        if (stale.isEmpty()) return 0;
-        for (String path : stale) Files.deleteIfExists(dirs.topLevel().resolve(path));
-        List<String> checkout = new ArrayList<>(List.of("checkout", "HEAD", "--"));
-        checkout.addAll(stale);
-        Git.run(dirs.topLevel(), checkout.toArray(String[]::new));
-        System.err.println("git-theta: checked out " + stale.size() + " checkpoint(s)");
-        return 0;
-    }
-
-    /**
-     * Checkpoints at HEAD whose working file holds the manifest text (checked out without the filter), or that
-     * neither the working tree nor the index has (a checkout that failed for want of objects). A file deleted
-     * on purpose is still in the index and is left alone.
-     */
-    private static List<String> stale(Path top) throws IOException {
-        Set<String> indexed = Set.copyOf(List.of(Git.run(top, "ls-files", "-z").split("\0")));
-        List<String> out = new ArrayList<>();
-        for (String path : Git.run(top, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0")) {
-            if (path.isEmpty() || Formats.forPath(path).isEmpty()) continue;
-            Path file = top.resolve(path);
-            if (Files.isRegularFile(file)) {
-                byte[] head;
-                try (InputStream in = Files.newInputStream(file)) {
-                    head = in.readNBytes(64);
-                }
-                if (Manifest.looksLike(head, head.length)) out.add(path);
-            } else if (!Files.exists(file) && !indexed.contains(path)) {
-                out.add(path);
-            }
+        // a checkout that failed for want of objects left neither the file nor its index entry: take it from HEAD
+        Set<String> indexed = Set.copyOf(CheckoutCommand.split(Git.run(top, "ls-files", "-z")));
+        List<String> lost = new ArrayList<>();
+        for (String path : CheckoutCommand.split(Git.run(top, "ls-tree", "-r", "-z", "--name-only", "HEAD"))) {
+            if (!indexed.contains(path) && !Files.exists(top.resolve(path))) lost.add(path);
         }
-        return out;
+        if (!lost.isEmpty()) {
+            List<String> reset = new ArrayList<>(List.of("reset", "-q", "HEAD", "--"));
+            reset.addAll(lost);
+            Git.run(top, reset.toArray(String[]::new));
+        }
+        // a file deleted on purpose is still in the index (its deletion unstaged) and is left alone
+        List<String> stale = new ArrayList<>();
+        for (String path : CheckoutCommand.notCheckedOut(top, CheckoutCommand.tracked(top, List.of()))) {
+            if (Files.exists(top.resolve(path)) || lost.contains(path)) stale.add(path);
+        }
+        CheckoutCommand.write(cwd, top, stale);
+        return 0;
     }
 }

@@ -19,7 +19,7 @@ class MainTest {
         for (String[] args : new String[][] {{}, {"help", "track"}, {"--help"}, {"trak"}, {"--version", "track"}, {"man"}, {"install"}}) {
             assertThat(Main.reachableCommands(args)).as(String.join(" ", args))
                     .contains(CommandLine.HelpCommand.class, TrackCommand.class, MergeDriverCommand.class, HookCommand.class)
-                    .hasSize(20);
+                    .hasSize(21);
         }
     }
 

@@ -45,10 +45,16 @@ abstract class RemotesGitFixture {
     }
 
     Run exec(Path dir, String... args) throws IOException, InterruptedException {
+        return exec(Map.of(), dir, args);
+    }
+
+    /** git with these variables added to the isolated environment. */
+    Run exec(Map<String, String> extraEnv, Path dir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("git"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().putAll(env());
+        pb.environment().putAll(extraEnv);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Process p = pb.start();
         var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

@@ -4,7 +4,15 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
@@ -14,12 +22,14 @@ import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.progress.Progress;
+import org.gittheta.store.AtomicFile;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamDecoder;
 
 /** Rebuilds the exact checkpoint file a manifest describes, fetching missing objects first. */
 public final class Smudger {
+    private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-r--r--");
     private final ParamDecoder decoder;
     private final MissingObjects missing;
     private final Progress progress;
@@ -45,6 +55,24 @@ public final class Smudger {
         } catch (IOException e) {
             throw Manifests.withPath(file, e);
         }
+    }
+
+    /**
+     * Writes the checkpoint a manifest describes into {@code target} itself, not through Git: decoded chunk by chunk
+     * into a temporary file beside it, forced to disk and renamed into place, so that the file is never seen
+     * half-written and memory does not grow with its size.
+     * @return the CRC32C of the written content
+     */
+    public int checkout(String file, Manifest manifest, Path target) throws IOException {
+        CRC32C crc = new CRC32C();
+        Optional<Set<PosixFilePermission>> permissions = Files.exists(target)
+                ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
+        AtomicFile.replace(target, out -> {
+            CheckedOutputStream checked = new CheckedOutputStream(out, crc);
+            smudge(file, manifest, checked);
+            checked.flush();
+        }, permissions);
+        return (int) crc.getValue();
     }
 
     /**

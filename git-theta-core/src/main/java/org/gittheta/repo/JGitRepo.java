@@ -79,10 +79,16 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     /** Reads a blob as a manifest; empty when the blob is something else. */
     Optional<Manifest> manifestOfBlob(ObjectId blob) throws IOException {
+        Optional<byte[]> bytes = manifestBytesOfBlob(blob);
+        return bytes.isEmpty() ? Optional.empty() : Optional.of(Manifest.parse(bytes.get()));
+    }
+
+    /** The bytes of a blob that starts like a manifest (not yet parsed); empty when the blob is something else. */
+    Optional<byte[]> manifestBytesOfBlob(ObjectId blob) throws IOException {
         ObjectLoader loader = git.open(blob);
         if (loader.getSize() > MAX_MANIFEST_BYTES) return Optional.empty();
         byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
-        return Manifest.looksLike(bytes, bytes.length) ? Optional.of(Manifest.parse(bytes)) : Optional.empty();
+        return Manifest.looksLike(bytes, bytes.length) ? Optional.of(bytes) : Optional.empty();
     }
 
     @Override public Optional<Manifest> manifest(String rev, String path) throws IOException {

@@ -17,6 +17,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
 import org.gittheta.convert.Cleaner;
 import org.gittheta.convert.Smudger;
+import org.gittheta.convert.StatCache;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.CheckpointDiffer;
 import org.gittheta.diff.FileSnapshot;
@@ -67,6 +68,8 @@ public final class ThetaRepository implements AutoCloseable {
     private final ParamDecoder decoder;
     private final RemoteChoice remotes;
     private final Progress progress;
+    private final StatCache statCache;
+    private volatile boolean skipSmudge;
     /** Built on first use, so that a bad setting fails the operation that needs it, not the opening. */
     private ParamEncoder encoder;
     private MissingObjects missing;
@@ -78,6 +81,7 @@ public final class ThetaRepository implements AutoCloseable {
         this.git = git;
         this.store = new ObjectStore(location.commonDir().resolve("lfs"));
         this.decoder = new ParamDecoder(store);
+        this.statCache = new StatCache(store.statCacheDir());
         this.remotes = remotes;
         this.progress = progress;
     }
@@ -107,7 +111,10 @@ public final class ThetaRepository implements AutoCloseable {
 
     // ---- clean and smudge
 
-    /** Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. */
+    /**
+     * Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. A file of
+     * the work tree that has not changed since it was last cleaned or checked out is answered from the stat cache.
+     */
     public void clean(String path, InputStream content, OutputStream out) throws IOException {
         ParamEncoder encoder = encoder();
         Cleaner cleaner = new Cleaner(store, encoder, progress);
@@ -118,6 +125,11 @@ public final class ThetaRepository implements AutoCloseable {
                 return Optional.empty(); // an unreadable old version only costs the reuse
             }
         };
+        if (encoder.options().dependsOnFileAlone()) {
+            statCache.clean(location.workTree().resolve(path), content, out, (in, manifest) ->
+                    cleaner.clean(path, in, manifest, previous));
+            return;
+        }
         Optional<UpdateData> data = encoder.options().updateData();
         if (data.isEmpty()) {
             cleaner.clean(path, content, out, previous);
@@ -130,9 +142,56 @@ public final class ThetaRepository implements AutoCloseable {
         manifest.writeTo(out);
     }
 
-    /** Smudge: the manifest Git streams in for {@code path} becomes the checkpoint written to {@code out}. */
+    /** How many cleans this repository answered from the stat cache, and how many it did in full. */
+    public StatCache.Counts cleanCounts() { return statCache.counts(); }
+
+    /**
+     * Smudge: the manifest Git streams in for {@code path} becomes the checkpoint written to {@code out}; with
+     * {@link #skipSmudge()} the manifest goes out unchanged.
+     */
     public void smudge(String path, InputStream content, OutputStream out) throws IOException {
+        if (skipSmudge) {
+            content.transferTo(out);
+            return;
+        }
         new Smudger(store, missingObjects(), progress).smudge(path, content, out);
+    }
+
+    /**
+     * From now on smudge leaves manifests as they are, so that Git never holds a checkpoint (a clone or switch of
+     * many GiB); {@link #checkout} writes the files afterwards. What {@code GIT_THETA_SKIP_SMUDGE=1} asks for.
+     */
+    public void skipSmudge() { skipSmudge = true; }
+
+    /**
+     * Writes the checkpoints the index holds for {@code paths} into the work tree, not through Git: missing objects
+     * are fetched first, each file is decoded chunk by chunk into a temporary file beside it and renamed into place.
+     * Each written file is recorded in the stat cache, so that Git's refresh of the index entry that follows
+     * ({@code git update-index}) is answered without reading the values again.
+     * @throws ManifestException if the index holds something other than a manifest for a path
+     */
+    public void checkout(List<String> paths) throws IOException {
+        record Written(Path file, StatCache.Stat stat, int crc32c, byte[] manifest) {}
+        Smudger smudger = new Smudger(store, missingObjects(), progress);
+        List<Written> written = new ArrayList<>();
+        for (String path : paths) {
+            ObjectId blob = git.indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
+            byte[] bytes = git.manifestBytesOfBlob(blob).orElseThrow(() -> new ManifestException(path
+                    + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
+            Manifest manifest = Manifest.parse(bytes);
+            Path file = location.workTree().resolve(path);
+            int crc = smudger.checkout(path, manifest, file);
+            Optional<StatCache.Stat> stat = StatCache.stat(file);
+            if (stat.isPresent()) written.add(new Written(file, stat.get(), crc, bytes));
+        }
+        if (written.isEmpty()) return;
+        StatCache.awaitSettled(written.getLast().stat());
+        for (Written w : written) {
+            // a file changed since it was written keeps no entry; one changed before its stat was taken has the CRC
+            if (StatCache.stat(w.file()).equals(Optional.of(w.stat()))) {
+                statCache.record(w.stat(), w.crc32c(), w.manifest());
+            }
+        }
     }
 
     // ---- revisions and manifests

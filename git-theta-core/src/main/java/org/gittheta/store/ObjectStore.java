@@ -40,6 +40,9 @@ public final class ObjectStore {
 
     public Path objectsDir() { return objectsDir; }
 
+    /** Where the manifests of work-tree files are cached by their stat (see {@code convert.StatCache}). */
+    public Path statCacheDir() { return lfsDir.resolve("theta-stat-cache"); }
+
     public Path pathOf(ObjectId id) {
         // ObjectId checks this already; checked again where an id becomes a path, so that no id can leave the store.
         if (!ObjectId.isValid(id.hex())) throw new IllegalArgumentException("object id '" + id.hex() + "' is not 64 lowercase hex digits");

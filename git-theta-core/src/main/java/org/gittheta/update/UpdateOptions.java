@@ -46,6 +46,12 @@ public record UpdateOptions(Optional<UpdateKind> forced, Optional<LoraAdapter> l
 
     public static UpdateOptions auto() { return new UpdateOptions(Optional.empty(), Optional.empty(), DEFAULT_MAX_CHAIN_DEPTH); }
 
+    /**
+     * Whether a clean's manifest depends on the file alone: not when values come from elsewhere (a LoRA adapter,
+     * update data) or are stored lossily, so that an unchanged file cleaned with these options gives a new manifest.
+     */
+    public boolean dependsOnFileAlone() { return lora.isEmpty() && updateData.isEmpty() && !lossy; }
+
     /** The rank of lossy truncated-SVD storage; empty when storage is exact. */
     public OptionalInt lossyRank() { return lossy ? rank : OptionalInt.empty(); }
 

@@ -1,0 +1,108 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A clone that leaves manifests (GIT_THETA_SKIP_SMUDGE), {@code git theta checkout} and {@code pull} writing the
+ * files themselves, and the stat cache that answers Git's re-cleans of unchanged files, with real git.
+ */
+class CheckoutEndToEndTest extends RemotesGitFixture {
+    private static final Map<String, String> SKIP = Map.of("GIT_THETA_SKIP_SMUDGE", "1");
+
+    @Test void skippedSmudgeLeavesManifestsThatCheckoutAndPullWrite() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        git(a, "init", "-q", "-b", "main");
+        git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
+        git(a, "theta", "track", "*.safetensors");
+        DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
+        git(a, "add", ".");
+        git(a, "commit", "-q", "-m", "base");
+        git(a, "theta", "push", "--all");
+        git(a, "push", "-q", "origin", "main");
+
+        Run clone = exec(SKIP, tmp, "clone", "-q", "remote.git", "c");
+        assertThat(clone.exit()).as(clone.err()).isZero();
+        Path c = tmp.resolve("c");
+        assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
+        assertThat(storeCount(c.resolve(".git"))).as("nothing fetched while smudge is skipped").isZero();
+        assertThat(git(c, "status", "--porcelain")).isEmpty();
+
+        Path stats = tmp.resolve("clean-stats");
+        Run checkout = exec(Map.of("GIT_THETA_CLEAN_STATS", stats.toString()), c, "theta", "checkout");
+        assertThat(checkout.exit()).as(checkout.err()).isZero();
+        assertThat(checkout.err()).contains("checked out 1 checkpoint(s)");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(git(c, "status", "--porcelain")).isEmpty();
+        assertThat(Files.readString(stats)).as("the index refresh re-cleaned from the stat cache")
+                .isEqualTo("cached 1 full 0\n");
+
+        // a new version: plain git pull leaves its manifest, git theta pull fetches its objects and writes it
+        DemoModel.small().write(a.resolve("model.safetensors"), n -> n.contains("layers.0."), 0.01, 3);
+        git(a, "commit", "-q", "-am", "tune");
+        git(a, "theta", "push", "--all");
+        git(a, "push", "-q", "origin", "main");
+        Run pull = exec(SKIP, c, "pull", "-q", "origin", "main");
+        assertThat(pull.exit()).as(pull.err()).isZero();
+        assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
+        git(c, "theta", "pull");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(git(c, "status", "--porcelain")).isEmpty();
+
+        // an explicit path is written whatever the working tree holds
+        Files.delete(c.resolve("model.safetensors"));
+        git(c, "theta", "checkout", "model.safetensors");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(git(c, "status", "--porcelain")).isEmpty();
+    }
+
+    @Test void unchangedFilesAreAnsweredFromTheStatCacheAndChangedOnesNever() throws Exception {
+        Path r = Files.createDirectories(tmp.resolve("r"));
+        git(r, "init", "-q", "-b", "main");
+        git(r, "theta", "track", "*.safetensors");
+        Path model = r.resolve("model.safetensors");
+        DemoModel.small().write(model, n -> false, 0, 0);
+        Thread.sleep(1_200); // a file is recorded only once its last change is older than any timestamp tick
+        git(r, "add", ".");
+        git(r, "commit", "-q", "-m", "base");
+
+        // an index without stat information makes git re-clean every file: the cache answers, nothing is hashed
+        Files.delete(r.resolve(".git/index"));
+        git(r, "read-tree", "HEAD");
+        Path stats = tmp.resolve("clean-stats");
+        Map<String, String> counted = Map.of("GIT_THETA_CLEAN_STATS", stats.toString());
+        Run status = exec(counted, r, "status", "--porcelain");
+        assertThat(status.out()).isEmpty();
+        assertThat(Files.readString(stats)).isEqualTo("cached 1 full 0\n");
+
+        // same size, mtime put back: only ctime tells, and the change is still seen
+        FileTime mtime = Files.getLastModifiedTime(model);
+        long size = Files.size(model);
+        try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer last = ByteBuffer.allocate(2);
+            ch.read(last, size - 2);
+            last.flip();
+            ByteBuffer flipped = ByteBuffer.wrap(new byte[] {(byte) ~last.get(0), (byte) ~last.get(1)});
+            ch.write(flipped, size - 2);
+        }
+        Files.setLastModifiedTime(model, mtime);
+        assertThat(Files.size(model)).isEqualTo(size);
+        Files.delete(stats);
+        status = exec(counted, r, "status", "--porcelain");
+        assertThat(status.out()).isEqualTo(" M model.safetensors\n");
+        assertThat(Files.readString(stats)).isEqualTo("cached 0 full 1\n");
+
+        // and git add stores the new version, never the cached old manifest
+        git(r, "add", "model.safetensors");
+        assertThat(git(r, "diff", "--cached", "--name-only")).isEqualTo("model.safetensors\n");
+        assertThat(git(r, "diff", "--cached")).contains("-param ").contains("+param ");
+    }
+}

@@ -1,0 +1,116 @@
+package org.gittheta.convert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.gittheta.format.TestCheckpoints;
+import org.gittheta.progress.Progress;
+import org.gittheta.store.Codec;
+import org.gittheta.store.ObjectStore;
+import org.gittheta.tensor.DType;
+import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateOptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The stat cache answers only for a file whose stat and content are those it recorded. */
+class StatCacheTest {
+    @TempDir Path tmp;
+    private Path file;
+    private StatCache cache;
+    private StatCache.Clean full;
+    private byte[] v1;
+    private byte[] v2;
+
+    @BeforeEach void setUp() throws IOException {
+        ObjectStore store = new ObjectStore(tmp.resolve("lfs"));
+        Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()), Progress.NONE);
+        full = (in, out) -> cleaner.clean("m.safetensors", in, out, Optional::empty);
+        cache = new StatCache(store.statCacheDir());
+        file = tmp.resolve("m.safetensors");
+        v1 = TestCheckpoints.safetensors().seed(1).tensor("w", DType.F32, 16, 16).bytes();
+        v2 = TestCheckpoints.safetensors().seed(2).tensor("w", DType.F32, 16, 16).bytes();
+        assertThat(v2).hasSameSizeAs(v1).isNotEqualTo(v1);
+    }
+
+    /** Writes the file and waits until it can be recorded. */
+    private void writeSettled(byte[] content) throws Exception {
+        Files.write(file, content);
+        Thread.sleep(StatCache.SETTLED_NANOS / 1_000_000L + 50);
+    }
+
+    private String clean(InputStream content) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        cache.clean(file, content, out, full);
+        return out.toString();
+    }
+
+    private String fullClean(byte[] content) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        full.clean(new ByteArrayInputStream(content), out);
+        return out.toString();
+    }
+
+    @Test void anUnchangedFileIsAnsweredFromTheCache() throws Exception {
+        Files.write(file, v1);
+        // the file changed too recently to be recorded
+        assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
+        assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
+        assertThat(cache.counts()).isEqualTo(new StatCache.Counts(0, 2));
+
+        Thread.sleep(StatCache.SETTLED_NANOS / 1_000_000L + 50);
+        clean(new ByteArrayInputStream(v1));
+        assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
+        assertThat(cache.counts()).isEqualTo(new StatCache.Counts(1, 3));
+    }
+
+    @Test void contentThatIsNotTheFilesIsNeverAnsweredWithTheFilesManifest() throws Exception {
+        writeSettled(v1);
+        clean(new ByteArrayInputStream(v1));
+        // git hash-object --path=m.safetensors of other content of the same size: the CRC32C tells them apart
+        assertThatThrownBy(() -> clean(new ByteArrayInputStream(v2)))
+                .isInstanceOf(IOException.class).hasMessageContaining("m.safetensors: the content to clean is not");
+        assertThat(cache.counts().cached()).isZero();
+    }
+
+    @Test void aFileChangedWhileStreamedIsCleanedAsItIsNow() throws Exception {
+        writeSettled(v1);
+        clean(new ByteArrayInputStream(v1));
+        InputStream changing = new ByteArrayInputStream(v1) {
+            @Override public synchronized int read(byte[] b, int off, int len) {
+                if (pos == 0) {
+                    try {
+                        Files.write(file, v2);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return super.read(b, off, len);
+            }
+        };
+        assertThat(clean(changing)).isEqualTo(fullClean(v2));
+        assertThat(cache.counts().cached()).isZero();
+    }
+
+    @Test void aDamagedEntryIsIgnored() throws Exception {
+        writeSettled(v1);
+        clean(new ByteArrayInputStream(v1));
+        try (var entries = Files.list(tmp.resolve("lfs").resolve("theta-stat-cache"))) {
+            for (Path e : entries.toList()) {
+                byte[] b = Files.readAllBytes(e);
+                b[b.length - 2] ^= 1;
+                Files.write(e, b);
+            }
+        }
+        assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
+        assertThat(cache.counts().cached()).isZero();
+    }
+}
