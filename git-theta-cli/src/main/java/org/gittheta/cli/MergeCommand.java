@@ -23,6 +23,9 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--strategy", paramLabel = "S", description = "average (default), ours, theirs, base, fail, task-arithmetic, ties, dare, slerp, fisher")
     String strategy;
+    @Option(names = "--scope", paramLabel = "changed|all",
+            description = "changed (default): the strategy for parameters changed on both sides; all: for every parameter")
+    String scope;
     @Option(names = "--lambda", paramLabel = "a[,b]", description = "weights of ours and theirs (task-arithmetic, ties, dare, fisher)")
     String lambda;
     @Option(names = "--density", paramLabel = "d", description = "fraction of each task vector TIES keeps")
@@ -44,6 +47,7 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
         Path cwd = Path.of("").toAbsolutePath();
         List<String> cmd = new ArrayList<>(List.of("git"));
         set(cmd, "strategy", strategy);
+        set(cmd, "scope", scope);
         set(cmd, "lambda", lambda);
         set(cmd, "density", density);
         set(cmd, "p", p);

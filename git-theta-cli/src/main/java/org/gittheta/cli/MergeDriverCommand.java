@@ -85,6 +85,7 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
 
     private void report(MergeConfig config, MergeResult result) {
         System.err.println("git-theta merge " + path + ": strategy " + config.strategy().describe()
+                + ", scope " + config.scope().label()
                 + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"));
         for (ParamReport p : result.params()) {
             if (p.action() == ParamReport.Action.UNCHANGED) continue;
@@ -97,5 +98,8 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
             summary.append(result.count(a)).append(' ').append(a.name().toLowerCase(Locale.ROOT));
         }
         System.err.println(summary);
+        System.err.println("  " + result.count(ParamReport.Action.MERGED) + " through the formula, "
+                + (result.count(ParamReport.Action.OURS) + result.count(ParamReport.Action.THEIRS))
+                + " taken from one side");
     }
 }

@@ -24,19 +24,28 @@ public record StrategyOptions(double lambdaOurs, double lambdaTheirs, double den
                 case "lambda" -> {
                     String[] v = value.split(",", -1);
                     if (v.length > 2) throw new IllegalArgumentException("lambda '" + value + "' is not 'a' or 'a,b'");
-                    double a = Double.parseDouble(v[0].strip());
-                    yield new StrategyOptions(a, v.length == 2 ? Double.parseDouble(v[1].strip()) : a, density, p, seed, t, fisherFloor);
+                    double a = number(key, v[0]);
+                    yield new StrategyOptions(a, v.length == 2 ? number(key, v[1]) : a, density, p, seed, t, fisherFloor);
                 }
-                case "density" -> new StrategyOptions(lambdaOurs, lambdaTheirs, Double.parseDouble(value), p, seed, t, fisherFloor);
-                case "p" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, Double.parseDouble(value), seed, t, fisherFloor);
+                case "density" -> new StrategyOptions(lambdaOurs, lambdaTheirs, number(key, value), p, seed, t, fisherFloor);
+                case "p" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, number(key, value), seed, t, fisherFloor);
                 case "seed" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, p, Long.parseLong(value.strip()), t, fisherFloor);
-                case "t" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, p, seed, Double.parseDouble(value), fisherFloor);
-                case "fisherfloor", "fisher-floor" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, p, seed, t, Double.parseDouble(value));
+                case "t" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, p, seed, number(key, value), fisherFloor);
+                case "fisherfloor", "fisher-floor" -> new StrategyOptions(lambdaOurs, lambdaTheirs, density, p, seed, t, number(key, value));
                 default -> throw new IllegalArgumentException("unknown merge option '" + key + "'");
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("merge option " + key + "=" + value + " is not a number");
         }
+    }
+
+    /** A finite number: NaN or an infinity would silently fill the merged tensors with NaN. */
+    private static double number(String key, String text) {
+        double v = Double.parseDouble(text.strip());
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException("merge option " + key + "=" + text.strip() + " is not a finite number");
+        }
+        return v;
     }
 
     /** The strategy called {@code name} with these options. */

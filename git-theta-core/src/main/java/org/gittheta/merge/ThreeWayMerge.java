@@ -91,6 +91,13 @@ public final class ThreeWayMerge {
     }
 
     private Plan plan(String name, ParamEntry b, ParamEntry o, ParamEntry t) {
+        if (formulaEverywhere(name, b, o, t)) {
+            if (o.dtype() != t.dtype() || !o.shape().equals(t.shape()) || o.dtype() != b.dtype() || !o.shape().equals(b.shape())) {
+                return new Conflict("scope all: ours is " + o.dtype() + o.shape() + ", theirs " + t.dtype() + t.shape()
+                        + ", base " + b.dtype() + b.shape());
+            }
+            return strategyPlan(name, b, o, t);
+        }
         if (same(o, t)) {
             if (o == null) return new Drop("deleted on both sides");
             return new Keep(o, same(o, b) ? Action.UNCHANGED : Action.OURS, same(o, b) ? "" : "same change on both sides");
@@ -104,6 +111,22 @@ public final class ThreeWayMerge {
             return new Conflict("ours is " + o.dtype() + o.shape() + ", theirs " + t.dtype() + t.shape()
                     + (b == null ? "" : ", base " + b.dtype() + b.shape()));
         }
+        return strategyPlan(name, b, o, t);
+    }
+
+    /**
+     * Scope {@code all}: a float parameter all three versions have, changed on some side, goes through the formula
+     * (a side that did not change it has τ = 0); non-float parameters keep the three-way rule. A parameter
+     * unchanged everywhere is kept, since every formula gives it back.
+     */
+    private boolean formulaEverywhere(String name, ParamEntry b, ParamEntry o, ParamEntry t) {
+        if (config.scopeFor(name) != Scope.ALL || b == null || o == null || t == null) return false;
+        if (same(o, b) && same(t, b)) return false;
+        MergeStrategy strategy = config.strategyFor(name);
+        return !(strategy instanceof Fail) && (strategy instanceof Pick || TensorView.writable(o.dtype()) && TensorView.writable(t.dtype()));
+    }
+
+    private Plan strategyPlan(String name, ParamEntry b, ParamEntry o, ParamEntry t) {
         Optional<ParamEntry> usableBase = Optional.ofNullable(b).filter(x -> x.dtype() == o.dtype() && x.shape().equals(o.shape()));
         MergeStrategy strategy = config.strategyFor(name);
         return switch (strategy) {
@@ -160,7 +183,9 @@ public final class ThreeWayMerge {
                     fisher ? fisherOurs.values(name, o.shape(), arena) : Optional.empty(),
                     fisher ? fisherTheirs.values(name, o.shape(), arena) : Optional.empty());
             MemorySegment out = arena.allocate(Math.max(1, o.byteSize()), 8).asSlice(0, o.byteSize());
-            String note = c.strategy().merge(in, new TensorView(out, o.dtype()));
+            TensorView result = new TensorView(out, o.dtype());
+            String note = String.join("; ", java.util.stream.Stream.of(c.strategy().merge(in, result), NonFinite.note(result))
+                    .filter(x -> !x.isEmpty()).toList());
             ParamEntry entry = encoder.encode(name, o.dtype(), o.shape(), out, Optional.of(o));
             String detail = c.strategy().describe() + (note.isEmpty() ? "" : ": " + note);
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));

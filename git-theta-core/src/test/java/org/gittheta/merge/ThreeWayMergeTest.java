@@ -119,6 +119,67 @@ class ThreeWayMergeTest {
         assertThat(c.strategy()).isEqualTo(new Dare(0.5, 5, 1, 1));
     }
 
+    private double[] values(MergeResult r, String name) throws IOException {
+        ParamEntry e = r.merged().orElseThrow().byName().get(name);
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) e.byteSize()]);
+        new ParamDecoder(store).decode(e, seg);
+        TensorView v = new TensorView(seg, e.dtype());
+        double[] d = new double[(int) v.count()];
+        for (int i = 0; i < d.length; i++) d[i] = v.get(i);
+        return d;
+    }
+
+    @Test
+    void scopeAllAppliesTheFormulaToEveryParameterAndChangedKeepsOneSidedChanges() throws IOException {
+        Manifest base = manifest("one", DType.F32, new double[] {1, 1}, "both", DType.F32, new double[] {0, 0},
+                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {1});
+        Manifest ours = manifest("one", DType.F32, new double[] {3, -1}, "both", DType.F32, new double[] {1, 1},
+                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {2},
+                "added", DType.F32, new double[] {5});
+        Manifest theirs = manifest("one", DType.F32, new double[] {1, 1}, "both", DType.F32, new double[] {1, 1},
+                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {1});
+        MergeResult all = merge(config("strategy", "task-arithmetic", "lambda", "0.5", "scope", "all"),
+                Optional.of(base), ours, theirs);
+        assertThat(values(all, "one")).containsExactly(2, 0); // 1 + 0.5 (3 - 1), 1 + 0.5 (-1 - 1)
+        assertThat(values(all, "both")).containsExactly(1, 1); // 0 + 0.5 + 0.5: base + 2 · 0.5 τ
+        assertThat(report(all, "one").action()).isEqualTo(Action.MERGED);
+        assertThat(report(all, "same").action()).isEqualTo(Action.UNCHANGED);
+        assertThat(report(all, "steps").action()).isEqualTo(Action.OURS);
+        assertThat(report(all, "added").action()).isEqualTo(Action.OURS);
+        assertThat(all.count(Action.MERGED)).isEqualTo(2);
+
+        MergeResult changed = merge(config("strategy", "task-arithmetic", "lambda", "0.5"), Optional.of(base), ours, theirs);
+        assertThat(values(changed, "one")).containsExactly(3, -1);
+        assertThat(values(changed, "both")).containsExactly(1, 1);
+        assertThat(report(changed, "one").action()).isEqualTo(Action.OURS);
+        assertThat(changed.count(Action.MERGED)).isZero();
+
+        MergeResult perRule = merge(config("strategy", "task-arithmetic", "lambda", "0.5", "rule", "one average scope=all"),
+                Optional.of(base), ours, theirs);
+        assertThat(values(perRule, "one")).containsExactly(2, 0);
+        assertThat(report(perRule, "both").action()).isEqualTo(Action.OURS);
+    }
+
+    @Test
+    void scopeAllStillConflictsOnShapeDisagreements() throws IOException {
+        Manifest base = manifest("w", DType.F32, new double[] {1, 1});
+        Manifest ours = manifest("w", DType.F32, new double[] {1, 1, 1});
+        Manifest theirs = manifest("w", DType.F32, new double[] {1, 1});
+        assertThat(merge(config("scope", "all"), Optional.of(base), ours, theirs).conflicts())
+                .extracting(ParamReport::name).containsExactly("w");
+        assertThat(merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs).merged()).isPresent();
+    }
+
+    @Test
+    void nonFiniteOptionsAreRefused() {
+        for (String bad : new String[] {"NaN", "Infinity", "-Infinity"}) {
+            assertThatThrownBy(() -> config("lambda", "1," + bad)).hasMessageContaining("is not a finite number");
+            assertThatThrownBy(() -> config("t", bad)).hasMessageContaining("t=" + bad + " is not a finite number");
+            assertThatThrownBy(() -> config("rule", "* ties density=" + bad)).hasMessageContaining("not a finite number");
+        }
+        assertThatThrownBy(() -> config("scope", "some")).hasMessageContaining("merge scope 'some' is not changed or all");
+    }
+
     @Test
     void badSettingsAreNamed() {
         assertThatThrownBy(() -> config("strategy", "median")).hasMessageContaining("unknown merge strategy 'median'");
