@@ -19,7 +19,8 @@ import java.util.Optional;
  *                   used for a side without a Fisher file
  */
 public record MergeConfig(MergeStrategy strategy, Scope scope, List<Rule> rules, Optional<Side> nonFloat,
-                          Optional<String> fisherOurs, Optional<String> fisherTheirs, Optional<String> fisherAt) {
+                          Optional<String> fisherOurs, Optional<String> fisherTheirs, Optional<String> fisherAt)
+        implements ParamStrategies {
     public static final MergeConfig DEFAULT = parse(Map.of());
 
     public MergeConfig {
@@ -27,13 +28,13 @@ public record MergeConfig(MergeStrategy strategy, Scope scope, List<Rule> rules,
     }
 
     /** The strategy for one parameter changed on both sides. */
-    public MergeStrategy strategyFor(String param) {
+    @Override public MergeStrategy strategyFor(String param) {
         for (Rule r : rules) if (r.matches(param)) return r.strategy();
         return strategy;
     }
 
     /** The scope of one parameter: that of the first rule matching it, else the configured one. */
-    public Scope scopeFor(String param) {
+    @Override public Scope scopeFor(String param) {
         for (Rule r : rules) if (r.matches(param)) return r.scope();
         return scope;
     }

@@ -32,7 +32,7 @@ import org.gittheta.merge.FisherLocator;
 import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
-import org.gittheta.merge.ThreeWayMerge;
+import org.gittheta.merge.NWayMerge;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.Credentials;
@@ -258,8 +258,8 @@ public final class ThetaRepository implements AutoCloseable {
                 location.commonDir());
              FisherSource fo = fishers.ours("HEAD");
              FisherSource ft = fishers.theirs(theirsRev)) {
-            return new ThreeWayMerge(decoder, encoder(), config, fo, ft, MERGE_MEMORY_BUDGET)
-                    .merge(path, base, ours, theirs);
+            return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
+                    .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"));
         }
     }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The planner's decisions on manifests built over a real object store. */
-class ThreeWayMergeTest {
+class NWayMergeTest {
     @TempDir Path tmp;
 
     private ObjectStore store;
@@ -61,8 +61,8 @@ class ThreeWayMergeTest {
     }
 
     private MergeResult merge(MergeConfig config, Optional<Manifest> base, Manifest ours, Manifest theirs) throws IOException {
-        return new ThreeWayMerge(new ParamDecoder(store), encoder, config, FisherSource.none(), FisherSource.none(), 1 << 20)
-                .merge("m.safetensors", base, ours, theirs);
+        return new NWayMerge(new ParamDecoder(store), encoder, config, List.of(FisherSource.none(), FisherSource.none()), 1 << 20)
+                .merge("m.safetensors", base, List.of(ours, theirs), List.of("ours", "theirs"));
     }
 
     private static MergeConfig config(String... kv) {
@@ -114,9 +114,9 @@ class ThreeWayMergeTest {
     void firstMatchingRuleWinsAndOptionsApplyToItOnly() {
         MergeConfig c = config("strategy", "dare", "seed", "5", "rule", "*head* ours", "rule", "*.layers.* ties density=0.7", "rule", "* theirs");
         assertThat(c.strategyFor("lm_head.weight")).isEqualTo(new Pick(Side.OURS));
-        assertThat(c.strategyFor("model.layers.3.w")).isEqualTo(new Ties(0.7, 1, 1));
+        assertThat(c.strategyFor("model.layers.3.w")).isEqualTo(new Ties(PerModel.of(0.7), PerModel.of(1)));
         assertThat(c.strategyFor("other")).isEqualTo(new Pick(Side.THEIRS));
-        assertThat(c.strategy()).isEqualTo(new Dare(0.5, 5, 1, 1));
+        assertThat(c.strategy()).isEqualTo(new Dare(0.5, 5, PerModel.of(1), false));
     }
 
     private double[] values(MergeResult r, String name) throws IOException {
@@ -168,6 +168,33 @@ class ThreeWayMergeTest {
         assertThat(merge(config("scope", "all"), Optional.of(base), ours, theirs).conflicts())
                 .extracting(ParamReport::name).containsExactly("w");
         assertThat(merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs).merged()).isPresent();
+    }
+
+    @Test
+    void threeModelsChangedScopeMergesOnlyTheModelsThatChangedAParameterAllScopeMergesAll() throws IOException {
+        Manifest base = manifest("a", DType.F32, new double[] {0, 0}, "b", DType.F32, new double[] {0, 0});
+        Manifest m0 = manifest("a", DType.F32, new double[] {0, 0}, "b", DType.F32, new double[] {3, 3});
+        Manifest m1 = manifest("a", DType.F32, new double[] {2, 4}, "b", DType.F32, new double[] {0, 0});
+        Manifest m2 = manifest("a", DType.F32, new double[] {4, 2}, "b", DType.F32, new double[] {0, 0});
+        List<FisherSource> none = List.of(FisherSource.none(), FisherSource.none(), FisherSource.none());
+        NWayMerge changed = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "task-arithmetic",
+                "lambda", "1,0.5,0.25"), none, 1 << 20);
+        MergeResult r = changed.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
+        assertThat(values(r, "a")).containsExactly(2 * 0.5 + 4 * 0.25, 4 * 0.5 + 2 * 0.25);
+        assertThat(report(r, "a").detail()).isEqualTo("task-arithmetic(lambda=1,0.5,0.25)");
+        assertThat(report(r, "b").action()).isEqualTo(Action.OURS);
+        assertThat(values(r, "b")).containsExactly(3, 3);
+
+        NWayMerge all = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "average", "scope", "all"),
+                none, 1 << 20);
+        MergeResult soup = all.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
+        assertThat(values(soup, "a")).containsExactly(2, 2);
+        assertThat(values(soup, "b")).containsExactly(1, 1);
+
+        NWayMerge slerp = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "slerp", "scope", "all"),
+                none, 1 << 20);
+        assertThat(report(slerp.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y")),
+                "a").detail()).contains("slerp(t=0.5) merges two models, but 3 changed this parameter");
     }
 
     @Test
