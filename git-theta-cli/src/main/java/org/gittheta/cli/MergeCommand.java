@@ -22,6 +22,11 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--base", paramLabel = "<rev>", description = "merge base of an N-way merge "
             + "(default: git merge-base --octopus)")
     String base;
+    @Option(names = "--dry-run", description = "change nothing: report per parameter the path it takes, the cosine "
+            + "between task vectors, the fraction of sign conflicts, and the norms of each task vector and the result")
+    boolean dryRun;
+    @Option(names = "--json", description = "with --dry-run: the report as JSON on stdout")
+    boolean json;
     @Option(names = "--fisher", paramLabel = "<rev>=<file>", description = "Fisher checkpoint of one merged revision "
             + "(HEAD for ours); N-way merges")
     List<String> fisher;
@@ -73,7 +78,7 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
         set(config, "seed", seed);
         set(config, "t", t);
         set(config, "fisherFloor", fisherFloor);
-        if (commits.size() > 1 || base != null || fisher != null) return nWay(cwd, config);
+        if (commits.size() > 1 || base != null || fisher != null || dryRun) return nWay(cwd, config);
         // absolute: the driver runs at the repository top, not necessarily here
         if (fisherOurs != null) set(config, "fisherOurs", cwd.resolve(fisherOurs).toString());
         if (fisherTheirs != null) set(config, "fisherTheirs", cwd.resolve(fisherTheirs).toString());
@@ -95,6 +100,7 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private int nWay(Path cwd, List<String> config) throws IOException {
+        if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
         if (noCommit || noFf) throw new UserException("git theta merge: --no-commit and --no-ff are for two-way merges");
         Map<String, String> fishers = new LinkedHashMap<>();
         for (String f : fisher == null ? List.<String>of() : fisher) {
@@ -109,7 +115,7 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
         }
         Path top = Git.dirs(cwd).topLevel();
         return new OctopusMerge(top, config, System.err).run(commits, Optional.ofNullable(base), fishers,
-                Optional.ofNullable(message));
+                Optional.ofNullable(message), dryRun, json);
     }
 
     private static void set(List<String> cmd, String key, String value) {

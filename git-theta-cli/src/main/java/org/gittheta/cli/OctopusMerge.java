@@ -48,11 +48,12 @@ final class OctopusMerge {
      * @param revs        the revisions to merge into HEAD
      * @param base        the merge base; empty: {@code git merge-base --octopus}
      * @param fisherByRev Fisher file per revision as given ({@code HEAD} or a revision name), absolute paths
+     * @param dryRun      change nothing: report per parameter what the merge would do, with figures
      * @return the exit status
      */
-    int run(List<String> revs, Optional<String> base, Map<String, String> fisherByRev, Optional<String> message)
-            throws IOException {
-        if (!Git.run(top, "status", "--porcelain", "--untracked-files=no").isEmpty()) {
+    int run(List<String> revs, Optional<String> base, Map<String, String> fisherByRev, Optional<String> message,
+            boolean dryRun, boolean json) throws IOException {
+        if (!dryRun && !Git.run(top, "status", "--porcelain", "--untracked-files=no").isEmpty()) {
             throw new UserException("git theta merge: the working tree or index has changes; commit or stash them first");
         }
         String head = commit("HEAD");
@@ -82,6 +83,7 @@ final class OctopusMerge {
                 throw new UserException("git theta merge: slerp merges two models, not " + commits.size());
             }
             Map<String, Optional<Blob>> updates = new LinkedHashMap<>();
+            DryRunReport dry = new DryRunReport();
             boolean conflicts = false;
             for (String path : paths) {
                 Blob b = baseTree.get(path);
@@ -103,17 +105,25 @@ final class OctopusMerge {
                             + " and is not a git-theta checkpoint on all of them; merge those branches one at a time");
                 }
                 List<Optional<String>> fishers = labels.stream().map(l -> Optional.ofNullable(fisherByRev.get(l))).toList();
-                MergeResult result = repo.mergeMany(path, config, config, baseManifest, manifests, labels, fishers, top);
-                MergeReport.print(err, "git-theta merge " + path + ": strategy " + config.strategy().describe()
+                MergeResult result = repo.mergeMany(path, config, config, baseManifest, manifests, labels, fishers, top,
+                        dryRun);
+                if (dryRun) dry.add(path, result);
+                else MergeReport.print(err, "git-theta merge " + path + ": strategy " + config.strategy().describe()
                         + ", scope " + config.scope().label() + ", " + commits.size() + " models", result);
-                if (result.merged().isEmpty()) {
+                if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
                     conflicts = true;
                     err.println("git-theta: CONFLICT (parameters) in " + path + ": "
                             + String.join(", ", result.conflicts().stream().map(ParamReport::name).toList()));
                     continue;
                 }
+                if (dryRun) continue;
                 String id = Git.runWithEnv(top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin").strip();
                 updates.put(path, Optional.of(new Blob(versions.getFirst() == null ? first.mode() : versions.getFirst().mode(), id)));
+            }
+            if (dryRun) {
+                if (json) dry.printJson(System.out, labels, baseCommit);
+                else dry.printText(System.out);
+                return conflicts ? 1 : 0;
             }
             if (conflicts) {
                 err.println("git-theta: merge not made; nothing was changed");

@@ -111,6 +111,46 @@ class OctopusMergeEndToEndTest {
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" ")).hasSize(4);
     }
 
+    /** Everything a dry run must leave alone: refs, git's objects, the parameter store, the working tree. */
+    private String snapshot() throws IOException {
+        StringBuilder b = new StringBuilder(repo.git("for-each-ref")).append(rev("HEAD"));
+        b.append(repo.git("count-objects", "-v")).append(repo.git("status", "--porcelain"));
+        try (Stream<Path> s = Files.walk(repo.dir.resolve(".git/lfs"))) {
+            s.map(Path::toString).sorted().forEach(b::append);
+        }
+        return b.append(java.util.Arrays.toString(Files.readAllBytes(file))).toString();
+    }
+
+    private static double field(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\" : (-?[0-9.Ee+-]+)").matcher(json);
+        assertThat(m.find()).as(name + " in " + json).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void dryRunReportsFiguresAndChangesNothing() throws IOException {
+        branches(AW, BW, BH, MN);
+        String before = snapshot();
+        MergeRepo.Result json = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
+        assertThat(json.exit()).as(json.out()).isZero();
+        String w = json.out().substring(json.out().indexOf("\"name\" : \"w\""));
+        // τ_a = [0.5, 0, 2, 0], τ_b = [-0.5, -1, 0, 1]; result base + τ_a + τ_b = [0.5, -2, 4, 1.25]
+        double na = Math.sqrt(0.25 + 4);
+        double nb = Math.sqrt(0.25 + 1 + 1);
+        assertThat(w).contains("\"path\" : \"formula\"");
+        assertThat(field(w, "cosine")).isCloseTo(-0.25 / (na * nb), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(field(w, "signConflicts")).isEqualTo(0.25);
+        assertThat(field(w, "resultNorm")).isCloseTo(Math.sqrt(0.25 + 4 + 16 + 1.5625), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(field(w, "resultTauNorm")).isCloseTo(Math.sqrt(6), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(w.replaceAll("\\s", "")).contains("\"tauNorms\":[" + na + "," + nb + "]");
+        assertThat(json.out()).contains("\"name\" : \"head\"").contains("\"path\" : \"theirs\"");
+
+        MergeRepo.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
+        assertThat(text.exit()).as(text.out()).isZero();
+        assertThat(text.out()).contains("theirs    head").contains("ours      norm");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
     @Test
     void refusalsChangeNothing() throws IOException {
         branches(AW, BW, BH, MN);

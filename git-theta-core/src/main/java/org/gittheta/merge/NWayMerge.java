@@ -80,6 +80,15 @@ public final class NWayMerge {
      */
     public MergeResult merge(String path, Optional<Manifest> base, List<Manifest> models, List<String> labels)
             throws IOException {
+        return merge(path, base, models, labels, false);
+    }
+
+    /**
+     * The same; with {@code dryRun}, computed values are measured ({@link ParamStats}) and neither stored nor
+     * assembled: the result has no manifest, only the report.
+     */
+    public MergeResult merge(String path, Optional<Manifest> base, List<Manifest> models, List<String> labels,
+                             boolean dryRun) throws IOException {
         if (models.size() < 2 || labels.size() != models.size() || fishers.size() != models.size()) {
             throw new IllegalArgumentException(path + ": " + models.size() + " models, " + labels.size() + " labels, "
                     + fishers.size() + " Fisher sources");
@@ -109,10 +118,11 @@ public final class NWayMerge {
             return new MergeResult(Optional.empty(), reports);
         }
         List<ParamEntry> merged = new ArrayList<>();
-        Ordered.run(order.size(), i -> execute(order.get(i), plans.get(i), models.size()), r -> {
+        Ordered.run(order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun), r -> {
             reports.add(r.report());
             r.entry().ifPresent(merged::add);
         });
+        if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged)), reports);
     }
 
@@ -224,7 +234,7 @@ public final class NWayMerge {
         };
     }
 
-    private Outcome execute(String name, Plan plan, int modelCount) throws IOException {
+    private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun) throws IOException {
         if (!(plan instanceof Compute c)) {
             return new Outcome(reportWithoutComputing(name, plan), plan instanceof Keep k ? Optional.of(k.entry()) : Optional.empty());
         }
@@ -249,13 +259,18 @@ public final class NWayMerge {
             }
             MemorySegment out = arena.allocate(Math.max(1, first.byteSize()), 8).asSlice(0, first.byteSize());
             TensorView result = new TensorView(out, first.dtype());
-            String note = Stream.of(c.strategy().merge(new MergeInput(name, base, models, modelCount), result),
-                    NonFinite.note(result)).filter(x -> !x.isEmpty()).collect(Collectors.joining("; "));
+            MergeInput in = new MergeInput(name, base, models, modelCount);
+            String note = Stream.of(c.strategy().merge(in, result), NonFinite.note(result))
+                    .filter(x -> !x.isEmpty()).collect(Collectors.joining("; "));
+            String detail = c.strategy().describe() + (c.path().startsWith("scope") ? ", " + c.path() : "")
+                    + (note.isEmpty() ? "" : ": " + note);
+            if (dryRun) {
+                return new Outcome(new ParamReport(name, Action.MERGED, detail, Optional.of(ParamStats.of(in, result))),
+                        Optional.empty());
+            }
             ParamEntry ours = c.entries()[0];
             ParamEntry previous = ours != null && ours.dtype() == first.dtype() && ours.shape().equals(first.shape()) ? ours : first;
             ParamEntry entry = encoder.encode(name, first.dtype(), first.shape(), out, Optional.of(previous));
-            String detail = c.strategy().describe() + (c.path().startsWith("scope") ? ", " + c.path() : "")
-                    + (note.isEmpty() ? "" : ": " + note);
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {
             memory.release(permits);

@@ -271,10 +271,11 @@ public final class ThetaRepository implements AutoCloseable {
      * @param revs        the models' commits, ours first (also their names in the report)
      * @param fisherFiles one per model, empty where none was given
      * @param workDir     what relative Fisher file names are relative to
+     * @param dryRun      measure instead of storing: the result has the report (with figures), no manifest
      */
     public MergeResult mergeMany(String path, ParamStrategies strategies, MergeConfig config, Optional<Manifest> base,
                                  List<Manifest> models, List<String> revs, List<Optional<String>> fisherFiles,
-                                 Path workDir) throws IOException {
+                                 Path workDir, boolean dryRun) throws IOException {
         MissingObjects missing = missingObjects();
         for (Manifest m : models) missing.ensurePresent(path, m);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
@@ -283,7 +284,7 @@ public final class ThetaRepository implements AutoCloseable {
                 location.commonDir())) {
             for (int i = 0; i < models.size(); i++) sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
             return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
-                    .merge(path, base, models, revs);
+                    .merge(path, base, models, revs, dryRun);
         } finally {
             for (FisherSource s : sources) s.close();
         }
