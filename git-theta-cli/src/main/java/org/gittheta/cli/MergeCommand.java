@@ -43,7 +43,8 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--scope", paramLabel = "changed|all",
             description = "changed (default): the strategy for parameters changed on both sides; all: for every parameter")
     String scope;
-    @Option(names = "--lambda", paramLabel = "a[,b...]", description = "per-model λ, ours first (task-arithmetic, ties, "
+    @Option(names = "--lambda", paramLabel = "a[,b...]",
+            description = "per-model λ, ours first (task-arithmetic, ties, "
             + "dare, dare-ties, breadcrumbs, fisher)")
     String lambda;
     @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average")

@@ -62,7 +62,8 @@ final class OctopusMerge {
         List<String> labels = new ArrayList<>(List.of("HEAD"));
         labels.addAll(revs);
         for (String key : fisherByRev.keySet()) {
-            if (!labels.contains(key)) throw new UserException("--fisher " + key + "=...: " + key + " is not one of the merged revisions");
+            if (!labels.contains(key)) throw new UserException("--fisher " + key + "=...: " + key
+                    + " is not one of the merged revisions");
         }
         String baseCommit = base.isPresent() ? commit(base.get())
                 : Git.run(top, prepend("merge-base", "--octopus", commits)).strip();
@@ -104,7 +105,8 @@ final class OctopusMerge {
                             + String.join(", ", changers.stream().map(labels::get).toList())
                             + " and is not a git-theta checkpoint on all of them; merge those branches one at a time");
                 }
-                List<Optional<String>> fishers = labels.stream().map(l -> Optional.ofNullable(fisherByRev.get(l))).toList();
+                List<Optional<String>> fishers = labels.stream()
+                        .map(l -> Optional.ofNullable(fisherByRev.get(l))).toList();
                 MergeResult result = repo.mergeMany(path, config, config, baseManifest, manifests, labels, fishers, top,
                         dryRun);
                 if (dryRun) dry.add(path, result);
@@ -117,7 +119,8 @@ final class OctopusMerge {
                     continue;
                 }
                 if (dryRun) continue;
-                String id = Git.runWithEnv(top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin").strip();
+                String id = Git.runWithEnv(top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w",
+                        "--stdin").strip();
                 updates.put(path, Optional.of(new Blob(versions.getFirst() == null ? first.mode() : versions.getFirst().mode(), id)));
             }
             if (dryRun) {
@@ -204,7 +207,8 @@ final class OctopusMerge {
                 else info.append("0 0000000000000000000000000000000000000000");
                 info.append('\t').append(u.getKey()).append('\0');
             }
-            Git.runWithEnv(top, env, info.toString().getBytes(StandardCharsets.UTF_8), "update-index", "-z", "--index-info");
+            Git.runWithEnv(top, env, info.toString().getBytes(StandardCharsets.UTF_8), "update-index", "-z",
+                    "--index-info");
             return Git.runWithEnv(top, env, null, "write-tree").strip();
         } finally {
             Files.deleteIfExists(index);

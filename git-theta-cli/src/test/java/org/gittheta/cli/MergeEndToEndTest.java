@@ -102,7 +102,7 @@ class MergeEndToEndTest {
         double[] expected = {(1 * 0.5 + 3 * 1.0) / 4, (1.0 - 1.0) / 2, (3 * -2.0 + 1 * 4.0) / 4, (0.25 + 1e-6 * 0.25) / (1 + 1e-6)};
         double[] got = MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16);
         assertThat(got).containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, expected)), DType.BF16));
-        assertThat(r.out()).contains("fisher(lambda=1,1, floor=1.0E-6)");
+        assertThat(r.out()).contains("fisher(lambda=1, floor=1.0E-6)");
         assertThat(repo.gitMayFail("config", "theta.merge.strategy").exit()).as("nothing was configured").isNotZero();
     }
 

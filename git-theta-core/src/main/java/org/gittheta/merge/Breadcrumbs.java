@@ -12,9 +12,11 @@ import org.gittheta.tensor.TensorView;
 public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) implements MergeStrategy.Arithmetic {
     public Breadcrumbs {
         for (double d : density.values()) {
-            if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException("breadcrumbs: density " + d + " is not in [0, 1]");
+            if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException("breadcrumbs: density " + d
+                    + " is not in [0, 1]");
         }
-        if (!(gamma >= 0 && gamma <= 1)) throw new IllegalArgumentException("breadcrumbs: gamma " + gamma + " is not in [0, 1]");
+        if (!(gamma >= 0 && gamma <= 1)) throw new IllegalArgumentException("breadcrumbs: gamma " + gamma
+                + " is not in [0, 1]");
     }
 
     @Override public String describe() {

@@ -11,10 +11,12 @@ public record FisherMerge(PerModel lambda, double floor) implements MergeStrateg
     public FisherMerge {
         boolean positive = false;
         for (double l : lambda.values()) {
-            if (l < 0) throw new IllegalArgumentException("fisher: lambda " + lambda.text() + " must be non-negative, not all zero");
+            if (l < 0) throw new IllegalArgumentException("fisher: lambda " + lambda.text()
+                    + " must be non-negative, not all zero");
             positive |= l > 0;
         }
-        if (!positive) throw new IllegalArgumentException("fisher: lambda " + lambda.text() + " must be non-negative, not all zero");
+        if (!positive) throw new IllegalArgumentException("fisher: lambda " + lambda.text()
+                + " must be non-negative, not all zero");
         if (!(floor > 0)) throw new IllegalArgumentException("fisher: fisherFloor " + floor + " must be positive");
     }
 

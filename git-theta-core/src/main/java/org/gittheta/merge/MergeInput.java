@@ -27,7 +27,8 @@ public record MergeInput(String name, Optional<TensorView> base, List<Model> mod
     /** Two models, ours (index 0) and theirs (index 1), as a three-way merge has. */
     public static MergeInput two(String name, Optional<TensorView> base, TensorView ours, TensorView theirs,
                                  Optional<TensorView> fisherOurs, Optional<TensorView> fisherTheirs) {
-        return new MergeInput(name, base, List.of(new Model(0, ours, fisherOurs), new Model(1, theirs, fisherTheirs)), 2);
+        return new MergeInput(name, base, List.of(new Model(0, ours, fisherOurs), new Model(1, theirs,
+                fisherTheirs)), 2);
     }
 
     public long size() { return models.getFirst().values().count(); }

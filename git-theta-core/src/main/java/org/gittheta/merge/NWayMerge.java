@@ -131,7 +131,8 @@ public final class NWayMerge {
         for (int i = 0; i < e.length; i++) all.add(i);
         if (formulaEverywhere(name, b, e)) {
             for (ParamEntry x : e) {
-                if (x.dtype() != b.dtype() || !x.shape().equals(b.shape())) return new Conflict("scope all: " + specs(v, all, e, b));
+                if (x.dtype() != b.dtype() || !x.shape().equals(b.shape())) return new Conflict("scope all: "
+                        + specs(v, all, e, b));
             }
             return strategyPlan(v, name, b, all, e, "scope all");
         }
@@ -141,11 +142,13 @@ public final class NWayMerge {
         if (changers.stream().allMatch(i -> same(e[i], first))) {
             String where = v.where(changers);
             if (first == null) return new Drop("deleted on " + where);
-            String detail = changers.size() > 1 ? "same change on " + where : (b == null ? "added on " : "changed on ") + where;
+            String detail = changers.size() > 1 ? "same change on " + where
+                    : (b == null ? "added on " : "changed on ") + where;
             return new Keep(first, changers.getFirst() == 0 ? Action.OURS : Action.THEIRS, detail);
         }
         if (changers.stream().anyMatch(i -> e[i] == null)) {
-            return new Conflict(changers.stream().map(i -> (e[i] == null ? "deleted on " : "modified on ") + v.labels().get(i))
+            return new Conflict(changers.stream().map(i -> (e[i] == null ? "deleted on " : "modified on ")
+                    + v.labels().get(i))
                     .collect(Collectors.joining(", ")));
         }
         if (changers.stream().anyMatch(i -> e[i].dtype() != first.dtype() || !e[i].shape().equals(first.shape()))) {
@@ -184,7 +187,8 @@ public final class NWayMerge {
         };
     }
 
-    private Plan strategyPlan(Versions v, String name, ParamEntry b, List<Integer> models, ParamEntry[] e, String path) {
+    private Plan strategyPlan(Versions v, String name, ParamEntry b, List<Integer> models, ParamEntry[] e,
+            String path) {
         ParamEntry first = e[models.getFirst()];
         Optional<ParamEntry> usableBase = Optional.ofNullable(b)
                 .filter(x -> x.dtype() == first.dtype() && x.shape().equals(first.shape()));
@@ -192,16 +196,18 @@ public final class NWayMerge {
         return switch (strategy) {
             case Pick p when p.side() == Side.BASE -> usableBase.<Plan>map(x -> new Keep(x, Action.CHOSEN, "base"))
                     .orElseGet(() -> new Conflict("strategy base: "
-                            + (b == null ? "added on " + v.where(models) : "type or shape changed on " + v.where(models))));
+                            + (b == null ? "added on " + v.where(models) : "type or shape changed on "
+                                    + v.where(models))));
             case Pick p -> chosen(v, p.side(), e, "");
             case Fail f -> new Conflict("changed on " + v.where(models) + " (strategy fail)");
             case MergeStrategy.Arithmetic a when !TensorView.writable(first.dtype()) -> strategies.nonFloat()
-                    .map(side -> chosen(v, side, e, ": " + first.dtype() + " is not a float type (theta.merge.nonFloat)"))
+                    .map(side -> chosen(v, side, e, ": " + first.dtype()
+                            + " is not a float type (theta.merge.nonFloat)"))
                     .orElseGet(() -> new Conflict(first.dtype() + " changed on " + v.where(models) + ": " + a.describe()
                             + " needs floats (set theta.merge.nonFloat to ours or theirs, or a rule)"));
             case MergeStrategy.Arithmetic a when a.needsBase() && usableBase.isEmpty() -> new Conflict(a.describe()
-                    + " needs the base version, but the parameter was " + (b == null ? "added on " : "retyped or reshaped on ")
-                    + v.where(models));
+                    + " needs the base version, but the parameter was "
+                    + (b == null ? "added on " : "retyped or reshaped on ") + v.where(models));
             case Slerp s when models.size() != 2 -> new Conflict(s.describe() + " merges two models, but "
                     + models.size() + " changed this parameter (" + v.where(models) + ")");
             case MergeStrategy.Arithmetic a -> new Compute(a, usableBase, models, e, path);
@@ -212,7 +218,8 @@ public final class NWayMerge {
     private static Plan chosen(Versions v, Side side, ParamEntry[] e, String why) {
         int index = side == Side.OURS ? 0 : 1;
         if (side == Side.THEIRS && e.length != 2) {
-            return new Conflict("theirs is ambiguous in a merge of " + e.length + " models (" + String.join(", ", v.labels()) + ")");
+            return new Conflict("theirs is ambiguous in a merge of " + e.length + " models ("
+                    + String.join(", ", v.labels()) + ")");
         }
         if (e[index] == null) return new Conflict("strategy " + side.label() + ": absent on " + v.labels().get(index));
         return new Keep(e[index], Action.CHOSEN, v.labels().get(index) + why);
@@ -229,14 +236,16 @@ public final class NWayMerge {
         return switch (plan) {
             case Keep k -> new ParamReport(name, k.action(), k.detail());
             case Drop d -> new ParamReport(name, Action.DELETED, d.detail());
-            case Compute c -> new ParamReport(name, Action.MERGED, c.strategy().describe() + " (not computed: the merge has conflicts)");
+            case Compute c -> new ParamReport(name, Action.MERGED, c.strategy().describe()
+                    + " (not computed: the merge has conflicts)");
             case Conflict c -> new ParamReport(name, Action.CONFLICT, c.why());
         };
     }
 
     private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun) throws IOException {
         if (!(plan instanceof Compute c)) {
-            return new Outcome(reportWithoutComputing(name, plan), plan instanceof Keep k ? Optional.of(k.entry()) : Optional.empty());
+            return new Outcome(reportWithoutComputing(name, plan),
+                    plan instanceof Keep k ? Optional.of(k.entry()) : Optional.empty());
         }
         ParamEntry first = c.entries()[c.models().getFirst()];
         boolean fisher = c.strategy() instanceof FisherMerge;
@@ -269,7 +278,8 @@ public final class NWayMerge {
                         Optional.empty());
             }
             ParamEntry ours = c.entries()[0];
-            ParamEntry previous = ours != null && ours.dtype() == first.dtype() && ours.shape().equals(first.shape()) ? ours : first;
+            ParamEntry previous = ours != null && ours.dtype() == first.dtype()
+                    && ours.shape().equals(first.shape()) ? ours : first;
             ParamEntry entry = encoder.encode(name, first.dtype(), first.shape(), out, Optional.of(previous));
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {

@@ -44,7 +44,8 @@ final class Skeletons {
         List<String> order = new ArrayList<>();
         st.fromSkeleton(path, ours.skeleton()).tensors().forEach(s -> order.add(s.name()));
         for (Manifest other : models.subList(1, models.size())) {
-            st.fromSkeleton(path, other.skeleton()).tensors().forEach(s -> { if (!order.contains(s.name())) order.add(s.name()); });
+            st.fromSkeleton(path, other.skeleton()).tensors().forEach(s
+                    -> { if (!order.contains(s.name())) order.add(s.name()); });
         }
         Map<String, ParamEntry> byName = new HashMap<>();
         for (ParamEntry p : params) byName.put(p.name(), p);

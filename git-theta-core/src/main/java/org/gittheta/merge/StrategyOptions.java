@@ -24,15 +24,22 @@ public record StrategyOptions(PerModel lambda, PerModel weight, PerModel density
     public StrategyOptions with(String key, String value) {
         try {
             return switch (key.toLowerCase(Locale.ROOT)) {
-                case "lambda" -> new StrategyOptions(PerModel.parse(key, value), weight, density, p, seed, t, fisherFloor, gamma);
-                case "weight" -> new StrategyOptions(lambda, PerModel.parse(key, value), density, p, seed, t, fisherFloor, gamma);
-                case "density" -> new StrategyOptions(lambda, weight, PerModel.parse(key, value), p, seed, t, fisherFloor, gamma);
-                case "p" -> new StrategyOptions(lambda, weight, density, number(key, value), seed, t, fisherFloor, gamma);
-                case "seed" -> new StrategyOptions(lambda, weight, density, p, Long.parseLong(value.strip()), t, fisherFloor, gamma);
-                case "t" -> new StrategyOptions(lambda, weight, density, p, seed, number(key, value), fisherFloor, gamma);
+                case "lambda" -> new StrategyOptions(PerModel.parse(key, value), weight, density, p, seed, t,
+                        fisherFloor, gamma);
+                case "weight" -> new StrategyOptions(lambda, PerModel.parse(key, value), density, p, seed, t,
+                        fisherFloor, gamma);
+                case "density" -> new StrategyOptions(lambda, weight, PerModel.parse(key, value), p, seed, t,
+                        fisherFloor, gamma);
+                case "p" -> new StrategyOptions(lambda, weight, density, number(key, value), seed, t,
+                        fisherFloor, gamma);
+                case "seed" -> new StrategyOptions(lambda, weight, density, p, Long.parseLong(value.strip()), t,
+                        fisherFloor, gamma);
+                case "t" -> new StrategyOptions(lambda, weight, density, p, seed, number(key, value),
+                        fisherFloor, gamma);
                 case "fisherfloor", "fisher-floor" ->
                         new StrategyOptions(lambda, weight, density, p, seed, t, number(key, value), gamma);
-                case "gamma" -> new StrategyOptions(lambda, weight, density, p, seed, t, fisherFloor, number(key, value));
+                case "gamma" -> new StrategyOptions(lambda, weight, density, p, seed, t, fisherFloor,
+                        number(key, value));
                 default -> throw new IllegalArgumentException("unknown merge option '" + key + "'");
             };
         } catch (NumberFormatException e) {
@@ -65,7 +72,8 @@ public record StrategyOptions(PerModel lambda, PerModel weight, PerModel density
             case "model-stock" -> new ModelStock();
             case "slerp" -> new Slerp(t);
             case "fisher" -> new FisherMerge(lambda, fisherFloor);
-            default -> throw new IllegalArgumentException("unknown merge strategy '" + name + "' (known: average, ours, "
+            default -> throw new IllegalArgumentException("unknown merge strategy '" + name
+                    + "' (known: average, ours, "
                     + "theirs, base, fail, task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher)");
         };
     }

@@ -282,7 +282,8 @@ public final class ThetaRepository implements AutoCloseable {
         List<FisherSource> sources = new ArrayList<>();
         try (FisherLocator fishers = new FisherLocator(path, config, git, missing, decoder, workDir,
                 location.commonDir())) {
-            for (int i = 0; i < models.size(); i++) sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
+            for (int i = 0; i < models.size(); i++) sources.add(fishers.locate(fisherFiles.get(i),
+                    Optional.of(revs.get(i))));
             return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
                     .merge(path, base, models, revs, dryRun);
         } finally {
