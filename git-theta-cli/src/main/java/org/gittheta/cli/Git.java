@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Future;
 import org.gittheta.config.Settings;
 import org.gittheta.repo.ThetaRepository;
@@ -26,25 +27,67 @@ final class Git {
     record Result(int exit, String out, String err) {}
 
     static Result exec(Path dir, String... args) throws IOException {
+        Raw r = exec(dir, Map.of(), null, args);
+        return new Result(r.exit(), new String(r.out(), StandardCharsets.UTF_8), r.err());
+    }
+
+    /** A finished git command's exit status, output bytes and error text. */
+    record Raw(int exit, byte[] out, String err) {}
+
+    /**
+     * Runs git with extra environment variables and, unless {@code input} is null, those bytes on its standard input
+     * (else the caller's).
+     */
+    static Raw exec(Path dir, Map<String, String> env, byte[] input, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("git"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir == null ? null : dir.toFile());
-        pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        if (input == null) pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         try {
-            // stderr is read beside stdout so that neither pipe can fill up and stall git
+            // stderr (and stdin) are served beside stdout so that no pipe can fill up and stall git
             Future<byte[]> err = Ordered.submit(() -> p.getErrorStream().readAllBytes());
+            Future<byte[]> in = Ordered.submit(() -> {
+                if (input != null) {
+                    try (var o = p.getOutputStream()) {
+                        o.write(input);
+                    }
+                }
+                return new byte[0];
+            });
             byte[] out = p.getInputStream().readAllBytes();
-            return new Result(p.waitFor(), new String(out, StandardCharsets.UTF_8), new String(Ordered.await(err), StandardCharsets.UTF_8));
+            Ordered.await(in);
+            return new Raw(p.waitFor(), out, new String(Ordered.await(err), StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running git", e);
         }
     }
 
+    /** Output bytes of a git command that must succeed. */
+    static byte[] runBytes(Path dir, String... args) throws IOException {
+        return checked(exec(dir, Map.of(), null, args), args).out();
+    }
+
+    /** Output of a git command that must succeed, run with extra environment variables and the given input. */
+    static String runWithEnv(Path dir, Map<String, String> env, byte[] input, String... args) throws IOException {
+        return new String(checked(exec(dir, env, input, args), args).out(), StandardCharsets.UTF_8);
+    }
+
+    private static Raw checked(Raw r, String... args) {
+        if (r.exit() != 0) throw new UserException("git " + String.join(" ", args) + " failed: " + r.err().strip());
+        return r;
+    }
+
     /** The whole configuration as git resolves it (files and {@code git -c} settings), read in one call. */
-    static Settings settings(Path dir) throws IOException {
-        Result r = exec(dir, "config", "-z", "--list", "--show-scope");
+    static Settings settings(Path dir) throws IOException { return settings(dir, List.of()); }
+
+    /** The configuration with {@code -c key=value} arguments ({@code configArgs}) on top, as {@code git -c} gives. */
+    static Settings settings(Path dir, List<String> configArgs) throws IOException {
+        List<String> args = new ArrayList<>(configArgs);
+        args.addAll(List.of("config", "-z", "--list", "--show-scope"));
+        Result r = exec(dir, args.toArray(String[]::new));
         // exit 1 with no output: nothing is configured anywhere
         if (r.exit != 0 && !r.out.isEmpty()) throw new UserException("git config --list failed: " + r.err.strip());
         return Settings.parse(r.out.getBytes(StandardCharsets.UTF_8));
@@ -56,9 +99,12 @@ final class Git {
     }
 
     /** The repository around {@code cwd} with the configuration git sees there, reporting progress on a terminal. */
-    static ThetaRepository repository(Path cwd) throws IOException {
+    static ThetaRepository repository(Path cwd) throws IOException { return repository(cwd, List.of()); }
+
+    /** The same, with {@code -c key=value} arguments on top of the configuration. */
+    static ThetaRepository repository(Path cwd, List<String> configArgs) throws IOException {
         Dirs dirs = dirs(cwd);
-        return ThetaRepository.open(dirs.location(), settings(cwd), new GitCredentials(dirs.topLevel()),
+        return ThetaRepository.open(dirs.location(), settings(cwd, configArgs), new GitCredentials(dirs.topLevel()),
                 TerminalProgress.forStderr());
     }
 

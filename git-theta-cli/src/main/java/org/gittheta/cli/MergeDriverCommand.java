@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
@@ -84,18 +83,8 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
     }
 
     private void report(MergeConfig config, MergeResult result) {
-        System.err.println("git-theta merge " + path + ": strategy " + config.strategy().describe()
-                + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"));
-        for (ParamReport p : result.params()) {
-            if (p.action() == ParamReport.Action.UNCHANGED) continue;
-            System.err.printf("  %-9s %s%s%n", p.action().name().toLowerCase(Locale.ROOT), p.name(),
-                    p.detail().isEmpty() ? "" : "  (" + p.detail() + ")");
-        }
-        StringBuilder summary = new StringBuilder("  ");
-        for (ParamReport.Action a : ParamReport.Action.values()) {
-            if (summary.length() > 2) summary.append(", ");
-            summary.append(result.count(a)).append(' ').append(a.name().toLowerCase(Locale.ROOT));
-        }
-        System.err.println(summary);
+        MergeReport.print(System.err, "git-theta merge " + path + ": strategy " + config.strategy().describe()
+                + ", scope " + config.scope().label()
+                + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"), result);
     }
 }

@@ -102,8 +102,47 @@ class MergeEndToEndTest {
         double[] expected = {(1 * 0.5 + 3 * 1.0) / 4, (1.0 - 1.0) / 2, (3 * -2.0 + 1 * 4.0) / 4, (0.25 + 1e-6 * 0.25) / (1 + 1e-6)};
         double[] got = MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16);
         assertThat(got).containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, expected)), DType.BF16));
-        assertThat(r.out()).contains("fisher(lambda=1,1, floor=1.0E-6)");
+        assertThat(r.out()).contains("fisher(lambda=1, floor=1.0E-6)");
         assertThat(repo.gitMayFail("config", "theta.merge.strategy").exit()).as("nothing was configured").isNotZero();
+    }
+
+    @Test
+    void scopeAllAppliesLambdaToParametersChangedOnOneSideToo() throws IOException {
+        double[] xw = {1.0, -1.0, 4.0, 0.25};
+        double[] mh = {2, 4, 6};
+        diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
+        MergeRepo.Result r = repo.exec("git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "0.5",
+                "--scope", "all", "--no-edit", "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        double[] w = new double[4];
+        for (int i = 0; i < 4; i++) w[i] = BASE_W[i] + 0.5 * (xw[i] - BASE_W[i]);
+        double[] h = new double[3];
+        for (int i = 0; i < 3; i++) h[i] = BASE_H[i] + 0.5 * (mh[i] - BASE_H[i]);
+        assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(w);
+        assertThat(MergeRepo.values(merged.get("head"), DType.F32)).containsExactly(h);
+        assertThat(r.out()).contains("scope all").contains("2 through the formula, 0 taken from one side");
+    }
+
+    @Test
+    void nonFiniteLambdaAndFisherAreRefusedAndTheTreeStaysOurs() throws IOException {
+        double[] xw = {1.0, -1.0, 4.0, 0.25};
+        double[] mw = {0.5, 1.0, -2.0, 0.25};
+        diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
+        byte[] ours = Files.readAllBytes(file);
+        MergeRepo.Result lambda = repo.exec("git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "NaN",
+                "--no-edit", "x");
+        assertThat(lambda.exit()).isNotZero();
+        assertThat(lambda.out()).contains("lambda=NaN is not a finite number");
+        repo.git("merge", "--abort");
+        Path fo = repo.home.resolve("fisher-ours.safetensors");
+        MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, Double.POSITIVE_INFINITY, 3, 1)));
+        MergeRepo.Result fisher = repo.exec("git", "theta", "merge", "--strategy", "fisher", "--fisher-ours", fo.toString(),
+                "--fisher-theirs", fo.toString(), "--no-edit", "x");
+        assertThat(fisher.exit()).isNotZero();
+        assertThat(fisher.out()).contains("fisher-ours.safetensors").contains("w").contains("is not finite");
+        assertThat(Files.readAllBytes(file)).isEqualTo(ours);
+        assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
     }
 
     @Test

@@ -2,16 +2,29 @@ package org.gittheta.merge;
 
 import org.gittheta.tensor.TensorView;
 
-/** θ = (θ_ours + θ_theirs) / 2. */
-public record Average() implements MergeStrategy.Arithmetic {
-    @Override public String describe() { return "average"; }
+/** A weighted model soup: θ = Σ w_i θ_i / Σ w_i (weights default to 1: the plain mean). */
+public record Average(PerModel weights) implements MergeStrategy.Arithmetic {
+    public static final PerModel EQUAL = PerModel.of(1);
+
+    public Average() { this(EQUAL); }
+
+    @Override public String describe() { return weights.equals(EQUAL) ? "average" : "average(weight="
+            + weights.text() + ")"; }
 
     @Override public boolean needsBase() { return false; }
 
     @Override public String merge(MergeInput in, TensorView out) {
-        TensorView a = in.ours();
-        TensorView b = in.theirs();
-        for (long i = 0, n = in.size(); i < n; i++) out.set(i, (a.get(i) + b.get(i)) * 0.5);
+        int m = in.models().size();
+        double[] w = new double[m];
+        double total = 0;
+        for (int j = 0; j < m; j++) total += w[j] = in.of(weights, j);
+        if (total == 0) throw new IllegalArgumentException(in.name() + ": average weights " + weights.text()
+                + " sum to 0");
+        for (long i = 0, n = in.size(); i < n; i++) {
+            double sum = 0;
+            for (int j = 0; j < m; j++) sum += w[j] * in.values(j).get(i);
+            out.set(i, sum / total);
+        }
         return "";
     }
 }

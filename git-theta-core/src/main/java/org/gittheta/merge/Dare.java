@@ -4,38 +4,79 @@ import java.util.SplittableRandom;
 import org.gittheta.tensor.TensorView;
 
 /**
- * DARE (Yu et al. 2024) then task arithmetic: each element of each side's task vector is dropped with probability
- * {@code p} and the kept ones rescaled by 1/(1 − p); θ = θ_base + Σ λ_s τ̃_s. The drops are reproducible: side s
- * of parameter {@code name} draws {@code nextDouble()} per element, in element order, from
- * {@link #random(long, String, Side)}; an element is dropped when the draw is below p.
+ * DARE (Yu et al. 2024): each element of each model's task vector is dropped with probability {@code p} and the
+ * kept ones rescaled by 1/(1 − p), giving τ̃_j. Without {@code ties}: θ = θ_base + Σ λ_j τ̃_j (mergekit's
+ * dare_linear). With {@code ties} (dare-ties, mergekit's dare_ties): a TIES sign election over λ_j τ̃_j, and the sum
+ * of the entries that agree with the elected sign (mergekit does not normalise dare_ties). The drops are
+ * reproducible: model j of parameter {@code name} draws {@code nextDouble()} per element, in element order, from
+ * {@link #random(long, String, int)}; an element is dropped when its draw is below p.
  */
-public record Dare(double p, long seed, double lambdaOurs, double lambdaTheirs) implements MergeStrategy.Arithmetic {
+public record Dare(double p, long seed, PerModel lambda, boolean ties) implements MergeStrategy.Arithmetic {
     public Dare {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dare: p " + p + " is not in [0, 1)");
     }
 
     @Override public String describe() {
-        return "dare(p=" + p + ", seed=" + seed + ", lambda=" + TaskArithmetic.num(lambdaOurs) + "," + TaskArithmetic.num(lambdaTheirs) + ")";
+        return (ties ? "dare-ties" : "dare") + "(p=" + p + ", seed=" + seed + ", lambda=" + lambda.text() + ")";
     }
 
     @Override public boolean needsBase() { return true; }
 
-    /** The generator of one side's drops: independent of the order or parallelism in which parameters are merged. */
-    public static SplittableRandom random(long seed, String name, Side side) {
-        return new SplittableRandom(seed * 1_000_003L + 2L * name.hashCode() + (side == Side.THEIRS ? 1 : 0));
+    /** The generator of model j's drops: independent of the order or parallelism in which parameters are merged. */
+    public static SplittableRandom random(long seed, String name, int model) {
+        return new SplittableRandom(seed * 1_000_003L + 2L * name.hashCode() + model);
     }
 
     @Override public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
-        SplittableRandom ro = random(seed, in.name(), Side.OURS);
-        SplittableRandom rt = random(seed, in.name(), Side.THEIRS);
+        int m = in.models().size();
+        long n = in.size();
+        double[] l = TaskArithmetic.lambdas(in, lambda);
         double scale = 1 / (1 - p);
-        for (long i = 0, n = in.size(); i < n; i++) {
+        if (ties) {
+            SignElection.merge(base, m, n, new Dropped(in, base, seed, l, p, scale), false, out);
+            return "";
+        }
+        SplittableRandom[] r = new SplittableRandom[m];
+        for (int j = 0; j < m; j++) r[j] = random(seed, in.name(), in.models().get(j).index());
+        for (long i = 0; i < n; i++) {
             double b = base.get(i);
-            double to = ro.nextDouble() < p ? 0 : (in.ours().get(i) - b) * scale;
-            double tt = rt.nextDouble() < p ? 0 : (in.theirs().get(i) - b) * scale;
-            out.set(i, b + lambdaOurs * to + lambdaTheirs * tt);
+            double sum = b;
+            for (int j = 0; j < m; j++) {
+                double tau = r[j].nextDouble() < p ? 0 : (in.values(j).get(i) - b) * scale;
+                sum += l[j] * tau;
+            }
+            out.set(i, sum);
         }
         return "";
+    }
+
+    /**
+     * The dropped, rescaled and weighted task vectors, read in element order: the sign election reads them twice,
+     * so each model's generator starts again at element 0 instead of storing a mask.
+     */
+    private static final class Dropped implements SignElection.Vectors {
+        private final MergeInput in;
+        private final TensorView base;
+        private final long seed;
+        private final SplittableRandom[] random;
+        private final double[] lambda;
+        private final double p;
+        private final double scale;
+
+        Dropped(MergeInput in, TensorView base, long seed, double[] lambda, double p, double scale) {
+            this.in = in;
+            this.base = base;
+            this.seed = seed;
+            this.random = new SplittableRandom[lambda.length];
+            this.lambda = lambda;
+            this.p = p;
+            this.scale = scale;
+        }
+
+        @Override public double at(int j, long i) {
+            if (i == 0) random[j] = random(seed, in.name(), in.models().get(j).index());
+            return random[j].nextDouble() < p ? 0 : lambda[j] * (in.values(j).get(i) - base.get(i)) * scale;
+        }
     }
 }

@@ -49,7 +49,11 @@ public final class FisherLocator implements AutoCloseable {
         return locate(config.fisherTheirs(), theirsRev);
     }
 
-    private FisherSource locate(Optional<String> file, Optional<String> rev) throws IOException {
+    /**
+     * One model's Fisher: {@code file} if given (relative to the work directory), else {@code theta.merge.fisherAt}
+     * read at {@code rev}, else none.
+     */
+    public FisherSource locate(Optional<String> file, Optional<String> rev) throws IOException {
         if (!config.usesFisher()) return FisherSource.none();
         if (file.isPresent()) return FisherSource.ofFile(workDir.resolve(file.get()));
         Optional<String> at = config.fisherAt();

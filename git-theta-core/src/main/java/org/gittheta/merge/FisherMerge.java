@@ -1,47 +1,56 @@
 package org.gittheta.merge;
 
-import java.util.Optional;
 import org.gittheta.tensor.TensorView;
 
 /**
- * Fisher-weighted averaging (Matena and Raffel 2022): θ = Σ λ_s F_s θ_s / Σ λ_s F_s, elementwise, with each diagonal
- * Fisher value raised to at least {@code floor} so that elements no side cares about get the λ-weighted mean. A
- * parameter without a Fisher on a side, or whose Fisher is all zero there, falls back to {@link Average}.
+ * Fisher-weighted averaging (Matena and Raffel 2022): θ = Σ λ_j F_j θ_j / Σ λ_j F_j, elementwise, with each diagonal
+ * Fisher value raised to at least {@code floor} so that elements no model cares about get the λ-weighted mean. A
+ * parameter without a Fisher for some model, or whose Fisher is all zero there, falls back to {@link Average}.
  */
-public record FisherMerge(double lambdaOurs, double lambdaTheirs, double floor) implements MergeStrategy.Arithmetic {
+public record FisherMerge(PerModel lambda, double floor) implements MergeStrategy.Arithmetic {
     public FisherMerge {
-        if (!(lambdaOurs >= 0 && lambdaTheirs >= 0 && lambdaOurs + lambdaTheirs > 0)) {
-            throw new IllegalArgumentException("fisher: lambda " + lambdaOurs + "," + lambdaTheirs + " must be non-negative, not both zero");
+        boolean positive = false;
+        for (double l : lambda.values()) {
+            if (l < 0) throw new IllegalArgumentException("fisher: lambda " + lambda.text()
+                    + " must be non-negative, not all zero");
+            positive |= l > 0;
         }
+        if (!positive) throw new IllegalArgumentException("fisher: lambda " + lambda.text()
+                + " must be non-negative, not all zero");
         if (!(floor > 0)) throw new IllegalArgumentException("fisher: fisherFloor " + floor + " must be positive");
     }
 
-    @Override public String describe() {
-        return "fisher(lambda=" + TaskArithmetic.num(lambdaOurs) + "," + TaskArithmetic.num(lambdaTheirs) + ", floor=" + floor + ")";
-    }
+    @Override public String describe() { return "fisher(lambda=" + lambda.text() + ", floor=" + floor + ")"; }
 
     @Override public boolean needsBase() { return false; }
 
     @Override public String merge(MergeInput in, TensorView out) {
-        String missing = unusable(in.fisherOurs(), Side.OURS) + unusable(in.fisherTheirs(), Side.THEIRS);
+        int m = in.models().size();
+        StringBuilder missing = new StringBuilder();
+        for (int j = 0; j < m; j++) missing.append(unusable(in.models().get(j), in.modelCount()));
         if (!missing.isEmpty()) {
             new Average().merge(in, out);
             return "fell back to average:" + missing;
         }
-        TensorView fo = in.fisherOurs().orElseThrow();
-        TensorView ft = in.fisherTheirs().orElseThrow();
+        double[] l = TaskArithmetic.lambdas(in, lambda);
         for (long i = 0, n = in.size(); i < n; i++) {
-            double wo = lambdaOurs * Math.max(fo.get(i), floor);
-            double wt = lambdaTheirs * Math.max(ft.get(i), floor);
-            out.set(i, (wo * in.ours().get(i) + wt * in.theirs().get(i)) / (wo + wt));
+            double num = 0;
+            double den = 0;
+            for (int j = 0; j < m; j++) {
+                double w = l[j] * Math.max(in.models().get(j).fisher().orElseThrow().get(i), floor);
+                num += w * in.values(j).get(i);
+                den += w;
+            }
+            out.set(i, num / den);
         }
         return "";
     }
 
-    private static String unusable(Optional<TensorView> fisher, Side side) {
-        if (fisher.isEmpty()) return " no Fisher for " + side.label();
-        TensorView f = fisher.get();
+    private static String unusable(MergeInput.Model model, int models) {
+        String label = model.index() == 0 ? "ours" : models == 2 ? "theirs" : "model " + model.index();
+        if (model.fisher().isEmpty()) return " no Fisher for " + label;
+        TensorView f = model.fisher().get();
         for (long i = 0, n = f.count(); i < n; i++) if (f.get(i) != 0) return "";
-        return " Fisher of " + side.label() + " is all zero";
+        return " Fisher of " + label + " is all zero";
     }
 }

@@ -62,7 +62,14 @@ public sealed interface FisherSource extends AutoCloseable {
         if (!TensorView.writable(dtype)) {
             throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
         }
-        return new TensorView(values, dtype);
+        TensorView view = new TensorView(values, dtype);
+        for (long i = 0, n = view.count(); i < n; i++) {
+            if (!Double.isFinite(view.get(i))) {
+                throw new BadCheckpointException(what, param, "Fisher value " + view.get(i) + " at element " + i
+                        + " is not finite");
+            }
+        }
+        return view;
     }
 
     record None() implements FisherSource {

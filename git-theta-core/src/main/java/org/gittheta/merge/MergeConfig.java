@@ -11,14 +11,16 @@ import java.util.Optional;
  * per parameter (first match wins), what to do with non-float parameters changed on both sides, and where Fisher
  * files are.
  *
+ * @param scope      which parameters the strategy's formula applies to, unless a rule says otherwise
  * @param nonFloat   for a parameter that is not F64/F32/F16/BF16 and needs arithmetic: take ours, theirs, or
  *                   (empty, the default) leave a conflict
  * @param fisherOurs a checkpoint file with the diagonal Fisher of ours, same parameter names
  * @param fisherAt   a path, relative to the repository top, of a Fisher checkpoint read at each side's commit;
  *                   used for a side without a Fisher file
  */
-public record MergeConfig(MergeStrategy strategy, List<Rule> rules, Optional<Side> nonFloat,
-                          Optional<String> fisherOurs, Optional<String> fisherTheirs, Optional<String> fisherAt) {
+public record MergeConfig(MergeStrategy strategy, Scope scope, List<Rule> rules, Optional<Side> nonFloat,
+                          Optional<String> fisherOurs, Optional<String> fisherTheirs, Optional<String> fisherAt)
+        implements ParamStrategies {
     public static final MergeConfig DEFAULT = parse(Map.of());
 
     public MergeConfig {
@@ -26,9 +28,15 @@ public record MergeConfig(MergeStrategy strategy, List<Rule> rules, Optional<Sid
     }
 
     /** The strategy for one parameter changed on both sides. */
-    public MergeStrategy strategyFor(String param) {
+    @Override public MergeStrategy strategyFor(String param) {
         for (Rule r : rules) if (r.matches(param)) return r.strategy();
         return strategy;
+    }
+
+    /** The scope of one parameter: that of the first rule matching it, else the configured one. */
+    @Override public Scope scopeFor(String param) {
+        for (Rule r : rules) if (r.matches(param)) return r.scope();
+        return scope;
     }
 
     /** Whether any parameter may be merged with Fisher weights, so that Fisher files must be opened. */
@@ -44,6 +52,7 @@ public record MergeConfig(MergeStrategy strategy, List<Rule> rules, Optional<Sid
         StrategyOptions options = StrategyOptions.DEFAULTS;
         String strategy = "average";
         String nonFloat = "conflict";
+        Scope scope = Scope.CHANGED;
         List<String> ruleTexts = new ArrayList<>();
         Optional<String> fisherOurs = Optional.empty();
         Optional<String> fisherTheirs = Optional.empty();
@@ -59,6 +68,7 @@ public record MergeConfig(MergeStrategy strategy, List<Rule> rules, Optional<Sid
             }
             switch (key) {
                 case "strategy" -> strategy = last;
+                case "scope" -> scope = Scope.parse(last);
                 case "rule" -> ruleTexts.addAll(values);
                 case "nonfloat" -> nonFloat = last;
                 case "fisherours" -> fisherOurs = Optional.of(last);
@@ -68,13 +78,13 @@ public record MergeConfig(MergeStrategy strategy, List<Rule> rules, Optional<Sid
             }
         }
         List<Rule> rules = new ArrayList<>();
-        for (String text : ruleTexts) rules.add(Rule.parse(text, options));
+        for (String text : ruleTexts) rules.add(Rule.parse(text, options, scope));
         Optional<Side> nf = switch (nonFloat.toLowerCase(Locale.ROOT)) {
             case "ours" -> Optional.of(Side.OURS);
             case "theirs" -> Optional.of(Side.THEIRS);
             case "conflict" -> Optional.empty();
             default -> throw new IllegalArgumentException("theta.merge.nonFloat '" + nonFloat + "' is not ours, theirs or conflict");
         };
-        return new MergeConfig(options.strategy(strategy), rules, nf, fisherOurs, fisherTheirs, fisherAt);
+        return new MergeConfig(options.strategy(strategy), scope, rules, nf, fisherOurs, fisherTheirs, fisherAt);
     }
 }

@@ -19,17 +19,20 @@ import org.gittheta.manifest.ParamEntry;
 
 /**
  * The file header of a merged checkpoint. When the merged parameters have exactly the names, types and shapes of
- * one side, that side's header is reused byte for byte (theirs when only theirs changed the header, else ours).
- * Otherwise (a parameter added or deleted on one side) a safetensors header is rebuilt: ours' tensor order, then
- * theirs' additions, and ours' {@code __metadata__}.
+ * one model, that model's header is reused byte for byte (ours first, unless ours left the header as in the base:
+ * then the others first, in order). Otherwise (a parameter added or deleted on one side) a safetensors header is
+ * rebuilt: ours' tensor order, then the others' additions in order, and ours' {@code __metadata__}.
  */
 final class Skeletons {
     private Skeletons() {}
 
-    static Manifest merged(String path, Manifest ours, Manifest theirs, Optional<Manifest> base, List<ParamEntry> params)
+    static Manifest merged(String path, List<Manifest> models, Optional<Manifest> base, List<ParamEntry> params)
             throws IOException {
-        boolean onlyTheirsChangedHeader = base.isPresent() && Arrays.equals(base.get().skeleton(), ours.skeleton());
-        List<Manifest> candidates = onlyTheirsChangedHeader ? List.of(theirs, ours) : List.of(ours, theirs);
+        Manifest ours = models.getFirst();
+        boolean oursKeptHeader = base.isPresent() && Arrays.equals(base.get().skeleton(), ours.skeleton());
+        List<Manifest> candidates = new ArrayList<>(models.subList(1, models.size()));
+        if (oursKeptHeader) candidates.add(ours);
+        else candidates.addFirst(ours);
         Map<String, String> wanted = specs(params);
         for (Manifest m : candidates) {
             if (specs(m.params()).equals(wanted)) return new Manifest(m.format(), m.skeleton(), m.fileSize(), params);
@@ -40,7 +43,10 @@ final class Skeletons {
         SafetensorsFormat st = SafetensorsFormat.INSTANCE;
         List<String> order = new ArrayList<>();
         st.fromSkeleton(path, ours.skeleton()).tensors().forEach(s -> order.add(s.name()));
-        st.fromSkeleton(path, theirs.skeleton()).tensors().forEach(s -> { if (!order.contains(s.name())) order.add(s.name()); });
+        for (Manifest other : models.subList(1, models.size())) {
+            st.fromSkeleton(path, other.skeleton()).tensors().forEach(s
+                    -> { if (!order.contains(s.name())) order.add(s.name()); });
+        }
         Map<String, ParamEntry> byName = new HashMap<>();
         for (ParamEntry p : params) byName.put(p.name(), p);
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();

@@ -15,8 +15,11 @@ public record Slerp(double t) implements MergeStrategy.Arithmetic {
     @Override public boolean needsBase() { return false; }
 
     @Override public String merge(MergeInput in, TensorView out) {
-        TensorView a = in.ours();
-        TensorView b = in.theirs();
+        if (in.models().size() != 2) {
+            throw new IllegalArgumentException(in.name() + ": slerp merges two models, not " + in.models().size());
+        }
+        TensorView a = in.values(0);
+        TensorView b = in.values(1);
         long n = in.size();
         double dot = 0;
         double na = 0;

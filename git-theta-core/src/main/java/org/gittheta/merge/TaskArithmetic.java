@@ -2,21 +2,30 @@ package org.gittheta.merge;
 
 import org.gittheta.tensor.TensorView;
 
-/** θ = θ_base + λ_ours (θ_ours − θ_base) + λ_theirs (θ_theirs − θ_base). */
-public record TaskArithmetic(double lambdaOurs, double lambdaTheirs) implements MergeStrategy.Arithmetic {
-    @Override public String describe() { return "task-arithmetic(lambda=" + num(lambdaOurs) + "," + num(lambdaTheirs) + ")"; }
+/** θ = θ_base + Σ λ_i (θ_i − θ_base). */
+public record TaskArithmetic(PerModel lambda) implements MergeStrategy.Arithmetic {
+    @Override public String describe() { return "task-arithmetic(lambda=" + lambda.text() + ")"; }
 
     @Override public boolean needsBase() { return true; }
 
     @Override public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
-        TensorView a = in.ours();
-        TensorView b = in.theirs();
+        int m = in.models().size();
+        double[] l = lambdas(in, lambda);
         for (long i = 0, n = in.size(); i < n; i++) {
-            double t = base.get(i);
-            out.set(i, t + lambdaOurs * (a.get(i) - t) + lambdaTheirs * (b.get(i) - t));
+            double b = base.get(i);
+            double sum = b;
+            for (int j = 0; j < m; j++) sum += l[j] * (in.values(j).get(i) - b);
+            out.set(i, sum);
         }
         return "";
+    }
+
+    /** The option's value for each model taking part. */
+    static double[] lambdas(MergeInput in, PerModel option) {
+        double[] l = new double[in.models().size()];
+        for (int j = 0; j < l.length; j++) l[j] = in.of(option, j);
+        return l;
     }
 
     /** A number as short as it reads: 1 rather than 1.0. */

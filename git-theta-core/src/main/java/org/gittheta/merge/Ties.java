@@ -3,46 +3,35 @@ package org.gittheta.merge;
 import org.gittheta.tensor.TensorView;
 
 /**
- * TIES-merging (Yadav et al. 2023): each side's task vector τ_s = λ_s (θ_s − θ_base) is trimmed to its
- * {@code density} fraction of largest magnitudes, each element's sign is elected by the total mass of the trimmed
- * vectors (a tie takes the sign of the whole tensor's mass, then +), and the merged task vector is the mean of the
- * trimmed entries that agree with that sign: θ = θ_base + mean.
+ * TIES-merging (Yadav et al. 2023): each model's task vector s_j = λ_j (θ_j − θ_base) is trimmed to its
+ * {@code density} fraction of largest magnitudes (ties at the k-th kept), then {@link SignElection} with the
+ * disjoint mean: θ = θ_base + mean of the trimmed entries agreeing with the elected sign.
  */
-public record Ties(double density, double lambdaOurs, double lambdaTheirs) implements MergeStrategy.Arithmetic {
+public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.Arithmetic {
     public Ties {
-        if (!(density >= 0 && density <= 1)) throw new IllegalArgumentException("ties: density " + density + " is not in [0, 1]");
+        for (double d : density.values()) {
+            if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException("ties: density " + d + " is not in [0, 1]");
+        }
     }
 
-    @Override public String describe() {
-        return "ties(density=" + density + ", lambda=" + TaskArithmetic.num(lambdaOurs) + "," + TaskArithmetic.num(lambdaTheirs) + ")";
-    }
+    @Override public String describe() { return "ties(density=" + density.text() + ", lambda=" + lambda.text() + ")"; }
 
     @Override public boolean needsBase() { return true; }
 
     @Override public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
         long n = in.size();
-        long k = (long) Math.floor(density * n);
-        Trimmed ours = new Trimmed(base, in.ours(), lambdaOurs, n, k);
-        Trimmed theirs = new Trimmed(base, in.theirs(), lambdaTheirs, n, k);
-        double totalMass = 0;
-        for (long i = 0; i < n; i++) totalMass += ours.at(i) + theirs.at(i);
-        double majority = totalMass < 0 ? -1 : 1;
-        for (long i = 0; i < n; i++) {
-            double a = ours.at(i);
-            double b = theirs.at(i);
-            double sign = Math.signum(a + b);
-            if (sign == 0) sign = majority;
-            double sum = 0;
-            int count = 0;
-            if (a != 0 && Math.signum(a) == sign) { sum += a; count++; }
-            if (b != 0 && Math.signum(b) == sign) { sum += b; count++; }
-            out.set(i, base.get(i) + (count == 0 ? 0 : sum / count));
+        int m = in.models().size();
+        Trimmed[] t = new Trimmed[m];
+        for (int j = 0; j < m; j++) {
+            long k = (long) Math.floor(in.of(density, j) * n);
+            t[j] = new Trimmed(base, in.values(j), in.of(lambda, j), n, k);
         }
+        SignElection.merge(base, m, n, (j, i) -> t[j].at(i), true, out);
         return "";
     }
 
-    /** One side's task vector with all but its top-k magnitudes (ties at the k-th kept) set to zero. */
+    /** One task vector with all but its top-k magnitudes (ties at the k-th kept) set to zero. */
     private static final class Trimmed {
         private final TensorView base;
         private final TensorView side;
@@ -65,7 +54,7 @@ public record Ties(double density, double lambdaOurs, double lambdaTheirs) imple
             double t = raw(i);
             return magnitude(t) >= threshold ? t : 0;
         }
-
-        private static float magnitude(double t) { return (float) Math.abs(t); }
     }
+
+    static float magnitude(double t) { return (float) Math.abs(t); }
 }

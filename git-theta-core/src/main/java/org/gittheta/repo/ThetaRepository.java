@@ -34,7 +34,8 @@ import org.gittheta.merge.FisherLocator;
 import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
-import org.gittheta.merge.ThreeWayMerge;
+import org.gittheta.merge.NWayMerge;
+import org.gittheta.merge.ParamStrategies;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.Credentials;
@@ -330,8 +331,35 @@ public final class ThetaRepository implements AutoCloseable {
                 location.commonDir());
              FisherSource fo = fishers.ours("HEAD");
              FisherSource ft = fishers.theirs(theirsRev)) {
-            return new ThreeWayMerge(decoder, encoder(), config, fo, ft, MERGE_MEMORY_BUDGET)
-                    .merge(path, base, ours, theirs);
+            return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
+                    .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"));
+        }
+    }
+
+    /**
+     * Merge of one checkpoint's versions at several commits at once (ours first), against their base; objects are
+     * fetched first. Each model's Fisher is its file in {@code fisherFiles}, else {@code theta.merge.fisherAt} read
+     * at its commit.
+     * @param revs        the models' commits, ours first (also their names in the report)
+     * @param fisherFiles one per model, empty where none was given
+     * @param workDir     what relative Fisher file names are relative to
+     * @param dryRun      measure instead of storing: the result has the report (with figures), no manifest
+     */
+    public MergeResult mergeMany(String path, ParamStrategies strategies, MergeConfig config, Optional<Manifest> base,
+                                 List<Manifest> models, List<String> revs, List<Optional<String>> fisherFiles,
+                                 Path workDir, boolean dryRun) throws IOException {
+        MissingObjects missing = missingObjects();
+        for (Manifest m : models) missing.ensurePresent(path, m);
+        if (base.isPresent()) missing.ensurePresent(path, base.get());
+        List<FisherSource> sources = new ArrayList<>();
+        try (FisherLocator fishers = new FisherLocator(path, config, git, missing, decoder, workDir,
+                location.commonDir())) {
+            for (int i = 0; i < models.size(); i++) sources.add(fishers.locate(fisherFiles.get(i),
+                    Optional.of(revs.get(i))));
+            return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
+                    .merge(path, base, models, revs, dryRun);
+        } finally {
+            for (FisherSource s : sources) s.close();
         }
     }
 

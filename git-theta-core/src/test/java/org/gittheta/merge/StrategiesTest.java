@@ -53,7 +53,7 @@ class StrategiesTest {
     static double[] run(MergeStrategy.Arithmetic s, DType dtype, double[] base, double[] ours, double[] theirs,
                         double[] fo, double[] ft) {
         TensorView out = vec(dtype, new double[ours.length]);
-        MergeInput in = new MergeInput("layer.w", Optional.ofNullable(base).map(b -> vec(dtype, b)), vec(dtype, ours), vec(dtype, theirs),
+        MergeInput in = MergeInput.two("layer.w", Optional.ofNullable(base).map(b -> vec(dtype, b)), vec(dtype, ours), vec(dtype, theirs),
                 Optional.ofNullable(fo).map(f -> vec(DType.F32, f)), Optional.ofNullable(ft).map(f -> vec(DType.F32, f)));
         s.merge(in, out);
         return read(out);
@@ -117,7 +117,7 @@ class StrategiesTest {
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // 1 + 1·(2−1) + 0.5·(1−1) = 2;  1 + 0 + 0.5·(3−1) = 2;  1 + 1·(0−1) + 0 = 0
-            assertThat(run(new TaskArithmetic(1, 0.5), dtype, new double[] {1, 1, 1}, new double[] {2, 1, 0}, new double[] {1, 3, 1}, null, null))
+            assertThat(run(new TaskArithmetic(PerModel.of(1, 0.5)), dtype, new double[] {1, 1, 1}, new double[] {2, 1, 0}, new double[] {1, 3, 1}, null, null))
                     .containsExactly(2, 2, 0);
         }
 
@@ -126,7 +126,7 @@ class StrategiesTest {
             Inputs in = fineTunes(dtype, 1000);
             double[] ref = new double[1000];
             for (int i = 0; i < ref.length; i++) ref[i] = in.base()[i] + 0.7 * (in.ours()[i] - in.base()[i]) + 0.4 * (in.theirs()[i] - in.base()[i]);
-            assertClose(dtype, run(new TaskArithmetic(0.7, 0.4), dtype, in.base(), in.ours(), in.theirs(), null, null), ref);
+            assertClose(dtype, run(new TaskArithmetic(PerModel.of(0.7, 0.4)), dtype, in.base(), in.ours(), in.theirs(), null, null), ref);
         }
     }
 
@@ -136,13 +136,13 @@ class StrategiesTest {
             // base 0; ours τ = [3,-1,2,0.5] keeps 3, 2; theirs τ = [-4,-1,1,2] keeps -4, 2.
             // element 0: mass 3−4 < 0 elects −, only theirs agrees → −4; element 1: nothing kept → 0;
             // element 2: only ours → 2; element 3: only theirs → 2.
-            double[] got = run(new Ties(0.5, 1, 1), dtype, new double[4], new double[] {3, -1, 2, 0.5}, new double[] {-4, -1, 1, 2}, null, null);
+            double[] got = run(new Ties(PerModel.of(0.5), PerModel.of(1, 1)), dtype, new double[4], new double[] {3, -1, 2, 0.5}, new double[] {-4, -1, 1, 2}, null, null);
             assertThat(got).containsExactly(-4, 0, 2, 2);
         }
 
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void agreeingEntriesAreAveraged(DType dtype) {
-            double[] got = run(new Ties(1, 1, 1), dtype, new double[] {1, 1}, new double[] {2, 0}, new double[] {4, 3}, null, null);
+            double[] got = run(new Ties(PerModel.of(1), PerModel.of(1, 1)), dtype, new double[] {1, 1}, new double[] {2, 0}, new double[] {4, 3}, null, null);
             // element 0: τ 1 and 3 agree → mean 2 → 3; element 1: τ −1 and 2, mass +1 → 2 → 3
             assertThat(got).containsExactly(3, 3);
         }
@@ -172,7 +172,7 @@ class StrategiesTest {
                 }
                 ref[i] = in.base()[i] + (count == 0 ? 0 : sum / count);
             }
-            assertClose(dtype, run(new Ties(density, lo, lt), dtype, in.base(), in.ours(), in.theirs(), null, null), ref);
+            assertClose(dtype, run(new Ties(PerModel.of(density), PerModel.of(lo, lt)), dtype, in.base(), in.ours(), in.theirs(), null, null), ref);
         }
 
         private static double[] taskVector(double[] base, double[] side, double lambda) {
@@ -199,8 +199,8 @@ class StrategiesTest {
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void withoutDropsIsTaskArithmetic(DType dtype) {
             Inputs in = fineTunes(dtype, 500);
-            assertThat(run(new Dare(0, 9, 1, 1), dtype, in.base(), in.ours(), in.theirs(), null, null))
-                    .containsExactly(run(new TaskArithmetic(1, 1), dtype, in.base(), in.ours(), in.theirs(), null, null));
+            assertThat(run(new Dare(0, 9, PerModel.of(1, 1), false), dtype, in.base(), in.ours(), in.theirs(), null, null))
+                    .containsExactly(run(new TaskArithmetic(PerModel.of(1, 1)), dtype, in.base(), in.ours(), in.theirs(), null, null));
         }
 
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
@@ -219,11 +219,11 @@ class StrategiesTest {
                 dropped += (dropO ? 1 : 0) + (dropT ? 1 : 0);
                 ref[i] = b + 0.9 * (dropO ? 0 : (in.ours()[i] - b) / (1 - p)) + 1.1 * (dropT ? 0 : (in.theirs()[i] - b) / (1 - p));
             }
-            double[] got = run(new Dare(p, 7, 0.9, 1.1), dtype, in.base(), in.ours(), in.theirs(), null, null);
+            double[] got = run(new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null);
             assertClose(dtype, got, ref);
             assertThat(dropped / (2.0 * n)).isBetween(0.27, 0.33);
-            assertThat(run(new Dare(p, 7, 0.9, 1.1), dtype, in.base(), in.ours(), in.theirs(), null, null)).containsExactly(got);
-            assertThat(run(new Dare(p, 8, 0.9, 1.1), dtype, in.base(), in.ours(), in.theirs(), null, null)).isNotEqualTo(got);
+            assertThat(run(new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null)).containsExactly(got);
+            assertThat(run(new Dare(p, 8, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null)).isNotEqualTo(got);
         }
     }
 
@@ -266,7 +266,7 @@ class StrategiesTest {
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // element 0: (1·1 + 3·3)/(1+3) = 2.5; element 1: both Fisher 0, raised to the floor: plain mean 3
-            double[] got = run(new FisherMerge(1, 1, 1e-6), dtype, null, new double[] {1, 2}, new double[] {3, 4},
+            double[] got = run(new FisherMerge(PerModel.of(1, 1), 1e-6), dtype, null, new double[] {1, 2}, new double[] {3, 4},
                     new double[] {1, 0}, new double[] {3, 0});
             assertThat(got).containsExactly(2.5, 3);
         }
@@ -282,7 +282,7 @@ class StrategiesTest {
                 double wt = 2.0 * Math.max(ft[i], 1e-4);
                 ref[i] = (wo * in.ours()[i] + wt * in.theirs()[i]) / (wo + wt);
             }
-            assertClose(dtype, run(new FisherMerge(0.5, 2.0, 1e-4), dtype, null, in.ours(), in.theirs(), fo, ft), ref);
+            assertClose(dtype, run(new FisherMerge(PerModel.of(0.5, 2.0), 1e-4), dtype, null, in.ours(), in.theirs(), fo, ft), ref);
         }
 
         /** Non-negative Fisher-like values, as an F32 Fisher file holds them. */
@@ -294,13 +294,13 @@ class StrategiesTest {
 
         @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
         void missingOrZeroFisherFallsBackToAverage(DType dtype) {
-            FisherMerge f = new FisherMerge(1, 1, 1e-6);
+            FisherMerge f = new FisherMerge(PerModel.of(1, 1), 1e-6);
             TensorView out = vec(dtype, 0, 0);
-            String note = f.merge(new MergeInput("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
+            String note = f.merge(MergeInput.two("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
                     Optional.empty(), Optional.of(vec(DType.F32, 1, 1))), out);
             assertThat(read(out)).containsExactly(2, 3);
             assertThat(note).contains("average").contains("no Fisher for ours");
-            note = f.merge(new MergeInput("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
+            note = f.merge(MergeInput.two("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
                     Optional.of(vec(DType.F32, 1, 1)), Optional.of(vec(DType.F32, 0, 0))), out);
             assertThat(read(out)).containsExactly(2, 3);
             assertThat(note).contains("Fisher of theirs is all zero");

@@ -1,0 +1,185 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.gittheta.cli.MergeRepo.T;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.gittheta.tensor.DType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** git theta merge of several revisions at once: one merge commit with all of them as parents, with real git. */
+class OctopusMergeEndToEndTest {
+    private MergeRepo repo;
+    private Path file;
+
+    private static final double[] BASE_W = {0.5, -1.0, 2.0, 0.25};
+    private static final double[] BASE_H = {1, 2, 3};
+    private static final double[] BASE_N = {1, 1};
+
+    @BeforeEach
+    void setUp() throws IOException {
+        repo = new MergeRepo();
+        file = repo.dir.resolve("model.safetensors");
+        Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
+        repo.git("add", "notes.txt");
+        commit("base", BASE_W, BASE_H, BASE_N);
+    }
+
+    @AfterEach
+    void tearDown() throws IOException { repo.close(); }
+
+    private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
+        MergeRepo.write(file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
+        repo.git("add", "model.safetensors");
+        repo.git("commit", "-qm", message);
+    }
+
+    private String rev(String r) throws IOException { return repo.git("rev-parse", r).strip(); }
+
+    /** main changes norm; a changes w; b changes w and head; c changes only notes.txt. */
+    private void branches(double[] aw, double[] bw, double[] bh, double[] mn) throws IOException {
+        repo.git("checkout", "-qb", "a");
+        commit("a", aw, BASE_H, BASE_N);
+        repo.git("checkout", "-q", "main");
+        repo.git("checkout", "-qb", "b");
+        commit("b", bw, bh, BASE_N);
+        repo.git("checkout", "-q", "main");
+        repo.git("checkout", "-qb", "c");
+        Files.writeString(repo.dir.resolve("notes.txt"), "from c\n");
+        repo.git("commit", "-qam", "c");
+        repo.git("checkout", "-q", "main");
+        commit("main", BASE_W, BASE_H, mn);
+    }
+
+    private static final double[] AW = {1.0, -1.0, 4.0, 0.25};
+    private static final double[] BW = {0.0, -2.0, 2.0, 1.25};
+    private static final double[] BH = {2, 4, 6};
+    private static final double[] MN = {2, 0.5};
+
+    private static double[] bf16(double[] v) { return MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, v)), DType.BF16); }
+
+    @Test
+    void threeModelsOneCommitWithAllParentsThatChecksOutByteExactly() throws IOException {
+        branches(AW, BW, BH, MN);
+        String main = rev("main");
+        MergeRepo.Result r = repo.exec("git", "theta", "merge", "a", "b", "c", "--strategy", "task-arithmetic",
+                "--lambda", "1,0.5,0.25,1");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
+                .containsExactly(rev("HEAD"), main, rev("a"), rev("b"), rev("c"));
+        assertThat(repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()).isEqualTo("main");
+        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        double[] w = new double[4];
+        for (int i = 0; i < 4; i++) w[i] = BASE_W[i] + 0.5 * (AW[i] - BASE_W[i]) + 0.25 * (BW[i] - BASE_W[i]);
+        assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
+        assertThat(merged.get("head")).isEqualTo(MergeRepo.bytes(T.of("head", DType.F32, BH)));
+        assertThat(merged.get("norm")).isEqualTo(MergeRepo.bytes(T.of("norm", DType.F16, MN)));
+        assertThat(Files.readString(repo.dir.resolve("notes.txt"))).isEqualTo("from c\n");
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+        assertThat(r.out()).contains("merged    w  (task-arithmetic(lambda=1,0.5,0.25,1))").contains("4 models");
+
+        byte[] content = Files.readAllBytes(file);
+        repo.git("checkout", "-q", "a");
+        repo.git("checkout", "-q", "main");
+        Files.delete(file);
+        repo.git("checkout", "--", "model.safetensors");
+        assertThat(Files.readAllBytes(file)).isEqualTo(content);
+        assertThat(repo.git("show", "HEAD:model.safetensors")).startsWith("git-theta manifest");
+    }
+
+    @Test
+    void scopeAllSoupsEveryModel() throws IOException {
+        branches(AW, BW, BH, MN);
+        MergeRepo.Result r = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "average", "--scope", "all");
+        assertThat(r.exit()).as(r.out()).isZero();
+        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        double[] w = new double[4];
+        for (int i = 0; i < 4; i++) w[i] = (BASE_W[i] + AW[i] + BW[i]) / 3;
+        assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
+        double[] h = new double[3];
+        for (int i = 0; i < 3; i++) h[i] = (BASE_H[i] + BASE_H[i] + BH[i]) / 3;
+        assertThat(MergeRepo.values(merged.get("head"), DType.F32)).containsExactly(MergeRepo.values(
+                MergeRepo.bytes(T.of("head", DType.F32, h)), DType.F32));
+        assertThat(r.out()).contains("3 through the formula");
+        assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" ")).hasSize(4);
+    }
+
+    /** Everything a dry run must leave alone: refs, git's objects, the parameter store, the working tree. */
+    private String snapshot() throws IOException {
+        StringBuilder b = new StringBuilder(repo.git("for-each-ref")).append(rev("HEAD"));
+        b.append(repo.git("count-objects", "-v")).append(repo.git("status", "--porcelain"));
+        try (Stream<Path> s = Files.walk(repo.dir.resolve(".git/lfs"))) {
+            s.map(Path::toString).sorted().forEach(b::append);
+        }
+        return b.append(java.util.Arrays.toString(Files.readAllBytes(file))).toString();
+    }
+
+    private static double field(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\" : (-?[0-9.Ee+-]+)").matcher(json);
+        assertThat(m.find()).as(name + " in " + json).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void dryRunReportsFiguresAndChangesNothing() throws IOException {
+        branches(AW, BW, BH, MN);
+        String before = snapshot();
+        MergeRepo.Result json = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
+        assertThat(json.exit()).as(json.out()).isZero();
+        String w = json.out().substring(json.out().indexOf("\"name\" : \"w\""));
+        // τ_a = [0.5, 0, 2, 0], τ_b = [-0.5, -1, 0, 1]; result base + τ_a + τ_b = [0.5, -2, 4, 1.25]
+        double na = Math.sqrt(0.25 + 4);
+        double nb = Math.sqrt(0.25 + 1 + 1);
+        assertThat(w).contains("\"path\" : \"formula\"");
+        assertThat(field(w, "cosine")).isCloseTo(-0.25 / (na * nb), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(field(w, "signConflicts")).isEqualTo(0.25);
+        assertThat(field(w, "resultNorm")).isCloseTo(Math.sqrt(0.25 + 4 + 16 + 1.5625), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(field(w, "resultTauNorm")).isCloseTo(Math.sqrt(6), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(w.replaceAll("\\s", "")).contains("\"tauNorms\":[" + na + "," + nb + "]");
+        assertThat(json.out()).contains("\"name\" : \"head\"").contains("\"path\" : \"theirs\"");
+
+        MergeRepo.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
+        assertThat(text.exit()).as(text.out()).isZero();
+        assertThat(text.out()).contains("theirs    head").contains("ours      norm");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void refusalsChangeNothing() throws IOException {
+        branches(AW, BW, BH, MN);
+        Files.writeString(repo.dir.resolve("notes.txt"), "from main\n");
+        repo.git("commit", "-qam", "main notes");
+        String before = rev("HEAD");
+        MergeRepo.Result text = repo.exec("git", "theta", "merge", "a", "c");
+        assertThat(text.exit()).isNotZero();
+        assertThat(text.out()).contains("notes.txt was changed differently on HEAD, c and is not a git-theta checkpoint");
+
+        MergeRepo.Result slerp = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "slerp");
+        assertThat(slerp.exit()).isNotZero();
+        assertThat(slerp.out()).contains("slerp merges two models, not 3");
+
+        MergeRepo.Result nan = repo.exec("git", "theta", "merge", "a", "b", "--lambda", "1,Infinity,1");
+        assertThat(nan.exit()).isNotZero();
+        assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");
+
+        repo.git("checkout", "-qb", "d", "a");
+        commit("d", BASE_W, BASE_H, new double[] {1, 1, 1});
+        repo.git("checkout", "-q", "main");
+        MergeRepo.Result shape = repo.exec("git", "theta", "merge", "d", "b");
+        assertThat(shape.exit()).isNotZero();
+        assertThat(shape.out()).contains("CONFLICT (parameters) in model.safetensors: norm").contains("nothing was changed");
+
+        assertThat(rev("HEAD")).isEqualTo(before);
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+        try (Stream<Path> s = Files.list(repo.dir.resolve(".git"))) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("theta-merge-index"));
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package org.gittheta.merge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.merge.ParamReport.Action;
+import org.gittheta.store.Codec;
+import org.gittheta.store.ObjectStore;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+import org.gittheta.tensor.TensorView;
+import org.gittheta.update.ParamDecoder;
+import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The planner's decisions on manifests built over a real object store. */
+class NWayMergeTest {
+    @TempDir Path tmp;
+
+    private ObjectStore store;
+    private ParamEncoder encoder;
+
+    private Manifest manifest(Object... nameDtypeValues) throws IOException {
+        if (store == null) {
+            store = new ObjectStore(tmp.resolve("lfs"));
+            encoder = new ParamEncoder(store, Codec.fromConfig("zstd"), UpdateOptions.auto());
+        }
+        List<ParamEntry> entries = new ArrayList<>();
+        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+        for (int i = 0; i < nameDtypeValues.length; i += 3) {
+            String name = (String) nameDtypeValues[i];
+            DType dtype = (DType) nameDtypeValues[i + 1];
+            double[] v = (double[]) nameDtypeValues[i + 2];
+            byte[] raw = new byte[(int) dtype.byteSize(v.length)];
+            MemorySegment seg = MemorySegment.ofArray(raw);
+            for (int j = 0; j < v.length; j++) {
+                if (dtype == DType.I32) seg.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * j, (int) v[j]);
+                else new TensorView(seg, dtype).set(j, v[j]);
+            }
+            entries.add(encoder.encode(name, dtype, Shape.of(v.length), seg, Optional.empty()));
+            tensors.add(new SafetensorsWriter.Tensor(name, dtype, Shape.of(v.length), out -> { }));
+        }
+        byte[] header = SafetensorsWriter.header(tensors, Map.of());
+        long size = header.length;
+        for (ParamEntry e : entries) size += e.byteSize();
+        return new Manifest("safetensors", header, size, entries);
+    }
+
+    private MergeResult merge(MergeConfig config, Optional<Manifest> base, Manifest ours, Manifest theirs) throws IOException {
+        return new NWayMerge(new ParamDecoder(store), encoder, config, List.of(FisherSource.none(), FisherSource.none()), 1 << 20)
+                .merge("m.safetensors", base, List.of(ours, theirs), List.of("ours", "theirs"));
+    }
+
+    private static MergeConfig config(String... kv) {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
+        return MergeConfig.parse(m);
+    }
+
+    private static ParamReport report(MergeResult r, String name) {
+        return r.params().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void integerChangedOnBothSidesConflictsUnlessNonFloatChoosesASide() throws IOException {
+        Manifest base = manifest("steps", DType.I32, new double[] {1});
+        Manifest ours = manifest("steps", DType.I32, new double[] {2});
+        Manifest theirs = manifest("steps", DType.I32, new double[] {3});
+        MergeResult conflict = merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs);
+        assertThat(conflict.merged()).isEmpty();
+        assertThat(report(conflict, "steps").detail()).contains("I32 changed on both sides").contains("theta.merge.nonFloat");
+        MergeResult chosen = merge(config("nonFloat", "theirs"), Optional.of(base), ours, theirs);
+        assertThat(chosen.merged().orElseThrow().params().getFirst()).isEqualTo(theirs.params().getFirst());
+        assertThat(report(chosen, "steps").action()).isEqualTo(Action.CHOSEN);
+    }
+
+    @Test
+    void taskVectorsNeedABase() throws IOException {
+        Manifest empty = manifest();
+        Manifest ours = manifest("w", DType.F32, new double[] {1, 2});
+        Manifest theirs = manifest("w", DType.F32, new double[] {3, 4});
+        MergeResult r = merge(config("strategy", "ties"), Optional.of(empty), ours, theirs);
+        assertThat(report(r, "w").detail()).contains("needs the base version").contains("added on both sides");
+        MergeResult avg = merge(MergeConfig.DEFAULT, Optional.of(empty), ours, theirs);
+        assertThat(report(avg, "w").action()).isEqualTo(Action.MERGED);
+    }
+
+    @Test
+    void conflictsStopAllArithmeticAndStoreNothing() throws IOException {
+        Manifest base = manifest("a", DType.F32, new double[] {0}, "b", DType.F32, new double[] {0});
+        Manifest ours = manifest("a", DType.F32, new double[] {1}, "b", DType.F32, new double[] {1});
+        Manifest theirs = manifest("a", DType.F32, new double[] {2}, "b", DType.F32, new double[] {2});
+        MergeResult r = merge(config("rule", "a fail"), Optional.of(base), ours, theirs);
+        assertThat(r.merged()).isEmpty();
+        assertThat(r.conflicts()).extracting(ParamReport::name).containsExactly("a");
+        assertThat(report(r, "b").detail()).contains("not computed");
+    }
+
+    @Test
+    void firstMatchingRuleWinsAndOptionsApplyToItOnly() {
+        MergeConfig c = config("strategy", "dare", "seed", "5", "rule", "*head* ours", "rule", "*.layers.* ties density=0.7", "rule", "* theirs");
+        assertThat(c.strategyFor("lm_head.weight")).isEqualTo(new Pick(Side.OURS));
+        assertThat(c.strategyFor("model.layers.3.w")).isEqualTo(new Ties(PerModel.of(0.7), PerModel.of(1)));
+        assertThat(c.strategyFor("other")).isEqualTo(new Pick(Side.THEIRS));
+        assertThat(c.strategy()).isEqualTo(new Dare(0.5, 5, PerModel.of(1), false));
+    }
+
+    private double[] values(MergeResult r, String name) throws IOException {
+        ParamEntry e = r.merged().orElseThrow().byName().get(name);
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) e.byteSize()]);
+        new ParamDecoder(store).decode(e, seg);
+        TensorView v = new TensorView(seg, e.dtype());
+        double[] d = new double[(int) v.count()];
+        for (int i = 0; i < d.length; i++) d[i] = v.get(i);
+        return d;
+    }
+
+    @Test
+    void scopeAllAppliesTheFormulaToEveryParameterAndChangedKeepsOneSidedChanges() throws IOException {
+        Manifest base = manifest("one", DType.F32, new double[] {1, 1}, "both", DType.F32, new double[] {0, 0},
+                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {1});
+        Manifest ours = manifest("one", DType.F32, new double[] {3, -1}, "both", DType.F32, new double[] {1, 1},
+                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {2},
+                "added", DType.F32, new double[] {5});
+        Manifest theirs = manifest("one", DType.F32, new double[] {1, 1}, "both", DType.F32, new double[] {1, 1},
+                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {1});
+        MergeResult all = merge(config("strategy", "task-arithmetic", "lambda", "0.5", "scope", "all"),
+                Optional.of(base), ours, theirs);
+        assertThat(values(all, "one")).containsExactly(2, 0); // 1 + 0.5 (3 - 1), 1 + 0.5 (-1 - 1)
+        assertThat(values(all, "both")).containsExactly(1, 1); // 0 + 0.5 + 0.5: base + 2 · 0.5 τ
+        assertThat(report(all, "one").action()).isEqualTo(Action.MERGED);
+        assertThat(report(all, "same").action()).isEqualTo(Action.UNCHANGED);
+        assertThat(report(all, "steps").action()).isEqualTo(Action.OURS);
+        assertThat(report(all, "added").action()).isEqualTo(Action.OURS);
+        assertThat(all.count(Action.MERGED)).isEqualTo(2);
+
+        MergeResult changed = merge(config("strategy", "task-arithmetic", "lambda", "0.5"), Optional.of(base), ours, theirs);
+        assertThat(values(changed, "one")).containsExactly(3, -1);
+        assertThat(values(changed, "both")).containsExactly(1, 1);
+        assertThat(report(changed, "one").action()).isEqualTo(Action.OURS);
+        assertThat(changed.count(Action.MERGED)).isZero();
+
+        MergeResult perRule = merge(config("strategy", "task-arithmetic", "lambda", "0.5", "rule", "one average scope=all"),
+                Optional.of(base), ours, theirs);
+        assertThat(values(perRule, "one")).containsExactly(2, 0);
+        assertThat(report(perRule, "both").action()).isEqualTo(Action.OURS);
+    }
+
+    @Test
+    void scopeAllStillConflictsOnShapeDisagreements() throws IOException {
+        Manifest base = manifest("w", DType.F32, new double[] {1, 1});
+        Manifest ours = manifest("w", DType.F32, new double[] {1, 1, 1});
+        Manifest theirs = manifest("w", DType.F32, new double[] {1, 1});
+        assertThat(merge(config("scope", "all"), Optional.of(base), ours, theirs).conflicts())
+                .extracting(ParamReport::name).containsExactly("w");
+        assertThat(merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs).merged()).isPresent();
+    }
+
+    @Test
+    void threeModelsChangedScopeMergesOnlyTheModelsThatChangedAParameterAllScopeMergesAll() throws IOException {
+        Manifest base = manifest("a", DType.F32, new double[] {0, 0}, "b", DType.F32, new double[] {0, 0});
+        Manifest m0 = manifest("a", DType.F32, new double[] {0, 0}, "b", DType.F32, new double[] {3, 3});
+        Manifest m1 = manifest("a", DType.F32, new double[] {2, 4}, "b", DType.F32, new double[] {0, 0});
+        Manifest m2 = manifest("a", DType.F32, new double[] {4, 2}, "b", DType.F32, new double[] {0, 0});
+        List<FisherSource> none = List.of(FisherSource.none(), FisherSource.none(), FisherSource.none());
+        NWayMerge changed = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "task-arithmetic",
+                "lambda", "1,0.5,0.25"), none, 1 << 20);
+        MergeResult r = changed.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
+        assertThat(values(r, "a")).containsExactly(2 * 0.5 + 4 * 0.25, 4 * 0.5 + 2 * 0.25);
+        assertThat(report(r, "a").detail()).isEqualTo("task-arithmetic(lambda=1,0.5,0.25)");
+        assertThat(report(r, "b").action()).isEqualTo(Action.OURS);
+        assertThat(values(r, "b")).containsExactly(3, 3);
+
+        NWayMerge all = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "average", "scope", "all"),
+                none, 1 << 20);
+        MergeResult soup = all.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
+        assertThat(values(soup, "a")).containsExactly(2, 2);
+        assertThat(values(soup, "b")).containsExactly(1, 1);
+
+        NWayMerge slerp = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "slerp", "scope", "all"),
+                none, 1 << 20);
+        assertThat(report(slerp.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y")),
+                "a").detail()).contains("slerp(t=0.5) merges two models, but 3 changed this parameter");
+    }
+
+    @Test
+    void nonFiniteOptionsAreRefused() {
+        for (String bad : new String[] {"NaN", "Infinity", "-Infinity"}) {
+            assertThatThrownBy(() -> config("lambda", "1," + bad)).hasMessageContaining("is not a finite number");
+            assertThatThrownBy(() -> config("t", bad)).hasMessageContaining("t=" + bad + " is not a finite number");
+            assertThatThrownBy(() -> config("rule", "* ties density=" + bad)).hasMessageContaining("not a finite number");
+        }
+        assertThatThrownBy(() -> config("scope", "some")).hasMessageContaining("merge scope 'some' is not changed or all");
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertThatThrownBy(() -> config("strategy", "median")).hasMessageContaining("unknown merge strategy 'median'");
+        assertThatThrownBy(() -> config("densty", "0.1")).hasMessageContaining("theta.merge.densty");
+        assertThatThrownBy(() -> config("lambda", "a")).hasMessageContaining("lambda=a is not a number");
+        assertThatThrownBy(() -> config("rule", "*head*")).hasMessageContaining("'<glob> <strategy> [k=v ...]'");
+        assertThatThrownBy(() -> config("strategy", "dare", "p", "1")).hasMessageContaining("p 1.0 is not in [0, 1)");
+    }
+}
