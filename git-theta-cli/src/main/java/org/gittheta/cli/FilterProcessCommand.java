@@ -7,6 +7,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.gittheta.filter.FilterProcessServer;
 import org.gittheta.filter.ThetaFilter;
 import org.gittheta.repo.ThetaRepository;
@@ -23,7 +24,8 @@ final class FilterProcessCommand implements java.util.concurrent.Callable<Intege
             // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
             var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-            new FilterProcessServer(in, out, new ThetaFilter(repo), line -> System.err.println("git-theta: " + line)).serve();
+            Consumer<String> stderr = line -> System.err.println("git-theta: " + line);
+            new FilterProcessServer(in, out, new ThetaFilter(repo, stderr), stderr).serve();
         }
         return 0;
     }

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
+import org.gittheta.convert.CleanResult;
 import org.gittheta.convert.Cleaner;
 import org.gittheta.convert.Smudger;
 import org.gittheta.diff.CheckpointDiff;
@@ -21,9 +22,6 @@ import org.gittheta.diff.CheckpointDiffer;
 import org.gittheta.diff.FileSnapshot;
 import org.gittheta.diff.Snapshot;
 import org.gittheta.diff.StoredSnapshot;
-import org.gittheta.format.BadCheckpointException;
-import org.gittheta.format.CheckpointFormat;
-import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
@@ -105,10 +103,14 @@ public final class ThetaRepository implements AutoCloseable {
 
     // ---- clean and smudge
 
-    /** Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. */
-    public void clean(String path, InputStream content, OutputStream out) throws IOException {
-        Cleaner cleaner = new Cleaner(store, encoder(), progress);
-        cleaner.clean(path, content, out, () -> {
+    /**
+     * Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. A file that
+     * cannot be split into parameters is stored whole (the result says why), or refused under
+     * {@code theta.opaque=refuse}.
+     */
+    public CleanResult clean(String path, InputStream content, OutputStream out) throws IOException {
+        Cleaner cleaner = new Cleaner(store, encoder(), progress, settings.refusesOpaque());
+        return cleaner.clean(path, content, out, () -> {
             try {
                 return indexManifest(path);
             } catch (ManifestException e) {
@@ -232,10 +234,7 @@ public final class ThetaRepository implements AutoCloseable {
         if (version instanceof Version.WorkTree) {
             Path file = location.workTree().resolve(path);
             if (!Files.isRegularFile(file)) return StoredSnapshot.absent(store);
-            CheckpointFormat format = Formats.forPath(path)
-                    .orElseThrow(() -> new BadCheckpointException(path,
-                            "git-theta does not know this checkpoint format"));
-            return FileSnapshot.open(file, path, format);
+            return FileSnapshot.open(file, path);
         }
         return stored.isEmpty() ? StoredSnapshot.absent(store) : new StoredSnapshot(stored.get(), store);
     }
