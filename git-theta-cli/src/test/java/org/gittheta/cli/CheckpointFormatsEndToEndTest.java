@@ -122,6 +122,14 @@ class CheckpointFormatsEndToEndTest {
         assertThat(manifest("HEAD", "blob.bin")).contains("format opaque\n").contains("shape=[" + random.length + "]");
         assertChecksOut("old.pt", legacy);
         assertChecksOut("blob.bin", random);
+
+        random[1000] ^= 1;
+        Files.write(repo.resolve("blob.bin"), random);
+        assertThat(git.ok(repo, "git", "theta", "diff")).contains("blob.bin").contains("stored whole: modified");
+        git.ok(repo, "git", "commit", "-q", "-am", "one bit");
+        assertThat(git.ok(repo, "git", "theta", "log", "blob.bin")).contains("stored whole: modified");
+        assertThat(git.ok(repo, "git", "theta", "show", "HEAD:blob.bin")).contains("(stored whole, ");
+        assertChecksOut("blob.bin", random);
     }
 
     @Test void truncatedCheckpointsAreRefusedWithOneLineAndNothingStaged() throws IOException {
