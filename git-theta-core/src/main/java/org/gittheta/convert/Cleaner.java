@@ -119,7 +119,7 @@ public final class Cleaner {
                     : ch.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileSize(), arena);
             task.advance(skeleton.length); // the header is read already: progress ends at the file size
             readAndSubmit(file, in, layout, skeleton, mapped, encoding, task);
-            // the prefix holds the header; padding between tensors (GGUF) is skeleton too, and only the whole file has it
+            // the prefix holds the header; padding between tensors (GGUF) is skeleton too: only the whole file has it
             byte[] wholeSkeleton = format.read(file, mapped).skeleton();
             return new Manifest(format.name(), wholeSkeleton, layout.fileSize(), encoding.entries());
         } finally {
@@ -138,7 +138,9 @@ public final class Cleaner {
         List<TensorSlot> tensors = layout.tensors();
         byte[] block = new byte[BLOCK];
         while (true) {
-            while (next < tensors.size() && tensors.get(next).end() <= pos) encoding.submit(tensors.get(next++), mapped);
+            while (next < tensors.size() && tensors.get(next).end() <= pos) {
+                encoding.submit(tensors.get(next++), mapped);
+            }
             if (pos == layout.fileSize()) break;
             int want = (int) Math.min(BLOCK, layout.fileSize() - pos);
             int n = in.readNBytes(block, 0, want);
