@@ -79,7 +79,12 @@ class CheckpointFormatsEndToEndTest {
         git.ok(repo, "git", "rm", "-q", "mixed.pt");
         git.ok(repo, "git", "checkout", "HEAD", "--", "mixed.pt");
         GitRepoFixture.assertSameBytes(repo.resolve("mixed.pt"), content);
-        git.ok(git.home, "git", "clone", "-q", repo.toString(), "clone");
+        // pushed through the hook to a bare repository on disk, then cloned from there
+        git.ok(git.home, "git", "init", "-q", "--bare", "-b", "main", "remote.git");
+        git.ok(repo, "git", "remote", "add", "origin", git.home.resolve("remote.git").toString());
+        git.ok(repo, "git", "push", "-q", "origin", "main");
+        assertThat(git.home.resolve("remote.git/lfs/objects")).isNotEmptyDirectory();
+        git.ok(git.home, "git", "clone", "-q", "remote.git", "clone");
         GitRepoFixture.assertSameBytes(git.home.resolve("clone/mixed.pt"), content);
     }
 
