@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.gittheta.convert.StatCache;
 import org.gittheta.filter.FilterProcessServer;
 import org.gittheta.filter.ThetaFilter;
@@ -29,7 +30,8 @@ final class FilterProcessCommand implements java.util.concurrent.Callable<Intege
             // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
             var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-            new FilterProcessServer(in, out, new ThetaFilter(repo), line -> System.err.println("git-theta: " + line)).serve();
+            Consumer<String> stderr = line -> System.err.println("git-theta: " + line);
+            new FilterProcessServer(in, out, new ThetaFilter(repo, stderr), stderr).serve();
             String statsFile = System.getenv("GIT_THETA_CLEAN_STATS");
             if (statsFile != null && !statsFile.isEmpty()) appendCounts(Path.of(statsFile), repo.cleanCounts());
         }

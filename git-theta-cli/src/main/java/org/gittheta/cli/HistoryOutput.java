@@ -12,6 +12,7 @@ import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.DeltaStats;
 import org.gittheta.diff.ParamDiff;
 import org.gittheta.diff.ParamInfo;
+import org.gittheta.format.OpaqueFormat;
 
 /** Human tables and JSON for the history commands; the JSON field names are documented in docs/history.md. */
 final class HistoryOutput {
@@ -58,8 +59,15 @@ final class HistoryOutput {
         return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.6f", d);
     }
 
-    /** {@code 12 of 103 parameters changed, 1.3M of 22.7M elements} */
+    /**
+     * {@code 12 of 103 parameters changed, 1.3M of 22.7M elements}; for a file stored whole (not split into
+     * parameters) {@code stored whole: modified, 3.0 MiB}.
+     */
     static String summary(CheckpointDiff d) {
+        if (!d.params().isEmpty() && d.params().stream().allMatch(p -> p.name().equals(OpaqueFormat.WHOLE_FILE))) {
+            ParamDiff file = d.params().getFirst();
+            return "stored whole: " + file.status().label() + ", " + bytes(file.elements());
+        }
         return d.changed().size() + " of " + d.params().size() + " parameters changed, "
                 + count(d.changedElements()) + " of " + count(d.totalElements()) + " elements";
     }

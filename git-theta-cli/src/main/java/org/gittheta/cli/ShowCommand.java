@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.gittheta.format.OpaqueFormat;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.repo.Version;
@@ -73,7 +74,8 @@ final class ShowCommand implements Callable<Integer> {
             HistoryOutput.align(rows, 3, 3).forEach(System.out::println);
             System.out.println(m.params().size() + " parameters, " + HistoryOutput.count(numel) + " elements, "
                     + HistoryOutput.bytes(raw) + " raw, " + HistoryOutput.bytes(stored) + " in this version's objects ("
-                    + m.format() + ", " + HistoryOutput.bytes(m.fileSize()) + " file)");
+                    + (m.format().equals(OpaqueFormat.INSTANCE.name()) ? "stored whole" : m.format()) + ", "
+                    + HistoryOutput.bytes(m.fileSize()) + " file)");
         }
         return 0;
     }

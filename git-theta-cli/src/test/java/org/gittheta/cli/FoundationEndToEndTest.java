@@ -7,6 +7,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.gittheta.format.TestCheckpoints;
 import org.gittheta.tensor.DType;
 import org.junit.jupiter.api.BeforeEach;
@@ -142,12 +143,7 @@ class FoundationEndToEndTest {
 
         @Test void malformedCheckpointsAreRejectedWithOneLineAndNothingStaged() throws IOException {
             byte[] good = valid();
-            assertRejected("short.safetensors", new byte[] {1, 2, 3}, "");
             assertRejected("truncated.safetensors", java.util.Arrays.copyOf(good, good.length - 5), "truncated");
-            byte[] hugeHeader = good.clone();
-            hugeHeader[5] = 0x7f;
-            assertRejected("huge.safetensors", hugeHeader, "header");
-            assertRejected("json.safetensors", TestCheckpoints.safetensorsWithHeader("[1,2]", new byte[0]), "");
             assertRejected("dtype.safetensors", TestCheckpoints.safetensorsWithHeader(
                     "{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]), "'a'");
             assertRejected("overlap.safetensors", TestCheckpoints.safetensorsWithHeader(
@@ -162,13 +158,23 @@ class FoundationEndToEndTest {
             GitRepoFixture.assertSameBytes(repo.resolve("fine.safetensors"), good);
         }
 
-        @Test void aFileOfAnotherFormatTrackedByMistakeIsRejected() throws IOException {
-            git.ok(repo, "git", "theta", "track", "*.bin");
-            Files.writeString(repo.resolve("notes.bin"), "not a checkpoint");
-            GitRepoFixture.Result r = git.run(repo, "git", "add", "notes.bin");
-            assertThat(r.exit()).isNotZero();
-            assertThat(r.err()).contains("notes.bin").contains("git theta untrack");
-            assertThat(Files.readString(repo.resolve("notes.bin"))).isEqualTo("not a checkpoint");
+        /** The format is found by content: these are no safetensors files, so they are stored whole, or refused. */
+        @Test void filesNoFormatClaimsAreStoredWholeOrRefusedWhenAsked() throws IOException {
+            byte[] hugeHeader = valid();
+            hugeHeader[5] = 0x7f;
+            Map<String, byte[]> files = Map.of("short.safetensors", new byte[] {1, 2, 3},
+                    "huge.safetensors", hugeHeader,
+                    "json.safetensors", TestCheckpoints.safetensorsWithHeader("[1,2]", new byte[0]));
+            for (var e : files.entrySet()) {
+                Files.write(repo.resolve(e.getKey()), e.getValue());
+                GitRepoFixture.Result r = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", e.getKey());
+                assertThat(r.exit()).isNotZero();
+                assertThat(r.err()).contains("git-theta: " + e.getKey() + ": refused (theta.opaque=refuse)");
+                assertThat(git.ok(repo, "git", "ls-files", "--stage", e.getKey())).isEmpty();
+                GitRepoFixture.Result stored = git.run(repo, "git", "add", e.getKey()).assertOk();
+                assertThat(stored.err()).contains("git-theta: " + e.getKey() + ": stored whole: ");
+                assertThat(git.ok(repo, "git", "cat-file", "-p", ":" + e.getKey())).contains("format opaque\n");
+            }
         }
 
         @Test void aMissingObjectFailsCheckoutWithoutWritingTheFile() throws IOException {

@@ -80,6 +80,19 @@ public final class Settings {
     }
 
     /**
+     * {@code theta.opaque}: what clean does with a tracked file it cannot split into parameters: {@code store} it
+     * whole (the default, as git-lfs would) or {@code refuse} it.
+     */
+    public boolean refusesOpaque() throws SettingException {
+        String value = get("theta.opaque").orElse("store");
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "store" -> false;
+            case "refuse" -> true;
+            default -> throw new SettingException("theta.opaque '" + value + "' is not one of store, refuse");
+        };
+    }
+
+    /**
      * How changed parameters are stored: {@code theta.updateType}, {@code theta.lora} (the adapter is loaded here),
      * {@code theta.maxChainDepth}, {@code theta.rank}, {@code theta.lossy} and {@code theta.updateData} (the data is
      * read here).

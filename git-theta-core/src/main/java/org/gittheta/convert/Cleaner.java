@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +30,11 @@ import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamEncoder;
 
 /**
- * Turns a checkpoint streamed in by Git into a manifest, storing each parameter whose values changed.
- * The stream is copied into a memory-mapped temporary file; each tensor is hashed and stored as soon as
- * its last byte has arrived, in parallel with the reading of the rest.
+ * Turns a checkpoint streamed in by Git into a manifest, storing each parameter whose values changed. The format is
+ * found by content. A format whose skeleton is a prefix of the file (safetensors, GGUF) is streamed: the rest is
+ * copied into a memory-mapped temporary file and each tensor is hashed and stored as soon as its last byte has
+ * arrived. Any other file (a torch zip, whose directory comes last, or one stored whole) is first spooled to a
+ * temporary file, then split and stored from its mapping. Both paths store parameters the same way.
  */
 public final class Cleaner {
     private static final int BLOCK = 1 << 20;
@@ -40,11 +43,14 @@ public final class Cleaner {
     private final ObjectStore store;
     private final ParamEncoder encoder;
     private final Progress progress;
+    private final boolean refuseWhole;
 
-    public Cleaner(ObjectStore store, ParamEncoder encoder, Progress progress) {
+    /** @param refuseWhole refuse files that cannot be split instead of storing them whole ({@code theta.opaque}) */
+    public Cleaner(ObjectStore store, ParamEncoder encoder, Progress progress, boolean refuseWhole) {
         this.store = store;
         this.encoder = encoder;
         this.progress = progress;
+        this.refuseWhole = refuseWhole;
     }
 
     /** The manifest this version replaces (the staged one), read only when the content is a checkpoint. */
@@ -53,27 +59,50 @@ public final class Cleaner {
         Optional<Manifest> manifest() throws IOException;
     }
 
+    /** A file's manifest and, when it was stored whole, why. */
+    record Stored(Manifest manifest, Optional<String> storedWhole) {}
+
     /**
      * Clean as Git's filter asks for it: a checkpoint becomes its manifest. Content that already is a manifest
      * (added with the filter off) is kept as it is once it has been validated completely.
      */
-    public void clean(String file, InputStream content, OutputStream out, Previous previous) throws IOException {
+    public CleanResult clean(String file, InputStream content, OutputStream out, Previous previous)
+            throws IOException {
         BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
         if (Manifests.startsLikeOne(in)) {
             out.write(Manifests.validBytes(file, in));
-            return;
+            return CleanResult.SPLIT;
         }
-        CheckpointFormat format = Formats.forPath(file).orElseThrow(() -> new BadCheckpointException(file,
-                "git-theta tracks .safetensors and .gguf checkpoints, not this file; stop tracking it with 'git theta untrack "
-                        + file + "'"));
         try {
-            out.write(clean(file, format, in, previous.manifest()).toBytes());
+            Stored stored = clean(file, in, previous);
+            out.write(stored.manifest().toBytes());
+            return new CleanResult(stored.storedWhole());
         } catch (IOException e) {
             throw Manifests.withPath(file, e);
         }
     }
 
+    /** Finds the format from the first bytes, which stay in the stream. */
+    Stored clean(String file, BufferedInputStream in, Previous previous) throws IOException {
+        in.mark(Formats.DETECT_BYTES);
+        MemorySegment head = MemorySegment.ofArray(in.readNBytes(Formats.DETECT_BYTES));
+        in.reset();
+        Optional<CheckpointFormat> format = Formats.detect(head);
+        if (format.isEmpty()) refuseIfAsked(file, Formats.notSplitBecause(head));
+        if (format.isPresent() && format.get().streamsFromPrefix()) {
+            return new Stored(clean(file, format.get(), in, previous.manifest()), Optional.empty());
+        }
+        return spooled(file, in, previous);
+    }
+
+    private void refuseIfAsked(String file, String why) throws BadCheckpointException {
+        if (refuseWhole) {
+            throw new BadCheckpointException(file, "refused (theta.opaque=refuse): cannot be split: " + why);
+        }
+    }
+
     /**
+     * Streams a format whose skeleton is a prefix of the file.
      * @param file     the path Git names, for messages
      * @param previous the manifest this version replaces (the staged one), to reuse unchanged parameters
      */
@@ -81,81 +110,139 @@ public final class Cleaner {
             throws IOException {
         byte[] skeleton = format.readSkeletonPrefix(file, in);
         CheckpointLayout layout = format.fromSkeleton(file, skeleton);
-        Map<String, ParamEntry> before = previous.map(Manifest::byName).orElse(Map.of());
-
         Path tmp = store.newTempFile();
         try (Progress.Task task = progress.start("storing " + file, layout.fileSize());
              Arena arena = Arena.ofShared();
-             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             Encoding encoding = new Encoding(previous)) {
             MemorySegment mapped = layout.fileSize() == 0 ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileSize(), arena);
-            List<Future<ParamEntry>> pending = new ArrayList<>();
             task.advance(skeleton.length); // the header is read already: progress ends at the file size
-            try {
-                return readAndStore(file, format, in, layout, skeleton, before, mapped, pending, task);
-            } finally {
-                // the tasks read the mapped file: let them finish before it is unmapped
-                for (Future<ParamEntry> f : pending) {
-                    try {
-                        f.get();
-                    } catch (Exception ignored) {
-                        // the first failure is reported by readAndStore
-                    }
+            readAndSubmit(file, in, layout, skeleton, mapped, encoding, task);
+            // the prefix holds the header; padding between tensors (GGUF) is skeleton too: only the whole file has it
+            byte[] wholeSkeleton = format.read(file, mapped).skeleton();
+            return new Manifest(format.name(), wholeSkeleton, layout.fileSize(), encoding.entries());
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Copies the stream into the mapped file, submitting each tensor once its last byte has arrived. */
+    private static void readAndSubmit(String file, InputStream in, CheckpointLayout layout, byte[] skeleton,
+                                      MemorySegment mapped, Encoding encoding, Progress.Task task)
+            throws IOException {
+        // the whole file, so that its skeleton can be read back once every byte has arrived
+        MemorySegment.copy(MemorySegment.ofArray(skeleton), 0, mapped, 0, skeleton.length);
+        long pos = skeleton.length;
+        int next = 0;
+        List<TensorSlot> tensors = layout.tensors();
+        byte[] block = new byte[BLOCK];
+        while (true) {
+            while (next < tensors.size() && tensors.get(next).end() <= pos) {
+                encoding.submit(tensors.get(next++), mapped);
+            }
+            if (pos == layout.fileSize()) break;
+            int want = (int) Math.min(BLOCK, layout.fileSize() - pos);
+            int n = in.readNBytes(block, 0, want);
+            if (n < want) {
+                throw new BadCheckpointException(file, "truncated: the header describes " + layout.fileSize()
+                        + " bytes, the file has " + (pos + n));
+            }
+            MemorySegment.copy(MemorySegment.ofArray(block), 0, mapped, pos, n);
+            pos += n;
+            task.advance(n);
+        }
+        if (in.read() >= 0) {
+            throw new BadCheckpointException(file, "unexpected data after the last tensor (the header describes "
+                    + layout.fileSize() + " bytes)");
+        }
+    }
+
+    /** Reads the whole stream into a temporary file, then splits it by content and stores it from the mapping. */
+    private Stored spooled(String file, InputStream in, Previous previous) throws IOException {
+        Path tmp = store.newTempFile();
+        try (Arena arena = Arena.ofShared();
+             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size;
+            try (Progress.Task task = progress.start("reading " + file, 0)) {
+                size = spool(in, ch, task);
+            }
+            MemorySegment mapped = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size,
+                    arena);
+            Formats.Split split = Formats.split(file, mapped);
+            if (split.storedWhole().isPresent()) refuseIfAsked(file, split.storedWhole().get());
+            CheckpointLayout layout = split.layout();
+            try (Progress.Task task = progress.start("storing " + file, size);
+                 Encoding encoding = new Encoding(previous.manifest())) {
+                task.advance(layout.skeletonLength());
+                for (TensorSlot slot : layout.tensors()) {
+                    encoding.submit(slot, mapped);
+                    task.advance(slot.length());
                 }
+                return new Stored(new Manifest(layout.format(), layout.skeleton(), size, encoding.entries()),
+                        split.storedWhole());
             }
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    private Manifest readAndStore(String file, CheckpointFormat format, InputStream in, CheckpointLayout layout,
-                                  byte[] skeleton, Map<String, ParamEntry> before, MemorySegment mapped,
-                                  List<Future<ParamEntry>> pending, Progress.Task task)
-            throws IOException {
-            Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
-            // the whole file, so that its skeleton can be read back once every byte has arrived
-            MemorySegment.copy(MemorySegment.ofArray(skeleton), 0, mapped, 0, skeleton.length);
-            long pos = skeleton.length;
-            int next = 0;
-            List<TensorSlot> tensors = layout.tensors();
-            byte[] block = new byte[BLOCK];
-            while (true) {
-                while (next < tensors.size() && end(tensors.get(next)) <= pos) {
-                    TensorSlot slot = tensors.get(next++);
-                    MemorySegment values = mapped.asSlice(slot.offset(), slot.length());
-                    acquire(slots);
-                    pending.add(Ordered.submit(() -> {
-                        try {
-                            return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values,
-                                    Optional.ofNullable(before.get(slot.name())));
-                        } finally {
-                            slots.release();
-                        }
-                    }));
-                }
-                if (pos == layout.fileSize()) break;
-                int want = (int) Math.min(BLOCK, layout.fileSize() - pos);
-                int n = in.readNBytes(block, 0, want);
-                if (n < want) {
-                    throw new BadCheckpointException(file, "truncated: the header describes " + layout.fileSize()
-                            + " bytes, the file has " + (pos + n));
-                }
-                MemorySegment.copy(MemorySegment.ofArray(block), 0, mapped, pos, n);
-                pos += n;
-                task.advance(n);
-            }
-            if (in.read() >= 0) {
-                throw new BadCheckpointException(file, "unexpected data after the last tensor (the header describes "
-                        + layout.fileSize() + " bytes)");
-            }
-            List<ParamEntry> entries = new ArrayList<>();
-            for (Future<ParamEntry> f : pending) entries.add(Ordered.await(f));
-            // the prefix holds the header; padding between tensors (GGUF) is skeleton too, and only the whole file has it
-            byte[] wholeSkeleton = format.read(file, mapped).skeleton();
-            return new Manifest(format.name(), wholeSkeleton, layout.fileSize(), entries);
+    private static long spool(InputStream in, FileChannel ch, Progress.Task task) throws IOException {
+        byte[] block = new byte[BLOCK];
+        long size = 0;
+        for (int n; (n = in.readNBytes(block, 0, BLOCK)) > 0; ) {
+            ByteBuffer buffer = ByteBuffer.wrap(block, 0, n);
+            while (buffer.hasRemaining()) ch.write(buffer);
+            size += n;
+            task.advance(n);
+        }
+        return size;
     }
 
-    private static long end(TensorSlot slot) { return slot.offset() + slot.length(); }
+    /**
+     * The parameters of one file on their way into the store: at most one task per core at a time, each
+     * compressing its chunks in parallel; an unchanged parameter keeps its old entry.
+     */
+    private final class Encoding implements AutoCloseable {
+        private final Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
+        private final List<Future<ParamEntry>> pending = new ArrayList<>();
+        private final Map<String, ParamEntry> before;
+
+        Encoding(Optional<Manifest> previous) {
+            this.before = previous.map(Manifest::byName).orElse(Map.of());
+        }
+
+        void submit(TensorSlot slot, MemorySegment file) throws IOException {
+            MemorySegment values = file.asSlice(slot.offset(), slot.length());
+            acquire(slots);
+            pending.add(Ordered.submit(() -> {
+                try {
+                    return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values,
+                            Optional.ofNullable(before.get(slot.name())));
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+
+        /** Every entry, in file order; the first failure is thrown. */
+        List<ParamEntry> entries() throws IOException {
+            List<ParamEntry> entries = new ArrayList<>();
+            for (Future<ParamEntry> f : pending) entries.add(Ordered.await(f));
+            return entries;
+        }
+
+        /** The tasks read the mapped file: lets them finish before it is unmapped. */
+        @Override public void close() {
+            for (Future<ParamEntry> f : pending) {
+                try {
+                    f.get();
+                } catch (Exception ignored) {
+                    // the first failure is reported by entries()
+                }
+            }
+        }
+    }
 
     private static void acquire(Semaphore s) throws IOException {
         try {

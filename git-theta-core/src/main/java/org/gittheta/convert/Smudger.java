@@ -82,7 +82,7 @@ public final class Smudger {
         CheckpointFormat format = Formats.byName(manifest.format())
                 .orElseThrow(() -> new BadCheckpointException(file, "manifest names unknown format '"
                         + manifest.format() + "'"));
-        CheckpointLayout layout = format.fromSkeleton(file, manifest.skeleton());
+        CheckpointLayout layout = format.fromManifest(file, manifest.skeleton(), manifest.fileSize());
         Map<String, ParamEntry> entries = manifest.byName();
         for (TensorSlot slot : layout.tensors()) {
             ParamEntry e = entries.get(slot.name());

@@ -143,7 +143,7 @@ public final class StatCache {
     /** A clean that does the work: content in, manifest out. */
     @FunctionalInterface
     public interface Clean {
-        void clean(InputStream content, OutputStream out) throws IOException;
+        CleanResult clean(InputStream content, OutputStream out) throws IOException;
     }
 
     /**
@@ -153,22 +153,18 @@ public final class StatCache {
      * changed while it was streamed is cleaned in full as it is now; content that does not match while the file
      * is unchanged is not the file's (e.g. {@code git hash-object --path}), and as it is consumed it is refused.
      */
-    public void clean(Path file, InputStream content, OutputStream out, Clean full) throws IOException {
+    public CleanResult clean(Path file, InputStream content, OutputStream out, Clean full) throws IOException {
         Optional<Stat> before = stat(file);
         Optional<Entry> entry = before.isEmpty() ? Optional.empty() : lookup(before.get());
-        if (entry.isEmpty()) {
-            cleanAndRecord(file, before, content, out, full);
-            return;
-        }
+        if (entry.isEmpty()) return cleanAndRecord(file, before, content, out, full);
         CheckedInputStream in = new CheckedInputStream(content, new CRC32C());
         long read = in.transferTo(OutputStream.nullOutputStream());
         boolean same = read == before.get().size() && (int) in.getChecksum().getValue() == entry.get().crc32c();
         Optional<Stat> after = stat(file);
         if (!after.equals(before)) {
             try (InputStream now = Files.newInputStream(file)) {
-                cleanAndRecord(file, after, now, out, full);
+                return cleanAndRecord(file, after, now, out, full);
             }
-            return;
         }
         if (!same) {
             throw new IOException(file.getFileName() + ": the content to clean is not the unchanged working file "
@@ -176,20 +172,23 @@ public final class StatCache {
         }
         hits.incrementAndGet();
         out.write(entry.get().manifest());
+        return CleanResult.SPLIT; // what it was stored as was said when it was cleaned
     }
 
-    private void cleanAndRecord(Path file, Optional<Stat> before, InputStream content, OutputStream out, Clean full)
+    private CleanResult cleanAndRecord(Path file, Optional<Stat> before, InputStream content, OutputStream out,
+                                       Clean full)
             throws IOException {
         fullCleans.incrementAndGet();
         CountingCrc in = new CountingCrc(content);
         ByteArrayOutputStream manifest = new ByteArrayOutputStream();
-        full.clean(in, manifest);
+        CleanResult result = full.clean(in, manifest);
         byte[] bytes = manifest.toByteArray();
         out.write(bytes);
         if (before.isPresent() && in.count == before.get().size() && stat(file).equals(before)
                 && describesFileOf(bytes, before.get().size())) {
             record(before.get(), (int) in.getChecksum().getValue(), bytes);
         }
+        return result;
     }
 
     /** The content's CRC32C and length, as the full clean reads it. */

@@ -13,8 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.Formats;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.update.ValuesDigest;
 
@@ -38,14 +40,31 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
         }
     }
 
-    /** Maps and validates {@code file}; {@code name} is how messages call it (the repository path). */
-    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
+    /**
+     * Maps and validates {@code file}, its format found by content as clean finds it (a file clean would store whole
+     * is one parameter); {@code name} is how messages call it (the repository path).
+     */
+    public static FileSnapshot open(Path file, String name) throws IOException {
+        return open(file, name, content -> Formats.split(name, content).layout());
+    }
+
+    /** Maps and validates {@code file} as a checkpoint of {@code format}. */
     public static FileSnapshot open(Path file, String name, CheckpointFormat format) throws IOException {
+        return open(file, name, content -> format.read(name, content));
+    }
+
+    @FunctionalInterface
+    private interface Reader {
+        CheckpointLayout read(MemorySegment content) throws BadCheckpointException;
+    }
+
+    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
+    private static FileSnapshot open(Path file, String name, Reader reader) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             MemorySegment content = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return new FileSnapshot(arena, content, format.read(name, content));
+            return new FileSnapshot(arena, content, reader.read(content));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

@@ -17,6 +17,14 @@ public interface CheckpointFormat {
     CheckpointLayout fromSkeleton(String file, byte[] skeleton) throws BadCheckpointException;
 
     /**
+     * The layout a manifest describes, given its skeleton and the file size it records. Most formats read it all
+     * from the skeleton (the caller compares the sizes); a file stored whole has an empty skeleton and needs the size.
+     */
+    default CheckpointLayout fromManifest(String file, byte[] skeleton, long fileSize) throws BadCheckpointException {
+        return fromSkeleton(file, skeleton);
+    }
+
+    /**
      * Whether the skeleton is a prefix of the file, so that clean can read {@link #skeletonLength} bytes and
      * stream the tensors after them. When false (torch zip: its central directory follows the data), the file
      * must be read whole, from a spooled temporary file if it comes from a stream, with {@link #read}, and

@@ -30,7 +30,40 @@ public final class Formats {
 
     /** The format a manifest names. */
     public static Optional<CheckpointFormat> byName(String name) {
+        if (name.equals(OpaqueFormat.INSTANCE.name())) return Optional.of(OpaqueFormat.INSTANCE);
         return ALL.stream().filter(f -> f.name().equals(name)).findFirst();
+    }
+
+    /**
+     * A whole file's layout, its format found by content.
+     * @param storedWhole why the file is not split into parameters (its layout is then {@link OpaqueFormat}'s)
+     */
+    public record Split(CheckpointLayout layout, Optional<String> storedWhole) {}
+
+    /**
+     * Splits a whole file by its content: a file no format claims, or one whose pickle is not a state dict, is
+     * stored whole; a file a format claims but that is broken is refused.
+     * @throws BadCheckpointException when a format claims the file and finds it malformed
+     */
+    public static Split split(String file, MemorySegment content) throws BadCheckpointException {
+        MemorySegment head = content.asSlice(0, Math.min(content.byteSize(), DETECT_BYTES));
+        Optional<CheckpointFormat> format = detect(head);
+        if (format.isEmpty()) return whole(content, notSplitBecause(head));
+        try {
+            return new Split(format.get().read(file, content), Optional.empty());
+        } catch (NotAStateDictException e) {
+            return whole(content, e.reason());
+        }
+    }
+
+    /** Why a file no format claims is stored whole, from its first bytes. */
+    public static String notSplitBecause(MemorySegment head) {
+        return isLegacyTorch(head) ? "legacy PyTorch pickle (saved before torch 1.6), not unpickled"
+                : "not a safetensors, PyTorch zip or GGUF checkpoint";
+    }
+
+    private static Split whole(MemorySegment content, String why) {
+        return new Split(OpaqueFormat.INSTANCE.read("", content), Optional.of(why));
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.gittheta.format;
 
 import java.util.Optional;
+import org.gittheta.text.Printable;
 
 /**
  * A well-formed checkpoint that is not a plain state dict we can split: its pickle names a global outside the
@@ -10,10 +11,10 @@ import java.util.Optional;
  */
 public final class NotAStateDictException extends BadCheckpointException {
     private final String global;
+    private final String reason;
 
     NotAStateDictException(String file, String what) {
-        super(file, "not a state dict: " + what);
-        this.global = null;
+        this(file, what, null);
     }
 
     /** {@code global} is {@code "<module> <name>"} as the pickle spells it. */
@@ -24,7 +25,11 @@ public final class NotAStateDictException extends BadCheckpointException {
     private NotAStateDictException(String file, String what, String global) {
         super(file, "not a state dict: " + what);
         this.global = global;
+        this.reason = Printable.escape("not a state dict: " + what);
     }
+
+    /** The message without the file's name: {@code "not a state dict: global 'posix system'"}. */
+    public String reason() { return reason; }
 
     /** The disallowed global ({@code "posix system"}), when that is the reason. */
     public Optional<String> global() { return Optional.ofNullable(global); }

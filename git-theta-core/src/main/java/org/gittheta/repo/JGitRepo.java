@@ -1,6 +1,7 @@
 package org.gittheta.repo;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import org.gittheta.merge.CommittedFiles;
 final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** A manifest text is small; anything bigger at a tracked path is a checkpoint committed before it was tracked. */
     private static final long MAX_MANIFEST_BYTES = 256L << 20;
+    private static final int MANIFEST_PEEK = 64;
 
     private final Repository git;
 
@@ -87,6 +89,12 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     Optional<byte[]> manifestBytesOfBlob(ObjectId blob) throws IOException {
         ObjectLoader loader = git.open(blob);
         if (loader.getSize() > MAX_MANIFEST_BYTES) return Optional.empty();
+        // most blobs are not manifests: look at their first bytes before reading one whole
+        byte[] head;
+        try (InputStream in = loader.openStream()) {
+            head = in.readNBytes(MANIFEST_PEEK);
+        }
+        if (!Manifest.looksLike(head, head.length)) return Optional.empty();
         byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
         return Manifest.looksLike(bytes, bytes.length) ? Optional.of(bytes) : Optional.empty();
     }

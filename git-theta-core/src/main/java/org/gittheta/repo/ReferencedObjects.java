@@ -12,14 +12,13 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 
 /**
- * The parameter objects that commits need: those of every manifest in their trees. Only paths of a checkpoint
- * format git-theta knows are read, and a blob there that is not a manifest (committed before tracking) is skipped.
+ * The parameter objects that commits need: those of every manifest in their trees. A manifest is known by its
+ * content, whatever the path's name (a {@code .bin} or a file stored whole); other blobs are skipped.
  */
 final class ReferencedObjects {
     private ReferencedObjects() {}
@@ -34,8 +33,9 @@ final class ReferencedObjects {
                     tw.addTree(commit.getTree());
                     tw.setRecursive(true);
                     while (tw.next()) {
-                        if (Formats.forPath(tw.getPathString()).isPresent()) add(out,
-                                repo.manifestOfBlob(tw.getObjectId(0)));
+                        if (tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB) {
+                            add(out, repo.manifestOfBlob(tw.getObjectId(0)));
+                        }
                     }
                 }
             }
@@ -62,7 +62,7 @@ final class ReferencedObjects {
                 // commits are walked first; the trees and blobs they introduce come after
             }
             for (RevObject o; (o = walk.nextObject()) != null; ) {
-                if (o.getType() == Constants.OBJ_BLOB && Formats.forPath(walk.getPathString()).isPresent()) {
+                if (o.getType() == Constants.OBJ_BLOB) {
                     add(out, repo.manifestOfBlob(o));
                 }
             }

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
+import org.gittheta.convert.CleanResult;
 import org.gittheta.convert.Cleaner;
 import org.gittheta.convert.Smudger;
 import org.gittheta.convert.StatCache;
@@ -23,9 +24,6 @@ import org.gittheta.diff.CheckpointDiffer;
 import org.gittheta.diff.FileSnapshot;
 import org.gittheta.diff.Snapshot;
 import org.gittheta.diff.StoredSnapshot;
-import org.gittheta.format.BadCheckpointException;
-import org.gittheta.format.CheckpointFormat;
-import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
@@ -113,12 +111,14 @@ public final class ThetaRepository implements AutoCloseable {
     // ---- clean and smudge
 
     /**
-     * Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. A file of
-     * the work tree that has not changed since it was last cleaned or checked out is answered from the stat cache.
+     * Clean: the checkpoint Git streams in for {@code path} becomes the manifest written to {@code out}. A file that
+     * cannot be split into parameters is stored whole (the result says why), or refused under
+     * {@code theta.opaque=refuse}. A file of the work tree that has not changed since it was last cleaned or checked
+     * out is answered from the stat cache.
      */
-    public void clean(String path, InputStream content, OutputStream out) throws IOException {
+    public CleanResult clean(String path, InputStream content, OutputStream out) throws IOException {
         ParamEncoder encoder = encoder();
-        Cleaner cleaner = new Cleaner(store, encoder, progress);
+        Cleaner cleaner = new Cleaner(store, encoder, progress, settings.refusesOpaque());
         Cleaner.Previous previous = () -> {
             try {
                 return indexManifest(path);
@@ -127,20 +127,17 @@ public final class ThetaRepository implements AutoCloseable {
             }
         };
         if (encoder.options().dependsOnFileAlone()) {
-            statCache.clean(location.workTree().resolve(path), content, out, (in, manifest) ->
-                    cleaner.clean(path, in, manifest, previous));
-            return;
+            return statCache.clean(location.workTree().resolve(path), content, out,
+                    (in, manifest) -> cleaner.clean(path, in, manifest, previous));
         }
         Optional<UpdateData> data = encoder.options().updateData();
-        if (data.isEmpty()) {
-            cleaner.clean(path, content, out, previous);
-            return;
-        }
+        if (data.isEmpty()) return cleaner.clean(path, content, out, previous);
         // the manifest is small: held back until every parameter the update data names is known to be in the file
         ByteArrayOutputStream manifest = new ByteArrayOutputStream();
-        cleaner.clean(path, content, manifest, previous);
+        CleanResult result = cleaner.clean(path, content, manifest, previous);
         data.get().checkPresent(path, Manifest.parse(manifest.toByteArray()).byName().keySet());
         manifest.writeTo(out);
+        return result;
     }
 
     /** How many cleans this repository answered from the stat cache, and how many it did in full. */
@@ -305,10 +302,7 @@ public final class ThetaRepository implements AutoCloseable {
         if (version instanceof Version.WorkTree) {
             Path file = location.workTree().resolve(path);
             if (!Files.isRegularFile(file)) return StoredSnapshot.absent(store);
-            CheckpointFormat format = Formats.forPath(path)
-                    .orElseThrow(() -> new BadCheckpointException(path,
-                            "git-theta does not know this checkpoint format"));
-            return FileSnapshot.open(file, path, format);
+            return FileSnapshot.open(file, path);
         }
         return stored.isEmpty() ? StoredSnapshot.absent(store) : new StoredSnapshot(stored.get(), store);
     }

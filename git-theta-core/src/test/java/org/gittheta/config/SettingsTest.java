@@ -64,6 +64,16 @@ class SettingsTest {
                     "theta.merge.nonFloat\nmaybe").mergeConfig()).hasMessageContaining("theta.merge.nonFloat");
         }
 
+        @Test void opaqueFilesAreStoredUnlessRefused() throws Exception {
+            assertThat(Settings.NONE.refusesOpaque()).isFalse();
+            assertThat(listing("local", "theta.opaque\nstore").refusesOpaque()).isFalse();
+            assertThat(listing("local", "theta.opaque\nstore", "command", "theta.opaque\nRefuse").refusesOpaque())
+                    .isTrue();
+            assertThatThrownBy(() -> listing("local", "theta.opaque\nmaybe").refusesOpaque())
+                    .isInstanceOf(SettingException.class)
+                    .hasMessage("theta.opaque 'maybe' is not one of store, refuse");
+        }
+
         @Test void lossyIsHonouredOnlyFromTheCommandLine() throws Exception {
             Settings fromCommand = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4",
                     "command", "theta.lossy\ntrue");

@@ -66,7 +66,7 @@ class CleanSmudgeRoundTripTest {
         try {
             ObjectStore store = new ObjectStore(dir);
             CountingProgress cleaned = new CountingProgress();
-            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec, UpdateOptions.auto()), cleaned);
+            Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, codec, UpdateOptions.auto()), cleaned, false);
             Manifest m = cleaner.clean("m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.empty());
             Manifest again = Manifest.parse(m.toBytes());
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -32,7 +32,8 @@ class StatCacheTest {
 
     @BeforeEach void setUp() throws IOException {
         ObjectStore store = new ObjectStore(tmp.resolve("lfs"));
-        Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()), Progress.NONE);
+        Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()), Progress.NONE,
+                false);
         full = (in, out) -> cleaner.clean("m.safetensors", in, out, Optional::empty);
         cache = new StatCache(store.statCacheDir());
         file = tmp.resolve("m.safetensors");

@@ -1,0 +1,171 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.gittheta.tensor.Shape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PyTorch zip checkpoints, files that are not checkpoints and broken ones, through real git: the format is found
+ * by content, what cannot be split is stored whole, what is broken is refused with one line and nothing staged.
+ */
+class CheckpointFormatsEndToEndTest {
+    @TempDir Path tmp;
+
+    private GitRepoFixture git;
+    private Path repo;
+
+    private void newRepo() throws IOException {
+        git = new GitRepoFixture(tmp);
+        repo = git.newRepo("repo");
+        git.ok(repo, "git", "theta", "track", "*.bin", "*.pt", "*.gguf");
+        git.ok(repo, "git", "commit", "-q", "-am", "track more");
+    }
+
+    private static byte[] reference(String name) throws IOException { return GgufEndToEndTest.reference(name); }
+
+    private String manifest(String rev, String path) throws IOException {
+        return git.ok(repo, "git", "cat-file", "-p", rev + ":" + path);
+    }
+
+    private static List<String> ourLines(String err) {
+        return err.lines().filter(l -> l.startsWith("git-theta:")).toList();
+    }
+
+    /** Deletes the file and checks it out again from the index, then from a fresh clone. */
+    private void assertChecksOut(String path, byte[] content) throws IOException {
+        Files.delete(repo.resolve(path));
+        git.ok(repo, "git", "checkout", "--", path);
+        GitRepoFixture.assertSameBytes(repo.resolve(path), content);
+    }
+
+    @Test void aFineTuneOfAPytorchBinStoresOnlyTheChangedParameter() throws IOException {
+        newRepo();
+        byte[] v1 = reference("pytorch_model.bin");
+        byte[] v2 = reference("pytorch_model-ft.bin");
+        Files.write(repo.resolve("pytorch_model.bin"), v1);
+        git.ok(repo, "git", "add", "pytorch_model.bin");
+        git.ok(repo, "git", "commit", "-q", "-m", "base");
+        assertThat(manifest("HEAD", "pytorch_model.bin")).contains("format torch-zip\n")
+                .contains("param layers.1.weight ");
+        List<Path> before = GitRepoFixture.storedObjects(repo);
+        Files.write(repo.resolve("pytorch_model.bin"), v2);
+        git.ok(repo, "git", "commit", "-q", "-am", "fine-tune");
+        assertThat(GitRepoFixture.storedObjects(repo)).hasSize(before.size() + 1);
+        assertThat(git.ok(repo, "git", "diff", "HEAD~1", "HEAD").lines()
+                .filter(l -> l.startsWith("+param") || l.startsWith("-param")))
+                .hasSize(2).allSatisfy(l -> assertThat(l).contains(" layers.1.weight "));
+
+        git.ok(repo, "git", "checkout", "-q", "HEAD~1");
+        GitRepoFixture.assertSameBytes(repo.resolve("pytorch_model.bin"), v1);
+        git.ok(repo, "git", "checkout", "-q", "main");
+        GitRepoFixture.assertSameBytes(repo.resolve("pytorch_model.bin"), v2);
+    }
+
+    @Test void aTorchZipRoundTripsThroughCheckoutAndClone() throws IOException {
+        newRepo();
+        byte[] content = reference("torch-zip-mixed.pt");
+        Files.write(repo.resolve("mixed.pt"), content);
+        git.ok(repo, "git", "add", "mixed.pt");
+        git.ok(repo, "git", "commit", "-q", "-m", "mixed");
+        git.ok(repo, "git", "rm", "-q", "mixed.pt");
+        git.ok(repo, "git", "checkout", "HEAD", "--", "mixed.pt");
+        GitRepoFixture.assertSameBytes(repo.resolve("mixed.pt"), content);
+        // pushed through the hook to a bare repository on disk, then cloned from there
+        git.ok(git.home, "git", "init", "-q", "--bare", "-b", "main", "remote.git");
+        git.ok(repo, "git", "remote", "add", "origin", git.home.resolve("remote.git").toString());
+        git.ok(repo, "git", "push", "-q", "origin", "main");
+        assertThat(git.home.resolve("remote.git/lfs/objects")).isNotEmptyDirectory();
+        git.ok(git.home, "git", "clone", "-q", "remote.git", "clone");
+        GitRepoFixture.assertSameBytes(git.home.resolve("clone/mixed.pt"), content);
+    }
+
+    @Test void aHostilePickleIsStoredWholeAndNothingRuns() throws IOException {
+        newRepo();
+        byte[] content = reference("torch-malicious.pt");
+        Files.write(repo.resolve("notes.pt"), content);
+        GitRepoFixture.Result add = git.run(repo, "git", "add", "notes.pt").assertOk();
+        assertThat(ourLines(add.err()))
+                .containsExactly("git-theta: notes.pt: stored whole: not a state dict: global 'posix system'");
+        git.ok(repo, "git", "commit", "-q", "-m", "notes");
+        assertThat(manifest("HEAD", "notes.pt")).contains("format opaque\n").contains("param (file) dtype=U8");
+        assertChecksOut("notes.pt", content);
+        // what the pickle would run: "echo this must never run > pwned-by-checkpoint", in the filter's directory
+        try (var files = Files.walk(git.home)) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith("pwned"))).isEmpty();
+        }
+
+        Files.write(repo.resolve("other.pt"), content);
+        GitRepoFixture.Result refused = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", "other.pt");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(ourLines(refused.err())).singleElement().asString()
+                .startsWith("git-theta: other.pt: refused (theta.opaque=refuse)").contains("posix system");
+        assertThat(git.ok(repo, "git", "ls-files", "other.pt")).isEmpty();
+    }
+
+    @Test void legacyPicklesAndRandomBinariesAreStoredWholeAndRoundTrip() throws IOException {
+        newRepo();
+        byte[] legacy = reference("torch-legacy.pt");
+        byte[] random = new byte[(3 << 20) + 17];
+        new Random(11).nextBytes(random);
+        Files.write(repo.resolve("old.pt"), legacy);
+        Files.write(repo.resolve("blob.bin"), random);
+        GitRepoFixture.Result add = git.run(repo, "git", "add", "old.pt", "blob.bin").assertOk();
+        assertThat(ourLines(add.err())).containsExactlyInAnyOrder(
+                "git-theta: old.pt: stored whole: legacy PyTorch pickle (saved before torch 1.6), not unpickled",
+                "git-theta: blob.bin: stored whole: not a safetensors, PyTorch zip or GGUF checkpoint");
+        git.ok(repo, "git", "commit", "-q", "-m", "whole");
+        assertThat(manifest("HEAD", "old.pt")).contains("format opaque\n");
+        assertThat(manifest("HEAD", "blob.bin")).contains("format opaque\n").contains("shape=[" + random.length + "]");
+        assertChecksOut("old.pt", legacy);
+        assertChecksOut("blob.bin", random);
+
+        random[1000] ^= 1;
+        Files.write(repo.resolve("blob.bin"), random);
+        assertThat(git.ok(repo, "git", "theta", "diff")).contains("blob.bin").contains("stored whole: modified");
+        git.ok(repo, "git", "commit", "-q", "-am", "one bit");
+        assertThat(git.ok(repo, "git", "theta", "log", "blob.bin")).contains("stored whole: modified");
+        assertThat(git.ok(repo, "git", "theta", "show", "HEAD:blob.bin")).contains("(stored whole, ");
+        assertChecksOut("blob.bin", random);
+    }
+
+    @Test void truncatedCheckpointsAreRefusedWithOneLineAndNothingStaged() throws IOException {
+        newRepo();
+        Path st = tmp.resolve("whole.safetensors");
+        Bf16Checkpoints.write(st, Map.of("w", new float[64]), Map.of("w", Shape.of(8, 8)), Map.of());
+        Map<String, byte[]> files = Map.of("cut.safetensors", Files.readAllBytes(st),
+                "cut.pt", reference("torch-zip-mixed.pt"), "cut.gguf", reference("gguf-mixed.gguf"));
+        for (var e : files.entrySet()) {
+            byte[] whole = e.getValue();
+            Files.write(repo.resolve(e.getKey()), Arrays.copyOf(whole, whole.length - 40));
+            GitRepoFixture.Result add = git.run(repo, "git", "add", e.getKey());
+            assertThat(add.exit()).as("git add of truncated %s", e.getKey()).isNotZero();
+            assertThat(ourLines(add.err())).singleElement().asString().startsWith("git-theta: " + e.getKey() + ": ");
+            assertThat(git.ok(repo, "git", "ls-files", e.getKey())).isEmpty();
+        }
+        try (var left = Files.list(repo.resolve(".git/lfs/tmp"))) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test void aSafetensorsFileNamedBinIsSplitPerParameter() throws IOException {
+        newRepo();
+        Path file = repo.resolve("weights.bin");
+        Bf16Checkpoints.write(file, Map.of("a", new float[] {1, 2, 3, 4}, "b", new float[] {5, 6}),
+                Map.of("a", Shape.of(2, 2), "b", Shape.of(2)), Map.of());
+        byte[] content = Files.readAllBytes(file);
+        git.ok(repo, "git", "add", "weights.bin");
+        git.ok(repo, "git", "commit", "-q", "-m", "weights");
+        assertThat(manifest("HEAD", "weights.bin")).contains("format safetensors\n").contains("param a ")
+                .contains("param b ");
+        assertChecksOut("weights.bin", content);
+    }
+}
