@@ -71,8 +71,8 @@ final class HistoryOutput {
      */
     static List<String> table(List<ParamDiff> params, boolean sharded) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(withShard(sharded, "shard",
-                "status", "parameter", "dtype", "shape", "changed", "‖Δ‖", "max|Δ|", "‖Δ‖/‖θ‖", "cos", "update", "stored"));
+        rows.add(withShard(sharded, "shard", "status", "parameter", "dtype", "shape", "changed", "‖Δ‖", "max|Δ|",
+                "‖Δ‖/‖θ‖", "cos", "update", "stored"));
         for (ParamDiff p : params) {
             Optional<DeltaStats> s = p.stats();
             rows.add(withShard(sharded, change(p, i -> i.shard().orElse("-")),

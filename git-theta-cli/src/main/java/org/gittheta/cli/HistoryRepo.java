@@ -77,8 +77,10 @@ final class HistoryRepo implements AutoCloseable {
             boolean found = Stream.concat(tracked.stream(), indexes.stream())
                     .anyMatch(t -> t.equals(spec) || t.startsWith(spec + "/"));
             if (!found) {
-                throw new UserException(all.contains(spec) ? "'" + spec + "' is not tracked by git-theta (no filter=theta attribute)"
-                        : "'" + spec + "' is not in " + sides.stream().map(Object::toString).reduce((a, b) -> a + " or " + b).orElse(""));
+                String where = sides.stream().map(Object::toString).reduce((a, b) -> a + " or " + b).orElse("");
+                throw new UserException(all.contains(spec)
+                        ? "'" + spec + "' is not tracked by git-theta (no filter=theta attribute)"
+                        : "'" + spec + "' is not in " + where);
             }
         }
         return new Targets(files, indexes.stream().sorted().toList());
@@ -101,9 +103,11 @@ final class HistoryRepo implements AutoCloseable {
     private List<String> listed(Version side, List<String> pathspecs) throws IOException {
         List<String> args = new ArrayList<>();
         switch (side) {
-            case Version.Rev r -> args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));
+            case Version.Rev r ->
+                    args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));
             case Version.Index i -> args.addAll(List.of("ls-files", "-z", "--full-name"));
-            case Version.WorkTree w -> args.addAll(List.of("ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"));
+            case Version.WorkTree w ->
+                    args.addAll(List.of("ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"));
             case Version.None n -> {
                 return List.of();
             }

@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"The parameters of one version of a tracked checkpoint: name, dtype, shape, elements, storage and bytes.",
-            "A sharded checkpoint's index (*.index.json), or its folder, shows the whole model with each parameter's shard."})
+        description = {
+            "The parameters of one version of a tracked checkpoint: name, dtype, shape, elements, storage and bytes.",
+            "A sharded checkpoint's index (*.index.json), or its folder: the whole model, each parameter's shard."})
 final class ShowCommand implements Callable<Integer> {
     @Parameters(paramLabel = "<rev>:<path>", description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors.")
     String spec;
@@ -48,8 +49,8 @@ final class ShowCommand implements Callable<Integer> {
             }
             Manifest m = repo.repo.manifest(version, path)
                     .orElseThrow(() -> new UserException("path '" + path + "' does not exist in '" + rev + "'"));
-            print(rev, path, m.format(), m.fileSize(), m.params().stream().map(p -> new Row(Optional.empty(), p)).toList(),
-                    Optional.empty());
+            List<Row> rows = m.params().stream().map(p -> new Row(Optional.empty(), p)).toList();
+            print(rev, path, m.format(), m.fileSize(), rows, Optional.empty());
         }
         return 0;
     }

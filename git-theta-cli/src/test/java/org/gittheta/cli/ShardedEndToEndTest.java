@@ -79,8 +79,8 @@ class ShardedEndToEndTest {
                 SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
             }
         }
-        Files.writeString(dir.resolve(INDEX), "{\n  \"metadata\": {\"total_size\": " + total + "},\n  \"weight_map\": {\n"
-                + map + "\n  }\n}\n");
+        Files.writeString(dir.resolve(INDEX), "{\n  \"metadata\": {\"total_size\": " + total + "},\n"
+                + "  \"weight_map\": {\n" + map + "\n  }\n}\n");
     }
 
     private void commit(String message) throws IOException {

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A small JSON reader over jackson-core's streaming parser, for the commands' --json output: objects to maps, arrays to lists. */
+/** A small JSON reader over jackson-core's streaming parser, for --json output: objects to maps, arrays to lists. */
 final class TestJson {
     private TestJson() {}
 

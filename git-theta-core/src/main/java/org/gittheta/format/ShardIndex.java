@@ -44,7 +44,9 @@ public record ShardIndex(String path, SortedMap<String, String> weightMap) {
                     p.skipChildren();
                     continue;
                 }
-                if (value != JsonToken.START_OBJECT) throw new BadCheckpointException(path, "weight_map is not an object");
+                if (value != JsonToken.START_OBJECT) {
+                    throw new BadCheckpointException(path, "weight_map is not an object");
+                }
                 found = true;
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String param = p.currentName();
@@ -66,7 +68,9 @@ public record ShardIndex(String path, SortedMap<String, String> weightMap) {
     private static String checkedShard(String path, String param, String shard) throws BadCheckpointException {
         boolean plain = !shard.isEmpty() && !shard.startsWith("/") && !shard.contains("\\") && !shard.contains("\0");
         for (String part : shard.split("/", -1)) plain &= !part.isEmpty() && !part.equals(".") && !part.equals("..");
-        if (!plain) throw new BadCheckpointException(path, param, "shard '" + shard + "' is not a file beside the index");
+        if (!plain) {
+            throw new BadCheckpointException(path, param, "shard '" + shard + "' is not a file beside the index");
+        }
         return shard;
     }
 

@@ -49,7 +49,8 @@ final class ValueIndex {
             if (!m.format().equals(FORMAT) || m.params().size() != 1) return Optional.empty();
             ParamEntry e = m.params().getFirst();
             boolean same = e.sha256().equals(sha256) && e.dtype() == dtype && e.shape().equals(shape);
-            return same && e.objects().stream().allMatch(o -> store.contains(o.id())) ? Optional.of(e) : Optional.empty();
+            boolean present = e.objects().stream().allMatch(o -> store.contains(o.id()));
+            return same && present ? Optional.of(e) : Optional.empty();
         } catch (ManifestException e) {
             return Optional.empty();
         }

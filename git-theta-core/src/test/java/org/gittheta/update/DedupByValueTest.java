@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.format.TorchZipFormat;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.Codec;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Test;
@@ -43,7 +45,7 @@ class DedupByValueTest {
         Map<String, ParamEntry> out = new HashMap<>();
         for (TensorSlot s : layout.tensors()) {
             MemorySegment values = content.asSlice(s.offset(), s.length());
-            out.put(s.name(), new ParamEncoder(f.store, org.gittheta.store.Codec.ZSTD, UpdateOptions.auto())
+            out.put(s.name(), new ParamEncoder(f.store, Codec.ZSTD, UpdateOptions.auto())
                     .encode(s.name(), s.dtype(), s.shape(), values, Optional.ofNullable(previous.get(s.name()))));
         }
         return out;
@@ -74,7 +76,7 @@ class DedupByValueTest {
             MemorySegment content = MemorySegment.ofArray(tuned);
             List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
             for (TensorSlot s : TorchZipFormat.INSTANCE.read("pytorch_model.bin", content).tensors()) {
-                byte[] values = content.asSlice(s.offset(), s.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                byte[] values = content.asSlice(s.offset(), s.length()).toArray(ValueLayout.JAVA_BYTE);
                 tensors.add(new SafetensorsWriter.Tensor(s.name(), s.dtype(), s.shape(), out -> out.write(values)));
             }
             ByteArrayOutputStream converted = new ByteArrayOutputStream();
@@ -119,9 +121,10 @@ class DedupByValueTest {
             assertThat(f.decode(moved)).isEqualTo(b);
 
             // a forced kind other than the stored form is honoured: b stored dense
-            ParamEntry dense = f.encode(UpdateFixture.forced(UpdateKind.DENSE), "w", DType.F32, shape, b, Optional.of(va));
-            assertThat(dense.update()).isEqualTo("dense");
-            assertThat(dense.objects()).isNotEqualTo(vb.objects());
+            UpdateOptions dense = UpdateFixture.forced(UpdateKind.DENSE);
+            ParamEntry again = f.encode(dense, "w", DType.F32, shape, b, Optional.of(va));
+            assertThat(again.update()).isEqualTo("dense");
+            assertThat(again.objects()).isNotEqualTo(vb.objects());
         }
     }
 }
