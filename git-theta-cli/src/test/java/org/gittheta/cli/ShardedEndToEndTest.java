@@ -145,6 +145,19 @@ class ShardedEndToEndTest {
     }
 
     @Test
+    void diffWithoutRevisionsReadsTheShardsInTheWorkingTree() throws IOException {
+        Map<String, float[]> m = twoCommits(repo);
+        m.get("layers.7.weight")[3] = 42f;
+        write(repo, m, layout());
+        Map<String, Object> file = TestJson.list(TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "--",
+                INDEX)).get("files")).getFirst();
+        List<Map<String, Object>> params = TestJson.list(file.get("params"));
+        assertThat(params).extracting(p -> p.get("name")).containsExactly("layers.7.weight");
+        assertThat(params.getFirst().get("shard")).isEqualTo(shardName(3));
+        assertThat(params.getFirst().get("changedElements")).isEqualTo(1);
+    }
+
+    @Test
     void logAndShowAcceptTheIndex() throws IOException {
         twoCommits(repo);
         Map<String, Object> log = TestJson.parse(git.ok(repo, "git", "theta", "log", "--json", INDEX));

@@ -57,6 +57,8 @@ public record ShardIndex(String path, SortedMap<String, String> weightMap) {
                 }
             }
             if (!found) throw new BadCheckpointException(path, "no weight_map: not a sharded checkpoint's index");
+        } catch (BadCheckpointException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             throw new BadCheckpointException(path, "not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
