@@ -20,8 +20,8 @@ public final class ModelSnapshot implements Snapshot {
 
     /**
      * @param index  the index's path, for messages
-     * @param shards each shard file's name (as the index writes it) and its version; taken over, closed with this
-     * @throws BadCheckpointException when two shards hold the same parameter
+     * @param shards each shard file's name (as the index writes it) and its version; closed with this snapshot
+     * @throws BadCheckpointException when two shards hold the same parameter (the shards are then the caller's to close)
      */
     public ModelSnapshot(String index, SortedMap<String, Snapshot> shards) throws BadCheckpointException {
         this.shards = shards;
@@ -29,7 +29,6 @@ public final class ModelSnapshot implements Snapshot {
             for (ParamInfo p : shard.getValue().params().values()) {
                 Snapshot other = owner.putIfAbsent(p.name(), shard.getValue());
                 if (other != null) {
-                    close();
                     throw new BadCheckpointException(index, p.name(), "is in two shards, "
                             + params.get(p.name()).shard().orElseThrow() + " and " + shard.getKey());
                 }
