@@ -21,7 +21,7 @@ public final class ModelSnapshot implements Snapshot {
     /**
      * @param index  the index's path, for messages
      * @param shards each shard file's name (as the index writes it) and its version; closed with this snapshot
-     * @throws BadCheckpointException when two shards hold the same parameter (the shards are then the caller's to close)
+     * @throws BadCheckpointException when two shards hold the same parameter (the caller then closes the shards)
      */
     public ModelSnapshot(String index, SortedMap<String, Snapshot> shards) throws BadCheckpointException {
         this.shards = shards;
