@@ -49,16 +49,23 @@ final class DiffCommand implements Callable<Integer> {
             Version before = sides.get(0);
             Version after = sides.get(1);
             List<FileDiff> diffs = new ArrayList<>();
-            for (String path : repo.trackedPaths(sides, paths)) {
+            HistoryRepo.Targets targets = repo.targets(sides, paths, true);
+            for (String path : targets.files()) {
                 Optional<FileDiff> d = diff(repo, path, before, after);
                 d.ifPresent(diffs::add);
             }
+            for (String index : targets.indexes()) {
+                CheckpointDiff d = repo.repo.shardedDiff(before, after, index, name -> true);
+                if (!d.changedOrMoved().isEmpty()) diffs.add(new FileDiff(index, d, true));
+            }
+            diffs.sort(java.util.Comparator.comparing(FileDiff::path));
             print(diffs, before, after);
         }
         return 0;
     }
 
-    record FileDiff(String path, CheckpointDiff diff) {}
+    /** @param sharded whether {@code path} is a sharded checkpoint's index (parameters carry their shard) */
+    record FileDiff(String path, CheckpointDiff diff, boolean sharded) {}
 
     /** Revisions come first; everything after {@code --}, or the first argument that is not a revision, is a path. */
     private void splitArgs(HistoryRepo repo, List<String> revs, List<String> paths) throws IOException {
@@ -105,7 +112,7 @@ final class DiffCommand implements Callable<Integer> {
             return Optional.empty();
         }
         CheckpointDiff d = repo.repo.diff(before, after, path, name -> true);
-        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, d));
+        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, d, false));
     }
 
     private void print(List<FileDiff> diffs, Version before, Version after) throws IOException {
@@ -119,6 +126,7 @@ final class DiffCommand implements Callable<Integer> {
                 for (FileDiff f : diffs) {
                     g.writeStartObject();
                     g.writeStringField("path", f.path());
+                    g.writeBooleanField("sharded", f.sharded());
                     HistoryOutput.writeSummary(g, f.diff());
                     g.writeArrayFieldStart("params");
                     for (ParamDiff p : shown(f.diff())) HistoryOutput.writeParam(g, p);
@@ -143,10 +151,11 @@ final class DiffCommand implements Callable<Integer> {
         }
         for (FileDiff f : diffs) {
             out.println("diff --theta " + f.path() + " (" + before + " → " + after + ")");
-            for (String line : HistoryOutput.table(shown(f.diff()))) out.println(line);
+            for (String line : HistoryOutput.table(shown(f.diff()), f.sharded())) out.println(line);
             out.println(HistoryOutput.summary(f.diff()));
         }
     }
 
-    private List<ParamDiff> shown(CheckpointDiff d) { return all ? d.params() : d.changed(); }
+    /** Changed parameters and those that moved to another shard; every one with --all. */
+    private List<ParamDiff> shown(CheckpointDiff d) { return all ? d.params() : d.changedOrMoved(); }
 }

@@ -60,8 +60,8 @@ final class HistoryOutput {
     }
 
     /**
-     * {@code 12 of 103 parameters changed, 1.3M of 22.7M elements}; for a file stored whole (not split into
-     * parameters) {@code stored whole: modified, 3.0 MiB}.
+     * {@code 12 of 103 parameters changed, 1.3M of 22.7M elements[, 4 moved between shards]}; for a file stored
+     * whole (not split into parameters) {@code stored whole: modified, 3.0 MiB}.
      */
     static String summary(CheckpointDiff d) {
         if (!d.params().isEmpty() && d.params().stream().allMatch(p -> p.name().equals(OpaqueFormat.WHOLE_FILE))) {
@@ -69,26 +69,38 @@ final class HistoryOutput {
             return "stored whole: " + file.status().label() + ", " + bytes(file.elements());
         }
         return d.changed().size() + " of " + d.params().size() + " parameters changed, "
-                + count(d.changedElements()) + " of " + count(d.totalElements()) + " elements";
+                + count(d.changedElements()) + " of " + count(d.totalElements()) + " elements"
+                + (d.moved() == 0 ? "" : ", " + d.moved() + " moved between shards");
     }
 
-    /** An aligned table of the given parameters, columns as wide as their widest cell. */
-    static List<String> table(List<ParamDiff> params) {
+    /**
+     * An aligned table of the given parameters, columns as wide as their widest cell; with {@code sharded}, a
+     * {@code shard} column after the name ({@code old→new} for a parameter that moved).
+     */
+    static List<String> table(List<ParamDiff> params, boolean sharded) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"status", "parameter", "dtype", "shape", "changed", "‖Δ‖", "max|Δ|", "‖Δ‖/‖θ‖", "cos", "update", "stored"});
+        rows.add(withShard(sharded, "shard", "status", "parameter", "dtype", "shape", "changed", "‖Δ‖", "max|Δ|",
+                "‖Δ‖/‖θ‖", "cos", "update", "stored"));
         for (ParamDiff p : params) {
             Optional<DeltaStats> s = p.stats();
-            rows.add(new String[] {
+            rows.add(withShard(sharded, change(p, i -> i.shard().orElse("-")),
                 p.status().label(), p.name(),
                 change(p, i -> i.dtype().toString()), change(p, i -> i.shape().toString()),
                 count(p.changedElements()),
                 s.map(x -> real(x.l2())).orElse("-"), s.map(x -> real(x.maxAbs())).orElse("-"),
                 s.map(x -> real(x.relative())).orElse("-"), s.map(x -> cosine(x.cosine())).orElse("-"),
                 p.after().flatMap(ParamInfo::update).orElse("-"),
-                p.after().flatMap(ParamInfo::storedBytes).map(HistoryOutput::bytes).orElse("-"),
-            });
+                p.after().flatMap(ParamInfo::storedBytes).map(HistoryOutput::bytes).orElse("-")));
         }
-        return align(rows, 4, 8);
+        return sharded ? align(rows, 5, 9) : align(rows, 4, 8);
+    }
+
+    /** The row, with {@code shard} inserted after the first two cells (status, name) when {@code sharded}. */
+    private static String[] withShard(boolean sharded, String shard, String... cells) {
+        if (!sharded) return cells;
+        List<String> row = new ArrayList<>(List.of(cells));
+        row.add(2, shard);
+        return row.toArray(String[]::new);
     }
 
     /** Pads columns to their widest cell; columns {@code firstNumber..lastNumber} are right-aligned. */
@@ -125,6 +137,7 @@ final class HistoryOutput {
         g.writeNumberField("changedElements", d.changedElements());
         g.writeNumberField("totalElements", d.totalElements());
         g.writeNumberField("storedBytes", d.storedBytes());
+        g.writeNumberField("moved", d.moved());
         g.writeEndObject();
     }
 
@@ -132,6 +145,11 @@ final class HistoryOutput {
         g.writeStartObject();
         g.writeStringField("name", p.name());
         g.writeStringField("status", p.status().label());
+        Optional<String> shard = p.after().or(p::before).flatMap(ParamInfo::shard);
+        if (shard.isPresent()) {
+            g.writeStringField("shard", shard.get());
+            g.writeBooleanField("moved", p.moved());
+        }
         writeSide(g, "before", p.before());
         writeSide(g, "after", p.after());
         g.writeNumberField("changedElements", p.changedElements());
@@ -164,6 +182,7 @@ final class HistoryOutput {
         g.writeStringField("update", i.update().orElse(null));
         if (i.storedBytes().isPresent()) g.writeNumberField("storedBytes", i.storedBytes().get());
         else g.writeNullField("storedBytes");
+        if (i.shard().isPresent()) g.writeStringField("shard", i.shard().get());
     }
 
     /** JSON has no NaN or infinity: those, and absent statistics, are null. */

@@ -8,11 +8,14 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.DeltaStats;
 import org.gittheta.diff.ParamDiff;
+import org.gittheta.diff.ParamInfo;
+import org.gittheta.format.ShardIndex;
 import org.gittheta.repo.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,12 +44,21 @@ final class LogCommand implements Callable<Integer> {
     @Override public Integer call() throws IOException {
         try (HistoryRepo repo = HistoryRepo.open()) {
             repo.commit("HEAD");
-            String file = path != null ? repo.repoPath(path) : onlyCheckpoint(repo);
-            if (repo.tracked(List.of(file)).isEmpty()) throw new UserException("'" + file + "' is not tracked by git-theta (no filter=theta attribute)");
+            List<String> specs = path != null ? List.of(repo.repoPath(path)) : List.of();
+            HistoryRepo.Targets target = repo.targets(List.of(new Version.Rev("HEAD")), specs, true);
+            boolean sharded = target.files().isEmpty() && target.indexes().size() == 1;
+            if (!sharded && target.files().size() + target.indexes().size() != 1) {
+                throw new UserException(target.files().isEmpty() && target.indexes().isEmpty()
+                        ? "no tracked checkpoint at HEAD"
+                        : "several tracked checkpoints at HEAD: name one of "
+                        + String.join(", ", concat(target.files(), target.indexes())));
+            }
+            String file = sharded ? target.indexes().getFirst() : target.files().getFirst();
             Predicate<String> include = param == null ? n -> true : glob(param);
             List<String> args = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
             if (maxCount != null) args.add("-n" + maxCount);
             args.addAll(List.of("HEAD", "--", file));
+            if (sharded) args.addAll(shardPaths(repo, file));
             String out = Git.run(repo.dirs.topLevel(), args.toArray(String[]::new));
             if (out.isEmpty()) throw new UserException("'" + file + "' has no history in HEAD");
             List<Entry> entries = new ArrayList<>();
@@ -56,8 +68,13 @@ final class LogCommand implements Callable<Integer> {
                 String commit = f[0];
                 String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
                 Version before = parent == null ? new Version.None() : new Version.Rev(parent);
-                CheckpointDiff d = repo.repo.diff(before, new Version.Rev(commit), file, include);
-                if (param == null || !d.changed().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
+                Version after = new Version.Rev(commit);
+                // a commit that touched shard files before the index existed is not the sharded model's
+                if (sharded && repo.repo.shardIndex(after, file).isEmpty()
+                        && (parent == null || repo.repo.shardIndex(before, file).isEmpty())) continue;
+                CheckpointDiff d = sharded ? repo.repo.shardedDiff(before, after, file, include)
+                        : repo.repo.diff(before, after, file, include);
+                if (param == null || !d.changedOrMoved().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
             }
             if (json) printJson(file, entries);
             else printHuman(entries);
@@ -65,13 +82,16 @@ final class LogCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String onlyCheckpoint(HistoryRepo repo) throws IOException {
-        List<String> tracked = repo.trackedPaths(List.of(new Version.Rev("HEAD")), List.of());
-        if (tracked.size() != 1) {
-            throw new UserException(tracked.isEmpty() ? "no tracked checkpoint at HEAD" : "several tracked checkpoints at HEAD: name one of "
-                    + String.join(", ", tracked));
-        }
-        return tracked.getFirst();
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The shard files HEAD's index names: commits that touched only a shard belong to the model's history too. */
+    private static List<String> shardPaths(HistoryRepo repo, String index) throws IOException {
+        ShardIndex i = repo.repo.shardIndex(new Version.Rev("HEAD"), index).orElseThrow();
+        return i.shards().stream().map(i::shardPath).toList();
     }
 
     /** Glob over parameter names: {@code *} matches any run of characters (dots included), {@code ?} one. */
@@ -84,7 +104,7 @@ final class LogCommand implements Callable<Integer> {
     private void printHuman(List<Entry> entries) {
         for (Entry e : entries) {
             System.out.println(e.commit().substring(0, 10) + " " + e.date() + " " + e.subject());
-            List<ParamDiff> changed = e.diff().changed();
+            List<ParamDiff> changed = e.diff().changedOrMoved();
             if (param != null) {
                 for (ParamDiff p : changed) System.out.println("    " + describe(p));
                 continue;
@@ -102,13 +122,21 @@ final class LogCommand implements Callable<Integer> {
     }
 
     private static String describe(ParamDiff p) {
-        String s = p.status().label() + " " + p.name();
+        String s = p.status().label() + " " + p.name() + shard(p);
         if (p.stats().isPresent()) {
             DeltaStats d = p.stats().get();
             s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative())
                     + " changed=" + HistoryOutput.count(d.changed()) + "/" + HistoryOutput.count(d.elements());
         }
         return s;
+    }
+
+    /** {@code " [shard]"}, {@code " [old → new]"} for a parameter that moved, nothing outside a sharded model. */
+    private static String shard(ParamDiff p) {
+        Optional<String> a = p.before().flatMap(ParamInfo::shard);
+        Optional<String> b = p.after().flatMap(ParamInfo::shard);
+        if (p.moved()) return " [" + a.orElseThrow() + " → " + b.orElseThrow() + "]";
+        return b.or(() -> a).map(s -> " [" + s + "]").orElse("");
     }
 
     private void printJson(String file, List<Entry> entries) throws IOException {
@@ -124,7 +152,7 @@ final class LogCommand implements Callable<Integer> {
                 g.writeStringField("subject", e.subject());
                 HistoryOutput.writeSummary(g, e.diff());
                 g.writeArrayFieldStart("params");
-                for (ParamDiff p : e.diff().changed()) HistoryOutput.writeParam(g, p);
+                for (ParamDiff p : e.diff().changedOrMoved()) HistoryOutput.writeParam(g, p);
                 g.writeEndArray();
                 g.writeEndObject();
             }

@@ -3,9 +3,6 @@ package org.gittheta.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -255,41 +252,9 @@ class HistoryE2ETest {
 
     private static double num(Map<String, Object> m, String key) { return ((Number) m.get(key)).doubleValue(); }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) { return (Map<String, Object>) o; }
+    private static Map<String, Object> map(Object o) { return TestJson.map(o); }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> list(Object o) { return (List<Map<String, Object>>) o; }
+    private static List<Map<String, Object>> list(Object o) { return TestJson.list(o); }
 
-    /** A small JSON reader over jackson-core's streaming parser: objects to maps, arrays to lists. */
-    private static Map<String, Object> parse(String json) throws IOException {
-        try (JsonParser p = new JsonFactory().createParser(json)) {
-            p.nextToken();
-            return map(value(p));
-        }
-    }
-
-    private static Object value(JsonParser p) throws IOException {
-        return switch (p.currentToken()) {
-            case START_OBJECT -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() != JsonToken.END_OBJECT) {
-                    String k = p.currentName();
-                    p.nextToken();
-                    m.put(k, value(p));
-                }
-                yield m;
-            }
-            case START_ARRAY -> {
-                List<Object> l = new ArrayList<>();
-                while (p.nextToken() != JsonToken.END_ARRAY) l.add(value(p));
-                yield l;
-            }
-            case VALUE_STRING -> p.getText();
-            case VALUE_NUMBER_INT -> p.getNumberValue();
-            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
-            case VALUE_TRUE, VALUE_FALSE -> p.getBooleanValue();
-            default -> null;
-        };
-    }
+    private static Map<String, Object> parse(String json) throws IOException { return TestJson.parse(json); }
 }

@@ -10,6 +10,11 @@ public record CheckpointDiff(List<ParamDiff> params) {
 
     public List<ParamDiff> changed() { return params.stream().filter(ParamDiff::changed).toList(); }
 
+    /** Parameters that changed, or moved to another shard file: what a diff lists by default. */
+    public List<ParamDiff> changedOrMoved() { return params.stream().filter(p -> p.changed() || p.moved()).toList(); }
+
+    public long moved() { return params.stream().filter(ParamDiff::moved).count(); }
+
     public long count(ParamDiff.Status status) { return params.stream().filter(p -> p.status() == status).count(); }
 
     public long changedElements() { return params.stream().mapToLong(ParamDiff::changedElements).sum(); }

@@ -18,6 +18,11 @@ public record ParamDiff(String name, Status status, Optional<ParamInfo> before, 
 
     public boolean changed() { return status != Status.UNCHANGED; }
 
+    /** Whether the parameter lives in another shard file than before (re-sharding), whatever its values did. */
+    public boolean moved() {
+        return before.isPresent() && after.isPresent() && !before.get().shard().equals(after.get().shard());
+    }
+
     /** Elements that differ: all of an added or removed parameter, all of a modified one we cannot compare element-wise. */
     public long changedElements() {
         return switch (status) {

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.util.SortedMap;
 
 /** One version of a checkpoint, as a diff sees it: its parameters, their value hashes, and their values as a stream. */
-public sealed interface Snapshot permits StoredSnapshot, FileSnapshot {
+public sealed interface Snapshot extends AutoCloseable permits StoredSnapshot, FileSnapshot, ModelSnapshot {
     /** The parameters by name. */
     SortedMap<String, ParamInfo> params();
 
@@ -14,4 +14,7 @@ public sealed interface Snapshot permits StoredSnapshot, FileSnapshot {
 
     /** The raw little-endian values of a parameter, streamed: never the whole checkpoint in memory. */
     InputStream open(String name) throws IOException;
+
+    /** Releases what the snapshot maps (a working-tree file); stored versions hold nothing. */
+    @Override default void close() {}
 }

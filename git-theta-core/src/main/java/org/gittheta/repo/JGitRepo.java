@@ -99,6 +99,15 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return Manifest.looksLike(bytes, bytes.length) ? Optional.of(bytes) : Optional.empty();
     }
 
+    /** A small blob's bytes (an index or other text file); refused when larger than a manifest may be. */
+    byte[] smallBlob(ObjectId blob, String path) throws IOException {
+        ObjectLoader loader = git.open(blob);
+        if (loader.getSize() > MAX_MANIFEST_BYTES) {
+            throw new IOException(path + ": " + loader.getSize() + " bytes is too large for a text file");
+        }
+        return loader.getCachedBytes(Integer.MAX_VALUE);
+    }
+
     @Override public Optional<Manifest> manifest(String rev, String path) throws IOException {
         Optional<ObjectId> blob = blobAt(rev, path);
         return blob.isEmpty() ? Optional.empty() : manifestOfBlob(blob.get());

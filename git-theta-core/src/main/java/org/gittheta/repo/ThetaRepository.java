@@ -8,10 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
@@ -22,8 +26,13 @@ import org.gittheta.convert.StatCache;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.CheckpointDiffer;
 import org.gittheta.diff.FileSnapshot;
+import org.gittheta.diff.ModelSnapshot;
 import org.gittheta.diff.Snapshot;
 import org.gittheta.diff.StoredSnapshot;
+import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.CheckpointFormat;
+import org.gittheta.format.Formats;
+import org.gittheta.format.ShardIndex;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
@@ -264,18 +273,99 @@ public final class ThetaRepository implements AutoCloseable {
             Predicate<String> params) throws IOException {
         Optional<Manifest> a = storedManifest(before, path);
         Optional<Manifest> b = storedManifest(after, path);
-        fetchChanged(path, a, b);
-        fetchChanged(path, b, a);
-        Snapshot x = snapshot(before, path, a);
+        fetchChanged(path, a.map(Manifest::params).orElse(List.of()), b.map(Manifest::params).orElse(List.of()));
+        fetchChanged(path, b.map(Manifest::params).orElse(List.of()), a.map(Manifest::params).orElse(List.of()));
+        try (Snapshot x = snapshot(before, path, a); Snapshot y = snapshot(after, path, b)) {
+            return CheckpointDiffer.diff(x, y, params);
+        }
+    }
+
+    // ---- sharded checkpoints
+
+    /**
+     * The shard index ({@code *.index.json}) at {@code path} in a version; empty when absent there.
+     * @throws BadCheckpointException if it is not an index, or is stored as a manifest (the index must stay text)
+     */
+    public Optional<ShardIndex> shardIndex(Version version, String path) throws IOException {
+        byte[] bytes;
+        if (version instanceof Version.WorkTree) {
+            Path file = location.workTree().resolve(path);
+            if (!Files.isRegularFile(file)) return Optional.empty();
+            bytes = Files.readAllBytes(file);
+        } else {
+            Optional<ObjectId> blob = blob(version, path);
+            if (blob.isEmpty()) return Optional.empty();
+            bytes = git.smallBlob(blob.get(), path);
+        }
+        if (Manifest.looksLike(bytes, bytes.length)) {
+            throw new BadCheckpointException(path, "is stored as a git-theta manifest; the index must stay a text file"
+                    + " (untrack it: 'git theta untrack <pattern>' and track only the shards' pattern)");
+        }
+        return Optional.of(ShardIndex.parse(path, bytes));
+    }
+
+    /**
+     * A sharded checkpoint at a revision or in the index: every shard file its index names, by manifest.
+     * @throws IOException if the index or a shard it names is absent there
+     */
+    public ShardedModel shardedModel(Version version, String indexPath) throws IOException {
+        ShardIndex index = shardIndex(version, indexPath)
+                .orElseThrow(() -> new IOException(indexPath + ": not in " + version));
+        SortedMap<String, Manifest> shards = new TreeMap<>();
+        for (String shard : index.shards()) {
+            String path = index.shardPath(shard);
+            shards.put(shard, manifest(version, path).orElseThrow(() -> new IOException(indexPath + ": shard '"
+                    + shard + "' is not in " + version)));
+        }
+        return new ShardedModel(index, shards);
+    }
+
+    /**
+     * Per-parameter differences of a sharded checkpoint between two versions, over all its shards: each side's
+     * index says which files form the model, each parameter is reported with the shard that holds it. A parameter
+     * that moved to another shard with the same values is unchanged ({@link org.gittheta.diff.ParamDiff#moved()}).
+     */
+    public CheckpointDiff shardedDiff(Version before, Version after, String indexPath,
+            Predicate<String> params) throws IOException {
+        Optional<ShardIndex> a = before instanceof Version.None ? Optional.empty() : shardIndex(before, indexPath);
+        Optional<ShardIndex> b = after instanceof Version.None ? Optional.empty() : shardIndex(after, indexPath);
+        if (a.isEmpty() && b.isEmpty()) throw new IOException(indexPath + ": not in " + before + " nor in " + after);
+        SortedMap<String, Optional<Manifest>> stored = new TreeMap<>();
+        SortedMap<String, Optional<Manifest>> storedAfter = new TreeMap<>();
+        List<ParamEntry> x = storedShards(before, a, stored);
+        List<ParamEntry> y = storedShards(after, b, storedAfter);
+        fetchChanged(indexPath, x, y);
+        fetchChanged(indexPath, y, x);
+        try (Snapshot sx = modelSnapshot(before, indexPath, a, stored);
+             Snapshot sy = modelSnapshot(after, indexPath, b, storedAfter)) {
+            return CheckpointDiffer.diff(sx, sy, params);
+        }
+    }
+
+    /** Reads each shard's manifest into {@code out} (by shard name); returns all their parameters. */
+    private List<ParamEntry> storedShards(Version version, Optional<ShardIndex> index,
+            SortedMap<String, Optional<Manifest>> out) throws IOException {
+        List<ParamEntry> all = new ArrayList<>();
+        if (index.isEmpty()) return all;
+        for (String shard : index.get().shards()) {
+            Optional<Manifest> m = storedManifest(version, index.get().shardPath(shard));
+            out.put(shard, m);
+            m.ifPresent(x -> all.addAll(x.params()));
+        }
+        return all;
+    }
+
+    private Snapshot modelSnapshot(Version version, String indexPath, Optional<ShardIndex> index,
+            SortedMap<String, Optional<Manifest>> stored) throws IOException {
+        SortedMap<String, Snapshot> shards = new TreeMap<>();
         try {
-            Snapshot y = snapshot(after, path, b);
-            try {
-                return CheckpointDiffer.diff(x, y, params);
-            } finally {
-                if (y instanceof FileSnapshot f) f.close();
+            for (var e : stored.entrySet()) {
+                shards.put(e.getKey(), snapshot(version, index.orElseThrow().shardPath(e.getKey()), e.getValue()));
             }
-        } finally {
-            if (x instanceof FileSnapshot f) f.close();
+            return new ModelSnapshot(indexPath, shards);
+        } catch (IOException | RuntimeException e) {
+            shards.values().forEach(Snapshot::close);
+            throw e;
         }
     }
 
@@ -284,18 +374,19 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     /** Fetches the objects of parameters of {@code side} whose objects {@code other} does not share. */
-    private void fetchChanged(String path, Optional<Manifest> side, Optional<Manifest> other) throws IOException {
-        if (side.isEmpty()) return;
-        Map<String, ParamEntry> others = other.map(Manifest::byName).orElse(Map.of());
-        List<ParamEntry> changed = new ArrayList<>();
-        for (ParamEntry p : side.get().params()) {
+    private void fetchChanged(String path, List<ParamEntry> side, List<ParamEntry> other) throws IOException {
+        Map<String, ParamEntry> others = new HashMap<>();
+        for (ParamEntry o : other) others.put(o.name(), o);
+        // by name: two shards holding one name is reported by the diff itself, not here
+        Map<String, ParamEntry> changed = new LinkedHashMap<>();
+        for (ParamEntry p : side) {
             ParamEntry o = others.get(p.name());
             boolean missing = p.objects().stream().anyMatch(r -> !store.contains(r.id()));
-            if (missing && (o == null || !o.objects().equals(p.objects()))) changed.add(p);
+            if (missing && (o == null || !o.objects().equals(p.objects()))) changed.putIfAbsent(p.name(), p);
         }
         if (changed.isEmpty()) return;
-        Manifest m = side.get();
-        missingObjects().ensurePresent(path, new Manifest(m.format(), m.skeleton(), m.fileSize(), changed));
+        // only the entries matter to the fetch: a manifest of them alone
+        missingObjects().ensurePresent(path, new Manifest("values", new byte[0], 0, List.copyOf(changed.values())));
     }
 
     private Snapshot snapshot(Version version, String path, Optional<Manifest> stored) throws IOException {

@@ -44,17 +44,23 @@ public final class ParamEncoder {
     private final Codec codec;
     private final UpdateOptions options;
     private final ParamDecoder decoder;
+    private final ValueIndex values;
 
     public ParamEncoder(ObjectStore store, Codec codec, UpdateOptions options) {
         this.store = store;
         this.codec = codec;
         this.options = options;
         this.decoder = new ParamDecoder(store);
+        this.values = new ValueIndex(store);
     }
 
     public UpdateOptions options() { return options; }
 
     /**
+     * Values already stored, under this name or any other, in any file, are not stored again: the previous
+     * version's entry, else the stored form the {@link ValueIndex} remembers (unless a kind is forced and that form
+     * is another), else a new encoding.
+     *
      * @param values   the parameter's raw bytes
      * @param previous the same parameter in the version this one replaces, if any
      */
@@ -96,8 +102,24 @@ public final class ParamEncoder {
         ValuesDigest digest = ValuesDigest.of(values);
         if (previous.isPresent()) {
             ParamEntry p = previous.get();
-            if (p.sha256().equals(digest.sha256()) && p.dtype() == dtype && p.shape().equals(shape)) return p;
+            if (p.sha256().equals(digest.sha256()) && p.dtype() == dtype && p.shape().equals(shape)) {
+                this.values.record(p);
+                return p;
+            }
         }
+        Optional<ParamEntry> known = this.values.find(digest.sha256(), dtype, shape)
+                .filter(k -> options.forced().isEmpty() || options.forced().get().label().equals(k.update()));
+        if (known.isPresent()) {
+            ParamEntry k = known.get();
+            return new ParamEntry(name, dtype, shape, k.sha256(), k.update(), k.objects(), k.attributes());
+        }
+        ParamEntry stored = encodeNew(name, dtype, shape, values, digest, previous, given);
+        this.values.record(stored);
+        return stored;
+    }
+
+    private ParamEntry encodeNew(String name, DType dtype, Shape shape, MemorySegment values, ValuesDigest digest,
+                                 Optional<ParamEntry> previous, Optional<GivenUpdate> given) throws IOException {
         Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype && p.shape().equals(shape)
                 && p.objects().size() <= options.maxChainDepth() && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {

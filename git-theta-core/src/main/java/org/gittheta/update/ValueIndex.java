@@ -1,0 +1,73 @@
+package org.gittheta.update;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ManifestException;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.AtomicFile;
+import org.gittheta.store.ObjectStore;
+import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
+
+/**
+ * Dedup by value: which stored form already holds given values (sha256 of the raw values, dtype, shape), whatever
+ * parameter, file or format they came from. A parameter that moved to another shard, a file converted to another
+ * format, a revert or a cherry-pick then reuse the stored objects instead of encoding the values again.
+ *
+ * <p>One small file per value, {@code <lfs>/theta/values/<ab>/<key>}, {@code key} = SHA-256 of
+ * {@code "<sha256> <dtype> <shape>"}, holding a one-parameter manifest (format {@code values}: versioned and
+ * validated completely when read). It is a cache of what this store already holds: an entry that does not parse,
+ * names other values, or whose objects are not all present is ignored, and replaced by the next store.
+ */
+final class ValueIndex {
+    private static final String FORMAT = "values";
+    private final ObjectStore store;
+    private final Path dir;
+
+    ValueIndex(ObjectStore store) {
+        this.store = store;
+        this.dir = store.lfsDir().resolve("theta").resolve("values");
+    }
+
+    /** A stored form of exactly these values whose objects are all in the store. */
+    Optional<ParamEntry> find(String sha256, DType dtype, Shape shape) throws IOException {
+        byte[] text;
+        try {
+            text = Files.readAllBytes(pathOf(sha256, dtype, shape));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            Manifest m = Manifest.parse(text);
+            if (!m.format().equals(FORMAT) || m.params().size() != 1) return Optional.empty();
+            ParamEntry e = m.params().getFirst();
+            boolean same = e.sha256().equals(sha256) && e.dtype() == dtype && e.shape().equals(shape);
+            boolean present = e.objects().stream().allMatch(o -> store.contains(o.id()));
+            return same && present ? Optional.of(e) : Optional.empty();
+        } catch (ManifestException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Remembers how {@code entry}'s values are stored, unless these values are remembered already. */
+    void record(ParamEntry entry) throws IOException {
+        Path file = pathOf(entry.sha256(), entry.dtype(), entry.shape());
+        if (Files.exists(file) && find(entry.sha256(), entry.dtype(), entry.shape()).isPresent()) return;
+        ParamEntry keyed = new ParamEntry("v", entry.dtype(), entry.shape(), entry.sha256(), entry.update(),
+                entry.objects(), entry.attributes());
+        AtomicFile.replace(file, new Manifest(FORMAT, new byte[0], entry.byteSize(), List.of(keyed)).toBytes());
+    }
+
+    private Path pathOf(String sha256, DType dtype, Shape shape) {
+        byte[] key = ObjectStore.sha256().digest((sha256 + " " + dtype + " " + shape).getBytes(StandardCharsets.UTF_8));
+        String hex = HexFormat.of().formatHex(key);
+        return dir.resolve(hex.substring(0, 2)).resolve(hex);
+    }
+}
