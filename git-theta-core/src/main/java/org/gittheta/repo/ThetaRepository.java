@@ -74,7 +74,7 @@ public final class ThetaRepository implements AutoCloseable {
         this.location = location;
         this.settings = settings;
         this.git = git;
-        this.store = new ObjectStore(location.commonDir().resolve("lfs"));
+        this.store = ObjectStore.inGitDir(location.commonDir());
         this.decoder = new ParamDecoder(store);
         this.remotes = remotes;
         this.progress = progress;

@@ -193,7 +193,7 @@ public final class LfsClient implements ObjectRemote {
         ObjectId id = o.ref().id();
         long size = o.ref().size();
         String what = "download of object " + id;
-        Path incomplete = into.lfsDir().resolve("incomplete");
+        Path incomplete = into.storeDir().resolve("incomplete");
         Path resumable = incomplete.resolve(id.hex() + ".part");
         Path part = claim(resumable, incomplete, id);
         boolean keepForResume = false;
@@ -313,7 +313,7 @@ public final class LfsClient implements ObjectRemote {
     private void upload(BatchObject o, ObjectStore from) throws IOException {
         ObjectId id = o.ref().id();
         String what = "upload of object " + id;
-        Path file = from.pathOf(id);
+        Path file = from.readableFile(id);
         try {
             from.verify(id);
         } catch (CorruptObjectException e) {
