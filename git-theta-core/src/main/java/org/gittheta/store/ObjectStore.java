@@ -14,9 +14,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -190,6 +192,17 @@ public final class ObjectStore {
         if (!actual.equals(id)) throw new CorruptObjectException(id, "its bytes hash to " + actual);
     }
 
+    /**
+     * Moves a corrupt object out of the store into {@link #badDir()}, as {@code git lfs fsck} does, so that a later
+     * fetch or add writes an intact copy; returns where it went.
+     */
+    public Path moveAside(ObjectId id) throws IOException {
+        Files.createDirectories(badDir());
+        Path to = badDir().resolve(id.hex());
+        Files.move(pathOf(id), to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return to;
+    }
+
     public Path newTempFile() throws IOException {
         Files.createDirectories(tmpDir);
         return Files.createTempFile(tmpDir, "obj", ".tmp");
@@ -201,7 +214,12 @@ public final class ObjectStore {
      */
     private void install(Path tmp, ObjectId id) throws IOException {
         Path target = pathOf(id);
-        if (containsIntact(id)) return;
+        if (containsIntact(id)) {
+            // freshened as git freshens objects it would write: gc keeps what is younger than the prune age, and
+            // an add that reuses an object nothing referenced yet must not lose it to a gc running meanwhile
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+            return;
+        }
         Files.createDirectories(target.getParent());
         try {
             // rename(2) replaces a corrupt file atomically: readers see the old inode or the new one, never a mix

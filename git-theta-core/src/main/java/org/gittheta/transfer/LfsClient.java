@@ -14,11 +14,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -136,6 +138,15 @@ public final class LfsClient implements ObjectRemote {
             task.close();
         }
         return todo.size();
+    }
+
+    @Override public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
+        Set<ObjectId> held = new HashSet<>();
+        if (objects.isEmpty()) return held;
+        for (BatchObject o : batch("download", new ArrayList<>(new LinkedHashSet<>(objects)))) {
+            if (o.error().isEmpty() && o.actions().containsKey("download")) held.add(o.ref().id());
+        }
+        return held;
     }
 
     // ---- batch API

@@ -5,9 +5,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.MissingObjectException;
+import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 
 /**
@@ -72,6 +75,14 @@ public final class LocalRemote implements ObjectRemote {
             sent++;
         }
         return sent;
+    }
+
+    @Override public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
+        Set<ObjectId> held = new HashSet<>();
+        for (ObjectRef ref : objects) {
+            if (remote.containsIntact(ref.id())) held.add(ref.id());
+        }
+        return held;
     }
 
     @Override public String describe() { return description; }
