@@ -43,7 +43,9 @@ final class StoreCheck {
                     Optional.of(new ObjectUse(m.where(), m.path(), "")), m.message(), Optional.empty()));
         }
         Map<ObjectId, ObjectUse> referenced = uses.objects();
-        for (Map.Entry<ObjectId, ObjectUse> e : referenced.entrySet()) checkObject(e.getKey(), Optional.of(e.getValue()));
+        for (Map.Entry<ObjectId, ObjectUse> e : referenced.entrySet()) {
+            checkObject(e.getKey(), Optional.of(e.getValue()));
+        }
         if (unreferencedToo) {
             for (ObjectId id : StoreUses.storedObjects(store)) {
                 if (!referenced.containsKey(id)) checkObject(id, Optional.empty());

@@ -147,7 +147,8 @@ final class StoreUses {
                 String[] f = line.split(" ", 3);
                 if (f.length < 3) continue;
                 for (int i = 0; i < 2; i++) {
-                    if (ObjectId.isId(f[i]) && !f[i].equals(ObjectId.zeroId().name())) out.add(ObjectId.fromString(f[i]));
+                    boolean commit = ObjectId.isId(f[i]) && !f[i].equals(ObjectId.zeroId().name());
+                    if (commit) out.add(ObjectId.fromString(f[i]));
                 }
             }
         }

@@ -328,7 +328,7 @@ public final class ThetaRepository implements AutoCloseable {
         return new StoreCheck(store, decoder).run(StoreUses.all(git, location.commonDir()), unreferencedToo);
     }
 
-    /** Removes objects nothing reachable uses (and, with a remote to verify, old ones it holds) and stale temp files. */
+    /** Removes objects nothing reachable uses; with a remote to verify, old ones it holds, and stale temp files. */
     public GcReport gc(GcOptions options) throws IOException {
         StoreUses reachable = StoreUses.all(git, location.commonDir());
         StoreUses current = options.verifyRemote().isPresent()

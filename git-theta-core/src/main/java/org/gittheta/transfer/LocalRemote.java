@@ -15,9 +15,9 @@ import org.gittheta.store.ObjectStore;
 
 /**
  * Another repository on this machine (a path or a {@code file://} URL), bare or not: objects are read
- * straight from its store ({@code theta/objects}, or the older {@code lfs/objects}) and verified on the way in; pushed objects are verified, then
- * hard-linked there when both stores are on one file system (objects never change once written), copied
- * otherwise. A corrupt copy on either side is replaced by an intact one, never spread.
+ * straight from its store ({@code theta/objects}, or the older {@code lfs/objects}) and verified on the way in;
+ * pushed objects are verified, then hard-linked there when both stores are on one file system (objects never
+ * change once written), copied otherwise. A corrupt copy on either side is replaced by an intact one, never spread.
  */
 public final class LocalRemote implements ObjectRemote {
     private final ObjectStore remote;

@@ -82,7 +82,9 @@ class StoreReachabilityTest {
                 assertThat(removed(first)).containsExactly(garbage.id());
                 assertThat(first.keptYoung()).isEqualTo(1);
                 assertThat(store.contains(young.id())).isTrue();
-                for (ObjectRef kept : List.of(base, delta, stashed, staged)) assertThat(store.contains(kept.id())).isTrue();
+                for (ObjectRef kept : List.of(base, delta, stashed, staged)) {
+                    assertThat(store.contains(kept.id())).isTrue();
+                }
 
                 git.stashDrop().call();
                 assertThat(removed(gc(repo))).containsExactly(stashed.id());
