@@ -49,7 +49,7 @@ public final class DecodeChainBench {
         long cols = 4096, rows = (long) mib * (1 << 20) / 2 / cols;
         Shape shape = Shape.of(rows, cols);
         Path dir = Files.createTempDirectory("decode-chain-bench");
-        ObjectStore store = new ObjectStore(dir.resolve("lfs"));
+        ObjectStore store = new ObjectStore(dir.resolve("theta"));
         try (Arena arena = Arena.ofShared()) {
             MemorySegment w = arena.allocate(DType.BF16.byteSize(shape.numel()), 8);
             SplittableRandom rnd = new SplittableRandom(1);

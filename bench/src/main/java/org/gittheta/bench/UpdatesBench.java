@@ -136,7 +136,7 @@ public final class UpdatesBench {
     private static void set(MemorySegment w, long i, float v) { w.set(S, i * 2, Floats.floatToBf16(v)); }
 
     private static long storeBytes(Path repo) throws IOException {
-        Path objects = repo.resolve(".git/lfs/objects");
+        Path objects = repo.resolve(".git/theta/objects");
         if (!Files.isDirectory(objects)) return 0;
         try (Stream<Path> s = Files.walk(objects)) {
             long total = 0;

@@ -210,7 +210,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private String storeSummary() throws IOException {
-        Path objects = repo.resolve(".git/lfs/objects");
+        Path objects = repo.resolve(".git/theta/objects");
         long[] countAndBytes = new long[2];
         if (Files.isDirectory(objects)) {
             try (Stream<Path> s = Files.walk(objects)) {

@@ -27,6 +27,8 @@ public final class Main implements Runnable {
             DiffCommand.class,
             LogCommand.class,
             ShowCommand.class,
+            FsckCommand.class,
+            GcCommand.class,
             FetchCommand.class,
             PullCommand.class,
             CheckoutCommand.class,

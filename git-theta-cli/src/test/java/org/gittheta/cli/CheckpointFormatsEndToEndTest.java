@@ -83,7 +83,7 @@ class CheckpointFormatsEndToEndTest {
         git.ok(git.home, "git", "init", "-q", "--bare", "-b", "main", "remote.git");
         git.ok(repo, "git", "remote", "add", "origin", git.home.resolve("remote.git").toString());
         git.ok(repo, "git", "push", "-q", "origin", "main");
-        assertThat(git.home.resolve("remote.git/lfs/objects")).isNotEmptyDirectory();
+        assertThat(git.home.resolve("remote.git/theta/objects")).isNotEmptyDirectory();
         git.ok(git.home, "git", "clone", "-q", "remote.git", "clone");
         GitRepoFixture.assertSameBytes(git.home.resolve("clone/mixed.pt"), content);
     }
@@ -151,7 +151,7 @@ class CheckpointFormatsEndToEndTest {
             assertThat(ourLines(add.err())).singleElement().asString().startsWith("git-theta: " + e.getKey() + ": ");
             assertThat(git.ok(repo, "git", "ls-files", e.getKey())).isEmpty();
         }
-        try (var left = Files.list(repo.resolve(".git/lfs/tmp"))) {
+        try (var left = Files.list(repo.resolve(".git/theta/tmp"))) {
             assertThat(left).isEmpty();
         }
     }

@@ -165,7 +165,7 @@ class CliUxEndToEndTest {
                 .anyMatch(l -> l.matches("java: \\d+.* \\(/.+\\)"))
                 .contains("launcher: " + GitRepoFixture.LAUNCHER)
                 .contains("repository: " + clone.toRealPath())
-                .contains("store: " + clone.toRealPath().resolve(".git/lfs/objects"))
+                .contains("store: " + clone.toRealPath().resolve(".git/theta/objects"))
                 .contains("remote: origin -> " + origin.toRealPath().resolve(".git"))
                 .contains("  theta.codec=lz4  (local)")
                 .contains("  filter.theta.required=true  (global)");

@@ -133,7 +133,7 @@ class FoundationEndToEndTest {
             assertThat(ours).hasSize(1);
             assertThat(ours.getFirst()).contains(file).contains(expectedInMessage);
             assertThat(git.ok(repo, "git", "ls-files", "--stage", file)).isEmpty();
-            Path tmpDir = repo.resolve(".git/lfs/tmp");
+            Path tmpDir = repo.resolve(".git/theta/tmp");
             if (Files.isDirectory(tmpDir)) {
                 try (var s = Files.list(tmpDir)) {
                     assertThat(s.toList()).as("temporary files left behind").isEmpty();

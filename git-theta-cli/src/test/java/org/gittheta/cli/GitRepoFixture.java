@@ -107,7 +107,7 @@ final class GitRepoFixture {
     }
 
     static List<Path> storedObjects(Path repo) throws IOException {
-        Path objects = repo.resolve(".git/lfs/objects");
+        Path objects = repo.resolve(".git/theta/objects");
         if (!Files.isDirectory(objects)) return List.of();
         try (var s = Files.walk(objects)) {
             return new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());

@@ -245,7 +245,7 @@ class HistoryE2ETest {
     }
 
     private long storeObjects() throws IOException {
-        try (Stream<Path> s = Files.walk(repo.resolve(".git/lfs/objects"))) {
+        try (Stream<Path> s = Files.walk(repo.resolve(".git/theta/objects"))) {
             return s.filter(Files::isRegularFile).count();
         }
     }

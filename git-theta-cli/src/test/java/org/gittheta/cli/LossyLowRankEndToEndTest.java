@@ -71,7 +71,7 @@ class LossyLowRankEndToEndTest {
         byte[] stored = Files.readAllBytes(file);
         CheckpointLayout layout = SafetensorsFormat.INSTANCE.read(file.toString(), MemorySegment.ofArray(stored));
         CheckpointLayout original = SafetensorsFormat.INSTANCE.read("fine-tune", MemorySegment.ofArray(fineTune));
-        ObjectStore store = new ObjectStore(repo.resolve(".git/lfs"));
+        ObjectStore store = new ObjectStore(repo.resolve(".git/theta"));
         for (TensorSlot slot : layout.tensors()) {
             byte[] got = slice(stored, slot);
             String entry = line(manifest, slot.name());

@@ -18,8 +18,9 @@ class MainTest {
     @Test void helpUsageAndUnknownCommandsSeeEveryCommand() {
         for (String[] args : new String[][] {{}, {"help", "track"}, {"--help"}, {"trak"}, {"--version", "track"}, {"man"}, {"install"}}) {
             assertThat(Main.reachableCommands(args)).as(String.join(" ", args))
-                    .contains(CommandLine.HelpCommand.class, TrackCommand.class, MergeDriverCommand.class, HookCommand.class)
-                    .hasSize(21);
+                    .contains(CommandLine.HelpCommand.class, TrackCommand.class, MergeDriverCommand.class, HookCommand.class,
+                            FsckCommand.class, GcCommand.class)
+                    .hasSize(23);
         }
     }
 

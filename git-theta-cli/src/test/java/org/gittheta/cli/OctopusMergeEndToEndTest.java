@@ -115,7 +115,7 @@ class OctopusMergeEndToEndTest {
     private String snapshot() throws IOException {
         StringBuilder b = new StringBuilder(repo.git("for-each-ref")).append(rev("HEAD"));
         b.append(repo.git("count-objects", "-v")).append(repo.git("status", "--porcelain"));
-        try (Stream<Path> s = Files.walk(repo.dir.resolve(".git/lfs"))) {
+        try (Stream<Path> s = Files.walk(repo.dir.resolve(".git/theta"))) {
             s.map(Path::toString).sorted().forEach(b::append);
         }
         return b.append(java.util.Arrays.toString(Files.readAllBytes(file))).toString();

@@ -94,7 +94,7 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         commitSmallModel(a);
         git(a, "theta", "push");
         Path object;
-        try (var s = Files.walk(a.resolve(".git/lfs/objects"))) {
+        try (var s = Files.walk(a.resolve(".git/theta/objects"))) {
             object = s.filter(Files::isRegularFile).findFirst().orElseThrow();
         }
         Path other = Files.createDirectories(tmp.resolve("lfs-client"));

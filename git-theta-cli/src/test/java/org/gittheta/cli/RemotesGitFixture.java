@@ -83,7 +83,7 @@ abstract class RemotesGitFixture {
     }
 
     private static Stream<Path> storeFiles(Path gitDir) throws IOException {
-        Path objects = gitDir.resolve("lfs/objects");
+        Path objects = gitDir.resolve("theta/objects");
         if (!Files.isDirectory(objects)) return Stream.empty();
         try (Stream<Path> s = Files.walk(objects)) {
             return s.filter(Files::isRegularFile).toList().stream();

@@ -64,7 +64,7 @@ public final class ThetaRepository implements AutoCloseable {
 
     /**
      * Where a repository lives, as {@code git rev-parse --git-dir --git-common-dir --show-toplevel} says.
-     * @param commonDir where objects shared by all work trees live (the parameter store is {@code <commonDir>/lfs})
+     * @param commonDir where objects shared by all work trees live (the parameter store is {@code <commonDir>/theta})
      * @param workTree  the top of the work tree (a bare repository: its directory)
      */
     public record Location(Path gitDir, Path commonDir, Path workTree) {}
@@ -87,7 +87,7 @@ public final class ThetaRepository implements AutoCloseable {
         this.location = location;
         this.settings = settings;
         this.git = git;
-        this.store = new ObjectStore(location.commonDir().resolve("lfs"));
+        this.store = ObjectStore.inGitDir(location.commonDir());
         this.decoder = new ParamDecoder(store);
         this.statCache = new StatCache(store.statCacheDir());
         this.remotes = remotes;
@@ -500,6 +500,25 @@ public final class ThetaRepository implements AutoCloseable {
     /** Fetches, in one batch from the default remote, every object the manifest needs that the store lacks. */
     public void ensurePresent(String file, Manifest manifest) throws IOException {
         missingObjects().ensurePresent(file, manifest);
+    }
+
+    // ---- housekeeping
+
+    /**
+     * Checks every object that refs, reflogs, HEADs, indexes (all stages) and the stash use, and the parameter
+     * versions they rebuild; objects whose bytes do not hash to their name are moved to {@code theta/bad}.
+     * @param unreferencedToo also check stored objects nothing uses
+     */
+    public FsckReport fsck(boolean unreferencedToo) throws IOException {
+        return new StoreCheck(store, decoder).run(StoreUses.all(git, location.commonDir()), unreferencedToo);
+    }
+
+    /** Removes objects nothing reachable uses; with a remote to verify, old ones it holds, and stale temp files. */
+    public GcReport gc(GcOptions options) throws IOException {
+        StoreUses reachable = StoreUses.all(git, location.commonDir());
+        StoreUses current = options.verifyRemote().isPresent()
+                ? StoreUses.current(git, location.commonDir()) : reachable;
+        return new StoreGc(store, options).run(reachable, current);
     }
 
     private synchronized MissingObjects missingObjects() throws IOException {

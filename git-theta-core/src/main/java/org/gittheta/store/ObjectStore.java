@@ -8,40 +8,70 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
- * Content-addressed objects in the Git LFS layout: {@code <lfs>/objects/ab/cd/<sha256>}, so that a Git LFS
- * server can hold them. Every write goes to a temporary file in {@code <lfs>/tmp}, is fsynced, then renamed
- * ({@link AtomicFile}):
- * a crash leaves at worst a stray temporary file, never a half-written object.
+ * Content-addressed objects named as Git LFS names them, {@code <theta>/objects/ab/cd/<sha256>}, so that a Git LFS
+ * server can hold them, but in git-theta's own directory, where {@code git lfs prune} does not look. Every write goes
+ * to a temporary file in {@code <theta>/tmp}, is fsynced, then renamed ({@link AtomicFile}): a crash leaves at worst
+ * a stray temporary file, never a half-written object.
+ *
+ * <p>Repositories made before the store moved keep their objects in {@code <git>/lfs/objects}. An object asked for
+ * by id (ids come from manifests, so it is ours) and found only there is adopted: hard-linked into our directory
+ * ({@code link(2)} is atomic and fails if another process linked it first), copied where links are impossible.
+ * git-lfs's directory is only ever read, so none of its objects is moved or removed.
  */
 public final class ObjectStore {
     private static final long VERIFY_CHUNK = 1L << 30;
-    private final Path lfsDir;
+    private final Path storeDir;
     private final Path objectsDir;
     private final Path tmpDir;
+    private final Optional<Path> legacyObjectsDir;
 
-    /** @param lfsDir the {@code lfs} directory inside Git's common directory */
-    public ObjectStore(Path lfsDir) {
-        this.lfsDir = lfsDir;
-        this.objectsDir = lfsDir.resolve("objects");
-        this.tmpDir = lfsDir.resolve("tmp");
+    /**
+     * @param storeDir        where objects, temporary files and objects moved aside live
+     * @param legacyObjectsDir a read-only older store whose objects are adopted on first use
+     */
+    /** A store with no older store beside it. */
+    public ObjectStore(Path storeDir) { this(storeDir, Optional.empty()); }
+
+    public ObjectStore(Path storeDir, Optional<Path> legacyObjectsDir) {
+        this.storeDir = storeDir;
+        this.objectsDir = storeDir.resolve("objects");
+        this.tmpDir = storeDir.resolve("tmp");
+        this.legacyObjectsDir = legacyObjectsDir;
     }
 
-    public Path lfsDir() { return lfsDir; }
+    /** The store of a Git directory: {@code <commonDir>/theta}, adopting objects of {@code <commonDir>/lfs}. */
+    public static ObjectStore inGitDir(Path commonDir) {
+        return new ObjectStore(commonDir.resolve("theta"), Optional.of(commonDir.resolve("lfs").resolve("objects")));
+    }
+
+    public Path storeDir() { return storeDir; }
 
     public Path objectsDir() { return objectsDir; }
 
+    public Path tmpDir() { return tmpDir; }
+
+    /** Where {@code fsck} moves corrupt objects, so that a later fetch can write an intact copy. */
+    public Path badDir() { return storeDir.resolve("bad"); }
+
     /** Where the manifests of work-tree files are cached by their stat (see {@code convert.StatCache}). */
-    public Path statCacheDir() { return lfsDir.resolve("theta-stat-cache"); }
+    public Path statCacheDir() { return storeDir.resolve("stat-cache"); }
+
+    /** Where values already stored are indexed by their hash (see {@code update.ValueIndex}). */
+    public Path valuesDir() { return storeDir.resolve("values"); }
 
     public Path pathOf(ObjectId id) {
         // ObjectId checks this already; checked again where an id becomes a path, so that no id can leave the store.
@@ -49,7 +79,46 @@ public final class ObjectStore {
         return objectsDir.resolve(id.relativePath());
     }
 
-    public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)); }
+    public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)) || adoptLegacy(id); }
+
+    /** The file holding the object's bytes: ours, or the old store's when it could not be adopted. */
+    public Path readableFile(ObjectId id) {
+        Path ours = pathOf(id);
+        if (Files.isRegularFile(ours) || !adoptLegacy(id) || Files.isRegularFile(ours)) return ours;
+        return legacyObjectsDir.orElseThrow().resolve(id.relativePath());
+    }
+
+    /**
+     * Links (or copies) an object of the old store into ours; false if the old store does not have it. An
+     * adoption that fails (a read-only store) is not an error: the old file is then read where it is.
+     */
+    private boolean adoptLegacy(ObjectId id) {
+        if (legacyObjectsDir.isEmpty()) return false;
+        Path old = legacyObjectsDir.get().resolve(id.relativePath());
+        if (!Files.isRegularFile(old)) return false;
+        Path target = pathOf(id);
+        try {
+            Files.createDirectories(target.getParent());
+            try {
+                Files.createLink(target, old);
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                copyIn(old, target);
+            }
+        } catch (IOException e) {
+            // another process adopted it first (the file exists), or we cannot write: read the old copy
+        }
+        return true;
+    }
+
+    private void copyIn(Path old, Path target) throws IOException {
+        Path tmp = newTempFile();
+        try {
+            Files.copy(old, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
 
     /** Whether the object is present and its bytes hash to its id: a corrupt copy counts as absent. */
     public boolean containsIntact(ObjectId id) throws IOException {
@@ -64,7 +133,7 @@ public final class ObjectStore {
 
     public long size(ObjectId id) throws IOException {
         try {
-            return Files.size(pathOf(id));
+            return Files.size(readableFile(id));
         } catch (NoSuchFileException e) {
             throw new MissingObjectException(id, "not in " + objectsDir);
         }
@@ -108,7 +177,7 @@ public final class ObjectStore {
 
     /** Maps an object read-only for the lifetime of {@code arena}. */
     public MemorySegment map(ObjectId id, Arena arena) throws IOException {
-        try (FileChannel ch = FileChannel.open(pathOf(id), StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(readableFile(id), StandardOpenOption.READ)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
         } catch (NoSuchFileException e) {
             throw new MissingObjectException(id, "not in " + objectsDir);
@@ -129,6 +198,17 @@ public final class ObjectStore {
         if (!actual.equals(id)) throw new CorruptObjectException(id, "its bytes hash to " + actual);
     }
 
+    /**
+     * Moves a corrupt object out of the store into {@link #badDir()}, as {@code git lfs fsck} does, so that a later
+     * fetch or add writes an intact copy; returns where it went.
+     */
+    public Path moveAside(ObjectId id) throws IOException {
+        Files.createDirectories(badDir());
+        Path to = badDir().resolve(id.hex());
+        Files.move(pathOf(id), to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return to;
+    }
+
     public Path newTempFile() throws IOException {
         Files.createDirectories(tmpDir);
         return Files.createTempFile(tmpDir, "obj", ".tmp");
@@ -140,7 +220,12 @@ public final class ObjectStore {
      */
     private void install(Path tmp, ObjectId id) throws IOException {
         Path target = pathOf(id);
-        if (containsIntact(id)) return;
+        if (containsIntact(id)) {
+            // freshened as git freshens objects it would write: gc keeps what is younger than the prune age, and
+            // an add that reuses an object nothing referenced yet must not lose it to a gc running meanwhile
+            Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+            return;
+        }
         Files.createDirectories(target.getParent());
         try {
             // rename(2) replaces a corrupt file atomically: readers see the old inode or the new one, never a mix

@@ -14,11 +14,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -138,6 +140,15 @@ public final class LfsClient implements ObjectRemote {
         return todo.size();
     }
 
+    @Override public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
+        Set<ObjectId> held = new HashSet<>();
+        if (objects.isEmpty()) return held;
+        for (BatchObject o : batch("download", new ArrayList<>(new LinkedHashSet<>(objects)))) {
+            if (o.error().isEmpty() && o.actions().containsKey("download")) held.add(o.ref().id());
+        }
+        return held;
+    }
+
     // ---- batch API
 
     List<BatchObject> batch(String operation, List<ObjectRef> refs) throws IOException {
@@ -193,7 +204,7 @@ public final class LfsClient implements ObjectRemote {
         ObjectId id = o.ref().id();
         long size = o.ref().size();
         String what = "download of object " + id;
-        Path incomplete = into.lfsDir().resolve("incomplete");
+        Path incomplete = into.storeDir().resolve("incomplete");
         Path resumable = incomplete.resolve(id.hex() + ".part");
         Path part = claim(resumable, incomplete, id);
         boolean keepForResume = false;
@@ -313,7 +324,7 @@ public final class LfsClient implements ObjectRemote {
     private void upload(BatchObject o, ObjectStore from) throws IOException {
         ObjectId id = o.ref().id();
         String what = "upload of object " + id;
-        Path file = from.pathOf(id);
+        Path file = from.readableFile(id);
         try {
             from.verify(id);
         } catch (CorruptObjectException e) {

@@ -5,16 +5,19 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.MissingObjectException;
+import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 
 /**
  * Another repository on this machine (a path or a {@code file://} URL), bare or not: objects are read
- * straight from its {@code lfs/objects} and verified on the way in; pushed objects are verified, then
- * hard-linked there when both stores are on one file system (objects never change once written), copied
- * otherwise. A corrupt copy on either side is replaced by an intact one, never spread.
+ * straight from its store ({@code theta/objects}, or the older {@code lfs/objects}) and verified on the way in;
+ * pushed objects are verified, then hard-linked there when both stores are on one file system (objects never
+ * change once written), copied otherwise. A corrupt copy on either side is replaced by an intact one, never spread.
  */
 public final class LocalRemote implements ObjectRemote {
     private final ObjectStore remote;
@@ -27,7 +30,7 @@ public final class LocalRemote implements ObjectRemote {
 
     /** @param gitDir the remote's git directory ({@code repo/.git}, or the bare repository itself) */
     public static LocalRemote of(Path gitDir) {
-        return new LocalRemote(new ObjectStore(gitDir.resolve("lfs")), gitDir.toString());
+        return new LocalRemote(ObjectStore.inGitDir(gitDir), gitDir.toString());
     }
 
     public ObjectStore store() { return remote; }
@@ -35,7 +38,7 @@ public final class LocalRemote implements ObjectRemote {
     @Override public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
         for (ObjectRef ref : objects) {
             if (!remote.contains(ref.id()) || into.containsIntact(ref.id())) continue;
-            try (InputStream in = Files.newInputStream(remote.pathOf(ref.id()))) {
+            try (InputStream in = Files.newInputStream(remote.readableFile(ref.id()))) {
                 into.put(ref.id(), in);
             } catch (CorruptObjectException e) {
                 throw new IOException(description + " holds a corrupt copy: " + e.getMessage()
@@ -58,7 +61,7 @@ public final class LocalRemote implements ObjectRemote {
                 throw new IOException("not pushing to " + description + ": " + e.getMessage()
                         + " in the local store; restore it with 'git theta fetch' from a remote that has it intact", e);
             }
-            Path source = from.pathOf(ref.id());
+            Path source = from.readableFile(ref.id());
             Path target = remote.pathOf(ref.id());
             Files.createDirectories(target.getParent());
             try {
@@ -72,6 +75,14 @@ public final class LocalRemote implements ObjectRemote {
             sent++;
         }
         return sent;
+    }
+
+    @Override public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
+        Set<ObjectId> held = new HashSet<>();
+        for (ObjectRef ref : objects) {
+            if (remote.containsIntact(ref.id())) held.add(ref.id());
+        }
+        return held;
     }
 
     @Override public String describe() { return description; }

@@ -33,7 +33,7 @@ final class ValueIndex {
 
     ValueIndex(ObjectStore store) {
         this.store = store;
-        this.dir = store.lfsDir().resolve("theta").resolve("values");
+        this.dir = store.valuesDir();
     }
 
     /** A stored form of exactly these values whose objects are all in the store. */

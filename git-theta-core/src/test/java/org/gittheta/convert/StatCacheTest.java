@@ -104,7 +104,7 @@ class StatCacheTest {
     @Test void aDamagedEntryIsIgnored() throws Exception {
         writeSettled(v1);
         clean(new ByteArrayInputStream(v1));
-        try (var entries = Files.list(tmp.resolve("lfs").resolve("theta-stat-cache"))) {
+        try (var entries = Files.list(tmp.resolve("lfs").resolve("stat-cache"))) {
             for (Path e : entries.toList()) {
                 byte[] b = Files.readAllBytes(e);
                 b[b.length - 2] ^= 1;

@@ -63,7 +63,7 @@ class LfsClientTest {
         for (ObjectRef r : refs) {
             assertThat(Files.readAllBytes(other.pathOf(r.id()))).isEqualTo(Files.readAllBytes(local.pathOf(r.id())));
         }
-        assertThat(other.lfsDir().resolve("incomplete")).isEmptyDirectory();
+        assertThat(other.storeDir().resolve("incomplete")).isEmptyDirectory();
     }
 
     @Test void retriesServerErrors() throws IOException {
@@ -110,7 +110,7 @@ class LfsClientTest {
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(refs, other))
                 .hasMessageContaining("served a corrupt object " + refs.getFirst().id());
         assertThat(other.contains(refs.getFirst().id())).isFalse();
-        assertThat(other.lfsDir().resolve("incomplete")).isEmptyDirectory();
+        assertThat(other.storeDir().resolve("incomplete")).isEmptyDirectory();
     }
 
     @Test void resumesAnInterruptedDownloadWithRange() throws IOException {

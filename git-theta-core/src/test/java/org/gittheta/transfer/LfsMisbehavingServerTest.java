@@ -91,7 +91,7 @@ class LfsMisbehavingServerTest {
 
     private void assertNothingStored(ObjectRef ref) throws IOException {
         assertThat(fresh.contains(ref.id())).isFalse();
-        Path incomplete = fresh.lfsDir().resolve("incomplete");
+        Path incomplete = fresh.storeDir().resolve("incomplete");
         if (Files.exists(incomplete)) assertThat(incomplete).isEmptyDirectory();
     }
 
@@ -179,7 +179,7 @@ class LfsMisbehavingServerTest {
                 .hasMessageContaining("no data moved for 1500 ms");
         assertThat(server.downloads).as("tried again after the first stall").hasValue(FAST.attempts());
         assertThat(fresh.contains(ref.id())).isFalse();
-        assertThat(fresh.lfsDir().resolve("incomplete").resolve(ref.id().hex() + ".part"))
+        assertThat(fresh.storeDir().resolve("incomplete").resolve(ref.id().hex() + ".part"))
                 .as("what arrived is kept for the next fetch to resume").hasSize(10);
     }
 
@@ -271,7 +271,7 @@ class LfsMisbehavingServerTest {
         server.onDownload = () -> {
             try {
                 bothStarted.await(10, java.util.concurrent.TimeUnit.SECONDS);
-                try (var files = Files.list(fresh.lfsDir().resolve("incomplete"))) {
+                try (var files = Files.list(fresh.storeDir().resolve("incomplete"))) {
                     synchronized (seen) { seen.add(files.toList()); }
                 }
             } catch (Exception e) {
@@ -286,7 +286,7 @@ class LfsMisbehavingServerTest {
         }
         assertThat(fresh.containsIntact(ref.id())).isTrue();
         assertThat(seen).allSatisfy(files -> assertThat(files).hasSize(2).doesNotHaveDuplicates());
-        assertThat(fresh.lfsDir().resolve("incomplete")).isEmptyDirectory();
+        assertThat(fresh.storeDir().resolve("incomplete")).isEmptyDirectory();
     }
 
     private void fetchQuietly(ObjectRef ref) {
@@ -299,7 +299,7 @@ class LfsMisbehavingServerTest {
 
     @Test void anInterruptedDownloadIsResumedByTheNextFetch() throws IOException {
         ObjectRef ref = stored(1, 300_000).getFirst();
-        Path part = fresh.lfsDir().resolve("incomplete").resolve(ref.id().hex() + ".part");
+        Path part = fresh.storeDir().resolve("incomplete").resolve(ref.id().hex() + ".part");
         Files.createDirectories(part.getParent());
         Files.write(part, java.util.Arrays.copyOf(server.objects.get(ref.id().hex()), 1000));
         client(Credentials.NONE).fetch(List.of(ref), fresh);

@@ -23,7 +23,7 @@ class LocalRemoteTest {
     private ObjectRef ref;
 
     @BeforeEach void setUp() throws IOException {
-        local = new ObjectStore(tmp.resolve("work/.git/lfs"));
+        local = new ObjectStore(tmp.resolve("work/.git/theta"));
         remote = LocalRemote.of(tmp.resolve("shared.git"));
         ref = new ObjectRef(local.write(out -> out.write(BYTES)), BYTES.length);
     }
@@ -64,7 +64,7 @@ class LocalRemoteTest {
         Path there = remote.store().pathOf(ref.id());
         Files.createDirectories(there.getParent());
         Files.write(there, "garbage".getBytes());
-        ObjectStore fresh = new ObjectStore(tmp.resolve("clone/.git/lfs"));
+        ObjectStore fresh = new ObjectStore(tmp.resolve("clone/.git/theta"));
         assertThatThrownBy(() -> remote.fetch(List.of(ref), fresh))
                 .hasMessageContaining(remote.describe() + " holds a corrupt copy").hasMessageContaining(ref.id().hex());
         assertThat(fresh.contains(ref.id())).isFalse();

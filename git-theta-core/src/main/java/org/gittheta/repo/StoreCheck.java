@@ -1,0 +1,104 @@
+package org.gittheta.repo;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.gittheta.manifest.ObjectRef;
+import org.gittheta.repo.FsckReport.Kind;
+import org.gittheta.repo.FsckReport.Problem;
+import org.gittheta.store.CorruptObjectException;
+import org.gittheta.store.ObjectFormat;
+import org.gittheta.store.ObjectId;
+import org.gittheta.store.ObjectStore;
+import org.gittheta.update.ParamDecoder;
+import org.gittheta.update.ValuesReader;
+
+/**
+ * {@code fsck}: every object something reachable uses exists, hashes to its name, has a valid container, and every
+ * parameter version rebuilds from its chain to the values the manifest's sha256 names. Objects whose bytes do not
+ * hash to their name are moved aside, so that a fetch can bring an intact copy.
+ */
+final class StoreCheck {
+    private final ObjectStore store;
+    private final ParamDecoder decoder;
+    private final List<Problem> problems = new ArrayList<>();
+    private final Set<ObjectId> broken = new HashSet<>();
+    private int checked;
+
+    StoreCheck(ObjectStore store, ParamDecoder decoder) {
+        this.store = store;
+        this.decoder = decoder;
+    }
+
+    FsckReport run(StoreUses uses, boolean unreferencedToo) throws IOException {
+        for (StoreUses.BadManifest m : uses.badManifests()) {
+            problems.add(new Problem(Kind.BAD_MANIFEST, Optional.empty(),
+                    Optional.of(new ObjectUse(m.where(), m.path(), "")), m.message(), Optional.empty()));
+        }
+        Map<ObjectId, ObjectUse> referenced = uses.objects();
+        for (Map.Entry<ObjectId, ObjectUse> e : referenced.entrySet()) {
+            checkObject(e.getKey(), Optional.of(e.getValue()));
+        }
+        if (unreferencedToo) {
+            for (ObjectId id : StoreUses.storedObjects(store)) {
+                if (!referenced.containsKey(id)) checkObject(id, Optional.empty());
+            }
+        }
+        int decoded = 0;
+        for (StoreUses.ParamUse p : uses.params()) {
+            if (p.entry().objects().stream().map(ObjectRef::id).anyMatch(broken::contains)) continue;
+            decode(p);
+            decoded++;
+        }
+        return new FsckReport(checked, decoded, problems);
+    }
+
+    private void checkObject(ObjectId id, Optional<ObjectUse> use) throws IOException {
+        if (!store.contains(id)) {
+            report(Kind.MISSING, id, use, "not in " + store.objectsDir(), Optional.empty());
+            return;
+        }
+        checked++;
+        try {
+            store.verify(id);
+        } catch (CorruptObjectException e) {
+            String moved = store.moveAside(id).toString();
+            report(Kind.CORRUPT, id, use, e.getMessage() + "; moved to " + moved, Optional.of(moved));
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            ObjectFormat.Reader.open(store, id, arena);
+        } catch (CorruptObjectException e) {
+            report(Kind.BAD_CONTAINER, id, use, e.getMessage(), Optional.empty());
+        }
+    }
+
+    /** Rebuilds the values through the chain (each chunk's checksum and the values' checksum are checked). */
+    private void decode(StoreUses.ParamUse p) {
+        ObjectId top = p.entry().object().id();
+        MessageDigest sha = ObjectStore.sha256();
+        try (ValuesReader values = decoder.open(p.entry())) {
+            for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) sha.update(chunk);
+        } catch (IOException | RuntimeException e) {
+            report(Kind.UNDECODABLE, top, Optional.of(p.use()), String.valueOf(e.getMessage()), Optional.empty());
+            return;
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(p.entry().sha256())) {
+            report(Kind.UNDECODABLE, top, Optional.of(p.use()), "its values hash to " + actual
+                    + ", the manifest says sha256=" + p.entry().sha256(), Optional.empty());
+        }
+    }
+
+    private void report(Kind kind, ObjectId id, Optional<ObjectUse> use, String detail, Optional<String> movedTo) {
+        broken.add(id);
+        problems.add(new Problem(kind, Optional.of(id.hex()), use, detail, movedTo));
+    }
+}
