@@ -45,7 +45,8 @@ public final class DecodeChainBench {
         int depth = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         List<UpdateKind> kinds = Arrays.stream((args.length > 3 ? args[3] : "sparse,xor-delta,ia3").split(","))
-                .map(k -> UpdateKind.fromLabel(k).orElseThrow()).toList();
+                .map(k -> UpdateKind.fromLabel(k).orElseThrow())
+                .toList();
         long cols = 4096, rows = (long) mib * (1 << 20) / 2 / cols;
         Shape shape = Shape.of(rows, cols);
         Path dir = Files.createTempDirectory("decode-chain-bench");
@@ -64,7 +65,8 @@ public final class DecodeChainBench {
                 top = new ParamEncoder(store, Codec.ZSTD, new UpdateOptions(Optional.of(kind), Optional.empty(), depth))
                         .encode("w", DType.BF16, shape, w, Optional.of(top));
             }
-            System.out.printf("parameter %d MiB bf16, chain of %d objects (%s on top), store %d MiB%n",
+            System.out.printf(
+                    "parameter %d MiB bf16, chain of %d objects (%s on top), store %d MiB%n",
                     mib, top.objects().size(), top.update(), storeBytes(dir) >> 20);
             ParamEntry chain = top;
             ParamDecoder decoder = new ParamDecoder(store);
@@ -74,13 +76,20 @@ public final class DecodeChainBench {
             time("read as a stream (diff)", runs, () -> {
                 try (InputStream in = snapshot.open("w")) {
                     byte[] buf = new byte[1 << 16];
-                    while (in.read(buf) >= 0) { /* discard */ }
+                    while (in.read(buf) >= 0) {
+                        /* discard */
+                    }
                 }
             });
             change(w, shape, UpdateKind.SPARSE, rnd);
-            time("add one more delta (add)", runs, () -> new ParamEncoder(store, Codec.ZSTD,
-                    new UpdateOptions(Optional.of(UpdateKind.SPARSE), Optional.empty(), depth + 1))
-                    .encode("w", DType.BF16, shape, w, Optional.of(chain)));
+            time(
+                    "add one more delta (add)",
+                    runs,
+                    () -> new ParamEncoder(
+                                    store,
+                                    Codec.ZSTD,
+                                    new UpdateOptions(Optional.of(UpdateKind.SPARSE), Optional.empty(), depth + 1))
+                            .encode("w", DType.BF16, shape, w, Optional.of(chain)));
         } finally {
             try (var s = Files.walk(dir)) {
                 for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
@@ -109,11 +118,15 @@ public final class DecodeChainBench {
 
     private static long storeBytes(Path dir) throws IOException {
         try (var s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 
-    private interface Run { void run() throws IOException; }
+    private interface Run {
+        void run() throws IOException;
+    }
 
     /** Wall time and the process's CPU time (all threads): on a shared machine the CPU time is the steadier figure. */
     private static void time(String what, int runs, Run r) throws IOException {
@@ -129,7 +142,8 @@ public final class DecodeChainBench {
         }
         Arrays.sort(ms);
         Arrays.sort(cpu);
-        System.out.printf("%-32s wall min %5d median %5d ms, cpu min %5d median %5d ms%n",
+        System.out.printf(
+                "%-32s wall min %5d median %5d ms, cpu min %5d median %5d ms%n",
                 what, ms[0], ms[runs / 2], cpu[0], cpu[runs / 2]);
     }
 }

@@ -16,7 +16,8 @@ public final class GenerateModel {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 2 && args.length != 6) {
-            System.err.println("usage: GenerateModel <file> <MiB> [<tensor fraction> <element fraction> <relative step> <seed>]");
+            System.err.println(
+                    "usage: GenerateModel <file> <MiB> [<tensor fraction> <element fraction> <relative step> <seed>]");
             System.exit(2);
         }
         DemoModel model = DemoModel.ofSize(Long.parseLong(args[1]) << 20);
@@ -28,7 +29,8 @@ public final class GenerateModel {
         List<DemoModel.Param> params = model.params();
         int count = Math.max(1, (int) Math.round(params.size() * fraction));
         Set<String> tuned = new HashSet<>();
-        for (int i = 0; i < count; i++) tuned.add(params.get((int) ((long) i * params.size() / count)).name());
+        for (int i = 0; i < count; i++)
+            tuned.add(params.get((int) ((long) i * params.size() / count)).name());
         long seed = Long.parseLong(args[5]);
         model.write(Path.of(args[0]), tuned::contains, Double.parseDouble(args[4]), Double.parseDouble(args[3]), seed);
     }

@@ -36,8 +36,11 @@ public final class HistoryCheckpoint {
         List<SafetensorsWriter.Tensor> list = new ArrayList<>();
         for (int i = 0; i < tensors; i++) {
             long seed = i * 7919L + (i % 100 == 0 ? variant : 0);
-            list.add(new SafetensorsWriter.Tensor(String.format("layers.%03d.weight", i), DType.BF16,
-                    Shape.of(ROWS, COLS), out -> writeTensor(out, seed)));
+            list.add(new SafetensorsWriter.Tensor(
+                    String.format("layers.%03d.weight", i),
+                    DType.BF16,
+                    Shape.of(ROWS, COLS),
+                    out -> writeTensor(out, seed)));
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             SafetensorsWriter.write(list, Map.of(), out);

@@ -40,8 +40,11 @@ public final class MergeCheckpoint {
         List<SafetensorsWriter.Tensor> list = new ArrayList<>();
         for (int i = 0; i < tensors; i++) {
             long index = i;
-            list.add(new SafetensorsWriter.Tensor("layers." + i + ".w", fisher ? DType.F32 : DType.BF16,
-                    Shape.of(ROWS, COLS), out -> writeTensor(out, index, seed, tune, fisher)));
+            list.add(new SafetensorsWriter.Tensor(
+                    "layers." + i + ".w",
+                    fisher ? DType.F32 : DType.BF16,
+                    Shape.of(ROWS, COLS),
+                    out -> writeTensor(out, index, seed, tune, fisher)));
         }
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(args[0])), 1 << 20)) {
             SafetensorsWriter.write(list, Map.of(), out);

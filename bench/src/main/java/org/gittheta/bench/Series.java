@@ -50,12 +50,14 @@ public final class Series {
     static void write(Path dir, DemoModel model) throws IOException {
         List<DemoModel.Param> params = model.params();
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        for (DemoModel.Param p : params) tensors.add(new SafetensorsWriter.Tensor(p.name(), DType.BF16, p.shape(), out -> { }));
+        for (DemoModel.Param p : params)
+            tensors.add(new SafetensorsWriter.Tensor(p.name(), DType.BF16, p.shape(), out -> {}));
         byte[] header = SafetensorsWriter.header(tensors, Map.of("format", "pt"));
         List<OutputStream> outs = new ArrayList<>();
         try {
             for (int v = 1; v <= VERSIONS; v++) {
-                OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve("v" + v + ".safetensors")), 1 << 20);
+                OutputStream out =
+                        new BufferedOutputStream(Files.newOutputStream(dir.resolve("v" + v + ".safetensors")), 1 << 20);
                 outs.add(out);
                 out.write(header);
             }
@@ -125,7 +127,9 @@ public final class Series {
     }
 
     /** Keeps values on the bf16 grid, so that equal floats mean equal stored bytes. */
-    private static float round(double v) { return Floats.bf16ToFloat(Floats.floatToBf16((float) v)); }
+    private static float round(double v) {
+        return Floats.bf16ToFloat(Floats.floatToBf16((float) v));
+    }
 
     private static void emit(float[] w, byte[] bytes, OutputStream out) throws IOException {
         for (int i = 0; i < w.length; i++) {

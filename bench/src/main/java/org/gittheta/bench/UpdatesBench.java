@@ -17,8 +17,8 @@ import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
-import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.Floats;
+import org.gittheta.tensor.Shape;
 
 /**
  * Bytes stored and add/checkout times per fine-tune kind (issue 4); command in docs/performance.md.
@@ -31,7 +31,8 @@ public final class UpdatesBench {
 
     public static void main(String[] a) throws Exception {
         Path repo = Path.of(a[0]);
-        DemoModel model = new DemoModel(Integer.parseInt(a[1]), Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
+        DemoModel model = new DemoModel(
+                Integer.parseInt(a[1]), Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
         Files.createDirectories(repo);
         Path file = repo.resolve("model.safetensors");
         sh(repo, "git", "init", "-q", "-b", "main");
@@ -42,7 +43,9 @@ public final class UpdatesBench {
         CheckpointLayout layout = SafetensorsFormat.INSTANCE.read("base", MemorySegment.ofArray(base));
         long t0 = System.nanoTime();
         sh(repo, "git", "add", ".gitattributes", "model.safetensors");
-        System.out.printf("base: file %,d bytes, add %.1f s, stored %,d bytes%n", base.length, (System.nanoTime() - t0) / 1e9, storeBytes(repo));
+        System.out.printf(
+                "base: file %,d bytes, add %.1f s, stored %,d bytes%n",
+                base.length, (System.nanoTime() - t0) / 1e9, storeBytes(repo));
         sh(repo, "git", "commit", "-q", "-m", "base");
         SplittableRandom rnd = new SplittableRandom(1);
         Path adapter = repo.getParent().resolve("adapter");
@@ -56,9 +59,16 @@ public final class UpdatesBench {
                 long n = t.shape().numel();
                 long cols = t.shape().rank() == 2 ? t.shape().dims()[1] : n;
                 switch (v) {
-                    case "a-sparse" -> { if (ti % 10 == 0) for (long i = 0; i < n / 100; i++) set(w, rnd.nextLong(n), get(w, rnd.nextLong(n)) * 1.01f); }
-                    case "b-perturb" -> { for (long i = 0; i < n; i++) set(w, i, get(w, i) * (float) (1 + 1e-3 * rnd.nextGaussian())); }
-                    case "c-lora" -> { if (t.name().contains("q_proj") || t.name().contains("v_proj")) lora(t, w, cols, rnd, factors); }
+                    case "a-sparse" -> {
+                        if (ti % 10 == 0)
+                            for (long i = 0; i < n / 100; i++) set(w, rnd.nextLong(n), get(w, rnd.nextLong(n)) * 1.01f);
+                    }
+                    case "b-perturb" -> {
+                        for (long i = 0; i < n; i++) set(w, i, get(w, i) * (float) (1 + 1e-3 * rnd.nextGaussian()));
+                    }
+                    case "c-lora" -> {
+                        if (t.name().contains("q_proj") || t.name().contains("v_proj")) lora(t, w, cols, rnd, factors);
+                    }
                     case "d-ia3" -> {
                         if (t.shape().rank() == 2) {
                             float[] s = new float[(int) cols];
@@ -76,7 +86,9 @@ public final class UpdatesBench {
             long adapterBytes = 0;
             if (!factors.isEmpty()) {
                 Files.createDirectories(adapter);
-                Files.writeString(adapter.resolve("adapter_config.json"), "{\"r\":16,\"lora_alpha\":32,\"target_modules\":[\"q_proj\",\"v_proj\"]}");
+                Files.writeString(
+                        adapter.resolve("adapter_config.json"),
+                        "{\"r\":16,\"lora_alpha\":32,\"target_modules\":[\"q_proj\",\"v_proj\"]}");
                 try (var out = Files.newOutputStream(adapter.resolve("adapter_model.safetensors"))) {
                     SafetensorsWriter.write(factors, Map.of("format", "pt"), out);
                 }
@@ -95,17 +107,33 @@ public final class UpdatesBench {
             t0 = System.nanoTime();
             sh(repo, "git", "checkout", "-q", commit, "--", "model.safetensors");
             double coS = (System.nanoTime() - t0) / 1e9;
-            if (!java.util.Arrays.equals(Files.readAllBytes(file), next)) throw new IllegalStateException(v + ": checkout differs");
-            String kinds = sh(repo, "git", "show", "HEAD:model.safetensors").lines().filter(l -> l.startsWith("param "))
-                    .map(l -> l.replaceAll(".* update=([a-z0-9-]+) .*", "$1")).sorted().distinct().toList().toString();
-            System.out.printf("%s: stored %,d bytes (%.2f%% of file)%s, add %.1f s, checkout %.1f s, kinds %s%n", v, stored,
-                    100.0 * stored / base.length, adapterBytes > 0 ? String.format(", adapter %,d bytes (%.2fx)", adapterBytes, (double) stored / adapterBytes) : "",
-                    addS, coS, kinds);
+            if (!java.util.Arrays.equals(Files.readAllBytes(file), next))
+                throw new IllegalStateException(v + ": checkout differs");
+            String kinds = sh(repo, "git", "show", "HEAD:model.safetensors")
+                    .lines()
+                    .filter(l -> l.startsWith("param "))
+                    .map(l -> l.replaceAll(".* update=([a-z0-9-]+) .*", "$1"))
+                    .sorted()
+                    .distinct()
+                    .toList()
+                    .toString();
+            System.out.printf(
+                    "%s: stored %,d bytes (%.2f%% of file)%s, add %.1f s, checkout %.1f s, kinds %s%n",
+                    v,
+                    stored,
+                    100.0 * stored / base.length,
+                    adapterBytes > 0
+                            ? String.format(", adapter %,d bytes (%.2fx)", adapterBytes, (double) stored / adapterBytes)
+                            : "",
+                    addS,
+                    coS,
+                    kinds);
             sh(repo, "git", "reset", "-q", "--hard", "main~1");
         }
     }
 
-    private static void lora(TensorSlot t, MemorySegment w, long cols, SplittableRandom rnd, List<SafetensorsWriter.Tensor> factors) {
+    private static void lora(
+            TensorSlot t, MemorySegment w, long cols, SplittableRandom rnd, List<SafetensorsWriter.Tensor> factors) {
         int r = 16;
         long rows = t.shape().dims()[0];
         float[] A = new float[(int) (r * cols)], B = new float[(int) (rows * r)];
@@ -131,9 +159,13 @@ public final class UpdatesBench {
         });
     }
 
-    private static float get(MemorySegment w, long i) { return Floats.bf16ToFloat(w.get(S, i * 2)); }
+    private static float get(MemorySegment w, long i) {
+        return Floats.bf16ToFloat(w.get(S, i * 2));
+    }
 
-    private static void set(MemorySegment w, long i, float v) { w.set(S, i * 2, Floats.floatToBf16(v)); }
+    private static void set(MemorySegment w, long i, float v) {
+        w.set(S, i * 2, Floats.floatToBf16(v));
+    }
 
     private static long storeBytes(Path repo) throws IOException {
         Path objects = repo.resolve(".git/theta/objects");

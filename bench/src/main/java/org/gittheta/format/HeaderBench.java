@@ -28,15 +28,25 @@ public class HeaderBench {
     public void setUp() {
         StringBuilder json = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
         for (int i = 0; i < TENSORS; i++) {
-            json.append(",\"model.layers.").append(i / 10).append(".mlp.proj_").append(i % 10).append(".weight\":")
+            json.append(",\"model.layers.")
+                    .append(i / 10)
+                    .append(".mlp.proj_")
+                    .append(i % 10)
+                    .append(".weight\":")
                     .append("{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[")
-                    .append((long) i * TENSOR_BYTES).append(',').append((long) (i + 1) * TENSOR_BYTES).append("]}");
+                    .append((long) i * TENSOR_BYTES)
+                    .append(',')
+                    .append((long) (i + 1) * TENSOR_BYTES)
+                    .append("]}");
         }
         json.append('}');
         while (json.length() % 8 != 0) json.append(' ');
         byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length)
+                .array());
         out.writeBytes(header);
         out.writeBytes(new byte[TENSORS * TENSOR_BYTES]);
         file = MemorySegment.ofArray(out.toByteArray());

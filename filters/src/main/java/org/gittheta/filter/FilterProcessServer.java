@@ -43,11 +43,13 @@ public final class FilterProcessServer {
     private void handshake() throws IOException {
         String welcome = reader.readText();
         if (!"git-filter-client".equals(welcome)) {
-            throw new IOException("filter protocol: expected welcome 'git-filter-client', received " + describe(welcome));
+            throw new IOException(
+                    "filter protocol: expected welcome 'git-filter-client', received " + describe(welcome));
         }
         List<String> versions = reader.readTextList();
         if (!versions.contains("version=2")) {
-            throw new IOException("filter protocol: client offers " + versions + ", but this filter speaks only version=2");
+            throw new IOException(
+                    "filter protocol: client offers " + versions + ", but this filter speaks only version=2");
         }
         writer.writeText("git-filter-server");
         writer.writeText("version=2");

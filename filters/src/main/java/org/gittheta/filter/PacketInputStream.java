@@ -12,6 +12,7 @@ final class PacketInputStream extends InputStream {
     private final InputStream in;
     /** Payload bytes of the current packet not yet read. */
     private int remaining;
+
     private boolean finished;
     /** Once framing broke, the position in the stream is unknown: every later read must fail too. */
     private IOException failure;

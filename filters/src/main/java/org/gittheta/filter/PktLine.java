@@ -6,6 +6,7 @@ final class PktLine {
     static final int HEADER = 4;
     /** Git's LARGE_PACKET_MAX: the longest packet, header included. */
     static final int MAX_PACKET = 65520;
+
     static final int MAX_PAYLOAD = MAX_PACKET - HEADER;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

@@ -68,14 +68,16 @@ public final class PktLineReader {
     int readHeader() throws IOException {
         int got = in.readNBytes(header, 0, PktLine.HEADER);
         if (got < PktLine.HEADER) {
-            throw new EOFException(got == 0
-                    ? "pkt-line stream ended where a packet was expected"
-                    : "pkt-line stream ended inside a packet header ('" + printable(header, got) + "')");
+            throw new EOFException(
+                    got == 0
+                            ? "pkt-line stream ended where a packet was expected"
+                            : "pkt-line stream ended inside a packet header ('" + printable(header, got) + "')");
         }
         int length = 0;
         for (byte b : header) {
             int digit = Character.digit(b, 16);
-            if (digit < 0) throw new IOException("invalid pkt-line length header '" + printable(header, PktLine.HEADER) + "'");
+            if (digit < 0)
+                throw new IOException("invalid pkt-line length header '" + printable(header, PktLine.HEADER) + "'");
             length = (length << 4) | digit;
         }
         // 0001..0003 are delimiter/response-end markers of protocol v2, which the filter protocol never uses.

@@ -21,7 +21,8 @@ public final class PktLineWriter {
     public void writeText(String line) throws IOException {
         byte[] text = (line + "\n").getBytes(StandardCharsets.UTF_8);
         if (text.length > PktLine.MAX_PAYLOAD) {
-            throw new IllegalArgumentException("pkt-line text of " + text.length + " bytes exceeds " + PktLine.MAX_PAYLOAD);
+            throw new IllegalArgumentException(
+                    "pkt-line text of " + text.length + " bytes exceeds " + PktLine.MAX_PAYLOAD);
         }
         byte[] header = new byte[PktLine.HEADER];
         PktLine.putHeader(header, 0, PktLine.HEADER + text.length);
@@ -48,6 +49,7 @@ public final class PktLineWriter {
     private final class PacketOutputStream extends OutputStream {
         /** One whole packet, header first, so that each packet leaves in a single write. */
         private final byte[] packet = new byte[PktLine.MAX_PACKET];
+
         private int count = PktLine.HEADER;
         private boolean closed;
 

@@ -24,6 +24,7 @@ final class Response extends OutputStream {
     private int heldCount;
     /** Output that followed {@link #held} while the request was still unread; null if none. */
     private Path spillPath;
+
     private OutputStream spill;
     /** Null until {@code status=success} has been sent. */
     private OutputStream packets;

@@ -23,7 +23,8 @@ public final class ThetaFilter implements FilterHandler {
         this.notice = notice;
     }
 
-    @Override public void clean(String pathname, InputStream content, OutputStream out) throws IOException {
+    @Override
+    public void clean(String pathname, InputStream content, OutputStream out) throws IOException {
         try {
             CleanResult result = repo.clean(pathname, content, out);
             result.storedWhole().ifPresent(why -> notice.accept(Printable.escape(pathname) + ": stored whole: " + why));
@@ -32,7 +33,8 @@ public final class ThetaFilter implements FilterHandler {
         }
     }
 
-    @Override public void smudge(String pathname, InputStream content, OutputStream out) throws IOException {
+    @Override
+    public void smudge(String pathname, InputStream content, OutputStream out) throws IOException {
         try {
             repo.smudge(pathname, content, out);
         } catch (IOException e) {

@@ -28,8 +28,12 @@ public final class CaseFilterMain {
                 transform(pathname, content, out, 'A', 'Z', 'a' - 'A');
             }
         };
-        new FilterProcessServer(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out),
-                handler, System.err::println).serve();
+        new FilterProcessServer(
+                        new FileInputStream(FileDescriptor.in),
+                        new FileOutputStream(FileDescriptor.out),
+                        handler,
+                        System.err::println)
+                .serve();
     }
 
     private static void transform(String pathname, InputStream content, OutputStream out, char from, char to, int shift)

@@ -29,15 +29,18 @@ class FilterProcessServerTest {
             transform(pathname, content, out, false);
         }
 
-        private static void transform(String pathname, InputStream content, OutputStream out, boolean upper) throws IOException {
-            if (pathname.startsWith("early")) throw new FilterException("cannot filter " + pathname + ":\nrefused early");
+        private static void transform(String pathname, InputStream content, OutputStream out, boolean upper)
+                throws IOException {
+            if (pathname.startsWith("early"))
+                throw new FilterException("cannot filter " + pathname + ":\nrefused early");
             if (pathname.startsWith("bug")) throw new IllegalStateException("boom");
             if (pathname.startsWith("stream")) {
                 // Writes while still reading, so output must wait (spilled to disk) until the request ends.
                 byte[] buf = new byte[1000];
                 for (int n; (n = content.read(buf)) > 0; ) {
                     String chunk = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
-                    out.write((upper ? chunk.toUpperCase() : chunk.toLowerCase()).getBytes(StandardCharsets.ISO_8859_1));
+                    out.write(
+                            (upper ? chunk.toUpperCase() : chunk.toLowerCase()).getBytes(StandardCharsets.ISO_8859_1));
                 }
                 if (pathname.contains("fail")) throw new FilterException("cannot filter " + pathname);
                 return;
@@ -89,7 +92,9 @@ class FilterProcessServerTest {
 
     private PktLineReader run(Script script) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        new FilterProcessServer(new ByteArrayInputStream(script.wire.toByteArray()), out, new CaseHandler(), errors::add).serve();
+        new FilterProcessServer(
+                        new ByteArrayInputStream(script.wire.toByteArray()), out, new CaseHandler(), errors::add)
+                .serve();
         PktLineReader reply = new PktLineReader(new ByteArrayInputStream(out.toByteArray()));
         assertThat(reply.readText()).isEqualTo("git-filter-server");
         assertThat(reply.readTextList()).containsExactly("version=2");
@@ -147,7 +152,8 @@ class FilterProcessServerTest {
         void cleanAndSmudgeStreamTheResult() throws IOException {
             byte[] big = new byte[300_000];
             Arrays.fill(big, (byte) 'q');
-            PktLineReader in = run(new Script().handshake("capability=clean", "capability=smudge")
+            PktLineReader in = run(new Script()
+                    .handshake("capability=clean", "capability=smudge")
                     .request("clean", "a.txt", "Hello")
                     .request("smudge", "a.txt", "HeLLo")
                     .request("clean", "empty.txt", "")
@@ -173,7 +179,8 @@ class FilterProcessServerTest {
         void failuresAreAnsweredAndServingContinues() throws IOException {
             byte[] big = new byte[100_000];
             Arrays.fill(big, (byte) 'z');
-            PktLineReader in = run(new Script().handshake("capability=clean", "capability=smudge")
+            PktLineReader in = run(new Script()
+                    .handshake("capability=clean", "capability=smudge")
                     .request("foo", "x.txt", "ignored content")
                     .request("clean", "early.txt", big)
                     .request("clean", "late-small.txt", "abc")
@@ -192,25 +199,28 @@ class FilterProcessServerTest {
             assertThat(reply(in).status()).as("bug").containsExactly("status=error");
             assertThat(reply(in).text()).isEqualTo("STILL SERVED");
             assertThat(in.atEnd()).isTrue();
-            assertThat(errors).containsExactly(
-                    "unknown filter command 'foo' for x.txt",
-                    "cannot filter early.txt: refused early",
-                    "cannot filter late-small.txt: refused late",
-                    "cannot filter late-big.txt: refused late",
-                    "bug.txt: java.lang.IllegalStateException: boom");
+            assertThat(errors)
+                    .containsExactly(
+                            "unknown filter command 'foo' for x.txt",
+                            "cannot filter early.txt: refused early",
+                            "cannot filter late-small.txt: refused late",
+                            "cannot filter late-big.txt: refused late",
+                            "bug.txt: java.lang.IllegalStateException: boom");
         }
 
         @Test
         void outputWrittenWhileReadingArrivesWholeAndInOrder() throws IOException {
             byte[] big = new byte[500_000];
             for (int i = 0; i < big.length; i++) big[i] = (byte) ('a' + i % 26);
-            PktLineReader in = run(new Script().handshake("capability=clean")
+            PktLineReader in = run(new Script()
+                    .handshake("capability=clean")
                     .request("clean", "stream.txt", big)
                     .request("clean", "stream-fail.txt", big)
                     .request("clean", "stream-small.txt", "tiny"));
             in.readTextList();
             assertThat(reply(in).text()).isEqualTo(new String(big, StandardCharsets.ISO_8859_1).toUpperCase());
-            assertThat(reply(in).status()).as("failed before anything was sent, though much was written")
+            assertThat(reply(in).status())
+                    .as("failed before anything was sent, though much was written")
                     .containsExactly("status=error");
             assertThat(reply(in).text()).isEqualTo("TINY");
             assertThat(errors).containsExactly("cannot filter stream-fail.txt");

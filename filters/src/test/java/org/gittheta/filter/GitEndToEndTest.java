@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real git driving {@link CaseFilterMain} through {@code filter.t.process}. */
 class GitEndToEndTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private Path repo;
 
     record Result(int exit, String stdout, String stderr) {}
@@ -29,7 +31,8 @@ class GitEndToEndTest {
         Files.createDirectories(tmp.resolve("home"));
         git("init", "-q");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String command = quote(java) + " -cp " + quote(System.getProperty("java.class.path")) + " " + CaseFilterMain.class.getName();
+        String command = quote(java) + " -cp " + quote(System.getProperty("java.class.path")) + " "
+                + CaseFilterMain.class.getName();
         git("config", "filter.t.process", command);
         git("config", "filter.t.required", "true");
         Files.writeString(repo.resolve(".gitattributes"), "*.txt filter=t\n");
@@ -67,7 +70,8 @@ class GitEndToEndTest {
 
         assertThat(result.exit()).isNotZero();
         assertThat(result.stderr()).contains("refuse.txt: refused by the test filter\n");
-        assertThat(result.stderr().lines().filter(l -> l.contains("refused by the test filter"))).hasSize(1);
+        assertThat(result.stderr().lines().filter(l -> l.contains("refused by the test filter")))
+                .hasSize(1);
         assertThat(git("ls-files", "--stage", "refuse.txt").stdout()).isEmpty();
     }
 
@@ -85,7 +89,9 @@ class GitEndToEndTest {
 
     private Result git(String... args) throws Exception {
         Result result = run(args);
-        assertThat(result.exit()).as("git %s failed: %s", String.join(" ", args), result.stderr()).isZero();
+        assertThat(result.exit())
+                .as("git %s failed: %s", String.join(" ", args), result.stderr())
+                .isZero();
         return result;
     }
 
@@ -94,9 +100,11 @@ class GitEndToEndTest {
         command.addAll(List.of(args));
         File stdout = tmp.resolve("stdout").toFile();
         File stderr = tmp.resolve("stderr").toFile();
-        ProcessBuilder pb = new ProcessBuilder(command).directory(repo.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(repo.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(stdout).redirectError(stderr);
+                .redirectOutput(stdout)
+                .redirectError(stderr);
         pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
         pb.environment().put("HOME", tmp.resolve("home").toString());
         pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("home").toString());
@@ -106,7 +114,9 @@ class GitEndToEndTest {
             process.destroyForcibly();
             throw new IOException("git " + String.join(" ", args) + " did not finish within 60 s");
         }
-        return new Result(process.exitValue(), Files.readString(stdout.toPath(), StandardCharsets.UTF_8),
+        return new Result(
+                process.exitValue(),
+                Files.readString(stdout.toPath(), StandardCharsets.UTF_8),
                 Files.readString(stderr.toPath(), StandardCharsets.UTF_8));
     }
 }

@@ -55,7 +55,7 @@ class PktLineFuzzTest {
                     while (content.read() >= 0) assertThat(content.available()).isNotNegative();
                 }
                 case 2 -> content.skip(random.nextInt(100_000));
-                default -> { }
+                default -> {}
             }
             content.drain();
             assertThat(content.finished()).isTrue();
@@ -66,32 +66,37 @@ class PktLineFuzzTest {
     private static void check(List<byte[]> corpus, int inputs, long seed, boolean noise) {
         Mutator mutator = new Mutator(seed);
         Random random = new Random(seed);
-        FuzzLoop.run(inputs, () -> noise ? mutator.noise(corpus, 100) : mutator.mutate(corpus), IOException.class, wire -> {
-            try {
-                readAll(wire, random);
-            } catch (IOException e) {
-                assertThat(e.getMessage()).contains("pkt-line");
-                throw e;
-            }
-        });
+        FuzzLoop.run(
+                inputs, () -> noise ? mutator.noise(corpus, 100) : mutator.mutate(corpus), IOException.class, wire -> {
+                    try {
+                        readAll(wire, random);
+                    } catch (IOException e) {
+                        assertThat(e.getMessage()).contains("pkt-line");
+                        throw e;
+                    }
+                });
     }
 
-    @Test void aHeaderOfControlBytesIsQuotedEscaped() {
+    @Test
+    void aHeaderOfControlBytesIsQuotedEscaped() {
         PktLineReader reader = new PktLineReader(new ByteArrayInputStream(new byte[] {0x1b, '[', '2', (byte) 0xff}));
         org.assertj.core.api.Assertions.assertThatThrownBy(reader::readText)
                 .hasMessage("invalid pkt-line length header '\\x1b[2\\xff'");
     }
 
-    @Test void validStreamsAreReadToTheEnd() throws IOException {
+    @Test
+    void validStreamsAreReadToTheEnd() throws IOException {
         Random random = new Random(42);
         for (byte[] wire : validStreams()) readAll(wire, random);
     }
 
-    @Test void mutatedStreamsAreReadOrRefused() throws IOException {
+    @Test
+    void mutatedStreamsAreReadOrRefused() throws IOException {
         check(validStreams(), MUTATED_STREAMS, 43, false);
     }
 
-    @Test void randomStreamsAreReadOrRefused() throws IOException {
+    @Test
+    void randomStreamsAreReadOrRefused() throws IOException {
         check(validStreams(), RANDOM_STREAMS, 44, true);
     }
 }

@@ -55,7 +55,8 @@ class PktLineTest {
 
         @Test
         void emptyContentIsJustFlush() throws IOException {
-            assertThat(new String(content(new byte[0]), StandardCharsets.US_ASCII)).isEqualTo("0000");
+            assertThat(new String(content(new byte[0]), StandardCharsets.US_ASCII))
+                    .isEqualTo("0000");
         }
 
         @Test
@@ -200,11 +201,13 @@ class PktLineTest {
 
     @Property(tries = 200)
     void contentRoundTripsWhateverTheWriteSizes(
-            @ForAll @Size(max = 200_000) byte[] payload, @ForAll @IntRange(min = 1, max = 70_000) int chunk) throws IOException {
+            @ForAll @Size(max = 200_000) byte[] payload, @ForAll @IntRange(min = 1, max = 70_000) int chunk)
+            throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         PktLineWriter writer = new PktLineWriter(wire);
         try (OutputStream out = writer.contentStream()) {
-            for (int off = 0; off < payload.length; off += chunk) out.write(payload, off, Math.min(chunk, payload.length - off));
+            for (int off = 0; off < payload.length; off += chunk)
+                out.write(payload, off, Math.min(chunk, payload.length - off));
         }
         writer.writeText("after");
         writer.flush();

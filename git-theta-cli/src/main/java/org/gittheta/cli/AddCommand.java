@@ -17,34 +17,52 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "add", mixinStandardHelpOptions = true,
-        description = "Stage checkpoints, choosing how their changed parameters are stored (git add with git-theta settings).")
+@Command(
+        name = "add",
+        mixinStandardHelpOptions = true,
+        description =
+                "Stage checkpoints, choosing how their changed parameters are stored (git add with git-theta settings).")
 final class AddCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "<path>", description = "files to stage")
     List<String> paths;
 
-    @Option(names = "--update-type", paramLabel = "<type>",
-            description = "dense, sparse, xor-delta, low-rank, ia3 or auto (default: git config theta.updateType, else auto)")
+    @Option(
+            names = "--update-type",
+            paramLabel = "<type>",
+            description =
+                    "dense, sparse, xor-delta, low-rank, ia3 or auto (default: git config theta.updateType, else auto)")
     String updateType;
 
-    @Option(names = "--lora", paramLabel = "<adapter-dir>",
+    @Option(
+            names = "--lora",
+            paramLabel = "<adapter-dir>",
             description = "PEFT LoRA adapter merged into this version: its factors plus an exact residual are stored")
     Path lora;
 
-    @Option(names = "--rank", paramLabel = "<R>", description = "with --update-type low-rank and no adapter: store each changed "
-            + "2-D float parameter as rank-R truncated-SVD factors of its change plus the exact residual")
+    @Option(
+            names = "--rank",
+            paramLabel = "<R>",
+            description = "with --update-type low-rank and no adapter: store each changed "
+                    + "2-D float parameter as rank-R truncated-SVD factors of its change plus the exact residual")
     Integer rank;
 
-    @Option(names = "--lossy", description = "with --update-type low-rank --rank R: store each changed 2-D float parameter as "
-            + "rank-R SVD factors of its change, without the exact residual (the stored values then differ from the file's)")
+    @Option(
+            names = "--lossy",
+            description =
+                    "with --update-type low-rank --rank R: store each changed 2-D float parameter as "
+                            + "rank-R SVD factors of its change, without the exact residual (the stored values then differ from the file's)")
     boolean lossy;
 
-    @Option(names = "--update-data", paramLabel = "<file>", description = "side-loaded update in git-theta's layout (safetensors or "
-            + "torch.save file): <param>/R and /C, scipy-CSR /data /indices /indptr /shape, /ia3, or the whole <param> for dense; "
-            + "the file with the update applied is staged")
+    @Option(
+            names = "--update-data",
+            paramLabel = "<file>",
+            description = "side-loaded update in git-theta's layout (safetensors or "
+                    + "torch.save file): <param>/R and /C, scipy-CSR /data /indices /indptr /shape, /ia3, or the whole <param> for dense; "
+                    + "the file with the update applied is staged")
     Path updateData;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         List<String> cmd = new ArrayList<>();
         if (updateType != null) {
@@ -66,12 +84,15 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
             cmd.addAll(List.of("-c", "theta.rank=" + rank));
         }
         if (lossy) {
-            if (rank == null) throw new UserException("lossy storage is asked for as --update-type low-rank --rank <R> --lossy (without --lora)");
+            if (rank == null)
+                throw new UserException(
+                        "lossy storage is asked for as --update-type low-rank --rank <R> --lossy (without --lora)");
             cmd.addAll(List.of("-c", "theta.lossy=true"));
         }
         if (lowRank && lora == null && rank == null && updateData == null) {
-            throw new UserException("--update-type low-rank needs --lora <adapter-dir>, --update-data <file>, or --rank <R> "
-                    + "(exact truncated-SVD factors; add --lossy to drop the residual)");
+            throw new UserException(
+                    "--update-type low-rank needs --lora <adapter-dir>, --update-data <file>, or --rank <R> "
+                            + "(exact truncated-SVD factors; add --lossy to drop the residual)");
         }
         cmd.add("add");
         cmd.add("--");
@@ -125,7 +146,8 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
     /** Drops the stat data of the paths' index entries, so that git cleans them again whatever their stat says. */
     private void forgetStat(Path cwd) throws IOException {
         Path top = Git.dirs(cwd).topLevel();
-        for (Staged e : entries(cwd)) Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
+        for (Staged e : entries(cwd))
+            Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
     }
 
     /**
@@ -141,34 +163,53 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
             for (Staged e : entries(cwd)) {
                 Optional<Manifest> after = repo.indexManifest(e.path());
                 if (after.isEmpty()) continue;
-                Map<String, ParamEntry> old = before.containsKey(e.path()) ? before.get(e.path()).byName() : Map.of();
+                Map<String, ParamEntry> old =
+                        before.containsKey(e.path()) ? before.get(e.path()).byName() : Map.of();
                 List<ParamEntry> stored = after.get().params().stream()
-                        .filter(p -> !old.containsKey(p.name()) || !old.get(p.name()).object().equals(p.object())).toList();
-                List<ParamEntry> lowRank = stored.stream().filter(p -> p.update().equals("low-rank")).toList();
-                long n = lowRank.stream().filter(p -> p.attributes().containsKey("lossy")).count();
-                if (updateData != null || n > 0) Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
+                        .filter(p -> !old.containsKey(p.name())
+                                || !old.get(p.name()).object().equals(p.object()))
+                        .toList();
+                List<ParamEntry> lowRank = stored.stream()
+                        .filter(p -> p.update().equals("low-rank"))
+                        .toList();
+                long n = lowRank.stream()
+                        .filter(p -> p.attributes().containsKey("lossy"))
+                        .count();
+                if (updateData != null || n > 0)
+                    Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
                 // the file holds the values before the update: write the staged version, so that the work tree agrees
                 // with the index and switching commits works as in git-theta's flow
-                boolean written = updateData != null && Git.exec(top, "checkout", "--", e.path()).exit() == 0;
+                boolean written = updateData != null
+                        && Git.exec(top, "checkout", "--", e.path()).exit() == 0;
                 String what = e.path() + ": stored " + count(lowRank.size()) + " as rank-" + rank + " factors ";
                 if (updateData != null) {
-                    System.err.println("git-theta: " + e.path() + ": staged with the update data applied (" + count(stored.size())
-                            + " stored, " + Sizes.human(ownBytes(stored)) + "); " + (written ? "wrote the updated values to it"
-                            : "check it out to get the updated values: git checkout -- " + e.path()));
+                    System.err.println(
+                            "git-theta: " + e.path() + ": staged with the update data applied (" + count(stored.size())
+                                    + " stored, " + Sizes.human(ownBytes(stored)) + "); "
+                                    + (written
+                                            ? "wrote the updated values to it"
+                                            : "check it out to get the updated values: git checkout -- " + e.path()));
                 } else if (n > 0) {
                     System.err.println("git-theta: " + e.path() + ": stored " + count(n) + " lossily (rank " + rank
                             + "); check it out again to get the stored values");
                 } else if (!lowRank.isEmpty()) {
                     System.err.println("git-theta: " + what + "plus exact residual: " + Sizes.human(ownBytes(lowRank))
-                            + " stored for " + Sizes.human(lowRank.stream().mapToLong(ParamEntry::byteSize).sum()) + " of values");
+                            + " stored for "
+                            + Sizes.human(lowRank.stream()
+                                    .mapToLong(ParamEntry::byteSize)
+                                    .sum()) + " of values");
                 }
             }
         }
     }
 
-    private static String count(long n) { return n + " parameter" + (n == 1 ? "" : "s"); }
+    private static String count(long n) {
+        return n + " parameter" + (n == 1 ? "" : "s");
+    }
 
-    private static long ownBytes(List<ParamEntry> entries) { return entries.stream().mapToLong(ParamEntry::storedBytes).sum(); }
+    private static long ownBytes(List<ParamEntry> entries) {
+        return entries.stream().mapToLong(ParamEntry::storedBytes).sum();
+    }
 
     private static Optional<UpdateKind> parseType(String value) {
         try {

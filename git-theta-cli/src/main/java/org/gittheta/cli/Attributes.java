@@ -29,11 +29,14 @@ final class Attributes {
     }
 
     static List<String> read(Path file) throws IOException {
-        return Files.exists(file) ? new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8)) : new ArrayList<>();
+        return Files.exists(file)
+                ? new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8))
+                : new ArrayList<>();
     }
 
     static void write(Path file, List<String> lines) throws IOException {
-        AtomicFile.replace(file, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
+        AtomicFile.replace(
+                file, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Patterns are written as git reads them: spaces escaped so that a pattern stays one word. */
@@ -56,12 +59,21 @@ final class Attributes {
      */
     static List<Tracked> tracked(Git.Dirs dirs) throws IOException {
         List<String> files = new ArrayList<>();
-        String listed = Git.run(dirs.topLevel(), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
-                ".gitattributes", "*/.gitattributes");
+        String listed = Git.run(
+                dirs.topLevel(),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".gitattributes",
+                "*/.gitattributes");
         for (String f : listed.split("\0")) {
             if (!f.isEmpty() && !files.contains(f)) files.add(f);
         }
-        files.sort(java.util.Comparator.comparingLong(f -> f.chars().filter(c -> c == '/').count()));
+        files.sort(java.util.Comparator.comparingLong(
+                f -> f.chars().filter(c -> c == '/').count()));
         List<Tracked> out = new ArrayList<>();
         for (String f : files) collect(dirs.topLevel().resolve(f), f, out);
         Path info = dirs.commonDir().resolve("info").resolve("attributes");

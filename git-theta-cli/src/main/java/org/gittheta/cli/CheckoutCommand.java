@@ -11,22 +11,27 @@ import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "checkout", mixinStandardHelpOptions = true,
+@Command(
+        name = "checkout",
+        mixinStandardHelpOptions = true,
         description = "Write tracked checkpoints from the index into the working tree without Git holding them: "
                 + "those left as manifests (GIT_THETA_SKIP_SMUDGE=1) or missing, or the given paths; missing objects "
                 + "are fetched first, and the index entries are refreshed so that 'git status' stays clean.")
 final class CheckoutCommand implements java.util.concurrent.Callable<Integer> {
-    @Parameters(paramLabel = "<path>", description = "checkpoints to write whatever the working tree holds "
-            + "(default: every tracked checkpoint that is a manifest or missing there)")
+    @Parameters(
+            paramLabel = "<path>",
+            description = "checkpoints to write whatever the working tree holds "
+                    + "(default: every tracked checkpoint that is a manifest or missing there)")
     List<String> paths = new ArrayList<>();
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         Path top = Git.dirs(cwd).topLevel();
         List<String> tracked = tracked(cwd, paths);
         if (!paths.isEmpty() && tracked.isEmpty()) {
-            throw new UserException("no checkpoint tracked by git-theta in the index matches "
-                    + String.join(" ", paths));
+            throw new UserException(
+                    "no checkpoint tracked by git-theta in the index matches " + String.join(" ", paths));
         }
         write(cwd, top, paths.isEmpty() ? notCheckedOut(top, tracked) : tracked);
         return 0;

@@ -25,8 +25,11 @@ import org.gittheta.tensor.Floats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run git-theta end to end in a fresh temporary repository: track, commit, fine-tune, check out byte-identically.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run git-theta end to end in a fresh temporary repository: track, commit, fine-tune, check out byte-identically.")
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--keep", description = "Keep the demo repository instead of deleting it.")
     boolean keep;
@@ -34,19 +37,32 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     private Path repo;
     private Map<String, String> env;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path home = Files.createTempDirectory("git-theta-demo");
         repo = home.resolve("model-repo");
         Files.createDirectories(repo);
         // an isolated git configuration: the demo never touches the user's own
-        env = Map.of("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString(), "GIT_CONFIG_NOSYSTEM", "1",
-                "PATH", Launcher.path().getParent() + java.io.File.pathSeparator + System.getenv("PATH"),
-                "GIT_AUTHOR_NAME", "Demo", "GIT_AUTHOR_EMAIL", "demo@example.com",
-                "GIT_COMMITTER_NAME", "Demo", "GIT_COMMITTER_EMAIL", "demo@example.com");
+        env = Map.of(
+                "GIT_CONFIG_GLOBAL",
+                home.resolve("gitconfig").toString(),
+                "GIT_CONFIG_NOSYSTEM",
+                "1",
+                "PATH",
+                Launcher.path().getParent() + java.io.File.pathSeparator + System.getenv("PATH"),
+                "GIT_AUTHOR_NAME",
+                "Demo",
+                "GIT_AUTHOR_EMAIL",
+                "demo@example.com",
+                "GIT_COMMITTER_NAME",
+                "Demo",
+                "GIT_COMMITTER_EMAIL",
+                "demo@example.com");
         try {
             run();
             System.out.println();
-            System.out.println("Demo finished: every checkout was byte-identical." + (keep ? " Repository kept at " + repo : ""));
+            System.out.println(
+                    "Demo finished: every checkout was byte-identical." + (keep ? " Repository kept at " + repo : ""));
             return 0;
         } finally {
             if (!keep) deleteTree(home);
@@ -67,7 +83,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         String base = sha256(file);
         sh("git", "add", ".gitattributes", "model.safetensors");
         sh("git", "commit", "-q", "-m", "base model");
-        System.out.printf("   checkpoint: %,d bytes; git stores a %,d-byte manifest; object store: %s%n",
+        System.out.printf(
+                "   checkpoint: %,d bytes; git stores a %,d-byte manifest; object store: %s%n",
                 Files.size(file), Integer.parseInt(git("cat-file", "-s", "HEAD:model.safetensors")), storeSummary());
         shHead(6, "git", "show", "HEAD:model.safetensors");
 
@@ -103,7 +120,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
      * with git: the shared ones by a strategy and a rule, everything else bit-exact from the side that changed it.
      */
     private void mergeFineTunes(Path file) throws IOException {
-        step("Fine-tune on two branches: tune-a changes layer 1's MLP, tune-b layer 2's; both change model.norm and lm_head");
+        step(
+                "Fine-tune on two branches: tune-a changes layer 1's MLP, tune-b layer 2's; both change model.norm and lm_head");
         Predicate<String> shared = n -> n.equals("model.norm.weight") || n.equals("lm_head.weight");
         sh("git", "checkout", "-q", "-b", "tune-a");
         Map<String, byte[]> a = tune(file, n -> n.startsWith("model.layers.1.mlp.") || shared.test(n), 2);
@@ -120,17 +138,20 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, byte[]> merged = tensors(file);
         for (Map.Entry<String, byte[]> e : merged.entrySet()) {
             String n = e.getKey();
-            byte[] expected = n.startsWith("model.layers.2.mlp.") || n.equals("lm_head.weight") ? b.get(n)
+            byte[] expected = n.startsWith("model.layers.2.mlp.") || n.equals("lm_head.weight")
+                    ? b.get(n)
                     : n.equals("model.norm.weight") ? null : a.get(n);
             if (expected != null && !Arrays.equals(expected, e.getValue())) {
-                throw new UserException("demo: merged parameter " + n + " is not bit-exact from the side that changed it");
+                throw new UserException(
+                        "demo: merged parameter " + n + " is not bit-exact from the side that changed it");
             }
         }
         if (Arrays.equals(merged.get("model.norm.weight"), a.get("model.norm.weight"))
                 || Arrays.equals(merged.get("model.norm.weight"), b.get("model.norm.weight"))) {
             throw new UserException("demo: model.norm.weight was not merged");
         }
-        System.out.println("   every parameter only one side changed is bit-exact from that side; model.norm.weight is merged by TIES");
+        System.out.println(
+                "   every parameter only one side changed is bit-exact from that side; model.norm.weight is merged by TIES");
         String mergedSha = sha256(file);
         Files.delete(file);
         sh("git", "checkout", "--", "model.safetensors");
@@ -142,7 +163,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         byte[] content = Files.readAllBytes(file);
         for (TensorSlot slot : layout(file, content).tensors()) {
             if (!selected.test(slot.name())) continue;
-            SplittableRandom r = new java.util.SplittableRandom(seed * 31 + slot.name().hashCode());
+            SplittableRandom r =
+                    new java.util.SplittableRandom(seed * 31 + slot.name().hashCode());
             for (long off = slot.offset(); off < slot.end(); off += 2) {
                 int i = (int) off;
                 short bits = (short) ((content[i] & 0xff) | content[i + 1] << 8);
@@ -185,7 +207,9 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         System.out.println("$ " + String.join(" ", cmd));
         String out = exec(cmd);
         List<String> lines = out.lines().toList();
-        lines.stream().limit(maxLines).forEach(l -> System.out.println("   " + (l.length() > 160 ? l.substring(0, 157) + "..." : l)));
+        lines.stream()
+                .limit(maxLines)
+                .forEach(l -> System.out.println("   " + (l.length() > 160 ? l.substring(0, 157) + "..." : l)));
         if (lines.size() > maxLines) System.out.println("   ... (" + (lines.size() - maxLines) + " more lines)");
     }
 
@@ -201,7 +225,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         Process p = pb.start();
         try (InputStream in = p.getInputStream()) {
             String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new UserException("demo step failed: " + String.join(" ", cmd) + "\n" + out.strip());
+            if (p.waitFor() != 0)
+                throw new UserException("demo step failed: " + String.join(" ", cmd) + "\n" + out.strip());
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -225,7 +250,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     private static void expectSame(Path file, String expectedSha, String what) throws IOException {
         String actual = sha256(file);
-        if (!actual.equals(expectedSha)) throw new UserException("demo: " + what + " is not byte-identical (sha256 " + actual + ")");
+        if (!actual.equals(expectedSha))
+            throw new UserException("demo: " + what + " is not byte-identical (sha256 " + actual + ")");
         System.out.println("   sha256 " + actual.substring(0, 16) + "... identical to what was committed");
     }
 

@@ -32,7 +32,9 @@ public final class DemoModel {
         this.vocab = vocab;
     }
 
-    static DemoModel small() { return new DemoModel(256, 688, 4, 2048); }
+    static DemoModel small() {
+        return new DemoModel(256, 688, 4, 2048);
+    }
 
     /** A model of about {@code bytes} bytes: LLaMA-7B proportions, more layers for more size. */
     public static DemoModel ofSize(long bytes) {
@@ -76,11 +78,15 @@ public final class DemoModel {
     }
 
     /** As above, moving only a random {@code fraction} of each tuned tensor's elements. */
-    public void write(Path file, Predicate<String> tuned, double step, double fraction, long tuneSeed) throws IOException {
+    public void write(Path file, Predicate<String> tuned, double step, double fraction, long tuneSeed)
+            throws IOException {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (Param p : params()) {
             boolean isTuned = tuned.test(p.name());
-            tensors.add(new SafetensorsWriter.Tensor(p.name(), DType.BF16, p.shape(),
+            tensors.add(new SafetensorsWriter.Tensor(
+                    p.name(),
+                    DType.BF16,
+                    p.shape(),
                     out -> writeValues(out, p, isTuned ? step : 0, fraction, tuneSeed)));
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -90,7 +96,8 @@ public final class DemoModel {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static void writeValues(OutputStream out, Param p, double step, double fraction, long tuneSeed) throws IOException {
+    private static void writeValues(OutputStream out, Param p, double step, double fraction, long tuneSeed)
+            throws IOException {
         boolean norm = p.shape().rank() == 1;
         SplittableRandom base = new SplittableRandom(p.name().hashCode());
         SplittableRandom tune = new SplittableRandom(tuneSeed * 31 + p.name().hashCode());
@@ -99,7 +106,8 @@ public final class DemoModel {
         int pos = 0;
         for (long i = 0; i < n; i++) {
             double w = norm ? 1.0 + 0.05 * base.nextGaussian() : 0.02 * base.nextGaussian();
-            if (step != 0 && (fraction >= 1 || tune.nextDouble() < fraction)) w += step * Math.abs(w) * tune.nextGaussian();
+            if (step != 0 && (fraction >= 1 || tune.nextDouble() < fraction))
+                w += step * Math.abs(w) * tune.nextGaussian();
             short bits = Floats.floatToBf16((float) w);
             buf[pos++] = (byte) bits;
             buf[pos++] = (byte) (bits >> 8);

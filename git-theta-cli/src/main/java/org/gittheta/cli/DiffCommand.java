@@ -19,14 +19,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "diff", mixinStandardHelpOptions = true,
-        description = {"Per-parameter differences of tracked checkpoints, like git diff:",
-            "no revision: working tree vs index; one: working tree vs it; two (or A..B): between them; --cached: index vs HEAD (or vs the revision given)."})
+@Command(
+        name = "diff",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Per-parameter differences of tracked checkpoints, like git diff:",
+            "no revision: working tree vs index; one: working tree vs it; two (or A..B): between them; --cached: index vs HEAD (or vs the revision given)."
+        })
 final class DiffCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "<rev>|<path>", arity = "0..*", description = "Up to two revisions, then paths (after -- if ambiguous).")
+    @Parameters(
+            paramLabel = "<rev>|<path>",
+            arity = "0..*",
+            description = "Up to two revisions, then paths (after -- if ambiguous).")
     List<String> args = new ArrayList<>();
 
-    @Option(names = {"--cached", "--staged"}, description = "Compare the index with HEAD (or with the revision given).")
+    @Option(
+            names = {"--cached", "--staged"},
+            description = "Compare the index with HEAD (or with the revision given).")
     boolean cached;
 
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
@@ -38,9 +47,11 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--all", description = "List unchanged parameters too.")
     boolean all;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         try (HistoryRepo repo = HistoryRepo.open()) {
             List<String> revs = new ArrayList<>();
             List<String> paths = new ArrayList<>();
@@ -78,7 +89,8 @@ final class DiffCommand implements Callable<Integer> {
             boolean path = i >= firstPath || !paths.isEmpty() || dd < 0 && !a.contains("..") && !repo.isRevision(a);
             if (path) {
                 if (dd < 0 && !Files.exists(Path.of(a))) {
-                    throw new UserException("unknown revision or path not in the working tree: '" + a + "' (use -- to separate paths from revisions)");
+                    throw new UserException("unknown revision or path not in the working tree: '" + a
+                            + "' (use -- to separate paths from revisions)");
                 }
                 paths.add(repo.repoPath(a));
             } else if (a.contains("..") && !a.contains("...")) {
@@ -143,8 +155,11 @@ final class DiffCommand implements Callable<Integer> {
             int width = diffs.stream().mapToInt(f -> f.path().length()).max().orElse(0);
             for (FileDiff f : diffs) {
                 // the working tree has stored nothing yet
-                String stored = after instanceof Version.WorkTree ? "" : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
-                out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | " + HistoryOutput.summary(f.diff()) + stored);
+                String stored = after instanceof Version.WorkTree
+                        ? ""
+                        : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
+                out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | "
+                        + HistoryOutput.summary(f.diff()) + stored);
             }
             out.println(" " + diffs.size() + (diffs.size() == 1 ? " checkpoint" : " checkpoints") + " changed");
             return;
@@ -157,5 +172,7 @@ final class DiffCommand implements Callable<Integer> {
     }
 
     /** Changed parameters and those that moved to another shard; every one with --all. */
-    private List<ParamDiff> shown(CheckpointDiff d) { return all ? d.params() : d.changedOrMoved(); }
+    private List<ParamDiff> shown(CheckpointDiff d) {
+        return all ? d.params() : d.changedOrMoved();
+    }
 }

@@ -1,12 +1,12 @@
 package org.gittheta.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import com.fasterxml.jackson.core.JsonGenerator;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
 import org.gittheta.merge.ParamStats;
@@ -15,7 +15,9 @@ import org.gittheta.merge.ParamStats;
 final class DryRunReport {
     private final Map<String, MergeResult> files = new LinkedHashMap<>();
 
-    void add(String path, MergeResult result) { files.put(path, result); }
+    void add(String path, MergeResult result) {
+        files.put(path, result);
+    }
 
     void printText(PrintStream out) {
         for (Map.Entry<String, MergeResult> f : files.entrySet()) {
@@ -24,11 +26,19 @@ final class DryRunReport {
                 if (p.action() == ParamReport.Action.UNCHANGED) continue;
                 StringBuilder line = new StringBuilder(String.format("  %-9s %s", label(p), p.name()));
                 if (!p.detail().isEmpty()) line.append("  (").append(p.detail()).append(')');
-                p.stats().ifPresent(s -> line.append(String.format(Locale.ROOT,
-                        "  cos %.4f, sign conflicts %.4f, |tau| %s, |result| %.6g, |result - base| %.6g", s.cosine(),
-                        s.signConflicts(), String.join(",", s.tauNorms().stream()
-                                .map(v -> String.format(Locale.ROOT, "%.6g", v)).toList()),
-                        s.resultNorm(), s.resultTauNorm())));
+                p.stats()
+                        .ifPresent(s -> line.append(String.format(
+                                Locale.ROOT,
+                                "  cos %.4f, sign conflicts %.4f, |tau| %s, |result| %.6g, |result - base| %.6g",
+                                s.cosine(),
+                                s.signConflicts(),
+                                String.join(
+                                        ",",
+                                        s.tauNorms().stream()
+                                                .map(v -> String.format(Locale.ROOT, "%.6g", v))
+                                                .toList()),
+                                s.resultNorm(),
+                                s.resultTauNorm())));
                 out.println(line);
             }
         }
@@ -83,6 +93,8 @@ final class DryRunReport {
     }
 
     private static String label(ParamReport p) {
-        return p.action() == ParamReport.Action.MERGED ? "formula" : p.action().name().toLowerCase(Locale.ROOT);
+        return p.action() == ParamReport.Action.MERGED
+                ? "formula"
+                : p.action().name().toLowerCase(Locale.ROOT);
     }
 }

@@ -8,21 +8,27 @@ import org.gittheta.repo.ThetaRepository;
 import org.gittheta.transfer.ObjectRemote;
 import picocli.CommandLine.Command;
 
-@Command(name = "env", mixinStandardHelpOptions = true,
-        description = {"Show what git-theta uses: its version, Java, the launcher, and in a repository the object "
-                + "store, the remote objects go to and come from, and the git-theta settings git gives it.",
+@Command(
+        name = "env",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show what git-theta uses: its version, Java, the launcher, and in a repository the object "
+                    + "store, the remote objects go to and come from, and the git-theta settings git gives it.",
             "Settings shown: theta.*, lfs.url, remote.<name>.lfsurl, and the filter.theta.* and merge.theta.* that "
-                + "'git theta install' writes."})
+                    + "'git theta install' writes."
+        })
 final class EnvCommand implements java.util.concurrent.Callable<Integer> {
     private static final String SETTINGS =
             "^(theta\\.|filter\\.theta\\.|merge\\.theta\\.|lfs\\.url$|remote\\..*\\.lfsurl$)";
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         PrintStream out = System.out;
         Path cwd = Path.of("").toAbsolutePath();
         out.println(BuildVersion.current().describe());
         out.println("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.home") + ")");
-        out.println("launcher: " + Optional.ofNullable(System.getProperty("gittheta.launcher")).orElse("(not set)"));
+        out.println("launcher: "
+                + Optional.ofNullable(System.getProperty("gittheta.launcher")).orElse("(not set)"));
         boolean inRepo = Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0;
         if (inRepo) {
             Git.Dirs dirs = Git.dirs(cwd);

@@ -18,10 +18,14 @@ import org.gittheta.filter.ThetaFilter;
 import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 
-@Command(name = "filter-process", hidden = true, mixinStandardHelpOptions = true,
+@Command(
+        name = "filter-process",
+        hidden = true,
+        mixinStandardHelpOptions = true,
         description = "Git's long-running clean/smudge filter (git runs this; see 'git theta install').")
 final class FilterProcessCommand implements java.util.concurrent.Callable<Integer> {
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         Hooks.installMissing(cwd); // a clone made with only a global install still gets its pre-push hook
         // settings are checked per file: a bad one is answered with that file's error status, not a dead process
@@ -40,12 +44,16 @@ final class FilterProcessCommand implements java.util.concurrent.Callable<Intege
 
     /** As git-lfs reads {@code GIT_LFS_SKIP_SMUDGE}. */
     static boolean isTrue(String value) {
-        return value != null && List.of("1", "true", "yes", "on").contains(value.strip().toLowerCase(Locale.ROOT));
+        return value != null
+                && List.of("1", "true", "yes", "on").contains(value.strip().toLowerCase(Locale.ROOT));
     }
 
     /** One line per filter process: how many cleans the stat cache answered, and how many were done in full. */
     private static void appendCounts(Path file, StatCache.Counts counts) throws IOException {
-        Files.writeString(file, "cached " + counts.cached() + " full " + counts.full() + "\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+                file,
+                "cached " + counts.cached() + " full " + counts.full() + "\n",
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 }

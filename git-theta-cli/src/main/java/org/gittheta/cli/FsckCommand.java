@@ -14,11 +14,15 @@ import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "fsck", mixinStandardHelpOptions = true,
-        description = {"Verify the parameter objects that refs, reflogs, the index and the stash use: each exists, "
-                + "hashes to its name, has a valid header and checksums, and every parameter version decodes.",
-                "Corrupt objects are moved to .git/theta/bad, so that 'git theta fetch' can bring intact copies. "
-                        + "Exits 1 if anything is wrong."})
+@Command(
+        name = "fsck",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Verify the parameter objects that refs, reflogs, the index and the stash use: each exists, "
+                    + "hashes to its name, has a valid header and checksums, and every parameter version decodes.",
+            "Corrupt objects are moved to .git/theta/bad, so that 'git theta fetch' can bring intact copies. "
+                    + "Exits 1 if anything is wrong."
+        })
 final class FsckCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Also check stored objects that nothing uses.")
     boolean all;
@@ -26,7 +30,8 @@ final class FsckCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         FsckReport report;
         try (ThetaRepository repo = Git.repository(Path.of("").toAbsolutePath())) {
             report = repo.fsck(all);
@@ -45,7 +50,8 @@ final class FsckCommand implements Callable<Integer> {
     private static String describe(Problem p) {
         String what = p.kind().name().toLowerCase(Locale.ROOT).replace('_', ' ');
         String object = p.object().map(o -> " object " + o).orElse("");
-        String use = p.use().map(u -> " (" + (u.param().isEmpty() ? u.where() + ":" + u.path() : u.toString()) + ")")
+        String use = p.use()
+                .map(u -> " (" + (u.param().isEmpty() ? u.where() + ":" + u.path() : u.toString()) + ")")
                 .orElse(" (not used by anything)");
         return Printable.escape(what + object + use + ": " + p.detail());
     }

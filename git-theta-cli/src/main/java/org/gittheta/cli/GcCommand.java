@@ -15,23 +15,35 @@ import org.gittheta.transfer.ObjectRemote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"Delete parameter objects that nothing reachable uses (refs, reflogs, the index, the stash, "
-                + "and the bases their deltas need), and temporary files of interrupted writes.",
-                "Nothing younger than the prune age is deleted, so an add running meanwhile is safe."})
+@Command(
+        name = "gc",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Delete parameter objects that nothing reachable uses (refs, reflogs, the index, the stash, "
+                    + "and the bases their deltas need), and temporary files of interrupted writes.",
+            "Nothing younger than the prune age is deleted, so an add running meanwhile is safe."
+        })
 final class GcCommand implements Callable<Integer> {
-    @Option(names = "--prune", paramLabel = "<date>", defaultValue = PruneExpiry.DEFAULT,
+    @Option(
+            names = "--prune",
+            paramLabel = "<date>",
+            defaultValue = PruneExpiry.DEFAULT,
             description = "Only delete what was last modified before this: now, 2.weeks.ago (default), an ISO date.")
     String prune;
 
-    @Option(names = {"-n", "--dry-run"}, description = "List what would be deleted; delete nothing.")
+    @Option(
+            names = {"-n", "--dry-run"},
+            description = "List what would be deleted; delete nothing.")
     boolean dryRun;
 
-    @Option(names = "--verify-remote", description = "Also delete local copies of objects only old versions use "
-            + "(not HEAD, the index or a branch tip) when the default remote confirms it holds them.")
+    @Option(
+            names = "--verify-remote",
+            description = "Also delete local copies of objects only old versions use "
+                    + "(not HEAD, the index or a branch tip) when the default remote confirms it holds them.")
     boolean verifyRemote;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Instant now = Instant.now();
         Instant cutoff;
         try {
@@ -52,12 +64,15 @@ final class GcCommand implements Callable<Integer> {
                         + r.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
             }
         }
-        System.err.println("git-theta: gc: " + (dryRun ? "would remove " : "removed ") + report.objects().size()
+        System.err.println("git-theta: gc: " + (dryRun ? "would remove " : "removed ")
+                + report.objects().size()
                 + " objects, " + mib(report.objectBytes())
-                + (report.tempFiles().isEmpty() ? "" : ", and " + report.tempFiles().size() + " temporary files, "
-                        + mib(report.tempBytes()))
-                + (report.keptYoung() == 0 ? "" : "; kept " + report.keptYoung()
-                        + " unused objects younger than the prune age"));
+                + (report.tempFiles().isEmpty()
+                        ? ""
+                        : ", and " + report.tempFiles().size() + " temporary files, " + mib(report.tempBytes()))
+                + (report.keptYoung() == 0
+                        ? ""
+                        : "; kept " + report.keptYoung() + " unused objects younger than the prune age"));
         return 0;
     }
 
@@ -73,11 +88,14 @@ final class GcCommand implements Callable<Integer> {
         long self = ProcessHandle.current().pid();
         Instant oldest = ProcessHandle.allProcesses()
                 .filter(p -> p.pid() != self)
-                .filter(p -> p.info().commandLine().map(c -> c.contains("git-theta")).orElse(false))
+                .filter(p ->
+                        p.info().commandLine().map(c -> c.contains("git-theta")).orElse(false))
                 .map(p -> p.info().startInstant().orElse(Instant.MIN))
                 .reduce(now, (a, b) -> a.isBefore(b) ? a : b);
         return oldest.isAfter(objectCutoff) ? oldest : objectCutoff;
     }
 
-    private static String mib(long bytes) { return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0); }
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
 }

@@ -76,12 +76,16 @@ final class Git {
     }
 
     private static Raw checked(Raw r, String... args) {
-        if (r.exit() != 0) throw new UserException("git " + String.join(" ", args) + " failed: " + r.err().strip());
+        if (r.exit() != 0)
+            throw new UserException(
+                    "git " + String.join(" ", args) + " failed: " + r.err().strip());
         return r;
     }
 
     /** The whole configuration as git resolves it (files and {@code git -c} settings), read in one call. */
-    static Settings settings(Path dir) throws IOException { return settings(dir, List.of()); }
+    static Settings settings(Path dir) throws IOException {
+        return settings(dir, List.of());
+    }
 
     /** The configuration with {@code -c key=value} arguments ({@code configArgs}) on top, as {@code git -c} gives. */
     static Settings settings(Path dir, List<String> configArgs) throws IOException {
@@ -95,16 +99,23 @@ final class Git {
 
     /** The repository around the current directory. */
     record Dirs(Path gitDir, Path commonDir, Path topLevel) {
-        ThetaRepository.Location location() { return new ThetaRepository.Location(gitDir, commonDir, topLevel); }
+        ThetaRepository.Location location() {
+            return new ThetaRepository.Location(gitDir, commonDir, topLevel);
+        }
     }
 
     /** The repository around {@code cwd} with the configuration git sees there, reporting progress on a terminal. */
-    static ThetaRepository repository(Path cwd) throws IOException { return repository(cwd, List.of()); }
+    static ThetaRepository repository(Path cwd) throws IOException {
+        return repository(cwd, List.of());
+    }
 
     /** The same, with {@code -c key=value} arguments on top of the configuration. */
     static ThetaRepository repository(Path cwd, List<String> configArgs) throws IOException {
         Dirs dirs = dirs(cwd);
-        return ThetaRepository.open(dirs.location(), settings(cwd, configArgs), new GitCredentials(dirs.topLevel()),
+        return ThetaRepository.open(
+                dirs.location(),
+                settings(cwd, configArgs),
+                new GitCredentials(dirs.topLevel()),
                 TerminalProgress.forStderr());
     }
 

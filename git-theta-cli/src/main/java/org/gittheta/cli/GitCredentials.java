@@ -18,18 +18,27 @@ import org.gittheta.transfer.Credentials;
 final class GitCredentials implements Credentials {
     private final Path dir;
 
-    GitCredentials(Path dir) { this.dir = dir; }
+    GitCredentials(Path dir) {
+        this.dir = dir;
+    }
 
-    @Override public Optional<Credential> fill(URI url) throws IOException {
+    @Override
+    public Optional<Credential> fill(URI url) throws IOException {
         Map<String, String> answer = run("fill", describe(url));
         String user = answer.get("username");
         String password = answer.get("password");
         return user == null || password == null ? Optional.empty() : Optional.of(new Credential(user, password));
     }
 
-    @Override public void approve(URI url, Credential c) throws IOException { run("approve", describe(url, c)); }
+    @Override
+    public void approve(URI url, Credential c) throws IOException {
+        run("approve", describe(url, c));
+    }
 
-    @Override public void reject(URI url, Credential c) throws IOException { run("reject", describe(url, c)); }
+    @Override
+    public void reject(URI url, Credential c) throws IOException {
+        run("reject", describe(url, c));
+    }
 
     private static String describe(URI url) {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();

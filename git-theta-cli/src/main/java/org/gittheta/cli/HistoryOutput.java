@@ -79,18 +79,39 @@ final class HistoryOutput {
      */
     static List<String> table(List<ParamDiff> params, boolean sharded) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(withShard(sharded, "shard", "status", "parameter", "dtype", "shape", "changed", "‖Δ‖", "max|Δ|",
-                "‖Δ‖/‖θ‖", "cos", "update", "stored"));
+        rows.add(withShard(
+                sharded,
+                "shard",
+                "status",
+                "parameter",
+                "dtype",
+                "shape",
+                "changed",
+                "‖Δ‖",
+                "max|Δ|",
+                "‖Δ‖/‖θ‖",
+                "cos",
+                "update",
+                "stored"));
         for (ParamDiff p : params) {
             Optional<DeltaStats> s = p.stats();
-            rows.add(withShard(sharded, change(p, i -> i.shard().orElse("-")),
-                p.status().label(), p.name(),
-                change(p, i -> i.dtype().toString()), change(p, i -> i.shape().toString()),
-                count(p.changedElements()),
-                s.map(x -> real(x.l2())).orElse("-"), s.map(x -> real(x.maxAbs())).orElse("-"),
-                s.map(x -> real(x.relative())).orElse("-"), s.map(x -> cosine(x.cosine())).orElse("-"),
-                p.after().flatMap(ParamInfo::update).orElse("-"),
-                p.after().flatMap(ParamInfo::storedBytes).map(HistoryOutput::bytes).orElse("-")));
+            rows.add(withShard(
+                    sharded,
+                    change(p, i -> i.shard().orElse("-")),
+                    p.status().label(),
+                    p.name(),
+                    change(p, i -> i.dtype().toString()),
+                    change(p, i -> i.shape().toString()),
+                    count(p.changedElements()),
+                    s.map(x -> real(x.l2())).orElse("-"),
+                    s.map(x -> real(x.maxAbs())).orElse("-"),
+                    s.map(x -> real(x.relative())).orElse("-"),
+                    s.map(x -> cosine(x.cosine())).orElse("-"),
+                    p.after().flatMap(ParamInfo::update).orElse("-"),
+                    p.after()
+                            .flatMap(ParamInfo::storedBytes)
+                            .map(HistoryOutput::bytes)
+                            .orElse("-")));
         }
         return sharded ? align(rows, 5, 9) : align(rows, 4, 8);
     }
@@ -131,7 +152,8 @@ final class HistoryOutput {
         g.writeObjectFieldStart("summary");
         g.writeNumberField("parameters", d.params().size());
         g.writeNumberField("changed", d.changed().size());
-        for (ParamDiff.Status s : List.of(ParamDiff.Status.ADDED, ParamDiff.Status.REMOVED, ParamDiff.Status.MODIFIED)) {
+        for (ParamDiff.Status s :
+                List.of(ParamDiff.Status.ADDED, ParamDiff.Status.REMOVED, ParamDiff.Status.MODIFIED)) {
             g.writeNumberField(s.label(), d.count(s));
         }
         g.writeNumberField("changedElements", d.changedElements());
@@ -180,7 +202,8 @@ final class HistoryOutput {
         g.writeEndArray();
         g.writeNumberField("numel", i.numel());
         g.writeStringField("update", i.update().orElse(null));
-        if (i.storedBytes().isPresent()) g.writeNumberField("storedBytes", i.storedBytes().get());
+        if (i.storedBytes().isPresent())
+            g.writeNumberField("storedBytes", i.storedBytes().get());
         else g.writeNullField("storedBytes");
         if (i.shard().isPresent()) g.writeStringField("shard", i.shard().get());
     }

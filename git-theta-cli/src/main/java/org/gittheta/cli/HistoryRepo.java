@@ -72,15 +72,20 @@ final class HistoryRepo implements AutoCloseable {
                 shards.addAll(named);
             }
         }
-        List<String> files = tracked.stream().filter(f -> !shards.contains(f)).sorted().toList();
+        List<String> files =
+                tracked.stream().filter(f -> !shards.contains(f)).sorted().toList();
         for (String spec : pathspecs) {
             boolean found = Stream.concat(tracked.stream(), indexes.stream())
                     .anyMatch(t -> t.equals(spec) || t.startsWith(spec + "/"));
             if (!found) {
-                String where = sides.stream().map(Object::toString).reduce((a, b) -> a + " or " + b).orElse("");
-                throw new UserException(all.contains(spec)
-                        ? "'" + spec + "' is not tracked by git-theta (no filter=theta attribute)"
-                        : "'" + spec + "' is not in " + where);
+                String where = sides.stream()
+                        .map(Object::toString)
+                        .reduce((a, b) -> a + " or " + b)
+                        .orElse("");
+                throw new UserException(
+                        all.contains(spec)
+                                ? "'" + spec + "' is not tracked by git-theta (no filter=theta attribute)"
+                                : "'" + spec + "' is not in " + where);
             }
         }
         return new Targets(files, indexes.stream().sorted().toList());
@@ -104,10 +109,10 @@ final class HistoryRepo implements AutoCloseable {
         List<String> args = new ArrayList<>();
         switch (side) {
             case Version.Rev r ->
-                    args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));
+                args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));
             case Version.Index i -> args.addAll(List.of("ls-files", "-z", "--full-name"));
             case Version.WorkTree w ->
-                    args.addAll(List.of("ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"));
+                args.addAll(List.of("ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"));
             case Version.None n -> {
                 return List.of();
             }
@@ -134,5 +139,8 @@ final class HistoryRepo implements AutoCloseable {
         return out;
     }
 
-    @Override public void close() { repo.close(); }
+    @Override
+    public void close() {
+        repo.close();
+    }
 }

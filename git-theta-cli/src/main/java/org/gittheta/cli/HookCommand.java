@@ -13,7 +13,10 @@ import org.gittheta.transfer.ObjectRemote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "hook", hidden = true, mixinStandardHelpOptions = true,
+@Command(
+        name = "hook",
+        hidden = true,
+        mixinStandardHelpOptions = true,
         description = "Run a repository hook (git runs this through the scripts 'git theta install' places).")
 final class HookCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<hook>", description = "pre-push")
@@ -22,7 +25,8 @@ final class HookCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "<arg>", description = "the hook's arguments from git")
     List<String> args = new ArrayList<>();
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         if (!hook.equals("pre-push")) throw new UserException("unknown hook '" + hook + "'");
         if (args.size() < 2) throw new UserException("pre-push: git passes the remote's name and URL");
         prePush(Path.of("").toAbsolutePath(), args.get(0), args.get(1));
@@ -52,11 +56,14 @@ final class HookCommand implements java.util.concurrent.Callable<Integer> {
             try {
                 repo.push(remote.get(), repo.objectsIntroducedBy(tips, known));
             } catch (IOException e) {
-                throw new UserException("could not upload parameter objects to " + remote.get().describe() + ": " + e.getMessage()
-                        + "\ngit-theta: the push was stopped; fix the cause and push again");
+                throw new UserException(
+                        "could not upload parameter objects to " + remote.get().describe() + ": " + e.getMessage()
+                                + "\ngit-theta: the push was stopped; fix the cause and push again");
             }
         }
     }
 
-    private static boolean isZero(String id) { return id.chars().allMatch(c -> c == '0'); }
+    private static boolean isZero(String id) {
+        return id.chars().allMatch(c -> c == '0');
+    }
 }

@@ -20,6 +20,7 @@ import org.gittheta.store.AtomicFile;
 final class Hooks {
     /** Only pre-push does work: smudge fetches on demand, so checkout, merge and commit hooks would have nothing to do. */
     static final List<String> NAMES = List.of("pre-push");
+
     private static final String MARKER = "# git-theta hook";
 
     private Hooks() {}
@@ -40,7 +41,8 @@ final class Hooks {
             Path dir = hooksDir(cwd);
             for (String name : NAMES) install(dir, name, false);
         } catch (IOException | UserException e) {
-            System.err.println("git-theta: could not install the pre-push hook (" + e.getMessage() + "); run 'git theta install --local'");
+            System.err.println("git-theta: could not install the pre-push hook (" + e.getMessage()
+                    + "); run 'git theta install --local'");
         }
     }
 
@@ -66,12 +68,14 @@ final class Hooks {
     }
 
     private static boolean isOurs(Path hook) throws IOException {
-        return Files.isRegularFile(hook) && Files.readString(hook, StandardCharsets.ISO_8859_1).contains(MARKER);
+        return Files.isRegularFile(hook)
+                && Files.readString(hook, StandardCharsets.ISO_8859_1).contains(MARKER);
     }
 
     private static String script(String name) throws IOException {
         try (InputStream in = Hooks.class.getResourceAsStream("hooks/" + name)) {
-            if (in == null) throw new IOException("hook script '" + name + "' is missing from the git-theta jar: rebuild it");
+            if (in == null)
+                throw new IOException("hook script '" + name + "' is missing from the git-theta jar: rebuild it");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -89,11 +93,14 @@ final class Hooks {
         if (exists && !isOurs(hook)) {
             Path local = dir.resolve(name + ".local");
             if (Files.exists(local)) {
-                throw new UserException(hook + " is not git-theta's and " + local + " exists too: merge them by hand, then run 'git theta install --local' again");
+                throw new UserException(hook + " is not git-theta's and " + local
+                        + " exists too: merge them by hand, then run 'git theta install --local' again");
             }
             Files.move(hook, local);
         }
-        AtomicFile.replace(hook, out -> out.write(script.getBytes(StandardCharsets.UTF_8)),
+        AtomicFile.replace(
+                hook,
+                out -> out.write(script.getBytes(StandardCharsets.UTF_8)),
                 Optional.of(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
 }

@@ -11,17 +11,23 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "install", mixinStandardHelpOptions = true,
-        description = {"Configure git to run git-theta as the filter, merge and diff driver for tracked checkpoints.",
+@Command(
+        name = "install",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Configure git to run git-theta as the filter, merge and diff driver for tracked checkpoints.",
             "Also places the pre-push hook in the current repository (if any) and, unless --local, the manual pages "
-                + "that 'git theta --help' shows. 'git theta uninstall' undoes it."})
+                    + "that 'git theta --help' shows. 'git theta uninstall' undoes it."
+        })
 final class InstallCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--local", description = "Configure the current repository only (default: your global git config).")
     boolean local;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         String scope = local ? "--local" : "--global";
         if (local) Git.dirs(cwd);
@@ -35,8 +41,9 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
             addManFallback(cwd);
         }
         if (!onPath()) {
-            System.err.println("git-theta: configured. For 'git theta <command>' to work, put " + Launcher.path().getParent()
-                    + " on your PATH, e.g.: export PATH=\"" + Launcher.path().getParent() + ":$PATH\"");
+            System.err.println("git-theta: configured. For 'git theta <command>' to work, put "
+                    + Launcher.path().getParent() + " on your PATH, e.g.: export PATH=\""
+                    + Launcher.path().getParent() + ":$PATH\"");
         }
         return 0;
     }
@@ -67,7 +74,10 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
      * default), ours runs only where man is not installed.
      */
     private static void addManFallback(Path cwd) throws IOException {
-        List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer").out().lines().toList();
+        List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer")
+                .out()
+                .lines()
+                .toList();
         if (!viewers.contains(ManFallbackCommand.VIEWER)) {
             if (viewers.isEmpty()) Git.run(cwd, "config", "--global", "--add", "man.viewer", "man");
             Git.run(cwd, "config", "--global", "--add", "man.viewer", ManFallbackCommand.VIEWER);

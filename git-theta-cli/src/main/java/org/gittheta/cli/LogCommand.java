@@ -21,19 +21,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "log", mixinStandardHelpOptions = true,
-        description = "Per commit that touched a checkpoint: how many parameters changed and the largest changes; with --param, the history of matching parameters.")
+@Command(
+        name = "log",
+        mixinStandardHelpOptions = true,
+        description =
+                "Per commit that touched a checkpoint: how many parameters changed and the largest changes; with --param, the history of matching parameters.")
 final class LogCommand implements Callable<Integer> {
     /** How many of a commit's largest changes the human output names. */
     private static final int LARGEST = 3;
 
-    @Parameters(paramLabel = "<path>", arity = "0..1", description = "The checkpoint (default: the only tracked checkpoint at HEAD).")
+    @Parameters(
+            paramLabel = "<path>",
+            arity = "0..1",
+            description = "The checkpoint (default: the only tracked checkpoint at HEAD).")
     String path;
 
-    @Option(names = "--param", paramLabel = "<glob>", description = "Only parameters whose name matches, e.g. 'model.layers.*.self_attn.*'.")
+    @Option(
+            names = "--param",
+            paramLabel = "<glob>",
+            description = "Only parameters whose name matches, e.g. 'model.layers.*.self_attn.*'.")
     String param;
 
-    @Option(names = {"-n", "--max-count"}, paramLabel = "N", description = "Show at most N commits.")
+    @Option(
+            names = {"-n", "--max-count"},
+            paramLabel = "N",
+            description = "Show at most N commits.")
     Integer maxCount;
 
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
@@ -41,17 +53,19 @@ final class LogCommand implements Callable<Integer> {
 
     record Entry(String commit, String date, String subject, CheckpointDiff diff) {}
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         try (HistoryRepo repo = HistoryRepo.open()) {
             repo.commit("HEAD");
             List<String> specs = path != null ? List.of(repo.repoPath(path)) : List.of();
             HistoryRepo.Targets target = repo.targets(List.of(new Version.Rev("HEAD")), specs, true);
             boolean sharded = target.files().isEmpty() && target.indexes().size() == 1;
             if (!sharded && target.files().size() + target.indexes().size() != 1) {
-                throw new UserException(target.files().isEmpty() && target.indexes().isEmpty()
-                        ? "no tracked checkpoint at HEAD"
-                        : "several tracked checkpoints at HEAD: name one of "
-                        + String.join(", ", concat(target.files(), target.indexes())));
+                throw new UserException(
+                        target.files().isEmpty() && target.indexes().isEmpty()
+                                ? "no tracked checkpoint at HEAD"
+                                : "several tracked checkpoints at HEAD: name one of "
+                                        + String.join(", ", concat(target.files(), target.indexes())));
             }
             String file = sharded ? target.indexes().getFirst() : target.files().getFirst();
             Predicate<String> include = param == null ? n -> true : glob(param);
@@ -70,9 +84,11 @@ final class LogCommand implements Callable<Integer> {
                 Version before = parent == null ? new Version.None() : new Version.Rev(parent);
                 Version after = new Version.Rev(commit);
                 // a commit that touched shard files before the index existed is not the sharded model's
-                if (sharded && repo.repo.shardIndex(after, file).isEmpty()
+                if (sharded
+                        && repo.repo.shardIndex(after, file).isEmpty()
                         && (parent == null || repo.repo.shardIndex(before, file).isEmpty())) continue;
-                CheckpointDiff d = sharded ? repo.repo.shardedDiff(before, after, file, include)
+                CheckpointDiff d = sharded
+                        ? repo.repo.shardedDiff(before, after, file, include)
                         : repo.repo.diff(before, after, file, include);
                 if (param == null || !d.changedOrMoved().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
             }
@@ -110,7 +126,9 @@ final class LogCommand implements Callable<Integer> {
                 continue;
             }
             System.out.println("    " + HistoryOutput.summary(e.diff()));
-            changed.stream().sorted(Comparator.comparingDouble(LogCommand::magnitude).reversed()).limit(LARGEST)
+            changed.stream()
+                    .sorted(Comparator.comparingDouble(LogCommand::magnitude).reversed())
+                    .limit(LARGEST)
                     .forEach(p -> System.out.println("    " + describe(p)));
             if (changed.size() > LARGEST) System.out.println("    ... and " + (changed.size() - LARGEST) + " more");
         }
@@ -125,8 +143,8 @@ final class LogCommand implements Callable<Integer> {
         String s = p.status().label() + " " + p.name() + shard(p);
         if (p.stats().isPresent()) {
             DeltaStats d = p.stats().get();
-            s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative())
-                    + " changed=" + HistoryOutput.count(d.changed()) + "/" + HistoryOutput.count(d.elements());
+            s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative()) + " changed="
+                    + HistoryOutput.count(d.changed()) + "/" + HistoryOutput.count(d.elements());
         }
         return s;
     }

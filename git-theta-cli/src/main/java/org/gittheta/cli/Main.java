@@ -10,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code git theta ...}: the only place that prints for humans or exits. */
-@Command(name = "git-theta", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "git-theta",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Model checkpoints under Git: per-parameter storage, real model merges, parameter-level history.")
 public final class Main implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(
@@ -41,9 +44,11 @@ public final class Main implements Runnable {
     /** The commands git itself runs, on the path of every add, checkout, merge and push. */
     private static final Set<String> GIT_DRIVEN = Set.of("filter-process", "merge-driver", "hook");
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Override public void run() {
+    @Override
+    public void run() {
         spec.commandLine().usage(System.out);
     }
 
@@ -77,7 +82,9 @@ public final class Main implements Runnable {
     static List<Class<?>> reachableCommands(String... args) {
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) return List.of();
         if (args.length == 0 || !GIT_DRIVEN.contains(args[0])) return SUBCOMMANDS;
-        return SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).toList();
+        return SUBCOMMANDS.stream()
+                .filter(c -> c.getAnnotation(Command.class).name().equals(args[0]))
+                .toList();
     }
 
     /** The command line with every command: what help and the manual pages describe. */
@@ -88,7 +95,8 @@ public final class Main implements Runnable {
     }
 
     static final class Version implements CommandLine.IVersionProvider {
-        @Override public String[] getVersion() {
+        @Override
+        public String[] getVersion() {
             return new String[] {BuildVersion.current().describe()};
         }
     }

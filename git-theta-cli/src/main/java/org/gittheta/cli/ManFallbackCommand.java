@@ -12,7 +12,10 @@ import picocli.CommandLine.Spec;
  * not run {@code man}, so that {@code git theta --help} still prints the help instead of "no man viewer handled the
  * request".
  */
-@Command(name = "man-fallback", hidden = true, mixinStandardHelpOptions = true,
+@Command(
+        name = "man-fallback",
+        hidden = true,
+        mixinStandardHelpOptions = true,
         description = "Show a git-theta help page as text when git cannot run man (git runs this as a man viewer).")
 final class ManFallbackCommand implements java.util.concurrent.Callable<Integer> {
     static final String VIEWER = "git-theta";
@@ -20,9 +23,11 @@ final class ManFallbackCommand implements java.util.concurrent.Callable<Integer>
     @Parameters(index = "0", paramLabel = "<page>", description = "the manual page git asked for, e.g. git-theta-track")
     String page;
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Override public Integer call() {
+    @Override
+    public Integer call() {
         Optional<CommandLine> command = commandFor(spec.root().commandLine(), page);
         if (command.isEmpty()) {
             System.err.println("git-theta: 'man' is not installed, so git cannot show the manual page " + page

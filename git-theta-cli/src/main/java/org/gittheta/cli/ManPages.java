@@ -29,7 +29,11 @@ final class ManPages {
      * default search path whenever that {@code bin} is on PATH, which {@code git theta} needs anyway.
      */
     static Path dir() {
-        return Launcher.path().getParent().resolveSibling("share").resolve("man").resolve("man1");
+        return Launcher.path()
+                .getParent()
+                .resolveSibling("share")
+                .resolve("man")
+                .resolve("man1");
     }
 
     /** File name to page: {@code git-theta.1}, then {@code git-theta-<command>.1} for every command shown in help. */
@@ -50,7 +54,10 @@ final class ManPages {
         for (Map.Entry<String, String> page : pages.entrySet()) {
             Path tmp = Files.createTempFile(dir, page.getKey(), ".tmp");
             Files.writeString(tmp, page.getValue(), StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(page.getKey()), StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    tmp,
+                    dir.resolve(page.getKey()),
+                    StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         }
         return pages.size();
@@ -85,10 +92,16 @@ final class ManPages {
         var help = new CommandLine.Help(spec, CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         List<String> description = formatted(spec.usageMessage().description());
         StringBuilder t = new StringBuilder();
-        t.append(".TH \"").append(pageName(spec).toUpperCase(Locale.ROOT)).append("\" 1 \"\" \"")
-                .append(escape(version)).append("\" \"Git Manual\"\n");
-        t.append(".SH NAME\n").append(escape(pageName(spec))).append(" \\- ")
-                .append(escape(description.isEmpty() ? "" : description.getFirst())).append('\n');
+        t.append(".TH \"")
+                .append(pageName(spec).toUpperCase(Locale.ROOT))
+                .append("\" 1 \"\" \"")
+                .append(escape(version))
+                .append("\" \"Git Manual\"\n");
+        t.append(".SH NAME\n")
+                .append(escape(pageName(spec)))
+                .append(" \\- ")
+                .append(escape(description.isEmpty() ? "" : description.getFirst()))
+                .append('\n');
         String synopsis = help.synopsis(0).stripTrailing().replace("git-theta ", "git theta ");
         t.append(".SH SYNOPSIS\n.nf\n").append(text(synopsis)).append("\n.fi\n");
         t.append(".SH DESCRIPTION\n");
@@ -117,7 +130,8 @@ final class ManPages {
             }
         }
         t.append(".SH SEE ALSO\n");
-        String seeAlso = spec.parent() == null ? "git(1), gitattributes(5)"
+        String seeAlso = spec.parent() == null
+                ? "git(1), gitattributes(5)"
                 : "git-theta(1), git theta " + spec.name() + " --help";
         t.append(escape(seeAlso)).append('\n');
         return t.toString();
@@ -143,8 +157,11 @@ final class ManPages {
 
     /** Text lines for troff: a line starting with a dot or quote would be read as a request. */
     private static String text(String s) {
-        return escape(s).lines().map(l -> l.startsWith(".") || l.startsWith("'") ? "\\&" + l : l)
-                .reduce((a, b) -> a + "\n" + b).orElse("");
+        return escape(s)
+                .lines()
+                .map(l -> l.startsWith(".") || l.startsWith("'") ? "\\&" + l : l)
+                .reduce((a, b) -> a + "\n" + b)
+                .orElse("");
     }
 
     private static String escape(String s) {

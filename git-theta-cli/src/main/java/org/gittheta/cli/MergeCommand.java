@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "merge", mixinStandardHelpOptions = true,
+@Command(
+        name = "merge",
+        mixinStandardHelpOptions = true,
         description = "git merge with a merge strategy for the checkpoints' parameters, for this merge only "
                 + "(runs 'git -c theta.merge.strategy=... merge ...'). With several revisions (or --base, --fisher): "
                 + "one merge commit of HEAD and all of them, computed by git-theta. See docs/merging.md.")
@@ -19,54 +21,92 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "<commit>", description = "the branch or commit(s) to merge")
     List<String> commits;
 
-    @Option(names = "--base", paramLabel = "<rev>", description = "merge base of an N-way merge "
-            + "(default: git merge-base --octopus)")
+    @Option(
+            names = "--base",
+            paramLabel = "<rev>",
+            description = "merge base of an N-way merge " + "(default: git merge-base --octopus)")
     String base;
-    @Option(names = "--dry-run", description = "change nothing: report per parameter the path it takes, the cosine "
-            + "between task vectors, the fraction of sign conflicts, and the norms of each task vector and the result")
+
+    @Option(
+            names = "--dry-run",
+            description =
+                    "change nothing: report per parameter the path it takes, the cosine "
+                            + "between task vectors, the fraction of sign conflicts, and the norms of each task vector and the result")
     boolean dryRun;
+
     @Option(names = "--json", description = "with --dry-run: the report as JSON on stdout")
     boolean json;
-    @Option(names = "--fisher", paramLabel = "<rev>=<file>", description = "Fisher checkpoint of one merged revision "
-            + "(HEAD for ours); N-way merges")
+
+    @Option(
+            names = "--fisher",
+            paramLabel = "<rev>=<file>",
+            description = "Fisher checkpoint of one merged revision " + "(HEAD for ours); N-way merges")
     List<String> fisher;
 
-    @Option(names = {"-m", "--message"}, paramLabel = "<msg>", description = "passed to git merge")
+    @Option(
+            names = {"-m", "--message"},
+            paramLabel = "<msg>",
+            description = "passed to git merge")
     String message;
-    @Option(names = "--no-edit", description = "passed to git merge") boolean noEdit;
-    @Option(names = "--no-commit", description = "passed to git merge") boolean noCommit;
-    @Option(names = "--no-ff", description = "passed to git merge") boolean noFf;
 
-    @Option(names = "--strategy", paramLabel = "S", description = "average (default), ours, theirs, base, fail, "
-            + "task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher")
+    @Option(names = "--no-edit", description = "passed to git merge")
+    boolean noEdit;
+
+    @Option(names = "--no-commit", description = "passed to git merge")
+    boolean noCommit;
+
+    @Option(names = "--no-ff", description = "passed to git merge")
+    boolean noFf;
+
+    @Option(
+            names = "--strategy",
+            paramLabel = "S",
+            description = "average (default), ours, theirs, base, fail, "
+                    + "task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher")
     String strategy;
-    @Option(names = "--scope", paramLabel = "changed|all",
-            description = "changed (default): the strategy for parameters changed on both sides; all: for every parameter")
+
+    @Option(
+            names = "--scope",
+            paramLabel = "changed|all",
+            description =
+                    "changed (default): the strategy for parameters changed on both sides; all: for every parameter")
     String scope;
-    @Option(names = "--lambda", paramLabel = "a[,b...]",
-            description = "per-model λ, ours first (task-arithmetic, ties, "
-            + "dare, dare-ties, breadcrumbs, fisher)")
+
+    @Option(
+            names = "--lambda",
+            paramLabel = "a[,b...]",
+            description = "per-model λ, ours first (task-arithmetic, ties, " + "dare, dare-ties, breadcrumbs, fisher)")
     String lambda;
+
     @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average")
     String weight;
+
     @Option(names = "--gamma", paramLabel = "g", description = "fraction of largest magnitudes breadcrumbs drops")
     String gamma;
+
     @Option(names = "--density", paramLabel = "d", description = "fraction of each task vector TIES keeps")
     String density;
+
     @Option(names = "--p", paramLabel = "p", description = "DARE drop probability")
     String p;
+
     @Option(names = "--seed", paramLabel = "n", description = "DARE seed")
     String seed;
+
     @Option(names = "--t", paramLabel = "t", description = "slerp position from ours (0) to theirs (1)")
     String t;
+
     @Option(names = "--fisher-ours", paramLabel = "F", description = "checkpoint with the diagonal Fisher of ours")
     Path fisherOurs;
+
     @Option(names = "--fisher-theirs", paramLabel = "F", description = "checkpoint with the diagonal Fisher of theirs")
     Path fisherTheirs;
+
     @Option(names = "--fisher-floor", paramLabel = "f", description = "lower bound of every Fisher value")
     String fisherFloor;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         List<String> config = new ArrayList<>();
         set(config, "strategy", strategy);
@@ -81,8 +121,10 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
         set(config, "fisherFloor", fisherFloor);
         if (commits.size() > 1 || base != null || fisher != null || dryRun) return nWay(cwd, config);
         // absolute: the driver runs at the repository top, not necessarily here
-        if (fisherOurs != null) set(config, "fisherOurs", cwd.resolve(fisherOurs).toString());
-        if (fisherTheirs != null) set(config, "fisherTheirs", cwd.resolve(fisherTheirs).toString());
+        if (fisherOurs != null)
+            set(config, "fisherOurs", cwd.resolve(fisherOurs).toString());
+        if (fisherTheirs != null)
+            set(config, "fisherTheirs", cwd.resolve(fisherTheirs).toString());
         List<String> cmd = new ArrayList<>(List.of("git"));
         cmd.addAll(config);
         cmd.add("merge");
@@ -102,7 +144,8 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
 
     private int nWay(Path cwd, List<String> config) throws IOException {
         if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
-        if (noCommit || noFf) throw new UserException("git theta merge: --no-commit and --no-ff are for two-way merges");
+        if (noCommit || noFf)
+            throw new UserException("git theta merge: --no-commit and --no-ff are for two-way merges");
         Map<String, String> fishers = new LinkedHashMap<>();
         for (String f : fisher == null ? List.<String>of() : fisher) {
             int eq = f.indexOf('=');
@@ -111,12 +154,13 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (fisherOurs != null) fishers.put("HEAD", cwd.resolve(fisherOurs).toString());
         if (fisherTheirs != null) {
-            if (commits.size() != 1) throw new UserException("--fisher-theirs names one revision's Fisher: use --fisher <rev>=<file>");
+            if (commits.size() != 1)
+                throw new UserException("--fisher-theirs names one revision's Fisher: use --fisher <rev>=<file>");
             fishers.put(commits.getFirst(), cwd.resolve(fisherTheirs).toString());
         }
         Path top = Git.dirs(cwd).topLevel();
-        return new OctopusMerge(top, config, System.err).run(commits, Optional.ofNullable(base), fishers,
-                Optional.ofNullable(message), dryRun, json);
+        return new OctopusMerge(top, config, System.err)
+                .run(commits, Optional.ofNullable(base), fishers, Optional.ofNullable(message), dryRun, json);
     }
 
     private static void set(List<String> cmd, String key, String value) {

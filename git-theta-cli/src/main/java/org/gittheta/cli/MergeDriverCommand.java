@@ -15,19 +15,27 @@ import org.gittheta.store.AtomicFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "merge-driver", hidden = true, mixinStandardHelpOptions = true,
-        description = "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git theta install' and docs/merging.md).")
+@Command(
+        name = "merge-driver",
+        hidden = true,
+        mixinStandardHelpOptions = true,
+        description =
+                "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git theta install' and docs/merging.md).")
 final class MergeDriverCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(index = "0", paramLabel = "%O", description = "file with the base version (cleaned manifest)")
     Path base;
+
     @Parameters(index = "1", paramLabel = "%A", description = "file with our version; receives the result")
     Path ours;
+
     @Parameters(index = "2", paramLabel = "%B", description = "file with their version")
     Path theirs;
+
     @Parameters(index = "3", paramLabel = "%P", description = "the path in the repository")
     String path;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         Optional<Manifest> baseManifest = manifest(base, "base", true);
         Manifest oursManifest = manifest(ours, "ours", false).orElseThrow();
@@ -39,11 +47,16 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
             } catch (SettingException e) {
                 throw new UserException(path + ": " + e.getMessage());
             }
-            MergeResult result = repo.merge(path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd);
+            MergeResult result =
+                    repo.merge(path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd);
             report(config, result);
             if (result.merged().isEmpty()) {
                 System.err.println("git-theta: CONFLICT (parameters) in " + path + ": "
-                        + String.join(", ", result.conflicts().stream().map(ParamReport::name).toList()));
+                        + String.join(
+                                ", ",
+                                result.conflicts().stream()
+                                        .map(ParamReport::name)
+                                        .toList()));
                 return 1;
             }
             AtomicFile.replace(ours, result.merged().get().toBytes()); // git reads %A: whole or not at all
@@ -55,8 +68,9 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
         byte[] bytes = Files.readAllBytes(file);
         if (mayBeEmpty && bytes.length == 0) return Optional.empty();
         if (!Manifest.looksLike(bytes, bytes.length)) {
-            throw new UserException(path + ": " + side + "' version is not a git-theta manifest (committed before it was tracked?); "
-                    + "merge it by hand, e.g. 'git checkout --ours -- " + path + "'");
+            throw new UserException(
+                    path + ": " + side + "' version is not a git-theta manifest (committed before it was tracked?); "
+                            + "merge it by hand, e.g. 'git checkout --ours -- " + path + "'");
         }
         return Optional.of(Manifest.parse(bytes));
     }
@@ -69,11 +83,14 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
     private static Optional<String> theirsRevision(ThetaRepository repo) throws IOException {
         Optional<String> head = repo.resolveCommit("HEAD");
         for (String key : System.getenv().keySet()) {
-            if (key.startsWith("GITHEAD_") && !head.equals(Optional.of(key.substring(8)))) return Optional.of(key.substring(8));
+            if (key.startsWith("GITHEAD_") && !head.equals(Optional.of(key.substring(8))))
+                return Optional.of(key.substring(8));
         }
         Path done = repo.location().gitDir().resolve("rebase-merge/done");
         if (Files.isRegularFile(done)) {
-            List<String> lines = Files.readAllLines(done).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+            List<String> lines = Files.readAllLines(done).stream()
+                    .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                    .toList();
             if (!lines.isEmpty()) {
                 String[] words = lines.getLast().strip().split("\\s+");
                 if (words.length > 1) return Optional.of(words[1]);
@@ -83,8 +100,11 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
     }
 
     private void report(MergeConfig config, MergeResult result) {
-        MergeReport.print(System.err, "git-theta merge " + path + ": strategy " + config.strategy().describe()
-                + ", scope " + config.scope().label()
-                + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"), result);
+        MergeReport.print(
+                System.err,
+                "git-theta merge " + path + ": strategy " + config.strategy().describe()
+                        + ", scope " + config.scope().label()
+                        + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"),
+                result);
     }
 }

@@ -13,7 +13,10 @@ final class MergeReport {
         out.println(heading);
         for (ParamReport p : result.params()) {
             if (p.action() == ParamReport.Action.UNCHANGED) continue;
-            out.printf("  %-9s %s%s%n", p.action().name().toLowerCase(Locale.ROOT), p.name(),
+            out.printf(
+                    "  %-9s %s%s%n",
+                    p.action().name().toLowerCase(Locale.ROOT),
+                    p.name(),
                     p.detail().isEmpty() ? "" : "  (" + p.detail() + ")");
         }
         StringBuilder summary = new StringBuilder("  ");

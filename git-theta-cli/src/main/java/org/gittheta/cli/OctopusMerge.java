@@ -51,10 +51,19 @@ final class OctopusMerge {
      * @param dryRun      change nothing: report per parameter what the merge would do, with figures
      * @return the exit status
      */
-    int run(List<String> revs, Optional<String> base, Map<String, String> fisherByRev, Optional<String> message,
-            boolean dryRun, boolean json) throws IOException {
-        if (!dryRun && !Git.run(top, "status", "--porcelain", "--untracked-files=no").isEmpty()) {
-            throw new UserException("git theta merge: the working tree or index has changes; commit or stash them first");
+    int run(
+            List<String> revs,
+            Optional<String> base,
+            Map<String, String> fisherByRev,
+            Optional<String> message,
+            boolean dryRun,
+            boolean json)
+            throws IOException {
+        if (!dryRun
+                && !Git.run(top, "status", "--porcelain", "--untracked-files=no")
+                        .isEmpty()) {
+            throw new UserException(
+                    "git theta merge: the working tree or index has changes; commit or stash them first");
         }
         String head = commit("HEAD");
         List<String> commits = new ArrayList<>(List.of(head));
@@ -62,10 +71,11 @@ final class OctopusMerge {
         List<String> labels = new ArrayList<>(List.of("HEAD"));
         labels.addAll(revs);
         for (String key : fisherByRev.keySet()) {
-            if (!labels.contains(key)) throw new UserException("--fisher " + key + "=...: " + key
-                    + " is not one of the merged revisions");
+            if (!labels.contains(key))
+                throw new UserException("--fisher " + key + "=...: " + key + " is not one of the merged revisions");
         }
-        String baseCommit = base.isPresent() ? commit(base.get())
+        String baseCommit = base.isPresent()
+                ? commit(base.get())
                 : Git.run(top, prepend("merge-base", "--octopus", commits)).strip();
         Map<String, Blob> baseTree = tree(baseCommit);
         List<Map<String, Blob>> trees = new ArrayList<>();
@@ -102,26 +112,44 @@ final class OctopusMerge {
                 if (b != null && baseManifest.isEmpty()) manifests = null;
                 if (manifests == null) {
                     throw new UserException("git theta merge: " + path + " was changed differently on "
-                            + String.join(", ", changers.stream().map(labels::get).toList())
+                            + String.join(
+                                    ", ", changers.stream().map(labels::get).toList())
                             + " and is not a git-theta checkpoint on all of them; merge those branches one at a time");
                 }
                 List<Optional<String>> fishers = labels.stream()
-                        .map(l -> Optional.ofNullable(fisherByRev.get(l))).toList();
-                MergeResult result = repo.mergeMany(path, config, config, baseManifest, manifests, labels, fishers, top,
-                        dryRun);
+                        .map(l -> Optional.ofNullable(fisherByRev.get(l)))
+                        .toList();
+                MergeResult result =
+                        repo.mergeMany(path, config, config, baseManifest, manifests, labels, fishers, top, dryRun);
                 if (dryRun) dry.add(path, result);
-                else MergeReport.print(err, "git-theta merge " + path + ": strategy " + config.strategy().describe()
-                        + ", scope " + config.scope().label() + ", " + commits.size() + " models", result);
+                else
+                    MergeReport.print(
+                            err,
+                            "git-theta merge " + path + ": strategy "
+                                    + config.strategy().describe() + ", scope "
+                                    + config.scope().label() + ", " + commits.size() + " models",
+                            result);
                 if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
                     conflicts = true;
                     err.println("git-theta: CONFLICT (parameters) in " + path + ": "
-                            + String.join(", ", result.conflicts().stream().map(ParamReport::name).toList()));
+                            + String.join(
+                                    ", ",
+                                    result.conflicts().stream()
+                                            .map(ParamReport::name)
+                                            .toList()));
                     continue;
                 }
                 if (dryRun) continue;
-                String id = Git.runWithEnv(top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w",
-                        "--stdin").strip();
-                updates.put(path, Optional.of(new Blob(versions.getFirst() == null ? first.mode() : versions.getFirst().mode(), id)));
+                String id = Git.runWithEnv(
+                                top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin")
+                        .strip();
+                updates.put(
+                        path,
+                        Optional.of(new Blob(
+                                versions.getFirst() == null
+                                        ? first.mode()
+                                        : versions.getFirst().mode(),
+                                id)));
             }
             if (dryRun) {
                 if (json) dry.printJson(System.out, labels, baseCommit);
@@ -135,13 +163,16 @@ final class OctopusMerge {
             String tree = writeTree(head, updates);
             List<String> args = new ArrayList<>(List.of("commit-tree", tree));
             for (String c : commits) args.addAll(List.of("-p", c));
-            args.addAll(List.of("-m", message.orElse("Merge " + String.join(", ", revs) + " (git theta merge: "
-                    + config.strategy().describe() + ", scope " + config.scope().label() + ")")));
+            args.addAll(List.of(
+                    "-m",
+                    message.orElse("Merge " + String.join(", ", revs) + " (git theta merge: "
+                            + config.strategy().describe() + ", scope "
+                            + config.scope().label() + ")")));
             String merge = Git.run(top, args.toArray(String[]::new)).strip();
             Git.run(top, "read-tree", "-m", "-u", head, merge);
             Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
-            err.println("git-theta: merge commit " + merge.substring(0, 12) + " with parents "
-                    + String.join(", ", labels));
+            err.println(
+                    "git-theta: merge commit " + merge.substring(0, 12) + " with parents " + String.join(", ", labels));
             return 0;
         }
     }
@@ -160,7 +191,8 @@ final class OctopusMerge {
 
     private Map<String, Blob> tree(String commit) throws IOException {
         Map<String, Blob> files = new LinkedHashMap<>();
-        for (String line : Git.run(top, "ls-tree", "-r", "-z", "--full-tree", commit).split("\0")) {
+        for (String line :
+                Git.run(top, "ls-tree", "-r", "-z", "--full-tree", commit).split("\0")) {
             if (line.isEmpty()) continue;
             int tab = line.indexOf('\t');
             String[] words = line.substring(0, tab).split(" ");
@@ -203,12 +235,15 @@ final class OctopusMerge {
             Git.runWithEnv(top, env, null, "read-tree", head);
             StringBuilder info = new StringBuilder();
             for (Map.Entry<String, Optional<Blob>> u : updates.entrySet()) {
-                if (u.getValue().isPresent()) info.append(u.getValue().get().mode()).append(' ').append(u.getValue().get().id());
+                if (u.getValue().isPresent())
+                    info.append(u.getValue().get().mode())
+                            .append(' ')
+                            .append(u.getValue().get().id());
                 else info.append("0 0000000000000000000000000000000000000000");
                 info.append('\t').append(u.getKey()).append('\0');
             }
-            Git.runWithEnv(top, env, info.toString().getBytes(StandardCharsets.UTF_8), "update-index", "-z",
-                    "--index-info");
+            Git.runWithEnv(
+                    top, env, info.toString().getBytes(StandardCharsets.UTF_8), "update-index", "-z", "--index-info");
             return Git.runWithEnv(top, env, null, "write-tree").strip();
         } finally {
             Files.deleteIfExists(index);

@@ -11,14 +11,17 @@ import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "pull", mixinStandardHelpOptions = true,
+@Command(
+        name = "pull",
+        mixinStandardHelpOptions = true,
         description = "Fetch the parameter objects of the checked-out version, then write out tracked checkpoints "
                 + "that are not checked out yet (left as manifests, or missing after a checkout that failed).")
 final class PullCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "<remote>", description = "default: theta.remote, else origin")
     Optional<String> remoteName = Optional.empty();
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         Path top = Git.dirs(cwd).topLevel();
         try (ThetaRepository repo = Git.repository(cwd)) {

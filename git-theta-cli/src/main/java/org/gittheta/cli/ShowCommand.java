@@ -17,12 +17,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "show", mixinStandardHelpOptions = true,
+@Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
         description = {
             "The parameters of one version of a tracked checkpoint: name, dtype, shape, elements, storage and bytes.",
-            "A sharded checkpoint's index (*.index.json), or its folder: the whole model, each parameter's shard."})
+            "A sharded checkpoint's index (*.index.json), or its folder: the whole model, each parameter's shard."
+        })
 final class ShowCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "<rev>:<path>", description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors.")
+    @Parameters(
+            paramLabel = "<rev>:<path>",
+            description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors.")
     String spec;
 
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
@@ -31,7 +36,8 @@ final class ShowCommand implements Callable<Integer> {
     /** A parameter as shown: its shard is empty for a checkpoint that is one file. */
     private record Row(Optional<String> shard, ParamEntry p) {}
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         int colon = spec.indexOf(':');
         if (colon < 0) throw new UserException("expected <rev>:<path>, got '" + spec + "'");
         String rev = colon == 0 ? "HEAD" : spec.substring(0, colon);
@@ -44,13 +50,20 @@ final class ShowCommand implements Callable<Integer> {
                 ShardedModel model = repo.repo.shardedModel(version, index.get());
                 List<Row> rows = new ArrayList<>();
                 model.params().values().forEach(p -> rows.add(new Row(Optional.of(p.shard()), p.entry())));
-                print(rev, index.get(), "sharded " + formats(model.shards()), model.fileSize(), rows,
+                print(
+                        rev,
+                        index.get(),
+                        "sharded " + formats(model.shards()),
+                        model.fileSize(),
+                        rows,
                         Optional.of(model.shards()));
                 return 0;
             }
-            Manifest m = repo.repo.manifest(version, path)
+            Manifest m = repo.repo
+                    .manifest(version, path)
                     .orElseThrow(() -> new UserException("path '" + path + "' does not exist in '" + rev + "'"));
-            List<Row> rows = m.params().stream().map(p -> new Row(Optional.empty(), p)).toList();
+            List<Row> rows =
+                    m.params().stream().map(p -> new Row(Optional.empty(), p)).toList();
             String format = m.format().equals(OpaqueFormat.INSTANCE.name()) ? "stored whole" : m.format();
             print(rev, path, format, m.fileSize(), rows, Optional.empty());
         }
@@ -62,19 +75,28 @@ final class ShowCommand implements Callable<Integer> {
         if (ShardIndex.isIndexPath(path)) return Optional.of(path);
         if (repo.repo.blobId(version, path).isPresent()) return Optional.empty(); // a file: shown as one checkpoint
         HistoryRepo.Targets t = repo.targets(List.of(version), List.of(path), true);
-        if (t.indexes().size() == 1 && t.files().isEmpty()) return Optional.of(t.indexes().getFirst());
+        if (t.indexes().size() == 1 && t.files().isEmpty())
+            return Optional.of(t.indexes().getFirst());
         throw new UserException("'" + path + "' in '" + version + "' is a folder; name one checkpoint in it: "
-                + String.join(", ", t.indexes()) + (t.indexes().isEmpty() || t.files().isEmpty() ? "" : ", ")
+                + String.join(", ", t.indexes())
+                + (t.indexes().isEmpty() || t.files().isEmpty() ? "" : ", ")
                 + String.join(", ", t.files()));
     }
 
     /** {@code safetensors}, or every format the shards have, e.g. {@code safetensors+torch-zip}. */
     private static String formats(SortedMap<String, Manifest> shards) {
-        return String.join("+", shards.values().stream().map(Manifest::format).distinct().toList());
+        return String.join(
+                "+", shards.values().stream().map(Manifest::format).distinct().toList());
     }
 
-    private void print(String rev, String path, String format, long fileSize, List<Row> params,
-                       Optional<SortedMap<String, Manifest>> shards) throws IOException {
+    private void print(
+            String rev,
+            String path,
+            String format,
+            long fileSize,
+            List<Row> params,
+            Optional<SortedMap<String, Manifest>> shards)
+            throws IOException {
         long numel = params.stream().mapToLong(r -> r.p().shape().numel()).sum();
         long raw = params.stream().mapToLong(r -> r.p().byteSize()).sum();
         long stored = params.stream().mapToLong(r -> r.p().storedBytes()).sum();
@@ -106,7 +128,8 @@ final class ShowCommand implements Callable<Integer> {
                     ParamEntry p = r.p();
                     g.writeStartObject();
                     g.writeStringField("name", p.name());
-                    if (r.shard().isPresent()) g.writeStringField("shard", r.shard().get());
+                    if (r.shard().isPresent())
+                        g.writeStringField("shard", r.shard().get());
                     g.writeStringField("dtype", p.dtype().toString());
                     g.writeArrayFieldStart("shape");
                     for (long d : p.shape().dims()) g.writeNumber(d);
@@ -128,13 +151,21 @@ final class ShowCommand implements Callable<Integer> {
         rows.add(cells(sharded, "parameter", "shard", "dtype", "shape", "numel", "update", "raw", "stored"));
         for (Row r : params) {
             ParamEntry p = r.p();
-            rows.add(cells(sharded, p.name(), r.shard().orElse(""), p.dtype().toString(), p.shape().toString(),
-                    HistoryOutput.count(p.shape().numel()), p.update(), HistoryOutput.bytes(p.byteSize()),
+            rows.add(cells(
+                    sharded,
+                    p.name(),
+                    r.shard().orElse(""),
+                    p.dtype().toString(),
+                    p.shape().toString(),
+                    HistoryOutput.count(p.shape().numel()),
+                    p.update(),
+                    HistoryOutput.bytes(p.byteSize()),
                     HistoryOutput.bytes(p.storedBytes())));
         }
         int shift = sharded ? 1 : 0;
         HistoryOutput.align(rows, 3 + shift, 3 + shift).forEach(System.out::println);
-        System.out.println(params.size() + " parameters" + shards.map(s -> " in " + s.size() + " shards").orElse("")
+        System.out.println(params.size() + " parameters"
+                + shards.map(s -> " in " + s.size() + " shards").orElse("")
                 + ", " + HistoryOutput.count(numel) + " elements, " + HistoryOutput.bytes(raw) + " raw, "
                 + HistoryOutput.bytes(stored) + " in this version's objects (" + format + ", "
                 + HistoryOutput.bytes(fileSize) + (sharded ? " in files)" : " file)"));

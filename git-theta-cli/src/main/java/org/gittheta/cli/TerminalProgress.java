@@ -40,7 +40,8 @@ final class TerminalProgress implements Progress {
         }
     }
 
-    @Override public Task start(String label, long total, int items) {
+    @Override
+    public Task start(String label, long total, int items) {
         long started = System.nanoTime();
         AtomicLong done = new AtomicLong();
         AtomicLong itemsDone = new AtomicLong();
@@ -48,7 +49,8 @@ final class TerminalProgress implements Progress {
         return new Task() {
             private volatile boolean shown;
 
-            @Override public void advance(long n) {
+            @Override
+            public void advance(long n) {
                 long now = System.nanoTime();
                 long d = done.addAndGet(n);
                 long last = lastDrawn.get();
@@ -58,9 +60,13 @@ final class TerminalProgress implements Progress {
                 }
             }
 
-            @Override public void itemDone() { itemsDone.incrementAndGet(); }
+            @Override
+            public void itemDone() {
+                itemsDone.incrementAndGet();
+            }
 
-            @Override public void close() {
+            @Override
+            public void close() {
                 if (shown) {
                     draw(done.get(), System.nanoTime());
                     synchronized (err) {
@@ -73,8 +79,10 @@ final class TerminalProgress implements Progress {
             private void draw(long d, long now) {
                 shown = true;
                 double seconds = Math.max(1e-9, (now - started) / 1e9);
-                String line = String.format("\rgit-theta: %s: %3d%% (%s / %s), %s/s", label, percent(d, total),
-                        Sizes.human(d), Sizes.human(total), Sizes.human((long) (d / seconds)))
+                String line = String.format(
+                                "\rgit-theta: %s: %3d%% (%s / %s), %s/s",
+                                label, percent(d, total), Sizes.human(d), Sizes.human(total), Sizes.human((long)
+                                        (d / seconds)))
                         + (items > 0 ? ", objects " + itemsDone.get() + "/" + items : "") + "   ";
                 synchronized (err) {
                     err.print(line);

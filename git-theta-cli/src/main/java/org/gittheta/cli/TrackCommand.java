@@ -7,14 +7,19 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "track", mixinStandardHelpOptions = true,
-        description = {"Track files matching the patterns with git-theta (adds them to .gitattributes).",
-            "Without patterns, list the tracked patterns and the attributes file each is in."})
+@Command(
+        name = "track",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Track files matching the patterns with git-theta (adds them to .gitattributes).",
+            "Without patterns, list the tracked patterns and the attributes file each is in."
+        })
 final class TrackCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "<pattern>", description = "gitattributes patterns, e.g. '*.safetensors'")
     List<String> patterns = new ArrayList<>();
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         if (patterns.isEmpty()) {
             System.out.println("Listing tracked patterns");
             for (Attributes.Tracked t : Attributes.tracked(Git.dirs(Path.of("").toAbsolutePath()))) {

@@ -17,18 +17,19 @@ final class Transfers {
     /** The given remote, else the default one (see {@link ThetaRepository#defaultRemote}). */
     static String remoteName(ThetaRepository repo, Optional<String> given) {
         if (given.isPresent()) return given.get();
-        return repo.defaultRemote().orElseThrow(() -> new UserException(
-                "no remote to use: name one, add 'origin', or set theta.remote"));
+        return repo.defaultRemote()
+                .orElseThrow(() -> new UserException("no remote to use: name one, add 'origin', or set theta.remote"));
     }
 
     static ObjectRemote remote(ThetaRepository repo, String name) throws IOException {
-        return repo.remote(name).orElseThrow(() -> new UserException(
-                "remote '" + name + "' has no URL, and neither lfs.url nor remote." + name + ".lfsurl is set"));
+        return repo.remote(name)
+                .orElseThrow(() -> new UserException(
+                        "remote '" + name + "' has no URL, and neither lfs.url nor remote." + name + ".lfsurl is set"));
     }
 
     static String commit(ThetaRepository repo, String rev) throws IOException {
-        return repo.resolveCommit(rev).orElseThrow(() -> new UserException("'" + rev
-                + "' is not a commit in this repository"));
+        return repo.resolveCommit(rev)
+                .orElseThrow(() -> new UserException("'" + rev + "' is not a commit in this repository"));
     }
 
     static List<String> commits(ThetaRepository repo, Collection<String> revs) throws IOException {
@@ -43,9 +44,11 @@ final class Transfers {
         List<ObjectRef> still = f.notThere();
         System.err.println("git-theta: fetched " + f.objects() + " objects (" + Sizes.human(f.bytes()) + ") from "
                 + remote.describe()
-                + (still.isEmpty() ? "" : "; " + still.size() + " objects are not there (first: "
-                        + still.getFirst().id() + ")"));
-        if (!still.isEmpty()) throw new UserException(still.size() + " objects could not be fetched from "
-                + remote.describe());
+                + (still.isEmpty()
+                        ? ""
+                        : "; " + still.size() + " objects are not there (first: "
+                                + still.getFirst().id() + ")"));
+        if (!still.isEmpty())
+            throw new UserException(still.size() + " objects could not be fetched from " + remote.describe());
     }
 }

@@ -8,10 +8,14 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "uninstall", mixinStandardHelpOptions = true,
-        description = {"Undo 'git theta install': remove the filter and merge driver settings it wrote, its pre-push "
-                + "hook (putting back a hook it had renamed to pre-push.local) and, unless --local, the manual pages.",
-            "Settings, hooks and attributes that are not git-theta's stay; running it twice changes nothing."})
+@Command(
+        name = "uninstall",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Undo 'git theta install': remove the filter and merge driver settings it wrote, its pre-push "
+                    + "hook (putting back a hook it had renamed to pre-push.local) and, unless --local, the manual pages.",
+            "Settings, hooks and attributes that are not git-theta's stay; running it twice changes nothing."
+        })
 final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
     /** The configuration sections install writes into; removed when nothing is left in them. */
     private static final List<String> SECTIONS = List.of("filter.theta", "merge.theta");
@@ -19,7 +23,8 @@ final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--local", description = "Undo 'git theta install --local' in this repository (default: global).")
     boolean local;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         String scope = local ? "--local" : "--global";
         if (local) Git.dirs(cwd);
@@ -50,7 +55,10 @@ final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
     private static void removeManFallback(Path cwd) throws IOException {
         Git.exec(cwd, "config", "--global", "--unset-all", InstallCommand.MAN_FALLBACK_CMD);
         Git.exec(cwd, "config", "--global", "--unset-all", "man.viewer", "^" + ManFallbackCommand.VIEWER + "$");
-        List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer").out().lines().toList();
+        List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer")
+                .out()
+                .lines()
+                .toList();
         if (viewers.equals(List.of("man"))) Git.exec(cwd, "config", "--global", "--unset-all", "man.viewer");
         for (String section : List.of("man", "man." + ManFallbackCommand.VIEWER)) {
             removeSectionIfEmpty(cwd, "--global", section);

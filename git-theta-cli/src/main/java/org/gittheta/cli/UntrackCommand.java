@@ -7,23 +7,28 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "untrack", mixinStandardHelpOptions = true,
-        description = {"Stop tracking files matching the patterns (removes their line from the top-level "
-                + ".gitattributes).",
+@Command(
+        name = "untrack",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Stop tracking files matching the patterns (removes their line from the top-level " + ".gitattributes).",
             "A pattern that is not tracked, or a path tracked only through another pattern, is an error: "
-                + "'git theta track' lists the patterns."})
+                    + "'git theta track' lists the patterns."
+        })
 final class UntrackCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "<pattern>", description = "patterns as 'git theta track' lists them")
     List<String> patterns;
 
-    @Override public Integer call() throws IOException {
+    @Override
+    public Integer call() throws IOException {
         Git.Dirs dirs = Git.dirs(Path.of("").toAbsolutePath());
         Path file = dirs.topLevel().resolve(".gitattributes");
         List<String> lines = Attributes.read(file);
         int before = lines.size();
         int failed = 0;
         for (String p : patterns) {
-            boolean removed = lines.removeIf(l -> Attributes.trackedPattern(l).filter(p::equals).isPresent());
+            boolean removed = lines.removeIf(
+                    l -> Attributes.trackedPattern(l).filter(p::equals).isPresent());
             if (!removed) {
                 System.err.println("git-theta: " + notTracked(dirs, p));
                 failed++;
@@ -39,10 +44,12 @@ final class UntrackCommand implements java.util.concurrent.Callable<Integer> {
         if (!filter.endsWith(": filter: theta")) return "'" + pattern + "' is not tracked";
         List<Attributes.Tracked> tracked = Attributes.tracked(dirs);
         // the last matching line wins, as in git
-        Optional<Attributes.Tracked> glob =
-                tracked.reversed().stream().filter(t -> Attributes.matches(t, pattern)).findFirst();
+        Optional<Attributes.Tracked> glob = tracked.reversed().stream()
+                .filter(t -> Attributes.matches(t, pattern))
+                .findFirst();
         String notOwn = "'" + pattern + "' is not tracked by its own line; ";
-        return notOwn + glob.map(t -> "it matches '" + t.pattern() + "' in " + t.file() + ": untrack that pattern")
-                .orElse("a pattern that 'git theta track' lists covers it: untrack that pattern");
+        return notOwn
+                + glob.map(t -> "it matches '" + t.pattern() + "' in " + t.file() + ": untrack that pattern")
+                        .orElse("a pattern that 'git theta track' lists covers it: untrack that pattern");
     }
 }

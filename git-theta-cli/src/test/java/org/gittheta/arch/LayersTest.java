@@ -36,6 +36,7 @@ final class LayersTest {
      */
     private static final Set<String> KNOWN_COMMAND_DEPENDENCIES =
             Set.of("org.gittheta.cli.UninstallCommand -> org.gittheta.cli.InstallCommand");
+
     private static final JavaClasses PRODUCTION = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
@@ -55,36 +56,60 @@ final class LayersTest {
     void layersDependOnlyDownwards() {
         layeredArchitecture()
                 .consideringOnlyDependenciesInLayers()
-                .layer("cli").definedBy(CLI)
-                .layer("filters").definedBy(FILTERS)
-                .layer("core").definedBy(CORE)
-                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-                .whereLayer("filters").mayOnlyBeAccessedByLayers("cli")
-                .whereLayer("core").mayOnlyBeAccessedByLayers("filters", "cli")
+                .layer("cli")
+                .definedBy(CLI)
+                .layer("filters")
+                .definedBy(FILTERS)
+                .layer("core")
+                .definedBy(CORE)
+                .whereLayer("cli")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("filters")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("core")
+                .mayOnlyBeAccessedByLayers("filters", "cli")
                 .check(PRODUCTION);
     }
 
     @Test
     void coreIsALibrary() {
-        noClasses().that(CORE)
-                .should().dependOnClassesThat().resideInAPackage("picocli..")
-                .orShould().callMethod(System.class, "exit", int.class)
-                .orShould().callMethod(Runtime.class, "exit", int.class)
-                .orShould().callMethod(Runtime.class, "halt", int.class)
-                .orShould().callMethod(System.class, "getenv")
-                .orShould().callMethod(System.class, "getenv", String.class)
-                .orShould().accessField(System.class, "out")
-                .orShould().accessField(System.class, "err")
-                .orShould().dependOnClassesThat().areAssignableTo(ProcessBuilder.class)
-                .orShould().dependOnClassesThat().areAssignableTo(Process.class)
+        noClasses()
+                .that(CORE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("picocli..")
+                .orShould()
+                .callMethod(System.class, "exit", int.class)
+                .orShould()
+                .callMethod(Runtime.class, "exit", int.class)
+                .orShould()
+                .callMethod(Runtime.class, "halt", int.class)
+                .orShould()
+                .callMethod(System.class, "getenv")
+                .orShould()
+                .callMethod(System.class, "getenv", String.class)
+                .orShould()
+                .accessField(System.class, "out")
+                .orShould()
+                .accessField(System.class, "err")
+                .orShould()
+                .dependOnClassesThat()
+                .areAssignableTo(ProcessBuilder.class)
+                .orShould()
+                .dependOnClassesThat()
+                .areAssignableTo(Process.class)
                 .because("the CLI is the only place that prints, exits, reads the environment or starts processes")
                 .check(PRODUCTION);
     }
 
     @Test
     void jgitStaysBehindTheRepositoryPackage() {
-        noClasses().that().resideOutsideOfPackage("org.gittheta.repo..")
-                .should().dependOnClassesThat().resideInAPackage("org.eclipse.jgit..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("org.gittheta.repo..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.eclipse.jgit..")
                 .check(PRODUCTION);
     }
 
@@ -95,7 +120,10 @@ final class LayersTest {
 
     @Test
     void commandsDoNotDependOnOtherCommands() {
-        classes().that().resideInAPackage(CLI).and(inCommand())
+        classes()
+                .that()
+                .resideInAPackage(CLI)
+                .and(inCommand())
                 .should(new ArchCondition<>("not depend on another command") {
                     @Override
                     public void check(JavaClass type, ConditionEvents events) {
@@ -103,7 +131,8 @@ final class LayersTest {
                         for (Dependency dependency : type.getDirectDependenciesFromSelf()) {
                             JavaClass target = dependency.getTargetClass();
                             String edge = own + " -> " + topLevelName(target);
-                            if (isCommand(target) && !topLevelName(target).equals(own)
+                            if (isCommand(target)
+                                    && !topLevelName(target).equals(own)
                                     && !KNOWN_COMMAND_DEPENDENCIES.contains(edge)) {
                                 events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
                             }
@@ -118,7 +147,8 @@ final class LayersTest {
     }
 
     private static boolean isCommand(JavaClass type) {
-        return type.getPackageName().startsWith("org.gittheta.cli") && topLevelName(type).endsWith("Command");
+        return type.getPackageName().startsWith("org.gittheta.cli")
+                && topLevelName(type).endsWith("Command");
     }
 
     private static String topLevelName(JavaClass type) {

@@ -2,8 +2,8 @@ package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class CheckoutEndToEndTest extends RemotesGitFixture {
     private static final Map<String, String> SKIP = Map.of("GIT_THETA_SKIP_SMUDGE", "1");
 
-    @Test void skippedSmudgeLeavesManifestsThatCheckoutAndPullWrite() throws Exception {
+    @Test
+    void skippedSmudgeLeavesManifestsThatCheckoutAndPullWrite() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));
         git(a, "init", "-q", "-b", "main");
         git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
@@ -33,16 +34,20 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(clone.exit()).as(clone.err()).isZero();
         Path c = tmp.resolve("c");
         assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
-        assertThat(storeCount(c.resolve(".git"))).as("nothing fetched while smudge is skipped").isZero();
+        assertThat(storeCount(c.resolve(".git")))
+                .as("nothing fetched while smudge is skipped")
+                .isZero();
         assertThat(git(c, "status", "--porcelain")).isEmpty();
 
         Path stats = tmp.resolve("clean-stats");
         Run checkout = exec(Map.of("GIT_THETA_CLEAN_STATS", stats.toString()), c, "theta", "checkout");
         assertThat(checkout.exit()).as(checkout.err()).isZero();
         assertThat(checkout.err()).contains("checked out 1 checkpoint(s)");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
+                .isEqualTo(-1);
         assertThat(git(c, "status", "--porcelain")).isEmpty();
-        assertThat(Files.readString(stats)).as("the index refresh re-cleaned from the stat cache")
+        assertThat(Files.readString(stats))
+                .as("the index refresh re-cleaned from the stat cache")
                 .isEqualTo("cached 1 full 0\n");
 
         // a new version: plain git pull leaves its manifest, git theta pull fetches its objects and writes it
@@ -54,17 +59,20 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(pull.exit()).as(pull.err()).isZero();
         assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
         git(c, "theta", "pull");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
+                .isEqualTo(-1);
         assertThat(git(c, "status", "--porcelain")).isEmpty();
 
         // an explicit path is written whatever the working tree holds
         Files.delete(c.resolve("model.safetensors"));
         git(c, "theta", "checkout", "model.safetensors");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
+                .isEqualTo(-1);
         assertThat(git(c, "status", "--porcelain")).isEmpty();
     }
 
-    @Test void unchangedFilesAreAnsweredFromTheStatCacheAndChangedOnesNever() throws Exception {
+    @Test
+    void unchangedFilesAreAnsweredFromTheStatCacheAndChangedOnesNever() throws Exception {
         Path r = Files.createDirectories(tmp.resolve("r"));
         git(r, "init", "-q", "-b", "main");
         git(r, "theta", "track", "*.safetensors");

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * by content, what cannot be split is stored whole, what is broken is refused with one line and nothing staged.
  */
 class CheckpointFormatsEndToEndTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private GitRepoFixture git;
     private Path repo;
@@ -30,7 +31,9 @@ class CheckpointFormatsEndToEndTest {
         git.ok(repo, "git", "commit", "-q", "-am", "track more");
     }
 
-    private static byte[] reference(String name) throws IOException { return GgufEndToEndTest.reference(name); }
+    private static byte[] reference(String name) throws IOException {
+        return GgufEndToEndTest.reference(name);
+    }
 
     private String manifest(String rev, String path) throws IOException {
         return git.ok(repo, "git", "cat-file", "-p", rev + ":" + path);
@@ -47,22 +50,26 @@ class CheckpointFormatsEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve(path), content);
     }
 
-    @Test void aFineTuneOfAPytorchBinStoresOnlyTheChangedParameter() throws IOException {
+    @Test
+    void aFineTuneOfAPytorchBinStoresOnlyTheChangedParameter() throws IOException {
         newRepo();
         byte[] v1 = reference("pytorch_model.bin");
         byte[] v2 = reference("pytorch_model-ft.bin");
         Files.write(repo.resolve("pytorch_model.bin"), v1);
         git.ok(repo, "git", "add", "pytorch_model.bin");
         git.ok(repo, "git", "commit", "-q", "-m", "base");
-        assertThat(manifest("HEAD", "pytorch_model.bin")).contains("format torch-zip\n")
+        assertThat(manifest("HEAD", "pytorch_model.bin"))
+                .contains("format torch-zip\n")
                 .contains("param layers.1.weight ");
         List<Path> before = GitRepoFixture.storedObjects(repo);
         Files.write(repo.resolve("pytorch_model.bin"), v2);
         git.ok(repo, "git", "commit", "-q", "-am", "fine-tune");
         assertThat(GitRepoFixture.storedObjects(repo)).hasSize(before.size() + 1);
-        assertThat(git.ok(repo, "git", "diff", "HEAD~1", "HEAD").lines()
-                .filter(l -> l.startsWith("+param") || l.startsWith("-param")))
-                .hasSize(2).allSatisfy(l -> assertThat(l).contains(" layers.1.weight "));
+        assertThat(git.ok(repo, "git", "diff", "HEAD~1", "HEAD")
+                        .lines()
+                        .filter(l -> l.startsWith("+param") || l.startsWith("-param")))
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains(" layers.1.weight "));
 
         git.ok(repo, "git", "checkout", "-q", "HEAD~1");
         GitRepoFixture.assertSameBytes(repo.resolve("pytorch_model.bin"), v1);
@@ -70,7 +77,8 @@ class CheckpointFormatsEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve("pytorch_model.bin"), v2);
     }
 
-    @Test void aTorchZipRoundTripsThroughCheckoutAndClone() throws IOException {
+    @Test
+    void aTorchZipRoundTripsThroughCheckoutAndClone() throws IOException {
         newRepo();
         byte[] content = reference("torch-zip-mixed.pt");
         Files.write(repo.resolve("mixed.pt"), content);
@@ -81,14 +89,21 @@ class CheckpointFormatsEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve("mixed.pt"), content);
         // pushed through the hook to a bare repository on disk, then cloned from there
         git.ok(git.home, "git", "init", "-q", "--bare", "-b", "main", "remote.git");
-        git.ok(repo, "git", "remote", "add", "origin", git.home.resolve("remote.git").toString());
+        git.ok(
+                repo,
+                "git",
+                "remote",
+                "add",
+                "origin",
+                git.home.resolve("remote.git").toString());
         git.ok(repo, "git", "push", "-q", "origin", "main");
         assertThat(git.home.resolve("remote.git/theta/objects")).isNotEmptyDirectory();
         git.ok(git.home, "git", "clone", "-q", "remote.git", "clone");
         GitRepoFixture.assertSameBytes(git.home.resolve("clone/mixed.pt"), content);
     }
 
-    @Test void aHostilePickleIsStoredWholeAndNothingRuns() throws IOException {
+    @Test
+    void aHostilePickleIsStoredWholeAndNothingRuns() throws IOException {
         newRepo();
         byte[] content = reference("torch-malicious.pt");
         Files.write(repo.resolve("notes.pt"), content);
@@ -100,28 +115,35 @@ class CheckpointFormatsEndToEndTest {
         assertChecksOut("notes.pt", content);
         // what the pickle would run: "echo this must never run > pwned-by-checkpoint", in the filter's directory
         try (var files = Files.walk(git.home)) {
-            assertThat(files.filter(p -> p.getFileName().toString().startsWith("pwned"))).isEmpty();
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith("pwned")))
+                    .isEmpty();
         }
 
         Files.write(repo.resolve("other.pt"), content);
         GitRepoFixture.Result refused = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", "other.pt");
         assertThat(refused.exit()).isNotZero();
-        assertThat(ourLines(refused.err())).singleElement().asString()
-                .startsWith("git-theta: other.pt: refused (theta.opaque=refuse)").contains("posix system");
+        assertThat(ourLines(refused.err()))
+                .singleElement()
+                .asString()
+                .startsWith("git-theta: other.pt: refused (theta.opaque=refuse)")
+                .contains("posix system");
         assertThat(git.ok(repo, "git", "ls-files", "other.pt")).isEmpty();
     }
 
-    @Test void legacyPicklesAndRandomBinariesAreStoredWholeAndRoundTrip() throws IOException {
+    @Test
+    void legacyPicklesAndRandomBinariesAreStoredWholeAndRoundTrip() throws IOException {
         newRepo();
         byte[] legacy = reference("torch-legacy.pt");
         byte[] random = new byte[(3 << 20) + 17];
         new Random(11).nextBytes(random);
         Files.write(repo.resolve("old.pt"), legacy);
         Files.write(repo.resolve("blob.bin"), random);
-        GitRepoFixture.Result add = git.run(repo, "git", "add", "old.pt", "blob.bin").assertOk();
-        assertThat(ourLines(add.err())).containsExactlyInAnyOrder(
-                "git-theta: old.pt: stored whole: legacy PyTorch pickle (saved before torch 1.6), not unpickled",
-                "git-theta: blob.bin: stored whole: not a safetensors, PyTorch zip or GGUF checkpoint");
+        GitRepoFixture.Result add =
+                git.run(repo, "git", "add", "old.pt", "blob.bin").assertOk();
+        assertThat(ourLines(add.err()))
+                .containsExactlyInAnyOrder(
+                        "git-theta: old.pt: stored whole: legacy PyTorch pickle (saved before torch 1.6), not unpickled",
+                        "git-theta: blob.bin: stored whole: not a safetensors, PyTorch zip or GGUF checkpoint");
         git.ok(repo, "git", "commit", "-q", "-m", "whole");
         assertThat(manifest("HEAD", "old.pt")).contains("format opaque\n");
         assertThat(manifest("HEAD", "blob.bin")).contains("format opaque\n").contains("shape=[" + random.length + "]");
@@ -137,12 +159,18 @@ class CheckpointFormatsEndToEndTest {
         assertChecksOut("blob.bin", random);
     }
 
-    @Test void truncatedCheckpointsAreRefusedWithOneLineAndNothingStaged() throws IOException {
+    @Test
+    void truncatedCheckpointsAreRefusedWithOneLineAndNothingStaged() throws IOException {
         newRepo();
         Path st = tmp.resolve("whole.safetensors");
         Bf16Checkpoints.write(st, Map.of("w", new float[64]), Map.of("w", Shape.of(8, 8)), Map.of());
-        Map<String, byte[]> files = Map.of("cut.safetensors", Files.readAllBytes(st),
-                "cut.pt", reference("torch-zip-mixed.pt"), "cut.gguf", reference("gguf-mixed.gguf"));
+        Map<String, byte[]> files = Map.of(
+                "cut.safetensors",
+                Files.readAllBytes(st),
+                "cut.pt",
+                reference("torch-zip-mixed.pt"),
+                "cut.gguf",
+                reference("gguf-mixed.gguf"));
         for (var e : files.entrySet()) {
             byte[] whole = e.getValue();
             Files.write(repo.resolve(e.getKey()), Arrays.copyOf(whole, whole.length - 40));
@@ -156,15 +184,21 @@ class CheckpointFormatsEndToEndTest {
         }
     }
 
-    @Test void aSafetensorsFileNamedBinIsSplitPerParameter() throws IOException {
+    @Test
+    void aSafetensorsFileNamedBinIsSplitPerParameter() throws IOException {
         newRepo();
         Path file = repo.resolve("weights.bin");
-        Bf16Checkpoints.write(file, Map.of("a", new float[] {1, 2, 3, 4}, "b", new float[] {5, 6}),
-                Map.of("a", Shape.of(2, 2), "b", Shape.of(2)), Map.of());
+        Bf16Checkpoints.write(
+                file,
+                Map.of("a", new float[] {1, 2, 3, 4}, "b", new float[] {5, 6}),
+                Map.of("a", Shape.of(2, 2), "b", Shape.of(2)),
+                Map.of());
         byte[] content = Files.readAllBytes(file);
         git.ok(repo, "git", "add", "weights.bin");
         git.ok(repo, "git", "commit", "-q", "-m", "weights");
-        assertThat(manifest("HEAD", "weights.bin")).contains("format safetensors\n").contains("param a ")
+        assertThat(manifest("HEAD", "weights.bin"))
+                .contains("format safetensors\n")
+                .contains("param a ")
                 .contains("param b ");
         assertChecksOut("weights.bin", content);
     }

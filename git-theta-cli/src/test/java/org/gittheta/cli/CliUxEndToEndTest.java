@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CliUxEndToEndTest {
     private static final Path MAN_DIR = GitRepoFixture.LAUNCHER.getParent().resolveSibling("share/man/man1");
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static boolean manInstalled() {
         for (String dir : System.getenv("PATH").split(java.io.File.pathSeparator)) {
@@ -23,7 +24,8 @@ class CliUxEndToEndTest {
         return false;
     }
 
-    @Test void gitThetaHelpShowsTheManualPageThatInstallPlaced() throws IOException {
+    @Test
+    void gitThetaHelpShowsTheManualPageThatInstallPlaced() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp); // installs globally
         assertThat(MAN_DIR.resolve("git-theta.1")).exists();
         assertThat(MAN_DIR.resolve("git-theta-track.1")).exists();
@@ -36,16 +38,19 @@ class CliUxEndToEndTest {
         GitRepoFixture.Result help = git.run(git.home, "git", "theta", "--help");
         assertThat(help.exit()).as("git theta --help; stderr: %s", help.err()).isZero();
         // man justifies lines: compare with single spaces
-        assertThat(help.out().replaceAll(" +", " ")).contains("NAME")
+        assertThat(help.out().replaceAll(" +", " "))
+                .contains("NAME")
                 .contains("git-theta - Model checkpoints under Git")
-                .contains("COMMANDS").contains("git theta uninstall");
+                .contains("COMMANDS")
+                .contains("git theta uninstall");
         assertThat(git.ok(git.home, "man", "git-theta-track").replaceAll(" +", " "))
                 .contains("git-theta-track - Track files");
         // picocli's own help is unchanged
         assertThat(git.ok(git.home, "git", "theta", "track", "--help")).startsWith("Usage: git-theta track");
     }
 
-    @Test void withoutManGitThetaHelpStillPrintsTheHelp() throws IOException {
+    @Test
+    void withoutManGitThetaHelpStillPrintsTheHelp() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         // a PATH with git, the launcher and what it runs, but no man
         Path bin = Files.createDirectories(tmp.resolve("no-man-bin"));
@@ -75,12 +80,14 @@ class CliUxEndToEndTest {
         throw new IllegalStateException(tool + " is not on PATH");
     }
 
-    @Test void trackWithoutPatternsListsTheTrackedPatternsAndTheirFiles() throws IOException {
+    @Test
+    void trackWithoutPatternsListsTheTrackedPatternsAndTheirFiles() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("r");
         git.ok(repo, "git", "theta", "track", "my model.safetensors");
         Files.createDirectories(repo.resolve("models"));
-        Files.writeString(repo.resolve("models/.gitattributes"),
+        Files.writeString(
+                repo.resolve("models/.gitattributes"),
                 "# checkpoints\n*.gguf filter=theta diff=theta merge=theta\n*.txt text\n");
         assertThat(git.ok(repo.resolve("models"), "git", "theta", "track")).isEqualTo("""
                 Listing tracked patterns
@@ -90,7 +97,8 @@ class CliUxEndToEndTest {
                 """);
     }
 
-    @Test void untrackRefusesWhatIsNotTrackedAndPathsThatOnlyAGlobTracks() throws IOException {
+    @Test
+    void untrackRefusesWhatIsNotTrackedAndPathsThatOnlyAGlobTracks() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("r");
         String before = Files.readString(repo.resolve(".gitattributes"));
@@ -101,8 +109,9 @@ class CliUxEndToEndTest {
 
         GitRepoFixture.Result byGlob = git.run(repo, "git", "theta", "untrack", "models/a.safetensors");
         assertThat(byGlob.exit()).isNotZero();
-        assertThat(byGlob.err()).isEqualTo("git-theta: 'models/a.safetensors' is not tracked by its own line; "
-                + "it matches '*.safetensors' in .gitattributes: untrack that pattern\n");
+        assertThat(byGlob.err())
+                .isEqualTo("git-theta: 'models/a.safetensors' is not tracked by its own line; "
+                        + "it matches '*.safetensors' in .gitattributes: untrack that pattern\n");
         assertThat(Files.readString(repo.resolve(".gitattributes"))).isEqualTo(before);
 
         git.ok(repo, "git", "theta", "untrack", "*.safetensors");
@@ -110,7 +119,8 @@ class CliUxEndToEndTest {
         assertThat(git.ok(repo, "git", "theta", "track")).isEqualTo("Listing tracked patterns\n");
     }
 
-    @Test void uninstallRestoresTheGitConfigAndTheHookThatInstallChained() throws IOException {
+    @Test
+    void uninstallRestoresTheGitConfigAndTheHookThatInstallChained() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path gitconfig = git.home.resolve("gitconfig");
         git.ok(git.home, "git", "theta", "uninstall");
@@ -152,7 +162,8 @@ class CliUxEndToEndTest {
         git.ok(git.home, "git", "theta", "install"); // leave the man pages for whoever runs next
     }
 
-    @Test void envShowsVersionJavaStoreRemoteAndSettings() throws IOException {
+    @Test
+    void envShowsVersionJavaStoreRemoteAndSettings() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path origin = git.newRepo("origin");
         git.ok(git.home, "git", "clone", "-q", origin.toString(), "clone");
@@ -161,7 +172,8 @@ class CliUxEndToEndTest {
         String env = git.ok(clone, "git", "theta", "env");
         String version = git.ok(clone, "git", "theta", "--version").strip();
         assertThat(version).matches("git-theta \\d+\\.\\d+\\.\\d+( \\(dev(, [0-9a-f]{7,})?\\))?");
-        assertThat(env.lines().toList()).startsWith(version)
+        assertThat(env.lines().toList())
+                .startsWith(version)
                 .anyMatch(l -> l.matches("java: \\d+.* \\(/.+\\)"))
                 .contains("launcher: " + GitRepoFixture.LAUNCHER)
                 .contains("repository: " + clone.toRealPath())
@@ -171,6 +183,8 @@ class CliUxEndToEndTest {
                 .contains("  filter.theta.required=true  (global)");
 
         String outside = git.ok(git.home, "git", "theta", "env");
-        assertThat(outside).contains("repository: none (not inside a git repository)").doesNotContain("store:");
+        assertThat(outside)
+                .contains("repository: none (not inside a git repository)")
+                .doesNotContain("store:");
     }
 }

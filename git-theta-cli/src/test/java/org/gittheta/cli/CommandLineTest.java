@@ -48,10 +48,19 @@ class CommandLineTest {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    @Test void everyCommandRendersItsUsageWithoutPicocliWarningsAndHasADescription() {
+    @Test
+    void everyCommandRendersItsUsageWithoutPicocliWarningsAndHasADescription() {
         List<CommandLine> commands = allCommands();
         assertThat(commands.stream().map(CommandLine::getCommandName))
-                .contains("git-theta", "install", "uninstall", "track", "untrack", "env", "man", "filter-process",
+                .contains(
+                        "git-theta",
+                        "install",
+                        "uninstall",
+                        "track",
+                        "untrack",
+                        "env",
+                        "man",
+                        "filter-process",
                         "hook");
         for (CommandLine cl : commands) {
             String name = cl.getCommandSpec().qualifiedName();
@@ -61,11 +70,14 @@ class CommandLineTest {
                 System.out.print(usage.toString(StandardCharsets.UTF_8));
             });
             assertThat(printed).as(name).contains("Usage: " + name).doesNotContain("[picocli WARN]");
-            assertThat(cl.getCommandSpec().usageMessage().description()).as("description of %s", name).isNotEmpty();
+            assertThat(cl.getCommandSpec().usageMessage().description())
+                    .as("description of %s", name)
+                    .isNotEmpty();
         }
     }
 
-    @Test void internalCommandsAreHiddenFromTheCommandListButStillThere() {
+    @Test
+    void internalCommandsAreHiddenFromTheCommandListButStillThere() {
         CommandLine main = Main.commandLine();
         String usage = main.getUsageMessage(CommandLine.Help.Ansi.OFF);
         for (String internal : INTERNAL) {
@@ -78,7 +90,8 @@ class CommandLineTest {
         assertThat(mergeDriverHelp).contains("git runs this as '%O %A %B %P'").doesNotContain("[picocli WARN]");
     }
 
-    @Test void versionNamesTheReleaseOrTheDevelopmentCommit() {
+    @Test
+    void versionNamesTheReleaseOrTheDevelopmentCommit() {
         assertThat(new BuildVersion("0.2.0", "abc1234").describe()).isEqualTo("git-theta 0.2.0");
         assertThat(new BuildVersion("0.2.0-SNAPSHOT", "abc1234").describe())
                 .isEqualTo("git-theta 0.2.0 (dev, abc1234)");
@@ -90,13 +103,16 @@ class CommandLineTest {
         assertThat(BuildVersion.current().version()).isNotEmpty();
     }
 
-    @Test void thereIsAManualPageForTheProgramAndEveryCommandShownInHelp() {
+    @Test
+    void thereIsAManualPageForTheProgramAndEveryCommandShownInHelp() {
         CommandLine main = Main.commandLine();
         Map<String, String> pages = ManPages.render(main);
-        assertThat(pages).containsKeys("git-theta.1", "git-theta-track.1", "git-theta-uninstall.1", "git-theta-env.1")
+        assertThat(pages)
+                .containsKeys("git-theta.1", "git-theta-track.1", "git-theta-uninstall.1", "git-theta-env.1")
                 .doesNotContainKeys("git-theta-filter-process.1", "git-theta-merge-driver.1", "git-theta-hook.1");
         String track = pages.get("git-theta-track.1");
-        assertThat(track).startsWith(".TH \"GIT-THETA-TRACK\" 1")
+        assertThat(track)
+                .startsWith(".TH \"GIT-THETA-TRACK\" 1")
                 .contains(".SH NAME\ngit\\-theta\\-track \\- Track files matching the patterns")
                 .contains(".SH SYNOPSIS\n.nf\ngit theta track [\\-hV] [<pattern>...]\n.fi");
         assertThat(pages.get("git-theta.1")).contains(".SH COMMANDS").contains("\\fBgit theta untrack\\fR");
@@ -104,11 +120,13 @@ class CommandLineTest {
             // a text line starting with a dot would be taken for a troff request
             String requests = "\\.(TH|SH|TP|PP|nf|fi)\\b.*";
             assertThat(page.getValue().lines().filter(l -> l.startsWith(".") && !l.matches(requests)))
-                    .as(page.getKey()).isEmpty();
+                    .as(page.getKey())
+                    .isEmpty();
         }
     }
 
-    @Test void progressEndsAtHundredPercentAndTheTotal() {
+    @Test
+    void progressEndsAtHundredPercentAndTheTotal() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TerminalProgress progress = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0, 0);
         try (var task = progress.start("storing m.safetensors", 3 << 20)) {
@@ -117,7 +135,8 @@ class CommandLineTest {
         }
         String[] renders = bytes.toString(StandardCharsets.UTF_8).split("\r");
         assertThat(renders[renders.length - 1])
-                .startsWith("git-theta: storing m.safetensors: 100% (3.0 MiB / 3.0 MiB)").endsWith("\n");
+                .startsWith("git-theta: storing m.safetensors: 100% (3.0 MiB / 3.0 MiB)")
+                .endsWith("\n");
 
         bytes.reset();
         try (var transfer = progress.start("uploading", 300, 2)) {
@@ -127,8 +146,10 @@ class CommandLineTest {
             transfer.itemDone();
         }
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\r");
-        assertThat(lines[lines.length - 1]).startsWith("git-theta: uploading: 100% (300 B / 300 B), ")
-                .contains("objects 2/2").endsWith("\n");
+        assertThat(lines[lines.length - 1])
+                .startsWith("git-theta: uploading: 100% (300 B / 300 B), ")
+                .contains("objects 2/2")
+                .endsWith("\n");
         assertThat(TerminalProgress.percent(5, 4)).isEqualTo(100);
         // the tests' standard error is a pipe: nothing is drawn there
         assertThat(TerminalProgress.forStderr()).isSameAs(Progress.NONE);

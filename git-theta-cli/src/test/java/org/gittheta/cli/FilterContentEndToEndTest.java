@@ -21,7 +21,8 @@ class FilterContentEndToEndTest {
     /** Larger than the filter's heap (the fixture runs it with -Xmx256m): only streaming gets it through. */
     private static final int PLAIN_MIB = 300;
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     /** Writes {@code mib} MiB of incompressible bytes and returns their SHA-256. */
     private static String writePlain(Path file, int mib) throws IOException {
@@ -47,7 +48,8 @@ class FilterContentEndToEndTest {
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    @Test void aLargeCheckpointCommittedBeforeItWasTrackedIsStreamedThroughSmudge() throws Exception {
+    @Test
+    void aLargeCheckpointCommittedBeforeItWasTrackedIsStreamedThroughSmudge() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = Files.createDirectories(git.home.resolve("plain"));
         git.ok(repo, "git", "init", "-q", "-b", "main");
@@ -66,11 +68,12 @@ class FilterContentEndToEndTest {
         assertThat(sha256(file)).isEqualTo(expected);
     }
 
-    @Test void cleanKeepsAValidManifestAndRefusesOneThatOnlyStartsLikeIt() throws Exception {
+    @Test
+    void cleanKeepsAValidManifestAndRefusesOneThatOnlyStartsLikeIt() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
-        Bf16Checkpoints.write(repo.resolve("m.safetensors"), Map.of("w", new float[] {1, 2}), Map.of("w", Shape.of(2)),
-                Map.of());
+        Bf16Checkpoints.write(
+                repo.resolve("m.safetensors"), Map.of("w", new float[] {1, 2}), Map.of("w", Shape.of(2)), Map.of());
         git.ok(repo, "git", "add", "m.safetensors");
         String manifest = git.ok(repo, "git", "cat-file", "blob", ":m.safetensors");
 

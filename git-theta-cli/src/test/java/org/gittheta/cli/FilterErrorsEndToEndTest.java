@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (and git's own verdict on the file), never "the remote end hung up", and the process goes on serving.
  */
 class FilterErrorsEndToEndTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static void checkpoint(Path file) throws IOException {
         Bf16Checkpoints.write(file, Map.of("w", new float[] {1, 2, 3, 4}), Map.of("w", Shape.of(2, 2)), Map.of());
@@ -25,29 +26,33 @@ class FilterErrorsEndToEndTest {
         return err.lines().filter(l -> l.startsWith("git-theta:")).count();
     }
 
-    @Test void aSettingRefusedInTheFilterIsOneLineForTheFile() throws Exception {
+    @Test
+    void aSettingRefusedInTheFilterIsOneLineForTheFile() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         checkpoint(repo.resolve("m.safetensors"));
         git.ok(repo, "git", "config", "theta.lossy", "true");
         GitRepoFixture.Result lossy = git.run(repo, "git", "add", "m.safetensors");
         assertThat(lossy.exit()).isNotZero();
-        assertThat(lossy.err()).contains("git-theta: m.safetensors: theta.lossy is set in a git config file (local)")
+        assertThat(lossy.err())
+                .contains("git-theta: m.safetensors: theta.lossy is set in a git config file (local)")
                 .doesNotContain("hung up");
         assertThat(ourLines(lossy.err())).isEqualTo(1);
         git.ok(repo, "git", "config", "--unset", "theta.lossy");
 
         Path notAnAdapter = Files.createDirectories(tmp.resolve("empty-adapter"));
-        GitRepoFixture.Result lora = git.run(repo, "git", "theta", "add", "--lora", notAnAdapter.toString(),
-                "m.safetensors");
+        GitRepoFixture.Result lora =
+                git.run(repo, "git", "theta", "add", "--lora", notAnAdapter.toString(), "m.safetensors");
         assertThat(lora.exit()).isNotZero();
-        assertThat(lora.err()).contains("git-theta: m.safetensors: " + notAnAdapter + ": not a PEFT LoRA adapter")
+        assertThat(lora.err())
+                .contains("git-theta: m.safetensors: " + notAnAdapter + ": not a PEFT LoRA adapter")
                 .doesNotContain("hung up");
         assertThat(ourLines(lora.err())).isEqualTo(1);
         assertThat(git.ok(repo, "git", "ls-files", "--", "m.safetensors")).isEmpty();
     }
 
-    @Test void theProcessGoesOnServingAfterAFileFails() throws Exception {
+    @Test
+    void theProcessGoesOnServingAfterAFileFails() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         git.ok(repo, "git", "theta", "track", "*.bin");
@@ -56,10 +61,9 @@ class FilterErrorsEndToEndTest {
         byte[] whole = Files.readAllBytes(repo.resolve("m.safetensors"));
         Files.write(repo.resolve("notes.bin"), java.util.Arrays.copyOf(whole, 20));
         // not required: git keeps a file whose clean failed as it is and goes on with the same filter process
-        GitRepoFixture.Result r = git.run(repo, "git", "-c", "filter.theta.required=false", "add", "notes.bin",
-                "m.safetensors");
-        assertThat(r.err()).contains("git-theta: notes.bin: truncated")
-                .doesNotContain("hung up");
+        GitRepoFixture.Result r =
+                git.run(repo, "git", "-c", "filter.theta.required=false", "add", "notes.bin", "m.safetensors");
+        assertThat(r.err()).contains("git-theta: notes.bin: truncated").doesNotContain("hung up");
         assertThat(ourLines(r.err())).isEqualTo(1);
         assertThat(git.ok(repo, "git", "show", ":m.safetensors")).startsWith("git-theta manifest ");
     }

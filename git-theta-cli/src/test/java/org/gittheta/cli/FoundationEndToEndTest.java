@@ -17,24 +17,34 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real git driving git-theta's filter: add, commit, and every way of getting a file back. */
 class FoundationEndToEndTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     GitRepoFixture git;
     Path repo;
 
-    @BeforeEach void setUp() throws IOException {
+    @BeforeEach
+    void setUp() throws IOException {
         git = new GitRepoFixture(tmp);
         repo = git.newRepo("repo");
     }
 
     /** Every dtype the format defines, a scalar, empty tensors, metadata, shuffled keys, pretty JSON and padding. */
     static byte[] edgeCaseCheckpoint(long seed) {
-        TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors().seed(seed)
-                .keyOrder(TestCheckpoints.KeyOrder.SHUFFLED).pretty().padding(13)
-                .metadata("format", "pt").metadata("note", "ünïcode ✓");
+        TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors()
+                .seed(seed)
+                .keyOrder(TestCheckpoints.KeyOrder.SHUFFLED)
+                .pretty()
+                .padding(13)
+                .metadata("format", "pt")
+                .metadata("note", "ünïcode ✓");
         for (DType t : DType.values()) {
             if (t.kind() != DType.Kind.QUANTIZED) b.tensor("layer." + t.name().toLowerCase() + ".weight", t, 8, 4);
         }
-        return b.tensor("scalar", DType.F32).tensor("empty", DType.BF16, 0, 16).tensor("also empty", DType.I64, 3, 0).bytes();
+        return b.tensor("scalar", DType.F32)
+                .tensor("empty", DType.BF16, 0, 16)
+                .tensor("also empty", DType.I64, 3, 0)
+                .bytes();
     }
 
     byte[] commit(String file, byte[] content, String message) throws IOException {
@@ -44,10 +54,13 @@ class FoundationEndToEndTest {
         return content;
     }
 
-    @Nested class ByteExactCheckout {
-        @Test void checkoutAfterDeleteGivesBackTheSameBytesAndGitStoresAManifest() throws IOException {
+    @Nested
+    class ByteExactCheckout {
+        @Test
+        void checkoutAfterDeleteGivesBackTheSameBytesAndGitStoresAManifest() throws IOException {
             byte[] v1 = commit("m.safetensors", edgeCaseCheckpoint(1), "v1");
-            assertThat(git.ok(repo, "git", "cat-file", "-p", "HEAD:m.safetensors")).startsWith("git-theta manifest 1\nformat safetensors\n");
+            assertThat(git.ok(repo, "git", "cat-file", "-p", "HEAD:m.safetensors"))
+                    .startsWith("git-theta manifest 1\nformat safetensors\n");
             assertThat(GitRepoFixture.storedObjects(repo)).isNotEmpty();
             Files.delete(repo.resolve("m.safetensors"));
             git.ok(repo, "git", "checkout", "--", "m.safetensors");
@@ -55,7 +68,8 @@ class FoundationEndToEndTest {
             assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
         }
 
-        @Test void switchResetStashAndCloneGiveBackTheSameBytes() throws IOException {
+        @Test
+        void switchResetStashAndCloneGiveBackTheSameBytes() throws IOException {
             byte[] v1 = commit("m.safetensors", edgeCaseCheckpoint(1), "v1");
             git.ok(repo, "git", "switch", "-q", "-c", "tune");
             byte[] v2 = commit("m.safetensors", edgeCaseCheckpoint(2), "v2");
@@ -81,9 +95,13 @@ class FoundationEndToEndTest {
             GitRepoFixture.assertSameBytes(git.home.resolve("copy/m.safetensors"), v2);
         }
 
-        @Test void checkpointsWithNoTensorsRoundTrip() throws IOException {
+        @Test
+        void checkpointsWithNoTensorsRoundTrip() throws IOException {
             byte[] empty = commit("a.safetensors", TestCheckpoints.safetensorsWithHeader("{}", new byte[0]), "empty");
-            byte[] meta = commit("b.safetensors", TestCheckpoints.safetensors().metadata("k", "v").bytes(), "metadata only");
+            byte[] meta = commit(
+                    "b.safetensors",
+                    TestCheckpoints.safetensors().metadata("k", "v").bytes(),
+                    "metadata only");
             Files.delete(repo.resolve("a.safetensors"));
             Files.delete(repo.resolve("b.safetensors"));
             git.ok(repo, "git", "checkout", "--", ".");
@@ -92,15 +110,20 @@ class FoundationEndToEndTest {
         }
     }
 
-    @Nested class StoresOnlyWhatChanged {
+    @Nested
+    class StoresOnlyWhatChanged {
         TestCheckpoints.SafetensorsBuilder model(long seedOfLast) {
             TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors().seed(7);
             for (int i = 0; i < 9; i++) b.tensor("w" + i, DType.F32, 64, 64);
-            byte[] last = TestCheckpoints.safetensors().seed(seedOfLast).tensor("x", DType.F32, 64, 64).data("x");
+            byte[] last = TestCheckpoints.safetensors()
+                    .seed(seedOfLast)
+                    .tensor("x", DType.F32, 64, 64)
+                    .data("x");
             return b.tensor("w9", DType.F32, org.gittheta.tensor.Shape.of(64, 64), last);
         }
 
-        @Test void reAddingAnUnchangedCheckpointStoresNothing() throws IOException {
+        @Test
+        void reAddingAnUnchangedCheckpointStoresNothing() throws IOException {
             commit("m.safetensors", model(1).bytes(), "v1");
             List<Path> before = GitRepoFixture.storedObjects(repo);
             assertThat(before).hasSize(10);
@@ -110,7 +133,8 @@ class FoundationEndToEndTest {
             assertThat(GitRepoFixture.storedObjects(repo)).isEqualTo(before);
         }
 
-        @Test void aNewVersionStoresOnlyTheChangedParameter() throws IOException {
+        @Test
+        void aNewVersionStoresOnlyTheChangedParameter() throws IOException {
             commit("m.safetensors", model(1).bytes(), "v1");
             List<Path> before = GitRepoFixture.storedObjects(repo);
             commit("m.safetensors", model(2).bytes(), "v2");
@@ -118,18 +142,27 @@ class FoundationEndToEndTest {
             assertThat(after).hasSize(before.size() + 1).containsAll(before);
             String diff = git.ok(repo, "git", "diff", "HEAD~1", "HEAD");
             assertThat(diff.lines().filter(l -> l.startsWith("+param") || l.startsWith("-param")))
-                    .hasSize(2).allMatch(l -> l.contains("param w9 "));
+                    .hasSize(2)
+                    .allMatch(l -> l.contains("param w9 "));
         }
     }
 
-    @Nested class BadInput {
-        byte[] valid() { return TestCheckpoints.safetensors().seed(3).tensor("a", DType.F32, 4, 4).tensor("b", DType.BF16, 8).bytes(); }
+    @Nested
+    class BadInput {
+        byte[] valid() {
+            return TestCheckpoints.safetensors()
+                    .seed(3)
+                    .tensor("a", DType.F32, 4, 4)
+                    .tensor("b", DType.BF16, 8)
+                    .bytes();
+        }
 
         void assertRejected(String file, byte[] content, String expectedInMessage) throws IOException {
             Files.write(repo.resolve(file), content);
             GitRepoFixture.Result r = git.run(repo, "git", "add", file);
             assertThat(r.exit()).as("git add of %s", file).isNotZero();
-            List<String> ours = r.err().lines().filter(l -> l.startsWith("git-theta:")).toList();
+            List<String> ours =
+                    r.err().lines().filter(l -> l.startsWith("git-theta:")).toList();
             assertThat(ours).hasSize(1);
             assertThat(ours.getFirst()).contains(file).contains(expectedInMessage);
             assertThat(git.ok(repo, "git", "ls-files", "--stage", file)).isEmpty();
@@ -141,14 +174,21 @@ class FoundationEndToEndTest {
             }
         }
 
-        @Test void malformedCheckpointsAreRejectedWithOneLineAndNothingStaged() throws IOException {
+        @Test
+        void malformedCheckpointsAreRejectedWithOneLineAndNothingStaged() throws IOException {
             byte[] good = valid();
             assertRejected("truncated.safetensors", java.util.Arrays.copyOf(good, good.length - 5), "truncated");
-            assertRejected("dtype.safetensors", TestCheckpoints.safetensorsWithHeader(
-                    "{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]), "'a'");
-            assertRejected("overlap.safetensors", TestCheckpoints.safetensorsWithHeader(
-                    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
-                    new byte[12]), "");
+            assertRejected(
+                    "dtype.safetensors",
+                    TestCheckpoints.safetensorsWithHeader(
+                            "{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]),
+                    "'a'");
+            assertRejected(
+                    "overlap.safetensors",
+                    TestCheckpoints.safetensorsWithHeader(
+                            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                            new byte[12]),
+                    "");
             byte[] trailing = java.util.Arrays.copyOf(good, good.length + 3);
             assertRejected("trailing.safetensors", trailing, "");
 
@@ -159,36 +199,49 @@ class FoundationEndToEndTest {
         }
 
         /** The format is found by content: these are no safetensors files, so they are stored whole, or refused. */
-        @Test void filesNoFormatClaimsAreStoredWholeOrRefusedWhenAsked() throws IOException {
+        @Test
+        void filesNoFormatClaimsAreStoredWholeOrRefusedWhenAsked() throws IOException {
             byte[] hugeHeader = valid();
             hugeHeader[5] = 0x7f;
-            Map<String, byte[]> files = Map.of("short.safetensors", new byte[] {1, 2, 3},
-                    "huge.safetensors", hugeHeader,
-                    "json.safetensors", TestCheckpoints.safetensorsWithHeader("[1,2]", new byte[0]));
+            Map<String, byte[]> files = Map.of(
+                    "short.safetensors",
+                    new byte[] {1, 2, 3},
+                    "huge.safetensors",
+                    hugeHeader,
+                    "json.safetensors",
+                    TestCheckpoints.safetensorsWithHeader("[1,2]", new byte[0]));
             for (var e : files.entrySet()) {
                 Files.write(repo.resolve(e.getKey()), e.getValue());
                 GitRepoFixture.Result r = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", e.getKey());
                 assertThat(r.exit()).isNotZero();
                 assertThat(r.err()).contains("git-theta: " + e.getKey() + ": refused (theta.opaque=refuse)");
-                assertThat(git.ok(repo, "git", "ls-files", "--stage", e.getKey())).isEmpty();
-                GitRepoFixture.Result stored = git.run(repo, "git", "add", e.getKey()).assertOk();
+                assertThat(git.ok(repo, "git", "ls-files", "--stage", e.getKey()))
+                        .isEmpty();
+                GitRepoFixture.Result stored =
+                        git.run(repo, "git", "add", e.getKey()).assertOk();
                 assertThat(stored.err()).contains("git-theta: " + e.getKey() + ": stored whole: ");
-                assertThat(git.ok(repo, "git", "cat-file", "-p", ":" + e.getKey())).contains("format opaque\n");
+                assertThat(git.ok(repo, "git", "cat-file", "-p", ":" + e.getKey()))
+                        .contains("format opaque\n");
             }
         }
 
-        @Test void aMissingObjectFailsCheckoutWithoutWritingTheFile() throws IOException {
+        @Test
+        void aMissingObjectFailsCheckoutWithoutWritingTheFile() throws IOException {
             commit("m.safetensors", valid(), "v1");
             Path victim = GitRepoFixture.storedObjects(repo).getFirst();
             Files.delete(victim);
             Files.delete(repo.resolve("m.safetensors"));
             GitRepoFixture.Result r = git.run(repo, "git", "checkout", "--", "m.safetensors");
             assertThat(r.exit()).isNotZero();
-            assertThat(r.err()).contains("m.safetensors").contains(victim.getFileName().toString()).contains("missing");
+            assertThat(r.err())
+                    .contains("m.safetensors")
+                    .contains(victim.getFileName().toString())
+                    .contains("missing");
             assertThat(repo.resolve("m.safetensors")).doesNotExist();
         }
 
-        @Test void aCorruptObjectFailsCheckoutAndNeverWritesWrongBytes() throws IOException {
+        @Test
+        void aCorruptObjectFailsCheckoutAndNeverWritesWrongBytes() throws IOException {
             byte[] v1 = commit("m.safetensors", valid(), "v1");
             for (Path object : GitRepoFixture.storedObjects(repo)) {
                 try (RandomAccessFile f = new RandomAccessFile(object.toFile(), "rw")) {

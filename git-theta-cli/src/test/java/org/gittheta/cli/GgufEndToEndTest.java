@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A GGUF file written by the real gguf library, through real git: byte-exact versions, one object per change. */
 class GgufEndToEndTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     static byte[] reference(String name) throws IOException {
         try (InputStream in = GgufEndToEndTest.class.getResourceAsStream("/testdata/" + name)) {
@@ -23,7 +24,8 @@ class GgufEndToEndTest {
         }
     }
 
-    @Test void versionsOfAGgufFileRoundTripAndStoreOnlyTheChangedTensor() throws IOException {
+    @Test
+    void versionsOfAGgufFileRoundTripAndStoreOnlyTheChangedTensor() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         git.ok(repo, "git", "theta", "track", "*.gguf");
@@ -31,9 +33,14 @@ class GgufEndToEndTest {
         Files.write(repo.resolve("m.gguf"), v1);
         git.ok(repo, "git", "add", "-A");
         git.ok(repo, "git", "commit", "-q", "-m", "v1");
-        assertThat(git.ok(repo, "git", "cat-file", "-p", "HEAD:m.gguf")).contains("format gguf\n").contains("dtype=Q4_0");
+        assertThat(git.ok(repo, "git", "cat-file", "-p", "HEAD:m.gguf"))
+                .contains("format gguf\n")
+                .contains("dtype=Q4_0");
 
-        TensorSlot q8 = GgufFormat.INSTANCE.read("m.gguf", MemorySegment.ofArray(v1)).tensor("blk.0.attn_q.weight").orElseThrow();
+        TensorSlot q8 = GgufFormat.INSTANCE
+                .read("m.gguf", MemorySegment.ofArray(v1))
+                .tensor("blk.0.attn_q.weight")
+                .orElseThrow();
         byte[] v2 = v1.clone();
         v2[(int) q8.offset() + 5] ^= 0x11; // one quantized block changes
         List<Path> before = GitRepoFixture.storedObjects(repo);
@@ -41,7 +48,10 @@ class GgufEndToEndTest {
         git.ok(repo, "git", "commit", "-q", "-am", "v2");
         assertThat(GitRepoFixture.storedObjects(repo)).hasSize(before.size() + 1);
         assertThat(git.ok(repo, "git", "diff", "HEAD~1", "HEAD").lines().filter(l -> l.startsWith("+param")))
-                .singleElement().asString().contains("blk.0.attn_q.weight").contains("dtype=Q8_0");
+                .singleElement()
+                .asString()
+                .contains("blk.0.attn_q.weight")
+                .contains("dtype=Q8_0");
 
         git.ok(repo, "git", "checkout", "-q", "HEAD~1");
         GitRepoFixture.assertSameBytes(repo.resolve("m.gguf"), v1);
@@ -49,14 +59,20 @@ class GgufEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve("m.gguf"), v2);
     }
 
-    @Test void paddingThatIsNotZeroComesBackExactly() throws IOException {
+    @Test
+    void paddingThatIsNotZeroComesBackExactly() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         git.ok(repo, "git", "theta", "track", "*.gguf");
         byte[] content = reference("gguf-align64.gguf");
-        List<TensorSlot> slots = GgufFormat.INSTANCE.read("m.gguf", MemorySegment.ofArray(content)).tensors();
-        TensorSlot gapAfter = slots.stream().filter(s -> slots.stream().noneMatch(t -> t.offset() == s.end()))
-                .filter(s -> s.end() < content.length).findFirst().orElseThrow();
+        List<TensorSlot> slots = GgufFormat.INSTANCE
+                .read("m.gguf", MemorySegment.ofArray(content))
+                .tensors();
+        TensorSlot gapAfter = slots.stream()
+                .filter(s -> slots.stream().noneMatch(t -> t.offset() == s.end()))
+                .filter(s -> s.end() < content.length)
+                .findFirst()
+                .orElseThrow();
         content[(int) gapAfter.end()] = 0x5a; // padding after a tensor: skeleton, not tensor data
         Files.write(repo.resolve("m.gguf"), content);
         git.ok(repo, "git", "add", "-A");

@@ -18,11 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
  * git-lfs; without it the test is skipped, saying so.
  */
 class GitLfsCoexistenceEndToEndTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-    @Test void gitLfsHousekeepingLeavesEveryCheckpointVersionIntact() throws IOException {
+    @Test
+    void gitLfsHousekeepingLeavesEveryCheckpointVersionIntact() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
-        assumeTrue(git.run(tmp, "git", "lfs", "version").exit() == 0,
+        assumeTrue(
+                git.run(tmp, "git", "lfs", "version").exit() == 0,
                 "git-lfs is not installed (.ci/run installs Debian's git-lfs): skipping the coexistence test");
         Path repo = git.newRepo("repo");
         git.ok(repo, "git", "lfs", "install", "--local");
@@ -52,9 +55,11 @@ class GitLfsCoexistenceEndToEndTest {
         assertLfsFsckOk(git, repo);
         GitRepoFixture.Result dedup = git.run(repo, "git", "lfs", "dedup");
         assertThat(dedup.exit() == 0 || (dedup.out() + dedup.err()).contains("does not support de-duplication"))
-                .as("git lfs dedup: %s%s", dedup.out(), dedup.err()).isTrue();
+                .as("git lfs dedup: %s%s", dedup.out(), dedup.err())
+                .isTrue();
         git.ok(repo, "git", "lfs", "pull");
-        assertThat(GitRepoFixture.storedObjects(repo)).as("git-lfs removed none of git-theta's objects")
+        assertThat(GitRepoFixture.storedObjects(repo))
+                .as("git-lfs removed none of git-theta's objects")
                 .isEqualTo(ours);
 
         for (int v = 1; v <= versions.size(); v++) {

@@ -98,12 +98,14 @@ final class GitRepoFixture {
     static void assertSameBytes(Path file, byte[] expected) throws IOException {
         assertThat(file).exists();
         byte[] actual = Files.readAllBytes(file);
-        assertThat(digest(actual) + " (" + actual.length + " bytes)").as("content of %s", file)
+        assertThat(digest(actual) + " (" + actual.length + " bytes)")
+                .as("content of %s", file)
                 .isEqualTo(digest(expected) + " (" + expected.length + " bytes)");
     }
 
     private static String digest(byte[] b) {
-        return java.util.HexFormat.of().formatHex(org.gittheta.store.ObjectStore.sha256().digest(b));
+        return java.util.HexFormat.of()
+                .formatHex(org.gittheta.store.ObjectStore.sha256().digest(b));
     }
 
     static List<Path> storedObjects(Path repo) throws IOException {

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** git theta diff/log/show and plain git log -p/show on tracked checkpoints, with real git. */
 class HistoryE2ETest {
 
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     private Path repo;
 
     record Result(int exit, String out, String err) {}
@@ -103,13 +105,16 @@ class HistoryE2ETest {
         write(m);
         ok("git", "commit", "-q", "-am", "tune");
 
-        for (List<String> cmd : List.of(List.of("git", "theta", "diff", "--json", "HEAD~1", "HEAD"),
+        for (List<String> cmd : List.of(
+                List.of("git", "theta", "diff", "--json", "HEAD~1", "HEAD"),
                 List.of("git", "theta", "diff", "--json", "HEAD~1"))) {
             Map<String, Object> json = parse(ok(cmd.toArray(String[]::new)));
             Map<String, Object> file = list(json.get("files")).getFirst();
             assertThat(file.get("path")).isEqualTo("model.safetensors");
             List<Map<String, Object>> params = list(file.get("params"));
-            assertThat(params).extracting(p -> p.get("name")).containsExactly("layer1.weight", "layer3.weight", "layer4.weight");
+            assertThat(params)
+                    .extracting(p -> p.get("name"))
+                    .containsExactly("layer1.weight", "layer3.weight", "layer4.weight");
             for (Map<String, Object> p : params) {
                 String name = (String) p.get("name");
                 float[] a = before.get(name);
@@ -137,20 +142,33 @@ class HistoryE2ETest {
             assertThat(summary.get("parameters")).isEqualTo(6);
         }
         assertThat(ok("git", "theta", "diff", "HEAD~1", "HEAD"))
-                .contains("layer1.weight", "3 of 6 parameters changed").doesNotContain("layer0.weight");
-        assertThat(ok("git", "theta", "diff", "--stat", "HEAD~1", "HEAD")).contains("model.safetensors | 3 of 6 parameters changed");
+                .contains("layer1.weight", "3 of 6 parameters changed")
+                .doesNotContain("layer0.weight");
+        assertThat(ok("git", "theta", "diff", "--stat", "HEAD~1", "HEAD"))
+                .contains("model.safetensors | 3 of 6 parameters changed");
 
         // plain git names the changed parameters from the manifest text
         for (String out : List.of(ok("git", "log", "-p", "-1"), ok("git", "show", "HEAD"))) {
-            assertThat(out).contains("+param layer1.weight", "-param layer3.weight", "+param layer4.weight")
-                    .doesNotContain("-param layer0.weight", "+param layer0.weight", "-param layer2.weight", "+param layer2.weight");
+            assertThat(out)
+                    .contains("+param layer1.weight", "-param layer3.weight", "+param layer4.weight")
+                    .doesNotContain(
+                            "-param layer0.weight",
+                            "+param layer0.weight",
+                            "-param layer2.weight",
+                            "+param layer2.weight");
         }
         assertThat(ok("git", "log", "--stat", "-1")).contains("model.safetensors | 6 +++---");
         // blame attributes each parameter line to the commit that last changed that parameter
         String tune = ok("git", "rev-parse", "--short=8", "HEAD").strip();
         String blame = ok("git", "blame", "--abbrev=7", "HEAD", "--", "model.safetensors");
-        assertThat(blame.lines().filter(l -> l.contains("param layer1.weight"))).singleElement().asString().startsWith(tune);
-        assertThat(blame.lines().filter(l -> l.contains("param layer0.weight"))).singleElement().asString().doesNotStartWith(tune);
+        assertThat(blame.lines().filter(l -> l.contains("param layer1.weight")))
+                .singleElement()
+                .asString()
+                .startsWith(tune);
+        assertThat(blame.lines().filter(l -> l.contains("param layer0.weight")))
+                .singleElement()
+                .asString()
+                .doesNotStartWith(tune);
     }
 
     @Test
@@ -182,8 +200,12 @@ class HistoryE2ETest {
         m.put("extra.bias", new float[] {1, 2, 3});
         write(m, Map.of("layer5.weight", Shape.of(5, 201)));
         ok("git", "commit", "-q", "-am", "restructure");
-        List<Map<String, Object>> params = list(list(parse(ok("git", "theta", "diff", "--json", "HEAD~1", "HEAD")).get("files")).getFirst().get("params"));
-        assertThat(params).extracting(p -> p.get("name") + " " + p.get("status"))
+        List<Map<String, Object>> params = list(list(parse(ok("git", "theta", "diff", "--json", "HEAD~1", "HEAD"))
+                        .get("files"))
+                .getFirst()
+                .get("params"));
+        assertThat(params)
+                .extracting(p -> p.get("name") + " " + p.get("status"))
                 .containsExactly("extra.bias added", "layer0.weight removed", "layer5.weight modified");
         Map<String, Object> reshaped = params.get(2);
         assertThat(map(reshaped.get("before")).get("shape")).isEqualTo(List.of(1005));
@@ -200,12 +222,13 @@ class HistoryE2ETest {
         ok("git", "add", ".gitattributes", "model.safetensors");
         ok("git", "commit", "-q", "-m", "c1");
         for (int c = 2; c <= 5; c++) {
-            m.get("layer2.weight")[c] += c;         // ‖Δ‖ = c exactly (small integers added to values in (-1, 1))
+            m.get("layer2.weight")[c] += c; // ‖Δ‖ = c exactly (small integers added to values in (-1, 1))
             m.get("layer4.weight")[0] += 0.25f;
             write(m);
             ok("git", "commit", "-q", "-am", "c" + c);
         }
-        Map<String, Object> log = parse(ok("git", "theta", "log", "model.safetensors", "--param", "layer2.*", "--json"));
+        Map<String, Object> log =
+                parse(ok("git", "theta", "log", "model.safetensors", "--param", "layer2.*", "--json"));
         List<Map<String, Object>> commits = list(log.get("commits"));
         assertThat(commits).extracting(c -> c.get("subject")).containsExactly("c5", "c4", "c3", "c2", "c1");
         for (int i = 0; i < 4; i++) {
@@ -214,7 +237,9 @@ class HistoryE2ETest {
             assertThat(num(p, "l2")).isCloseTo(5 - i, within(1e-6));
         }
         assertThat(list(commits.get(4).get("params")).getFirst().get("status")).isEqualTo("added");
-        assertThat(ok("git", "theta", "log", "-n", "2")).contains("c5", "c4", "2 of 6 parameters changed").doesNotContain("c3");
+        assertThat(ok("git", "theta", "log", "-n", "2"))
+                .contains("c5", "c4", "2 of 6 parameters changed")
+                .doesNotContain("c3");
         assertThat(ok("git", "theta", "show", "HEAD~2:model.safetensors"))
                 .contains("layer2.weight", "6 parameters, 6.0K elements");
         Map<String, Object> show = parse(ok("git", "theta", "show", "--json", "HEAD:model.safetensors"));
@@ -228,7 +253,8 @@ class HistoryE2ETest {
         Files.writeString(repo.resolve("notes.txt"), "hello\n");
         ok("git", "add", ".");
         ok("git", "commit", "-q", "-m", "base");
-        for (List<String> cmd : List.of(List.of("git", "theta", "diff", "nosuchrev", "HEAD"),
+        for (List<String> cmd : List.of(
+                List.of("git", "theta", "diff", "nosuchrev", "HEAD"),
                 List.of("git", "theta", "diff", "HEAD", "--", "notes.txt"),
                 List.of("git", "theta", "show", "HEAD:missing.safetensors"),
                 List.of("git", "theta", "show", "nosuchrev:model.safetensors"),
@@ -236,12 +262,16 @@ class HistoryE2ETest {
             Result r = run(cmd.toArray(String[]::new));
             assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(1);
             // (the launcher may say once that it is building: that line is not the command's)
-            assertThat(r.err().lines().filter(l -> !l.contains("building")).toList()).as(r.err())
-                    .hasSize(1).allMatch(l -> l.startsWith("git-theta: "));
+            assertThat(r.err().lines().filter(l -> !l.contains("building")).toList())
+                    .as(r.err())
+                    .hasSize(1)
+                    .allMatch(l -> l.startsWith("git-theta: "));
         }
-        assertThat(run("git", "theta", "diff", "nosuchrev", "HEAD").err()).contains("unknown revision or path not in the working tree: 'nosuchrev'");
+        assertThat(run("git", "theta", "diff", "nosuchrev", "HEAD").err())
+                .contains("unknown revision or path not in the working tree: 'nosuchrev'");
         assertThat(run("git", "theta", "diff", "nosuchrev", "--").err()).contains("unknown revision 'nosuchrev'");
-        assertThat(run("git", "theta", "diff", "HEAD", "--", "notes.txt").err()).contains("'notes.txt' is not tracked by git-theta");
+        assertThat(run("git", "theta", "diff", "HEAD", "--", "notes.txt").err())
+                .contains("'notes.txt' is not tracked by git-theta");
     }
 
     private long storeObjects() throws IOException {
@@ -250,11 +280,19 @@ class HistoryE2ETest {
         }
     }
 
-    private static double num(Map<String, Object> m, String key) { return ((Number) m.get(key)).doubleValue(); }
+    private static double num(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).doubleValue();
+    }
 
-    private static Map<String, Object> map(Object o) { return TestJson.map(o); }
+    private static Map<String, Object> map(Object o) {
+        return TestJson.map(o);
+    }
 
-    private static List<Map<String, Object>> list(Object o) { return TestJson.list(o); }
+    private static List<Map<String, Object>> list(Object o) {
+        return TestJson.list(o);
+    }
 
-    private static Map<String, Object> parse(String json) throws IOException { return TestJson.parse(json); }
+    private static Map<String, Object> parse(String json) throws IOException {
+        return TestJson.parse(json);
+    }
 }

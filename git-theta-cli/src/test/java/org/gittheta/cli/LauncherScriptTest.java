@@ -23,13 +23,16 @@ class LauncherScriptTest {
     private static final Path JAVA_SH = GitRepoFixture.LAUNCHER.resolveSibling("lib/java.sh");
     private static final Instant SOURCES_TIME = Instant.now().minusSeconds(3600);
 
-    @TempDir Path root;
+    @TempDir
+    Path root;
+
     Path jar;
     Path mainSource;
 
     record Run(int exit, String out, String err) {}
 
-    @BeforeEach void fakeProject() throws IOException {
+    @BeforeEach
+    void fakeProject() throws IOException {
         Files.createDirectories(root.resolve("bin/lib"));
         Files.copy(JAVA_SH, root.resolve("bin/lib/java.sh"));
         for (String module : new String[] {"git-theta-core", "filters", "git-theta-cli"}) {
@@ -47,11 +50,13 @@ class LauncherScriptTest {
         Files.setLastModifiedTime(jar, FileTime.from(SOURCES_TIME.plusSeconds(60)));
     }
 
-    @Test void anUnchangedTreeNeedsNoBuild() throws IOException {
+    @Test
+    void anUnchangedTreeNeedsNoBuild() throws IOException {
         assertThat(needsBuild()).isFalse();
     }
 
-    @Test void editingAMainSourceOrAPomNeedsABuild() throws IOException {
+    @Test
+    void editingAMainSourceOrAPomNeedsABuild() throws IOException {
         touch(mainSource);
         assertThat(needsBuild()).isTrue();
         Files.setLastModifiedTime(mainSource, FileTime.from(SOURCES_TIME));
@@ -62,28 +67,33 @@ class LauncherScriptTest {
         assertThat(needsBuild()).isTrue();
     }
 
-    @Test void addingAMainSourceNeedsABuild() throws IOException {
+    @Test
+    void addingAMainSourceNeedsABuild() throws IOException {
         write("git-theta-cli/src/main/java/org/x/Added.java");
         assertThat(needsBuild()).isTrue();
     }
 
-    @Test void deletingAMainSourceNeedsABuild() throws IOException {
+    @Test
+    void deletingAMainSourceNeedsABuild() throws IOException {
         Files.delete(mainSource);
         assertThat(needsBuild()).isTrue();
     }
 
-    @Test void testSourcesAndBuildOutputDoNotNeedABuild() throws IOException {
+    @Test
+    void testSourcesAndBuildOutputDoNotNeedABuild() throws IOException {
         touch(root.resolve("git-theta-core/src/test/java/org/x/gitthetacoreTest.java"));
         touch(root.resolve("git-theta-cli/target/classes/org/x/Compiled.class"));
         assertThat(needsBuild()).isFalse();
     }
 
-    @Test void aMissingJarNeedsABuild() throws IOException {
+    @Test
+    void aMissingJarNeedsABuild() throws IOException {
         Files.delete(jar);
         assertThat(needsBuild()).isTrue();
     }
 
-    @Test void theStartUpCacheIsCurrentUntilTheJarOrTheJvmFlagsChangeAndAFailureIsNotRetried() throws IOException {
+    @Test
+    void theStartUpCacheIsCurrentUntilTheJarOrTheJvmFlagsChangeAndAFailureIsNotRetried() throws IOException {
         Path aot = write("git-theta-cli/target/git-theta.aot");
         Files.setLastModifiedTime(aot, FileTime.from(SOURCES_TIME.plusSeconds(120)));
         assertThat(needsAot()).isFalse();
@@ -95,37 +105,44 @@ class LauncherScriptTest {
         assertThat(needsAot()).isTrue();
     }
 
-    @Test void theFirstJdk25FoundIsRememberedAndAnOlderJavaHomeIsSkipped() throws IOException {
+    @Test
+    void theFirstJdk25FoundIsRememberedAndAnOlderJavaHomeIsSkipped() throws IOException {
         Path jdk17 = fakeJdk("jvm/jdk-17", "17.0.12");
         Path jdk25 = fakeJdk("jvm/jdk-25", "25.0.1");
         Run found = findJava(jdk17, root.resolve("jvm") + "/*");
         assertThat(found.exit()).as(found.err()).isZero();
         assertThat(found.out()).isEqualTo(jdk25 + "\n");
-        assertThat(Files.readString(root.resolve("git-theta-cli/target/java-home")).strip()).isEqualTo(jdk25.toString());
+        assertThat(Files.readString(root.resolve("git-theta-cli/target/java-home"))
+                        .strip())
+                .isEqualTo(jdk25.toString());
         // later calls take the remembered JDK without searching
         assertThat(findJava(null, root.resolve("nowhere").toString()).out()).isEqualTo(jdk25 + "\n");
     }
 
-    @Test void aJavaHomeOf25OrNewerWinsOverTheRememberedJdk() throws IOException {
+    @Test
+    void aJavaHomeOf25OrNewerWinsOverTheRememberedJdk() throws IOException {
         Path remembered = fakeJdk("jvm/jdk-25", "25.0.1");
         assertThat(findJava(null, root.resolve("jvm") + "/*").out()).isEqualTo(remembered + "\n");
         Path javaHome = fakeJdk("elsewhere/jdk-26", "26");
         assertThat(findJava(javaHome, root.resolve("jvm") + "/*").out()).isEqualTo(javaHome + "\n");
     }
 
-    @Test void aJdkWithoutReleaseFileIsAskedForItsVersion() throws IOException {
+    @Test
+    void aJdkWithoutReleaseFileIsAskedForItsVersion() throws IOException {
         Path jdk = fakeJdk("jvm/custom", null);
         assertThat(findJava(null, root.resolve("jvm") + "/*").out()).isEqualTo(jdk + "\n");
     }
 
-    @Test void withoutAJdk25ItSaysWhatToInstallEvenIfTheRememberedOneWasRemoved() throws IOException {
+    @Test
+    void withoutAJdk25ItSaysWhatToInstallEvenIfTheRememberedOneWasRemoved() throws IOException {
         Path jdk17 = fakeJdk("jvm/jdk-17", "17.0.12");
         Path jdk25 = fakeJdk("jvm/jdk-25", "25.0.1");
         assertThat(findJava(null, root.resolve("jvm") + "/*").out()).isEqualTo(jdk25 + "\n");
         Files.delete(jdk25.resolve("bin/java"));
         Run none = findJava(jdk17, root.resolve("jvm") + "/*");
         assertThat(none.exit()).isEqualTo(1);
-        assertThat(none.err()).contains("needs a JDK 25 or newer and found none (JAVA_HOME=" + jdk17)
+        assertThat(none.err())
+                .contains("needs a JDK 25 or newer and found none (JAVA_HOME=" + jdk17)
                 .contains("install one, e.g. 'apt-get install temurin-25-jdk'");
     }
 
@@ -144,7 +161,8 @@ class LauncherScriptTest {
     /** THETA_JAVA_HOME as found with this JAVA_HOME (null: unset) and these search places. */
     private Run findJava(Path javaHome, String searched) throws IOException {
         String env = javaHome == null ? "unset JAVA_HOME; " : "export JAVA_HOME='" + javaHome + "'; ";
-        return bash(Map.of("GIT_THETA_JDK_DIRS", searched),
+        return bash(
+                Map.of("GIT_THETA_JDK_DIRS", searched),
                 env + ". bin/lib/java.sh; theta_find_java && echo \"$THETA_JAVA_HOME\"");
     }
 
@@ -157,7 +175,8 @@ class LauncherScriptTest {
             Files.writeString(bin, java);
             Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        if (version != null) Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"Fake\"\nJAVA_VERSION=\"" + version + "\"\n");
+        if (version != null)
+            Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"Fake\"\nJAVA_VERSION=\"" + version + "\"\n");
         return home;
     }
 

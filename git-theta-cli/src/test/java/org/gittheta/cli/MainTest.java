@@ -9,22 +9,34 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class MainTest {
-    @Test void gitsDriversRegisterOnlyTheirOwnCommand() {
+    @Test
+    void gitsDriversRegisterOnlyTheirOwnCommand() {
         assertThat(Main.reachableCommands("filter-process")).containsExactly(FilterProcessCommand.class);
-        assertThat(Main.reachableCommands("merge-driver", "o", "a", "b", "p")).containsExactly(MergeDriverCommand.class);
+        assertThat(Main.reachableCommands("merge-driver", "o", "a", "b", "p"))
+                .containsExactly(MergeDriverCommand.class);
         assertThat(Main.reachableCommands("--version")).isEmpty();
     }
 
-    @Test void helpUsageAndUnknownCommandsSeeEveryCommand() {
-        for (String[] args : new String[][] {{}, {"help", "track"}, {"--help"}, {"trak"}, {"--version", "track"}, {"man"}, {"install"}}) {
-            assertThat(Main.reachableCommands(args)).as(String.join(" ", args))
-                    .contains(CommandLine.HelpCommand.class, TrackCommand.class, MergeDriverCommand.class, HookCommand.class,
-                            FsckCommand.class, GcCommand.class)
+    @Test
+    void helpUsageAndUnknownCommandsSeeEveryCommand() {
+        for (String[] args : new String[][] {
+            {}, {"help", "track"}, {"--help"}, {"trak"}, {"--version", "track"}, {"man"}, {"install"}
+        }) {
+            assertThat(Main.reachableCommands(args))
+                    .as(String.join(" ", args))
+                    .contains(
+                            CommandLine.HelpCommand.class,
+                            TrackCommand.class,
+                            MergeDriverCommand.class,
+                            HookCommand.class,
+                            FsckCommand.class,
+                            GcCommand.class)
                     .hasSize(23);
         }
     }
 
-    @Test void usageWithoutArgumentsListsEveryCommand() {
+    @Test
+    void usageWithoutArgumentsListsEveryCommand() {
         PrintStream stdout = System.out;
         var captured = new ByteArrayOutputStream();
         try {
@@ -33,7 +45,8 @@ class MainTest {
         } finally {
             System.setOut(stdout);
         }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("Commands:", "  track ", "  merge ", "  uninstall ")
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+                .contains("Commands:", "  track ", "  merge ", "  uninstall ")
                 .doesNotContain("  filter-process ", "  merge-driver ", "  hook ");
     }
 }

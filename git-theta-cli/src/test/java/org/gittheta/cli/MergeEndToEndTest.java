@@ -31,17 +31,21 @@ class MergeEndToEndTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException { repo.close(); }
+    void tearDown() throws IOException {
+        repo.close();
+    }
 
     /** w: bf16 [4]; head: f32 [3]; norm: f16 [2]. */
     private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
-        MergeRepo.write(file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
+        MergeRepo.write(
+                file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
         repo.git("add", "model.safetensors");
         repo.git("commit", "-qm", message);
     }
 
     /** Branch x from the current commit with one commit, then main gets one commit. */
-    private void diverge(double[] xw, double[] xh, double[] xn, double[] mw, double[] mh, double[] mn) throws IOException {
+    private void diverge(double[] xw, double[] xh, double[] xn, double[] mw, double[] mh, double[] mn)
+            throws IOException {
         repo.git("checkout", "-qb", "x");
         commit("x", xw, xh, xn);
         repo.git("checkout", "-q", "main");
@@ -62,7 +66,8 @@ class MergeEndToEndTest {
         assertThat(merged.get("norm")).isEqualTo(ours.get("norm"));
         assertThat(report).contains("theirs    w").contains("ours      head").contains("0 merged");
         // the committed manifest reuses each side's stored objects: no new object was written
-        assertThat(line(repo.git("show", "HEAD:model.safetensors"), "w")).isEqualTo(line(repo.git("show", "x:model.safetensors"), "w"));
+        assertThat(line(repo.git("show", "HEAD:model.safetensors"), "w"))
+                .isEqualTo(line(repo.git("show", "x:model.safetensors"), "w"));
         assertThat(repo.git("status", "--porcelain")).isEmpty();
     }
 
@@ -82,7 +87,9 @@ class MergeEndToEndTest {
         for (int i = 0; i < 4; i++) expected[i] = BASE_W[i] + 0.5 * (mw[i] - BASE_W[i]) + 1.0 * (xw[i] - BASE_W[i]);
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(expected);
         assertThat(merged.get("head")).isEqualTo(MergeRepo.bytes(T.of("head", DType.F32, xh)));
-        assertThat(report).contains("merged    w  (task-arithmetic(lambda=0.5,1))").contains("chosen    head  (theirs)");
+        assertThat(report)
+                .contains("merged    w  (task-arithmetic(lambda=0.5,1))")
+                .contains("chosen    head  (theirs)");
         assertThat(repo.git("status", "--porcelain")).isEmpty();
     }
 
@@ -95,15 +102,29 @@ class MergeEndToEndTest {
         Path ft = repo.home.resolve("fisher-theirs.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, 0, 3, 1)));
         MergeRepo.write(ft, List.of(T.of("w", DType.F32, 3, 0, 1, 0)));
-        MergeRepo.Result r = repo.exec("git", "theta", "merge", "--strategy", "fisher", "--fisher-ours", fo.toString(),
-                "--fisher-theirs", ft.toString(), "--no-edit", "x");
+        MergeRepo.Result r = repo.exec(
+                "git",
+                "theta",
+                "merge",
+                "--strategy",
+                "fisher",
+                "--fisher-ours",
+                fo.toString(),
+                "--fisher-theirs",
+                ft.toString(),
+                "--no-edit",
+                "x");
         assertThat(r.exit()).as(r.out()).isZero();
         // (F_o θ_o + F_t θ_t) / (F_o + F_t), Fisher raised to 1e-6: [(0.5+3)/4, (1−1)/2, (−6+4)/4, 0.25]
-        double[] expected = {(1 * 0.5 + 3 * 1.0) / 4, (1.0 - 1.0) / 2, (3 * -2.0 + 1 * 4.0) / 4, (0.25 + 1e-6 * 0.25) / (1 + 1e-6)};
+        double[] expected = {
+            (1 * 0.5 + 3 * 1.0) / 4, (1.0 - 1.0) / 2, (3 * -2.0 + 1 * 4.0) / 4, (0.25 + 1e-6 * 0.25) / (1 + 1e-6)
+        };
         double[] got = MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16);
         assertThat(got).containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, expected)), DType.BF16));
         assertThat(r.out()).contains("fisher(lambda=1, floor=1.0E-6)");
-        assertThat(repo.gitMayFail("config", "theta.merge.strategy").exit()).as("nothing was configured").isNotZero();
+        assertThat(repo.gitMayFail("config", "theta.merge.strategy").exit())
+                .as("nothing was configured")
+                .isNotZero();
     }
 
     @Test
@@ -111,8 +132,18 @@ class MergeEndToEndTest {
         double[] xw = {1.0, -1.0, 4.0, 0.25};
         double[] mh = {2, 4, 6};
         diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
-        MergeRepo.Result r = repo.exec("git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "0.5",
-                "--scope", "all", "--no-edit", "x");
+        MergeRepo.Result r = repo.exec(
+                "git",
+                "theta",
+                "merge",
+                "--strategy",
+                "task-arithmetic",
+                "--lambda",
+                "0.5",
+                "--scope",
+                "all",
+                "--no-edit",
+                "x");
         assertThat(r.exit()).as(r.out()).isZero();
         Map<String, byte[]> merged = MergeRepo.tensors(file);
         double[] w = new double[4];
@@ -130,17 +161,30 @@ class MergeEndToEndTest {
         double[] mw = {0.5, 1.0, -2.0, 0.25};
         diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
         byte[] ours = Files.readAllBytes(file);
-        MergeRepo.Result lambda = repo.exec("git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "NaN",
-                "--no-edit", "x");
+        MergeRepo.Result lambda = repo.exec(
+                "git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "NaN", "--no-edit", "x");
         assertThat(lambda.exit()).isNotZero();
         assertThat(lambda.out()).contains("lambda=NaN is not a finite number");
         repo.git("merge", "--abort");
         Path fo = repo.home.resolve("fisher-ours.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, Double.POSITIVE_INFINITY, 3, 1)));
-        MergeRepo.Result fisher = repo.exec("git", "theta", "merge", "--strategy", "fisher", "--fisher-ours", fo.toString(),
-                "--fisher-theirs", fo.toString(), "--no-edit", "x");
+        MergeRepo.Result fisher = repo.exec(
+                "git",
+                "theta",
+                "merge",
+                "--strategy",
+                "fisher",
+                "--fisher-ours",
+                fo.toString(),
+                "--fisher-theirs",
+                fo.toString(),
+                "--no-edit",
+                "x");
         assertThat(fisher.exit()).isNotZero();
-        assertThat(fisher.out()).contains("fisher-ours.safetensors").contains("w").contains("is not finite");
+        assertThat(fisher.out())
+                .contains("fisher-ours.safetensors")
+                .contains("w")
+                .contains("is not finite");
         assertThat(Files.readAllBytes(file)).isEqualTo(ours);
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
     }
@@ -151,25 +195,33 @@ class MergeEndToEndTest {
         double[] mw = {0.5, 0.0, 0.0, 0.5};
         double[] xw = {1.0, -2.5, 3.0, 0.25};
         diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
-        MergeRepo.Result r = repo.exec("git", "theta", "merge", "--strategy", "ties", "--density", "0.5", "--no-edit", "x");
+        MergeRepo.Result r =
+                repo.exec("git", "theta", "merge", "--strategy", "ties", "--density", "0.5", "--no-edit", "x");
         assertThat(r.exit()).as(r.out()).isZero();
         // element 0: nothing kept → base 0.5; element 1: 1 − 1.5 < 0 elects −, theirs −1.5 → −2.5;
         // element 2: −2 + 1 < 0 elects −, ours −2 → 0; element 3: nothing kept → 0.25
-        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16)).containsExactly(0.5, -2.5, 0.0, 0.25);
+        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16))
+                .containsExactly(0.5, -2.5, 0.0, 0.25);
     }
 
     @Test
     void shapeConflictLeavesGitConflictStateAndAbortRestores() throws IOException {
         repo.git("checkout", "-qb", "x");
-        MergeRepo.write(file, List.of(new T("w", DType.BF16, Shape.of(2, 2), BASE_W), T.of("head", DType.F32, BASE_H),
-                T.of("norm", DType.F16, BASE_N)));
+        MergeRepo.write(
+                file,
+                List.of(
+                        new T("w", DType.BF16, Shape.of(2, 2), BASE_W),
+                        T.of("head", DType.F32, BASE_H),
+                        T.of("norm", DType.F16, BASE_N)));
         repo.git("commit", "-qam", "reshape w");
         repo.git("checkout", "-q", "main");
         commit("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
         byte[] before = Files.readAllBytes(file);
         MergeRepo.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.exit()).isNotZero();
-        assertThat(r.out()).contains("CONFLICT (parameters) in model.safetensors: w").contains("BF16[4], theirs BF16[2,2]");
+        assertThat(r.out())
+                .contains("CONFLICT (parameters) in model.safetensors: w")
+                .contains("BF16[4], theirs BF16[2,2]");
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
         repo.git("merge", "--abort");
@@ -192,8 +244,13 @@ class MergeEndToEndTest {
     @Test
     void parameterAddedOnOneSideIsKeptInARebuiltHeader() throws IOException {
         repo.git("checkout", "-qb", "x");
-        MergeRepo.write(file, List.of(T.of("w", DType.BF16, BASE_W), T.of("head", DType.F32, BASE_H), T.of("norm", DType.F16, BASE_N),
-                T.of("adapter", DType.F32, 9, 8)));
+        MergeRepo.write(
+                file,
+                List.of(
+                        T.of("w", DType.BF16, BASE_W),
+                        T.of("head", DType.F32, BASE_H),
+                        T.of("norm", DType.F16, BASE_N),
+                        T.of("adapter", DType.F32, 9, 8)));
         repo.git("commit", "-qam", "add adapter");
         repo.git("checkout", "-q", "main");
         commit("main", BASE_W, new double[] {3, 2, 1}, BASE_N);
@@ -227,7 +284,8 @@ class MergeEndToEndTest {
         assertThat(r.exit()).isNotZero();
         assertThat(r.out()).contains("CONFLICT (parameters) in model.safetensors: w");
         repo.git("rebase", "--abort");
-        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16)).containsExactly(1, 1, 1, 1);
+        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16))
+                .containsExactly(1, 1, 1, 1);
     }
 
     private Path checkoutCopy(String rev) throws IOException {
@@ -241,6 +299,9 @@ class MergeEndToEndTest {
     }
 
     private static String line(String manifest, String param) {
-        return manifest.lines().filter(l -> l.startsWith("param " + param + " ")).findFirst().orElseThrow();
+        return manifest.lines()
+                .filter(l -> l.startsWith("param " + param + " "))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -71,7 +71,9 @@ final class MergeRepo implements AutoCloseable {
 
     /** A tensor of a checkpoint to write: values are rounded to the dtype. */
     record T(String name, DType dtype, Shape shape, double[] values) {
-        static T of(String name, DType dtype, double... values) { return new T(name, dtype, Shape.of(values.length), values); }
+        static T of(String name, DType dtype, double... values) {
+            return new T(name, dtype, Shape.of(values.length), values);
+        }
     }
 
     static void write(Path file, List<T> tensors) throws IOException {
@@ -112,7 +114,8 @@ final class MergeRepo implements AutoCloseable {
         return d;
     }
 
-    @Override public void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         try (Stream<Path> s = Files.walk(home)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }

@@ -33,15 +33,20 @@ class OctopusMergeEndToEndTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException { repo.close(); }
+    void tearDown() throws IOException {
+        repo.close();
+    }
 
     private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
-        MergeRepo.write(file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
+        MergeRepo.write(
+                file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
         repo.git("add", "model.safetensors");
         repo.git("commit", "-qm", message);
     }
 
-    private String rev(String r) throws IOException { return repo.git("rev-parse", r).strip(); }
+    private String rev(String r) throws IOException {
+        return repo.git("rev-parse", r).strip();
+    }
 
     /** main changes norm; a changes w; b changes w and head; c changes only notes.txt. */
     private void branches(double[] aw, double[] bw, double[] bh, double[] mn) throws IOException {
@@ -63,14 +68,16 @@ class OctopusMergeEndToEndTest {
     private static final double[] BH = {2, 4, 6};
     private static final double[] MN = {2, 0.5};
 
-    private static double[] bf16(double[] v) { return MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, v)), DType.BF16); }
+    private static double[] bf16(double[] v) {
+        return MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, v)), DType.BF16);
+    }
 
     @Test
     void threeModelsOneCommitWithAllParentsThatChecksOutByteExactly() throws IOException {
         branches(AW, BW, BH, MN);
         String main = rev("main");
-        MergeRepo.Result r = repo.exec("git", "theta", "merge", "a", "b", "c", "--strategy", "task-arithmetic",
-                "--lambda", "1,0.5,0.25,1");
+        MergeRepo.Result r = repo.exec(
+                "git", "theta", "merge", "a", "b", "c", "--strategy", "task-arithmetic", "--lambda", "1,0.5,0.25,1");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
                 .containsExactly(rev("HEAD"), main, rev("a"), rev("b"), rev("c"));
@@ -83,7 +90,9 @@ class OctopusMergeEndToEndTest {
         assertThat(merged.get("norm")).isEqualTo(MergeRepo.bytes(T.of("norm", DType.F16, MN)));
         assertThat(Files.readString(repo.dir.resolve("notes.txt"))).isEqualTo("from c\n");
         assertThat(repo.git("status", "--porcelain")).isEmpty();
-        assertThat(r.out()).contains("merged    w  (task-arithmetic(lambda=1,0.5,0.25,1))").contains("4 models");
+        assertThat(r.out())
+                .contains("merged    w  (task-arithmetic(lambda=1,0.5,0.25,1))")
+                .contains("4 models");
 
         byte[] content = Files.readAllBytes(file);
         repo.git("checkout", "-q", "a");
@@ -105,10 +114,11 @@ class OctopusMergeEndToEndTest {
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
         double[] h = new double[3];
         for (int i = 0; i < 3; i++) h[i] = (BASE_H[i] + BASE_H[i] + BH[i]) / 3;
-        assertThat(MergeRepo.values(merged.get("head"), DType.F32)).containsExactly(MergeRepo.values(
-                MergeRepo.bytes(T.of("head", DType.F32, h)), DType.F32));
+        assertThat(MergeRepo.values(merged.get("head"), DType.F32))
+                .containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("head", DType.F32, h)), DType.F32));
         assertThat(r.out()).contains("3 through the formula");
-        assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" ")).hasSize(4);
+        assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
+                .hasSize(4);
     }
 
     /** Everything a dry run must leave alone: refs, git's objects, the parameter store, the working tree. */
@@ -122,7 +132,8 @@ class OctopusMergeEndToEndTest {
     }
 
     private static double field(String json, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\" : (-?[0-9.Ee+-]+)").matcher(json);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\" : (-?[0-9.Ee+-]+)")
+                .matcher(json);
         assertThat(m.find()).as(name + " in " + json).isTrue();
         return Double.parseDouble(m.group(1));
     }
@@ -131,7 +142,8 @@ class OctopusMergeEndToEndTest {
     void dryRunReportsFiguresAndChangesNothing() throws IOException {
         branches(AW, BW, BH, MN);
         String before = snapshot();
-        MergeRepo.Result json = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
+        MergeRepo.Result json =
+                repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
         String w = json.out().substring(json.out().indexOf("\"name\" : \"w\""));
         // τ_a = [0.5, 0, 2, 0], τ_b = [-0.5, -1, 0, 1]; result base + τ_a + τ_b = [0.5, -2, 4, 1.25]
@@ -140,7 +152,8 @@ class OctopusMergeEndToEndTest {
         assertThat(w).contains("\"path\" : \"formula\"");
         assertThat(field(w, "cosine")).isCloseTo(-0.25 / (na * nb), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(field(w, "signConflicts")).isEqualTo(0.25);
-        assertThat(field(w, "resultNorm")).isCloseTo(Math.sqrt(0.25 + 4 + 16 + 1.5625), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(field(w, "resultNorm"))
+                .isCloseTo(Math.sqrt(0.25 + 4 + 16 + 1.5625), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(field(w, "resultTauNorm")).isCloseTo(Math.sqrt(6), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(w.replaceAll("\\s", "")).contains("\"tauNorms\":[" + na + "," + nb + "]");
         assertThat(json.out()).contains("\"name\" : \"head\"").contains("\"path\" : \"theirs\"");
@@ -159,7 +172,8 @@ class OctopusMergeEndToEndTest {
         String before = rev("HEAD");
         MergeRepo.Result text = repo.exec("git", "theta", "merge", "a", "c");
         assertThat(text.exit()).isNotZero();
-        assertThat(text.out()).contains("notes.txt was changed differently on HEAD, c and is not a git-theta checkpoint");
+        assertThat(text.out())
+                .contains("notes.txt was changed differently on HEAD, c and is not a git-theta checkpoint");
 
         MergeRepo.Result slerp = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "slerp");
         assertThat(slerp.exit()).isNotZero();
@@ -174,7 +188,9 @@ class OctopusMergeEndToEndTest {
         repo.git("checkout", "-q", "main");
         MergeRepo.Result shape = repo.exec("git", "theta", "merge", "d", "b");
         assertThat(shape.exit()).isNotZero();
-        assertThat(shape.out()).contains("CONFLICT (parameters) in model.safetensors: norm").contains("nothing was changed");
+        assertThat(shape.out())
+                .contains("CONFLICT (parameters) in model.safetensors: norm")
+                .contains("nothing was changed");
 
         assertThat(rev("HEAD")).isEqualTo(before);
         assertThat(repo.git("status", "--porcelain")).isEmpty();

@@ -14,9 +14,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "theta.bench", matches = "remotes")
 class RemotesBench extends RemotesGitFixture {
-    @Test void pushAndCloneThroughTheLocalServer() throws Exception {
+    @Test
+    void pushAndCloneThroughTheLocalServer() throws Exception {
         Path a = lfsRepo("a");
-        DemoModel model = Boolean.getBoolean("theta.bench.large") ? new DemoModel(2048, 5632, 8, 32000) : new DemoModel(1024, 2816, 6, 32000);
+        DemoModel model = Boolean.getBoolean("theta.bench.large")
+                ? new DemoModel(2048, 5632, 8, 32000)
+                : new DemoModel(1024, 2816, 6, 32000);
         model.write(a.resolve("model.safetensors"), n -> false, 0, 0);
         long fileBytes = Files.size(a.resolve("model.safetensors"));
         git(a, "add", ".");
@@ -26,12 +29,19 @@ class RemotesBench extends RemotesGitFixture {
         long t1 = System.nanoTime();
         git(tmp, "clone", "-q", "-c", "lfs.url=" + server.url(), "remote.git", "b");
         long t2 = System.nanoTime();
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), tmp.resolve("b/model.safetensors"))).isEqualTo(-1);
-        System.out.printf("BENCH checkpoint %.1f MiB; server holds %d objects, %.1f MiB; push %.1f s; clone %.1f s%n",
-                fileBytes / 1048576.0, server.objectCount(), server.bytes() / 1048576.0, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), tmp.resolve("b/model.safetensors")))
+                .isEqualTo(-1);
+        System.out.printf(
+                "BENCH checkpoint %.1f MiB; server holds %d objects, %.1f MiB; push %.1f s; clone %.1f s%n",
+                fileBytes / 1048576.0,
+                server.objectCount(),
+                server.bytes() / 1048576.0,
+                (t1 - t0) / 1e9,
+                (t2 - t1) / 1e9);
     }
 
-    @Test void cloneFetchesOnlyTheLatestOfFiveVersions() throws Exception {
+    @Test
+    void cloneFetchesOnlyTheLatestOfFiveVersions() throws Exception {
         Path a = lfsRepo("a");
         git(a, "add", ".gitattributes");
         for (int v = 0; v < 5; v++) {
@@ -42,8 +52,13 @@ class RemotesBench extends RemotesGitFixture {
         }
         git(a, "push", "-q", "origin", "main");
         git(tmp, "clone", "-q", "-c", "lfs.url=" + server.url(), "remote.git", "b");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), tmp.resolve("b/model.safetensors"))).isEqualTo(-1);
-        System.out.printf("BENCH 5 versions: server %d objects, %.2f MiB; clone of the latest fetched %d objects, %.2f MiB%n",
-                server.objectCount(), server.bytes() / 1048576.0, storeCount(tmp.resolve("b/.git")), storeBytes(tmp.resolve("b/.git")) / 1048576.0);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), tmp.resolve("b/model.safetensors")))
+                .isEqualTo(-1);
+        System.out.printf(
+                "BENCH 5 versions: server %d objects, %.2f MiB; clone of the latest fetched %d objects, %.2f MiB%n",
+                server.objectCount(),
+                server.bytes() / 1048576.0,
+                storeCount(tmp.resolve("b/.git")),
+                storeBytes(tmp.resolve("b/.git")) / 1048576.0);
     }
 }

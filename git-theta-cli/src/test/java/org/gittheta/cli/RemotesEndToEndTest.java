@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** Push through the pre-push hook to a real Git LFS server, clone elsewhere, get the same bytes back. */
 class RemotesEndToEndTest extends RemotesGitFixture {
-    @Test void pushThroughTheHookThenCloneGivesTheSameBytes() throws Exception {
+    @Test
+    void pushThroughTheHookThenCloneGivesTheSameBytes() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));
         git(a, "init", "-q");
         git(a, "theta", "install", "--local");
@@ -23,12 +24,17 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(a, "push", "-q", "origin", "main");
         long pushed = server.objectCount();
         assertThat(pushed).isEqualTo(storeCount(a.resolve(".git"))).isPositive();
-        assertThat(storeCount(tmp.resolve("remote.git"))).as("objects went to the LFS server, not the bare repository").isZero();
+        assertThat(storeCount(tmp.resolve("remote.git")))
+                .as("objects went to the LFS server, not the bare repository")
+                .isZero();
 
         git(tmp, "clone", "-q", "-c", "lfs.url=" + server.url(), "remote.git", "b");
         Path b = tmp.resolve("b");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), b.resolve("model.safetensors"))).isEqualTo(-1);
-        assertThat(Files.readString(b.resolve(".git/hooks/pre-push"))).as("the filter placed the hook").contains("git-theta hook");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), b.resolve("model.safetensors")))
+                .isEqualTo(-1);
+        assertThat(Files.readString(b.resolve(".git/hooks/pre-push")))
+                .as("the filter placed the hook")
+                .contains("git-theta hook");
 
         // a fine-tune pushed from the clone reaches the first repository through git pull's on-demand fetch
         DemoModel.small().write(b.resolve("model.safetensors"), n -> n.contains("layers.1."), 0.01, 7);
@@ -36,10 +42,12 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(b, "push", "-q", "origin", "main");
         assertThat(server.objectCount()).isGreaterThan(pushed);
         git(a, "pull", "-q", "origin", "main");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), b.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), b.resolve("model.safetensors")))
+                .isEqualTo(-1);
     }
 
-    @Test void fetchPullAndPushCommands() throws Exception {
+    @Test
+    void fetchPullAndPushCommands() throws Exception {
         Path a = Files.createDirectories(tmp.resolve("a"));
         git(a, "init", "-q");
         git(a, "remote", "add", "origin", tmp.resolve("remote.git").toString());
@@ -56,13 +64,24 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(a, "push", "-q", "origin", "main");
         assertThat(storeCount(tmp.resolve("remote.git"))).isEqualTo(storeCount(a.resolve(".git")));
 
-        // a clone made without the filter holds manifests; pull fetches the latest version's objects and writes the file
-        Run clone = exec(tmp, "-c", "filter.theta.process=", "-c", "filter.theta.required=false", "clone", "-q", "remote.git", "c");
+        // a clone made without the filter holds manifests; pull fetches the latest version's objects and writes the
+        // file
+        Run clone = exec(
+                tmp,
+                "-c",
+                "filter.theta.process=",
+                "-c",
+                "filter.theta.required=false",
+                "clone",
+                "-q",
+                "remote.git",
+                "c");
         assertThat(clone.exit()).as(clone.err()).isZero();
         Path c = tmp.resolve("c");
         assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
         git(c, "theta", "pull");
-        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors"))).isEqualTo(-1);
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
+                .isEqualTo(-1);
         long latest = storeCount(c.resolve(".git"));
         assertThat(latest).isLessThan(storeCount(a.resolve(".git")));
         git(c, "theta", "fetch", "--all");
@@ -70,7 +89,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(git(c, "status", "--porcelain")).isEmpty();
     }
 
-    @Test void aCorruptObjectOnTheServerFailsTheCheckoutAndWritesNoFile() throws Exception {
+    @Test
+    void aCorruptObjectOnTheServerFailsTheCheckoutAndWritesNoFile() throws Exception {
         Path a = lfsRepo("a");
         commitSmallModel(a);
         git(a, "push", "-q", "origin", "main");
@@ -88,7 +108,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(storeCount(tmp.resolve("b/.git"))).isLessThan(storeCount(a.resolve(".git")));
     }
 
-    @Test void theRealGitLfsClientReadsWhatWeUploaded() throws Exception {
+    @Test
+    void theRealGitLfsClientReadsWhatWeUploaded() throws Exception {
         Assumptions.assumeTrue(exec(tmp, "lfs", "version").exit() == 0, "git-lfs is not installed");
         Path a = lfsRepo("a");
         commitSmallModel(a);
@@ -100,13 +121,19 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         Path other = Files.createDirectories(tmp.resolve("lfs-client"));
         git(other, "init", "-q");
         git(other, "config", "lfs.url", server.url());
-        Files.writeString(tmp.resolve("pointer"), "version https://git-lfs.github.com/spec/v1\noid sha256:" + object.getFileName()
-                + "\nsize " + Files.size(object) + "\n");
-        ProcessBuilder pb = new ProcessBuilder("git", "lfs", "smudge").directory(other.toFile())
-                .redirectInput(tmp.resolve("pointer").toFile()).redirectOutput(tmp.resolve("smudged").toFile())
+        Files.writeString(
+                tmp.resolve("pointer"),
+                "version https://git-lfs.github.com/spec/v1\noid sha256:" + object.getFileName() + "\nsize "
+                        + Files.size(object) + "\n");
+        ProcessBuilder pb = new ProcessBuilder("git", "lfs", "smudge")
+                .directory(other.toFile())
+                .redirectInput(tmp.resolve("pointer").toFile())
+                .redirectOutput(tmp.resolve("smudged").toFile())
                 .redirectError(tmp.resolve("smudge.err").toFile());
         pb.environment().putAll(env());
-        assertThat(pb.start().waitFor()).as(() -> readQuietly(tmp.resolve("smudge.err"))).isZero();
+        assertThat(pb.start().waitFor())
+                .as(() -> readQuietly(tmp.resolve("smudge.err")))
+                .isZero();
         assertThat(Files.mismatch(object, tmp.resolve("smudged"))).isEqualTo(-1);
     }
 

@@ -17,10 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Real git in an isolated temporary home, a bare remote on disk and a Git LFS server on loopback. */
 abstract class RemotesGitFixture {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     RemotesLfsServer server;
 
-    @BeforeEach void start() throws Exception {
+    @BeforeEach
+    void start() throws Exception {
         server = new RemotesLfsServer(tmp.resolve("server"));
         Files.writeString(tmp.resolve("gitconfig"), """
                 [user]
@@ -35,7 +38,10 @@ abstract class RemotesGitFixture {
         git(tmp, "init", "-q", "--bare", "remote.git");
     }
 
-    @AfterEach void stop() throws Exception { server.close(); }
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+    }
 
     record Run(int exit, String out, String err) {}
 

@@ -37,7 +37,10 @@ final class RemotesLfsServer implements AutoCloseable {
         server.start();
     }
 
-    String url() { return "http://127.0.0.1:" + ((org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0]).getLocalPort() + PREFIX; }
+    String url() {
+        return "http://127.0.0.1:"
+                + ((org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0]).getLocalPort() + PREFIX;
+    }
 
     long objectCount() throws IOException {
         try (Stream<Path> s = Files.list(storage)) {
@@ -51,7 +54,10 @@ final class RemotesLfsServer implements AutoCloseable {
         }
     }
 
-    @Override public void close() throws Exception { server.stop(); }
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
 
     private final class Content implements ContentManager {
         private void check(HttpServletRequest req) throws UnauthorizedError {
@@ -59,16 +65,24 @@ final class RemotesLfsServer implements AutoCloseable {
             if (!expected.equals(req.getHeader("Authorization"))) throw new UnauthorizedError("Basic realm=\"test\"");
         }
 
-        @Override public Downloader checkDownloadAccess(HttpServletRequest req) throws UnauthorizedError {
+        @Override
+        public Downloader checkDownloadAccess(HttpServletRequest req) throws UnauthorizedError {
             check(req);
             return new Downloader() {
-                @Override public InputStream openObject(String hash) throws IOException { return Files.newInputStream(storage.resolve(hash)); }
+                @Override
+                public InputStream openObject(String hash) throws IOException {
+                    return Files.newInputStream(storage.resolve(hash));
+                }
 
-                @Override public InputStream openObjectGzipped(String hash) { return null; }
+                @Override
+                public InputStream openObjectGzipped(String hash) {
+                    return null;
+                }
             };
         }
 
-        @Override public Uploader checkUploadAccess(HttpServletRequest req) throws UnauthorizedError {
+        @Override
+        public Uploader checkUploadAccess(HttpServletRequest req) throws UnauthorizedError {
             check(req);
             return (meta, in) -> {
                 Path tmp = Files.createTempFile(storage, "up", ".tmp");
@@ -77,7 +91,8 @@ final class RemotesLfsServer implements AutoCloseable {
             };
         }
 
-        @Override public Meta getMetadata(String hash) {
+        @Override
+        public Meta getMetadata(String hash) {
             Path p = storage.resolve(hash);
             return Files.isRegularFile(p) ? new Meta(hash, p.toFile().length()) : null;
         }

@@ -25,7 +25,9 @@ class ShardedEndToEndTest {
     private static final String INDEX = "model.safetensors.index.json";
     private static final int SHARDS = 3;
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private GitRepoFixture git;
     private Path repo;
 
@@ -35,7 +37,9 @@ class ShardedEndToEndTest {
         repo = git.newRepo("repo");
     }
 
-    private static String shardName(int k) { return String.format("model-%05d-of-%05d.safetensors", k, SHARDS); }
+    private static String shardName(int k) {
+        return String.format("model-%05d-of-%05d.safetensors", k, SHARDS);
+    }
 
     private static float[] values(int n, int seed) {
         float[] v = new float[n];
@@ -72,15 +76,20 @@ class ShardedEndToEndTest {
                     for (float f : v) b.putFloat(f);
                     out.write(b.array());
                 }));
-                map.append(map.isEmpty() ? "" : ",\n").append("    \"").append(e.getKey()).append("\": \"")
-                        .append(shardName(k)).append('"');
+                map.append(map.isEmpty() ? "" : ",\n")
+                        .append("    \"")
+                        .append(e.getKey())
+                        .append("\": \"")
+                        .append(shardName(k))
+                        .append('"');
             }
             try (OutputStream out = Files.newOutputStream(dir.resolve(shardName(k)))) {
                 SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
             }
         }
-        Files.writeString(dir.resolve(INDEX), "{\n  \"metadata\": {\"total_size\": " + total + "},\n"
-                + "  \"weight_map\": {\n" + map + "\n  }\n}\n");
+        Files.writeString(
+                dir.resolve(INDEX),
+                "{\n  \"metadata\": {\"total_size\": " + total + "},\n" + "  \"weight_map\": {\n" + map + "\n  }\n}\n");
     }
 
     private void commit(String message) throws IOException {
@@ -103,7 +112,8 @@ class ShardedEndToEndTest {
     void theIndexStaysTextAndEachShardIsATrackedCheckpoint() throws IOException {
         twoCommits(repo);
         assertThat(git.ok(repo, "git", "check-attr", "filter", "--", INDEX, shardName(1)))
-                .contains(INDEX + ": filter: unspecified").contains(shardName(1) + ": filter: theta");
+                .contains(INDEX + ": filter: unspecified")
+                .contains(shardName(1) + ": filter: theta");
         assertThat(git.ok(repo, "git", "show", "HEAD:" + INDEX)).contains("\"weight_map\"");
         assertThat(git.ok(repo, "git", "show", "HEAD:" + shardName(2))).startsWith("git-theta manifest 1");
     }
@@ -113,8 +123,8 @@ class ShardedEndToEndTest {
         Path dir = repo.resolve("llm");
         twoCommits(dir);
         for (String path : List.of("llm/" + INDEX, "llm")) {
-            Map<String, Object> json = TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "HEAD~1", "HEAD",
-                    "--", path));
+            Map<String, Object> json =
+                    TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "HEAD~1", "HEAD", "--", path));
             List<Map<String, Object>> files = TestJson.list(json.get("files"));
             assertThat(files).as(path).hasSize(1);
             Map<String, Object> file = files.getFirst();
@@ -136,8 +146,11 @@ class ShardedEndToEndTest {
             assertThat(p.get("changedElements")).isEqualTo(5);
         }
         String human = git.ok(repo, "git", "theta", "diff", "HEAD~1", "HEAD", "--", "llm/" + INDEX);
-        assertThat(human).contains("diff --theta llm/" + INDEX).contains("shard")
-                .containsPattern("modified\\s+layers\\.4\\.weight\\s+" + shardName(2).replace(".", "\\."))
+        assertThat(human)
+                .contains("diff --theta llm/" + INDEX)
+                .contains("shard")
+                .containsPattern(
+                        "modified\\s+layers\\.4\\.weight\\s+" + shardName(2).replace(".", "\\."))
                 .contains("1 of 9 parameters changed, 5 of 36.9K elements");
         // without a path, the shards are reported through their index, not one by one
         String all = git.ok(repo, "git", "theta", "diff", "--stat", "HEAD~1", "HEAD");
@@ -149,8 +162,10 @@ class ShardedEndToEndTest {
         Map<String, float[]> m = twoCommits(repo);
         m.get("layers.7.weight")[3] = 42f;
         write(repo, m, layout());
-        Map<String, Object> file = TestJson.list(TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "--",
-                INDEX)).get("files")).getFirst();
+        Map<String, Object> file = TestJson.list(
+                        TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "--", INDEX))
+                                .get("files"))
+                .getFirst();
         List<Map<String, Object>> params = TestJson.list(file.get("params"));
         assertThat(params).extracting(p -> p.get("name")).containsExactly("layers.7.weight");
         assertThat(params.getFirst().get("shard")).isEqualTo(shardName(3));
@@ -163,7 +178,8 @@ class ShardedEndToEndTest {
         Map<String, Object> log = TestJson.parse(git.ok(repo, "git", "theta", "log", "--json", INDEX));
         List<Map<String, Object>> commits = TestJson.list(log.get("commits"));
         assertThat(commits).extracting(c -> c.get("subject")).containsExactly("tune layer 4", "base");
-        assertThat(TestJson.list(commits.get(0).get("params"))).extracting(p -> p.get("shard"))
+        assertThat(TestJson.list(commits.get(0).get("params")))
+                .extracting(p -> p.get("shard"))
                 .containsExactly(shardName(2));
         assertThat(TestJson.map(commits.get(1).get("summary")).get("added")).isEqualTo(9);
         assertThat(git.ok(repo, "git", "theta", "log", "--param", "layers.4.*"))
@@ -171,13 +187,13 @@ class ShardedEndToEndTest {
 
         Map<String, Object> show = TestJson.parse(git.ok(repo, "git", "theta", "show", "--json", "HEAD:" + INDEX));
         assertThat(show.get("parameters")).isEqualTo(9);
-        assertThat(TestJson.list(show.get("shards"))).extracting(s -> s.get("shard"))
+        assertThat(TestJson.list(show.get("shards")))
+                .extracting(s -> s.get("shard"))
                 .containsExactly(shardName(1), shardName(2), shardName(3));
         Map<String, String> shardOf = new LinkedHashMap<>();
         TestJson.list(show.get("params")).forEach(p -> shardOf.put((String) p.get("name"), (String) p.get("shard")));
         layout().forEach((name, k) -> assertThat(shardOf.get(name)).as(name).isEqualTo(shardName(k)));
-        assertThat(git.ok(repo, "git", "theta", "show", "HEAD~1:" + INDEX))
-                .contains("9 parameters in 3 shards");
+        assertThat(git.ok(repo, "git", "theta", "show", "HEAD~1:" + INDEX)).contains("9 parameters in 3 shards");
     }
 
     @Test
@@ -191,15 +207,17 @@ class ShardedEndToEndTest {
         moved.put("layers.0.weight", 2);
         write(repo, m, moved);
         commit("reshard");
-        assertThat(GitRepoFixture.storedObjects(repo)).as("objects after re-sharding").isEqualTo(before);
+        assertThat(GitRepoFixture.storedObjects(repo))
+                .as("objects after re-sharding")
+                .isEqualTo(before);
         String oldEntry = entry(git.ok(repo, "git", "show", "HEAD~1:" + shardName(2)), "layers.4.weight");
         String newEntry = entry(git.ok(repo, "git", "show", "HEAD:" + shardName(3)), "layers.4.weight");
         // a delta against shard 2's earlier version, reused as it is (dedup by value), not stored dense again
         assertThat(oldEntry).contains(" update=sparse ");
         assertThat(newEntry).isEqualTo(oldEntry);
 
-        Map<String, Object> json = TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "HEAD~1", "HEAD",
-                "--", INDEX));
+        Map<String, Object> json =
+                TestJson.parse(git.ok(repo, "git", "theta", "diff", "--json", "HEAD~1", "HEAD", "--", INDEX));
         Map<String, Object> file = TestJson.list(json.get("files")).getFirst();
         Map<String, Object> summary = TestJson.map(file.get("summary"));
         assertThat(summary.get("changed")).isEqualTo(0);
@@ -225,7 +243,10 @@ class ShardedEndToEndTest {
 
     /** The manifest line of one parameter, without its name. */
     private static String entry(String manifest, String name) {
-        return manifest.lines().filter(l -> l.startsWith("param " + name + " ")).findFirst().orElseThrow()
+        return manifest.lines()
+                .filter(l -> l.startsWith("param " + name + " "))
+                .findFirst()
+                .orElseThrow()
                 .substring(("param " + name).length());
     }
 }

@@ -22,24 +22,34 @@ import org.junit.jupiter.api.io.TempDir;
 class StoreHousekeepingEndToEndTest {
     private static final Pattern OBJECT_IDS = Pattern.compile("objects=([0-9a-f:,]+)");
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private GitRepoFixture git;
     private Path repo;
 
-    @BeforeEach void setUp() throws IOException {
+    @BeforeEach
+    void setUp() throws IOException {
         git = new GitRepoFixture(tmp);
         repo = git.newRepo("repo");
     }
 
     static byte[] checkpoint(long seed) {
-        return TestCheckpoints.safetensors().seed(seed).tensor("embed.weight", DType.F32, 64, 32)
-                .tensor("layer.0.weight", DType.F32, 32, 32).tensor("layer.0.bias", DType.F32, 32).bytes();
+        return TestCheckpoints.safetensors()
+                .seed(seed)
+                .tensor("embed.weight", DType.F32, 64, 32)
+                .tensor("layer.0.weight", DType.F32, 32, 32)
+                .tensor("layer.0.bias", DType.F32, 32)
+                .bytes();
     }
 
     private byte[] commit(byte[] content, String... commitArgs) throws IOException {
         Files.write(repo.resolve("m.safetensors"), content);
         git.ok(repo, "git", "add", "m.safetensors");
-        git.ok(repo, Stream.concat(Stream.of("git", "commit", "-q"), Stream.of(commitArgs)).toArray(String[]::new));
+        git.ok(
+                repo,
+                Stream.concat(Stream.of("git", "commit", "-q"), Stream.of(commitArgs))
+                        .toArray(String[]::new));
         return content;
     }
 
@@ -55,21 +65,27 @@ class StoreHousekeepingEndToEndTest {
     }
 
     private Set<String> stored() throws IOException {
-        return GitRepoFixture.storedObjects(repo).stream().map(p -> p.getFileName().toString())
+        return GitRepoFixture.storedObjects(repo).stream()
+                .map(p -> p.getFileName().toString())
                 .collect(Collectors.toSet());
     }
 
     private Path objectFile(String id) {
-        return repo.resolve(".git/theta/objects").resolve(id.substring(0, 2)).resolve(id.substring(2, 4)).resolve(id);
+        return repo.resolve(".git/theta/objects")
+                .resolve(id.substring(0, 2))
+                .resolve(id.substring(2, 4))
+                .resolve(id);
     }
 
-    @Test void objectsLiveInTheirOwnDirectoryNotInGitLfs() throws IOException {
+    @Test
+    void objectsLiveInTheirOwnDirectoryNotInGitLfs() throws IOException {
         commit(checkpoint(1), "-m", "v1");
         for (String id : objectsOf("HEAD")) assertThat(objectFile(id)).isRegularFile();
         assertThat(repo.resolve(".git/lfs")).doesNotExist();
     }
 
-    @Test void aHealthyRepositoryPassesAndAFlippedByteIsReportedMovedAsideAndRepairedByFetch() throws IOException {
+    @Test
+    void aHealthyRepositoryPassesAndAFlippedByteIsReportedMovedAsideAndRepairedByFetch() throws IOException {
         byte[] v1 = commit(checkpoint(1), "-m", "v1");
         commit(checkpoint(2), "-m", "v2");
         Path remote = tmp.resolve("remote.git");
@@ -81,7 +97,9 @@ class StoreHousekeepingEndToEndTest {
         assertThat(healthy.exit()).as(healthy.err()).isZero();
         assertThat(healthy.err()).contains("no problems");
 
-        String victim = objectsOf("HEAD~1").stream().filter(id -> !objectsOf0("HEAD").contains(id)).findFirst()
+        String victim = objectsOf("HEAD~1").stream()
+                .filter(id -> !objectsOf0("HEAD").contains(id))
+                .findFirst()
                 .orElseThrow();
         Path file = objectFile(victim);
         byte[] bytes = Files.readAllBytes(file);
@@ -91,7 +109,9 @@ class StoreHousekeepingEndToEndTest {
 
         GitRepoFixture.Result broken = git.run(repo, "git", "theta", "fsck", "--json");
         assertThat(broken.exit()).isEqualTo(1);
-        assertThat(broken.out()).contains("\"kind\" : \"corrupt\"").contains("\"object\" : \"" + victim + "\"")
+        assertThat(broken.out())
+                .contains("\"kind\" : \"corrupt\"")
+                .contains("\"object\" : \"" + victim + "\"")
                 .containsPattern("\"parameter\" : \"(embed.weight|layer.0.weight|layer.0.bias)\"")
                 .contains("\"movedTo\"");
         assertThat(file).doesNotExist();
@@ -115,7 +135,8 @@ class StoreHousekeepingEndToEndTest {
         }
     }
 
-    @Test void aRepositoryWithTheOldLayoutChecksOutAndPassesFsckAfterTheUpgrade() throws IOException {
+    @Test
+    void aRepositoryWithTheOldLayoutChecksOutAndPassesFsckAfterTheUpgrade() throws IOException {
         byte[] v1 = commit(checkpoint(1), "-m", "v1");
         byte[] v2 = commit(checkpoint(2), "-m", "v2");
         // what git-theta before the move left: every object under .git/lfs/objects
@@ -123,7 +144,9 @@ class StoreHousekeepingEndToEndTest {
         Files.move(repo.resolve(".git/theta/objects"), lfs.resolve("objects"));
         Set<String> legacy;
         try (Stream<Path> s = Files.walk(lfs.resolve("objects"))) {
-            legacy = s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+            legacy = s.filter(Files::isRegularFile)
+                    .map(p -> p.getFileName().toString())
+                    .collect(Collectors.toSet());
         }
 
         git.ok(repo, "git", "checkout", "-q", "HEAD~1");
@@ -135,12 +158,14 @@ class StoreHousekeepingEndToEndTest {
 
         assertThat(stored()).as("every object is adopted").isEqualTo(legacy);
         try (Stream<Path> s = Files.walk(lfs.resolve("objects"))) {
-            assertThat(s.filter(Files::isRegularFile).count()).as("git-lfs's directory is left as it was")
+            assertThat(s.filter(Files::isRegularFile).count())
+                    .as("git-lfs's directory is left as it was")
                     .isEqualTo(legacy.size());
         }
     }
 
-    @Test void gcRemovesExactlyWhatAnAmendLeftUnreachableAndNothingYoungerThanThePruneAge() throws IOException {
+    @Test
+    void gcRemovesExactlyWhatAnAmendLeftUnreachableAndNothingYoungerThanThePruneAge() throws IOException {
         commit(checkpoint(1), "-m", "v1");
         Set<String> v1 = objectsOf("HEAD");
         byte[] v2 = commit(checkpoint(2), "--amend", "-m", "v2");
@@ -179,7 +204,8 @@ class StoreHousekeepingEndToEndTest {
         assertThat(git.run(repo, "git", "theta", "fsck", "--all").exit()).isZero();
     }
 
-    @Test void gcKeepsWhatTheIndexAndTheStashUse() throws IOException {
+    @Test
+    void gcKeepsWhatTheIndexAndTheStashUse() throws IOException {
         commit(checkpoint(1), "-m", "v1");
         Files.write(repo.resolve("m.safetensors"), checkpoint(2));
         git.ok(repo, "git", "add", "m.safetensors");
@@ -200,7 +226,8 @@ class StoreHousekeepingEndToEndTest {
         assertThat(stored()).containsAll(staged).doesNotContainAnyElementsOf(onlyStashed);
     }
 
-    @Test void verifyRemoteDropsOldVersionsOnlyWhenTheRemoteHoldsThem() throws IOException {
+    @Test
+    void verifyRemoteDropsOldVersionsOnlyWhenTheRemoteHoldsThem() throws IOException {
         byte[] v1 = commit(checkpoint(1), "-m", "v1");
         Path remote = tmp.resolve("remote.git");
         git.ok(tmp, "git", "init", "-q", "--bare", remote.toString());
@@ -224,12 +251,14 @@ class StoreHousekeepingEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v1);
     }
 
-    @Test void staleTemporaryFilesGoNewOnesStay() throws IOException {
+    @Test
+    void staleTemporaryFilesGoNewOnesStay() throws IOException {
         commit(checkpoint(1), "-m", "v1");
         Path tmpDir = Files.createDirectories(repo.resolve(".git/theta/tmp"));
         Path stale = Files.write(tmpDir.resolve("obj1.tmp"), new byte[4096]);
-        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now()
-                .minus(java.time.Duration.ofDays(30))));
+        Files.setLastModifiedTime(
+                stale,
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(30))));
         Path fresh = Files.write(tmpDir.resolve("obj2.tmp"), new byte[4096]);
         git.ok(repo, "git", "theta", "gc");
         assertThat(stale).doesNotExist();

@@ -21,10 +21,14 @@ final class TestJson {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) { return (Map<String, Object>) o; }
+    static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
 
     @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> list(Object o) { return (List<Map<String, Object>>) o; }
+    static List<Map<String, Object>> list(Object o) {
+        return (List<Map<String, Object>>) o;
+    }
 
     private static Object value(JsonParser p) throws IOException {
         return switch (p.currentToken()) {

@@ -32,14 +32,17 @@ import org.junit.jupiter.api.io.TempDir;
 class UpdateDataEndToEndTest {
     private static final Shape FC = Shape.of(4, 3), CONV = Shape.of(2, 2, 3), BIAS = Shape.of(3), OTHER = Shape.of(5);
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-    @Test void eachUpdateTypeFromUpdateDataIsCommittedAppliedAndChecksOutExactly() throws Exception {
+    @Test
+    void eachUpdateTypeFromUpdateDataIsCommittedAppliedAndChecksOutExactly() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         Path file = repo.resolve("model.safetensors");
         Map<String, double[]> model = new LinkedHashMap<>();
-        for (var e : Map.of("fc.weight", FC, "conv.weight", CONV, "bias", BIAS, "other", OTHER).entrySet()) {
+        for (var e : Map.of("fc.weight", FC, "conv.weight", CONV, "bias", BIAS, "other", OTHER)
+                .entrySet()) {
             double[] v = new double[(int) e.getValue().numel()];
             for (int i = 0; i < v.length; i++) v[i] = i / 8.0 - 0.5;
             model.put(e.getKey(), v);
@@ -48,7 +51,8 @@ class UpdateDataEndToEndTest {
         byte[] header = header(Files.readAllBytes(file));
         git.ok(repo, "git", "add", "model.safetensors");
         git.ok(repo, "git", "commit", "-q", "-m", "base");
-        List<String> commits = new ArrayList<>(List.of(git.ok(repo, "git", "rev-parse", "HEAD").strip()));
+        List<String> commits =
+                new ArrayList<>(List.of(git.ok(repo, "git", "rev-parse", "HEAD").strip()));
         List<Map<String, double[]>> expected = new ArrayList<>(List.of(copy(model)));
 
         // low-rank: fc.weight += R @ C (C stored transposed), conv.weight += a batch of two R @ C
@@ -86,8 +90,14 @@ class UpdateDataEndToEndTest {
         // sparse again, the data in a safetensors file: other[1] += 4, other[4] -= 0.5
         Path sparse = tmp.resolve("sparse.safetensors");
         try (OutputStream out = Files.newOutputStream(sparse)) {
-            SafetensorsWriter.write(List.of(floats("other/data", 4, -0.5), ints("other/indices", 1, 4), ints("other/indptr", 0, 2),
-                    ints("other/shape", 5)), Map.of(), out);
+            SafetensorsWriter.write(
+                    List.of(
+                            floats("other/data", 4, -0.5),
+                            ints("other/indices", 1, 4),
+                            ints("other/indptr", 0, 2),
+                            ints("other/shape", 5)),
+                    Map.of(),
+                    out);
         }
         double[] other = model.get("other");
         other[1] = f32(other[1] + 4);
@@ -99,7 +109,9 @@ class UpdateDataEndToEndTest {
         for (int c = commits.size() - 1; c >= 0; c--) {
             git.ok(repo, "git", "checkout", "-q", commits.get(c));
             byte[] bytes = Files.readAllBytes(file);
-            assertThat(header(bytes)).as("header of commit %d: dtypes and shapes are unchanged", c).isEqualTo(header);
+            assertThat(header(bytes))
+                    .as("header of commit %d: dtypes and shapes are unchanged", c)
+                    .isEqualTo(header);
             assertValues(bytes, expected.get(c), "commit " + c);
             Files.delete(file);
             git.ok(repo, "git", "checkout", "--", "model.safetensors");
@@ -108,7 +120,8 @@ class UpdateDataEndToEndTest {
         }
     }
 
-    @Test void updateDataNamingAParameterTheFileLacksIsOneClearErrorAndStagesNothing() throws Exception {
+    @Test
+    void updateDataNamingAParameterTheFileLacksIsOneClearErrorAndStagesNothing() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         Path file = repo.resolve("model.safetensors");
@@ -116,17 +129,37 @@ class UpdateDataEndToEndTest {
         git.ok(repo, "git", "add", "model.safetensors");
         git.ok(repo, "git", "commit", "-q", "-m", "base");
         String staged = git.ok(repo, "git", "ls-files", "-s");
-        GitRepoFixture.Result r = git.run(repo, "git", "theta", "add", "model.safetensors", "--update-type", "low-rank",
-                "--update-data", resource("low-rank.pt").toString());
+        GitRepoFixture.Result r = git.run(
+                repo,
+                "git",
+                "theta",
+                "add",
+                "model.safetensors",
+                "--update-type",
+                "low-rank",
+                "--update-data",
+                resource("low-rank.pt").toString());
         assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains("model.safetensors: update data " + resource("low-rank.pt")
-                + " names parameters conv.weight, fc.weight, which the file does not have");
+        assertThat(r.err())
+                .contains("model.safetensors: update data " + resource("low-rank.pt")
+                        + " names parameters conv.weight, fc.weight, which the file does not have");
         assertThat(git.ok(repo, "git", "ls-files", "-s")).isEqualTo(staged);
-        assertThat(git.run(repo, "git", "theta", "add", "model.safetensors", "--update-type", "xor-delta", "--update-data",
-                resource("low-rank.pt").toString()).err()).contains("--update-data needs --update-type sparse, low-rank, ia3 or dense");
+        assertThat(git.run(
+                                repo,
+                                "git",
+                                "theta",
+                                "add",
+                                "model.safetensors",
+                                "--update-type",
+                                "xor-delta",
+                                "--update-data",
+                                resource("low-rank.pt").toString())
+                        .err())
+                .contains("--update-data needs --update-type sparse, low-rank, ia3 or dense");
     }
 
-    @Test void forcedLowRankWithoutAnAdapterStoresFactorsPlusResidualAndChecksOutByteExactly() throws Exception {
+    @Test
+    void forcedLowRankWithoutAnAdapterStoresFactorsPlusResidualAndChecksOutByteExactly() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
         Path file = repo.resolve("model.safetensors");
@@ -151,25 +184,46 @@ class UpdateDataEndToEndTest {
         }
         write(file, Map.of("attn.weight", w));
         byte[] fineTune = Files.readAllBytes(file);
-        String err = git.run(repo, "git", "theta", "add", "--update-type", "low-rank", "--rank", "4", "model.safetensors").assertOk().err();
-        assertThat(err).containsPattern("git-theta: model.safetensors: stored 1 parameter as rank-4 factors plus exact residual: "
-                + "[0-9.]+ KiB stored for 24.0 KiB of values");
+        String err = git.run(
+                        repo, "git", "theta", "add", "--update-type", "low-rank", "--rank", "4", "model.safetensors")
+                .assertOk()
+                .err();
+        assertThat(err)
+                .containsPattern(
+                        "git-theta: model.safetensors: stored 1 parameter as rank-4 factors plus exact residual: "
+                                + "[0-9.]+ KiB stored for 24.0 KiB of values");
         assertThat(git.ok(repo, "git", "status", "--porcelain")).isEqualTo("M  model.safetensors\n");
         git.ok(repo, "git", "commit", "-q", "-m", "rank-4 fine-tune");
-        String line = git.ok(repo, "git", "show", "HEAD:model.safetensors").lines().filter(l -> l.startsWith("param attn.weight "))
-                .findFirst().orElseThrow();
+        String line = git.ok(repo, "git", "show", "HEAD:model.safetensors")
+                .lines()
+                .filter(l -> l.startsWith("param attn.weight "))
+                .findFirst()
+                .orElseThrow();
         assertThat(line).contains("update=low-rank").doesNotContain("lossy");
         Files.delete(file);
         git.ok(repo, "git", "checkout", "--", "model.safetensors");
         GitRepoFixture.assertSameBytes(file, fineTune);
     }
 
-    private void commitUpdate(GitRepoFixture git, Path repo, String type, Path data, List<String> commits) throws IOException {
-        GitRepoFixture.Result r = git.run(repo, "git", "theta", "add", "model.safetensors", "--update-type", type,
-                "--update-data", data.toString()).assertOk();
-        assertThat(r.err()).containsPattern("git-theta: model.safetensors: staged with the update data applied \\([0-9]+ parameters? "
-                + "stored, [0-9.]+ (B|KiB)\\); wrote the updated values to it");
-        assertThat(git.ok(repo, "git", "status", "--porcelain")).as("the work tree holds the staged version")
+    private void commitUpdate(GitRepoFixture git, Path repo, String type, Path data, List<String> commits)
+            throws IOException {
+        GitRepoFixture.Result r = git.run(
+                        repo,
+                        "git",
+                        "theta",
+                        "add",
+                        "model.safetensors",
+                        "--update-type",
+                        type,
+                        "--update-data",
+                        data.toString())
+                .assertOk();
+        assertThat(r.err())
+                .containsPattern(
+                        "git-theta: model.safetensors: staged with the update data applied \\([0-9]+ parameters? "
+                                + "stored, [0-9.]+ (B|KiB)\\); wrote the updated values to it");
+        assertThat(git.ok(repo, "git", "status", "--porcelain"))
+                .as("the work tree holds the staged version")
                 .isEqualTo("M  model.safetensors\n");
         git.ok(repo, "git", "commit", "-q", "-m", type + " update");
         String manifest = git.ok(repo, "git", "show", "HEAD:model.safetensors");
@@ -190,7 +244,9 @@ class UpdateDataEndToEndTest {
     }
 
     private static Path resource(String name) throws IOException {
-        Path p = Path.of(System.getProperty("java.io.tmpdir"), "theta-update-data-" + ProcessHandle.current().pid() + "-" + name);
+        Path p = Path.of(
+                System.getProperty("java.io.tmpdir"),
+                "theta-update-data-" + ProcessHandle.current().pid() + "-" + name);
         try (InputStream in = UpdateDataEndToEndTest.class.getResourceAsStream("/update-data/" + name)) {
             Files.write(p, in.readAllBytes());
         }
@@ -198,7 +254,9 @@ class UpdateDataEndToEndTest {
         return p;
     }
 
-    private static double f32(double v) { return (float) v; }
+    private static double f32(double v) {
+        return (float) v;
+    }
 
     private static Map<String, double[]> copy(Map<String, double[]> m) {
         Map<String, double[]> c = new LinkedHashMap<>();
@@ -207,20 +265,25 @@ class UpdateDataEndToEndTest {
     }
 
     private static byte[] header(byte[] file) {
-        long n = java.nio.ByteBuffer.wrap(file, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long n = java.nio.ByteBuffer.wrap(file, 0, 8)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         return java.util.Arrays.copyOf(file, (int) (8 + n));
     }
 
     private static void write(Path file, Map<String, double[]> params) throws IOException {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        Map<String, Shape> shapes = Map.of("fc.weight", FC, "conv.weight", CONV, "bias", BIAS, "other", OTHER, "attn.weight", Shape.of(96, 64));
+        Map<String, Shape> shapes = Map.of(
+                "fc.weight", FC, "conv.weight", CONV, "bias", BIAS, "other", OTHER, "attn.weight", Shape.of(96, 64));
         params.forEach((name, v) -> tensors.add(floats(name, shapes.get(name), v)));
         try (OutputStream out = Files.newOutputStream(file)) {
             SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
         }
     }
 
-    private static SafetensorsWriter.Tensor floats(String name, double... v) { return floats(name, Shape.of(v.length), v); }
+    private static SafetensorsWriter.Tensor floats(String name, double... v) {
+        return floats(name, Shape.of(v.length), v);
+    }
 
     private static SafetensorsWriter.Tensor floats(String name, Shape shape, double[] v) {
         float[] f = new float[v.length];

@@ -21,22 +21,30 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A sequence of fine-tunes committed with real git, each checked out byte-identically in any order, also from a clone. */
 class UpdatesEndToEndTest {
-    private static final String Q = "model.layers.0.self_attn.q_proj", V = "model.layers.0.self_attn.v_proj", UP = "model.layers.0.mlp.up_proj";
+    private static final String Q = "model.layers.0.self_attn.q_proj",
+            V = "model.layers.0.self_attn.v_proj",
+            UP = "model.layers.0.mlp.up_proj";
     private static final int H = 64, I = 128, R = 4;
 
-    @TempDir Path home;
+    @TempDir
+    Path home;
+
     private final SplittableRandom rnd = new SplittableRandom(11);
     private final Map<String, float[]> weights = new LinkedHashMap<>();
     private final Map<String, Shape> shapes = new LinkedHashMap<>();
 
-    @Test void everyVersionChecksOutExactlyInAnyOrderAndAfterClone() throws Exception {
+    @Test
+    void everyVersionChecksOutExactlyInAnyOrderAndAfterClone() throws Exception {
         Path repo = home.resolve("repo");
         Files.createDirectories(repo);
         git(repo, "init", "-q", "-b", "main");
         git(repo, "theta", "install");
         git(repo, "theta", "track", "*.safetensors");
-        for (var t : List.of(Map.entry(Q + ".weight", Shape.of(H, H)), Map.entry(V + ".weight", Shape.of(H, H)),
-                Map.entry(UP + ".weight", Shape.of(I, H)), Map.entry("model.norm.weight", Shape.of(H)))) {
+        for (var t : List.of(
+                Map.entry(Q + ".weight", Shape.of(H, H)),
+                Map.entry(V + ".weight", Shape.of(H, H)),
+                Map.entry(UP + ".weight", Shape.of(I, H)),
+                Map.entry("model.norm.weight", Shape.of(H)))) {
             shapes.put(t.getKey(), t.getValue());
             float[] w = new float[(int) t.getValue().numel()];
             for (int i = 0; i < w.length; i++) w[i] = bf16((float) (0.02 * rnd.nextGaussian()));
@@ -51,20 +59,35 @@ class UpdatesEndToEndTest {
         for (int i = 0; i < up.length; i += 100) up[i] = bf16(up[i] + 0.01f);
         commit(repo, file, "sparse change", commits, hashes, List.of("git", "add", "model.safetensors"));
         expectedKinds.add(UP + ".weight update=sparse");
-        for (float[] w : weights.values()) for (int i = 0; i < w.length; i++) w[i] = bf16(w[i] * (float) (1 + 1e-3 * rnd.nextGaussian()));
+        for (float[] w : weights.values())
+            for (int i = 0; i < w.length; i++) w[i] = bf16(w[i] * (float) (1 + 1e-3 * rnd.nextGaussian()));
         commit(repo, file, "small perturbation", commits, hashes, List.of("git", "add", "model.safetensors"));
         Path adapter = loraMerged(home.resolve("adapter"));
-        commit(repo, file, "lora merged", commits, hashes, List.of("git", "theta", "add", "--lora", adapter.toString(), "model.safetensors"));
+        commit(
+                repo,
+                file,
+                "lora merged",
+                commits,
+                hashes,
+                List.of("git", "theta", "add", "--lora", adapter.toString(), "model.safetensors"));
         expectedKinds.add(Q + ".weight update=low-rank");
         expectedKinds.add(V + ".weight update=low-rank");
         for (int i = 0; i < up.length; i++) up[i] = bf16(up[i] * (1.0f + 0.1f * (i % H) / H));
-        commit(repo, file, "ia3 scaling", commits, hashes, List.of("git", "theta", "add", "--update-type", "ia3", "model.safetensors"));
+        commit(
+                repo,
+                file,
+                "ia3 scaling",
+                commits,
+                hashes,
+                List.of("git", "theta", "add", "--update-type", "ia3", "model.safetensors"));
         expectedKinds.add(UP + ".weight update=ia3");
 
         String log = git(repo, "log", "-p", "--format=%s");
         for (String k : expectedKinds) {
             String[] nameAndKind = k.split(" ");
-            assertThat(log).containsPattern("\\+param " + java.util.regex.Pattern.quote(nameAndKind[0]) + " .* " + nameAndKind[1] + " ");
+            assertThat(log)
+                    .containsPattern("\\+param " + java.util.regex.Pattern.quote(nameAndKind[0]) + " .* "
+                            + nameAndKind[1] + " ");
         }
 
         checkOutAll(repo, file, commits, hashes);
@@ -81,7 +104,9 @@ class UpdatesEndToEndTest {
         }
     }
 
-    private void commit(Path repo, Path file, String message, List<String> commits, List<String> hashes, List<String> add) throws IOException {
+    private void commit(
+            Path repo, Path file, String message, List<String> commits, List<String> hashes, List<String> add)
+            throws IOException {
         write(file);
         hashes.add(DemoCommand.sha256(file));
         run(repo, add.toArray(String[]::new));
@@ -93,8 +118,10 @@ class UpdatesEndToEndTest {
     private Path loraMerged(Path dir) throws IOException {
         Files.createDirectories(dir);
         double alpha = 8;
-        Files.writeString(dir.resolve("adapter_config.json"), "{\"r\":" + R + ",\"lora_alpha\":" + alpha
-                + ",\"target_modules\":[\"q_proj\",\"v_proj\"],\"fan_in_fan_out\":false,\"use_rslora\":false}");
+        Files.writeString(
+                dir.resolve("adapter_config.json"),
+                "{\"r\":" + R + ",\"lora_alpha\":" + alpha
+                        + ",\"target_modules\":[\"q_proj\",\"v_proj\"],\"fan_in_fan_out\":false,\"use_rslora\":false}");
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (String m : List.of(Q, V)) {
             float[] a = gaussian(R * H), b = gaussian(H * R);
@@ -129,7 +156,9 @@ class UpdatesEndToEndTest {
         });
     }
 
-    private static float bf16(float f) { return Floats.bf16ToFloat(Floats.floatToBf16(f)); }
+    private static float bf16(float f) {
+        return Floats.bf16ToFloat(Floats.floatToBf16(f));
+    }
 
     private void write(Path file) throws IOException {
         Bf16Checkpoints.write(file, weights, shapes, Map.of("format", "pt"));

@@ -34,7 +34,9 @@ public final class Settings {
 
     private final List<Entry> entries;
 
-    private Settings(List<Entry> entries) { this.entries = List.copyOf(entries); }
+    private Settings(List<Entry> entries) {
+        this.entries = List.copyOf(entries);
+    }
 
     /**
      * Parses the output of {@code git config -z --list --show-scope}: per entry {@code scope NUL key LF value NUL},
@@ -60,8 +62,10 @@ public final class Settings {
     /** Every value of a multi-valued key, in order. */
     public List<String> getAll(String key) {
         String k = normalise(key);
-        return entries.stream().filter(e -> e.key().equals(k)).map(e -> e.value() == null ? "true"
-                : e.value()).toList();
+        return entries.stream()
+                .filter(e -> e.key().equals(k))
+                .map(e -> e.value() == null ? "true" : e.value())
+                .toList();
     }
 
     private Optional<Entry> last(String key) {
@@ -106,15 +110,18 @@ public final class Settings {
             throw new SettingException("theta.updateType: " + e.getMessage());
         }
         Optional<String> dir = get("theta.lora");
-        Optional<LoraAdapter> lora = dir.isEmpty() ? Optional.empty()
-                : Optional.of(LoraAdapter.load(Path.of(dir.get())));
+        Optional<LoraAdapter> lora =
+                dir.isEmpty() ? Optional.empty() : Optional.of(LoraAdapter.load(Path.of(dir.get())));
         int maxDepth = nonNegative("theta.maxChainDepth", UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
         OptionalInt rank = rank();
-        Optional<Entry> lossyEntry = commandLineOnly("theta.lossy", "git theta add --update-type low-rank --rank <R> --lossy");
-        boolean lossy = lossyEntry.isPresent() && bool("theta.lossy", lossyEntry.get().value());
+        Optional<Entry> lossyEntry =
+                commandLineOnly("theta.lossy", "git theta add --update-type low-rank --rank <R> --lossy");
+        boolean lossy =
+                lossyEntry.isPresent() && bool("theta.lossy", lossyEntry.get().value());
         if (lossy && rank.isEmpty()) throw new SettingException("theta.lossy needs theta.rank");
         Optional<UpdateData> data = Optional.empty();
-        Optional<Entry> dataFile = commandLineOnly("theta.updateData", "git theta add --update-type <type> --update-data <file>");
+        Optional<Entry> dataFile =
+                commandLineOnly("theta.updateData", "git theta add --update-type <type> --update-data <file>");
         if (dataFile.isPresent()) {
             String file = dataFile.get().value() == null ? "" : dataFile.get().value();
             if (forced.isEmpty() || !UpdateData.kinds().contains(forced.get())) {
@@ -147,8 +154,8 @@ public final class Settings {
         Optional<Entry> entry = last(key);
         if (entry.isPresent() && !entry.get().scope().equals(COMMAND_SCOPE)) {
             String scope = entry.get().scope();
-            throw new SettingException(key + " is set in a git config file (" + scope + "); it is only used by '" + command
-                    + "': remove it with git config --" + scope + " --unset " + key);
+            throw new SettingException(key + " is set in a git config file (" + scope + "); it is only used by '"
+                    + command + "': remove it with git config --" + scope + " --unset " + key);
         }
         return entry;
     }
@@ -175,8 +182,8 @@ public final class Settings {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         for (Entry e : entries) {
             int dot = e.key().lastIndexOf('.');
-            if (e.key().startsWith("remote.")
-                    && dot > "remote.".length()) names.add(e.key().substring("remote.".length(), dot));
+            if (e.key().startsWith("remote.") && dot > "remote.".length())
+                names.add(e.key().substring("remote.".length(), dot));
         }
         return List.copyOf(names);
     }
@@ -193,7 +200,9 @@ public final class Settings {
     }
 
     /** {@code remote.<name>.url}. */
-    public Optional<String> remoteUrl(String name) { return get("remote." + name + ".url"); }
+    public Optional<String> remoteUrl(String name) {
+        return get("remote." + name + ".url");
+    }
 
     /**
      * The Git LFS endpoint set for a remote: {@code lfs.url}, else {@code remote.<name>.lfsurl}, as git-lfs orders
@@ -244,7 +253,8 @@ public final class Settings {
         int first = key.indexOf('.');
         int last = key.lastIndexOf('.');
         if (first < 0) return key.toLowerCase(Locale.ROOT);
-        return key.substring(0, first).toLowerCase(Locale.ROOT) + key.substring(first, last)
+        return key.substring(0, first).toLowerCase(Locale.ROOT)
+                + key.substring(first, last)
                 + key.substring(last).toLowerCase(Locale.ROOT);
     }
 }

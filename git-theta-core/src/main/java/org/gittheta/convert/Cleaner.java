@@ -66,8 +66,7 @@ public final class Cleaner {
      * Clean as Git's filter asks for it: a checkpoint becomes its manifest. Content that already is a manifest
      * (added with the filter off) is kept as it is once it has been validated completely.
      */
-    public CleanResult clean(String file, InputStream content, OutputStream out, Previous previous)
-            throws IOException {
+    public CleanResult clean(String file, InputStream content, OutputStream out, Previous previous) throws IOException {
         BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
         if (Manifests.startsLikeOne(in)) {
             out.write(Manifests.validBytes(file, in));
@@ -112,10 +111,11 @@ public final class Cleaner {
         CheckpointLayout layout = format.fromSkeleton(file, skeleton);
         Path tmp = store.newTempFile();
         try (Progress.Task task = progress.start("storing " + file, layout.fileSize());
-             Arena arena = Arena.ofShared();
-             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             Encoding encoding = new Encoding(previous)) {
-            MemorySegment mapped = layout.fileSize() == 0 ? MemorySegment.NULL
+                Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                Encoding encoding = new Encoding(previous)) {
+            MemorySegment mapped = layout.fileSize() == 0
+                    ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileSize(), arena);
             task.advance(skeleton.length); // the header is read already: progress ends at the file size
             readAndSubmit(file, in, layout, skeleton, mapped, encoding, task);
@@ -128,8 +128,14 @@ public final class Cleaner {
     }
 
     /** Copies the stream into the mapped file, submitting each tensor once its last byte has arrived. */
-    private static void readAndSubmit(String file, InputStream in, CheckpointLayout layout, byte[] skeleton,
-                                      MemorySegment mapped, Encoding encoding, Progress.Task task)
+    private static void readAndSubmit(
+            String file,
+            InputStream in,
+            CheckpointLayout layout,
+            byte[] skeleton,
+            MemorySegment mapped,
+            Encoding encoding,
+            Progress.Task task)
             throws IOException {
         // the whole file, so that its skeleton can be read back once every byte has arrived
         MemorySegment.copy(MemorySegment.ofArray(skeleton), 0, mapped, 0, skeleton.length);
@@ -145,16 +151,18 @@ public final class Cleaner {
             int want = (int) Math.min(BLOCK, layout.fileSize() - pos);
             int n = in.readNBytes(block, 0, want);
             if (n < want) {
-                throw new BadCheckpointException(file, "truncated: the header describes " + layout.fileSize()
-                        + " bytes, the file has " + (pos + n));
+                throw new BadCheckpointException(
+                        file,
+                        "truncated: the header describes " + layout.fileSize() + " bytes, the file has " + (pos + n));
             }
             MemorySegment.copy(MemorySegment.ofArray(block), 0, mapped, pos, n);
             pos += n;
             task.advance(n);
         }
         if (in.read() >= 0) {
-            throw new BadCheckpointException(file, "unexpected data after the last tensor (the header describes "
-                    + layout.fileSize() + " bytes)");
+            throw new BadCheckpointException(
+                    file,
+                    "unexpected data after the last tensor (the header describes " + layout.fileSize() + " bytes)");
         }
     }
 
@@ -162,24 +170,26 @@ public final class Cleaner {
     private Stored spooled(String file, InputStream in, Previous previous) throws IOException {
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared();
-             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size;
             try (Progress.Task task = progress.start("reading " + file, 0)) {
                 size = spool(in, ch, task);
             }
-            MemorySegment mapped = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size,
-                    arena);
+            MemorySegment mapped =
+                    size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             Formats.Split split = Formats.split(file, mapped);
-            if (split.storedWhole().isPresent()) refuseIfAsked(file, split.storedWhole().get());
+            if (split.storedWhole().isPresent())
+                refuseIfAsked(file, split.storedWhole().get());
             CheckpointLayout layout = split.layout();
             try (Progress.Task task = progress.start("storing " + file, size);
-                 Encoding encoding = new Encoding(previous.manifest())) {
+                    Encoding encoding = new Encoding(previous.manifest())) {
                 task.advance(layout.skeletonLength());
                 for (TensorSlot slot : layout.tensors()) {
                     encoding.submit(slot, mapped);
                     task.advance(slot.length());
                 }
-                return new Stored(new Manifest(layout.format(), layout.skeleton(), size, encoding.entries()),
+                return new Stored(
+                        new Manifest(layout.format(), layout.skeleton(), size, encoding.entries()),
                         split.storedWhole());
             }
         } finally {
@@ -217,7 +227,11 @@ public final class Cleaner {
             acquire(slots);
             pending.add(Ordered.submit(() -> {
                 try {
-                    return encoder.encode(slot.name(), slot.dtype(), slot.shape(), values,
+                    return encoder.encode(
+                            slot.name(),
+                            slot.dtype(),
+                            slot.shape(),
+                            values,
                             Optional.ofNullable(before.get(slot.name())));
                 } finally {
                     slots.release();
@@ -233,7 +247,8 @@ public final class Cleaner {
         }
 
         /** The tasks read the mapped file: lets them finish before it is unmapped. */
-        @Override public void close() {
+        @Override
+        public void close() {
             for (Future<ParamEntry> f : pending) {
                 try {
                     f.get();

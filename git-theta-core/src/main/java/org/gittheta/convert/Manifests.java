@@ -10,6 +10,7 @@ import org.gittheta.manifest.ManifestException;
 final class Manifests {
     /** A manifest is small; content this large that starts like one is not one. */
     static final int MAX_BYTES = 256 << 20;
+
     private static final int PEEK = 64;
 
     private Manifests() {}
@@ -37,8 +38,8 @@ final class Manifests {
     private static byte[] readBounded(String file, InputStream in) throws IOException {
         byte[] bytes = in.readNBytes(MAX_BYTES + 1);
         if (bytes.length > MAX_BYTES) {
-            throw new ManifestException(file + ": starts like a git-theta manifest but is larger than "
-                    + (MAX_BYTES >> 20) + " MiB");
+            throw new ManifestException(
+                    file + ": starts like a git-theta manifest but is larger than " + (MAX_BYTES >> 20) + " MiB");
         }
         return bytes;
     }
@@ -47,8 +48,8 @@ final class Manifests {
         try {
             return Manifest.parse(bytes);
         } catch (ManifestException e) {
-            throw new ManifestException(file + ": starts like a git-theta manifest but is not a valid one: "
-                    + e.getMessage());
+            throw new ManifestException(
+                    file + ": starts like a git-theta manifest but is not a valid one: " + e.getMessage());
         }
     }
 

@@ -65,13 +65,16 @@ public final class Smudger {
      */
     public int checkout(String file, Manifest manifest, Path target) throws IOException {
         CRC32C crc = new CRC32C();
-        Optional<Set<PosixFilePermission>> permissions = Files.exists(target)
-                ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
-        AtomicFile.replace(target, out -> {
-            CheckedOutputStream checked = new CheckedOutputStream(out, crc);
-            smudge(file, manifest, checked);
-            checked.flush();
-        }, permissions);
+        Optional<Set<PosixFilePermission>> permissions =
+                Files.exists(target) ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
+        AtomicFile.replace(
+                target,
+                out -> {
+                    CheckedOutputStream checked = new CheckedOutputStream(out, crc);
+                    smudge(file, manifest, checked);
+                    checked.flush();
+                },
+                permissions);
         return (int) crc.getValue();
     }
 
@@ -80,8 +83,8 @@ public final class Smudger {
      */
     void smudge(String file, Manifest manifest, OutputStream out) throws IOException {
         CheckpointFormat format = Formats.byName(manifest.format())
-                .orElseThrow(() -> new BadCheckpointException(file, "manifest names unknown format '"
-                        + manifest.format() + "'"));
+                .orElseThrow(() ->
+                        new BadCheckpointException(file, "manifest names unknown format '" + manifest.format() + "'"));
         CheckpointLayout layout = format.fromManifest(file, manifest.skeleton(), manifest.fileSize());
         Map<String, ParamEntry> entries = manifest.byName();
         for (TensorSlot slot : layout.tensors()) {
@@ -96,11 +99,15 @@ public final class Smudger {
         missing.ensurePresent(file, manifest);
         try (Progress.Task task = progress.start("checking out " + file, layout.fileSize())) {
             // header and padding count as written up front, so that progress ends at the file size
-            task.advance(layout.fileSize() - layout.tensors().stream().mapToLong(TensorSlot::length).sum());
-            CheckpointWriter.write(layout, (slot, o) -> {
-                decoder.decode(entries.get(slot.name()), o);
-                task.advance(slot.length());
-            }, out);
+            task.advance(layout.fileSize()
+                    - layout.tensors().stream().mapToLong(TensorSlot::length).sum());
+            CheckpointWriter.write(
+                    layout,
+                    (slot, o) -> {
+                        decoder.decode(entries.get(slot.name()), o);
+                        task.advance(slot.length());
+                    },
+                    out);
         }
     }
 }

@@ -37,15 +37,20 @@ import org.gittheta.store.ObjectStore;
 public final class StatCache {
     /** Longer than any file-system timestamp tick (jiffies, coarse clocks) and a little clock skew. */
     static final long SETTLED_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
+
     private static final int MAX_ENTRIES = 4096;
     private static final String MAGIC = "git-theta stat-cache ";
     private static final int VERSION = 1;
 
     /** A file's identity and stat: any change of content moves at least ctime. */
     public record Stat(long device, long inode, long size, long mtimeNanos, long ctimeNanos) {
-        String line() { return device + " " + inode + " " + size + " " + mtimeNanos + " " + ctimeNanos; }
+        String line() {
+            return device + " " + inode + " " + size + " " + mtimeNanos + " " + ctimeNanos;
+        }
 
-        String entryName() { return sha256Hex(line().getBytes(StandardCharsets.US_ASCII)); }
+        String entryName() {
+            return sha256Hex(line().getBytes(StandardCharsets.US_ASCII));
+        }
 
         /** Whether the file's last change is old enough that nothing written from now on can keep this stat. */
         boolean settled() {
@@ -57,32 +62,43 @@ public final class StatCache {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong fullCleans = new AtomicLong();
 
-    public StatCache(Path dir) { this.dir = dir; }
+    public StatCache(Path dir) {
+        this.dir = dir;
+    }
 
     /** The file's stat, empty if it is not a regular file (or the file system keeps no inode numbers). */
     public static Optional<Stat> stat(Path file) throws IOException {
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime,ctime,isRegularFile",
-                    LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(
+                    file, "unix:dev,ino,size,lastModifiedTime,ctime,isRegularFile", LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException | UnsupportedOperationException e) {
             return Optional.empty();
         }
         if (!Boolean.TRUE.equals(a.get("isRegularFile"))) return Optional.empty();
-        return Optional.of(new Stat((Long) a.get("dev"), (Long) a.get("ino"), (Long) a.get("size"),
-                nanos(a.get("lastModifiedTime")), nanos(a.get("ctime"))));
+        return Optional.of(new Stat(
+                (Long) a.get("dev"),
+                (Long) a.get("ino"),
+                (Long) a.get("size"),
+                nanos(a.get("lastModifiedTime")),
+                nanos(a.get("ctime"))));
     }
 
-    private static long nanos(Object time) { return ((FileTime) time).to(TimeUnit.NANOSECONDS); }
+    private static long nanos(Object time) {
+        return ((FileTime) time).to(TimeUnit.NANOSECONDS);
+    }
 
     /** How many cleans this process answered from the cache, and how many it had to do in full. */
     public record Counts(long cached, long full) {}
 
-    public Counts counts() { return new Counts(hits.get(), fullCleans.get()); }
+    public Counts counts() {
+        return new Counts(hits.get(), fullCleans.get());
+    }
 
     /** Waits until a file of this stat has {@link Stat#settled() settled}, so that it can be recorded. */
     public static void awaitSettled(Stat stat) throws IOException {
-        long wait = SETTLED_NANOS + 1_000_000L
+        long wait = SETTLED_NANOS
+                + 1_000_000L
                 - (System.currentTimeMillis() * 1_000_000L - Math.max(stat.mtimeNanos(), stat.ctimeNanos()));
         if (wait <= 0) return;
         try {
@@ -121,7 +137,8 @@ public final class StatCache {
     /** Whether the bytes are a manifest of a file of this size (not a manifest that was itself cleaned, say). */
     private static boolean describesFileOf(byte[] manifest, long size) {
         try {
-            return Manifest.looksLike(manifest, manifest.length) && Manifest.parse(manifest).fileSize() == size;
+            return Manifest.looksLike(manifest, manifest.length)
+                    && Manifest.parse(manifest).fileSize() == size;
         } catch (ManifestException e) {
             return false;
         }
@@ -133,10 +150,13 @@ public final class StatCache {
         Files.createDirectories(dir);
         String header = MAGIC + VERSION + " " + stat.line() + " " + Integer.toHexString(crc32c) + " "
                 + sha256Hex(manifest) + "\n";
-        AtomicFile.replace(dir.resolve(stat.entryName()), out -> {
-            out.write(header.getBytes(StandardCharsets.US_ASCII));
-            out.write(manifest);
-        }, Optional.empty());
+        AtomicFile.replace(
+                dir.resolve(stat.entryName()),
+                out -> {
+                    out.write(header.getBytes(StandardCharsets.US_ASCII));
+                    out.write(manifest);
+                },
+                Optional.empty());
         trim();
     }
 
@@ -159,7 +179,8 @@ public final class StatCache {
         if (entry.isEmpty()) return cleanAndRecord(file, before, content, out, full);
         CheckedInputStream in = new CheckedInputStream(content, new CRC32C());
         long read = in.transferTo(OutputStream.nullOutputStream());
-        boolean same = read == before.get().size() && (int) in.getChecksum().getValue() == entry.get().crc32c();
+        boolean same = read == before.get().size()
+                && (int) in.getChecksum().getValue() == entry.get().crc32c();
         Optional<Stat> after = stat(file);
         if (!after.equals(before)) {
             try (InputStream now = Files.newInputStream(file)) {
@@ -175,16 +196,17 @@ public final class StatCache {
         return CleanResult.SPLIT; // what it was stored as was said when it was cleaned
     }
 
-    private CleanResult cleanAndRecord(Path file, Optional<Stat> before, InputStream content, OutputStream out,
-                                       Clean full)
-            throws IOException {
+    private CleanResult cleanAndRecord(
+            Path file, Optional<Stat> before, InputStream content, OutputStream out, Clean full) throws IOException {
         fullCleans.incrementAndGet();
         CountingCrc in = new CountingCrc(content);
         ByteArrayOutputStream manifest = new ByteArrayOutputStream();
         CleanResult result = full.clean(in, manifest);
         byte[] bytes = manifest.toByteArray();
         out.write(bytes);
-        if (before.isPresent() && in.count == before.get().size() && stat(file).equals(before)
+        if (before.isPresent()
+                && in.count == before.get().size()
+                && stat(file).equals(before)
                 && describesFileOf(bytes, before.get().size())) {
             record(before.get(), (int) in.getChecksum().getValue(), bytes);
         }
@@ -195,15 +217,19 @@ public final class StatCache {
     private static final class CountingCrc extends CheckedInputStream {
         long count;
 
-        CountingCrc(InputStream in) { super(in, new CRC32C()); }
+        CountingCrc(InputStream in) {
+            super(in, new CRC32C());
+        }
 
-        @Override public int read() throws IOException {
+        @Override
+        public int read() throws IOException {
             int b = super.read();
             if (b >= 0) count++;
             return b;
         }
 
-        @Override public int read(byte[] buf, int off, int len) throws IOException {
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
             int n = super.read(buf, off, len);
             if (n > 0) count += n;
             return n;
@@ -230,7 +256,8 @@ public final class StatCache {
             }
         }
         aged.sort(Map.Entry.comparingByValue());
-        for (int i = 0; i < aged.size() - MAX_ENTRIES * 3 / 4; i++) Files.deleteIfExists(aged.get(i).getKey());
+        for (int i = 0; i < aged.size() - MAX_ENTRIES * 3 / 4; i++)
+            Files.deleteIfExists(aged.get(i).getKey());
     }
 
     private static int indexOf(byte[] bytes, byte b) {

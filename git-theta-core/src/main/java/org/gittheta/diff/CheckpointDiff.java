@@ -8,22 +8,36 @@ public record CheckpointDiff(List<ParamDiff> params) {
         params = List.copyOf(params);
     }
 
-    public List<ParamDiff> changed() { return params.stream().filter(ParamDiff::changed).toList(); }
+    public List<ParamDiff> changed() {
+        return params.stream().filter(ParamDiff::changed).toList();
+    }
 
     /** Parameters that changed, or moved to another shard file: what a diff lists by default. */
-    public List<ParamDiff> changedOrMoved() { return params.stream().filter(p -> p.changed() || p.moved()).toList(); }
+    public List<ParamDiff> changedOrMoved() {
+        return params.stream().filter(p -> p.changed() || p.moved()).toList();
+    }
 
-    public long moved() { return params.stream().filter(ParamDiff::moved).count(); }
+    public long moved() {
+        return params.stream().filter(ParamDiff::moved).count();
+    }
 
-    public long count(ParamDiff.Status status) { return params.stream().filter(p -> p.status() == status).count(); }
+    public long count(ParamDiff.Status status) {
+        return params.stream().filter(p -> p.status() == status).count();
+    }
 
-    public long changedElements() { return params.stream().mapToLong(ParamDiff::changedElements).sum(); }
+    public long changedElements() {
+        return params.stream().mapToLong(ParamDiff::changedElements).sum();
+    }
 
-    public long totalElements() { return params.stream().mapToLong(ParamDiff::elements).sum(); }
+    public long totalElements() {
+        return params.stream().mapToLong(ParamDiff::elements).sum();
+    }
 
     /** Bytes the newer version added to the store: the objects of its changed parameters. */
     public long storedBytes() {
-        return params.stream().filter(ParamDiff::changed)
-                .mapToLong(p -> p.after().flatMap(ParamInfo::storedBytes).orElse(0L)).sum();
+        return params.stream()
+                .filter(ParamDiff::changed)
+                .mapToLong(p -> p.after().flatMap(ParamInfo::storedBytes).orElse(0L))
+                .sum();
     }
 }

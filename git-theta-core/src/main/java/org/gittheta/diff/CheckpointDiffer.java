@@ -44,7 +44,8 @@ public final class CheckpointDiffer {
         }
         Optional<DeltaStats> stats = Optional.empty();
         if (x.numel() == y.numel()) {
-            try (InputStream va = before.open(name); InputStream vb = after.open(name)) {
+            try (InputStream va = before.open(name);
+                    InputStream vb = after.open(name)) {
                 stats = DeltaStats.compute(x.numel(), x.dtype(), va, y.dtype(), vb);
             } catch (IOException e) {
                 throw new IOException("parameter '" + name + "': " + e.getMessage(), e);

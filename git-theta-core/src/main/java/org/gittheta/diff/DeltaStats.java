@@ -19,22 +19,28 @@ import org.gittheta.tensor.TensorView;
  * @param newNorm  ‖new‖₂
  * @param dot      ⟨old, new⟩
  */
-public record DeltaStats(long elements, long changed, double l2, double maxAbs, double oldNorm, double newNorm, double dot) {
+public record DeltaStats(
+        long elements, long changed, double l2, double maxAbs, double oldNorm, double newNorm, double dot) {
     /** Elements per chunk: memory stays at a few MiB however large the parameter. */
     static final int CHUNK = 1 << 16;
 
     /** ‖Δ‖ / ‖old‖; NaN when the old values are all zero. */
-    public double relative() { return oldNorm == 0 ? Double.NaN : l2 / oldNorm; }
+    public double relative() {
+        return oldNorm == 0 ? Double.NaN : l2 / oldNorm;
+    }
 
     /** cos(old, new); NaN when either side is all zero. */
-    public double cosine() { return oldNorm == 0 || newNorm == 0 ? Double.NaN : dot / (oldNorm * newNorm); }
+    public double cosine() {
+        return oldNorm == 0 || newNorm == 0 ? Double.NaN : dot / (oldNorm * newNorm);
+    }
 
     /**
      * Streams both sides chunk by chunk. Empty when a dtype has no numeric reading (packed sub-byte, complex).
      *
      * @throws IOException when a side ends early or cannot be read
      */
-    public static Optional<DeltaStats> compute(long elements, DType oldType, InputStream oldValues, DType newType, InputStream newValues)
+    public static Optional<DeltaStats> compute(
+            long elements, DType oldType, InputStream oldValues, DType newType, InputStream newValues)
             throws IOException {
         if (!TensorView.readable(oldType) || !TensorView.readable(newType)) return Optional.empty();
         boolean sameType = oldType == newType;
@@ -80,7 +86,8 @@ public record DeltaStats(long elements, long changed, double l2, double maxAbs, 
             }
             done += k;
         }
-        return Optional.of(new DeltaStats(elements, changed, Math.sqrt(sumSq), maxAbs, Math.sqrt(oldSq), Math.sqrt(newSq), dot));
+        return Optional.of(
+                new DeltaStats(elements, changed, Math.sqrt(sumSq), maxAbs, Math.sqrt(oldSq), Math.sqrt(newSq), dot));
     }
 
     private static void readFully(InputStream in, byte[] buf, int len, String side) throws IOException {

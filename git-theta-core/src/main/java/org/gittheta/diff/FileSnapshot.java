@@ -63,7 +63,8 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment content = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment content =
+                    size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return new FileSnapshot(arena, content, reader.read(content));
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -71,13 +72,20 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
         }
     }
 
-    @Override public SortedMap<String, ParamInfo> params() { return Collections.unmodifiableSortedMap(params); }
+    @Override
+    public SortedMap<String, ParamInfo> params() {
+        return Collections.unmodifiableSortedMap(params);
+    }
 
-    @Override public String sha256(String name) {
+    @Override
+    public String sha256(String name) {
         return ValuesDigest.of(values(name)).sha256();
     }
 
-    @Override public InputStream open(String name) { return new SegmentInputStream(values(name)); }
+    @Override
+    public InputStream open(String name) {
+        return new SegmentInputStream(values(name));
+    }
 
     private MemorySegment values(String name) {
         TensorSlot s = slots.get(name);
@@ -85,5 +93,8 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
         return content.asSlice(s.offset(), s.length());
     }
 
-    @Override public void close() { arena.close(); }
+    @Override
+    public void close() {
+        arena.close();
+    }
 }

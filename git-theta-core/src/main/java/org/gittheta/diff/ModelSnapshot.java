@@ -29,19 +29,31 @@ public final class ModelSnapshot implements Snapshot {
             for (ParamInfo p : shard.getValue().params().values()) {
                 Snapshot other = owner.putIfAbsent(p.name(), shard.getValue());
                 if (other != null) {
-                    throw new BadCheckpointException(index, p.name(), "is in two shards, "
-                            + params.get(p.name()).shard().orElseThrow() + " and " + shard.getKey());
+                    throw new BadCheckpointException(
+                            index,
+                            p.name(),
+                            "is in two shards, " + params.get(p.name()).shard().orElseThrow() + " and "
+                                    + shard.getKey());
                 }
                 params.put(p.name(), p.inShard(shard.getKey()));
             }
         }
     }
 
-    @Override public SortedMap<String, ParamInfo> params() { return Collections.unmodifiableSortedMap(params); }
+    @Override
+    public SortedMap<String, ParamInfo> params() {
+        return Collections.unmodifiableSortedMap(params);
+    }
 
-    @Override public String sha256(String name) throws IOException { return shardOf(name).sha256(name); }
+    @Override
+    public String sha256(String name) throws IOException {
+        return shardOf(name).sha256(name);
+    }
 
-    @Override public InputStream open(String name) throws IOException { return shardOf(name).open(name); }
+    @Override
+    public InputStream open(String name) throws IOException {
+        return shardOf(name).open(name);
+    }
 
     private Snapshot shardOf(String name) {
         Snapshot s = owner.get(name);
@@ -49,5 +61,8 @@ public final class ModelSnapshot implements Snapshot {
         return s;
     }
 
-    @Override public void close() { shards.values().forEach(Snapshot::close); }
+    @Override
+    public void close() {
+        shards.values().forEach(Snapshot::close);
+    }
 }

@@ -8,19 +8,29 @@ import java.util.Optional;
  * @param stats how the values moved; present for a modified parameter whose element count did not change
  *              and whose dtypes have a numeric reading
  */
-public record ParamDiff(String name, Status status, Optional<ParamInfo> before, Optional<ParamInfo> after, Optional<DeltaStats> stats) {
+public record ParamDiff(
+        String name, Status status, Optional<ParamInfo> before, Optional<ParamInfo> after, Optional<DeltaStats> stats) {
     public enum Status {
-        ADDED, REMOVED, MODIFIED, UNCHANGED;
+        ADDED,
+        REMOVED,
+        MODIFIED,
+        UNCHANGED;
 
         /** Lower-case name, as printed and in JSON. */
-        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
-    public boolean changed() { return status != Status.UNCHANGED; }
+    public boolean changed() {
+        return status != Status.UNCHANGED;
+    }
 
     /** Whether the parameter lives in another shard file than before (re-sharding), whatever its values did. */
     public boolean moved() {
-        return before.isPresent() && after.isPresent() && !before.get().shard().equals(after.get().shard());
+        return before.isPresent()
+                && after.isPresent()
+                && !before.get().shard().equals(after.get().shard());
     }
 
     /** Elements that differ: all of an added or removed parameter, all of a modified one we cannot compare element-wise. */
@@ -29,7 +39,11 @@ public record ParamDiff(String name, Status status, Optional<ParamInfo> before, 
             case UNCHANGED -> 0;
             case ADDED -> after.orElseThrow().numel();
             case REMOVED -> before.orElseThrow().numel();
-            case MODIFIED -> stats.map(DeltaStats::changed).orElse(Math.max(before.orElseThrow().numel(), after.orElseThrow().numel()));
+            case MODIFIED ->
+                stats.map(DeltaStats::changed)
+                        .orElse(Math.max(
+                                before.orElseThrow().numel(),
+                                after.orElseThrow().numel()));
         };
     }
 

@@ -9,13 +9,17 @@ final class SegmentInputStream extends InputStream {
     private final MemorySegment segment;
     private long pos;
 
-    SegmentInputStream(MemorySegment segment) { this.segment = segment; }
+    SegmentInputStream(MemorySegment segment) {
+        this.segment = segment;
+    }
 
-    @Override public int read() {
+    @Override
+    public int read() {
         return pos < segment.byteSize() ? segment.get(ValueLayout.JAVA_BYTE, pos++) & 0xff : -1;
     }
 
-    @Override public int read(byte[] b, int off, int len) {
+    @Override
+    public int read(byte[] b, int off, int len) {
         if (len == 0) return 0;
         long left = segment.byteSize() - pos;
         if (left <= 0) return -1;

@@ -16,5 +16,6 @@ public sealed interface Snapshot extends AutoCloseable permits StoredSnapshot, F
     InputStream open(String name) throws IOException;
 
     /** Releases what the snapshot maps (a working-tree file); stored versions hold nothing. */
-    @Override default void close() {}
+    @Override
+    default void close() {}
 }

@@ -23,7 +23,10 @@ public final class StoredSnapshot implements Snapshot {
         this.entries = manifest.byName();
         this.decoder = new ParamDecoder(store);
         for (ParamEntry p : manifest.params()) {
-            params.put(p.name(), new ParamInfo(p.name(), p.dtype(), p.shape(), Optional.of(p.update()), Optional.of(p.storedBytes())));
+            params.put(
+                    p.name(),
+                    new ParamInfo(
+                            p.name(), p.dtype(), p.shape(), Optional.of(p.update()), Optional.of(p.storedBytes())));
         }
     }
 
@@ -32,11 +35,20 @@ public final class StoredSnapshot implements Snapshot {
         return new StoredSnapshot(new Manifest("safetensors", new byte[0], 0, List.of()), store);
     }
 
-    @Override public SortedMap<String, ParamInfo> params() { return Collections.unmodifiableSortedMap(params); }
+    @Override
+    public SortedMap<String, ParamInfo> params() {
+        return Collections.unmodifiableSortedMap(params);
+    }
 
-    @Override public String sha256(String name) { return entry(name).sha256(); }
+    @Override
+    public String sha256(String name) {
+        return entry(name).sha256();
+    }
 
-    @Override public InputStream open(String name) throws IOException { return decoder.open(entry(name)); }
+    @Override
+    public InputStream open(String name) throws IOException {
+        return decoder.open(entry(name));
+    }
 
     private ParamEntry entry(String name) {
         ParamEntry e = entries.get(name);

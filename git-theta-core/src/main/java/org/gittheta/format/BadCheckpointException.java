@@ -31,8 +31,12 @@ public sealed class BadCheckpointException extends IOException permits NotAState
         this.tensor = null;
     }
 
-    public String file() { return file; }
+    public String file() {
+        return file;
+    }
 
     /** The tensor at fault, if the problem belongs to one. */
-    public Optional<String> tensor() { return Optional.ofNullable(tensor); }
+    public Optional<String> tensor() {
+        return Optional.ofNullable(tensor);
+    }
 }

@@ -30,7 +30,9 @@ public interface CheckpointFormat {
      * must be read whole, from a spooled temporary file if it comes from a stream, with {@link #read}, and
      * {@link #skeletonLength} and {@link #minPrefix} throw {@link UnsupportedOperationException}.
      */
-    default boolean streamsFromPrefix() { return true; }
+    default boolean streamsFromPrefix() {
+        return true;
+    }
 
     /**
      * For streaming: given the first bytes of a file (at least {@link #minPrefix()} of them, or fewer if the
@@ -57,8 +59,8 @@ public interface CheckpointFormat {
         byte[] skeleton = Arrays.copyOf(prefix, (int) length);
         int got = prefix.length + in.readNBytes(skeleton, prefix.length, Math.max(0, skeleton.length - prefix.length));
         if (got < length) {
-            throw new BadCheckpointException(file, "truncated: the header needs " + length + " bytes, the file has "
-                    + got);
+            throw new BadCheckpointException(
+                    file, "truncated: the header needs " + length + " bytes, the file has " + got);
         }
         return skeleton;
     }

@@ -56,10 +56,15 @@ public record CheckpointLayout(String format, byte[] skeleton, long fileSize, Li
     }
 
     /** A copy of the skeleton bytes. */
-    @Override public byte[] skeleton() { return skeleton.clone(); }
+    @Override
+    public byte[] skeleton() {
+        return skeleton.clone();
+    }
 
     /** Number of skeleton bytes, without copying them. */
-    public int skeletonLength() { return skeleton.length; }
+    public int skeletonLength() {
+        return skeleton.length;
+    }
 
     /** The tensor called {@code name}; a linear scan, as callers mostly walk {@link #tensors()} in order. */
     public Optional<TensorSlot> tensor(String name) {
@@ -69,16 +74,22 @@ public record CheckpointLayout(String format, byte[] skeleton, long fileSize, Li
         return Optional.empty();
     }
 
-    @Override public boolean equals(Object o) {
-        return o instanceof CheckpointLayout l && format.equals(l.format) && fileSize == l.fileSize
-                && Arrays.equals(skeleton, l.skeleton) && tensors.equals(l.tensors);
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CheckpointLayout l
+                && format.equals(l.format)
+                && fileSize == l.fileSize
+                && Arrays.equals(skeleton, l.skeleton)
+                && tensors.equals(l.tensors);
     }
 
-    @Override public int hashCode() {
+    @Override
+    public int hashCode() {
         return Objects.hash(format, fileSize, tensors) * 31 + Arrays.hashCode(skeleton);
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
         return "CheckpointLayout[" + format + ", " + fileSize + " bytes, skeleton " + skeleton.length + " bytes, "
                 + tensors.size() + " tensors]";
     }

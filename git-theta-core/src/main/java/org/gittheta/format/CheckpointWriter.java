@@ -45,28 +45,33 @@ public final class CheckpointWriter {
             this.slot = slot;
         }
 
-        @Override public void write(int b) throws IOException {
+        @Override
+        public void write(int b) throws IOException {
             admit(1);
             out.write(b);
         }
 
-        @Override public void write(byte[] b, int off, int len) throws IOException {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
             admit(len);
             out.write(b, off, len);
         }
 
-        @Override public void close() {}
+        @Override
+        public void close() {}
 
         private void admit(long n) throws IOException {
             if (written + n > slot.length()) {
-                throw new IOException("tensor '" + slot.name() + "': source wrote more than its " + slot.length() + " bytes");
+                throw new IOException(
+                        "tensor '" + slot.name() + "': source wrote more than its " + slot.length() + " bytes");
             }
             written += n;
         }
 
         void checkComplete() throws IOException {
             if (written != slot.length()) {
-                throw new IOException("tensor '" + slot.name() + "': source wrote " + written + " of its " + slot.length() + " bytes");
+                throw new IOException("tensor '" + slot.name() + "': source wrote " + written + " of its "
+                        + slot.length() + " bytes");
             }
         }
     }

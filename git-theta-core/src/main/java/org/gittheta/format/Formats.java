@@ -12,11 +12,26 @@ public final class Formats {
     /** How many leading bytes {@link #detect} wants (fewer if the file is shorter): a zip local header and name. */
     public static final int DETECT_BYTES = 30 + 0xFFFF;
 
-    private static final List<CheckpointFormat> ALL = List.of(SafetensorsFormat.INSTANCE, TorchZipFormat.INSTANCE, GgufFormat.INSTANCE);
+    private static final List<CheckpointFormat> ALL =
+            List.of(SafetensorsFormat.INSTANCE, TorchZipFormat.INSTANCE, GgufFormat.INSTANCE);
 
     /** {@code \x80\x02\x8a\x0a} then torch's legacy magic number 0x1950a86a20f9469cfc6c, little-endian. */
-    private static final byte[] LEGACY_TORCH_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a,
-            0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+    private static final byte[] LEGACY_TORCH_MAGIC = {
+        (byte) 0x80,
+        0x02,
+        (byte) 0x8a,
+        0x0a,
+        0x6c,
+        (byte) 0xfc,
+        (byte) 0x9c,
+        0x46,
+        (byte) 0xf9,
+        0x20,
+        0x6a,
+        (byte) 0xa8,
+        0x50,
+        0x19
+    };
 
     private Formats() {}
 
@@ -58,7 +73,8 @@ public final class Formats {
 
     /** Why a file no format claims is stored whole, from its first bytes. */
     public static String notSplitBecause(MemorySegment head) {
-        return isLegacyTorch(head) ? "legacy PyTorch pickle (saved before torch 1.6), not unpickled"
+        return isLegacyTorch(head)
+                ? "legacy PyTorch pickle (saved before torch 1.6), not unpickled"
                 : "not a safetensors, PyTorch zip or GGUF checkpoint";
     }
 
@@ -84,14 +100,21 @@ public final class Formats {
     /** Whether {@code head} starts a pre-1.6 PyTorch pickle checkpoint: not split, stored whole. */
     public static boolean isLegacyTorch(MemorySegment head) {
         if (head.byteSize() < LEGACY_TORCH_MAGIC.length) return false;
-        return MemorySegment.mismatch(head, 0, LEGACY_TORCH_MAGIC.length,
-                MemorySegment.ofArray(LEGACY_TORCH_MAGIC), 0, LEGACY_TORCH_MAGIC.length) < 0;
+        return MemorySegment.mismatch(
+                        head,
+                        0,
+                        LEGACY_TORCH_MAGIC.length,
+                        MemorySegment.ofArray(LEGACY_TORCH_MAGIC),
+                        0,
+                        LEGACY_TORCH_MAGIC.length)
+                < 0;
     }
 
     private static boolean looksLikeSafetensors(MemorySegment head) {
         if (head.byteSize() < 9) return false;
         long headerLength = head.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
-        return headerLength > 0 && headerLength <= SafetensorsFormat.MAX_HEADER_LENGTH
+        return headerLength > 0
+                && headerLength <= SafetensorsFormat.MAX_HEADER_LENGTH
                 && head.get(ValueLayout.JAVA_BYTE, 8) == '{';
     }
 }

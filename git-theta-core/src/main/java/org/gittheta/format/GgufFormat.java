@@ -40,13 +40,19 @@ public final class GgufFormat implements CheckpointFormat {
                 && Arrays.equals(head, 0, GgufHeader.MAGIC.length, GgufHeader.MAGIC, 0, GgufHeader.MAGIC.length);
     }
 
-    @Override public String name() { return "gguf"; }
+    @Override
+    public String name() {
+        return "gguf";
+    }
 
     /**
      * The fixed part of the header; GGUF has no header length field, so {@link #skeletonLength} needs a prefix
      * holding every metadata entry and tensor info. Streams use {@link #readSkeletonPrefix}, which reads exactly that.
      */
-    @Override public int minPrefix() { return FIXED_HEADER; }
+    @Override
+    public int minPrefix() {
+        return FIXED_HEADER;
+    }
 
     @Override
     public long skeletonLength(String file, MemorySegment prefix) throws BadCheckpointException {
@@ -66,21 +72,28 @@ public final class GgufFormat implements CheckpointFormat {
         GgufHeader header = header(GgufInput.of(file, content));
         long fileSize = content.byteSize();
         if (header.dataStart() > fileSize) {
-            throw new BadCheckpointException(file, "truncated: the data section starts at byte " + header.dataStart()
-                    + ", past the end of the file (" + fileSize + " bytes)");
+            throw new BadCheckpointException(
+                    file,
+                    "truncated: the data section starts at byte " + header.dataStart() + ", past the end of the file ("
+                            + fileSize + " bytes)");
         }
         Placement placement = place(file, header);
         for (TensorSlot slot : placement.slots()) {
             if (slot.end() > fileSize) {
-                throw new BadCheckpointException(file, slot.name(), "data [" + slot.offset() + ", " + slot.end()
-                        + ") runs past the end of the file (" + fileSize + " bytes)");
+                throw new BadCheckpointException(
+                        file,
+                        slot.name(),
+                        "data [" + slot.offset() + ", " + slot.end() + ") runs past the end of the file (" + fileSize
+                                + " bytes)");
             }
         }
         if (fileSize != placement.fileSize()) {
             String how = fileSize < placement.fileSize() ? "truncated: " : "trailing data: ";
-            throw new BadCheckpointException(file, how + "the file is " + fileSize
-                    + " bytes, but its header puts the end at " + placement.fileSize()
-                    + " (the last tensor's end padded to the " + header.alignment() + "-byte alignment)");
+            throw new BadCheckpointException(
+                    file,
+                    how + "the file is " + fileSize
+                            + " bytes, but its header puts the end at " + placement.fileSize()
+                            + " (the last tensor's end padded to the " + header.alignment() + "-byte alignment)");
         }
         byte[] skeleton = new byte[(int) placement.skeletonLength()];
         MemorySegment to = MemorySegment.ofArray(skeleton);
@@ -106,9 +119,11 @@ public final class GgufFormat implements CheckpointFormat {
         } else if (skeleton.length == header.dataStart()) {
             full = Arrays.copyOf(skeleton, (int) placement.skeletonLength());
         } else {
-            throw new BadCheckpointException(file, "the skeleton is " + skeleton.length
-                    + " bytes, but its header needs " + header.dataStart() + " (header alone) or "
-                    + placement.skeletonLength() + " (with the padding after it)");
+            throw new BadCheckpointException(
+                    file,
+                    "the skeleton is " + skeleton.length
+                            + " bytes, but its header needs " + header.dataStart() + " (header alone) or "
+                            + placement.skeletonLength() + " (with the padding after it)");
         }
         return new CheckpointLayout(name(), full, placement.fileSize(), placement.slots());
     }
@@ -138,8 +153,10 @@ public final class GgufFormat implements CheckpointFormat {
             try {
                 Math.addExact(Math.addExact(dataStart, t.offset()), t.length());
             } catch (ArithmeticException e) {
-                throw new BadCheckpointException(file, t.name(), "offset " + t.offset() + " and length " + t.length()
-                        + " overflow a file position");
+                throw new BadCheckpointException(
+                        file,
+                        t.name(),
+                        "offset " + t.offset() + " and length " + t.length() + " overflow a file position");
             }
             slots.add(new TensorSlot(t.name(), t.dtype(), t.shape(), dataStart + t.offset(), t.length()));
         }
@@ -149,9 +166,13 @@ public final class GgufFormat implements CheckpointFormat {
         TensorSlot previous = null;
         for (TensorSlot slot : slots) {
             if (slot.offset() < end) {
-                throw new BadCheckpointException(file, slot.name(), "data at offset " + (slot.offset() - dataStart)
-                        + " overlaps tensor '" + previous.name() + "' (offset " + (previous.offset() - dataStart)
-                        + ", " + previous.length() + " bytes)");
+                throw new BadCheckpointException(
+                        file,
+                        slot.name(),
+                        "data at offset " + (slot.offset() - dataStart)
+                                + " overlaps tensor '" + previous.name() + "' (offset "
+                                + (previous.offset() - dataStart)
+                                + ", " + previous.length() + " bytes)");
             }
             end = slot.end();
             tensorBytes += slot.length();
@@ -160,13 +181,15 @@ public final class GgufFormat implements CheckpointFormat {
         long alignment = header.alignment();
         long fileSize = end + Math.floorMod(-(end - dataStart), alignment);
         if (fileSize < end) {
-            throw new BadCheckpointException(file, "the data section padded to the alignment overflows a file"
-                    + " position");
+            throw new BadCheckpointException(
+                    file, "the data section padded to the alignment overflows a file" + " position");
         }
         long skeletonLength = fileSize - tensorBytes;
         if (skeletonLength > MAX_SKELETON) {
-            throw new BadCheckpointException(file, "the " + skeletonLength + " bytes of header and padding exceed the"
-                    + " limit of " + MAX_SKELETON + " bytes");
+            throw new BadCheckpointException(
+                    file,
+                    "the " + skeletonLength + " bytes of header and padding exceed the" + " limit of " + MAX_SKELETON
+                            + " bytes");
         }
         return new Placement(slots, fileSize, skeletonLength);
     }

@@ -34,8 +34,9 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
     private static final int TYPE_U32 = 4;
     private static final int TYPE_STRING = 8;
     private static final int TYPE_ARRAY = 9;
-    private static final String[] TYPE_NAMES =
-            {"u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64"};
+    private static final String[] TYPE_NAMES = {
+        "u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64"
+    };
     /** Bytes of a value of each type; 0 for string and array, whose size is in the value. */
     private static final int[] TYPE_SIZES = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
     /** Smallest metadata entry: empty key (8), type (4), one-byte value. */
@@ -78,73 +79,79 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
 
     /** The element type of ggml type number {@code ggmlType}, if it is one ggml still defines. */
     static Optional<DType> dtype(int ggmlType) {
-        return Optional.ofNullable(switch (ggmlType) {
-            case 0 -> DType.F32;
-            case 1 -> DType.F16;
-            case 2 -> DType.Q4_0;
-            case 3 -> DType.Q4_1;
-            case 6 -> DType.Q5_0;
-            case 7 -> DType.Q5_1;
-            case 8 -> DType.Q8_0;
-            case 9 -> DType.Q8_1;
-            case 10 -> DType.Q2_K;
-            case 11 -> DType.Q3_K;
-            case 12 -> DType.Q4_K;
-            case 13 -> DType.Q5_K;
-            case 14 -> DType.Q6_K;
-            case 15 -> DType.Q8_K;
-            case 16 -> DType.IQ2_XXS;
-            case 17 -> DType.IQ2_XS;
-            case 18 -> DType.IQ3_XXS;
-            case 19 -> DType.IQ1_S;
-            case 20 -> DType.IQ4_NL;
-            case 21 -> DType.IQ3_S;
-            case 22 -> DType.IQ2_S;
-            case 23 -> DType.IQ4_XS;
-            case 24 -> DType.I8;
-            case 25 -> DType.I16;
-            case 26 -> DType.I32;
-            case 27 -> DType.I64;
-            case 28 -> DType.F64;
-            case 29 -> DType.IQ1_M;
-            case 30 -> DType.BF16;
-            case 34 -> DType.TQ1_0;
-            case 35 -> DType.TQ2_0;
-            case 39 -> DType.MXFP4;
-            default -> null;
-        });
+        return Optional.ofNullable(
+                switch (ggmlType) {
+                    case 0 -> DType.F32;
+                    case 1 -> DType.F16;
+                    case 2 -> DType.Q4_0;
+                    case 3 -> DType.Q4_1;
+                    case 6 -> DType.Q5_0;
+                    case 7 -> DType.Q5_1;
+                    case 8 -> DType.Q8_0;
+                    case 9 -> DType.Q8_1;
+                    case 10 -> DType.Q2_K;
+                    case 11 -> DType.Q3_K;
+                    case 12 -> DType.Q4_K;
+                    case 13 -> DType.Q5_K;
+                    case 14 -> DType.Q6_K;
+                    case 15 -> DType.Q8_K;
+                    case 16 -> DType.IQ2_XXS;
+                    case 17 -> DType.IQ2_XS;
+                    case 18 -> DType.IQ3_XXS;
+                    case 19 -> DType.IQ1_S;
+                    case 20 -> DType.IQ4_NL;
+                    case 21 -> DType.IQ3_S;
+                    case 22 -> DType.IQ2_S;
+                    case 23 -> DType.IQ4_XS;
+                    case 24 -> DType.I8;
+                    case 25 -> DType.I16;
+                    case 26 -> DType.I32;
+                    case 27 -> DType.I64;
+                    case 28 -> DType.F64;
+                    case 29 -> DType.IQ1_M;
+                    case 30 -> DType.BF16;
+                    case 34 -> DType.TQ1_0;
+                    case 35 -> DType.TQ2_0;
+                    case 39 -> DType.MXFP4;
+                    default -> null;
+                });
     }
 
     private static void checkMagic(GgufInput in) throws IOException {
         int magic = in.u32("magic");
         int expected = (MAGIC[0] & 0xff) | (MAGIC[1] & 0xff) << 8 | (MAGIC[2] & 0xff) << 16 | (MAGIC[3] & 0xff) << 24;
         if (magic != expected) {
-            throw new BadCheckpointException(in.file(), "not a GGUF file: it starts with "
-                    + String.format("%08x", Integer.reverseBytes(magic)) + ", not the magic 'GGUF'");
+            throw new BadCheckpointException(
+                    in.file(),
+                    "not a GGUF file: it starts with " + String.format("%08x", Integer.reverseBytes(magic))
+                            + ", not the magic 'GGUF'");
         }
     }
 
     private static void checkVersion(String file, int version) throws BadCheckpointException {
         if (version == 2 || version == 3) return;
         if (version == 1) {
-            throw new BadCheckpointException(file, "GGUF version 1 is not supported (only 2 and 3): "
-                    + "convert the file with a current llama.cpp");
+            throw new BadCheckpointException(
+                    file,
+                    "GGUF version 1 is not supported (only 2 and 3): " + "convert the file with a current llama.cpp");
         }
         int swapped = Integer.reverseBytes(version);
         if (swapped >= 1 && swapped <= 3) {
-            throw new BadCheckpointException(file, "GGUF version " + swapped
-                    + " in big-endian byte order is not supported");
+            throw new BadCheckpointException(
+                    file, "GGUF version " + swapped + " in big-endian byte order is not supported");
         }
-        throw new BadCheckpointException(file, "GGUF version " + Integer.toUnsignedString(version)
-                + " is not supported (only 2 and 3)");
+        throw new BadCheckpointException(
+                file, "GGUF version " + Integer.toUnsignedString(version) + " is not supported (only 2 and 3)");
     }
 
     /** A count read from the header, refused before anything is sized by it if its entries cannot fit. */
     private static long count(GgufInput in, long n, int minBytes, String what) throws BadCheckpointException {
         if (n < 0 || n > in.remainingAtMost() / minBytes) {
-            throw new BadCheckpointException(in.file(), "truncated or corrupt: the header claims "
-                    + Long.toUnsignedString(n) + " " + what + ", more than the " + in.remainingAtMost()
-                    + " bytes after the counts can hold");
+            throw new BadCheckpointException(
+                    in.file(),
+                    "truncated or corrupt: the header claims "
+                            + Long.toUnsignedString(n) + " " + what + ", more than the " + in.remainingAtMost()
+                            + " bytes after the counts can hold");
         }
         return n;
     }
@@ -176,9 +183,11 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
             // strings take at least their 8-byte length, arrays their 12-byte type and count
             long least = elementSize > 0 ? elementSize : elementType == TYPE_STRING ? 8 : 12;
             if (count < 0 || count > in.remainingAtMost() / least) {
-                throw new BadCheckpointException(in.file(), "truncated or corrupt: " + label + ": array of "
-                        + Long.toUnsignedString(count) + " " + typeName(elementType)
-                        + " values runs past the end of the header");
+                throw new BadCheckpointException(
+                        in.file(),
+                        "truncated or corrupt: " + label + ": array of "
+                                + Long.toUnsignedString(count) + " " + typeName(elementType)
+                                + " values runs past the end of the header");
             }
             if (elementSize > 0) {
                 in.skip(count * elementSize, label);
@@ -190,14 +199,15 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
 
     private static int typeSize(GgufInput in, int type, String label) throws BadCheckpointException {
         if (type < 0 || type >= TYPE_SIZES.length) {
-            throw new BadCheckpointException(in.file(), label + ": unknown value type "
-                    + Integer.toUnsignedString(type));
+            throw new BadCheckpointException(
+                    in.file(), label + ": unknown value type " + Integer.toUnsignedString(type));
         }
         return TYPE_SIZES[type];
     }
 
     private static String typeName(int type) {
-        return type >= 0 && type < TYPE_NAMES.length ? TYPE_NAMES[type]
+        return type >= 0 && type < TYPE_NAMES.length
+                ? TYPE_NAMES[type]
                 : "unknown type " + Integer.toUnsignedString(type);
     }
 
@@ -207,34 +217,42 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
         String label = "tensor '" + name + "'";
         int nDims = in.u32(label);
         if (nDims < 0 || nDims > MAX_DIMS) {
-            throw new BadCheckpointException(file, name, "has " + Integer.toUnsignedString(nDims)
-                    + " dimensions, more than ggml's " + MAX_DIMS);
+            throw new BadCheckpointException(
+                    file, name, "has " + Integer.toUnsignedString(nDims) + " dimensions, more than ggml's " + MAX_DIMS);
         }
         long[] ne = new long[nDims];
         for (int d = 0; d < nDims; d++) {
             ne[d] = in.u64(label);
             if (ne[d] < 0) {
-                throw new BadCheckpointException(file, name, "dimension " + d + " is " + Long.toUnsignedString(ne[d])
-                        + ", more than 2^63 - 1");
+                throw new BadCheckpointException(
+                        file, name, "dimension " + d + " is " + Long.toUnsignedString(ne[d]) + ", more than 2^63 - 1");
             }
         }
         int ggmlType = in.u32(label);
-        DType dtype = dtype(ggmlType).orElseThrow(() -> new BadCheckpointException(file, name,
-                "unknown ggml type " + Integer.toUnsignedString(ggmlType)));
+        DType dtype = dtype(ggmlType)
+                .orElseThrow(() -> new BadCheckpointException(
+                        file, name, "unknown ggml type " + Integer.toUnsignedString(ggmlType)));
         long offset = in.u64(label);
         Shape shape = rowMajor(file, name, ne);
         if (nDims > 0 && ne[0] % dtype.blockElements() != 0) {
-            throw new BadCheckpointException(file, name, "rows of " + ne[0] + " elements are not whole "
-                    + dtype.blockElements() + "-element blocks of " + dtype);
+            throw new BadCheckpointException(
+                    file,
+                    name,
+                    "rows of " + ne[0] + " elements are not whole " + dtype.blockElements() + "-element blocks of "
+                            + dtype);
         }
         long length = TensorSlot.byteSize(file, name, dtype, shape);
         if (offset < 0) {
-            throw new BadCheckpointException(file, name, "offset " + Long.toUnsignedString(offset)
-                    + " in the data section overflows a file position");
+            throw new BadCheckpointException(
+                    file,
+                    name,
+                    "offset " + Long.toUnsignedString(offset) + " in the data section overflows a file position");
         }
         if (offset % alignment != 0) {
-            throw new BadCheckpointException(file, name, "offset " + offset
-                    + " in the data section is not a multiple of the alignment " + alignment);
+            throw new BadCheckpointException(
+                    file,
+                    name,
+                    "offset " + offset + " in the data section is not a multiple of the alignment " + alignment);
         }
         return new Info(name, dtype, shape, offset, length);
     }

@@ -50,15 +50,23 @@ final class GgufInput {
         return input;
     }
 
-    String file() { return file; }
+    String file() {
+        return file;
+    }
 
-    long position() { return position; }
+    long position() {
+        return position;
+    }
 
     /** How many more bytes there can be: exact for given bytes, the cap for a stream. */
-    long remainingAtMost() { return cap - position; }
+    long remainingAtMost() {
+        return cap - position;
+    }
 
     /** The bytes consumed so far; only for a stream, whose bytes are held. */
-    byte[] consumed() { return Arrays.copyOf(buffer, (int) position); }
+    byte[] consumed() {
+        return Arrays.copyOf(buffer, (int) position);
+    }
 
     int u32(String what) throws IOException {
         require(4, what);
@@ -87,18 +95,27 @@ final class GgufInput {
     String string(String what, int maxBytes) throws IOException {
         long n = u64(what);
         if (n < 0 || n > maxBytes) {
-            throw new BadCheckpointException(file, what + " is " + Long.toUnsignedString(n)
-                    + " bytes long, more than the " + maxBytes + "-byte limit");
+            throw new BadCheckpointException(
+                    file,
+                    what + " is " + Long.toUnsignedString(n) + " bytes long, more than the " + maxBytes
+                            + "-byte limit");
         }
         require(n, what);
         byte[] raw = bytes.asSlice(position, n).toArray(ValueLayout.JAVA_BYTE);
         try {
-            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
-            int control = s.codePoints().filter(Character::isISOControl).findFirst().orElse(-1);
+            String s = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
+            int control =
+                    s.codePoints().filter(Character::isISOControl).findFirst().orElse(-1);
             if (control >= 0) {
-                throw new BadCheckpointException(file, what + " at byte " + position
-                        + " contains the control character " + String.format("U+%04X", control));
+                throw new BadCheckpointException(
+                        file,
+                        what + " at byte " + position + " contains the control character "
+                                + String.format("U+%04X", control));
             }
             position += n;
             return s;
@@ -110,16 +127,17 @@ final class GgufInput {
     private void require(long n, String what) throws IOException {
         if (n >= 0 && n <= available - position) return;
         if (in == null) {
-            throw new BadCheckpointException(file, "truncated: " + needs(n, what) + ", only " + (available - position)
-                    + " follow");
+            throw new BadCheckpointException(
+                    file, "truncated: " + needs(n, what) + ", only " + (available - position) + " follow");
         }
         if (n < 0 || n > cap - position) {
-            throw new BadCheckpointException(file, needs(n, what) + ": the header would exceed the limit of " + cap
-                    + " bytes");
+            throw new BadCheckpointException(
+                    file, needs(n, what) + ": the header would exceed the limit of " + cap + " bytes");
         }
         fill(position + n);
         if (available < position + n) {
-            throw new BadCheckpointException(file, "truncated: " + needs(n, what) + ", the file ends at byte " + available);
+            throw new BadCheckpointException(
+                    file, "truncated: " + needs(n, what) + ", the file ends at byte " + available);
         }
     }
 

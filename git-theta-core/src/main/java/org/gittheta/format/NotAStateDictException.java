@@ -29,8 +29,12 @@ public final class NotAStateDictException extends BadCheckpointException {
     }
 
     /** The message without the file's name: {@code "not a state dict: global 'posix system'"}. */
-    public String reason() { return reason; }
+    public String reason() {
+        return reason;
+    }
 
     /** The disallowed global ({@code "posix system"}), when that is the reason. */
-    public Optional<String> global() { return Optional.ofNullable(global); }
+    public Optional<String> global() {
+        return Optional.ofNullable(global);
+    }
 }

@@ -22,40 +22,53 @@ public final class OpaqueFormat implements CheckpointFormat {
 
     private OpaqueFormat() {}
 
-    @Override public String name() { return "opaque"; }
+    @Override
+    public String name() {
+        return "opaque";
+    }
 
-    @Override public boolean streamsFromPrefix() { return false; }
+    @Override
+    public boolean streamsFromPrefix() {
+        return false;
+    }
 
-    @Override public CheckpointLayout read(String file, MemorySegment content) {
+    @Override
+    public CheckpointLayout read(String file, MemorySegment content) {
         return layout(content.byteSize());
     }
 
     /** @throws BadCheckpointException always: the skeleton is empty, the size is in the manifest */
-    @Override public CheckpointLayout fromSkeleton(String file, byte[] skeleton) throws BadCheckpointException {
+    @Override
+    public CheckpointLayout fromSkeleton(String file, byte[] skeleton) throws BadCheckpointException {
         throw new BadCheckpointException(file, "a file stored whole has no skeleton to read its size from");
     }
 
-    @Override public CheckpointLayout fromManifest(String file, byte[] skeleton, long fileSize)
-            throws BadCheckpointException {
+    @Override
+    public CheckpointLayout fromManifest(String file, byte[] skeleton, long fileSize) throws BadCheckpointException {
         if (skeleton.length != 0) {
-            throw new BadCheckpointException(file, "a file stored whole has an empty skeleton, not "
-                    + skeleton.length + " bytes");
+            throw new BadCheckpointException(
+                    file, "a file stored whole has an empty skeleton, not " + skeleton.length + " bytes");
         }
         return layout(fileSize);
     }
 
     /** @throws UnsupportedOperationException always: see {@link #streamsFromPrefix()} */
-    @Override public long skeletonLength(String file, MemorySegment prefix) {
+    @Override
+    public long skeletonLength(String file, MemorySegment prefix) {
         throw new UnsupportedOperationException("opaque files have no skeleton prefix");
     }
 
     /** @throws UnsupportedOperationException always: see {@link #streamsFromPrefix()} */
-    @Override public int minPrefix() {
+    @Override
+    public int minPrefix() {
         throw new UnsupportedOperationException("opaque files have no skeleton prefix");
     }
 
     private CheckpointLayout layout(long fileSize) {
-        return new CheckpointLayout(name(), new byte[0], fileSize,
+        return new CheckpointLayout(
+                name(),
+                new byte[0],
+                fileSize,
                 List.of(new TensorSlot(WHOLE_FILE, DType.U8, Shape.of(fileSize), 0, fileSize)));
     }
 }

@@ -38,11 +38,16 @@ final class SafeUnpickler {
 
     /** Python's None. */
     static final Object NONE = new Object() {
-        @Override public String toString() { return "None"; }
+        @Override
+        public String toString() {
+            return "None";
+        }
     };
 
     record Tuple(List<Object> items) {
-        Tuple { items = List.copyOf(items); }
+        Tuple {
+            items = List.copyOf(items);
+        }
     }
 
     static final class PyList {
@@ -56,7 +61,10 @@ final class SafeUnpickler {
 
     /** A module-level name the pickle refers to, already checked against the allow-list. */
     record Global(String module, String name) {
-        @Override public String toString() { return module + " " + name; }
+        @Override
+        public String toString() {
+            return module + " " + name;
+        }
     }
 
     /** One storage of the archive, {@code <prefix>/data/<key>}, of {@code numel} elements of {@code dtype}. */
@@ -74,9 +82,29 @@ final class SafeUnpickler {
             // Untyped storages count bytes.
             Map.entry("UntypedStorage", DType.U8), Map.entry("TypedStorage", DType.U8));
 
-    private static final List<String> TORCH_DTYPES = List.of("float32", "float", "float16", "half", "bfloat16",
-            "float64", "double", "int64", "long", "int32", "int", "int16", "short", "int8", "uint8", "bool",
-            "uint16", "uint32", "uint64", "complex64", "float8_e4m3fn", "float8_e5m2");
+    private static final List<String> TORCH_DTYPES = List.of(
+            "float32",
+            "float",
+            "float16",
+            "half",
+            "bfloat16",
+            "float64",
+            "double",
+            "int64",
+            "long",
+            "int32",
+            "int",
+            "int16",
+            "short",
+            "int8",
+            "uint8",
+            "bool",
+            "uint16",
+            "uint32",
+            "uint64",
+            "complex64",
+            "float8_e4m3fn",
+            "float8_e5m2");
 
     private static final Global ORDERED_DICT = new Global("collections", "OrderedDict");
     private static final Global REBUILD_TENSOR = new Global("torch._utils", "_rebuild_tensor_v2");
@@ -198,9 +226,31 @@ final class SafeUnpickler {
                 case '0' -> pop();
                 case '1' -> popMark();
                 case '2' -> push(peek());
-                case 'P', 'i', 'o', 0x81, 0x92, 0x82, 0x83, 0x84, 'S', 'T', 'U', 'V', 'I', 'L', 'F', 'g', 'p', 'd', 'l',
-                     0x8f, 0x90, 0x91, 0x96, 0x97, 0x98 ->
-                        throw notStateDict(String.format("pickle opcode 0x%02x at byte %d", op, opcodeAt));
+                case 'P',
+                        'i',
+                        'o',
+                        0x81,
+                        0x92,
+                        0x82,
+                        0x83,
+                        0x84,
+                        'S',
+                        'T',
+                        'U',
+                        'V',
+                        'I',
+                        'L',
+                        'F',
+                        'g',
+                        'p',
+                        'd',
+                        'l',
+                        0x8f,
+                        0x90,
+                        0x91,
+                        0x96,
+                        0x97,
+                        0x98 -> throw notStateDict(String.format("pickle opcode 0x%02x at byte %d", op, opcodeAt));
                 default -> throw bad(String.format("unknown pickle opcode 0x%02x", op));
             }
         }
@@ -208,8 +258,11 @@ final class SafeUnpickler {
 
     private Global global(String module, String name) throws BadCheckpointException {
         Global g = new Global(module, name);
-        boolean allowed = g.equals(ORDERED_DICT) || g.equals(REBUILD_TENSOR) || g.equals(REBUILD_PARAMETER)
-                || g.equals(SIZE) || storageType(g) != null
+        boolean allowed = g.equals(ORDERED_DICT)
+                || g.equals(REBUILD_TENSOR)
+                || g.equals(REBUILD_PARAMETER)
+                || g.equals(SIZE)
+                || storageType(g) != null
                 || module.equals("torch") && TORCH_DTYPES.contains(name);
         if (!allowed) throw NotAStateDictException.forGlobal(file, g.toString());
         return g;
@@ -271,8 +324,12 @@ final class SafeUnpickler {
 
     /** Dict keys must be plain atoms: a state dict's are strings, and atoms keep hashing cheap and finite. */
     private Object key(Object k) throws BadCheckpointException {
-        if (k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Boolean
-                || k instanceof Double || k == NONE) {
+        if (k instanceof String
+                || k instanceof Long
+                || k instanceof BigInteger
+                || k instanceof Boolean
+                || k instanceof Double
+                || k == NONE) {
             return k;
         }
         throw notStateDict("dict key of type " + kind(k));
@@ -411,7 +468,9 @@ final class SafeUnpickler {
         return at;
     }
 
-    private long remaining() { return in.byteSize() - pos; }
+    private long remaining() {
+        return in.byteSize() - pos;
+    }
 
     private BadCheckpointException bad(String what) {
         return new BadCheckpointException(file, "data.pkl at byte " + opcodeAt + ": " + what);

@@ -56,9 +56,15 @@ public final class SafetensorsFormat implements CheckpointFormat {
 
     private SafetensorsFormat() {}
 
-    @Override public String name() { return "safetensors"; }
+    @Override
+    public String name() {
+        return "safetensors";
+    }
 
-    @Override public int minPrefix() { return LENGTH_BYTES; }
+    @Override
+    public int minPrefix() {
+        return LENGTH_BYTES;
+    }
 
     @Override
     public long skeletonLength(String file, MemorySegment prefix) throws BadCheckpointException {
@@ -70,8 +76,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
         long fileSize = content.byteSize();
         long headerLength = headerLength(file, content);
         if (headerLength > fileSize - LENGTH_BYTES) {
-            throw new BadCheckpointException(file, "header length " + headerLength + " runs past the end of the file ("
-                    + fileSize + " bytes)");
+            throw new BadCheckpointException(
+                    file, "header length " + headerLength + " runs past the end of the file (" + fileSize + " bytes)");
         }
         byte[] skeleton = content.asSlice(0, LENGTH_BYTES + headerLength).toArray(ValueLayout.JAVA_BYTE);
         List<TensorSlot> tensors = parseHeader(file, skeleton);
@@ -80,13 +86,17 @@ public final class SafetensorsFormat implements CheckpointFormat {
         for (TensorSlot slot : tensors) {
             long begin = slot.offset() - skeleton.length;
             if (begin + slot.length() > dataLength) {
-                throw new BadCheckpointException(file, slot.name(), "data_offsets [" + begin + ", " + (begin + slot.length())
-                        + "] run past the end of the file (data region is " + dataLength + " bytes)");
+                throw new BadCheckpointException(
+                        file,
+                        slot.name(),
+                        "data_offsets [" + begin + ", " + (begin + slot.length())
+                                + "] run past the end of the file (data region is " + dataLength + " bytes)");
             }
             tensorBytes += slot.length();
         }
         if (tensorBytes < dataLength) {
-            throw new BadCheckpointException(file, (dataLength - tensorBytes) + " bytes of trailing data after the last tensor");
+            throw new BadCheckpointException(
+                    file, (dataLength - tensorBytes) + " bytes of trailing data after the last tensor");
         }
         return new CheckpointLayout(name(), skeleton, fileSize, tensors);
     }
@@ -95,8 +105,9 @@ public final class SafetensorsFormat implements CheckpointFormat {
     public CheckpointLayout fromSkeleton(String file, byte[] skeleton) throws BadCheckpointException {
         long headerLength = headerLength(file, MemorySegment.ofArray(skeleton));
         if (headerLength != skeleton.length - LENGTH_BYTES) {
-            throw new BadCheckpointException(file, "header length " + headerLength + " does not match the "
-                    + skeleton.length + "-byte skeleton");
+            throw new BadCheckpointException(
+                    file,
+                    "header length " + headerLength + " does not match the " + skeleton.length + "-byte skeleton");
         }
         List<TensorSlot> tensors = parseHeader(file, skeleton);
         long fileSize = skeleton.length;
@@ -108,16 +119,20 @@ public final class SafetensorsFormat implements CheckpointFormat {
 
     private static long headerLength(String file, MemorySegment prefix) throws BadCheckpointException {
         if (prefix.byteSize() < LENGTH_BYTES) {
-            throw new BadCheckpointException(file, "file is " + prefix.byteSize() + " bytes, shorter than the "
-                    + LENGTH_BYTES + "-byte header length");
+            throw new BadCheckpointException(
+                    file,
+                    "file is " + prefix.byteSize() + " bytes, shorter than the " + LENGTH_BYTES
+                            + "-byte header length");
         }
         long n = prefix.get(U64_LE, 0);
         // Read as unsigned: a "negative" length is just a very large one.
         if (n < 0 || n > MAX_HEADER_LENGTH) {
             String other = otherFormat(prefix);
             if (other != null) throw new BadCheckpointException(file, "this is " + other + ", not safetensors");
-            throw new BadCheckpointException(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of "
-                    + MAX_HEADER_LENGTH + " bytes");
+            throw new BadCheckpointException(
+                    file,
+                    "header length " + Long.toUnsignedString(n) + " exceeds the limit of " + MAX_HEADER_LENGTH
+                            + " bytes");
         }
         return n;
     }
@@ -128,10 +143,13 @@ public final class SafetensorsFormat implements CheckpointFormat {
      */
     private static String otherFormat(MemorySegment prefix) {
         byte[] magic = prefix.asSlice(0, LENGTH_BYTES).toArray(ValueLayout.JAVA_BYTE);
-        if (magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) return "a PyTorch zip checkpoint (or another zip file)";
+        if (magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4)
+            return "a PyTorch zip checkpoint (or another zip file)";
         if (magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F') return "a GGUF file";
-        // Pickle protocol 2..5 starts with PROTO (0x80) and its version: torch.save before PyTorch 1.6, or a plain pickle.
-        if ((magic[0] & 0xff) == 0x80 && magic[1] >= 2 && magic[1] <= 5) return "a pickled (legacy torch.save) checkpoint";
+        // Pickle protocol 2..5 starts with PROTO (0x80) and its version: torch.save before PyTorch 1.6, or a plain
+        // pickle.
+        if ((magic[0] & 0xff) == 0x80 && magic[1] >= 2 && magic[1] <= 5)
+            return "a pickled (legacy torch.save) checkpoint";
         return null;
     }
 
@@ -143,28 +161,37 @@ public final class SafetensorsFormat implements CheckpointFormat {
     private static List<TensorSlot> parseHeader(String file, byte[] skeleton) throws BadCheckpointException {
         char[] json = decodeUtf8(file, skeleton);
         List<Entry> entries = parseJson(file, json);
-        entries.sort((a, b) -> a.begin != b.begin ? Long.compare(a.begin, b.begin)
-                : a.end != b.end ? Long.compare(a.end, b.end)
-                : a.name.compareTo(b.name));
+        entries.sort((a, b) -> a.begin != b.begin
+                ? Long.compare(a.begin, b.begin)
+                : a.end != b.end ? Long.compare(a.end, b.end) : a.name.compareTo(b.name));
         List<TensorSlot> slots = new ArrayList<>(entries.size());
         Entry previous = null;
         long expected = 0;
         for (Entry e : entries) {
             if (e.begin < expected) {
-                throw new BadCheckpointException(file, e.name, "data_offsets " + e.offsets() + " overlap tensor '"
-                        + previous.name + "' " + previous.offsets());
+                throw new BadCheckpointException(
+                        file,
+                        e.name,
+                        "data_offsets " + e.offsets() + " overlap tensor '" + previous.name + "' "
+                                + previous.offsets());
             }
             if (e.begin > expected) {
-                throw new BadCheckpointException(file, e.name, "data_offsets " + e.offsets() + " leave "
-                        + (e.begin - expected) + " unused bytes before it"
-                        + (previous == null ? " at the start of the data region" : " after tensor '" + previous.name + "' " + previous.offsets()));
+                throw new BadCheckpointException(
+                        file,
+                        e.name,
+                        "data_offsets " + e.offsets() + " leave "
+                                + (e.begin - expected) + " unused bytes before it"
+                                + (previous == null
+                                        ? " at the start of the data region"
+                                        : " after tensor '" + previous.name + "' " + previous.offsets()));
             }
             long offset;
             try {
                 offset = Math.addExact(skeleton.length, e.begin);
                 Math.addExact(offset, e.end - e.begin);
             } catch (ArithmeticException overflow) {
-                throw new BadCheckpointException(file, e.name, "data_offsets " + e.offsets() + " overflow a file position");
+                throw new BadCheckpointException(
+                        file, e.name, "data_offsets " + e.offsets() + " overflow a file position");
             }
             slots.add(new TensorSlot(e.name, e.dtype, e.shape, offset, e.end - e.begin));
             expected = e.end;
@@ -174,7 +201,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
     }
 
     private static char[] decodeUtf8(String file, byte[] skeleton) throws BadCheckpointException {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(skeleton, LENGTH_BYTES, skeleton.length - LENGTH_BYTES);
@@ -182,7 +210,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
         CoderResult result = decoder.decode(in, out, true);
         if (!result.isError()) result = decoder.flush(out);
         if (result.isError()) {
-            throw new BadCheckpointException(file, "header is not valid UTF-8 (bad byte at file offset " + in.position() + ")");
+            throw new BadCheckpointException(
+                    file, "header is not valid UTF-8 (bad byte at file offset " + in.position() + ")");
         }
         return Arrays.copyOf(out.array(), out.position());
     }
@@ -198,7 +227,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
                 String key = p.currentName();
                 p.nextToken();
                 if (!keys.add(key)) {
-                    if (key.equals(METADATA_KEY)) throw new BadCheckpointException(file, "header has two " + METADATA_KEY + " entries");
+                    if (key.equals(METADATA_KEY))
+                        throw new BadCheckpointException(file, "header has two " + METADATA_KEY + " entries");
                     throw new BadCheckpointException(file, key, "appears twice in the header");
                 }
                 if (key.equals(METADATA_KEY)) {
@@ -210,11 +240,13 @@ public final class SafetensorsFormat implements CheckpointFormat {
             checkTrailing(file, json, p.currentLocation());
         } catch (JsonEOFException e) {
             // Jackson's own message for this names an internal source description; ours says what happened.
-            throw new BadCheckpointException(file, "header is not valid JSON: it ends before the JSON object is closed", e);
+            throw new BadCheckpointException(
+                    file, "header is not valid JSON: it ends before the JSON object is closed", e);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr();
-            throw new BadCheckpointException(file, "header is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+            throw new BadCheckpointException(
+                    file, "header is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
         } catch (BadCheckpointException e) {
             throw e;
         } catch (IOException e) {
@@ -225,11 +257,13 @@ public final class SafetensorsFormat implements CheckpointFormat {
     }
 
     /** The JSON value must be the whole header, but writers may pad it with spaces (we also allow JSON whitespace). */
-    private static void checkTrailing(String file, char[] json, JsonLocation afterObject) throws BadCheckpointException {
+    private static void checkTrailing(String file, char[] json, JsonLocation afterObject)
+            throws BadCheckpointException {
         for (long i = afterObject.getCharOffset(); i < json.length; i++) {
             char c = json[(int) i];
             if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                throw new BadCheckpointException(file, "header has trailing data after the JSON object (at character " + i + ")");
+                throw new BadCheckpointException(
+                        file, "header has trailing data after the JSON object (at character " + i + ")");
             }
         }
     }
@@ -243,7 +277,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
         Set<String> keys = new HashSet<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
-            if (!keys.add(key)) throw new BadCheckpointException(file, METADATA_KEY + ": key '" + key + "' appears twice");
+            if (!keys.add(key))
+                throw new BadCheckpointException(file, METADATA_KEY + ": key '" + key + "' appears twice");
             if (p.nextToken() != JsonToken.VALUE_STRING) {
                 throw new BadCheckpointException(file, METADATA_KEY + ": value of '" + key + "' is not a string");
             }
@@ -263,7 +298,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
             switch (key) {
                 case "dtype" -> {
                     if (dtypeName != null) throw new BadCheckpointException(file, name, "key 'dtype' appears twice");
-                    if (p.currentToken() != JsonToken.VALUE_STRING) throw new BadCheckpointException(file, name, "dtype is not a string");
+                    if (p.currentToken() != JsonToken.VALUE_STRING)
+                        throw new BadCheckpointException(file, name, "dtype is not a string");
                     dtypeName = p.getText();
                 }
                 case "shape" -> {
@@ -271,7 +307,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
                     dims = parseNaturals(file, name, "shape", p);
                 }
                 case "data_offsets" -> {
-                    if (offsets != null) throw new BadCheckpointException(file, name, "key 'data_offsets' appears twice");
+                    if (offsets != null)
+                        throw new BadCheckpointException(file, name, "key 'data_offsets' appears twice");
                     offsets = parseNaturals(file, name, "data_offsets", p);
                 }
                 default -> throw new BadCheckpointException(file, name, "unknown key '" + key + "'");
@@ -293,20 +330,26 @@ public final class SafetensorsFormat implements CheckpointFormat {
         try {
             shape = Shape.of(dims);
         } catch (IllegalArgumentException e) {
-            throw new BadCheckpointException(file, name, "shape " + Arrays.toString(dims) + ": element count overflows");
+            throw new BadCheckpointException(
+                    file, name, "shape " + Arrays.toString(dims) + ": element count overflows");
         }
         if (offsets.length != 2) {
-            throw new BadCheckpointException(file, name, "data_offsets " + Arrays.toString(offsets) + " is not [begin, end]");
+            throw new BadCheckpointException(
+                    file, name, "data_offsets " + Arrays.toString(offsets) + " is not [begin, end]");
         }
         long begin = offsets[0];
         long end = offsets[1];
         if (begin > end) {
-            throw new BadCheckpointException(file, name, "data_offsets [" + begin + ", " + end + "] begin after they end");
+            throw new BadCheckpointException(
+                    file, name, "data_offsets [" + begin + ", " + end + "] begin after they end");
         }
         long size = TensorSlot.byteSize(file, name, dtype, shape);
         if (end - begin != size) {
-            throw new BadCheckpointException(file, name, "data_offsets [" + begin + ", " + end + "] hold " + (end - begin)
-                    + " bytes but shape " + shape + " of " + dtype + " needs " + size);
+            throw new BadCheckpointException(
+                    file,
+                    name,
+                    "data_offsets [" + begin + ", " + end + "] hold " + (end - begin) + " bytes but shape " + shape
+                            + " of " + dtype + " needs " + size);
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -321,7 +364,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             if (t != JsonToken.VALUE_NUMBER_INT) {
-                throw new BadCheckpointException(file, name, key + " element " + n + " is not an integer: " + p.getText());
+                throw new BadCheckpointException(
+                        file, name, key + " element " + n + " is not an integer: " + p.getText());
             }
             if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
                 throw new BadCheckpointException(file, name, key + " element " + n + " is too large: " + p.getText());
@@ -336,6 +380,8 @@ public final class SafetensorsFormat implements CheckpointFormat {
 
     /** A header entry, offsets still relative to the data region. */
     private record Entry(String name, DType dtype, Shape shape, long begin, long end) {
-        String offsets() { return "[" + begin + ", " + end + "]"; }
+        String offsets() {
+            return "[" + begin + ", " + end + "]";
+        }
     }
 }

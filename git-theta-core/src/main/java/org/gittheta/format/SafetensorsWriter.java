@@ -20,7 +20,9 @@ public final class SafetensorsWriter {
     public record Tensor(String name, DType dtype, Shape shape, Values values) {}
 
     @FunctionalInterface
-    public interface Values { void writeTo(OutputStream out) throws IOException; }
+    public interface Values {
+        void writeTo(OutputStream out) throws IOException;
+    }
 
     private SafetensorsWriter() {}
 
@@ -42,8 +44,8 @@ public final class SafetensorsWriter {
         for (Tensor t : tensors) {
             long size = t.dtype().byteSize(t.shape().numel());
             String shape = t.shape().toString();
-            entries.add(quote(t.name()) + ":{\"dtype\":\"" + t.dtype() + "\",\"shape\":" + shape
-                    + ",\"data_offsets\":[" + offset + "," + (offset + size) + "]}");
+            entries.add(quote(t.name()) + ":{\"dtype\":\"" + t.dtype() + "\",\"shape\":" + shape + ",\"data_offsets\":["
+                    + offset + "," + (offset + size) + "]}");
             offset += size;
         }
         json.append(String.join(",", entries)).append('}');

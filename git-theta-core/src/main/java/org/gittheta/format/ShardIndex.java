@@ -23,13 +23,16 @@ import java.util.TreeSet;
 public record ShardIndex(String path, SortedMap<String, String> weightMap) {
     /** Hugging Face's suffix for the index beside sharded weights. */
     public static final String SUFFIX = ".index.json";
+
     private static final JsonFactory JSON = new JsonFactory();
 
     public ShardIndex {
         weightMap = Collections.unmodifiableSortedMap(new TreeMap<>(weightMap));
     }
 
-    public static boolean isIndexPath(String path) { return path.endsWith(SUFFIX); }
+    public static boolean isIndexPath(String path) {
+        return path.endsWith(SUFFIX);
+    }
 
     /** Parses an index; a shard name that leaves the index's folder or is not a plain relative path is refused. */
     public static ShardIndex parse(String path, byte[] json) throws BadCheckpointException {
@@ -83,8 +86,12 @@ public record ShardIndex(String path, SortedMap<String, String> weightMap) {
     }
 
     /** The shard files' names, as the index writes them. */
-    public SortedSet<String> shards() { return Collections.unmodifiableSortedSet(new TreeSet<>(weightMap.values())); }
+    public SortedSet<String> shards() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(weightMap.values()));
+    }
 
     /** A shard's path from the top of the repository. */
-    public String shardPath(String shard) { return folder() + shard; }
+    public String shardPath(String shard) {
+        return folder() + shard;
+    }
 }

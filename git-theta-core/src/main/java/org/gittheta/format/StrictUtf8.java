@@ -10,9 +10,11 @@ final class StrictUtf8 {
     private StrictUtf8() {}
 
     static String decode(byte[] raw) throws CharacterCodingException {
-        return StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(raw)).toString();
+                .decode(ByteBuffer.wrap(raw))
+                .toString();
     }
 }

@@ -15,7 +15,9 @@ public record TensorSlot(String name, DType dtype, Shape shape, long offset, lon
     }
 
     /** Offset of the first byte after this tensor. */
-    public long end() { return offset + length; }
+    public long end() {
+        return offset + length;
+    }
 
     /** The byte size of a tensor a file describes, refused as the file's fault when it overflows or is not whole. */
     static long byteSize(String file, String name, DType dtype, Shape shape) throws BadCheckpointException {

@@ -15,5 +15,7 @@ public record TorchTensor(String name, String slot, DType dtype, Shape shape, lo
     }
 
     /** Whether this tensor shares the storage another (earlier) tensor names. */
-    public boolean isAlias() { return !name.equals(slot); }
+    public boolean isAlias() {
+        return !name.equals(slot);
+    }
 }

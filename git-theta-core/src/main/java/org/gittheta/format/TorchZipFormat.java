@@ -52,17 +52,25 @@ public final class TorchZipFormat implements CheckpointFormat {
 
     private TorchZipFormat() {}
 
-    @Override public String name() { return "torch-zip"; }
+    @Override
+    public String name() {
+        return "torch-zip";
+    }
 
-    @Override public boolean streamsFromPrefix() { return false; }
+    @Override
+    public boolean streamsFromPrefix() {
+        return false;
+    }
 
     /** @throws UnsupportedOperationException always: read the whole file, see {@link #streamsFromPrefix()} */
-    @Override public long skeletonLength(String file, MemorySegment prefix) {
+    @Override
+    public long skeletonLength(String file, MemorySegment prefix) {
         throw new UnsupportedOperationException("torch-zip skeletons are not a prefix of the file");
     }
 
     /** @throws UnsupportedOperationException always: read the whole file, see {@link #streamsFromPrefix()} */
-    @Override public int minPrefix() {
+    @Override
+    public int minPrefix() {
         throw new UnsupportedOperationException("torch-zip skeletons are not a prefix of the file");
     }
 
@@ -166,8 +174,9 @@ public final class TorchZipFormat implements CheckpointFormat {
     }
 
     /** Names each storage entry after its first view and checks every view fits its storage. */
-    private static Parsed assign(String file, List<ZipDirectory.Placed> placed, Map<String, String> keys,
-                                 List<View> views, long cutBytes) throws BadCheckpointException {
+    private static Parsed assign(
+            String file, List<ZipDirectory.Placed> placed, Map<String, String> keys, List<View> views, long cutBytes)
+            throws BadCheckpointException {
         Map<String, ZipDirectory.Entry> entryByKey = new LinkedHashMap<>();
         for (ZipDirectory.Placed p : placed) {
             String key = keys.get(p.entry().name());
@@ -182,8 +191,8 @@ public final class TorchZipFormat implements CheckpointFormat {
             }
             View first = firstView.putIfAbsent(storage.key(), v);
             if (first != null && !first.tensor.storage().equals(storage)) {
-                throw new BadCheckpointException(file, v.name, "storage '" + storage.key()
-                        + "' is declared with two dtypes or sizes");
+                throw new BadCheckpointException(
+                        file, v.name, "storage '" + storage.key() + "' is declared with two dtypes or sizes");
             }
             checkView(file, v, entry);
         }
@@ -200,10 +209,12 @@ public final class TorchZipFormat implements CheckpointFormat {
             }
             slotByKey.put(key, name);
             DType dtype = first == null ? DType.U8 : first.tensor.storage().dtype();
-            long numel = first == null ? p.entry().size() : first.tensor.storage().numel();
-            Shape shape = first != null && coversContiguously(first.tensor)
-                    ? Shape.of(first.tensor.size()) : Shape.of(numel);
-            slots.add(new TensorSlot(name, dtype, shape, p.dataOffset(), p.entry().size()));
+            long numel =
+                    first == null ? p.entry().size() : first.tensor.storage().numel();
+            Shape shape =
+                    first != null && coversContiguously(first.tensor) ? Shape.of(first.tensor.size()) : Shape.of(numel);
+            slots.add(
+                    new TensorSlot(name, dtype, shape, p.dataOffset(), p.entry().size()));
         }
         slots.sort(CheckpointLayout.FILE_ORDER);
         List<TorchTensor> tensors = new ArrayList<>(views.size());
@@ -211,8 +222,13 @@ public final class TorchZipFormat implements CheckpointFormat {
             TensorRef t = v.tensor;
             List<Long> stride = new ArrayList<>(t.stride().length);
             for (long s : t.stride()) stride.add(s);
-            tensors.add(new TorchTensor(v.name, slotByKey.get(t.storage().key()), t.storage().dtype(),
-                    Shape.of(t.size()), t.storageOffset(), stride));
+            tensors.add(new TorchTensor(
+                    v.name,
+                    slotByKey.get(t.storage().key()),
+                    t.storage().dtype(),
+                    Shape.of(t.size()),
+                    t.storageOffset(),
+                    stride));
         }
         return new Parsed(slots, List.copyOf(tensors), cutBytes);
     }
@@ -226,8 +242,11 @@ public final class TorchZipFormat implements CheckpointFormat {
             throw new BadCheckpointException(file, v.name, "storage of " + storage.numel() + " elements is too large");
         }
         if (bytes != entry.size()) {
-            throw new BadCheckpointException(file, v.name, "storage '" + entry.name() + "' holds " + entry.size()
-                    + " bytes, " + storage.numel() + " elements of " + storage.dtype() + " need " + bytes);
+            throw new BadCheckpointException(
+                    file,
+                    v.name,
+                    "storage '" + entry.name() + "' holds " + entry.size() + " bytes, " + storage.numel()
+                            + " elements of " + storage.dtype() + " need " + bytes);
         }
         try {
             long[] size = v.tensor.size();
@@ -235,11 +254,13 @@ public final class TorchZipFormat implements CheckpointFormat {
             long last = v.tensor.storageOffset();
             for (int i = 0; i < size.length; i++) {
                 numel = Math.multiplyExact(numel, size[i]);
-                if (size[i] > 0) last = Math.addExact(last, Math.multiplyExact(size[i] - 1, v.tensor.stride()[i]));
+                if (size[i] > 0)
+                    last = Math.addExact(
+                            last, Math.multiplyExact(size[i] - 1, v.tensor.stride()[i]));
             }
             if (numel > 0 && last >= storage.numel()) {
-                throw new BadCheckpointException(file, v.name, "view reaches element " + last + " of a storage of "
-                        + storage.numel());
+                throw new BadCheckpointException(
+                        file, v.name, "view reaches element " + last + " of a storage of " + storage.numel());
             }
         } catch (ArithmeticException e) {
             throw new BadCheckpointException(file, v.name, "view's size or stride overflows");
@@ -302,20 +323,21 @@ public final class TorchZipFormat implements CheckpointFormat {
             return new TensorRef(s, 0, new long[] {s.numel()}, new long[] {1});
         }
 
-        private static String join(String prefix, String key) { return prefix.isEmpty() ? key : prefix + "." + key; }
+        private static String join(String prefix, String key) {
+            return prefix.isEmpty() ? key : prefix + "." + key;
+        }
     }
 
     /** Whether {@code head} starts like a torch zip checkpoint: a zip whose first entry is {@code <name>/data.pkl}. */
     static boolean looksLikeTorchZip(MemorySegment head) {
-        if (head.byteSize() < 30 || head.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0)
-                != 0x04034b50) {
+        if (head.byteSize() < 30
+                || head.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0) != 0x04034b50) {
             return false;
         }
-        int nameLength = Short.toUnsignedInt(head.get(
-                ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 26));
+        int nameLength =
+                Short.toUnsignedInt(head.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 26));
         if (head.byteSize() < 30L + nameLength) return false;
-        String name = new String(head.asSlice(30, nameLength).toArray(ValueLayout.JAVA_BYTE),
-                StandardCharsets.UTF_8);
+        String name = new String(head.asSlice(30, nameLength).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
         int slash = name.indexOf('/');
         return slash > 0 && name.substring(slash + 1).equals(PICKLE);
     }

@@ -39,6 +39,7 @@ final class ZipDirectory {
     private static final long U32_MAX = 0xFFFF_FFFFL;
     /** 4 EiB: no real archive is larger, and offset arithmetic below it cannot overflow. */
     private static final long MAX_OFFSET = 1L << 62;
+
     private static final int FLAG_DESCRIPTOR = 1 << 3;
     private static final int FLAG_UTF8 = 1 << 11;
     private static final int ZIP64_EXTRA = 0x0001;
@@ -47,12 +48,22 @@ final class ZipDirectory {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A central directory record; sizes and offset already taken from the zip64 extra field when it has them. */
-    record Entry(String name, byte[] rawName, int flags, int method, long crc, long compressedSize, long size,
-                 long localOffset, boolean zip64) {}
+    record Entry(
+            String name,
+            byte[] rawName,
+            int flags,
+            int method,
+            long crc,
+            long compressedSize,
+            long size,
+            long localOffset,
+            boolean zip64) {}
 
     /** An entry with where its data starts in the file, and in the segment read (the same for a whole file). */
     record Placed(Entry entry, long dataOffset, long dataPosition) {
-        long dataEnd() { return dataOffset + entry.compressedSize; }
+        long dataEnd() {
+            return dataOffset + entry.compressedSize;
+        }
     }
 
     private final String file;
@@ -62,8 +73,8 @@ final class ZipDirectory {
     private final long directoryOffset;
     private final long cutBytes;
 
-    private ZipDirectory(String file, MemorySegment in, boolean skeleton, List<Entry> entries, long directoryOffset,
-                         long cutBytes) {
+    private ZipDirectory(
+            String file, MemorySegment in, boolean skeleton, List<Entry> entries, long directoryOffset, long cutBytes) {
         this.file = file;
         this.in = in;
         this.skeleton = skeleton;
@@ -73,10 +84,14 @@ final class ZipDirectory {
     }
 
     /** Entries in central directory order. */
-    List<Entry> entries() { return entries; }
+    List<Entry> entries() {
+        return entries;
+    }
 
     /** How many bytes were cut out of the segment: 0 for a whole file. */
-    long cutBytes() { return cutBytes; }
+    long cutBytes() {
+        return cutBytes;
+    }
 
     /**
      * Reads the end records and central directory of {@code in}, a whole file ({@code skeleton} false) or a
@@ -124,8 +139,8 @@ final class ZipDirectory {
             throw b.bad("central directory is at " + directoryPosition + " but the end record says " + directoryOffset);
         }
         if (count > directorySize / CENTRAL_LENGTH || count > Integer.MAX_VALUE) {
-            throw b.bad("end record counts " + count + " entries, more than a " + directorySize
-                    + "-byte directory holds");
+            throw b.bad(
+                    "end record counts " + count + " entries, more than a " + directorySize + "-byte directory holds");
         }
         List<Entry> entries = readDirectory(b, directoryPosition, directorySize, (int) count);
         return new ZipDirectory(file, in, skeleton, entries, directoryOffset, cut);
@@ -162,10 +177,22 @@ final class ZipDirectory {
                 if (id == ZIP64_EXTRA) {
                     zip64 = true;
                     long q = data;
-                    if (size == U32_MAX) { size = b.u64(q); q += 8; }
-                    if (compressed == U32_MAX) { compressed = b.u64(q); q += 8; }
-                    if (local == U32_MAX) { local = b.u64(q); q += 8; }
-                    if (disk == 0xFFFF) { disk = b.u32(q); q += 4; }
+                    if (size == U32_MAX) {
+                        size = b.u64(q);
+                        q += 8;
+                    }
+                    if (compressed == U32_MAX) {
+                        compressed = b.u64(q);
+                        q += 8;
+                    }
+                    if (local == U32_MAX) {
+                        local = b.u64(q);
+                        q += 8;
+                    }
+                    if (disk == 0xFFFF) {
+                        disk = b.u32(q);
+                        q += 4;
+                    }
                     if (q > data + blockLength) throw b.bad("entry '" + name + "': zip64 extra field is too short");
                 }
                 e = data + blockLength;
@@ -276,7 +303,9 @@ final class ZipDirectory {
             return in.asSlice(at(p, n), n).toArray(ValueLayout.JAVA_BYTE);
         }
 
-        boolean has(long p, long n) { return p >= 0 && p <= in.byteSize() - n; }
+        boolean has(long p, long n) {
+            return p >= 0 && p <= in.byteSize() - n;
+        }
 
         private long at(long p, long n) throws BadCheckpointException {
             if (!has(p, n)) {
@@ -285,6 +314,8 @@ final class ZipDirectory {
             return p;
         }
 
-        BadCheckpointException bad(String what) { return new BadCheckpointException(file, what); }
+        BadCheckpointException bad(String what) {
+            return new BadCheckpointException(file, what);
+        }
     }
 }

@@ -32,6 +32,7 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
     static final String FIRST_LINE_PREFIX = "git-theta manifest ";
     /** The keys of lines 2, 3 and 4. */
     private static final List<String> HEADER_KEYS = List.of("format", "size", "skeleton");
+
     private static final byte[] MAGIC = FIRST_LINE_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
     public Manifest {
@@ -46,7 +47,10 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         params = List.copyOf(sorted);
     }
 
-    @Override public byte[] skeleton() { return skeleton.clone(); }
+    @Override
+    public byte[] skeleton() {
+        return skeleton.clone();
+    }
 
     public Map<String, ParamEntry> byName() {
         Map<String, ParamEntry> m = new LinkedHashMap<>();
@@ -68,11 +72,16 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         b.append("size ").append(fileSize).append('\n');
         b.append("skeleton ").append(escape(skeleton, false)).append('\n');
         for (ParamEntry p : params) {
-            b.append("param ").append(escape(p.name().getBytes(StandardCharsets.UTF_8), true))
-                    .append(" dtype=").append(p.dtype())
-                    .append(" shape=").append(p.shape())
-                    .append(" sha256=").append(p.sha256())
-                    .append(" update=").append(p.update())
+            b.append("param ")
+                    .append(escape(p.name().getBytes(StandardCharsets.UTF_8), true))
+                    .append(" dtype=")
+                    .append(p.dtype())
+                    .append(" shape=")
+                    .append(p.shape())
+                    .append(" sha256=")
+                    .append(p.sha256())
+                    .append(" update=")
+                    .append(p.update())
                     .append(" objects=");
             for (int i = 0; i < p.objects().size(); i++) {
                 if (i > 0) b.append(',');
@@ -84,7 +93,9 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         return b.toString();
     }
 
-    public byte[] toBytes() { return toText().getBytes(StandardCharsets.UTF_8); }
+    public byte[] toBytes() {
+        return toText().getBytes(StandardCharsets.UTF_8);
+    }
 
     public static Manifest parse(byte[] bytes) throws ManifestException {
         return parse(new String(bytes, StandardCharsets.UTF_8));
@@ -105,8 +116,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         }
         String version = lines[0].substring(FIRST_LINE_PREFIX.length());
         if (!version.equals(String.valueOf(VERSION))) {
-            throw new ManifestException("manifest version '" + version + "' is not understood by this git-theta (it reads version "
-                    + VERSION + "); upgrade git-theta");
+            throw new ManifestException("manifest version '" + version
+                    + "' is not understood by this git-theta (it reads version " + VERSION + "); upgrade git-theta");
         }
         for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
         if (n < HEADER_KEYS.size() + 1) {
@@ -129,7 +140,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
             try {
                 dataBytes = Math.addExact(dataBytes, p.byteSize());
             } catch (ArithmeticException e) {
-                throw new ManifestException("manifest line " + (i + 1) + ": the parameters' sizes add up to more than 2^63-1 bytes");
+                throw new ManifestException(
+                        "manifest line " + (i + 1) + ": the parameters' sizes add up to more than 2^63-1 bytes");
             }
             params.add(p);
         }
@@ -143,7 +155,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
     /** The value of header line {@code i} (0-based), which must start with its key and a space. */
     private static String field(String[] lines, int i) throws ManifestException {
         String key = HEADER_KEYS.get(i - 1);
-        if (!lines[i].startsWith(key + " ")) throw new ManifestException("manifest line " + (i + 1) + ": expected '" + key + " ...'");
+        if (!lines[i].startsWith(key + " "))
+            throw new ManifestException("manifest line " + (i + 1) + ": expected '" + key + " ...'");
         return lines[i].substring(key.length() + 1);
     }
 
@@ -152,8 +165,9 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
             if (c < 0x20 || c > 0x7e) {
-                throw new ManifestException("manifest line " + lineNo + ": character " + String.format("U+%04X", (int) c)
-                        + " at column " + (i + 1) + " is not printable ASCII (other bytes are written \\xHH)");
+                throw new ManifestException(
+                        "manifest line " + lineNo + ": character " + String.format("U+%04X", (int) c) + " at column "
+                                + (i + 1) + " is not printable ASCII (other bytes are written \\xHH)");
             }
         }
     }
@@ -176,13 +190,15 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
             }
         }
         String dtypeName = required(kv, "dtype", where);
-        DType dtype = DType.fromName(dtypeName).filter(t -> t.name().equals(dtypeName))
+        DType dtype = DType.fromName(dtypeName)
+                .filter(t -> t.name().equals(dtypeName))
                 .orElseThrow(() -> new ManifestException(where + ": unknown dtype '" + dtypeName + "'"));
         Shape shape;
         try {
             String shapeText = required(kv, "shape", where);
             shape = Shape.parse(shapeText);
-            if (!shape.toString().equals(shapeText)) throw new IllegalArgumentException("shape '" + shapeText + "' is not [d0,d1,...]");
+            if (!shape.toString().equals(shapeText))
+                throw new IllegalArgumentException("shape '" + shapeText + "' is not [d0,d1,...]");
         } catch (IllegalArgumentException e) {
             throw new ManifestException(where + ": " + e.getMessage());
         }
@@ -194,7 +210,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
                     + (e.getMessage().contains("overflow") ? "byte size overflows" : e.getMessage()));
         }
         String sha = required(kv, "sha256", where);
-        if (!ObjectId.isValid(sha)) throw new ManifestException(where + ": sha256 '" + sha + "' is not 64 lowercase hex digits");
+        if (!ObjectId.isValid(sha))
+            throw new ManifestException(where + ": sha256 '" + sha + "' is not 64 lowercase hex digits");
         String update = required(kv, "update", where);
         if (update.isEmpty()) throw new ManifestException(where + ": update is empty");
         List<ObjectRef> objects = new ArrayList<>();
@@ -209,7 +226,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         if (colon < 0) throw new ManifestException(where + ": object '" + text + "' is not <sha256>:<size>");
         String hex = text.substring(0, colon);
         // The id becomes a path in the object store: nothing but 64 hex digits may reach it.
-        if (!ObjectId.isValid(hex)) throw new ManifestException(where + ": object id '" + hex + "' is not 64 lowercase hex digits");
+        if (!ObjectId.isValid(hex))
+            throw new ManifestException(where + ": object id '" + hex + "' is not 64 lowercase hex digits");
         return new ObjectRef(new ObjectId(hex), natural(text.substring(colon + 1), where + ": object size"));
     }
 

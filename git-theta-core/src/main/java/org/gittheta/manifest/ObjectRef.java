@@ -8,5 +8,8 @@ public record ObjectRef(ObjectId id, long size) {
         if (size < 0) throw new IllegalArgumentException("object " + id + ": size " + size + " is negative");
     }
 
-    @Override public String toString() { return id.hex() + ":" + size; }
+    @Override
+    public String toString() {
+        return id.hex() + ":" + size;
+    }
 }

@@ -15,8 +15,14 @@ import org.gittheta.tensor.Shape;
  *                   against, so that transfers know the whole chain without reading objects
  * @param attributes further facts of the stored form, e.g. {@code lossy=svd}; sorted for stable text
  */
-public record ParamEntry(String name, DType dtype, Shape shape, String sha256, String update,
-                         List<ObjectRef> objects, SortedMap<String, String> attributes) {
+public record ParamEntry(
+        String name,
+        DType dtype,
+        Shape shape,
+        String sha256,
+        String update,
+        List<ObjectRef> objects,
+        SortedMap<String, String> attributes) {
     public ParamEntry {
         objects = List.copyOf(objects);
         attributes = new TreeMap<>(attributes);
@@ -28,13 +34,19 @@ public record ParamEntry(String name, DType dtype, Shape shape, String sha256, S
     }
 
     /** Bytes of the raw values. */
-    public long byteSize() { return dtype.byteSize(shape.numel()); }
+    public long byteSize() {
+        return dtype.byteSize(shape.numel());
+    }
 
     /** The object that holds this version's own data. */
-    public ObjectRef object() { return objects.getFirst(); }
+    public ObjectRef object() {
+        return objects.getFirst();
+    }
 
     /** Bytes this version added to the store (its own object; the chain is shared with earlier versions). */
-    public long storedBytes() { return object().size(); }
+    public long storedBytes() {
+        return object().size();
+    }
 
     /** Same values, same type and shape: the parameter did not change. */
     public boolean sameValues(ParamEntry other) {

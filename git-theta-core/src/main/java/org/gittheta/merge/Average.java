@@ -6,20 +6,28 @@ import org.gittheta.tensor.TensorView;
 public record Average(PerModel weights) implements MergeStrategy.Arithmetic {
     public static final PerModel EQUAL = PerModel.of(1);
 
-    public Average() { this(EQUAL); }
+    public Average() {
+        this(EQUAL);
+    }
 
-    @Override public String describe() { return weights.equals(EQUAL) ? "average" : "average(weight="
-            + weights.text() + ")"; }
+    @Override
+    public String describe() {
+        return weights.equals(EQUAL) ? "average" : "average(weight=" + weights.text() + ")";
+    }
 
-    @Override public boolean needsBase() { return false; }
+    @Override
+    public boolean needsBase() {
+        return false;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         int m = in.models().size();
         double[] w = new double[m];
         double total = 0;
         for (int j = 0; j < m; j++) total += w[j] = in.of(weights, j);
-        if (total == 0) throw new IllegalArgumentException(in.name() + ": average weights " + weights.text()
-                + " sum to 0");
+        if (total == 0)
+            throw new IllegalArgumentException(in.name() + ": average weights " + weights.text() + " sum to 0");
         for (long i = 0, n = in.size(); i < n; i++) {
             double sum = 0;
             for (int j = 0; j < m; j++) sum += w[j] * in.values(j).get(i);

@@ -12,20 +12,25 @@ import org.gittheta.tensor.TensorView;
 public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) implements MergeStrategy.Arithmetic {
     public Breadcrumbs {
         for (double d : density.values()) {
-            if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException("breadcrumbs: density " + d
-                    + " is not in [0, 1]");
+            if (!(d >= 0 && d <= 1))
+                throw new IllegalArgumentException("breadcrumbs: density " + d + " is not in [0, 1]");
         }
-        if (!(gamma >= 0 && gamma <= 1)) throw new IllegalArgumentException("breadcrumbs: gamma " + gamma
-                + " is not in [0, 1]");
+        if (!(gamma >= 0 && gamma <= 1))
+            throw new IllegalArgumentException("breadcrumbs: gamma " + gamma + " is not in [0, 1]");
     }
 
-    @Override public String describe() {
+    @Override
+    public String describe() {
         return "breadcrumbs(density=" + density.text() + ", gamma=" + gamma + ", lambda=" + lambda.text() + ")";
     }
 
-    @Override public boolean needsBase() { return true; }
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
         long n = in.size();
         int m = in.models().size();

@@ -16,18 +16,23 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dare: p " + p + " is not in [0, 1)");
     }
 
-    @Override public String describe() {
+    @Override
+    public String describe() {
         return (ties ? "dare-ties" : "dare") + "(p=" + p + ", seed=" + seed + ", lambda=" + lambda.text() + ")";
     }
 
-    @Override public boolean needsBase() { return true; }
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
 
     /** The generator of model j's drops: independent of the order or parallelism in which parameters are merged. */
     public static SplittableRandom random(long seed, String name, int model) {
         return new SplittableRandom(seed * 1_000_003L + 2L * name.hashCode() + model);
     }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
         int m = in.models().size();
         long n = in.size();
@@ -38,7 +43,8 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
             return "";
         }
         SplittableRandom[] r = new SplittableRandom[m];
-        for (int j = 0; j < m; j++) r[j] = random(seed, in.name(), in.models().get(j).index());
+        for (int j = 0; j < m; j++)
+            r[j] = random(seed, in.name(), in.models().get(j).index());
         for (long i = 0; i < n; i++) {
             double b = base.get(i);
             double sum = b;
@@ -74,7 +80,8 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
             this.scale = scale;
         }
 
-        @Override public double at(int j, long i) {
+        @Override
+        public double at(int j, long i) {
             if (i == 0) random[j] = random(seed, in.name(), in.models().get(j).index());
             return random[j].nextDouble() < p ? 0 : lambda[j] * (in.values(j).get(i) - base.get(i)) * scale;
         }

@@ -29,8 +29,14 @@ public final class FisherLocator implements AutoCloseable {
      * @param workDir what relative Fisher file names are relative to
      * @param tempDir where copies of committed plain checkpoints go
      */
-    public FisherLocator(String path, MergeConfig config, CommittedFiles committed, MissingObjects missing,
-                         ParamDecoder decoder, Path workDir, Path tempDir) {
+    public FisherLocator(
+            String path,
+            MergeConfig config,
+            CommittedFiles committed,
+            MissingObjects missing,
+            ParamDecoder decoder,
+            Path workDir,
+            Path tempDir) {
         this.path = path;
         this.config = config;
         this.committed = committed;
@@ -69,12 +75,14 @@ public final class FisherLocator implements AutoCloseable {
             return FisherSource.ofManifest(what, manifest.get(), decoder);
         }
         Files.createDirectories(tempDir);
-        Path tmp = Files.createTempFile(tempDir, "theta-fisher-", "-" + Path.of(at.get()).getFileName());
+        Path tmp = Files.createTempFile(
+                tempDir, "theta-fisher-", "-" + Path.of(at.get()).getFileName());
         temps.add(tmp);
         return committed.copy(rev.get(), at.get(), tmp) ? FisherSource.ofFile(tmp) : FisherSource.none();
     }
 
-    @Override public void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         for (Path p : temps) Files.deleteIfExists(p);
     }
 }

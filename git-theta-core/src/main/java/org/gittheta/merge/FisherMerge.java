@@ -11,20 +11,29 @@ public record FisherMerge(PerModel lambda, double floor) implements MergeStrateg
     public FisherMerge {
         boolean positive = false;
         for (double l : lambda.values()) {
-            if (l < 0) throw new IllegalArgumentException("fisher: lambda " + lambda.text()
-                    + " must be non-negative, not all zero");
+            if (l < 0)
+                throw new IllegalArgumentException(
+                        "fisher: lambda " + lambda.text() + " must be non-negative, not all zero");
             positive |= l > 0;
         }
-        if (!positive) throw new IllegalArgumentException("fisher: lambda " + lambda.text()
-                + " must be non-negative, not all zero");
+        if (!positive)
+            throw new IllegalArgumentException(
+                    "fisher: lambda " + lambda.text() + " must be non-negative, not all zero");
         if (!(floor > 0)) throw new IllegalArgumentException("fisher: fisherFloor " + floor + " must be positive");
     }
 
-    @Override public String describe() { return "fisher(lambda=" + lambda.text() + ", floor=" + floor + ")"; }
+    @Override
+    public String describe() {
+        return "fisher(lambda=" + lambda.text() + ", floor=" + floor + ")";
+    }
 
-    @Override public boolean needsBase() { return false; }
+    @Override
+    public boolean needsBase() {
+        return false;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         int m = in.models().size();
         StringBuilder missing = new StringBuilder();
         for (int j = 0; j < m; j++) missing.append(unusable(in.models().get(j), in.modelCount()));
@@ -37,7 +46,8 @@ public record FisherMerge(PerModel lambda, double floor) implements MergeStrateg
             double num = 0;
             double den = 0;
             for (int j = 0; j < m; j++) {
-                double w = l[j] * Math.max(in.models().get(j).fisher().orElseThrow().get(i), floor);
+                double w = l[j]
+                        * Math.max(in.models().get(j).fisher().orElseThrow().get(i), floor);
                 num += w * in.values(j).get(i);
                 den += w;
             }

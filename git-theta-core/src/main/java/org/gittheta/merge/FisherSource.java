@@ -30,15 +30,19 @@ public sealed interface FisherSource extends AutoCloseable {
      */
     Optional<TensorView> values(String param, Shape shape, Arena arena) throws IOException;
 
-    @Override void close();
+    @Override
+    void close();
 
-    static FisherSource none() { return new None(); }
+    static FisherSource none() {
+        return new None();
+    }
 
     /** A checkpoint file in any supported format, memory-mapped for as long as the source is open. */
     @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     static FisherSource ofFile(Path file) throws IOException {
-        CheckpointFormat format = Formats.forPath(file.toString()).orElseThrow(() ->
-                new BadCheckpointException(file.toString(), "Fisher file is not a supported checkpoint format"));
+        CheckpointFormat format = Formats.forPath(file.toString())
+                .orElseThrow(() -> new BadCheckpointException(
+                        file.toString(), "Fisher file is not a supported checkpoint format"));
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment content = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
@@ -54,8 +58,9 @@ public sealed interface FisherSource extends AutoCloseable {
         return new OfManifest(what, manifest.byName(), decoder);
     }
 
-    private static TensorView checked(String what, String param, Shape expected, DType dtype, Shape shape,
-                                      MemorySegment values) throws BadCheckpointException {
+    private static TensorView checked(
+            String what, String param, Shape expected, DType dtype, Shape shape, MemorySegment values)
+            throws BadCheckpointException {
         if (!shape.equals(expected)) {
             throw new BadCheckpointException(what, param, "Fisher has shape " + shape + ", the parameter " + expected);
         }
@@ -65,19 +70,21 @@ public sealed interface FisherSource extends AutoCloseable {
         TensorView view = new TensorView(values, dtype);
         for (long i = 0, n = view.count(); i < n; i++) {
             if (!Double.isFinite(view.get(i))) {
-                throw new BadCheckpointException(what, param, "Fisher value " + view.get(i) + " at element " + i
-                        + " is not finite");
+                throw new BadCheckpointException(
+                        what, param, "Fisher value " + view.get(i) + " at element " + i + " is not finite");
             }
         }
         return view;
     }
 
     record None() implements FisherSource {
-        @Override public Optional<TensorView> values(String param, Shape shape, Arena arena) {
+        @Override
+        public Optional<TensorView> values(String param, Shape shape, Arena arena) {
             return Optional.empty();
         }
 
-        @Override public void close() {}
+        @Override
+        public void close() {}
     }
 
     final class OfFile implements FisherSource {
@@ -94,13 +101,18 @@ public sealed interface FisherSource extends AutoCloseable {
             this.arena = arena;
         }
 
-        @Override public Optional<TensorView> values(String param, Shape shape, Arena unused) throws IOException {
+        @Override
+        public Optional<TensorView> values(String param, Shape shape, Arena unused) throws IOException {
             TensorSlot s = slots.get(param);
             if (s == null) return Optional.empty();
-            return Optional.of(checked(file, param, shape, s.dtype(), s.shape(), content.asSlice(s.offset(), s.length())));
+            return Optional.of(
+                    checked(file, param, shape, s.dtype(), s.shape(), content.asSlice(s.offset(), s.length())));
         }
 
-        @Override public void close() { arena.close(); }
+        @Override
+        public void close() {
+            arena.close();
+        }
     }
 
     final class OfManifest implements FisherSource {
@@ -114,12 +126,14 @@ public sealed interface FisherSource extends AutoCloseable {
             this.decoder = decoder;
         }
 
-        @Override public Optional<TensorView> values(String param, Shape shape, Arena arena) throws IOException {
+        @Override
+        public Optional<TensorView> values(String param, Shape shape, Arena arena) throws IOException {
             ParamEntry e = entries.get(param);
             if (e == null) return Optional.empty();
             return Optional.of(checked(what, param, shape, e.dtype(), e.shape(), Values.decode(decoder, e, arena)));
         }
 
-        @Override public void close() {}
+        @Override
+        public void close() {}
     }
 }

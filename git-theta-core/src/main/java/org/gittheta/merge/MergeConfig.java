@@ -18,8 +18,14 @@ import java.util.Optional;
  * @param fisherAt   a path, relative to the repository top, of a Fisher checkpoint read at each side's commit;
  *                   used for a side without a Fisher file
  */
-public record MergeConfig(MergeStrategy strategy, Scope scope, List<Rule> rules, Optional<Side> nonFloat,
-                          Optional<String> fisherOurs, Optional<String> fisherTheirs, Optional<String> fisherAt)
+public record MergeConfig(
+        MergeStrategy strategy,
+        Scope scope,
+        List<Rule> rules,
+        Optional<Side> nonFloat,
+        Optional<String> fisherOurs,
+        Optional<String> fisherTheirs,
+        Optional<String> fisherAt)
         implements ParamStrategies {
     public static final MergeConfig DEFAULT = parse(Map.of());
 
@@ -28,13 +34,15 @@ public record MergeConfig(MergeStrategy strategy, Scope scope, List<Rule> rules,
     }
 
     /** The strategy for one parameter changed on both sides. */
-    @Override public MergeStrategy strategyFor(String param) {
+    @Override
+    public MergeStrategy strategyFor(String param) {
         for (Rule r : rules) if (r.matches(param)) return r.strategy();
         return strategy;
     }
 
     /** The scope of one parameter: that of the first rule matching it, else the configured one. */
-    @Override public Scope scopeFor(String param) {
+    @Override
+    public Scope scopeFor(String param) {
         for (Rule r : rules) if (r.matches(param)) return r.scope();
         return scope;
     }
@@ -83,7 +91,9 @@ public record MergeConfig(MergeStrategy strategy, Scope scope, List<Rule> rules,
             case "ours" -> Optional.of(Side.OURS);
             case "theirs" -> Optional.of(Side.THEIRS);
             case "conflict" -> Optional.empty();
-            default -> throw new IllegalArgumentException("theta.merge.nonFloat '" + nonFloat + "' is not ours, theirs or conflict");
+            default ->
+                throw new IllegalArgumentException(
+                        "theta.merge.nonFloat '" + nonFloat + "' is not ours, theirs or conflict");
         };
         return new MergeConfig(options.strategy(strategy), scope, rules, nf, fisherOurs, fisherTheirs, fisherAt);
     }

@@ -25,16 +25,27 @@ public record MergeInput(String name, Optional<TensorView> base, List<Model> mod
     public record Model(int index, TensorView values, Optional<TensorView> fisher) {}
 
     /** Two models, ours (index 0) and theirs (index 1), as a three-way merge has. */
-    public static MergeInput two(String name, Optional<TensorView> base, TensorView ours, TensorView theirs,
-                                 Optional<TensorView> fisherOurs, Optional<TensorView> fisherTheirs) {
-        return new MergeInput(name, base, List.of(new Model(0, ours, fisherOurs), new Model(1, theirs,
-                fisherTheirs)), 2);
+    public static MergeInput two(
+            String name,
+            Optional<TensorView> base,
+            TensorView ours,
+            TensorView theirs,
+            Optional<TensorView> fisherOurs,
+            Optional<TensorView> fisherTheirs) {
+        return new MergeInput(
+                name, base, List.of(new Model(0, ours, fisherOurs), new Model(1, theirs, fisherTheirs)), 2);
     }
 
-    public long size() { return models.getFirst().values().count(); }
+    public long size() {
+        return models.getFirst().values().count();
+    }
 
-    public TensorView values(int i) { return models.get(i).values(); }
+    public TensorView values(int i) {
+        return models.get(i).values();
+    }
 
     /** The option value of the i-th model taking part. */
-    public double of(PerModel option, int i) { return option.at(models.get(i).index(), modelCount); }
+    public double of(PerModel option, int i) {
+        return option.at(models.get(i).index(), modelCount);
+    }
 }

@@ -11,7 +11,9 @@ public record MergeResult(Optional<Manifest> merged, List<ParamReport> params) {
     }
 
     public List<ParamReport> conflicts() {
-        return params.stream().filter(p -> p.action() == ParamReport.Action.CONFLICT).toList();
+        return params.stream()
+                .filter(p -> p.action() == ParamReport.Action.CONFLICT)
+                .toList();
     }
 
     public long count(ParamReport.Action action) {

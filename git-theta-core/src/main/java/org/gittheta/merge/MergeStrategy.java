@@ -11,8 +11,8 @@ public sealed interface MergeStrategy permits Pick, Fail, MergeStrategy.Arithmet
     String describe();
 
     /** Strategies that compute values. */
-    sealed interface Arithmetic extends MergeStrategy permits Average, TaskArithmetic, Ties, Dare,
-            Breadcrumbs, ModelStock, Slerp, FisherMerge {
+    sealed interface Arithmetic extends MergeStrategy
+            permits Average, TaskArithmetic, Ties, Dare, Breadcrumbs, ModelStock, Slerp, FisherMerge {
         /** Whether the base version's values are needed (task vectors). */
         boolean needsBase();
 

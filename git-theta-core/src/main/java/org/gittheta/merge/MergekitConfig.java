@@ -18,7 +18,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -43,13 +42,13 @@ public final class MergekitConfig {
             "chat_template", "git-theta merges tensors; a chat template is an ordinary git file",
             "out_dtype", "a merge keeps each parameter's stored dtype");
     /** The block index in names such as {@code model.layers.7.mlp}, {@code blk.7.attn_q}, {@code transformer.h.7}. */
-    private static final Pattern LAYER = Pattern.compile(
-            "(?:^|\\.)(?:layers|layer|blk|h|blocks|block)\\.(\\d+)(?:\\.|$)");
+    private static final Pattern LAYER =
+            Pattern.compile("(?:^|\\.)(?:layers|layer|blk|h|blocks|block)\\.(\\d+)(?:\\.|$)");
+
     private static final CoreSchema SCHEMA = new CoreSchema();
 
     /** One input model: the revision or path as written, its line, and its own parameter settings. */
-    private record Model(String revision, int line, Map<String, MergekitSetting> parameters) {
-    }
+    private record Model(String revision, int line, Map<String, MergekitSetting> parameters) {}
 
     private final String file;
     private final MergekitMethod method;
@@ -59,8 +58,14 @@ public final class MergekitConfig {
     private final Map<String, MergekitSetting> parameters;
     private final Optional<String> dtype;
 
-    private MergekitConfig(String file, MergekitMethod method, int methodLine, Optional<String> baseModel,
-                           List<Model> models, Map<String, MergekitSetting> parameters, Optional<String> dtype) {
+    private MergekitConfig(
+            String file,
+            MergekitMethod method,
+            int methodLine,
+            Optional<String> baseModel,
+            List<Model> models,
+            Map<String, MergekitSetting> parameters,
+            Optional<String> dtype) {
         this.file = file;
         this.method = method;
         this.methodLine = methodLine;
@@ -90,8 +95,12 @@ public final class MergekitConfig {
         String name = file.toString();
         if (Files.size(file) > MergekitYaml.MAX_CHARS) throw MergekitYaml.tooLarge(name);
         try {
-            return parse(name, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString());
+            return parse(
+                    name,
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                            .toString());
         } catch (CharacterCodingException e) {
             throw new MergekitConfigException(name, 1, "not UTF-8 text");
         }
@@ -147,8 +156,10 @@ public final class MergekitConfig {
         OptionalDouble v = evaluate(m.parameters().get(parameter), tensorName, t);
         if (v.isEmpty()) v = evaluate(parameters.get(parameter), tensorName, t);
         if (v.isPresent()) return v.getAsDouble();
-        return fallback.orElseThrow(() -> new MergekitConfigException(file, m.line(), "no '" + parameter
-                + "' for models[" + model + "] '" + m.revision() + "' at tensor " + tensorName));
+        return fallback.orElseThrow(() -> new MergekitConfigException(
+                file,
+                m.line(),
+                "no '" + parameter + "' for models[" + model + "] '" + m.revision() + "' at tensor " + tensorName));
     }
 
     /** {@link #modelValue} of every model, in the order of {@link #models()}. */
@@ -169,8 +180,8 @@ public final class MergekitConfig {
         Optional<Double> fallback = declared(method.globalParameters(), parameter, "global");
         OptionalDouble v = evaluate(parameters.get(parameter), tensorName, depth(tensorName, numLayers));
         if (v.isPresent()) return v.getAsDouble();
-        return fallback.orElseThrow(() -> new MergekitConfigException(file, methodLine,
-                "no '" + parameter + "' for " + method.mergekitName() + " at tensor " + tensorName));
+        return fallback.orElseThrow(() -> new MergekitConfigException(
+                file, methodLine, "no '" + parameter + "' for " + method.mergekitName() + " at tensor " + tensorName));
     }
 
     private Optional<Double> declared(Map<String, Optional<Double>> declared, String parameter, String kind) {
@@ -233,27 +244,31 @@ public final class MergekitConfig {
             for (Map.Entry<String, NodeTuple> e : top.entrySet()) {
                 String key = e.getKey();
                 if (UNSUPPORTED_KEYS.containsKey(key)) {
-                    throw error(e.getValue().getKeyNode(),
-                            "unsupported key '" + key + "': " + UNSUPPORTED_KEYS.get(key));
+                    throw error(
+                            e.getValue().getKeyNode(), "unsupported key '" + key + "': " + UNSUPPORTED_KEYS.get(key));
                 }
-                if (!Set.of("merge_method", "base_model", "models", "parameters", "dtype").contains(key)) {
+                if (!Set.of("merge_method", "base_model", "models", "parameters", "dtype")
+                        .contains(key)) {
                     throw error(e.getValue().getKeyNode(), "unknown key '" + key + "'");
                 }
             }
             NodeTuple methodEntry = required(top, "merge_method", root, "the document");
             String methodName = text(methodEntry.getValueNode(), "merge_method");
-            MergekitMethod method = MergekitMethod.byMergekitName(methodName).orElseThrow(() -> error(
-                    methodEntry.getValueNode(), "unsupported merge_method '" + methodName + "' (supported: "
-                            + MergekitMethod.supportedNames() + ")"));
-            Optional<String> base = Optional.ofNullable(top.get("base_model"))
-                    .map(t -> revision(t.getValueNode(), "base_model"));
+            MergekitMethod method = MergekitMethod.byMergekitName(methodName)
+                    .orElseThrow(() -> error(
+                            methodEntry.getValueNode(),
+                            "unsupported merge_method '" + methodName + "' (supported: "
+                                    + MergekitMethod.supportedNames() + ")"));
+            Optional<String> base =
+                    Optional.ofNullable(top.get("base_model")).map(t -> revision(t.getValueNode(), "base_model"));
             Optional<String> dtype = Optional.ofNullable(top.get("dtype")).map(t -> {
                 String name = text(t.getValueNode(), "dtype");
                 if (!DTYPES.contains(name)) throw error(t.getValueNode(), "unsupported dtype '" + name + "'");
                 return name;
             });
             Map<String, MergekitSetting> global = top.containsKey("parameters")
-                    ? settings(method, top.get("parameters").getValueNode(), "parameters", true) : Map.of();
+                    ? settings(method, top.get("parameters").getValueNode(), "parameters", true)
+                    : Map.of();
             NodeTuple modelsEntry = required(top, "models", root, "the document");
             List<Model> models = models(method, modelsEntry.getValueNode());
             check(method, line(methodEntry.getKeyNode()), base, models, global, modelsEntry.getKeyNode());
@@ -290,22 +305,34 @@ public final class MergekitConfig {
         }
 
         /** The checks mergekit makes when it plans, made here so that a bad file fails before anything is read. */
-        private void check(MergekitMethod method, int methodLine, Optional<String> base, List<Model> models,
-                           Map<String, MergekitSetting> global, Node modelsKey) {
+        private void check(
+                MergekitMethod method,
+                int methodLine,
+                Optional<String> base,
+                List<Model> models,
+                Map<String, MergekitSetting> global,
+                Node modelsKey) {
             String name = method.mergekitName();
-            for (Map.Entry<String, Optional<Double>> p : method.globalParameters().entrySet()) {
+            for (Map.Entry<String, Optional<Double>> p :
+                    method.globalParameters().entrySet()) {
                 if (p.getValue().isEmpty() && !global.containsKey(p.getKey())) {
                     throw new MergekitConfigException(file, methodLine, name + " needs parameters: " + p.getKey());
                 }
             }
             List<Model> tuned = models.stream()
-                    .filter(m -> base.isEmpty() || !m.revision().equals(base.get())).toList();
+                    .filter(m -> base.isEmpty() || !m.revision().equals(base.get()))
+                    .toList();
             for (Model m : tuned) {
-                for (Map.Entry<String, Optional<Double>> p : method.modelParameters().entrySet()) {
-                    if (p.getValue().isEmpty() && !m.parameters().containsKey(p.getKey())
+                for (Map.Entry<String, Optional<Double>> p :
+                        method.modelParameters().entrySet()) {
+                    if (p.getValue().isEmpty()
+                            && !m.parameters().containsKey(p.getKey())
                             && !global.containsKey(p.getKey())) {
-                        throw new MergekitConfigException(file, m.line(), "models[" + models.indexOf(m) + "] '"
-                                + m.revision() + "' has no '" + p.getKey() + "' (" + name + " needs one per model)");
+                        throw new MergekitConfigException(
+                                file,
+                                m.line(),
+                                "models[" + models.indexOf(m) + "] '" + m.revision() + "' has no '" + p.getKey() + "' ("
+                                        + name + " needs one per model)");
                     }
                 }
             }
@@ -328,20 +355,25 @@ public final class MergekitConfig {
 
         private Map<String, MergekitSetting> settings(MergekitMethod method, Node node, String where, boolean global) {
             Map<String, MergekitSetting> settings = new LinkedHashMap<>();
-            if (isNull(node)) return settings;  // 'parameters:' with nothing under it, as mergekit allows
+            if (isNull(node)) return settings; // 'parameters:' with nothing under it, as mergekit allows
             for (Map.Entry<String, NodeTuple> e : mapping(node, where).entrySet()) {
                 String name = e.getKey();
                 Node key = e.getValue().getKeyNode();
                 boolean perModel = method.modelParameters().containsKey(name);
                 if (!global && method.globalParameters().containsKey(name)) {
-                    throw error(key, "parameter '" + name + "' of " + method.mergekitName()
-                            + " is global: set it in the top-level parameters");
+                    throw error(
+                            key,
+                            "parameter '" + name + "' of " + method.mergekitName()
+                                    + " is global: set it in the top-level parameters");
                 }
                 if (!perModel && !method.globalParameters().containsKey(name)) {
-                    List<String> known = new ArrayList<>(method.modelParameters().keySet());
+                    List<String> known =
+                            new ArrayList<>(method.modelParameters().keySet());
                     if (global) known.addAll(method.globalParameters().keySet());
-                    throw error(key, "unknown parameter '" + name + "' in " + where + " (" + method.mergekitName()
-                            + " takes: " + String.join(", ", known.stream().sorted().toList()) + ")");
+                    throw error(
+                            key,
+                            "unknown parameter '" + name + "' in " + where + " (" + method.mergekitName() + " takes: "
+                                    + String.join(", ", known.stream().sorted().toList()) + ")");
                 }
                 settings.put(name, setting(e.getValue().getValueNode(), name, MergekitMethod.isFlag(name)));
             }
@@ -352,15 +384,21 @@ public final class MergekitConfig {
             return switch (node) {
                 case ScalarNode s -> new MergekitSetting.Constant(flag ? flag(s, name) : number(s, name));
                 case MappingNode m -> new MergekitSetting.Filtered(List.of(entry(m, name, flag)));
-                case SequenceNode seq when !seq.getValue().isEmpty()
-                        && seq.getValue().stream().allMatch(n -> n instanceof MappingNode) -> {
+                case SequenceNode seq
+                when !seq.getValue().isEmpty() && seq.getValue().stream().allMatch(n -> n instanceof MappingNode) -> {
                     List<MergekitSetting.Entry> entries = new ArrayList<>();
                     for (Node n : seq.getValue()) entries.add(entry((MappingNode) n, name, flag));
                     yield new MergekitSetting.Filtered(entries);
                 }
                 case SequenceNode seq when !flag -> gradient(seq, name);
-                default -> throw error(node, "parameter '" + name + "' must be " + (flag ? "true or false" : "a number,"
-                        + " a list of numbers (a gradient over the layers)") + " or a list of {filter, value} entries");
+                default ->
+                    throw error(
+                            node,
+                            "parameter '" + name + "' must be "
+                                    + (flag
+                                            ? "true or false"
+                                            : "a number," + " a list of numbers (a gradient over the layers)")
+                                    + " or a list of {filter, value} entries");
             };
         }
 
@@ -368,16 +406,21 @@ public final class MergekitConfig {
             Map<String, NodeTuple> entry = mapping(node, "an entry of '" + name + "'");
             for (Map.Entry<String, NodeTuple> e : entry.entrySet()) {
                 if (!e.getKey().equals("filter") && !e.getKey().equals("value")) {
-                    throw error(e.getValue().getKeyNode(),
+                    throw error(
+                            e.getValue().getKeyNode(),
                             "unknown key '" + e.getKey() + "' in an entry of '" + name + "'");
                 }
             }
-            Node value = required(entry, "value", node, "an entry of '" + name + "'").getValueNode();
+            Node value =
+                    required(entry, "value", node, "an entry of '" + name + "'").getValueNode();
             MergekitSetting setting = switch (value) {
                 case ScalarNode s -> new MergekitSetting.Constant(flag ? flag(s, name) : number(s, name));
                 case SequenceNode seq when !flag -> gradient(seq, name);
-                default -> throw error(value, "value of '" + name + "' must be " + (flag ? "true or false"
-                        : "a number or a list of numbers"));
+                default ->
+                    throw error(
+                            value,
+                            "value of '" + name + "' must be "
+                                    + (flag ? "true or false" : "a number or a list of numbers"));
             };
             Optional<String> filter = Optional.ofNullable(entry.get("filter"))
                     .filter(t -> !isNull(t.getValueNode()))
@@ -397,7 +440,10 @@ public final class MergekitConfig {
 
         private double number(ScalarNode s, String name) {
             if (s.getTag().equals(Tag.INT) || s.getTag().equals(Tag.FLOAT)) {
-                double v = ((Number) SCHEMA.getSchemaTagConstructors().get(s.getTag()).construct(s)).doubleValue();
+                double v = ((Number) SCHEMA.getSchemaTagConstructors()
+                                .get(s.getTag())
+                                .construct(s))
+                        .doubleValue();
                 if (Double.isFinite(v)) return v;
             }
             throw error(s, "parameter '" + name + "' must be a number, not '" + s.getValue() + "'");
@@ -419,7 +465,9 @@ public final class MergekitConfig {
         }
 
         private String text(Node node, String where) {
-            if (node instanceof ScalarNode s && s.getTag().equals(Tag.STR) && !s.getValue().isEmpty()) {
+            if (node instanceof ScalarNode s
+                    && s.getTag().equals(Tag.STR)
+                    && !s.getValue().isEmpty()) {
                 return s.getValue();
             }
             throw error(node, where + " must be a name");

@@ -37,8 +37,12 @@ public enum MergekitMethod {
     private final Map<String, Optional<Double>> globalParameters;
     private final Map<String, Optional<Double>> modelParameters;
 
-    MergekitMethod(String mergekitName, String strategy, boolean signElection, Map<String, Double> globalParameters,
-                   Map<String, Double> modelParameters) {
+    MergekitMethod(
+            String mergekitName,
+            String strategy,
+            boolean signElection,
+            Map<String, Double> globalParameters,
+            Map<String, Double> modelParameters) {
         this.mergekitName = mergekitName;
         this.strategy = strategy;
         this.signElection = signElection;
@@ -62,8 +66,9 @@ public enum MergekitMethod {
     }
 
     private static Map<String, Optional<Double>> optionals(Map<String, Double> defaults) {
-        return defaults.entrySet().stream().collect(Collectors.toUnmodifiableMap(Map.Entry::getKey,
-                e -> e.getValue().isNaN() ? Optional.empty() : Optional.of(e.getValue())));
+        return defaults.entrySet().stream()
+                .collect(Collectors.toUnmodifiableMap(
+                        Map.Entry::getKey, e -> e.getValue().isNaN() ? Optional.empty() : Optional.of(e.getValue())));
     }
 
     /** The name mergekit gives this method ({@code merge_method}). */

@@ -56,7 +56,9 @@ sealed interface MergekitSetting {
         @Override
         public OptionalDouble at(String tensorName, double t) {
             for (Entry e : entries) {
-                if (e.filter().isEmpty() || e.filter().get().equals("*") || tensorName.contains(e.filter().get())) {
+                if (e.filter().isEmpty()
+                        || e.filter().get().equals("*")
+                        || tensorName.contains(e.filter().get())) {
                     return e.value().at(tensorName, t);
                 }
             }
@@ -65,6 +67,5 @@ sealed interface MergekitSetting {
     }
 
     /** One conditional entry: a number or a gradient, for the tensors its filter matches. */
-    record Entry(Optional<String> filter, MergekitSetting value) {
-    }
+    record Entry(Optional<String> filter, MergekitSetting value) {}
 }

@@ -1,7 +1,6 @@
 package org.gittheta.merge;
 
 import java.util.Optional;
-
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
@@ -24,8 +23,7 @@ final class MergekitYaml {
     static final int MAX_EVENTS = 20_000;
     static final int MAX_ALIASES = 32;
 
-    private MergekitYaml() {
-    }
+    private MergekitYaml() {}
 
     /** The document's root node. */
     static Node load(String file, String text) {
@@ -40,14 +38,19 @@ final class MergekitYaml {
                 .build();
         try {
             checkShape(file, new Parse(settings).parseString(text));
-            return new Compose(settings).composeString(text)
+            return new Compose(settings)
+                    .composeString(text)
                     .orElseThrow(() -> new MergekitConfigException(file, 1, "empty document; expected merge_method"));
         } catch (MarkedYamlEngineException e) {
             Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
-            throw new MergekitConfigException(file, mark.map(m -> m.getLine() + 1).orElse(1),
+            throw new MergekitConfigException(
+                    file,
+                    mark.map(m -> m.getLine() + 1).orElse(1),
                     "not valid YAML: " + e.getProblem().strip());
         } catch (YamlEngineException e) {
-            throw new MergekitConfigException(file, 1,
+            throw new MergekitConfigException(
+                    file,
+                    1,
                     "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
@@ -63,8 +66,8 @@ final class MergekitYaml {
         for (Event e : events) {
             int line = e.getStartMark().map(m -> m.getLine() + 1).orElse(1);
             if (++count > MAX_EVENTS) {
-                throw new MergekitConfigException(file, line,
-                        "more than " + MAX_EVENTS + " YAML nodes; not a merge config");
+                throw new MergekitConfigException(
+                        file, line, "more than " + MAX_EVENTS + " YAML nodes; not a merge config");
             }
             switch (e.getEventId()) {
                 case MappingStart, SequenceStart -> {
@@ -78,7 +81,7 @@ final class MergekitYaml {
                         throw new MergekitConfigException(file, line, "more than " + MAX_ALIASES + " YAML aliases");
                     }
                 }
-                default -> { }
+                default -> {}
             }
         }
     }

@@ -8,11 +8,18 @@ import org.gittheta.tensor.TensorView;
  * clamped to [−1, 1]) and N fine-tunes, t = N cos / (1 + (N − 1) cos); θ = t · mean_j θ_j + (1 − t) · θ_base.
  */
 public record ModelStock() implements MergeStrategy.Arithmetic {
-    @Override public String describe() { return "model-stock"; }
+    @Override
+    public String describe() {
+        return "model-stock";
+    }
 
-    @Override public boolean needsBase() { return true; }
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
         int m = in.models().size();
         long n = in.size();

@@ -42,8 +42,12 @@ public final class NWayMerge {
     private final int budgetMib;
 
     /** @param fishers one per model, in the models' order ({@link FisherSource#none()} where there is none) */
-    public NWayMerge(ParamDecoder decoder, ParamEncoder encoder, ParamStrategies strategies,
-                     List<FisherSource> fishers, long memoryBudget) {
+    public NWayMerge(
+            ParamDecoder decoder,
+            ParamEncoder encoder,
+            ParamStrategies strategies,
+            List<FisherSource> fishers,
+            long memoryBudget) {
         this.decoder = decoder;
         this.encoder = encoder;
         this.strategies = strategies;
@@ -60,8 +64,13 @@ public final class NWayMerge {
     private record Drop(String detail) implements Plan {}
 
     /** @param models the models taking part, by index; entries[i] is model i's version */
-    private record Compute(MergeStrategy.Arithmetic strategy, Optional<ParamEntry> base, List<Integer> models,
-                           ParamEntry[] entries, String path) implements Plan {}
+    private record Compute(
+            MergeStrategy.Arithmetic strategy,
+            Optional<ParamEntry> base,
+            List<Integer> models,
+            ParamEntry[] entries,
+            String path)
+            implements Plan {}
 
     private record Conflict(String why) implements Plan {}
 
@@ -87,8 +96,9 @@ public final class NWayMerge {
      * The same; with {@code dryRun}, computed values are measured ({@link ParamStats}) and neither stored nor
      * assembled: the result has no manifest, only the report.
      */
-    public MergeResult merge(String path, Optional<Manifest> base, List<Manifest> models, List<String> labels,
-                             boolean dryRun) throws IOException {
+    public MergeResult merge(
+            String path, Optional<Manifest> base, List<Manifest> models, List<String> labels, boolean dryRun)
+            throws IOException {
         if (models.size() < 2 || labels.size() != models.size() || fishers.size() != models.size()) {
             throw new IllegalArgumentException(path + ": " + models.size() + " models, " + labels.size() + " labels, "
                     + fishers.size() + " Fisher sources");
@@ -96,13 +106,20 @@ public final class NWayMerge {
         Versions v = new Versions(base, List.copyOf(models), List.copyOf(labels));
         for (int i = 1; i < models.size(); i++) {
             if (!models.get(i).format().equals(models.getFirst().format())) {
-                return new MergeResult(Optional.empty(), List.of(new ParamReport("(file)", Action.CONFLICT, "format "
-                        + models.getFirst().format() + " on " + labels.getFirst() + ", " + models.get(i).format()
-                        + " on " + labels.get(i))));
+                return new MergeResult(
+                        Optional.empty(),
+                        List.of(new ParamReport(
+                                "(file)",
+                                Action.CONFLICT,
+                                "format "
+                                        + models.getFirst().format() + " on " + labels.getFirst() + ", "
+                                        + models.get(i).format()
+                                        + " on " + labels.get(i))));
             }
         }
         Map<String, ParamEntry> b = base.map(Manifest::byName).orElse(Map.of());
-        List<Map<String, ParamEntry>> byName = models.stream().map(Manifest::byName).toList();
+        List<Map<String, ParamEntry>> byName =
+                models.stream().map(Manifest::byName).toList();
         TreeSet<String> names = new TreeSet<>(b.keySet());
         byName.forEach(m -> names.addAll(m.keySet()));
         List<String> order = new ArrayList<>(names);
@@ -131,8 +148,8 @@ public final class NWayMerge {
         for (int i = 0; i < e.length; i++) all.add(i);
         if (formulaEverywhere(name, b, e)) {
             for (ParamEntry x : e) {
-                if (x.dtype() != b.dtype() || !x.shape().equals(b.shape())) return new Conflict("scope all: "
-                        + specs(v, all, e, b));
+                if (x.dtype() != b.dtype() || !x.shape().equals(b.shape()))
+                    return new Conflict("scope all: " + specs(v, all, e, b));
             }
             return strategyPlan(v, name, b, all, e, "scope all");
         }
@@ -142,16 +159,18 @@ public final class NWayMerge {
         if (changers.stream().allMatch(i -> same(e[i], first))) {
             String where = v.where(changers);
             if (first == null) return new Drop("deleted on " + where);
-            String detail = changers.size() > 1 ? "same change on " + where
-                    : (b == null ? "added on " : "changed on ") + where;
+            String detail =
+                    changers.size() > 1 ? "same change on " + where : (b == null ? "added on " : "changed on ") + where;
             return new Keep(first, changers.getFirst() == 0 ? Action.OURS : Action.THEIRS, detail);
         }
         if (changers.stream().anyMatch(i -> e[i] == null)) {
-            return new Conflict(changers.stream().map(i -> (e[i] == null ? "deleted on " : "modified on ")
-                    + v.labels().get(i))
+            return new Conflict(changers.stream()
+                    .map(i -> (e[i] == null ? "deleted on " : "modified on ")
+                            + v.labels().get(i))
                     .collect(Collectors.joining(", ")));
         }
-        if (changers.stream().anyMatch(i -> e[i].dtype() != first.dtype() || !e[i].shape().equals(first.shape()))) {
+        if (changers.stream()
+                .anyMatch(i -> e[i].dtype() != first.dtype() || !e[i].shape().equals(first.shape()))) {
             return new Conflict(specs(v, changers, e, b));
         }
         return strategyPlan(v, name, b, changers, e, "changed on " + v.where(changers));
@@ -187,29 +206,41 @@ public final class NWayMerge {
         };
     }
 
-    private Plan strategyPlan(Versions v, String name, ParamEntry b, List<Integer> models, ParamEntry[] e,
-            String path) {
+    private Plan strategyPlan(
+            Versions v, String name, ParamEntry b, List<Integer> models, ParamEntry[] e, String path) {
         ParamEntry first = e[models.getFirst()];
         Optional<ParamEntry> usableBase = Optional.ofNullable(b)
                 .filter(x -> x.dtype() == first.dtype() && x.shape().equals(first.shape()));
         MergeStrategy strategy = strategies.strategyFor(name);
         return switch (strategy) {
-            case Pick p when p.side() == Side.BASE -> usableBase.<Plan>map(x -> new Keep(x, Action.CHOSEN, "base"))
-                    .orElseGet(() -> new Conflict("strategy base: "
-                            + (b == null ? "added on " + v.where(models) : "type or shape changed on "
-                                    + v.where(models))));
+            case Pick p
+            when p.side() == Side.BASE ->
+                usableBase
+                        .<Plan>map(x -> new Keep(x, Action.CHOSEN, "base"))
+                        .orElseGet(() -> new Conflict("strategy base: "
+                                + (b == null
+                                        ? "added on " + v.where(models)
+                                        : "type or shape changed on " + v.where(models))));
             case Pick p -> chosen(v, p.side(), e, "");
             case Fail f -> new Conflict("changed on " + v.where(models) + " (strategy fail)");
-            case MergeStrategy.Arithmetic a when !TensorView.writable(first.dtype()) -> strategies.nonFloat()
-                    .map(side -> chosen(v, side, e, ": " + first.dtype()
-                            + " is not a float type (theta.merge.nonFloat)"))
-                    .orElseGet(() -> new Conflict(first.dtype() + " changed on " + v.where(models) + ": " + a.describe()
-                            + " needs floats (set theta.merge.nonFloat to ours or theirs, or a rule)"));
-            case MergeStrategy.Arithmetic a when a.needsBase() && usableBase.isEmpty() -> new Conflict(a.describe()
-                    + " needs the base version, but the parameter was "
-                    + (b == null ? "added on " : "retyped or reshaped on ") + v.where(models));
-            case Slerp s when models.size() != 2 -> new Conflict(s.describe() + " merges two models, but "
-                    + models.size() + " changed this parameter (" + v.where(models) + ")");
+            case MergeStrategy.Arithmetic a
+            when !TensorView.writable(first.dtype()) ->
+                strategies
+                        .nonFloat()
+                        .map(side -> chosen(
+                                v, side, e, ": " + first.dtype() + " is not a float type (theta.merge.nonFloat)"))
+                        .orElseGet(() ->
+                                new Conflict(first.dtype() + " changed on " + v.where(models) + ": " + a.describe()
+                                        + " needs floats (set theta.merge.nonFloat to ours or theirs, or a rule)"));
+            case MergeStrategy.Arithmetic a
+            when a.needsBase() && usableBase.isEmpty() ->
+                new Conflict(a.describe()
+                        + " needs the base version, but the parameter was "
+                        + (b == null ? "added on " : "retyped or reshaped on ") + v.where(models));
+            case Slerp s
+            when models.size() != 2 ->
+                new Conflict(s.describe() + " merges two models, but " + models.size() + " changed this parameter ("
+                        + v.where(models) + ")");
             case MergeStrategy.Arithmetic a -> new Compute(a, usableBase, models, e, path);
         };
     }
@@ -221,7 +252,9 @@ public final class NWayMerge {
             return new Conflict("theirs is ambiguous in a merge of " + e.length + " models ("
                     + String.join(", ", v.labels()) + ")");
         }
-        if (e[index] == null) return new Conflict("strategy " + side.label() + ": absent on " + v.labels().get(index));
+        if (e[index] == null)
+            return new Conflict(
+                    "strategy " + side.label() + ": absent on " + v.labels().get(index));
         return new Keep(e[index], Action.CHOSEN, v.labels().get(index) + why);
     }
 
@@ -236,15 +269,17 @@ public final class NWayMerge {
         return switch (plan) {
             case Keep k -> new ParamReport(name, k.action(), k.detail());
             case Drop d -> new ParamReport(name, Action.DELETED, d.detail());
-            case Compute c -> new ParamReport(name, Action.MERGED, c.strategy().describe()
-                    + " (not computed: the merge has conflicts)");
+            case Compute c ->
+                new ParamReport(
+                        name, Action.MERGED, c.strategy().describe() + " (not computed: the merge has conflicts)");
             case Conflict c -> new ParamReport(name, Action.CONFLICT, c.why());
         };
     }
 
     private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun) throws IOException {
         if (!(plan instanceof Compute c)) {
-            return new Outcome(reportWithoutComputing(name, plan),
+            return new Outcome(
+                    reportWithoutComputing(name, plan),
                     plan instanceof Keep k ? Optional.of(k.entry()) : Optional.empty());
         }
         ParamEntry first = c.entries()[c.models().getFirst()];
@@ -258,28 +293,35 @@ public final class NWayMerge {
             throw new IOException("interrupted", e);
         }
         try (Arena arena = Arena.ofShared()) { // shared: the encoder compresses on other threads
-            Optional<TensorView> base = c.base().isEmpty() ? Optional.empty()
+            Optional<TensorView> base = c.base().isEmpty()
+                    ? Optional.empty()
                     : Optional.of(new TensorView(Values.decode(decoder, c.base().get(), arena), first.dtype()));
             List<MergeInput.Model> models = new ArrayList<>();
             for (int i : c.models()) {
                 TensorView values = new TensorView(Values.decode(decoder, c.entries()[i], arena), first.dtype());
-                models.add(new MergeInput.Model(i, values,
-                        fisher ? fishers.get(i).values(name, first.shape(), arena) : Optional.empty()));
+                models.add(new MergeInput.Model(
+                        i, values, fisher ? fishers.get(i).values(name, first.shape(), arena) : Optional.empty()));
             }
             MemorySegment out = arena.allocate(Math.max(1, first.byteSize()), 8).asSlice(0, first.byteSize());
             TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
             String note = Stream.of(c.strategy().merge(in, result), NonFinite.note(result))
-                    .filter(x -> !x.isEmpty()).collect(Collectors.joining("; "));
-            String detail = c.strategy().describe() + (c.path().startsWith("scope") ? ", " + c.path() : "")
+                    .filter(x -> !x.isEmpty())
+                    .collect(Collectors.joining("; "));
+            String detail = c.strategy().describe()
+                    + (c.path().startsWith("scope") ? ", " + c.path() : "")
                     + (note.isEmpty() ? "" : ": " + note);
             if (dryRun) {
-                return new Outcome(new ParamReport(name, Action.MERGED, detail, Optional.of(ParamStats.of(in, result))),
+                return new Outcome(
+                        new ParamReport(name, Action.MERGED, detail, Optional.of(ParamStats.of(in, result))),
                         Optional.empty());
             }
             ParamEntry ours = c.entries()[0];
-            ParamEntry previous = ours != null && ours.dtype() == first.dtype()
-                    && ours.shape().equals(first.shape()) ? ours : first;
+            ParamEntry previous = ours != null
+                            && ours.dtype() == first.dtype()
+                            && ours.shape().equals(first.shape())
+                    ? ours
+                    : first;
             ParamEntry entry = encoder.encode(name, first.dtype(), first.shape(), out, Optional.of(previous));
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {

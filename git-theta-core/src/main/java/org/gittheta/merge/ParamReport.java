@@ -4,7 +4,9 @@ import java.util.Optional;
 
 /** What the merge did with one parameter, for the report; a dry run adds figures for computed parameters. */
 public record ParamReport(String name, Action action, String detail, Optional<ParamStats> stats) {
-    public ParamReport(String name, Action action, String detail) { this(name, action, detail, Optional.empty()); }
+    public ParamReport(String name, Action action, String detail) {
+        this(name, action, detail, Optional.empty());
+    }
 
     public enum Action {
         /** Same on all sides. */

@@ -9,8 +9,8 @@ import org.gittheta.tensor.TensorView;
  * the mean cosine between pairs of them, the fraction of elements where the non-zero τ_j disagree in sign, and the
  * norms of the result and of its task vector. Without a base, the τ figures are NaN.
  */
-public record ParamStats(List<Double> tauNorms, double cosine, double signConflicts, double resultNorm,
-                         double resultTauNorm) {
+public record ParamStats(
+        List<Double> tauNorms, double cosine, double signConflicts, double resultNorm, double resultTauNorm) {
     public ParamStats {
         tauNorms = List.copyOf(tauNorms);
     }

@@ -14,5 +14,7 @@ public interface ParamStrategies {
     Scope scopeFor(String param);
 
     /** For a non-float parameter that needs arithmetic: take ours, theirs, or (empty) leave a conflict. */
-    default Optional<Side> nonFloat() { return Optional.empty(); }
+    default Optional<Side> nonFloat() {
+        return Optional.empty();
+    }
 }

@@ -12,8 +12,8 @@ public record PerModel(List<Double> values) {
     public PerModel {
         values = List.copyOf(values);
         if (values.isEmpty()) throw new IllegalArgumentException("no value given");
-        for (double v : values) if (!Double.isFinite(v)) throw new IllegalArgumentException(v
-                + " is not a finite number");
+        for (double v : values)
+            if (!Double.isFinite(v)) throw new IllegalArgumentException(v + " is not a finite number");
     }
 
     public static PerModel of(double... values) {
@@ -44,14 +44,18 @@ public record PerModel(List<Double> values) {
     public double at(int model, int models) {
         if (values.size() == 1) return values.getFirst();
         if (values.size() != models) {
-            throw new IllegalArgumentException(text() + " gives " + values.size() + " values for " + models
-                    + " models");
+            throw new IllegalArgumentException(
+                    text() + " gives " + values.size() + " values for " + models + " models");
         }
         return values.get(model);
     }
 
     /** Whether every model gets the same value. */
-    boolean uniform() { return values.stream().distinct().count() == 1; }
+    boolean uniform() {
+        return values.stream().distinct().count() == 1;
+    }
 
-    public String text() { return values.stream().map(TaskArithmetic::num).collect(Collectors.joining(",")); }
+    public String text() {
+        return values.stream().map(TaskArithmetic::num).collect(Collectors.joining(","));
+    }
 }

@@ -8,12 +8,15 @@ import java.util.regex.Pattern;
  * over that scope.
  */
 public record Rule(String glob, MergeStrategy strategy, Scope scope) {
-    public boolean matches(String param) { return regex(glob).matcher(param).matches(); }
+    public boolean matches(String param) {
+        return regex(glob).matcher(param).matches();
+    }
 
     /** Parses a rule's text; options and scope not given come from {@code defaults} and {@code defaultScope}. */
     public static Rule parse(String text, StrategyOptions defaults, Scope defaultScope) {
         String[] words = text.strip().split("\\s+");
-        if (words.length < 2) throw new IllegalArgumentException("merge rule '" + text + "' is not '<glob> <strategy> [k=v ...]'");
+        if (words.length < 2)
+            throw new IllegalArgumentException("merge rule '" + text + "' is not '<glob> <strategy> [k=v ...]'");
         StrategyOptions options = defaults;
         Scope scope = defaultScope;
         for (int i = 2; i < words.length; i++) {

@@ -8,9 +8,12 @@ import java.util.Locale;
  * formula applies to every parameter every model has (a side that did not change it contributes τ = 0).
  */
 public enum Scope {
-    CHANGED, ALL;
+    CHANGED,
+    ALL;
 
-    public String label() { return name().toLowerCase(Locale.ROOT); }
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 
     public static Scope parse(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {

@@ -4,7 +4,11 @@ import java.util.Locale;
 
 /** The three versions of a three-way merge. */
 public enum Side {
-    BASE, OURS, THEIRS;
+    BASE,
+    OURS,
+    THEIRS;
 
-    public String label() { return name().toLowerCase(Locale.ROOT); }
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

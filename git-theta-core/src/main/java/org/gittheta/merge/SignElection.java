@@ -12,7 +12,9 @@ final class SignElection {
 
     /** Task vector j's value at element i, after sparsification and weighting. */
     @FunctionalInterface
-    interface Vectors { double at(int j, long i); }
+    interface Vectors {
+        double at(int j, long i);
+    }
 
     static void merge(TensorView base, int m, long n, Vectors s, boolean mean, TensorView out) {
         double mass = 0;

@@ -1,5 +1,8 @@
 package org.gittheta.merge;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,9 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
@@ -38,21 +38,23 @@ final class Skeletons {
             if (specs(m.params()).equals(wanted)) return new Manifest(m.format(), m.skeleton(), m.fileSize(), params);
         }
         if (!ours.format().equals(SafetensorsFormat.INSTANCE.name())) {
-            throw new BadCheckpointException(path, "cannot rebuild a " + ours.format() + " header for a merge that adds or deletes parameters");
+            throw new BadCheckpointException(
+                    path, "cannot rebuild a " + ours.format() + " header for a merge that adds or deletes parameters");
         }
         SafetensorsFormat st = SafetensorsFormat.INSTANCE;
         List<String> order = new ArrayList<>();
         st.fromSkeleton(path, ours.skeleton()).tensors().forEach(s -> order.add(s.name()));
         for (Manifest other : models.subList(1, models.size())) {
-            st.fromSkeleton(path, other.skeleton()).tensors().forEach(s
-                    -> { if (!order.contains(s.name())) order.add(s.name()); });
+            st.fromSkeleton(path, other.skeleton()).tensors().forEach(s -> {
+                if (!order.contains(s.name())) order.add(s.name());
+            });
         }
         Map<String, ParamEntry> byName = new HashMap<>();
         for (ParamEntry p : params) byName.put(p.name(), p);
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (String name : order) {
             ParamEntry p = byName.get(name);
-            if (p != null) tensors.add(new SafetensorsWriter.Tensor(name, p.dtype(), p.shape(), out -> { }));
+            if (p != null) tensors.add(new SafetensorsWriter.Tensor(name, p.dtype(), p.shape(), out -> {}));
         }
         byte[] header = SafetensorsWriter.header(tensors, metadata(path, ours.skeleton()));
         return new Manifest(ours.format(), header, st.fromSkeleton(path, header).fileSize(), params);
@@ -68,7 +70,8 @@ final class Skeletons {
     private static Map<String, String> metadata(String path, byte[] skeleton) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         try (JsonParser p = new JsonFactory().createParser(skeleton, 8, skeleton.length - 8)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) throw new BadCheckpointException(path, "header is not a JSON object");
+            if (p.nextToken() != JsonToken.START_OBJECT)
+                throw new BadCheckpointException(path, "header is not a JSON object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 JsonToken value = p.nextToken();

@@ -10,13 +10,21 @@ import org.gittheta.tensor.TensorView;
 public record Slerp(double t) implements MergeStrategy.Arithmetic {
     static final double COLINEAR = 0.9995;
 
-    @Override public String describe() { return "slerp(t=" + t + ")"; }
+    @Override
+    public String describe() {
+        return "slerp(t=" + t + ")";
+    }
 
-    @Override public boolean needsBase() { return false; }
+    @Override
+    public boolean needsBase() {
+        return false;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         if (in.models().size() != 2) {
-            throw new IllegalArgumentException(in.name() + ": slerp merges two models, not " + in.models().size());
+            throw new IllegalArgumentException(
+                    in.name() + ": slerp merges two models, not " + in.models().size());
         }
         TensorView a = in.values(0);
         TensorView b = in.values(1);

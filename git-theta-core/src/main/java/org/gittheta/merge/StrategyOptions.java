@@ -7,8 +7,15 @@ import java.util.Locale;
  * parameters it matches. Keys are case-insensitive, as git config keys are. {@code lambda}, {@code weight} and
  * {@code density} are per model ({@link PerModel}: one value for all, or {@code a,b,...} with ours first).
  */
-public record StrategyOptions(PerModel lambda, PerModel weight, PerModel density, double p, long seed, double t,
-                              double fisherFloor, double gamma) {
+public record StrategyOptions(
+        PerModel lambda,
+        PerModel weight,
+        PerModel density,
+        double p,
+        long seed,
+        double t,
+        double fisherFloor,
+        double gamma) {
     public static final StrategyOptions DEFAULTS =
             new StrategyOptions(PerModel.of(1), Average.EQUAL, PerModel.of(0.2), 0.5, 0, 0.5, 1e-6, 0.01);
 
@@ -24,22 +31,23 @@ public record StrategyOptions(PerModel lambda, PerModel weight, PerModel density
     public StrategyOptions with(String key, String value) {
         try {
             return switch (key.toLowerCase(Locale.ROOT)) {
-                case "lambda" -> new StrategyOptions(PerModel.parse(key, value), weight, density, p, seed, t,
-                        fisherFloor, gamma);
-                case "weight" -> new StrategyOptions(lambda, PerModel.parse(key, value), density, p, seed, t,
-                        fisherFloor, gamma);
-                case "density" -> new StrategyOptions(lambda, weight, PerModel.parse(key, value), p, seed, t,
-                        fisherFloor, gamma);
-                case "p" -> new StrategyOptions(lambda, weight, density, number(key, value), seed, t,
-                        fisherFloor, gamma);
-                case "seed" -> new StrategyOptions(lambda, weight, density, p, Long.parseLong(value.strip()), t,
-                        fisherFloor, gamma);
-                case "t" -> new StrategyOptions(lambda, weight, density, p, seed, number(key, value),
-                        fisherFloor, gamma);
+                case "lambda" ->
+                    new StrategyOptions(PerModel.parse(key, value), weight, density, p, seed, t, fisherFloor, gamma);
+                case "weight" ->
+                    new StrategyOptions(lambda, PerModel.parse(key, value), density, p, seed, t, fisherFloor, gamma);
+                case "density" ->
+                    new StrategyOptions(lambda, weight, PerModel.parse(key, value), p, seed, t, fisherFloor, gamma);
+                case "p" ->
+                    new StrategyOptions(lambda, weight, density, number(key, value), seed, t, fisherFloor, gamma);
+                case "seed" ->
+                    new StrategyOptions(
+                            lambda, weight, density, p, Long.parseLong(value.strip()), t, fisherFloor, gamma);
+                case "t" ->
+                    new StrategyOptions(lambda, weight, density, p, seed, number(key, value), fisherFloor, gamma);
                 case "fisherfloor", "fisher-floor" ->
-                        new StrategyOptions(lambda, weight, density, p, seed, t, number(key, value), gamma);
-                case "gamma" -> new StrategyOptions(lambda, weight, density, p, seed, t, fisherFloor,
-                        number(key, value));
+                    new StrategyOptions(lambda, weight, density, p, seed, t, number(key, value), gamma);
+                case "gamma" ->
+                    new StrategyOptions(lambda, weight, density, p, seed, t, fisherFloor, number(key, value));
                 default -> throw new IllegalArgumentException("unknown merge option '" + key + "'");
             };
         } catch (NumberFormatException e) {
@@ -72,9 +80,11 @@ public record StrategyOptions(PerModel lambda, PerModel weight, PerModel density
             case "model-stock" -> new ModelStock();
             case "slerp" -> new Slerp(t);
             case "fisher" -> new FisherMerge(lambda, fisherFloor);
-            default -> throw new IllegalArgumentException("unknown merge strategy '" + name
-                    + "' (known: average, ours, "
-                    + "theirs, base, fail, task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown merge strategy '" + name
+                                + "' (known: average, ours, "
+                                + "theirs, base, fail, task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher)");
         };
     }
 }

@@ -4,11 +4,18 @@ import org.gittheta.tensor.TensorView;
 
 /** θ = θ_base + Σ λ_i (θ_i − θ_base). */
 public record TaskArithmetic(PerModel lambda) implements MergeStrategy.Arithmetic {
-    @Override public String describe() { return "task-arithmetic(lambda=" + lambda.text() + ")"; }
+    @Override
+    public String describe() {
+        return "task-arithmetic(lambda=" + lambda.text() + ")";
+    }
 
-    @Override public boolean needsBase() { return true; }
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
         int m = in.models().size();
         double[] l = lambdas(in, lambda);

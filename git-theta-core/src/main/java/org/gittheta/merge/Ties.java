@@ -14,11 +14,18 @@ public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.A
         }
     }
 
-    @Override public String describe() { return "ties(density=" + density.text() + ", lambda=" + lambda.text() + ")"; }
+    @Override
+    public String describe() {
+        return "ties(density=" + density.text() + ", lambda=" + lambda.text() + ")";
+    }
 
-    @Override public boolean needsBase() { return true; }
+    @Override
+    public boolean needsBase() {
+        return true;
+    }
 
-    @Override public String merge(MergeInput in, TensorView out) {
+    @Override
+    public String merge(MergeInput in, TensorView out) {
         TensorView base = in.base().orElseThrow();
         long n = in.size();
         int m = in.models().size();
@@ -47,7 +54,9 @@ public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.A
             this.threshold = none ? Float.POSITIVE_INFINITY : TopK.kthLargest(n, k, i -> magnitude(raw(i)));
         }
 
-        double raw(long i) { return lambda * (side.get(i) - base.get(i)); }
+        double raw(long i) {
+            return lambda * (side.get(i) - base.get(i));
+        }
 
         double at(long i) {
             if (none) return 0;
@@ -56,5 +65,7 @@ public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.A
         }
     }
 
-    static float magnitude(double t) { return (float) Math.abs(t); }
+    static float magnitude(double t) {
+        return (float) Math.abs(t);
+    }
 }

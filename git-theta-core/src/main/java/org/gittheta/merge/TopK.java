@@ -8,7 +8,9 @@ final class TopK {
     private TopK() {}
 
     @FunctionalInterface
-    interface Magnitudes { float at(long i); }
+    interface Magnitudes {
+        float at(long i);
+    }
 
     /** @param k in [1, n] */
     static float kthLargest(long n, long k, Magnitudes m) {
@@ -29,5 +31,7 @@ final class TopK {
     }
 
     /** NaN magnitudes count as the largest values, as they sort above infinity. */
-    private static int bits(float f) { return Float.floatToRawIntBits(f) & 0x7fffffff; }
+    private static int bits(float f) {
+        return Float.floatToRawIntBits(f) & 0x7fffffff;
+    }
 }

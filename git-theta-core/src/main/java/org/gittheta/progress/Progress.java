@@ -6,7 +6,9 @@ package org.gittheta.progress;
  */
 public interface Progress {
     /** Starts reporting on one piece of work of {@code total} units (bytes). */
-    default Task start(String label, long total) { return start(label, total, 0); }
+    default Task start(String label, long total) {
+        return start(label, total, 0);
+    }
 
     /** Starts reporting on work of {@code total} bytes made of {@code items} objects (0: not counted). */
     Task start(String label, long total, int items);
@@ -19,12 +21,15 @@ public interface Progress {
         /** One more of the items is finished. */
         default void itemDone() {}
 
-        @Override void close();
+        @Override
+        void close();
     }
 
     Progress NONE = (label, total, items) -> new Task() {
-        @Override public void advance(long done) {}
+        @Override
+        public void advance(long done) {}
 
-        @Override public void close() {}
+        @Override
+        public void close() {}
     };
 }

@@ -31,7 +31,9 @@ public final class Checkpoint {
 
     /** Every parameter, in the manifest's order. */
     public List<Parameter> parameters() {
-        return entries.values().stream().map(e -> new Parameter(e.name(), e.dtype(), e.shape())).toList();
+        return entries.values().stream()
+                .map(e -> new Parameter(e.name(), e.dtype(), e.shape()))
+                .toList();
     }
 
     public Parameter parameter(String name) throws IOException {

@@ -9,9 +9,13 @@ import java.util.Optional;
  * @param paramsDecoded  distinct parameter versions whose values were rebuilt and compared with the manifest
  */
 public record FsckReport(int objectsChecked, int paramsDecoded, List<Problem> problems) {
-    public FsckReport { problems = List.copyOf(problems); }
+    public FsckReport {
+        problems = List.copyOf(problems);
+    }
 
-    public boolean ok() { return problems.isEmpty(); }
+    public boolean ok() {
+        return problems.isEmpty();
+    }
 
     /** What is wrong with a stored object or the manifest that uses it. */
     public enum Kind {
@@ -31,6 +35,6 @@ public record FsckReport(int objectsChecked, int paramsDecoded, List<Problem> pr
      * @param use     the first place found that uses it; empty for an object nothing references ({@code --all})
      * @param movedTo where a corrupt object was moved
      */
-    public record Problem(Kind kind, Optional<String> object, Optional<ObjectUse> use, String detail,
-                          Optional<String> movedTo) {}
+    public record Problem(
+            Kind kind, Optional<String> object, Optional<ObjectUse> use, String detail, Optional<String> movedTo) {}
 }

@@ -9,5 +9,5 @@ import org.gittheta.transfer.ObjectRemote;
  * @param tempCutoff   temporary files last modified before it belong to no running process
  * @param verifyRemote when present, local copies that only old versions use are dropped if this remote holds them
  */
-public record GcOptions(Instant objectCutoff, Instant tempCutoff, boolean dryRun,
-                        Optional<ObjectRemote> verifyRemote) {}
+public record GcOptions(
+        Instant objectCutoff, Instant tempCutoff, boolean dryRun, Optional<ObjectRemote> verifyRemote) {}

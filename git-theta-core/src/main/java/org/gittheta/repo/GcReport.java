@@ -24,7 +24,11 @@ public record GcReport(boolean dryRun, List<Removed> objects, List<Removed> temp
 
     public record Removed(String name, long bytes, Reason reason) {}
 
-    public long objectBytes() { return objects.stream().mapToLong(Removed::bytes).sum(); }
+    public long objectBytes() {
+        return objects.stream().mapToLong(Removed::bytes).sum();
+    }
 
-    public long tempBytes() { return tempFiles.stream().mapToLong(Removed::bytes).sum(); }
+    public long tempBytes() {
+        return tempFiles.stream().mapToLong(Removed::bytes).sum();
+    }
 }

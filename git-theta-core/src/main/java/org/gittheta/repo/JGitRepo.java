@@ -26,17 +26,25 @@ import org.gittheta.merge.CommittedFiles;
 final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** A manifest text is small; anything bigger at a tracked path is a checkpoint committed before it was tracked. */
     private static final long MAX_MANIFEST_BYTES = 256L << 20;
+
     private static final int MANIFEST_PEEK = 64;
 
     private final Repository git;
 
-    private JGitRepo(Repository git) { this.git = git; }
-
-    static JGitRepo open(Path gitDir) throws IOException {
-        return new JGitRepo(new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build());
+    private JGitRepo(Repository git) {
+        this.git = git;
     }
 
-    Repository git() { return git; }
+    static JGitRepo open(Path gitDir) throws IOException {
+        return new JGitRepo(new FileRepositoryBuilder()
+                .setGitDir(gitDir.toFile())
+                .setMustExist(true)
+                .build());
+    }
+
+    Repository git() {
+        return git;
+    }
 
     /** The commit {@code rev} names (tags peeled); empty if it names none or is not a revision at all. */
     Optional<ObjectId> commit(String rev) throws IOException {
@@ -108,12 +116,14 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return loader.getCachedBytes(Integer.MAX_VALUE);
     }
 
-    @Override public Optional<Manifest> manifest(String rev, String path) throws IOException {
+    @Override
+    public Optional<Manifest> manifest(String rev, String path) throws IOException {
         Optional<ObjectId> blob = blobAt(rev, path);
         return blob.isEmpty() ? Optional.empty() : manifestOfBlob(blob.get());
     }
 
-    @Override public boolean copy(String rev, String path, Path target) throws IOException {
+    @Override
+    public boolean copy(String rev, String path, Path target) throws IOException {
         Optional<ObjectId> blob = blobAt(rev, path);
         if (blob.isEmpty()) return false;
         try (OutputStream out = Files.newOutputStream(target)) {
@@ -122,5 +132,8 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return true;
     }
 
-    @Override public void close() { git.close(); }
+    @Override
+    public void close() {
+        git.close();
+    }
 }

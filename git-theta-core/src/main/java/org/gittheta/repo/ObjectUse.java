@@ -5,5 +5,8 @@ package org.gittheta.repo;
  * (a commit id, or the index: {@code index}, {@code index stage 2}, {@code worktree <name> index}).
  */
 public record ObjectUse(String where, String path, String param) {
-    @Override public String toString() { return where + ":" + path + " parameter '" + param + "'"; }
+    @Override
+    public String toString() {
+        return where + ":" + path + " parameter '" + param + "'";
+    }
 }

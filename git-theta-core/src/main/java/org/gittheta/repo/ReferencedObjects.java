@@ -48,8 +48,8 @@ final class ReferencedObjects {
      * introduce, plus all manifests at the tips (a remote may lack objects of versions it already has commits of).
      * Ids in {@code known} that this repository does not have are ignored.
      */
-    static Set<ObjectRef> introducedBy(JGitRepo repo, Collection<ObjectId> tips,
-            Collection<ObjectId> known) throws IOException {
+    static Set<ObjectRef> introducedBy(JGitRepo repo, Collection<ObjectId> tips, Collection<ObjectId> known)
+            throws IOException {
         Set<ObjectRef> out = new LinkedHashSet<>(atCommits(repo, tips));
         try (ObjectWalk walk = new ObjectWalk(repo.git())) {
             for (ObjectId tip : tips) walk.markStart(walk.parseCommit(tip));

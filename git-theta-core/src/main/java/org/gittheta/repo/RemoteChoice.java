@@ -51,9 +51,11 @@ final class RemoteChoice {
 
     private ObjectRemote lfs(URI endpoint) throws IOException {
         LfsClient.Options defaults = LfsClient.Options.defaults();
-        return new LfsClient(endpoint, credentials,
+        return new LfsClient(
+                endpoint,
+                credentials,
                 new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()),
-                        progress);
+                progress);
     }
 
     /**

@@ -28,5 +28,7 @@ public record ShardedModel(ShardIndex index, SortedMap<String, Manifest> shards)
     }
 
     /** Bytes of the whole checkpoint: every shard file's size (the index not counted). */
-    public long fileSize() { return shards.values().stream().mapToLong(Manifest::fileSize).sum(); }
+    public long fileSize() {
+        return shards.values().stream().mapToLong(Manifest::fileSize).sum();
+    }
 }

@@ -39,8 +39,12 @@ final class StoreCheck {
 
     FsckReport run(StoreUses uses, boolean unreferencedToo) throws IOException {
         for (StoreUses.BadManifest m : uses.badManifests()) {
-            problems.add(new Problem(Kind.BAD_MANIFEST, Optional.empty(),
-                    Optional.of(new ObjectUse(m.where(), m.path(), "")), m.message(), Optional.empty()));
+            problems.add(new Problem(
+                    Kind.BAD_MANIFEST,
+                    Optional.empty(),
+                    Optional.of(new ObjectUse(m.where(), m.path(), "")),
+                    m.message(),
+                    Optional.empty()));
         }
         Map<ObjectId, ObjectUse> referenced = uses.objects();
         for (Map.Entry<ObjectId, ObjectUse> e : referenced.entrySet()) {
@@ -92,8 +96,13 @@ final class StoreCheck {
         }
         String actual = HexFormat.of().formatHex(sha.digest());
         if (!actual.equals(p.entry().sha256())) {
-            report(Kind.UNDECODABLE, top, Optional.of(p.use()), "its values hash to " + actual
-                    + ", the manifest says sha256=" + p.entry().sha256(), Optional.empty());
+            report(
+                    Kind.UNDECODABLE,
+                    top,
+                    Optional.of(p.use()),
+                    "its values hash to " + actual + ", the manifest says sha256="
+                            + p.entry().sha256(),
+                    Optional.empty());
         }
     }
 

@@ -40,8 +40,8 @@ final class StoreGc {
     GcReport run(StoreUses reachable, StoreUses current) throws IOException {
         if (!reachable.badManifests().isEmpty()) {
             StoreUses.BadManifest m = reachable.badManifests().getFirst();
-            throw new IOException("gc: cannot read the manifest of " + m.path() + " in " + m.where()
-                    + " (" + m.message() + "): what it uses is unknown, so nothing was removed");
+            throw new IOException("gc: cannot read the manifest of " + m.path() + " in " + m.where() + " ("
+                    + m.message() + "): what it uses is unknown, so nothing was removed");
         }
         Map<ObjectId, ObjectUse> used = reachable.objects();
         List<ObjectRef> oldOnly = new ArrayList<>();

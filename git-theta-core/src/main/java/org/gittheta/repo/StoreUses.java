@@ -82,17 +82,24 @@ final class StoreUses {
         return uses;
     }
 
-    Map<org.gittheta.store.ObjectId, ObjectUse> objects() { return objects; }
+    Map<org.gittheta.store.ObjectId, ObjectUse> objects() {
+        return objects;
+    }
 
     /** Each distinct parameter version (by its chain of objects). */
-    Iterable<ParamUse> params() { return params.values(); }
+    Iterable<ParamUse> params() {
+        return params.values();
+    }
 
-    List<BadManifest> badManifests() { return badManifests; }
+    List<BadManifest> badManifests() {
+        return badManifests;
+    }
 
     /** Refs (or only branches) and the HEAD of every work tree. */
     private List<ObjectId> tips(boolean branchesOnly) throws IOException {
         List<ObjectId> out = new ArrayList<>();
-        List<Ref> refs = branchesOnly ? repo.git().getRefDatabase().getRefsByPrefix(Constants.R_HEADS)
+        List<Ref> refs = branchesOnly
+                ? repo.git().getRefDatabase().getRefsByPrefix(Constants.R_HEADS)
                 : repo.git().getRefDatabase().getRefs();
         for (Ref ref : refs) {
             Ref peeled = repo.git().getRefDatabase().peel(ref);
@@ -147,7 +154,8 @@ final class StoreUses {
                 String[] f = line.split(" ", 3);
                 if (f.length < 3) continue;
                 for (int i = 0; i < 2; i++) {
-                    boolean commit = ObjectId.isId(f[i]) && !f[i].equals(ObjectId.zeroId().name());
+                    boolean commit = ObjectId.isId(f[i])
+                            && !f[i].equals(ObjectId.zeroId().name());
                     if (commit) out.add(ObjectId.fromString(f[i]));
                 }
             }
@@ -227,8 +235,11 @@ final class StoreUses {
     static List<org.gittheta.store.ObjectId> storedObjects(ObjectStore store) throws IOException {
         if (!Files.isDirectory(store.objectsDir())) return List.of();
         try (Stream<Path> s = Files.walk(store.objectsDir())) {
-            return s.filter(Files::isRegularFile).filter(p -> atItsPlace(store, p))
-                    .map(p -> new org.gittheta.store.ObjectId(p.getFileName().toString())).sorted().toList();
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> atItsPlace(store, p))
+                    .map(p -> new org.gittheta.store.ObjectId(p.getFileName().toString()))
+                    .sorted()
+                    .toList();
         }
     }
 

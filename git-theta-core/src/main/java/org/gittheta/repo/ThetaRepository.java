@@ -30,8 +30,6 @@ import org.gittheta.diff.ModelSnapshot;
 import org.gittheta.diff.Snapshot;
 import org.gittheta.diff.StoredSnapshot;
 import org.gittheta.format.BadCheckpointException;
-import org.gittheta.format.CheckpointFormat;
-import org.gittheta.format.Formats;
 import org.gittheta.format.ShardIndex;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
@@ -80,10 +78,11 @@ public final class ThetaRepository implements AutoCloseable {
     private volatile boolean skipSmudge;
     /** Built on first use, so that a bad setting fails the operation that needs it, not the opening. */
     private ParamEncoder encoder;
+
     private MissingObjects missing;
 
-    private ThetaRepository(Location location, Settings settings, JGitRepo git, RemoteChoice remotes,
-            Progress progress) {
+    private ThetaRepository(
+            Location location, Settings settings, JGitRepo git, RemoteChoice remotes, Progress progress) {
         this.location = location;
         this.settings = settings;
         this.git = git;
@@ -101,8 +100,12 @@ public final class ThetaRepository implements AutoCloseable {
     public static ThetaRepository open(Location location, Settings settings, Credentials credentials, Progress progress)
             throws IOException {
         JGitRepo git = JGitRepo.open(location.gitDir());
-        return new ThetaRepository(location, settings, git,
-                new RemoteChoice(settings, location.workTree(), credentials, progress), progress);
+        return new ThetaRepository(
+                location,
+                settings,
+                git,
+                new RemoteChoice(settings, location.workTree(), credentials, progress),
+                progress);
     }
 
     /** A repository for reading only: no remote is ever asked for objects, nothing is reported. */
@@ -110,12 +113,18 @@ public final class ThetaRepository implements AutoCloseable {
         return open(location, Settings.NONE, Credentials.NONE, Progress.NONE);
     }
 
-    public Location location() { return location; }
+    public Location location() {
+        return location;
+    }
 
-    public Settings settings() { return settings; }
+    public Settings settings() {
+        return settings;
+    }
 
     /** Where parameter objects are kept on disk. */
-    public Path objectsDir() { return store.objectsDir(); }
+    public Path objectsDir() {
+        return store.objectsDir();
+    }
 
     // ---- clean and smudge
 
@@ -136,7 +145,10 @@ public final class ThetaRepository implements AutoCloseable {
             }
         };
         if (encoder.options().dependsOnFileAlone()) {
-            return statCache.clean(location.workTree().resolve(path), content, out,
+            return statCache.clean(
+                    location.workTree().resolve(path),
+                    content,
+                    out,
                     (in, manifest) -> cleaner.clean(path, in, manifest, previous));
         }
         Optional<UpdateData> data = encoder.options().updateData();
@@ -144,13 +156,17 @@ public final class ThetaRepository implements AutoCloseable {
         // the manifest is small: held back until every parameter the update data names is known to be in the file
         ByteArrayOutputStream manifest = new ByteArrayOutputStream();
         CleanResult result = cleaner.clean(path, content, manifest, previous);
-        data.get().checkPresent(path, Manifest.parse(manifest.toByteArray()).byName().keySet());
+        data.get()
+                .checkPresent(
+                        path, Manifest.parse(manifest.toByteArray()).byName().keySet());
         manifest.writeTo(out);
         return result;
     }
 
     /** How many cleans this repository answered from the stat cache, and how many it did in full. */
-    public StatCache.Counts cleanCounts() { return statCache.counts(); }
+    public StatCache.Counts cleanCounts() {
+        return statCache.counts();
+    }
 
     /**
      * Smudge: the manifest Git streams in for {@code path} becomes the checkpoint written to {@code out}; with
@@ -168,7 +184,9 @@ public final class ThetaRepository implements AutoCloseable {
      * From now on smudge leaves manifests as they are, so that Git never holds a checkpoint (a clone or switch of
      * many GiB); {@link #checkout} writes the files afterwards. What {@code GIT_THETA_SKIP_SMUDGE=1} asks for.
      */
-    public void skipSmudge() { skipSmudge = true; }
+    public void skipSmudge() {
+        skipSmudge = true;
+    }
 
     /**
      * Writes the checkpoints the index holds for {@code paths} into the work tree, not through Git: missing objects
@@ -183,8 +201,9 @@ public final class ThetaRepository implements AutoCloseable {
         List<Written> written = new ArrayList<>();
         for (String path : paths) {
             ObjectId blob = git.indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
-            byte[] bytes = git.manifestBytesOfBlob(blob).orElseThrow(() -> new ManifestException(path
-                    + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
+            byte[] bytes = git.manifestBytesOfBlob(blob)
+                    .orElseThrow(() -> new ManifestException(path
+                            + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
             Manifest manifest = Manifest.parse(bytes);
             Path file = location.workTree().resolve(path);
             int crc = smudger.checkout(path, manifest, file);
@@ -248,8 +267,8 @@ public final class ThetaRepository implements AutoCloseable {
         if (blob.isEmpty()) return Optional.empty();
         Optional<Manifest> m = git.manifestOfBlob(blob.get());
         if (m.isEmpty()) {
-            throw new ManifestException(path + " in " + version
-                    + " is not a git-theta manifest (was it committed before it was tracked?)");
+            throw new ManifestException(
+                    path + " in " + version + " is not a git-theta manifest (was it committed before it was tracked?)");
         }
         return m;
     }
@@ -269,13 +288,20 @@ public final class ThetaRepository implements AutoCloseable {
      * Per-parameter differences of {@code path} between two versions (absent on a side: every parameter added or
      * removed). Objects of changed parameters that the store lacks are fetched first.
      */
-    public CheckpointDiff diff(Version before, Version after, String path,
-            Predicate<String> params) throws IOException {
+    public CheckpointDiff diff(Version before, Version after, String path, Predicate<String> params)
+            throws IOException {
         Optional<Manifest> a = storedManifest(before, path);
         Optional<Manifest> b = storedManifest(after, path);
-        fetchChanged(path, a.map(Manifest::params).orElse(List.of()), b.map(Manifest::params).orElse(List.of()));
-        fetchChanged(path, b.map(Manifest::params).orElse(List.of()), a.map(Manifest::params).orElse(List.of()));
-        try (Snapshot x = snapshot(before, path, a); Snapshot y = snapshot(after, path, b)) {
+        fetchChanged(
+                path,
+                a.map(Manifest::params).orElse(List.of()),
+                b.map(Manifest::params).orElse(List.of()));
+        fetchChanged(
+                path,
+                b.map(Manifest::params).orElse(List.of()),
+                a.map(Manifest::params).orElse(List.of()));
+        try (Snapshot x = snapshot(before, path, a);
+                Snapshot y = snapshot(after, path, b)) {
             return CheckpointDiffer.diff(x, y, params);
         }
     }
@@ -298,8 +324,10 @@ public final class ThetaRepository implements AutoCloseable {
             bytes = git.smallBlob(blob.get(), path);
         }
         if (Manifest.looksLike(bytes, bytes.length)) {
-            throw new BadCheckpointException(path, "is stored as a git-theta manifest; the index must stay a text file"
-                    + " (untrack it: 'git theta untrack <pattern>' and track only the shards' pattern)");
+            throw new BadCheckpointException(
+                    path,
+                    "is stored as a git-theta manifest; the index must stay a text file"
+                            + " (untrack it: 'git theta untrack <pattern>' and track only the shards' pattern)");
         }
         return Optional.of(ShardIndex.parse(path, bytes));
     }
@@ -309,13 +337,16 @@ public final class ThetaRepository implements AutoCloseable {
      * @throws IOException if the index or a shard it names is absent there
      */
     public ShardedModel shardedModel(Version version, String indexPath) throws IOException {
-        ShardIndex index = shardIndex(version, indexPath)
-                .orElseThrow(() -> new IOException(indexPath + ": not in " + version));
+        ShardIndex index =
+                shardIndex(version, indexPath).orElseThrow(() -> new IOException(indexPath + ": not in " + version));
         SortedMap<String, Manifest> shards = new TreeMap<>();
         for (String shard : index.shards()) {
             String path = index.shardPath(shard);
-            shards.put(shard, manifest(version, path).orElseThrow(() -> new IOException(indexPath + ": shard '"
-                    + shard + "' is not in " + version)));
+            shards.put(
+                    shard,
+                    manifest(version, path)
+                            .orElseThrow(
+                                    () -> new IOException(indexPath + ": shard '" + shard + "' is not in " + version)));
         }
         return new ShardedModel(index, shards);
     }
@@ -325,8 +356,8 @@ public final class ThetaRepository implements AutoCloseable {
      * index says which files form the model, each parameter is reported with the shard that holds it. A parameter
      * that moved to another shard with the same values is unchanged ({@link org.gittheta.diff.ParamDiff#moved()}).
      */
-    public CheckpointDiff shardedDiff(Version before, Version after, String indexPath,
-            Predicate<String> params) throws IOException {
+    public CheckpointDiff shardedDiff(Version before, Version after, String indexPath, Predicate<String> params)
+            throws IOException {
         Optional<ShardIndex> a = before instanceof Version.None ? Optional.empty() : shardIndex(before, indexPath);
         Optional<ShardIndex> b = after instanceof Version.None ? Optional.empty() : shardIndex(after, indexPath);
         if (a.isEmpty() && b.isEmpty()) throw new IOException(indexPath + ": not in " + before + " nor in " + after);
@@ -337,14 +368,14 @@ public final class ThetaRepository implements AutoCloseable {
         fetchChanged(indexPath, x, y);
         fetchChanged(indexPath, y, x);
         try (Snapshot sx = modelSnapshot(before, indexPath, a, stored);
-             Snapshot sy = modelSnapshot(after, indexPath, b, storedAfter)) {
+                Snapshot sy = modelSnapshot(after, indexPath, b, storedAfter)) {
             return CheckpointDiffer.diff(sx, sy, params);
         }
     }
 
     /** Reads each shard's manifest into {@code out} (by shard name); returns all their parameters. */
-    private List<ParamEntry> storedShards(Version version, Optional<ShardIndex> index,
-            SortedMap<String, Optional<Manifest>> out) throws IOException {
+    private List<ParamEntry> storedShards(
+            Version version, Optional<ShardIndex> index, SortedMap<String, Optional<Manifest>> out) throws IOException {
         List<ParamEntry> all = new ArrayList<>();
         if (index.isEmpty()) return all;
         for (String shard : index.get().shards()) {
@@ -355,8 +386,9 @@ public final class ThetaRepository implements AutoCloseable {
         return all;
     }
 
-    private Snapshot modelSnapshot(Version version, String indexPath, Optional<ShardIndex> index,
-            SortedMap<String, Optional<Manifest>> stored) throws IOException {
+    private Snapshot modelSnapshot(
+            Version version, String indexPath, Optional<ShardIndex> index, SortedMap<String, Optional<Manifest>> stored)
+            throws IOException {
         SortedMap<String, Snapshot> shards = new TreeMap<>();
         try {
             for (var e : stored.entrySet()) {
@@ -406,16 +438,23 @@ public final class ThetaRepository implements AutoCloseable {
      * @param theirsRev the commit being merged in, if known (where {@code theta.merge.fisherAt} is read for theirs)
      * @param workDir   what relative Fisher file names are relative to
      */
-    public MergeResult merge(String path, MergeConfig config, Optional<Manifest> base, Manifest ours, Manifest theirs,
-                             Optional<String> theirsRev, Path workDir) throws IOException {
+    public MergeResult merge(
+            String path,
+            MergeConfig config,
+            Optional<Manifest> base,
+            Manifest ours,
+            Manifest theirs,
+            Optional<String> theirsRev,
+            Path workDir)
+            throws IOException {
         MissingObjects missing = missingObjects();
         missing.ensurePresent(path, ours);
         missing.ensurePresent(path, theirs);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
-        try (FisherLocator fishers = new FisherLocator(path, config, git, missing, decoder, workDir,
-                location.commonDir());
-             FisherSource fo = fishers.ours("HEAD");
-             FisherSource ft = fishers.theirs(theirsRev)) {
+        try (FisherLocator fishers =
+                        new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir());
+                FisherSource fo = fishers.ours("HEAD");
+                FisherSource ft = fishers.theirs(theirsRev)) {
             return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
                     .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"));
         }
@@ -430,17 +469,25 @@ public final class ThetaRepository implements AutoCloseable {
      * @param workDir     what relative Fisher file names are relative to
      * @param dryRun      measure instead of storing: the result has the report (with figures), no manifest
      */
-    public MergeResult mergeMany(String path, ParamStrategies strategies, MergeConfig config, Optional<Manifest> base,
-                                 List<Manifest> models, List<String> revs, List<Optional<String>> fisherFiles,
-                                 Path workDir, boolean dryRun) throws IOException {
+    public MergeResult mergeMany(
+            String path,
+            ParamStrategies strategies,
+            MergeConfig config,
+            Optional<Manifest> base,
+            List<Manifest> models,
+            List<String> revs,
+            List<Optional<String>> fisherFiles,
+            Path workDir,
+            boolean dryRun)
+            throws IOException {
         MissingObjects missing = missingObjects();
         for (Manifest m : models) missing.ensurePresent(path, m);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         List<FisherSource> sources = new ArrayList<>();
-        try (FisherLocator fishers = new FisherLocator(path, config, git, missing, decoder, workDir,
-                location.commonDir())) {
-            for (int i = 0; i < models.size(); i++) sources.add(fishers.locate(fisherFiles.get(i),
-                    Optional.of(revs.get(i))));
+        try (FisherLocator fishers =
+                new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir())) {
+            for (int i = 0; i < models.size(); i++)
+                sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
             return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
                     .merge(path, base, models, revs, dryRun);
         } finally {
@@ -470,10 +517,14 @@ public final class ThetaRepository implements AutoCloseable {
     /**
      * The remote objects come from and go to unless one is named: {@code theta.remote}, else origin, else the only one.
      */
-    public Optional<String> defaultRemote() { return settings.defaultRemote(); }
+    public Optional<String> defaultRemote() {
+        return settings.defaultRemote();
+    }
 
     /** A remote by name, or a URL given in its place; empty if it has no URL and no LFS endpoint is configured. */
-    public Optional<ObjectRemote> remote(String nameOrUrl) throws IOException { return remotes.remote(nameOrUrl); }
+    public Optional<ObjectRemote> remote(String nameOrUrl) throws IOException {
+        return remotes.remote(nameOrUrl);
+    }
 
     /** A remote whose name and URL git has told (the pre-push hook). */
     public Optional<ObjectRemote> remote(String name, String url) throws IOException {
@@ -485,10 +536,15 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** Downloads those of {@code wanted} that the store lacks. */
     public Fetched fetch(ObjectRemote remote, Set<ObjectRef> wanted) throws IOException {
-        List<ObjectRef> missing = wanted.stream().filter(r -> !store.contains(r.id())).toList();
+        List<ObjectRef> missing =
+                wanted.stream().filter(r -> !store.contains(r.id())).toList();
         remote.fetch(missing, store);
-        List<ObjectRef> still = missing.stream().filter(r -> !store.contains(r.id())).toList();
-        long bytes = missing.stream().filter(r -> store.contains(r.id())).mapToLong(ObjectRef::size).sum();
+        List<ObjectRef> still =
+                missing.stream().filter(r -> !store.contains(r.id())).toList();
+        long bytes = missing.stream()
+                .filter(r -> store.contains(r.id()))
+                .mapToLong(ObjectRef::size)
+                .sum();
         return new Fetched(missing.size() - still.size(), bytes, still);
     }
 
@@ -516,15 +572,17 @@ public final class ThetaRepository implements AutoCloseable {
     /** Removes objects nothing reachable uses; with a remote to verify, old ones it holds, and stale temp files. */
     public GcReport gc(GcOptions options) throws IOException {
         StoreUses reachable = StoreUses.all(git, location.commonDir());
-        StoreUses current = options.verifyRemote().isPresent()
-                ? StoreUses.current(git, location.commonDir()) : reachable;
+        StoreUses current =
+                options.verifyRemote().isPresent() ? StoreUses.current(git, location.commonDir()) : reachable;
         return new StoreGc(store, options).run(reachable, current);
     }
 
     private synchronized MissingObjects missingObjects() throws IOException {
         if (missing == null) {
             Optional<String> name = settings.defaultRemote();
-            Optional<ObjectSource> source = name.isEmpty() ? Optional.empty() : remotes.remote(name.get()).map(r -> r);
+            Optional<ObjectSource> source = name.isEmpty()
+                    ? Optional.empty()
+                    : remotes.remote(name.get()).map(r -> r);
             missing = new MissingObjects(store, source);
         }
         return missing;
@@ -535,6 +593,8 @@ public final class ThetaRepository implements AutoCloseable {
         return encoder;
     }
 
-    @Override public void close() { git.close(); }
-
+    @Override
+    public void close() {
+        git.close();
+    }
 }

@@ -4,19 +4,31 @@ package org.gittheta.repo;
 public sealed interface Version {
     /** At a commit: a revision as git reads it ({@code HEAD~2}, a branch, a commit id). */
     record Rev(String rev) implements Version {
-        @Override public String toString() { return rev; }
+        @Override
+        public String toString() {
+            return rev;
+        }
     }
 
     record Index() implements Version {
-        @Override public String toString() { return "index"; }
+        @Override
+        public String toString() {
+            return "index";
+        }
     }
 
     record WorkTree() implements Version {
-        @Override public String toString() { return "working tree"; }
+        @Override
+        public String toString() {
+            return "working tree";
+        }
     }
 
     /** The path absent (the side before a commit that added it). */
     record None() implements Version {
-        @Override public String toString() { return "nothing"; }
+        @Override
+        public String toString() {
+            return "nothing";
+        }
     }
 }

@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -35,8 +33,8 @@ public final class AtomicFile {
     }
 
     /** Replaces {@code target} (or creates it) with the content, given these permissions if any. */
-    public static void replace(Path target, Content content,
-            Optional<Set<PosixFilePermission>> permissions) throws IOException {
+    public static void replace(Path target, Content content, Optional<Set<PosixFilePermission>> permissions)
+            throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
@@ -52,18 +50,23 @@ public final class AtomicFile {
     /** Writes the content into an existing (temporary) file and forces it to disk. */
     public static void writeSynced(Path file, Content content) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(ch)) {
-                @Override public void write(byte[] b, int off, int len) throws IOException {
-                    this.out.write(b, off, len);
-                }
+            OutputStream out = new BufferedOutputStream(
+                    new FilterOutputStream(Channels.newOutputStream(ch)) {
+                        @Override
+                        public void write(byte[] b, int off, int len) throws IOException {
+                            this.out.write(b, off, len);
+                        }
 
-                // the channel is closed below, after the force
-                @Override public void close() throws IOException { flush(); }
-            }, 1 << 16);
+                        // the channel is closed below, after the force
+                        @Override
+                        public void close() throws IOException {
+                            flush();
+                        }
+                    },
+                    1 << 16);
             content.writeTo(out);
             out.flush();
             ch.force(false);
         }
     }
-
 }

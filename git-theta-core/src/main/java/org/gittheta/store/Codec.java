@@ -13,7 +13,9 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * per chunk whenever compression would not make it smaller.
  */
 public enum Codec {
-    RAW(0), LZ4(1), ZSTD(2);
+    RAW(0),
+    LZ4(1),
+    ZSTD(2);
 
     private static final int ZSTD_LEVEL = 1;
     private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
@@ -23,9 +25,13 @@ public enum Codec {
 
     private final int code;
 
-    Codec(int code) { this.code = code; }
+    Codec(int code) {
+        this.code = code;
+    }
 
-    public int code() { return code; }
+    public int code() {
+        return code;
+    }
 
     public static Codec fromCode(int code) {
         for (Codec c : values()) if (c.code == code) return c;
@@ -70,7 +76,8 @@ public enum Codec {
     public void decode(byte[] stored, int storedLen, byte[] out, int rawLen, int elementWidth) {
         switch (this) {
             case RAW -> {
-                if (storedLen != rawLen) throw new IllegalArgumentException("raw chunk of " + storedLen + " bytes, expected " + rawLen);
+                if (storedLen != rawLen)
+                    throw new IllegalArgumentException("raw chunk of " + storedLen + " bytes, expected " + rawLen);
                 System.arraycopy(stored, 0, out, 0, rawLen);
             }
             case LZ4 -> {
@@ -81,7 +88,8 @@ public enum Codec {
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException("lz4 chunk does not decode: " + e.getMessage(), e);
                 }
-                if (read != rawLen) throw new IllegalArgumentException("lz4 chunk decodes to " + read + " bytes, expected " + rawLen);
+                if (read != rawLen)
+                    throw new IllegalArgumentException("lz4 chunk decodes to " + read + " bytes, expected " + rawLen);
                 Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
             }
             case ZSTD -> {
@@ -93,8 +101,10 @@ public enum Codec {
                     // zstd-jni reports some malformed frames by throwing ZstdException rather than an error code
                     throw new IllegalArgumentException("zstd chunk does not decode: " + e.getMessage(), e);
                 }
-                if (Zstd.isError(r)) throw new IllegalArgumentException("zstd chunk does not decode: " + Zstd.getErrorName(r));
-                if (r != rawLen) throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
+                if (Zstd.isError(r))
+                    throw new IllegalArgumentException("zstd chunk does not decode: " + Zstd.getErrorName(r));
+                if (r != rawLen)
+                    throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
                 Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
             }
         }

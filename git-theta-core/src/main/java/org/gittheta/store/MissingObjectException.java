@@ -11,5 +11,7 @@ public final class MissingObjectException extends IOException {
         this.id = id;
     }
 
-    public ObjectId id() { return id; }
+    public ObjectId id() {
+        return id;
+    }
 }

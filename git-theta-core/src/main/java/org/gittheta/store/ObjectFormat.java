@@ -31,21 +31,33 @@ public final class ObjectFormat {
     public static final int CHUNK_SIZE = 1 << 20;
     /** u8 codec + u32 stored length. */
     private static final int CHUNK_HEADER = 5;
+
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private ObjectFormat() {}
 
     /** Encodes and stores an object; chunks are compressed in parallel. */
-    public static ObjectId write(ObjectStore store, ObjectHeader header, List<Section> sections, int valuesCrc, Codec codec)
+    public static ObjectId write(
+            ObjectStore store, ObjectHeader header, List<Section> sections, int valuesCrc, Codec codec)
             throws IOException {
         if (sections.size() > 255) throw new IllegalArgumentException(sections.size() + " sections; at most 255");
         return store.write(raw -> {
             CRC32C crc = new CRC32C();
             OutputStream out = new OutputStream() {
-                @Override public void write(int b) throws IOException { raw.write(b); crc.update(b); }
-                @Override public void write(byte[] b, int off, int len) throws IOException { raw.write(b, off, len); crc.update(b, off, len); }
+                @Override
+                public void write(int b) throws IOException {
+                    raw.write(b);
+                    crc.update(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    raw.write(b, off, len);
+                    crc.update(b, off, len);
+                }
             };
             out.write(headerBytes(header, sections.size()));
             for (Section s : sections) writeSection(out, s, codec);
@@ -59,9 +71,14 @@ public final class ObjectFormat {
 
     private static byte[] headerBytes(ObjectHeader h, int nsections) {
         byte[] params = h.params();
-        ByteBuffer b = ByteBuffer.allocate(8 + 2 + 3 + 8 * h.shape().rank() + 1 + 32 * h.bases().size() + 2 + params.length + 1)
+        ByteBuffer b = ByteBuffer.allocate(
+                        8 + 2 + 3 + 8 * h.shape().rank() + 1 + 32 * h.bases().size() + 2 + params.length + 1)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putShort((short) VERSION).put((byte) h.kind()).put((byte) h.dtype().code()).put((byte) h.shape().rank());
+        b.put(MAGIC)
+                .putShort((short) VERSION)
+                .put((byte) h.kind())
+                .put((byte) h.dtype().code())
+                .put((byte) h.shape().rank());
         for (long d : h.shape().dims()) b.putLong(d);
         b.put((byte) h.bases().size());
         for (ObjectId base : h.bases()) b.put(base.bytes());
@@ -75,18 +92,21 @@ public final class ObjectFormat {
         out.write(head.array());
         int chunks = chunkCount(s.length());
         ByteBuffer chunkHead = ByteBuffer.allocate(5).order(ByteOrder.LITTLE_ENDIAN);
-        Ordered.run(chunks, i -> {
-            long offset = (long) i * CHUNK_SIZE;
-            int len = (int) Math.min(CHUNK_SIZE, s.length() - offset);
-            byte[] raw = new byte[len];
-            s.source().read(offset, raw, len);
-            return codec.encode(raw, len, s.elementWidth());
-        }, chunk -> {
-            chunkHead.clear();
-            chunkHead.put((byte) chunk.codec().code()).putInt(chunk.length());
-            out.write(chunkHead.array());
-            out.write(chunk.data(), 0, chunk.length());
-        });
+        Ordered.run(
+                chunks,
+                i -> {
+                    long offset = (long) i * CHUNK_SIZE;
+                    int len = (int) Math.min(CHUNK_SIZE, s.length() - offset);
+                    byte[] raw = new byte[len];
+                    s.source().read(offset, raw, len);
+                    return codec.encode(raw, len, s.elementWidth());
+                },
+                chunk -> {
+                    chunkHead.clear();
+                    chunkHead.put((byte) chunk.codec().code()).putInt(chunk.length());
+                    out.write(chunkHead.array());
+                    out.write(chunk.data(), 0, chunk.length());
+                });
     }
 
     static int chunkCount(long length) {
@@ -109,13 +129,17 @@ public final class ObjectFormat {
             this.seg = seg;
             try {
                 long size = seg.byteSize();
-                if (size < MAGIC.length + 2 || !Arrays.equals(seg.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
+                if (size < MAGIC.length + 2
+                        || !Arrays.equals(seg.asSlice(0, MAGIC.length).toArray(ValueLayout.JAVA_BYTE), MAGIC)) {
                     throw new CorruptObjectException(id, "not a git-theta object (no THETAOBJ magic)");
                 }
                 int version = Short.toUnsignedInt(seg.get(SHORT, 8));
                 if (version != VERSION) {
-                    throw new CorruptObjectException(id, "object format version " + version
-                            + " is not understood by this git-theta (it reads version " + VERSION + "); upgrade git-theta");
+                    throw new CorruptObjectException(
+                            id,
+                            "object format version " + version
+                                    + " is not understood by this git-theta (it reads version " + VERSION
+                                    + "); upgrade git-theta");
                 }
                 CRC32C crc = new CRC32C();
                 crc.update(seg.asSlice(0, size - 4).asByteBuffer());
@@ -145,14 +169,17 @@ public final class ObjectFormat {
                     int width = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, p + 8));
                     int chunkSize = seg.get(INT, p + 9);
                     p += 13;
-                    if (length < 0 || chunkSize != CHUNK_SIZE) throw new CorruptObjectException(id, "section " + s + " has a bad length or chunk size");
+                    if (length < 0 || chunkSize != CHUNK_SIZE)
+                        throw new CorruptObjectException(id, "section " + s + " has a bad length or chunk size");
                     if (width == 0) throw new CorruptObjectException(id, "section " + s + " has element width 0");
                     // Every chunk takes at least its header: a length needing more chunks than the bytes left could
                     // hold is corrupt, and must not size the arrays below.
                     long chunksNeeded = length / CHUNK_SIZE + (length % CHUNK_SIZE == 0 ? 0 : 1);
                     if (chunksNeeded > (size - 8 - p) / CHUNK_HEADER) {
-                        throw new CorruptObjectException(id, "section " + s + " of " + length + " bytes needs " + chunksNeeded
-                                + " chunks, more than the rest of the object can hold");
+                        throw new CorruptObjectException(
+                                id,
+                                "section " + s + " of " + length + " bytes needs " + chunksNeeded
+                                        + " chunks, more than the rest of the object can hold");
                     }
                     int n = (int) chunksNeeded;
                     long[] starts = new long[n];
@@ -163,11 +190,13 @@ public final class ObjectFormat {
                         lens[c] = seg.get(INT, p + 1);
                         starts[c] = p + 5;
                         p = starts[c] + lens[c];
-                        if (lens[c] < 0 || p > size - 8) throw new CorruptObjectException(id, "section " + s + " runs past the end");
+                        if (lens[c] < 0 || p > size - 8)
+                            throw new CorruptObjectException(id, "section " + s + " runs past the end");
                     }
                     layouts.add(new SectionLayout(length, width, starts, lens, codecs));
                 }
-                if (p != size - 8) throw new CorruptObjectException(id, (size - 8 - p) + " unexpected bytes after the last section");
+                if (p != size - 8)
+                    throw new CorruptObjectException(id, (size - 8 - p) + " unexpected bytes after the last section");
                 this.sections = List.copyOf(layouts);
                 this.valuesCrc = seg.get(INT, size - 8);
             } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
@@ -180,26 +209,40 @@ public final class ObjectFormat {
             return new Reader(id, store.map(id, arena));
         }
 
-        public ObjectId id() { return id; }
+        public ObjectId id() {
+            return id;
+        }
 
-        public ObjectHeader header() { return header; }
+        public ObjectHeader header() {
+            return header;
+        }
 
-        public int valuesCrc() { return valuesCrc; }
+        public int valuesCrc() {
+            return valuesCrc;
+        }
 
-        public int sectionCount() { return sections.size(); }
+        public int sectionCount() {
+            return sections.size();
+        }
 
-        public long sectionLength(int i) { return sections.get(i).length(); }
+        public long sectionLength(int i) {
+            return sections.get(i).length();
+        }
 
         /** Receives a section's bytes in order, one chunk at a time; the array is the sink's to keep. */
         @FunctionalInterface
-        public interface ChunkSink { void accept(byte[] data, int len) throws IOException; }
+        public interface ChunkSink {
+            void accept(byte[] data, int len) throws IOException;
+        }
 
         /** Decodes a section, chunks in parallel, delivered in order. */
         public void readSection(int i, ChunkSink sink) throws IOException {
             Ordered.run(chunks(i), c -> readChunk(i, c), out -> sink.accept(out, out.length));
         }
 
-        public int chunks(int section) { return sections.get(section).chunkStarts().length; }
+        public int chunks(int section) {
+            return sections.get(section).chunkStarts().length;
+        }
 
         /**
          * Decodes chunk {@code c} of a section: bytes {@code [c * CHUNK_SIZE, ...)}. Lets a delta decoder
@@ -221,7 +264,8 @@ public final class ObjectFormat {
         /** A whole small section in memory (indices, factors). */
         public byte[] readSectionFully(int i) throws IOException {
             long length = sections.get(i).length();
-            if (length > Integer.MAX_VALUE - 8) throw new IOException("section " + i + " of object " + id + " is too large to hold in memory");
+            if (length > Integer.MAX_VALUE - 8)
+                throw new IOException("section " + i + " of object " + id + " is too large to hold in memory");
             byte[] all = new byte[(int) length];
             int[] pos = {0};
             readSection(i, (data, len) -> {

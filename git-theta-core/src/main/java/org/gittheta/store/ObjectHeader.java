@@ -14,8 +14,12 @@ public record ObjectHeader(int kind, DType dtype, Shape shape, List<ObjectId> ba
         bases = List.copyOf(bases);
         params = params.clone();
         if (bases.size() > 255) throw new IllegalArgumentException(bases.size() + " bases; at most 255");
-        if (params.length > 65535) throw new IllegalArgumentException(params.length + " bytes of parameters; at most 65535");
+        if (params.length > 65535)
+            throw new IllegalArgumentException(params.length + " bytes of parameters; at most 65535");
     }
 
-    @Override public byte[] params() { return params.clone(); }
+    @Override
+    public byte[] params() {
+        return params.clone();
+    }
 }

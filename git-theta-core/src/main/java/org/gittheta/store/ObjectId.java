@@ -17,14 +17,26 @@ public record ObjectId(String hex) implements Comparable<ObjectId> {
         return new ObjectId(HexFormat.of().formatHex(sha256));
     }
 
-    public byte[] bytes() { return HexFormat.of().parseHex(hex); }
+    public byte[] bytes() {
+        return HexFormat.of().parseHex(hex);
+    }
 
     /** Path below the objects directory: {@code ab/cd/abcd...}, the Git LFS layout. */
-    public String relativePath() { return hex.substring(0, 2) + "/" + hex.substring(2, 4) + "/" + hex; }
+    public String relativePath() {
+        return hex.substring(0, 2) + "/" + hex.substring(2, 4) + "/" + hex;
+    }
 
-    public String abbreviated() { return hex.substring(0, 12); }
+    public String abbreviated() {
+        return hex.substring(0, 12);
+    }
 
-    @Override public int compareTo(ObjectId o) { return hex.compareTo(o.hex); }
+    @Override
+    public int compareTo(ObjectId o) {
+        return hex.compareTo(o.hex);
+    }
 
-    @Override public String toString() { return hex; }
+    @Override
+    public String toString() {
+        return hex;
+    }
 }

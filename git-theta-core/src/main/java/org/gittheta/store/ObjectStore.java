@@ -44,7 +44,9 @@ public final class ObjectStore {
      * @param legacyObjectsDir a read-only older store whose objects are adopted on first use
      */
     /** A store with no older store beside it. */
-    public ObjectStore(Path storeDir) { this(storeDir, Optional.empty()); }
+    public ObjectStore(Path storeDir) {
+        this(storeDir, Optional.empty());
+    }
 
     public ObjectStore(Path storeDir, Optional<Path> legacyObjectsDir) {
         this.storeDir = storeDir;
@@ -55,31 +57,47 @@ public final class ObjectStore {
 
     /** The store of a Git directory: {@code <commonDir>/theta}, adopting objects of {@code <commonDir>/lfs}. */
     public static ObjectStore inGitDir(Path commonDir) {
-        return new ObjectStore(commonDir.resolve("theta"), Optional.of(commonDir.resolve("lfs").resolve("objects")));
+        return new ObjectStore(
+                commonDir.resolve("theta"), Optional.of(commonDir.resolve("lfs").resolve("objects")));
     }
 
-    public Path storeDir() { return storeDir; }
+    public Path storeDir() {
+        return storeDir;
+    }
 
-    public Path objectsDir() { return objectsDir; }
+    public Path objectsDir() {
+        return objectsDir;
+    }
 
-    public Path tmpDir() { return tmpDir; }
+    public Path tmpDir() {
+        return tmpDir;
+    }
 
     /** Where {@code fsck} moves corrupt objects, so that a later fetch can write an intact copy. */
-    public Path badDir() { return storeDir.resolve("bad"); }
+    public Path badDir() {
+        return storeDir.resolve("bad");
+    }
 
     /** Where the manifests of work-tree files are cached by their stat (see {@code convert.StatCache}). */
-    public Path statCacheDir() { return storeDir.resolve("stat-cache"); }
+    public Path statCacheDir() {
+        return storeDir.resolve("stat-cache");
+    }
 
     /** Where values already stored are indexed by their hash (see {@code update.ValueIndex}). */
-    public Path valuesDir() { return storeDir.resolve("values"); }
+    public Path valuesDir() {
+        return storeDir.resolve("values");
+    }
 
     public Path pathOf(ObjectId id) {
         // ObjectId checks this already; checked again where an id becomes a path, so that no id can leave the store.
-        if (!ObjectId.isValid(id.hex())) throw new IllegalArgumentException("object id '" + id.hex() + "' is not 64 lowercase hex digits");
+        if (!ObjectId.isValid(id.hex()))
+            throw new IllegalArgumentException("object id '" + id.hex() + "' is not 64 lowercase hex digits");
         return objectsDir.resolve(id.relativePath());
     }
 
-    public boolean contains(ObjectId id) { return Files.isRegularFile(pathOf(id)) || adoptLegacy(id); }
+    public boolean contains(ObjectId id) {
+        return Files.isRegularFile(pathOf(id)) || adoptLegacy(id);
+    }
 
     /** The file holding the object's bytes: ours, or the old store's when it could not be adopted. */
     public Path readableFile(ObjectId id) {
@@ -191,7 +209,8 @@ public final class ObjectStore {
             MemorySegment bytes = map(id, arena);
             // a ByteBuffer holds at most 2 GiB, and one parameter's object can be larger
             for (long at = 0; at < bytes.byteSize(); at += VERIFY_CHUNK) {
-                sha.update(bytes.asSlice(at, Math.min(VERIFY_CHUNK, bytes.byteSize() - at)).asByteBuffer());
+                sha.update(bytes.asSlice(at, Math.min(VERIFY_CHUNK, bytes.byteSize() - at))
+                        .asByteBuffer());
             }
         }
         ObjectId actual = ObjectId.fromDigest(sha.digest());

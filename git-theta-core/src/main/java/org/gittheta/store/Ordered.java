@@ -18,15 +18,20 @@ import java.util.concurrent.Future;
 public final class Ordered {
     /** Virtual threads (here and for {@link Results}): a task may wait on others without starving a fixed pool. */
     private static final ExecutorService EXECUTOR = Executors.newVirtualThreadPerTaskExecutor();
+
     public static final int WINDOW = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     private Ordered() {}
 
     @FunctionalInterface
-    public interface Task<T> { T call(int index) throws Exception; }
+    public interface Task<T> {
+        T call(int index) throws Exception;
+    }
 
     @FunctionalInterface
-    public interface Sink<T> { void accept(T result) throws IOException; }
+    public interface Sink<T> {
+        void accept(T result) throws IOException;
+    }
 
     public static <T> void run(int count, Task<T> task, Sink<T> sink) throws IOException {
         try (Results<T> results = results(count, task)) {
@@ -35,7 +40,9 @@ public final class Ordered {
     }
 
     /** The results of tasks {@code 0 .. count-1}, pulled in order: tasks start only as results are taken. */
-    public static <T> Results<T> results(int count, Task<T> task) { return new Results<>(count, task); }
+    public static <T> Results<T> results(int count, Task<T> task) {
+        return new Results<>(count, task);
+    }
 
     /**
      * Results pulled one at a time, with at most {@link #WINDOW} tasks running ahead of the reader. Closing it
@@ -56,7 +63,9 @@ public final class Ordered {
             this.task = task;
         }
 
-        public boolean hasNext() { return next < count || !inFlight.isEmpty(); }
+        public boolean hasNext() {
+            return next < count || !inFlight.isEmpty();
+        }
 
         /** The next result, in order; rethrows the task's failure. */
         public T next() throws IOException {
@@ -77,7 +86,8 @@ public final class Ordered {
             return await(r.result());
         }
 
-        @Override public void close() {
+        @Override
+        public void close() {
             next = count;
             closed = true;
             inFlight.forEach(r -> r.thread().interrupt());
@@ -91,7 +101,9 @@ public final class Ordered {
     }
 
     /** Starts one task in the background. */
-    public static <T> Future<T> submit(Callable<T> task) { return EXECUTOR.submit(task); }
+    public static <T> Future<T> submit(Callable<T> task) {
+        return EXECUTOR.submit(task);
+    }
 
     /** Waits for a future, rethrowing its failure as the IOException or unchecked exception it was. */
     public static <T> T await(Future<T> f) throws IOException {

@@ -23,9 +23,20 @@ public final class PruneExpiry {
 
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,9})[. ]([a-z]+?)s?[. ]ago");
     private static final Map<String, Duration> UNITS = Map.of(
-            "second", Duration.ofSeconds(1), "minute", Duration.ofMinutes(1), "hour", Duration.ofHours(1),
-            "day", Duration.ofDays(1), "week", Duration.ofDays(7), "month", Duration.ofDays(30),
-            "year", Duration.ofDays(365));
+            "second",
+            Duration.ofSeconds(1),
+            "minute",
+            Duration.ofMinutes(1),
+            "hour",
+            Duration.ofHours(1),
+            "day",
+            Duration.ofDays(1),
+            "week",
+            Duration.ofDays(7),
+            "month",
+            Duration.ofDays(30),
+            "year",
+            Duration.ofDays(365));
 
     private PruneExpiry() {}
 
@@ -43,7 +54,8 @@ public final class PruneExpiry {
         try {
             if (s.length() == 10) return LocalDate.parse(s).atStartOfDay().toInstant(ZoneOffset.UTC);
             String iso = s.replace(' ', 't').toUpperCase(Locale.ROOT);
-            if (iso.endsWith("Z") || iso.matches(".*[+-]\\d\\d:?\\d\\d$")) return OffsetDateTime.parse(iso).toInstant();
+            if (iso.endsWith("Z") || iso.matches(".*[+-]\\d\\d:?\\d\\d$"))
+                return OffsetDateTime.parse(iso).toInstant();
             return LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
             throw bad(spec);

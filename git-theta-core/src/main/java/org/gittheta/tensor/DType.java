@@ -57,7 +57,14 @@ public enum DType {
     MXFP4(32, 17, 44);
 
     /** What the bits of an element mean, for arithmetic and statistics. */
-    public enum Kind { BOOL, UNSIGNED, SIGNED, FLOAT, COMPLEX, QUANTIZED }
+    public enum Kind {
+        BOOL,
+        UNSIGNED,
+        SIGNED,
+        FLOAT,
+        COMPLEX,
+        QUANTIZED
+    }
 
     private final int bits;
     private final Kind kind;
@@ -79,26 +86,40 @@ public enum DType {
     }
 
     /** Bits of one element; for {@link Kind#QUANTIZED} types, of one block of {@link #blockElements()}. */
-    public int bits() { return bits; }
+    public int bits() {
+        return bits;
+    }
 
     /** Elements stored together: 1, or the block size of a quantized type (a tensor holds whole blocks). */
-    public int blockElements() { return blockElements; }
+    public int blockElements() {
+        return blockElements;
+    }
 
     /** Bytes of one block of a quantized type (for other types: of one element, 0 for packed sub-byte ones). */
-    public int blockBytes() { return bits / 8; }
+    public int blockBytes() {
+        return bits / 8;
+    }
 
-    public Kind kind() { return kind; }
+    public Kind kind() {
+        return kind;
+    }
 
     /** Stable number for binary formats; never reuse or renumber. */
-    public int code() { return code; }
+    public int code() {
+        return code;
+    }
 
     /**
      * Width of one element in whole bytes, 1 for packed sub-byte types: the unit of byte shuffling.
      * 1 for quantized types too: their blocks mix f16 scales with packed quants, so no wider unit lines up.
      */
-    public int byteWidth() { return kind == Kind.QUANTIZED ? 1 : Math.max(1, bits / 8); }
+    public int byteWidth() {
+        return kind == Kind.QUANTIZED ? 1 : Math.max(1, bits / 8);
+    }
 
-    public boolean isFloat() { return kind == Kind.FLOAT; }
+    public boolean isFloat() {
+        return kind == Kind.FLOAT;
+    }
 
     /**
      * Byte size of {@code numel} elements.

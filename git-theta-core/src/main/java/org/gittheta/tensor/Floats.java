@@ -15,9 +15,13 @@ public final class Floats {
         return (short) ((x + rounding) >>> 16);
     }
 
-    public static float f16ToFloat(short bits) { return Float.float16ToFloat(bits); }
+    public static float f16ToFloat(short bits) {
+        return Float.float16ToFloat(bits);
+    }
 
-    public static short floatToF16(float f) { return Float.floatToFloat16(f); }
+    public static short floatToF16(float f) {
+        return Float.floatToFloat16(f);
+    }
 
     /** OCP FP8 E4M3 ("fn"): bias 7, no infinities, S.1111.111 is NaN. */
     public static double f8e4m3ToDouble(byte b) {
@@ -30,7 +34,9 @@ public final class Floats {
     }
 
     /** OCP FP8 E5M2: the top byte of an IEEE half. */
-    public static float f8e5m2ToFloat(byte b) { return f16ToFloat((short) (b << 8)); }
+    public static float f8e5m2ToFloat(byte b) {
+        return f16ToFloat((short) (b << 8));
+    }
 
     /** OCP E8M0 scale: 2^(e-127), 0xFF is NaN. */
     public static double f8e8m0ToDouble(byte b) {

@@ -21,7 +21,11 @@ public record TensorView(MemorySegment segment, DType dtype) {
 
     /** Whether elements of {@code t} read as numbers: every type but packed sub-byte floats, complex and quantized. */
     public static boolean readable(DType t) {
-        return t.kind() != DType.Kind.QUANTIZED && t != DType.F6_E2M3 && t != DType.F6_E3M2 && t != DType.F4 && t != DType.C64;
+        return t.kind() != DType.Kind.QUANTIZED
+                && t != DType.F6_E2M3
+                && t != DType.F6_E3M2
+                && t != DType.F4
+                && t != DType.C64;
     }
 
     /** The float types arithmetic writes: F64, F32, F16, BF16. */
@@ -37,7 +41,9 @@ public record TensorView(MemorySegment segment, DType dtype) {
     }
 
     /** Number of elements. */
-    public long count() { return segment.byteSize() / dtype.byteWidth(); }
+    public long count() {
+        return segment.byteSize() / dtype.byteWidth();
+    }
 
     /** Element {@code i}'s exact value. */
     public double get(long i) {
@@ -102,20 +108,34 @@ public record TensorView(MemorySegment segment, DType dtype) {
     /** Elements {@code [from, from + n)} into {@code dst[0, n)}, as {@link #get} reads them. */
     public void get(long from, double[] dst, int n) {
         switch (dtype) {
-            case BF16 -> { for (int j = 0; j < n; j++) dst[j] = Floats.bf16ToFloat(segment.getAtIndex(I16, from + j)); }
-            case F16 -> { for (int j = 0; j < n; j++) dst[j] = Floats.f16ToFloat(segment.getAtIndex(I16, from + j)); }
-            case F32 -> { for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(F32, from + j); }
+            case BF16 -> {
+                for (int j = 0; j < n; j++) dst[j] = Floats.bf16ToFloat(segment.getAtIndex(I16, from + j));
+            }
+            case F16 -> {
+                for (int j = 0; j < n; j++) dst[j] = Floats.f16ToFloat(segment.getAtIndex(I16, from + j));
+            }
+            case F32 -> {
+                for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(F32, from + j);
+            }
             case F64 -> MemorySegment.copy(segment, F64, from * 8, dst, 0, n);
-            default -> { for (int j = 0; j < n; j++) dst[j] = get(from + j); }
+            default -> {
+                for (int j = 0; j < n; j++) dst[j] = get(from + j);
+            }
         }
     }
 
     /** Raw bits of elements {@code [from, from + n)} into {@code dst[0, n)}, as {@link #bits} reads them. */
     public void bits(long from, long[] dst, int n) {
         switch (dtype.byteWidth()) {
-            case 1 -> { for (int j = 0; j < n; j++) dst[j] = segment.get(ValueLayout.JAVA_BYTE, from + j); }
-            case 2 -> { for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(I16, from + j); }
-            case 4 -> { for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(I32, from + j); }
+            case 1 -> {
+                for (int j = 0; j < n; j++) dst[j] = segment.get(ValueLayout.JAVA_BYTE, from + j);
+            }
+            case 2 -> {
+                for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(I16, from + j);
+            }
+            case 4 -> {
+                for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(I32, from + j);
+            }
             default -> MemorySegment.copy(segment, I64, from * 8, dst, 0, n);
         }
     }

@@ -32,7 +32,9 @@ public final class Printable {
             if (c < 0x20 || c >= 0x7f && c <= 0x9f) {
                 b.append("\\x").append(HEX[c >> 4]).append(HEX[c & 0xf]);
             } else if (isUnsafe(c)) {
-                b.append("\\u{").append(Integer.toHexString(c).toUpperCase(Locale.ROOT)).append('}');
+                b.append("\\u{")
+                        .append(Integer.toHexString(c).toUpperCase(Locale.ROOT))
+                        .append('}');
             } else {
                 b.appendCodePoint(c);
             }
@@ -42,7 +44,8 @@ public final class Printable {
 
     /** UTF-8 {@code bytes} as {@link #escape(String)} shows them, each byte that is not valid UTF-8 as {@code \xHH}. */
     public static String escape(byte[] bytes) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -73,8 +76,12 @@ public final class Printable {
     /** Code points other than controls that change how the surrounding text displays. */
     private static boolean isUnsafe(int c) {
         return c >= 0xd800 && c <= 0xdfff // a lone surrogate (codePointAt returns it when unpaired)
-                || c == 0x2028 || c == 0x2029 // line and paragraph separators
-                || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069 // bidi embeddings, overrides, isolates
-                || c == 0x200e || c == 0x200f || c == 0x061c; // bidi marks
+                || c == 0x2028
+                || c == 0x2029 // line and paragraph separators
+                || c >= 0x202a && c <= 0x202e
+                || c >= 0x2066 && c <= 0x2069 // bidi embeddings, overrides, isolates
+                || c == 0x200e
+                || c == 0x200f
+                || c == 0x061c; // bidi marks
     }
 }

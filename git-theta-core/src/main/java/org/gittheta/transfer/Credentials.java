@@ -18,18 +18,27 @@ public interface Credentials {
 
     record Credential(String username, String password) {
         String basicAuthorization() {
-            return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+            return "Basic "
+                    + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
         }
 
-        @Override public String toString() { return "Credential[" + username + "]"; }
+        @Override
+        public String toString() {
+            return "Credential[" + username + "]";
+        }
     }
 
     /** For servers that need none. */
     Credentials NONE = new Credentials() {
-        @Override public Optional<Credential> fill(URI url) { return Optional.empty(); }
+        @Override
+        public Optional<Credential> fill(URI url) {
+            return Optional.empty();
+        }
 
-        @Override public void approve(URI url, Credential credential) {}
+        @Override
+        public void approve(URI url, Credential credential) {}
 
-        @Override public void reject(URI url, Credential credential) {}
+        @Override
+        public void reject(URI url, Credential credential) {}
     };
 }

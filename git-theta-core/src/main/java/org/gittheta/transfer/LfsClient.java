@@ -26,9 +26,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.gittheta.manifest.ObjectRef;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectId;
-import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.LfsJson.Action;
 import org.gittheta.transfer.LfsJson.BatchObject;
@@ -66,7 +66,9 @@ public final class LfsClient implements ObjectRemote {
             this(concurrency, attempts, firstBackoff, DEFAULT_ACTIVITY_TIMEOUT);
         }
 
-        public static Options defaults() { return new Options(8, 5, Duration.ofMillis(250)); }
+        public static Options defaults() {
+            return new Options(8, 5, Duration.ofMillis(250));
+        }
 
         public Options withActivityTimeout(Duration timeout) {
             return new Options(concurrency, attempts, firstBackoff, timeout);
@@ -88,9 +90,13 @@ public final class LfsClient implements ObjectRemote {
         this.http = new LfsHttp(this.endpoint, credentials, options);
     }
 
-    @Override public String describe() { return endpoint.toString(); }
+    @Override
+    public String describe() {
+        return endpoint.toString();
+    }
 
-    @Override public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
+    @Override
+    public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
         List<ObjectRef> wanted = new ArrayList<>(new LinkedHashSet<>(objects));
         for (var it = wanted.iterator(); it.hasNext(); ) {
             if (into.containsIntact(it.next().id())) it.remove(); // a corrupt copy is fetched again, and replaced
@@ -108,7 +114,10 @@ public final class LfsClient implements ObjectRemote {
             }
             todo.add(o);
         }
-        task = progress.start("Downloading objects", todo.stream().mapToLong(o -> o.ref().size()).sum(), todo.size());
+        task = progress.start(
+                "Downloading objects",
+                todo.stream().mapToLong(o -> o.ref().size()).sum(),
+                todo.size());
         try {
             parallel(todo, o -> download(o, into));
         } finally {
@@ -116,13 +125,15 @@ public final class LfsClient implements ObjectRemote {
         }
     }
 
-    @Override public int push(Collection<ObjectRef> objects, ObjectStore from) throws IOException {
+    @Override
+    public int push(Collection<ObjectRef> objects, ObjectStore from) throws IOException {
         List<ObjectRef> all = new ArrayList<>(new LinkedHashSet<>(objects));
         if (all.isEmpty()) return 0;
         List<BatchObject> todo = new ArrayList<>();
         for (BatchObject o : batch("upload", all)) {
             if (o.error().isPresent()) {
-                throw new IOException(endpoint + ": cannot upload object " + o.ref().id() + ": " + o.error().get());
+                throw new IOException(endpoint + ": cannot upload object "
+                        + o.ref().id() + ": " + o.error().get());
             }
             if (!o.actions().containsKey("upload")) continue; // the server has it already
             if (!from.contains(o.ref().id())) {
@@ -131,7 +142,10 @@ public final class LfsClient implements ObjectRemote {
             }
             todo.add(o);
         }
-        task = progress.start("Uploading objects", todo.stream().mapToLong(o -> o.ref().size()).sum(), todo.size());
+        task = progress.start(
+                "Uploading objects",
+                todo.stream().mapToLong(o -> o.ref().size()).sum(),
+                todo.size());
         try {
             parallel(todo, o -> upload(o, from));
         } finally {
@@ -140,11 +154,13 @@ public final class LfsClient implements ObjectRemote {
         return todo.size();
     }
 
-    @Override public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
+    @Override
+    public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
         Set<ObjectId> held = new HashSet<>();
         if (objects.isEmpty()) return held;
         for (BatchObject o : batch("download", new ArrayList<>(new LinkedHashSet<>(objects)))) {
-            if (o.error().isEmpty() && o.actions().containsKey("download")) held.add(o.ref().id());
+            if (o.error().isEmpty() && o.actions().containsKey("download"))
+                held.add(o.ref().id());
         }
         return held;
     }
@@ -164,9 +180,14 @@ public final class LfsClient implements ObjectRemote {
         URI url = URI.create(endpoint + "/objects/batch");
         String what = "batch " + operation;
         for (int attempt = 1; ; attempt++) {
-            LfsHttp.Response r = http.send(new LfsHttp.Request(what, url, Map.of(), (u, watch) -> HttpRequest
-                    .newBuilder(u).header("Accept", LFS_JSON).header("Content-Type", LFS_JSON)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
+            LfsHttp.Response r = http.send(new LfsHttp.Request(
+                    what,
+                    url,
+                    Map.of(),
+                    (u, watch) -> HttpRequest.newBuilder(u)
+                            .header("Accept", LFS_JSON)
+                            .header("Content-Type", LFS_JSON)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
             if (r.status() != 200) throw new IOException(url + ": " + what + " failed: " + LfsHttp.status(r));
             byte[] reply;
             try {
@@ -176,8 +197,10 @@ public final class LfsClient implements ObjectRemote {
             } catch (IOException e) {
                 // the reply broke off or stalled: ask again
                 if (attempt >= options.attempts()) {
-                    throw new IOException(url + ": " + what + " failed after " + attempt + " tries: "
-                            + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+                    throw new IOException(
+                            url + ": " + what + " failed after " + attempt + " tries: "
+                                    + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200),
+                            e);
                 }
                 http.pause(attempt, Optional.empty());
                 continue;
@@ -254,8 +277,10 @@ public final class LfsClient implements ObjectRemote {
                     have = Files.size(part);
                     if (attempt >= options.attempts()) {
                         keepForResume = true;
-                        throw new IOException(r.url() + ": " + what + " kept failing after " + attempt + " tries: "
-                                + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+                        throw new IOException(
+                                r.url() + ": " + what + " kept failing after " + attempt + " tries: "
+                                        + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200),
+                                e);
                     }
                     http.pause(attempt, Optional.empty());
                 }
@@ -263,8 +288,9 @@ public final class LfsClient implements ObjectRemote {
             try (InputStream in = Files.newInputStream(part)) {
                 into.put(id, in);
             } catch (CorruptObjectException e) {
-                throw new IOException(endpoint + " served a corrupt object " + id + " (" + e.getMessage()
-                        + "); it was not stored", e);
+                throw new IOException(
+                        endpoint + " served a corrupt object " + id + " (" + e.getMessage() + "); it was not stored",
+                        e);
             }
         } finally {
             release(part, keepForResume ? resumable : null);
@@ -305,13 +331,15 @@ public final class LfsClient implements ObjectRemote {
     private long receive(LfsHttp.Response r, Path part, boolean append, long room, String what) throws IOException {
         long got = 0;
         try (InputStream in = r.body();
-             OutputStream out = Files.newOutputStream(part, StandardOpenOption.WRITE,
-                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = Files.newOutputStream(
+                        part,
+                        StandardOpenOption.WRITE,
+                        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) >= 0; ) {
                 if (n > room - got) {
-                    throw new LfsProtocolException(r.url() + ": " + what + ": the server sends more than the "
-                            + room + " bytes it should; the partial download was deleted");
+                    throw new LfsProtocolException(r.url() + ": " + what + ": the server sends more than the " + room
+                            + " bytes it should; the partial download was deleted");
                 }
                 out.write(buf, 0, n);
                 got += n;
@@ -328,8 +356,10 @@ public final class LfsClient implements ObjectRemote {
         try {
             from.verify(id);
         } catch (CorruptObjectException e) {
-            throw new IOException("not uploading to " + endpoint + ": " + e.getMessage()
-                    + "; restore it with 'git theta fetch' from a remote that has it intact", e);
+            throw new IOException(
+                    "not uploading to " + endpoint + ": " + e.getMessage()
+                            + "; restore it with 'git theta fetch' from a remote that has it intact",
+                    e);
         }
         long size = Files.size(file);
         Action a = fresh("upload", o);
@@ -350,8 +380,13 @@ public final class LfsClient implements ObjectRemote {
         Action verify = o.actions().get("verify");
         if (verify != null) {
             byte[] body = LfsJson.verifyRequest(o.ref());
-            LfsHttp.Response v = http.send(new LfsHttp.Request("verify of object " + id, verify.href(), verify.header(),
-                    (u, watch) -> HttpRequest.newBuilder(u).header("Accept", LFS_JSON).header("Content-Type", LFS_JSON)
+            LfsHttp.Response v = http.send(new LfsHttp.Request(
+                    "verify of object " + id,
+                    verify.href(),
+                    verify.header(),
+                    (u, watch) -> HttpRequest.newBuilder(u)
+                            .header("Accept", LFS_JSON)
+                            .header("Content-Type", LFS_JSON)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
             if (v.status() / 100 != 2) {
                 throw new IOException(v.url() + ": server did not verify object " + id + ": " + LfsHttp.status(v));
@@ -364,7 +399,8 @@ public final class LfsClient implements ObjectRemote {
     private InputStream counting(Path file, long[] sent, StallWatch watch) {
         try {
             return new FilterInputStream(Files.newInputStream(file)) {
-                @Override public int read(byte[] b, int off, int len) throws IOException {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
                     int n = super.read(b, off, len);
                     if (n > 0) {
                         sent[0] += n;
@@ -387,18 +423,21 @@ public final class LfsClient implements ObjectRemote {
     /** Runs the transfers {@code concurrency} at a time; every failure is reported, the first as the cause. */
     private <T> void parallel(List<T> items, Work<T> work) throws IOException {
         List<Future<?>> futures = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), Thread.ofVirtual().factory())) {
-            for (T item : items) futures.add(pool.submit(() -> {
-                work.run(item);
-                return null;
-            }));
+        try (ExecutorService pool = Executors.newFixedThreadPool(
+                options.concurrency(), Thread.ofVirtual().factory())) {
+            for (T item : items)
+                futures.add(pool.submit(() -> {
+                    work.run(item);
+                    return null;
+                }));
         }
         IOException first = null;
         for (Future<?> f : futures) {
             try {
                 f.get();
             } catch (ExecutionException e) {
-                IOException io = e.getCause() instanceof IOException x ? x
+                IOException io = e.getCause() instanceof IOException x
+                        ? x
                         : new IOException(String.valueOf(e.getCause()), e.getCause());
                 if (first == null) first = io;
                 else first.addSuppressed(io);

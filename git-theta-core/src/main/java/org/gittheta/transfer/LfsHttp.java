@@ -41,8 +41,11 @@ final class LfsHttp {
         this.credentials = credentials;
         this.options = options;
         // HTTP/1.1: a plain-http h2c upgrade confuses some servers, and LFS transfers gain nothing from HTTP/2
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(options.activityTimeout()).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(options.activityTimeout())
+                .build();
     }
 
     /** Builds the request for one URL (the first, or one redirected to); bytes it sends count as activity. */
@@ -65,7 +68,10 @@ final class LfsHttp {
             return v.filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong);
         }
 
-        @Override public void close() throws IOException { body.close(); }
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
     }
 
     private record Exchange(Response response, Credentials.Credential sent) {}
@@ -85,8 +91,10 @@ final class LfsHttp {
             } catch (IOException e) {
                 if (attempt >= options.attempts()) {
                     String why = e.getMessage() == null ? e.toString() : e.getMessage();
-                    throw new IOException(request.url() + ": " + request.what() + " failed after " + attempt
-                            + " tries: " + oneLine(why, 200), e);
+                    throw new IOException(
+                            request.url() + ": " + request.what() + " failed after " + attempt + " tries: "
+                                    + oneLine(why, 200),
+                            e);
                 }
                 pause(attempt, Optional.empty());
                 continue;
@@ -105,8 +113,8 @@ final class LfsHttp {
                             + "credentials for " + origin(endpoint) + " are not sent to another host");
                 }
                 if (askedForCredential || !obtainCredential()) {
-                    throw new IOException(r.url() + ": authentication required (HTTP 401) and git credential gave "
-                            + "none");
+                    throw new IOException(
+                            r.url() + ": authentication required (HTTP 401) and git credential gave " + "none");
                 }
                 askedForCredential = true;
                 attempt--;
@@ -151,8 +159,10 @@ final class LfsHttp {
                 built = b.build();
             } catch (IllegalArgumentException e) {
                 watch.close();
-                throw new LfsProtocolException(url + ": " + request.what() + ": the server's request is unusable: "
-                        + oneLine(String.valueOf(e.getMessage()), 200), e);
+                throw new LfsProtocolException(
+                        url + ": " + request.what() + ": the server's request is unusable: "
+                                + oneLine(String.valueOf(e.getMessage()), 200),
+                        e);
             }
             Response r = sendWatched(built, watch);
             Optional<String> location = r.headers().firstValue("Location");
@@ -162,8 +172,10 @@ final class LfsHttp {
             try {
                 next = url.resolve(location.get().strip());
             } catch (IllegalArgumentException e) {
-                throw new LfsProtocolException(url + ": " + request.what() + ": redirected to a malformed URL '"
-                        + oneLine(location.get(), 200) + "'", e);
+                throw new LfsProtocolException(
+                        url + ": " + request.what() + ": redirected to a malformed URL '" + oneLine(location.get(), 200)
+                                + "'",
+                        e);
             }
             if (hop + 1 > MAX_REDIRECTS) {
                 throw new LfsProtocolException(request.url() + ": " + request.what() + ": more than " + MAX_REDIRECTS
@@ -196,8 +208,8 @@ final class LfsHttp {
             future = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (IllegalArgumentException e) {
             watch.close();
-            throw new LfsProtocolException(request.uri() + ": unusable request: "
-                    + oneLine(String.valueOf(e.getMessage()), 200), e);
+            throw new LfsProtocolException(
+                    request.uri() + ": unusable request: " + oneLine(String.valueOf(e.getMessage()), 200), e);
         }
         watch.onStall(() -> future.cancel(true));
         try {
@@ -209,7 +221,8 @@ final class LfsHttp {
         } catch (ExecutionException e) {
             watch.close();
             if (watch.stalled()) throw new IOException(watch.describe(), e.getCause());
-            throw e.getCause() instanceof IOException io ? io
+            throw e.getCause() instanceof IOException io
+                    ? io
                     : new IOException(String.valueOf(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             future.cancel(true);
@@ -224,8 +237,8 @@ final class LfsHttp {
         try (r) {
             byte[] body = r.body().readNBytes(limit + 1);
             if (body.length > limit) {
-                throw new LfsProtocolException(r.url() + ": " + what + ": the reply is larger than " + limit
-                        + " bytes");
+                throw new LfsProtocolException(
+                        r.url() + ": " + what + ": the reply is larger than " + limit + " bytes");
             }
             return body;
         }
@@ -258,12 +271,16 @@ final class LfsHttp {
 
     /** Text from a server made safe for one line of a message: control characters become spaces. */
     static String oneLine(String s, int max) {
-        String flat = s.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        String flat = s.codePoints()
+                .map(c -> Character.isISOControl(c) ? ' ' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
         return flat.length() <= max ? flat : flat.substring(0, max) + "...";
     }
 
-    static boolean sameOrigin(URI a, URI b) { return origin(a).equals(origin(b)); }
+    static boolean sameOrigin(URI a, URI b) {
+        return origin(a).equals(origin(b));
+    }
 
     /** scheme://host:port with the default port made explicit, so http://h and http://h:80 are one origin. */
     static String origin(URI u) {
@@ -273,7 +290,9 @@ final class LfsHttp {
     }
 
     private Credentials.Credential currentCredential() {
-        synchronized (authLock) { return credential; }
+        synchronized (authLock) {
+            return credential;
+        }
     }
 
     /** One thread asks git for credentials; the others use what it got. */

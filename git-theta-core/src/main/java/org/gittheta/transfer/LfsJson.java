@@ -23,7 +23,9 @@ import org.gittheta.manifest.ObjectRef;
 final class LfsJson {
     /** Batch replies are a few levels deep; a deeper document is an attack on the parser's stack. */
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build()).build();
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(32).build())
+            .build();
     /** An action that expires sooner than this is asked for again rather than started. */
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
     /** Expiry times further out than this are as good as never (and keep Instant arithmetic in range). */
@@ -65,14 +67,17 @@ final class LfsJson {
 
     record Action(URI href, Map<String, String> header, Optional<Instant> expiresAt) {
         boolean expiresSoon() {
-            return expiresAt.isPresent() && expiresAt.get().isBefore(Instant.now().plus(EXPIRY_MARGIN));
+            return expiresAt.isPresent()
+                    && expiresAt.get().isBefore(Instant.now().plus(EXPIRY_MARGIN));
         }
     }
 
     record ObjectError(long code, String message) {
-        @Override public String toString() {
-            String kind = code == 404 ? "not found" : code == 410 ? "removed from the server"
-                    : code == 422 ? "rejected as invalid" : "error";
+        @Override
+        public String toString() {
+            String kind = code == 404
+                    ? "not found"
+                    : code == 410 ? "removed from the server" : code == 422 ? "rejected as invalid" : "error";
             return kind + " (" + code + ")" + (message.isEmpty() ? "" : ": " + message);
         }
     }
@@ -89,8 +94,10 @@ final class LfsJson {
         Map<?, ?> doc = map(parse(body, url), url, "the batch reply is not a JSON object");
         Object transfer = doc.get("transfer");
         if (transfer != null && !"basic".equals(transfer)) {
-            throw bad(url, "the server chose the unsupported transfer '"
-                    + LfsHttp.oneLine(String.valueOf(transfer), 40) + "'");
+            throw bad(
+                    url,
+                    "the server chose the unsupported transfer '" + LfsHttp.oneLine(String.valueOf(transfer), 40)
+                            + "'");
         }
         if (!(doc.get("objects") instanceof List<?> objects)) throw bad(url, "the batch reply has no list of objects");
         List<BatchObject> out = new ArrayList<>();
@@ -101,8 +108,10 @@ final class LfsJson {
             String of = "object " + ref.id();
             Object size = o.get("size");
             if (size != null && !(size instanceof Long l && l == ref.size())) {
-                throw bad(url, of + " has size " + ref.size() + " but the server announces "
-                        + LfsHttp.oneLine(String.valueOf(size), 40));
+                throw bad(
+                        url,
+                        of + " has size " + ref.size() + " but the server announces "
+                                + LfsHttp.oneLine(String.valueOf(size), 40));
             }
             Optional<ObjectError> error = Optional.empty();
             if (o.get("error") != null) {
@@ -134,15 +143,18 @@ final class LfsJson {
         }
         String scheme = String.valueOf(href.getScheme());
         if (!(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || href.getHost() == null) {
-            throw bad(url, what + " points to " + LfsHttp.oneLine(h, 200)
-                    + ", which is not an http(s) URL with a host");
+            throw bad(
+                    url, what + " points to " + LfsHttp.oneLine(h, 200) + ", which is not an http(s) URL with a host");
         }
         Map<String, String> header = new LinkedHashMap<>();
         if (a.get("header") != null) {
-            for (var e : map(a.get("header"), url, what + ": its header is not a JSON object").entrySet()) {
+            for (var e : map(a.get("header"), url, what + ": its header is not a JSON object")
+                    .entrySet()) {
                 if (!(e.getValue() instanceof String v)) {
-                    throw bad(url, what + ": header '" + LfsHttp.oneLine(String.valueOf(e.getKey()), 40)
-                            + "' is not a string");
+                    throw bad(
+                            url,
+                            what + ": header '" + LfsHttp.oneLine(String.valueOf(e.getKey()), 40)
+                                    + "' is not a string");
                 }
                 header.put(String.valueOf(e.getKey()), v);
             }
@@ -173,8 +185,8 @@ final class LfsJson {
         try {
             return parse(body);
         } catch (IOException e) {
-            throw new LfsProtocolException(url + ": bad batch reply: "
-                    + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+            throw new LfsProtocolException(
+                    url + ": bad batch reply: " + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
         }
     }
 
@@ -208,8 +220,10 @@ final class LfsJson {
             }
             case VALUE_STRING -> p.getText();
             // beyond a long: a double, so that it can never pass for a size or a code
-            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-                    ? (Object) p.getDoubleValue() : (Object) p.getLongValue();
+            case VALUE_NUMBER_INT ->
+                p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                        ? (Object) p.getDoubleValue()
+                        : (Object) p.getLongValue();
             case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
             case VALUE_TRUE -> true;
             case VALUE_FALSE -> false;

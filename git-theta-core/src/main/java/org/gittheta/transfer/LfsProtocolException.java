@@ -7,7 +7,11 @@ import java.io.IOException;
  * followed. Not retried, since asking again would get the same answer.
  */
 public final class LfsProtocolException extends IOException {
-    public LfsProtocolException(String message) { super(message); }
+    public LfsProtocolException(String message) {
+        super(message);
+    }
 
-    public LfsProtocolException(String message, Throwable cause) { super(message, cause); }
+    public LfsProtocolException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

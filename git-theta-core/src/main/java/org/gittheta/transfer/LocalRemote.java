@@ -33,33 +33,41 @@ public final class LocalRemote implements ObjectRemote {
         return new LocalRemote(ObjectStore.inGitDir(gitDir), gitDir.toString());
     }
 
-    public ObjectStore store() { return remote; }
+    public ObjectStore store() {
+        return remote;
+    }
 
-    @Override public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
+    @Override
+    public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
         for (ObjectRef ref : objects) {
             if (!remote.contains(ref.id()) || into.containsIntact(ref.id())) continue;
             try (InputStream in = Files.newInputStream(remote.readableFile(ref.id()))) {
                 into.put(ref.id(), in);
             } catch (CorruptObjectException e) {
-                throw new IOException(description + " holds a corrupt copy: " + e.getMessage()
-                        + "; it was not stored", e);
+                throw new IOException(
+                        description + " holds a corrupt copy: " + e.getMessage() + "; it was not stored", e);
             }
         }
     }
 
-    @Override public int push(Collection<ObjectRef> objects, ObjectStore from) throws IOException {
+    @Override
+    public int push(Collection<ObjectRef> objects, ObjectStore from) throws IOException {
         int sent = 0;
         for (ObjectRef ref : objects) {
             if (remote.containsIntact(ref.id())) continue;
             if (!from.contains(ref.id())) {
-                throw new MissingObjectException(ref.id(), "must be pushed to " + description
-                        + " but is missing locally; fetch it first ('git theta fetch --all')");
+                throw new MissingObjectException(
+                        ref.id(),
+                        "must be pushed to " + description
+                                + " but is missing locally; fetch it first ('git theta fetch --all')");
             }
             try {
                 from.verify(ref.id());
             } catch (CorruptObjectException e) {
-                throw new IOException("not pushing to " + description + ": " + e.getMessage()
-                        + " in the local store; restore it with 'git theta fetch' from a remote that has it intact", e);
+                throw new IOException(
+                        "not pushing to " + description + ": " + e.getMessage()
+                                + " in the local store; restore it with 'git theta fetch' from a remote that has it intact",
+                        e);
             }
             Path source = from.readableFile(ref.id());
             Path target = remote.pathOf(ref.id());
@@ -77,7 +85,8 @@ public final class LocalRemote implements ObjectRemote {
         return sent;
     }
 
-    @Override public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
+    @Override
+    public Set<ObjectId> holding(Collection<ObjectRef> objects) throws IOException {
         Set<ObjectId> held = new HashSet<>();
         for (ObjectRef ref : objects) {
             if (remote.containsIntact(ref.id())) held.add(ref.id());
@@ -85,5 +94,8 @@ public final class LocalRemote implements ObjectRemote {
         return held;
     }
 
-    @Override public String describe() { return description; }
+    @Override
+    public String describe() {
+        return description;
+    }
 }

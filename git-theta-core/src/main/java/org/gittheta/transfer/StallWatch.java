@@ -30,7 +30,9 @@ final class StallWatch implements AutoCloseable {
     }
 
     /** Bytes moved: the exchange is alive. */
-    void activity() { lastActivity = System.nanoTime(); }
+    void activity() {
+        lastActivity = System.nanoTime();
+    }
 
     /** What to do when the exchange stalls: cancel the request, or close the body being read. */
     void onStall(Runnable abort) {
@@ -38,7 +40,9 @@ final class StallWatch implements AutoCloseable {
         if (stalled) abort.run();
     }
 
-    boolean stalled() { return stalled; }
+    boolean stalled() {
+        return stalled;
+    }
 
     /** The reason, for messages. */
     String describe() {
@@ -52,5 +56,8 @@ final class StallWatch implements AutoCloseable {
         abort.run();
     }
 
-    @Override public void close() { check.cancel(false); }
+    @Override
+    public void close() {
+        check.cancel(false);
+    }
 }

@@ -15,12 +15,14 @@ final class WatchedBody extends FilterInputStream {
         watch.onStall(this::abort);
     }
 
-    @Override public int read() throws IOException {
+    @Override
+    public int read() throws IOException {
         byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
-    @Override public int read(byte[] b, int off, int len) throws IOException {
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
         checkAlive();
         int n;
         try {
@@ -46,7 +48,8 @@ final class WatchedBody extends FilterInputStream {
         }
     }
 
-    @Override public void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         watch.close();
         super.close();
     }

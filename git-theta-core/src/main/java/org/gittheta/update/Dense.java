@@ -14,18 +14,31 @@ final class Dense {
     private Dense() {}
 
     record Encoder(MemorySegment values, int width) implements Encoding {
-        @Override public UpdateKind kind() { return UpdateKind.DENSE; }
+        @Override
+        public UpdateKind kind() {
+            return UpdateKind.DENSE;
+        }
 
-        @Override public ObjectHeader header(DType dtype, Shape shape) {
+        @Override
+        public ObjectHeader header(DType dtype, Shape shape) {
             return new ObjectHeader(kind().code(), dtype, shape, List.of(), new byte[0]);
         }
 
-        @Override public List<Section> sections() { return List.of(bulk()); }
+        @Override
+        public List<Section> sections() {
+            return List.of(bulk());
+        }
 
-        @Override public Section bulk() { return Encoding.copy(values, width); }
+        @Override
+        public Section bulk() {
+            return Encoding.copy(values, width);
+        }
     }
 
     record Decoder(ObjectFormat.Reader reader) implements Layer {
-        @Override public byte[] chunk(int c) throws IOException { return reader.readChunk(0, c); }
+        @Override
+        public byte[] chunk(int c) throws IOException {
+            return reader.readChunk(0, c);
+        }
     }
 }

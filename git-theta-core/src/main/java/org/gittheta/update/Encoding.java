@@ -23,17 +23,21 @@ sealed interface Encoding permits Dense.Encoder, XorDelta.Encoder, SparseDelta.E
     Section bulk();
 
     /** Bytes stored besides the bulk section (factors, scaling vectors). */
-    default long fixedBytes() { return 0; }
+    default long fixedBytes() {
+        return 0;
+    }
 
     /** A section holding {@code values} as they are. */
     static Section copy(MemorySegment values, int width) {
-        return new Section(values.byteSize(), width,
+        return new Section(
+                values.byteSize(),
+                width,
                 (offset, dst, len) -> MemorySegment.copy(values, ValueLayout.JAVA_BYTE, offset, dst, 0, len));
     }
 
     /** A section holding a small array. */
     static Section whole(byte[] bytes, int width) {
-        return new Section(bytes.length, width,
-                (offset, dst, len) -> System.arraycopy(bytes, (int) offset, dst, 0, len));
+        return new Section(
+                bytes.length, width, (offset, dst, len) -> System.arraycopy(bytes, (int) offset, dst, 0, len));
     }
 }

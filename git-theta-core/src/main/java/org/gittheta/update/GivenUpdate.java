@@ -16,10 +16,14 @@ sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, Gi
     void apply(MemorySegment old, MemorySegment out, DType t, long first, long count);
 
     /** The inner dimension of low-rank factors. */
-    default OptionalInt rank() { return OptionalInt.empty(); }
+    default OptionalInt rank() {
+        return OptionalInt.empty();
+    }
 
     /** The factors themselves as the stored low-rank form, when the parameter is the 2-D matrix R·C is. */
-    default Optional<Reconstruction.LowRank> factors() { return Optional.empty(); }
+    default Optional<Reconstruction.LowRank> factors() {
+        return Optional.empty();
+    }
 
     /**
      * new = old + R @ C as numpy computes it: R is (..., m, r), C is (..., r, n), batch dimensions broadcast,
@@ -28,9 +32,19 @@ sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, Gi
      * @param product maps a parameter element to its element of the product (batch × m × n)
      * @param rBatch  maps a batch index of the product to R's batch index; {@code cBatch} likewise for C
      */
-    record LowRank(double[] r, double[] c, int m, int k, int n, Broadcast product, Broadcast rBatch, Broadcast cBatch,
-                   boolean isMatrix) implements GivenUpdate {
-        @Override public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
+    record LowRank(
+            double[] r,
+            double[] c,
+            int m,
+            int k,
+            int n,
+            Broadcast product,
+            Broadcast rBatch,
+            Broadcast cBatch,
+            boolean isMatrix)
+            implements GivenUpdate {
+        @Override
+        public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
             TensorView o = new TensorView(old, t), w = new TensorView(out, t);
             for (long i = 0; i < count; i++) {
                 long p = product.map(first + i);
@@ -42,9 +56,13 @@ sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, Gi
             }
         }
 
-        @Override public OptionalInt rank() { return OptionalInt.of(k); }
+        @Override
+        public OptionalInt rank() {
+            return OptionalInt.of(k);
+        }
 
-        @Override public Optional<Reconstruction.LowRank> factors() {
+        @Override
+        public Optional<Reconstruction.LowRank> factors() {
             if (!isMatrix) return Optional.empty();
             float[] left = new float[r.length], rightT = new float[c.length];
             for (int i = 0; i < r.length; i++) left[i] = (float) r[i];
@@ -55,7 +73,8 @@ sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, Gi
 
     /** new = old + a sparse matrix: {@code positions} ascending and distinct, duplicates of the CSR data summed. */
     record Sparse(long[] positions, double[] values) implements GivenUpdate {
-        @Override public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
+        @Override
+        public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
             MemorySegment.copy(old, 0, out, 0, count * t.byteWidth());
             TensorView o = new TensorView(old, t), w = new TensorView(out, t);
             int at = Arrays.binarySearch(positions, first);
@@ -68,7 +87,8 @@ sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, Gi
 
     /** new = old × ia3, the ia3 tensor broadcast onto the parameter. */
     record Ia3(UpdateTensor ia3, Broadcast broadcast) implements GivenUpdate {
-        @Override public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
+        @Override
+        public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
             TensorView o = new TensorView(old, t), w = new TensorView(out, t);
             for (long i = 0; i < count; i++) w.set(i, o.get(i) * ia3.get(broadcast.map(first + i)));
         }
@@ -76,7 +96,8 @@ sealed interface GivenUpdate permits GivenUpdate.LowRank, GivenUpdate.Sparse, Gi
 
     /** new = the given tensor, broadcast onto the parameter: its bytes when the dtypes agree, else rounded. */
     record Dense(UpdateTensor value, Broadcast broadcast) implements GivenUpdate {
-        @Override public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
+        @Override
+        public void apply(MemorySegment old, MemorySegment out, DType t, long first, long count) {
             TensorView w = new TensorView(out, t);
             for (long i = 0; i < count; i++) {
                 long from = broadcast.map(first + i);

@@ -36,13 +36,16 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
             throw new CorruptObjectException(id, e.getMessage());
         }
         long bytes = r.header().dtype().byteSize(r.header().shape().numel());
-        Reconstruction guess = kind == UpdateKind.LOW_RANK || kind == UpdateKind.IA3 ? Reconstruction.read(kind, r) : null;
+        Reconstruction guess =
+                kind == UpdateKind.LOW_RANK || kind == UpdateKind.IA3 ? Reconstruction.read(kind, r) : null;
         boolean residual = guess == null ? kind != UpdateKind.SPARSE : guess.residual();
         if (residual && (r.sectionCount() == 0 || r.sectionLength(r.sectionCount() - 1) != bytes)) {
             throw new CorruptObjectException(id, "its values section does not hold " + bytes + " bytes");
         }
         if (kind == UpdateKind.DENSE) return new Dense.Decoder(r);
-        if (r.header().bases().size() != 1) throw new CorruptObjectException(id, kind.label() + " object names " + r.header().bases().size() + " bases, expected 1");
+        if (r.header().bases().size() != 1)
+            throw new CorruptObjectException(
+                    id, kind.label() + " object names " + r.header().bases().size() + " bases, expected 1");
         Layer base = open(store, r.header().bases().getFirst(), arena, depth + 1);
         var bh = base.reader().header();
         if (bh.dtype() != r.header().dtype() || !bh.shape().equals(r.header().shape())) {
@@ -52,8 +55,8 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
             case DENSE -> throw new AssertionError();
             case XOR_DELTA -> new XorDelta.Decoder(r, base);
             case SPARSE -> SparseDelta.Decoder.of(r, base);
-            case LOW_RANK, IA3 -> new Rebuilt.Decoder(r, base, guess,
-                    residual ? r.sectionCount() - 1 : Rebuilt.NO_RESIDUAL);
+            case LOW_RANK, IA3 ->
+                new Rebuilt.Decoder(r, base, guess, residual ? r.sectionCount() - 1 : Rebuilt.NO_RESIDUAL);
         };
     }
 }

@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.TensorSlot;
-import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
 
@@ -51,22 +50,26 @@ public final class LoraAdapter {
         Path config = dir.resolve("adapter_config.json");
         Path weights = dir.resolve("adapter_model.safetensors");
         if (!Files.isRegularFile(config) || !Files.isRegularFile(weights)) {
-            throw new NoSuchFileException(dir + ": not a PEFT LoRA adapter (needs adapter_config.json and adapter_model.safetensors)");
+            throw new NoSuchFileException(
+                    dir + ": not a PEFT LoRA adapter (needs adapter_config.json and adapter_model.safetensors)");
         }
         Config c = Config.parse(config);
         Map<String, float[]> a = new HashMap<>();
         Map<String, float[]> b = new HashMap<>();
         Map<String, Shape> shapes = new HashMap<>();
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(weights)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(weights)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            for (TensorSlot t : SafetensorsFormat.INSTANCE.read(weights.toString(), seg).tensors()) {
+            for (TensorSlot t :
+                    SafetensorsFormat.INSTANCE.read(weights.toString(), seg).tensors()) {
                 String name = t.name().startsWith(PREFIX) ? t.name().substring(PREFIX.length()) : t.name();
                 int ia = name.indexOf(".lora_A."), ib = name.indexOf(".lora_B.");
                 if (ia < 0 && ib < 0) continue;
                 String module = name.substring(0, Math.max(ia, ib));
                 if (!c.targets(module)) continue;
                 if (t.shape().rank() != 2 || !Reconstruction.appliesTo(t.dtype())) {
-                    throw new BadCheckpointException(weights.toString(), t.name(), "LoRA factor must be a 2-D F32, F16 or BF16 matrix");
+                    throw new BadCheckpointException(
+                            weights.toString(), t.name(), "LoRA factor must be a 2-D F32, F16 or BF16 matrix");
                 }
                 TensorView factor = new TensorView(seg.asSlice(t.offset(), t.length()), t.dtype());
                 (ia >= 0 ? a : b).put(module, factor.toFloatArray());
@@ -76,8 +79,11 @@ public final class LoraAdapter {
         Map<String, Pair> pairs = new HashMap<>();
         for (var e : a.entrySet()) {
             float[] bv = b.get(e.getKey());
-            if (bv == null) throw new BadCheckpointException(weights.toString(), e.getKey(), "has lora_A but no lora_B");
-            pairs.put(e.getKey() + ".weight", new Pair(e.getValue(), shapes.get(e.getKey() + "/A"), bv, shapes.get(e.getKey() + "/B")));
+            if (bv == null)
+                throw new BadCheckpointException(weights.toString(), e.getKey(), "has lora_A but no lora_B");
+            pairs.put(
+                    e.getKey() + ".weight",
+                    new Pair(e.getValue(), shapes.get(e.getKey() + "/A"), bv, shapes.get(e.getKey() + "/B")));
         }
         float scale = (float) (c.useRslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r);
         return new LoraAdapter(dir, scale, c.fanInFanOut, Map.copyOf(pairs));
@@ -91,14 +97,18 @@ public final class LoraAdapter {
         long in = p.aShape().dims()[1], out = p.bShape().dims()[0];
         Shape expected = fanInFanOut ? Shape.of(in, out) : Shape.of(out, in);
         if (p.bShape().dims()[1] != r || !shape.equals(expected)) {
-            throw new BadCheckpointException(dir.toString(), param, "LoRA factors A " + p.aShape() + " and B " + p.bShape()
-                    + " do not fit the parameter's shape " + shape);
+            throw new BadCheckpointException(
+                    dir.toString(),
+                    param,
+                    "LoRA factors A " + p.aShape() + " and B " + p.bShape() + " do not fit the parameter's shape "
+                            + shape);
         }
         // left: rows × r, rightT: cols × r, so that delta[i][j] = Σ_k left[i][k] · rightT[j][k]
         float[] aT = transpose(p.a(), r, (int) in);
-        return Optional.of(fanInFanOut
-                ? new Reconstruction.LowRank(r, in, out, scale, aT, p.b(), true)
-                : new Reconstruction.LowRank(r, out, in, scale, p.b(), aT, true));
+        return Optional.of(
+                fanInFanOut
+                        ? new Reconstruction.LowRank(r, in, out, scale, aT, p.b(), true)
+                        : new Reconstruction.LowRank(r, out, in, scale, p.b(), aT, true));
     }
 
     private static float[] transpose(float[] m, int rows, int cols) {
@@ -108,7 +118,13 @@ public final class LoraAdapter {
     }
 
     /** The fields of adapter_config.json that define the merge. */
-    private record Config(int r, double alpha, boolean fanInFanOut, boolean useRslora, Optional<Pattern> regex, List<String> modules) {
+    private record Config(
+            int r,
+            double alpha,
+            boolean fanInFanOut,
+            boolean useRslora,
+            Optional<Pattern> regex,
+            List<String> modules) {
         /** PEFT's rule: a string is a regex over the full module name, a list matches whole trailing name parts. */
         boolean targets(String module) {
             if (regex.isPresent()) return regex.get().matcher(module).matches();
@@ -135,7 +151,8 @@ public final class LoraAdapter {
                         case "use_rslora" -> rs = v == JsonToken.VALUE_TRUE;
                         case "target_modules" -> {
                             if (v == JsonToken.VALUE_STRING) regex = Optional.of(Pattern.compile(p.getText()));
-                            else if (v == JsonToken.START_ARRAY) while (p.nextToken() == JsonToken.VALUE_STRING) modules.add(p.getText());
+                            else if (v == JsonToken.START_ARRAY)
+                                while (p.nextToken() == JsonToken.VALUE_STRING) modules.add(p.getText());
                         }
                         default -> p.skipChildren();
                     }
@@ -143,7 +160,8 @@ public final class LoraAdapter {
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
             }
-            if (r <= 0 || Double.isNaN(alpha)) throw new IOException(file + ": needs a positive 'r' and a 'lora_alpha'");
+            if (r <= 0 || Double.isNaN(alpha))
+                throw new IOException(file + ": needs a positive 'r' and a 'lora_alpha'");
             return new Config(r, alpha, fan, rs, regex, modules);
         }
     }

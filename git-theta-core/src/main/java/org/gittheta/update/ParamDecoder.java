@@ -15,14 +15,17 @@ import org.gittheta.store.ObjectStore;
 public final class ParamDecoder {
     private final ObjectStore store;
 
-    public ParamDecoder(ObjectStore store) { this.store = store; }
+    public ParamDecoder(ObjectStore store) {
+        this.store = store;
+    }
 
     /** The values, decoded as they are read; the caller closes the reader. */
     @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     public ValuesReader open(ParamEntry entry) throws IOException {
         Arena arena = Arena.ofShared();
         try {
-            return ValuesReader.open(entry, arena, Layer.open(store, entry.object().id(), arena));
+            return ValuesReader.open(
+                    entry, arena, Layer.open(store, entry.object().id(), arena));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

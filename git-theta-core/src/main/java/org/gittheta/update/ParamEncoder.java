@@ -54,7 +54,9 @@ public final class ParamEncoder {
         this.values = new ValueIndex(store);
     }
 
-    public UpdateOptions options() { return options; }
+    public UpdateOptions options() {
+        return options;
+    }
 
     /**
      * Values already stored, under this name or any other, in any file, are not stored again: the previous
@@ -66,7 +68,8 @@ public final class ParamEncoder {
      */
     public ParamEntry encode(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous)
             throws IOException {
-        Optional<GivenUpdate> given = options.updateData().isEmpty() ? Optional.empty()
+        Optional<GivenUpdate> given = options.updateData().isEmpty()
+                ? Optional.empty()
                 : options.updateData().get().update(name, dtype, shape);
         if (given.isPresent()) return encodeUpdated(name, dtype, shape, values, previous, given.get());
         return encodeValues(name, dtype, shape, values, previous, Optional.empty());
@@ -76,14 +79,28 @@ public final class ParamEncoder {
      * The side-loaded update applied to the file's values, computed chunk by chunk into a mapped temporary file, is
      * the version stored (in the forced kind, against the previous version).
      */
-    private ParamEntry encodeUpdated(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous,
-                                     GivenUpdate given) throws IOException {
+    private ParamEntry encodeUpdated(
+            String name,
+            DType dtype,
+            Shape shape,
+            MemorySegment values,
+            Optional<ParamEntry> previous,
+            GivenUpdate given)
+            throws IOException {
         Path tmp = store.newTempFile();
-        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = values.byteSize();
-            MemorySegment updated = size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-            forEachChunk(size, (at, len) -> given.apply(values.asSlice(at, len), updated.asSlice(at, len), dtype,
-                    at / dtype.byteWidth(), len / dtype.byteWidth()));
+            MemorySegment updated =
+                    size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+            forEachChunk(
+                    size,
+                    (at, len) -> given.apply(
+                            values.asSlice(at, len),
+                            updated.asSlice(at, len),
+                            dtype,
+                            at / dtype.byteWidth(),
+                            len / dtype.byteWidth()));
             return encodeValues(name, dtype, shape, updated, previous, Optional.of(given));
         } finally {
             Files.deleteIfExists(tmp);
@@ -91,24 +108,36 @@ public final class ParamEncoder {
     }
 
     private static void forEachChunk(long size, java.util.function.BiConsumer<Long, Long> chunk) {
-        IntStream.range(0, (int) ((size + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE)).parallel().forEach(c -> {
-            long at = (long) c * ObjectFormat.CHUNK_SIZE;
-            chunk.accept(at, Math.min(ObjectFormat.CHUNK_SIZE, size - at));
-        });
+        IntStream.range(0, (int) ((size + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE))
+                .parallel()
+                .forEach(c -> {
+                    long at = (long) c * ObjectFormat.CHUNK_SIZE;
+                    chunk.accept(at, Math.min(ObjectFormat.CHUNK_SIZE, size - at));
+                });
     }
 
-    private ParamEntry encodeValues(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous,
-                                    Optional<GivenUpdate> given) throws IOException {
+    private ParamEntry encodeValues(
+            String name,
+            DType dtype,
+            Shape shape,
+            MemorySegment values,
+            Optional<ParamEntry> previous,
+            Optional<GivenUpdate> given)
+            throws IOException {
         ValuesDigest digest = ValuesDigest.of(values);
         if (previous.isPresent()) {
             ParamEntry p = previous.get();
-            if (p.sha256().equals(digest.sha256()) && p.dtype() == dtype && p.shape().equals(shape)) {
+            if (p.sha256().equals(digest.sha256())
+                    && p.dtype() == dtype
+                    && p.shape().equals(shape)) {
                 this.values.record(p);
                 return p;
             }
         }
-        Optional<ParamEntry> known = this.values.find(digest.sha256(), dtype, shape)
-                .filter(k -> options.forced().isEmpty() || options.forced().get().label().equals(k.update()));
+        Optional<ParamEntry> known = this.values
+                .find(digest.sha256(), dtype, shape)
+                .filter(k -> options.forced().isEmpty()
+                        || options.forced().get().label().equals(k.update()));
         if (known.isPresent()) {
             ParamEntry k = known.get();
             return new ParamEntry(name, dtype, shape, k.sha256(), k.update(), k.objects(), k.attributes());
@@ -118,10 +147,19 @@ public final class ParamEncoder {
         return stored;
     }
 
-    private ParamEntry encodeNew(String name, DType dtype, Shape shape, MemorySegment values, ValuesDigest digest,
-                                 Optional<ParamEntry> previous, Optional<GivenUpdate> given) throws IOException {
-        Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype && p.shape().equals(shape)
-                && p.objects().size() <= options.maxChainDepth() && p.objects().stream().allMatch(o -> store.contains(o.id())));
+    private ParamEntry encodeNew(
+            String name,
+            DType dtype,
+            Shape shape,
+            MemorySegment values,
+            ValuesDigest digest,
+            Optional<ParamEntry> previous,
+            Optional<GivenUpdate> given)
+            throws IOException {
+        Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype
+                && p.shape().equals(shape)
+                && p.objects().size() <= options.maxChainDepth()
+                && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {
             return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
@@ -133,20 +171,36 @@ public final class ParamEncoder {
                 Optional<Reconstruction.LowRank> svd = LossyLowRank.fit(values, prev, dtype, shape, rank);
                 if (svd.isPresent()) return storeLossy(name, dtype, shape, svd.get(), prev, base.get());
             }
-            Encoding chosen = choose(name, dtype, shape, values, prev, base.get().object().id(), given);
-            return store(name, dtype, shape, digest, chosen, chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects(), Map.of());
+            Encoding chosen =
+                    choose(name, dtype, shape, values, prev, base.get().object().id(), given);
+            return store(
+                    name,
+                    dtype,
+                    shape,
+                    digest,
+                    chosen,
+                    chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects(),
+                    Map.of());
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    private ParamEntry store(String name, DType dtype, Shape shape, ValuesDigest digest, Encoding e, List<ObjectRef> chain,
-                             Map<String, String> attributes) throws IOException {
+    private ParamEntry store(
+            String name,
+            DType dtype,
+            Shape shape,
+            ValuesDigest digest,
+            Encoding e,
+            List<ObjectRef> chain,
+            Map<String, String> attributes)
+            throws IOException {
         ObjectId id = ObjectFormat.write(store, e.header(dtype, shape), e.sections(), digest.crc32c(), codec);
         List<ObjectRef> objects = new ArrayList<>();
         objects.add(new ObjectRef(id, store.size(id)));
         objects.addAll(chain);
-        return new ParamEntry(name, dtype, shape, digest.sha256(), e.kind().label(), objects, new TreeMap<>(attributes));
+        return new ParamEntry(
+                name, dtype, shape, digest.sha256(), e.kind().label(), objects, new TreeMap<>(attributes));
     }
 
     /**
@@ -154,17 +208,27 @@ public final class ParamEncoder {
      * dtype, so the manifest's sha256 (and the object's CRC) are those of that reconstruction, computed
      * here into a mapped temporary file, not of the values the user gave.
      */
-    private ParamEntry storeLossy(String name, DType dtype, Shape shape, Reconstruction.LowRank svd, MemorySegment prev, ParamEntry base)
+    private ParamEntry storeLossy(
+            String name, DType dtype, Shape shape, Reconstruction.LowRank svd, MemorySegment prev, ParamEntry base)
             throws IOException {
         Path tmp = store.newTempFile();
-        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = prev.byteSize();
             MemorySegment rebuilt = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             int w = dtype.byteWidth();
-            forEachChunk(size, (at, len) -> svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w));
+            forEachChunk(
+                    size,
+                    (at, len) -> svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w));
             ValuesDigest digest = ValuesDigest.of(rebuilt);
             if (digest.sha256().equals(base.sha256())) return base;
-            return store(name, dtype, shape, digest, new Rebuilt.Encoder(svd, rebuilt, prev, dtype, base.object().id()), base.objects(),
+            return store(
+                    name,
+                    dtype,
+                    shape,
+                    digest,
+                    new Rebuilt.Encoder(svd, rebuilt, prev, dtype, base.object().id()),
+                    base.objects(),
                     Map.of(LossyLowRank.ATTRIBUTE, LossyLowRank.attributeValue(svd.rank())));
         } finally {
             Files.deleteIfExists(tmp);
@@ -177,7 +241,8 @@ public final class ParamEncoder {
      */
     private MemorySegment decodeInto(ParamEntry entry, Path tmp, Arena arena) throws IOException {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            MemorySegment prev = entry.byteSize() == 0 ? MemorySegment.NULL
+            MemorySegment prev = entry.byteSize() == 0
+                    ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_WRITE, 0, entry.byteSize(), arena);
             decoder.decode(entry, prev);
             return prev;
@@ -189,19 +254,31 @@ public final class ParamEncoder {
      * adapter's factors, else those of the side-loaded update, else rank-R truncated-SVD factors of the change (R
      * from the options or the update), always with the exact residual.
      */
-    Encoding choose(String name, DType dtype, Shape shape, MemorySegment values, MemorySegment prev, ObjectId base,
-                    Optional<GivenUpdate> given) throws IOException {
+    Encoding choose(
+            String name,
+            DType dtype,
+            Shape shape,
+            MemorySegment values,
+            MemorySegment prev,
+            ObjectId base,
+            Optional<GivenUpdate> given)
+            throws IOException {
         int w = dtype.byteWidth();
         Optional<Reconstruction.LowRank> lora = Optional.empty();
-        if (options.lora().isPresent() && Reconstruction.appliesTo(dtype)) lora = options.lora().get().factors(name, shape);
+        if (options.lora().isPresent() && Reconstruction.appliesTo(dtype))
+            lora = options.lora().get().factors(name, shape);
         UpdateKind forced = options.forced().orElse(null);
         if (forced == UpdateKind.XOR_DELTA) return new XorDelta.Encoder(values, prev, w, base);
-        if (forced == UpdateKind.SPARSE) return SparseDelta.find(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
+        if (forced == UpdateKind.SPARSE)
+            return SparseDelta.find(values, prev, w, Long.MAX_VALUE, base).orElseThrow();
         if (forced == UpdateKind.LOW_RANK) {
             Optional<Reconstruction.LowRank> factors = lora.or(() -> given.flatMap(GivenUpdate::factors));
-            OptionalInt rank = options.rank().isPresent() ? options.rank() : given.map(GivenUpdate::rank).orElse(OptionalInt.empty());
+            OptionalInt rank = options.rank().isPresent()
+                    ? options.rank()
+                    : given.map(GivenUpdate::rank).orElse(OptionalInt.empty());
             if (factors.isEmpty() && rank.isPresent()) {
-                factors = LossyLowRank.fit(values, prev, dtype, shape, rank.getAsInt()).map(Reconstruction.LowRank::withResidual);
+                factors = LossyLowRank.fit(values, prev, dtype, shape, rank.getAsInt())
+                        .map(Reconstruction.LowRank::withResidual);
             }
             if (factors.isPresent()) return new Rebuilt.Encoder(factors.get(), values, prev, dtype, base);
         }
@@ -211,8 +288,8 @@ public final class ParamEncoder {
         long units = values.byteSize() / w;
         Optional<Encoding> few = SparseDelta.find(values, prev, w, units / SPARSE_DIVISOR, base);
         if (few.isPresent()) return few.get();
-        List<Encoding> candidates = new ArrayList<>(
-                List.of(new Dense.Encoder(values, w), new XorDelta.Encoder(values, prev, w, base)));
+        List<Encoding> candidates =
+                new ArrayList<>(List.of(new Dense.Encoder(values, w), new XorDelta.Encoder(values, prev, w, base)));
         lora.ifPresent(f -> candidates.add(new Rebuilt.Encoder(f, values, prev, dtype, base)));
         if (Reconstruction.appliesTo(dtype)) {
             long rows = Reconstruction.matrix(shape)[0];
@@ -248,7 +325,8 @@ public final class ParamEncoder {
         return best;
     }
 
-    private static double matchRate(Reconstruction r, MemorySegment values, MemorySegment prev, DType t, long rows, long cols, long rowStep) {
+    private static double matchRate(
+            Reconstruction r, MemorySegment values, MemorySegment prev, DType t, long rows, long cols, long rowStep) {
         int w = t.byteWidth();
         long same = 0, total = 0;
         MemorySegment guess = MemorySegment.ofArray(new byte[Math.toIntExact(cols * w)]);

@@ -23,20 +23,26 @@ final class Rebuilt {
 
     record Encoder(Reconstruction reconstruction, MemorySegment values, MemorySegment prev, DType dtype, ObjectId base)
             implements Encoding {
-        @Override public UpdateKind kind() { return reconstruction.kind(); }
+        @Override
+        public UpdateKind kind() {
+            return reconstruction.kind();
+        }
 
-        @Override public ObjectHeader header(DType dtype, Shape shape) {
+        @Override
+        public ObjectHeader header(DType dtype, Shape shape) {
             return new ObjectHeader(kind().code(), dtype, shape, List.of(base), reconstruction.params());
         }
 
-        @Override public List<Section> sections() {
+        @Override
+        public List<Section> sections() {
             List<Section> all = new ArrayList<>();
             for (byte[] s : reconstruction.sections()) all.add(Encoding.whole(s, 4));
             if (reconstruction.residual()) all.add(bulk());
             return all;
         }
 
-        @Override public Section bulk() {
+        @Override
+        public Section bulk() {
             int w = dtype.byteWidth();
             return new Section(values.byteSize(), w, (offset, dst, len) -> {
                 reconstruction.apply(prev.asSlice(offset, len), MemorySegment.ofArray(dst), dtype, offset / w, len / w);
@@ -44,13 +50,17 @@ final class Rebuilt {
             });
         }
 
-        @Override public long fixedBytes() { return reconstruction.sections().stream().mapToLong(s -> s.length).sum(); }
+        @Override
+        public long fixedBytes() {
+            return reconstruction.sections().stream().mapToLong(s -> s.length).sum();
+        }
     }
 
     /** @param residual the residual's section, or {@link #NO_RESIDUAL} */
     record Decoder(ObjectFormat.Reader reader, Layer base, Reconstruction reconstruction, int residual)
             implements Layer {
-        @Override public byte[] chunk(int c) throws IOException {
+        @Override
+        public byte[] chunk(int c) throws IOException {
             byte[] b = base.chunk(c);
             byte[] out = new byte[b.length];
             DType t = reader.header().dtype();

@@ -24,10 +24,14 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
     List<byte[]> sections();
 
     /** The dtypes reconstructed in float32 arithmetic, in a fixed order: encoder and decoder agree bit for bit. */
-    static boolean appliesTo(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
+    static boolean appliesTo(DType t) {
+        return t == DType.F32 || t == DType.F16 || t == DType.BF16;
+    }
 
     /** Whether the exact XOR residual follows the guess's sections; only lossy truncated SVD stores none. */
-    default boolean residual() { return true; }
+    default boolean residual() {
+        return true;
+    }
 
     /** Writes into {@code out} the guess for elements {@code [first, first + count)} from the same elements of {@code prev}. */
     void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count);
@@ -56,7 +60,8 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
                 default -> throw new IllegalArgumentException(kind + " is not a reconstruction");
             };
         } catch (RuntimeException e) {
-            throw new CorruptObjectException(r.id(), kind.label() + " parameters do not fit the shape: " + e.getMessage());
+            throw new CorruptObjectException(
+                    r.id(), kind.label() + " parameters do not fit the shape: " + e.getMessage());
         }
     }
 
@@ -71,33 +76,45 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
      * @param residual false for lossy truncated SVD: the object holds the factors only, and checkout
      *                 yields the guess itself
      */
-    record LowRank(int rank, long rows, long cols, float scale, float[] left, float[] rightT, boolean residual) implements Reconstruction {
+    record LowRank(int rank, long rows, long cols, float scale, float[] left, float[] rightT, boolean residual)
+            implements Reconstruction {
         /** Header flag byte after scale and rank; exact objects omit it (their headers predate it). */
         static final byte LOSSY = 1;
 
         public LowRank {
             if (rank <= 0 || left.length != rows * rank || rightT.length != cols * rank) {
-                throw new IllegalArgumentException("rank " + rank + " factors of " + left.length + " and " + rightT.length
-                        + " values do not fit a " + rows + " x " + cols + " matrix");
+                throw new IllegalArgumentException("rank " + rank + " factors of " + left.length + " and "
+                        + rightT.length + " values do not fit a " + rows + " x " + cols + " matrix");
             }
         }
 
-        @Override public UpdateKind kind() { return UpdateKind.LOW_RANK; }
+        @Override
+        public UpdateKind kind() {
+            return UpdateKind.LOW_RANK;
+        }
 
         /** The same factors followed by the exact residual. */
-        LowRank withResidual() { return new LowRank(rank, rows, cols, scale, left, rightT, true); }
+        LowRank withResidual() {
+            return new LowRank(rank, rows, cols, scale, left, rightT, true);
+        }
 
-        @Override public byte[] params() {
-            ByteBuffer b = ByteBuffer.allocate(residual ? 8 : 9).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).putInt(rank);
+        @Override
+        public byte[] params() {
+            ByteBuffer b = ByteBuffer.allocate(residual ? 8 : 9)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(scale)
+                    .putInt(rank);
             if (!residual) b.put(LOSSY);
             return b.array();
         }
 
-        @Override public List<byte[]> sections() {
+        @Override
+        public List<byte[]> sections() {
             return List.of(TensorView.f32Bytes(left), TensorView.f32Bytes(rightT));
         }
 
-        @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
+        @Override
+        public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
             TensorView p = new TensorView(prev, t), o = new TensorView(out, t);
             for (long i = 0; i < count; i++) {
                 long e = first + i;
@@ -120,13 +137,23 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
             }
         }
 
-        @Override public UpdateKind kind() { return UpdateKind.IA3; }
+        @Override
+        public UpdateKind kind() {
+            return UpdateKind.IA3;
+        }
 
-        @Override public byte[] params() { return new byte[] {(byte) axis}; }
+        @Override
+        public byte[] params() {
+            return new byte[] {(byte) axis};
+        }
 
-        @Override public List<byte[]> sections() { return List.of(TensorView.f32Bytes(v)); }
+        @Override
+        public List<byte[]> sections() {
+            return List.of(TensorView.f32Bytes(v));
+        }
 
-        @Override public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
+        @Override
+        public void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count) {
             TensorView p = new TensorView(prev, t), o = new TensorView(out, t);
             for (long i = 0; i < count; i++) {
                 long e = first + i;
@@ -139,7 +166,8 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
          * Least-squares factors along {@code axis} from the elements of the given rows (all rows when
          * {@code rowStep} is 1): v = Σ new·prev / Σ prev², 1 where the previous values are all zero.
          */
-        static Ia3 fit(MemorySegment values, MemorySegment prev, DType t, long rows, long cols, int axis, long rowStep) {
+        static Ia3 fit(
+                MemorySegment values, MemorySegment prev, DType t, long rows, long cols, int axis, long rowStep) {
             double[] num = new double[(int) (axis == 0 ? rows : cols)];
             double[] den = new double[num.length];
             TensorView prevs = new TensorView(prev, t), news = new TensorView(values, t);

@@ -49,19 +49,35 @@ final class SparseDelta {
     }
 
     record Encoder(Index index, byte[] values, int width, ObjectId base) implements Encoding {
-        @Override public UpdateKind kind() { return UpdateKind.SPARSE; }
+        @Override
+        public UpdateKind kind() {
+            return UpdateKind.SPARSE;
+        }
 
-        @Override public ObjectHeader header(DType dtype, Shape shape) {
-            byte[] params = ByteBuffer.allocate(PARAMS_BYTES).order(ByteOrder.LITTLE_ENDIAN)
-                    .put((byte) index.encoding()).putLong(index.count()).array();
+        @Override
+        public ObjectHeader header(DType dtype, Shape shape) {
+            byte[] params = ByteBuffer.allocate(PARAMS_BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .put((byte) index.encoding())
+                    .putLong(index.count())
+                    .array();
             return new ObjectHeader(kind().code(), dtype, shape, List.of(base), params);
         }
 
-        @Override public List<Section> sections() { return List.of(Encoding.whole(index.bytes(), 1), bulk()); }
+        @Override
+        public List<Section> sections() {
+            return List.of(Encoding.whole(index.bytes(), 1), bulk());
+        }
 
-        @Override public Section bulk() { return Encoding.whole(values, width); }
+        @Override
+        public Section bulk() {
+            return Encoding.whole(values, width);
+        }
 
-        @Override public long fixedBytes() { return index.bytes().length; }
+        @Override
+        public long fixedBytes() {
+            return index.bytes().length;
+        }
     }
 
     /** An encoded index: its encoding, how many positions, its bytes. */
@@ -97,7 +113,9 @@ final class SparseDelta {
             varints.write((int) gap);
         }
 
-        long count() { return count; }
+        long count() {
+            return count;
+        }
 
         /** The smaller encoding. */
         Index build(long units) {
@@ -144,16 +162,21 @@ final class SparseDelta {
                 if (r.sectionLength(1) != count * width) {
                     throw new IllegalArgumentException("values section does not hold " + count + " elements");
                 }
-                var index = new IndexReader(encoding, count, r.readSectionFully(0), units, ObjectFormat.CHUNK_SIZE / width);
+                var index =
+                        new IndexReader(encoding, count, r.readSectionFully(0), units, ObjectFormat.CHUNK_SIZE / width);
                 return new Decoder(r, base, index, width);
             } catch (RuntimeException e) {
                 throw new CorruptObjectException(r.id(), "sparse index: " + e.getMessage());
             }
         }
 
-        @Override public ObjectFormat.Reader reader() { return reader; }
+        @Override
+        public ObjectFormat.Reader reader() {
+            return reader;
+        }
 
-        @Override public byte[] chunk(int c) throws IOException {
+        @Override
+        public byte[] chunk(int c) throws IOException {
             byte[] b = base.chunk(c);
             int[] positions = index.positions(c);
             if (positions.length == 0) return b;
@@ -198,9 +221,9 @@ final class SparseDelta {
         private final int encoding;
         private final byte[] bytes;
         private final int unitsPerChunk;
-        private final int[] chunkByte;      // varint: offset of the chunk's first gap
+        private final int[] chunkByte; // varint: offset of the chunk's first gap
         private final long[] chunkPrevious; // varint: position before the chunk's first
-        private final long[] chunkOrdinal;  // both: how many positions precede the chunk
+        private final long[] chunkOrdinal; // both: how many positions precede the chunk
 
         IndexReader(int encoding, long count, byte[] bytes, long units, int unitsPerChunk) {
             if (encoding != VARINT && encoding != BITMAP) {
@@ -257,7 +280,9 @@ final class SparseDelta {
         }
 
         /** Positions before value chunk {@code c}: the index of its first value in the values section. */
-        long ordinal(int c) { return chunkOrdinal[c]; }
+        long ordinal(int c) {
+            return chunkOrdinal[c];
+        }
 
         /** Positions in value chunk {@code c}, relative to the chunk's first element, in order. */
         int[] positions(int c) {

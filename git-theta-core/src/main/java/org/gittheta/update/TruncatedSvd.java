@@ -16,6 +16,7 @@ final class TruncatedSvd {
     private static final long SEED = 0x5eed_5fd0L;
     /** Rows (or columns) per parallel task. */
     private static final int BLOCK = 64;
+
     private static final int MAX_SWEEPS = 60;
 
     private TruncatedSvd() {}
@@ -50,7 +51,8 @@ final class TruncatedSvd {
         double[][] omega = new double[p][cols];
         for (double[] column : omega) for (int j = 0; j < cols; j++) column[j] = rnd.nextGaussian();
         double[][] q = orthonormalize(times(m, omega));
-        for (int it = 0; it < POWER_ITERATIONS; it++) q = orthonormalize(times(m, orthonormalize(transposeTimes(m, q))));
+        for (int it = 0; it < POWER_ITERATIONS; it++)
+            q = orthonormalize(times(m, orthonormalize(transposeTimes(m, q))));
         // Z = Mᵀ Q, so M ≈ Q Zᵀ; Jacobi makes Z's columns orthogonal: Z W = V Σ, hence M ≈ (Q W) Σ Vᵀ
         double[][] z = transposeTimes(m, q);
         double[][] w = new double[p][p];
@@ -58,7 +60,10 @@ final class TruncatedSvd {
         jacobi(z, w);
         double[] sigma = new double[p];
         for (int k = 0; k < p; k++) sigma[k] = Math.sqrt(dot(z[k], z[k]));
-        Integer[] order = IntStream.range(0, p).boxed().sorted((a, b) -> Double.compare(sigma[b], sigma[a])).toArray(Integer[]::new);
+        Integer[] order = IntStream.range(0, p)
+                .boxed()
+                .sorted((a, b) -> Double.compare(sigma[b], sigma[a]))
+                .toArray(Integer[]::new);
         double[] left = new double[rows * rank], right = new double[cols * rank], singular = new double[rank];
         for (int k = 0; k < rank; k++) {
             int c = order[k];

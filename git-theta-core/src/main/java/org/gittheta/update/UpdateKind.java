@@ -22,10 +22,14 @@ public enum UpdateKind {
         this.label = label;
     }
 
-    public int code() { return code; }
+    public int code() {
+        return code;
+    }
 
     /** The word used in manifests and on the command line. */
-    public String label() { return label; }
+    public String label() {
+        return label;
+    }
 
     public static Optional<UpdateKind> fromLabel(String label) {
         for (UpdateKind k : values()) if (k.label.equals(label.toLowerCase(Locale.ROOT))) return Optional.of(k);

@@ -17,8 +17,13 @@ import java.util.OptionalInt;
  * @param updateData    side-loaded update data ({@code --update-data}): the parameters it names are stored with
  *                      their update applied, in the forced kind, which must be the data's
  */
-public record UpdateOptions(Optional<UpdateKind> forced, Optional<LoraAdapter> lora, int maxChainDepth,
-                            OptionalInt rank, boolean lossy, Optional<UpdateData> updateData) {
+public record UpdateOptions(
+        Optional<UpdateKind> forced,
+        Optional<LoraAdapter> lora,
+        int maxChainDepth,
+        OptionalInt rank,
+        boolean lossy,
+        Optional<UpdateData> updateData) {
     public static final int DEFAULT_MAX_CHAIN_DEPTH = 8;
 
     public UpdateOptions {
@@ -33,9 +38,10 @@ public record UpdateOptions(Optional<UpdateKind> forced, Optional<LoraAdapter> l
             throw new IllegalArgumentException(
                     "lossy storage needs update type low-rank, a rank, no LoRA adapter and no update data");
         }
-        if (updateData.isPresent() && (!forced.equals(Optional.of(updateData.get().kind())) || lora.isPresent())) {
-            throw new IllegalArgumentException("update data of type " + updateData.get().kind().label()
-                    + " needs that update type and no LoRA adapter");
+        if (updateData.isPresent()
+                && (!forced.equals(Optional.of(updateData.get().kind())) || lora.isPresent())) {
+            throw new IllegalArgumentException("update data of type "
+                    + updateData.get().kind().label() + " needs that update type and no LoRA adapter");
         }
     }
 
@@ -44,21 +50,28 @@ public record UpdateOptions(Optional<UpdateKind> forced, Optional<LoraAdapter> l
         this(forced, lora, maxChainDepth, OptionalInt.empty(), false, Optional.empty());
     }
 
-    public static UpdateOptions auto() { return new UpdateOptions(Optional.empty(), Optional.empty(), DEFAULT_MAX_CHAIN_DEPTH); }
+    public static UpdateOptions auto() {
+        return new UpdateOptions(Optional.empty(), Optional.empty(), DEFAULT_MAX_CHAIN_DEPTH);
+    }
 
     /**
      * Whether a clean's manifest depends on the file alone: not when values come from elsewhere (a LoRA adapter,
      * update data) or are stored lossily, so that an unchanged file cleaned with these options gives a new manifest.
      */
-    public boolean dependsOnFileAlone() { return lora.isEmpty() && updateData.isEmpty() && !lossy; }
+    public boolean dependsOnFileAlone() {
+        return lora.isEmpty() && updateData.isEmpty() && !lossy;
+    }
 
     /** The rank of lossy truncated-SVD storage; empty when storage is exact. */
-    public OptionalInt lossyRank() { return lossy ? rank : OptionalInt.empty(); }
+    public OptionalInt lossyRank() {
+        return lossy ? rank : OptionalInt.empty();
+    }
 
     /** Parses {@code dense|sparse|xor-delta|low-rank|ia3|auto}; empty for auto. */
     public static Optional<UpdateKind> parseType(String value) {
         if (value.toLowerCase(Locale.ROOT).equals("auto")) return Optional.empty();
-        return Optional.of(UpdateKind.fromLabel(value).orElseThrow(() -> new IllegalArgumentException(
-                "update type '" + value + "' is not one of dense, sparse, xor-delta, low-rank, ia3, auto")));
+        return Optional.of(UpdateKind.fromLabel(value)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "update type '" + value + "' is not one of dense, sparse, xor-delta, low-rank, ia3, auto")));
     }
 }

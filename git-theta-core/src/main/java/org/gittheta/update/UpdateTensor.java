@@ -37,7 +37,9 @@ record UpdateTensor(String name, DType dtype, Shape shape, MemorySegment storage
         return at;
     }
 
-    double get(long i) { return new TensorView(storage, dtype).get(storageIndex(i)); }
+    double get(long i) {
+        return new TensorView(storage, dtype).get(storageIndex(i));
+    }
 
     /** Every element as a double, for small tensors (factors, indices). */
     double[] toDoubles() {

@@ -48,7 +48,8 @@ final class ValueIndex {
             Manifest m = Manifest.parse(text);
             if (!m.format().equals(FORMAT) || m.params().size() != 1) return Optional.empty();
             ParamEntry e = m.params().getFirst();
-            boolean same = e.sha256().equals(sha256) && e.dtype() == dtype && e.shape().equals(shape);
+            boolean same =
+                    e.sha256().equals(sha256) && e.dtype() == dtype && e.shape().equals(shape);
             boolean present = e.objects().stream().allMatch(o -> store.contains(o.id()));
             return same && present ? Optional.of(e) : Optional.empty();
         } catch (ManifestException e) {
@@ -59,9 +60,10 @@ final class ValueIndex {
     /** Remembers how {@code entry}'s values are stored, unless these values are remembered already. */
     void record(ParamEntry entry) throws IOException {
         Path file = pathOf(entry.sha256(), entry.dtype(), entry.shape());
-        if (Files.exists(file) && find(entry.sha256(), entry.dtype(), entry.shape()).isPresent()) return;
-        ParamEntry keyed = new ParamEntry("v", entry.dtype(), entry.shape(), entry.sha256(), entry.update(),
-                entry.objects(), entry.attributes());
+        if (Files.exists(file)
+                && find(entry.sha256(), entry.dtype(), entry.shape()).isPresent()) return;
+        ParamEntry keyed = new ParamEntry(
+                "v", entry.dtype(), entry.shape(), entry.sha256(), entry.update(), entry.objects(), entry.attributes());
         AtomicFile.replace(file, new Manifest(FORMAT, new byte[0], entry.byteSize(), List.of(keyed)).toBytes());
     }
 

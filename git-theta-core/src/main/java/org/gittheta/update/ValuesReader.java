@@ -36,8 +36,10 @@ public final class ValuesReader extends InputStream {
     static ValuesReader open(ParamEntry entry, Arena arena, Layer layer) throws CorruptObjectException {
         var h = layer.reader().header();
         if (h.dtype() != entry.dtype() || !h.shape().equals(entry.shape())) {
-            throw new CorruptObjectException(layer.reader().id(), "it holds " + h.dtype() + " " + h.shape()
-                    + ", parameter '" + entry.name() + "' is " + entry.dtype() + " " + entry.shape());
+            throw new CorruptObjectException(
+                    layer.reader().id(),
+                    "it holds " + h.dtype() + " " + h.shape() + ", parameter '" + entry.name() + "' is " + entry.dtype()
+                            + " " + entry.shape());
         }
         return new ValuesReader(entry, arena, layer);
     }
@@ -57,17 +59,19 @@ public final class ValuesReader extends InputStream {
 
     private void verify() throws CorruptObjectException {
         if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
-            throw new CorruptObjectException(top.id(),
-                    "decoded values of parameter '" + entry.name() + "' do not match their checksum");
+            throw new CorruptObjectException(
+                    top.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
         }
     }
 
-    @Override public int read() throws IOException {
+    @Override
+    public int read() throws IOException {
         byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
-    @Override public int read(byte[] b, int off, int len) throws IOException {
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
         while (pos == current.length) {
             byte[] next = nextChunk();
@@ -81,7 +85,8 @@ public final class ValuesReader extends InputStream {
         return n;
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         chunks.close();
         arena.close();
     }

@@ -20,15 +20,23 @@ final class XorDelta {
     private XorDelta() {}
 
     record Encoder(MemorySegment values, MemorySegment prev, int width, ObjectId base) implements Encoding {
-        @Override public UpdateKind kind() { return UpdateKind.XOR_DELTA; }
+        @Override
+        public UpdateKind kind() {
+            return UpdateKind.XOR_DELTA;
+        }
 
-        @Override public ObjectHeader header(DType dtype, Shape shape) {
+        @Override
+        public ObjectHeader header(DType dtype, Shape shape) {
             return new ObjectHeader(kind().code(), dtype, shape, List.of(base), new byte[0]);
         }
 
-        @Override public List<Section> sections() { return List.of(bulk()); }
+        @Override
+        public List<Section> sections() {
+            return List.of(bulk());
+        }
 
-        @Override public Section bulk() {
+        @Override
+        public Section bulk() {
             return new Section(values.byteSize(), width, (offset, dst, len) -> {
                 MemorySegment.copy(values, ValueLayout.JAVA_BYTE, offset, dst, 0, len);
                 xor(dst, prev, offset, len);
@@ -37,7 +45,10 @@ final class XorDelta {
     }
 
     record Decoder(ObjectFormat.Reader reader, Layer base) implements Layer {
-        @Override public byte[] chunk(int c) throws IOException { return applyResidual(reader, 0, c, base.chunk(c)); }
+        @Override
+        public byte[] chunk(int c) throws IOException {
+            return applyResidual(reader, 0, c, base.chunk(c));
+        }
     }
 
     /** XORs chunk {@code c} of section {@code section} of {@code reader} into {@code values}, which it returns. */

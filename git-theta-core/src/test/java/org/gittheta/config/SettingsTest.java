@@ -17,95 +17,132 @@ class SettingsTest {
     private static Settings listing(String... scopeKeyValues) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < scopeKeyValues.length; i += 2) {
-            b.append(scopeKeyValues[i]).append('\0').append(scopeKeyValues[i + 1]).append('\0');
+            b.append(scopeKeyValues[i])
+                    .append('\0')
+                    .append(scopeKeyValues[i + 1])
+                    .append('\0');
         }
         return Settings.parse(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    @Nested class Reading {
-        @Test void theLastValueCountsAndAllAreKeptInOrder() {
-            Settings s = listing("global", "theta.merge.rule\na* ours", "local", "theta.merge.rule\nb* theirs",
-                    "local", "theta.codec\nlz4", "command", "theta.codec\nnone");
+    @Nested
+    class Reading {
+        @Test
+        void theLastValueCountsAndAllAreKeptInOrder() {
+            Settings s = listing(
+                    "global",
+                    "theta.merge.rule\na* ours",
+                    "local",
+                    "theta.merge.rule\nb* theirs",
+                    "local",
+                    "theta.codec\nlz4",
+                    "command",
+                    "theta.codec\nnone");
             assertThat(s.get("theta.codec")).contains("none");
             assertThat(s.getAll("theta.merge.rule")).containsExactly("a* ours", "b* theirs");
         }
 
-        @Test void sectionAndNameIgnoreCaseTheSubsectionDoesNot() {
+        @Test
+        void sectionAndNameIgnoreCaseTheSubsectionDoesNot() {
             Settings s = listing("local", "remote.Up.url\n/srv/up", "local", "theta.maxchaindepth\n3");
             assertThat(s.get("THETA.maxChainDepth")).contains("3");
             assertThat(s.remoteUrl("Up")).contains("/srv/up");
             assertThat(s.remoteUrl("up")).isEmpty();
         }
 
-        @Test void aKeyWithoutValueIsTrueAndValuesMayHoldNewlines() {
+        @Test
+        void aKeyWithoutValueIsTrueAndValuesMayHoldNewlines() {
             Settings s = listing("local", "theta.flag", "local", "theta.remote\nfirst\nsecond");
             assertThat(s.get("theta.flag")).contains("true");
             assertThat(s.get("theta.remote")).contains("first\nsecond");
         }
     }
 
-    @Nested class Typed {
-        @Test void defaultsWhenNothingIsSet() throws Exception {
+    @Nested
+    class Typed {
+        @Test
+        void defaultsWhenNothingIsSet() throws Exception {
             assertThat(Settings.NONE.codec()).isEqualTo(Codec.ZSTD);
             assertThat(Settings.NONE.updateOptions().maxChainDepth()).isEqualTo(8);
             assertThat(Settings.NONE.concurrentTransfers()).isEqualTo(8);
             assertThat(Settings.NONE.defaultRemote()).isEmpty();
         }
 
-        @Test void badValuesAreRefusedNamingTheKey() {
+        @Test
+        void badValuesAreRefusedNamingTheKey() {
             assertThatThrownBy(() -> listing("local", "theta.maxChainDepth\nx").updateOptions())
                     .isInstanceOf(SettingException.class)
                     .hasMessage("theta.maxChainDepth 'x' is not a non-negative number");
-            assertThatThrownBy(() -> listing("local",
-                    "theta.codec\nbrotli").codec()).hasMessageStartingWith("theta.codec 'brotli'");
-            assertThatThrownBy(() -> listing("local", "lfs.concurrenttransfers\n0").concurrentTransfers())
+            assertThatThrownBy(() -> listing("local", "theta.codec\nbrotli").codec())
+                    .hasMessageStartingWith("theta.codec 'brotli'");
+            assertThatThrownBy(
+                            () -> listing("local", "lfs.concurrenttransfers\n0").concurrentTransfers())
                     .hasMessage("lfs.concurrenttransfers '0' is not a positive number");
-            assertThatThrownBy(() -> listing("local",
-                    "theta.merge.nonFloat\nmaybe").mergeConfig()).hasMessageContaining("theta.merge.nonFloat");
+            assertThatThrownBy(() ->
+                            listing("local", "theta.merge.nonFloat\nmaybe").mergeConfig())
+                    .hasMessageContaining("theta.merge.nonFloat");
         }
 
-        @Test void opaqueFilesAreStoredUnlessRefused() throws Exception {
+        @Test
+        void opaqueFilesAreStoredUnlessRefused() throws Exception {
             assertThat(Settings.NONE.refusesOpaque()).isFalse();
             assertThat(listing("local", "theta.opaque\nstore").refusesOpaque()).isFalse();
-            assertThat(listing("local", "theta.opaque\nstore", "command", "theta.opaque\nRefuse").refusesOpaque())
+            assertThat(listing("local", "theta.opaque\nstore", "command", "theta.opaque\nRefuse")
+                            .refusesOpaque())
                     .isTrue();
             assertThatThrownBy(() -> listing("local", "theta.opaque\nmaybe").refusesOpaque())
                     .isInstanceOf(SettingException.class)
                     .hasMessage("theta.opaque 'maybe' is not one of store, refuse");
         }
 
-        @Test void lossyIsHonouredOnlyFromTheCommandLine() throws Exception {
-            Settings fromCommand = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4",
-                    "command", "theta.lossy\ntrue");
+        @Test
+        void lossyIsHonouredOnlyFromTheCommandLine() throws Exception {
+            Settings fromCommand = listing(
+                    "command",
+                    "theta.updateType\nlow-rank",
+                    "command",
+                    "theta.rank\n4",
+                    "command",
+                    "theta.lossy\ntrue");
             assertThat(fromCommand.updateOptions().lossyRank()).hasValue(4);
             assertThat(fromCommand.updateOptions().forced()).contains(UpdateKind.LOW_RANK);
             assertThatThrownBy(() -> listing("local", "theta.lossy\ntrue").updateOptions())
                     .hasMessageStartingWith("theta.lossy is set in a git config file (local)");
         }
 
-        @Test void updateDataIsHonouredOnlyFromTheCommandLineWithAnUpdateTypeThatTakesIt() throws Exception {
-            assertThatThrownBy(() -> listing("local", "theta.updateType\nsparse", "local", "theta.updateData\n/x.pt").updateOptions())
+        @Test
+        void updateDataIsHonouredOnlyFromTheCommandLineWithAnUpdateTypeThatTakesIt() throws Exception {
+            assertThatThrownBy(() -> listing("local", "theta.updateType\nsparse", "local", "theta.updateData\n/x.pt")
+                            .updateOptions())
                     .hasMessageStartingWith("theta.updateData is set in a git config file (local)");
-            assertThatThrownBy(() -> listing("command", "theta.updateType\nxor-delta", "command", "theta.updateData\n/x.pt")
-                    .updateOptions()).hasMessage("theta.updateData needs theta.updateType sparse, low-rank, ia3 or dense");
+            assertThatThrownBy(() -> listing(
+                                    "command", "theta.updateType\nxor-delta", "command", "theta.updateData\n/x.pt")
+                            .updateOptions())
+                    .hasMessage("theta.updateData needs theta.updateType sparse, low-rank, ia3 or dense");
             Settings exact = listing("command", "theta.updateType\nlow-rank", "command", "theta.rank\n4");
             assertThat(exact.updateOptions().rank()).hasValue(4);
-            assertThat(exact.updateOptions().lossyRank()).as("exact factors plus residual").isEmpty();
+            assertThat(exact.updateOptions().lossyRank())
+                    .as("exact factors plus residual")
+                    .isEmpty();
         }
 
-        @Test void mergeSettingsAndRemoteChoice() throws Exception {
-            Settings s = listing("local", "theta.merge.nonFloat\ntheirs", "local", "remote.a.url\n/a", "local",
-                    "remote.b.url\n/b");
+        @Test
+        void mergeSettingsAndRemoteChoice() throws Exception {
+            Settings s = listing(
+                    "local", "theta.merge.nonFloat\ntheirs", "local", "remote.a.url\n/a", "local", "remote.b.url\n/b");
             assertThat(s.mergeConfig().nonFloat()).isEqualTo(Optional.of(Side.THEIRS));
             assertThat(s.remoteNames()).isEqualTo(List.of("a", "b"));
             assertThat(s.defaultRemote()).isEmpty();
             assertThat(listing("local", "remote.a.url\n/a").defaultRemote()).contains("a");
-            assertThat(listing("local", "remote.a.url\n/a", "local",
-                    "remote.origin.url\n/o").defaultRemote()).contains("origin");
-            assertThat(listing("local", "remote.origin.url\n/o", "local",
-                    "theta.remote\na").defaultRemote()).contains("a");
-            assertThat(listing("local", "lfs.url\nhttp://x", "local",
-                    "remote.a.lfsurl\nhttp://y").lfsUrl("a")).contains("http://x");
+            assertThat(listing("local", "remote.a.url\n/a", "local", "remote.origin.url\n/o")
+                            .defaultRemote())
+                    .contains("origin");
+            assertThat(listing("local", "remote.origin.url\n/o", "local", "theta.remote\na")
+                            .defaultRemote())
+                    .contains("a");
+            assertThat(listing("local", "lfs.url\nhttp://x", "local", "remote.a.lfsurl\nhttp://y")
+                            .lfsUrl("a"))
+                    .contains("http://x");
         }
     }
 }

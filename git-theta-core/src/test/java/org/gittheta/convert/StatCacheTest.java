@@ -23,22 +23,31 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The stat cache answers only for a file whose stat and content are those it recorded. */
 class StatCacheTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private Path file;
     private StatCache cache;
     private StatCache.Clean full;
     private byte[] v1;
     private byte[] v2;
 
-    @BeforeEach void setUp() throws IOException {
+    @BeforeEach
+    void setUp() throws IOException {
         ObjectStore store = new ObjectStore(tmp.resolve("lfs"));
-        Cleaner cleaner = new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()), Progress.NONE,
-                false);
+        Cleaner cleaner =
+                new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()), Progress.NONE, false);
         full = (in, out) -> cleaner.clean("m.safetensors", in, out, Optional::empty);
         cache = new StatCache(store.statCacheDir());
         file = tmp.resolve("m.safetensors");
-        v1 = TestCheckpoints.safetensors().seed(1).tensor("w", DType.F32, 16, 16).bytes();
-        v2 = TestCheckpoints.safetensors().seed(2).tensor("w", DType.F32, 16, 16).bytes();
+        v1 = TestCheckpoints.safetensors()
+                .seed(1)
+                .tensor("w", DType.F32, 16, 16)
+                .bytes();
+        v2 = TestCheckpoints.safetensors()
+                .seed(2)
+                .tensor("w", DType.F32, 16, 16)
+                .bytes();
         assertThat(v2).hasSameSizeAs(v1).isNotEqualTo(v1);
     }
 
@@ -60,7 +69,8 @@ class StatCacheTest {
         return out.toString();
     }
 
-    @Test void anUnchangedFileIsAnsweredFromTheCache() throws Exception {
+    @Test
+    void anUnchangedFileIsAnsweredFromTheCache() throws Exception {
         Files.write(file, v1);
         // the file changed too recently to be recorded
         assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
@@ -73,20 +83,24 @@ class StatCacheTest {
         assertThat(cache.counts()).isEqualTo(new StatCache.Counts(1, 3));
     }
 
-    @Test void contentThatIsNotTheFilesIsNeverAnsweredWithTheFilesManifest() throws Exception {
+    @Test
+    void contentThatIsNotTheFilesIsNeverAnsweredWithTheFilesManifest() throws Exception {
         writeSettled(v1);
         clean(new ByteArrayInputStream(v1));
         // git hash-object --path=m.safetensors of other content of the same size: the CRC32C tells them apart
         assertThatThrownBy(() -> clean(new ByteArrayInputStream(v2)))
-                .isInstanceOf(IOException.class).hasMessageContaining("m.safetensors: the content to clean is not");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("m.safetensors: the content to clean is not");
         assertThat(cache.counts().cached()).isZero();
     }
 
-    @Test void aFileChangedWhileStreamedIsCleanedAsItIsNow() throws Exception {
+    @Test
+    void aFileChangedWhileStreamedIsCleanedAsItIsNow() throws Exception {
         writeSettled(v1);
         clean(new ByteArrayInputStream(v1));
         InputStream changing = new ByteArrayInputStream(v1) {
-            @Override public synchronized int read(byte[] b, int off, int len) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
                 if (pos == 0) {
                     try {
                         Files.write(file, v2);
@@ -101,7 +115,8 @@ class StatCacheTest {
         assertThat(cache.counts().cached()).isZero();
     }
 
-    @Test void aDamagedEntryIsIgnored() throws Exception {
+    @Test
+    void aDamagedEntryIsIgnored() throws Exception {
         writeSettled(v1);
         clean(new ByteArrayInputStream(v1));
         try (var entries = Files.list(tmp.resolve("lfs").resolve("stat-cache"))) {

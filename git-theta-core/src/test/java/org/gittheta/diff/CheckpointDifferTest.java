@@ -3,15 +3,15 @@ package org.gittheta.diff;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.io.InputStream;
-import java.lang.foreign.MemorySegment;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.GgufFormat;
 import org.gittheta.format.SafetensorsFormat;
@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointDifferTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static SafetensorsWriter.Tensor f32(String name, Shape shape, float... v) {
         return new SafetensorsWriter.Tensor(name, DType.F32, shape, out -> {
@@ -42,15 +43,24 @@ class CheckpointDifferTest {
 
     @Test
     void statusesAndStatistics() throws IOException {
-        try (FileSnapshot a = file("a.safetensors",
-                f32("same", Shape.of(2), 1, 2), f32("moved", Shape.of(3), 1, 2, 3),
-                f32("reshaped", Shape.of(2, 3), 1, 2, 3, 4, 5, 6), f32("gone", Shape.of(1), 7));
-             FileSnapshot b = file("b.safetensors",
-                f32("same", Shape.of(2), 1, 2), f32("moved", Shape.of(3), 1, 2, 5),
-                f32("reshaped", Shape.of(3, 2), 1, 2, 3, 4, 5, 6), f32("new", Shape.of(4), 0, 0, 0, 1))) {
+        try (FileSnapshot a = file(
+                        "a.safetensors",
+                        f32("same", Shape.of(2), 1, 2),
+                        f32("moved", Shape.of(3), 1, 2, 3),
+                        f32("reshaped", Shape.of(2, 3), 1, 2, 3, 4, 5, 6),
+                        f32("gone", Shape.of(1), 7));
+                FileSnapshot b = file(
+                        "b.safetensors",
+                        f32("same", Shape.of(2), 1, 2),
+                        f32("moved", Shape.of(3), 1, 2, 5),
+                        f32("reshaped", Shape.of(3, 2), 1, 2, 3, 4, 5, 6),
+                        f32("new", Shape.of(4), 0, 0, 0, 1))) {
             CheckpointDiff d = CheckpointDiffer.diff(a, b);
-            assertThat(d.params()).extracting(ParamDiff::name).containsExactly("gone", "moved", "new", "reshaped", "same");
-            assertThat(d.params()).extracting(p -> p.status().label())
+            assertThat(d.params())
+                    .extracting(ParamDiff::name)
+                    .containsExactly("gone", "moved", "new", "reshaped", "same");
+            assertThat(d.params())
+                    .extracting(p -> p.status().label())
                     .containsExactly("removed", "modified", "added", "modified", "unchanged");
             ParamDiff moved = d.params().get(1);
             assertThat(moved.stats().orElseThrow().l2()).isEqualTo(2.0);
@@ -78,11 +88,13 @@ class CheckpointDifferTest {
         Files.write(dir.resolve("a.gguf"), original);
         Files.write(dir.resolve("b.gguf"), changed);
         try (FileSnapshot a = FileSnapshot.open(dir.resolve("a.gguf"), "a.gguf", GgufFormat.INSTANCE);
-             FileSnapshot b = FileSnapshot.open(dir.resolve("b.gguf"), "b.gguf", GgufFormat.INSTANCE)) {
+                FileSnapshot b = FileSnapshot.open(dir.resolve("b.gguf"), "b.gguf", GgufFormat.INSTANCE)) {
             CheckpointDiff d = CheckpointDiffer.diff(a, b);
-            assertThat(d.params()).extracting(p -> p.name() + " " + p.status().label()).containsExactly(
-                    "blk.0.attn_norm.weight unchanged", "blk.0.attn_q.weight modified",
-                    "blk.0.ffn_up.weight unchanged", "token_embd.weight modified");
+            assertThat(d.params())
+                    .extracting(p -> p.name() + " " + p.status().label())
+                    .containsExactly(
+                            "blk.0.attn_norm.weight unchanged", "blk.0.attn_q.weight modified",
+                            "blk.0.ffn_up.weight unchanged", "token_embd.weight modified");
             assertThat(d.params().get(1).stats()).isEmpty();
             assertThat(d.params().get(3).stats().orElseThrow().changed()).isEqualTo(1);
         }
@@ -91,8 +103,10 @@ class CheckpointDifferTest {
     @Test
     void onlyIncludedParametersAreCompared() throws IOException {
         try (FileSnapshot a = file("a.safetensors", f32("x", Shape.of(1), 1), f32("y", Shape.of(1), 1));
-             FileSnapshot b = file("b.safetensors", f32("x", Shape.of(1), 2), f32("y", Shape.of(1), 3))) {
-            assertThat(CheckpointDiffer.diff(a, b, n -> n.equals("y")).params()).extracting(ParamDiff::name).containsExactly("y");
+                FileSnapshot b = file("b.safetensors", f32("x", Shape.of(1), 2), f32("y", Shape.of(1), 3))) {
+            assertThat(CheckpointDiffer.diff(a, b, n -> n.equals("y")).params())
+                    .extracting(ParamDiff::name)
+                    .containsExactly("y");
         }
     }
 }

@@ -51,11 +51,16 @@ class DeltaStatsTest {
         byte[] a = new byte[DType.Q4_0.blockBytes() * 2];
         byte[] b = a.clone();
         b[3] = 1;
-        assertThat(DeltaStats.compute(64, DType.Q4_0, new ByteArrayInputStream(a), DType.Q4_0,
-                new ByteArrayInputStream(b)))
+        assertThat(DeltaStats.compute(
+                        64, DType.Q4_0, new ByteArrayInputStream(a), DType.Q4_0, new ByteArrayInputStream(b)))
                 .isEmpty();
-        assertThat(DeltaStats.compute(64, DType.F16, new ByteArrayInputStream(new byte[128]), DType.Q4_0,
-                new ByteArrayInputStream(b))).isEmpty();
+        assertThat(DeltaStats.compute(
+                        64,
+                        DType.F16,
+                        new ByteArrayInputStream(new byte[128]),
+                        DType.Q4_0,
+                        new ByteArrayInputStream(b)))
+                .isEmpty();
     }
 
     @Nested
@@ -67,7 +72,8 @@ class DeltaStatsTest {
             float[] b = new float[N];
             for (int i = 0; i < N; i++) a[i] = b[i] = (float) r.nextGaussian();
             for (int i = 0; i < N; i += 97) b[i] += (float) (r.nextGaussian() * 0.01);
-            DeltaStats s = DeltaStats.compute(N, DType.F32, f32(a), DType.F32, f32(b)).orElseThrow();
+            DeltaStats s =
+                    DeltaStats.compute(N, DType.F32, f32(a), DType.F32, f32(b)).orElseThrow();
             Expected.of(widen(a), widen(b)).check(s);
             assertThat(s.elements()).isEqualTo(N);
         }
@@ -85,7 +91,9 @@ class DeltaStatsTest {
                 da[i] = Floats.bf16ToFloat(a[i]);
                 db[i] = Floats.bf16ToFloat(b[i]);
             }
-            Expected.of(da, db).check(DeltaStats.compute(N, DType.BF16, shorts(a), DType.BF16, shorts(b)).orElseThrow());
+            Expected.of(da, db)
+                    .check(DeltaStats.compute(N, DType.BF16, shorts(a), DType.BF16, shorts(b))
+                            .orElseThrow());
         }
 
         @Test
@@ -108,8 +116,12 @@ class DeltaStatsTest {
                 dia[i] = ia[i];
                 dib[i] = ib[i];
             }
-            Expected.of(da, db).check(DeltaStats.compute(1000, DType.F16, shorts(a), DType.F16, shorts(b)).orElseThrow());
-            Expected.of(dia, dib).check(DeltaStats.compute(1000, DType.I32, ints(ia), DType.I32, ints(ib)).orElseThrow());
+            Expected.of(da, db)
+                    .check(DeltaStats.compute(1000, DType.F16, shorts(a), DType.F16, shorts(b))
+                            .orElseThrow());
+            Expected.of(dia, dib)
+                    .check(DeltaStats.compute(1000, DType.I32, ints(ia), DType.I32, ints(ib))
+                            .orElseThrow());
         }
 
         @Test
@@ -118,7 +130,8 @@ class DeltaStatsTest {
             double[] b = {1.0, 2.5, 3.0, 0.1};
             ByteBuffer bb = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             for (double d : b) bb.putDouble(d);
-            DeltaStats s = DeltaStats.compute(4, DType.F32, f32(a), DType.F64, new ByteArrayInputStream(bb.array())).orElseThrow();
+            DeltaStats s = DeltaStats.compute(4, DType.F32, f32(a), DType.F64, new ByteArrayInputStream(bb.array()))
+                    .orElseThrow();
             // 0.1f widened is not 0.1: that element changed too
             Expected.of(widen(a), b).check(s);
             assertThat(s.changed()).isEqualTo(2);
@@ -129,24 +142,34 @@ class DeltaStatsTest {
     void bitwiseEqualNaNIsUnchangedButNegativeZeroIsChanged() throws IOException {
         float[] a = {Float.NaN, 0f, 1f};
         float[] b = {Float.NaN, -0f, 1f};
-        assertThat(DeltaStats.compute(3, DType.F32, f32(a), DType.F32, f32(b)).orElseThrow().changed()).isEqualTo(1);
+        assertThat(DeltaStats.compute(3, DType.F32, f32(a), DType.F32, f32(b))
+                        .orElseThrow()
+                        .changed())
+                .isEqualTo(1);
     }
 
     @Test
     void packedTypesHaveNoStatistics() throws IOException {
-        assertThat(DeltaStats.compute(2, DType.F4, new ByteArrayInputStream(new byte[1]), DType.F4, new ByteArrayInputStream(new byte[1])))
+        assertThat(DeltaStats.compute(
+                        2,
+                        DType.F4,
+                        new ByteArrayInputStream(new byte[1]),
+                        DType.F4,
+                        new ByteArrayInputStream(new byte[1])))
                 .isEmpty();
     }
 
     @Test
     void aShortSideIsAnError() {
         assertThatThrownBy(() -> DeltaStats.compute(4, DType.F32, f32(new float[4]), DType.F32, f32(new float[3])))
-                .isInstanceOf(IOException.class).hasMessageContaining("new values ended early");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("new values ended early");
     }
 
     @Test
     void zeroOldValuesHaveNoRelativeChange() throws IOException {
-        DeltaStats s = DeltaStats.compute(2, DType.F32, f32(new float[2]), DType.F32, f32(new float[] {3, 4})).orElseThrow();
+        DeltaStats s = DeltaStats.compute(2, DType.F32, f32(new float[2]), DType.F32, f32(new float[] {3, 4}))
+                .orElseThrow();
         assertThat(s.l2()).isEqualTo(5.0);
         assertThat(s.relative()).isNaN();
         assertThat(s.cosine()).isNaN();

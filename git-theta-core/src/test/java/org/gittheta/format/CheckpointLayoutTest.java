@@ -19,15 +19,16 @@ class CheckpointLayoutTest {
     class AcceptsConsistentParts {
         @Test
         void tensorsWithSkeletonBytesBetweenThem() {
-            CheckpointLayout layout = new CheckpointLayout("x", new byte[6], 16,
-                    List.of(u8("a", 2, 4), u8("e", 6, 0), u8("b", 8, 6)));
+            CheckpointLayout layout =
+                    new CheckpointLayout("x", new byte[6], 16, List.of(u8("a", 2, 4), u8("e", 6, 0), u8("b", 8, 6)));
             assertThat(layout.tensor("b")).hasValue(u8("b", 8, 6));
             assertThat(layout.skeletonLength()).isEqualTo(6);
         }
 
         @Test
         void emptyTensorsAtOneOffsetSortedByNameBeforeTheTensorThere() {
-            new CheckpointLayout("x", new byte[0], 4, List.of(u8("a", 0, 0), u8("b", 0, 0), u8("c", 0, 4), u8("d", 4, 0)));
+            new CheckpointLayout(
+                    "x", new byte[0], 4, List.of(u8("a", 0, 0), u8("b", 0, 0), u8("c", 0, 4), u8("d", 4, 0)));
         }
 
         @Test
@@ -51,7 +52,8 @@ class CheckpointLayoutTest {
         @Test
         void tensorsOutOfOrder() {
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[0], 4, List.of(u8("b", 2, 2), u8("a", 0, 2))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tensor 'a'");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("tensor 'a'");
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[0], 4, List.of(u8("c", 0, 4), u8("a", 0, 0))))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[0], 0, List.of(u8("b", 0, 0), u8("a", 0, 0))))
@@ -61,31 +63,37 @@ class CheckpointLayoutTest {
         @Test
         void overlappingTensors() {
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[0], 5, List.of(u8("a", 0, 3), u8("b", 1, 2))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlaps tensor 'a'");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("overlaps tensor 'a'");
         }
 
         @Test
         void duplicateNames() {
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[0], 2, List.of(u8("a", 0, 1), u8("a", 1, 1))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' appears twice");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'a' appears twice");
         }
 
         @Test
         void tensorPastTheFileSize() {
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[0], 2, List.of(u8("a", 1, 2))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("past the file size 2");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("past the file size 2");
         }
 
         @Test
         void sizesThatDoNotAddUp() {
             assertThatThrownBy(() -> new CheckpointLayout("x", new byte[3], 8, List.of(u8("a", 3, 4))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("file size 8 is not skeleton 3 + tensors 4");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("file size 8 is not skeleton 3 + tensors 4");
         }
 
         @Test
         void negativeSlotOffsetOrLength() {
-            assertThatThrownBy(() -> new TensorSlot("a", DType.U8, Shape.SCALAR, -1, 1)).hasMessageContaining("offset -1");
-            assertThatThrownBy(() -> new TensorSlot("a", DType.U8, Shape.SCALAR, 0, -1)).hasMessageContaining("length -1");
+            assertThatThrownBy(() -> new TensorSlot("a", DType.U8, Shape.SCALAR, -1, 1))
+                    .hasMessageContaining("offset -1");
+            assertThatThrownBy(() -> new TensorSlot("a", DType.U8, Shape.SCALAR, 0, -1))
+                    .hasMessageContaining("length -1");
         }
     }
 }

@@ -12,20 +12,28 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 class CheckpointWriterTest {
-    private static final CheckpointLayout LAYOUT = new CheckpointLayout("x", new byte[] {'s', 'k', 'e', 'l'}, 9, List.of(
-            new TensorSlot("a", DType.U8, Shape.of(2), 1, 2),
-            new TensorSlot("e", DType.U8, Shape.of(0), 3, 0),
-            new TensorSlot("b", DType.U8, Shape.of(3), 4, 3)));
+    private static final CheckpointLayout LAYOUT = new CheckpointLayout(
+            "x",
+            new byte[] {'s', 'k', 'e', 'l'},
+            9,
+            List.of(
+                    new TensorSlot("a", DType.U8, Shape.of(2), 1, 2),
+                    new TensorSlot("e", DType.U8, Shape.of(0), 3, 0),
+                    new TensorSlot("b", DType.U8, Shape.of(3), 4, 3)));
 
     @Nested
     class InterleavesSkeletonAndTensors {
         @Test
         void inFileOrder() throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            CheckpointWriter.write(LAYOUT, (slot, o) -> {
-                for (long i = 0; i < slot.length(); i++) o.write(slot.name().charAt(0));
-                o.close(); // must not close the file stream
-            }, out);
+            CheckpointWriter.write(
+                    LAYOUT,
+                    (slot, o) -> {
+                        for (long i = 0; i < slot.length(); i++)
+                            o.write(slot.name().charAt(0));
+                        o.close(); // must not close the file stream
+                    },
+                    out);
             assertThat(out.toString()).isEqualTo("saakbbbel");
         }
 
@@ -41,14 +49,18 @@ class CheckpointWriterTest {
     class RejectsSourcesOfTheWrongSize {
         @Test
         void tooFewBytes() {
-            assertThatThrownBy(() -> CheckpointWriter.write(LAYOUT, (slot, o) -> o.write(new byte[1]), new ByteArrayOutputStream()))
-                    .isInstanceOf(IOException.class).hasMessage("tensor 'a': source wrote 1 of its 2 bytes");
+            assertThatThrownBy(() -> CheckpointWriter.write(
+                            LAYOUT, (slot, o) -> o.write(new byte[1]), new ByteArrayOutputStream()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("tensor 'a': source wrote 1 of its 2 bytes");
         }
 
         @Test
         void tooManyBytes() {
-            assertThatThrownBy(() -> CheckpointWriter.write(LAYOUT, (slot, o) -> o.write(new byte[4]), new ByteArrayOutputStream()))
-                    .isInstanceOf(IOException.class).hasMessage("tensor 'a': source wrote more than its 2 bytes");
+            assertThatThrownBy(() -> CheckpointWriter.write(
+                            LAYOUT, (slot, o) -> o.write(new byte[4]), new ByteArrayOutputStream()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("tensor 'a': source wrote more than its 2 bytes");
         }
     }
 }

@@ -33,7 +33,8 @@ class FormatsTest {
 
     @Test
     void detectsByContentNotName() {
-        byte[] safetensors = TestCheckpoints.safetensors().tensor("a", DType.F32, 2).bytes();
+        byte[] safetensors =
+                TestCheckpoints.safetensors().tensor("a", DType.F32, 2).bytes();
         assertThat(detect(safetensors)).containsSame(SafetensorsFormat.INSTANCE);
         assertThat(detect(TorchCheckpoints.resource(TorchCheckpoints.MODEL))).containsSame(TorchZipFormat.INSTANCE);
         assertThat(detect(new byte[] {'P', 'K', 3, 4})).isEmpty();
@@ -46,42 +47,51 @@ class FormatsTest {
         assertThat(SafetensorsFormat.INSTANCE.streamsFromPrefix()).isTrue();
     }
 
-    @Nested class Split {
+    @Nested
+    class Split {
         private Formats.Split split(byte[] file) throws BadCheckpointException {
             return Formats.split("f", MemorySegment.ofArray(file));
         }
 
-        @Test void aZipThatIsNoTorchCheckpointIsStoredWhole() throws BadCheckpointException {
+        @Test
+        void aZipThatIsNoTorchCheckpointIsStoredWhole() throws BadCheckpointException {
             byte[] zip = TorchCheckpoints.storedZip(Map.of("notes/readme.txt", "hello".getBytes()));
             Formats.Split s = split(zip);
             assertThat(s.storedWhole()).isPresent();
             assertThat(s.layout().format()).isEqualTo("opaque");
-            assertThat(s.layout().tensors()).singleElement()
+            assertThat(s.layout().tensors())
+                    .singleElement()
                     .satisfies(t -> assertThat(t.length()).isEqualTo(zip.length));
         }
 
-        @Test void aHostilePickleIsStoredWholeNamingItsGlobal() throws BadCheckpointException {
-            assertThat(split(TorchCheckpoints.resource(TorchCheckpoints.MALICIOUS)).storedWhole())
+        @Test
+        void aHostilePickleIsStoredWholeNamingItsGlobal() throws BadCheckpointException {
+            assertThat(split(TorchCheckpoints.resource(TorchCheckpoints.MALICIOUS))
+                            .storedWhole())
                     .hasValue("not a state dict: global 'posix system'");
         }
 
-        @Test void aTorchZipWhosePickleEndsEarlyIsRefused() {
-            Map<String, byte[]> entries = new LinkedHashMap<>(TorchCheckpoints.entries(
-                    TorchCheckpoints.resource(TorchCheckpoints.MIXED)));
+        @Test
+        void aTorchZipWhosePickleEndsEarlyIsRefused() {
+            Map<String, byte[]> entries =
+                    new LinkedHashMap<>(TorchCheckpoints.entries(TorchCheckpoints.resource(TorchCheckpoints.MIXED)));
             String pickle = entries.keySet().iterator().next();
             byte[] data = entries.get(pickle);
             entries.put(pickle, Arrays.copyOf(data, data.length / 2));
             assertThatThrownBy(() -> split(TorchCheckpoints.storedZip(entries)))
-                    .isInstanceOf(BadCheckpointException.class).isNotInstanceOf(NotAStateDictException.class)
+                    .isInstanceOf(BadCheckpointException.class)
+                    .isNotInstanceOf(NotAStateDictException.class)
                     .hasMessageStartingWith("f: ");
         }
 
-        @Test void aTorchZipWithABadCentralDirectoryIsRefused() {
+        @Test
+        void aTorchZipWithABadCentralDirectoryIsRefused() {
             byte[] file = TorchCheckpoints.resource(TorchCheckpoints.MIXED);
             int central = indexOf(file, new byte[] {'P', 'K', 1, 2});
             file[central + 3] = 9; // the first directory record's signature
             assertThatThrownBy(() -> split(file))
-                    .isInstanceOf(BadCheckpointException.class).isNotInstanceOf(NotAStateDictException.class);
+                    .isInstanceOf(BadCheckpointException.class)
+                    .isNotInstanceOf(NotAStateDictException.class);
         }
 
         private static int indexOf(byte[] in, byte[] what) {
@@ -91,8 +101,10 @@ class FormatsTest {
             throw new AssertionError("not found");
         }
 
-        @Test void safetensorsWithBadOffsetsIsRefused() {
-            byte[] file = TestCheckpoints.safetensors().tensor("a", DType.F32, 2).bytes();
+        @Test
+        void safetensorsWithBadOffsetsIsRefused() {
+            byte[] file =
+                    TestCheckpoints.safetensors().tensor("a", DType.F32, 2).bytes();
             byte[] bigger = Arrays.copyOf(file, file.length + 4); // data beyond what the header describes
             assertThatThrownBy(() -> split(bigger)).isInstanceOf(BadCheckpointException.class);
         }

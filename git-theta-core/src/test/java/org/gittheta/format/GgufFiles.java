@@ -21,29 +21,79 @@ import org.gittheta.tensor.DType;
  * }</pre>
  */
 final class GgufFiles {
-    static final int U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7, STRING = 8, ARRAY = 9,
-            U64 = 10, I64 = 11, F64 = 12;
+    static final int U8 = 0,
+            I8 = 1,
+            U16 = 2,
+            I16 = 3,
+            U32 = 4,
+            I32 = 5,
+            F32 = 6,
+            BOOL = 7,
+            STRING = 8,
+            ARRAY = 9,
+            U64 = 10,
+            I64 = 11,
+            F64 = 12;
 
     private GgufFiles() {}
 
-    static Builder v3() { return new Builder(3); }
+    static Builder v3() {
+        return new Builder(3);
+    }
 
-    static Builder v2() { return new Builder(2); }
+    static Builder v2() {
+        return new Builder(2);
+    }
 
     /** A metadata value: its GGUF type and its bytes as they follow the type in the file. */
     record Value(int type, byte[] payload) {
-        static Value u8(int v) { return new Value(U8, new byte[] {(byte) v}); }
-        static Value i8(int v) { return new Value(I8, new byte[] {(byte) v}); }
-        static Value u16(int v) { return new Value(U16, le(2).putShort((short) v).array()); }
-        static Value i16(int v) { return new Value(I16, le(2).putShort((short) v).array()); }
-        static Value u32(long v) { return new Value(U32, le(4).putInt((int) v).array()); }
-        static Value i32(int v) { return new Value(I32, le(4).putInt(v).array()); }
-        static Value f32(float v) { return new Value(F32, le(4).putFloat(v).array()); }
-        static Value bool(boolean v) { return new Value(BOOL, new byte[] {(byte) (v ? 1 : 0)}); }
-        static Value string(String s) { return new Value(STRING, str(s.getBytes(StandardCharsets.UTF_8))); }
-        static Value u64(long v) { return new Value(U64, le(8).putLong(v).array()); }
-        static Value i64(long v) { return new Value(I64, le(8).putLong(v).array()); }
-        static Value f64(double v) { return new Value(F64, le(8).putDouble(v).array()); }
+        static Value u8(int v) {
+            return new Value(U8, new byte[] {(byte) v});
+        }
+
+        static Value i8(int v) {
+            return new Value(I8, new byte[] {(byte) v});
+        }
+
+        static Value u16(int v) {
+            return new Value(U16, le(2).putShort((short) v).array());
+        }
+
+        static Value i16(int v) {
+            return new Value(I16, le(2).putShort((short) v).array());
+        }
+
+        static Value u32(long v) {
+            return new Value(U32, le(4).putInt((int) v).array());
+        }
+
+        static Value i32(int v) {
+            return new Value(I32, le(4).putInt(v).array());
+        }
+
+        static Value f32(float v) {
+            return new Value(F32, le(4).putFloat(v).array());
+        }
+
+        static Value bool(boolean v) {
+            return new Value(BOOL, new byte[] {(byte) (v ? 1 : 0)});
+        }
+
+        static Value string(String s) {
+            return new Value(STRING, str(s.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        static Value u64(long v) {
+            return new Value(U64, le(8).putLong(v).array());
+        }
+
+        static Value i64(long v) {
+            return new Value(I64, le(8).putLong(v).array());
+        }
+
+        static Value f64(double v) {
+            return new Value(F64, le(8).putDouble(v).array());
+        }
 
         /** An array of {@code elements}, all of type {@code elementType}; arrays of arrays nest. */
         static Value array(int elementType, Value... elements) {
@@ -67,9 +117,14 @@ final class GgufFiles {
         private final List<Tensor> tensors = new ArrayList<>();
         private final Random random = new Random(7);
 
-        Builder(int version) { this.version = version; }
+        Builder(int version) {
+            this.version = version;
+        }
 
-        Builder version(int v) { version = v; return this; }
+        Builder version(int v) {
+            version = v;
+            return this;
+        }
 
         /** Writes {@code general.alignment} and aligns with it. */
         Builder alignment(long a) {
@@ -95,27 +150,43 @@ final class GgufFiles {
             return tensor(new Tensor(name, ggmlType(dtype), ggufDims, null, data));
         }
 
-        Builder tensor(Tensor t) { tensors.add(t); return this; }
+        Builder tensor(Tensor t) {
+            tensors.add(t);
+            return this;
+        }
 
-        Builder tensorCount(long n) { tensorCount = n; return this; }
+        Builder tensorCount(long n) {
+            tensorCount = n;
+            return this;
+        }
 
-        Builder entryCount(long n) { entryCount = n; return this; }
+        Builder entryCount(long n) {
+            entryCount = n;
+            return this;
+        }
 
         /** The byte padding is written with (gguf-py writes zeros). */
-        Builder padding(int b) { padding = (byte) b; return this; }
+        Builder padding(int b) {
+            padding = (byte) b;
+            return this;
+        }
 
         byte[] bytes() {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             out.writeBytes(new byte[] {'G', 'G', 'U', 'F'});
-            out.writeBytes(le(20).putInt(version).putLong(tensorCount != null ? tensorCount : tensors.size())
-                    .putLong(entryCount != null ? entryCount : entries.size()).array());
+            out.writeBytes(le(20).putInt(version)
+                    .putLong(tensorCount != null ? tensorCount : tensors.size())
+                    .putLong(entryCount != null ? entryCount : entries.size())
+                    .array());
             entries.forEach(out::writeBytes);
             long next = 0;
             for (Tensor t : tensors) {
                 out.writeBytes(str(t.name().getBytes(StandardCharsets.UTF_8)));
                 ByteBuffer b = le(4 + 8 * t.ggufDims().length + 12).putInt(t.ggufDims().length);
                 for (long d : t.ggufDims()) b.putLong(d);
-                out.writeBytes(b.putInt(t.ggmlType()).putLong(t.offset() != null ? t.offset() : next).array());
+                out.writeBytes(b.putInt(t.ggmlType())
+                        .putLong(t.offset() != null ? t.offset() : next)
+                        .array());
                 next = align(next + t.data().length);
             }
             pad(out);
@@ -126,7 +197,9 @@ final class GgufFiles {
             return out.toByteArray();
         }
 
-        private long align(long n) { return (n + alignment - 1) / alignment * alignment; }
+        private long align(long n) {
+            return (n + alignment - 1) / alignment * alignment;
+        }
 
         private void pad(ByteArrayOutputStream out) {
             while (out.size() % alignment != 0) out.write(padding);
@@ -135,7 +208,9 @@ final class GgufFiles {
 
     /** ggml's number for {@code dtype}. */
     static int ggmlType(DType dtype) {
-        return IntStream.range(0, 64).filter(i -> GgufHeader.dtype(i).equals(Optional.of(dtype))).findFirst()
+        return IntStream.range(0, 64)
+                .filter(i -> GgufHeader.dtype(i).equals(Optional.of(dtype)))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(dtype + " is not a ggml type"));
     }
 
@@ -143,7 +218,9 @@ final class GgufFiles {
         return IntStream.range(0, 64).anyMatch(i -> GgufHeader.dtype(i).equals(Optional.of(dtype)));
     }
 
-    private static ByteBuffer le(int n) { return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN); }
+    private static ByteBuffer le(int n) {
+        return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+    }
 
     private static byte[] str(byte[] utf8) {
         return le(8 + utf8.length).putLong(utf8.length).put(utf8).array();

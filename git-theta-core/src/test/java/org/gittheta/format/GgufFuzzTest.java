@@ -23,8 +23,28 @@ class GgufFuzzTest {
     private static final GgufFormat FORMAT = GgufFormat.INSTANCE;
     private static final int INPUTS_PER_FILE = 1000;
     /** Values that make lengths, counts and offsets wrong in interesting ways. */
-    private static final long[] EDGES = {0, 1, 2, 3, 4, 5, 31, 32, 33, 64, 255, 256, 1 << 16, 1L << 31, 1L << 32,
-            1L << 40, Long.MAX_VALUE, Long.MIN_VALUE, -1, -32};
+    private static final long[] EDGES = {
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        31,
+        32,
+        33,
+        64,
+        255,
+        256,
+        1 << 16,
+        1L << 31,
+        1L << 32,
+        1L << 40,
+        Long.MAX_VALUE,
+        Long.MIN_VALUE,
+        -1,
+        -32
+    };
 
     @ParameterizedTest
     @ValueSource(strings = {"gguf-mixed.gguf", "gguf-align64.gguf", "generated"})
@@ -42,12 +62,20 @@ class GgufFuzzTest {
     }
 
     private static byte[] generated() {
-        return GgufFiles.v2().alignment(16)
-                .kv("a", Value.array(GgufFiles.ARRAY, Value.array(GgufFiles.STRING, Value.string("x")),
-                        Value.array(GgufFiles.U16, Value.u16(1))))
-                .kv("b", Value.f64(1)).kv("c", Value.bool(false))
-                .tensor("k", DType.Q4_K, 256).tensor("z", DType.F32).tensor("e", DType.Q6_K, 0, 3).tensor("h",
-                        DType.BF16, 5)
+        return GgufFiles.v2()
+                .alignment(16)
+                .kv(
+                        "a",
+                        Value.array(
+                                GgufFiles.ARRAY,
+                                Value.array(GgufFiles.STRING, Value.string("x")),
+                                Value.array(GgufFiles.U16, Value.u16(1))))
+                .kv("b", Value.f64(1))
+                .kv("c", Value.bool(false))
+                .tensor("k", DType.Q4_K, 256)
+                .tensor("z", DType.F32)
+                .tensor("e", DType.Q6_K, 0, 3)
+                .tensor("h", DType.BF16, 5)
                 .bytes();
     }
 

@@ -41,7 +41,9 @@ class SafeUnpicklerTest {
             return this;
         }
 
-        byte[] bytes() { return out.toByteArray(); }
+        byte[] bytes() {
+            return out.toByteArray();
+        }
     }
 
     private static Object load(Pickle p) throws BadCheckpointException {
@@ -58,11 +60,20 @@ class SafeUnpicklerTest {
 
     @Test
     void readsPlainData() throws BadCheckpointException {
-        Object v = load(new Pickle().op(0x80, 2).op('}').op('(').str("a").op('K', 7).str("b")
-                .op('(', 'N', 0x88, 0x89, 't').op('u').op('.'));
+        Object v = load(new Pickle()
+                .op(0x80, 2)
+                .op('}')
+                .op('(')
+                .str("a")
+                .op('K', 7)
+                .str("b")
+                .op('(', 'N', 0x88, 0x89, 't')
+                .op('u')
+                .op('.'));
         Tuple b = new Tuple(List.of(SafeUnpickler.NONE, true, false));
-        assertThat(v).isInstanceOfSatisfying(Dict.class,
-                d -> assertThat(d.items).containsExactly(Map.entry("a", 7L), Map.entry("b", b)));
+        assertThat(v)
+                .isInstanceOfSatisfying(
+                        Dict.class, d -> assertThat(d.items).containsExactly(Map.entry("a", 7L), Map.entry("b", b)));
     }
 
     @Test
@@ -74,11 +85,14 @@ class SafeUnpicklerTest {
 
     @Test
     void refusesAnyOtherGlobalBeforeCallingIt() {
-        assertThatThrownBy(() -> load(new Pickle().global("builtins", "eval").str("1").op(0x85, 'R', '.')))
-                .isInstanceOfSatisfying(NotAStateDictException.class,
+        assertThatThrownBy(() ->
+                        load(new Pickle().global("builtins", "eval").str("1").op(0x85, 'R', '.')))
+                .isInstanceOfSatisfying(
+                        NotAStateDictException.class,
                         e -> assertThat(e.global()).hasValue("builtins eval"));
         assertThatThrownBy(() -> load(new Pickle().str("os").str("system").op(0x93, '.')))
-                .isInstanceOf(NotAStateDictException.class).hasMessage(FILE + ": not a state dict: global 'os system'");
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessage(FILE + ": not a state dict: global 'os system'");
         // Allowed names in the wrong module are not allowed.
         assertThatThrownBy(() -> load(new Pickle().global("os", "FloatStorage").op('.')))
                 .isInstanceOf(NotAStateDictException.class);
@@ -86,32 +100,46 @@ class SafeUnpicklerTest {
 
     @Test
     void refusesObjectConstruction() {
-        assertThatThrownBy(() -> load(new Pickle().global("collections", "OrderedDict").op(')', 0x81, '.')))
-                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("opcode 0x81");
-        assertThatThrownBy(() -> load(new Pickle().global("torch", "FloatStorage").op(')', 'R', '.')))
-                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("torch FloatStorage");
+        assertThatThrownBy(() ->
+                        load(new Pickle().global("collections", "OrderedDict").op(')', 0x81, '.')))
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessageContaining("opcode 0x81");
+        assertThatThrownBy(
+                        () -> load(new Pickle().global("torch", "FloatStorage").op(')', 'R', '.')))
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessageContaining("torch FloatStorage");
     }
 
     @Test
     void malformedBytecodeIsABadCheckpoint() {
-        assertThatThrownBy(() -> load(new Pickle().op('X', 0xff, 0xff, 0xff, 0xff).op('.')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("pickle ends early");
+        assertThatThrownBy(
+                        () -> load(new Pickle().op('X', 0xff, 0xff, 0xff, 0xff).op('.')))
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("pickle ends early");
         assertThatThrownBy(() -> load(new Pickle().op('j', 9, 0, 0, 0, '.')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("memo entry 9");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("memo entry 9");
         assertThatThrownBy(() -> load(new Pickle().op(0xff)))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("unknown pickle opcode 0xff");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("unknown pickle opcode 0xff");
         assertThatThrownBy(() -> load(new Pickle().op('.')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("STOP with 0 values");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("STOP with 0 values");
         assertThatThrownBy(() -> load(new Pickle().op('(', 's', '.')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("stack underflow");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("stack underflow");
         assertThatThrownBy(() -> load(new Pickle().op('N', 'u', '.')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("no MARK");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("no MARK");
         assertThatThrownBy(() -> load(new Pickle().op('N', '.', 'N')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("after STOP");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("after STOP");
         assertThatThrownBy(() -> load(new Pickle().op('X', 2, 0, 0, 0, 0xc3, 0x28, '.')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("UTF-8");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("UTF-8");
         assertThatThrownBy(() -> load(new Pickle().op('c', 't', 'o')))
-                .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("GLOBAL");
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessageContaining("GLOBAL");
     }
 
     @Test
@@ -119,7 +147,8 @@ class SafeUnpicklerTest {
         // {'a': L} where L = [L]
         byte[] file = archive(new Pickle().op(0x80, 2, '}').str("a").op(']', 'q', 0, 'h', 0, 'a', 's', '.'));
         assertThatThrownBy(() -> TorchCheckpoints.read(FILE, file))
-                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("nested deeper");
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessageContaining("nested deeper");
     }
 
     @Test
@@ -129,13 +158,15 @@ class SafeUnpicklerTest {
         for (int i = 1; i <= 60; i++) shared.op(']', 'h', i - 1, 'a', 'h', i - 1, 'a', 'q', i, '0');
         shared.op('h', 60, 's', '.');
         assertThatThrownBy(() -> TorchCheckpoints.read(FILE, archive(shared)))
-                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("shares values");
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessageContaining("shares values");
     }
 
     @Test
     void rootMustBeADict() {
         assertThatThrownBy(() -> TorchCheckpoints.read(FILE, archive(new Pickle().op(0x80, 2, ']', '.'))))
-                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("no dict");
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessageContaining("no dict");
     }
 
     /**
@@ -143,10 +174,24 @@ class SafeUnpicklerTest {
      * OrderedDict()), True, OrderedDict())}} in protocol 4 opcodes (FRAME, SHORT_BINUNICODE, STACK_GLOBAL, MEMOIZE).
      */
     private static Pickle parameter(String storageType, int offset, int[] size, int[] stride) {
-        Pickle p = new Pickle().op(0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0).op('}', 0x94)
-                .str("w").str("torch._utils").str("_rebuild_parameter").op(0x93)
-                .str("torch._utils").str("_rebuild_tensor_v2").op(0x93)
-                .op('(', '(').str("storage").str("torch").str(storageType).op(0x93).str("0").str("cpu").op('K', 4, 't')
+        Pickle p = new Pickle()
+                .op(0x80, 4, 0x95, 0, 0, 0, 0, 0, 0, 0, 0)
+                .op('}', 0x94)
+                .str("w")
+                .str("torch._utils")
+                .str("_rebuild_parameter")
+                .op(0x93)
+                .str("torch._utils")
+                .str("_rebuild_tensor_v2")
+                .op(0x93)
+                .op('(', '(')
+                .str("storage")
+                .str("torch")
+                .str(storageType)
+                .op(0x93)
+                .str("0")
+                .str("cpu")
+                .op('K', 4, 't')
                 .op('Q', 'K', offset, '(');
         for (int d : size) p.op('K', d);
         p.op('t', '(');
@@ -164,32 +209,32 @@ class SafeUnpicklerTest {
 
     @Test
     void parametersAndProtocol4OpcodesGiveTensors() throws IOException {
-        CheckpointLayout layout = TorchCheckpoints.read(FILE, withStorage(parameter("FloatStorage", 0, new int[] {2, 2},
-                new int[] {2, 1}), 16));
+        CheckpointLayout layout = TorchCheckpoints.read(
+                FILE, withStorage(parameter("FloatStorage", 0, new int[] {2, 2}, new int[] {2, 1}), 16));
         assertThat(layout.tensors()).singleElement().satisfies(slot -> {
             assertThat(slot.name()).isEqualTo("w");
             assertThat(slot.dtype()).isEqualTo(DType.F32);
             assertThat(slot.shape()).isEqualTo(Shape.of(2, 2));
         });
         // A view of part of the storage: the slot is the whole storage, flat.
-        CheckpointLayout part = TorchCheckpoints.read(FILE, withStorage(parameter("UntypedStorage", 1, new int[] {3},
-                new int[] {1}), 4));
+        CheckpointLayout part = TorchCheckpoints.read(
+                FILE, withStorage(parameter("UntypedStorage", 1, new int[] {3}, new int[] {1}), 4));
         assertThat(part.tensors().getFirst().shape()).isEqualTo(Shape.of(4));
         assertThat(part.tensors().getFirst().dtype()).isEqualTo(DType.U8);
     }
 
     @Test
     void viewsMustFitTheirStorage() {
-        assertThatThrownBy(() -> TorchCheckpoints.read(FILE, withStorage(parameter("FloatStorage", 1, new int[] {2, 2},
-                new int[] {2, 1}), 16)))
+        assertThatThrownBy(() -> TorchCheckpoints.read(
+                        FILE, withStorage(parameter("FloatStorage", 1, new int[] {2, 2}, new int[] {2, 1}), 16)))
                 .isExactlyInstanceOf(BadCheckpointException.class)
                 .hasMessage(FILE + ": tensor 'w': view reaches element 4 of a storage of 4");
-        assertThatThrownBy(() -> TorchCheckpoints.read(FILE, withStorage(parameter("FloatStorage", 0, new int[] {4},
-                new int[] {1}), 12)))
+        assertThatThrownBy(() -> TorchCheckpoints.read(
+                        FILE, withStorage(parameter("FloatStorage", 0, new int[] {4}, new int[] {1}), 12)))
                 .isExactlyInstanceOf(BadCheckpointException.class)
                 .hasMessageContaining("holds 12 bytes, 4 elements of F32 need 16");
-        assertThatThrownBy(() -> TorchCheckpoints.read(FILE, archive(parameter("FloatStorage", 0, new int[] {4},
-                new int[] {1}))))
+        assertThatThrownBy(() -> TorchCheckpoints.read(
+                        FILE, archive(parameter("FloatStorage", 0, new int[] {4}, new int[] {1}))))
                 .isExactlyInstanceOf(BadCheckpointException.class)
                 .hasMessageContaining("storage '0' has no data entry");
     }

@@ -40,7 +40,8 @@ class SafetensorsFormatTest {
         assertThat(layout.skeleton()).isEqualTo(Arrays.copyOf(file, layout.skeletonLength()));
         assertThat(rebuild(layout, file)).isEqualTo(file);
         assertThat(FORMAT.fromSkeleton("ok.safetensors", layout.skeleton())).isEqualTo(layout);
-        assertThat(FORMAT.skeletonLength("ok.safetensors", MemorySegment.ofArray(file).asSlice(0, FORMAT.minPrefix())))
+        assertThat(FORMAT.skeletonLength(
+                        "ok.safetensors", MemorySegment.ofArray(file).asSlice(0, FORMAT.minPrefix())))
                 .isEqualTo(layout.skeletonLength());
         return layout;
     }
@@ -68,7 +69,9 @@ class SafetensorsFormatTest {
                 .hasMessageContainingAll(fragments);
     }
 
-    private static String oneTensor(String entry) { return "{\"w\":" + entry + "}"; }
+    private static String oneTensor(String entry) {
+        return "{\"w\":" + entry + "}";
+    }
 
     @Test
     void streamingReadsTheSkeletonPrefixAndNotOneByteMore() throws IOException {
@@ -80,19 +83,24 @@ class SafetensorsFormatTest {
         byte[] cut = Arrays.copyOf(file, prefix.length - 1);
         assertThatThrownBy(() -> FORMAT.readSkeletonPrefix(FILE, new java.io.ByteArrayInputStream(cut)))
                 .isInstanceOf(BadCheckpointException.class)
-                .hasMessage(FILE + ": truncated: the header needs " + prefix.length + " bytes, the file has " + cut.length);
+                .hasMessage(
+                        FILE + ": truncated: the header needs " + prefix.length + " bytes, the file has " + cut.length);
     }
 
     @Nested
     class ReadsValidFiles {
         @Test
         void placesTensorsAfterTheHeaderInDataOrder() throws IOException {
-            byte[] file = safetensors().tensor("b", DType.F32, 2, 3).tensor("a", DType.I64, 1).bytes();
+            byte[] file = safetensors()
+                    .tensor("b", DType.F32, 2, 3)
+                    .tensor("a", DType.I64, 1)
+                    .bytes();
             CheckpointLayout layout = readAndRoundTrip(file);
             int dataStart = layout.skeletonLength();
-            assertThat(layout.tensors()).containsExactly(
-                    new TensorSlot("b", DType.F32, Shape.of(2, 3), dataStart, 24),
-                    new TensorSlot("a", DType.I64, Shape.of(1), dataStart + 24, 8));
+            assertThat(layout.tensors())
+                    .containsExactly(
+                            new TensorSlot("b", DType.F32, Shape.of(2, 3), dataStart, 24),
+                            new TensorSlot("a", DType.I64, Shape.of(1), dataStart + 24, 8));
             assertThat(layout.tensor("a")).hasValue(layout.tensors().get(1));
             assertThat(layout.tensor("nope")).isEmpty();
         }
@@ -101,14 +109,16 @@ class SafetensorsFormatTest {
         @EnumSource(value = DType.class, names = "Q.*|IQ.*|TQ.*|MXFP4", mode = EnumSource.Mode.MATCH_NONE)
         void everyDtype(DType dtype) throws IOException {
             // 8 elements fill whole bytes for every width, packed ones included.
-            CheckpointLayout layout = readAndRoundTrip(safetensors().tensor("t", dtype, 2, 4).tensor("s", dtype, 8).bytes());
+            CheckpointLayout layout = readAndRoundTrip(
+                    safetensors().tensor("t", dtype, 2, 4).tensor("s", dtype, 8).bytes());
             assertThat(layout.tensors()).extracting(TensorSlot::dtype).containsOnly(dtype);
             assertThat(layout.tensors().getFirst().length()).isEqualTo(dtype.bits());
         }
 
         @Test
         void scalar() throws IOException {
-            CheckpointLayout layout = readAndRoundTrip(safetensors().tensor("s", DType.F64, Shape.SCALAR).bytes());
+            CheckpointLayout layout = readAndRoundTrip(
+                    safetensors().tensor("s", DType.F64, Shape.SCALAR).bytes());
             assertThat(layout.tensors()).singleElement().satisfies(s -> {
                 assertThat(s.shape()).isEqualTo(Shape.SCALAR);
                 assertThat(s.length()).isEqualTo(8);
@@ -128,34 +138,61 @@ class SafetensorsFormatTest {
                     .bytes();
             CheckpointLayout layout = readAndRoundTrip(file);
             // Empty tensors at one offset sort by name, before the non-empty tensor starting there.
-            assertThat(layout.tensors()).extracting(TensorSlot::name).containsExactly("z2", "a", "z0", "z1", "b", "end");
+            assertThat(layout.tensors())
+                    .extracting(TensorSlot::name)
+                    .containsExactly("z2", "a", "z0", "z1", "b", "end");
             assertThat(layout.tensor("z1").orElseThrow().length()).isZero();
         }
 
         @Test
         void noTensors() throws IOException {
-            assertThat(readAndRoundTrip(safetensorsWithHeader("{}", new byte[0])).tensors()).isEmpty();
-            assertThat(readAndRoundTrip(safetensors().metadata("format", "pt").bytes()).tensors()).isEmpty();
+            assertThat(readAndRoundTrip(safetensorsWithHeader("{}", new byte[0]))
+                            .tensors())
+                    .isEmpty();
+            assertThat(readAndRoundTrip(safetensors().metadata("format", "pt").bytes())
+                            .tensors())
+                    .isEmpty();
         }
 
         @Test
         void metadataFirstLastOrNull() throws IOException {
-            readAndRoundTrip(safetensors().tensor("a", DType.F32, 2).metadata("format", "pt").metadata("x", "").bytes());
-            readAndRoundTrip(safetensors().tensor("a", DType.F32, 2).metadata("k", "v").metadataLast().bytes());
+            readAndRoundTrip(safetensors()
+                    .tensor("a", DType.F32, 2)
+                    .metadata("format", "pt")
+                    .metadata("x", "")
+                    .bytes());
+            readAndRoundTrip(safetensors()
+                    .tensor("a", DType.F32, 2)
+                    .metadata("k", "v")
+                    .metadataLast()
+                    .bytes());
             readAndRoundTrip(safetensorsWithHeader("{\"__metadata__\":null}", new byte[0]));
         }
 
         @ParameterizedTest
         @EnumSource(KeyOrder.class)
         void anyKeyOrder(KeyOrder order) throws IOException {
-            byte[] file = safetensors().tensor("c", DType.F32, 2).tensor("a", DType.F16, 3).tensor("b", DType.U8, 5)
-                    .keyOrder(order).fieldOrder("data_offsets", "dtype", "shape").metadata("m", "1").metadataLast().bytes();
-            assertThat(readAndRoundTrip(file).tensors()).extracting(TensorSlot::name).containsExactly("c", "a", "b");
+            byte[] file = safetensors()
+                    .tensor("c", DType.F32, 2)
+                    .tensor("a", DType.F16, 3)
+                    .tensor("b", DType.U8, 5)
+                    .keyOrder(order)
+                    .fieldOrder("data_offsets", "dtype", "shape")
+                    .metadata("m", "1")
+                    .metadataLast()
+                    .bytes();
+            assertThat(readAndRoundTrip(file).tensors())
+                    .extracting(TensorSlot::name)
+                    .containsExactly("c", "a", "b");
         }
 
         @Test
         void whitespaceAndPadding() throws IOException {
-            readAndRoundTrip(safetensors().tensor("a", DType.F32, 2).metadata("k", "v").pretty().bytes());
+            readAndRoundTrip(safetensors()
+                    .tensor("a", DType.F32, 2)
+                    .metadata("k", "v")
+                    .pretty()
+                    .bytes());
             readAndRoundTrip(safetensors().tensor("a", DType.F32, 2).padding(13).bytes());
             byte[] aligned = safetensors().tensor("a", DType.F32, 2).align(8).bytes();
             assertThat(readAndRoundTrip(aligned).skeletonLength() % 8).isZero();
@@ -164,10 +201,15 @@ class SafetensorsFormatTest {
 
         @Test
         void unicodeAndEscapedNames() throws IOException {
-            byte[] file = safetensors().tensor("层.权重", DType.F32, 1).tensor("🙂", DType.U8, 1)
-                    .tensor("quote\"back\\slash\nnewline", DType.U8, 1).tensor("", DType.U8, 1)
-                    .metadata("ключ", "значение").bytes();
-            assertThat(readAndRoundTrip(file).tensors()).extracting(TensorSlot::name)
+            byte[] file = safetensors()
+                    .tensor("层.权重", DType.F32, 1)
+                    .tensor("🙂", DType.U8, 1)
+                    .tensor("quote\"back\\slash\nnewline", DType.U8, 1)
+                    .tensor("", DType.U8, 1)
+                    .metadata("ключ", "значение")
+                    .bytes();
+            assertThat(readAndRoundTrip(file).tensors())
+                    .extracting(TensorSlot::name)
                     .containsExactly("层.权重", "🙂", "quote\"back\\slash\nnewline", "");
             byte[] escaped = safetensorsWithHeader(
                     "{\"\\u00e9\\ud83d\\ude42\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", new byte[1]);
@@ -176,9 +218,13 @@ class SafetensorsFormatTest {
 
         @Test
         void mappedFromDisk(@TempDir Path dir) throws IOException {
-            Path path = safetensors().tensor("a", DType.BF16, 16, 16).tensor("b", DType.F32, 3).seed(7)
+            Path path = safetensors()
+                    .tensor("a", DType.BF16, 16, 16)
+                    .tensor("b", DType.F32, 3)
+                    .seed(7)
                     .write(dir.resolve("model.safetensors"));
-            try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            try (Arena arena = Arena.ofConfined();
+                    FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
                 MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
                 CheckpointLayout layout = FORMAT.read(path.toString(), mapped);
                 assertThat(layout).isEqualTo(readSafetensors(path.toString(), java.nio.file.Files.readAllBytes(path)));
@@ -210,14 +256,22 @@ class SafetensorsFormatTest {
         @ParameterizedTest
         @ValueSource(longs = {100_000_001L, Long.MAX_VALUE, -1L})
         void headerLengthOverTheLimit(long length) {
-            byte[] file = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(length).array();
-            assertRejected(file, null, "header length " + Long.toUnsignedString(length), "exceeds the limit of 100000000 bytes");
+            byte[] file = ByteBuffer.allocate(16)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(length)
+                    .array();
+            assertRejected(
+                    file,
+                    null,
+                    "header length " + Long.toUnsignedString(length),
+                    "exceeds the limit of 100000000 bytes");
         }
 
         @Test
         void headerNotUtf8() {
             byte[] header = "{\"a\u00ff\":1}".getBytes(StandardCharsets.ISO_8859_1);
-            assertRejected(safetensorsWithHeader(header, new byte[0]), null, "header is not valid UTF-8", "file offset 11");
+            assertRejected(
+                    safetensorsWithHeader(header, new byte[0]), null, "header is not valid UTF-8", "file offset 11");
             byte[] overlong = {'{', '"', (byte) 0xC0, (byte) 0xAF, '"', ':', '1', '}'};
             assertRejected(safetensorsWithHeader(overlong, new byte[0]), null, "header is not valid UTF-8");
             byte[] truncated = {'{', '}', ' ', (byte) 0xE4, (byte) 0xB8};
@@ -231,7 +285,17 @@ class SafetensorsFormatTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"{", "{\"a\":", "{'a':1}", "{\"a\" {}}", "{\"__metadata__\":{},}", "{/*c*/}", "{\"a\":NaN}", "\uFEFF{}"})
+        @ValueSource(
+                strings = {
+                    "{",
+                    "{\"a\":",
+                    "{'a':1}",
+                    "{\"a\" {}}",
+                    "{\"__metadata__\":{},}",
+                    "{/*c*/}",
+                    "{\"a\":NaN}",
+                    "\uFEFF{}"
+                })
         void headerNotValidJson(String header) {
             assertHeaderRejected(header, null, "header is");
         }
@@ -255,15 +319,22 @@ class SafetensorsFormatTest {
 
         @Test
         void dataRunsPastTheEndOfTheFile() {
-            byte[] file = safetensors().tensor("a", DType.F32, 2).tensor("b", DType.F32, 4).bytes();
-            assertRejected(Arrays.copyOf(file, file.length - 1), "b", "data_offsets [8, 24] run past the end of the file",
+            byte[] file = safetensors()
+                    .tensor("a", DType.F32, 2)
+                    .tensor("b", DType.F32, 4)
+                    .bytes();
+            assertRejected(
+                    Arrays.copyOf(file, file.length - 1),
+                    "b",
+                    "data_offsets [8, 24] run past the end of the file",
                     "data region is 23 bytes");
         }
 
         @Test
         void trailingDataAfterTheLastTensor() {
             byte[] file = safetensors().tensor("a", DType.F32, 2).bytes();
-            assertRejected(Arrays.copyOf(file, file.length + 3), null, "3 bytes of trailing data after the last tensor");
+            assertRejected(
+                    Arrays.copyOf(file, file.length + 3), null, "3 bytes of trailing data after the last tensor");
             assertRejected(safetensorsWithHeader("{}", new byte[1]), null, "1 bytes of trailing data");
         }
     }
@@ -277,21 +348,24 @@ class SafetensorsFormatTest {
         }
 
         @ParameterizedTest
-        @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-                "{\"shape\":[1],\"data_offsets\":[0,1]}                             | has no dtype",
-                "{\"dtype\":\"U8\",\"data_offsets\":[0,1]}                          | has no shape",
-                "{\"dtype\":\"U8\",\"shape\":[1]}                                   | has no data_offsets",
-                "{\"dtype\":8,\"shape\":[1],\"data_offsets\":[0,1]}                 | dtype is not a string",
-                "{\"dtype\":null,\"shape\":[1],\"data_offsets\":[0,1]}              | dtype is not a string",
-                "{\"dtype\":\"U8\",\"shape\":\"[1]\",\"data_offsets\":[0,1]}        | shape is not a JSON array",
-                "{\"dtype\":\"U8\",\"shape\":[\"1\"],\"data_offsets\":[0,1]}        | shape element 0 is not an integer",
-                "{\"dtype\":\"U8\",\"shape\":[[1]],\"data_offsets\":[0,1]}          | shape element 0 is not an integer",
-                "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":{}}               | data_offsets is not a JSON array",
-                "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}              | data_offsets [0] is not [begin, end]",
-                "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}          | data_offsets [0, 1, 2] is not [begin, end]",
-                "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":1}    | unknown key 'x'",
-                "{\"dtype\":\"U8\",\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]} | key 'dtype' appears twice",
-        })
+        @CsvSource(
+                delimiter = '|',
+                quoteCharacter = '`',
+                value = {
+                    "{\"shape\":[1],\"data_offsets\":[0,1]}                             | has no dtype",
+                    "{\"dtype\":\"U8\",\"data_offsets\":[0,1]}                          | has no shape",
+                    "{\"dtype\":\"U8\",\"shape\":[1]}                                   | has no data_offsets",
+                    "{\"dtype\":8,\"shape\":[1],\"data_offsets\":[0,1]}                 | dtype is not a string",
+                    "{\"dtype\":null,\"shape\":[1],\"data_offsets\":[0,1]}              | dtype is not a string",
+                    "{\"dtype\":\"U8\",\"shape\":\"[1]\",\"data_offsets\":[0,1]}        | shape is not a JSON array",
+                    "{\"dtype\":\"U8\",\"shape\":[\"1\"],\"data_offsets\":[0,1]}        | shape element 0 is not an integer",
+                    "{\"dtype\":\"U8\",\"shape\":[[1]],\"data_offsets\":[0,1]}          | shape element 0 is not an integer",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":{}}               | data_offsets is not a JSON array",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}              | data_offsets [0] is not [begin, end]",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}          | data_offsets [0, 1, 2] is not [begin, end]",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":1}    | unknown key 'x'",
+                    "{\"dtype\":\"U8\",\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]} | key 'dtype' appears twice",
+                })
         void missingWrongTypedOrUnknownKeys(String entry, String message) {
             assertHeaderRejected(oneTensor(entry), "w", message);
         }
@@ -299,80 +373,109 @@ class SafetensorsFormatTest {
         @ParameterizedTest
         @ValueSource(strings = {"F128", "f32", "float32", "", "BF16 ", "Q8_0", "Q4_K"})
         void unknownDtype(String dtype) {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[0,1]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"" + dtype + "\",\"shape\":[1],\"data_offsets\":[0,1]}"),
+                    "w",
                     "unknown dtype '" + dtype + "'");
         }
 
         @ParameterizedTest
-        @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-                "-1                    | shape element 0 is negative: -1",
-                "2,-3                  | shape element 1 is negative: -3",
-                "2.5                   | shape element 0 is not an integer: 2.5",
-                "1e2                   | shape element 0 is not an integer",
-                "2.0                   | shape element 0 is not an integer",
-                "99999999999999999999  | shape element 0 is too large",
-        })
+        @CsvSource(
+                delimiter = '|',
+                quoteCharacter = '`',
+                value = {
+                    "-1                    | shape element 0 is negative: -1",
+                    "2,-3                  | shape element 1 is negative: -3",
+                    "2.5                   | shape element 0 is not an integer: 2.5",
+                    "1e2                   | shape element 0 is not an integer",
+                    "2.0                   | shape element 0 is not an integer",
+                    "99999999999999999999  | shape element 0 is too large",
+                })
         void badDimensions(String dims, String message) {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"U8\",\"shape\":[" + dims + "],\"data_offsets\":[0,1]}"), "w", message);
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"U8\",\"shape\":[" + dims + "],\"data_offsets\":[0,1]}"), "w", message);
         }
 
         @Test
         void negativeOrFractionalOffsets() {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[-1,0]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[-1,0]}"),
+                    "w",
                     "data_offsets element 0 is negative");
-            assertHeaderRejected(oneTensor("{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1.0]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1.0]}"),
+                    "w",
                     "data_offsets element 1 is not an integer");
         }
 
         @Test
         void duplicateTensorNames() {
             String entry = "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}";
-            assertHeaderRejected("{\"a\":" + entry + ",\"b\":" + entry + ",\"a\":" + entry + "}", "a", "appears twice in the header");
+            assertHeaderRejected(
+                    "{\"a\":" + entry + ",\"b\":" + entry + ",\"a\":" + entry + "}",
+                    "a",
+                    "appears twice in the header");
         }
 
         @ParameterizedTest
-        @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-                "[]                  | __metadata__ is not a JSON object",
-                "\"x\"               | __metadata__ is not a JSON object",
-                "{\"k\":1}           | __metadata__: value of 'k' is not a string",
-                "{\"k\":null}        | __metadata__: value of 'k' is not a string",
-                "{\"k\":{}}          | __metadata__: value of 'k' is not a string",
-                "{\"k\":\"a\",\"k\":\"b\"} | __metadata__: key 'k' appears twice",
-        })
+        @CsvSource(
+                delimiter = '|',
+                quoteCharacter = '`',
+                value = {
+                    "[]                  | __metadata__ is not a JSON object",
+                    "\"x\"               | __metadata__ is not a JSON object",
+                    "{\"k\":1}           | __metadata__: value of 'k' is not a string",
+                    "{\"k\":null}        | __metadata__: value of 'k' is not a string",
+                    "{\"k\":{}}          | __metadata__: value of 'k' is not a string",
+                    "{\"k\":\"a\",\"k\":\"b\"} | __metadata__: key 'k' appears twice",
+                })
         void badMetadata(String metadata, String message) {
             assertHeaderRejected("{\"__metadata__\":" + metadata + "}", null, message);
         }
 
         @Test
         void twoMetadataEntries() {
-            assertHeaderRejected("{\"__metadata__\":{},\"__metadata__\":{}}", null, "header has two __metadata__ entries");
+            assertHeaderRejected(
+                    "{\"__metadata__\":{},\"__metadata__\":{}}", null, "header has two __metadata__ entries");
         }
 
         @Test
         void beginAfterEnd() {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[4,0]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[4,0]}"),
+                    "w",
                     "data_offsets [4, 0] begin after they end");
         }
 
         @Test
         void offsetsDisagreeWithShapeAndDtype() {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}"),
+                    "w",
                     "data_offsets [0, 20] hold 20 bytes but shape [2,3] of F32 needs 24");
         }
 
         @Test
         void packedTensorsMustFillWholeBytes() {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}"),
+                    "w",
                     "shape [3]: 3 elements of F4 do not fill whole bytes");
-            assertHeaderRejected(oneTensor("{\"dtype\":\"F6_E2M3\",\"shape\":[],\"data_offsets\":[0,1]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"F6_E2M3\",\"shape\":[],\"data_offsets\":[0,1]}"),
+                    "w",
                     "do not fill whole bytes");
         }
 
         @Test
         void sizesThatOverflow() {
-            assertHeaderRejected(oneTensor("{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,1]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,1]}"),
+                    "w",
                     "element count overflows");
-            assertHeaderRejected(oneTensor("{\"dtype\":\"F64\",\"shape\":[2305843009213693952],\"data_offsets\":[0,1]}"), "w",
+            assertHeaderRejected(
+                    oneTensor("{\"dtype\":\"F64\",\"shape\":[2305843009213693952],\"data_offsets\":[0,1]}"),
+                    "w",
                     "byte size of shape [2305843009213693952] of F64 overflows");
             // One tensor cannot reach a file position overflow (its bit count would overflow first), so
             // sixteen contiguous 2^59-byte tensors run up to Long.MAX_VALUE, and the header length pushes past it.
@@ -381,8 +484,16 @@ class SafetensorsFormatTest {
             for (int i = 0; i < 16; i++) {
                 long begin = i * chunk;
                 long end = i == 15 ? Long.MAX_VALUE : begin + chunk;
-                header.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{\"dtype\":\"U8\",\"shape\":[")
-                        .append(end - begin).append("],\"data_offsets\":[").append(begin).append(',').append(end).append("]}");
+                header.append(i == 0 ? "" : ",")
+                        .append("\"t")
+                        .append(i)
+                        .append("\":{\"dtype\":\"U8\",\"shape\":[")
+                        .append(end - begin)
+                        .append("],\"data_offsets\":[")
+                        .append(begin)
+                        .append(',')
+                        .append(end)
+                        .append("]}");
             }
             assertHeaderRejected(header.append('}').toString(), "t15", "overflow a file position");
         }
@@ -391,12 +502,15 @@ class SafetensorsFormatTest {
     @Nested
     class RejectsTensorsThatDoNotTileTheData {
         private static String u8(String name, long begin, long end) {
-            return "\"" + name + "\":{\"dtype\":\"U8\",\"shape\":[" + (end - begin) + "],\"data_offsets\":[" + begin + "," + end + "]}";
+            return "\"" + name + "\":{\"dtype\":\"U8\",\"shape\":[" + (end - begin) + "],\"data_offsets\":[" + begin
+                    + "," + end + "]}";
         }
 
         @Test
         void overlap() {
-            assertHeaderRejected("{" + u8("a", 0, 8) + "," + u8("b", 4, 12) + "}", "b",
+            assertHeaderRejected(
+                    "{" + u8("a", 0, 8) + "," + u8("b", 4, 12) + "}",
+                    "b",
                     "data_offsets [4, 12] overlap tensor 'a' [0, 8]");
         }
 
@@ -412,13 +526,16 @@ class SafetensorsFormatTest {
 
         @Test
         void gapBetweenTensors() {
-            assertHeaderRejected("{" + u8("a", 0, 4) + "," + u8("b", 6, 8) + "}", "b",
+            assertHeaderRejected(
+                    "{" + u8("a", 0, 4) + "," + u8("b", 6, 8) + "}",
+                    "b",
                     "leave 2 unused bytes before it after tensor 'a' [0, 4]");
         }
 
         @Test
         void gapBeforeTheFirstTensor() {
-            assertHeaderRejected("{" + u8("a", 3, 4) + "}", "a", "leave 3 unused bytes before it at the start of the data region");
+            assertHeaderRejected(
+                    "{" + u8("a", 3, 4) + "}", "a", "leave 3 unused bytes before it at the start of the data region");
         }
     }
 
@@ -426,7 +543,12 @@ class SafetensorsFormatTest {
     class DerivesTheLayoutFromTheSkeletonAlone {
         @Test
         void sameLayoutAsReadingTheFile() throws IOException {
-            byte[] file = safetensors().tensor("a", DType.F32, 3, 3).tensor("b", DType.F4, 6).metadata("k", "v").padding(5).bytes();
+            byte[] file = safetensors()
+                    .tensor("a", DType.F32, 3, 3)
+                    .tensor("b", DType.F4, 6)
+                    .metadata("k", "v")
+                    .padding(5)
+                    .bytes();
             CheckpointLayout layout = readSafetensors("x.safetensors", file);
             assertThat(FORMAT.fromSkeleton("x.safetensors", layout.skeleton())).isEqualTo(layout);
         }
@@ -449,17 +571,23 @@ class SafetensorsFormatTest {
             byte[] file = safetensors().tensor("a", DType.F32, 100).padding(3).bytes();
             assertThat(FORMAT.minPrefix()).isEqualTo(8);
             long expected = readSafetensors(FILE, file).skeletonLength();
-            assertThat(FORMAT.skeletonLength(FILE, MemorySegment.ofArray(file).asSlice(0, 8))).isEqualTo(expected);
+            assertThat(FORMAT.skeletonLength(FILE, MemorySegment.ofArray(file).asSlice(0, 8)))
+                    .isEqualTo(expected);
             assertThat(FORMAT.skeletonLength(FILE, MemorySegment.ofArray(file))).isEqualTo(expected);
         }
 
         @Test
         void rejectsShortOrOversizedPrefixes() {
             assertThatThrownBy(() -> FORMAT.skeletonLength(FILE, MemorySegment.ofArray(new byte[5])))
-                    .isInstanceOf(BadCheckpointException.class).hasMessageStartingWith(FILE + ": file is 5 bytes");
-            byte[] huge = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array();
+                    .isInstanceOf(BadCheckpointException.class)
+                    .hasMessageStartingWith(FILE + ": file is 5 bytes");
+            byte[] huge = ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(1L << 40)
+                    .array();
             assertThatThrownBy(() -> FORMAT.skeletonLength(FILE, MemorySegment.ofArray(huge)))
-                    .isInstanceOf(BadCheckpointException.class).hasMessageContaining("exceeds the limit");
+                    .isInstanceOf(BadCheckpointException.class)
+                    .hasMessageContaining("exceeds the limit");
         }
     }
 }

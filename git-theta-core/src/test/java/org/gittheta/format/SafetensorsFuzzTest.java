@@ -26,11 +26,14 @@ class SafetensorsFuzzTest {
     static List<byte[]> validFiles() {
         Random random = new Random(7);
         List<byte[]> files = new ArrayList<>();
-        DType[] dtypes = Arrays.stream(DType.values()).filter(t -> t.kind() != DType.Kind.QUANTIZED)
+        DType[] dtypes = Arrays.stream(DType.values())
+                .filter(t -> t.kind() != DType.Kind.QUANTIZED)
                 .toArray(DType[]::new);
         for (int f = 0; f < 24; f++) {
-            TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors().seed(f)
-                    .keyOrder(KeyOrder.values()[f % KeyOrder.values().length]).padding(random.nextInt(9));
+            TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors()
+                    .seed(f)
+                    .keyOrder(KeyOrder.values()[f % KeyOrder.values().length])
+                    .padding(random.nextInt(9));
             if (f % 3 == 0) b.pretty();
             if (f % 2 == 0) b.metadata("format", "pt").metadata("note", "v" + f);
             for (int t = random.nextInt(5); t >= 0; t--) {
@@ -56,21 +59,30 @@ class SafetensorsFuzzTest {
         assertThat(layout.fileSize()).isEqualTo(input.length);
     }
 
-    @Test void mutatedFilesAreReadOrRefused() {
+    @Test
+    void mutatedFilesAreReadOrRefused() {
         List<byte[]> corpus = validFiles();
         Mutator mutator = new Mutator(1);
-        FuzzLoop.run(MUTATED_FILES, () -> mutator.mutate(corpus), BadCheckpointException.class, SafetensorsFuzzTest::read);
+        FuzzLoop.run(
+                MUTATED_FILES, () -> mutator.mutate(corpus), BadCheckpointException.class, SafetensorsFuzzTest::read);
     }
 
-    @Test void randomBytesAreRefused() {
+    @Test
+    void randomBytesAreRefused() {
         List<byte[]> corpus = validFiles();
         Mutator mutator = new Mutator(2);
-        FuzzLoop.run(RANDOM_FILES, () -> mutator.noise(corpus, 300), BadCheckpointException.class, SafetensorsFuzzTest::read);
+        FuzzLoop.run(
+                RANDOM_FILES,
+                () -> mutator.noise(corpus, 300),
+                BadCheckpointException.class,
+                SafetensorsFuzzTest::read);
     }
 
-    @Test void mutatedSkeletonsAreReadOrRefused() throws Exception {
+    @Test
+    void mutatedSkeletonsAreReadOrRefused() throws Exception {
         List<byte[]> skeletons = new ArrayList<>();
-        for (byte[] file : validFiles()) skeletons.add(FORMAT.read(FILE, MemorySegment.ofArray(file)).skeleton());
+        for (byte[] file : validFiles())
+            skeletons.add(FORMAT.read(FILE, MemorySegment.ofArray(file)).skeleton());
         Mutator mutator = new Mutator(3);
         FuzzLoop.run(MUTATED_SKELETONS, () -> mutator.mutate(skeletons), BadCheckpointException.class, input -> {
             CheckpointLayout layout = FORMAT.fromSkeleton(FILE, input);
@@ -78,7 +90,8 @@ class SafetensorsFuzzTest {
         });
     }
 
-    @Test void mutatedPrefixesGiveAHeaderLengthWithinTheLimitOrAreRefused() {
+    @Test
+    void mutatedPrefixesGiveAHeaderLengthWithinTheLimitOrAreRefused() {
         List<byte[]> corpus = validFiles();
         Mutator mutator = new Mutator(4);
         FuzzLoop.run(PREFIXES, () -> mutator.mutate(corpus), BadCheckpointException.class, input -> {

@@ -36,27 +36,41 @@ class SafetensorsHeaderPropertiesTest {
     }
 
     private static Arbitrary<String> entry() {
-        Arbitrary<String> name = Arbitraries.oneOf(Arbitraries.of("w", "b", "__metadata__", "\\u001b]0;x\\u0007", "w\\r"),
+        Arbitrary<String> name = Arbitraries.oneOf(
+                Arbitraries.of("w", "b", "__metadata__", "\\u001b]0;x\\u0007", "w\\r"),
                 Arbitraries.strings().ofMaxLength(6).map(SafetensorsHeaderPropertiesTest::quoted));
         Arbitrary<String> field = Arbitraries.oneOf(
                 Combinators.combine(Arbitraries.of("dtype"), dtype()).as(SafetensorsHeaderPropertiesTest::member),
-                Combinators.combine(Arbitraries.of("shape", "data_offsets"), numbers()).as(SafetensorsHeaderPropertiesTest::member),
+                Combinators.combine(Arbitraries.of("shape", "data_offsets"), numbers())
+                        .as(SafetensorsHeaderPropertiesTest::member),
                 Arbitraries.of("\"x\":1", "\"dtype\":5", "\"shape\":{}", "\"format\":\"pt\""));
-        Arbitrary<String> body = Arbitraries.oneOf(field.list().ofMaxSize(4).map(f -> "{" + String.join(",", f) + "}"),
+        Arbitrary<String> body = Arbitraries.oneOf(
+                field.list().ofMaxSize(4).map(f -> "{" + String.join(",", f) + "}"),
                 Arbitraries.of("null", "[]", "\"s\"", "{\"k\":\"v\"}", "{\"k\":1}"));
         return Combinators.combine(name, body).as((n, b) -> (n.startsWith("\"") ? n : "\"" + n + "\"") + ":" + b);
     }
 
     private static Arbitrary<String> dtype() {
-        return Arbitraries.oneOf(Arbitraries.of("\"F32\"", "\"BF16\"", "\"F4\"", "\"f32\"", "\"\\u001b[2JF32\"", "\"F32\\u0007\""),
+        return Arbitraries.oneOf(
+                Arbitraries.of("\"F32\"", "\"BF16\"", "\"F4\"", "\"f32\"", "\"\\u001b[2JF32\"", "\"F32\\u0007\""),
                 Arbitraries.strings().ofMaxLength(5).map(SafetensorsHeaderPropertiesTest::quoted));
     }
 
     private static Arbitrary<String> numbers() {
-        Arbitrary<String> number = Arbitraries.oneOf(Arbitraries.longs().between(0, 40).map(String::valueOf),
+        Arbitrary<String> number = Arbitraries.oneOf(
+                Arbitraries.longs().between(0, 40).map(String::valueOf),
                 Arbitraries.longs().map(String::valueOf),
-                Arbitraries.of("18446744073709551616", "9223372036854775807", "4611686018427387904", "-0", "1.5", "1e3",
-                        "null", "\"2\"", "[]", "99999999999999999999999999999999"));
+                Arbitraries.of(
+                        "18446744073709551616",
+                        "9223372036854775807",
+                        "4611686018427387904",
+                        "-0",
+                        "1.5",
+                        "1e3",
+                        "null",
+                        "\"2\"",
+                        "[]",
+                        "99999999999999999999999999999999"));
         return number.list().ofMaxSize(3).map(n -> "[" + String.join(",", n) + "]");
     }
 

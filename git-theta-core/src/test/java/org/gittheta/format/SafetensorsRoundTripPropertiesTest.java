@@ -20,10 +20,16 @@ class SafetensorsRoundTripPropertiesTest {
     record Spec(DType dtype, long[] dims) {}
 
     @Property(tries = 300)
-    void roundTripsByteExactly(@ForAll("tensorLists") List<Spec> specs, @ForAll KeyOrder order, @ForAll boolean pretty,
-                               @ForAll @IntRange(max = 20) int padding, @ForAll boolean withMetadata, @ForAll long seed)
+    void roundTripsByteExactly(
+            @ForAll("tensorLists") List<Spec> specs,
+            @ForAll KeyOrder order,
+            @ForAll boolean pretty,
+            @ForAll @IntRange(max = 20) int padding,
+            @ForAll boolean withMetadata,
+            @ForAll long seed)
             throws IOException {
-        TestCheckpoints.SafetensorsBuilder builder = TestCheckpoints.safetensors().keyOrder(order).padding(padding).seed(seed);
+        TestCheckpoints.SafetensorsBuilder builder =
+                TestCheckpoints.safetensors().keyOrder(order).padding(padding).seed(seed);
         if (pretty) builder.pretty();
         if (withMetadata) builder.metadata("format", "pt").metadata("seed", Long.toString(seed));
         for (int i = 0; i < specs.size(); i++) {
@@ -34,7 +40,8 @@ class SafetensorsRoundTripPropertiesTest {
         CheckpointLayout layout = TestCheckpoints.readSafetensors("p.safetensors", file);
 
         assertThat(TestCheckpoints.rebuild(layout, file)).isEqualTo(file);
-        assertThat(SafetensorsFormat.INSTANCE.fromSkeleton("p.safetensors", layout.skeleton())).isEqualTo(layout);
+        assertThat(SafetensorsFormat.INSTANCE.fromSkeleton("p.safetensors", layout.skeleton()))
+                .isEqualTo(layout);
         assertThat(layout.tensors()).hasSize(specs.size());
         for (int i = 0; i < specs.size(); i++) {
             TensorSlot slot = layout.tensor("layer." + i + ".weight").orElseThrow();
@@ -49,7 +56,8 @@ class SafetensorsRoundTripPropertiesTest {
     }
 
     private static Arbitrary<Spec> spec() {
-        Arbitrary<long[]> dims = Arbitraries.longs().between(0, 6).array(long[].class).ofMaxSize(4);
+        Arbitrary<long[]> dims =
+                Arbitraries.longs().between(0, 6).array(long[].class).ofMaxSize(4);
         // Packed dtypes need element counts that fill whole bytes: scale the last dimension (or a scalar) by 4.
         Arbitrary<DType> safetensorsTypes = Arbitraries.of(DType.class).filter(t -> t.kind() != DType.Kind.QUANTIZED);
         return Combinators.combine(safetensorsTypes, dims).as((dtype, d) -> {

@@ -20,7 +20,8 @@ class ShardIndexTest {
         assertThat(i.weightMap()).containsOnlyKeys("a.weight", "b.weight", "c.weight");
         assertThat(i.shards()).containsExactly("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors");
         assertThat(i.shardPath("model-00001-of-00002.safetensors")).isEqualTo("llm/model-00001-of-00002.safetensors");
-        assertThat(parse("pytorch_model.bin.index.json", "{\"weight_map\": {\"w\": \"p-1.bin\"}}").shardPath("p-1.bin"))
+        assertThat(parse("pytorch_model.bin.index.json", "{\"weight_map\": {\"w\": \"p-1.bin\"}}")
+                        .shardPath("p-1.bin"))
                 .isEqualTo("p-1.bin");
         assertThat(ShardIndex.isIndexPath("pytorch_model.bin.index.json")).isTrue();
         assertThat(ShardIndex.isIndexPath("model.safetensors")).isFalse();
@@ -33,10 +34,12 @@ class ShardIndexTest {
         assertThatThrownBy(() -> parse("x.index.json", "[1]")).hasMessage("x.index.json: not a JSON object");
         assertThatThrownBy(() -> parse("x.index.json", "{\"weight_map\": {\"w\": 3}}"))
                 .hasMessage("x.index.json: tensor 'w': weight_map value is not a file name");
-        assertThatThrownBy(() -> parse("x.index.json", "{\"weight_map\": {")).hasMessageStartingWith("x.index.json: not valid JSON");
+        assertThatThrownBy(() -> parse("x.index.json", "{\"weight_map\": {"))
+                .hasMessageStartingWith("x.index.json: not valid JSON");
         for (String shard : new String[] {"../model.safetensors", "/etc/passwd", "a//b", "./m", ""}) {
             assertThatThrownBy(() -> parse("x.index.json", "{\"weight_map\": {\"w\": \"" + shard + "\"}}"))
-                    .as(shard).hasMessageContaining("is not a file beside the index");
+                    .as(shard)
+                    .hasMessageContaining("is not a file beside the index");
         }
     }
 }

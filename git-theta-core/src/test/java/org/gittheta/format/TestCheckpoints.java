@@ -39,7 +39,9 @@ import org.gittheta.tensor.Shape;
 public final class TestCheckpoints {
     private TestCheckpoints() {}
 
-    public static SafetensorsBuilder safetensors() { return new SafetensorsBuilder(); }
+    public static SafetensorsBuilder safetensors() {
+        return new SafetensorsBuilder();
+    }
 
     /** A safetensors file with a literal JSON header (UTF-8, no padding added) followed by {@code data}. */
     public static byte[] safetensorsWithHeader(String headerJson, byte[] data) {
@@ -48,8 +50,12 @@ public final class TestCheckpoints {
 
     /** A safetensors file with raw header bytes followed by {@code data}; for headers that are not even UTF-8. */
     public static byte[] safetensorsWithHeader(byte[] header, byte[] data) {
-        return ByteBuffer.allocate(8 + header.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(header.length).put(header).put(data).array();
+        return ByteBuffer.allocate(8 + header.length + data.length)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length)
+                .put(header)
+                .put(data)
+                .array();
     }
 
     /** Rebuilds a file from its layout, copying tensor bytes from {@code original}: what smudge does. */
@@ -65,7 +71,12 @@ public final class TestCheckpoints {
     }
 
     /** How the header orders its tensor (and metadata) keys; data order is always insertion order. */
-    public enum KeyOrder { INSERTION, SORTED, REVERSED, SHUFFLED }
+    public enum KeyOrder {
+        INSERTION,
+        SORTED,
+        REVERSED,
+        SHUFFLED
+    }
 
     public static final class SafetensorsBuilder {
         private record Spec(String name, DType dtype, Shape shape, byte[] data) {}
@@ -83,7 +94,9 @@ public final class TestCheckpoints {
         private SafetensorsBuilder() {}
 
         /** A tensor of seeded random bytes. */
-        public SafetensorsBuilder tensor(String name, DType dtype, long... dims) { return tensor(name, dtype, Shape.of(dims)); }
+        public SafetensorsBuilder tensor(String name, DType dtype, long... dims) {
+            return tensor(name, dtype, Shape.of(dims));
+        }
 
         public SafetensorsBuilder tensor(String name, DType dtype, Shape shape) {
             tensors.add(new Spec(name, dtype, shape, null));
@@ -202,7 +215,8 @@ public final class TestCheckpoints {
                 List<String> pairs = new ArrayList<>();
                 metadata.forEach((k, v) -> pairs.add(quote(k) + ":" + quote(v)));
                 String member = quote("__metadata__") + ":" + object(pairs, 2);
-                if (metadataLast) members.add(member); else members.addFirst(member);
+                if (metadataLast) members.add(member);
+                else members.addFirst(member);
             }
             StringBuilder json = new StringBuilder(object(members, 1));
             json.repeat(' ', padding);
@@ -214,12 +228,13 @@ public final class TestCheckpoints {
         private String entry(Spec spec, long begin, long end) {
             List<String> fields = new ArrayList<>();
             for (String field : fieldOrder) {
-                fields.add(quote(field) + ":" + switch (field) {
-                    case "dtype" -> quote(spec.dtype.name());
-                    case "shape" -> spec.shape.toString();
-                    case "data_offsets" -> "[" + begin + "," + end + "]";
-                    default -> throw new IllegalArgumentException("unknown field " + field);
-                });
+                fields.add(quote(field) + ":"
+                        + switch (field) {
+                            case "dtype" -> quote(spec.dtype.name());
+                            case "shape" -> spec.shape.toString();
+                            case "data_offsets" -> "[" + begin + "," + end + "]";
+                            default -> throw new IllegalArgumentException("unknown field " + field);
+                        });
             }
             return quote(spec.name) + ":" + object(fields, 2);
         }

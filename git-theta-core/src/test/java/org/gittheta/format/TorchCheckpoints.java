@@ -61,10 +61,14 @@ final class TorchCheckpoints {
     }
 
     /** A zip of stored entries (no data descriptors, no zip64 records), as the JDK writes it. */
-    static byte[] storedZip(Map<String, byte[]> entries) { return jdkZip(entries, true); }
+    static byte[] storedZip(Map<String, byte[]> entries) {
+        return jdkZip(entries, true);
+    }
 
     /** A zip of deflated entries, as the JDK writes it by default. */
-    static byte[] deflatedZip(Map<String, byte[]> entries) { return jdkZip(entries, false); }
+    static byte[] deflatedZip(Map<String, byte[]> entries) {
+        return jdkZip(entries, false);
+    }
 
     private static byte[] jdkZip(Map<String, byte[]> entries, boolean stored) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -101,27 +105,77 @@ final class TorchCheckpoints {
             CRC32 crc = new CRC32();
             crc.update(data);
             long offset = out.position();
-            out.putInt(0x04034b50).putShort((short) 45).putShort((short) 0x0808).putShort((short) 0)
-                    .putInt(0).putInt(0).putInt(0).putInt(0).putShort((short) name.length).putShort((short) 20)
-                    .put(name).putShort((short) 1).putShort((short) 16).putLong(0).putLong(0)
+            out.putInt(0x04034b50)
+                    .putShort((short) 45)
+                    .putShort((short) 0x0808)
+                    .putShort((short) 0)
+                    .putInt(0)
+                    .putInt(0)
+                    .putInt(0)
+                    .putInt(0)
+                    .putShort((short) name.length)
+                    .putShort((short) 20)
+                    .put(name)
+                    .putShort((short) 1)
+                    .putShort((short) 16)
+                    .putLong(0)
+                    .putLong(0)
                     .put(data)
-                    .putInt(0x08074b50).putInt((int) crc.getValue()).putLong(data.length).putLong(data.length);
-            directory.putInt(0x02014b50).putShort((short) 45).putShort((short) 45).putShort((short) 0x0808)
-                    .putShort((short) 0).putInt(0).putInt((int) crc.getValue()).putInt(-1).putInt(-1)
-                    .putShort((short) name.length).putShort((short) 28).putShort((short) 0).putShort((short) 0)
-                    .putShort((short) 0).putInt(0).putInt(-1)
-                    .put(name).putShort((short) 1).putShort((short) 24)
-                    .putLong(data.length).putLong(data.length).putLong(offset);
+                    .putInt(0x08074b50)
+                    .putInt((int) crc.getValue())
+                    .putLong(data.length)
+                    .putLong(data.length);
+            directory
+                    .putInt(0x02014b50)
+                    .putShort((short) 45)
+                    .putShort((short) 45)
+                    .putShort((short) 0x0808)
+                    .putShort((short) 0)
+                    .putInt(0)
+                    .putInt((int) crc.getValue())
+                    .putInt(-1)
+                    .putInt(-1)
+                    .putShort((short) name.length)
+                    .putShort((short) 28)
+                    .putShort((short) 0)
+                    .putShort((short) 0)
+                    .putShort((short) 0)
+                    .putInt(0)
+                    .putInt(-1)
+                    .put(name)
+                    .putShort((short) 1)
+                    .putShort((short) 24)
+                    .putLong(data.length)
+                    .putLong(data.length)
+                    .putLong(offset);
         }
         long directoryOffset = out.position();
         out.put(directory.flip());
         long end64 = out.position();
-        out.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0)
-                .putLong(entries.size()).putLong(entries.size())
-                .putLong(end64 - directoryOffset).putLong(directoryOffset)
-                .putInt(0x07064b50).putInt(0).putLong(end64).putInt(1)
-                .putInt(0x06054b50).putShort((short) -1).putShort((short) -1).putShort((short) -1).putShort((short) -1)
-                .putInt(-1).putInt(-1).putShort((short) 2).put((byte) 'h').put((byte) 'i');
+        out.putInt(0x06064b50)
+                .putLong(44)
+                .putShort((short) 45)
+                .putShort((short) 45)
+                .putInt(0)
+                .putInt(0)
+                .putLong(entries.size())
+                .putLong(entries.size())
+                .putLong(end64 - directoryOffset)
+                .putLong(directoryOffset)
+                .putInt(0x07064b50)
+                .putInt(0)
+                .putLong(end64)
+                .putInt(1)
+                .putInt(0x06054b50)
+                .putShort((short) -1)
+                .putShort((short) -1)
+                .putShort((short) -1)
+                .putShort((short) -1)
+                .putInt(-1)
+                .putInt(-1)
+                .putShort((short) 2)
+                .put((byte) 'h')
+                .put((byte) 'i');
         return Arrays.copyOf(out.array(), out.position());
     }
 }

@@ -45,7 +45,9 @@ class TorchZipFormatTest {
         return Arrays.copyOfRange(file, (int) slot.offset(), (int) slot.end());
     }
 
-    private static ByteBuffer le(byte[] bytes) { return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN); }
+    private static ByteBuffer le(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {MIXED, MODEL, MODEL_FT})
@@ -57,19 +59,24 @@ class TorchZipFormatTest {
     void mixedFileHasOneSlotPerStorage() throws IOException {
         byte[] file = resource(MIXED);
         CheckpointLayout layout = readAndRoundTrip(MIXED, file);
-        assertThat(layout.tensors()).extracting(TensorSlot::name)
+        assertThat(layout.tensors())
+                .extracting(TensorSlot::name)
                 .containsExactly("layer.weight", "half", "bf16", "f64", "ids", "i8", "u8", "mask", "scalar", "empty");
         assertThat(layout.tensor("layer.weight").orElseThrow())
-                .returns(DType.F32, TensorSlot::dtype).returns(Shape.of(6, 8), TensorSlot::shape)
+                .returns(DType.F32, TensorSlot::dtype)
+                .returns(Shape.of(6, 8), TensorSlot::shape)
                 .returns(192L, TensorSlot::length);
         assertThat(layout.tensor("half").orElseThrow().shape()).isEqualTo(Shape.of(16));
         assertThat(layout.tensor("half").orElseThrow().dtype()).isEqualTo(DType.F16);
-        assertThat(layout.tensor("bf16").orElseThrow()).returns(DType.BF16, TensorSlot::dtype)
+        assertThat(layout.tensor("bf16").orElseThrow())
+                .returns(DType.BF16, TensorSlot::dtype)
                 .returns(Shape.of(3, 5), TensorSlot::shape);
-        assertThat(layout.tensor("f64").orElseThrow()).returns(DType.F64, TensorSlot::dtype)
+        assertThat(layout.tensor("f64").orElseThrow())
+                .returns(DType.F64, TensorSlot::dtype)
                 .returns(Shape.of(4), TensorSlot::shape);
         assertThat(layout.tensor("mask").orElseThrow().dtype()).isEqualTo(DType.BOOL);
-        assertThat(layout.tensor("empty").orElseThrow()).returns(Shape.of(0, 4), TensorSlot::shape)
+        assertThat(layout.tensor("empty").orElseThrow())
+                .returns(Shape.of(0, 4), TensorSlot::shape)
                 .returns(0L, TensorSlot::length);
         // Storages are 64-byte aligned in the file, as torch writes them.
         assertThat(layout.tensors()).allSatisfy(s -> assertThat(s.offset() % 64).isZero());
@@ -92,24 +99,39 @@ class TorchZipFormatTest {
         CheckpointLayout layout = read(MIXED, resource(MIXED));
         List<TorchTensor> tensors = FORMAT.tensors(MIXED, layout.skeleton());
         assertThat(tensors).hasSize(12);
-        assertThat(tensors.getFirst()).isEqualTo(new TorchTensor("layer.weight", "layer.weight", DType.F32,
-                Shape.of(6, 8), 0, List.of(8L, 1L)));
-        assertThat(tensors.get(1)).isEqualTo(new TorchTensor("layer.weight_t", "layer.weight", DType.F32,
-                Shape.of(8, 6), 0, List.of(1L, 8L)));
-        assertThat(tensors.get(2)).isEqualTo(new TorchTensor("layer.rows_2_4", "layer.weight", DType.F32,
-                Shape.of(2, 8), 16, List.of(8L, 1L)));
-        assertThat(tensors).filteredOn(TorchTensor::isAlias).extracting(TorchTensor::name)
+        assertThat(tensors.getFirst())
+                .isEqualTo(
+                        new TorchTensor("layer.weight", "layer.weight", DType.F32, Shape.of(6, 8), 0, List.of(8L, 1L)));
+        assertThat(tensors.get(1))
+                .isEqualTo(new TorchTensor(
+                        "layer.weight_t", "layer.weight", DType.F32, Shape.of(8, 6), 0, List.of(1L, 8L)));
+        assertThat(tensors.get(2))
+                .isEqualTo(new TorchTensor(
+                        "layer.rows_2_4", "layer.weight", DType.F32, Shape.of(2, 8), 16, List.of(8L, 1L)));
+        assertThat(tensors)
+                .filteredOn(TorchTensor::isAlias)
+                .extracting(TorchTensor::name)
                 .containsExactly("layer.weight_t", "layer.rows_2_4");
     }
 
     @Test
     void tiedEmbeddingsAreStoredOnce() throws IOException {
         CheckpointLayout layout = readAndRoundTrip(MODEL, resource(MODEL));
-        assertThat(layout.tensors()).extracting(TensorSlot::name).containsExactly("embed_tokens.weight",
-                "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "norm.weight", "norm.bias");
+        assertThat(layout.tensors())
+                .extracting(TensorSlot::name)
+                .containsExactly(
+                        "embed_tokens.weight",
+                        "layers.0.weight",
+                        "layers.0.bias",
+                        "layers.1.weight",
+                        "layers.1.bias",
+                        "norm.weight",
+                        "norm.bias");
         assertThat(layout.tensor("embed_tokens.weight").orElseThrow().shape()).isEqualTo(Shape.of(64, 16));
-        assertThat(FORMAT.tensors(MODEL, layout.skeleton())).filteredOn(TorchTensor::isAlias)
-                .singleElement().returns("lm_head.weight", TorchTensor::name)
+        assertThat(FORMAT.tensors(MODEL, layout.skeleton()))
+                .filteredOn(TorchTensor::isAlias)
+                .singleElement()
+                .returns("lm_head.weight", TorchTensor::name)
                 .returns("embed_tokens.weight", TorchTensor::slot);
     }
 
@@ -119,7 +141,8 @@ class TorchZipFormatTest {
         byte[] tuned = resource(MODEL_FT);
         CheckpointLayout a = read(MODEL, base);
         CheckpointLayout b = read(MODEL_FT, tuned);
-        assertThat(b.tensors()).extracting(TensorSlot::name)
+        assertThat(b.tensors())
+                .extracting(TensorSlot::name)
                 .isEqualTo(a.tensors().stream().map(TensorSlot::name).toList());
         for (TensorSlot slot : a.tensors()) {
             boolean same = Arrays.equals(slotBytes(a, base, slot.name()), slotBytes(b, tuned, slot.name()));
@@ -135,7 +158,8 @@ class TorchZipFormatTest {
         assertThatThrownBy(() -> read(MALICIOUS, file))
                 .isInstanceOf(NotAStateDictException.class)
                 .hasMessage(MALICIOUS + ": not a state dict: global 'posix system'")
-                .satisfies(e -> assertThat(((NotAStateDictException) e).global()).hasValue("posix system"));
+                .satisfies(
+                        e -> assertThat(((NotAStateDictException) e).global()).hasValue("posix system"));
         assertThat(Files.exists(Path.of("pwned-by-checkpoint"))).isFalse();
     }
 
@@ -145,9 +169,11 @@ class TorchZipFormatTest {
         MemorySegment head = MemorySegment.ofArray(file);
         assertThat(Formats.isLegacyTorch(head)).isTrue();
         assertThat(Formats.detect(head)).isEmpty();
-        assertThatThrownBy(() -> read(LEGACY, file)).isInstanceOf(BadCheckpointException.class)
+        assertThatThrownBy(() -> read(LEGACY, file))
+                .isInstanceOf(BadCheckpointException.class)
                 .hasMessageStartingWith(LEGACY + ": ");
-        assertThat(Formats.isLegacyTorch(MemorySegment.ofArray(resource(MIXED)))).isFalse();
+        assertThat(Formats.isLegacyTorch(MemorySegment.ofArray(resource(MIXED))))
+                .isFalse();
     }
 
     @Test
@@ -156,14 +182,18 @@ class TorchZipFormatTest {
             byte[] file = resource(name);
             for (int cut = 0; cut < file.length; cut += step(cut, file.length)) {
                 byte[] truncated = Arrays.copyOf(file, cut);
-                assertThatThrownBy(() -> read(name, truncated)).as("cut at %d", cut)
-                        .isExactlyInstanceOf(BadCheckpointException.class).hasMessageStartingWith(name + ": ");
+                assertThatThrownBy(() -> read(name, truncated))
+                        .as("cut at %d", cut)
+                        .isExactlyInstanceOf(BadCheckpointException.class)
+                        .hasMessageStartingWith(name + ": ");
             }
             byte[] skeleton = read(name, file).skeleton();
             for (int cut = 0; cut < skeleton.length; cut += step(cut, skeleton.length)) {
                 byte[] truncated = Arrays.copyOf(skeleton, cut);
-                assertThatThrownBy(() -> FORMAT.fromSkeleton(name, truncated)).as("skeleton cut at %d", cut)
-                        .isExactlyInstanceOf(BadCheckpointException.class).hasMessageStartingWith(name + ": ");
+                assertThatThrownBy(() -> FORMAT.fromSkeleton(name, truncated))
+                        .as("skeleton cut at %d", cut)
+                        .isExactlyInstanceOf(BadCheckpointException.class)
+                        .hasMessageStartingWith(name + ": ");
             }
         }
     }
@@ -179,15 +209,18 @@ class TorchZipFormatTest {
         int directory = le(file).getInt(file.length - 22 + 16);
         byte[] badSignature = file.clone();
         badSignature[directory] = 'X';
-        assertThatThrownBy(() -> read(MIXED, badSignature)).isExactlyInstanceOf(BadCheckpointException.class)
+        assertThatThrownBy(() -> read(MIXED, badSignature))
+                .isExactlyInstanceOf(BadCheckpointException.class)
                 .hasMessageContaining("central directory entry 0");
         byte[] badOffset = file.clone();
         badOffset[directory + 42] = 7; // first entry's local header offset
-        assertThatThrownBy(() -> read(MIXED, badOffset)).isExactlyInstanceOf(BadCheckpointException.class)
+        assertThatThrownBy(() -> read(MIXED, badOffset))
+                .isExactlyInstanceOf(BadCheckpointException.class)
                 .hasMessageContaining("local header");
         byte[] badCrc = file.clone();
         badCrc[directory + 16] ^= 1; // data.pkl's CRC
-        assertThatThrownBy(() -> read(MIXED, badCrc)).isExactlyInstanceOf(BadCheckpointException.class)
+        assertThatThrownBy(() -> read(MIXED, badCrc))
+                .isExactlyInstanceOf(BadCheckpointException.class)
                 .hasMessageContaining("data.pkl");
     }
 
@@ -199,8 +232,10 @@ class TorchZipFormatTest {
             Map<String, byte[]> cut = new LinkedHashMap<>(entries);
             cut.put("torch-zip-mixed/data.pkl", Arrays.copyOf(pickle, length));
             byte[] file = TorchCheckpoints.storedZip(cut);
-            assertThatThrownBy(() -> read(MIXED, file)).as("pickle of %d bytes", length)
-                    .isExactlyInstanceOf(BadCheckpointException.class).hasMessageContaining("data.pkl");
+            assertThatThrownBy(() -> read(MIXED, file))
+                    .as("pickle of %d bytes", length)
+                    .isExactlyInstanceOf(BadCheckpointException.class)
+                    .hasMessageContaining("data.pkl");
         }
     }
 
@@ -208,7 +243,8 @@ class TorchZipFormatTest {
     void zipsWithoutDescriptorsOrZip64RoundTrip() throws IOException {
         byte[] file = TorchCheckpoints.storedZip(TorchCheckpoints.entries(resource(MIXED)));
         CheckpointLayout layout = readAndRoundTrip("rezipped.pt", file);
-        assertThat(layout.tensors()).extracting(TensorSlot::name)
+        assertThat(layout.tensors())
+                .extracting(TensorSlot::name)
                 .containsExactly("layer.weight", "half", "bf16", "f64", "ids", "i8", "u8", "mask", "scalar", "empty");
     }
 
@@ -219,9 +255,11 @@ class TorchZipFormatTest {
         assertThat(TorchCheckpoints.entries(file)).containsOnlyKeys(entries.keySet()); // the JDK agrees it is a zip
         CheckpointLayout layout = readAndRoundTrip("zip64.pt", file);
         CheckpointLayout original = read(MIXED, resource(MIXED));
-        assertThat(layout.tensors()).extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
-                .isEqualTo(original.tensors().stream().map(t -> tuple(
-                        t.name(), t.dtype(), t.shape())).toList());
+        assertThat(layout.tensors())
+                .extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
+                .isEqualTo(original.tensors().stream()
+                        .map(t -> tuple(t.name(), t.dtype(), t.shape()))
+                        .toList());
     }
 
     @Test
@@ -230,13 +268,15 @@ class TorchZipFormatTest {
         entries.put("torch-zip-mixed/data/extra", new byte[] {1, 2, 3});
         CheckpointLayout layout = readAndRoundTrip("extra.pt", TorchCheckpoints.storedZip(entries));
         assertThat(layout.tensor("storage/extra").orElseThrow())
-                .returns(DType.U8, TensorSlot::dtype).returns(Shape.of(3), TensorSlot::shape);
+                .returns(DType.U8, TensorSlot::dtype)
+                .returns(Shape.of(3), TensorSlot::shape);
     }
 
     @Test
     void compressedStorageIsNotSplit() {
         byte[] file = TorchCheckpoints.deflatedZip(TorchCheckpoints.entries(resource(MIXED)));
         assertThatThrownBy(() -> read("deflated.pt", file))
-                .isInstanceOf(NotAStateDictException.class).hasMessageContaining("compressed");
+                .isInstanceOf(NotAStateDictException.class)
+                .hasMessageContaining("compressed");
     }
 }

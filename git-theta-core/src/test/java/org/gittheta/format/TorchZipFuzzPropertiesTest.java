@@ -23,16 +23,23 @@ class TorchZipFuzzPropertiesTest {
     private static final List<String> FILES =
             List.of(TorchCheckpoints.MIXED, TorchCheckpoints.MODEL, TorchCheckpoints.MALICIOUS);
 
-    private static final List<byte[]> PICKLES = FILES.stream().map(name -> TorchCheckpoints
-            .entries(TorchCheckpoints.resource(name)).entrySet().stream()
-            .filter(e -> e.getKey().endsWith("/data.pkl")).findFirst().orElseThrow().getValue()).toList();
+    private static final List<byte[]> PICKLES = FILES.stream()
+            .map(name -> TorchCheckpoints.entries(TorchCheckpoints.resource(name)).entrySet().stream()
+                    .filter(e -> e.getKey().endsWith("/data.pkl"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getValue())
+            .toList();
 
     record Mutation(double where, byte value) {}
 
     @Provide
     Arbitrary<List<Mutation>> mutations() {
-        return Combinators.combine(Arbitraries.doubles().between(0, 1), Arbitraries.bytes()).as(Mutation::new)
-                .list().ofMinSize(1).ofMaxSize(6);
+        return Combinators.combine(Arbitraries.doubles().between(0, 1), Arbitraries.bytes())
+                .as(Mutation::new)
+                .list()
+                .ofMinSize(1)
+                .ofMaxSize(6);
     }
 
     private static byte[] mutate(byte[] bytes, List<Mutation> mutations) {
@@ -56,8 +63,10 @@ class TorchZipFuzzPropertiesTest {
     }
 
     @Property(tries = 800)
-    void mutatedFilesAreReadExactlyOrRefused(@ForAll @IntRange(max = 2) int file, @ForAll boolean structureOnly,
-                                             @ForAll("mutations") List<Mutation> mutations)
+    void mutatedFilesAreReadExactlyOrRefused(
+            @ForAll @IntRange(max = 2) int file,
+            @ForAll boolean structureOnly,
+            @ForAll("mutations") List<Mutation> mutations)
             throws IOException {
         String name = FILES.get(file);
         byte[] original = TorchCheckpoints.resource(name);
@@ -72,28 +81,33 @@ class TorchZipFuzzPropertiesTest {
             return;
         }
         assertThat(TestCheckpoints.rebuild(layout, bytes)).isEqualTo(bytes);
-        assertThat(TorchZipFormat.INSTANCE.fromSkeleton(name, layout.skeleton())).isEqualTo(layout);
+        assertThat(TorchZipFormat.INSTANCE.fromSkeleton(name, layout.skeleton()))
+                .isEqualTo(layout);
     }
 
     @Property(tries = 600)
-    void mutatedSkeletonsAreReadOrRefused(@ForAll @IntRange(max = 1) int file,
-                                          @ForAll("mutations") List<Mutation> mutations)
-            throws IOException {
+    void mutatedSkeletonsAreReadOrRefused(
+            @ForAll @IntRange(max = 1) int file, @ForAll("mutations") List<Mutation> mutations) throws IOException {
         String name = FILES.get(file);
-        byte[] skeleton = mutate(TorchCheckpoints.read(name, TorchCheckpoints.resource(name)).skeleton(), mutations);
+        byte[] skeleton = mutate(
+                TorchCheckpoints.read(name, TorchCheckpoints.resource(name)).skeleton(), mutations);
         try {
             CheckpointLayout layout = TorchZipFormat.INSTANCE.fromSkeleton(name, skeleton);
-            assertThat(layout.fileSize()).isEqualTo(skeleton.length
-                    + layout.tensors().stream().mapToLong(TensorSlot::length).sum());
+            assertThat(layout.fileSize())
+                    .isEqualTo(skeleton.length
+                            + layout.tensors().stream()
+                                    .mapToLong(TensorSlot::length)
+                                    .sum());
         } catch (BadCheckpointException refused) {
             assertThat(refused).hasMessageStartingWith(name + ": ");
         }
     }
 
     @Property(tries = 1000)
-    void mutatedPicklesLoadOrAreRefused(@ForAll @IntRange(max = 1) int file,
-                                        @ForAll("mutations") List<Mutation> mutations,
-                                        @ForAll @IntRange(max = 1000) int cut) {
+    void mutatedPicklesLoadOrAreRefused(
+            @ForAll @IntRange(max = 1) int file,
+            @ForAll("mutations") List<Mutation> mutations,
+            @ForAll @IntRange(max = 1000) int cut) {
         String name = FILES.get(file);
         byte[] pickle = PICKLES.get(file);
         byte[] mutated = mutate(Arrays.copyOf(pickle, Math.min(pickle.length, pickle.length - cut / 4)), mutations);

@@ -17,7 +17,9 @@ public final class FuzzLoop {
     private FuzzLoop() {}
 
     @FunctionalInterface
-    public interface Parser { void parse(byte[] input) throws Exception; }
+    public interface Parser {
+        void parse(byte[] input) throws Exception;
+    }
 
     public static void run(int inputs, Supplier<byte[]> source, Class<? extends Exception> expected, Parser parser) {
         assertTimeoutPreemptively(BATCH_LIMIT, () -> {
@@ -27,11 +29,13 @@ public final class FuzzLoop {
                     parser.parse(input);
                 } catch (Throwable t) {
                     if (!expected.isInstance(t)) {
-                        throw new AssertionError("input " + i + " threw " + t + "; input " + Mutator.describe(input), t);
+                        throw new AssertionError(
+                                "input " + i + " threw " + t + "; input " + Mutator.describe(input), t);
                     }
                     String m = t.getMessage();
                     if (m == null || m.isBlank() || m.chars().anyMatch(c -> c < 0x20 || c >= 0x7f && c <= 0x9f)) {
-                        throw new AssertionError("input " + i + ": unclear message '" + m + "'; input " + Mutator.describe(input), t);
+                        throw new AssertionError(
+                                "input " + i + ": unclear message '" + m + "'; input " + Mutator.describe(input), t);
                     }
                 }
             }

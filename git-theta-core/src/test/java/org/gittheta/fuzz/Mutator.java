@@ -12,20 +12,60 @@ import java.util.Random;
  * fields, and tokens that parsers of text tend to mishandle. The same seed gives the same inputs.
  */
 public final class Mutator {
-    private static final byte[] BOUNDARY_BYTES = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff, '\r', '\n', 0x1b, '\\', '"', '/'};
-    private static final long[] HUGE = {Long.MAX_VALUE, -1, Long.MIN_VALUE, 1L << 31, (1L << 32) - 1, 1L << 32,
-            Integer.MAX_VALUE, 1L << 62, 100_000_001};
-    private static final List<byte[]> TOKENS = List.of("99999999999999999999", "-1", "9223372036854775808",
-            "9223372036854775807", "4294967296", "0", "\r\n", "\r", "..", "../", "/", "\\x", "\\", "[", "]", ",", ":",
-            "=", " ", "\n", "\u001b[2J", "\u0007", "1e999", "null", "{", "}", "\"", "\\u0000", "\ud83d\ude00", "[[[[[[[[",
-            "ffff", "0000", "0001", "fff0", "0004")
-            .stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+    private static final byte[] BOUNDARY_BYTES = {0, 1, 0x7f, (byte) 0x80, (byte) 0xff, '\r', '\n', 0x1b, '\\', '"', '/'
+    };
+    private static final long[] HUGE = {
+        Long.MAX_VALUE, -1, Long.MIN_VALUE, 1L << 31, (1L << 32) - 1, 1L << 32, Integer.MAX_VALUE, 1L << 62, 100_000_001
+    };
+    private static final List<byte[]> TOKENS = List.of(
+                    "99999999999999999999",
+                    "-1",
+                    "9223372036854775808",
+                    "9223372036854775807",
+                    "4294967296",
+                    "0",
+                    "\r\n",
+                    "\r",
+                    "..",
+                    "../",
+                    "/",
+                    "\\x",
+                    "\\",
+                    "[",
+                    "]",
+                    ",",
+                    ":",
+                    "=",
+                    " ",
+                    "\n",
+                    "\u001b[2J",
+                    "\u0007",
+                    "1e999",
+                    "null",
+                    "{",
+                    "}",
+                    "\"",
+                    "\\u0000",
+                    "\ud83d\ude00",
+                    "[[[[[[[[",
+                    "ffff",
+                    "0000",
+                    "0001",
+                    "fff0",
+                    "0004")
+            .stream()
+            .map(s -> s.getBytes(StandardCharsets.UTF_8))
+            .toList();
 
     private final Random random;
 
-    public Mutator(long seed) { this.random = new Random(seed); }
+    public Mutator(long seed) {
+        this.random = new Random(seed);
+    }
 
-    public Random random() { return random; }
+    public Random random() {
+        return random;
+    }
 
     /** One to four mutations of one of {@code corpus}, sometimes spliced with another. */
     public byte[] mutate(List<byte[]> corpus) {
@@ -79,7 +119,9 @@ public final class Mutator {
             }
             case 6 -> {
                 byte[] other = corpus.get(random.nextInt(corpus.size()));
-                return concat(Arrays.copyOf(b, random.nextInt(n + 1)), Arrays.copyOfRange(other, random.nextInt(other.length + 1), other.length));
+                return concat(
+                        Arrays.copyOf(b, random.nextInt(n + 1)),
+                        Arrays.copyOfRange(other, random.nextInt(other.length + 1), other.length));
             }
             case 7 -> {
                 if (n < 8) return b;

@@ -32,11 +32,18 @@ class ManifestFuzzTest {
                 DType dtype = DType.values()[random.nextInt(12)];
                 Shape shape = p % 2 == 0 ? Shape.SCALAR : Shape.of(random.nextInt(5), 1 + random.nextInt(3));
                 List<ObjectRef> objects = new ArrayList<>();
-                for (int o = random.nextInt(3); o >= 0; o--) objects.add(new ObjectRef(id(random), random.nextInt(100_000)));
+                for (int o = random.nextInt(3); o >= 0; o--)
+                    objects.add(new ObjectRef(id(random), random.nextInt(100_000)));
                 TreeMap<String, String> attributes = new TreeMap<>();
                 if (p == 1) attributes.put("lossy", "svd");
-                params.add(new ParamEntry("layer " + m + "." + p + (p == 2 ? "\u001b\\é" : ""), dtype, shape,
-                        id(random).hex(), p % 3 == 0 ? "dense" : "xor-delta", objects, attributes));
+                params.add(new ParamEntry(
+                        "layer " + m + "." + p + (p == 2 ? "\u001b\\é" : ""),
+                        dtype,
+                        shape,
+                        id(random).hex(),
+                        p % 3 == 0 ? "dense" : "xor-delta",
+                        objects,
+                        attributes));
                 size += dtype.byteSize(shape.numel());
             }
             manifests.add(new Manifest("safetensors", skeleton, size, params).toBytes());
@@ -55,23 +62,31 @@ class ManifestFuzzTest {
         assertThat(Manifest.parse(m.toBytes()).toText()).isEqualTo(m.toText());
     }
 
-    @Test void validManifestsParse() throws Exception {
+    @Test
+    void validManifestsParse() throws Exception {
         for (byte[] m : validManifests()) {
             assertThat(Manifest.parse(m).toBytes()).isEqualTo(m);
         }
     }
 
-    @Test void mutatedManifestsAreReadOrRefused() {
+    @Test
+    void mutatedManifestsAreReadOrRefused() {
         List<byte[]> corpus = validManifests();
         Mutator mutator = new Mutator(32);
         FuzzLoop.run(MUTATED_MANIFESTS, () -> mutator.mutate(corpus), ManifestException.class, ManifestFuzzTest::parse);
     }
 
-    @Test void randomTextIsRefused() {
+    @Test
+    void randomTextIsRefused() {
         List<byte[]> corpus = validManifests();
         Mutator mutator = new Mutator(33);
         byte[] magic = "git-theta manifest 1\n".getBytes(StandardCharsets.US_ASCII);
-        FuzzLoop.run(RANDOM_MANIFESTS, () -> mutator.random().nextBoolean() ? mutator.noise(corpus, 300)
-                : mutator.mutate(List.of(magic, corpus.getFirst())), ManifestException.class, ManifestFuzzTest::parse);
+        FuzzLoop.run(
+                RANDOM_MANIFESTS,
+                () -> mutator.random().nextBoolean()
+                        ? mutator.noise(corpus, 300)
+                        : mutator.mutate(List.of(magic, corpus.getFirst())),
+                ManifestException.class,
+                ManifestFuzzTest::parse);
     }
 }

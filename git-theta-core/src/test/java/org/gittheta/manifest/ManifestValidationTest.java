@@ -27,44 +27,58 @@ class ManifestValidationTest {
     }
 
     static void refused(String text, String... fragments) {
-        assertThatThrownBy(() -> Manifest.parse(text)).isInstanceOf(ManifestException.class)
+        assertThatThrownBy(() -> Manifest.parse(text))
+                .isInstanceOf(ManifestException.class)
                 .satisfies(e -> assertThat(e.getMessage()).contains(fragments).doesNotContain("\n"));
     }
 
-    @Test void aValidManifestParses() throws Exception {
+    @Test
+    void aValidManifestParses() throws Exception {
         Manifest m = Manifest.parse(HEADER + valid("w"));
         assertThat(m.fileSize()).isEqualTo(26);
         assertThat(m.params().getFirst().object().size()).isEqualTo(10);
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "ABCDEF" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789" + "|uppercase",
-        "aaaa|short",
-        "../../../../etc/passwd|traversal",
-        "aa/aa/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|slash",
-        "..aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|dots",
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|65 digits",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ABCDEF" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789" + "|uppercase",
+                "aaaa|short",
+                "../../../../etc/passwd|traversal",
+                "aa/aa/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|slash",
+                "..aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|dots",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|65 digits",
+            })
     void objectIdsThatAreNot64LowercaseHexAreRefused(String id, String why) {
-        refused(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + id + ":10"),
-                "line 5", "parameter 'w'", "object id '" + id + "' is not 64 lowercase hex digits");
+        refused(
+                withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + id + ":10"),
+                "line 5",
+                "parameter 'w'",
+                "object id '" + id + "' is not 64 lowercase hex digits");
     }
 
-    @Test void aSha256ThatIsNotHexIsRefused() {
-        refused(withParam("dtype=F32 shape=[2,3] sha256=../x update=dense objects=" + OID + ":10"), "line 5", "sha256 '../x'");
+    @Test
+    void aSha256ThatIsNotHexIsRefused() {
+        refused(
+                withParam("dtype=F32 shape=[2,3] sha256=../x update=dense objects=" + OID + ":10"),
+                "line 5",
+                "sha256 '../x'");
     }
 
     @ParameterizedTest
     @CsvSource({"99999999999999999999", "-1", "12a", "''", "+5", "9223372036854775808"})
     void objectSizesThatAreNotNaturalLongsAreRefused(String size) {
-        refused(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":" + size),
-                "line 5", "object size '" + size + "' is not a number between 0 and 2^63-1");
+        refused(
+                withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":" + size),
+                "line 5",
+                "object size '" + size + "' is not a number between 0 and 2^63-1");
     }
 
-    @Test void theLargestObjectSizeIsAccepted() throws Exception {
-        Manifest m = Manifest.parse(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects="
-                + OID + ":9223372036854775807"));
+    @Test
+    void theLargestObjectSizeIsAccepted() throws Exception {
+        Manifest m = Manifest.parse(withParam(
+                "dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":9223372036854775807"));
         assertThat(m.params().getFirst().object().size()).isEqualTo(Long.MAX_VALUE);
     }
 
@@ -74,87 +88,148 @@ class ManifestValidationTest {
         refused(HEADER.replace("size 26", "size " + size) + valid("w"), "line 3", "size '" + size + "'");
     }
 
-    @Test void shapesWhoseElementCountOverflowsAreRefused() {
-        refused(withParam("dtype=F32 shape=[4294967296,4294967296] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
-                "line 5", "parameter 'w'", "overflows");
+    @Test
+    void shapesWhoseElementCountOverflowsAreRefused() {
+        refused(
+                withParam("dtype=F32 shape=[4294967296,4294967296] sha256=" + SHA + " update=dense objects=" + OID
+                        + ":1"),
+                "line 5",
+                "parameter 'w'",
+                "overflows");
     }
 
-    @Test void shapesWhoseByteSizeOverflowsAreRefused() {
-        refused(withParam("dtype=F64 shape=[4611686018427387904] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
-                "line 5", "parameter 'w'", "shape [4611686018427387904] of F64: byte size overflows");
+    @Test
+    void shapesWhoseByteSizeOverflowsAreRefused() {
+        refused(
+                withParam(
+                        "dtype=F64 shape=[4611686018427387904] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
+                "line 5",
+                "parameter 'w'",
+                "shape [4611686018427387904] of F64: byte size overflows");
     }
 
-    @Test void packedShapesThatDoNotFillBytesAreRefused() {
-        refused(withParam("dtype=F4 shape=[3] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
-                "line 5", "do not fill whole bytes");
+    @Test
+    void packedShapesThatDoNotFillBytesAreRefused() {
+        refused(
+                withParam("dtype=F4 shape=[3] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
+                "line 5",
+                "do not fill whole bytes");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {"[-1,2]|negative", "[01,2]|not [d0", "[1,]|not [d0", "[+2,3]|not [d0", "2,3|not [d,", "[x]|not a number"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "[-1,2]|negative",
+                "[01,2]|not [d0",
+                "[1,]|not [d0",
+                "[+2,3]|not [d0",
+                "2,3|not [d,",
+                "[x]|not a number"
+            })
     void malformedShapesAreRefused(String shape, String message) {
-        refused(withParam("dtype=F32 shape=" + shape + " sha256=" + SHA + " update=dense objects=" + OID + ":1"), "line 5", message);
+        refused(
+                withParam("dtype=F32 shape=" + shape + " sha256=" + SHA + " update=dense objects=" + OID + ":1"),
+                "line 5",
+                message);
     }
 
-    @Test void aParameterTheSizeLineDoesNotAccountForIsRefused() {
-        refused(HEADER + valid("w") + valid("x"), "line 3", "size 26 is not the skeleton's 2 bytes plus the parameters' 48 bytes");
+    @Test
+    void aParameterTheSizeLineDoesNotAccountForIsRefused() {
+        refused(
+                HEADER + valid("w") + valid("x"),
+                "line 3",
+                "size 26 is not the skeleton's 2 bytes plus the parameters' 48 bytes");
     }
 
-    @Test void parameterSizesAddingUpPastALongAreRefused() {
+    @Test
+    void parameterSizesAddingUpPastALongAreRefused() {
         String huge = "dtype=U8 shape=[1152921504606846975] sha256=" + SHA + " update=dense objects=" + OID + ":1";
         StringBuilder text = new StringBuilder(HEADER);
         for (char name = 'a'; name < 'j'; name++) text.append(param(String.valueOf(name), huge));
         refused(text.toString(), "line 13", "add up to more than 2^63-1");
     }
 
-    @Test void duplicateParametersNameBothLines() {
-        refused(HEADER.replace("size 26", "size 50") + valid("w") + valid("w"), "line 6", "parameter 'w' appears twice (also on line 5)");
+    @Test
+    void duplicateParametersNameBothLines() {
+        refused(
+                HEADER.replace("size 26", "size 50") + valid("w") + valid("w"),
+                "line 6",
+                "parameter 'w' appears twice (also on line 5)");
     }
 
-    @Test void duplicateKeysAreRefused() {
-        refused(withParam("dtype=F32 dtype=F16 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
-                "line 5", "key 'dtype' appears twice");
+    @Test
+    void duplicateKeysAreRefused() {
+        refused(
+                withParam("dtype=F32 dtype=F16 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
+                "line 5",
+                "key 'dtype' appears twice");
     }
 
-    @Test void unknownVersionsAreNamed() {
-        refused("git-theta manifest 2\nformat safetensors\nsize 2\nskeleton {}\n", "manifest version '2' is not understood");
+    @Test
+    void unknownVersionsAreNamed() {
+        refused(
+                "git-theta manifest 2\nformat safetensors\nsize 2\nskeleton {}\n",
+                "manifest version '2' is not understood");
         refused("git-theta manifest 2\nformat \u00e9\n", "manifest version '2' is not understood");
     }
 
-    @Test void crlfLineEndingsAreNamedAsSuch() {
-        refused((HEADER + valid("w")).replace("\n", "\r\n"),
+    @Test
+    void crlfLineEndingsAreNamedAsSuch() {
+        refused(
+                (HEADER + valid("w")).replace("\n", "\r\n"),
                 "manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
     }
 
-    @Test void unknownAndMiscasedDtypesAreRefused() {
-        refused(withParam("dtype=F99 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1"), "unknown dtype 'F99'");
-        refused(withParam("dtype=f32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1"), "unknown dtype 'f32'");
+    @Test
+    void unknownAndMiscasedDtypesAreRefused() {
+        refused(
+                withParam("dtype=F99 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
+                "unknown dtype 'F99'");
+        refused(
+                withParam("dtype=f32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1"),
+                "unknown dtype 'f32'");
     }
 
-    @Test void missingLinesAreNamed() {
+    @Test
+    void missingLinesAreNamed() {
         refused("git-theta manifest 1\n", "manifest ends after line 1: no 'format' line");
         refused("git-theta manifest 1\nformat safetensors\nsize 2\n", "manifest ends after line 3: no 'skeleton' line");
         refused("git-theta manifest 1\nformat safetensors\nskeleton {}\nsize 2\n", "line 3: expected 'size ...'");
     }
 
-    @Test void missingKeysAreNamed() {
+    @Test
+    void missingKeysAreNamed() {
         refused(withParam("dtype=F32 shape=[2,3] update=dense objects=" + OID + ":1"), "line 5", "no sha256=");
         refused(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense"), "line 5", "no objects=");
     }
 
-    @Test void emptyNamesAndEmptyObjectListsAreRefused() {
+    @Test
+    void emptyNamesAndEmptyObjectListsAreRefused() {
         refused(HEADER + "param  dtype=F32\n", "line 5", "parameter name is empty");
-        refused(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects="), "line 5", "object '' is not <sha256>:<size>");
-        refused(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1,"), "line 5", "object ''");
+        refused(
+                withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects="),
+                "line 5",
+                "object '' is not <sha256>:<size>");
+        refused(
+                withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects=" + OID + ":1,"),
+                "line 5",
+                "object ''");
     }
 
-    @Test void controlCharactersAreRefusedAndNotEchoed() {
-        refused(withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense\u001b[2J objects=" + OID + ":1"),
-                "line 5", "character U+001B at column");
+    @Test
+    void controlCharactersAreRefusedAndNotEchoed() {
+        refused(
+                withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense\u001b[2J objects=" + OID + ":1"),
+                "line 5",
+                "character U+001B at column");
         assertThatThrownBy(() -> Manifest.parse(HEADER + "param w\u001b]0;pwned\u0007 dtype=F32\n"))
-                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\u001b").doesNotContain("\u0007"));
+                .satisfies(
+                        e -> assertThat(e.getMessage()).doesNotContain("\u001b").doesNotContain("\u0007"));
     }
 
-    @Test void escapedControlCharactersInNamesAreShownEscaped() {
+    @Test
+    void escapedControlCharactersInNamesAreShownEscaped() {
         // A name may hold any bytes (written \xHH); quoting it in a message must not hand ESC or BEL to the terminal.
         refused(HEADER + "param evil\\x1b[31m\\x07 dtype=F99\n", "parameter 'evil\\x1b[31m\\x07'", "unknown dtype");
     }

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,21 +40,25 @@ class MergekitConfigTest {
         assertThat(c.strategy()).isEqualTo("ties");
         assertThat(c.method().signElection()).isTrue();
         assertThat(c.baseModel()).contains("TheBloke/Llama-2-13B-fp16");
-        assertThat(c.models()).containsExactly("psmathur/orca_mini_v3_13b", "garage-bAInd/Platypus2-13B",
-                "WizardLM/WizardMath-13B-V1.0");
+        assertThat(c.models())
+                .containsExactly(
+                        "psmathur/orca_mini_v3_13b", "garage-bAInd/Platypus2-13B", "WizardLM/WizardMath-13B-V1.0");
         assertThat(c.baseIndex()).isEmpty();
         assertThat(c.dtype()).contains("float16");
-        assertThat(c.globalValue("normalize", "model.layers.0.mlp.up_proj.weight", 40)).isEqualTo(1);
-        assertThat(c.globalValue("int8_mask", "model.layers.0.mlp.up_proj.weight", 40)).isEqualTo(1);
-        assertThat(c.globalValue("lambda", "model.layers.0.mlp.up_proj.weight", 40)).isEqualTo(1);
+        assertThat(c.globalValue("normalize", "model.layers.0.mlp.up_proj.weight", 40))
+                .isEqualTo(1);
+        assertThat(c.globalValue("int8_mask", "model.layers.0.mlp.up_proj.weight", 40))
+                .isEqualTo(1);
+        assertThat(c.globalValue("lambda", "model.layers.0.mlp.up_proj.weight", 40))
+                .isEqualTo(1);
 
         // 40 layers: layer i sits at t = i/39. density [1, 0.7, 0.1]; weight [0, 0.3, 0.7, 1].
         String first = "model.layers.0.self_attn.q_proj.weight";
-        String third = "model.layers.13.self_attn.q_proj.weight";   // t = 1/3
-        String twoThirds = "model.layers.26.mlp.down_proj.weight";  // t = 2/3
-        String last = "model.layers.39.mlp.down_proj.weight";       // t = 1
+        String third = "model.layers.13.self_attn.q_proj.weight"; // t = 1/3
+        String twoThirds = "model.layers.26.mlp.down_proj.weight"; // t = 2/3
+        String last = "model.layers.39.mlp.down_proj.weight"; // t = 1
         assertThat(c.modelValue("density", 0, first, 40)).isEqualTo(1.0);
-        assertThat(c.modelValue("density", 0, third, 40)).isCloseTo(0.8, within(1e-12));  // 1/3·1 + 2/3·0.7
+        assertThat(c.modelValue("density", 0, third, 40)).isCloseTo(0.8, within(1e-12)); // 1/3·1 + 2/3·0.7
         assertThat(c.modelValue("density", 0, twoThirds, 40)).isCloseTo(0.5, within(1e-12)); // 2/3·0.7 + 1/3·0.1
         assertThat(c.modelValue("density", 0, last, 40)).isCloseTo(0.1, within(EXACT));
         assertThat(c.modelValue("weight", 1, first, 40)).isEqualTo(0.0);
@@ -99,9 +102,11 @@ class MergekitConfigTest {
                 .isCloseTo(0.3 + 0.4 * 2 / 39, within(1e-12));
         assertThat(c.globalValue("t", "model.layers.20.mlp.gate_proj.weight", 40))
                 .isCloseTo(0.7 - 0.4 * 2 / 39, within(1e-12));
-        assertThat(c.globalValue("t", "model.layers.20.input_layernorm.weight", 40)).isEqualTo(0.5);
+        assertThat(c.globalValue("t", "model.layers.20.input_layernorm.weight", 40))
+                .isEqualTo(0.5);
         assertThat(c.globalValue("t", "model.embed_tokens.weight", 40)).isEqualTo(0.5);
-        assertThat(c.globalValue("t", "model.layers.39.self_attn.o_proj.weight", 40)).isEqualTo(1.0);
+        assertThat(c.globalValue("t", "model.layers.39.self_attn.o_proj.weight", 40))
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -162,7 +167,8 @@ class MergekitConfigTest {
         assertThat(c.modelValue("weight", 2, attn, 4)).isEqualTo(0.5);
         assertThat(c.modelValue("weight", 3, attn, 4)).isEqualTo(0.5);
         // entries in order: layers.1. wins over self_attn; '*' is the default
-        assertThat(c.modelValue("density", 1, "model.layers.1.self_attn.q_proj.weight", 4)).isEqualTo(0.9);
+        assertThat(c.modelValue("density", 1, "model.layers.1.self_attn.q_proj.weight", 4))
+                .isEqualTo(0.9);
         assertThat(c.modelValue("density", 1, attn, 4)).isEqualTo(0.7);
         assertThat(c.modelValue("density", 1, mlp, 4)).isEqualTo(0.4);
         // global gradient: layer 2 of 4 at t = 2/3
@@ -183,11 +189,22 @@ class MergekitConfigTest {
         assertThat(c.method().signElection()).isTrue();
         assertThat(c.modelValue("gamma", 0, "w", 0)).isEqualTo(0.01);
         assertThat(c.modelValue("density", 0, "w", 0)).isEqualTo(1.0);
-        assertThatThrownBy(() -> c.modelValue("epsilon", 0, "w", 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> c.modelValue("epsilon", 0, "w", 0))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("epsilon");
-        assertThat(List.of(MergekitMethod.values()).stream().map(MergekitMethod::strategy).distinct().toList())
-                .containsExactly("average", "task-arithmetic", "ties", "dare-ties", "dare", "breadcrumbs",
-                        "model-stock", "slerp");
+        assertThat(List.of(MergekitMethod.values()).stream()
+                        .map(MergekitMethod::strategy)
+                        .distinct()
+                        .toList())
+                .containsExactly(
+                        "average",
+                        "task-arithmetic",
+                        "ties",
+                        "dare-ties",
+                        "dare",
+                        "breadcrumbs",
+                        "model-stock",
+                        "slerp");
     }
 
     @Test
@@ -207,12 +224,15 @@ class MergekitConfigTest {
 
     @Test
     void layerIndexesAndCounts() {
-        assertThat(MergekitConfig.layerIndex("model.layers.17.mlp.up_proj.weight")).hasValue(17);
+        assertThat(MergekitConfig.layerIndex("model.layers.17.mlp.up_proj.weight"))
+                .hasValue(17);
         assertThat(MergekitConfig.layerIndex("blk.7.attn_q.weight")).hasValue(7);
-        assertThat(MergekitConfig.layerIndex("transformer.h.3.attn.c_attn.weight")).hasValue(3);
+        assertThat(MergekitConfig.layerIndex("transformer.h.3.attn.c_attn.weight"))
+                .hasValue(3);
         assertThat(MergekitConfig.layerIndex("model.embed_tokens.weight")).isEqualTo(OptionalInt.empty());
         assertThat(MergekitConfig.layerIndex("token_embd.weight")).isEmpty();
-        assertThat(MergekitConfig.layerCount(List.of("blk.0.a", "blk.11.b", "output.weight"))).isEqualTo(12);
+        assertThat(MergekitConfig.layerCount(List.of("blk.0.a", "blk.11.b", "output.weight")))
+                .isEqualTo(12);
     }
 
     static Stream<Arguments> badConfigs() {
@@ -358,10 +378,12 @@ class MergekitConfigTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void deepNestingIsRefused() {
         String yaml = "merge_method: linear\nparameters: {weight: " + "[".repeat(50_000) + "]".repeat(50_000) + "}\n";
-        assertThatThrownBy(() -> parse(yaml)).isInstanceOf(MergekitConfigException.class)
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessage("merge.yml:2: nested deeper than 16 levels");
         String block = "merge_method: linear\nmodels:\n" + "- ".repeat(1_000) + "a\n";
-        assertThatThrownBy(() -> parse(block)).isInstanceOf(MergekitConfigException.class)
+        assertThatThrownBy(() -> parse(block))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessageContaining("nested deeper than 16 levels");
     }
 
@@ -372,11 +394,13 @@ class MergekitConfigTest {
                 .append("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for (int level = 1; level <= 9; level++) {
             yaml.append('l').append(level).append(": &l").append(level).append(" [");
-            for (int i = 0; i < 9; i++) yaml.append(i == 0 ? "" : ", ").append("*l").append(level - 1);
+            for (int i = 0; i < 9; i++)
+                yaml.append(i == 0 ? "" : ", ").append("*l").append(level - 1);
             yaml.append("]\n");
         }
         yaml.append("models: [{model: a, parameters: {weight: *l9}}]\n");
-        assertThatThrownBy(() -> parse(yaml.toString())).isInstanceOf(MergekitConfigException.class)
+        assertThatThrownBy(() -> parse(yaml.toString()))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessageMatching("merge\\.yml:\\d+: more than 32 YAML aliases");
     }
 
@@ -384,11 +408,13 @@ class MergekitConfigTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void hugeDocumentsAndScalarsAreRefused() {
         String huge = "merge_method: linear\nmodels: [{model: '" + "a".repeat(2 << 20) + "'}]\n";
-        assertThatThrownBy(() -> parse(huge)).isInstanceOf(MergekitConfigException.class)
+        assertThatThrownBy(() -> parse(huge))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessage("merge.yml:1: larger than 1024 KiB; not a merge config");
-        String many = "merge_method: linear\nmodels: [{model: a, parameters: {weight: ["
-                + "0,".repeat(200_000) + "0]}}]\n";
-        assertThatThrownBy(() -> parse(many)).isInstanceOf(MergekitConfigException.class)
+        String many =
+                "merge_method: linear\nmodels: [{model: a, parameters: {weight: [" + "0,".repeat(200_000) + "0]}}]\n";
+        assertThatThrownBy(() -> parse(many))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessageContaining("more than 20000 YAML nodes");
     }
 
@@ -397,11 +423,13 @@ class MergekitConfigTest {
         Path good = Files.writeString(dir.resolve("merge.yml"), example("linear.yml"));
         assertThat(MergekitConfig.read(good).models()).hasSize(3);
         Path big = Files.write(dir.resolve("big.yml"), new byte[(1 << 20) + 1]);
-        assertThatThrownBy(() -> MergekitConfig.read(big)).isInstanceOf(MergekitConfigException.class)
+        assertThatThrownBy(() -> MergekitConfig.read(big))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessage(big + ":1: larger than 1024 KiB; not a merge config");
         byte[] latin1Text = "merge_method: caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
         Path latin1 = Files.write(dir.resolve("latin1.yml"), latin1Text);
-        assertThatThrownBy(() -> MergekitConfig.read(latin1)).isInstanceOf(MergekitConfigException.class)
+        assertThatThrownBy(() -> MergekitConfig.read(latin1))
+                .isInstanceOf(MergekitConfigException.class)
                 .hasMessage(latin1 + ":1: not UTF-8 text");
     }
 

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The planner's decisions on manifests built over a real object store. */
 class NWayMergeTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private ObjectStore store;
     private ParamEncoder encoder;
@@ -52,7 +53,7 @@ class NWayMergeTest {
                 else new TensorView(seg, dtype).set(j, v[j]);
             }
             entries.add(encoder.encode(name, dtype, Shape.of(v.length), seg, Optional.empty()));
-            tensors.add(new SafetensorsWriter.Tensor(name, dtype, Shape.of(v.length), out -> { }));
+            tensors.add(new SafetensorsWriter.Tensor(name, dtype, Shape.of(v.length), out -> {}));
         }
         byte[] header = SafetensorsWriter.header(tensors, Map.of());
         long size = header.length;
@@ -60,19 +61,29 @@ class NWayMergeTest {
         return new Manifest("safetensors", header, size, entries);
     }
 
-    private MergeResult merge(MergeConfig config, Optional<Manifest> base, Manifest ours, Manifest theirs) throws IOException {
-        return new NWayMerge(new ParamDecoder(store), encoder, config, List.of(FisherSource.none(), FisherSource.none()), 1 << 20)
+    private MergeResult merge(MergeConfig config, Optional<Manifest> base, Manifest ours, Manifest theirs)
+            throws IOException {
+        return new NWayMerge(
+                        new ParamDecoder(store),
+                        encoder,
+                        config,
+                        List.of(FisherSource.none(), FisherSource.none()),
+                        1 << 20)
                 .merge("m.safetensors", base, List.of(ours, theirs), List.of("ours", "theirs"));
     }
 
     private static MergeConfig config(String... kv) {
         Map<String, List<String>> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
+        for (int i = 0; i < kv.length; i += 2)
+            m.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
         return MergeConfig.parse(m);
     }
 
     private static ParamReport report(MergeResult r, String name) {
-        return r.params().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+        return r.params().stream()
+                .filter(p -> p.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -82,9 +93,12 @@ class NWayMergeTest {
         Manifest theirs = manifest("steps", DType.I32, new double[] {3});
         MergeResult conflict = merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs);
         assertThat(conflict.merged()).isEmpty();
-        assertThat(report(conflict, "steps").detail()).contains("I32 changed on both sides").contains("theta.merge.nonFloat");
+        assertThat(report(conflict, "steps").detail())
+                .contains("I32 changed on both sides")
+                .contains("theta.merge.nonFloat");
         MergeResult chosen = merge(config("nonFloat", "theirs"), Optional.of(base), ours, theirs);
-        assertThat(chosen.merged().orElseThrow().params().getFirst()).isEqualTo(theirs.params().getFirst());
+        assertThat(chosen.merged().orElseThrow().params().getFirst())
+                .isEqualTo(theirs.params().getFirst());
         assertThat(report(chosen, "steps").action()).isEqualTo(Action.CHOSEN);
     }
 
@@ -112,7 +126,17 @@ class NWayMergeTest {
 
     @Test
     void firstMatchingRuleWinsAndOptionsApplyToItOnly() {
-        MergeConfig c = config("strategy", "dare", "seed", "5", "rule", "*head* ours", "rule", "*.layers.* ties density=0.7", "rule", "* theirs");
+        MergeConfig c = config(
+                "strategy",
+                "dare",
+                "seed",
+                "5",
+                "rule",
+                "*head* ours",
+                "rule",
+                "*.layers.* ties density=0.7",
+                "rule",
+                "* theirs");
         assertThat(c.strategyFor("lm_head.weight")).isEqualTo(new Pick(Side.OURS));
         assertThat(c.strategyFor("model.layers.3.w")).isEqualTo(new Ties(PerModel.of(0.7), PerModel.of(1)));
         assertThat(c.strategyFor("other")).isEqualTo(new Pick(Side.THEIRS));
@@ -131,15 +155,53 @@ class NWayMergeTest {
 
     @Test
     void scopeAllAppliesTheFormulaToEveryParameterAndChangedKeepsOneSidedChanges() throws IOException {
-        Manifest base = manifest("one", DType.F32, new double[] {1, 1}, "both", DType.F32, new double[] {0, 0},
-                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {1});
-        Manifest ours = manifest("one", DType.F32, new double[] {3, -1}, "both", DType.F32, new double[] {1, 1},
-                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {2},
-                "added", DType.F32, new double[] {5});
-        Manifest theirs = manifest("one", DType.F32, new double[] {1, 1}, "both", DType.F32, new double[] {1, 1},
-                "same", DType.F32, new double[] {2, 2}, "steps", DType.I32, new double[] {1});
-        MergeResult all = merge(config("strategy", "task-arithmetic", "lambda", "0.5", "scope", "all"),
-                Optional.of(base), ours, theirs);
+        Manifest base = manifest(
+                "one",
+                DType.F32,
+                new double[] {1, 1},
+                "both",
+                DType.F32,
+                new double[] {0, 0},
+                "same",
+                DType.F32,
+                new double[] {2, 2},
+                "steps",
+                DType.I32,
+                new double[] {1});
+        Manifest ours = manifest(
+                "one",
+                DType.F32,
+                new double[] {3, -1},
+                "both",
+                DType.F32,
+                new double[] {1, 1},
+                "same",
+                DType.F32,
+                new double[] {2, 2},
+                "steps",
+                DType.I32,
+                new double[] {2},
+                "added",
+                DType.F32,
+                new double[] {5});
+        Manifest theirs = manifest(
+                "one",
+                DType.F32,
+                new double[] {1, 1},
+                "both",
+                DType.F32,
+                new double[] {1, 1},
+                "same",
+                DType.F32,
+                new double[] {2, 2},
+                "steps",
+                DType.I32,
+                new double[] {1});
+        MergeResult all = merge(
+                config("strategy", "task-arithmetic", "lambda", "0.5", "scope", "all"),
+                Optional.of(base),
+                ours,
+                theirs);
         assertThat(values(all, "one")).containsExactly(2, 0); // 1 + 0.5 (3 - 1), 1 + 0.5 (-1 - 1)
         assertThat(values(all, "both")).containsExactly(1, 1); // 0 + 0.5 + 0.5: base + 2 · 0.5 τ
         assertThat(report(all, "one").action()).isEqualTo(Action.MERGED);
@@ -148,14 +210,18 @@ class NWayMergeTest {
         assertThat(report(all, "added").action()).isEqualTo(Action.OURS);
         assertThat(all.count(Action.MERGED)).isEqualTo(2);
 
-        MergeResult changed = merge(config("strategy", "task-arithmetic", "lambda", "0.5"), Optional.of(base), ours, theirs);
+        MergeResult changed =
+                merge(config("strategy", "task-arithmetic", "lambda", "0.5"), Optional.of(base), ours, theirs);
         assertThat(values(changed, "one")).containsExactly(3, -1);
         assertThat(values(changed, "both")).containsExactly(1, 1);
         assertThat(report(changed, "one").action()).isEqualTo(Action.OURS);
         assertThat(changed.count(Action.MERGED)).isZero();
 
-        MergeResult perRule = merge(config("strategy", "task-arithmetic", "lambda", "0.5", "rule", "one average scope=all"),
-                Optional.of(base), ours, theirs);
+        MergeResult perRule = merge(
+                config("strategy", "task-arithmetic", "lambda", "0.5", "rule", "one average scope=all"),
+                Optional.of(base),
+                ours,
+                theirs);
         assertThat(values(perRule, "one")).containsExactly(2, 0);
         assertThat(report(perRule, "both").action()).isEqualTo(Action.OURS);
     }
@@ -165,9 +231,12 @@ class NWayMergeTest {
         Manifest base = manifest("w", DType.F32, new double[] {1, 1});
         Manifest ours = manifest("w", DType.F32, new double[] {1, 1, 1});
         Manifest theirs = manifest("w", DType.F32, new double[] {1, 1});
-        assertThat(merge(config("scope", "all"), Optional.of(base), ours, theirs).conflicts())
-                .extracting(ParamReport::name).containsExactly("w");
-        assertThat(merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs).merged()).isPresent();
+        assertThat(merge(config("scope", "all"), Optional.of(base), ours, theirs)
+                        .conflicts())
+                .extracting(ParamReport::name)
+                .containsExactly("w");
+        assertThat(merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs).merged())
+                .isPresent();
     }
 
     @Test
@@ -177,24 +246,37 @@ class NWayMergeTest {
         Manifest m1 = manifest("a", DType.F32, new double[] {2, 4}, "b", DType.F32, new double[] {0, 0});
         Manifest m2 = manifest("a", DType.F32, new double[] {4, 2}, "b", DType.F32, new double[] {0, 0});
         List<FisherSource> none = List.of(FisherSource.none(), FisherSource.none(), FisherSource.none());
-        NWayMerge changed = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "task-arithmetic",
-                "lambda", "1,0.5,0.25"), none, 1 << 20);
-        MergeResult r = changed.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
+        NWayMerge changed = new NWayMerge(
+                new ParamDecoder(store),
+                encoder,
+                config("strategy", "task-arithmetic", "lambda", "1,0.5,0.25"),
+                none,
+                1 << 20);
+        MergeResult r =
+                changed.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
         assertThat(values(r, "a")).containsExactly(2 * 0.5 + 4 * 0.25, 4 * 0.5 + 2 * 0.25);
         assertThat(report(r, "a").detail()).isEqualTo("task-arithmetic(lambda=1,0.5,0.25)");
         assertThat(report(r, "b").action()).isEqualTo(Action.OURS);
         assertThat(values(r, "b")).containsExactly(3, 3);
 
-        NWayMerge all = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "average", "scope", "all"),
-                none, 1 << 20);
-        MergeResult soup = all.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
+        NWayMerge all = new NWayMerge(
+                new ParamDecoder(store), encoder, config("strategy", "average", "scope", "all"), none, 1 << 20);
+        MergeResult soup =
+                all.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
         assertThat(values(soup, "a")).containsExactly(2, 2);
         assertThat(values(soup, "b")).containsExactly(1, 1);
 
-        NWayMerge slerp = new NWayMerge(new ParamDecoder(store), encoder, config("strategy", "slerp", "scope", "all"),
-                none, 1 << 20);
-        assertThat(report(slerp.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y")),
-                "a").detail()).contains("slerp(t=0.5) merges two models, but 3 changed this parameter");
+        NWayMerge slerp = new NWayMerge(
+                new ParamDecoder(store), encoder, config("strategy", "slerp", "scope", "all"), none, 1 << 20);
+        assertThat(report(
+                                slerp.merge(
+                                        "m.safetensors",
+                                        Optional.of(base),
+                                        List.of(m0, m1, m2),
+                                        List.of("ours", "x", "y")),
+                                "a")
+                        .detail())
+                .contains("slerp(t=0.5) merges two models, but 3 changed this parameter");
     }
 
     @Test
@@ -202,9 +284,11 @@ class NWayMergeTest {
         for (String bad : new String[] {"NaN", "Infinity", "-Infinity"}) {
             assertThatThrownBy(() -> config("lambda", "1," + bad)).hasMessageContaining("is not a finite number");
             assertThatThrownBy(() -> config("t", bad)).hasMessageContaining("t=" + bad + " is not a finite number");
-            assertThatThrownBy(() -> config("rule", "* ties density=" + bad)).hasMessageContaining("not a finite number");
+            assertThatThrownBy(() -> config("rule", "* ties density=" + bad))
+                    .hasMessageContaining("not a finite number");
         }
-        assertThatThrownBy(() -> config("scope", "some")).hasMessageContaining("merge scope 'some' is not changed or all");
+        assertThatThrownBy(() -> config("scope", "some"))
+                .hasMessageContaining("merge scope 'some' is not changed or all");
     }
 
     @Test

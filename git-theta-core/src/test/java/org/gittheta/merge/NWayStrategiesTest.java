@@ -3,8 +3,8 @@ package org.gittheta.merge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.gittheta.merge.StrategiesTest.assertClose;
-import static org.gittheta.merge.StrategiesTest.read;
 import static org.gittheta.merge.StrategiesTest.random;
+import static org.gittheta.merge.StrategiesTest.read;
 import static org.gittheta.merge.StrategiesTest.rounded;
 import static org.gittheta.merge.StrategiesTest.vec;
 
@@ -49,7 +49,9 @@ class NWayStrategiesTest {
             return new Models(base, models);
         }
 
-        double tau(int j, int i) { return models[j][i] - base[i]; }
+        double tau(int j, int i) {
+            return models[j][i] - base[i];
+        }
     }
 
     private static double[] run(MergeStrategy.Arithmetic s, DType dtype, Models in, double[][] fishers) {
@@ -63,9 +65,12 @@ class NWayStrategiesTest {
         return read(out);
     }
 
-    private static double[] weights(int m, double... w) { return Arrays.copyOf(w, m); }
+    private static double[] weights(int m, double... w) {
+        return Arrays.copyOf(w, m);
+    }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void average(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] w = weights(m, 1, 3, 0.5);
@@ -82,7 +87,8 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new Average(PerModel.of(w)), dtype, in, null), ref);
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void taskArithmetic(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] l = weights(m, 0.3, 0.6, 0.9);
@@ -129,7 +135,8 @@ class NWayStrategiesTest {
         return ref;
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void ties(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] l = weights(m, 1, 0.8, 1.2);
@@ -153,7 +160,8 @@ class NWayStrategiesTest {
         return s;
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void dare(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] l = weights(m, 0.9, 1.1, 0.7);
@@ -163,7 +171,8 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new Dare(0.4, 3, PerModel.of(l), false), dtype, in, null), ref);
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void dareTies(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] l = weights(m, 0.9, 1.1, 0.7);
@@ -171,7 +180,8 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new Dare(0.4, 3, PerModel.of(l), true), dtype, in, null), ref);
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void breadcrumbs(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] l = weights(m, 1, 0.5, 0.8);
@@ -196,7 +206,8 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new Breadcrumbs(PerModel.of(density), gamma, PerModel.of(l)), dtype, in, null), ref);
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void modelStock(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double cos = 0;
@@ -226,7 +237,8 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new ModelStock(), dtype, in, null), ref);
     }
 
-    @ParameterizedTest @MethodSource("cases")
+    @ParameterizedTest
+    @MethodSource("cases")
     void fisher(DType dtype, int m) {
         Models in = Models.of(dtype, m);
         double[] l = weights(m, 0.5, 2, 1);
@@ -253,10 +265,12 @@ class NWayStrategiesTest {
     @Test
     void slerpRefusesThreeModelsAndPerModelOptionsMustFit() {
         Models in = Models.of(DType.F32, 3);
-        assertThatThrownBy(() -> run(new Slerp(0.5), DType.F32, in, null)).hasMessageContaining("slerp merges two models, not 3");
+        assertThatThrownBy(() -> run(new Slerp(0.5), DType.F32, in, null))
+                .hasMessageContaining("slerp merges two models, not 3");
         assertThatThrownBy(() -> run(new TaskArithmetic(PerModel.of(1, 2)), DType.F32, in, null))
                 .hasMessageContaining("1,2 gives 2 values for 3 models");
-        assertThatThrownBy(() -> PerModel.parse("weight", "1,NaN")).hasMessageContaining("weight=1,NaN is not a finite number");
+        assertThatThrownBy(() -> PerModel.parse("weight", "1,NaN"))
+                .hasMessageContaining("weight=1,NaN is not a finite number");
     }
 
     @Test
@@ -264,9 +278,11 @@ class NWayStrategiesTest {
         // base 0, density 1: element 0: τ 1, 2, −6 → mass −3 elects −, only −6 agrees; element 1: 1, 1, 4 → mean 2
         Models in = new Models(new double[2], new double[][] {{1, 1}, {2, 1}, {-6, 4}});
         List<MergeInput.Model> models = new ArrayList<>();
-        for (int j = 0; j < 3; j++) models.add(new MergeInput.Model(j, vec(DType.F32, in.models()[j]), Optional.empty()));
+        for (int j = 0; j < 3; j++)
+            models.add(new MergeInput.Model(j, vec(DType.F32, in.models()[j]), Optional.empty()));
         TensorView out = vec(DType.F32, 0, 0);
-        new Ties(PerModel.of(1), PerModel.of(1)).merge(new MergeInput("w", Optional.of(vec(DType.F32, 0, 0)), models, 3), out);
+        new Ties(PerModel.of(1), PerModel.of(1))
+                .merge(new MergeInput("w", Optional.of(vec(DType.F32, 0, 0)), models, 3), out);
         assertThat(read(out)).containsExactly(-6, 2);
     }
 }

@@ -37,7 +37,9 @@ class StrategiesTest {
     }
 
     /** What the tensor holds after rounding: the inputs strategies really see. */
-    static double[] rounded(DType dtype, double[] values) { return read(vec(dtype, values)); }
+    static double[] rounded(DType dtype, double[] values) {
+        return read(vec(dtype, values));
+    }
 
     /** The reference's double result cast as the strategies must: to float32 with RNE, then to the 16-bit type with RNE. */
     static double cast(DType dtype, double v) {
@@ -50,11 +52,22 @@ class StrategiesTest {
         };
     }
 
-    static double[] run(MergeStrategy.Arithmetic s, DType dtype, double[] base, double[] ours, double[] theirs,
-                        double[] fo, double[] ft) {
+    static double[] run(
+            MergeStrategy.Arithmetic s,
+            DType dtype,
+            double[] base,
+            double[] ours,
+            double[] theirs,
+            double[] fo,
+            double[] ft) {
         TensorView out = vec(dtype, new double[ours.length]);
-        MergeInput in = MergeInput.two("layer.w", Optional.ofNullable(base).map(b -> vec(dtype, b)), vec(dtype, ours), vec(dtype, theirs),
-                Optional.ofNullable(fo).map(f -> vec(DType.F32, f)), Optional.ofNullable(ft).map(f -> vec(DType.F32, f)));
+        MergeInput in = MergeInput.two(
+                "layer.w",
+                Optional.ofNullable(base).map(b -> vec(dtype, b)),
+                vec(dtype, ours),
+                vec(dtype, theirs),
+                Optional.ofNullable(fo).map(f -> vec(DType.F32, f)),
+                Optional.ofNullable(ft).map(f -> vec(DType.F32, f)));
         s.merge(in, out);
         return read(out);
     }
@@ -70,7 +83,9 @@ class StrategiesTest {
                 case BF16 -> Math.scalb(Math.abs(expected), -7) + 1e-38;
                 default -> throw new AssertionError(dtype);
             };
-            assertThat(actual[i]).as("element %d", i).isCloseTo(expected, org.assertj.core.data.Offset.offset(1.5 * ulp));
+            assertThat(actual[i])
+                    .as("element %d", i)
+                    .isCloseTo(expected, org.assertj.core.data.Offset.offset(1.5 * ulp));
         }
     }
 
@@ -97,14 +112,17 @@ class StrategiesTest {
         return new Inputs(base, rounded(dtype, ours), rounded(dtype, theirs));
     }
 
-    @Nested class AverageStrategy {
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+    @Nested
+    class AverageStrategy {
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             assertThat(run(new Average(), dtype, null, new double[] {1, 2, -3}, new double[] {3, 2, 1}, null, null))
                     .containsExactly(2, 2, -1);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
             double[] ref = new double[1000];
@@ -113,41 +131,80 @@ class StrategiesTest {
         }
     }
 
-    @Nested class TaskArithmeticStrategy {
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+    @Nested
+    class TaskArithmeticStrategy {
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // 1 + 1·(2−1) + 0.5·(1−1) = 2;  1 + 0 + 0.5·(3−1) = 2;  1 + 1·(0−1) + 0 = 0
-            assertThat(run(new TaskArithmetic(PerModel.of(1, 0.5)), dtype, new double[] {1, 1, 1}, new double[] {2, 1, 0}, new double[] {1, 3, 1}, null, null))
+            assertThat(run(
+                            new TaskArithmetic(PerModel.of(1, 0.5)),
+                            dtype,
+                            new double[] {1, 1, 1},
+                            new double[] {2, 1, 0},
+                            new double[] {1, 3, 1},
+                            null,
+                            null))
                     .containsExactly(2, 2, 0);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
             double[] ref = new double[1000];
-            for (int i = 0; i < ref.length; i++) ref[i] = in.base()[i] + 0.7 * (in.ours()[i] - in.base()[i]) + 0.4 * (in.theirs()[i] - in.base()[i]);
-            assertClose(dtype, run(new TaskArithmetic(PerModel.of(0.7, 0.4)), dtype, in.base(), in.ours(), in.theirs(), null, null), ref);
+            for (int i = 0; i < ref.length; i++)
+                ref[i] = in.base()[i] + 0.7 * (in.ours()[i] - in.base()[i]) + 0.4 * (in.theirs()[i] - in.base()[i]);
+            assertClose(
+                    dtype,
+                    run(
+                            new TaskArithmetic(PerModel.of(0.7, 0.4)),
+                            dtype,
+                            in.base(),
+                            in.ours(),
+                            in.theirs(),
+                            null,
+                            null),
+                    ref);
         }
     }
 
-    @Nested class TiesStrategy {
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+    @Nested
+    class TiesStrategy {
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // base 0; ours τ = [3,-1,2,0.5] keeps 3, 2; theirs τ = [-4,-1,1,2] keeps -4, 2.
             // element 0: mass 3−4 < 0 elects −, only theirs agrees → −4; element 1: nothing kept → 0;
             // element 2: only ours → 2; element 3: only theirs → 2.
-            double[] got = run(new Ties(PerModel.of(0.5), PerModel.of(1, 1)), dtype, new double[4], new double[] {3, -1, 2, 0.5}, new double[] {-4, -1, 1, 2}, null, null);
+            double[] got = run(
+                    new Ties(PerModel.of(0.5), PerModel.of(1, 1)),
+                    dtype,
+                    new double[4],
+                    new double[] {3, -1, 2, 0.5},
+                    new double[] {-4, -1, 1, 2},
+                    null,
+                    null);
             assertThat(got).containsExactly(-4, 0, 2, 2);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void agreeingEntriesAreAveraged(DType dtype) {
-            double[] got = run(new Ties(PerModel.of(1), PerModel.of(1, 1)), dtype, new double[] {1, 1}, new double[] {2, 0}, new double[] {4, 3}, null, null);
+            double[] got = run(
+                    new Ties(PerModel.of(1), PerModel.of(1, 1)),
+                    dtype,
+                    new double[] {1, 1},
+                    new double[] {2, 0},
+                    new double[] {4, 3},
+                    null,
+                    null);
             // element 0: τ 1 and 3 agree → mean 2 → 3; element 1: τ −1 and 2, mass +1 → 2 → 3
             assertThat(got).containsExactly(3, 3);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReference(DType dtype) {
             int n = 2000;
             Inputs in = fineTunes(dtype, n);
@@ -172,7 +229,17 @@ class StrategiesTest {
                 }
                 ref[i] = in.base()[i] + (count == 0 ? 0 : sum / count);
             }
-            assertClose(dtype, run(new Ties(PerModel.of(density), PerModel.of(lo, lt)), dtype, in.base(), in.ours(), in.theirs(), null, null), ref);
+            assertClose(
+                    dtype,
+                    run(
+                            new Ties(PerModel.of(density), PerModel.of(lo, lt)),
+                            dtype,
+                            in.base(),
+                            in.ours(),
+                            in.theirs(),
+                            null,
+                            null),
+                    ref);
         }
 
         private static double[] taskVector(double[] base, double[] side, double lambda) {
@@ -195,15 +262,32 @@ class StrategiesTest {
         }
     }
 
-    @Nested class DareStrategy {
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+    @Nested
+    class DareStrategy {
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void withoutDropsIsTaskArithmetic(DType dtype) {
             Inputs in = fineTunes(dtype, 500);
-            assertThat(run(new Dare(0, 9, PerModel.of(1, 1), false), dtype, in.base(), in.ours(), in.theirs(), null, null))
-                    .containsExactly(run(new TaskArithmetic(PerModel.of(1, 1)), dtype, in.base(), in.ours(), in.theirs(), null, null));
+            assertThat(run(
+                            new Dare(0, 9, PerModel.of(1, 1), false),
+                            dtype,
+                            in.base(),
+                            in.ours(),
+                            in.theirs(),
+                            null,
+                            null))
+                    .containsExactly(run(
+                            new TaskArithmetic(PerModel.of(1, 1)),
+                            dtype,
+                            in.base(),
+                            in.ours(),
+                            in.theirs(),
+                            null,
+                            null));
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReferenceAndIsReproducible(DType dtype) {
             int n = 4000;
             double p = 0.3;
@@ -217,30 +301,54 @@ class StrategiesTest {
                 boolean dropO = ro.nextDouble() < p;
                 boolean dropT = rt.nextDouble() < p;
                 dropped += (dropO ? 1 : 0) + (dropT ? 1 : 0);
-                ref[i] = b + 0.9 * (dropO ? 0 : (in.ours()[i] - b) / (1 - p)) + 1.1 * (dropT ? 0 : (in.theirs()[i] - b) / (1 - p));
+                ref[i] = b
+                        + 0.9 * (dropO ? 0 : (in.ours()[i] - b) / (1 - p))
+                        + 1.1 * (dropT ? 0 : (in.theirs()[i] - b) / (1 - p));
             }
-            double[] got = run(new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null);
+            double[] got = run(
+                    new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null);
             assertClose(dtype, got, ref);
             assertThat(dropped / (2.0 * n)).isBetween(0.27, 0.33);
-            assertThat(run(new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null)).containsExactly(got);
-            assertThat(run(new Dare(p, 8, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null)).isNotEqualTo(got);
+            assertThat(run(
+                            new Dare(p, 7, PerModel.of(0.9, 1.1), false),
+                            dtype,
+                            in.base(),
+                            in.ours(),
+                            in.theirs(),
+                            null,
+                            null))
+                    .containsExactly(got);
+            assertThat(run(
+                            new Dare(p, 8, PerModel.of(0.9, 1.1), false),
+                            dtype,
+                            in.base(),
+                            in.ours(),
+                            in.theirs(),
+                            null,
+                            null))
+                    .isNotEqualTo(got);
         }
     }
 
-    @Nested class SlerpStrategy {
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+    @Nested
+    class SlerpStrategy {
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // a quarter circle: halfway is (√½, √½)
             double[] got = run(new Slerp(0.5), dtype, null, new double[] {1, 0}, new double[] {0, 1}, null, null);
             assertThat(got).containsExactly(cast(dtype, Math.sqrt(0.5)), cast(dtype, Math.sqrt(0.5)));
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void colinearIsLinear(DType dtype) {
-            assertThat(run(new Slerp(0.25), dtype, null, new double[] {1, 2}, new double[] {2, 4}, null, null)).containsExactly(1.25, 2.5);
+            assertThat(run(new Slerp(0.25), dtype, null, new double[] {1, 2}, new double[] {2, 4}, null, null))
+                    .containsExactly(1.25, 2.5);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReference(DType dtype) {
             double[] a = rounded(dtype, random(4, 1000, 1));
             double[] b = rounded(dtype, random(5, 1000, 1));
@@ -262,16 +370,25 @@ class StrategiesTest {
         }
     }
 
-    @Nested class FisherStrategy {
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+    @Nested
+    class FisherStrategy {
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // element 0: (1·1 + 3·3)/(1+3) = 2.5; element 1: both Fisher 0, raised to the floor: plain mean 3
-            double[] got = run(new FisherMerge(PerModel.of(1, 1), 1e-6), dtype, null, new double[] {1, 2}, new double[] {3, 4},
-                    new double[] {1, 0}, new double[] {3, 0});
+            double[] got = run(
+                    new FisherMerge(PerModel.of(1, 1), 1e-6),
+                    dtype,
+                    null,
+                    new double[] {1, 2},
+                    new double[] {3, 4},
+                    new double[] {1, 0},
+                    new double[] {3, 0});
             assertThat(got).containsExactly(2.5, 3);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
             double[] fo = squares(random(6, 1000, 1));
@@ -282,7 +399,10 @@ class StrategiesTest {
                 double wt = 2.0 * Math.max(ft[i], 1e-4);
                 ref[i] = (wo * in.ours()[i] + wt * in.theirs()[i]) / (wo + wt);
             }
-            assertClose(dtype, run(new FisherMerge(PerModel.of(0.5, 2.0), 1e-4), dtype, null, in.ours(), in.theirs(), fo, ft), ref);
+            assertClose(
+                    dtype,
+                    run(new FisherMerge(PerModel.of(0.5, 2.0), 1e-4), dtype, null, in.ours(), in.theirs(), fo, ft),
+                    ref);
         }
 
         /** Non-negative Fisher-like values, as an F32 Fisher file holds them. */
@@ -292,16 +412,31 @@ class StrategiesTest {
             return rounded(DType.F32, s);
         }
 
-        @ParameterizedTest @EnumSource(names = {"F32", "F16", "BF16"})
+        @ParameterizedTest
+        @EnumSource(names = {"F32", "F16", "BF16"})
         void missingOrZeroFisherFallsBackToAverage(DType dtype) {
             FisherMerge f = new FisherMerge(PerModel.of(1, 1), 1e-6);
             TensorView out = vec(dtype, 0, 0);
-            String note = f.merge(MergeInput.two("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
-                    Optional.empty(), Optional.of(vec(DType.F32, 1, 1))), out);
+            String note = f.merge(
+                    MergeInput.two(
+                            "w",
+                            Optional.empty(),
+                            vec(dtype, 1, 2),
+                            vec(dtype, 3, 4),
+                            Optional.empty(),
+                            Optional.of(vec(DType.F32, 1, 1))),
+                    out);
             assertThat(read(out)).containsExactly(2, 3);
             assertThat(note).contains("average").contains("no Fisher for ours");
-            note = f.merge(MergeInput.two("w", Optional.empty(), vec(dtype, 1, 2), vec(dtype, 3, 4),
-                    Optional.of(vec(DType.F32, 1, 1)), Optional.of(vec(DType.F32, 0, 0))), out);
+            note = f.merge(
+                    MergeInput.two(
+                            "w",
+                            Optional.empty(),
+                            vec(dtype, 1, 2),
+                            vec(dtype, 3, 4),
+                            Optional.of(vec(DType.F32, 1, 1)),
+                            Optional.of(vec(DType.F32, 0, 0))),
+                    out);
             assertThat(read(out)).containsExactly(2, 3);
             assertThat(note).contains("Fisher of theirs is all zero");
         }

@@ -15,7 +15,10 @@ class TopKTest {
             float[] v = new float[n];
             // few distinct values in some trials, so that ties at the threshold occur
             int distinct = trial % 2 == 0 ? 5 : Integer.MAX_VALUE;
-            for (int i = 0; i < n; i++) v[i] = distinct == 5 ? r.nextInt(5) * 0.25f : (float) Math.abs(r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
+            for (int i = 0; i < n; i++)
+                v[i] = distinct == 5
+                        ? r.nextInt(5) * 0.25f
+                        : (float) Math.abs(r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
             float[] sorted = v.clone();
             Arrays.sort(sorted);
             int k = 1 + r.nextInt(n);

@@ -33,7 +33,8 @@ class StoreReachabilityTest {
     private static final Instant NOW = Instant.now();
     private static final Duration AGE = Duration.ofDays(14);
 
-    @TempDir Path work;
+    @TempDir
+    Path work;
 
     private final List<ObjectId> written = new ArrayList<>();
     private ObjectStore store;
@@ -47,8 +48,8 @@ class StoreReachabilityTest {
     }
 
     private void stage(Git git, ObjectRef... chain) throws Exception {
-        ParamEntry p = new ParamEntry("w", DType.F32, Shape.of(2), "0".repeat(64),
-                chain.length > 1 ? "xor-delta" : "dense", List.of(chain));
+        ParamEntry p = new ParamEntry(
+                "w", DType.F32, Shape.of(2), "0".repeat(64), chain.length > 1 ? "xor-delta" : "dense", List.of(chain));
         Files.write(work.resolve("m.safetensors"), new Manifest("safetensors", new byte[8], 16, List.of(p)).toBytes());
         git.add().addFilepattern("m.safetensors").call();
     }
@@ -61,10 +62,12 @@ class StoreReachabilityTest {
         return report.objects().stream().map(r -> new ObjectId(r.name())).collect(Collectors.toSet());
     }
 
-    @Test void keepsDeltaBasesTheIndexAndTheStashAndNothingYoung() throws Exception {
+    @Test
+    void keepsDeltaBasesTheIndexAndTheStashAndNothingYoung() throws Exception {
         Path gitDir = work.resolve(".git");
         store = ObjectStore.inGitDir(gitDir);
-        try (Git git = Git.init().setDirectory(work.toFile()).setInitialBranch("main").call()) {
+        try (Git git =
+                Git.init().setDirectory(work.toFile()).setInitialBranch("main").call()) {
             ObjectRef base = object("base", true);
             ObjectRef delta = object("delta against base", true);
             ObjectRef stashed = object("stashed", true);
@@ -72,7 +75,11 @@ class StoreReachabilityTest {
             ObjectRef garbage = object("garbage", true);
             ObjectRef young = object("young garbage", false);
             stage(git, delta, base);
-            git.commit().setMessage("v1").setAuthor("t", "t@e").setCommitter("t", "t@e").call();
+            git.commit()
+                    .setMessage("v1")
+                    .setAuthor("t", "t@e")
+                    .setCommitter("t", "t@e")
+                    .call();
             stage(git, stashed);
             git.stashCreate().setPerson(new PersonIdent("t", "t@e")).call();
             stage(git, staged);
@@ -91,15 +98,19 @@ class StoreReachabilityTest {
 
                 GcReport dry = repo.gc(new GcOptions(NOW.plusSeconds(1), NOW, true, Optional.empty()));
                 assertThat(removed(dry)).containsExactly(young.id());
-                assertThat(store.contains(young.id())).as("a dry run removes nothing").isTrue();
+                assertThat(store.contains(young.id()))
+                        .as("a dry run removes nothing")
+                        .isTrue();
             }
         }
     }
 
-    @Test void anObjectWrittenAgainIsFreshenedSoGcSparesIt() throws Exception {
+    @Test
+    void anObjectWrittenAgainIsFreshenedSoGcSparesIt() throws Exception {
         store = ObjectStore.inGitDir(work.resolve(".git"));
         ObjectRef old = object("reused by an add running now", true);
         store.write(out -> out.write("reused by an add running now".getBytes()));
-        assertThat(Files.getLastModifiedTime(store.pathOf(old.id())).toInstant()).isAfter(NOW.minus(AGE));
+        assertThat(Files.getLastModifiedTime(store.pathOf(old.id())).toInstant())
+                .isAfter(NOW.minus(AGE));
     }
 }

@@ -26,10 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The facade over a real repository (built with JGit, no git process): clean, commit, read back without checkout. */
 class ThetaRepositoryTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private byte[] checkpoint(long seed) {
-        return TestCheckpoints.safetensors().seed(seed).tensor("w", DType.F32, 3, 4).tensor("b", DType.BF16, 4).bytes();
+        return TestCheckpoints.safetensors()
+                .seed(seed)
+                .tensor("w", DType.F32, 3, 4)
+                .tensor("b", DType.BF16, 4)
+                .bytes();
     }
 
     /** Cleans {@code bytes} through the facade and commits the manifest it gives; returns the commit id. */
@@ -45,10 +50,12 @@ class ThetaRepositoryTest {
         return ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir));
     }
 
-    @Test void readsACommittedVersionsParametersWithoutCheckingItOut() throws Exception {
+    @Test
+    void readsACommittedVersionsParametersWithoutCheckingItOut() throws Exception {
         byte[] first = checkpoint(1);
         byte[] second = checkpoint(2);
-        try (Git git = Git.init().setDirectory(dir.toFile()).call(); ThetaRepository repo = open()) {
+        try (Git git = Git.init().setDirectory(dir.toFile()).call();
+                ThetaRepository repo = open()) {
             String c1 = commit(git, repo, first, "first");
             commit(git, repo, second, "second");
 
@@ -73,9 +80,11 @@ class ThetaRepositoryTest {
         }
     }
 
-    @Test void smudgeGivesBackTheBytesAndDiffComparesVersions() throws Exception {
+    @Test
+    void smudgeGivesBackTheBytesAndDiffComparesVersions() throws Exception {
         byte[] bytes = checkpoint(3);
-        try (Git git = Git.init().setDirectory(dir.toFile()).call(); ThetaRepository repo = open()) {
+        try (Git git = Git.init().setDirectory(dir.toFile()).call();
+                ThetaRepository repo = open()) {
             String c = commit(git, repo, bytes, "only");
             Manifest m = repo.manifest(new Version.Rev(c), "m.safetensors").orElseThrow();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -91,14 +100,17 @@ class ThetaRepositoryTest {
         }
     }
 
-    @Test void aBadSettingFailsTheOperationThatNeedsItNotTheOpening() throws Exception {
+    @Test
+    void aBadSettingFailsTheOperationThatNeedsItNotTheOpening() throws Exception {
         Settings bad = Settings.parse("local\0theta.maxChainDepth\nlots\0".getBytes(StandardCharsets.UTF_8));
         try (Git git = Git.init().setDirectory(dir.toFile()).call();
-             ThetaRepository repo = ThetaRepository.open(new ThetaRepository.Location(dir.resolve(".git"),
-                     dir.resolve(".git"), dir),
-                     bad, org.gittheta.transfer.Credentials.NONE, org.gittheta.progress.Progress.NONE)) {
-            assertThatThrownBy(() -> repo.clean("m.safetensors", new ByteArrayInputStream(checkpoint(4)),
-                    new ByteArrayOutputStream()))
+                ThetaRepository repo = ThetaRepository.open(
+                        new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir),
+                        bad,
+                        org.gittheta.transfer.Credentials.NONE,
+                        org.gittheta.progress.Progress.NONE)) {
+            assertThatThrownBy(() -> repo.clean(
+                            "m.safetensors", new ByteArrayInputStream(checkpoint(4)), new ByteArrayOutputStream()))
                     .hasMessage("theta.maxChainDepth 'lots' is not a non-negative number");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             repo.smudge("plain.bin", new ByteArrayInputStream("not a manifest".getBytes(StandardCharsets.UTF_8)), out);

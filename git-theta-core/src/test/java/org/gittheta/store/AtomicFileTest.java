@@ -13,31 +13,40 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AtomicFileTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    @Test void replacesWholeAndLeavesNoTemporaryFile() throws IOException {
+    @Test
+    void replacesWholeAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("sub/file.txt");
         AtomicFile.replace(target, "old".getBytes(StandardCharsets.UTF_8));
-        AtomicFile.replace(target, out -> out.write("new".getBytes(StandardCharsets.UTF_8)),
+        AtomicFile.replace(
+                target,
+                out -> out.write("new".getBytes(StandardCharsets.UTF_8)),
                 Optional.of(PosixFilePermissions.fromString("rwxr-xr-x")));
         assertThat(Files.readString(target)).isEqualTo("new");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+                .isEqualTo("rwxr-xr-x");
         try (var files = Files.list(target.getParent())) {
             assertThat(files.toList()).containsExactly(target);
         }
     }
 
-    @Test void aFailedWriteKeepsTheOldFile() throws IOException {
+    @Test
+    void aFailedWriteKeepsTheOldFile() throws IOException {
         Path target = dir.resolve("file.txt");
         AtomicFile.replace(target, "old".getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> AtomicFile.replace(target, out -> {
-            out.write("half".getBytes(StandardCharsets.UTF_8));
-            throw new IOException("disk full");
-        }, Optional.empty())).hasMessage("disk full");
+        assertThatThrownBy(() -> AtomicFile.replace(
+                        target,
+                        out -> {
+                            out.write("half".getBytes(StandardCharsets.UTF_8));
+                            throw new IOException("disk full");
+                        },
+                        Optional.empty()))
+                .hasMessage("disk full");
         assertThat(Files.readString(target)).isEqualTo("old");
         try (var files = Files.list(dir)) {
             assertThat(files.toList()).containsExactly(target);
         }
     }
-
 }

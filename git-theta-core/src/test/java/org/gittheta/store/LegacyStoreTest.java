@@ -20,13 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 class LegacyStoreTest {
     private static final byte[] BYTES = "a parameter stored by an older git-theta".getBytes();
 
-    @TempDir Path git;
+    @TempDir
+    Path git;
 
     private ObjectId oldObject() throws IOException {
         return new ObjectStore(git.resolve("lfs")).write(out -> out.write(BYTES));
     }
 
-    @Test void anObjectOfTheOldStoreIsLinkedIntoOursAndLeftWhereItWas() throws IOException {
+    @Test
+    void anObjectOfTheOldStoreIsLinkedIntoOursAndLeftWhereItWas() throws IOException {
         ObjectId id = oldObject();
         Path old = git.resolve("lfs/objects").resolve(id.relativePath());
         ObjectStore store = ObjectStore.inGitDir(git);
@@ -40,14 +42,16 @@ class LegacyStoreTest {
         assertThat(store.containsIntact(id)).isTrue();
     }
 
-    @Test void objectsOnlyGitLfsHasAreNeverTouched() throws IOException {
+    @Test
+    void objectsOnlyGitLfsHasAreNeverTouched() throws IOException {
         oldObject();
         ObjectStore store = ObjectStore.inGitDir(git);
         assertThat(store.contains(new ObjectId("0".repeat(64)))).isFalse();
         assertThat(git.resolve("theta/objects")).doesNotExist();
     }
 
-    @Test void processesAdoptingAtOnceAllSucceed() throws Exception {
+    @Test
+    void processesAdoptingAtOnceAllSucceed() throws Exception {
         ObjectId id = oldObject();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {

@@ -34,11 +34,14 @@ class ObjectFormatFuzzTest {
     static final int MUTATED_CHUNKS = 6_000;
     private static final ObjectId FUZZ_ID = new ObjectId("f".repeat(64));
 
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     private static ObjectStore store;
     private static List<byte[]> corpus;
 
-    @BeforeAll static void writeValidObjects() throws IOException {
+    @BeforeAll
+    static void writeValidObjects() throws IOException {
         store = new ObjectStore(dir);
         corpus = validObjects(store);
     }
@@ -54,10 +57,14 @@ class ObjectFormatFuzzTest {
             for (int s = 0; s <= o % 3; s++) {
                 byte[] values = new byte[dtype.byteWidth() * random.nextInt(600)];
                 if (o % 4 != 3) random.nextBytes(values); // every fourth object compresses well: zeros
-                sections.add(new Section(values.length, dtype.byteWidth(), (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len)));
+                sections.add(new Section(
+                        values.length,
+                        dtype.byteWidth(),
+                        (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len)));
             }
             List<ObjectId> bases = o % 5 == 0 ? List.of(FUZZ_ID) : List.of();
-            ObjectHeader header = new ObjectHeader(o % 4, dtype, Shape.of(random.nextInt(30), 3), bases, new byte[o % 7]);
+            ObjectHeader header =
+                    new ObjectHeader(o % 4, dtype, Shape.of(random.nextInt(30), 3), bases, new byte[o % 7]);
             ObjectId id = ObjectFormat.write(store, header, sections, random.nextInt(), codec);
             objects.add(Files.readAllBytes(store.pathOf(id)));
         }
@@ -104,27 +111,41 @@ class ObjectFormatFuzzTest {
         }
     }
 
-    @Test void mutatedObjectsAreReadOrRefused() throws IOException {
+    @Test
+    void mutatedObjectsAreReadOrRefused() throws IOException {
         Mutator mutator = new Mutator(21);
-        FuzzLoop.run(MUTATED_OBJECTS, () -> {
-            byte[] mutated = mutator.mutate(corpus);
-            return mutator.random().nextBoolean() ? withChecksum(mutated) : mutated;
-        }, CorruptObjectException.class, ObjectFormatFuzzTest::parse);
-    }
-
-    @Test void randomObjectsAreRefused() throws IOException {
-        Mutator mutator = new Mutator(22);
-        FuzzLoop.run(RANDOM_OBJECTS, () -> withChecksum(mutator.noise(corpus, 200)), CorruptObjectException.class,
+        FuzzLoop.run(
+                MUTATED_OBJECTS,
+                () -> {
+                    byte[] mutated = mutator.mutate(corpus);
+                    return mutator.random().nextBoolean() ? withChecksum(mutated) : mutated;
+                },
+                CorruptObjectException.class,
                 ObjectFormatFuzzTest::parse);
     }
 
-    @Test void mutatedObjectsAreReadOrRefusedFromTheStore() throws IOException {
+    @Test
+    void randomObjectsAreRefused() throws IOException {
+        Mutator mutator = new Mutator(22);
+        FuzzLoop.run(
+                RANDOM_OBJECTS,
+                () -> withChecksum(mutator.noise(corpus, 200)),
+                CorruptObjectException.class,
+                ObjectFormatFuzzTest::parse);
+    }
+
+    @Test
+    void mutatedObjectsAreReadOrRefusedFromTheStore() throws IOException {
         Mutator mutator = new Mutator(25);
-        FuzzLoop.run(MUTATED_OBJECTS_FROM_THE_STORE, () -> withChecksum(mutator.mutate(corpus)), CorruptObjectException.class,
+        FuzzLoop.run(
+                MUTATED_OBJECTS_FROM_THE_STORE,
+                () -> withChecksum(mutator.mutate(corpus)),
+                CorruptObjectException.class,
                 bytes -> open(store, bytes));
     }
 
-    @Test void mutatedChunksDecodeToTheirLengthOrAreRefused() {
+    @Test
+    void mutatedChunksDecodeToTheirLengthOrAreRefused() {
         Random random = new Random(23);
         List<byte[]> chunks = new ArrayList<>();
         List<Codec> codecs = new ArrayList<>();
@@ -144,7 +165,8 @@ class ObjectFormatFuzzTest {
         });
     }
 
-    @Test void aSectionLengthNeedingMoreChunksThanTheObjectHoldsIsRefusedBeforeAllocating() throws IOException {
+    @Test
+    void aSectionLengthNeedingMoreChunksThanTheObjectHoldsIsRefusedBeforeAllocating() throws IOException {
         // Regression: a length of 2^62 made chunkCount throw ArithmeticException, and 2^40 sized arrays by it.
         byte[] valid = corpus.getFirst();
         for (long length : new long[] {1L << 62, 1L << 40, Long.MAX_VALUE}) {
@@ -152,35 +174,45 @@ class ObjectFormatFuzzTest {
             int sectionStart = sectionOffset(valid);
             ByteBuffer.wrap(object).order(ByteOrder.LITTLE_ENDIAN).putLong(sectionStart, length);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(store, withChecksum(object)))
-                    .isInstanceOf(CorruptObjectException.class).hasMessageContaining("more than the rest of the object can hold");
+                    .isInstanceOf(CorruptObjectException.class)
+                    .hasMessageContaining("more than the rest of the object can hold");
         }
     }
 
-    @Test void aZstdFrameWithAnUnknownDescriptorIsRefusedAsCorrupt() {
+    @Test
+    void aZstdFrameWithAnUnknownDescriptorIsRefusedAsCorrupt() {
         // Regression: zstd-jni threw ZstdException ("Unknown frame descriptor") past Codec.decode.
         byte[] stored = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, (byte) 0xff, 0, 0, 0, 0, 0};
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Codec.ZSTD.decode(stored, stored.length, new byte[16], 16, 4))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zstd chunk does not decode");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Codec.ZSTD.decode(stored, stored.length, new byte[16], 16, 4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("zstd chunk does not decode");
         byte[] garbage = java.util.HexFormat.of().parseHex("d181963ce8f0963cee7f37bb428c22bd");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Codec.ZSTD.decode(garbage, garbage.length, new byte[64], 64, 4))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Codec.ZSTD.decode(garbage, garbage.length, new byte[64], 64, 4))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
-    @Test void lz4ChunksThatReachOutsideTheirBuffersAreRefused() {
+    @Test
+    void lz4ChunksThatReachOutsideTheirBuffersAreRefused() {
         // Decoded with LZ4's safe decompressor: the fast one trusts the block and may read past it.
         byte[] matchBeforeStart = {0x1f, 'a', (byte) 0xff, (byte) 0xff, 0};
         byte[] literalsPastTheEnd = {(byte) 0xf0, (byte) 0xff, (byte) 0xff, 'a'};
         for (byte[] stored : List.of(matchBeforeStart, literalsPastTheEnd)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Codec.LZ4.decode(stored, stored.length, new byte[64], 64, 1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lz4 chunk");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> Codec.LZ4.decode(stored, stored.length, new byte[64], 64, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("lz4 chunk");
         }
     }
 
-    @Test void aSectionOfElementWidthZeroIsRefused() throws IOException {
+    @Test
+    void aSectionOfElementWidthZeroIsRefused() throws IOException {
         byte[] object = corpus.getFirst().clone();
         object[sectionOffset(object) + 8] = 0;
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(store, withChecksum(object)))
-                .isInstanceOf(CorruptObjectException.class).hasMessageContaining("element width 0");
+                .isInstanceOf(CorruptObjectException.class)
+                .hasMessageContaining("element width 0");
     }
 
     /** Where the first section's u64 length is in the first valid object (F32, rank 2, no bases, no params). */

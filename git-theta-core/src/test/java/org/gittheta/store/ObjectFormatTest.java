@@ -29,8 +29,10 @@ class ObjectFormatTest {
     static ObjectId store(ObjectStore store, byte[] values, DType dtype, Codec codec) throws IOException {
         CRC32C crc = new CRC32C();
         crc.update(values);
-        ObjectHeader header = new ObjectHeader(0, dtype, Shape.of(values.length / dtype.byteWidth()), List.of(), new byte[] {1, 2});
-        Section section = new Section(values.length, dtype.byteWidth(), (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len));
+        ObjectHeader header =
+                new ObjectHeader(0, dtype, Shape.of(values.length / dtype.byteWidth()), List.of(), new byte[] {1, 2});
+        Section section = new Section(
+                values.length, dtype.byteWidth(), (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len));
         return ObjectFormat.write(store, header, List.of(section), (int) crc.getValue(), codec);
     }
 
@@ -53,8 +55,8 @@ class ObjectFormatTest {
 
     // jqwik runs properties of top-level classes only, not of JUnit @Nested ones
     @Property(tries = 60)
-    void anyBytesOfAnyWidthRoundTripThroughEveryCodec(@ForAll("values") byte[] values, @ForAll DType dtype, @ForAll Codec codec)
-            throws IOException {
+    void anyBytesOfAnyWidthRoundTripThroughEveryCodec(
+            @ForAll("values") byte[] values, @ForAll DType dtype, @ForAll Codec codec) throws IOException {
         Path dir = Files.createTempDirectory("store");
         try {
             ObjectStore store = new ObjectStore(dir);
@@ -70,14 +72,17 @@ class ObjectFormatTest {
         }
     }
 
-    @Provide Arbitrary<byte[]> values() {
+    @Provide
+    Arbitrary<byte[]> values() {
         return Arbitraries.oneOf(
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(5000),
                 Arbitraries.longs().map(seed -> weightLike(1000 + (int) Math.floorMod(seed, 4000), seed)));
     }
 
-    @Nested class RoundTrip {
-        @Test void valuesLargerThanOneChunkRoundTripAndCompress(@TempDir Path dir) throws IOException {
+    @Nested
+    class RoundTrip {
+        @Test
+        void valuesLargerThanOneChunkRoundTripAndCompress(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             byte[] values = weightLike(700_000, 1); // 2.8 MB: three chunks
             ObjectId id = store(store, values, DType.F32, Codec.ZSTD);
@@ -85,7 +90,8 @@ class ObjectFormatTest {
             assertThat(store.size(id)).isLessThan(values.length);
         }
 
-        @Test void incompressibleChunksAreStoredRaw(@TempDir Path dir) throws IOException {
+        @Test
+        void incompressibleChunksAreStoredRaw(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             byte[] noise = new byte[100_000];
             new Random(3).nextBytes(noise);
@@ -94,13 +100,16 @@ class ObjectFormatTest {
             assertThat(read(store, id)).isEqualTo(noise);
         }
 
-        @Test void theSameValuesGiveTheSameObject(@TempDir Path dir) throws IOException {
+        @Test
+        void theSameValuesGiveTheSameObject(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             byte[] values = weightLike(1000, 5);
-            assertThat(store(store, values, DType.F32, Codec.ZSTD)).isEqualTo(store(store, values, DType.F32, Codec.ZSTD));
+            assertThat(store(store, values, DType.F32, Codec.ZSTD))
+                    .isEqualTo(store(store, values, DType.F32, Codec.ZSTD));
         }
 
-        @Test void headerFieldsComeBack(@TempDir Path dir) throws IOException {
+        @Test
+        void headerFieldsComeBack(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             ObjectId base = store(store, weightLike(10, 1), DType.F32, Codec.RAW);
             ObjectHeader h = new ObjectHeader(3, DType.BF16, Shape.of(2, 3, 0), List.of(base), new byte[] {9});
@@ -118,8 +127,10 @@ class ObjectFormatTest {
         }
     }
 
-    @Nested class Damage {
-        @Test void aFlippedByteIsReportedAsCorrupt(@TempDir Path dir) throws IOException {
+    @Nested
+    class Damage {
+        @Test
+        void aFlippedByteIsReportedAsCorrupt(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             ObjectId id = store(store, weightLike(5000, 2), DType.F32, Codec.ZSTD);
             try (RandomAccessFile f = new RandomAccessFile(store.pathOf(id).toFile(), "rw")) {
@@ -128,12 +139,15 @@ class ObjectFormatTest {
                 f.seek(f.length() / 2);
                 f.write(b ^ 0x10);
             }
-            assertThatThrownBy(() -> read(store, id)).isInstanceOf(CorruptObjectException.class)
-                    .hasMessageContaining(id.hex()).hasMessageContaining("checksum");
+            assertThatThrownBy(() -> read(store, id))
+                    .isInstanceOf(CorruptObjectException.class)
+                    .hasMessageContaining(id.hex())
+                    .hasMessageContaining("checksum");
             assertThatThrownBy(() -> store.verify(id)).isInstanceOf(CorruptObjectException.class);
         }
 
-        @Test void anUnknownVersionIsRejectedByNumber(@TempDir Path dir) throws IOException {
+        @Test
+        void anUnknownVersionIsRejectedByNumber(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             ObjectId id = store(store, weightLike(10, 2), DType.F32, Codec.RAW);
             try (RandomAccessFile f = new RandomAccessFile(store.pathOf(id).toFile(), "rw")) {
@@ -143,21 +157,27 @@ class ObjectFormatTest {
             assertThatThrownBy(() -> read(store, id)).hasMessageContaining("version 7");
         }
 
-        @Test void notAnObjectAtAll(@TempDir Path dir) throws IOException {
+        @Test
+        void notAnObjectAtAll(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             ObjectId id = store.write(out -> out.write("hello".getBytes()));
             assertThatThrownBy(() -> read(store, id)).hasMessageContaining("not a git-theta object");
         }
 
-        @Test void aMissingObjectNamesItself(@TempDir Path dir) {
+        @Test
+        void aMissingObjectNamesItself(@TempDir Path dir) {
             ObjectStore store = new ObjectStore(dir);
             ObjectId id = new ObjectId("ab".repeat(32));
-            assertThatThrownBy(() -> read(store, id)).isInstanceOf(MissingObjectException.class).hasMessageContaining(id.hex());
+            assertThatThrownBy(() -> read(store, id))
+                    .isInstanceOf(MissingObjectException.class)
+                    .hasMessageContaining(id.hex());
         }
     }
 
-    @Nested class Store {
-        @Test void objectsLiveInTheGitLfsLayoutAndNoTemporaryFileStays(@TempDir Path dir) throws IOException {
+    @Nested
+    class Store {
+        @Test
+        void objectsLiveInTheGitLfsLayoutAndNoTemporaryFileStays(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             ObjectId id = store.write(out -> out.write("abc".getBytes()));
             assertThat(id.hex()).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -167,18 +187,21 @@ class ObjectFormatTest {
             }
         }
 
-        @Test void aFailedWriteLeavesNothing(@TempDir Path dir) throws IOException {
+        @Test
+        void aFailedWriteLeavesNothing(@TempDir Path dir) throws IOException {
             ObjectStore store = new ObjectStore(dir);
             assertThatThrownBy(() -> store.write(out -> {
-                out.write(new byte[1000]);
-                throw new IOException("disk on fire");
-            })).hasMessage("disk on fire");
+                        out.write(new byte[1000]);
+                        throw new IOException("disk on fire");
+                    }))
+                    .hasMessage("disk on fire");
             try (var s = Files.walk(dir)) {
                 assertThat(s.filter(Files::isRegularFile).toList()).isEmpty();
             }
         }
 
-        @Test void putChecksTheHash(@TempDir Path dir) {
+        @Test
+        void putChecksTheHash(@TempDir Path dir) {
             ObjectStore store = new ObjectStore(dir);
             ObjectId claimed = new ObjectId("ab".repeat(32));
             assertThatThrownBy(() -> store.put(claimed, new java.io.ByteArrayInputStream("abc".getBytes())))

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ObjectStoreRepairTest {
     private static final byte[] BYTES = "the weights of a small layer".getBytes();
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private ObjectId damaged(ObjectStore store) throws IOException {
         ObjectId id = store.write(out -> out.write(BYTES));
@@ -26,7 +27,8 @@ class ObjectStoreRepairTest {
         return id;
     }
 
-    @Test void receivingAnObjectAgainReplacesACorruptCopy() throws IOException {
+    @Test
+    void receivingAnObjectAgainReplacesACorruptCopy() throws IOException {
         ObjectStore store = new ObjectStore(dir);
         ObjectId id = damaged(store);
         store.put(id, new ByteArrayInputStream(BYTES));
@@ -34,19 +36,24 @@ class ObjectStoreRepairTest {
         assertThat(Files.readAllBytes(store.pathOf(id))).isEqualTo(BYTES);
     }
 
-    @Test void writingAnObjectAgainReplacesACorruptCopy() throws IOException {
+    @Test
+    void writingAnObjectAgainReplacesACorruptCopy() throws IOException {
         ObjectStore store = new ObjectStore(dir);
         ObjectId id = damaged(store);
         assertThat(store.write(out -> out.write(BYTES))).isEqualTo(id);
         assertThat(Files.readAllBytes(store.pathOf(id))).isEqualTo(BYTES);
     }
 
-    @Test void anIntactCopyIsKept() throws IOException {
+    @Test
+    void anIntactCopyIsKept() throws IOException {
         ObjectStore store = new ObjectStore(dir);
         ObjectId id = store.write(out -> out.write(BYTES));
-        Object inode = Files.readAttributes(store.pathOf(id), BasicFileAttributes.class).fileKey();
+        Object inode = Files.readAttributes(store.pathOf(id), BasicFileAttributes.class)
+                .fileKey();
         store.put(id, new ByteArrayInputStream(BYTES));
-        assertThat(Files.readAttributes(store.pathOf(id), BasicFileAttributes.class).fileKey()).isEqualTo(inode);
+        assertThat(Files.readAttributes(store.pathOf(id), BasicFileAttributes.class)
+                        .fileKey())
+                .isEqualTo(inode);
         assertThat(dir.resolve("tmp")).isEmptyDirectory();
     }
 }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 class PruneExpiryTest {
     private static final Instant NOW = Instant.parse("2026-12-02T12:00:00Z");
 
-    @Test void gitsWaysOfWritingTheAge() {
+    @Test
+    void gitsWaysOfWritingTheAge() {
         assertThat(PruneExpiry.cutoff("now", NOW)).isEqualTo(NOW);
         assertThat(PruneExpiry.cutoff(PruneExpiry.DEFAULT, NOW)).isEqualTo(NOW.minus(Duration.ofDays(14)));
         assertThat(PruneExpiry.cutoff("1.week.ago", NOW)).isEqualTo(NOW.minus(Duration.ofDays(7)));
@@ -19,16 +20,19 @@ class PruneExpiryTest {
         assertThat(PruneExpiry.cutoff("never", NOW)).isEqualTo(Instant.MIN);
     }
 
-    @Test void isoDatesAreUtcUnlessTheySayOtherwise() {
+    @Test
+    void isoDatesAreUtcUnlessTheySayOtherwise() {
         assertThat(PruneExpiry.cutoff("2026-11-01", NOW)).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
         assertThat(PruneExpiry.cutoff("2026-11-01T08:30:00", NOW)).isEqualTo(Instant.parse("2026-11-01T08:30:00Z"));
         assertThat(PruneExpiry.cutoff("2026-11-01 08:30:00+02:00", NOW))
                 .isEqualTo(Instant.parse("2026-11-01T06:30:00Z"));
     }
 
-    @Test void anythingElseIsRefusedByName() {
+    @Test
+    void anythingElseIsRefusedByName() {
         for (String bad : new String[] {"soon", "2.fortnights.ago", "2026-13-01", "", "-1.days.ago"}) {
-            assertThatThrownBy(() -> PruneExpiry.cutoff(bad, NOW)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> PruneExpiry.cutoff(bad, NOW))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("cannot read the prune date '" + bad + "'");
         }
     }

@@ -31,8 +31,10 @@ class TensorViewTest {
         assertThat(read(DType.I8, 0xff)).isEqualTo(-1.0);
         assertThat(read(DType.U16, 0xff, 0xff)).isEqualTo(65535.0);
         assertThat(read(DType.U32, 0xff, 0xff, 0xff, 0xff)).isEqualTo(4294967295.0);
-        assertThat(read(DType.U64, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)).isEqualTo(18446744073709551615.0);
-        assertThat(read(DType.I64, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)).isEqualTo(-2.0);
+        assertThat(read(DType.U64, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+                .isEqualTo(18446744073709551615.0);
+        assertThat(read(DType.I64, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+                .isEqualTo(-2.0);
         assertThat(read(DType.BOOL, 2)).isEqualTo(1.0);
         assertThat(read(DType.BF16, 0x80, 0x3f)).isEqualTo(1.0);
     }

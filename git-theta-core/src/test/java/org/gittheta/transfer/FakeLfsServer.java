@@ -33,9 +33,11 @@ final class FakeLfsServer implements AutoCloseable {
     volatile boolean corrupt;
     /** When positive: the first download of each object stops after this many bytes. */
     volatile int cutAfter;
+
     volatile int notFoundCode = 404;
     /** The Authorization header of every request, "-" when there was none. */
     final List<String> authorizations = new CopyOnWriteArrayList<>();
+
     final AtomicInteger downloads = new AtomicInteger();
     /** Where actions point, instead of this server: another server's endpoint, or a non-http URL. */
     volatile String hrefBase;
@@ -43,6 +45,7 @@ final class FakeLfsServer implements AutoCloseable {
     volatile String redirectDownloadsTo;
     /** Send the headers and a few bytes, then nothing until the server is closed. */
     volatile boolean stallBatch;
+
     volatile boolean stallDownload;
     /** Never answer a download at all. */
     volatile boolean stallDownloadHeaders;
@@ -50,6 +53,7 @@ final class FakeLfsServer implements AutoCloseable {
     volatile boolean stallUpload;
     /** Download and batch bodies that never end. */
     volatile boolean endlessDownload;
+
     volatile boolean endlessBatch;
     /** A 500 whose error body never ends. */
     volatile boolean endlessErrorBody;
@@ -57,6 +61,7 @@ final class FakeLfsServer implements AutoCloseable {
     volatile int extraBytes;
     /** Run when a download starts, before a byte of it is sent. */
     volatile Runnable onDownload = () -> {};
+
     private final Map<String, Boolean> cut = new ConcurrentHashMap<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final HttpServer server;
@@ -76,7 +81,9 @@ final class FakeLfsServer implements AutoCloseable {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             authorizations.add(auth == null ? "-" : auth);
-            if (requiredAuth != null && !("Basic " + Base64.getEncoder().encodeToString(requiredAuth.getBytes(StandardCharsets.UTF_8))).equals(auth)) {
+            if (requiredAuth != null
+                    && !("Basic " + Base64.getEncoder().encodeToString(requiredAuth.getBytes(StandardCharsets.UTF_8)))
+                            .equals(auth)) {
                 ex.getResponseHeaders().add("LFS-Authenticate", "Basic realm=\"test\"");
                 send(ex, 401, "{\"message\":\"credentials needed\"}");
                 return;
@@ -101,12 +108,15 @@ final class FakeLfsServer implements AutoCloseable {
         }
     }
 
-    private static String oidOf(String path) { return path.substring(path.lastIndexOf('/') + 1); }
+    private static String oidOf(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
 
     @SuppressWarnings("unchecked")
     private void batch(HttpExchange ex) throws IOException {
         batchCalls.incrementAndGet();
-        Map<String, Object> req = (Map<String, Object>) LfsJson.parse(ex.getRequestBody().readAllBytes());
+        Map<String, Object> req =
+                (Map<String, Object>) LfsJson.parse(ex.getRequestBody().readAllBytes());
         if (batchFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             send(ex, 500, "{\"message\":\"try again\"}");
             return;
@@ -133,16 +143,28 @@ final class FakeLfsServer implements AutoCloseable {
         for (Object o : (List<Object>) req.get("objects")) {
             Map<String, Object> obj = (Map<String, Object>) o;
             String oid = (String) obj.get("oid");
-            out.append(sep).append("{\"oid\":\"").append(oid).append("\",\"size\":").append(obj.get("size"));
+            out.append(sep)
+                    .append("{\"oid\":\"")
+                    .append(oid)
+                    .append("\",\"size\":")
+                    .append(obj.get("size"));
             sep = ",";
             String href = base + "/store/" + oid;
             if (upload && !objects.containsKey(oid)) {
-                out.append(",\"actions\":{\"upload\":{\"href\":\"").append(href).append("\",\"header\":{\"X-Test\":\"1\"},\"expires_in\":3600},")
-                        .append("\"verify\":{\"href\":\"").append(base).append("/verify\"}}");
+                out.append(",\"actions\":{\"upload\":{\"href\":\"")
+                        .append(href)
+                        .append("\",\"header\":{\"X-Test\":\"1\"},\"expires_in\":3600},")
+                        .append("\"verify\":{\"href\":\"")
+                        .append(base)
+                        .append("/verify\"}}");
             } else if (!upload && objects.containsKey(oid)) {
-                out.append(",\"actions\":{\"download\":{\"href\":\"").append(href).append("\"}}");
+                out.append(",\"actions\":{\"download\":{\"href\":\"")
+                        .append(href)
+                        .append("\"}}");
             } else if (!upload) {
-                out.append(",\"error\":{\"code\":").append(notFoundCode).append(",\"message\":\"Object does not exist\"}");
+                out.append(",\"error\":{\"code\":")
+                        .append(notFoundCode)
+                        .append(",\"message\":\"Object does not exist\"}");
             }
             out.append('}');
         }
@@ -232,7 +254,8 @@ final class FakeLfsServer implements AutoCloseable {
         if (b.length > 0) ex.getResponseBody().write(b);
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         closed.countDown();
         server.stop(0);
     }

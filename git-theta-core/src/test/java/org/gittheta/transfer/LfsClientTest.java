@@ -24,18 +24,24 @@ import org.junit.jupiter.api.io.TempDir;
 class LfsClientTest {
     private static final LfsClient.Options FAST = new LfsClient.Options(4, 4, Duration.ofMillis(10));
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private FakeLfsServer server;
     private ObjectStore local;
     private ObjectStore other;
 
-    @BeforeEach void start() throws IOException {
+    @BeforeEach
+    void start() throws IOException {
         server = new FakeLfsServer();
         local = new ObjectStore(tmp.resolve("a/lfs"));
         other = new ObjectStore(tmp.resolve("b/lfs"));
     }
 
-    @AfterEach void stop() { server.close(); }
+    @AfterEach
+    void stop() {
+        server.close();
+    }
 
     private LfsClient client(Credentials credentials) {
         return new LfsClient(server.endpoint(), credentials, FAST, Progress.NONE);
@@ -53,11 +59,14 @@ class LfsClientTest {
         return refs;
     }
 
-    @Test void uploadsWhatTheServerLacksAndDownloadsItVerified() throws IOException {
+    @Test
+    void uploadsWhatTheServerLacksAndDownloadsItVerified() throws IOException {
         List<ObjectRef> refs = objects(local, 12, 70_000);
         assertThat(client(Credentials.NONE).push(refs, local)).isEqualTo(12);
         assertThat(server.verifyCalls).hasValue(12);
-        assertThat(client(Credentials.NONE).push(refs, local)).as("second push: the server has everything").isZero();
+        assertThat(client(Credentials.NONE).push(refs, local))
+                .as("second push: the server has everything")
+                .isZero();
 
         client(Credentials.NONE).fetch(refs, other);
         for (ObjectRef r : refs) {
@@ -66,7 +75,8 @@ class LfsClientTest {
         assertThat(other.storeDir().resolve("incomplete")).isEmptyDirectory();
     }
 
-    @Test void retriesServerErrors() throws IOException {
+    @Test
+    void retriesServerErrors() throws IOException {
         List<ObjectRef> refs = objects(local, 2, 1000);
         client(Credentials.NONE).push(refs, local);
         server.batchFailures.set(2);
@@ -76,14 +86,16 @@ class LfsClientTest {
         assertThat(other.contains(refs.getFirst().id())).isTrue();
     }
 
-    @Test void givesUpAfterTheLastTry() throws IOException {
+    @Test
+    void givesUpAfterTheLastTry() throws IOException {
         List<ObjectRef> refs = objects(local, 1, 1000);
         server.batchFailures.set(10);
         assertThatThrownBy(() -> client(Credentials.NONE).push(refs, local))
                 .hasMessageContaining("batch upload failed: HTTP 500: try again");
     }
 
-    @Test void asksForCredentialsOnceAndApprovesThem() throws IOException {
+    @Test
+    void asksForCredentialsOnceAndApprovesThem() throws IOException {
         server.requiredAuth = "u:p";
         RecordingCredentials creds = new RecordingCredentials("u", "p");
         List<ObjectRef> refs = objects(local, 5, 1000);
@@ -94,54 +106,75 @@ class LfsClientTest {
         assertThat(other.contains(refs.getLast().id())).isTrue();
     }
 
-    @Test void rejectsWrongCredentialsWithAClearError() throws IOException {
+    @Test
+    void rejectsWrongCredentialsWithAClearError() throws IOException {
         server.requiredAuth = "u:p";
         RecordingCredentials creds = new RecordingCredentials("u", "wrong");
         List<ObjectRef> refs = objects(local, 1, 1000);
-        assertThatThrownBy(() -> client(creds).push(refs, local)).hasMessageContaining("authentication failed (HTTP 401) for user 'u'");
+        assertThatThrownBy(() -> client(creds).push(refs, local))
+                .hasMessageContaining("authentication failed (HTTP 401) for user 'u'");
         assertThat(creds.log).containsExactly("fill", "reject");
-        assertThatThrownBy(() -> client(Credentials.NONE).push(refs, local)).hasMessageContaining("authentication required");
+        assertThatThrownBy(() -> client(Credentials.NONE).push(refs, local))
+                .hasMessageContaining("authentication required");
     }
 
-    @Test void refusesACorruptObject() throws IOException {
+    @Test
+    void refusesACorruptObject() throws IOException {
         List<ObjectRef> refs = objects(local, 1, 5000);
         client(Credentials.NONE).push(refs, local);
         server.corrupt = true;
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(refs, other))
-                .hasMessageContaining("served a corrupt object " + refs.getFirst().id());
+                .hasMessageContaining(
+                        "served a corrupt object " + refs.getFirst().id());
         assertThat(other.contains(refs.getFirst().id())).isFalse();
         assertThat(other.storeDir().resolve("incomplete")).isEmptyDirectory();
     }
 
-    @Test void resumesAnInterruptedDownloadWithRange() throws IOException {
+    @Test
+    void resumesAnInterruptedDownloadWithRange() throws IOException {
         List<ObjectRef> refs = objects(local, 1, 300_000);
         client(Credentials.NONE).push(refs, local);
         server.cutAfter = 100_000;
         client(Credentials.NONE).fetch(refs, other);
         // the JDK client may drop the last buffers it had when the connection broke: resumed at most from 100000
-        assertThat(server.ranges).singleElement().satisfies(range -> assertThat(range).matches("bytes=\\d+-")
-                .satisfies(r -> assertThat(Long.parseLong(r.replaceAll("\\D", ""))).isBetween(1L, 100_000L)));
-        assertThat(Files.readAllBytes(other.pathOf(refs.getFirst().id()))).isEqualTo(Files.readAllBytes(local.pathOf(refs.getFirst().id())));
+        assertThat(server.ranges)
+                .singleElement()
+                .satisfies(range -> assertThat(range)
+                        .matches("bytes=\\d+-")
+                        .satisfies(r -> assertThat(Long.parseLong(r.replaceAll("\\D", "")))
+                                .isBetween(1L, 100_000L)));
+        assertThat(Files.readAllBytes(other.pathOf(refs.getFirst().id())))
+                .isEqualTo(Files.readAllBytes(local.pathOf(refs.getFirst().id())));
     }
 
-    @Test void leavesOutObjectsTheServerDoesNotHaveButFailsOnInvalidOnes() throws IOException {
+    @Test
+    void leavesOutObjectsTheServerDoesNotHaveButFailsOnInvalidOnes() throws IOException {
         List<ObjectRef> refs = objects(local, 1, 100);
         client(Credentials.NONE).fetch(refs, other);
         assertThat(other.contains(refs.getFirst().id())).isFalse();
         server.notFoundCode = 422;
-        assertThatThrownBy(() -> client(Credentials.NONE).fetch(refs, other)).hasMessageContaining("rejected as invalid (422)");
+        assertThatThrownBy(() -> client(Credentials.NONE).fetch(refs, other))
+                .hasMessageContaining("rejected as invalid (422)");
     }
 
-    @Test void pushRefusesObjectsMissingLocally() throws IOException {
-        ObjectRef absent = new ObjectRef(ObjectId.fromDigest(ObjectStore.sha256().digest(new byte[] {1})), 1);
-        assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(absent), local)).hasMessageContaining("missing locally");
+    @Test
+    void pushRefusesObjectsMissingLocally() throws IOException {
+        ObjectRef absent =
+                new ObjectRef(ObjectId.fromDigest(ObjectStore.sha256().digest(new byte[] {1})), 1);
+        assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(absent), local))
+                .hasMessageContaining("missing locally");
     }
 
-    @Test void derivesTheEndpointAsGitLfsDoes() {
-        assertThat(LfsEndpoint.fromRemoteUrl("https://example.com/org/model")).contains(URI.create("https://example.com/org/model.git/info/lfs"));
-        assertThat(LfsEndpoint.fromRemoteUrl("https://example.com:8443/org/model.git/")).contains(URI.create("https://example.com:8443/org/model.git/info/lfs"));
-        assertThat(LfsEndpoint.fromRemoteUrl("git@example.com:org/model.git")).contains(URI.create("https://example.com/org/model.git/info/lfs"));
-        assertThat(LfsEndpoint.fromRemoteUrl("ssh://git@example.com:22/org/model")).contains(URI.create("https://example.com/org/model.git/info/lfs"));
+    @Test
+    void derivesTheEndpointAsGitLfsDoes() {
+        assertThat(LfsEndpoint.fromRemoteUrl("https://example.com/org/model"))
+                .contains(URI.create("https://example.com/org/model.git/info/lfs"));
+        assertThat(LfsEndpoint.fromRemoteUrl("https://example.com:8443/org/model.git/"))
+                .contains(URI.create("https://example.com:8443/org/model.git/info/lfs"));
+        assertThat(LfsEndpoint.fromRemoteUrl("git@example.com:org/model.git"))
+                .contains(URI.create("https://example.com/org/model.git/info/lfs"));
+        assertThat(LfsEndpoint.fromRemoteUrl("ssh://git@example.com:22/org/model"))
+                .contains(URI.create("https://example.com/org/model.git/info/lfs"));
         assertThat(LfsEndpoint.fromRemoteUrl("/srv/git/model.git")).isEmpty();
         assertThat(LfsEndpoint.fromRemoteUrl("file:///srv/git/model.git")).isEmpty();
     }
@@ -150,15 +183,24 @@ class LfsClientTest {
         final List<String> log = new ArrayList<>();
         private final Credential credential;
 
-        RecordingCredentials(String user, String password) { credential = new Credential(user, password); }
+        RecordingCredentials(String user, String password) {
+            credential = new Credential(user, password);
+        }
 
-        @Override public synchronized Optional<Credential> fill(URI url) {
+        @Override
+        public synchronized Optional<Credential> fill(URI url) {
             log.add("fill");
             return Optional.of(credential);
         }
 
-        @Override public synchronized void approve(URI url, Credential c) { log.add("approve"); }
+        @Override
+        public synchronized void approve(URI url, Credential c) {
+            log.add("approve");
+        }
 
-        @Override public synchronized void reject(URI url, Credential c) { log.add("reject"); }
+        @Override
+        public synchronized void reject(URI url, Credential c) {
+            log.add("reject");
+        }
     }
 }

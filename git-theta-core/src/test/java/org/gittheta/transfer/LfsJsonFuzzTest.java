@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class LfsJsonFuzzTest {
     /** {@code -Dgittheta.fuzzScale=100} for a long run; the default keeps the suite quick. */
     private static final int SCALE = Integer.getInteger("gittheta.fuzzScale", 1);
+
     static final int RANDOM_INPUTS = 5_000 * SCALE;
     static final int BYTE_MUTATIONS = 10_000 * SCALE;
     static final int TREE_MUTATIONS = 15_000 * SCALE;
@@ -37,14 +38,45 @@ class LfsJsonFuzzTest {
     private record Raw(String json) {}
 
     private static final List<Object> NASTY = List.of(
-            -1L, Long.MIN_VALUE, Long.MAX_VALUE, 0L, new Raw("92233720368547758070"), new Raw("1e309"), new Raw("-0.0"),
-            1.5, "", "abc", "-1", "ZZZZ", "0".repeat(64), "g".repeat(64), "file:///etc/passwd", "http://",
+            -1L,
+            Long.MIN_VALUE,
+            Long.MAX_VALUE,
+            0L,
+            new Raw("92233720368547758070"),
+            new Raw("1e309"),
+            new Raw("-0.0"),
+            1.5,
+            "",
+            "abc",
+            "-1",
+            "ZZZZ",
+            "0".repeat(64),
+            "g".repeat(64),
+            "file:///etc/passwd",
+            "http://",
             "http://[::1",
-            "ftp://host/x", "//other-host/path", "http://h/\u0000\n", "javascript:alert(1)", " http://h/ ", true, false,
-            new ArrayList<>(), new LinkedHashMap<>(), new Raw("[".repeat(5000) + "]".repeat(5000)),
-            new Raw("{\"a\":".repeat(100) + "1" + "}".repeat(100)), "x".repeat(100_000), "0001-01-01T00:00:00Z",
-            "2026-13-45T99:99:99Z", "not a date", "basic", "tus", Map.of("Host", "evil"), Map.of("X\nY", "v"),
-            Map.of("Authorization", 5L), Map.of("code", "404"), Map.of("code", 404L, "message", List.of()));
+            "ftp://host/x",
+            "//other-host/path",
+            "http://h/\u0000\n",
+            "javascript:alert(1)",
+            " http://h/ ",
+            true,
+            false,
+            new ArrayList<>(),
+            new LinkedHashMap<>(),
+            new Raw("[".repeat(5000) + "]".repeat(5000)),
+            new Raw("{\"a\":".repeat(100) + "1" + "}".repeat(100)),
+            "x".repeat(100_000),
+            "0001-01-01T00:00:00Z",
+            "2026-13-45T99:99:99Z",
+            "not a date",
+            "basic",
+            "tus",
+            Map.of("Host", "evil"),
+            Map.of("X\nY", "v"),
+            Map.of("Authorization", 5L),
+            Map.of("code", "404"),
+            Map.of("code", 404L, "message", List.of()));
 
     private final List<ObjectRef> asked = new ArrayList<>();
 
@@ -83,14 +115,17 @@ class LfsJsonFuzzTest {
         return reply;
     }
 
-    @Test void theValidReplyDecodes() throws IOException {
+    @Test
+    void theValidReplyDecodes() throws IOException {
         List<LfsJson.BatchObject> objects = LfsJson.batchResponse(write(validReply()), URL, asked);
         assertThat(objects).hasSize(4);
         assertThat(objects.getFirst().actions().get("download").href()).hasHost("cdn.example");
-        assertThat(objects.getLast().error()).hasValueSatisfying(e -> assertThat(e.code()).isEqualTo(404));
+        assertThat(objects.getLast().error())
+                .hasValueSatisfying(e -> assertThat(e.code()).isEqualTo(404));
     }
 
-    @Test void randomAndMutatedRepliesGiveOnlyOurOwnException() {
+    @Test
+    void randomAndMutatedRepliesGiveOnlyOurOwnException() {
         SplittableRandom rnd = new SplittableRandom(11);
         byte[] valid = write(validReply());
         int[] outcomes = new int[2];
@@ -119,7 +154,9 @@ class LfsJsonFuzzTest {
             }
             outcomes[0]++;
         } catch (LfsProtocolException e) {
-            assertThat(e.getMessage()).startsWith(URL + ": bad batch reply: ").doesNotContain("\n")
+            assertThat(e.getMessage())
+                    .startsWith(URL + ": bad batch reply: ")
+                    .doesNotContain("\n")
                     .hasSizeLessThan(1000);
             outcomes[1]++;
         } catch (Throwable t) {
@@ -198,7 +235,9 @@ class LfsJsonFuzzTest {
     }
 
     /** A fresh copy: later mutations may change what they descend into. */
-    private static Object nasty(SplittableRandom rnd) { return mutableCopy(NASTY.get(rnd.nextInt(NASTY.size()))); }
+    private static Object nasty(SplittableRandom rnd) {
+        return mutableCopy(NASTY.get(rnd.nextInt(NASTY.size())));
+    }
 
     private static Object mutableCopy(Object value) {
         return switch (value) {
@@ -207,7 +246,8 @@ class LfsJsonFuzzTest {
                 m.forEach((k, v) -> copy.put(String.valueOf(k), mutableCopy(v)));
                 yield copy;
             }
-            case List<?> l -> new ArrayList<>(l.stream().map(LfsJsonFuzzTest::mutableCopy).toList());
+            case List<?> l ->
+                new ArrayList<>(l.stream().map(LfsJsonFuzzTest::mutableCopy).toList());
             case null, default -> value;
         };
     }

@@ -15,8 +15,8 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
-import org.gittheta.progress.Progress;
 import org.gittheta.manifest.ObjectRef;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,20 +32,24 @@ class LfsMisbehavingServerTest {
     /** For the stall tests, which would hang for good without the activity timeout. */
     private static final LfsClient.Options IMPATIENT = FAST.withActivityTimeout(Duration.ofMillis(1500));
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private FakeLfsServer server;
     private FakeLfsServer other;
     private ObjectStore local;
     private ObjectStore fresh;
 
-    @BeforeEach void start() throws IOException {
+    @BeforeEach
+    void start() throws IOException {
         server = new FakeLfsServer();
         other = new FakeLfsServer();
         local = new ObjectStore(tmp.resolve("a/lfs"));
         fresh = new ObjectStore(tmp.resolve("b/lfs"));
     }
 
-    @AfterEach void stop() {
+    @AfterEach
+    void stop() {
         server.close();
         other.close();
     }
@@ -72,11 +76,16 @@ class LfsMisbehavingServerTest {
 
     private static Credentials always(String user, String password) {
         return new Credentials() {
-            @Override public Optional<Credential> fill(URI url) { return Optional.of(new Credential(user, password)); }
+            @Override
+            public Optional<Credential> fill(URI url) {
+                return Optional.of(new Credential(user, password));
+            }
 
-            @Override public void approve(URI url, Credential c) {}
+            @Override
+            public void approve(URI url, Credential c) {}
 
-            @Override public void reject(URI url, Credential c) {}
+            @Override
+            public void reject(URI url, Credential c) {}
         };
     }
 
@@ -97,7 +106,8 @@ class LfsMisbehavingServerTest {
 
     // ---- credentials
 
-    @Test void endpointCredentialsNeverGoToTheHostAnActionNames() throws IOException {
+    @Test
+    void endpointCredentialsNeverGoToTheHostAnActionNames() throws IOException {
         server.requiredAuth = "u:p";
         other.hrefBase = null;
         server.hrefBase = other.endpoint().toString();
@@ -112,34 +122,43 @@ class LfsMisbehavingServerTest {
         other.objects.clear();
         client(always("u", "p")).push(refs, local);
         assertThat(other.objects).hasSize(2);
-        assertThat(other.authorizations).as("uploads and verify calls too").hasSize(6).containsOnly("-");
+        assertThat(other.authorizations)
+                .as("uploads and verify calls too")
+                .hasSize(6)
+                .containsOnly("-");
     }
 
-    @Test void aRedirectToAnotherHostCarriesNoCredentials() throws IOException {
+    @Test
+    void aRedirectToAnotherHostCarriesNoCredentials() throws IOException {
         server.requiredAuth = "u:p";
         server.redirectDownloadsTo = other.endpoint().toString();
         List<ObjectRef> refs = stored(1, 5000);
         other.objects.putAll(server.objects);
         client(always("u", "p")).fetch(refs, fresh);
         assertThat(fresh.containsIntact(refs.getFirst().id())).isTrue();
-        assertThat(server.downloads).as("the first hop, to the endpoint, is authenticated").hasValue(1);
+        assertThat(server.downloads)
+                .as("the first hop, to the endpoint, is authenticated")
+                .hasValue(1);
         assertThat(server.authorizations).last().isEqualTo("Basic dTpw");
         assertThat(other.authorizations).containsExactly("-");
     }
 
-    @Test void aHostThatAsksForCredentialsGetsNoneOfTheEndpoints() throws IOException {
+    @Test
+    void aHostThatAsksForCredentialsGetsNoneOfTheEndpoints() throws IOException {
         other.requiredAuth = "u:p";
         server.hrefBase = other.endpoint().toString();
         List<ObjectRef> refs = stored(1, 100);
         other.objects.putAll(server.objects);
         assertThatThrownBy(() -> client(always("u", "p")).fetch(refs, fresh))
-                .hasMessageContaining("HTTP 401").hasMessageContaining("not sent to another host");
+                .hasMessageContaining("HTTP 401")
+                .hasMessageContaining("not sent to another host");
         assertThat(other.authorizations).containsOnly("-");
     }
 
     // ---- redirects and bad URLs
 
-    @Test void aRedirectLoopFailsNamingTheObject() throws IOException {
+    @Test
+    void aRedirectLoopFailsNamingTheObject() throws IOException {
         server.redirectDownloadsTo = server.endpoint().toString();
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
@@ -151,27 +170,32 @@ class LfsMisbehavingServerTest {
         assertNothingStored(ref);
     }
 
-    @Test void aFileHrefIsRefusedNamingTheObject() throws IOException {
+    @Test
+    void aFileHrefIsRefusedNamingTheObject() throws IOException {
         server.hrefBase = "file://" + tmp;
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
                 .isInstanceOf(LfsProtocolException.class)
                 .hasMessageContaining("object " + ref.id())
-                .hasMessageContaining("file://").hasMessageContaining("not an http(s) URL");
+                .hasMessageContaining("file://")
+                .hasMessageContaining("not an http(s) URL");
         assertNothingStored(ref);
     }
 
-    @Test void aRedirectToAFileUrlIsRefused() throws IOException {
+    @Test
+    void aRedirectToAFileUrlIsRefused() throws IOException {
         server.redirectDownloadsTo = "file://" + tmp;
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
                 .isInstanceOf(LfsProtocolException.class)
-                .hasMessageContaining("download of object " + ref.id()).hasMessageContaining("not an http(s) URL");
+                .hasMessageContaining("download of object " + ref.id())
+                .hasMessageContaining("not an http(s) URL");
     }
 
     // ---- stalls
 
-    @Test void aDownloadThatStallsAfterTenBytesIsRetriedThenFailsNamingTheObject() throws IOException {
+    @Test
+    void aDownloadThatStallsAfterTenBytesIsRetriedThenFailsNamingTheObject() throws IOException {
         server.stallDownload = true;
         ObjectRef ref = stored(1, 100_000).getFirst();
         assertThatThrownBy(() -> impatientClient().fetch(List.of(ref), fresh))
@@ -180,45 +204,56 @@ class LfsMisbehavingServerTest {
         assertThat(server.downloads).as("tried again after the first stall").hasValue(FAST.attempts());
         assertThat(fresh.contains(ref.id())).isFalse();
         assertThat(fresh.storeDir().resolve("incomplete").resolve(ref.id().hex() + ".part"))
-                .as("what arrived is kept for the next fetch to resume").hasSize(10);
+                .as("what arrived is kept for the next fetch to resume")
+                .hasSize(10);
     }
 
-    @Test void aServerThatNeverAnswersIsGivenUpOn() throws IOException {
+    @Test
+    void aServerThatNeverAnswersIsGivenUpOn() throws IOException {
         server.stallDownloadHeaders = true;
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> impatientClient().fetch(List.of(ref), fresh))
-                .hasMessageContaining("download of object " + ref.id()).hasMessageContaining("no data moved");
+                .hasMessageContaining("download of object " + ref.id())
+                .hasMessageContaining("no data moved");
     }
 
-    @Test void aBatchReplyThatStallsFails() throws IOException {
+    @Test
+    void aBatchReplyThatStallsFails() throws IOException {
         server.stallBatch = true;
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> impatientClient().fetch(List.of(ref), fresh))
-                .hasMessageContaining("batch download").hasMessageContaining("no data moved");
+                .hasMessageContaining("batch download")
+                .hasMessageContaining("no data moved");
     }
 
-    @Test void anUploadTheServerStopsReadingFails() throws IOException {
+    @Test
+    void anUploadTheServerStopsReadingFails() throws IOException {
         server.stallUpload = true;
         List<ObjectRef> refs = stored(1, 16 << 20); // more than the socket buffers take in
         server.objects.clear();
         assertThatThrownBy(() -> impatientClient().push(refs, local))
-                .hasMessageContaining("upload of object " + refs.getFirst().id()).hasMessageContaining("no data moved");
+                .hasMessageContaining("upload of object " + refs.getFirst().id())
+                .hasMessageContaining("no data moved");
     }
 
     // ---- size bounds
 
-    @Test void aDownloadThatNeverEndsStopsAtTheObjectsSizeAndLeavesNothing() throws IOException {
+    @Test
+    void aDownloadThatNeverEndsStopsAtTheObjectsSizeAndLeavesNothing() throws IOException {
         server.endlessDownload = true;
         ObjectRef ref = stored(1, 100_000).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
                 .isInstanceOf(LfsProtocolException.class)
                 .hasMessageContaining("download of object " + ref.id())
                 .hasMessageContaining("more than the 100000 bytes");
-        assertThat(server.downloads).as("not retried: asking again gets the same").hasValue(1);
+        assertThat(server.downloads)
+                .as("not retried: asking again gets the same")
+                .hasValue(1);
         assertNothingStored(ref);
     }
 
-    @Test void aDownloadAnnouncedLongerThanTheObjectIsRefusedBeforeReading() throws IOException {
+    @Test
+    void aDownloadAnnouncedLongerThanTheObjectIsRefusedBeforeReading() throws IOException {
         server.extraBytes = 1000;
         ObjectRef ref = stored(1, 5000).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
@@ -227,7 +262,8 @@ class LfsMisbehavingServerTest {
         assertNothingStored(ref);
     }
 
-    @Test void aBatchReplyThatNeverEndsIsCutOff() throws IOException {
+    @Test
+    void aBatchReplyThatNeverEndsIsCutOff() throws IOException {
         server.endlessBatch = true;
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
@@ -235,7 +271,8 @@ class LfsMisbehavingServerTest {
                 .hasMessageContaining("larger than " + LfsClient.BATCH_REPLY_LIMIT + " bytes");
     }
 
-    @Test void anErrorBodyThatNeverEndsIsReadOnlyForItsStart() throws IOException {
+    @Test
+    void anErrorBodyThatNeverEndsIsReadOnlyForItsStart() throws IOException {
         server.endlessErrorBody = true;
         ObjectRef ref = stored(1, 100).getFirst();
         assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
@@ -245,7 +282,8 @@ class LfsMisbehavingServerTest {
 
     // ---- verification and repair
 
-    @Test void fetchReplacesACorruptLocalCopy() throws IOException {
+    @Test
+    void fetchReplacesACorruptLocalCopy() throws IOException {
         ObjectRef ref = stored(1, 5000).getFirst();
         Files.createDirectories(fresh.pathOf(ref.id()).getParent());
         Files.copy(local.pathOf(ref.id()), fresh.pathOf(ref.id()));
@@ -255,16 +293,19 @@ class LfsMisbehavingServerTest {
         assertThat(server.downloads).hasValue(1);
     }
 
-    @Test void aCorruptLocalObjectIsNeverUploaded() throws IOException {
+    @Test
+    void aCorruptLocalObjectIsNeverUploaded() throws IOException {
         ObjectRef ref = stored(1, 5000).getFirst();
         server.objects.clear();
         flipAByte(local.pathOf(ref.id()));
         assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(ref), local))
-                .hasMessageContaining("not uploading").hasMessageContaining("object " + ref.id() + " is corrupt");
+                .hasMessageContaining("not uploading")
+                .hasMessageContaining("object " + ref.id() + " is corrupt");
         assertThat(server.objects).isEmpty();
     }
 
-    @Test void twoFetchesOfOneObjectAtOnceBothSucceedWithoutSharingAFile() throws Exception {
+    @Test
+    void twoFetchesOfOneObjectAtOnceBothSucceedWithoutSharingAFile() throws Exception {
         ObjectRef ref = stored(1, 2 << 20).getFirst();
         CyclicBarrier bothStarted = new CyclicBarrier(2);
         List<List<Path>> seen = new ArrayList<>();
@@ -272,7 +313,9 @@ class LfsMisbehavingServerTest {
             try {
                 bothStarted.await(10, java.util.concurrent.TimeUnit.SECONDS);
                 try (var files = Files.list(fresh.storeDir().resolve("incomplete"))) {
-                    synchronized (seen) { seen.add(files.toList()); }
+                    synchronized (seen) {
+                        seen.add(files.toList());
+                    }
                 }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -297,7 +340,8 @@ class LfsMisbehavingServerTest {
         }
     }
 
-    @Test void anInterruptedDownloadIsResumedByTheNextFetch() throws IOException {
+    @Test
+    void anInterruptedDownloadIsResumedByTheNextFetch() throws IOException {
         ObjectRef ref = stored(1, 300_000).getFirst();
         Path part = fresh.storeDir().resolve("incomplete").resolve(ref.id().hex() + ".part");
         Files.createDirectories(part.getParent());

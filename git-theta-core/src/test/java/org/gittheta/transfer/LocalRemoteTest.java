@@ -17,12 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalRemoteTest {
     private static final byte[] BYTES = "a parameter's bytes, stored once".getBytes();
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private ObjectStore local;
     private LocalRemote remote;
     private ObjectRef ref;
 
-    @BeforeEach void setUp() throws IOException {
+    @BeforeEach
+    void setUp() throws IOException {
         local = new ObjectStore(tmp.resolve("work/.git/theta"));
         remote = LocalRemote.of(tmp.resolve("shared.git"));
         ref = new ObjectRef(local.write(out -> out.write(BYTES)), BYTES.length);
@@ -34,7 +37,8 @@ class LocalRemoteTest {
         Files.write(file, b);
     }
 
-    @Test void aCorruptLocalObjectIsNotPushed() throws IOException {
+    @Test
+    void aCorruptLocalObjectIsNotPushed() throws IOException {
         corrupt(local.pathOf(ref.id()));
         assertThatThrownBy(() -> remote.push(List.of(ref), local))
                 .hasMessageContaining("not pushing to " + remote.describe())
@@ -42,16 +46,20 @@ class LocalRemoteTest {
         assertThat(remote.store().contains(ref.id())).isFalse();
     }
 
-    @Test void aPushReplacesACorruptCopyOnTheRemote() throws IOException {
+    @Test
+    void aPushReplacesACorruptCopyOnTheRemote() throws IOException {
         Path there = remote.store().pathOf(ref.id());
         Files.createDirectories(there.getParent());
         Files.write(there, "garbage".getBytes());
         assertThat(remote.push(List.of(ref), local)).isEqualTo(1);
         assertThat(Files.readAllBytes(there)).isEqualTo(BYTES);
-        assertThat(Files.readAllBytes(local.pathOf(ref.id()))).as("the local copy is untouched").isEqualTo(BYTES);
+        assertThat(Files.readAllBytes(local.pathOf(ref.id())))
+                .as("the local copy is untouched")
+                .isEqualTo(BYTES);
     }
 
-    @Test void aFetchReplacesACorruptLocalCopy() throws IOException {
+    @Test
+    void aFetchReplacesACorruptLocalCopy() throws IOException {
         remote.push(List.of(ref), local);
         Path here = local.pathOf(ref.id());
         Files.delete(here); // the push hard-linked it: corrupt a separate copy
@@ -60,13 +68,15 @@ class LocalRemoteTest {
         assertThat(Files.readAllBytes(here)).isEqualTo(BYTES);
     }
 
-    @Test void aCorruptRemoteCopyIsNotFetched() throws IOException {
+    @Test
+    void aCorruptRemoteCopyIsNotFetched() throws IOException {
         Path there = remote.store().pathOf(ref.id());
         Files.createDirectories(there.getParent());
         Files.write(there, "garbage".getBytes());
         ObjectStore fresh = new ObjectStore(tmp.resolve("clone/.git/theta"));
         assertThatThrownBy(() -> remote.fetch(List.of(ref), fresh))
-                .hasMessageContaining(remote.describe() + " holds a corrupt copy").hasMessageContaining(ref.id().hex());
+                .hasMessageContaining(remote.describe() + " holds a corrupt copy")
+                .hasMessageContaining(ref.id().hex());
         assertThat(fresh.contains(ref.id())).isFalse();
     }
 }

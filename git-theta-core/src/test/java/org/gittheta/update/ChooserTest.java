@@ -28,7 +28,9 @@ class ChooserTest {
         return b;
     }
 
-    private interface Edit { float apply(long row, long col, float w); }
+    private interface Edit {
+        float apply(long row, long col, float w);
+    }
 
     private byte[] edited(Edit edit) {
         byte[] b = base.clone();
@@ -47,29 +49,35 @@ class ChooserTest {
         return second;
     }
 
-    @Test void fewChangedElementsAreSparse() throws Exception {
+    @Test
+    void fewChangedElementsAreSparse() throws Exception {
         try (UpdateFixture f = new UpdateFixture()) {
-            ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> (r * 7 + c) % 100 == 0 ? w + 0.01f : w));
+            ParamEntry e =
+                    storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> (r * 7 + c) % 100 == 0 ? w + 0.01f : w));
             assertThat(e.update()).isEqualTo("sparse");
             assertThat(e.storedBytes()).isLessThan(base.length / 20);
         }
     }
 
-    @Test void smallPerturbationOfEveryElementIsXorDelta() throws Exception {
+    @Test
+    void smallPerturbationOfEveryElementIsXorDelta() throws Exception {
         try (UpdateFixture f = new UpdateFixture()) {
-            ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> w * (float) (1 + 1e-2 * rnd.nextGaussian())));
+            ParamEntry e = storeAuto(
+                    f, UpdateOptions.auto(), edited((r, c, w) -> w * (float) (1 + 1e-2 * rnd.nextGaussian())));
             assertThat(e.update()).isEqualTo("xor-delta");
         }
     }
 
-    @Test void unrelatedValuesAreDense() throws Exception {
+    @Test
+    void unrelatedValuesAreDense() throws Exception {
         try (UpdateFixture f = new UpdateFixture()) {
             ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> (float) rnd.nextGaussian()));
             assertThat(e.update()).isEqualTo("dense");
         }
     }
 
-    @Test void perColumnScalingIsIa3() throws Exception {
+    @Test
+    void perColumnScalingIsIa3() throws Exception {
         float[] v = UpdateRoundTripPropertiesTest.gaussian((int) SHAPE.dims()[1], rnd);
         try (UpdateFixture f = new UpdateFixture()) {
             ParamEntry e = storeAuto(f, UpdateOptions.auto(), edited((r, c, w) -> w * (1 + v[(int) c])));
@@ -78,10 +86,12 @@ class ChooserTest {
         }
     }
 
-    @Test void mergedLoraWithTheAdapterIsLowRank() throws Exception {
+    @Test
+    void mergedLoraWithTheAdapterIsLowRank() throws Exception {
         int r = 8;
         int rows = (int) SHAPE.dims()[0], cols = (int) SHAPE.dims()[1];
-        float[] a = UpdateRoundTripPropertiesTest.gaussian(r * cols, rnd), b = UpdateRoundTripPropertiesTest.gaussian(rows * r, rnd);
+        float[] a = UpdateRoundTripPropertiesTest.gaussian(r * cols, rnd),
+                b = UpdateRoundTripPropertiesTest.gaussian(rows * r, rnd);
         float scale = 16f / r;
         byte[] merged = edited((row, col, w) -> {
             float d = 0;
@@ -89,7 +99,8 @@ class ChooserTest {
             return w + scale * d;
         });
         try (UpdateFixture f = new UpdateFixture()) {
-            LoraAdapter adapter = LoraAdapter.load(f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 16, false, false));
+            LoraAdapter adapter =
+                    LoraAdapter.load(f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 16, false, false));
             ParamEntry e = storeAuto(f, new UpdateOptions(Optional.empty(), Optional.of(adapter), 8), merged);
             assertThat(e.update()).isEqualTo("low-rank");
             long adapterBytes = 4L * r * (rows + cols);
@@ -97,7 +108,8 @@ class ChooserTest {
         }
     }
 
-    @Test void chainsStopAtTheConfiguredDepth() throws Exception {
+    @Test
+    void chainsStopAtTheConfiguredDepth() throws Exception {
         UpdateOptions depth2 = new UpdateOptions(Optional.of(UpdateKind.XOR_DELTA), Optional.empty(), 2);
         try (UpdateFixture f = new UpdateFixture()) {
             ParamEntry prev = f.encode(depth2, NAME, DType.BF16, SHAPE, base, Optional.empty());

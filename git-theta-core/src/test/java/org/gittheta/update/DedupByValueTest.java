@@ -38,15 +38,23 @@ class DedupByValueTest {
     }
 
     /** Encodes every tensor of a file as the clean filter does, each against its previous version if any. */
-    private static Map<String, ParamEntry> encodeFile(UpdateFixture f, CheckpointFormat format, String file,
-            byte[] bytes, Map<String, ParamEntry> previous) throws IOException {
+    private static Map<String, ParamEntry> encodeFile(
+            UpdateFixture f, CheckpointFormat format, String file, byte[] bytes, Map<String, ParamEntry> previous)
+            throws IOException {
         MemorySegment content = MemorySegment.ofArray(bytes);
         CheckpointLayout layout = format.read(file, content);
         Map<String, ParamEntry> out = new HashMap<>();
         for (TensorSlot s : layout.tensors()) {
             MemorySegment values = content.asSlice(s.offset(), s.length());
-            out.put(s.name(), new ParamEncoder(f.store, Codec.ZSTD, UpdateOptions.auto())
-                    .encode(s.name(), s.dtype(), s.shape(), values, Optional.ofNullable(previous.get(s.name()))));
+            out.put(
+                    s.name(),
+                    new ParamEncoder(f.store, Codec.ZSTD, UpdateOptions.auto())
+                            .encode(
+                                    s.name(),
+                                    s.dtype(),
+                                    s.shape(),
+                                    values,
+                                    Optional.ofNullable(previous.get(s.name()))));
         }
         return out;
     }
@@ -69,20 +77,22 @@ class DedupByValueTest {
             byte[] tuned = resource("pytorch_model-ft.bin");
             Map<String, ParamEntry> v1 = encodeFile(f, TorchZipFormat.INSTANCE, "pytorch_model.bin", base, Map.of());
             Map<String, ParamEntry> v2 = encodeFile(f, TorchZipFormat.INSTANCE, "pytorch_model.bin", tuned, v1);
-            assertThat(v2.get("layers.1.weight").sha256()).isNotEqualTo(v1.get("layers.1.weight").sha256());
+            assertThat(v2.get("layers.1.weight").sha256())
+                    .isNotEqualTo(v1.get("layers.1.weight").sha256());
             long[] stored = objectsAndBytes(f);
 
             // the same values written as safetensors: a new file, so no previous version of any parameter
             MemorySegment content = MemorySegment.ofArray(tuned);
             List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-            for (TensorSlot s : TorchZipFormat.INSTANCE.read("pytorch_model.bin", content).tensors()) {
+            for (TensorSlot s :
+                    TorchZipFormat.INSTANCE.read("pytorch_model.bin", content).tensors()) {
                 byte[] values = content.asSlice(s.offset(), s.length()).toArray(ValueLayout.JAVA_BYTE);
                 tensors.add(new SafetensorsWriter.Tensor(s.name(), s.dtype(), s.shape(), out -> out.write(values)));
             }
             ByteArrayOutputStream converted = new ByteArrayOutputStream();
             SafetensorsWriter.write(tensors, Map.of("format", "pt"), converted);
-            Map<String, ParamEntry> st = encodeFile(f, SafetensorsFormat.INSTANCE, "model.safetensors",
-                    converted.toByteArray(), Map.of());
+            Map<String, ParamEntry> st =
+                    encodeFile(f, SafetensorsFormat.INSTANCE, "model.safetensors", converted.toByteArray(), Map.of());
 
             assertThat(objectsAndBytes(f)).as("objects and bytes in the store").containsExactly(stored);
             assertThat(st.keySet()).isEqualTo(v2.keySet());

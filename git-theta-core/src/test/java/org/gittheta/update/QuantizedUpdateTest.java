@@ -13,8 +13,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** ggml's quantized blocks are stored as raw bytes: every update kind keeps them exact, none reads them as floats. */
 class QuantizedUpdateTest {
     @ParameterizedTest
-    @CsvSource({"Q4_K, DENSE", "Q4_K, SPARSE", "Q4_K, XOR_DELTA", "Q4_K, LOW_RANK", "Q4_K, IA3",
-            "Q8_0, SPARSE", "Q6_K, XOR_DELTA", "IQ4_XS, LOW_RANK"})
+    @CsvSource({
+        "Q4_K, DENSE",
+        "Q4_K, SPARSE",
+        "Q4_K, XOR_DELTA",
+        "Q4_K, LOW_RANK",
+        "Q4_K, IA3",
+        "Q8_0, SPARSE",
+        "Q6_K, XOR_DELTA",
+        "IQ4_XS, LOW_RANK"
+    })
     void everyUpdateKindRebuildsQuantizedBlocksExactly(DType t, UpdateKind kind) throws Exception {
         Shape shape = Shape.of(4, 512);
         Random random = new Random(3);

@@ -56,8 +56,9 @@ final class StoredObjectsFixture {
         return m;
     }
 
-    private ParamEntry add(String name, DType t, Shape shape, byte[] v, UpdateOptions options, Codec codec,
-                           ParamEntry previous) throws IOException {
+    private ParamEntry add(
+            String name, DType t, Shape shape, byte[] v, UpdateOptions options, Codec codec, ParamEntry previous)
+            throws IOException {
         ParamEntry e = new ParamEncoder(store, codec, options)
                 .encode(name, t, shape, MemorySegment.ofArray(v), Optional.ofNullable(previous));
         entries.add(e);
@@ -95,8 +96,10 @@ final class StoredObjectsFixture {
             }
         }
         writeAdapter(adapterDir, "series", r, cols, rows, a, b);
-        UpdateOptions lora = new UpdateOptions(Optional.of(UpdateKind.LOW_RANK),
-                Optional.of(LoraAdapter.load(adapterDir)), UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
+        UpdateOptions lora = new UpdateOptions(
+                Optional.of(UpdateKind.LOW_RANK),
+                Optional.of(LoraAdapter.load(adapterDir)),
+                UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
         add("series.weight", DType.BF16, shape, bf16(w), lora, Codec.ZSTD, p);
     }
 
@@ -109,8 +112,13 @@ final class StoredObjectsFixture {
         for (int i = 0; i < w.length; i++) {
             w[i] += 0.01 * Math.cos(i / cols * 0.5) * Math.sin(i % cols * 0.3) + 1e-4 * Math.sin(i);
         }
-        UpdateOptions options = new UpdateOptions(Optional.of(UpdateKind.LOW_RANK), Optional.empty(),
-                UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH, OptionalInt.of(2), true, Optional.empty());
+        UpdateOptions options = new UpdateOptions(
+                Optional.of(UpdateKind.LOW_RANK),
+                Optional.empty(),
+                UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH,
+                OptionalInt.of(2),
+                true,
+                Optional.empty());
         add(t + "@lossy", t, shape, wide(t, w), options, Codec.ZSTD, p);
     }
 
@@ -128,8 +136,8 @@ final class StoredObjectsFixture {
         int n = 5000;
         ByteBuffer v = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) v.putInt(i * i);
-        ParamEntry p = add("i32@dense", DType.I32, Shape.of(n), v.array().clone(), UpdateOptions.auto(), Codec.LZ4,
-                null);
+        ParamEntry p =
+                add("i32@dense", DType.I32, Shape.of(n), v.array().clone(), UpdateOptions.auto(), Codec.LZ4, null);
         for (int i = 0; i < n; i++) v.putInt(4 * i, i * i + i % 3);
         p = add("i32@xor", DType.I32, Shape.of(n), v.array().clone(), forced(UpdateKind.XOR_DELTA), Codec.LZ4, p);
         v.putInt(4 * 17, -1);
@@ -172,15 +180,19 @@ final class StoredObjectsFixture {
     private static void writeAdapter(Path d, String module, int r, long in, long out, float[] a, float[] b)
             throws IOException {
         Files.createDirectories(d);
-        Files.writeString(d.resolve("adapter_config.json"), "{\"r\":" + r + ",\"lora_alpha\":8,\"target_modules\":[\""
-                + module + "\"]}");
+        Files.writeString(
+                d.resolve("adapter_config.json"),
+                "{\"r\":" + r + ",\"lora_alpha\":8,\"target_modules\":[\"" + module + "\"]}");
         String p = "base_model.model." + module;
         try (OutputStream o = Files.newOutputStream(d.resolve("adapter_model.safetensors"))) {
-            SafetensorsWriter.write(List.of(
-                    new SafetensorsWriter.Tensor(p + ".lora_A.weight", DType.F32, Shape.of(r, in), s -> s.write(f32(a))),
-                    new SafetensorsWriter.Tensor(p + ".lora_B.weight", DType.F32, Shape.of(out, r),
-                            s -> s.write(f32(b)))),
-                    Map.of("format", "pt"), o);
+            SafetensorsWriter.write(
+                    List.of(
+                            new SafetensorsWriter.Tensor(
+                                    p + ".lora_A.weight", DType.F32, Shape.of(r, in), s -> s.write(f32(a))),
+                            new SafetensorsWriter.Tensor(
+                                    p + ".lora_B.weight", DType.F32, Shape.of(out, r), s -> s.write(f32(b)))),
+                    Map.of("format", "pt"),
+                    o);
         }
     }
 }

@@ -27,23 +27,25 @@ class StoredObjectsTest {
         return Manifest.parse(Files.readAllBytes(dir.resolve(StoredObjectsFixture.MANIFEST)));
     }
 
-    @Test void everyKindWrittenBeforeDecodesToTheSameValues() throws Exception {
+    @Test
+    void everyKindWrittenBeforeDecodesToTheSameValues() throws Exception {
         Path dir = fixture();
         ParamDecoder decoder = new ParamDecoder(new ObjectStore(dir.resolve("lfs")));
         List<ParamEntry> params = manifest(dir).params();
-        assertThat(params).extracting(ParamEntry::update)
-                .contains("dense", "sparse", "xor-delta", "ia3", "low-rank");
+        assertThat(params).extracting(ParamEntry::update).contains("dense", "sparse", "xor-delta", "ia3", "low-rank");
         assertThat(params).filteredOn(p -> p.attributes().containsKey("lossy")).hasSize(2);
         for (ParamEntry p : params) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             decoder.decode(p, out);
             assertThat(out.size()).isEqualTo(p.byteSize());
-            String sha256 = ValuesDigest.of(MemorySegment.ofArray(out.toByteArray())).sha256();
+            String sha256 =
+                    ValuesDigest.of(MemorySegment.ofArray(out.toByteArray())).sha256();
             assertThat(sha256).as(p.name()).isEqualTo(p.sha256());
         }
     }
 
-    @Test void theEncoderWritesTheSameObjects(@TempDir Path tmp) throws Exception {
+    @Test
+    void theEncoderWritesTheSameObjects(@TempDir Path tmp) throws Exception {
         Manifest written = StoredObjectsFixture.write(tmp);
         assertThat(written.toText()).isEqualTo(manifest(fixture()).toText());
     }

@@ -9,32 +9,38 @@ import org.junit.jupiter.api.Test;
 class TruncatedSvdTest {
     private final SplittableRandom rnd = new SplittableRandom(5);
 
-    @Test void recoversAMatrixOfExactlyTheRequestedRank() {
+    @Test
+    void recoversAMatrixOfExactlyTheRequestedRank() {
         int rows = 120, cols = 80, rank = 8;
         double[][] u = gaussian(rows, rank), v = gaussian(cols, rank);
         double[][] m = new double[rows][cols];
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) for (int k = 0; k < rank; k++) m[i][j] += u[i][k] * v[j][k] * (k + 1);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) for (int k = 0; k < rank; k++) m[i][j] += u[i][k] * v[j][k] * (k + 1);
         TruncatedSvd.Factors f = TruncatedSvd.of(matrix(m), rank);
         assertThat(error(m, f) / frobenius(m)).isLessThan(1e-5);
         double[] sigma = f.singular();
         for (int k = 1; k < rank; k++) assertThat(sigma[k]).isLessThanOrEqualTo(sigma[k - 1]);
     }
 
-    @Test void aRandomMatrixIsApproximatedNearlyAsWellAsTheOptimalTruncation() {
+    @Test
+    void aRandomMatrixIsApproximatedNearlyAsWellAsTheOptimalTruncation() {
         int rows = 70, cols = 50, rank = 8;
         double[][] m = gaussian(rows, cols);
         // a decaying spectrum on top of noise, like a fine-tune's change
         double[][] u = gaussian(rows, rank), v = gaussian(cols, rank);
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) for (int k = 0; k < rank; k++) m[i][j] += u[i][k] * v[j][k] * 2.0 / (k + 1);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) for (int k = 0; k < rank; k++) m[i][j] += u[i][k] * v[j][k] * 2.0 / (k + 1);
         double[] reference = singularValues(m);
         double optimal = 0;
         for (int k = rank; k < reference.length; k++) optimal += reference[k] * reference[k];
         TruncatedSvd.Factors f = TruncatedSvd.of(matrix(m), rank);
         assertThat(error(m, f)).isLessThan(1.05 * Math.sqrt(optimal));
-        for (int k = 0; k < rank; k++) assertThat(f.singular()[k]).isCloseTo(reference[k], org.assertj.core.data.Percentage.withPercentage(5));
+        for (int k = 0; k < rank; k++)
+            assertThat(f.singular()[k]).isCloseTo(reference[k], org.assertj.core.data.Percentage.withPercentage(5));
     }
 
-    @Test void aMatrixOfLowerRankThanAskedGivesZeroTrailingFactors() {
+    @Test
+    void aMatrixOfLowerRankThanAskedGivesZeroTrailingFactors() {
         double[][] u = gaussian(30, 1), v = gaussian(20, 1);
         double[][] m = new double[30][20];
         for (int i = 0; i < 30; i++) for (int j = 0; j < 20; j++) m[i][j] = u[i][0] * v[j][0];
@@ -51,9 +57,20 @@ class TruncatedSvdTest {
 
     private static TruncatedSvd.Matrix matrix(double[][] m) {
         return new TruncatedSvd.Matrix() {
-            @Override public int rows() { return m.length; }
-            @Override public int cols() { return m[0].length; }
-            @Override public void row(int i, int from, int to, double[] into) { System.arraycopy(m[i], from, into, 0, to - from); }
+            @Override
+            public int rows() {
+                return m.length;
+            }
+
+            @Override
+            public int cols() {
+                return m[0].length;
+            }
+
+            @Override
+            public void row(int i, int from, int to, double[] into) {
+                System.arraycopy(m[i], from, into, 0, to - from);
+            }
         };
     }
 
@@ -72,7 +89,8 @@ class TruncatedSvdTest {
     }
 
     private static double frobenius(double[][] m) {
-        return Math.sqrt(Arrays.stream(m).flatMapToDouble(Arrays::stream).map(x -> x * x).sum());
+        return Math.sqrt(
+                Arrays.stream(m).flatMapToDouble(Arrays::stream).map(x -> x * x).sum());
     }
 
     /** Slow reference: singular values as square roots of the eigenvalues of MᵀM, by cyclic Jacobi rotations; decreasing. */
@@ -106,7 +124,11 @@ class TruncatedSvdTest {
         double[] s = new double[n];
         for (int i = 0; i < n; i++) s[i] = Math.sqrt(Math.max(0, a[i][i]));
         Arrays.sort(s);
-        for (int i = 0; i < n / 2; i++) { double t = s[i]; s[i] = s[n - 1 - i]; s[n - 1 - i] = t; }
+        for (int i = 0; i < n / 2; i++) {
+            double t = s[i];
+            s[i] = s[n - 1 - i];
+            s[n - 1 - i] = t;
+        }
         return s;
     }
 }

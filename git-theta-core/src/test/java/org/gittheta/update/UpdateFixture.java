@@ -30,9 +30,11 @@ final class UpdateFixture implements AutoCloseable {
         store = new ObjectStore(dir.resolve("lfs"));
     }
 
-    ParamEntry encode(UpdateOptions options, String name, DType t, Shape shape, byte[] values, Optional<ParamEntry> previous)
+    ParamEntry encode(
+            UpdateOptions options, String name, DType t, Shape shape, byte[] values, Optional<ParamEntry> previous)
             throws IOException {
-        return new ParamEncoder(store, Codec.ZSTD, options).encode(name, t, shape, MemorySegment.ofArray(values), previous);
+        return new ParamEncoder(store, Codec.ZSTD, options)
+                .encode(name, t, shape, MemorySegment.ofArray(values), previous);
     }
 
     byte[] decode(ParamEntry e) throws IOException {
@@ -41,7 +43,9 @@ final class UpdateFixture implements AutoCloseable {
         return out.toByteArray();
     }
 
-    static UpdateOptions forced(UpdateKind kind) { return new UpdateOptions(Optional.of(kind), Optional.empty(), 8); }
+    static UpdateOptions forced(UpdateKind kind) {
+        return new UpdateOptions(Optional.of(kind), Optional.empty(), 8);
+    }
 
     /** Random raw bits, with NaN, ±Inf, -0.0 and subnormals sprinkled in for float types. */
     static byte[] randomValues(DType t, long numel, SplittableRandom rnd) {
@@ -64,23 +68,46 @@ final class UpdateFixture implements AutoCloseable {
     }
 
     /** Writes a PEFT adapter dir for one module with the given factors (A: r x in, B: out x r, f32). */
-    Path adapter(String module, int r, long in, long out, float[] a, float[] b, double alpha, boolean rslora, boolean fanInFanOut)
+    Path adapter(
+            String module,
+            int r,
+            long in,
+            long out,
+            float[] a,
+            float[] b,
+            double alpha,
+            boolean rslora,
+            boolean fanInFanOut)
             throws IOException {
         Path d = Files.createTempDirectory(dir, "adapter");
-        Files.writeString(d.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":" + r + ",\"lora_alpha\":" + alpha
-                + ",\"target_modules\":[\"" + module.substring(module.lastIndexOf('.') + 1) + "\"],\"fan_in_fan_out\":" + fanInFanOut
-                + ",\"use_rslora\":" + rslora + ",\"lora_dropout\":0.0}");
+        Files.writeString(
+                d.resolve("adapter_config.json"),
+                "{\"peft_type\":\"LORA\",\"r\":" + r + ",\"lora_alpha\":" + alpha
+                        + ",\"target_modules\":[\"" + module.substring(module.lastIndexOf('.') + 1)
+                        + "\"],\"fan_in_fan_out\":" + fanInFanOut
+                        + ",\"use_rslora\":" + rslora + ",\"lora_dropout\":0.0}");
         String p = "base_model.model." + module;
         try (OutputStream o = Files.newOutputStream(d.resolve("adapter_model.safetensors"))) {
-            SafetensorsWriter.write(List.of(
-                    new SafetensorsWriter.Tensor(p + ".lora_A.weight", DType.F32, Shape.of(r, in), s -> s.write(TensorView.f32Bytes(a))),
-                    new SafetensorsWriter.Tensor(p + ".lora_B.weight", DType.F32, Shape.of(out, r), s -> s.write(TensorView.f32Bytes(b)))),
-                    Map.of("format", "pt"), o);
+            SafetensorsWriter.write(
+                    List.of(
+                            new SafetensorsWriter.Tensor(
+                                    p + ".lora_A.weight",
+                                    DType.F32,
+                                    Shape.of(r, in),
+                                    s -> s.write(TensorView.f32Bytes(a))),
+                            new SafetensorsWriter.Tensor(
+                                    p + ".lora_B.weight",
+                                    DType.F32,
+                                    Shape.of(out, r),
+                                    s -> s.write(TensorView.f32Bytes(b)))),
+                    Map.of("format", "pt"),
+                    o);
         }
         return d;
     }
 
-    @Override public void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }

@@ -19,17 +19,30 @@ import org.gittheta.tensor.TensorView;
 class UpdateRoundTripPropertiesTest {
     private static final String NAME = "model.layers.0.self_attn.q_proj.weight";
 
-    @Provide Arbitrary<DType> dtypes() {
-        return Arbitraries.of(DType.F32, DType.F16, DType.BF16, DType.F64, DType.F8_E4M3, DType.F8_E5M2, DType.F4, DType.I32);
+    @Provide
+    Arbitrary<DType> dtypes() {
+        return Arbitraries.of(
+                DType.F32, DType.F16, DType.BF16, DType.F64, DType.F8_E4M3, DType.F8_E5M2, DType.F4, DType.I32);
     }
 
     /** How the new version differs: a few elements, everything, a row/column scaling, a merged LoRA. */
-    enum Change { FEW, ALL, SCALE_ROWS, SCALE_COLS, LORA }
+    enum Change {
+        FEW,
+        ALL,
+        SCALE_ROWS,
+        SCALE_COLS,
+        LORA
+    }
 
     @Property(tries = 80)
-    void everyKindRebuildsTheExactBytes(@ForAll("dtypes") DType t, @ForAll @IntRange(min = 1, max = 24) int rows,
-                                        @ForAll @IntRange(min = 1, max = 12) int halfCols, @ForAll UpdateKind kind,
-                                        @ForAll Change change, @ForAll long seed) throws Exception {
+    void everyKindRebuildsTheExactBytes(
+            @ForAll("dtypes") DType t,
+            @ForAll @IntRange(min = 1, max = 24) int rows,
+            @ForAll @IntRange(min = 1, max = 12) int halfCols,
+            @ForAll UpdateKind kind,
+            @ForAll Change change,
+            @ForAll long seed)
+            throws Exception {
         int cols = 2 * halfCols; // packed F4 needs an even element count
         Shape shape = Shape.of(rows, cols);
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -38,16 +51,23 @@ class UpdateRoundTripPropertiesTest {
         float[] a = gaussian(r * cols, rnd), b = gaussian(rows * r, rnd);
         byte[] after = changed(t, rows, cols, before, change, a, b, rnd);
         try (UpdateFixture f = new UpdateFixture()) {
-            UpdateOptions options = new UpdateOptions(Optional.of(kind),
-                    Optional.of(LoraAdapter.load(f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 4, false, false))), 8);
+            UpdateOptions options = new UpdateOptions(
+                    Optional.of(kind),
+                    Optional.of(LoraAdapter.load(
+                            f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 4, false, false))),
+                    8);
             ParamEntry first = f.encode(UpdateOptions.auto(), NAME, t, shape, before, Optional.empty());
             ParamEntry second = f.encode(options, NAME, t, shape, after, Optional.of(first));
             ParamEntry third = f.encode(UpdateOptions.auto(), NAME, t, shape, before, Optional.of(second));
             assertThat(f.decode(first)).isEqualTo(before);
             assertThat(f.decode(second)).isEqualTo(after);
             assertThat(f.decode(third)).isEqualTo(before);
-            boolean applies = kind == UpdateKind.DENSE || kind == UpdateKind.SPARSE || kind == UpdateKind.XOR_DELTA || Reconstruction.appliesTo(t);
-            if (applies && !java.util.Arrays.equals(before, after)) assertThat(second.update()).isEqualTo(kind.label());
+            boolean applies = kind == UpdateKind.DENSE
+                    || kind == UpdateKind.SPARSE
+                    || kind == UpdateKind.XOR_DELTA
+                    || Reconstruction.appliesTo(t);
+            if (applies && !java.util.Arrays.equals(before, after))
+                assertThat(second.update()).isEqualTo(kind.label());
         }
     }
 
@@ -57,7 +77,8 @@ class UpdateRoundTripPropertiesTest {
         return v;
     }
 
-    private static byte[] changed(DType t, int rows, int cols, byte[] before, Change change, float[] a, float[] b, SplittableRandom rnd) {
+    private static byte[] changed(
+            DType t, int rows, int cols, byte[] before, Change change, float[] a, float[] b, SplittableRandom rnd) {
         byte[] after = before.clone();
         long numel = (long) rows * cols;
         if (change == Change.ALL || !Reconstruction.appliesTo(t)) {

@@ -25,7 +25,8 @@ class ValuesReaderTest {
     // 2.5 MiB of f32: three chunks
     private static final Shape SHAPE = Shape.of(640, 1024);
 
-    @Test void aChainReadsAsAStreamInSmallPieces() throws Exception {
+    @Test
+    void aChainReadsAsAStreamInSmallPieces() throws Exception {
         SplittableRandom rnd = new SplittableRandom(3);
         byte[] v0 = UpdateFixture.randomValues(DType.F32, SHAPE.numel(), rnd);
         byte[] v1 = v0.clone();
@@ -34,7 +35,8 @@ class ValuesReaderTest {
         for (int i = 0; i < v2.length; i += 3) v2[i] ^= 4;
         try (UpdateFixture f = new UpdateFixture()) {
             ParamEntry e0 = f.encode(UpdateOptions.auto(), "w", DType.F32, SHAPE, v0, Optional.empty());
-            UpdateOptions sparse = UpdateFixture.forced(UpdateKind.SPARSE), xor = UpdateFixture.forced(UpdateKind.XOR_DELTA);
+            UpdateOptions sparse = UpdateFixture.forced(UpdateKind.SPARSE),
+                    xor = UpdateFixture.forced(UpdateKind.XOR_DELTA);
             ParamEntry e1 = f.encode(sparse, "w", DType.F32, SHAPE, v1, Optional.of(e0));
             ParamEntry e2 = f.encode(xor, "w", DType.F32, SHAPE, v2, Optional.of(e1));
             assertThat(e2.objects()).hasSize(3);
@@ -52,20 +54,30 @@ class ValuesReaderTest {
         }
     }
 
-    @Test void valuesThatDoNotMatchTheChecksumFailNamingTheParameter() throws Exception {
+    @Test
+    void valuesThatDoNotMatchTheChecksumFailNamingTheParameter() throws Exception {
         byte[] values = new byte[(int) DType.F32.byteSize(SHAPE.numel())];
         try (UpdateFixture f = new UpdateFixture()) {
             var header = new ObjectHeader(UpdateKind.DENSE.code(), DType.F32, SHAPE, List.of(), new byte[0]);
-            var section = new Section(values.length, 4, (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len));
+            var section =
+                    new Section(values.length, 4, (off, dst, len) -> System.arraycopy(values, (int) off, dst, 0, len));
             ObjectId id = ObjectFormat.write(f.store, header, List.of(section), 12345, Codec.ZSTD);
-            ParamEntry e = new ParamEntry("layer.w", DType.F32, SHAPE, "00".repeat(32), "dense",
+            ParamEntry e = new ParamEntry(
+                    "layer.w",
+                    DType.F32,
+                    SHAPE,
+                    "00".repeat(32),
+                    "dense",
                     List.of(new ObjectRef(id, f.store.size(id))));
             try (InputStream in = new ParamDecoder(f.store).open(e)) {
-                assertThatThrownBy(in::readAllBytes).isInstanceOf(CorruptObjectException.class)
-                        .hasMessageContaining("'layer.w'").hasMessageContaining(id.hex());
+                assertThatThrownBy(in::readAllBytes)
+                        .isInstanceOf(CorruptObjectException.class)
+                        .hasMessageContaining("'layer.w'")
+                        .hasMessageContaining(id.hex());
             }
             MemorySegment into = MemorySegment.ofArray(new byte[values.length]);
-            assertThatThrownBy(() -> new ParamDecoder(f.store).decode(e, into)).isInstanceOf(CorruptObjectException.class);
+            assertThatThrownBy(() -> new ParamDecoder(f.store).decode(e, into))
+                    .isInstanceOf(CorruptObjectException.class);
         }
     }
 }
