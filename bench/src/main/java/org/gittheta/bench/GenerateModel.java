@@ -7,7 +7,8 @@ import java.util.Set;
 import org.gittheta.cli.DemoModel;
 
 /**
- * Writes benchmark checkpoints: {@code GenerateModel <file> <MiB> [<tensor fraction> <element fraction> <relative step> <seed>]}.
+ * Writes benchmark checkpoints: {@code GenerateModel <file> <MiB> [<tensor fraction> <element fraction> <relative step>
+ * <seed>]}.
  * Without the tuning arguments, the base model; with them, a fine-tune that moves the given fraction of
  * elements in the given fraction of tensors (spread evenly over the file, at least one).
  */

@@ -20,8 +20,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "add",
         mixinStandardHelpOptions = true,
-        description =
-                "Stage checkpoints, choosing how their changed parameters are stored (git add with git-theta settings).")
+        description = "Stage checkpoints, choosing how their changed parameters are stored (git add with "
+                + "git-theta settings).")
 final class AddCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "<path>", description = "files to stage")
     List<String> paths;
@@ -48,16 +48,17 @@ final class AddCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(
             names = "--lossy",
-            description =
-                    "with --update-type low-rank --rank R: store each changed 2-D float parameter as "
-                            + "rank-R SVD factors of its change, without the exact residual (the stored values then differ from the file's)")
+            description = "with --update-type low-rank --rank R: store each changed 2-D float parameter as "
+                    + "rank-R SVD factors of its change, without the exact residual (the stored "
+                    + "values then differ from the file's)")
     boolean lossy;
 
     @Option(
             names = "--update-data",
             paramLabel = "<file>",
             description = "side-loaded update in git-theta's layout (safetensors or "
-                    + "torch.save file): <param>/R and /C, scipy-CSR /data /indices /indptr /shape, /ia3, or the whole <param> for dense; "
+                    + "torch.save file): <param>/R and /C, scipy-CSR /data /indices /indptr /shape, /ia3, "
+                    + "or the whole <param> for dense; "
                     + "the file with the update applied is staged")
     Path updateData;
 

@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
-        description =
-                "Run git-theta end to end in a fresh temporary repository: track, commit, fine-tune, check out byte-identically.")
+        description = "Run git-theta end to end in a fresh temporary repository: track, commit, fine-tune, "
+                + "check out byte-identically.")
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--keep", description = "Keep the demo repository instead of deleting it.")
     boolean keep;
@@ -120,8 +120,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
      * with git: the shared ones by a strategy and a rule, everything else bit-exact from the side that changed it.
      */
     private void mergeFineTunes(Path file) throws IOException {
-        step(
-                "Fine-tune on two branches: tune-a changes layer 1's MLP, tune-b layer 2's; both change model.norm and lm_head");
+        step("Fine-tune on two branches: tune-a changes layer 1's MLP, tune-b layer 2's; both change "
+                + "model.norm and lm_head");
         Predicate<String> shared = n -> n.equals("model.norm.weight") || n.equals("lm_head.weight");
         sh("git", "checkout", "-q", "-b", "tune-a");
         Map<String, byte[]> a = tune(file, n -> n.startsWith("model.layers.1.mlp.") || shared.test(n), 2);
@@ -150,15 +150,16 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                 || Arrays.equals(merged.get("model.norm.weight"), b.get("model.norm.weight"))) {
             throw new UserException("demo: model.norm.weight was not merged");
         }
-        System.out.println(
-                "   every parameter only one side changed is bit-exact from that side; model.norm.weight is merged by TIES");
+        System.out.println("   every parameter only one side changed is bit-exact from that side; model.norm.weight "
+                + "is merged by TIES");
         String mergedSha = sha256(file);
         Files.delete(file);
         sh("git", "checkout", "--", "model.safetensors");
         expectSame(file, mergedSha, "checkout of the merge");
     }
 
-    /** Moves the selected bf16 tensors of the checkpoint by a seeded fine-tune step; returns every tensor's bytes after. */
+    /** Moves the selected bf16 tensors of the checkpoint by a seeded fine-tune step; returns every tensor's bytes
+     * after. */
     private static Map<String, byte[]> tune(Path file, Predicate<String> selected, long seed) throws IOException {
         byte[] content = Files.readAllBytes(file);
         for (TensorSlot slot : layout(file, content).tensors()) {

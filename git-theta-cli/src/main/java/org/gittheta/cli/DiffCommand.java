@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Per-parameter differences of tracked checkpoints, like git diff:",
-            "no revision: working tree vs index; one: working tree vs it; two (or A..B): between them; --cached: index vs HEAD (or vs the revision given)."
+            "no revision: working tree vs index; one: working tree vs it; two (or A..B): between them; "
+                    + "--cached: index vs HEAD (or vs the revision given)."
         })
 final class DiffCommand implements Callable<Integer> {
     @Parameters(

@@ -13,8 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "fetch",
         mixinStandardHelpOptions = true,
-        description =
-                "Download the parameter objects that the checked-out version (or the given revisions) needs and this repository lacks.")
+        description = "Download the parameter objects that the checked-out version (or the given revisions) "
+                + "needs and this repository lacks.")
 final class FetchCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(
             paramLabel = "[<remote>] [<rev>...]",

@@ -14,7 +14,8 @@ import org.gittheta.format.ShardIndex;
 import org.gittheta.repo.ThetaRepository;
 import org.gittheta.repo.Version;
 
-/** What the history commands (diff, log, show) need beyond the repository itself: paths, tracking, revisions as typed. */
+/** What the history commands (diff, log, show) need beyond the repository itself: paths, tracking, revisions as typed.
+ */
 final class HistoryRepo implements AutoCloseable {
     final Git.Dirs dirs;
     final ThetaRepository repo;

@@ -18,7 +18,8 @@ import org.gittheta.store.AtomicFile;
  * {@code <name>.local} and called by ours, never overwritten; uninstalling puts it back.
  */
 final class Hooks {
-    /** Only pre-push does work: smudge fetches on demand, so checkout, merge and commit hooks would have nothing to do. */
+    /** Only pre-push does work: smudge fetches on demand, so checkout, merge and commit hooks would have nothing to do.
+     */
     static final List<String> NAMES = List.of("pre-push");
 
     private static final String MARKER = "# git-theta hook";

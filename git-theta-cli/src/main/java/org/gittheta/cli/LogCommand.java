@@ -24,8 +24,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "log",
         mixinStandardHelpOptions = true,
-        description =
-                "Per commit that touched a checkpoint: how many parameters changed and the largest changes; with --param, the history of matching parameters.")
+        description = "Per commit that touched a checkpoint: how many parameters changed and the largest "
+                + "changes; with --param, the history of matching parameters.")
 final class LogCommand implements Callable<Integer> {
     /** How many of a commit's largest changes the human output names. */
     private static final int LARGEST = 3;

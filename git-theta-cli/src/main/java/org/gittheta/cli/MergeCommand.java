@@ -29,9 +29,9 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(
             names = "--dry-run",
-            description =
-                    "change nothing: report per parameter the path it takes, the cosine "
-                            + "between task vectors, the fraction of sign conflicts, and the norms of each task vector and the result")
+            description = "change nothing: report per parameter the path it takes, the cosine "
+                    + "between task vectors, the fraction of sign conflicts, and the norms of "
+                    + "each task vector and the result")
     boolean dryRun;
 
     @Option(names = "--json", description = "with --dry-run: the report as JSON on stdout")

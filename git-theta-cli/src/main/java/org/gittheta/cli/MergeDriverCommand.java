@@ -19,8 +19,8 @@ import picocli.CommandLine.Parameters;
         name = "merge-driver",
         hidden = true,
         mixinStandardHelpOptions = true,
-        description =
-                "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git theta install' and docs/merging.md).")
+        description = "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git "
+                + "theta install' and docs/merging.md).")
 final class MergeDriverCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(index = "0", paramLabel = "%O", description = "file with the base version (cleaned manifest)")
     Path base;

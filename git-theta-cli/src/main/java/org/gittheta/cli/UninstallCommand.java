@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Undo 'git theta install': remove the filter and merge driver settings it wrote, its pre-push "
-                    + "hook (putting back a hook it had renamed to pre-push.local) and, unless --local, the manual pages.",
+                    + "hook (putting back a hook it had renamed to pre-push.local) and, unless --local, "
+                    + "the manual pages.",
             "Settings, hooks and attributes that are not git-theta's stay; running it twice changes nothing."
         })
 final class UninstallCommand implements java.util.concurrent.Callable<Integer> {

@@ -31,7 +31,8 @@ final class LayersTest {
                     && !type.getPackageName().startsWith("org.gittheta.cli")
                     && !type.getPackageName().startsWith("org.gittheta.filter"));
     /**
-     * Known breaks of the command rule, "command -> command", to be removed as each is fixed (issue 10): uninstall reads
+     * Known breaks of the command rule, "command -> command", to be removed as each is fixed (issue 10): uninstall
+     * reads
      * the keys install writes, which want a home of their own once the CLI package is grouped by concern.
      */
     private static final Set<String> KNOWN_COMMAND_DEPENDENCIES =

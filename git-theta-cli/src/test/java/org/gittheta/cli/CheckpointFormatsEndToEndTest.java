@@ -142,7 +142,8 @@ class CheckpointFormatsEndToEndTest {
                 git.run(repo, "git", "add", "old.pt", "blob.bin").assertOk();
         assertThat(ourLines(add.err()))
                 .containsExactlyInAnyOrder(
-                        "git-theta: old.pt: stored whole: legacy PyTorch pickle (saved before torch 1.6), not unpickled",
+                        "git-theta: old.pt: stored whole: legacy PyTorch pickle (saved before torch 1.6), "
+                                + "not unpickled",
                         "git-theta: blob.bin: stored whole: not a safetensors, PyTorch zip or GGUF checkpoint");
         git.ok(repo, "git", "commit", "-q", "-m", "whole");
         assertThat(manifest("HEAD", "old.pt")).contains("format opaque\n");

@@ -186,7 +186,8 @@ class FoundationEndToEndTest {
             assertRejected(
                     "overlap.safetensors",
                     TestCheckpoints.safetensorsWithHeader(
-                            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                            "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                                    + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
                             new byte[12]),
                     "");
             byte[] trailing = java.util.Arrays.copyOf(good, good.length + 3);

@@ -25,7 +25,8 @@ import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** git theta add --update-type low-rank --rank R --lossy with real git: stored factors, honest manifest, clean status after checkout. */
+/** git theta add --update-type low-rank --rank R --lossy with real git: stored factors, honest manifest, clean status
+ * after checkout. */
 class LossyLowRankEndToEndTest {
     private static final int RANK = 8;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -70,8 +71,8 @@ class LossyLowRankEndToEndTest {
                 .assertOk()
                 .err();
         assertThat(err)
-                .contains(
-                        "git-theta: model.safetensors: stored 2 parameters lossily (rank 8); check it out again to get the stored values");
+                .contains("git-theta: model.safetensors: stored 2 parameters lossily (rank 8); check it out "
+                        + "again to get the stored values");
         assertThat(git.ok(repo, "git", "status", "--porcelain"))
                 .as("the file still holds the user's values, not the stored ones")
                 .startsWith("MM model.safetensors");

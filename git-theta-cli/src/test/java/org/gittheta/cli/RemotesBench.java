@@ -9,7 +9,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Figures for docs/performance.md, not a test: runs only with {@code -Dtheta.bench=remotes}.
- * mvn -B -ntp -o test -pl git-theta-cli -am -Dtest=RemotesBench -Dtheta.bench=remotes -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -ntp -o test -pl git-theta-cli -am -Dtest=RemotesBench -Dtheta.bench=remotes
+ * -Dsurefire.failIfNoSpecifiedTests=false
  * ({@code -Dtheta.bench.large=true}: a 1 GiB checkpoint instead of 272 MiB).
  */
 @EnabledIfSystemProperty(named = "theta.bench", matches = "remotes")

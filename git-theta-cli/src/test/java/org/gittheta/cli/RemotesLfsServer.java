@@ -19,7 +19,8 @@ import ru.bozaro.gitlfs.server.ContentServlet;
 import ru.bozaro.gitlfs.server.PointerServlet;
 import ru.bozaro.gitlfs.server.UnauthorizedError;
 
-/** A real Git LFS server (gitlfs-server's servlets in Jetty) on loopback, storing objects in a directory, requiring basic auth u:p. */
+/** A real Git LFS server (gitlfs-server's servlets in Jetty) on loopback, storing objects in a directory, requiring
+ * basic auth u:p. */
 final class RemotesLfsServer implements AutoCloseable {
     static final String PREFIX = "/model.git/info/lfs";
     private final Path storage;

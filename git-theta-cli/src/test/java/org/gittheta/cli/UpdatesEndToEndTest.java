@@ -19,7 +19,8 @@ import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A sequence of fine-tunes committed with real git, each checked out byte-identically in any order, also from a clone. */
+/** A sequence of fine-tunes committed with real git, each checked out byte-identically in any order, also from a clone.
+ */
 class UpdatesEndToEndTest {
     private static final String Q = "model.layers.0.self_attn.q_proj",
             V = "model.layers.0.self_attn.v_proj",

@@ -33,7 +33,8 @@ public record ParamDiff(
                 && !before.get().shard().equals(after.get().shard());
     }
 
-    /** Elements that differ: all of an added or removed parameter, all of a modified one we cannot compare element-wise. */
+    /** Elements that differ: all of an added or removed parameter, all of a modified one we cannot compare
+     * element-wise. */
     public long changedElements() {
         return switch (status) {
             case UNCHANGED -> 0;

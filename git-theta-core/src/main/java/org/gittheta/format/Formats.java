@@ -85,7 +85,8 @@ public final class Formats {
     /**
      * The format of a file by its first bytes ({@link #DETECT_BYTES} of them, or the whole file if shorter),
      * whatever its name: safetensors (a little-endian u64 header length, then '{'), torch zip (a zip whose first
-     * entry is {@code <name>/data.pkl}), GGUF (magic {@code GGUF}). Empty means: store the file whole. A detected file may still be
+     * entry is {@code <name>/data.pkl}), GGUF (magic {@code GGUF}). Empty means: store the file whole. A detected file
+     * may still be
      * refused by the format's {@code read}; {@link NotAStateDictException} from it also means: store it whole.
      */
     public static Optional<CheckpointFormat> detect(MemorySegment head) {

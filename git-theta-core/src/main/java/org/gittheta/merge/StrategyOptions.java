@@ -81,10 +81,10 @@ public record StrategyOptions(
             case "slerp" -> new Slerp(t);
             case "fisher" -> new FisherMerge(lambda, fisherFloor);
             default ->
-                throw new IllegalArgumentException(
-                        "unknown merge strategy '" + name
-                                + "' (known: average, ours, "
-                                + "theirs, base, fail, task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher)");
+                throw new IllegalArgumentException("unknown merge strategy '" + name
+                        + "' (known: average, ours, "
+                        + "theirs, base, fail, task-arithmetic, ties, dare, dare-ties, "
+                        + "breadcrumbs, model-stock, slerp, fisher)");
         };
     }
 }

@@ -66,7 +66,8 @@ public final class LocalRemote implements ObjectRemote {
             } catch (CorruptObjectException e) {
                 throw new IOException(
                         "not pushing to " + description + ": " + e.getMessage()
-                                + " in the local store; restore it with 'git theta fetch' from a remote that has it intact",
+                                + " in the local store; restore it with 'git theta fetch' from a remote "
+                                + "that has it intact",
                         e);
             }
             Path source = from.readableFile(ref.id());

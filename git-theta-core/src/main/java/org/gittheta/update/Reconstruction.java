@@ -33,7 +33,8 @@ sealed interface Reconstruction permits Reconstruction.LowRank, Reconstruction.I
         return true;
     }
 
-    /** Writes into {@code out} the guess for elements {@code [first, first + count)} from the same elements of {@code prev}. */
+    /** Writes into {@code out} the guess for elements {@code [first, first + count)} from the same elements of {@code
+     * prev}. */
     void apply(MemorySegment prev, MemorySegment out, DType t, long first, long count);
 
     /** Rows and columns of a parameter viewed as a matrix: the first dimension against all the rest. */

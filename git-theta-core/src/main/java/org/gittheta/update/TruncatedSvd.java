@@ -93,7 +93,8 @@ final class TruncatedSvd {
         return y;
     }
 
-    /** Mᵀ Q for Q given as columns of length rows; each task owns a range of columns of M, summing over rows in order. */
+    /** Mᵀ Q for Q given as columns of length rows; each task owns a range of columns of M, summing over rows in order.
+     */
     private static double[][] transposeTimes(Matrix m, double[][] q) {
         int rows = m.rows(), cols = m.cols(), p = q.length;
         double[][] z = new double[p][cols];
@@ -130,7 +131,8 @@ final class TruncatedSvd {
         return a;
     }
 
-    /** One-sided (Hestenes) Jacobi: rotates pairs of columns of {@code z} until orthogonal, applying the same rotations to {@code w}. */
+    /** One-sided (Hestenes) Jacobi: rotates pairs of columns of {@code z} until orthogonal, applying the same rotations
+     * to {@code w}. */
     private static void jacobi(double[][] z, double[][] w) {
         int p = z.length;
         for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {

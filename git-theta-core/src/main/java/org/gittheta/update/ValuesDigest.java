@@ -6,7 +6,8 @@ import java.util.HexFormat;
 import java.util.zip.CRC32C;
 import org.gittheta.store.ObjectStore;
 
-/** SHA-256 (identity of the values, for the manifest) and CRC32C (checked at decode) of a parameter's raw bytes, in one pass. */
+/** SHA-256 (identity of the values, for the manifest) and CRC32C (checked at decode) of a parameter's raw bytes, in one
+ * pass. */
 public record ValuesDigest(String sha256, int crc32c) {
     private static final long SLICE = 1 << 24;
 

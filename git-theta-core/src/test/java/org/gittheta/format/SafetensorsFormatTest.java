@@ -358,13 +358,19 @@ class SafetensorsFormatTest {
                     "{\"dtype\":8,\"shape\":[1],\"data_offsets\":[0,1]}                 | dtype is not a string",
                     "{\"dtype\":null,\"shape\":[1],\"data_offsets\":[0,1]}              | dtype is not a string",
                     "{\"dtype\":\"U8\",\"shape\":\"[1]\",\"data_offsets\":[0,1]}        | shape is not a JSON array",
-                    "{\"dtype\":\"U8\",\"shape\":[\"1\"],\"data_offsets\":[0,1]}        | shape element 0 is not an integer",
-                    "{\"dtype\":\"U8\",\"shape\":[[1]],\"data_offsets\":[0,1]}          | shape element 0 is not an integer",
-                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":{}}               | data_offsets is not a JSON array",
-                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}              | data_offsets [0] is not [begin, end]",
-                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}          | data_offsets [0, 1, 2] is not [begin, end]",
+                    "{\"dtype\":\"U8\",\"shape\":[\"1\"],\"data_offsets\":[0,1]}        | shape element 0 "
+                            + "is not an integer",
+                    "{\"dtype\":\"U8\",\"shape\":[[1]],\"data_offsets\":[0,1]}          | shape element 0 "
+                            + "is not an integer",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":{}}               | data_offsets is "
+                            + "not a JSON array",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0]}              | data_offsets "
+                            + "[0] is not [begin, end]",
+                    "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}          | data_offsets "
+                            + "[0, 1, 2] is not [begin, end]",
                     "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1],\"x\":1}    | unknown key 'x'",
-                    "{\"dtype\":\"U8\",\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]} | key 'dtype' appears twice",
+                    "{\"dtype\":\"U8\",\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]} | key "
+                            + "'dtype' appears twice",
                 })
         void missingWrongTypedOrUnknownKeys(String entry, String message) {
             assertHeaderRejected(oneTensor(entry), "w", message);

@@ -13,7 +13,8 @@ import org.gittheta.fuzz.Mutator;
 import org.gittheta.tensor.DType;
 import org.junit.jupiter.api.Test;
 
-/** Mutated and random safetensors files and skeletons give a BadCheckpointException or a layout that accounts for every byte. */
+/** Mutated and random safetensors files and skeletons give a BadCheckpointException or a layout that accounts for every
+ * byte. */
 class SafetensorsFuzzTest {
     static final int MUTATED_FILES = 8_000;
     static final int RANDOM_FILES = 3_000;

@@ -23,7 +23,8 @@ class SafetensorsHostileInputTest {
 
     @ParameterizedTest
     @CsvSource({
-        "pytorch_model.bin, 'model.safetensors: this is a PyTorch zip checkpoint (or another zip file), not safetensors'",
+        "pytorch_model.bin, 'model.safetensors: this is a PyTorch zip checkpoint (or another zip file), "
+                + "not safetensors'",
         "gguf-mixed.gguf, 'model.safetensors: this is a GGUF file, not safetensors'",
         "torch-legacy.pt, 'model.safetensors: this is a pickled (legacy torch.save) checkpoint, not safetensors'",
     })

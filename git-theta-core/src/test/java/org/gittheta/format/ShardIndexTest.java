@@ -15,7 +15,8 @@ class ShardIndexTest {
     void readsTheWeightMapAndPlacesShardsBesideTheIndex() throws Exception {
         ShardIndex i = parse("llm/model.safetensors.index.json", """
                 {"metadata": {"total_size": 24, "nested": [1, {"a": 2}]},
-                 "weight_map": {"b.weight": "model-00002-of-00002.safetensors", "a.weight": "model-00001-of-00002.safetensors",
+                 "weight_map": {"b.weight": "model-00002-of-00002.safetensors",
+                                "a.weight": "model-00001-of-00002.safetensors",
                                 "c.weight": "model-00002-of-00002.safetensors"}}""");
         assertThat(i.weightMap()).containsOnlyKeys("a.weight", "b.weight", "c.weight");
         assertThat(i.shards()).containsExactly("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors");

@@ -151,7 +151,8 @@ public final class TestCheckpoints {
             return this;
         }
 
-        /** Pad the header with spaces so that the data region starts at a multiple of {@code bytes}, as the Python writer does with 8. */
+        /** Pad the header with spaces so that the data region starts at a multiple of {@code bytes}, as the Python
+         * writer does with 8. */
         public SafetensorsBuilder align(int bytes) {
             this.alignment = bytes;
             return this;

@@ -65,8 +65,9 @@ class ManifestTest {
         assertThatThrownBy(() -> Manifest.parse("git-theta manifest 9\nformat x\nsize 1\nskeleton \n"))
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("version '9'");
-        assertThatThrownBy(() -> Manifest.parse(
-                        "git-theta manifest 1\nformat x\nsize 4\nskeleton \nparam a dtype=F99 shape=[1] sha256=x update=dense objects="
+        assertThatThrownBy(() ->
+                        Manifest.parse("git-theta manifest 1\nformat x\nsize 4\nskeleton \nparam a dtype=F99 shape=[1] "
+                                + "sha256=x update=dense objects="
                                 + A.hex() + ":1\n"))
                 .hasMessageContaining("line 5")
                 .hasMessageContaining("'a'")

@@ -41,7 +41,8 @@ class StrategiesTest {
         return read(vec(dtype, values));
     }
 
-    /** The reference's double result cast as the strategies must: to float32 with RNE, then to the 16-bit type with RNE. */
+    /** The reference's double result cast as the strategies must: to float32 with RNE, then to the 16-bit type with
+     * RNE. */
     static double cast(DType dtype, double v) {
         float f = (float) v;
         return switch (dtype) {
@@ -72,7 +73,8 @@ class StrategiesTest {
         return read(out);
     }
 
-    /** Equal within one unit in the last place (with slack for the double arithmetic of the check) of {@code dtype} (the reference may sum in another order). */
+    /** Equal within one unit in the last place (with slack for the double arithmetic of the check) of {@code dtype}
+     * (the reference may sum in another order). */
     static void assertClose(DType dtype, double[] actual, double[] reference) {
         assertThat(actual).hasSameSizeAs(reference);
         for (int i = 0; i < actual.length; i++) {

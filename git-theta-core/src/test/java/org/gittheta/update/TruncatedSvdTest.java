@@ -93,7 +93,8 @@ class TruncatedSvdTest {
                 Arrays.stream(m).flatMapToDouble(Arrays::stream).map(x -> x * x).sum());
     }
 
-    /** Slow reference: singular values as square roots of the eigenvalues of MᵀM, by cyclic Jacobi rotations; decreasing. */
+    /** Slow reference: singular values as square roots of the eigenvalues of MᵀM, by cyclic Jacobi rotations;
+     * decreasing. */
     private static double[] singularValues(double[][] m) {
         int n = m[0].length;
         double[][] a = new double[n][n];
