@@ -3,7 +3,6 @@ package org.gittheta.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -31,7 +30,7 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
         Path cwd = Path.of("").toAbsolutePath();
         String scope = local ? "--local" : "--global";
         if (local) Git.dirs(cwd);
-        for (Map.Entry<String, String> e : settings().entrySet()) {
+        for (Map.Entry<String, String> e : Wiring.settings().entrySet()) {
             Git.run(cwd, "config", scope, e.getKey(), e.getValue());
         }
         // hooks belong to a repository: a global install places them only in the repository it runs in (if any)
@@ -46,16 +45,6 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
                     + Launcher.path().getParent() + ":$PATH\"");
         }
         return 0;
-    }
-
-    static Map<String, String> settings() {
-        String exe = Launcher.shellWord();
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("filter.theta.process", exe + " filter-process");
-        s.put("filter.theta.required", "true");
-        s.put("merge.theta.name", "git-theta parameter merge");
-        s.put("merge.theta.driver", exe + " merge-driver %O %A %B %P");
-        return s;
     }
 
     /** Best effort: a launcher in a directory the user cannot write still works, only without manual pages. */
@@ -82,10 +71,8 @@ final class InstallCommand implements java.util.concurrent.Callable<Integer> {
             if (viewers.isEmpty()) Git.run(cwd, "config", "--global", "--add", "man.viewer", "man");
             Git.run(cwd, "config", "--global", "--add", "man.viewer", ManFallbackCommand.VIEWER);
         }
-        Git.run(cwd, "config", "--global", MAN_FALLBACK_CMD, Launcher.shellWord() + " man-fallback");
+        Git.run(cwd, "config", "--global", Wiring.MAN_FALLBACK_CMD, Launcher.shellWord() + " man-fallback");
     }
-
-    static final String MAN_FALLBACK_CMD = "man." + ManFallbackCommand.VIEWER + ".cmd";
 
     private static boolean onPath() {
         String path = System.getenv("PATH");

@@ -29,9 +29,9 @@ final class PullCommand implements java.util.concurrent.Callable<Integer> {
             Transfers.fetch(repo, remote, repo.objectsAt(List.of(Transfers.commit(repo, "HEAD"))));
         }
         // a checkout that failed for want of objects left neither the file nor its index entry: take it from HEAD
-        Set<String> indexed = Set.copyOf(CheckoutCommand.split(Git.run(top, "ls-files", "-z")));
+        Set<String> indexed = Set.copyOf(WorkTreeCheckpoints.split(Git.run(top, "ls-files", "-z")));
         List<String> lost = new ArrayList<>();
-        for (String path : CheckoutCommand.split(Git.run(top, "ls-tree", "-r", "-z", "--name-only", "HEAD"))) {
+        for (String path : WorkTreeCheckpoints.split(Git.run(top, "ls-tree", "-r", "-z", "--name-only", "HEAD"))) {
             if (!indexed.contains(path) && !Files.exists(top.resolve(path))) lost.add(path);
         }
         if (!lost.isEmpty()) {
@@ -41,10 +41,10 @@ final class PullCommand implements java.util.concurrent.Callable<Integer> {
         }
         // a file deleted on purpose is still in the index (its deletion unstaged) and is left alone
         List<String> stale = new ArrayList<>();
-        for (String path : CheckoutCommand.notCheckedOut(top, CheckoutCommand.tracked(top, List.of()))) {
+        for (String path : WorkTreeCheckpoints.notCheckedOut(top, WorkTreeCheckpoints.tracked(top, List.of()))) {
             if (Files.exists(top.resolve(path)) || lost.contains(path)) stale.add(path);
         }
-        CheckoutCommand.write(cwd, top, stale);
+        WorkTreeCheckpoints.write(cwd, top, stale);
         return 0;
     }
 }

@@ -30,7 +30,7 @@ final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
         String scope = local ? "--local" : "--global";
         if (local) Git.dirs(cwd);
         List<String> removed = new ArrayList<>();
-        for (String key : InstallCommand.settings().keySet()) {
+        for (String key : Wiring.settings().keySet()) {
             // exit 5: not set, which is what we want
             if (Git.exec(cwd, "config", scope, "--unset-all", key).exit() == 0) removed.add(key);
         }
@@ -54,7 +54,7 @@ final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
 
     /** Removes our man viewer, and the {@code man} listed before it if that is all that is left (git's default). */
     private static void removeManFallback(Path cwd) throws IOException {
-        Git.exec(cwd, "config", "--global", "--unset-all", InstallCommand.MAN_FALLBACK_CMD);
+        Git.exec(cwd, "config", "--global", "--unset-all", Wiring.MAN_FALLBACK_CMD);
         Git.exec(cwd, "config", "--global", "--unset-all", "man.viewer", "^" + ManFallbackCommand.VIEWER + "$");
         List<String> viewers = Git.exec(cwd, "config", "--global", "--get-all", "man.viewer")
                 .out()

@@ -14,7 +14,6 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,14 +29,6 @@ final class LayersTest {
             type -> type.getPackageName().startsWith("org.gittheta.")
                     && !type.getPackageName().startsWith("org.gittheta.cli")
                     && !type.getPackageName().startsWith("org.gittheta.filter"));
-    /**
-     * Known breaks of the command rule, "command -> command", to be removed as each is fixed (issue 10): uninstall
-     * reads
-     * the keys install writes, which want a home of their own once the CLI package is grouped by concern.
-     */
-    private static final Set<String> KNOWN_COMMAND_DEPENDENCIES =
-            Set.of("org.gittheta.cli.UninstallCommand -> org.gittheta.cli.InstallCommand");
-
     private static final JavaClasses PRODUCTION = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
@@ -131,10 +122,7 @@ final class LayersTest {
                         String own = topLevelName(type);
                         for (Dependency dependency : type.getDirectDependenciesFromSelf()) {
                             JavaClass target = dependency.getTargetClass();
-                            String edge = own + " -> " + topLevelName(target);
-                            if (isCommand(target)
-                                    && !topLevelName(target).equals(own)
-                                    && !KNOWN_COMMAND_DEPENDENCIES.contains(edge)) {
+                            if (isCommand(target) && !topLevelName(target).equals(own)) {
                                 events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
                             }
                         }
