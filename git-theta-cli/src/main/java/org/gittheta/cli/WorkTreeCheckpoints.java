@@ -51,11 +51,14 @@ final class WorkTreeCheckpoints {
     /** Writes the index's checkpoints for these paths and refreshes their index entries. */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
-        // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
-        if (Git.exec(top, "config", "filter.theta.process").out().isBlank()) {
-            throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
-        }
         try (ThetaRepository repo = Git.repository(cwd)) {
+            // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
+            if (repo.settings()
+                    .get("filter.theta.process")
+                    .filter(v -> !v.isBlank())
+                    .isEmpty()) {
+                throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
+            }
             repo.checkout(paths);
         }
         // the stat cache answers the clean this re-runs, so the values are not read again
