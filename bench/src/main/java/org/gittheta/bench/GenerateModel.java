@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.gittheta.cli.DemoModel;
+import org.gittheta.cli.demo.DemoModel;
 
 /**
  * Writes benchmark checkpoints: {@code GenerateModel <file> <MiB> [<tensor fraction> <element fraction> <relative step>

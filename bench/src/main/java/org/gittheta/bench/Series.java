@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.gittheta.cli.DemoModel;
+import org.gittheta.cli.demo.DemoModel;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Floats;

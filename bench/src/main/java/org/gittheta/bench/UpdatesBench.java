@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.gittheta.cli.DemoModel;
+import org.gittheta.cli.demo.DemoModel;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;

@@ -9,10 +9,10 @@ import java.util.Properties;
  * The version this program was built as: {@code version.properties}, written at build time with the Maven version
  * and, for a build inside the project's checkout, the commit.
  */
-record BuildVersion(String version, String commit) {
+public record BuildVersion(String version, String commit) {
     private static final String SNAPSHOT = "-SNAPSHOT";
 
-    static BuildVersion current() {
+    public static BuildVersion current() {
         try (InputStream in = BuildVersion.class.getResourceAsStream("version.properties")) {
             if (in == null) return new BuildVersion("", "");
             Properties p = new Properties();
@@ -24,7 +24,7 @@ record BuildVersion(String version, String commit) {
     }
 
     /** {@code git-theta 0.2.0} for a release, {@code git-theta 0.2.0 (dev, abc1234)} for a development build. */
-    String describe() {
+    public String describe() {
         if (version.isEmpty()) return "git-theta (version unknown: built without version.properties)";
         if (!version.endsWith(SNAPSHOT)) return "git-theta " + version;
         String number = version.substring(0, version.length() - SNAPSHOT.length());

@@ -12,11 +12,11 @@ import org.gittheta.repo.ThetaRepository;
 import org.gittheta.store.Ordered;
 
 /** Runs the real {@code git} for what only it knows: the repository's directories and the effective configuration. */
-final class Git {
+public final class Git {
     private Git() {}
 
     /** Output of a git command that must succeed, trailing newline removed. */
-    static String run(Path dir, String... args) throws IOException {
+    public static String run(Path dir, String... args) throws IOException {
         Result r = exec(dir, args);
         if (r.exit != 0) {
             throw new UserException("git " + String.join(" ", args) + " failed: " + r.err.strip());
@@ -24,9 +24,9 @@ final class Git {
         return r.out.stripTrailing();
     }
 
-    record Result(int exit, String out, String err) {}
+    public record Result(int exit, String out, String err) {}
 
-    static Result exec(Path dir, String... args) throws IOException {
+    public static Result exec(Path dir, String... args) throws IOException {
         Raw r = exec(dir, Map.of(), null, args);
         return new Result(r.exit(), new String(r.out(), StandardCharsets.UTF_8), r.err());
     }
@@ -66,12 +66,13 @@ final class Git {
     }
 
     /** Output bytes of a git command that must succeed. */
-    static byte[] runBytes(Path dir, String... args) throws IOException {
+    public static byte[] runBytes(Path dir, String... args) throws IOException {
         return checked(exec(dir, Map.of(), null, args), args).out();
     }
 
     /** Output of a git command that must succeed, run with extra environment variables and the given input. */
-    static String runWithEnv(Path dir, Map<String, String> env, byte[] input, String... args) throws IOException {
+    public static String runWithEnv(Path dir, Map<String, String> env, byte[] input, String... args)
+            throws IOException {
         return new String(checked(exec(dir, env, input, args), args).out(), StandardCharsets.UTF_8);
     }
 
@@ -98,19 +99,19 @@ final class Git {
     }
 
     /** The repository around the current directory. */
-    record Dirs(Path gitDir, Path commonDir, Path topLevel) {
-        ThetaRepository.Location location() {
+    public record Dirs(Path gitDir, Path commonDir, Path topLevel) {
+        public ThetaRepository.Location location() {
             return new ThetaRepository.Location(gitDir, commonDir, topLevel);
         }
     }
 
     /** The repository around {@code cwd} with the configuration git sees there, reporting progress on a terminal. */
-    static ThetaRepository repository(Path cwd) throws IOException {
+    public static ThetaRepository repository(Path cwd) throws IOException {
         return repository(cwd, List.of());
     }
 
     /** The same, with {@code -c key=value} arguments on top of the configuration. */
-    static ThetaRepository repository(Path cwd, List<String> configArgs) throws IOException {
+    public static ThetaRepository repository(Path cwd, List<String> configArgs) throws IOException {
         Dirs dirs = dirs(cwd);
         return ThetaRepository.open(
                 dirs.location(),
@@ -119,7 +120,7 @@ final class Git {
                 TerminalProgress.forStderr());
     }
 
-    static Dirs dirs(Path cwd) throws IOException {
+    public static Dirs dirs(Path cwd) throws IOException {
         Result r = exec(cwd, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel");
         if (r.exit != 0) throw new UserException("not in a git repository (" + cwd + ")");
         List<String> lines = r.out.lines().toList();

@@ -4,6 +4,28 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
+import org.gittheta.cli.demo.DemoCommand;
+import org.gittheta.cli.history.DiffCommand;
+import org.gittheta.cli.history.LogCommand;
+import org.gittheta.cli.history.ShowCommand;
+import org.gittheta.cli.merge.MergeCommand;
+import org.gittheta.cli.merge.MergeDriverCommand;
+import org.gittheta.cli.plumbing.FilterProcessCommand;
+import org.gittheta.cli.plumbing.HookCommand;
+import org.gittheta.cli.setup.EnvCommand;
+import org.gittheta.cli.setup.InstallCommand;
+import org.gittheta.cli.setup.ManCommand;
+import org.gittheta.cli.setup.ManFallbackCommand;
+import org.gittheta.cli.setup.TrackCommand;
+import org.gittheta.cli.setup.UninstallCommand;
+import org.gittheta.cli.setup.UntrackCommand;
+import org.gittheta.cli.store.AddCommand;
+import org.gittheta.cli.store.CheckoutCommand;
+import org.gittheta.cli.store.FetchCommand;
+import org.gittheta.cli.store.FsckCommand;
+import org.gittheta.cli.store.GcCommand;
+import org.gittheta.cli.store.PullCommand;
+import org.gittheta.cli.store.PushCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -88,7 +110,7 @@ public final class Main implements Runnable {
     }
 
     /** The command line with every command: what help and the manual pages describe. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         for (Class<?> command : SUBCOMMANDS) cl.addSubcommand(command);
         return cl;

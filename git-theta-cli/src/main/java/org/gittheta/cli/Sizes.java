@@ -1,10 +1,10 @@
 package org.gittheta.cli;
 
 /** Byte counts for people. */
-final class Sizes {
+public final class Sizes {
     private Sizes() {}
 
-    static String human(long bytes) {
+    public static String human(long bytes) {
         if (bytes < 1024) return bytes + " B";
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
         double v = bytes;

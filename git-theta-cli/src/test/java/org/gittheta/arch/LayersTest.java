@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The layering of docs/architecture.md, checked on the production class files of every module: the CLI sits on the
  * filters, both on core; core is a library (it never prints, exits, reads the environment or starts processes); JGit
- * stays behind core's {@code repo} package; commands share code through core or helpers, never through each other.
+ * stays behind core's {@code repo} package; commands share code through core or helpers, never through each other;
+ * the CLI's sub-packages (one per concern) build on its root package and on each other without cycles, and of the
+ * root package only {@code Main}, which registers every command, looks into them.
  */
 final class LayersTest {
     private static final String CLI = "org.gittheta.cli..";
@@ -37,7 +39,17 @@ final class LayersTest {
     @Test
     void importsEveryModule() {
         // an empty import would make every rule below pass: see that each layer is there
-        for (String layer : new String[] {"org.gittheta.cli", "org.gittheta.filter", "org.gittheta.store"}) {
+        for (String layer : new String[] {
+            "org.gittheta.cli",
+            "org.gittheta.cli.setup",
+            "org.gittheta.cli.store",
+            "org.gittheta.cli.history",
+            "org.gittheta.cli.merge",
+            "org.gittheta.cli.plumbing",
+            "org.gittheta.cli.demo",
+            "org.gittheta.filter",
+            "org.gittheta.store"
+        }) {
             if (PRODUCTION.stream().noneMatch(type -> type.getPackageName().equals(layer))) {
                 throw new AssertionError("no production class imported from " + layer);
             }
@@ -111,6 +123,24 @@ final class LayersTest {
     }
 
     @Test
+    void cliSubPackagesHaveNoCycles() {
+        slices().matching("org.gittheta.cli.(*)..").should().beFreeOfCycles().check(PRODUCTION);
+    }
+
+    @Test
+    void onlyMainLooksIntoTheCliSubPackages() {
+        noClasses()
+                .that()
+                .resideInAPackage("org.gittheta.cli")
+                .and(DescribedPredicate.not(entryPoint()))
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.gittheta.cli.*..")
+                .because("the root package holds what every command shares; only Main registers the commands")
+                .check(PRODUCTION);
+    }
+
+    @Test
     void commandsDoNotDependOnOtherCommands() {
         classes()
                 .that()
@@ -129,6 +159,10 @@ final class LayersTest {
                     }
                 })
                 .check(PRODUCTION);
+    }
+
+    private static DescribedPredicate<JavaClass> entryPoint() {
+        return DescribedPredicate.describe("Main", type -> topLevelName(type).equals("org.gittheta.cli.Main"));
     }
 
     private static DescribedPredicate<JavaClass> inCommand() {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
+import org.gittheta.cli.demo.DemoModel;
 import org.junit.jupiter.api.Test;
 
 /**

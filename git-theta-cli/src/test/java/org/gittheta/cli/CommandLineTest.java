@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** The command tree as picocli builds it from {@link Main}: help, hidden commands, version, manual pages. */
+/** The command tree as picocli builds it from {@link Main}: help, hidden commands, version, progress. */
 class CommandLineTest {
     private static final List<String> INTERNAL = List.of("filter-process", "merge-driver", "hook");
 
@@ -101,28 +101,6 @@ class CommandLineTest {
                 .matches("git-theta \\d+\\.\\d+\\.\\d+( \\(dev(, [0-9a-f]{7,})?\\))?")
                 .isEqualTo(BuildVersion.current().describe());
         assertThat(BuildVersion.current().version()).isNotEmpty();
-    }
-
-    @Test
-    void thereIsAManualPageForTheProgramAndEveryCommandShownInHelp() {
-        CommandLine main = Main.commandLine();
-        Map<String, String> pages = ManPages.render(main);
-        assertThat(pages)
-                .containsKeys("git-theta.1", "git-theta-track.1", "git-theta-uninstall.1", "git-theta-env.1")
-                .doesNotContainKeys("git-theta-filter-process.1", "git-theta-merge-driver.1", "git-theta-hook.1");
-        String track = pages.get("git-theta-track.1");
-        assertThat(track)
-                .startsWith(".TH \"GIT-THETA-TRACK\" 1")
-                .contains(".SH NAME\ngit\\-theta\\-track \\- Track files matching the patterns")
-                .contains(".SH SYNOPSIS\n.nf\ngit theta track [\\-hV] [<pattern>...]\n.fi");
-        assertThat(pages.get("git-theta.1")).contains(".SH COMMANDS").contains("\\fBgit theta untrack\\fR");
-        for (Map.Entry<String, String> page : pages.entrySet()) {
-            // a text line starting with a dot would be taken for a troff request
-            String requests = "\\.(TH|SH|TP|PP|nf|fi)\\b.*";
-            assertThat(page.getValue().lines().filter(l -> l.startsWith(".") && !l.matches(requests)))
-                    .as(page.getKey())
-                    .isEmpty();
-        }
     }
 
     @Test

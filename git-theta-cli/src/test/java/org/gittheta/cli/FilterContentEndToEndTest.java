@@ -39,15 +39,6 @@ class FilterContentEndToEndTest {
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static String sha256(Path file) throws IOException {
-        MessageDigest sha = ObjectStore.sha256();
-        try (var in = Files.newInputStream(file)) {
-            byte[] b = new byte[MIB];
-            for (int n; (n = in.read(b)) > 0; ) sha.update(b, 0, n);
-        }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
     @Test
     void aLargeCheckpointCommittedBeforeItWasTrackedIsStreamedThroughSmudge() throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
@@ -65,7 +56,7 @@ class FilterContentEndToEndTest {
 
         git.ok(repo, "git", "checkout", "--", "big.safetensors");
         assertThat(Files.size(file)).isEqualTo((long) PLAIN_MIB * MIB);
-        assertThat(sha256(file)).isEqualTo(expected);
+        assertThat(GitRepoFixture.sha256(file)).isEqualTo(expected);
     }
 
     @Test

@@ -103,6 +103,16 @@ final class GitRepoFixture {
                 .isEqualTo(digest(expected) + " (" + expected.length + " bytes)");
     }
 
+    /** The SHA-256 of a file's bytes, read in blocks (checkpoints in these tests can be larger than the heap). */
+    static String sha256(Path file) throws IOException {
+        java.security.MessageDigest sha = org.gittheta.store.ObjectStore.sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] block = new byte[1 << 20];
+            for (int n; (n = in.read(block)) > 0; ) sha.update(block, 0, n);
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
     private static String digest(byte[] b) {
         return java.util.HexFormat.of()
                 .formatHex(org.gittheta.store.ObjectStore.sha256().digest(b));

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.gittheta.cli.merge.MergeDriverCommand;
+import org.gittheta.cli.plumbing.FilterProcessCommand;
+import org.gittheta.cli.plumbing.HookCommand;
+import org.gittheta.cli.setup.TrackCommand;
+import org.gittheta.cli.store.FsckCommand;
+import org.gittheta.cli.store.GcCommand;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

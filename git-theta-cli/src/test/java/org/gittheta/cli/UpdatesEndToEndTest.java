@@ -94,14 +94,14 @@ class UpdatesEndToEndTest {
         checkOutAll(repo, file, commits, hashes);
         Path clone = home.resolve("clone");
         git(home, "clone", "-q", repo.toString(), clone.toString());
-        assertThat(DemoCommand.sha256(clone.resolve("model.safetensors"))).isEqualTo(hashes.getLast());
+        assertThat(GitRepoFixture.sha256(clone.resolve("model.safetensors"))).isEqualTo(hashes.getLast());
         checkOutAll(clone, clone.resolve("model.safetensors"), commits, hashes);
     }
 
     private void checkOutAll(Path repo, Path file, List<String> commits, List<String> hashes) throws IOException {
         for (int i : new int[] {3, 0, 4, 1, 2, 4, 0}) {
             git(repo, "checkout", "-q", commits.get(i), "--", "model.safetensors");
-            assertThat(DemoCommand.sha256(file)).as("version %d", i).isEqualTo(hashes.get(i));
+            assertThat(GitRepoFixture.sha256(file)).as("version %d", i).isEqualTo(hashes.get(i));
         }
     }
 
@@ -109,7 +109,7 @@ class UpdatesEndToEndTest {
             Path repo, Path file, String message, List<String> commits, List<String> hashes, List<String> add)
             throws IOException {
         write(file);
-        hashes.add(DemoCommand.sha256(file));
+        hashes.add(GitRepoFixture.sha256(file));
         run(repo, add.toArray(String[]::new));
         git(repo, "commit", "-q", "-m", message);
         commits.add(git(repo, "rev-parse", "HEAD").strip());

@@ -1,0 +1,181 @@
+package org.gittheta.cli.history;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.gittheta.cli.Json;
+import org.gittheta.cli.UserException;
+import org.gittheta.diff.CheckpointDiff;
+import org.gittheta.diff.ParamDiff;
+import org.gittheta.repo.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "diff",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Per-parameter differences of tracked checkpoints, like git diff:",
+            "no revision: working tree vs index; one: working tree vs it; two (or A..B): between them; "
+                    + "--cached: index vs HEAD (or vs the revision given)."
+        })
+public final class DiffCommand implements Callable<Integer> {
+    @Parameters(
+            paramLabel = "<rev>|<path>",
+            arity = "0..*",
+            description = "Up to two revisions, then paths (after -- if ambiguous).")
+    List<String> args = new ArrayList<>();
+
+    @Option(
+            names = {"--cached", "--staged"},
+            description = "Compare the index with HEAD (or with the revision given).")
+    boolean cached;
+
+    @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
+    boolean json;
+
+    @Option(names = "--stat", description = "One line per checkpoint, like git diff --stat.")
+    boolean stat;
+
+    @Option(names = "--all", description = "List unchanged parameters too.")
+    boolean all;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        try (HistoryRepo repo = HistoryRepo.open()) {
+            List<String> revs = new ArrayList<>();
+            List<String> paths = new ArrayList<>();
+            splitArgs(repo, revs, paths);
+            List<Version> sides = sides(revs);
+            Version before = sides.get(0);
+            Version after = sides.get(1);
+            List<FileDiff> diffs = new ArrayList<>();
+            HistoryRepo.Targets targets = repo.targets(sides, paths, true);
+            for (String path : targets.files()) {
+                Optional<FileDiff> d = diff(repo, path, before, after);
+                d.ifPresent(diffs::add);
+            }
+            for (String index : targets.indexes()) {
+                CheckpointDiff d = repo.repo.shardedDiff(before, after, index, name -> true);
+                if (!d.changedOrMoved().isEmpty()) diffs.add(new FileDiff(index, d, true));
+            }
+            diffs.sort(java.util.Comparator.comparing(FileDiff::path));
+            print(diffs, before, after);
+        }
+        return 0;
+    }
+
+    /** @param sharded whether {@code path} is a sharded checkpoint's index (parameters carry their shard) */
+    record FileDiff(String path, CheckpointDiff diff, boolean sharded) {}
+
+    /** Revisions come first; everything after {@code --}, or the first argument that is not a revision, is a path. */
+    private void splitArgs(HistoryRepo repo, List<String> revs, List<String> paths) throws IOException {
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        int dd = original.indexOf("--");
+        int afterDashes = dd < 0 ? 0 : original.size() - dd - 1;
+        int firstPath = args.size() - afterDashes;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            boolean path = i >= firstPath || !paths.isEmpty() || dd < 0 && !a.contains("..") && !repo.isRevision(a);
+            if (path) {
+                if (dd < 0 && !Files.exists(Path.of(a))) {
+                    throw new UserException("unknown revision or path not in the working tree: '" + a
+                            + "' (use -- to separate paths from revisions)");
+                }
+                paths.add(repo.repoPath(a));
+            } else if (a.contains("..") && !a.contains("...")) {
+                int k = a.indexOf("..");
+                revs.add(a.substring(0, k).isEmpty() ? "HEAD" : a.substring(0, k));
+                revs.add(a.substring(k + 2).isEmpty() ? "HEAD" : a.substring(k + 2));
+            } else {
+                revs.add(a);
+            }
+        }
+        for (String r : revs) repo.commit(r);
+        if (revs.size() > 2 || cached && revs.size() > 1) {
+            throw new UserException("too many revisions: " + String.join(" ", revs));
+        }
+    }
+
+    private List<Version> sides(List<String> revs) {
+        if (cached) return List.of(new Version.Rev(revs.isEmpty() ? "HEAD" : revs.getFirst()), new Version.Index());
+        return switch (revs.size()) {
+            case 0 -> List.of(new Version.Index(), new Version.WorkTree());
+            case 1 -> List.of(new Version.Rev(revs.getFirst()), new Version.WorkTree());
+            default -> List.of(new Version.Rev(revs.get(0)), new Version.Rev(revs.get(1)));
+        };
+    }
+
+    private static Optional<FileDiff> diff(HistoryRepo repo, String path, Version before, Version after)
+            throws IOException {
+        // two stored versions with the same manifest blob: nothing to look at
+        var a = repo.repo.blobId(before, path);
+        if (!(after instanceof Version.WorkTree) && a.isPresent() && Objects.equals(a, repo.repo.blobId(after, path))) {
+            return Optional.empty();
+        }
+        CheckpointDiff d = repo.repo.diff(before, after, path, name -> true);
+        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, d, false));
+    }
+
+    private void print(List<FileDiff> diffs, Version before, Version after) throws IOException {
+        PrintStream out = System.out;
+        if (json) {
+            try (JsonGenerator g = Json.to(out)) {
+                g.writeStartObject();
+                g.writeStringField("before", before.toString());
+                g.writeStringField("after", after.toString());
+                g.writeArrayFieldStart("files");
+                for (FileDiff f : diffs) {
+                    g.writeStartObject();
+                    g.writeStringField("path", f.path());
+                    g.writeBooleanField("sharded", f.sharded());
+                    HistoryOutput.writeSummary(g, f.diff());
+                    g.writeArrayFieldStart("params");
+                    for (ParamDiff p : shown(f.diff())) HistoryOutput.writeParam(g, p);
+                    g.writeEndArray();
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            out.println();
+            return;
+        }
+        if (stat) {
+            int width = diffs.stream().mapToInt(f -> f.path().length()).max().orElse(0);
+            for (FileDiff f : diffs) {
+                // the working tree has stored nothing yet
+                String stored = after instanceof Version.WorkTree
+                        ? ""
+                        : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
+                out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | "
+                        + HistoryOutput.summary(f.diff()) + stored);
+            }
+            out.println(" " + diffs.size() + (diffs.size() == 1 ? " checkpoint" : " checkpoints") + " changed");
+            return;
+        }
+        for (FileDiff f : diffs) {
+            out.println("diff --theta " + f.path() + " (" + before + " → " + after + ")");
+            for (String line : HistoryOutput.table(shown(f.diff()), f.sharded())) out.println(line);
+            out.println(HistoryOutput.summary(f.diff()));
+        }
+    }
+
+    /** Changed parameters and those that moved to another shard; every one with --all. */
+    private List<ParamDiff> shown(CheckpointDiff d) {
+        return all ? d.params() : d.changedOrMoved();
+    }
+}

@@ -1,0 +1,149 @@
+package org.gittheta.cli.history;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.gittheta.cli.Git;
+import org.gittheta.cli.UserException;
+import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.ShardIndex;
+import org.gittheta.repo.ThetaRepository;
+import org.gittheta.repo.Version;
+
+/** What the history commands (diff, log, show) need beyond the repository itself: paths, tracking, revisions as typed.
+ */
+final class HistoryRepo implements AutoCloseable {
+    final Git.Dirs dirs;
+    final ThetaRepository repo;
+
+    private HistoryRepo(Git.Dirs dirs, ThetaRepository repo) {
+        this.dirs = dirs;
+        this.repo = repo;
+    }
+
+    static HistoryRepo open() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        return new HistoryRepo(Git.dirs(cwd), Git.repository(cwd));
+    }
+
+    /** The commit {@code rev} names. @throws UserException naming the revision if there is none */
+    String commit(String rev) throws IOException {
+        return repo.resolveCommit(rev).orElseThrow(() -> new UserException("unknown revision '" + rev + "'"));
+    }
+
+    boolean isRevision(String text) throws IOException {
+        return repo.resolveCommit(text).isPresent();
+    }
+
+    /** A path as the user typed it (relative to the current directory) as a path from the top of the work tree. */
+    String repoPath(String typed) {
+        Path abs = Path.of("").toAbsolutePath().resolve(typed).normalize();
+        return dirs.topLevel().relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    /** Paths present on either side that git-theta tracks, limited to {@code pathspecs} (from the top) if any. */
+    List<String> trackedPaths(List<Version> sides, List<String> pathspecs) throws IOException {
+        Targets t = targets(sides, pathspecs, false);
+        return t.files();
+    }
+
+    /**
+     * What the history commands compare: tracked checkpoint files, and sharded checkpoints named by their index
+     * ({@code *.index.json}). With {@code sharded}, the shards an index names on either side are reported through
+     * the index, not one by one. Every pathspec must name (or be a folder holding) one of them.
+     */
+    record Targets(List<String> files, List<String> indexes) {}
+
+    Targets targets(List<Version> sides, List<String> pathspecs, boolean sharded) throws IOException {
+        Set<String> all = new LinkedHashSet<>();
+        for (Version side : sides) all.addAll(listed(side, pathspecs));
+        List<String> tracked = tracked(List.copyOf(all));
+        List<String> indexes = new ArrayList<>();
+        Set<String> shards = new HashSet<>();
+        if (sharded) {
+            for (String path : all) {
+                if (!ShardIndex.isIndexPath(path) || tracked.contains(path)) continue;
+                Set<String> named = shardPaths(sides, path, pathspecs.contains(path));
+                if (named.isEmpty()) continue;
+                indexes.add(path);
+                shards.addAll(named);
+            }
+        }
+        List<String> files =
+                tracked.stream().filter(f -> !shards.contains(f)).sorted().toList();
+        for (String spec : pathspecs) {
+            boolean found = Stream.concat(tracked.stream(), indexes.stream())
+                    .anyMatch(t -> t.equals(spec) || t.startsWith(spec + "/"));
+            if (!found) {
+                String where = sides.stream()
+                        .map(Object::toString)
+                        .reduce((a, b) -> a + " or " + b)
+                        .orElse("");
+                throw new UserException(
+                        all.contains(spec)
+                                ? "'" + spec + "' is not tracked by git-theta (no filter=theta attribute)"
+                                : "'" + spec + "' is not in " + where);
+            }
+        }
+        return new Targets(files, indexes.stream().sorted().toList());
+    }
+
+    /** The shard paths an index names on any side; empty if it is no index there (refused if the user named it). */
+    private Set<String> shardPaths(List<Version> sides, String index, boolean named) throws IOException {
+        Set<String> out = new HashSet<>();
+        for (Version side : sides) {
+            try {
+                Optional<ShardIndex> i = repo.shardIndex(side, index);
+                if (i.isPresent()) i.get().shards().forEach(s -> out.add(i.get().shardPath(s)));
+            } catch (BadCheckpointException e) {
+                if (named) throw e;
+            }
+        }
+        return out;
+    }
+
+    private List<String> listed(Version side, List<String> pathspecs) throws IOException {
+        List<String> args = new ArrayList<>();
+        switch (side) {
+            case Version.Rev r ->
+                args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));
+            case Version.Index i -> args.addAll(List.of("ls-files", "-z", "--full-name"));
+            case Version.WorkTree w ->
+                args.addAll(List.of("ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"));
+            case Version.None n -> {
+                return List.of();
+            }
+        }
+        args.add("--");
+        args.addAll(pathspecs);
+        List<String> out = new ArrayList<>();
+        for (String p : Git.run(dirs.topLevel(), args.toArray(String[]::new)).split("\0")) {
+            if (!p.isEmpty()) out.add(p);
+        }
+        return out;
+    }
+
+    /** Those of {@code paths} whose filter attribute is theta. */
+    List<String> tracked(List<String> paths) throws IOException {
+        if (paths.isEmpty()) return List.of();
+        List<String> args = new ArrayList<>(List.of("check-attr", "-z", "filter", "--"));
+        args.addAll(paths);
+        String[] f = Git.run(dirs.topLevel(), args.toArray(String[]::new)).split("\0");
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i + 2 < f.length; i += 3) {
+            if (f[i + 2].equals("theta")) out.add(f[i]);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        repo.close();
+    }
+}

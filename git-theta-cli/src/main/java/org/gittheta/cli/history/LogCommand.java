@@ -1,0 +1,185 @@
+package org.gittheta.cli.history;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import org.gittheta.cli.Git;
+import org.gittheta.cli.Json;
+import org.gittheta.cli.UserException;
+import org.gittheta.diff.CheckpointDiff;
+import org.gittheta.diff.DeltaStats;
+import org.gittheta.diff.ParamDiff;
+import org.gittheta.diff.ParamInfo;
+import org.gittheta.format.ShardIndex;
+import org.gittheta.repo.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "log",
+        mixinStandardHelpOptions = true,
+        description = "Per commit that touched a checkpoint: how many parameters changed and the largest "
+                + "changes; with --param, the history of matching parameters.")
+public final class LogCommand implements Callable<Integer> {
+    /** How many of a commit's largest changes the human output names. */
+    private static final int LARGEST = 3;
+
+    @Parameters(
+            paramLabel = "<path>",
+            arity = "0..1",
+            description = "The checkpoint (default: the only tracked checkpoint at HEAD).")
+    String path;
+
+    @Option(
+            names = "--param",
+            paramLabel = "<glob>",
+            description = "Only parameters whose name matches, e.g. 'model.layers.*.self_attn.*'.")
+    String param;
+
+    @Option(
+            names = {"-n", "--max-count"},
+            paramLabel = "N",
+            description = "Show at most N commits.")
+    Integer maxCount;
+
+    @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
+    boolean json;
+
+    record Entry(String commit, String date, String subject, CheckpointDiff diff) {}
+
+    @Override
+    public Integer call() throws IOException {
+        try (HistoryRepo repo = HistoryRepo.open()) {
+            repo.commit("HEAD");
+            List<String> specs = path != null ? List.of(repo.repoPath(path)) : List.of();
+            HistoryRepo.Targets target = repo.targets(List.of(new Version.Rev("HEAD")), specs, true);
+            boolean sharded = target.files().isEmpty() && target.indexes().size() == 1;
+            if (!sharded && target.files().size() + target.indexes().size() != 1) {
+                throw new UserException(
+                        target.files().isEmpty() && target.indexes().isEmpty()
+                                ? "no tracked checkpoint at HEAD"
+                                : "several tracked checkpoints at HEAD: name one of "
+                                        + String.join(", ", concat(target.files(), target.indexes())));
+            }
+            String file = sharded ? target.indexes().getFirst() : target.files().getFirst();
+            Predicate<String> include = param == null ? n -> true : glob(param);
+            List<String> args = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
+            if (maxCount != null) args.add("-n" + maxCount);
+            args.addAll(List.of("HEAD", "--", file));
+            if (sharded) args.addAll(shardPaths(repo, file));
+            String out = Git.run(repo.dirs.topLevel(), args.toArray(String[]::new));
+            if (out.isEmpty()) throw new UserException("'" + file + "' has no history in HEAD");
+            List<Entry> entries = new ArrayList<>();
+            for (String rec : out.split("\0")) {
+                // fields: hash, parents (empty for a root commit), date, subject
+                String[] f = rec.strip().split("\u001f", 4);
+                String commit = f[0];
+                String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
+                Version before = parent == null ? new Version.None() : new Version.Rev(parent);
+                Version after = new Version.Rev(commit);
+                // a commit that touched shard files before the index existed is not the sharded model's
+                if (sharded
+                        && repo.repo.shardIndex(after, file).isEmpty()
+                        && (parent == null || repo.repo.shardIndex(before, file).isEmpty())) continue;
+                CheckpointDiff d = sharded
+                        ? repo.repo.shardedDiff(before, after, file, include)
+                        : repo.repo.diff(before, after, file, include);
+                if (param == null || !d.changedOrMoved().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
+            }
+            if (json) printJson(file, entries);
+            else printHuman(entries);
+        }
+        return 0;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The shard files HEAD's index names: commits that touched only a shard belong to the model's history too. */
+    private static List<String> shardPaths(HistoryRepo repo, String index) throws IOException {
+        ShardIndex i = repo.repo.shardIndex(new Version.Rev("HEAD"), index).orElseThrow();
+        return i.shards().stream().map(i::shardPath).toList();
+    }
+
+    /** Glob over parameter names: {@code *} matches any run of characters (dots included), {@code ?} one. */
+    private static Predicate<String> glob(String pattern) {
+        // the path matcher treats '/' specially; parameter names use '.', so '*' spans the whole name
+        PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("*", "**"));
+        return name -> m.matches(Path.of(name));
+    }
+
+    private void printHuman(List<Entry> entries) {
+        for (Entry e : entries) {
+            System.out.println(e.commit().substring(0, 10) + " " + e.date() + " " + e.subject());
+            List<ParamDiff> changed = e.diff().changedOrMoved();
+            if (param != null) {
+                for (ParamDiff p : changed) System.out.println("    " + describe(p));
+                continue;
+            }
+            System.out.println("    " + HistoryOutput.summary(e.diff()));
+            changed.stream()
+                    .sorted(Comparator.comparingDouble(LogCommand::magnitude).reversed())
+                    .limit(LARGEST)
+                    .forEach(p -> System.out.println("    " + describe(p)));
+            if (changed.size() > LARGEST) System.out.println("    ... and " + (changed.size() - LARGEST) + " more");
+        }
+    }
+
+    /** Sort key for "largest change": the norm of the change, added/removed parameters first. */
+    private static double magnitude(ParamDiff p) {
+        return p.stats().map(DeltaStats::l2).filter(Double::isFinite).orElse(Double.MAX_VALUE);
+    }
+
+    private static String describe(ParamDiff p) {
+        String s = p.status().label() + " " + p.name() + shard(p);
+        if (p.stats().isPresent()) {
+            DeltaStats d = p.stats().get();
+            s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative()) + " changed="
+                    + HistoryOutput.count(d.changed()) + "/" + HistoryOutput.count(d.elements());
+        }
+        return s;
+    }
+
+    /** {@code " [shard]"}, {@code " [old → new]"} for a parameter that moved, nothing outside a sharded model. */
+    private static String shard(ParamDiff p) {
+        Optional<String> a = p.before().flatMap(ParamInfo::shard);
+        Optional<String> b = p.after().flatMap(ParamInfo::shard);
+        if (p.moved()) return " [" + a.orElseThrow() + " → " + b.orElseThrow() + "]";
+        return b.or(() -> a).map(s -> " [" + s + "]").orElse("");
+    }
+
+    private void printJson(String file, List<Entry> entries) throws IOException {
+        try (JsonGenerator g = Json.to(System.out)) {
+            g.writeStartObject();
+            g.writeStringField("path", file);
+            if (param != null) g.writeStringField("param", param);
+            g.writeArrayFieldStart("commits");
+            for (Entry e : entries) {
+                g.writeStartObject();
+                g.writeStringField("commit", e.commit());
+                g.writeStringField("date", e.date());
+                g.writeStringField("subject", e.subject());
+                HistoryOutput.writeSummary(g, e.diff());
+                g.writeArrayFieldStart("params");
+                for (ParamDiff p : e.diff().changedOrMoved()) HistoryOutput.writeParam(g, p);
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        System.out.println();
+    }
+}

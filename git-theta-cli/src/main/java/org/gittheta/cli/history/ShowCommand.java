@@ -1,0 +1,183 @@
+package org.gittheta.cli.history;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.concurrent.Callable;
+import org.gittheta.cli.Json;
+import org.gittheta.cli.UserException;
+import org.gittheta.format.OpaqueFormat;
+import org.gittheta.format.ShardIndex;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ParamEntry;
+import org.gittheta.repo.ShardedModel;
+import org.gittheta.repo.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The parameters of one version of a tracked checkpoint: name, dtype, shape, elements, storage and bytes.",
+            "A sharded checkpoint's index (*.index.json), or its folder: the whole model, each parameter's shard."
+        })
+public final class ShowCommand implements Callable<Integer> {
+    @Parameters(
+            paramLabel = "<rev>:<path>",
+            description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors.")
+    String spec;
+
+    @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
+    boolean json;
+
+    /** A parameter as shown: its shard is empty for a checkpoint that is one file. */
+    private record Row(Optional<String> shard, ParamEntry p) {}
+
+    @Override
+    public Integer call() throws IOException {
+        int colon = spec.indexOf(':');
+        if (colon < 0) throw new UserException("expected <rev>:<path>, got '" + spec + "'");
+        String rev = colon == 0 ? "HEAD" : spec.substring(0, colon);
+        String path = spec.substring(colon + 1);
+        try (HistoryRepo repo = HistoryRepo.open()) {
+            repo.commit(rev);
+            Version version = new Version.Rev(rev);
+            Optional<String> index = indexOf(repo, version, path);
+            if (index.isPresent()) {
+                ShardedModel model = repo.repo.shardedModel(version, index.get());
+                List<Row> rows = new ArrayList<>();
+                model.params().values().forEach(p -> rows.add(new Row(Optional.of(p.shard()), p.entry())));
+                print(
+                        rev,
+                        index.get(),
+                        "sharded " + formats(model.shards()),
+                        model.fileSize(),
+                        rows,
+                        Optional.of(model.shards()));
+                return 0;
+            }
+            Manifest m = repo.repo
+                    .manifest(version, path)
+                    .orElseThrow(() -> new UserException("path '" + path + "' does not exist in '" + rev + "'"));
+            List<Row> rows =
+                    m.params().stream().map(p -> new Row(Optional.empty(), p)).toList();
+            String format = m.format().equals(OpaqueFormat.INSTANCE.name()) ? "stored whole" : m.format();
+            print(rev, path, format, m.fileSize(), rows, Optional.empty());
+        }
+        return 0;
+    }
+
+    /** The index when {@code path} is one, or a folder holding exactly one sharded checkpoint. */
+    private static Optional<String> indexOf(HistoryRepo repo, Version version, String path) throws IOException {
+        if (ShardIndex.isIndexPath(path)) return Optional.of(path);
+        if (repo.repo.blobId(version, path).isPresent()) return Optional.empty(); // a file: shown as one checkpoint
+        HistoryRepo.Targets t = repo.targets(List.of(version), List.of(path), true);
+        if (t.indexes().size() == 1 && t.files().isEmpty())
+            return Optional.of(t.indexes().getFirst());
+        throw new UserException("'" + path + "' in '" + version + "' is a folder; name one checkpoint in it: "
+                + String.join(", ", t.indexes())
+                + (t.indexes().isEmpty() || t.files().isEmpty() ? "" : ", ")
+                + String.join(", ", t.files()));
+    }
+
+    /** {@code safetensors}, or every format the shards have, e.g. {@code safetensors+torch-zip}. */
+    private static String formats(SortedMap<String, Manifest> shards) {
+        return String.join(
+                "+", shards.values().stream().map(Manifest::format).distinct().toList());
+    }
+
+    private void print(
+            String rev,
+            String path,
+            String format,
+            long fileSize,
+            List<Row> params,
+            Optional<SortedMap<String, Manifest>> shards)
+            throws IOException {
+        long numel = params.stream().mapToLong(r -> r.p().shape().numel()).sum();
+        long raw = params.stream().mapToLong(r -> r.p().byteSize()).sum();
+        long stored = params.stream().mapToLong(r -> r.p().storedBytes()).sum();
+        if (json) {
+            try (JsonGenerator g = Json.to(System.out)) {
+                g.writeStartObject();
+                g.writeStringField("rev", rev);
+                g.writeStringField("path", path);
+                g.writeStringField("format", format);
+                g.writeNumberField("fileSize", fileSize);
+                g.writeNumberField("parameters", params.size());
+                g.writeNumberField("numel", numel);
+                g.writeNumberField("rawBytes", raw);
+                g.writeNumberField("storedBytes", stored);
+                if (shards.isPresent()) {
+                    g.writeArrayFieldStart("shards");
+                    for (var s : shards.get().entrySet()) {
+                        g.writeStartObject();
+                        g.writeStringField("shard", s.getKey());
+                        g.writeStringField("format", s.getValue().format());
+                        g.writeNumberField("fileSize", s.getValue().fileSize());
+                        g.writeNumberField("parameters", s.getValue().params().size());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
+                g.writeArrayFieldStart("params");
+                for (Row r : params) {
+                    ParamEntry p = r.p();
+                    g.writeStartObject();
+                    g.writeStringField("name", p.name());
+                    if (r.shard().isPresent())
+                        g.writeStringField("shard", r.shard().get());
+                    g.writeStringField("dtype", p.dtype().toString());
+                    g.writeArrayFieldStart("shape");
+                    for (long d : p.shape().dims()) g.writeNumber(d);
+                    g.writeEndArray();
+                    g.writeNumberField("numel", p.shape().numel());
+                    g.writeStringField("update", p.update());
+                    g.writeNumberField("rawBytes", p.byteSize());
+                    g.writeNumberField("storedBytes", p.storedBytes());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            System.out.println();
+            return;
+        }
+        boolean sharded = shards.isPresent();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(cells(sharded, "parameter", "shard", "dtype", "shape", "numel", "update", "raw", "stored"));
+        for (Row r : params) {
+            ParamEntry p = r.p();
+            rows.add(cells(
+                    sharded,
+                    p.name(),
+                    r.shard().orElse(""),
+                    p.dtype().toString(),
+                    p.shape().toString(),
+                    HistoryOutput.count(p.shape().numel()),
+                    p.update(),
+                    HistoryOutput.bytes(p.byteSize()),
+                    HistoryOutput.bytes(p.storedBytes())));
+        }
+        int shift = sharded ? 1 : 0;
+        HistoryOutput.align(rows, 3 + shift, 3 + shift).forEach(System.out::println);
+        System.out.println(params.size() + " parameters"
+                + shards.map(s -> " in " + s.size() + " shards").orElse("")
+                + ", " + HistoryOutput.count(numel) + " elements, " + HistoryOutput.bytes(raw) + " raw, "
+                + HistoryOutput.bytes(stored) + " in this version's objects (" + format + ", "
+                + HistoryOutput.bytes(fileSize) + (sharded ? " in files)" : " file)"));
+    }
+
+    /** The row, without the shard (second) cell when the checkpoint is one file. */
+    private static String[] cells(boolean sharded, String... cells) {
+        if (sharded) return cells;
+        List<String> row = new ArrayList<>(List.of(cells));
+        row.remove(1);
+        return row.toArray(String[]::new);
+    }
+}

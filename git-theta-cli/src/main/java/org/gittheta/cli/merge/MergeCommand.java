@@ -1,0 +1,173 @@
+package org.gittheta.cli.merge;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.gittheta.cli.Git;
+import org.gittheta.cli.UserException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "merge",
+        mixinStandardHelpOptions = true,
+        description = "git merge with a merge strategy for the checkpoints' parameters, for this merge only "
+                + "(runs 'git -c theta.merge.strategy=... merge ...'). With several revisions (or --base, --fisher): "
+                + "one merge commit of HEAD and all of them, computed by git-theta. See docs/merging.md.")
+public final class MergeCommand implements java.util.concurrent.Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "<commit>", description = "the branch or commit(s) to merge")
+    List<String> commits;
+
+    @Option(
+            names = "--base",
+            paramLabel = "<rev>",
+            description = "merge base of an N-way merge " + "(default: git merge-base --octopus)")
+    String base;
+
+    @Option(
+            names = "--dry-run",
+            description = "change nothing: report per parameter the path it takes, the cosine "
+                    + "between task vectors, the fraction of sign conflicts, and the norms of "
+                    + "each task vector and the result")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "with --dry-run: the report as JSON on stdout")
+    boolean json;
+
+    @Option(
+            names = "--fisher",
+            paramLabel = "<rev>=<file>",
+            description = "Fisher checkpoint of one merged revision " + "(HEAD for ours); N-way merges")
+    List<String> fisher;
+
+    @Option(
+            names = {"-m", "--message"},
+            paramLabel = "<msg>",
+            description = "passed to git merge")
+    String message;
+
+    @Option(names = "--no-edit", description = "passed to git merge")
+    boolean noEdit;
+
+    @Option(names = "--no-commit", description = "passed to git merge")
+    boolean noCommit;
+
+    @Option(names = "--no-ff", description = "passed to git merge")
+    boolean noFf;
+
+    @Option(
+            names = "--strategy",
+            paramLabel = "S",
+            description = "average (default), ours, theirs, base, fail, "
+                    + "task-arithmetic, ties, dare, dare-ties, breadcrumbs, model-stock, slerp, fisher")
+    String strategy;
+
+    @Option(
+            names = "--scope",
+            paramLabel = "changed|all",
+            description =
+                    "changed (default): the strategy for parameters changed on both sides; all: for every parameter")
+    String scope;
+
+    @Option(
+            names = "--lambda",
+            paramLabel = "a[,b...]",
+            description = "per-model λ, ours first (task-arithmetic, ties, " + "dare, dare-ties, breadcrumbs, fisher)")
+    String lambda;
+
+    @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average")
+    String weight;
+
+    @Option(names = "--gamma", paramLabel = "g", description = "fraction of largest magnitudes breadcrumbs drops")
+    String gamma;
+
+    @Option(names = "--density", paramLabel = "d", description = "fraction of each task vector TIES keeps")
+    String density;
+
+    @Option(names = "--p", paramLabel = "p", description = "DARE drop probability")
+    String p;
+
+    @Option(names = "--seed", paramLabel = "n", description = "DARE seed")
+    String seed;
+
+    @Option(names = "--t", paramLabel = "t", description = "slerp position from ours (0) to theirs (1)")
+    String t;
+
+    @Option(names = "--fisher-ours", paramLabel = "F", description = "checkpoint with the diagonal Fisher of ours")
+    Path fisherOurs;
+
+    @Option(names = "--fisher-theirs", paramLabel = "F", description = "checkpoint with the diagonal Fisher of theirs")
+    Path fisherTheirs;
+
+    @Option(names = "--fisher-floor", paramLabel = "f", description = "lower bound of every Fisher value")
+    String fisherFloor;
+
+    @Override
+    public Integer call() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        List<String> config = new ArrayList<>();
+        set(config, "strategy", strategy);
+        set(config, "scope", scope);
+        set(config, "lambda", lambda);
+        set(config, "weight", weight);
+        set(config, "gamma", gamma);
+        set(config, "density", density);
+        set(config, "p", p);
+        set(config, "seed", seed);
+        set(config, "t", t);
+        set(config, "fisherFloor", fisherFloor);
+        if (commits.size() > 1 || base != null || fisher != null || dryRun) return nWay(cwd, config);
+        // absolute: the driver runs at the repository top, not necessarily here
+        if (fisherOurs != null)
+            set(config, "fisherOurs", cwd.resolve(fisherOurs).toString());
+        if (fisherTheirs != null)
+            set(config, "fisherTheirs", cwd.resolve(fisherTheirs).toString());
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(config);
+        cmd.add("merge");
+        if (message != null) cmd.addAll(List.of("-m", message));
+        if (noEdit) cmd.add("--no-edit");
+        if (noCommit) cmd.add("--no-commit");
+        if (noFf) cmd.add("--no-ff");
+        cmd.addAll(commits);
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        try {
+            return pb.start().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running git merge", e);
+        }
+    }
+
+    private int nWay(Path cwd, List<String> config) throws IOException {
+        if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
+        if (noCommit || noFf)
+            throw new UserException("git theta merge: --no-commit and --no-ff are for two-way merges");
+        Map<String, String> fishers = new LinkedHashMap<>();
+        for (String f : fisher == null ? List.<String>of() : fisher) {
+            int eq = f.indexOf('=');
+            if (eq <= 0) throw new UserException("--fisher '" + f + "' is not <rev>=<file>");
+            fishers.put(f.substring(0, eq), cwd.resolve(f.substring(eq + 1)).toString());
+        }
+        if (fisherOurs != null) fishers.put("HEAD", cwd.resolve(fisherOurs).toString());
+        if (fisherTheirs != null) {
+            if (commits.size() != 1)
+                throw new UserException("--fisher-theirs names one revision's Fisher: use --fisher <rev>=<file>");
+            fishers.put(commits.getFirst(), cwd.resolve(fisherTheirs).toString());
+        }
+        Path top = Git.dirs(cwd).topLevel();
+        return new OctopusMerge(top, config, System.err)
+                .run(commits, Optional.ofNullable(base), fishers, Optional.ofNullable(message), dryRun, json);
+    }
+
+    private static void set(List<String> cmd, String key, String value) {
+        if (value == null) return;
+        cmd.add("-c");
+        cmd.add("theta.merge." + key + "=" + value);
+    }
+}

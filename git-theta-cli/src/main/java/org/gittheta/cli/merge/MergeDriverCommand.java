@@ -1,0 +1,112 @@
+package org.gittheta.cli.merge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.gittheta.cli.Git;
+import org.gittheta.cli.UserException;
+import org.gittheta.config.SettingException;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.merge.MergeConfig;
+import org.gittheta.merge.MergeResult;
+import org.gittheta.merge.ParamReport;
+import org.gittheta.repo.ThetaRepository;
+import org.gittheta.store.AtomicFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "merge-driver",
+        hidden = true,
+        mixinStandardHelpOptions = true,
+        description = "Git's merge driver for tracked checkpoints (git runs this as '%%O %%A %%B %%P'; see 'git "
+                + "theta install' and docs/merging.md).")
+public final class MergeDriverCommand implements java.util.concurrent.Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "%O", description = "file with the base version (cleaned manifest)")
+    Path base;
+
+    @Parameters(index = "1", paramLabel = "%A", description = "file with our version; receives the result")
+    Path ours;
+
+    @Parameters(index = "2", paramLabel = "%B", description = "file with their version")
+    Path theirs;
+
+    @Parameters(index = "3", paramLabel = "%P", description = "the path in the repository")
+    String path;
+
+    @Override
+    public Integer call() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Optional<Manifest> baseManifest = manifest(base, "base", true);
+        Manifest oursManifest = manifest(ours, "ours", false).orElseThrow();
+        Manifest theirsManifest = manifest(theirs, "theirs", false).orElseThrow();
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            MergeConfig config;
+            try {
+                config = repo.settings().mergeConfig();
+            } catch (SettingException e) {
+                throw new UserException(path + ": " + e.getMessage());
+            }
+            MergeResult result =
+                    repo.merge(path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd);
+            report(config, result);
+            if (result.merged().isEmpty()) {
+                System.err.println("git-theta: CONFLICT (parameters) in " + path + ": "
+                        + String.join(
+                                ", ",
+                                result.conflicts().stream()
+                                        .map(ParamReport::name)
+                                        .toList()));
+                return 1;
+            }
+            AtomicFile.replace(ours, result.merged().get().toBytes()); // git reads %A: whole or not at all
+            return 0;
+        }
+    }
+
+    private Optional<Manifest> manifest(Path file, String side, boolean mayBeEmpty) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (mayBeEmpty && bytes.length == 0) return Optional.empty();
+        if (!Manifest.looksLike(bytes, bytes.length)) {
+            throw new UserException(
+                    path + ": " + side + "' version is not a git-theta manifest (committed before it was tracked?); "
+                            + "merge it by hand, e.g. 'git checkout --ours -- " + path + "'");
+        }
+        return Optional.of(Manifest.parse(bytes));
+    }
+
+    /**
+     * The commit whose change is being merged in, as far as git tells its drivers: {@code git merge} sets
+     * GITHEAD_&lt;sha&gt;; {@code git rebase} has written the commit it is replaying as the last line of
+     * rebase-merge/done. A single {@code git cherry-pick} or {@code revert} leaves no trace before the driver runs.
+     */
+    private static Optional<String> theirsRevision(ThetaRepository repo) throws IOException {
+        Optional<String> head = repo.resolveCommit("HEAD");
+        for (String key : System.getenv().keySet()) {
+            if (key.startsWith("GITHEAD_") && !head.equals(Optional.of(key.substring(8))))
+                return Optional.of(key.substring(8));
+        }
+        Path done = repo.location().gitDir().resolve("rebase-merge/done");
+        if (Files.isRegularFile(done)) {
+            List<String> lines = Files.readAllLines(done).stream()
+                    .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                    .toList();
+            if (!lines.isEmpty()) {
+                String[] words = lines.getLast().strip().split("\\s+");
+                if (words.length > 1) return Optional.of(words[1]);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void report(MergeConfig config, MergeResult result) {
+        MergeReport.print(
+                System.err,
+                "git-theta merge " + path + ": strategy " + config.strategy().describe()
+                        + ", scope " + config.scope().label()
+                        + (config.rules().isEmpty() ? "" : ", " + config.rules().size() + " rule(s)"),
+                result);
+    }
+}

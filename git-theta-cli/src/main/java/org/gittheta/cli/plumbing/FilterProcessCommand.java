@@ -1,0 +1,61 @@
+package org.gittheta.cli.plumbing;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.gittheta.cli.Git;
+import org.gittheta.cli.setup.Hooks;
+import org.gittheta.convert.StatCache;
+import org.gittheta.filter.FilterProcessServer;
+import org.gittheta.filter.ThetaFilter;
+import org.gittheta.repo.ThetaRepository;
+import picocli.CommandLine.Command;
+
+@Command(
+        name = "filter-process",
+        hidden = true,
+        mixinStandardHelpOptions = true,
+        description = "Git's long-running clean/smudge filter (git runs this; see 'git theta install').")
+public final class FilterProcessCommand implements java.util.concurrent.Callable<Integer> {
+    @Override
+    public Integer call() throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Hooks.installMissing(cwd); // a clone made with only a global install still gets its pre-push hook
+        // settings are checked per file: a bad one is answered with that file's error status, not a dead process
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            if (isTrue(System.getenv("GIT_THETA_SKIP_SMUDGE"))) repo.skipSmudge();
+            // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
+            var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
+            var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+            Consumer<String> stderr = line -> System.err.println("git-theta: " + line);
+            new FilterProcessServer(in, out, new ThetaFilter(repo, stderr), stderr).serve();
+            String statsFile = System.getenv("GIT_THETA_CLEAN_STATS");
+            if (statsFile != null && !statsFile.isEmpty()) appendCounts(Path.of(statsFile), repo.cleanCounts());
+        }
+        return 0;
+    }
+
+    /** As git-lfs reads {@code GIT_LFS_SKIP_SMUDGE}. */
+    static boolean isTrue(String value) {
+        return value != null
+                && List.of("1", "true", "yes", "on").contains(value.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /** One line per filter process: how many cleans the stat cache answered, and how many were done in full. */
+    private static void appendCounts(Path file, StatCache.Counts counts) throws IOException {
+        Files.writeString(
+                file,
+                "cached " + counts.cached() + " full " + counts.full() + "\n",
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+}

@@ -1,0 +1,108 @@
+package org.gittheta.cli.setup;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.gittheta.cli.Git;
+import org.gittheta.store.AtomicFile;
+
+/**
+ * The repository's {@code .gitattributes} files, where tracking patterns live; track and untrack write the
+ * top-level one.
+ */
+final class Attributes {
+    static final String SUFFIX = " filter=theta diff=theta merge=theta";
+    private static final String SPACE = "[[:space:]]";
+
+    private Attributes() {}
+
+    /** A line that sends files matching {@code pattern} through git-theta, and its file (relative to the top). */
+    record Tracked(String pattern, String file) {}
+
+    static Path file() throws IOException {
+        return Git.dirs(Path.of("").toAbsolutePath()).topLevel().resolve(".gitattributes");
+    }
+
+    static List<String> read(Path file) throws IOException {
+        return Files.exists(file)
+                ? new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8))
+                : new ArrayList<>();
+    }
+
+    static void write(Path file, List<String> lines) throws IOException {
+        AtomicFile.replace(
+                file, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Patterns are written as git reads them: spaces escaped so that a pattern stays one word. */
+    static String line(String pattern) {
+        return pattern.replace(" ", SPACE) + SUFFIX;
+    }
+
+    /** The pattern of a line that sets {@code filter=theta}, as the user wrote it; empty for any other line. */
+    static Optional<String> trackedPattern(String line) {
+        String stripped = line.strip();
+        if (stripped.isEmpty() || stripped.startsWith("#")) return Optional.empty();
+        String[] words = stripped.split("\\s+");
+        boolean ours = Arrays.stream(words).skip(1).anyMatch("filter=theta"::equals);
+        return ours ? Optional.of(words[0].replace(SPACE, " ")) : Optional.empty();
+    }
+
+    /**
+     * Every tracking line of the work tree's {@code .gitattributes} files (those git knows of and those not yet
+     * added, top-level first) and of {@code info/attributes}.
+     */
+    static List<Tracked> tracked(Git.Dirs dirs) throws IOException {
+        List<String> files = new ArrayList<>();
+        String listed = Git.run(
+                dirs.topLevel(),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".gitattributes",
+                "*/.gitattributes");
+        for (String f : listed.split("\0")) {
+            if (!f.isEmpty() && !files.contains(f)) files.add(f);
+        }
+        files.sort(java.util.Comparator.comparingLong(
+                f -> f.chars().filter(c -> c == '/').count()));
+        List<Tracked> out = new ArrayList<>();
+        for (String f : files) collect(dirs.topLevel().resolve(f), f, out);
+        Path info = dirs.commonDir().resolve("info").resolve("attributes");
+        collect(info, info.toString(), out);
+        return out;
+    }
+
+    private static void collect(Path file, String name, List<Tracked> out) throws IOException {
+        if (!Files.isRegularFile(file)) return;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            trackedPattern(line).ifPresent(p -> out.add(new Tracked(p, name)));
+        }
+    }
+
+    /**
+     * Whether {@code path} (relative to the top) matches {@code t}, as gitattributes matches: a pattern without a
+     * slash matches the file name at any depth below its file's directory, one with a slash the path from there.
+     */
+    static boolean matches(Tracked t, String path) {
+        String base = t.file().contains("/") ? t.file().substring(0, t.file().lastIndexOf('/') + 1) : "";
+        if (t.file().startsWith("/")) base = ""; // info/attributes applies from the top
+        if (!path.startsWith(base)) return false;
+        String rel = path.substring(base.length());
+        String pattern = t.pattern().startsWith("/") ? t.pattern().substring(1) : t.pattern();
+        String glob = pattern.replace("{", "\\{").replace("}", "\\}");
+        if (!pattern.contains("/")) {
+            rel = rel.substring(rel.lastIndexOf('/') + 1);
+        }
+        return FileSystems.getDefault().getPathMatcher("glob:" + glob).matches(Path.of(rel));
+    }
+}
