@@ -22,6 +22,7 @@ import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Floats;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.FileTrees;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateKind;
@@ -91,9 +92,7 @@ public final class DecodeChainBench {
                                     new UpdateOptions(Optional.of(UpdateKind.SPARSE), Optional.empty(), depth + 1))
                             .encode("w", DType.BF16, shape, w, Optional.of(chain)));
         } finally {
-            try (var s = Files.walk(dir)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
+            FileTrees.delete(dir);
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.gittheta.cli.demo.DemoModel;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
@@ -19,6 +18,8 @@ import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Floats;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 
 /**
  * Bytes stored and add/checkout times per fine-tune kind (issue 4); command in docs/performance.md.
@@ -45,7 +46,7 @@ public final class UpdatesBench {
         sh(repo, "git", "add", ".gitattributes", "model.safetensors");
         System.out.printf(
                 "base: file %,d bytes, add %.1f s, stored %,d bytes%n",
-                base.length, (System.nanoTime() - t0) / 1e9, storeBytes(repo));
+                base.length, (System.nanoTime() - t0) / 1e9, StoreFiles.bytes(repo.resolve(".git")));
         sh(repo, "git", "commit", "-q", "-m", "base");
         SplittableRandom rnd = new SplittableRandom(1);
         Path adapter = repo.getParent().resolve("adapter");
@@ -96,11 +97,11 @@ public final class UpdatesBench {
                 add.addAll(List.of("--lora", adapter.toString()));
             }
             add.add("model.safetensors");
-            long before = storeBytes(repo);
+            long before = StoreFiles.bytes(repo.resolve(".git"));
             t0 = System.nanoTime();
             sh(repo, add.toArray(String[]::new));
             double addS = (System.nanoTime() - t0) / 1e9;
-            long stored = storeBytes(repo) - before;
+            long stored = StoreFiles.bytes(repo.resolve(".git")) - before;
             sh(repo, "git", "commit", "-q", "-m", v);
             String commit = sh(repo, "git", "rev-parse", "HEAD").strip();
             sh(repo, "git", "checkout", "-q", "main~1", "--", "model.safetensors");
@@ -167,21 +168,7 @@ public final class UpdatesBench {
         w.set(S, i * 2, Floats.floatToBf16(v));
     }
 
-    private static long storeBytes(Path repo) throws IOException {
-        Path objects = repo.resolve(".git/theta/objects");
-        if (!Files.isDirectory(objects)) return 0;
-        try (Stream<Path> s = Files.walk(objects)) {
-            long total = 0;
-            for (Path p : s.filter(Files::isRegularFile).toList()) total += Files.size(p);
-            return total;
-        }
-    }
-
-    private static String sh(Path dir, String... cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IOException(String.join(" ", cmd) + ": " + out);
-        return out;
+    private static String sh(Path dir, String... cmd) throws IOException {
+        return Command.of(cmd).in(dir).errorsIntoOutput().ok();
     }
 }

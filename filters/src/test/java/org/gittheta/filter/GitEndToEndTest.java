@@ -2,16 +2,15 @@ package org.gittheta.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
+import org.gittheta.testing.Command.Result;
+import org.gittheta.testing.GitSandbox;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,13 +21,12 @@ class GitEndToEndTest {
     Path tmp;
 
     private Path repo;
-
-    record Result(int exit, String stdout, String stderr) {}
+    private GitSandbox sandbox;
 
     @BeforeEach
     void setUp() throws Exception {
+        sandbox = new GitSandbox(tmp.resolve("home"));
         repo = Files.createDirectories(tmp.resolve("repo"));
-        Files.createDirectories(tmp.resolve("home"));
         git("init", "-q");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String command = quote(java) + " -cp " + quote(System.getProperty("java.class.path")) + " "
@@ -48,10 +46,10 @@ class GitEndToEndTest {
 
         git("add", "a.txt", "big.txt", "empty.txt", "plain.dat");
 
-        assertThat(git("cat-file", "-p", ":a.txt").stdout()).isEqualTo("HELLO, WORLD!\n");
-        assertThat(git("cat-file", "-p", ":big.txt").stdout()).isEqualTo(big.toUpperCase(Locale.ROOT));
-        assertThat(git("cat-file", "-p", ":empty.txt").stdout()).isEmpty();
-        assertThat(git("cat-file", "-p", ":plain.dat").stdout()).isEqualTo("Not Filtered\n");
+        assertThat(git("cat-file", "-p", ":a.txt").out()).isEqualTo("HELLO, WORLD!\n");
+        assertThat(git("cat-file", "-p", ":big.txt").out()).isEqualTo(big.toUpperCase(Locale.ROOT));
+        assertThat(git("cat-file", "-p", ":empty.txt").out()).isEmpty();
+        assertThat(git("cat-file", "-p", ":plain.dat").out()).isEqualTo("Not Filtered\n");
 
         for (String name : List.of("a.txt", "big.txt", "empty.txt")) Files.delete(repo.resolve(name));
         git("checkout", "--", "a.txt", "big.txt", "empty.txt");
@@ -69,10 +67,10 @@ class GitEndToEndTest {
         Result result = run("add", "ok.txt", "refuse.txt");
 
         assertThat(result.exit()).isNotZero();
-        assertThat(result.stderr()).contains("refuse.txt: refused by the test filter\n");
-        assertThat(result.stderr().lines().filter(l -> l.contains("refused by the test filter")))
+        assertThat(result.err()).contains("refuse.txt: refused by the test filter\n");
+        assertThat(result.err().lines().filter(l -> l.contains("refused by the test filter")))
                 .hasSize(1);
-        assertThat(git("ls-files", "--stage", "refuse.txt").stdout()).isEmpty();
+        assertThat(git("ls-files", "--stage", "refuse.txt").out()).isEmpty();
     }
 
     private static String randomText(int length) {
@@ -87,36 +85,12 @@ class GitEndToEndTest {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    private Result git(String... args) throws Exception {
-        Result result = run(args);
-        assertThat(result.exit())
-                .as("git %s failed: %s", String.join(" ", args), result.stderr())
-                .isZero();
-        return result;
+    private Result git(String... args) throws IOException {
+        return run(args).assertOk();
     }
 
-    private Result run(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("git"));
-        command.addAll(List.of(args));
-        File stdout = tmp.resolve("stdout").toFile();
-        File stderr = tmp.resolve("stderr").toFile();
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(repo.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(stdout)
-                .redirectError(stderr);
-        pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
-        pb.environment().put("HOME", tmp.resolve("home").toString());
-        pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("home").toString());
-        pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-        Process process = pb.start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IOException("git " + String.join(" ", args) + " did not finish within 60 s");
-        }
-        return new Result(
-                process.exitValue(),
-                Files.readString(stdout.toPath(), StandardCharsets.UTF_8),
-                Files.readString(stderr.toPath(), StandardCharsets.UTF_8));
+    /** git in the repository; a filter that deadlocks fails the test within a minute. */
+    private Result run(String... args) throws IOException {
+        return sandbox.gitCommand(repo, args).timeout(Duration.ofMinutes(1)).run();
     }
 }

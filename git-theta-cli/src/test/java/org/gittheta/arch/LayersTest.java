@@ -27,13 +27,18 @@ final class LayersTest {
     private static final String CLI = "org.gittheta.cli..";
     private static final String FILTERS = "org.gittheta.filter..";
     private static final DescribedPredicate<JavaClass> CORE = DescribedPredicate.describe(
-            "core (org.gittheta.* outside cli and filter)",
+            "core (org.gittheta.* outside cli, filter and the test support)",
             type -> type.getPackageName().startsWith("org.gittheta.")
                     && !type.getPackageName().startsWith("org.gittheta.cli")
-                    && !type.getPackageName().startsWith("org.gittheta.filter"));
+                    && !type.getPackageName().startsWith("org.gittheta.filter")
+                    && !type.getPackageName().startsWith("org.gittheta.testing"));
+    /** The shared test support (module git-theta-testing) is on the tests' class path, but it is no production code. */
+    private static final String TEST_SUPPORT = "org.gittheta.testing..";
+
     private static final JavaClasses PRODUCTION = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+            .withImportOption(location -> !location.contains("/org/gittheta/testing/"))
             .importPackages("org.gittheta");
 
     @Test
@@ -54,6 +59,15 @@ final class LayersTest {
                 throw new AssertionError("no production class imported from " + layer);
             }
         }
+    }
+
+    @Test
+    void productionCodeNeverUsesTheTestSupport() {
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(TEST_SUPPORT)
+                .check(PRODUCTION);
     }
 
     @Test

@@ -10,6 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import org.gittheta.cli.demo.DemoModel;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,17 +33,17 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         git(a, "theta", "push", "--all");
         git(a, "push", "-q", "origin", "main");
 
-        Run clone = exec(SKIP, tmp, "clone", "-q", "remote.git", "c");
+        Command.Result clone = exec(SKIP, tmp, "clone", "-q", "remote.git", "c");
         assertThat(clone.exit()).as(clone.err()).isZero();
         Path c = tmp.resolve("c");
         assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
-        assertThat(storeCount(c.resolve(".git")))
+        assertThat(StoreFiles.count(c.resolve(".git")))
                 .as("nothing fetched while smudge is skipped")
                 .isZero();
         assertThat(git(c, "status", "--porcelain")).isEmpty();
 
         Path stats = tmp.resolve("clean-stats");
-        Run checkout = exec(Map.of("GIT_THETA_CLEAN_STATS", stats.toString()), c, "theta", "checkout");
+        Command.Result checkout = exec(Map.of("GIT_THETA_CLEAN_STATS", stats.toString()), c, "theta", "checkout");
         assertThat(checkout.exit()).as(checkout.err()).isZero();
         assertThat(checkout.err()).contains("checked out 1 checkpoint(s)");
         assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
@@ -56,7 +58,7 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         git(a, "commit", "-q", "-am", "tune");
         git(a, "theta", "push", "--all");
         git(a, "push", "-q", "origin", "main");
-        Run pull = exec(SKIP, c, "pull", "-q", "origin", "main");
+        Command.Result pull = exec(SKIP, c, "pull", "-q", "origin", "main");
         assertThat(pull.exit()).as(pull.err()).isZero();
         assertThat(Files.readString(c.resolve("model.safetensors"))).startsWith("git-theta manifest");
         git(c, "theta", "pull");
@@ -88,7 +90,7 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         git(r, "read-tree", "HEAD");
         Path stats = tmp.resolve("clean-stats");
         Map<String, String> counted = Map.of("GIT_THETA_CLEAN_STATS", stats.toString());
-        Run status = exec(counted, r, "status", "--porcelain");
+        Command.Result status = exec(counted, r, "status", "--porcelain");
         assertThat(status.out()).isEmpty();
         assertThat(Files.readString(stats)).isEqualTo("cached 1 full 0\n");
 

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,10 +63,10 @@ class CheckpointFormatsEndToEndTest {
         assertThat(manifest("HEAD", "pytorch_model.bin"))
                 .contains("format torch-zip\n")
                 .contains("param layers.1.weight ");
-        List<Path> before = GitRepoFixture.storedObjects(repo);
+        List<Path> before = StoreFiles.objects(repo.resolve(".git"));
         Files.write(repo.resolve("pytorch_model.bin"), v2);
         git.ok(repo, "git", "commit", "-q", "-am", "fine-tune");
-        assertThat(GitRepoFixture.storedObjects(repo)).hasSize(before.size() + 1);
+        assertThat(StoreFiles.objects(repo.resolve(".git"))).hasSize(before.size() + 1);
         assertThat(git.ok(repo, "git", "diff", "HEAD~1", "HEAD")
                         .lines()
                         .filter(l -> l.startsWith("+param") || l.startsWith("-param")))
@@ -107,7 +109,7 @@ class CheckpointFormatsEndToEndTest {
         newRepo();
         byte[] content = reference("torch-malicious.pt");
         Files.write(repo.resolve("notes.pt"), content);
-        GitRepoFixture.Result add = git.run(repo, "git", "add", "notes.pt").assertOk();
+        Command.Result add = git.run(repo, "git", "add", "notes.pt").assertOk();
         assertThat(ourLines(add.err()))
                 .containsExactly("git-theta: notes.pt: stored whole: not a state dict: global 'posix system'");
         git.ok(repo, "git", "commit", "-q", "-m", "notes");
@@ -120,7 +122,7 @@ class CheckpointFormatsEndToEndTest {
         }
 
         Files.write(repo.resolve("other.pt"), content);
-        GitRepoFixture.Result refused = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", "other.pt");
+        Command.Result refused = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", "other.pt");
         assertThat(refused.exit()).isNotZero();
         assertThat(ourLines(refused.err()))
                 .singleElement()
@@ -138,8 +140,7 @@ class CheckpointFormatsEndToEndTest {
         new Random(11).nextBytes(random);
         Files.write(repo.resolve("old.pt"), legacy);
         Files.write(repo.resolve("blob.bin"), random);
-        GitRepoFixture.Result add =
-                git.run(repo, "git", "add", "old.pt", "blob.bin").assertOk();
+        Command.Result add = git.run(repo, "git", "add", "old.pt", "blob.bin").assertOk();
         assertThat(ourLines(add.err()))
                 .containsExactlyInAnyOrder(
                         "git-theta: old.pt: stored whole: legacy PyTorch pickle (saved before torch 1.6), "
@@ -175,7 +176,7 @@ class CheckpointFormatsEndToEndTest {
         for (var e : files.entrySet()) {
             byte[] whole = e.getValue();
             Files.write(repo.resolve(e.getKey()), Arrays.copyOf(whole, whole.length - 40));
-            GitRepoFixture.Result add = git.run(repo, "git", "add", e.getKey());
+            Command.Result add = git.run(repo, "git", "add", e.getKey());
             assertThat(add.exit()).as("git add of truncated %s", e.getKey()).isNotZero();
             assertThat(ourLines(add.err())).singleElement().asString().startsWith("git-theta: " + e.getKey() + ": ");
             assertThat(git.ok(repo, "git", "ls-files", e.getKey())).isEmpty();

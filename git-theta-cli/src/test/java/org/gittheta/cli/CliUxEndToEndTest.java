@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,7 @@ class CliUxEndToEndTest {
         git.env.remove("MANPATH"); // man's default search path, as a user has it
         assertThat(git.ok(git.home, "man", "-w", "git-theta").strip())
                 .isEqualTo(MAN_DIR.resolve("git-theta.1").toString());
-        GitRepoFixture.Result help = git.run(git.home, "git", "theta", "--help");
+        Command.Result help = git.run(git.home, "git", "theta", "--help");
         assertThat(help.exit()).as("git theta --help; stderr: %s", help.err()).isZero();
         // man justifies lines: compare with single spaces
         assertThat(help.out().replaceAll(" +", " "))
@@ -63,11 +64,11 @@ class CliUxEndToEndTest {
         }
         git.env.put("PATH", GitRepoFixture.LAUNCHER.getParent() + java.io.File.pathSeparator + bin);
         git.env.put("GIT_EXEC_PATH", git.ok(git.home, "git", "--exec-path").strip());
-        GitRepoFixture.Result help = git.run(git.home, "git", "theta", "--help");
+        Command.Result help = git.run(git.home, "git", "theta", "--help");
         assertThat(help.exit()).as("stderr: %s", help.err()).isZero();
         assertThat(help.out()).startsWith("Usage: git-theta [-hV] [COMMAND]");
         assertThat(help.err()).contains("'man' is not installed");
-        GitRepoFixture.Result other = git.run(git.home, "git", "help", "commit");
+        Command.Result other = git.run(git.home, "git", "help", "commit");
         assertThat(other.exit()).isNotZero();
         assertThat(other.err()).contains("git cannot show the manual page git-commit: install it");
     }
@@ -103,11 +104,11 @@ class CliUxEndToEndTest {
         Path repo = git.newRepo("r");
         String before = Files.readString(repo.resolve(".gitattributes"));
 
-        GitRepoFixture.Result notTracked = git.run(repo, "git", "theta", "untrack", "*.bin");
+        Command.Result notTracked = git.run(repo, "git", "theta", "untrack", "*.bin");
         assertThat(notTracked.exit()).isNotZero();
         assertThat(notTracked.err()).isEqualTo("git-theta: '*.bin' is not tracked\n");
 
-        GitRepoFixture.Result byGlob = git.run(repo, "git", "theta", "untrack", "models/a.safetensors");
+        Command.Result byGlob = git.run(repo, "git", "theta", "untrack", "models/a.safetensors");
         assertThat(byGlob.exit()).isNotZero();
         assertThat(byGlob.err())
                 .isEqualTo("git-theta: 'models/a.safetensors' is not tracked by its own line; "

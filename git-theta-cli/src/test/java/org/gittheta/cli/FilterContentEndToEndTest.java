@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Random;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +58,7 @@ class FilterContentEndToEndTest {
 
         git.ok(repo, "git", "checkout", "--", "big.safetensors");
         assertThat(Files.size(file)).isEqualTo((long) PLAIN_MIB * MIB);
-        assertThat(GitRepoFixture.sha256(file)).isEqualTo(expected);
+        assertThat(StoreFiles.sha256(file)).isEqualTo(expected);
     }
 
     @Test
@@ -73,7 +75,7 @@ class FilterContentEndToEndTest {
         assertThat(git.ok(repo, "git", "cat-file", "blob", ":copy.safetensors")).isEqualTo(manifest);
 
         Files.writeString(repo.resolve("fake.safetensors"), "git-theta manifest 1\nformat safetensors\nnonsense\n");
-        GitRepoFixture.Result r = git.run(repo, "git", "add", "fake.safetensors");
+        Command.Result r = git.run(repo, "git", "add", "fake.safetensors");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err())
                 .contains("git-theta: fake.safetensors: starts like a git-theta manifest but is not a valid one")

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class FilterErrorsEndToEndTest {
         Path repo = git.newRepo("repo");
         checkpoint(repo.resolve("m.safetensors"));
         git.ok(repo, "git", "config", "theta.lossy", "true");
-        GitRepoFixture.Result lossy = git.run(repo, "git", "add", "m.safetensors");
+        Command.Result lossy = git.run(repo, "git", "add", "m.safetensors");
         assertThat(lossy.exit()).isNotZero();
         assertThat(lossy.err())
                 .contains("git-theta: m.safetensors: theta.lossy is set in a git config file (local)")
@@ -41,8 +42,7 @@ class FilterErrorsEndToEndTest {
         git.ok(repo, "git", "config", "--unset", "theta.lossy");
 
         Path notAnAdapter = Files.createDirectories(tmp.resolve("empty-adapter"));
-        GitRepoFixture.Result lora =
-                git.run(repo, "git", "theta", "add", "--lora", notAnAdapter.toString(), "m.safetensors");
+        Command.Result lora = git.run(repo, "git", "theta", "add", "--lora", notAnAdapter.toString(), "m.safetensors");
         assertThat(lora.exit()).isNotZero();
         assertThat(lora.err())
                 .contains("git-theta: m.safetensors: " + notAnAdapter + ": not a PEFT LoRA adapter")
@@ -61,7 +61,7 @@ class FilterErrorsEndToEndTest {
         byte[] whole = Files.readAllBytes(repo.resolve("m.safetensors"));
         Files.write(repo.resolve("notes.bin"), java.util.Arrays.copyOf(whole, 20));
         // not required: git keeps a file whose clean failed as it is and goes on with the same filter process
-        GitRepoFixture.Result r =
+        Command.Result r =
                 git.run(repo, "git", "-c", "filter.theta.required=false", "add", "notes.bin", "m.safetensors");
         assertThat(r.err()).contains("git-theta: notes.bin: truncated").doesNotContain("hung up");
         assertThat(ourLines(r.err())).isEqualTo(1);

@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.gittheta.format.TestCheckpoints;
 import org.gittheta.tensor.DType;
+import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,7 @@ class FoundationEndToEndTest {
             byte[] v1 = commit("m.safetensors", edgeCaseCheckpoint(1), "v1");
             assertThat(git.ok(repo, "git", "cat-file", "-p", "HEAD:m.safetensors"))
                     .startsWith("git-theta manifest 1\nformat safetensors\n");
-            assertThat(GitRepoFixture.storedObjects(repo)).isNotEmpty();
+            assertThat(StoreFiles.objects(repo.resolve(".git"))).isNotEmpty();
             Files.delete(repo.resolve("m.safetensors"));
             git.ok(repo, "git", "checkout", "--", "m.safetensors");
             GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v1);
@@ -125,20 +127,20 @@ class FoundationEndToEndTest {
         @Test
         void reAddingAnUnchangedCheckpointStoresNothing() throws IOException {
             commit("m.safetensors", model(1).bytes(), "v1");
-            List<Path> before = GitRepoFixture.storedObjects(repo);
+            List<Path> before = StoreFiles.objects(repo.resolve(".git"));
             assertThat(before).hasSize(10);
             Files.write(repo.resolve("m.safetensors"), model(1).bytes()); // rewritten: new mtime, same bytes
             git.ok(repo, "git", "add", "m.safetensors");
             assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
-            assertThat(GitRepoFixture.storedObjects(repo)).isEqualTo(before);
+            assertThat(StoreFiles.objects(repo.resolve(".git"))).isEqualTo(before);
         }
 
         @Test
         void aNewVersionStoresOnlyTheChangedParameter() throws IOException {
             commit("m.safetensors", model(1).bytes(), "v1");
-            List<Path> before = GitRepoFixture.storedObjects(repo);
+            List<Path> before = StoreFiles.objects(repo.resolve(".git"));
             commit("m.safetensors", model(2).bytes(), "v2");
-            List<Path> after = GitRepoFixture.storedObjects(repo);
+            List<Path> after = StoreFiles.objects(repo.resolve(".git"));
             assertThat(after).hasSize(before.size() + 1).containsAll(before);
             String diff = git.ok(repo, "git", "diff", "HEAD~1", "HEAD");
             assertThat(diff.lines().filter(l -> l.startsWith("+param") || l.startsWith("-param")))
@@ -159,7 +161,7 @@ class FoundationEndToEndTest {
 
         void assertRejected(String file, byte[] content, String expectedInMessage) throws IOException {
             Files.write(repo.resolve(file), content);
-            GitRepoFixture.Result r = git.run(repo, "git", "add", file);
+            Command.Result r = git.run(repo, "git", "add", file);
             assertThat(r.exit()).as("git add of %s", file).isNotZero();
             List<String> ours =
                     r.err().lines().filter(l -> l.startsWith("git-theta:")).toList();
@@ -213,13 +215,12 @@ class FoundationEndToEndTest {
                     TestCheckpoints.safetensorsWithHeader("[1,2]", new byte[0]));
             for (var e : files.entrySet()) {
                 Files.write(repo.resolve(e.getKey()), e.getValue());
-                GitRepoFixture.Result r = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", e.getKey());
+                Command.Result r = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", e.getKey());
                 assertThat(r.exit()).isNotZero();
                 assertThat(r.err()).contains("git-theta: " + e.getKey() + ": refused (theta.opaque=refuse)");
                 assertThat(git.ok(repo, "git", "ls-files", "--stage", e.getKey()))
                         .isEmpty();
-                GitRepoFixture.Result stored =
-                        git.run(repo, "git", "add", e.getKey()).assertOk();
+                Command.Result stored = git.run(repo, "git", "add", e.getKey()).assertOk();
                 assertThat(stored.err()).contains("git-theta: " + e.getKey() + ": stored whole: ");
                 assertThat(git.ok(repo, "git", "cat-file", "-p", ":" + e.getKey()))
                         .contains("format opaque\n");
@@ -229,10 +230,10 @@ class FoundationEndToEndTest {
         @Test
         void aMissingObjectFailsCheckoutWithoutWritingTheFile() throws IOException {
             commit("m.safetensors", valid(), "v1");
-            Path victim = GitRepoFixture.storedObjects(repo).getFirst();
+            Path victim = StoreFiles.objects(repo.resolve(".git")).getFirst();
             Files.delete(victim);
             Files.delete(repo.resolve("m.safetensors"));
-            GitRepoFixture.Result r = git.run(repo, "git", "checkout", "--", "m.safetensors");
+            Command.Result r = git.run(repo, "git", "checkout", "--", "m.safetensors");
             assertThat(r.exit()).isNotZero();
             assertThat(r.err())
                     .contains("m.safetensors")
@@ -244,7 +245,7 @@ class FoundationEndToEndTest {
         @Test
         void aCorruptObjectFailsCheckoutAndNeverWritesWrongBytes() throws IOException {
             byte[] v1 = commit("m.safetensors", valid(), "v1");
-            for (Path object : GitRepoFixture.storedObjects(repo)) {
+            for (Path object : StoreFiles.objects(repo.resolve(".git"))) {
                 try (RandomAccessFile f = new RandomAccessFile(object.toFile(), "rw")) {
                     long at = f.length() / 2;
                     f.seek(at);
@@ -254,7 +255,7 @@ class FoundationEndToEndTest {
                 }
             }
             Files.delete(repo.resolve("m.safetensors"));
-            GitRepoFixture.Result r = git.run(repo, "git", "checkout", "--", "m.safetensors");
+            Command.Result r = git.run(repo, "git", "checkout", "--", "m.safetensors");
             assertThat(r.exit()).isNotZero();
             assertThat(r.err()).contains("m.safetensors").contains("corrupt");
             Path file = repo.resolve("m.safetensors");

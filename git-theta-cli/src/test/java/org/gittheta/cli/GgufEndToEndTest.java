@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.gittheta.format.GgufFormat;
 import org.gittheta.format.TensorSlot;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,10 +44,10 @@ class GgufEndToEndTest {
                 .orElseThrow();
         byte[] v2 = v1.clone();
         v2[(int) q8.offset() + 5] ^= 0x11; // one quantized block changes
-        List<Path> before = GitRepoFixture.storedObjects(repo);
+        List<Path> before = StoreFiles.objects(repo.resolve(".git"));
         Files.write(repo.resolve("m.gguf"), v2);
         git.ok(repo, "git", "commit", "-q", "-am", "v2");
-        assertThat(GitRepoFixture.storedObjects(repo)).hasSize(before.size() + 1);
+        assertThat(StoreFiles.objects(repo.resolve(".git"))).hasSize(before.size() + 1);
         assertThat(git.ok(repo, "git", "diff", "HEAD~1", "HEAD").lines().filter(l -> l.startsWith("+param")))
                 .singleElement()
                 .asString()

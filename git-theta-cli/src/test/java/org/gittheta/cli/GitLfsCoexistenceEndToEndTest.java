@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,18 +49,18 @@ class GitLfsCoexistenceEndToEndTest {
         }
         git.ok(repo, "git", "push", "-q", "origin", "main");
         git.ok(repo, "git", "theta", "push", "--all");
-        List<Path> ours = GitRepoFixture.storedObjects(repo);
+        List<Path> ours = StoreFiles.objects(repo.resolve(".git"));
 
         // before prune: git-lfs's push --all refuses to run once prune has removed old versions locally
         git.ok(repo, "git", "lfs", "push", "--all", "origin");
         git.ok(repo, "git", "lfs", "prune");
         assertLfsFsckOk(git, repo);
-        GitRepoFixture.Result dedup = git.run(repo, "git", "lfs", "dedup");
+        Command.Result dedup = git.run(repo, "git", "lfs", "dedup");
         assertThat(dedup.exit() == 0 || (dedup.out() + dedup.err()).contains("does not support de-duplication"))
                 .as("git lfs dedup: %s%s", dedup.out(), dedup.err())
                 .isTrue();
         git.ok(repo, "git", "lfs", "pull");
-        assertThat(GitRepoFixture.storedObjects(repo))
+        assertThat(StoreFiles.objects(repo.resolve(".git")))
                 .as("git-lfs removed none of git-theta's objects")
                 .isEqualTo(ours);
 
@@ -72,7 +74,7 @@ class GitLfsCoexistenceEndToEndTest {
     }
 
     private static void assertLfsFsckOk(GitRepoFixture git, Path repo) throws IOException {
-        GitRepoFixture.Result fsck = git.run(repo, "git", "lfs", "fsck");
+        Command.Result fsck = git.run(repo, "git", "lfs", "fsck");
         assertThat(fsck.exit()).as("git lfs fsck: %s%s", fsck.out(), fsck.err()).isZero();
         assertThat(fsck.out()).contains("Git LFS fsck OK");
     }

@@ -3,51 +3,38 @@ package org.gittheta.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.GitSandbox;
+import org.gittheta.testing.StoreFiles;
 
 /**
- * A temporary world for end-to-end tests: an isolated HOME and git configuration, the project's own
- * bin/git-theta on PATH, and helpers to run real git in repositories inside it.
+ * A temporary world for end-to-end tests: the shared {@link GitSandbox} with the project's own bin/git-theta first
+ * on PATH and git-theta installed globally, as a user would (clones get the filter too).
  */
 final class GitRepoFixture {
     static final Path LAUNCHER = Path.of("").toAbsolutePath().getParent().resolve("bin/git-theta");
 
     final Path home;
+    /** Variables on top of the sandbox's, for one test (a pager, another PATH). */
     final Map<String, String> env = new HashMap<>();
 
+    private final GitSandbox sandbox;
+
     GitRepoFixture(Path tmp) throws IOException {
-        this.home = tmp.resolve("home");
-        Files.createDirectories(home);
-        env.putAll(isolatedEnv(home));
+        sandbox = sandbox(tmp.resolve("home"));
+        home = sandbox.home();
         // tests run many JVMs at once; keep each filter small so memory limits are exercised too
         env.put("GIT_THETA_JAVA_OPTS", "-Xmx256m");
-        ok(home, "git", "theta", "install"); // global, as a user would: clones get the filter too
+        ok(home, "git", "theta", "install");
     }
 
-    /**
-     * The environment every end-to-end git command runs in: no system or user configuration (the global one is
-     * {@code home/gitconfig}), this project's bin/ first on PATH, a fixed author, no credential prompts.
-     */
-    static Map<String, String> isolatedEnv(Path home) {
-        Map<String, String> env = new HashMap<>();
-        env.put("HOME", home.toString());
-        env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("GIT_CONFIG_GLOBAL", home.resolve("gitconfig").toString());
-        env.put("PATH", LAUNCHER.getParent() + java.io.File.pathSeparator + System.getenv("PATH"));
-        env.put("GIT_TERMINAL_PROMPT", "0");
-        for (String who : List.of("AUTHOR", "COMMITTER")) {
-            env.put("GIT_" + who + "_NAME", "Test");
-            env.put("GIT_" + who + "_EMAIL", "test@example.com");
-        }
-        return env;
+    /** An isolated git world in {@code home} where {@code git theta} is this checkout's bin/git-theta. */
+    static GitSandbox sandbox(Path home) throws IOException {
+        return new GitSandbox(home, LAUNCHER.getParent());
     }
 
     /** A fresh repository with *.safetensors tracked. */
@@ -61,33 +48,8 @@ final class GitRepoFixture {
         return repo;
     }
 
-    record Result(int exit, String out, String err) {
-        Result assertOk() {
-            assertThat(exit).as("exit status; stderr: %s", err).isZero();
-            return this;
-        }
-    }
-
-    Result run(Path dir, String... cmd) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Path err = Files.createTempFile(home, "stderr", ".txt");
-        pb.redirectError(err.toFile());
-        Process p = pb.start();
-        try (InputStream in = p.getInputStream()) {
-            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException("timed out: " + String.join(" ", cmd));
-            }
-            return new Result(p.exitValue(), out, Files.readString(err));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        } finally {
-            Files.deleteIfExists(err);
-        }
+    Command.Result run(Path dir, String... cmd) throws IOException {
+        return sandbox.command(dir, cmd).env(env).run();
     }
 
     String ok(Path dir, String... cmd) throws IOException {
@@ -98,31 +60,8 @@ final class GitRepoFixture {
     static void assertSameBytes(Path file, byte[] expected) throws IOException {
         assertThat(file).exists();
         byte[] actual = Files.readAllBytes(file);
-        assertThat(digest(actual) + " (" + actual.length + " bytes)")
+        assertThat(StoreFiles.sha256(actual) + " (" + actual.length + " bytes)")
                 .as("content of %s", file)
-                .isEqualTo(digest(expected) + " (" + expected.length + " bytes)");
-    }
-
-    /** The SHA-256 of a file's bytes, read in blocks (checkpoints in these tests can be larger than the heap). */
-    static String sha256(Path file) throws IOException {
-        java.security.MessageDigest sha = org.gittheta.store.ObjectStore.sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] block = new byte[1 << 20];
-            for (int n; (n = in.read(block)) > 0; ) sha.update(block, 0, n);
-        }
-        return java.util.HexFormat.of().formatHex(sha.digest());
-    }
-
-    private static String digest(byte[] b) {
-        return java.util.HexFormat.of()
-                .formatHex(org.gittheta.store.ObjectStore.sha256().digest(b));
-    }
-
-    static List<Path> storedObjects(Path repo) throws IOException {
-        Path objects = repo.resolve(".git/theta/objects");
-        if (!Files.isDirectory(objects)) return List.of();
-        try (var s = Files.walk(objects)) {
-            return new ArrayList<>(s.filter(Files::isRegularFile).sorted().toList());
-        }
+                .isEqualTo(StoreFiles.sha256(expected) + " (" + expected.length + " bytes)");
     }
 }

@@ -7,17 +7,18 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.GitSandbox;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,11 +30,11 @@ class HistoryE2ETest {
     Path home;
 
     private Path repo;
-
-    record Result(int exit, String out, String err) {}
+    private GitSandbox sandbox;
 
     @BeforeEach
     void setUp() throws Exception {
+        sandbox = GitRepoFixture.sandbox(home);
         repo = home.resolve("repo");
         Files.createDirectories(repo);
         ok("git", "init", "-q", "-b", "main");
@@ -41,21 +42,12 @@ class HistoryE2ETest {
         ok("git", "theta", "track", "*.safetensors");
     }
 
-    private Result run(String... cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile());
-        pb.environment().putAll(GitRepoFixture.isolatedEnv(home));
-        Path err = Files.createTempFile(home, "err", ".txt");
-        pb.redirectError(err.toFile());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int exit = p.waitFor();
-        return new Result(exit, out, Files.readString(err));
+    private Command.Result run(String... cmd) throws IOException {
+        return sandbox.run(repo, cmd);
     }
 
-    private String ok(String... cmd) throws Exception {
-        Result r = run(cmd);
-        assertThat(r.exit()).as(String.join(" ", cmd) + ": " + r.err()).isZero();
-        return r.out();
+    private String ok(String... cmd) throws IOException {
+        return sandbox.ok(repo, cmd);
     }
 
     private static SafetensorsWriter.Tensor tensor(String name, Shape shape, float[] v) {
@@ -178,12 +170,12 @@ class HistoryE2ETest {
         ok("git", "add", ".gitattributes", "model.safetensors");
         ok("git", "commit", "-q", "-m", "base");
         assertThat(ok("git", "theta", "diff")).isEmpty();
-        long objects = storeObjects();
+        long objects = StoreFiles.count(repo.resolve(".git"));
         m.get("layer2.weight")[0] = 42f;
         write(m);
         String out = ok("git", "theta", "diff");
         assertThat(out).contains("modified  layer2.weight", "1 of 6 parameters changed, 1 of");
-        assertThat(storeObjects()).isEqualTo(objects);
+        assertThat(StoreFiles.count(repo.resolve(".git"))).isEqualTo(objects);
         assertThat(ok("git", "theta", "diff", "--cached")).isEmpty();
         ok("git", "add", "model.safetensors");
         assertThat(ok("git", "theta", "diff", "--cached")).contains("layer2.weight");
@@ -261,7 +253,7 @@ class HistoryE2ETest {
                 List.of("git", "theta", "show", "HEAD:missing.safetensors"),
                 List.of("git", "theta", "show", "nosuchrev:model.safetensors"),
                 List.of("git", "theta", "log", "notes.txt"))) {
-            Result r = run(cmd.toArray(String[]::new));
+            Command.Result r = run(cmd.toArray(String[]::new));
             assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(1);
             // (the launcher may say once that it is building: that line is not the command's)
             assertThat(r.err().lines().filter(l -> !l.contains("building")).toList())
@@ -274,12 +266,6 @@ class HistoryE2ETest {
         assertThat(run("git", "theta", "diff", "nosuchrev", "--").err()).contains("unknown revision 'nosuchrev'");
         assertThat(run("git", "theta", "diff", "HEAD", "--", "notes.txt").err())
                 .contains("'notes.txt' is not tracked by git-theta");
-    }
-
-    private long storeObjects() throws IOException {
-        try (Stream<Path> s = Files.walk(repo.resolve(".git/theta/objects"))) {
-            return s.filter(Files::isRegularFile).count();
-        }
     }
 
     private static double num(Map<String, Object> m, String key) {

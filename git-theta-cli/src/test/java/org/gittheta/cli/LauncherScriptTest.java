@@ -3,14 +3,14 @@ package org.gittheta.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +28,6 @@ class LauncherScriptTest {
 
     Path jar;
     Path mainSource;
-
-    record Run(int exit, String out, String err) {}
 
     @BeforeEach
     void fakeProject() throws IOException {
@@ -109,7 +107,7 @@ class LauncherScriptTest {
     void theFirstJdk25FoundIsRememberedAndAnOlderJavaHomeIsSkipped() throws IOException {
         Path jdk17 = fakeJdk("jvm/jdk-17", "17.0.12");
         Path jdk25 = fakeJdk("jvm/jdk-25", "25.0.1");
-        Run found = findJava(jdk17, root.resolve("jvm") + "/*");
+        Command.Result found = findJava(jdk17, root.resolve("jvm") + "/*");
         assertThat(found.exit()).as(found.err()).isZero();
         assertThat(found.out()).isEqualTo(jdk25 + "\n");
         assertThat(Files.readString(root.resolve("git-theta-cli/target/java-home"))
@@ -139,7 +137,7 @@ class LauncherScriptTest {
         Path jdk25 = fakeJdk("jvm/jdk-25", "25.0.1");
         assertThat(findJava(null, root.resolve("jvm") + "/*").out()).isEqualTo(jdk25 + "\n");
         Files.delete(jdk25.resolve("bin/java"));
-        Run none = findJava(jdk17, root.resolve("jvm") + "/*");
+        Command.Result none = findJava(jdk17, root.resolve("jvm") + "/*");
         assertThat(none.exit()).isEqualTo(1);
         assertThat(none.err())
                 .contains("needs a JDK 25 or newer and found none (JAVA_HOME=" + jdk17)
@@ -147,19 +145,19 @@ class LauncherScriptTest {
     }
 
     private boolean needsBuild() throws IOException {
-        Run r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_build");
+        Command.Result r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_build");
         assertThat(r.err()).isEmpty();
         return r.exit() == 0;
     }
 
     private boolean needsAot() throws IOException {
-        Run r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_aot");
+        Command.Result r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_aot");
         assertThat(r.err()).isEmpty();
         return r.exit() == 0;
     }
 
     /** THETA_JAVA_HOME as found with this JAVA_HOME (null: unset) and these search places. */
-    private Run findJava(Path javaHome, String searched) throws IOException {
+    private Command.Result findJava(Path javaHome, String searched) throws IOException {
         String env = javaHome == null ? "unset JAVA_HOME; " : "export JAVA_HOME='" + javaHome + "'; ";
         return bash(
                 Map.of("GIT_THETA_JDK_DIRS", searched),
@@ -180,20 +178,12 @@ class LauncherScriptTest {
         return home;
     }
 
-    private Run bash(Map<String, String> env, String script) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -eu; " + script).directory(root.toFile());
-        pb.environment().putAll(env);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(1, TimeUnit.MINUTES)) throw new IOException("timed out: " + script);
-            return new Run(p.exitValue(), out, err);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+    private Command.Result bash(Map<String, String> env, String script) throws IOException {
+        return Command.of("bash", "-c", "set -eu; " + script)
+                .in(root)
+                .env(env)
+                .timeout(Duration.ofMinutes(1))
+                .run();
     }
 
     private Path write(String relative) throws IOException {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class MergeEndToEndTest {
         Path ft = repo.home.resolve("fisher-theirs.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, 0, 3, 1)));
         MergeRepo.write(ft, List.of(T.of("w", DType.F32, 3, 0, 1, 0)));
-        MergeRepo.Result r = repo.exec(
+        Command.Result r = repo.exec(
                 "git",
                 "theta",
                 "merge",
@@ -132,7 +133,7 @@ class MergeEndToEndTest {
         double[] xw = {1.0, -1.0, 4.0, 0.25};
         double[] mh = {2, 4, 6};
         diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
-        MergeRepo.Result r = repo.exec(
+        Command.Result r = repo.exec(
                 "git",
                 "theta",
                 "merge",
@@ -161,14 +162,14 @@ class MergeEndToEndTest {
         double[] mw = {0.5, 1.0, -2.0, 0.25};
         diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
         byte[] ours = Files.readAllBytes(file);
-        MergeRepo.Result lambda = repo.exec(
+        Command.Result lambda = repo.exec(
                 "git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "NaN", "--no-edit", "x");
         assertThat(lambda.exit()).isNotZero();
         assertThat(lambda.out()).contains("lambda=NaN is not a finite number");
         repo.git("merge", "--abort");
         Path fo = repo.home.resolve("fisher-ours.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, Double.POSITIVE_INFINITY, 3, 1)));
-        MergeRepo.Result fisher = repo.exec(
+        Command.Result fisher = repo.exec(
                 "git",
                 "theta",
                 "merge",
@@ -195,7 +196,7 @@ class MergeEndToEndTest {
         double[] mw = {0.5, 0.0, 0.0, 0.5};
         double[] xw = {1.0, -2.5, 3.0, 0.25};
         diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
-        MergeRepo.Result r =
+        Command.Result r =
                 repo.exec("git", "theta", "merge", "--strategy", "ties", "--density", "0.5", "--no-edit", "x");
         assertThat(r.exit()).as(r.out()).isZero();
         // element 0: nothing kept → base 0.5; element 1: 1 − 1.5 < 0 elects −, theirs −1.5 → −2.5;
@@ -217,7 +218,7 @@ class MergeEndToEndTest {
         repo.git("checkout", "-q", "main");
         commit("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
         byte[] before = Files.readAllBytes(file);
-        MergeRepo.Result r = repo.gitMayFail("merge", "--no-edit", "x");
+        Command.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.exit()).isNotZero();
         assertThat(r.out())
                 .contains("CONFLICT (parameters) in model.safetensors: w")
@@ -236,7 +237,7 @@ class MergeEndToEndTest {
         repo.git("commit", "-qam", "drop head");
         repo.git("checkout", "-q", "main");
         commit("main", BASE_W, new double[] {0, 0, 0}, BASE_N);
-        MergeRepo.Result r = repo.gitMayFail("merge", "--no-edit", "x");
+        Command.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.out()).contains("head  (modified on ours, deleted on theirs)");
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
     }
@@ -280,7 +281,7 @@ class MergeEndToEndTest {
         diverge(new double[] {1, 1, 1, 1}, BASE_H, BASE_N, new double[] {2, 2, 2, 2}, BASE_H, BASE_N);
         repo.git("config", "theta.merge.strategy", "fail");
         repo.git("checkout", "-q", "x");
-        MergeRepo.Result r = repo.gitMayFail("rebase", "main");
+        Command.Result r = repo.gitMayFail("rebase", "main");
         assertThat(r.exit()).isNotZero();
         assertThat(r.out()).contains("CONFLICT (parameters) in model.safetensors: w");
         repo.git("rebase", "--abort");

@@ -3,15 +3,12 @@ package org.gittheta.cli;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
@@ -19,19 +16,22 @@ import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.FileTrees;
+import org.gittheta.testing.GitSandbox;
 
 /** A temporary git repository with git-theta installed from this worktree, isolated from the user's configuration. */
 final class MergeRepo implements AutoCloseable {
     final Path home;
     final Path dir;
-    private final Map<String, String> env = new LinkedHashMap<>();
+    private final GitSandbox sandbox;
 
     MergeRepo() throws IOException {
         home = Files.createTempDirectory("theta-merge-test");
         dir = home.resolve("repo");
         Files.createDirectories(dir);
-        env.putAll(GitRepoFixture.isolatedEnv(home));
-        for (String who : List.of("AUTHOR", "COMMITTER")) env.put("GIT_" + who + "_DATE", "2026-01-01T00:00:00Z");
+        sandbox = GitRepoFixture.sandbox(home);
+        for (String who : List.of("AUTHOR", "COMMITTER")) sandbox.set("GIT_" + who + "_DATE", "2026-01-01T00:00:00Z");
         git("init", "-q", "-b", "main");
         git("theta", "install", "--local");
         git("theta", "track", "*.safetensors");
@@ -39,34 +39,18 @@ final class MergeRepo implements AutoCloseable {
         git("commit", "-qm", "track checkpoints");
     }
 
-    record Result(int exit, String out) {}
-
-    Result exec(String... cmd) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            return new Result(p.waitFor(), out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+    /** A command in the repository; its standard error is part of its output. */
+    Command.Result exec(String... cmd) throws IOException {
+        return sandbox.command(dir, cmd).errorsIntoOutput().run();
     }
 
     /** Runs git, which must succeed; returns its output. */
     String git(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("git"));
-        cmd.addAll(List.of(args));
-        Result r = exec(cmd.toArray(String[]::new));
-        if (r.exit() != 0) throw new AssertionError(String.join(" ", cmd) + " failed (" + r.exit() + "):\n" + r.out());
-        return r.out();
+        return gitMayFail(args).assertOk().out();
     }
 
-    Result gitMayFail(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("git"));
-        cmd.addAll(List.of(args));
-        return exec(cmd.toArray(String[]::new));
+    Command.Result gitMayFail(String... args) throws IOException {
+        return sandbox.gitCommand(dir, args).errorsIntoOutput().run();
     }
 
     /** A tensor of a checkpoint to write: values are rounded to the dtype. */
@@ -116,8 +100,6 @@ final class MergeRepo implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try (Stream<Path> s = Files.walk(home)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        FileTrees.delete(home);
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gittheta.tensor.DType;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,7 @@ class OctopusMergeEndToEndTest {
     void threeModelsOneCommitWithAllParentsThatChecksOutByteExactly() throws IOException {
         branches(AW, BW, BH, MN);
         String main = rev("main");
-        MergeRepo.Result r = repo.exec(
+        Command.Result r = repo.exec(
                 "git", "theta", "merge", "a", "b", "c", "--strategy", "task-arithmetic", "--lambda", "1,0.5,0.25,1");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
@@ -106,7 +107,7 @@ class OctopusMergeEndToEndTest {
     @Test
     void scopeAllSoupsEveryModel() throws IOException {
         branches(AW, BW, BH, MN);
-        MergeRepo.Result r = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "average", "--scope", "all");
+        Command.Result r = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "average", "--scope", "all");
         assertThat(r.exit()).as(r.out()).isZero();
         Map<String, byte[]> merged = MergeRepo.tensors(file);
         double[] w = new double[4];
@@ -142,7 +143,7 @@ class OctopusMergeEndToEndTest {
     void dryRunReportsFiguresAndChangesNothing() throws IOException {
         branches(AW, BW, BH, MN);
         String before = snapshot();
-        MergeRepo.Result json =
+        Command.Result json =
                 repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
         String w = json.out().substring(json.out().indexOf("\"name\" : \"w\""));
@@ -158,7 +159,7 @@ class OctopusMergeEndToEndTest {
         assertThat(w.replaceAll("\\s", "")).contains("\"tauNorms\":[" + na + "," + nb + "]");
         assertThat(json.out()).contains("\"name\" : \"head\"").contains("\"path\" : \"theirs\"");
 
-        MergeRepo.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
+        Command.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
         assertThat(text.exit()).as(text.out()).isZero();
         assertThat(text.out()).contains("theirs    head").contains("ours      norm");
         assertThat(snapshot()).isEqualTo(before);
@@ -170,23 +171,23 @@ class OctopusMergeEndToEndTest {
         Files.writeString(repo.dir.resolve("notes.txt"), "from main\n");
         repo.git("commit", "-qam", "main notes");
         String before = rev("HEAD");
-        MergeRepo.Result text = repo.exec("git", "theta", "merge", "a", "c");
+        Command.Result text = repo.exec("git", "theta", "merge", "a", "c");
         assertThat(text.exit()).isNotZero();
         assertThat(text.out())
                 .contains("notes.txt was changed differently on HEAD, c and is not a git-theta checkpoint");
 
-        MergeRepo.Result slerp = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "slerp");
+        Command.Result slerp = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "slerp");
         assertThat(slerp.exit()).isNotZero();
         assertThat(slerp.out()).contains("slerp merges two models, not 3");
 
-        MergeRepo.Result nan = repo.exec("git", "theta", "merge", "a", "b", "--lambda", "1,Infinity,1");
+        Command.Result nan = repo.exec("git", "theta", "merge", "a", "b", "--lambda", "1,Infinity,1");
         assertThat(nan.exit()).isNotZero();
         assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");
 
         repo.git("checkout", "-qb", "d", "a");
         commit("d", BASE_W, BASE_H, new double[] {1, 1, 1});
         repo.git("checkout", "-q", "main");
-        MergeRepo.Result shape = repo.exec("git", "theta", "merge", "d", "b");
+        Command.Result shape = repo.exec("git", "theta", "merge", "d", "b");
         assertThat(shape.exit()).isNotZero();
         assertThat(shape.out())
                 .contains("CONFLICT (parameters) in model.safetensors: norm")

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gittheta.cli.demo.DemoModel;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +26,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(a, "commit", "-q", "-m", "base");
         git(a, "push", "-q", "origin", "main");
         long pushed = server.objectCount();
-        assertThat(pushed).isEqualTo(storeCount(a.resolve(".git"))).isPositive();
-        assertThat(storeCount(tmp.resolve("remote.git")))
+        assertThat(pushed).isEqualTo(StoreFiles.count(a.resolve(".git"))).isPositive();
+        assertThat(StoreFiles.count(tmp.resolve("remote.git")))
                 .as("objects went to the LFS server, not the bare repository")
                 .isZero();
 
@@ -63,11 +65,11 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         // no lfs.url: a path remote keeps the objects in the bare repository's own lfs/objects
         git(a, "theta", "push", "--all");
         git(a, "push", "-q", "origin", "main");
-        assertThat(storeCount(tmp.resolve("remote.git"))).isEqualTo(storeCount(a.resolve(".git")));
+        assertThat(StoreFiles.count(tmp.resolve("remote.git"))).isEqualTo(StoreFiles.count(a.resolve(".git")));
 
         // a clone made without the filter holds manifests; pull fetches the latest version's objects and writes the
         // file
-        Run clone = exec(
+        Command.Result clone = exec(
                 tmp,
                 "-c",
                 "filter.theta.process=",
@@ -83,10 +85,10 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(c, "theta", "pull");
         assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
                 .isEqualTo(-1);
-        long latest = storeCount(c.resolve(".git"));
-        assertThat(latest).isLessThan(storeCount(a.resolve(".git")));
+        long latest = StoreFiles.count(c.resolve(".git"));
+        assertThat(latest).isLessThan(StoreFiles.count(a.resolve(".git")));
         git(c, "theta", "fetch", "--all");
-        assertThat(storeCount(c.resolve(".git"))).isEqualTo(storeCount(a.resolve(".git")));
+        assertThat(StoreFiles.count(c.resolve(".git"))).isEqualTo(StoreFiles.count(a.resolve(".git")));
         assertThat(git(c, "status", "--porcelain")).isEmpty();
     }
 
@@ -103,10 +105,10 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         bytes[bytes.length / 2] ^= 1;
         Files.write(stored, bytes);
 
-        Run clone = exec(tmp, "clone", "-q", "-c", "lfs.url=" + server.url(), "remote.git", "b");
+        Command.Result clone = exec(tmp, "clone", "-q", "-c", "lfs.url=" + server.url(), "remote.git", "b");
         assertThat(clone.err()).contains("served a corrupt object " + stored.getFileName());
         assertThat(tmp.resolve("b/model.safetensors")).doesNotExist();
-        assertThat(storeCount(tmp.resolve("b/.git"))).isLessThan(storeCount(a.resolve(".git")));
+        assertThat(StoreFiles.count(tmp.resolve("b/.git"))).isLessThan(StoreFiles.count(a.resolve(".git")));
     }
 
     @Test
@@ -115,10 +117,7 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         Path a = lfsRepo("a");
         commitSmallModel(a);
         git(a, "theta", "push");
-        Path object;
-        try (var s = Files.walk(a.resolve(".git/theta/objects"))) {
-            object = s.filter(Files::isRegularFile).findFirst().orElseThrow();
-        }
+        Path object = StoreFiles.objects(a.resolve(".git")).getFirst();
         Path other = Files.createDirectories(tmp.resolve("lfs-client"));
         git(other, "init", "-q");
         git(other, "config", "lfs.url", server.url());
@@ -126,23 +125,12 @@ class RemotesEndToEndTest extends RemotesGitFixture {
                 tmp.resolve("pointer"),
                 "version https://git-lfs.github.com/spec/v1\noid sha256:" + object.getFileName() + "\nsize "
                         + Files.size(object) + "\n");
-        ProcessBuilder pb = new ProcessBuilder("git", "lfs", "smudge")
-                .directory(other.toFile())
-                .redirectInput(tmp.resolve("pointer").toFile())
-                .redirectOutput(tmp.resolve("smudged").toFile())
-                .redirectError(tmp.resolve("smudge.err").toFile());
-        pb.environment().putAll(env());
-        assertThat(pb.start().waitFor())
-                .as(() -> readQuietly(tmp.resolve("smudge.err")))
-                .isZero();
+        sandbox()
+                .command(other, "git", "lfs", "smudge")
+                .input(tmp.resolve("pointer"))
+                .output(tmp.resolve("smudged"))
+                .run()
+                .assertOk();
         assertThat(Files.mismatch(object, tmp.resolve("smudged"))).isEqualTo(-1);
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
     }
 }

@@ -1,16 +1,13 @@
 package org.gittheta.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.gittheta.cli.demo.DemoModel;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.GitSandbox;
+import org.gittheta.testing.LfsServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,11 +18,11 @@ abstract class RemotesGitFixture {
     @TempDir
     Path tmp;
 
-    RemotesLfsServer server;
+    LfsServer server;
 
     @BeforeEach
     void start() throws Exception {
-        server = new RemotesLfsServer(tmp.resolve("server"));
+        server = new LfsServer(tmp.resolve("server"));
         Files.writeString(tmp.resolve("gitconfig"), """
                 [user]
                 \tname = T
@@ -44,57 +41,22 @@ abstract class RemotesGitFixture {
         server.close();
     }
 
-    record Run(int exit, String out, String err) {}
-
-    /** The isolated environment every git command here runs in. */
-    Map<String, String> env() {
-        return GitRepoFixture.isolatedEnv(tmp);
+    /** The isolated world every command here runs in. */
+    GitSandbox sandbox() throws IOException {
+        return GitRepoFixture.sandbox(tmp);
     }
 
-    Run exec(Path dir, String... args) throws IOException, InterruptedException {
+    Command.Result exec(Path dir, String... args) throws IOException {
         return exec(Map.of(), dir, args);
     }
 
     /** git with these variables added to the isolated environment. */
-    Run exec(Map<String, String> extraEnv, Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("git"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().putAll(env());
-        pb.environment().putAll(extraEnv);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return e.toString();
-            }
-        });
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.waitFor(), out, err.join());
+    Command.Result exec(Map<String, String> extraEnv, Path dir, String... args) throws IOException {
+        return sandbox().gitCommand(dir, args).env(extraEnv).run();
     }
 
-    String git(Path dir, String... args) throws Exception {
-        Run r = exec(dir, args);
-        assertThat(r.exit()).as("git %s\n%s", String.join(" ", args), r.err()).isZero();
-        return r.out();
-    }
-
-    static long storeCount(Path gitDir) throws IOException {
-        return storeFiles(gitDir).count();
-    }
-
-    static long storeBytes(Path gitDir) throws IOException {
-        return storeFiles(gitDir).mapToLong(p -> p.toFile().length()).sum();
-    }
-
-    private static Stream<Path> storeFiles(Path gitDir) throws IOException {
-        Path objects = gitDir.resolve("theta/objects");
-        if (!Files.isDirectory(objects)) return Stream.empty();
-        try (Stream<Path> s = Files.walk(objects)) {
-            return s.filter(Files::isRegularFile).toList().stream();
-        }
+    String git(Path dir, String... args) throws IOException {
+        return sandbox().git(dir, args);
     }
 
     /** A repository whose origin is the bare remote and whose lfs.url is the server, tracking *.safetensors. */

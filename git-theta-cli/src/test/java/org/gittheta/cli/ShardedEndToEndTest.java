@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -199,7 +200,7 @@ class ShardedEndToEndTest {
     @Test
     void reshardingStoresNoNewObjectsAndDiffShowsTheParametersMoved() throws IOException {
         Map<String, float[]> m = twoCommits(repo);
-        List<Path> before = GitRepoFixture.storedObjects(repo);
+        List<Path> before = StoreFiles.objects(repo.resolve(".git"));
         // same values, other shards: layers.4 (stored as a delta in the fine-tune) moves from shard 2 to 3,
         // layers.0 from shard 1 to 2
         Map<String, Integer> moved = layout();
@@ -207,7 +208,7 @@ class ShardedEndToEndTest {
         moved.put("layers.0.weight", 2);
         write(repo, m, moved);
         commit("reshard");
-        assertThat(GitRepoFixture.storedObjects(repo))
+        assertThat(StoreFiles.objects(repo.resolve(".git")))
                 .as("objects after re-sharding")
                 .isEqualTo(before);
         String oldEntry = entry(git.ok(repo, "git", "show", "HEAD~1:" + shardName(2)), "layers.4.weight");

@@ -12,8 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.gittheta.format.TestCheckpoints;
 import org.gittheta.tensor.DType;
+import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testing.Command;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,16 +67,13 @@ class StoreHousekeepingEndToEndTest {
     }
 
     private Set<String> stored() throws IOException {
-        return GitRepoFixture.storedObjects(repo).stream()
+        return StoreFiles.objects(repo.resolve(".git")).stream()
                 .map(p -> p.getFileName().toString())
                 .collect(Collectors.toSet());
     }
 
     private Path objectFile(String id) {
-        return repo.resolve(".git/theta/objects")
-                .resolve(id.substring(0, 2))
-                .resolve(id.substring(2, 4))
-                .resolve(id);
+        return StoreFiles.object(repo.resolve(".git"), id);
     }
 
     @Test
@@ -93,7 +92,7 @@ class StoreHousekeepingEndToEndTest {
         git.ok(repo, "git", "remote", "add", "origin", remote.toString());
         git.ok(repo, "git", "push", "-q", "origin", "main");
 
-        GitRepoFixture.Result healthy = git.run(repo, "git", "theta", "fsck");
+        Command.Result healthy = git.run(repo, "git", "theta", "fsck");
         assertThat(healthy.exit()).as(healthy.err()).isZero();
         assertThat(healthy.err()).contains("no problems");
 
@@ -107,7 +106,7 @@ class StoreHousekeepingEndToEndTest {
         Files.delete(file); // the push hard-linked it into the remote: damage only this copy
         Files.write(file, bytes);
 
-        GitRepoFixture.Result broken = git.run(repo, "git", "theta", "fsck", "--json");
+        Command.Result broken = git.run(repo, "git", "theta", "fsck", "--json");
         assertThat(broken.exit()).isEqualTo(1);
         assertThat(broken.out())
                 .contains("\"kind\" : \"corrupt\"")
@@ -116,12 +115,12 @@ class StoreHousekeepingEndToEndTest {
                 .contains("\"movedTo\"");
         assertThat(file).doesNotExist();
         assertThat(repo.resolve(".git/theta/bad").resolve(victim)).hasBinaryContent(bytes);
-        GitRepoFixture.Result text = git.run(repo, "git", "theta", "fsck");
+        Command.Result text = git.run(repo, "git", "theta", "fsck");
         assertThat(text.exit()).isEqualTo(1);
         assertThat(text.out()).contains("missing object " + victim).contains("parameter '");
 
         git.ok(repo, "git", "theta", "fetch", "--all");
-        GitRepoFixture.Result repaired = git.run(repo, "git", "theta", "fsck", "--all");
+        Command.Result repaired = git.run(repo, "git", "theta", "fsck", "--all");
         assertThat(repaired.exit()).as(repaired.out() + repaired.err()).isZero();
         git.ok(repo, "git", "checkout", "-q", "HEAD~1");
         GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v1);
@@ -153,7 +152,7 @@ class StoreHousekeepingEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v1);
         git.ok(repo, "git", "checkout", "-q", "main");
         GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v2);
-        GitRepoFixture.Result fsck = git.run(repo, "git", "theta", "fsck");
+        Command.Result fsck = git.run(repo, "git", "theta", "fsck");
         assertThat(fsck.exit()).as(fsck.out() + fsck.err()).isZero();
 
         assertThat(stored()).as("every object is adopted").isEqualTo(legacy);
@@ -176,23 +175,23 @@ class StoreHousekeepingEndToEndTest {
         assertThat(stored()).containsAll(garbage);
 
         // the reflog still holds v1
-        GitRepoFixture.Result held = git.run(repo, "git", "theta", "gc", "--prune=now");
+        Command.Result held = git.run(repo, "git", "theta", "gc", "--prune=now");
         assertThat(held.exit()).as(held.err()).isZero();
         assertThat(held.err()).contains("gc: removed 0 objects");
         assertThat(stored()).containsAll(garbage);
 
         git.ok(repo, "git", "reflog", "expire", "--expire=now", "--all");
         Set<String> before = stored();
-        GitRepoFixture.Result young = git.run(repo, "git", "theta", "gc");
+        Command.Result young = git.run(repo, "git", "theta", "gc");
         assertThat(young.exit()).isZero();
         assertThat(young.err()).contains("removed 0 objects").contains("kept " + garbage.size() + " unused objects");
-        GitRepoFixture.Result dry = git.run(repo, "git", "theta", "gc", "--prune=now", "--dry-run");
+        Command.Result dry = git.run(repo, "git", "theta", "gc", "--prune=now", "--dry-run");
         assertThat(dry.exit()).isZero();
         assertThat(dry.err()).contains("would remove " + garbage.size() + " objects");
         for (String id : garbage) assertThat(dry.out()).contains("would remove " + id);
         assertThat(stored()).isEqualTo(before);
 
-        GitRepoFixture.Result gc = git.run(repo, "git", "theta", "gc", "--prune=now");
+        Command.Result gc = git.run(repo, "git", "theta", "gc", "--prune=now");
         assertThat(gc.exit()).as(gc.err()).isZero();
         assertThat(gc.err()).containsPattern("git-theta: gc: removed " + garbage.size() + " objects, [0-9.]+ MiB");
         Set<String> after = new HashSet<>(before);
@@ -244,7 +243,7 @@ class StoreHousekeepingEndToEndTest {
         assertThat(pushedOld).isNotEmpty();
         assertThat(unpushedOld).isNotEmpty();
 
-        GitRepoFixture.Result gc = git.run(repo, "git", "theta", "gc", "--prune=now", "--verify-remote");
+        Command.Result gc = git.run(repo, "git", "theta", "gc", "--prune=now", "--verify-remote");
         assertThat(gc.exit()).as(gc.err()).isZero();
         assertThat(stored()).containsAll(current).containsAll(unpushedOld).doesNotContainAnyElementsOf(pushedOld);
         git.ok(repo, "git", "checkout", "-q", "HEAD~2");

@@ -20,6 +20,7 @@ import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,7 +130,7 @@ class UpdateDataEndToEndTest {
         git.ok(repo, "git", "add", "model.safetensors");
         git.ok(repo, "git", "commit", "-q", "-m", "base");
         String staged = git.ok(repo, "git", "ls-files", "-s");
-        GitRepoFixture.Result r = git.run(
+        Command.Result r = git.run(
                 repo,
                 "git",
                 "theta",
@@ -207,7 +208,7 @@ class UpdateDataEndToEndTest {
 
     private void commitUpdate(GitRepoFixture git, Path repo, String type, Path data, List<String> commits)
             throws IOException {
-        GitRepoFixture.Result r = git.run(
+        Command.Result r = git.run(
                         repo,
                         "git",
                         "theta",

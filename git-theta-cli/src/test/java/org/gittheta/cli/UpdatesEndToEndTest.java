@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Floats;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,14 +94,14 @@ class UpdatesEndToEndTest {
         checkOutAll(repo, file, commits, hashes);
         Path clone = home.resolve("clone");
         git(home, "clone", "-q", repo.toString(), clone.toString());
-        assertThat(GitRepoFixture.sha256(clone.resolve("model.safetensors"))).isEqualTo(hashes.getLast());
+        assertThat(StoreFiles.sha256(clone.resolve("model.safetensors"))).isEqualTo(hashes.getLast());
         checkOutAll(clone, clone.resolve("model.safetensors"), commits, hashes);
     }
 
     private void checkOutAll(Path repo, Path file, List<String> commits, List<String> hashes) throws IOException {
         for (int i : new int[] {3, 0, 4, 1, 2, 4, 0}) {
             git(repo, "checkout", "-q", commits.get(i), "--", "model.safetensors");
-            assertThat(GitRepoFixture.sha256(file)).as("version %d", i).isEqualTo(hashes.get(i));
+            assertThat(StoreFiles.sha256(file)).as("version %d", i).isEqualTo(hashes.get(i));
         }
     }
 
@@ -109,7 +109,7 @@ class UpdatesEndToEndTest {
             Path repo, Path file, String message, List<String> commits, List<String> hashes, List<String> add)
             throws IOException {
         write(file);
-        hashes.add(GitRepoFixture.sha256(file));
+        hashes.add(StoreFiles.sha256(file));
         run(repo, add.toArray(String[]::new));
         git(repo, "commit", "-q", "-m", message);
         commits.add(git(repo, "rev-parse", "HEAD").strip());
@@ -172,15 +172,6 @@ class UpdatesEndToEndTest {
     }
 
     private String run(Path dir, String... cmd) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(GitRepoFixture.isolatedEnv(home));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            assertThat(p.waitFor()).as(String.join(" ", cmd) + "\n" + out).isZero();
-        } catch (InterruptedException e) {
-            throw new IOException(e);
-        }
-        return out;
+        return GitRepoFixture.sandbox(home).command(dir, cmd).errorsIntoOutput().ok();
     }
 }

@@ -75,7 +75,7 @@ class CleanByContentTest {
 
         @Test
         void safetensorsNamedBinIsSafetensors() throws IOException {
-            byte[] file = org.gittheta.format.TestCheckpoints.safetensors()
+            byte[] file = org.gittheta.testdata.TestCheckpoints.safetensors()
                     .seed(3)
                     .tensor("w", org.gittheta.tensor.DType.F32, 4, 4)
                     .bytes();
@@ -142,7 +142,7 @@ class CleanByContentTest {
     @Test
     void truncatedCheckpointsAreRefusedLeavingNoTempFile() throws IOException {
         ObjectStore store = new ObjectStore(dir.resolve("lfs"));
-        byte[] st = org.gittheta.format.TestCheckpoints.safetensors()
+        byte[] st = org.gittheta.testdata.TestCheckpoints.safetensors()
                 .seed(1)
                 .tensor("w", org.gittheta.tensor.DType.F32, 8, 8)
                 .bytes();

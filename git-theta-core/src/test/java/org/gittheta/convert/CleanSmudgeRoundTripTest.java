@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,12 +17,13 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.gittheta.format.SafetensorsFormat;
-import org.gittheta.format.TestCheckpoints;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
+import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testing.FileTrees;
 import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateOptions;
@@ -98,9 +98,7 @@ class CleanSmudgeRoundTripTest {
                     "m.safetensors", SafetensorsFormat.INSTANCE, new ByteArrayInputStream(file), Optional.of(again));
             assertThat(reclean.toText()).isEqualTo(m.toText());
         } finally {
-            try (var s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
+            FileTrees.delete(dir);
         }
     }
 }

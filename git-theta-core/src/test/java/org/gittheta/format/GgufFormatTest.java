@@ -8,7 +8,7 @@ import static org.gittheta.format.GgufFiles.F32;
 import static org.gittheta.format.GgufFiles.I32;
 import static org.gittheta.format.GgufFiles.STRING;
 import static org.gittheta.format.GgufFiles.U8;
-import static org.gittheta.format.TestCheckpoints.rebuild;
+import static org.gittheta.testdata.TestCheckpoints.rebuild;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

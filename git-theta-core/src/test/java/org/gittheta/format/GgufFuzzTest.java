@@ -1,7 +1,7 @@
 package org.gittheta.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.gittheta.format.TestCheckpoints.rebuild;
+import static org.gittheta.testdata.TestCheckpoints.rebuild;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -2,10 +2,10 @@ package org.gittheta.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.gittheta.format.TestCheckpoints.readSafetensors;
-import static org.gittheta.format.TestCheckpoints.rebuild;
-import static org.gittheta.format.TestCheckpoints.safetensors;
-import static org.gittheta.format.TestCheckpoints.safetensorsWithHeader;
+import static org.gittheta.testdata.TestCheckpoints.readSafetensors;
+import static org.gittheta.testdata.TestCheckpoints.rebuild;
+import static org.gittheta.testdata.TestCheckpoints.safetensors;
+import static org.gittheta.testdata.TestCheckpoints.safetensorsWithHeader;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,9 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import org.gittheta.format.TestCheckpoints.KeyOrder;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testdata.TestCheckpoints.KeyOrder;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.gittheta.format.TestCheckpoints.KeyOrder;
 import org.gittheta.fuzz.FuzzLoop;
 import org.gittheta.fuzz.Mutator;
 import org.gittheta.tensor.DType;
+import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testdata.TestCheckpoints.KeyOrder;
 import org.junit.jupiter.api.Test;
 
 /** Mutated and random safetensors files and skeletons give a BadCheckpointException or a layout that accounts for every

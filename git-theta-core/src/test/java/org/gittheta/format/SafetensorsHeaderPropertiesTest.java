@@ -10,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import org.gittheta.testdata.TestCheckpoints;
 
 /**
  * Headers built from hostile parts (dtype strings with control characters, dimensions and offsets that are

@@ -11,9 +11,10 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import org.gittheta.format.TestCheckpoints.KeyOrder;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testdata.TestCheckpoints.KeyOrder;
 
 /** Any valid safetensors file survives read + CheckpointWriter byte for byte. */
 class SafetensorsRoundTripPropertiesTest {

@@ -13,6 +13,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import org.gittheta.testdata.TestCheckpoints;
 
 /**
  * Mutated torch checkpoints and skeletons: the reader either accepts the bytes (and then the layout still

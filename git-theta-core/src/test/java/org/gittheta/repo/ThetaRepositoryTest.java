@@ -18,9 +18,9 @@ import org.gittheta.config.Settings;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.TensorSlot;
-import org.gittheta.format.TestCheckpoints;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.tensor.DType;
+import org.gittheta.testdata.TestCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -21,6 +21,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.FileTrees;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,9 +68,7 @@ class ObjectFormatTest {
             assertThat(read(store, id)).isEqualTo(whole);
             store.verify(id);
         } finally {
-            try (var s = Files.walk(dir)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-            }
+            FileTrees.delete(dir);
         }
     }
 
@@ -195,9 +195,7 @@ class ObjectFormatTest {
                         throw new IOException("disk on fire");
                     }))
                     .hasMessage("disk on fire");
-            try (var s = Files.walk(dir)) {
-                assertThat(s.filter(Files::isRegularFile).toList()).isEmpty();
-            }
+            assertThat(StoreFiles.filesBelow(dir)).isEmpty();
         }
 
         @Test

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.SafetensorsFormat;
@@ -26,6 +24,7 @@ import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.Codec;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 
 /** Values already stored are not stored again, whatever parameter, file or format they come back in. */
@@ -60,14 +59,8 @@ class DedupByValueTest {
     }
 
     private static long[] objectsAndBytes(UpdateFixture f) throws IOException {
-        Path dir = f.store.objectsDir();
-        if (!Files.isDirectory(dir)) return new long[] {0, 0};
-        try (Stream<Path> s = Files.walk(dir)) {
-            List<Path> files = s.filter(Files::isRegularFile).toList();
-            long bytes = 0;
-            for (Path p : files) bytes += Files.size(p);
-            return new long[] {files.size(), bytes};
-        }
+        List<Path> files = StoreFiles.filesBelow(f.store.objectsDir());
+        return new long[] {files.size(), StoreFiles.totalSize(files)};
     }
 
     @Test

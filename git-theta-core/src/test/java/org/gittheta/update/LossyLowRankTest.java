@@ -3,15 +3,14 @@ package org.gittheta.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import org.gittheta.manifest.ParamEntry;
-import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 
 class LossyLowRankTest {
@@ -35,8 +34,7 @@ class LossyLowRankTest {
             assertThat(second.update()).isEqualTo("low-rank");
             assertThat(second.attributes()).containsEntry("lossy", "svd-r2");
             byte[] stored = f.decode(second);
-            assertThat(second.sha256())
-                    .isEqualTo(HexFormat.of().formatHex(ObjectStore.sha256().digest(stored)));
+            assertThat(second.sha256()).isEqualTo(StoreFiles.sha256(stored));
             MemorySegment s = MemorySegment.ofArray(stored);
             for (int i = 0; i < 1200; i++) {
                 // float32 factors: the change is reproduced to float precision

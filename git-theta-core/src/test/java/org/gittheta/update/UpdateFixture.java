@@ -6,12 +6,10 @@ import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.Codec;
@@ -19,6 +17,7 @@ import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.testing.FileTrees;
 
 /** A temporary object store plus helpers to encode versions of one parameter and decode them back. */
 final class UpdateFixture implements AutoCloseable {
@@ -108,8 +107,6 @@ final class UpdateFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        FileTrees.delete(dir);
     }
 }

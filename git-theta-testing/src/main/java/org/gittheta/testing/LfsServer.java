@@ -1,4 +1,4 @@
-package org.gittheta.cli;
+package org.gittheta.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,12 +21,12 @@ import ru.bozaro.gitlfs.server.UnauthorizedError;
 
 /** A real Git LFS server (gitlfs-server's servlets in Jetty) on loopback, storing objects in a directory, requiring
  * basic auth u:p. */
-final class RemotesLfsServer implements AutoCloseable {
-    static final String PREFIX = "/model.git/info/lfs";
+public final class LfsServer implements AutoCloseable {
+    public static final String PREFIX = "/model.git/info/lfs";
     private final Path storage;
     private final Server server;
 
-    RemotesLfsServer(Path storage) throws Exception {
+    public LfsServer(Path storage) throws Exception {
         this.storage = storage;
         Files.createDirectories(storage);
         server = new Server(new InetSocketAddress("127.0.0.1", 0));
@@ -38,18 +38,18 @@ final class RemotesLfsServer implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:"
                 + ((org.eclipse.jetty.server.ServerConnector) server.getConnectors()[0]).getLocalPort() + PREFIX;
     }
 
-    long objectCount() throws IOException {
+    public long objectCount() throws IOException {
         try (Stream<Path> s = Files.list(storage)) {
             return s.filter(p -> !p.getFileName().toString().endsWith(".tmp")).count();
         }
     }
 
-    long bytes() throws IOException {
+    public long bytes() throws IOException {
         try (Stream<Path> s = Files.list(storage)) {
             return s.mapToLong(p -> p.toFile().length()).sum();
         }

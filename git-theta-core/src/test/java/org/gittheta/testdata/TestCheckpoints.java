@@ -1,4 +1,4 @@
-package org.gittheta.format;
+package org.gittheta.testdata;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.CheckpointWriter;
+import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 
