@@ -2,13 +2,14 @@ package org.gittheta.merge;
 
 import java.util.Optional;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -37,9 +38,10 @@ final class MergekitYaml {
                 .setCodePointLimit(MAX_CHARS)
                 .build();
         try {
-            checkShape(file, new Parse(settings).parseString(text));
-            return new Compose(settings)
-                    .composeString(text)
+            // the parser and composer themselves: the module exports them, not its lowlevel Parse/Compose wrappers
+            checkShape(file, () -> new ParserImpl(settings, new StreamReader(settings, text)));
+            return new Composer(settings, new ParserImpl(settings, new StreamReader(settings, text)))
+                    .getSingleNode()
                     .orElseThrow(() -> new MergekitConfigException(file, 1, "empty document; expected merge_method"));
         } catch (MarkedYamlEngineException e) {
             Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
