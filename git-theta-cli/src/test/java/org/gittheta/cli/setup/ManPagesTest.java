@@ -2,6 +2,7 @@ package org.gittheta.cli.setup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.gittheta.cli.Main;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,14 @@ class ManPagesTest {
         assertThat(pages)
                 .containsKeys("git-theta.1", "git-theta-track.1", "git-theta-uninstall.1", "git-theta-env.1")
                 .doesNotContainKeys("git-theta-filter-process.1", "git-theta-merge-driver.1", "git-theta-hook.1");
+        // one page per command of the real tree that help lists (hidden ones have none), plus the program's own
+        List<String> listed = main.getSubcommands().entrySet().stream()
+                .filter(e -> e.getKey().equals(e.getValue().getCommandName()))
+                .filter(e -> !e.getValue().getCommandSpec().usageMessage().hidden())
+                .map(e -> "git-theta-" + e.getKey() + ".1")
+                .toList();
+        assertThat(listed).hasSizeGreaterThan(15);
+        assertThat(pages.keySet()).containsAll(listed).hasSize(listed.size() + 1);
         String track = pages.get("git-theta-track.1");
         assertThat(track)
                 .startsWith(".TH \"GIT-THETA-TRACK\" 1")
