@@ -31,7 +31,7 @@ class MainTest {
                             HookCommand.class,
                             FsckCommand.class,
                             GcCommand.class)
-                    .hasSize(23);
+                    .hasSize(26);
         }
     }
 

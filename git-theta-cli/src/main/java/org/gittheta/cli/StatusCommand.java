@@ -1,0 +1,35 @@
+package org.gittheta.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.gittheta.repo.ThetaRepository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The tracked checkpoints staged in the index: whether the index differs from HEAD and the working file "
+                    + "from the index, format, tensors, parameters, size, delta-chain depth, bytes this version "
+                    + "added and needs, where its objects are, and how its parameters are stored.",
+            "The working file is compared without being cleaned: nothing is written to the object store."
+        })
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "Machine-readable output (see docs/reliability.md).")
+    boolean json;
+
+    @Option(
+            names = "--offline",
+            description = "Do not ask the remote about objects not stored here: they are listed as unknown.")
+    boolean offline;
+
+    @Override
+    public Integer call() throws IOException {
+        try (ThetaRepository repo = Git.repository(Path.of("").toAbsolutePath())) {
+            CheckpointListingOutput.print(repo.status(offline), CheckpointListingOutput.Kind.STATUS, json);
+        }
+        return 0;
+    }
+}
