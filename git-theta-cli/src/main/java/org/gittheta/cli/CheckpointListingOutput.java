@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.gittheta.format.OpaqueFormat;
 import org.gittheta.repo.TrackedCheckpoint;
 import org.gittheta.repo.TrackedCheckpoint.Presence;
 import org.gittheta.text.Printable;
@@ -76,7 +77,7 @@ final class CheckpointListingOutput {
     }
 
     private static String format(TrackedCheckpoint c) {
-        String f = c.format().equals("opaque") ? "stored whole" : c.format();
+        String f = c.format().equals(OpaqueFormat.INSTANCE.name()) ? "stored whole" : c.format();
         return c.shardOf().isPresent() ? f + " shard" : f;
     }
 

@@ -73,14 +73,16 @@ final class SquashCommand implements Callable<Integer> {
             }
             report = repo.squash(rev, paths, minDepth);
         }
-        for (SquashReport.File f : report.files()) System.out.println(Printable.escape(describe(f)));
+        List<SquashReport.File> squashed =
+                report.files().stream().filter(f -> f.squashed() > 0).toList();
+        for (SquashReport.File f : squashed) System.out.println(Printable.escape(describe(f)));
+        if (squashed.isEmpty()) {
+            System.err.println("git-theta: squash: nothing to squash (no delta chain " + minDepth + " or more deep)");
+        }
         return 0;
     }
 
     private static String describe(SquashReport.File f) {
-        if (f.squashed() == 0) {
-            return f.path() + ": nothing to squash (longest delta chain: " + f.maxDepthBefore() + ")";
-        }
         return f.path() + ": " + f.squashed() + " parameters squashed (longest delta chain was " + f.maxDepthBefore()
                 + "), " + HistoryOutput.bytes(f.valueBytes()) + " of values stored directly in "
                 + HistoryOutput.bytes(f.writtenBytes()) + "; " + HistoryOutput.bytes(f.releasedBytes())

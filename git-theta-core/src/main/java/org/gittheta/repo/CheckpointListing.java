@@ -2,6 +2,7 @@ package org.gittheta.repo;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import org.gittheta.repo.JGitRepo.PathBlob;
 import org.gittheta.repo.TrackedCheckpoint.Presence;
 import org.gittheta.repo.TrackedCheckpoint.Staged;
 import org.gittheta.repo.TrackedCheckpoint.Status;
+import org.gittheta.repo.TrackedCheckpoint.WorkTree;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.ObjectRemote;
 
@@ -34,6 +36,9 @@ import org.gittheta.transfer.ObjectRemote;
 final class CheckpointListing {
     /** A version of a path to describe, the version it replaced (for the new bytes) and, for status, its state. */
     record Found(String path, String version, Manifest manifest, Optional<Manifest> parent, Optional<Status> status) {}
+
+    /** The format of the row that stands for a whole sharded checkpoint, under its index's path. */
+    static final String SHARDED = "sharded";
 
     private final JGitRepo git;
     private final ObjectStore store;
@@ -63,7 +68,7 @@ final class CheckpointListing {
             Status status = new Status(state, workTree.state(e.path(), staged.get()));
             out.add(new Found(e.path(), "index", staged.get(), parent, Optional.of(status)));
         }
-        return out;
+        return withShardedModels(out);
     }
 
     /** The manifests in a commit's tree, each against its first parent's version. */
@@ -83,7 +88,7 @@ final class CheckpointListing {
                     before.isEmpty() ? Optional.empty() : parentManifest(before.get()),
                     Optional.empty()));
         }
-        return out;
+        return withShardedModels(out);
     }
 
     /**
@@ -110,6 +115,65 @@ final class CheckpointListing {
                     Optional.empty()));
         }
         return out;
+    }
+
+    /**
+     * Adds, after the last shard of each sharded checkpoint, one row for the whole model under its index's path:
+     * format {@value #SHARDED}, every shard's parameters, and the shards' common state (else modified).
+     */
+    private List<Found> withShardedModels(List<Found> files) {
+        Map<String, List<Found>> byIndex = new LinkedHashMap<>();
+        for (Found f : files) {
+            String index = shardOf.get(f.path());
+            if (index != null)
+                byIndex.computeIfAbsent(index, k -> new ArrayList<>()).add(f);
+        }
+        List<Found> out = new ArrayList<>(files);
+        for (var e : byIndex.entrySet()) {
+            Optional<Found> model = model(e.getKey(), e.getValue());
+            if (model.isPresent()) out.add(out.indexOf(e.getValue().getLast()) + 1, model.get());
+        }
+        return out;
+    }
+
+    /** The shards as one model; empty when two shards hold one name (the index's problem, which diff reports). */
+    private static Optional<Found> model(String indexPath, List<Found> shards) {
+        List<ParamEntry> params = new ArrayList<>();
+        List<ParamEntry> before = new ArrayList<>();
+        long size = 0;
+        for (Found s : shards) {
+            params.addAll(s.manifest().params());
+            size += s.manifest().fileSize();
+            s.parent().ifPresent(p -> before.addAll(p.params()));
+        }
+        try {
+            Manifest model = new Manifest(SHARDED, new byte[0], size, params);
+            Optional<Manifest> parent =
+                    before.isEmpty() ? Optional.empty() : Optional.of(new Manifest(SHARDED, new byte[0], 0, before));
+            Optional<Status> status = shards.getFirst().status().isEmpty()
+                    ? Optional.empty()
+                    : Optional.of(new Status(staged(shards), workTree(shards)));
+            return Optional.of(new Found(indexPath, shards.getFirst().version(), model, parent, status));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The shards' common state; unchanged beside storage-only is storage-only, any other mix modified. */
+    private static Staged staged(List<Found> shards) {
+        Set<Staged> states = EnumSet.noneOf(Staged.class);
+        for (Found s : shards) states.add(s.status().orElseThrow().staged());
+        if (states.size() == 1) return states.iterator().next();
+        return EnumSet.of(Staged.UNCHANGED, Staged.STORAGE_ONLY).containsAll(states)
+                ? Staged.STORAGE_ONLY
+                : Staged.MODIFIED;
+    }
+
+    /** The shards' common state; any mix is modified. */
+    private static WorkTree workTree(List<Found> shards) {
+        Set<WorkTree> states = EnumSet.noneOf(WorkTree.class);
+        for (Found s : shards) states.add(s.status().orElseThrow().workTree());
+        return states.size() == 1 ? states.iterator().next() : WorkTree.MODIFIED;
     }
 
     /** The blob's manifest; empty when it is another file. @throws ManifestException naming the path and version */
@@ -159,11 +223,11 @@ final class CheckpointListing {
      * cannot be asked leaves them unknown, and the listing says why.
      */
     TrackedCheckpoint.Listing describe(List<Found> found, RemoteView remote) {
-        Map<Found, Set<ObjectRef>> objects = new LinkedHashMap<>();
+        List<Set<ObjectRef>> objects = new ArrayList<>();
         Set<ObjectRef> absent = new LinkedHashSet<>();
         for (Found f : found) {
             Set<ObjectRef> refs = objectsOf(f.manifest());
-            objects.put(f, refs);
+            objects.add(refs);
             for (ObjectRef r : refs) if (!store.contains(r.id())) absent.add(r);
         }
         Optional<Set<org.gittheta.store.ObjectId>> held = Optional.empty();
@@ -177,16 +241,16 @@ final class CheckpointListing {
         }
         boolean knownAbsent = remote instanceof RemoteView.None || held.isPresent();
         List<TrackedCheckpoint> out = new ArrayList<>();
-        for (var e : objects.entrySet()) {
+        for (int i = 0; i < found.size(); i++) {
             int local = 0, remoteOnly = 0, missing = 0, unknown = 0;
-            for (ObjectRef r : e.getValue()) {
+            for (ObjectRef r : objects.get(i)) {
                 if (!absent.contains(r)) local++;
                 else if (held.isPresent() && held.get().contains(r.id())) remoteOnly++;
                 else if (knownAbsent) missing++;
                 else unknown++;
             }
-            Presence presence = new Presence(e.getValue().size(), local, remoteOnly, missing, unknown);
-            out.add(describe(e.getKey(), e.getValue(), presence));
+            Presence presence = new Presence(objects.get(i).size(), local, remoteOnly, missing, unknown);
+            out.add(describe(found.get(i), objects.get(i), presence));
         }
         Optional<String> name = switch (remote) {
             case RemoteView.None n -> Optional.empty();

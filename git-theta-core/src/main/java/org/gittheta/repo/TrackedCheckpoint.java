@@ -12,7 +12,9 @@ import java.util.TreeMap;
  *
  * @param version       {@code index}, or the commit (full id) whose tree holds this version
  * @param shardOf       the sharded checkpoint's {@code *.index.json} that names this file as a shard, if any
- * @param format        {@code safetensors}, {@code torch-zip}, {@code gguf}, or {@code opaque} (stored whole)
+ * @param format        {@code safetensors}, {@code torch-zip}, {@code gguf}, {@code opaque} (stored whole), or
+ *                      {@code sharded}: a whole sharded checkpoint under its index's path, the sum of its shards
+ *                      listed beside it (in {@code status} and a commit's listing, not in the history's)
  * @param tensors       parameter entries in the manifest (0 for a file stored whole)
  * @param parameters    elements of all tensors (0 for a file stored whole)
  * @param storage       how many parameters each update kind stores ({@code dense}, {@code xor-delta}, ...)
