@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,27 +27,24 @@ final class LsFilesCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Every version in the history of all refs, where it was introduced.")
     boolean all;
 
-    @Option(names = "--json", description = "Machine-readable output (see docs/reliability.md).")
-    boolean json;
-
-    @Option(
-            names = "--offline",
-            description = "Do not ask the remote about objects not stored here: they are listed as unknown.")
-    boolean offline;
+    @Mixin
+    ListingOptions options = new ListingOptions();
 
     @Override
     public Integer call() throws IOException {
         if (all && rev.isPresent()) throw new UserException("--all lists every commit: give no revision with it");
         try (ThetaRepository repo = Git.repository(Path.of("").toAbsolutePath())) {
             if (all) {
-                CheckpointListingOutput.print(repo.listAllFiles(offline), CheckpointListingOutput.Kind.HISTORY, json);
+                CheckpointListingOutput.print(
+                        repo.listAllFiles(options.offline), CheckpointListingOutput.Kind.HISTORY, options.json);
             } else {
                 String r = rev.orElse("HEAD");
                 if (repo.resolveCommit(r).isEmpty()) {
                     if (rev.isEmpty()) return 0; // no commit yet: nothing to list, as git ls-tree HEAD
                     throw new UserException("unknown revision '" + r + "'");
                 }
-                CheckpointListingOutput.print(repo.listFiles(r, offline), CheckpointListingOutput.Kind.REVISION, json);
+                CheckpointListingOutput.print(
+                        repo.listFiles(r, options.offline), CheckpointListingOutput.Kind.REVISION, options.json);
             }
         }
         return 0;

@@ -83,7 +83,8 @@ final class SquashCommand implements Callable<Integer> {
     }
 
     private static String describe(SquashReport.File f) {
-        return f.path() + ": " + f.squashed() + " parameters squashed (longest delta chain was " + f.maxDepthBefore()
+        return f.path() + ": " + f.squashed() + (f.squashed() == 1 ? " parameter" : " parameters")
+                + " squashed (longest delta chain was " + f.maxDepthBefore()
                 + "), " + HistoryOutput.bytes(f.valueBytes()) + " of values stored directly in "
                 + HistoryOutput.bytes(f.writtenBytes()) + "; " + HistoryOutput.bytes(f.releasedBytes())
                 + " of objects no longer needed by the index (gc deletes them once nothing else uses them)";

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(
         name = "status",
@@ -17,18 +17,14 @@ import picocli.CommandLine.Option;
             "The working file is compared without being cleaned: nothing is written to the object store."
         })
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "Machine-readable output (see docs/reliability.md).")
-    boolean json;
-
-    @Option(
-            names = "--offline",
-            description = "Do not ask the remote about objects not stored here: they are listed as unknown.")
-    boolean offline;
+    @Mixin
+    ListingOptions options = new ListingOptions();
 
     @Override
     public Integer call() throws IOException {
         try (ThetaRepository repo = Git.repository(Path.of("").toAbsolutePath())) {
-            CheckpointListingOutput.print(repo.status(offline), CheckpointListingOutput.Kind.STATUS, json);
+            CheckpointListingOutput.print(
+                    repo.status(options.offline), CheckpointListingOutput.Kind.STATUS, options.json);
         }
         return 0;
     }

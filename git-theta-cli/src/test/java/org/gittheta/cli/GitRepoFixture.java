@@ -108,6 +108,21 @@ final class GitRepoFixture {
                 .formatHex(org.gittheta.store.ObjectStore.sha256().digest(b));
     }
 
+    /** The ids of the objects in a work tree's store. */
+    static java.util.Set<String> storedIds(Path repo) throws IOException {
+        return storedObjects(repo).stream()
+                .map(p -> p.getFileName().toString())
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** Where the store of the git directory {@code gitDir} (a bare repository's own folder) keeps an object. */
+    static Path objectFile(Path gitDir, String id) {
+        return gitDir.resolve("theta/objects")
+                .resolve(id.substring(0, 2))
+                .resolve(id.substring(2, 4))
+                .resolve(id);
+    }
+
     static List<Path> storedObjects(Path repo) throws IOException {
         Path objects = repo.resolve(".git/theta/objects");
         if (!Files.isDirectory(objects)) return List.of();

@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.gittheta.format.TestCheckpoints;
 import org.gittheta.tensor.DType;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,12 +46,7 @@ class HousekeepingCommandsEndToEndTest {
     }
 
     private static byte[] checkpoint(long seed) {
-        return TestCheckpoints.safetensors()
-                .seed(seed)
-                .tensor("embed.weight", DType.F32, 64, 32)
-                .tensor("layer.0.weight", DType.F32, 32, 32)
-                .tensor("layer.0.bias", DType.F32, 32)
-                .bytes();
+        return StoreHousekeepingEndToEndTest.checkpoint(seed);
     }
 
     private static byte[] shard(String tensor, long seed) {
@@ -84,16 +78,7 @@ class HousekeepingCommandsEndToEndTest {
     }
 
     private Set<String> stored() throws IOException {
-        return GitRepoFixture.storedObjects(repo).stream()
-                .map(p -> p.getFileName().toString())
-                .collect(Collectors.toSet());
-    }
-
-    private Path objectFile(String id) {
-        return repo.resolve(".git/theta/objects")
-                .resolve(id.substring(0, 2))
-                .resolve(id.substring(2, 4))
-                .resolve(id);
+        return GitRepoFixture.storedIds(repo);
     }
 
     private Map<String, Map<String, Object>> byPath(String... command) throws IOException {
@@ -237,7 +222,7 @@ class HousekeepingCommandsEndToEndTest {
         assertThat(stored()).containsAll(objectsOf("HEAD", BIN).keySet());
 
         String victim = objectsOf("HEAD", BIN).keySet().iterator().next();
-        Files.delete(objectFile(victim));
+        Files.delete(GitRepoFixture.objectFile(repo.resolve(".git"), victim));
 
         Map<String, Object> onRemote =
                 byPath("git", "theta", "ls-files", "--json").get(BIN);
@@ -250,10 +235,7 @@ class HousekeepingCommandsEndToEndTest {
         assertThat(objects(offline)).containsEntry("state", "unknown").containsEntry("unknown", 1);
 
         // gone from the remote too
-        Path remoteCopy = remote.resolve("theta/objects")
-                .resolve(victim.substring(0, 2))
-                .resolve(victim.substring(2, 4))
-                .resolve(victim);
+        Path remoteCopy = GitRepoFixture.objectFile(remote, victim);
         assertThat(remoteCopy).isRegularFile();
         Files.delete(remoteCopy);
         assertThat(objects(byPath("git", "theta", "ls-files", "--json").get(BIN)))
