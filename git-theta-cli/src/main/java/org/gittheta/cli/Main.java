@@ -24,8 +24,11 @@ import org.gittheta.cli.store.CheckoutCommand;
 import org.gittheta.cli.store.FetchCommand;
 import org.gittheta.cli.store.FsckCommand;
 import org.gittheta.cli.store.GcCommand;
+import org.gittheta.cli.store.LsFilesCommand;
 import org.gittheta.cli.store.PullCommand;
 import org.gittheta.cli.store.PushCommand;
+import org.gittheta.cli.store.SquashCommand;
+import org.gittheta.cli.store.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +57,9 @@ public final class Main implements Runnable {
             ShowCommand.class,
             FsckCommand.class,
             GcCommand.class,
+            StatusCommand.class,
+            LsFilesCommand.class,
+            SquashCommand.class,
             FetchCommand.class,
             PullCommand.class,
             CheckoutCommand.class,

@@ -1,18 +1,34 @@
 package org.gittheta.cli;
 
-/** Byte counts for people. */
+import java.util.Locale;
+
+/** Sizes and counts for people. */
 public final class Sizes {
     private Sizes() {}
 
-    public static String human(long bytes) {
-        if (bytes < 1024) return bytes + " B";
+    /** Bytes with a binary suffix: 3.0 MiB. */
+    public static String human(long n) {
+        if (n < 1024) return n + " B";
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
+        double v = n;
         int u = -1;
-        do {
+        while (v >= 1023.95 && u < units.length - 1) {
             v /= 1024;
             u++;
-        } while (v >= 1024 && u < units.length - 1);
-        return String.format("%.1f %s", v, units[u]);
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** A count with a metric suffix: 1.3M, 22.7K, 512. */
+    public static String count(long n) {
+        if (n < 1000) return Long.toString(n);
+        String[] units = {"K", "M", "G", "T", "P"};
+        double v = n;
+        int u = -1;
+        while (v >= 999.95 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f%s", v, units[u]);
     }
 }

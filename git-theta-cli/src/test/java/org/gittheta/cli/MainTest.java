@@ -37,7 +37,7 @@ class MainTest {
                             HookCommand.class,
                             FsckCommand.class,
                             GcCommand.class)
-                    .hasSize(23);
+                    .hasSize(26);
         }
     }
 

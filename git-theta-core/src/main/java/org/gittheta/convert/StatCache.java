@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import org.gittheta.manifest.Manifest;
@@ -141,6 +142,26 @@ public final class StatCache {
                     && Manifest.parse(manifest).fileSize() == size;
         } catch (ManifestException e) {
             return false;
+        }
+    }
+
+    /** The manifest the work-tree file cleaned to when it last had the stat it has now; read only. */
+    public Optional<byte[]> recorded(Path file) throws IOException {
+        Optional<Stat> stat = stat(file);
+        return stat.isEmpty() ? Optional.empty() : lookup(stat.get()).map(Entry::manifest);
+    }
+
+    /**
+     * Points the entry of the work-tree file, as it is now, at {@code manifest} when its recorded manifest passes
+     * {@code replaces}: the file's bytes are the same, only how they are stored changed (squash), so that a later
+     * clean answers the new manifest.
+     */
+    public void rerecord(Path file, Predicate<byte[]> replaces, byte[] manifest) throws IOException {
+        Optional<Stat> stat = stat(file);
+        if (stat.isEmpty()) return;
+        Optional<Entry> entry = lookup(stat.get());
+        if (entry.isPresent() && replaces.test(entry.get().manifest())) {
+            record(stat.get(), entry.get().crc32c(), manifest);
         }
     }
 

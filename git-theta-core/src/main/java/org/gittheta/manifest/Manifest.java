@@ -3,6 +3,7 @@ package org.gittheta.manifest;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -56,6 +57,25 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         Map<String, ParamEntry> m = new LinkedHashMap<>();
         for (ParamEntry p : params) m.put(p.name(), p);
         return m;
+    }
+
+    /**
+     * Whether both describe the same file bytes: same format, size, skeleton, and the same values (name, dtype, shape,
+     * hash) for every parameter, however each is stored.
+     */
+    public boolean sameFileAs(Manifest other) {
+        if (!format.equals(other.format)
+                || fileSize != other.fileSize
+                || !Arrays.equals(skeleton, other.skeleton)
+                || params.size() != other.params.size()) {
+            return false;
+        }
+        for (int i = 0; i < params.size(); i++) {
+            ParamEntry a = params.get(i);
+            ParamEntry b = other.params.get(i);
+            if (!a.name().equals(b.name()) || !a.sameValues(b)) return false;
+        }
+        return true;
     }
 
     /** Whether content starts like a manifest (else it is, say, a checkpoint committed before it was tracked). */

@@ -23,6 +23,9 @@ public record ParamEntry(
         String update,
         List<ObjectRef> objects,
         SortedMap<String, String> attributes) {
+    /** The attribute that marks values stored lossily, as the user asked by name ({@code lossy=svd-r8}). */
+    public static final String LOSSY = "lossy";
+
     public ParamEntry {
         objects = List.copyOf(objects);
         attributes = new TreeMap<>(attributes);
@@ -41,6 +44,16 @@ public record ParamEntry(
     /** The object that holds this version's own data. */
     public ObjectRef object() {
         return objects.getFirst();
+    }
+
+    /** Whether the stored values are a lossy approximation of what was added (asked for by name). */
+    public boolean lossy() {
+        return attributes.containsKey(LOSSY);
+    }
+
+    /** How many objects this version's values are a delta on top of: 0 when stored directly. */
+    public int chainDepth() {
+        return objects.size() - 1;
     }
 
     /** Bytes this version added to the store (its own object; the chain is shared with earlier versions). */

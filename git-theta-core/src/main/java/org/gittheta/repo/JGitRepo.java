@@ -9,16 +9,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEditor;
 import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.errors.RevisionSyntaxException;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.CommittedFiles;
 
@@ -114,6 +120,115 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
             throw new IOException(path + ": " + loader.getSize() + " bytes is too large for a text file");
         }
         return loader.getCachedBytes(Integer.MAX_VALUE);
+    }
+
+    /** A path and the blob stored for it: a tree entry, or a stage-0 index entry. */
+    record PathBlob(String path, ObjectId blob) {}
+
+    /** The files staged in the index (stage 0), in index order. */
+    List<PathBlob> indexEntries() throws IOException {
+        DirCache index = DirCache.read(git);
+        List<PathBlob> out = new ArrayList<>();
+        for (int i = 0; i < index.getEntryCount(); i++) {
+            DirCacheEntry e = index.getEntry(i);
+            if (e.getStage() == 0 && e.getFileMode().getObjectType() == Constants.OBJ_BLOB) {
+                out.add(new PathBlob(e.getPathString(), e.getObjectId()));
+            }
+        }
+        return out;
+    }
+
+    /** The files of a commit's tree, in tree order. */
+    List<PathBlob> treeEntries(ObjectId commitId) throws IOException {
+        List<PathBlob> out = new ArrayList<>();
+        try (RevWalk walk = new RevWalk(git);
+                TreeWalk tw = new TreeWalk(git)) {
+            tw.addTree(walk.parseCommit(commitId).getTree());
+            tw.setRecursive(true);
+            while (tw.next()) {
+                if (tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB) {
+                    out.add(new PathBlob(tw.getPathString(), tw.getObjectId(0)));
+                }
+            }
+        }
+        return out;
+    }
+
+    Optional<ObjectId> firstParent(ObjectId commitId) throws IOException {
+        try (RevWalk walk = new RevWalk(git)) {
+            RevCommit c = walk.parseCommit(commitId);
+            return c.getParentCount() == 0
+                    ? Optional.empty()
+                    : Optional.of(c.getParent(0).copy());
+        }
+    }
+
+    /** A file version that a commit introduced: its blob differs from the commit's first parent's (or it is new). */
+    record Introduced(ObjectId commit, Optional<ObjectId> parent, PathBlob file) {}
+
+    /**
+     * Every file version the commits reachable from {@code tips} introduce, oldest commit first: each commit compared
+     * with its first parent, so a version is listed where it entered each line of history.
+     */
+    List<Introduced> introduced(List<ObjectId> tips) throws IOException {
+        List<Introduced> out = new ArrayList<>();
+        try (RevWalk walk = new RevWalk(git)) {
+            walk.sort(RevSort.TOPO, true);
+            walk.sort(RevSort.REVERSE, true);
+            for (ObjectId tip : tips) walk.markStart(walk.parseCommit(tip));
+            for (RevCommit c; (c = walk.next()) != null; ) {
+                Optional<ObjectId> parent = c.getParentCount() == 0
+                        ? Optional.empty()
+                        : Optional.of(c.getParent(0).copy());
+                try (TreeWalk tw = new TreeWalk(git)) {
+                    if (parent.isPresent()) {
+                        tw.addTree(walk.parseCommit(parent.get()).getTree());
+                    } else {
+                        tw.addTree(new EmptyTreeIterator());
+                    }
+                    tw.addTree(c.getTree());
+                    tw.setRecursive(true);
+                    tw.setFilter(TreeFilter.ANY_DIFF);
+                    while (tw.next()) {
+                        if (tw.getFileMode(1).getObjectType() == Constants.OBJ_BLOB) {
+                            out.add(new Introduced(
+                                    c.copy(), parent, new PathBlob(tw.getPathString(), tw.getObjectId(1))));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Stages {@code manifest} as the blob of {@code path}, whose stage-0 entry must exist; its stat data is kept, so
+     * that Git still knows the work-tree file as unchanged (the file's bytes are the same, only their storage changed).
+     */
+    void restage(String path, byte[] manifest) throws IOException {
+        ObjectId blob;
+        try (ObjectInserter inserter = git.newObjectInserter()) {
+            blob = inserter.insert(Constants.OBJ_BLOB, manifest);
+            inserter.flush();
+        }
+        DirCache index = git.lockDirCache();
+        try {
+            DirCacheEntry entry = index.getEntry(path);
+            if (entry == null || entry.getStage() != 0) throw new IOException(path + ": not staged (stage 0)");
+            // through the editor, so that the cached trees that contain the path are invalidated too
+            DirCacheEditor editor = index.editor();
+            editor.add(new DirCacheEditor.PathEdit(path) {
+                @Override
+                public void apply(DirCacheEntry e) {
+                    e.setObjectId(blob);
+                }
+            });
+            editor.finish();
+            index.write();
+            if (!index.commit()) throw new IOException("cannot write the index: " + index);
+        } finally {
+            index.unlock();
+        }
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
 import org.gittheta.convert.CleanResult;
@@ -575,6 +576,82 @@ public final class ThetaRepository implements AutoCloseable {
         StoreUses current =
                 options.verifyRemote().isPresent() ? StoreUses.current(git, location.commonDir()) : reachable;
         return new StoreGc(store, options).run(reachable, current);
+    }
+
+    /**
+     * The checkpoints staged in the index, each with the index against HEAD and the work-tree file against the index,
+     * compared without cleaning it: nothing is written to the store. Objects not stored here are looked up on the
+     * default remote unless {@code offline}.
+     */
+    public TrackedCheckpoint.Listing status(boolean offline) throws IOException {
+        CheckpointListing listing = new CheckpointListing(git, store);
+        List<CheckpointListing.Found> found = listing.index(new WorkTreeCompare(location.workTree(), statCache));
+        return listing.describe(found, remoteView(offline));
+    }
+
+    /** The checkpoints in the tree of {@code rev}, each against the same path in its first parent. */
+    public TrackedCheckpoint.Listing listFiles(String rev, boolean offline) throws IOException {
+        ObjectId commit = git.commit(rev).orElseThrow(() -> new IOException("unknown revision '" + rev + "'"));
+        CheckpointListing listing = new CheckpointListing(git, store);
+        return listing.describe(listing.commit(commit), remoteView(offline));
+    }
+
+    /**
+     * Every distinct version of every checkpoint in the history of all refs and HEAD, once, at the oldest commit that
+     * introduced it, against that commit's first parent; oldest first.
+     */
+    public TrackedCheckpoint.Listing listAllFiles(boolean offline) throws IOException {
+        List<ObjectId> tips = new ArrayList<>(git.refTips(Constants.R_REFS));
+        git.commit(Constants.HEAD).filter(h -> !tips.contains(h)).ifPresent(tips::add);
+        CheckpointListing listing = new CheckpointListing(git, store);
+        return listing.describe(listing.history(tips), remoteView(offline));
+    }
+
+    private CheckpointListing.RemoteView remoteView(boolean offline) throws IOException {
+        Optional<String> name = settings.defaultRemote();
+        if (name.isEmpty()) return new CheckpointListing.RemoteView.None();
+        if (offline) return new CheckpointListing.RemoteView.Offline(name.get());
+        Optional<ObjectRemote> remote = remotes.remote(name.get());
+        return remote.isEmpty()
+                ? new CheckpointListing.RemoteView.None()
+                : new CheckpointListing.RemoteView.Ask(name.get(), remote.get());
+    }
+
+    /**
+     * Stores directly (dense) every parameter of the staged checkpoints whose delta chain is at least {@code minDepth}
+     * deep, and stages the result: the same file, whose next commit needs none of the old bases. History is not
+     * rewritten. Missing objects are fetched first.
+     * @param rev   squash this revision's version instead, which must be the same file as the staged one
+     * @param paths the checkpoints; empty: every checkpoint staged
+     */
+    public SquashReport squash(Optional<String> rev, List<String> paths, int minDepth) throws IOException {
+        if (minDepth < 1) throw new IllegalArgumentException("minimum chain depth " + minDepth + " is not positive");
+        if (rev.isPresent() && git.commit(rev.get()).isEmpty()) {
+            throw new IOException("unknown revision '" + rev.get() + "'");
+        }
+        List<String> targets = new ArrayList<>(paths);
+        if (targets.isEmpty()) {
+            for (JGitRepo.PathBlob e : git.indexEntries()) {
+                if (git.manifestBytesOfBlob(e.blob()).isPresent()) targets.add(e.path());
+            }
+        }
+        Squasher squasher = new Squasher(git, encoder(), missingObjects(), statCache, location.workTree());
+        List<SquashReport.File> files = new ArrayList<>();
+        for (String path : targets) {
+            Manifest staged = indexManifest(path)
+                    .orElseThrow(() -> new IOException(path + ": the index holds no git-theta manifest for it"));
+            Manifest source = staged;
+            if (rev.isPresent()) {
+                source = manifest(new Version.Rev(rev.get()), path)
+                        .orElseThrow(() -> new IOException(path + ": not in " + rev.get()));
+                if (!source.sameFileAs(staged)) {
+                    throw new IOException(path + ": the index holds another version than " + rev.get()
+                            + "; squash stages only the same file (commit or unstage it first)");
+                }
+            }
+            files.add(squasher.squash(path, staged, source, minDepth));
+        }
+        return new SquashReport(files);
     }
 
     private synchronized MissingObjects missingObjects() throws IOException {

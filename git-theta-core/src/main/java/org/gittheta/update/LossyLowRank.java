@@ -2,6 +2,7 @@ package org.gittheta.update;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
+import org.gittheta.manifest.ParamEntry;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
@@ -13,7 +14,7 @@ import org.gittheta.tensor.TensorView;
  */
 final class LossyLowRank {
     /** Manifest attribute of a lossily stored parameter. */
-    static final String ATTRIBUTE = "lossy";
+    static final String ATTRIBUTE = ParamEntry.LOSSY;
 
     private LossyLowRank() {}
 

@@ -204,6 +204,35 @@ public final class ParamEncoder {
     }
 
     /**
+     * The same values stored directly (dense), needing none of the objects they were a delta against: decoded into a
+     * mapped temporary file, checked against the entry's hash, stored. What {@code git theta squash} does per
+     * parameter.
+     */
+    public ParamEntry storeDirect(ParamEntry entry) throws IOException {
+        Path tmp = store.newTempFile();
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment decoded = decodeInto(entry, tmp, arena);
+            ValuesDigest digest = ValuesDigest.of(decoded);
+            if (!digest.sha256().equals(entry.sha256())) {
+                throw new IOException("parameter '" + entry.name() + "': its objects decode to values of sha256 "
+                        + digest.sha256() + ", not the manifest's " + entry.sha256());
+            }
+            ParamEntry direct = store(
+                    entry.name(),
+                    entry.dtype(),
+                    entry.shape(),
+                    digest,
+                    new Dense.Encoder(decoded, entry.dtype().byteWidth()),
+                    List.of(),
+                    entry.attributes());
+            values.record(direct);
+            return direct;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
      * Stores the factors alone. The version is what checkout will produce, W_prev + B·A rounded to the
      * dtype, so the manifest's sha256 (and the object's CRC) are those of that reconstruction, computed
      * here into a mapped temporary file, not of the values the user gave.

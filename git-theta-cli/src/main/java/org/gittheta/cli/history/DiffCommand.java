@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.gittheta.cli.Json;
+import org.gittheta.cli.Sizes;
 import org.gittheta.cli.UserException;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.ParamDiff;
@@ -160,7 +161,7 @@ public final class DiffCommand implements Callable<Integer> {
                 // the working tree has stored nothing yet
                 String stored = after instanceof Version.WorkTree
                         ? ""
-                        : ", " + HistoryOutput.bytes(f.diff().storedBytes()) + " stored";
+                        : ", " + Sizes.human(f.diff().storedBytes()) + " stored";
                 out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | "
                         + HistoryOutput.summary(f.diff()) + stored);
             }

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.gittheta.cli.Sizes;
+import org.gittheta.cli.Table;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.DeltaStats;
 import org.gittheta.diff.ParamDiff;
@@ -15,32 +17,6 @@ import org.gittheta.format.OpaqueFormat;
 /** Human tables and JSON for the history commands; the JSON field names are documented in docs/history.md. */
 final class HistoryOutput {
     private HistoryOutput() {}
-
-    /** A count with a metric suffix: 1.3M, 22.7K, 512. */
-    static String count(long n) {
-        if (n < 1000) return Long.toString(n);
-        String[] units = {"K", "M", "G", "T", "P"};
-        double v = n;
-        int u = -1;
-        while (v >= 999.95 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f%s", v, units[u]);
-    }
-
-    /** Bytes with a binary suffix: 3.0 MiB. */
-    static String bytes(long n) {
-        if (n < 1024) return n + " B";
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1023.95 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
 
     static String real(double d) {
         return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.3g", d);
@@ -58,10 +34,10 @@ final class HistoryOutput {
     static String summary(CheckpointDiff d) {
         if (!d.params().isEmpty() && d.params().stream().allMatch(p -> p.name().equals(OpaqueFormat.WHOLE_FILE))) {
             ParamDiff file = d.params().getFirst();
-            return "stored whole: " + file.status().label() + ", " + bytes(file.elements());
+            return "stored whole: " + file.status().label() + ", " + Sizes.human(file.elements());
         }
         return d.changed().size() + " of " + d.params().size() + " parameters changed, "
-                + count(d.changedElements()) + " of " + count(d.totalElements()) + " elements"
+                + Sizes.count(d.changedElements()) + " of " + Sizes.count(d.totalElements()) + " elements"
                 + (d.moved() == 0 ? "" : ", " + d.moved() + " moved between shards");
     }
 
@@ -94,18 +70,15 @@ final class HistoryOutput {
                     p.name(),
                     change(p, i -> i.dtype().toString()),
                     change(p, i -> i.shape().toString()),
-                    count(p.changedElements()),
+                    Sizes.count(p.changedElements()),
                     s.map(x -> real(x.l2())).orElse("-"),
                     s.map(x -> real(x.maxAbs())).orElse("-"),
                     s.map(x -> real(x.relative())).orElse("-"),
                     s.map(x -> cosine(x.cosine())).orElse("-"),
                     p.after().flatMap(ParamInfo::update).orElse("-"),
-                    p.after()
-                            .flatMap(ParamInfo::storedBytes)
-                            .map(HistoryOutput::bytes)
-                            .orElse("-")));
+                    p.after().flatMap(ParamInfo::storedBytes).map(Sizes::human).orElse("-")));
         }
-        return sharded ? align(rows, 5, 9) : align(rows, 4, 8);
+        return sharded ? Table.align(rows, 5, 9) : Table.align(rows, 4, 8);
     }
 
     /** The row, with {@code shard} inserted after the first two cells (status, name) when {@code sharded}. */
@@ -114,22 +87,6 @@ final class HistoryOutput {
         List<String> row = new ArrayList<>(List.of(cells));
         row.add(2, shard);
         return row.toArray(String[]::new);
-    }
-
-    /** Pads columns to their widest cell; columns {@code firstNumber..lastNumber} are right-aligned. */
-    static List<String> align(List<String[]> rows, int firstNumber, int lastNumber) {
-        int[] width = new int[rows.getFirst().length];
-        for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
-        List<String> lines = new ArrayList<>();
-        for (String[] r : rows) {
-            StringBuilder b = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                String pad = " ".repeat(width[i] - r[i].length());
-                b.append(i == 0 ? "" : "  ").append(i >= firstNumber && i <= lastNumber ? pad + r[i] : r[i] + pad);
-            }
-            lines.add(b.toString().stripTrailing());
-        }
-        return lines;
     }
 
     /** {@code BF16} when both sides agree, {@code F32→BF16} when not, one side's value for added/removed. */

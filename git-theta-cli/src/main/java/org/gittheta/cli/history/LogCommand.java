@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.Json;
+import org.gittheta.cli.Sizes;
 import org.gittheta.cli.UserException;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.DeltaStats;
@@ -147,7 +148,7 @@ public final class LogCommand implements Callable<Integer> {
         if (p.stats().isPresent()) {
             DeltaStats d = p.stats().get();
             s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative()) + " changed="
-                    + HistoryOutput.count(d.changed()) + "/" + HistoryOutput.count(d.elements());
+                    + Sizes.count(d.changed()) + "/" + Sizes.count(d.elements());
         }
         return s;
     }

@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import org.gittheta.cli.Json;
+import org.gittheta.cli.Sizes;
+import org.gittheta.cli.Table;
 import org.gittheta.cli.UserException;
 import org.gittheta.format.OpaqueFormat;
 import org.gittheta.format.ShardIndex;
@@ -159,18 +161,18 @@ public final class ShowCommand implements Callable<Integer> {
                     r.shard().orElse(""),
                     p.dtype().toString(),
                     p.shape().toString(),
-                    HistoryOutput.count(p.shape().numel()),
+                    Sizes.count(p.shape().numel()),
                     p.update(),
-                    HistoryOutput.bytes(p.byteSize()),
-                    HistoryOutput.bytes(p.storedBytes())));
+                    Sizes.human(p.byteSize()),
+                    Sizes.human(p.storedBytes())));
         }
         int shift = sharded ? 1 : 0;
-        HistoryOutput.align(rows, 3 + shift, 3 + shift).forEach(System.out::println);
+        Table.align(rows, 3 + shift, 3 + shift).forEach(System.out::println);
         System.out.println(params.size() + " parameters"
                 + shards.map(s -> " in " + s.size() + " shards").orElse("")
-                + ", " + HistoryOutput.count(numel) + " elements, " + HistoryOutput.bytes(raw) + " raw, "
-                + HistoryOutput.bytes(stored) + " in this version's objects (" + format + ", "
-                + HistoryOutput.bytes(fileSize) + (sharded ? " in files)" : " file)"));
+                + ", " + Sizes.count(numel) + " elements, " + Sizes.human(raw) + " raw, "
+                + Sizes.human(stored) + " in this version's objects (" + format + ", "
+                + Sizes.human(fileSize) + (sharded ? " in files)" : " file)"));
     }
 
     /** The row, without the shard (second) cell when the checkpoint is one file. */

@@ -1,0 +1,25 @@
+package org.gittheta.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Plain-text tables for terminals. */
+public final class Table {
+    private Table() {}
+
+    /** Pads columns to their widest cell; columns {@code firstNumber..lastNumber} are right-aligned. */
+    public static List<String> align(List<String[]> rows, int firstNumber, int lastNumber) {
+        int[] width = new int[rows.getFirst().length];
+        for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
+        List<String> lines = new ArrayList<>();
+        for (String[] r : rows) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                String pad = " ".repeat(width[i] - r[i].length());
+                b.append(i == 0 ? "" : "  ").append(i >= firstNumber && i <= lastNumber ? pad + r[i] : r[i] + pad);
+            }
+            lines.add(b.toString().stripTrailing());
+        }
+        return lines;
+    }
+}
