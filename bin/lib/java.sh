@@ -3,7 +3,9 @@
 # git starts bin/git-theta for every filter, merge driver and `git theta` command: everything here that runs on
 # every call stays cheap (no JVM probe, no build tool; see "Start-up" in docs/performance.md).
 
-theta_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+theta_lib=${BASH_SOURCE[0]}
+case $theta_lib in */*) ;; *) theta_lib=./$theta_lib ;; esac
+theta_root=$(cd "${theta_lib%/*}/../.." && pwd)
 theta_target=$theta_root/git-theta-cli/target
 theta_jar=$theta_target/git-theta.jar
 # the JDK found by the last search, so that later calls skip it

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -48,5 +50,31 @@ class MainTest {
         assertThat(captured.toString(StandardCharsets.UTF_8))
                 .contains("Commands:", "  track ", "  merge ", "  uninstall ")
                 .doesNotContain("  filter-process ", "  merge-driver ", "  hook ");
+    }
+
+    @Test
+    void thePlainFormsGitRunsSkipPicocli() throws Exception {
+        assertThat(FastPath.command("filter-process")).get().isInstanceOf(FilterProcessCommand.class);
+        var driver = (MergeDriverCommand) FastPath.command("merge-driver", "o", "a", "b", "dir/m.safetensors")
+                .orElseThrow();
+        assertThat(List.of(driver.base, driver.ours, driver.theirs))
+                .containsExactly(Path.of("o"), Path.of("a"), Path.of("b"));
+        assertThat(driver.path).isEqualTo("dir/m.safetensors");
+        assertThat(FastPath.command("--version")).isPresent();
+    }
+
+    @Test
+    void everyOtherFormGoesThroughPicocli() {
+        for (String[] args : new String[][] {
+            {},
+            {"filter-process", "--help"},
+            {"merge-driver", "o", "a", "b"},
+            {"merge-driver", "--help", "a", "b", "p"},
+            {"--version", "track"},
+            {"help"},
+            {"track", "x"}
+        }) {
+            assertThat(FastPath.command(args)).as(String.join(" ", args)).isEmpty();
+        }
     }
 }
