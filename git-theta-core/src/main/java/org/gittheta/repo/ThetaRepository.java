@@ -215,7 +215,7 @@ public final class ThetaRepository implements AutoCloseable {
         for (Written w : written) {
             // a file changed since it was written keeps no entry; one changed before its stat was taken has the CRC
             if (StatCache.stat(w.file()).equals(Optional.of(w.stat()))) {
-                statCache.record(w.stat(), w.crc32c(), w.manifest());
+                statCache.record(w.file(), w.stat(), w.crc32c(), w.manifest());
             }
         }
     }
