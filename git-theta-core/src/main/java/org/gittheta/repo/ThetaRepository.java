@@ -69,7 +69,13 @@ public final class ThetaRepository implements AutoCloseable {
 
     private final Location location;
     private final Settings settings;
-    private final JGitRepo git;
+    /**
+     * Opened on first use (guarded by this): a filter process whose files are answered from the stat cache never
+     * needs it, and JGit's start-up (its messages bundle, file-system probes, {@code git config --system}) was a
+     * good part of such a process's life.
+     */
+    private JGitRepo git;
+
     private final ObjectStore store;
     private final ParamDecoder decoder;
     private final RemoteChoice remotes;
@@ -81,11 +87,9 @@ public final class ThetaRepository implements AutoCloseable {
 
     private MissingObjects missing;
 
-    private ThetaRepository(
-            Location location, Settings settings, JGitRepo git, RemoteChoice remotes, Progress progress) {
+    private ThetaRepository(Location location, Settings settings, RemoteChoice remotes, Progress progress) {
         this.location = location;
         this.settings = settings;
-        this.git = git;
         this.store = ObjectStore.inGitDir(location.commonDir());
         this.decoder = new ParamDecoder(store);
         this.statCache = new StatCache(store.statCacheDir());
@@ -99,13 +103,8 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public static ThetaRepository open(Location location, Settings settings, Credentials credentials, Progress progress)
             throws IOException {
-        JGitRepo git = JGitRepo.open(location.gitDir());
         return new ThetaRepository(
-                location,
-                settings,
-                git,
-                new RemoteChoice(settings, location.workTree(), credentials, progress),
-                progress);
+                location, settings, new RemoteChoice(settings, location.workTree(), credentials, progress), progress);
     }
 
     /** A repository for reading only: no remote is ever asked for objects, nothing is reported. */
@@ -200,8 +199,8 @@ public final class ThetaRepository implements AutoCloseable {
         Smudger smudger = new Smudger(store, missingObjects(), progress);
         List<Written> written = new ArrayList<>();
         for (String path : paths) {
-            ObjectId blob = git.indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
-            byte[] bytes = git.manifestBytesOfBlob(blob)
+            ObjectId blob = git().indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
+            byte[] bytes = git().manifestBytesOfBlob(blob)
                     .orElseThrow(() -> new ManifestException(path
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
             Manifest manifest = Manifest.parse(bytes);
@@ -224,18 +223,18 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** The one revision resolver: the full id of the commit {@code rev} names, empty if it names none. */
     public Optional<String> resolveCommit(String rev) throws IOException {
-        return git.commit(rev).map(ObjectId::name);
+        return git().commit(rev).map(ObjectId::name);
     }
 
     /** The commits (full ids) of every ref under the prefixes, e.g. {@code refs/heads/}; tags peeled. */
     public List<String> refTips(String... prefixes) throws IOException {
-        return git.refTips(prefixes).stream().map(ObjectId::name).toList();
+        return git().refTips(prefixes).stream().map(ObjectId::name).toList();
     }
 
     /** The manifest staged for {@code path} (stage 0), if it is one. */
     public Optional<Manifest> indexManifest(String path) throws IOException {
-        Optional<ObjectId> blob = git.indexBlob(path);
-        return blob.isEmpty() ? Optional.empty() : git.manifestOfBlob(blob.get());
+        Optional<ObjectId> blob = git().indexBlob(path);
+        return blob.isEmpty() ? Optional.empty() : git().manifestOfBlob(blob.get());
     }
 
     /** The id of the blob Git stores for {@code path} at a revision or in the index; empty elsewhere or if absent. */
@@ -246,10 +245,10 @@ public final class ThetaRepository implements AutoCloseable {
     private Optional<ObjectId> blob(Version version, String path) throws IOException {
         return switch (version) {
             case Version.Rev r -> {
-                Optional<ObjectId> commit = git.commit(r.rev());
-                yield commit.isEmpty() ? Optional.empty() : git.blobAt(commit.get(), path);
+                Optional<ObjectId> commit = git().commit(r.rev());
+                yield commit.isEmpty() ? Optional.empty() : git().blobAt(commit.get(), path);
             }
-            case Version.Index i -> git.indexBlob(path);
+            case Version.Index i -> git().indexBlob(path);
             case Version.WorkTree w -> Optional.empty();
             case Version.None n -> Optional.empty();
         };
@@ -265,7 +264,7 @@ public final class ThetaRepository implements AutoCloseable {
         }
         Optional<ObjectId> blob = blob(version, path);
         if (blob.isEmpty()) return Optional.empty();
-        Optional<Manifest> m = git.manifestOfBlob(blob.get());
+        Optional<Manifest> m = git().manifestOfBlob(blob.get());
         if (m.isEmpty()) {
             throw new ManifestException(
                     path + " in " + version + " is not a git-theta manifest (was it committed before it was tracked?)");
@@ -321,7 +320,7 @@ public final class ThetaRepository implements AutoCloseable {
         } else {
             Optional<ObjectId> blob = blob(version, path);
             if (blob.isEmpty()) return Optional.empty();
-            bytes = git.smallBlob(blob.get(), path);
+            bytes = git().smallBlob(blob.get(), path);
         }
         if (Manifest.looksLike(bytes, bytes.length)) {
             throw new BadCheckpointException(
@@ -452,7 +451,7 @@ public final class ThetaRepository implements AutoCloseable {
         missing.ensurePresent(path, theirs);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         try (FisherLocator fishers =
-                        new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir());
+                        new FisherLocator(path, config, git(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
             return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
@@ -485,7 +484,7 @@ public final class ThetaRepository implements AutoCloseable {
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         List<FisherSource> sources = new ArrayList<>();
         try (FisherLocator fishers =
-                new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir())) {
+                new FisherLocator(path, config, git(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
             return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
@@ -499,7 +498,7 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** The parameter objects checking out these commits needs (the manifests in their trees, not their history). */
     public Set<ObjectRef> objectsAt(Collection<String> commits) throws IOException {
-        return ReferencedObjects.atCommits(git, ids(commits));
+        return ReferencedObjects.atCommits(git(), ids(commits));
     }
 
     /**
@@ -507,7 +506,7 @@ public final class ThetaRepository implements AutoCloseable {
      * introduce, plus those at the tips. Ids in {@code known} this repository does not have are ignored.
      */
     public Set<ObjectRef> objectsIntroducedBy(Collection<String> tips, Collection<String> known) throws IOException {
-        return ReferencedObjects.introducedBy(git, ids(tips), ids(known));
+        return ReferencedObjects.introducedBy(git(), ids(tips), ids(known));
     }
 
     private static List<ObjectId> ids(Collection<String> commits) {
@@ -566,14 +565,14 @@ public final class ThetaRepository implements AutoCloseable {
      * @param unreferencedToo also check stored objects nothing uses
      */
     public FsckReport fsck(boolean unreferencedToo) throws IOException {
-        return new StoreCheck(store, decoder).run(StoreUses.all(git, location.commonDir()), unreferencedToo);
+        return new StoreCheck(store, decoder).run(StoreUses.all(git(), location.commonDir()), unreferencedToo);
     }
 
     /** Removes objects nothing reachable uses; with a remote to verify, old ones it holds, and stale temp files. */
     public GcReport gc(GcOptions options) throws IOException {
-        StoreUses reachable = StoreUses.all(git, location.commonDir());
+        StoreUses reachable = StoreUses.all(git(), location.commonDir());
         StoreUses current =
-                options.verifyRemote().isPresent() ? StoreUses.current(git, location.commonDir()) : reachable;
+                options.verifyRemote().isPresent() ? StoreUses.current(git(), location.commonDir()) : reachable;
         return new StoreGc(store, options).run(reachable, current);
     }
 
@@ -594,7 +593,12 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        git.close();
+    public synchronized void close() {
+        if (git != null) git.close();
+    }
+
+    private synchronized JGitRepo git() throws IOException {
+        if (git == null) git = JGitRepo.open(location.gitDir());
+        return git;
     }
 }
