@@ -107,6 +107,15 @@ public final class ThetaRepository implements AutoCloseable {
                 location, settings, new RemoteChoice(settings, location.workTree(), credentials, progress), progress);
     }
 
+    /**
+     * Where git's system-wide configuration file is (empty: git reads none), as {@code git config --show-origin}
+     * named it. JGit reads that file too, and when not told, finds it by running {@code git --version} and
+     * {@code git config --system} as it first opens a repository.
+     */
+    public static void useGitSystemConfig(Optional<Path> file) {
+        JGitRepo.useSystemConfig(file);
+    }
+
     /** A repository for reading only: no remote is ever asked for objects, nothing is reported. */
     public static ThetaRepository open(Location location) throws IOException {
         return open(location, Settings.NONE, Credentials.NONE, Progress.NONE);
