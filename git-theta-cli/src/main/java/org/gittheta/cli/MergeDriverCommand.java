@@ -81,10 +81,15 @@ final class MergeDriverCommand implements java.util.concurrent.Callable<Integer>
      * rebase-merge/done. A single {@code git cherry-pick} or {@code revert} leaves no trace before the driver runs.
      */
     private static Optional<String> theirsRevision(ThetaRepository repo) throws IOException {
-        Optional<String> head = repo.resolveCommit("HEAD");
-        for (String key : System.getenv().keySet()) {
-            if (key.startsWith("GITHEAD_") && !head.equals(Optional.of(key.substring(8))))
-                return Optional.of(key.substring(8));
+        List<String> heads = System.getenv().keySet().stream()
+                .filter(k -> k.startsWith("GITHEAD_"))
+                .map(k -> k.substring(8))
+                .toList();
+        if (!heads.isEmpty()) {
+            // asked of git rather than JGit, whose start-up would be most of the driver's
+            Git.Result r = Git.exec(repo.location().workTree(), "rev-parse", "--verify", "-q", "HEAD^{commit}");
+            Optional<String> head = r.exit() == 0 ? Optional.of(r.out().strip()) : Optional.empty();
+            for (String sha : heads) if (!head.equals(Optional.of(sha))) return Optional.of(sha);
         }
         Path done = repo.location().gitDir().resolve("rebase-merge/done");
         if (Files.isRegularFile(done)) {

@@ -35,6 +35,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.merge.CommittedFiles;
 import org.gittheta.merge.FisherLocator;
 import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
@@ -460,7 +461,7 @@ public final class ThetaRepository implements AutoCloseable {
         missing.ensurePresent(path, theirs);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         try (FisherLocator fishers =
-                        new FisherLocator(path, config, git(), missing, decoder, workDir, location.commonDir());
+                        new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
             return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
@@ -493,7 +494,7 @@ public final class ThetaRepository implements AutoCloseable {
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         List<FisherSource> sources = new ArrayList<>();
         try (FisherLocator fishers =
-                new FisherLocator(path, config, git(), missing, decoder, workDir, location.commonDir())) {
+                new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
             return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
@@ -604,6 +605,21 @@ public final class ThetaRepository implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (git != null) git.close();
+    }
+
+    /** History for a merge's Fisher lookups: JGit is opened only if one is made (most merges use no Fisher). */
+    private CommittedFiles history() {
+        return new CommittedFiles() {
+            @Override
+            public Optional<Manifest> manifest(String rev, String path) throws IOException {
+                return git().manifest(rev, path);
+            }
+
+            @Override
+            public boolean copy(String rev, String path, Path target) throws IOException {
+                return git().copy(rev, path, target);
+            }
+        };
     }
 
     private synchronized JGitRepo git() throws IOException {
