@@ -3,7 +3,9 @@
 # git starts bin/git-theta for every filter, merge driver and `git theta` command: everything here that runs on
 # every call stays cheap (no JVM probe, no build tool; see "Start-up" in docs/performance.md).
 
-theta_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+theta_lib=${BASH_SOURCE[0]}
+case $theta_lib in */*) ;; *) theta_lib=./$theta_lib ;; esac
+theta_root=$(cd "${theta_lib%/*}/../.." && pwd)
 theta_target=$theta_root/git-theta-cli/target
 theta_jar=$theta_target/git-theta.jar
 # the JDK found by the last search, so that later calls skip it
@@ -91,10 +93,10 @@ theta_tiny_checkpoint() { # writes a 2-parameter float32 safetensors file to $1 
   { printf "\\x$(printf %02x ${#header})\\0\\0\\0\\0\\0\\0\\0%s" "$header"; printf '\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40'; } >"$1"
 }
 
-# A training run for the AOT cache: one filter process (what git starts most) cleans a tiny checkpoint in a
-# throw-away repository, recording what it loads; the cache is then created from that record. The cache is
-# an optimisation only: when training fails the JVM runs without it (and training is not retried for this jar
-# and these flags).
+# A training run for the AOT cache: a filter process (what git starts most) cleans a tiny checkpoint in a
+# throw-away repository, after a --version and a merge driver in the same JVM (org.gittheta.cli.AotTraining),
+# recording what it loads; the cache is then created from that record. The cache is an optimisation only: when
+# training fails the JVM runs without it (and training is not retried for this jar and these flags).
 theta_train_aot() {
   local work rc=0
   rm -f "$theta_aot" "$theta_aot.failed"
@@ -112,19 +114,26 @@ theta_train_aot() {
 
 theta_train_in() ( # $1: an empty directory
   set -e
-  local work=$1 filter
-  printf -v filter '%q ' "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=record -XX:AOTConfiguration="$work/conf" \
-    -Dgittheta.launcher="$theta_root/bin/git-theta" -jar "$theta_jar" filter-process
+  local work=$1 java record
+  printf -v java '%q ' "$THETA_JAVA" "${theta_jvm_flags[@]}" -Dgittheta.launcher="$theta_root/bin/git-theta" -cp "$theta_jar"
+  printf -v record '%q ' -XX:AOTMode=record -XX:AOTConfiguration="$work/conf" org.gittheta.cli.AotTraining \
+    "$work/base" "$work/ours" "$work/base" base.safetensors
   git init -q "$work/repo"
   cd "$work/repo"
   export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$work/gitconfig HOME=$work
-  git config filter.theta.process "$filter"
+  git config filter.theta.process "$java org.gittheta.cli.Main filter-process"
   git config filter.theta.required true
   echo '*.safetensors filter=theta' >.gitattributes
+  theta_tiny_checkpoint base.safetensors
+  git add .gitattributes base.safetensors # not recorded: the manifest the recorded merge driver merges
+  git cat-file -p :base.safetensors >"$work/base"
+  cp "$work/base" "$work/ours"
+  git config filter.theta.process "$java $record"
   theta_tiny_checkpoint model.safetensors
-  git add .gitattributes model.safetensors
+  git add model.safetensors
   git cat-file -p :model.safetensors | grep -q '^git-theta manifest'
+  grep -q "^git-theta manifest" "$work/ours" # the merge driver wrote its result
   "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$work/conf" -XX:AOTCache="$theta_aot.$$" \
-    -Dgittheta.launcher="$theta_root/bin/git-theta" -jar "$theta_jar"
+    -Dgittheta.launcher="$theta_root/bin/git-theta" -cp "$theta_jar"
   mv "$theta_aot.$$" "$theta_aot"
 )

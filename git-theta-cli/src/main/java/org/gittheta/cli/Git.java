@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 import org.gittheta.config.Settings;
 import org.gittheta.repo.ThetaRepository;
@@ -13,6 +15,8 @@ import org.gittheta.store.Ordered;
 
 /** Runs the real {@code git} for what only it knows: the repository's directories and the effective configuration. */
 public final class Git {
+    private static final String FILE_ORIGIN = "file:";
+
     private Git() {}
 
     /** Output of a git command that must succeed, trailing newline removed. */
@@ -91,11 +95,27 @@ public final class Git {
     /** The configuration with {@code -c key=value} arguments ({@code configArgs}) on top, as {@code git -c} gives. */
     static Settings settings(Path dir, List<String> configArgs) throws IOException {
         List<String> args = new ArrayList<>(configArgs);
-        args.addAll(List.of("config", "-z", "--list", "--show-scope"));
+        args.addAll(List.of("config", "-z", "--list", "--show-scope", "--show-origin"));
         Result r = exec(dir, args.toArray(String[]::new));
         // exit 1 with no output: nothing is configured anywhere
         if (r.exit != 0 && !r.out.isEmpty()) throw new UserException("git config --list failed: " + r.err.strip());
-        return Settings.parse(r.out.getBytes(StandardCharsets.UTF_8));
+        // per entry: scope NUL origin NUL key [LF value] NUL; the origin only tells where the system file is
+        String nul = String.valueOf((char) 0);
+        String[] fields = r.out.split(nul, -1);
+        StringBuilder entries = new StringBuilder();
+        Set<String> systemFiles = new HashSet<>();
+        for (int i = 0; i + 2 < fields.length; i += 3) {
+            String scope = fields[i];
+            String origin = fields[i + 1];
+            entries.append(scope).append(nul).append(fields[i + 2]).append(nul);
+            if (scope.equals("system") && origin.startsWith(FILE_ORIGIN)) {
+                systemFiles.add(origin.substring(FILE_ORIGIN.length()));
+            }
+        }
+        // several files (includes): JGit finds them itself
+        if (systemFiles.size() <= 1)
+            ThetaRepository.useGitSystemConfig(systemFiles.stream().findFirst().map(Path::of));
+        return Settings.parse(entries.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The repository around the current directory. */

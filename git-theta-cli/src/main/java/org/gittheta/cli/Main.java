@@ -3,7 +3,9 @@ package org.gittheta.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.gittheta.cli.demo.DemoCommand;
 import org.gittheta.cli.history.DiffCommand;
 import org.gittheta.cli.history.LogCommand;
@@ -85,20 +87,30 @@ public final class Main implements Runnable {
     }
 
     static int execute(String... args) {
+        Optional<Callable<Integer>> fast = FastPath.command(args);
+        if (fast.isPresent()) {
+            try {
+                return fast.get().call();
+            } catch (Exception e) {
+                return failed(e, new PrintWriter(System.err, true));
+            }
+        }
         CommandLine cl = new CommandLine(new Main());
         for (Class<?> command : reachableCommands(args)) cl.addSubcommand(command);
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            if (e instanceof UserException || e instanceof IOException) {
-                err.println("git-theta: " + e.getMessage());
-            } else {
-                err.println("git-theta: internal error: " + e);
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> failed(e, cmd.getErr()));
         return cl.execute(args);
+    }
+
+    /** A command that threw: one line for what the user can act on, the stack for our own bugs. */
+    private static int failed(Exception e, PrintWriter err) {
+        if (e instanceof UserException || e instanceof IOException) {
+            err.println("git-theta: " + e.getMessage());
+        } else {
+            err.println("git-theta: internal error: " + e);
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
     }
 
     /**

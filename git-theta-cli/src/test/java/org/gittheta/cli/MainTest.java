@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.gittheta.cli.merge.MergeDriverCommand;
 import org.gittheta.cli.plumbing.FilterProcessCommand;
 import org.gittheta.cli.plumbing.HookCommand;
@@ -54,5 +55,31 @@ class MainTest {
         assertThat(captured.toString(StandardCharsets.UTF_8))
                 .contains("Commands:", "  track ", "  merge ", "  uninstall ")
                 .doesNotContain("  filter-process ", "  merge-driver ", "  hook ");
+    }
+
+    @Test
+    void thePlainFormsGitRunsSkipPicocli() throws Exception {
+        assertThat(FastPath.command("filter-process")).get().isInstanceOf(FilterProcessCommand.class);
+        var driver = (MergeDriverCommand) FastPath.command("merge-driver", "o", "a", "b", "dir/m.safetensors")
+                .orElseThrow();
+        assertThat(driver)
+                .usingRecursiveComparison()
+                .isEqualTo(MergeDriverCommand.of(Path.of("o"), Path.of("a"), Path.of("b"), "dir/m.safetensors"));
+        assertThat(FastPath.command("--version")).isPresent();
+    }
+
+    @Test
+    void everyOtherFormGoesThroughPicocli() {
+        for (String[] args : new String[][] {
+            {},
+            {"filter-process", "--help"},
+            {"merge-driver", "o", "a", "b"},
+            {"merge-driver", "--help", "a", "b", "p"},
+            {"--version", "track"},
+            {"help"},
+            {"track", "x"}
+        }) {
+            assertThat(FastPath.command(args)).as(String.join(" ", args)).isEmpty();
+        }
     }
 }

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import org.gittheta.manifest.Manifest;
@@ -34,6 +35,10 @@ import org.gittheta.store.ObjectStore;
  * answered without reading the values again. One small file per entry, written atomically; an entry is used only
  * when every stat field still matches, and recorded only for files whose last change is older than
  * {@link #SETTLED_NANOS}, so that a later write within the same timestamp tick cannot share its key.
+ *
+ * <p>Each entry is also kept under the file's path: a file whose stat changed but whose content did not (touched,
+ * copied back, checked out again) is recognised by its {@link ContentSums}, read memory-mapped, which costs a small
+ * fraction of a clean; its manifest is then answered and recorded under the new stat.
  */
 public final class StatCache {
     /** Longer than any file-system timestamp tick (jiffies, coarse clocks) and a little clock skew. */
@@ -41,7 +46,8 @@ public final class StatCache {
 
     private static final int MAX_ENTRIES = 4096;
     private static final String MAGIC = "git-theta stat-cache ";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final String PATH_KEY_PREFIX = "path-";
 
     /** A file's identity and stat: any change of content moves at least ctime. */
     public record Stat(long device, long inode, long size, long mtimeNanos, long ctimeNanos) {
@@ -96,55 +102,6 @@ public final class StatCache {
         return new Counts(hits.get(), fullCleans.get());
     }
 
-    /** Waits until a file of this stat has {@link Stat#settled() settled}, so that it can be recorded. */
-    public static void awaitSettled(Stat stat) throws IOException {
-        long wait = SETTLED_NANOS
-                + 1_000_000L
-                - (System.currentTimeMillis() * 1_000_000L - Math.max(stat.mtimeNanos(), stat.ctimeNanos()));
-        if (wait <= 0) return;
-        try {
-            Thread.sleep(wait / 1_000_000L + 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for written files to settle");
-        }
-    }
-
-    /** What a file cleaned to, and the CRC32C of its whole content (a check against content from elsewhere). */
-    private record Entry(int crc32c, byte[] manifest) {}
-
-    /** The entry recorded for exactly this stat, if it is intact and its manifest describes a file of that size. */
-    private Optional<Entry> lookup(Stat stat) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(dir.resolve(stat.entryName()));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        byte[] h = (MAGIC + VERSION + " " + stat.line() + " ").getBytes(StandardCharsets.US_ASCII);
-        int nl = indexOf(bytes, (byte) '\n');
-        if (nl < 0 || !Arrays.equals(bytes, 0, Math.min(h.length, nl), h, 0, h.length)) return Optional.empty();
-        String[] sums = new String(bytes, h.length, nl - h.length, StandardCharsets.US_ASCII).split(" ");
-        byte[] manifest = Arrays.copyOfRange(bytes, nl + 1, bytes.length);
-        if (sums.length != 2 || !sums[1].equals(sha256Hex(manifest))) return Optional.empty();
-        try {
-            int crc = Integer.parseUnsignedInt(sums[0], 16);
-            return describesFileOf(manifest, stat.size()) ? Optional.of(new Entry(crc, manifest)) : Optional.empty();
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** Whether the bytes are a manifest of a file of this size (not a manifest that was itself cleaned, say). */
-    private static boolean describesFileOf(byte[] manifest, long size) {
-        try {
-            return Manifest.looksLike(manifest, manifest.length)
-                    && Manifest.parse(manifest).fileSize() == size;
-        } catch (ManifestException e) {
-            return false;
-        }
-    }
-
     /** The manifest the work-tree file cleaned to when it last had the stat it has now; read only. */
     public Optional<byte[]> recorded(Path file) throws IOException {
         Optional<Stat> stat = stat(file);
@@ -161,23 +118,122 @@ public final class StatCache {
         if (stat.isEmpty()) return;
         Optional<Entry> entry = lookup(stat.get());
         if (entry.isPresent() && replaces.test(entry.get().manifest())) {
-            record(stat.get(), entry.get().crc32c(), manifest);
+            record(file, stat.get(), entry.get().sums(), manifest);
         }
     }
 
-    /** Records what a file of this stat cleaned to; a file changed too recently is not recorded. */
-    public void record(Stat stat, int crc32c, byte[] manifest) throws IOException {
+    /** Waits until a file of this stat has {@link Stat#settled() settled}, so that it can be recorded. */
+    public static void awaitSettled(Stat stat) throws IOException {
+        long wait = SETTLED_NANOS
+                + 1_000_000L
+                - (System.currentTimeMillis() * 1_000_000L - Math.max(stat.mtimeNanos(), stat.ctimeNanos()));
+        if (wait <= 0) return;
+        try {
+            Thread.sleep(wait / 1_000_000L + 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for written files to settle");
+        }
+    }
+
+    /** What a file of this stat and content cleaned to. */
+    private record Entry(Stat stat, ContentSums sums, byte[] manifest) {}
+
+    /** The entry recorded for exactly this stat. */
+    private Optional<Entry> lookup(Stat stat) throws IOException {
+        return read(dir.resolve(stat.entryName())).filter(e -> e.stat().equals(stat));
+    }
+
+    /**
+     * The entry last recorded for this file under another stat, if the file's content is still the one it
+     * describes: same length, same sums.
+     */
+    private Optional<Entry> lookupByContent(Path file, Stat stat) throws IOException {
+        Optional<Entry> entry = read(pathKey(file)).filter(e -> e.sums().size() == stat.size());
+        if (entry.isEmpty() || !entry.get().sums().equals(ContentSums.of(file))) return Optional.empty();
+        return entry;
+    }
+
+    private Path pathKey(Path file) {
+        String path = "path " + file.toAbsolutePath().normalize();
+        return dir.resolve(PATH_KEY_PREFIX + sha256Hex(path.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * An entry file, if it is of this version, intact, and its manifest describes a file of the recorded size:
+     * {@code git-theta stat-cache 2 <dev> <ino> <size> <mtime> <ctime> <crc32c> <crc32> <sha256 of manifest>},
+     * a newline, the manifest.
+     */
+    private static Optional<Entry> read(Path entryFile) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(entryFile);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        byte[] magic = (MAGIC + VERSION + " ").getBytes(StandardCharsets.US_ASCII);
+        int nl = indexOf(bytes, (byte) '\n');
+        if (nl < magic.length || !Arrays.equals(bytes, 0, magic.length, magic, 0, magic.length)) {
+            return Optional.empty(); // another version's entry is a miss, replaced when the file is next recorded
+        }
+        String[] f = new String(bytes, magic.length, nl - magic.length, StandardCharsets.US_ASCII).split(" ");
+        byte[] manifest = Arrays.copyOfRange(bytes, nl + 1, bytes.length);
+        if (f.length != 8 || !f[7].equals(sha256Hex(manifest))) return Optional.empty();
+        try {
+            Stat stat = new Stat(
+                    Long.parseLong(f[0]),
+                    Long.parseLong(f[1]),
+                    Long.parseLong(f[2]),
+                    Long.parseLong(f[3]),
+                    Long.parseLong(f[4]));
+            ContentSums sums = new ContentSums(
+                    stat.size(), Integer.parseUnsignedInt(f[5], 16), Integer.parseUnsignedInt(f[6], 16));
+            return describesFileOf(manifest, stat.size())
+                    ? Optional.of(new Entry(stat, sums, manifest))
+                    : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the bytes are a manifest of a file of this size (not a manifest that was itself cleaned, say). */
+    private static boolean describesFileOf(byte[] manifest, long size) {
+        try {
+            return Manifest.looksLike(manifest, manifest.length)
+                    && Manifest.parse(manifest).fileSize() == size;
+        } catch (ManifestException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Records what a file just written with this stat and content CRC32C holds; not recorded if it changed since
+     * (or too recently, see {@link Stat#settled()}).
+     */
+    public void record(Path file, Stat stat, int crc32c, byte[] manifest) throws IOException {
+        if (!stat.settled()) return;
+        ContentSums sums = ContentSums.of(file);
+        if (sums.size() == stat.size() && sums.crc32c() == crc32c && stat(file).equals(Optional.of(stat))) {
+            record(file, stat, sums, manifest);
+        }
+    }
+
+    /** Records what a file of this stat and content cleaned to, under its stat and under its path. */
+    private void record(Path file, Stat stat, ContentSums sums, byte[] manifest) throws IOException {
         if (!stat.settled()) return;
         Files.createDirectories(dir);
-        String header = MAGIC + VERSION + " " + stat.line() + " " + Integer.toHexString(crc32c) + " "
-                + sha256Hex(manifest) + "\n";
-        AtomicFile.replace(
-                dir.resolve(stat.entryName()),
-                out -> {
-                    out.write(header.getBytes(StandardCharsets.US_ASCII));
-                    out.write(manifest);
-                },
-                Optional.empty());
+        byte[] header = (MAGIC + VERSION + " " + stat.line() + " " + Integer.toHexString(sums.crc32c()) + " "
+                        + Integer.toHexString(sums.crc32()) + " " + sha256Hex(manifest) + "\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        for (Path key : List.of(dir.resolve(stat.entryName()), pathKey(file))) {
+            AtomicFile.replace(
+                    key,
+                    out -> {
+                        out.write(header);
+                        out.write(manifest);
+                    },
+                    Optional.empty());
+        }
         trim();
     }
 
@@ -189,19 +245,23 @@ public final class StatCache {
 
     /**
      * Clean of the work-tree file {@code file} whose content Git streams in: answered from the cache when it knows
-     * the file, else by {@code full}, whose result is then recorded. A cached answer is given only after the
-     * content has been drained and checked (the recorded size and CRC32C) and the file's stat taken again. A file
-     * changed while it was streamed is cleaned in full as it is now; content that does not match while the file
-     * is unchanged is not the file's (e.g. {@code git hash-object --path}), and as it is consumed it is refused.
+     * the file (by its stat, else by its path and content sums), else by {@code full}, whose result is then
+     * recorded. A cached answer is given only after the content has been drained and checked (the recorded size
+     * and CRC32C) and the file's stat taken again. A file changed while it was streamed is cleaned in full as it is
+     * now; content that does not match while the file is unchanged is not the file's (e.g.
+     * {@code git hash-object --path}), and as it is consumed it is refused.
      */
     public CleanResult clean(Path file, InputStream content, OutputStream out, Clean full) throws IOException {
         Optional<Stat> before = stat(file);
-        Optional<Entry> entry = before.isEmpty() ? Optional.empty() : lookup(before.get());
+        if (before.isEmpty()) return cleanAndRecord(file, before, content, out, full);
+        Optional<Entry> entry = lookup(before.get());
+        boolean byContent = entry.isEmpty();
+        if (byContent) entry = lookupByContent(file, before.get());
         if (entry.isEmpty()) return cleanAndRecord(file, before, content, out, full);
         CheckedInputStream in = new CheckedInputStream(content, new CRC32C());
         long read = in.transferTo(OutputStream.nullOutputStream());
         boolean same = read == before.get().size()
-                && (int) in.getChecksum().getValue() == entry.get().crc32c();
+                && (int) in.getChecksum().getValue() == entry.get().sums().crc32c();
         Optional<Stat> after = stat(file);
         if (!after.equals(before)) {
             try (InputStream now = Files.newInputStream(file)) {
@@ -213,6 +273,8 @@ public final class StatCache {
                     + "of that name; clean it under another path");
         }
         hits.incrementAndGet();
+        if (byContent)
+            record(file, before.get(), entry.get().sums(), entry.get().manifest()); // found by stat next
         out.write(entry.get().manifest());
         return CleanResult.SPLIT; // what it was stored as was said when it was cleaned
     }
@@ -229,13 +291,14 @@ public final class StatCache {
                 && in.count == before.get().size()
                 && stat(file).equals(before)
                 && describesFileOf(bytes, before.get().size())) {
-            record(before.get(), (int) in.getChecksum().getValue(), bytes);
+            record(file, before.get(), in.sums(), bytes);
         }
         return result;
     }
 
-    /** The content's CRC32C and length, as the full clean reads it. */
+    /** The content's length, CRC32C and CRC32, as the full clean reads it. */
     private static final class CountingCrc extends CheckedInputStream {
+        private final CRC32 crc32 = new CRC32();
         long count;
 
         CountingCrc(InputStream in) {
@@ -245,15 +308,25 @@ public final class StatCache {
         @Override
         public int read() throws IOException {
             int b = super.read();
-            if (b >= 0) count++;
+            if (b >= 0) {
+                count++;
+                crc32.update(b);
+            }
             return b;
         }
 
         @Override
         public int read(byte[] buf, int off, int len) throws IOException {
             int n = super.read(buf, off, len);
-            if (n > 0) count += n;
+            if (n > 0) {
+                count += n;
+                crc32.update(buf, off, n);
+            }
             return n;
+        }
+
+        ContentSums sums() {
+            return new ContentSums(count, (int) getChecksum().getValue(), (int) crc32.getValue());
         }
     }
 

@@ -25,6 +25,7 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
+import org.eclipse.jgit.util.FS;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.CommittedFiles;
 
@@ -35,13 +36,27 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     private static final int MANIFEST_PEEK = 64;
 
+    /** Git's system-wide configuration file, as git named it ({@link #useSystemConfig}). */
+    private record SystemConfig(Optional<Path> file) {}
+
+    /** Null until told: then JGit runs {@code git --version} and {@code git config --system} to find it. */
+    private static volatile SystemConfig systemConfig;
+
     private final Repository git;
 
     private JGitRepo(Repository git) {
         this.git = git;
     }
 
+    /** Applied when a repository is next opened: touching JGit's file-system support starts all of JGit. */
+    static void useSystemConfig(Optional<Path> file) {
+        systemConfig = new SystemConfig(file);
+    }
+
     static JGitRepo open(Path gitDir) throws IOException {
+        SystemConfig told = systemConfig;
+        if (told != null)
+            FS.DETECTED.setGitSystemConfig(told.file().map(Path::toFile).orElse(null));
         return new JGitRepo(new FileRepositoryBuilder()
                 .setGitDir(gitDir.toFile())
                 .setMustExist(true)

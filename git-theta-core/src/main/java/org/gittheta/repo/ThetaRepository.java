@@ -36,6 +36,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.merge.CommittedFiles;
 import org.gittheta.merge.FisherLocator;
 import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
@@ -70,7 +71,13 @@ public final class ThetaRepository implements AutoCloseable {
 
     private final Location location;
     private final Settings settings;
-    private final JGitRepo git;
+    /**
+     * Opened on first use (guarded by this): a filter process whose files are answered from the stat cache never
+     * needs it, and JGit's start-up (its messages bundle, file-system probes, {@code git config --system}) was a
+     * good part of such a process's life.
+     */
+    private JGitRepo git;
+
     private final ObjectStore store;
     private final ParamDecoder decoder;
     private final RemoteChoice remotes;
@@ -82,11 +89,9 @@ public final class ThetaRepository implements AutoCloseable {
 
     private MissingObjects missing;
 
-    private ThetaRepository(
-            Location location, Settings settings, JGitRepo git, RemoteChoice remotes, Progress progress) {
+    private ThetaRepository(Location location, Settings settings, RemoteChoice remotes, Progress progress) {
         this.location = location;
         this.settings = settings;
-        this.git = git;
         this.store = ObjectStore.inGitDir(location.commonDir());
         this.decoder = new ParamDecoder(store);
         this.statCache = new StatCache(store.statCacheDir());
@@ -100,13 +105,17 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public static ThetaRepository open(Location location, Settings settings, Credentials credentials, Progress progress)
             throws IOException {
-        JGitRepo git = JGitRepo.open(location.gitDir());
         return new ThetaRepository(
-                location,
-                settings,
-                git,
-                new RemoteChoice(settings, location.workTree(), credentials, progress),
-                progress);
+                location, settings, new RemoteChoice(settings, location.workTree(), credentials, progress), progress);
+    }
+
+    /**
+     * Where git's system-wide configuration file is (empty: git reads none), as {@code git config --show-origin}
+     * named it. JGit reads that file too, and when not told, finds it by running {@code git --version} and
+     * {@code git config --system} as it first opens a repository.
+     */
+    public static void useGitSystemConfig(Optional<Path> file) {
+        JGitRepo.useSystemConfig(file);
     }
 
     /** A repository for reading only: no remote is ever asked for objects, nothing is reported. */
@@ -201,8 +210,8 @@ public final class ThetaRepository implements AutoCloseable {
         Smudger smudger = new Smudger(store, missingObjects(), progress);
         List<Written> written = new ArrayList<>();
         for (String path : paths) {
-            ObjectId blob = git.indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
-            byte[] bytes = git.manifestBytesOfBlob(blob)
+            ObjectId blob = git().indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
+            byte[] bytes = git().manifestBytesOfBlob(blob)
                     .orElseThrow(() -> new ManifestException(path
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
             Manifest manifest = Manifest.parse(bytes);
@@ -216,7 +225,7 @@ public final class ThetaRepository implements AutoCloseable {
         for (Written w : written) {
             // a file changed since it was written keeps no entry; one changed before its stat was taken has the CRC
             if (StatCache.stat(w.file()).equals(Optional.of(w.stat()))) {
-                statCache.record(w.stat(), w.crc32c(), w.manifest());
+                statCache.record(w.file(), w.stat(), w.crc32c(), w.manifest());
             }
         }
     }
@@ -225,18 +234,18 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** The one revision resolver: the full id of the commit {@code rev} names, empty if it names none. */
     public Optional<String> resolveCommit(String rev) throws IOException {
-        return git.commit(rev).map(ObjectId::name);
+        return git().commit(rev).map(ObjectId::name);
     }
 
     /** The commits (full ids) of every ref under the prefixes, e.g. {@code refs/heads/}; tags peeled. */
     public List<String> refTips(String... prefixes) throws IOException {
-        return git.refTips(prefixes).stream().map(ObjectId::name).toList();
+        return git().refTips(prefixes).stream().map(ObjectId::name).toList();
     }
 
     /** The manifest staged for {@code path} (stage 0), if it is one. */
     public Optional<Manifest> indexManifest(String path) throws IOException {
-        Optional<ObjectId> blob = git.indexBlob(path);
-        return blob.isEmpty() ? Optional.empty() : git.manifestOfBlob(blob.get());
+        Optional<ObjectId> blob = git().indexBlob(path);
+        return blob.isEmpty() ? Optional.empty() : git().manifestOfBlob(blob.get());
     }
 
     /** The id of the blob Git stores for {@code path} at a revision or in the index; empty elsewhere or if absent. */
@@ -247,10 +256,10 @@ public final class ThetaRepository implements AutoCloseable {
     private Optional<ObjectId> blob(Version version, String path) throws IOException {
         return switch (version) {
             case Version.Rev r -> {
-                Optional<ObjectId> commit = git.commit(r.rev());
-                yield commit.isEmpty() ? Optional.empty() : git.blobAt(commit.get(), path);
+                Optional<ObjectId> commit = git().commit(r.rev());
+                yield commit.isEmpty() ? Optional.empty() : git().blobAt(commit.get(), path);
             }
-            case Version.Index i -> git.indexBlob(path);
+            case Version.Index i -> git().indexBlob(path);
             case Version.WorkTree w -> Optional.empty();
             case Version.None n -> Optional.empty();
         };
@@ -266,7 +275,7 @@ public final class ThetaRepository implements AutoCloseable {
         }
         Optional<ObjectId> blob = blob(version, path);
         if (blob.isEmpty()) return Optional.empty();
-        Optional<Manifest> m = git.manifestOfBlob(blob.get());
+        Optional<Manifest> m = git().manifestOfBlob(blob.get());
         if (m.isEmpty()) {
             throw new ManifestException(
                     path + " in " + version + " is not a git-theta manifest (was it committed before it was tracked?)");
@@ -322,7 +331,7 @@ public final class ThetaRepository implements AutoCloseable {
         } else {
             Optional<ObjectId> blob = blob(version, path);
             if (blob.isEmpty()) return Optional.empty();
-            bytes = git.smallBlob(blob.get(), path);
+            bytes = git().smallBlob(blob.get(), path);
         }
         if (Manifest.looksLike(bytes, bytes.length)) {
             throw new BadCheckpointException(
@@ -453,7 +462,7 @@ public final class ThetaRepository implements AutoCloseable {
         missing.ensurePresent(path, theirs);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         try (FisherLocator fishers =
-                        new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir());
+                        new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
             return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
@@ -486,7 +495,7 @@ public final class ThetaRepository implements AutoCloseable {
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         List<FisherSource> sources = new ArrayList<>();
         try (FisherLocator fishers =
-                new FisherLocator(path, config, git, missing, decoder, workDir, location.commonDir())) {
+                new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
             return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
@@ -500,7 +509,7 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** The parameter objects checking out these commits needs (the manifests in their trees, not their history). */
     public Set<ObjectRef> objectsAt(Collection<String> commits) throws IOException {
-        return ReferencedObjects.atCommits(git, ids(commits));
+        return ReferencedObjects.atCommits(git(), ids(commits));
     }
 
     /**
@@ -508,7 +517,7 @@ public final class ThetaRepository implements AutoCloseable {
      * introduce, plus those at the tips. Ids in {@code known} this repository does not have are ignored.
      */
     public Set<ObjectRef> objectsIntroducedBy(Collection<String> tips, Collection<String> known) throws IOException {
-        return ReferencedObjects.introducedBy(git, ids(tips), ids(known));
+        return ReferencedObjects.introducedBy(git(), ids(tips), ids(known));
     }
 
     private static List<ObjectId> ids(Collection<String> commits) {
@@ -567,14 +576,14 @@ public final class ThetaRepository implements AutoCloseable {
      * @param unreferencedToo also check stored objects nothing uses
      */
     public FsckReport fsck(boolean unreferencedToo) throws IOException {
-        return new StoreCheck(store, decoder).run(StoreUses.all(git, location.commonDir()), unreferencedToo);
+        return new StoreCheck(store, decoder).run(StoreUses.all(git(), location.commonDir()), unreferencedToo);
     }
 
     /** Removes objects nothing reachable uses; with a remote to verify, old ones it holds, and stale temp files. */
     public GcReport gc(GcOptions options) throws IOException {
-        StoreUses reachable = StoreUses.all(git, location.commonDir());
+        StoreUses reachable = StoreUses.all(git(), location.commonDir());
         StoreUses current =
-                options.verifyRemote().isPresent() ? StoreUses.current(git, location.commonDir()) : reachable;
+                options.verifyRemote().isPresent() ? StoreUses.current(git(), location.commonDir()) : reachable;
         return new StoreGc(store, options).run(reachable, current);
     }
 
@@ -671,7 +680,27 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        git.close();
+    public synchronized void close() {
+        if (git != null) git.close();
+    }
+
+    /** History for a merge's Fisher lookups: JGit is opened only if one is made (most merges use no Fisher). */
+    private CommittedFiles history() {
+        return new CommittedFiles() {
+            @Override
+            public Optional<Manifest> manifest(String rev, String path) throws IOException {
+                return git().manifest(rev, path);
+            }
+
+            @Override
+            public boolean copy(String rev, String path, Path target) throws IOException {
+                return git().copy(rev, path, target);
+            }
+        };
+    }
+
+    private synchronized JGitRepo git() throws IOException {
+        if (git == null) git = JGitRepo.open(location.gitDir());
+        return git;
     }
 }

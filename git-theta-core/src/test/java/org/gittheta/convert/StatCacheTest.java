@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.Optional;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
@@ -128,5 +129,52 @@ class StatCacheTest {
         }
         assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
         assertThat(cache.counts().cached()).isZero();
+    }
+
+    /** Gives the file a new mtime and ctime, as {@code touch} does, and waits until that stat can be recorded. */
+    private void touchSettled() throws Exception {
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
+        Thread.sleep(StatCache.SETTLED_NANOS / 1_000_000L + 50);
+    }
+
+    @Test
+    void aTouchedFileWhoseContentIsUnchangedIsAnsweredByItsSumsAndThenByItsNewStat() throws Exception {
+        writeSettled(v1);
+        clean(new ByteArrayInputStream(v1));
+        touchSettled();
+        assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
+        assertThat(cache.counts()).isEqualTo(new StatCache.Counts(1, 1));
+        // the new stat was recorded: the next clean needs no sums (an entry found by path alone would not do)
+        try (var entries = Files.list(tmp.resolve("lfs").resolve("stat-cache"))) {
+            for (Path e : entries.toList()) if (e.getFileName().toString().startsWith("path-")) Files.delete(e);
+        }
+        assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
+        assertThat(cache.counts()).isEqualTo(new StatCache.Counts(2, 1));
+    }
+
+    @Test
+    void aTouchedFileWhoseContentChangedIsCleanedInFull() throws Exception {
+        writeSettled(v1);
+        clean(new ByteArrayInputStream(v1));
+        writeSettled(v2); // same size, other values
+        assertThat(clean(new ByteArrayInputStream(v2))).isEqualTo(fullClean(v2));
+        assertThat(cache.counts()).isEqualTo(new StatCache.Counts(0, 2));
+        // and the path now stands for the new content
+        touchSettled();
+        assertThat(clean(new ByteArrayInputStream(v2))).isEqualTo(fullClean(v2));
+        assertThat(cache.counts()).isEqualTo(new StatCache.Counts(1, 2));
+    }
+
+    @Test
+    void theSumsAreOfTheWholeFile() throws Exception {
+        Files.write(file, v1);
+        ContentSums sums = ContentSums.of(file);
+        java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
+        crc32.update(v1);
+        java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
+        crc32c.update(v1);
+        assertThat(sums).isEqualTo(new ContentSums(v1.length, (int) crc32c.getValue(), (int) crc32.getValue()));
+        Files.write(file, new byte[0]);
+        assertThat(ContentSums.of(file)).isEqualTo(new ContentSums(0, 0, 0));
     }
 }

@@ -36,6 +36,16 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
     @Parameters(index = "3", paramLabel = "%P", description = "the path in the repository")
     String path;
 
+    /** The driver on git's four arguments, as {@code FastPath} starts it without picocli. */
+    public static MergeDriverCommand of(Path base, Path ours, Path theirs, String path) {
+        MergeDriverCommand driver = new MergeDriverCommand();
+        driver.base = base;
+        driver.ours = ours;
+        driver.theirs = theirs;
+        driver.path = path;
+        return driver;
+    }
+
     @Override
     public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
@@ -83,10 +93,15 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
      * rebase-merge/done. A single {@code git cherry-pick} or {@code revert} leaves no trace before the driver runs.
      */
     private static Optional<String> theirsRevision(ThetaRepository repo) throws IOException {
-        Optional<String> head = repo.resolveCommit("HEAD");
-        for (String key : System.getenv().keySet()) {
-            if (key.startsWith("GITHEAD_") && !head.equals(Optional.of(key.substring(8))))
-                return Optional.of(key.substring(8));
+        List<String> heads = System.getenv().keySet().stream()
+                .filter(k -> k.startsWith("GITHEAD_"))
+                .map(k -> k.substring(8))
+                .toList();
+        if (!heads.isEmpty()) {
+            // asked of git rather than JGit, whose start-up would be most of the driver's
+            Git.Result r = Git.exec(repo.location().workTree(), "rev-parse", "--verify", "-q", "HEAD^{commit}");
+            Optional<String> head = r.exit() == 0 ? Optional.of(r.out().strip()) : Optional.empty();
+            for (String sha : heads) if (!head.equals(Optional.of(sha))) return Optional.of(sha);
         }
         Path done = repo.location().gitDir().resolve("rebase-merge/done");
         if (Files.isRegularFile(done)) {
