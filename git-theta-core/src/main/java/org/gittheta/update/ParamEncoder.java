@@ -3,6 +3,7 @@ package org.gittheta.update;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,15 +239,15 @@ public final class ParamEncoder {
 
     /**
      * The previous version's values, decoded into a mapped temporary file (never the heap): the candidates read it
-     * at random (sparse positions, ia3 rows, sampled chunks), and it may be larger than memory.
+     * at random (sparse positions, ia3 rows, sampled chunks), and it may be larger than memory. Written with
+     * write(2) and mapped read-only: stores into a writable mapping of a new file fault each page in zero-filled.
      */
     private MemorySegment decodeInto(ParamEntry entry, Path tmp, Arena arena) throws IOException {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            MemorySegment prev = entry.byteSize() == 0
+            decoder.decode(entry, Channels.newOutputStream(ch));
+            return entry.byteSize() == 0
                     ? MemorySegment.NULL
-                    : ch.map(FileChannel.MapMode.READ_WRITE, 0, entry.byteSize(), arena);
-            decoder.decode(entry, prev);
-            return prev;
+                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, entry.byteSize(), arena);
         }
     }
 
