@@ -38,8 +38,9 @@ import org.gittheta.update.ParamEncoder;
  */
 public final class Cleaner {
     private static final int BLOCK = 1 << 20;
-    // twice the cores: a task waiting for its object's fsync leaves its core to another
-    private static final int TENSORS_IN_FLIGHT = 2 * Runtime.getRuntime().availableProcessors();
+    // four per core: a task waiting for its object's fsync leaves its core to another, and concurrent fsyncs share
+    // the file system's journal commits (on a busy disk each fsync waits for tens of milliseconds)
+    private static final int TENSORS_IN_FLIGHT = 4 * Runtime.getRuntime().availableProcessors();
 
     private final ObjectStore store;
     private final ParamEncoder encoder;
@@ -220,7 +221,7 @@ public final class Cleaner {
     }
 
     /**
-     * The parameters of one file on their way into the store: at most two tasks per core at a time, each
+     * The parameters of one file on their way into the store: at most four tasks per core at a time, each
      * compressing its chunks in parallel; an unchanged parameter keeps its old entry.
      */
     private final class Encoding implements AutoCloseable {
