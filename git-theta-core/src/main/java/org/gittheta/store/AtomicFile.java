@@ -32,6 +32,24 @@ public final class AtomicFile {
         replace(target, out -> out.write(bytes), Optional.empty());
     }
 
+    /**
+     * Replaces {@code target} (or creates it) with {@code bytes} atomically for concurrent readers (a rename) but
+     * without the fsync: for cache entries whose readers validate them whole and ignore what does not parse, so that
+     * an entry a crash empties or loses costs only a recomputation, and storing a parameter pays one fsync (its
+     * object's), not two.
+     */
+    public static void replaceCacheEntry(Path target, byte[] bytes) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** Replaces {@code target} (or creates it) with the content, given these permissions if any. */
     public static void replace(Path target, Content content, Optional<Set<PosixFilePermission>> permissions)
             throws IOException {

@@ -193,10 +193,34 @@ public final class ObjectStore {
         }
     }
 
+    /**
+     * Adds a file received from elsewhere, in this store's file system, as object {@code expected} without copying
+     * it: its bytes are hashed where they are, then it is fsynced and renamed into place. It is left where it was
+     * when it does not hash right or when an intact copy is present already (the caller deletes it).
+     */
+    public void putFile(ObjectId expected, Path file) throws IOException {
+        ObjectId actual;
+        try (Arena arena = Arena.ofConfined();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            actual = digest(mapReadOnly(file, arena));
+            ch.force(false);
+        }
+        if (!actual.equals(expected)) {
+            throw new CorruptObjectException(expected, "received bytes hash to " + actual);
+        }
+        install(file, expected);
+    }
+
+    private static MemorySegment mapReadOnly(Path file, Arena arena) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        }
+    }
+
     /** Maps an object read-only for the lifetime of {@code arena}. */
     public MemorySegment map(ObjectId id, Arena arena) throws IOException {
-        try (FileChannel ch = FileChannel.open(readableFile(id), StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        try {
+            return mapReadOnly(readableFile(id), arena);
         } catch (NoSuchFileException e) {
             throw new MissingObjectException(id, "not in " + objectsDir);
         }
@@ -204,17 +228,21 @@ public final class ObjectStore {
 
     /** Re-hashes an object's bytes: the check fsck and downloads make. */
     public void verify(ObjectId id) throws IOException {
-        MessageDigest sha = sha256();
+        ObjectId actual;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bytes = map(id, arena);
-            // a ByteBuffer holds at most 2 GiB, and one parameter's object can be larger
-            for (long at = 0; at < bytes.byteSize(); at += VERIFY_CHUNK) {
-                sha.update(bytes.asSlice(at, Math.min(VERIFY_CHUNK, bytes.byteSize() - at))
-                        .asByteBuffer());
-            }
+            actual = digest(map(id, arena));
         }
-        ObjectId actual = ObjectId.fromDigest(sha.digest());
         if (!actual.equals(id)) throw new CorruptObjectException(id, "its bytes hash to " + actual);
+    }
+
+    private static ObjectId digest(MemorySegment bytes) {
+        MessageDigest sha = sha256();
+        // a ByteBuffer holds at most 2 GiB, and one parameter's object can be larger
+        for (long at = 0; at < bytes.byteSize(); at += VERIFY_CHUNK) {
+            sha.update(bytes.asSlice(at, Math.min(VERIFY_CHUNK, bytes.byteSize() - at))
+                    .asByteBuffer());
+        }
+        return ObjectId.fromDigest(sha.digest());
     }
 
     /**

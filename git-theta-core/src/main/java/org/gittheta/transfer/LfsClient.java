@@ -285,8 +285,8 @@ public final class LfsClient implements ObjectRemote {
                     http.pause(attempt, Optional.empty());
                 }
             }
-            try (InputStream in = Files.newInputStream(part)) {
-                into.put(id, in);
+            try {
+                into.putFile(id, part); // hashed and renamed in place: no second copy of the object
             } catch (CorruptObjectException e) {
                 throw new IOException(
                         endpoint + " served a corrupt object " + id + " (" + e.getMessage() + "); it was not stored",

@@ -3,6 +3,7 @@ package org.gittheta.update;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,17 +28,18 @@ import org.gittheta.tensor.Shape;
 /**
  * Stores one parameter version: reuses the previous version's objects when the values are the same,
  * else stores the smallest exact form (or the one the options force) — dense, or a delta against the
- * previous version's object while the chain stays within {@link UpdateOptions#maxChainDepth()} — or, only
+ * previous version's object while the chain stays within {@link UpdateOptions#maxChainDepth()} and, in auto, within
+ * the parameter's raw bytes (else a new keyframe) — or, only
  * when the options ask for it, lossy low-rank factors ({@link LossyLowRank}).
  */
 public final class ParamEncoder {
     /** Sparse wins while at most this fraction of elements differ (index + value ≈ 3 bytes vs a whole XOR stream). */
     static final int SPARSE_DIVISOR = 16;
-    /** Chunks compressed to estimate a candidate's size; small tensors are tried whole. */
-    static final int SAMPLE_CHUNKS = 3;
     /** Rows whose ia3 fit is checked before fitting the whole tensor. */
     private static final int IA3_SAMPLE_ROWS = 64;
-    /** Fraction of sampled elements an ia3 fit must reproduce exactly to be tried. */
+    /** At most this many elements are read by the ia3 trial (wide matrices sample fewer rows). */
+    private static final long IA3_SAMPLE_ELEMENTS = 1 << 17;
+    /** Fraction of the sampled elements, and of the changed ones among them, an ia3 fit must reproduce to be tried. */
     private static final double IA3_MIN_MATCH = 0.5;
 
     private final ObjectStore store;
@@ -172,7 +174,7 @@ public final class ParamEncoder {
                 if (svd.isPresent()) return storeLossy(name, dtype, shape, svd.get(), prev, base.get());
             }
             Encoding chosen =
-                    choose(name, dtype, shape, values, prev, base.get().object().id(), given);
+                    choose(name, dtype, shape, values, prev, base.get().object().id(), chainBytes(base.get()), given);
             return store(
                     name,
                     dtype,
@@ -266,22 +268,32 @@ public final class ParamEncoder {
 
     /**
      * The previous version's values, decoded into a mapped temporary file (never the heap): the candidates read it
-     * at random (sparse positions, ia3 rows, sampled chunks), and it may be larger than memory.
+     * at random (sparse positions, ia3 rows, sampled chunks), and it may be larger than memory. Written with
+     * write(2) and mapped read-only: stores into a writable mapping of a new file fault each page in zero-filled.
      */
     private MemorySegment decodeInto(ParamEntry entry, Path tmp, Arena arena) throws IOException {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            MemorySegment prev = entry.byteSize() == 0
+            decoder.decode(entry, Channels.newOutputStream(ch));
+            return entry.byteSize() == 0
                     ? MemorySegment.NULL
-                    : ch.map(FileChannel.MapMode.READ_WRITE, 0, entry.byteSize(), arena);
-            decoder.decode(entry, prev);
-            return prev;
+                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, entry.byteSize(), arena);
         }
+    }
+
+    /** Bytes a clone fetches for {@code entry}: its object and every object of its delta chain. */
+    private static long chainBytes(ParamEntry entry) {
+        return entry.objects().stream().mapToLong(ObjectRef::size).sum();
     }
 
     /**
      * The forced kind where it applies to this parameter, else the smallest exact candidate. Forced low-rank takes the
      * adapter's factors, else those of the side-loaded update, else rank-R truncated-SVD factors of the change (R
      * from the options or the update), always with the exact residual.
+     *
+     * <p>Auto stores a new keyframe (dense) instead of a delta whenever the delta and the chain under it
+     * ({@code chainBytes}: the objects a checkout of this version must fetch) would exceed the parameter's raw bytes,
+     * what git-lfs fetches for it: so a clone of any version fetches at most what git-lfs would. Sizes are estimated
+     * from samples ({@link Sampling}), never by encoding a candidate whole.
      */
     Encoding choose(
             String name,
@@ -290,6 +302,7 @@ public final class ParamEncoder {
             MemorySegment values,
             MemorySegment prev,
             ObjectId base,
+            long chainBytes,
             Optional<GivenUpdate> given)
             throws IOException {
         int w = dtype.byteWidth();
@@ -315,24 +328,35 @@ public final class ParamEncoder {
             return new Rebuilt.Encoder(bestIa3(values, prev, dtype, shape, 1).fit(), values, prev, dtype, base);
         }
         long units = values.byteSize() / w;
-        Optional<Encoding> few = SparseDelta.find(values, prev, w, units / SPARSE_DIVISOR, base);
-        if (few.isPresent()) return few.get();
-        List<Encoding> candidates =
-                new ArrayList<>(List.of(new Dense.Encoder(values, w), new XorDelta.Encoder(values, prev, w, base)));
+        Encoding dense = new Dense.Encoder(values, w);
+        long denseBytes = estimate(dense);
+        // a delta whose chain outgrows what git-lfs fetches for the parameter becomes a keyframe
+        long deltaBudget = values.byteSize() - chainBytes;
+        double changed = Sampling.changedFraction(values, prev, w);
+        // most elements changed (sampled): the exact sparse search would only find out the slow way
+        Optional<Encoding> few = changed > 2.0 / SPARSE_DIVISOR
+                ? Optional.empty()
+                : SparseDelta.find(values, prev, w, units / SPARSE_DIVISOR, base);
+        if (few.isPresent()) return estimate(few.get()) <= deltaBudget ? few.get() : dense;
+        List<Encoding> candidates = new ArrayList<>(List.of(new XorDelta.Encoder(values, prev, w, base)));
         lora.ifPresent(f -> candidates.add(new Rebuilt.Encoder(f, values, prev, dtype, base)));
         if (Reconstruction.appliesTo(dtype)) {
-            long rows = Reconstruction.matrix(shape)[0];
-            Ia3Trial trial = bestIa3(values, prev, dtype, shape, Math.max(1, rows / IA3_SAMPLE_ROWS));
-            if (trial.match() >= IA3_MIN_MATCH) {
-                Reconstruction.Ia3 fit = bestIa3(values, prev, dtype, shape, 1).fit();
+            long[] m = Reconstruction.matrix(shape);
+            long sampledRows = Math.max(1, Math.min(IA3_SAMPLE_ROWS, IA3_SAMPLE_ELEMENTS / Math.max(1, m[1])));
+            Ia3Trial trial = bestIa3(values, prev, dtype, shape, Math.max(1, m[0] / sampledRows));
+            // the unchanged elements match any fit near 1: the fit must also explain most of the changed ones
+            double explained = changed == 0 ? 0 : (trial.match() - (1 - changed)) / changed;
+            if (trial.match() >= IA3_MIN_MATCH && explained >= IA3_MIN_MATCH) {
+                Reconstruction.Ia3 fit = Reconstruction.Ia3.fit(
+                        values, prev, dtype, m[0], m[1], trial.fit().axis(), 1);
                 candidates.add(new Rebuilt.Encoder(fit, values, prev, dtype, base));
             }
         }
-        Encoding best = null;
-        long bestSize = Long.MAX_VALUE;
+        Encoding best = dense;
+        long bestSize = denseBytes;
         for (Encoding e : candidates) {
             long size = estimate(e);
-            if (size < bestSize) {
+            if (size < bestSize && size <= deltaBudget) {
                 best = e;
                 bestSize = size;
             }
@@ -362,29 +386,23 @@ public final class ParamEncoder {
         for (long row = 0; row < rows; row += rowStep) {
             long at = row * cols * w;
             r.apply(prev.asSlice(at, cols * w), guess, t, row * cols, cols);
-            for (long c = 0; c < cols; c++) {
-                if (MemorySegment.mismatch(guess, c * w, (c + 1) * w, values, at + c * w, at + (c + 1) * w) < 0) same++;
-            }
+            same += Sampling.sameElements(guess, 0, values, at, cols, w);
             total += cols;
         }
         return total == 0 ? 0 : (double) same / total;
     }
 
-    /** Compressed size of a candidate, from a few evenly spaced chunks of its bulk section. */
+    /** Compressed size of a candidate, from evenly spaced windows of its bulk section ({@link Sampling}). */
     private long estimate(Encoding e) throws IOException {
         Section s = e.bulk();
-        long chunks = (s.length() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE;
-        if (chunks == 0) return e.fixedBytes();
-        long sampled = Math.min(chunks, SAMPLE_CHUNKS);
         long rawBytes = 0, stored = 0;
-        for (long i = 0; i < sampled; i++) {
-            long offset = (i * chunks / sampled) * ObjectFormat.CHUNK_SIZE;
-            int len = (int) Math.min(ObjectFormat.CHUNK_SIZE, s.length() - offset);
-            byte[] raw = new byte[len];
-            s.source().read(offset, raw, len);
-            stored += codec.encode(raw, len, s.elementWidth()).length();
-            rawBytes += len;
+        for (Sampling.Window window : Sampling.windows(s.length())) {
+            byte[] raw = new byte[window.length()];
+            s.source().read(window.offset(), raw, raw.length);
+            stored += codec.encode(raw, raw.length, s.elementWidth()).length();
+            rawBytes += raw.length;
         }
+        if (rawBytes == 0) return e.fixedBytes();
         return (long) ((double) stored * s.length() / rawBytes) + e.fixedBytes();
     }
 }

@@ -64,7 +64,8 @@ final class ValueIndex {
                 && find(entry.sha256(), entry.dtype(), entry.shape()).isPresent()) return;
         ParamEntry keyed = new ParamEntry(
                 "v", entry.dtype(), entry.shape(), entry.sha256(), entry.update(), entry.objects(), entry.attributes());
-        AtomicFile.replace(file, new Manifest(FORMAT, new byte[0], entry.byteSize(), List.of(keyed)).toBytes());
+        AtomicFile.replaceCacheEntry(
+                file, new Manifest(FORMAT, new byte[0], entry.byteSize(), List.of(keyed)).toBytes());
     }
 
     private Path pathOf(String sha256, DType dtype, Shape shape) {

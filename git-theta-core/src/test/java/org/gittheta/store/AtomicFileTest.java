@@ -33,6 +33,17 @@ class AtomicFileTest {
     }
 
     @Test
+    void aCacheEntryIsReplacedWholeAndLeavesNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("values/ab/entry");
+        AtomicFile.replaceCacheEntry(target, "old".getBytes(StandardCharsets.UTF_8));
+        AtomicFile.replaceCacheEntry(target, "new".getBytes(StandardCharsets.UTF_8));
+        assertThat(Files.readString(target)).isEqualTo("new");
+        try (var files = Files.list(target.getParent())) {
+            assertThat(files.toList()).containsExactly(target);
+        }
+    }
+
+    @Test
     void aFailedWriteKeepsTheOldFile() throws IOException {
         Path target = dir.resolve("file.txt");
         AtomicFile.replace(target, "old".getBytes(StandardCharsets.UTF_8));

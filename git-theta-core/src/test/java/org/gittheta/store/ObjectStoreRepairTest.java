@@ -1,6 +1,7 @@
 package org.gittheta.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -34,6 +35,33 @@ class ObjectStoreRepairTest {
         store.put(id, new ByteArrayInputStream(BYTES));
         assertThat(store.containsIntact(id)).isTrue();
         assertThat(Files.readAllBytes(store.pathOf(id))).isEqualTo(BYTES);
+    }
+
+    @Test
+    void aReceivedFileReplacesACorruptCopyWithoutACopy() throws IOException {
+        ObjectStore store = new ObjectStore(dir);
+        ObjectId id = damaged(store);
+        Path received = Files.write(dir.resolve("received.part"), BYTES);
+        Object inode = Files.readAttributes(received, BasicFileAttributes.class).fileKey();
+        store.putFile(id, received);
+        assertThat(received).doesNotExist();
+        assertThat(store.containsIntact(id)).isTrue();
+        assertThat(Files.readAttributes(store.pathOf(id), BasicFileAttributes.class)
+                        .fileKey())
+                .isEqualTo(inode);
+    }
+
+    @Test
+    void aReceivedFileThatDoesNotHashToItsIdIsRefused() throws IOException {
+        ObjectStore store = new ObjectStore(dir);
+        ObjectId id = store.write(out -> out.write(BYTES));
+        Files.delete(store.pathOf(id));
+        byte[] bad = BYTES.clone();
+        bad[0] ^= 1;
+        Path received = Files.write(dir.resolve("received.part"), bad);
+        assertThatThrownBy(() -> store.putFile(id, received)).isInstanceOf(CorruptObjectException.class);
+        assertThat(store.contains(id)).isFalse();
+        assertThat(received).exists();
     }
 
     @Test

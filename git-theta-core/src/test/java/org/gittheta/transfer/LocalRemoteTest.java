@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.ObjectStore;
@@ -66,6 +67,18 @@ class LocalRemoteTest {
         Files.write(here, "garbage".getBytes());
         remote.fetch(List.of(ref), local);
         assertThat(Files.readAllBytes(here)).isEqualTo(BYTES);
+    }
+
+    @Test
+    void aFetchOnOneFileSystemLinksTheVerifiedObjectInsteadOfCopyingIt() throws IOException {
+        remote.push(List.of(ref), local);
+        ObjectStore fresh = new ObjectStore(tmp.resolve("clone/.git/theta"));
+        remote.fetch(List.of(ref), fresh);
+        assertThat(fresh.containsIntact(ref.id())).isTrue();
+        assertThat(Files.readAttributes(fresh.pathOf(ref.id()), BasicFileAttributes.class)
+                        .fileKey())
+                .isEqualTo(Files.readAttributes(remote.store().pathOf(ref.id()), BasicFileAttributes.class)
+                        .fileKey());
     }
 
     @Test

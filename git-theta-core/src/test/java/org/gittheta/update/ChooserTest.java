@@ -3,15 +3,21 @@ package org.gittheta.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
 import org.junit.jupiter.api.Test;
 
-/** auto picks the expected kind on constructed fine-tunes; chains stay within theta.maxChainDepth. */
+/**
+ * auto picks the expected kind on constructed fine-tunes; chains stay within theta.maxChainDepth and within the
+ * parameter's raw bytes.
+ */
 class ChooserTest {
     private static final String NAME = "model.layers.0.self_attn.v_proj.weight";
     // 3 MiB of bf16: several chunks, so estimates sample and decoders cross chunk boundaries
@@ -33,8 +39,12 @@ class ChooserTest {
     }
 
     private byte[] edited(Edit edit) {
-        byte[] b = base.clone();
-        MemorySegment in = MemorySegment.ofArray(base), out = MemorySegment.ofArray(b);
+        return edited(base, edit);
+    }
+
+    private static byte[] edited(byte[] before, Edit edit) {
+        byte[] b = before.clone();
+        MemorySegment in = MemorySegment.ofArray(before), out = MemorySegment.ofArray(b);
         long cols = SHAPE.dims()[1];
         TensorView from = new TensorView(in, DType.BF16), to = new TensorView(out, DType.BF16);
         for (long e = 0; e < SHAPE.numel(); e++) to.setFloat(e, edit.apply(e / cols, e % cols, from.getFloat(e)));
@@ -105,6 +115,28 @@ class ChooserTest {
             assertThat(e.update()).isEqualTo("low-rank");
             long adapterBytes = 4L * r * (rows + cols);
             assertThat(e.storedBytes()).isLessThan(2 * adapterBytes);
+        }
+    }
+
+    @Test
+    void aChainThatWouldOutgrowTheRawBytesGetsAKeyframe() throws Exception {
+        UpdateOptions deep = new UpdateOptions(Optional.empty(), Optional.empty(), 64);
+        try (UpdateFixture f = new UpdateFixture()) {
+            byte[] values = base;
+            ParamEntry prev = f.encode(deep, NAME, DType.BF16, SHAPE, values, Optional.empty());
+            List<String> kinds = new ArrayList<>();
+            for (int step = 0; step < 6; step++) {
+                values = edited(values, (r, c, w) -> w * (float) (1 + 1e-2 * rnd.nextGaussian()));
+                prev = f.encode(deep, NAME, DType.BF16, SHAPE, values, Optional.of(prev));
+                kinds.add(prev.update());
+                // what a clone of this version fetches for the parameter: never more than git-lfs (the raw bytes)
+                assertThat(prev.objects().stream().mapToLong(ObjectRef::size).sum())
+                        .isLessThanOrEqualTo(base.length);
+                assertThat(f.decode(prev)).isEqualTo(values);
+            }
+            // deltas while the chain fits, then a fresh keyframe, then deltas on it
+            assertThat(kinds).contains("xor-delta", "dense");
+            assertThat(kinds.subList(kinds.indexOf("dense"), kinds.size())).contains("xor-delta");
         }
     }
 
