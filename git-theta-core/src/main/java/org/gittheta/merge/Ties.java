@@ -3,11 +3,18 @@ package org.gittheta.merge;
 import org.gittheta.tensor.TensorView;
 
 /**
- * TIES-merging (Yadav et al. 2023): each model's task vector s_j = λ_j (θ_j − θ_base) is trimmed to its
- * {@code density} fraction of largest magnitudes (ties at the k-th kept), then {@link SignElection} with the
- * disjoint mean: θ = θ_base + mean of the trimmed entries agreeing with the elected sign.
+ * TIES-merging (Yadav et al. 2023) as mergekit computes it: each model's task vector s_j = λ_j (θ_j − θ_base) is
+ * trimmed to its {@code density} fraction of largest magnitudes (ties at the k-th kept), then {@link SignElection}
+ * over w_j s_j: θ = θ_base + the weighted mean Σ w_j s_j / Σ w_j of the trimmed entries agreeing with the elected sign
+ * ({@code normalize}), or their sum Σ w_j s_j. With weights 1 the mean is the paper's disjoint mean.
  */
-public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.Arithmetic {
+public record Ties(PerModel density, PerModel lambda, PerModel weight, boolean normalize)
+        implements MergeStrategy.Arithmetic {
+    /** The paper's TIES: weights 1, disjoint mean. */
+    public Ties(PerModel density, PerModel lambda) {
+        this(density, lambda, Average.EQUAL, true);
+    }
+
     public Ties {
         for (double d : density.values()) {
             if (!(d >= 0 && d <= 1)) throw new IllegalArgumentException("ties: density " + d + " is not in [0, 1]");
@@ -16,7 +23,9 @@ public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.A
 
     @Override
     public String describe() {
-        return "ties(density=" + density.text() + ", lambda=" + lambda.text() + ")";
+        return "ties(density=" + density.text() + ", lambda=" + lambda.text()
+                + (weight.equals(Average.EQUAL) ? "" : ", weight=" + weight.text())
+                + (normalize ? "" : ", normalize=false") + ")";
     }
 
     @Override
@@ -34,7 +43,7 @@ public record Ties(PerModel density, PerModel lambda) implements MergeStrategy.A
             long k = (long) Math.floor(in.of(density, j) * n);
             t[j] = new Trimmed(base, in.values(j), in.of(lambda, j), n, k);
         }
-        SignElection.merge(base, m, n, (j, i) -> t[j].at(i), true, out);
+        SignElection.merge(base, m, n, (j, i) -> t[j].at(i), TaskArithmetic.lambdas(in, weight), normalize, out);
         return "";
     }
 

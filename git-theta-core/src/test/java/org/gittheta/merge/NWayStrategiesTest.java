@@ -113,15 +113,16 @@ class NWayStrategiesTest {
         return out;
     }
 
-    /** TIES' election over the rows s[j]: mean (or sum) of the non-zero entries agreeing with the elected sign. */
+    /**
+     * TIES' election over the rows s[j] as mergekit computes it: + where the column sums to 0 or more, else −; mean
+     * (or sum) of the non-zero entries agreeing with it.
+     */
     private static double[] elect(double[] base, double[][] s, boolean mean) {
-        double mass = 0;
-        for (double[] row : s) for (double x : row) mass += x;
         double[] ref = new double[base.length];
         for (int i = 0; i < base.length; i++) {
             double total = 0;
             for (double[] row : s) total += row[i];
-            double sign = total > 0 ? 1 : total < 0 ? -1 : mass < 0 ? -1 : 1;
+            double sign = total >= 0 ? 1 : -1;
             double sum = 0;
             int count = 0;
             for (double[] row : s) {
