@@ -65,6 +65,7 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         private final double[] lambda;
         private final double p;
         private final double scale;
+        private final double[] baseBuffer = new double[Chunks.SIZE];
 
         Dropped(MergeInput in, TensorView base, long seed, double[] lambda, double p, double scale) {
             this.in = in;
@@ -78,8 +79,9 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         }
 
         @Override
-        public double at(int j, long i) {
-            return random[j].nextDouble() < p ? 0 : lambda[j] * (in.values(j).get(i) - base.get(i)) * scale;
+        public void fill(int j, long from, int count, double[] dst) {
+            Chunks.taskVector(in.values(j), base, 1, from, count, baseBuffer, dst);
+            for (int i = 0; i < count; i++) dst[i] = random[j].nextDouble() < p ? 0 : lambda[j] * (dst[i] * scale);
         }
     }
 }

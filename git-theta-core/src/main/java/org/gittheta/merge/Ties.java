@@ -38,40 +38,33 @@ public record Ties(PerModel density, PerModel lambda, PerModel weight, boolean n
         TensorView base = in.base().orElseThrow();
         long n = in.size();
         int m = in.models().size();
-        Trimmed[] t = new Trimmed[m];
+        double[] lambdas = TaskArithmetic.lambdas(in, lambda);
+        float[] threshold = new float[m];
+        boolean[] none = new boolean[m];
+        double[] baseBuffer = new double[Chunks.SIZE];
+        double[] tau = new double[Chunks.SIZE];
         for (int j = 0; j < m; j++) {
             long k = (long) Math.floor(in.of(density, j) * n);
-            t[j] = new Trimmed(base, in.values(j), in.of(lambda, j), n, k);
+            none[j] = k == 0;
+            TensorView side = in.values(j);
+            double l = lambdas[j];
+            threshold[j] = none[j]
+                    ? Float.POSITIVE_INFINITY
+                    : TopK.kthLargest(n, k, (from, dst, count) -> {
+                        Chunks.taskVector(side, base, l, from, count, baseBuffer, tau);
+                        for (int i = 0; i < count; i++) dst[i] = magnitude(tau[i]);
+                    });
         }
-        SignElection.merge(base, m, n, (j, i) -> t[j].at(i), TaskArithmetic.lambdas(in, weight), normalize, out);
+        SignElection.Vectors trimmed = (j, from, count, dst) -> {
+            if (none[j]) {
+                java.util.Arrays.fill(dst, 0, count, 0);
+                return;
+            }
+            Chunks.taskVector(in.values(j), base, lambdas[j], from, count, baseBuffer, dst);
+            for (int i = 0; i < count; i++) if (!(magnitude(dst[i]) >= threshold[j])) dst[i] = 0;
+        };
+        SignElection.merge(base, m, n, trimmed, TaskArithmetic.lambdas(in, weight), normalize, out);
         return "";
-    }
-
-    /** One task vector with all but its top-k magnitudes (ties at the k-th kept) set to zero. */
-    private static final class Trimmed {
-        private final TensorView base;
-        private final TensorView side;
-        private final double lambda;
-        private final float threshold;
-        private final boolean none;
-
-        Trimmed(TensorView base, TensorView side, double lambda, long n, long k) {
-            this.base = base;
-            this.side = side;
-            this.lambda = lambda;
-            this.none = k == 0;
-            this.threshold = none ? Float.POSITIVE_INFINITY : TopK.kthLargest(n, k, i -> magnitude(raw(i)));
-        }
-
-        double raw(long i) {
-            return lambda * (side.get(i) - base.get(i));
-        }
-
-        double at(long i) {
-            if (none) return 0;
-            double t = raw(i);
-            return magnitude(t) >= threshold ? t : 0;
-        }
     }
 
     static float magnitude(double t) {

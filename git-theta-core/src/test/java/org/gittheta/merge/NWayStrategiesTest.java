@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * doubles (sorting where the production code selects by radix passes), for F32, F16 and BF16.
  */
 class NWayStrategiesTest {
-    private static final int N = 1500;
+    private static final int N = 9000; // a few chunks (Chunks.SIZE), the last one partial
     private static final String NAME = "layer.w";
 
     static Stream<Arguments> cases() {
@@ -156,7 +156,7 @@ class NWayStrategiesTest {
         double[][] s = new double[m][N];
         for (int j = 0; j < m; j++) {
             SplittableRandom r = new SplittableRandom(seed * 1_000_003L + 2L * NAME.hashCode() + j);
-            for (int i = 0; i < N; i++) s[j][i] = r.nextDouble() < p ? 0 : l[j] * in.tau(j, i) / (1 - p);
+            for (int i = 0; i < N; i++) s[j][i] = r.nextDouble() < p ? 0 : l[j] * (in.tau(j, i) * (1 / (1 - p)));
         }
         return s;
     }
