@@ -20,7 +20,7 @@ W=$(mktemp -d); cd "$W"; export HOME=$W GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=
 mkdir wrap
 cat > wrap/git-theta <<WRAP
 #!/bin/sh
-exec /usr/bin/time -f %M -a -o "$W/rss.log" "$THETA_BIN/git-theta" "\$@"
+exec /usr/bin/time -f "%M %C" -a -o "$W/rss.log" "$THETA_BIN/git-theta" "\$@"
 WRAP
 chmod +x wrap/git-theta
 export PATH=$W/wrap:$PATH
@@ -31,23 +31,24 @@ gen m.safetensors 0 0; git add -A; git commit -qm base
 for t in a:1 b:2 c:3; do
   git checkout -qb "${t%%:*}" main; gen m.safetensors "${t##*:}" 1; git commit -qam "${t%%:*}"
 done
-gen ../fa.safetensors 1 1 fisher; gen ../fb.safetensors 2 1 fisher
 git checkout -q main
 step() {
   label=$1; shift
   : >"$W/rss.log"
   /usr/bin/time -f "%e %M" -o "$W/time.log" "$@" >"$W/out.log" 2>&1 || echo "  (exit status $?)"
   read -r secs kib <"$W/time.log"
-  ours=$(sort -n "$W/rss.log" | tail -1)
-  printf '%-34s %7s s   peak RSS %5d MiB   git-theta processes %5d MiB\n' "$label" "$secs" $((kib / 1024)) $((ours / 1024))
+  read -r ours cmd <<<"$(sort -n "$W/rss.log" | tail -1)"
+  printf '%-34s %7s s   peak RSS %5d MiB   git-theta processes %5d MiB (%s)\n' "$label" "$secs" $((kib / 1024)) \
+    $((ours / 1024)) "$(echo "$cmd" | awk '{print $2}')"
   grep -E "CONFLICT|through the formula|[0-9]+ merged" "$W/out.log" | grep -v "^  merged" | head -3 || true
 }
 step "checkout (main -> a)" git checkout -q a
 git checkout -q -B mties b
 step "ties, 2 fine-tunes (git merge)" git theta merge --strategy ties --no-edit a
+git checkout -q -B m3 c
+step "ties, 3 fine-tunes (octopus)" git theta merge a b --strategy ties
+gen ../fa.safetensors 1 1 fisher; gen ../fb.safetensors 2 1 fisher
 git checkout -q -B mfisher b
 step "fisher, 2 fine-tunes (git merge)" \
   git theta merge --strategy fisher --fisher-ours ../fb.safetensors --fisher-theirs ../fa.safetensors --no-edit a
-git checkout -q -B m3 c
-step "ties, 3 fine-tunes (octopus)" git theta merge a b --strategy ties
 cd /; rm -rf "$W"

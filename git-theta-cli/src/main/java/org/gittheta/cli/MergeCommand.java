@@ -85,7 +85,7 @@ final class MergeCommand implements java.util.concurrent.Callable<Integer> {
             description = "per-model λ, ours first (task-arithmetic, ties, " + "dare, dare-ties, breadcrumbs, fisher)")
     String lambda;
 
-    @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average")
+    @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average and ties")
     String weight;
 
     @Option(names = "--gamma", paramLabel = "g", description = "fraction of largest magnitudes breadcrumbs drops")
