@@ -28,11 +28,18 @@ public record Average(PerModel weights) implements MergeStrategy.Arithmetic {
         for (int j = 0; j < m; j++) total += w[j] = in.of(weights, j);
         if (total == 0)
             throw new IllegalArgumentException(in.name() + ": average weights " + weights.text() + " sum to 0");
-        for (long i = 0, n = in.size(); i < n; i++) {
-            double sum = 0;
-            for (int j = 0; j < m; j++) sum += w[j] * in.values(j).get(i);
-            out.set(i, sum / total);
-        }
+        double[][] x = new double[m][Chunks.SIZE];
+        double[] result = new double[Chunks.SIZE];
+        double sumOfWeights = total;
+        Chunks.forEach(in.size(), (from, count) -> {
+            for (int j = 0; j < m; j++) in.values(j).get(from, x[j], count);
+            for (int i = 0; i < count; i++) {
+                double sum = 0;
+                for (int j = 0; j < m; j++) sum += w[j] * x[j][i];
+                result[i] = sum / sumOfWeights;
+            }
+            out.set(from, result, count);
+        });
         return "";
     }
 }

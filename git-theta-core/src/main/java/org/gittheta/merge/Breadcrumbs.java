@@ -37,13 +37,18 @@ public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) imple
         float[] low = new float[m];
         float[] high = new float[m];
         boolean[] all = new boolean[m];
+        double[] baseBuffer = new double[Chunks.SIZE];
+        double[] delta = new double[Chunks.SIZE];
         for (int j = 0; j < m; j++) {
             TensorView side = in.values(j);
             double d = in.of(density, j);
             all[j] = d >= 1;
             long keep = (long) Math.floor(d * n);
             long top = Math.min((long) Math.floor(gamma * n), n - keep);
-            TopK.Magnitudes mag = i -> Ties.magnitude(side.get(i) - base.get(i));
+            TopK.Magnitudes mag = (from, dst, count) -> {
+                Chunks.taskVector(side, base, 1, from, count, baseBuffer, delta);
+                for (int i = 0; i < count; i++) dst[i] = Ties.magnitude(delta[i]);
+            };
             low[j] = keep == 0 ? Float.POSITIVE_INFINITY : TopK.kthLargest(n, top + keep, mag);
             high[j] = top == 0 ? Float.POSITIVE_INFINITY : TopK.kthLargest(n, top, mag);
         }

@@ -39,7 +39,7 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         double[] l = TaskArithmetic.lambdas(in, lambda);
         double scale = 1 / (1 - p);
         if (ties) {
-            SignElection.merge(base, m, n, new Dropped(in, base, seed, l, p, scale), false, out);
+            SignElection.merge(base, m, n, new Dropped(in, base, seed, l, p, scale), SignElection.ones(m), false, out);
             return "";
         }
         SplittableRandom[] r = new SplittableRandom[m];
@@ -57,33 +57,31 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         return "";
     }
 
-    /**
-     * The dropped, rescaled and weighted task vectors, read in element order: the sign election reads them twice,
-     * so each model's generator starts again at element 0 instead of storing a mask.
-     */
+    /** The dropped, rescaled and weighted task vectors, read once in element order, as the draws are. */
     private static final class Dropped implements SignElection.Vectors {
         private final MergeInput in;
         private final TensorView base;
-        private final long seed;
         private final SplittableRandom[] random;
         private final double[] lambda;
         private final double p;
         private final double scale;
+        private final double[] baseBuffer = new double[Chunks.SIZE];
 
         Dropped(MergeInput in, TensorView base, long seed, double[] lambda, double p, double scale) {
             this.in = in;
             this.base = base;
-            this.seed = seed;
             this.random = new SplittableRandom[lambda.length];
+            for (int j = 0; j < lambda.length; j++)
+                random[j] = random(seed, in.name(), in.models().get(j).index());
             this.lambda = lambda;
             this.p = p;
             this.scale = scale;
         }
 
         @Override
-        public double at(int j, long i) {
-            if (i == 0) random[j] = random(seed, in.name(), in.models().get(j).index());
-            return random[j].nextDouble() < p ? 0 : lambda[j] * (in.values(j).get(i) - base.get(i)) * scale;
+        public void fill(int j, long from, int count, double[] dst) {
+            Chunks.taskVector(in.values(j), base, 1, from, count, baseBuffer, dst);
+            for (int i = 0; i < count; i++) dst[i] = random[j].nextDouble() < p ? 0 : lambda[j] * (dst[i] * scale);
         }
     }
 }

@@ -42,17 +42,26 @@ public record FisherMerge(PerModel lambda, double floor) implements MergeStrateg
             return "fell back to average:" + missing;
         }
         double[] l = TaskArithmetic.lambdas(in, lambda);
-        for (long i = 0, n = in.size(); i < n; i++) {
-            double num = 0;
-            double den = 0;
+        double[][] x = new double[m][Chunks.SIZE];
+        double[][] f = new double[m][Chunks.SIZE];
+        double[] result = new double[Chunks.SIZE];
+        Chunks.forEach(in.size(), (from, count) -> {
             for (int j = 0; j < m; j++) {
-                double w = l[j]
-                        * Math.max(in.models().get(j).fisher().orElseThrow().get(i), floor);
-                num += w * in.values(j).get(i);
-                den += w;
+                in.values(j).get(from, x[j], count);
+                in.models().get(j).fisher().orElseThrow().get(from, f[j], count);
             }
-            out.set(i, num / den);
-        }
+            for (int i = 0; i < count; i++) {
+                double num = 0;
+                double den = 0;
+                for (int j = 0; j < m; j++) {
+                    double w = l[j] * Math.max(f[j][i], floor);
+                    num += w * x[j][i];
+                    den += w;
+                }
+                result[i] = num / den;
+            }
+            out.set(from, result, count);
+        });
         return "";
     }
 

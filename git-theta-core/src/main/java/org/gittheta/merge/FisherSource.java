@@ -68,10 +68,15 @@ public sealed interface FisherSource extends AutoCloseable {
             throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
         }
         TensorView view = new TensorView(values, dtype);
-        for (long i = 0, n = view.count(); i < n; i++) {
-            if (!Double.isFinite(view.get(i))) {
-                throw new BadCheckpointException(
-                        what, param, "Fisher value " + view.get(i) + " at element " + i + " is not finite");
+        double[] chunk = new double[Chunks.SIZE];
+        for (long from = 0, n = view.count(); from < n; from += chunk.length) {
+            int count = (int) Math.min(chunk.length, n - from);
+            view.get(from, chunk, count);
+            for (int i = 0; i < count; i++) {
+                if (!Double.isFinite(chunk[i])) {
+                    throw new BadCheckpointException(
+                            what, param, "Fisher value " + chunk[i] + " at element " + (from + i) + " is not finite");
+                }
             }
         }
         return view;

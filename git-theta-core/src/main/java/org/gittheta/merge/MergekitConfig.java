@@ -197,6 +197,11 @@ public final class MergekitConfig {
         return setting == null ? OptionalDouble.empty() : setting.at(tensorName, t);
     }
 
+    /** An error naming this file and the {@code merge_method} line: for a value git-theta cannot honour. */
+    MergekitConfigException refusal(String problem) {
+        return new MergekitConfigException(file, methodLine, problem);
+    }
+
     /** The layer a tensor belongs to, from names like {@code model.layers.7.} or {@code blk.7.}. */
     public static OptionalInt layerIndex(String tensorName) {
         Matcher m = LAYER.matcher(tensorName);

@@ -19,7 +19,6 @@ public enum MergekitMethod {
     DARE_TIES("dare_ties", "dare-ties", true, gta(0, 1), taskVector()),
     DARE_LINEAR("dare_linear", "dare", false, gta(0, 1), taskVector()),
     BREADCRUMBS("breadcrumbs", "breadcrumbs", false, gta(0, 0), breadcrumbs()),
-    BREADCRUMBS_TIES("breadcrumbs_ties", "breadcrumbs", true, gta(0, 0), breadcrumbs()),
     MODEL_STOCK("model_stock", "model-stock", false, Map.of("filter_wise", 0.0), Map.of()),
     SLERP("slerp", "slerp", false, Map.of("t", Default.REQUIRED), Map.of());
 

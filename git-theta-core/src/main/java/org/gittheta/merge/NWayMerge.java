@@ -28,8 +28,9 @@ import org.gittheta.update.ParamEncoder;
  * models. Type or shape disagreements, modify/delete and strategies that cannot decide are conflicts, and then
  * nothing is computed or stored.
  *
- * <p>Computed parameters are decoded into off-heap memory one at a time per worker, a few workers at once, and at
- * most {@code memoryBudget} bytes of values in flight (a parameter larger than the budget runs alone).
+ * <p>Computed parameters are decoded outside the heap ({@link Values}: mapped temporary files for all but small ones)
+ * one at a time per worker, a few workers at once, and at most {@code memoryBudget} bytes of values in flight (a
+ * parameter larger than the budget runs alone); strategies read them in chunks ({@link Chunks}).
  */
 public final class NWayMerge {
     private static final long MIB = 1 << 20;
@@ -302,7 +303,7 @@ public final class NWayMerge {
                 models.add(new MergeInput.Model(
                         i, values, fisher ? fishers.get(i).values(name, first.shape(), arena) : Optional.empty()));
             }
-            MemorySegment out = arena.allocate(Math.max(1, first.byteSize()), 8).asSlice(0, first.byteSize());
+            MemorySegment out = Values.allocate(decoder, first.byteSize(), arena);
             TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
             String note = Stream.of(c.strategy().merge(in, result), NonFinite.note(result))

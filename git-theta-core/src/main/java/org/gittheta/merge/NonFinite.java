@@ -8,13 +8,17 @@ final class NonFinite {
 
     /** Empty when every value is finite, else a note such as {@code "result has 3 NaN, 1 infinite"}. */
     static String note(TensorView result) {
-        long nan = 0;
-        long inf = 0;
-        for (long i = 0, n = result.count(); i < n; i++) {
-            double v = result.get(i);
-            if (Double.isNaN(v)) nan++;
-            else if (Double.isInfinite(v)) inf++;
-        }
+        long[] counts = new long[2];
+        double[] chunk = new double[Chunks.SIZE];
+        Chunks.forEach(result.count(), (from, count) -> {
+            result.get(from, chunk, count);
+            for (int i = 0; i < count; i++) {
+                if (Double.isNaN(chunk[i])) counts[0]++;
+                else if (Double.isInfinite(chunk[i])) counts[1]++;
+            }
+        });
+        long nan = counts[0];
+        long inf = counts[1];
         return nan + inf == 0 ? "" : "result has " + nan + " NaN, " + inf + " infinite";
     }
 }

@@ -1,40 +1,57 @@
 package org.gittheta.merge;
 
+import java.util.Arrays;
 import org.gittheta.tensor.TensorView;
 
 /**
- * TIES' sign election over sparsified, weighted task vectors s_j: per element γ = sign(Σ_j s_j), where that sum is
- * 0 the sign of the whole tensor's mass Σ_i Σ_j s_j,i (then +). Only entries that are non-zero and agree with γ
- * count: their mean (TIES' disjoint mean) or their sum (mergekit's dare_ties, which does not normalise).
+ * TIES' sign election as mergekit computes it ({@code consensus_method: sum}), over sparsified task vectors s_j
+ * with per-model weights w_j: per element γ = + where Σ_j w_j s_j ≥ 0, else −. Only entries whose weighted value
+ * w_j s_j is non-zero with sign γ count: their weighted mean Σ w_j s_j / Σ w_j (TIES' disjoint mean; a weight sum of
+ * 0 divides by 1, as mergekit does) or their sum Σ w_j s_j (mergekit's {@code normalize: false}, and dare_ties).
+ * One pass, chunk by chunk.
  */
 final class SignElection {
     private SignElection() {}
 
-    /** Task vector j's value at element i, after sparsification and weighting. */
+    /**
+     * Task vector j's values at elements {@code [from, from + count)}, after sparsification (and any per-model
+     * scaling of its own), into {@code dst}; chunks are asked for in element order.
+     */
     @FunctionalInterface
     interface Vectors {
-        double at(int j, long i);
+        void fill(int j, long from, int count, double[] dst);
     }
 
-    static void merge(TensorView base, int m, long n, Vectors s, boolean mean, TensorView out) {
-        double mass = 0;
-        for (long i = 0; i < n; i++) for (int j = 0; j < m; j++) mass += s.at(j, i);
-        double majority = mass < 0 ? -1 : 1;
-        double[] row = new double[m];
-        for (long i = 0; i < n; i++) {
-            double total = 0;
-            for (int j = 0; j < m; j++) total += row[j] = s.at(j, i);
-            double sign = Math.signum(total);
-            if (sign == 0) sign = majority;
-            double sum = 0;
-            int count = 0;
-            for (double v : row) {
-                if (v != 0 && Math.signum(v) == sign) {
-                    sum += v;
-                    count++;
+    static void merge(TensorView base, int m, long n, Vectors s, double[] weight, boolean mean, TensorView out) {
+        double[][] rows = new double[m][Chunks.SIZE];
+        double[] b = new double[Chunks.SIZE];
+        double[] result = new double[Chunks.SIZE];
+        Chunks.forEach(n, (from, count) -> {
+            for (int j = 0; j < m; j++) s.fill(j, from, count, rows[j]);
+            base.get(from, b, count);
+            for (int i = 0; i < count; i++) {
+                double total = 0;
+                for (int j = 0; j < m; j++) total += rows[j][i] = weight[j] * rows[j][i];
+                boolean positive = total >= 0;
+                double sum = 0;
+                double divisor = 0;
+                for (int j = 0; j < m; j++) {
+                    double v = rows[j][i];
+                    if (v != 0 && (v > 0) == positive) {
+                        sum += v;
+                        divisor += weight[j];
+                    }
                 }
+                result[i] = b[i] + (mean && divisor != 0 ? sum / divisor : sum);
             }
-            out.set(i, base.get(i) + (count == 0 ? 0 : mean ? sum / count : sum));
-        }
+            out.set(from, result, count);
+        });
+    }
+
+    /** Weights of 1 for m models: the unweighted election. */
+    static double[] ones(int m) {
+        double[] w = new double[m];
+        Arrays.fill(w, 1);
+        return w;
     }
 }

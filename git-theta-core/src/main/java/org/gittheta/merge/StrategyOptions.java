@@ -73,7 +73,7 @@ public record StrategyOptions(
             case "base" -> new Pick(Side.BASE);
             case "fail" -> new Fail();
             case "task-arithmetic" -> new TaskArithmetic(lambda);
-            case "ties" -> new Ties(density, lambda);
+            case "ties" -> new Ties(density, lambda, weight, true);
             case "dare" -> new Dare(p, seed, lambda, false);
             case "dare-ties" -> new Dare(p, seed, lambda, true);
             case "breadcrumbs" -> new Breadcrumbs(density, gamma, lambda);

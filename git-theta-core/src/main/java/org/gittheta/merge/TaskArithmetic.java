@@ -19,12 +19,19 @@ public record TaskArithmetic(PerModel lambda) implements MergeStrategy.Arithmeti
         TensorView base = in.base().orElseThrow();
         int m = in.models().size();
         double[] l = lambdas(in, lambda);
-        for (long i = 0, n = in.size(); i < n; i++) {
-            double b = base.get(i);
-            double sum = b;
-            for (int j = 0; j < m; j++) sum += l[j] * (in.values(j).get(i) - b);
-            out.set(i, sum);
-        }
+        double[][] x = new double[m][Chunks.SIZE];
+        double[] b = new double[Chunks.SIZE];
+        double[] result = new double[Chunks.SIZE];
+        Chunks.forEach(in.size(), (from, count) -> {
+            base.get(from, b, count);
+            for (int j = 0; j < m; j++) in.values(j).get(from, x[j], count);
+            for (int i = 0; i < count; i++) {
+                double sum = b[i];
+                for (int j = 0; j < m; j++) sum += l[j] * (x[j][i] - b[i]);
+                result[i] = sum;
+            }
+            out.set(from, result, count);
+        });
         return "";
     }
 

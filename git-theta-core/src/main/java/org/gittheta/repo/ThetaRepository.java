@@ -60,7 +60,7 @@ import org.gittheta.update.UpdateData;
  */
 public final class ThetaRepository implements AutoCloseable {
     /** Values of computed parameters a merge holds in memory at once; a larger parameter is merged alone. */
-    private static final long MERGE_MEMORY_BUDGET = 1L << 30;
+    private static final long MERGE_MEMORY_BUDGET = 128L << 20;
 
     /**
      * Where a repository lives, as {@code git rev-parse --git-dir --git-common-dir --show-toplevel} says.

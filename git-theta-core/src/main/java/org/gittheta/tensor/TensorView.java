@@ -95,6 +95,23 @@ public record TensorView(MemorySegment segment, DType dtype) {
         }
     }
 
+    /** Writes {@code src[0, n)} rounded to the dtype as elements {@code [from, from + n)}, as {@link #set} does. */
+    public void set(long from, double[] src, int n) {
+        switch (dtype) {
+            case F64 -> MemorySegment.copy(src, 0, segment, F64, from * 8, n);
+            case F32 -> {
+                for (int j = 0; j < n; j++) segment.setAtIndex(F32, from + j, (float) src[j]);
+            }
+            case F16 -> {
+                for (int j = 0; j < n; j++) segment.setAtIndex(I16, from + j, Floats.floatToF16((float) src[j]));
+            }
+            case BF16 -> {
+                for (int j = 0; j < n; j++) segment.setAtIndex(I16, from + j, Floats.floatToBf16((float) src[j]));
+            }
+            default -> throw new UnsupportedOperationException("arithmetic does not write " + dtype);
+        }
+    }
+
     /** Element {@code i}'s raw bits, for exact comparison (NaN payloads and -0 included). */
     public long bits(long i) {
         return switch (dtype.byteWidth()) {

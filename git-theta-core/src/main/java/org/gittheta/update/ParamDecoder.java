@@ -5,6 +5,10 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.ObjectStore;
 
@@ -36,6 +40,20 @@ public final class ParamDecoder {
     public void decode(ParamEntry entry, OutputStream out) throws IOException {
         try (ValuesReader values = open(entry)) {
             for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) out.write(chunk);
+        }
+    }
+
+    /**
+     * Writable, zero-filled memory of {@code bytes} bytes backed by a temporary file of the store that is deleted at
+     * once: large values then live in the page cache (which the kernel can write out) rather than in the heap or in
+     * direct memory; the mapping lasts as long as {@code arena}.
+     */
+    public MemorySegment scratch(long bytes, Arena arena) throws IOException {
+        Path tmp = store.newTempFile();
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            return ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

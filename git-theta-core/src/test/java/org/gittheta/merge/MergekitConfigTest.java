@@ -34,17 +34,15 @@ class MergekitConfigTest {
     }
 
     @Test
-    void readsMergekitsTiesExampleWithGradientsAndAFilter() throws IOException {
-        MergekitConfig c = MergekitConfig.parse("ties.yml", example("ties.yml"));
+    void readsATiesConfigWithGradientsAndAFilter() throws IOException {
+        MergekitConfig c = MergekitConfig.parse("ties-gradients.yml", example("ties-gradients.yml"));
         assertThat(c.method()).isEqualTo(MergekitMethod.TIES);
         assertThat(c.strategy()).isEqualTo("ties");
         assertThat(c.method().signElection()).isTrue();
-        assertThat(c.baseModel()).contains("TheBloke/Llama-2-13B-fp16");
-        assertThat(c.models())
-                .containsExactly(
-                        "psmathur/orca_mini_v3_13b", "garage-bAInd/Platypus2-13B", "WizardLM/WizardMath-13B-V1.0");
+        assertThat(c.baseModel()).contains("release/base");
+        assertThat(c.models()).containsExactly("feature/code", "v2.0", "5d0e7a1");
         assertThat(c.baseIndex()).isEmpty();
-        assertThat(c.dtype()).contains("float16");
+        assertThat(c.dtype()).contains("bfloat16");
         assertThat(c.globalValue("normalize", "model.layers.0.mlp.up_proj.weight", 40))
                 .isEqualTo(1);
         assertThat(c.globalValue("int8_mask", "model.layers.0.mlp.up_proj.weight", 40))
@@ -52,26 +50,26 @@ class MergekitConfigTest {
         assertThat(c.globalValue("lambda", "model.layers.0.mlp.up_proj.weight", 40))
                 .isEqualTo(1);
 
-        // 40 layers: layer i sits at t = i/39. density [1, 0.7, 0.1]; weight [0, 0.3, 0.7, 1].
+        // 40 layers: layer i sits at t = i/39. density [0.9, 0.6, 0.3]; weight [0.1, 0.5, 0.9, 0.5].
         String first = "model.layers.0.self_attn.q_proj.weight";
         String third = "model.layers.13.self_attn.q_proj.weight"; // t = 1/3
         String twoThirds = "model.layers.26.mlp.down_proj.weight"; // t = 2/3
         String last = "model.layers.39.mlp.down_proj.weight"; // t = 1
-        assertThat(c.modelValue("density", 0, first, 40)).isEqualTo(1.0);
-        assertThat(c.modelValue("density", 0, third, 40)).isCloseTo(0.8, within(1e-12)); // 1/3·1 + 2/3·0.7
-        assertThat(c.modelValue("density", 0, twoThirds, 40)).isCloseTo(0.5, within(1e-12)); // 2/3·0.7 + 1/3·0.1
-        assertThat(c.modelValue("density", 0, last, 40)).isCloseTo(0.1, within(EXACT));
-        assertThat(c.modelValue("weight", 1, first, 40)).isEqualTo(0.0);
-        assertThat(c.modelValue("weight", 1, third, 40)).isCloseTo(0.3, within(1e-12));
-        assertThat(c.modelValue("weight", 1, twoThirds, 40)).isCloseTo(0.7, within(1e-12));
-        assertThat(c.modelValue("weight", 1, last, 40)).isCloseTo(1.0, within(EXACT));
+        assertThat(c.modelValue("density", 0, first, 40)).isEqualTo(0.9);
+        assertThat(c.modelValue("density", 0, third, 40)).isCloseTo(0.7, within(1e-12)); // 1/3·0.9 + 2/3·0.6
+        assertThat(c.modelValue("density", 0, twoThirds, 40)).isCloseTo(0.5, within(1e-12)); // 2/3·0.6 + 1/3·0.3
+        assertThat(c.modelValue("density", 0, last, 40)).isCloseTo(0.3, within(EXACT));
+        assertThat(c.modelValue("weight", 1, first, 40)).isEqualTo(0.1);
+        assertThat(c.modelValue("weight", 1, third, 40)).isCloseTo(0.5, within(1e-12));
+        assertThat(c.modelValue("weight", 1, twoThirds, 40)).isCloseTo(0.9, within(1e-12));
+        assertThat(c.modelValue("weight", 1, last, 40)).isCloseTo(0.5, within(EXACT));
         // outside the layers mergekit uses t = 0
-        assertThat(c.modelValue("weight", 1, "model.embed_tokens.weight", 40)).isEqualTo(0.0);
-        assertThat(c.modelValue("density", 0, "lm_head.weight", 40)).isEqualTo(1.0);
-        // filter 'mlp' then a default
-        assertThat(c.modelValue("weight", 2, twoThirds, 40)).isEqualTo(0.5);
-        assertThat(c.modelValue("weight", 2, third, 40)).isEqualTo(0.0);
-        assertThat(c.modelValues("density", third, 40)).containsExactly(new double[] {0.8, 0.5, 0.33}, within(1e-12));
+        assertThat(c.modelValue("weight", 1, "model.embed_tokens.weight", 40)).isEqualTo(0.1);
+        assertThat(c.modelValue("density", 0, "lm_head.weight", 40)).isEqualTo(0.9);
+        // filter 'self_attn' then a default
+        assertThat(c.modelValue("weight", 2, third, 40)).isEqualTo(0.6);
+        assertThat(c.modelValue("weight", 2, twoThirds, 40)).isEqualTo(0.2);
+        assertThat(c.modelValues("density", third, 40)).containsExactly(new double[] {0.7, 0.4, 0.25}, within(1e-12));
     }
 
     @Test
@@ -93,39 +91,39 @@ class MergekitConfigTest {
     }
 
     @Test
-    void gradientSlerpExampleInModelsSyntax() throws IOException {
-        MergekitConfig c = MergekitConfig.parse("gradient-slerp-models.yml", example("gradient-slerp-models.yml"));
+    void slerpWithGradientsChosenByFilter() throws IOException {
+        MergekitConfig c = MergekitConfig.parse("slerp-gradients.yml", example("slerp-gradients.yml"));
         assertThat(c.strategy()).isEqualTo("slerp");
         assertThat(c.baseIndex()).hasValue(0);
         // layer 20 of 40: t = 20/39, scaled into 5 points = 80/39 = 2 + 2/39
         assertThat(c.globalValue("t", "model.layers.20.self_attn.k_proj.weight", 40))
-                .isCloseTo(0.3 + 0.4 * 2 / 39, within(1e-12));
+                .isCloseTo(0.6 + 0.2 * 2 / 39, within(1e-12));
         assertThat(c.globalValue("t", "model.layers.20.mlp.gate_proj.weight", 40))
-                .isCloseTo(0.7 - 0.4 * 2 / 39, within(1e-12));
+                .isCloseTo(0.4 - 0.2 * 2 / 39, within(1e-12));
         assertThat(c.globalValue("t", "model.layers.20.input_layernorm.weight", 40))
-                .isEqualTo(0.5);
-        assertThat(c.globalValue("t", "model.embed_tokens.weight", 40)).isEqualTo(0.5);
+                .isEqualTo(0.4);
+        assertThat(c.globalValue("t", "model.embed_tokens.weight", 40)).isEqualTo(0.4);
         assertThat(c.globalValue("t", "model.layers.39.self_attn.o_proj.weight", 40))
                 .isEqualTo(1.0);
     }
 
     @Test
-    void linearAndBioMergeExamples() throws IOException {
-        MergekitConfig linear = MergekitConfig.parse("linear.yml", example("linear.yml"));
+    void linearSoupAndUnnormalizedTies() throws IOException {
+        MergekitConfig linear = MergekitConfig.parse("linear-soup.yml", example("linear-soup.yml"));
         assertThat(linear.strategy()).isEqualTo("average");
         assertThat(linear.baseModel()).isEmpty();
-        assertThat(linear.modelValues("weight", "model.norm.weight", 40)).containsExactly(1.0, 0.3, 0.5);
+        assertThat(linear.modelValues("weight", "model.norm.weight", 40)).containsExactly(0.5, 0.2, 0.3);
         assertThat(linear.globalValue("normalize", "model.norm.weight", 40)).isEqualTo(1);
 
-        MergekitConfig bio = MergekitConfig.parse("bio-merge.yml", example("bio-merge.yml"));
-        assertThat(bio.globalValue("normalize", "x", 0)).isEqualTo(0);
-        assertThat(bio.modelValues("density", "model.layers.3.mlp.weight", 32)).containsExactly(0.5, 0.5);
+        MergekitConfig sum = MergekitConfig.parse("ties-unnormalized.yml", example("ties-unnormalized.yml"));
+        assertThat(sum.globalValue("normalize", "x", 0)).isEqualTo(0);
+        assertThat(sum.modelValues("density", "model.layers.3.mlp.weight", 32)).containsExactly(0.6, 0.6);
     }
 
     @Test
-    void gradientSlerpExampleItselfIsRefusedForItsSlices() throws IOException {
-        assertThatThrownBy(() -> MergekitConfig.parse("gradient-slerp.yml", example("gradient-slerp.yml")))
-                .hasMessage("gradient-slerp.yml:1: unsupported key 'slices': git-theta merges whole checkpoints;"
+    void slerpWrittenWithSlicesIsRefused() throws IOException {
+        assertThatThrownBy(() -> MergekitConfig.parse("slerp-slices.yml", example("slerp-slices.yml")))
+                .hasMessage("slerp-slices.yml:2: unsupported key 'slices': git-theta merges whole checkpoints;"
                         + " list them under models:");
     }
 
@@ -181,12 +179,12 @@ class MergekitConfigTest {
     @Test
     void methodDefaultsAndMapping() {
         MergekitConfig c = parse("""
-                merge_method: breadcrumbs_ties
+                merge_method: breadcrumbs
                 base_model: main
                 models: [{model: a, parameters: {weight: 1}}, {model: b, parameters: {weight: 1}}]
                 """);
         assertThat(c.strategy()).isEqualTo("breadcrumbs");
-        assertThat(c.method().signElection()).isTrue();
+        assertThat(c.method().signElection()).isFalse();
         assertThat(c.modelValue("gamma", 0, "w", 0)).isEqualTo(0.01);
         assertThat(c.modelValue("density", 0, "w", 0)).isEqualTo(1.0);
         assertThatThrownBy(() -> c.modelValue("epsilon", 0, "w", 0))
@@ -420,7 +418,7 @@ class MergekitConfigTest {
 
     @Test
     void readsAFileAndRefusesOversizedOrNonUtf8Ones(@TempDir Path dir) throws IOException {
-        Path good = Files.writeString(dir.resolve("merge.yml"), example("linear.yml"));
+        Path good = Files.writeString(dir.resolve("merge.yml"), example("linear-soup.yml"));
         assertThat(MergekitConfig.read(good).models()).hasSize(3);
         Path big = Files.write(dir.resolve("big.yml"), new byte[(1 << 20) + 1]);
         assertThatThrownBy(() -> MergekitConfig.read(big))

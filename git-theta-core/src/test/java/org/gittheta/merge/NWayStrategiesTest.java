@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * doubles (sorting where the production code selects by radix passes), for F32, F16 and BF16.
  */
 class NWayStrategiesTest {
-    private static final int N = 1500;
+    private static final int N = 9000; // a few chunks (Chunks.SIZE), the last one partial
     private static final String NAME = "layer.w";
 
     static Stream<Arguments> cases() {
@@ -113,15 +113,16 @@ class NWayStrategiesTest {
         return out;
     }
 
-    /** TIES' election over the rows s[j]: mean (or sum) of the non-zero entries agreeing with the elected sign. */
+    /**
+     * TIES' election over the rows s[j] as mergekit computes it: + where the column sums to 0 or more, else −; mean
+     * (or sum) of the non-zero entries agreeing with it.
+     */
     private static double[] elect(double[] base, double[][] s, boolean mean) {
-        double mass = 0;
-        for (double[] row : s) for (double x : row) mass += x;
         double[] ref = new double[base.length];
         for (int i = 0; i < base.length; i++) {
             double total = 0;
             for (double[] row : s) total += row[i];
-            double sign = total > 0 ? 1 : total < 0 ? -1 : mass < 0 ? -1 : 1;
+            double sign = total >= 0 ? 1 : -1;
             double sum = 0;
             int count = 0;
             for (double[] row : s) {
@@ -155,7 +156,7 @@ class NWayStrategiesTest {
         double[][] s = new double[m][N];
         for (int j = 0; j < m; j++) {
             SplittableRandom r = new SplittableRandom(seed * 1_000_003L + 2L * NAME.hashCode() + j);
-            for (int i = 0; i < N; i++) s[j][i] = r.nextDouble() < p ? 0 : l[j] * in.tau(j, i) / (1 - p);
+            for (int i = 0; i < N; i++) s[j][i] = r.nextDouble() < p ? 0 : l[j] * (in.tau(j, i) * (1 / (1 - p)));
         }
         return s;
     }

@@ -177,7 +177,7 @@ class StrategiesTest {
         @EnumSource(names = {"F32", "F16", "BF16"})
         void handComputed(DType dtype) {
             // base 0; ours τ = [3,-1,2,0.5] keeps 3, 2; theirs τ = [-4,-1,1,2] keeps -4, 2.
-            // element 0: mass 3−4 < 0 elects −, only theirs agrees → −4; element 1: nothing kept → 0;
+            // element 0: sum 3−4 < 0 elects −, only theirs agrees → −4; element 1: nothing kept → 0;
             // element 2: only ours → 2; element 3: only theirs → 2.
             double[] got = run(
                     new Ties(PerModel.of(0.5), PerModel.of(1, 1)),
@@ -201,7 +201,7 @@ class StrategiesTest {
                     new double[] {4, 3},
                     null,
                     null);
-            // element 0: τ 1 and 3 agree → mean 2 → 3; element 1: τ −1 and 2, mass +1 → 2 → 3
+            // element 0: τ 1 and 3 agree → mean 2 → 3; element 1: τ −1 and 2, sum +1 → 2 → 3
             assertThat(got).containsExactly(3, 3);
         }
 
@@ -215,12 +215,9 @@ class StrategiesTest {
             double lt = 0.8;
             double[] to = trim(taskVector(in.base(), in.ours(), lo), density);
             double[] tt = trim(taskVector(in.base(), in.theirs(), lt), density);
-            double total = 0;
-            for (int i = 0; i < n; i++) total += to[i] + tt[i];
             double[] ref = new double[n];
             for (int i = 0; i < n; i++) {
-                double sign = Math.signum(to[i] + tt[i]);
-                if (sign == 0) sign = total < 0 ? -1 : 1;
+                double sign = to[i] + tt[i] >= 0 ? 1 : -1; // mergekit: a sum of 0 elects +
                 double sum = 0;
                 int count = 0;
                 for (double x : new double[] {to[i], tt[i]}) {

@@ -20,8 +20,15 @@ import picocli.CommandLine.Parameters;
                 + "(runs 'git -c theta.merge.strategy=... merge ...'). With several revisions (or --base, --fisher): "
                 + "one merge commit of HEAD and all of them, computed by git-theta. See docs/merging.md.")
 public final class MergeCommand implements java.util.concurrent.Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "<commit>", description = "the branch or commit(s) to merge")
-    List<String> commits;
+    @Parameters(arity = "0..*", paramLabel = "<commit>", description = "the branch or commit(s) to merge")
+    List<String> commits = new ArrayList<>();
+
+    @Option(
+            names = "--config",
+            paramLabel = "<merge.yml>",
+            description = "a mergekit YAML configuration: its models and base_model are revisions or checkpoint "
+                    + "files; one merge commit of HEAD and the models (see docs/merging.md)")
+    Path config;
 
     @Option(
             names = "--base",
@@ -80,7 +87,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
             description = "per-model λ, ours first (task-arithmetic, ties, " + "dare, dare-ties, breadcrumbs, fisher)")
     String lambda;
 
-    @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average")
+    @Option(names = "--weight", paramLabel = "a[,b...]", description = "per-model weights of average and ties")
     String weight;
 
     @Option(names = "--gamma", paramLabel = "g", description = "fraction of largest magnitudes breadcrumbs drops")
@@ -110,6 +117,8 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
     @Override
     public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
+        if (config != null) return configMerge(cwd);
+        if (commits.isEmpty()) throw new UserException("git theta merge: name a revision to merge, or --config");
         List<String> config = new ArrayList<>();
         set(config, "strategy", strategy);
         set(config, "scope", scope);
@@ -163,6 +172,35 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         Path top = Git.dirs(cwd).topLevel();
         return new OctopusMerge(top, config, System.err)
                 .run(commits, Optional.ofNullable(base), fishers, Optional.ofNullable(message), dryRun, json);
+    }
+
+    private int configMerge(Path cwd) throws IOException {
+        Map<String, Object> others = new LinkedHashMap<>();
+        others.put("<commit>", commits.isEmpty() ? null : commits);
+        others.put("--strategy", strategy);
+        others.put("--scope", scope);
+        others.put("--lambda", lambda);
+        others.put("--weight", weight);
+        others.put("--gamma", gamma);
+        others.put("--density", density);
+        others.put("--p", p);
+        others.put("--seed", seed);
+        others.put("--t", t);
+        others.put("--fisher-floor", fisherFloor);
+        others.put("--fisher", fisher);
+        others.put("--fisher-ours", fisherOurs);
+        others.put("--fisher-theirs", fisherTheirs);
+        others.put("--base", base);
+        others.put("--no-commit", noCommit ? true : null);
+        others.put("--no-ff", noFf ? true : null);
+        for (Map.Entry<String, Object> o : others.entrySet()) {
+            if (o.getValue() != null)
+                throw new UserException("git theta merge: " + o.getKey() + " does not go with --config: " + config
+                        + " says what to merge and how");
+        }
+        if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
+        return new ConfigMerge(Git.dirs(cwd).topLevel(), cwd, System.err)
+                .run(config, Optional.ofNullable(message), dryRun, json);
     }
 
     private static void set(List<String> cmd, String key, String value) {

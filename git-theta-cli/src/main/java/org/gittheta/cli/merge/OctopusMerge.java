@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.UserException;
 import org.gittheta.config.SettingException;
@@ -19,6 +20,8 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
+import org.gittheta.merge.ParamStrategies;
+import org.gittheta.merge.Scope;
 import org.gittheta.merge.Slerp;
 import org.gittheta.repo.ThetaRepository;
 
@@ -44,7 +47,34 @@ final class OctopusMerge {
     }
 
     /** One file in a tree. */
-    private record Blob(String mode, String id) {}
+    record Blob(String mode, String id) {}
+
+    /**
+     * What one merge combines.
+     *
+     * @param labels  the models' names in reports, in the engine's order (model 0 is "ours")
+     * @param trees   each model's files
+     * @param base    the base's files
+     * @param parents the merge commit's parents, HEAD first
+     * @param contents blobs that are not in git (checkpoints given as files), by id
+     */
+    record Models(
+            List<String> labels,
+            List<Map<String, Blob>> trees,
+            Map<String, Blob> base,
+            String baseLabel,
+            List<String> parents,
+            Map<String, byte[]> contents) {}
+
+    /**
+     * How the checkpoints' parameters are merged.
+     *
+     * @param forCheckpoint the strategies of one checkpoint, given its base (or first model's) manifest
+     * @param everywhere    whether a strategy may apply the formula to every parameter (scope all), so that a
+     *                      checkpoint changed by one model only still goes through the engine
+     * @param description   the strategy as the report and the commit message name it
+     */
+    record Strategies(Function<Manifest, ParamStrategies> forCheckpoint, boolean everywhere, String description) {}
 
     /**
      * @param revs        the revisions to merge into HEAD
@@ -61,12 +91,7 @@ final class OctopusMerge {
             boolean dryRun,
             boolean json)
             throws IOException {
-        if (!dryRun
-                && !Git.run(top, "status", "--porcelain", "--untracked-files=no")
-                        .isEmpty()) {
-            throw new UserException(
-                    "git theta merge: the working tree or index has changes; commit or stash them first");
-        }
+        requireClean(dryRun);
         String head = commit("HEAD");
         List<String> commits = new ArrayList<>(List.of(head));
         for (String r : revs) commits.add(commit(r));
@@ -76,110 +101,159 @@ final class OctopusMerge {
             if (!labels.contains(key))
                 throw new UserException("--fisher " + key + "=...: " + key + " is not one of the merged revisions");
         }
-        String baseCommit = base.isPresent()
-                ? commit(base.get())
-                : Git.run(top, prepend("merge-base", "--octopus", commits)).strip();
-        Map<String, Blob> baseTree = tree(baseCommit);
+        String baseCommit = base.isPresent() ? commit(base.get()) : mergeBase(commits);
         List<Map<String, Blob>> trees = new ArrayList<>();
         for (String c : commits) trees.add(tree(c));
-        TreeSet<String> paths = new TreeSet<>(baseTree.keySet());
-        trees.forEach(t -> paths.addAll(t.keySet()));
-
+        Models models = new Models(labels, trees, tree(baseCommit), baseCommit, commits, Map.of());
         try (ThetaRepository repo = Git.repository(top, configArgs)) {
-            MergeConfig config;
-            try {
-                config = repo.settings().mergeConfig();
-            } catch (SettingException e) {
-                throw new UserException(e.getMessage());
-            }
+            MergeConfig config = mergeConfig(repo);
             if (config.strategy() instanceof Slerp && commits.size() > 2) {
                 throw new UserException("git theta merge: slerp merges two models, not " + commits.size());
             }
-            Map<String, Optional<Blob>> updates = new LinkedHashMap<>();
-            DryRunReport dry = new DryRunReport();
-            boolean conflicts = false;
-            for (String path : paths) {
-                Blob b = baseTree.get(path);
-                List<Blob> versions = trees.stream().map(t -> t.get(path)).toList();
-                List<Integer> changers = new ArrayList<>();
-                for (int i = 0; i < versions.size(); i++) if (!Objects.equals(versions.get(i), b)) changers.add(i);
-                if (changers.isEmpty()) continue;
-                Blob first = versions.get(changers.getFirst());
-                if (changers.stream().allMatch(i -> Objects.equals(versions.get(i), first))) {
-                    if (!Objects.equals(first, versions.getFirst())) updates.put(path, Optional.ofNullable(first));
-                    continue;
-                }
-                List<Manifest> manifests = manifests(path, versions, labels);
-                Optional<Manifest> baseManifest = b == null ? Optional.empty() : manifest(blob(b.id()));
-                if (b != null && baseManifest.isEmpty()) manifests = null;
-                if (manifests == null) {
+            boolean everywhere =
+                    config.scope() == Scope.ALL || config.rules().stream().anyMatch(r -> r.scope() == Scope.ALL);
+            Strategies strategies = new Strategies(
+                    m -> config,
+                    everywhere,
+                    config.strategy().describe() + ", scope " + config.scope().label());
+            List<Optional<String>> fishers = labels.stream()
+                    .map(l -> Optional.ofNullable(fisherByRev.get(l)))
+                    .toList();
+            return merge(repo, config, models, strategies, fishers, message, dryRun, json);
+        }
+    }
+
+    static MergeConfig mergeConfig(ThetaRepository repo) {
+        try {
+            return repo.settings().mergeConfig();
+        } catch (SettingException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    void requireClean(boolean dryRun) throws IOException {
+        if (!dryRun
+                && !Git.run(top, "status", "--porcelain", "--untracked-files=no")
+                        .isEmpty()) {
+            throw new UserException(
+                    "git theta merge: the working tree or index has changes; commit or stash them first");
+        }
+    }
+
+    String mergeBase(List<String> commits) throws IOException {
+        return Git.run(top, prepend("merge-base", "--octopus", commits)).strip();
+    }
+
+    /** A path's versions to merge with the engine. */
+    private record Checkpoint(String path, Optional<Manifest> base, List<Manifest> models, Optional<Blob> first) {}
+
+    /**
+     * Computes the merged tree of {@code models} onto HEAD's and records the merge commit (or, with
+     * {@code dryRun}, reports). Every checkpoint's strategies are evaluated before anything is merged.
+     */
+    int merge(
+            ThetaRepository repo,
+            MergeConfig config,
+            Models models,
+            Strategies strategies,
+            List<Optional<String>> fishers,
+            Optional<String> message,
+            boolean dryRun,
+            boolean json)
+            throws IOException {
+        String head = models.parents().getFirst();
+        Map<String, Blob> headTree = tree(head);
+        List<String> labels = models.labels();
+        TreeSet<String> paths = new TreeSet<>(models.base().keySet());
+        models.trees().forEach(t -> paths.addAll(t.keySet()));
+        Map<String, Optional<Blob>> updates = new LinkedHashMap<>();
+        List<Checkpoint> checkpoints = new ArrayList<>();
+        for (String path : paths) {
+            Blob b = models.base().get(path);
+            List<Blob> versions = models.trees().stream().map(t -> t.get(path)).toList();
+            List<Integer> changers = new ArrayList<>();
+            for (int i = 0; i < versions.size(); i++) if (!Objects.equals(versions.get(i), b)) changers.add(i);
+            Blob first = changers.isEmpty() ? b : versions.get(changers.getFirst());
+            boolean agree = changers.stream().allMatch(i -> Objects.equals(versions.get(i), first));
+            Optional<Manifest> baseManifest = b == null ? Optional.empty() : manifest(models, b.id());
+            List<Manifest> manifests = agree && !(strategies.everywhere() && !changers.isEmpty())
+                    ? null
+                    : manifests(models, path, versions, labels, !agree);
+            if (b != null && baseManifest.isEmpty()) manifests = null;
+            if (manifests == null) {
+                if (!agree) {
                     throw new UserException("git theta merge: " + path + " was changed differently on "
                             + String.join(
                                     ", ", changers.stream().map(labels::get).toList())
                             + " and is not a git-theta checkpoint on all of them; merge those branches one at a time");
                 }
-                List<Optional<String>> fishers = labels.stream()
-                        .map(l -> Optional.ofNullable(fisherByRev.get(l)))
-                        .toList();
-                MergeResult result =
-                        repo.mergeMany(path, config, config, baseManifest, manifests, labels, fishers, top, dryRun);
-                if (dryRun) dry.add(path, result);
-                else
-                    MergeReport.print(
-                            err,
-                            "git-theta merge " + path + ": strategy "
-                                    + config.strategy().describe() + ", scope "
-                                    + config.scope().label() + ", " + commits.size() + " models",
-                            result);
-                if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
-                    conflicts = true;
-                    err.println("git-theta: CONFLICT (parameters) in " + path + ": "
-                            + String.join(
-                                    ", ",
-                                    result.conflicts().stream()
-                                            .map(ParamReport::name)
-                                            .toList()));
-                    continue;
-                }
-                if (dryRun) continue;
-                String id = Git.runWithEnv(
-                                top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin")
-                        .strip();
-                updates.put(
-                        path,
-                        Optional.of(new Blob(
-                                versions.getFirst() == null
-                                        ? first.mode()
-                                        : versions.getFirst().mode(),
-                                id)));
+                if (!Objects.equals(first, headTree.get(path))) updates.put(path, Optional.ofNullable(first));
+                continue;
             }
-            if (dryRun) {
-                if (json) dry.printJson(System.out, labels, baseCommit);
-                else dry.printText(System.out);
-                return conflicts ? 1 : 0;
-            }
-            if (conflicts) {
-                err.println("git-theta: merge not made; nothing was changed");
-                return 1;
-            }
-            String tree = writeTree(head, updates);
-            List<String> args = new ArrayList<>(List.of("commit-tree", tree));
-            for (String c : commits) args.addAll(List.of("-p", c));
-            args.addAll(List.of(
-                    "-m",
-                    message.orElse("Merge " + String.join(", ", revs) + " (git theta merge: "
-                            + config.strategy().describe() + ", scope "
-                            + config.scope().label() + ")")));
-            String merge = Git.run(top, args.toArray(String[]::new)).strip();
-            Git.run(top, "read-tree", "-m", "-u", head, merge);
-            Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
-            err.println(
-                    "git-theta: merge commit " + merge.substring(0, 12) + " with parents " + String.join(", ", labels));
-            return 0;
+            Blob mode = headTree.get(path) != null ? headTree.get(path) : first;
+            checkpoints.add(new Checkpoint(path, baseManifest, manifests, Optional.ofNullable(mode)));
         }
+        Map<String, ParamStrategies> byPath = new LinkedHashMap<>();
+        for (Checkpoint c : checkpoints) {
+            byPath.put(
+                    c.path(),
+                    strategies.forCheckpoint().apply(c.base().orElse(c.models().getFirst())));
+        }
+        DryRunReport dry = new DryRunReport();
+        boolean conflicts = false;
+        for (Checkpoint c : checkpoints) {
+            MergeResult result = repo.mergeMany(
+                    c.path(), byPath.get(c.path()), config, c.base(), c.models(), labels, fishers, top, dryRun);
+            if (dryRun) dry.add(c.path(), result);
+            else
+                MergeReport.print(
+                        err,
+                        "git-theta merge " + c.path() + ": strategy " + strategies.description() + ", " + labels.size()
+                                + " models",
+                        result);
+            if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
+                conflicts = true;
+                err.println("git-theta: CONFLICT (parameters) in " + c.path() + ": "
+                        + String.join(
+                                ", ",
+                                result.conflicts().stream()
+                                        .map(ParamReport::name)
+                                        .toList()));
+                continue;
+            }
+            if (dryRun) continue;
+            String id = Git.runWithEnv(top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin")
+                    .strip();
+            updates.put(c.path(), Optional.of(new Blob(c.first().map(Blob::mode).orElse("100644"), id)));
+        }
+        if (dryRun) {
+            if (json) dry.printJson(System.out, labels, models.baseLabel());
+            else dry.printText(System.out);
+            return conflicts ? 1 : 0;
+        }
+        if (conflicts) {
+            err.println("git-theta: merge not made; nothing was changed");
+            return 1;
+        }
+        String tree = writeTree(head, updates);
+        List<String> args = new ArrayList<>(List.of("commit-tree", tree));
+        for (String c : models.parents()) args.addAll(List.of("-p", c));
+        List<String> merged = labels.stream().filter(l -> !l.equals("HEAD")).toList();
+        args.addAll(List.of(
+                "-m",
+                message.orElse("Merge " + String.join(", ", merged) + " (git theta merge: " + strategies.description()
+                        + ")")));
+        String merge = Git.run(top, args.toArray(String[]::new)).strip();
+        Git.run(top, "read-tree", "-m", "-u", head, merge);
+        Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
+        err.println("git-theta: merge commit " + merge.substring(0, 12) + " with parents "
+                + String.join(
+                        ", ",
+                        models.parents().stream().map(p -> p.substring(0, 12)).toList()));
+        return 0;
     }
 
-    private String commit(String rev) throws IOException {
+    String commit(String rev) throws IOException {
         Git.Result r = Git.exec(top, "rev-parse", "--verify", "--quiet", rev + "^{commit}");
         if (r.exit() != 0) throw new UserException("git theta merge: '" + rev + "' is not a commit");
         return r.out().strip();
@@ -191,7 +265,7 @@ final class OctopusMerge {
         return l.toArray(String[]::new);
     }
 
-    private Map<String, Blob> tree(String commit) throws IOException {
+    Map<String, Blob> tree(String commit) throws IOException {
         Map<String, Blob> files = new LinkedHashMap<>();
         for (String line :
                 Git.run(top, "ls-tree", "-r", "-z", "--full-tree", commit).split("\0")) {
@@ -203,24 +277,35 @@ final class OctopusMerge {
         return files;
     }
 
-    private byte[] blob(String id) throws IOException {
-        return Git.runBytes(top, "cat-file", "blob", id);
+    private byte[] blob(Models models, String id) throws IOException {
+        byte[] given = models.contents().get(id);
+        return given != null ? given : Git.runBytes(top, "cat-file", "blob", id);
+    }
+
+    private Optional<Manifest> manifest(Models models, String id) throws IOException {
+        return manifest(blob(models, id));
     }
 
     private static Optional<Manifest> manifest(byte[] bytes) throws IOException {
         return Manifest.looksLike(bytes, bytes.length) ? Optional.of(Manifest.parse(bytes)) : Optional.empty();
     }
 
-    /** Every model's manifest, or null when some version is absent or not a manifest. */
-    private List<Manifest> manifests(String path, List<Blob> versions, List<String> labels) throws IOException {
+    /**
+     * Every model's manifest, or null when some version is not a manifest (or, unless {@code deletionConflicts},
+     * absent).
+     */
+    private List<Manifest> manifests(
+            Models models, String path, List<Blob> versions, List<String> labels, boolean deletionConflicts)
+            throws IOException {
         List<Manifest> out = new ArrayList<>();
         for (int i = 0; i < versions.size(); i++) {
             Blob v = versions.get(i);
+            if (v == null && !deletionConflicts) return null;
             if (v == null) {
                 throw new UserException("git theta merge: " + path + " is deleted on " + labels.get(i)
                         + " and modified elsewhere; merge those branches one at a time");
             }
-            Optional<Manifest> m = manifest(blob(v.id()));
+            Optional<Manifest> m = manifest(models, v.id());
             if (m.isEmpty()) return null;
             out.add(m.get());
         }
