@@ -1,0 +1,230 @@
+package org.gittheta.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.gittheta.format.TestCheckpoints;
+import org.gittheta.store.ObjectStore;
+import org.gittheta.tensor.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of the git-theta process at many points of {@code git add}, {@code git checkout}, {@code git theta
+ * checkout}, {@code git merge} (the merge driver and the filter that writes its result), {@code git theta fetch}
+ * from a path remote and {@code git theta gc}. After each kill every object in the store is whole, {@code git theta
+ * fsck} passes, and the working file is the old version or the new one, never a mix. Git itself removes a file
+ * before it runs the filter that writes the new one, so after a killed {@code git checkout} or {@code git merge}
+ * the file may also be absent (Git's behaviour; a checkout again writes it).
+ */
+class KillEndToEndTest {
+    /** When the kill comes, in milliseconds after the git-theta process appeared (a JVM start takes ~0.3-1 s). */
+    private static final List<Integer> DELAYS = List.of(0, 150, 350, 600, 900);
+
+    private static final String FILE = "m.safetensors";
+
+    @TempDir
+    Path tmp;
+
+    private GitRepoFixture git;
+    private final List<String> log = new ArrayList<>();
+    private int hits;
+
+    private static byte[] checkpoint(long seed) {
+        TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors().seed(seed);
+        for (int i = 0; i < 4; i++) b.tensor("layers." + i + ".weight", DType.F32, 256, 512);
+        return b.bytes(); // 2 MiB: long enough to be killed in the middle
+    }
+
+    @Test
+    void killedAtAnyPointTheStoreStaysWholeAndFilesAreOldOrNew() throws Exception {
+        git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("repo");
+        byte[] base = commit(repo, checkpoint(1), "base");
+        git.ok(repo, "git", "branch", "theirs");
+        byte[] ours = commit(repo, checkpoint(2), "ours");
+        git.ok(repo, "git", "checkout", "-q", "theirs");
+        commit(repo, checkpoint(3), "theirs");
+        git.ok(repo, "git", "checkout", "-q", "main");
+        String oursCommit = git.ok(repo, "git", "rev-parse", "HEAD").strip();
+        git.ok(repo, "git", "merge", "-q", "--no-edit", "theirs");
+        byte[] merged = Files.readAllBytes(repo.resolve(FILE));
+        assertThat(merged).isNotEqualTo(ours);
+        git.ok(repo, "git", "reset", "-q", "--hard", oursCommit);
+        Path file = repo.resolve(FILE);
+
+        // git add of a new version: the index keeps the old manifest or gets the new one
+        byte[] added = checkpoint(4);
+        for (int delay : DELAYS) {
+            Files.write(file, added); // a new stat each time: cleaned in full, never answered from the stat cache
+            killDuring("git add", delay, repo, "git", "add", FILE);
+            assertAfterKill(repo, file, List.of(added), false);
+            git.ok(repo, "git", "read-tree", "HEAD"); // the index as before, without re-cleaning the file
+        }
+
+        // git checkout of one version over the other, each way in turn
+        for (int i = 0; i < DELAYS.size(); i++) {
+            String rev = i % 2 == 0 ? oursCommit + "~1" : oursCommit;
+            killDuring("git checkout", DELAYS.get(i), repo, "git", "checkout", rev, "--", FILE);
+            assertAfterKill(repo, file, List.of(base, ours), true);
+        }
+        git.ok(repo, "git", "reset", "-q", "--hard", oursCommit);
+
+        // git theta checkout writes the file itself: a temporary file beside it, renamed into place
+        String[] blobs = {blob(repo, oursCommit + "~1"), blob(repo, oursCommit)};
+        for (int i = 0; i < DELAYS.size(); i++) {
+            git.ok(repo, "git", "update-index", "--cacheinfo", "100644," + blobs[i % 2] + "," + FILE);
+            killDuring("git theta checkout", DELAYS.get(i), repo, "git", "theta", "checkout", FILE);
+            assertAfterKill(repo, file, List.of(base, ours), false);
+        }
+        git.ok(repo, "git", "reset", "-q", "--hard", oursCommit);
+
+        // git merge: the merge driver stores the merged parameters, then the filter writes the result
+        for (int delay : DELAYS) {
+            killDuring("git merge", delay, repo, "git", "merge", "-q", "--no-edit", "theirs");
+            assertAfterKill(repo, file, List.of(ours, merged), true);
+            git.run(repo, "git", "merge", "--abort");
+            git.ok(repo, "git", "reset", "-q", "--hard", oursCommit);
+        }
+
+        // git theta fetch from a path remote into a clone whose store is empty
+        Path remote = tmp.resolve("remote.git");
+        git.ok(tmp, "git", "init", "-q", "--bare", remote.toString());
+        git.ok(repo, "git", "remote", "add", "origin", remote.toString());
+        git.ok(repo, "git", "push", "-q", "origin", "main", "theirs");
+        Path clone = tmp.resolve("clone");
+        git.env.put("GIT_THETA_SKIP_SMUDGE", "1");
+        git.ok(tmp, "git", "clone", "-q", remote.toString(), clone.toString());
+        git.env.remove("GIT_THETA_SKIP_SMUDGE");
+        for (int delay : DELAYS) {
+            deleteTree(clone.resolve(".git/theta/objects"));
+            killDuring("git theta fetch", delay, clone, "git", "theta", "fetch", "--all");
+            assertObjectsWhole(clone);
+        }
+        git.ok(clone, "git", "theta", "fetch", "--all");
+        assertFsckPasses(clone);
+
+        // git theta gc removing unreferenced objects
+        Random random = new Random(5);
+        for (int delay : DELAYS) {
+            addGarbage(repo, random, 300);
+            killDuring("git theta gc", delay, repo, "git", "theta", "gc", "--prune=now");
+            assertAfterKill(repo, file, List.of(ours), false);
+        }
+
+        System.err.println("KillEndToEndTest: " + log.size() + " kill points tried, " + hits
+                + " killed a live git-theta process; all passed:\n  " + String.join("\n  ", log));
+        assertThat(log).hasSize(6 * DELAYS.size());
+        assertThat(hits).as("kills that found a git-theta process running").isGreaterThan(log.size() / 2);
+    }
+
+    private byte[] commit(Path repo, byte[] content, String message) throws IOException {
+        Files.write(repo.resolve(FILE), content);
+        git.ok(repo, "git", "add", FILE);
+        git.ok(repo, "git", "commit", "-q", "-m", message);
+        return content;
+    }
+
+    private String blob(Path repo, String rev) throws IOException {
+        return git.ok(repo, "git", "rev-parse", rev + ":" + FILE).strip();
+    }
+
+    /**
+     * Runs the command, waits until a git-theta process of its appears, waits {@code delay} ms more, then kills
+     * every git-theta process of the command with SIGKILL and waits for the command to end.
+     */
+    private void killDuring(String what, int delay, Path dir, String... cmd) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().putAll(git.env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        long appeared = -1;
+        int killed = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            List<ProcessHandle> theta = gitTheta(p);
+            if (appeared < 0 && !theta.isEmpty()) appeared = System.nanoTime();
+            if (appeared >= 0 && System.nanoTime() - appeared >= TimeUnit.MILLISECONDS.toNanos(delay)) {
+                for (ProcessHandle h : theta) {
+                    if (h.destroyForcibly()) killed++;
+                }
+                break;
+            }
+            Thread.sleep(5);
+        }
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + " ends").isTrue();
+        if (killed > 0) hits++;
+        log.add(what + " +" + delay + " ms: " + (killed > 0 ? "killed, exit " + p.exitValue() : "finished first"));
+    }
+
+    private static List<ProcessHandle> gitTheta(Process p) {
+        return p.descendants()
+                .filter(h ->
+                        h.info().commandLine().map(c -> c.contains("git-theta")).orElse(false))
+                .toList();
+    }
+
+    private void assertAfterKill(Path repo, Path file, List<byte[]> allowed, boolean mayBeAbsent) throws IOException {
+        assertObjectsWhole(repo);
+        assertFsckPasses(repo);
+        String at = log.getLast();
+        if (!Files.exists(file)) {
+            assertThat(mayBeAbsent).as("%s: the working file is gone", at).isTrue();
+            return;
+        }
+        byte[] now = Files.readAllBytes(file);
+        assertThat(allowed.stream().anyMatch(b -> java.util.Arrays.equals(b, now)))
+                .as("%s: the working file (%d bytes) is one of the versions, not a mix", at, now.length)
+                .isTrue();
+    }
+
+    private void assertFsckPasses(Path repo) throws IOException {
+        GitRepoFixture.Result fsck = git.run(repo, "git", "theta", "fsck");
+        assertThat(fsck.exit())
+                .as("%s: git theta fsck: %s", log.isEmpty() ? "" : log.getLast(), fsck.err())
+                .isZero();
+    }
+
+    /** Every file in the store's objects directory hashes to its name. */
+    private void assertObjectsWhole(Path repo) throws IOException {
+        for (Path object : GitRepoFixture.storedObjects(repo)) {
+            String hash = HexFormat.of().formatHex(ObjectStore.sha256().digest(Files.readAllBytes(object)));
+            assertThat(hash)
+                    .as("%s: %s is whole", log.getLast(), object)
+                    .isEqualTo(object.getFileName().toString());
+        }
+    }
+
+    /** Objects nothing uses, as interrupted or abandoned adds leave them, for gc to remove. */
+    private static void addGarbage(Path repo, Random random, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            byte[] bytes = new byte[1 + random.nextInt(2000)];
+            random.nextBytes(bytes);
+            String id = HexFormat.of().formatHex(ObjectStore.sha256().digest(bytes));
+            Path p = repo.resolve(".git/theta/objects")
+                    .resolve(id.substring(0, 2))
+                    .resolve(id.substring(2, 4))
+                    .resolve(id);
+            Files.createDirectories(p.getParent());
+            Files.write(p, bytes);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
