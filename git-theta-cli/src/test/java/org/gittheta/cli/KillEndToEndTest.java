@@ -27,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the file may also be absent (Git's behaviour; a checkout again writes it).
  */
 class KillEndToEndTest {
-    /** When the kill comes, in milliseconds after the git-theta process appeared (a JVM start takes ~0.3-1 s). */
-    private static final List<Integer> DELAYS = List.of(0, 150, 350, 600, 900);
+    /**
+     * When the kill comes, in milliseconds after the git-theta process appeared: from JVM start-up (~0.3-1 s,
+     * more on a loaded machine) to the middle of the work and past it.
+     */
+    private static final List<Integer> DELAYS = List.of(0, 600, 1200, 2000);
 
     private static final String FILE = "m.safetensors";
 
@@ -38,6 +41,7 @@ class KillEndToEndTest {
     private GitRepoFixture git;
     private final List<String> log = new ArrayList<>();
     private int hits;
+    private int midWrite;
 
     private static byte[] checkpoint(long seed) {
         TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors().seed(seed);
@@ -122,7 +126,8 @@ class KillEndToEndTest {
         }
 
         System.err.println("KillEndToEndTest: " + log.size() + " kill points tried, " + hits
-                + " killed a live git-theta process; all passed:\n  " + String.join("\n  ", log));
+                + " killed a live git-theta process (" + midWrite + " with a temporary file being written);"
+                + " all passed:\n  " + String.join("\n  ", log));
         assertThat(log).hasSize(6 * DELAYS.size());
         assertThat(hits).as("kills that found a git-theta process running").isGreaterThan(log.size() / 2);
     }
@@ -151,11 +156,15 @@ class KillEndToEndTest {
         Process p = pb.start();
         long appeared = -1;
         int killed = 0;
+        boolean writing = false;
+        java.time.Instant started = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (p.isAlive() && System.nanoTime() < deadline) {
             List<ProcessHandle> theta = gitTheta(p);
             if (appeared < 0 && !theta.isEmpty()) appeared = System.nanoTime();
+            if (started == null && !theta.isEmpty()) started = java.time.Instant.now();
             if (appeared >= 0 && System.nanoTime() - appeared >= TimeUnit.MILLISECONDS.toNanos(delay)) {
+                writing = hasFilesSince(dir.resolve(".git/theta/tmp"), started);
                 for (ProcessHandle h : theta) {
                     if (h.destroyForcibly()) killed++;
                 }
@@ -165,7 +174,26 @@ class KillEndToEndTest {
         }
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + " ends").isTrue();
         if (killed > 0) hits++;
-        log.add(what + " +" + delay + " ms: " + (killed > 0 ? "killed, exit " + p.exitValue() : "finished first"));
+        if (killed > 0 && writing) midWrite++;
+        log.add(what + " +" + delay + " ms: "
+                + (killed > 0
+                        ? "killed" + (writing ? " while writing" : "") + ", exit " + p.exitValue()
+                        : "finished first"));
+    }
+
+    /** Whether a temporary file was written since {@code since}: one of the killed process's, not a leftover. */
+    private static boolean hasFilesSince(Path dir, java.time.Instant since) throws IOException {
+        if (!Files.isDirectory(dir)) return false;
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                try {
+                    if (!Files.getLastModifiedTime(p).toInstant().isBefore(since)) return true;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    return true; // renamed into place or removed just now: it was being written
+                }
+            }
+            return false;
+        }
     }
 
     private static List<ProcessHandle> gitTheta(Process p) {
