@@ -103,8 +103,7 @@ class StoreHousekeepingEndToEndTest {
         Path file = objectFile(victim);
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length / 2] ^= 0x10;
-        Files.delete(file); // the push hard-linked it into the remote: damage only this copy
-        Files.write(file, bytes);
+        Files.write(file, bytes); // in place: the remote holds a copy of its own
 
         Command.Result broken = git.run(repo, "git", "theta", "fsck", "--json");
         assertThat(broken.exit()).isEqualTo(1);

@@ -25,6 +25,8 @@ import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.progress.Progress;
+import org.gittheta.store.DiskSpace;
+import org.gittheta.store.MappedWrites;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamEncoder;
@@ -76,6 +78,7 @@ public final class Cleaner {
         }
         try {
             Stored stored = clean(file, in, previous);
+            store.sync(); // the objects are on disk before Git can record a manifest naming them
             out.write(stored.manifest().toBytes());
             return new CleanResult(stored.storedWhole());
         } catch (IOException e) {
@@ -124,7 +127,11 @@ public final class Cleaner {
                     ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_ONLY, 0, layout.fileSize(), arena);
             task.advance(skeleton.length); // the header is read already: progress ends at the file size
-            readAndSubmit(file, in, layout, skeleton, ch, mapped, encoding, task);
+            try {
+                readAndSubmit(file, in, layout, skeleton, ch, mapped, encoding, task);
+            } catch (InternalError e) {
+                throw MappedWrites.failed(tmp, e);
+            }
             // the prefix holds the header; padding between tensors (GGUF) is skeleton too: only the whole file has it
             byte[] wholeSkeleton = format.read(file, mapped).skeleton();
             return new Manifest(format.name(), wholeSkeleton, layout.fileSize(), encoding.entries());
@@ -186,6 +193,8 @@ public final class Cleaner {
             long size;
             try (Progress.Task task = progress.start("reading " + file, 0)) {
                 size = spool(in, ch, task);
+            } catch (IOException e) {
+                throw DiskSpace.explained(tmp, e);
             }
             MemorySegment mapped =
                     size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);

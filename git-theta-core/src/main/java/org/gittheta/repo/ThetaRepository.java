@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
@@ -465,8 +467,10 @@ public final class ThetaRepository implements AutoCloseable {
                         new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
-            return new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
+            MergeResult result = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
                     .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"));
+            store.sync(); // its objects are on disk before the merged manifest goes to Git
+            return result;
         }
     }
 
@@ -498,8 +502,10 @@ public final class ThetaRepository implements AutoCloseable {
                 new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
-            return new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
+            MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
                     .merge(path, base, models, revs, dryRun);
+            store.sync();
+            return result;
         } finally {
             for (FisherSource s : sources) s.close();
         }
@@ -577,6 +583,16 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public FsckReport fsck(boolean unreferencedToo) throws IOException {
         return new StoreCheck(store, decoder).run(StoreUses.all(git(), location.commonDir()), unreferencedToo);
+    }
+
+    /**
+     * Removes the temporary files of interrupted writes (an add killed midway): those last modified before
+     * {@code cutoff}, the start of the oldest process that may still be writing one. The cutoff is asked for only
+     * when there are temporary files at all, so that this costs one directory listing when there are none.
+     * Downloads to resume ({@code theta/incomplete}) are left to {@link #gc}.
+     */
+    public int removeStaleTempFiles(Supplier<Instant> cutoff) throws IOException {
+        return store.removeStaleTemps(cutoff);
     }
 
     /** Removes objects nothing reachable uses; with a remote to verify, old ones it holds, and stale temp files. */

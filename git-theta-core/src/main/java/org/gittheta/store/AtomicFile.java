@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -32,32 +33,40 @@ public final class AtomicFile {
         replace(target, out -> out.write(bytes), Optional.empty());
     }
 
-    /**
-     * Replaces {@code target} (or creates it) with {@code bytes} atomically for concurrent readers (a rename) but
-     * without the fsync: for cache entries whose readers validate them whole and ignore what does not parse, so that
-     * an entry a crash empties or loses costs only a recomputation, and storing a parameter pays one fsync (its
-     * object's), not two.
-     */
-    public static void replaceCacheEntry(Path target, byte[] bytes) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     /** Replaces {@code target} (or creates it) with the content, given these permissions if any. */
     public static void replace(Path target, Content content, Optional<Set<PosixFilePermission>> permissions)
             throws IOException {
+        replace(target, content, permissions, true);
+    }
+
+    /**
+     * Replaces {@code target} with {@code bytes} without forcing them to disk: for cache entries, which a power
+     * failure may lose or leave empty (their readers validate them); a crash of the process still leaves the old
+     * file or the new one.
+     */
+    public static void replaceCacheEntry(Path target, byte[] bytes) throws IOException {
+        replace(target, out -> out.write(bytes), Optional.empty(), false);
+    }
+
+    private static void replace(
+            Path target, Content content, Optional<Set<PosixFilePermission>> permissions, boolean durable)
+            throws IOException {
         Path abs = target.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        Path tmp;
         try {
-            writeSynced(tmp, content);
+            tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(abs.getParent());
+            tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        }
+        try {
+            if (durable) {
+                writeSynced(tmp, content);
+            } else {
+                try (OutputStream out = Files.newOutputStream(tmp)) {
+                    content.writeTo(out);
+                }
+            }
             if (permissions.isPresent()) Files.setPosixFilePermissions(tmp, permissions.get());
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
@@ -68,23 +77,28 @@ public final class AtomicFile {
     /** Writes the content into an existing (temporary) file and forces it to disk. */
     public static void writeSynced(Path file, Content content) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            OutputStream out = new BufferedOutputStream(
-                    new FilterOutputStream(Channels.newOutputStream(ch)) {
-                        @Override
-                        public void write(byte[] b, int off, int len) throws IOException {
-                            this.out.write(b, off, len);
-                        }
-
-                        // the channel is closed below, after the force
-                        @Override
-                        public void close() throws IOException {
-                            flush();
-                        }
-                    },
-                    1 << 16);
+            OutputStream out = buffered(ch);
             content.writeTo(out);
             out.flush();
             ch.force(false);
         }
+    }
+
+    /** A buffered stream into the channel; closing the stream flushes it and leaves the channel open. */
+    static OutputStream buffered(FileChannel ch) {
+        return new BufferedOutputStream(
+                new FilterOutputStream(Channels.newOutputStream(ch)) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        this.out.write(b, off, len);
+                    }
+
+                    // the channel is closed by its owner
+                    @Override
+                    public void close() throws IOException {
+                        flush();
+                    }
+                },
+                1 << 16);
     }
 }

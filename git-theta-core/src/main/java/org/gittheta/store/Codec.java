@@ -18,6 +18,9 @@ public enum Codec {
     ZSTD(2);
 
     private static final int ZSTD_LEVEL = 1;
+    /** Below this a codec's own framing outweighs what it could save: such chunks are stored as they are. */
+    private static final int MIN_COMPRESSIBLE = 64;
+
     private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
     private static final LZ4Compressor LZ4_COMPRESSOR = LZ4_FACTORY.fastCompressor();
     // The safe decompressor: the "fast" one trusts the input and reads out of bounds on a crafted chunk.
@@ -53,7 +56,7 @@ public enum Codec {
 
     /** Encodes {@code raw[0..len)}; falls back to RAW when this codec does not make it smaller. */
     public Chunk encode(byte[] raw, int len, int elementWidth) {
-        if (this == RAW || len == 0) return new Chunk(RAW, raw, len);
+        if (this == RAW || len < MIN_COMPRESSIBLE) return new Chunk(RAW, raw, len);
         byte[] shuffled = Shuffle.shuffle(raw, len, elementWidth);
         byte[] out;
         int n;

@@ -7,10 +7,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -19,13 +22,20 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Content-addressed objects named as Git LFS names them, {@code <theta>/objects/ab/cd/<sha256>}, so that a Git LFS
  * server can hold them, but in git-theta's own directory, where {@code git lfs prune} does not look. Every write goes
- * to a temporary file in {@code <theta>/tmp}, is fsynced, then renamed ({@link AtomicFile}): a crash leaves at worst
- * a stray temporary file, never a half-written object.
+ * to a temporary file in {@code <theta>/tmp}, then is renamed into place: a crash leaves at worst a stray temporary
+ * file, never a half-written object. Objects this process encodes are made durable together by {@link #sync()}
+ * (one {@code syncfs} for thousands of small objects instead of one fsync each); objects received are fsynced
+ * before the rename.
  *
  * <p>Repositories made before the store moved keep their objects in {@code <git>/lfs/objects}. An object asked for
  * by id (ids come from manifests, so it is ours) and found only there is adopted: hard-linked into our directory
@@ -38,21 +48,32 @@ public final class ObjectStore {
     private final Path objectsDir;
     private final Path tmpDir;
     private final Optional<Path> legacyObjectsDir;
+    private final DiskSpace space;
+    /** Objects written since the last {@link #sync()}, not yet known to be on disk. */
+    private final ConcurrentLinkedQueue<Path> unsynced = new ConcurrentLinkedQueue<>();
 
-    /**
-     * @param storeDir        where objects, temporary files and objects moved aside live
-     * @param legacyObjectsDir a read-only older store whose objects are adopted on first use
-     */
+    private final AtomicLong tempCounter = new AtomicLong();
+
     /** A store with no older store beside it. */
     public ObjectStore(Path storeDir) {
         this(storeDir, Optional.empty());
     }
 
+    /**
+     * @param storeDir        where objects, temporary files and objects moved aside live
+     * @param legacyObjectsDir a read-only older store whose objects are adopted on first use
+     */
     public ObjectStore(Path storeDir, Optional<Path> legacyObjectsDir) {
+        this(storeDir, legacyObjectsDir, DiskSpace.UNLIMITED);
+    }
+
+    /** @param space what the store's writes may use: the file system's own limit, or a test's budget */
+    public ObjectStore(Path storeDir, Optional<Path> legacyObjectsDir, DiskSpace space) {
         this.storeDir = storeDir;
         this.objectsDir = storeDir.resolve("objects");
         this.tmpDir = storeDir.resolve("tmp");
         this.legacyObjectsDir = legacyObjectsDir;
+        this.space = space;
     }
 
     /** The store of a Git directory: {@code <commonDir>/theta}, adopting objects of {@code <commonDir>/lfs}. */
@@ -158,20 +179,57 @@ public final class ObjectStore {
     }
 
     /**
-     * Writes the bytes {@code body} produces as an object and returns its id; an intact object already present
-     * is kept, a corrupt one replaced.
+     * Writes the bytes {@code body} produces as an object and returns its id; a copy already present (intact or
+     * not) is replaced by the new one, atomically. The object is durable once {@link #sync()} has returned.
      */
     public ObjectId write(Body body) throws IOException {
-        Path tmp = newTempFile();
+        Path tmp =
+                tmpDir.resolve("obj-" + ProcessHandle.current().pid() + "-" + tempCounter.incrementAndGet() + ".tmp");
         try {
             MessageDigest sha = sha256();
-            AtomicFile.writeSynced(tmp, out -> body.writeTo(new DigestOutputStream(out, sha)));
+            try (FileChannel ch = createTemp(tmp)) {
+                OutputStream out = space.limit(tmp, AtomicFile.buffered(ch));
+                body.writeTo(new DigestOutputStream(out, sha));
+                out.flush();
+            } catch (IOException e) {
+                throw DiskSpace.explained(tmp, e);
+            }
             ObjectId id = ObjectId.fromDigest(sha.digest());
-            install(tmp, id);
+            Path target = pathOf(id);
+            // the bytes hash to the id: whatever file is there (intact, corrupt, or hard-linked from elsewhere) can be
+            // replaced by them, and the replacement is as fresh as an add needs it to be for gc
+            moveInto(tmp, target);
+            unsynced.add(target);
             return id;
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** A new temporary file, open for writing; its name is this process's, so no other writer can hold it. */
+    private FileChannel createTemp(Path tmp) throws IOException {
+        OpenOption[] options = {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE};
+        try {
+            return FileChannel.open(tmp, options);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(tmpDir);
+            return FileChannel.open(tmp, options);
+        } catch (FileAlreadyExistsException e) {
+            // left by a killed process that had our pid: it is stale
+            Files.delete(tmp);
+            return FileChannel.open(tmp, options);
+        }
+    }
+
+    /**
+     * Makes every object {@link #write} stored since the last call durable: one {@code syncfs} of the store's file
+     * system where the C library has it, else an fsync of each object. Callers sync before they hand out a manifest
+     * naming the objects (the clean's answer to Git, a merge result).
+     */
+    public void sync() throws IOException {
+        List<Path> written = new ArrayList<>();
+        for (Path p; (p = unsynced.poll()) != null; ) written.add(p);
+        FileSystemSync.sync(objectsDir, written);
     }
 
     /**
@@ -182,7 +240,11 @@ public final class ObjectStore {
         Path tmp = newTempFile();
         try {
             MessageDigest sha = sha256();
-            AtomicFile.writeSynced(tmp, out -> in.transferTo(new DigestOutputStream(out, sha)));
+            try {
+                AtomicFile.writeSynced(tmp, out -> in.transferTo(new DigestOutputStream(space.limit(tmp, out), sha)));
+            } catch (IOException e) {
+                throw DiskSpace.explained(tmp, e);
+            }
             ObjectId actual = ObjectId.fromDigest(sha.digest());
             if (!actual.equals(expected)) {
                 throw new CorruptObjectException(expected, "received bytes hash to " + actual);
@@ -257,8 +319,40 @@ public final class ObjectStore {
     }
 
     public Path newTempFile() throws IOException {
-        Files.createDirectories(tmpDir);
-        return Files.createTempFile(tmpDir, "obj", ".tmp");
+        try {
+            return Files.createTempFile(tmpDir, "obj", ".tmp");
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(tmpDir);
+            return Files.createTempFile(tmpDir, "obj", ".tmp");
+        }
+    }
+
+    /**
+     * Removes temporary files of writes that were interrupted (a process killed during an add, say): those in
+     * {@link #tmpDir()} last modified before {@code cutoff}, which is asked for only when there are any. Costs one
+     * directory listing when there are none. Returns how many were removed.
+     */
+    public int removeStaleTemps(Supplier<Instant> cutoff) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(tmpDir)) {
+            for (Path f : dir) files.add(f);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        if (files.isEmpty()) return 0;
+        Instant before = cutoff.get();
+        int removed = 0;
+        for (Path f : files) {
+            try {
+                if (Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS)
+                                .toInstant()
+                                .isBefore(before)
+                        && Files.deleteIfExists(f)) removed++;
+            } catch (NoSuchFileException e) {
+                // its writer finished meanwhile
+            }
+        }
+        return removed;
     }
 
     /**
@@ -273,13 +367,23 @@ public final class ObjectStore {
             Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
             return;
         }
-        Files.createDirectories(target.getParent());
+        moveInto(tmp, target);
+    }
+
+    /** Renames {@code tmp} to {@code target}, replacing it atomically: readers see the old inode or the new one. */
+    private static void moveInto(Path tmp, Path target) throws IOException {
         try {
-            // rename(2) replaces a corrupt file atomically: readers see the old inode or the new one, never a mix
+            move(tmp, target);
+        } catch (NoSuchFileException e) {
+            if (!Files.exists(tmp)) throw e;
+            Files.createDirectories(target.getParent()); // the first object of its ab/cd directory
+            move(tmp, target);
+        }
+    }
+
+    private static void move(Path tmp, Path target) throws IOException {
+        try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (FileAlreadyExistsException e) {
-            // a file system that will not replace: keep the other file only if it is intact
-            if (!containsIntact(id)) throw new CorruptObjectException(id, "cannot replace the corrupt " + target);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename into " + target + " atomically: " + e.getMessage(), e);
         }

@@ -34,8 +34,27 @@ public final class Ordered {
     }
 
     public static <T> void run(int count, Task<T> task, Sink<T> sink) throws IOException {
+        if (count == 1) { // one task (a small parameter's only chunk): run here rather than start a thread for it
+            sink.accept(callHere(task));
+            return;
+        }
         try (Results<T> results = results(count, task)) {
             while (results.hasNext()) sink.accept(results.next());
+        }
+    }
+
+    private static <T> T callHere(Task<T> task) throws IOException {
+        try {
+            return task.call(0);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (Exception e) {
+            throw new IOException(e);
         }
     }
 

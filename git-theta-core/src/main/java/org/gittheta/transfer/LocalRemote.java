@@ -15,10 +15,10 @@ import org.gittheta.store.ObjectStore;
 
 /**
  * Another repository on this machine (a path or a {@code file://} URL), bare or not: objects are read
- * straight from its store ({@code theta/objects}, or the older {@code lfs/objects}). Fetched and pushed objects are
- * verified, then hard-linked into the other store when both are on one file system (objects never change once
- * written; {@code git clone --local} links Git's objects the same way), copied otherwise. A corrupt copy on either
- * side is replaced by an intact one, never spread.
+ * straight from its store ({@code theta/objects}, or the older {@code lfs/objects}) and verified on the way in;
+ * pushed objects are copied there and verified on the way. Copies, not hard links: the two repositories share no
+ * inode, so damage to one copy never reaches the other. A corrupt copy on either side is replaced by an intact one,
+ * never spread.
  */
 public final class LocalRemote implements ObjectRemote {
     private final ObjectStore remote;
@@ -42,13 +42,12 @@ public final class LocalRemote implements ObjectRemote {
     public void fetch(Collection<ObjectRef> objects, ObjectStore into) throws IOException {
         for (ObjectRef ref : objects) {
             if (!remote.contains(ref.id()) || into.containsIntact(ref.id())) continue;
-            try {
-                remote.verify(ref.id());
+            try (InputStream in = Files.newInputStream(remote.readableFile(ref.id()))) {
+                into.put(ref.id(), in);
             } catch (CorruptObjectException e) {
                 throw new IOException(
                         description + " holds a corrupt copy: " + e.getMessage() + "; it was not stored", e);
             }
-            linkOrCopy(remote.readableFile(ref.id()), into, ref.id());
         }
     }
 
@@ -63,33 +62,20 @@ public final class LocalRemote implements ObjectRemote {
                         "must be pushed to " + description
                                 + " but is missing locally; fetch it first ('git theta fetch --all')");
             }
-            try {
-                from.verify(ref.id());
+            // copied, never hard-linked: a link would share one inode, so a byte flipped in one repository's copy
+            // would damage the other's too; the copy is hashed on the way and replaces a corrupt one there
+            try (InputStream in = Files.newInputStream(from.readableFile(ref.id()))) {
+                remote.put(ref.id(), in);
             } catch (CorruptObjectException e) {
                 throw new IOException(
-                        "not pushing to " + description + ": " + e.getMessage()
-                                + " in the local store; restore it with 'git theta fetch' from a remote "
+                        "not pushing to " + description + ": object " + ref.id().hex()
+                                + " is corrupt in the local store; restore it with 'git theta fetch' from a remote "
                                 + "that has it intact",
                         e);
             }
-            linkOrCopy(from.readableFile(ref.id()), remote, ref.id());
             sent++;
         }
         return sent;
-    }
-
-    /** Puts the verified object file {@code source} into {@code to}: a hard link, as {@code git clone --local} does. */
-    private static void linkOrCopy(Path source, ObjectStore to, ObjectId id) throws IOException {
-        Path target = to.pathOf(id);
-        Files.createDirectories(target.getParent());
-        try {
-            Files.createLink(target, source); // atomic: the object appears whole or not at all
-        } catch (IOException | UnsupportedOperationException e) {
-            // another file system, or a corrupt copy in the way: copy, verifying on the way and replacing it
-            try (InputStream in = Files.newInputStream(source)) {
-                to.put(id, in);
-            }
-        }
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.stream.IntStream;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.Codec;
+import org.gittheta.store.MappedWrites;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
@@ -95,14 +96,18 @@ public final class ParamEncoder {
             long size = values.byteSize();
             MemorySegment updated =
                     size == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
-            forEachChunk(
-                    size,
-                    (at, len) -> given.apply(
-                            values.asSlice(at, len),
-                            updated.asSlice(at, len),
-                            dtype,
-                            at / dtype.byteWidth(),
-                            len / dtype.byteWidth()));
+            try {
+                forEachChunk(
+                        size,
+                        (at, len) -> given.apply(
+                                values.asSlice(at, len),
+                                updated.asSlice(at, len),
+                                dtype,
+                                at / dtype.byteWidth(),
+                                len / dtype.byteWidth()));
+            } catch (InternalError e) {
+                throw MappedWrites.failed(tmp, e);
+            }
             return encodeValues(name, dtype, shape, updated, previous, Optional.of(given));
         } finally {
             Files.deleteIfExists(tmp);
@@ -127,25 +132,28 @@ public final class ParamEncoder {
             Optional<GivenUpdate> given)
             throws IOException {
         ValuesDigest digest = ValuesDigest.of(values);
+        boolean indexed = ValueIndex.worthIndexing(values.byteSize());
         if (previous.isPresent()) {
             ParamEntry p = previous.get();
             if (p.sha256().equals(digest.sha256())
                     && p.dtype() == dtype
                     && p.shape().equals(shape)) {
-                this.values.record(p);
+                if (indexed) this.values.record(p);
                 return p;
             }
         }
-        Optional<ParamEntry> known = this.values
-                .find(digest.sha256(), dtype, shape)
-                .filter(k -> options.forced().isEmpty()
-                        || options.forced().get().label().equals(k.update()));
+        Optional<ParamEntry> known = !indexed
+                ? Optional.empty()
+                : this.values
+                        .find(digest.sha256(), dtype, shape)
+                        .filter(k -> options.forced().isEmpty()
+                                || options.forced().get().label().equals(k.update()));
         if (known.isPresent()) {
             ParamEntry k = known.get();
             return new ParamEntry(name, dtype, shape, k.sha256(), k.update(), k.objects(), k.attributes());
         }
         ParamEntry stored = encodeNew(name, dtype, shape, values, digest, previous, given);
-        this.values.record(stored);
+        if (indexed) this.values.record(stored);
         return stored;
     }
 
@@ -248,9 +256,14 @@ public final class ParamEncoder {
             long size = prev.byteSize();
             MemorySegment rebuilt = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             int w = dtype.byteWidth();
-            forEachChunk(
-                    size,
-                    (at, len) -> svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w));
+            try {
+                forEachChunk(
+                        size,
+                        (at, len) ->
+                                svd.apply(prev.asSlice(at, len), rebuilt.asSlice(at, len), dtype, at / w, len / w));
+            } catch (InternalError e) {
+                throw MappedWrites.failed(tmp, e);
+            }
             ValuesDigest digest = ValuesDigest.of(rebuilt);
             if (digest.sha256().equals(base.sha256())) return base;
             return store(

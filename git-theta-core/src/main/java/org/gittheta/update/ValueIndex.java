@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
+import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.AtomicFile;
 import org.gittheta.store.ObjectStore;
@@ -28,12 +29,22 @@ import org.gittheta.tensor.Shape;
  */
 final class ValueIndex {
     private static final String FORMAT = "values";
+    /**
+     * Values smaller than this are not indexed: their entry file would cost more than encoding them again, which for
+     * the dense form gives the very same object (checkpoints of many tiny tensors add one file per tensor less).
+     */
+    private static final long MIN_BYTES = 1024;
+
     private final ObjectStore store;
     private final Path dir;
 
     ValueIndex(ObjectStore store) {
         this.store = store;
         this.dir = store.valuesDir();
+    }
+
+    static boolean worthIndexing(long valueBytes) {
+        return valueBytes >= MIN_BYTES;
     }
 
     /** A stored form of exactly these values whose objects are all in the store. */
@@ -50,7 +61,8 @@ final class ValueIndex {
             ParamEntry e = m.params().getFirst();
             boolean same =
                     e.sha256().equals(sha256) && e.dtype() == dtype && e.shape().equals(shape);
-            boolean present = e.objects().stream().allMatch(o -> store.contains(o.id()));
+            // the size too: an entry survives a power failure that its objects' unsynced bytes may not
+            boolean present = e.objects().stream().allMatch(this::hasSize);
             return same && present ? Optional.of(e) : Optional.empty();
         } catch (ManifestException e) {
             return Optional.empty();
@@ -66,6 +78,14 @@ final class ValueIndex {
                 "v", entry.dtype(), entry.shape(), entry.sha256(), entry.update(), entry.objects(), entry.attributes());
         AtomicFile.replaceCacheEntry(
                 file, new Manifest(FORMAT, new byte[0], entry.byteSize(), List.of(keyed)).toBytes());
+    }
+
+    private boolean hasSize(ObjectRef ref) {
+        try {
+            return store.contains(ref.id()) && store.size(ref.id()) == ref.size();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private Path pathOf(String sha256, DType dtype, Shape shape) {

@@ -60,11 +60,20 @@ class LocalRemoteTest {
     }
 
     @Test
+    void aPushedCopySharesNoBytesWithTheLocalOne() throws IOException {
+        remote.push(List.of(ref), local);
+        corrupt(local.pathOf(ref.id())); // in place, as a bad disk block or a stray write would
+        assertThat(Files.readAllBytes(remote.store().pathOf(ref.id()))).isEqualTo(BYTES);
+        assertThat(remote.store().containsIntact(ref.id())).isTrue();
+        assertThat(Files.isSameFile(local.pathOf(ref.id()), remote.store().pathOf(ref.id())))
+                .isFalse();
+    }
+
+    @Test
     void aFetchReplacesACorruptLocalCopy() throws IOException {
         remote.push(List.of(ref), local);
         Path here = local.pathOf(ref.id());
-        Files.delete(here); // the push hard-linked it: corrupt a separate copy
-        Files.write(here, "garbage".getBytes());
+        Files.write(here, "garbage".getBytes()); // in place: the remote's copy is a copy, not a link
         remote.fetch(List.of(ref), local);
         assertThat(Files.readAllBytes(here)).isEqualTo(BYTES);
     }

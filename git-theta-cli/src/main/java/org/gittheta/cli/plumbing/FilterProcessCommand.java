@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.gittheta.cli.Git;
+import org.gittheta.cli.StaleTemps;
 import org.gittheta.cli.setup.Hooks;
 import org.gittheta.convert.StatCache;
 import org.gittheta.filter.FilterProcessServer;
@@ -33,6 +34,7 @@ public final class FilterProcessCommand implements java.util.concurrent.Callable
         // settings are checked per file: a bad one is answered with that file's error status, not a dead process
         try (ThetaRepository repo = Git.repository(cwd)) {
             if (isTrue(System.getenv("GIT_THETA_SKIP_SMUDGE"))) repo.skipSmudge();
+            repo.removeStaleTempFiles(StaleTemps::cutoff); // left by adds that were killed
             // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
             var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);

@@ -37,7 +37,8 @@ public final class Hooks {
     }
 
     /**
-     * Installs the hooks that are absent, touching no hook file that exists: what the filter does on its own.
+     * Installs the hooks that are absent, and chains git-lfs's own hook where it took the place ours would take
+     * ({@code git lfs install} ran first): what the filter does on its own. Any other existing hook is left alone.
      * Best effort: a hooks directory that cannot be written must not fail a checkout.
      */
     public static void installMissing(Path cwd) {
@@ -76,6 +77,13 @@ public final class Hooks {
                 && Files.readString(hook, StandardCharsets.ISO_8859_1).contains(MARKER);
     }
 
+    /** git-lfs's hook, as {@code git lfs install} writes it: ours runs it, and the objects of both tools go. */
+    private static boolean isGitLfs(Path hook, String name) throws IOException {
+        if (!Files.isRegularFile(hook)) return false;
+        String text = Files.readString(hook, StandardCharsets.ISO_8859_1);
+        return !text.contains(MARKER) && text.contains("git lfs " + name + " \"$@\"");
+    }
+
     private static String script(String name) throws IOException {
         try (InputStream in = Hooks.class.getResourceAsStream("hooks/" + name)) {
             if (in == null)
@@ -92,7 +100,7 @@ public final class Hooks {
     private static void install(Path dir, String name, boolean replace) throws IOException {
         Path hook = dir.resolve(name);
         boolean exists = Files.exists(hook);
-        if (exists && !replace) return;
+        if (exists && !replace && !(isGitLfs(hook, name) && !Files.exists(dir.resolve(name + ".local")))) return;
         String script = script(name).replace("@LAUNCHER@", Launcher.shellWord());
         if (exists && !isOurs(hook)) {
             Path local = dir.resolve(name + ".local");

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.gittheta.cli.Git;
+import org.gittheta.cli.StaleTemps;
 import org.gittheta.cli.UserException;
 import org.gittheta.repo.GcOptions;
 import org.gittheta.repo.GcReport;
@@ -58,7 +59,7 @@ public final class GcCommand implements Callable<Integer> {
             Optional<ObjectRemote> remote = verifyRemote
                     ? Optional.of(Transfers.remote(repo, Transfers.remoteName(repo, Optional.empty())))
                     : Optional.empty();
-            report = repo.gc(new GcOptions(cutoff, tempCutoff(cutoff, now), dryRun, remote));
+            report = repo.gc(new GcOptions(cutoff, StaleTemps.cutoff(cutoff), dryRun, remote));
         }
         if (dryRun) {
             for (GcReport.Removed r : concat(report.objects(), report.tempFiles())) {
@@ -80,21 +81,6 @@ public final class GcCommand implements Callable<Integer> {
 
     private static List<GcReport.Removed> concat(List<GcReport.Removed> a, List<GcReport.Removed> b) {
         return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
-    }
-
-    /**
-     * A temporary file older than every other running git-theta process cannot be one being written, whatever the
-     * prune age. Processes whose start or command line this user cannot see are not ours and are skipped.
-     */
-    static Instant tempCutoff(Instant objectCutoff, Instant now) {
-        long self = ProcessHandle.current().pid();
-        Instant oldest = ProcessHandle.allProcesses()
-                .filter(p -> p.pid() != self)
-                .filter(p ->
-                        p.info().commandLine().map(c -> c.contains("git-theta")).orElse(false))
-                .map(p -> p.info().startInstant().orElse(Instant.MIN))
-                .reduce(now, (a, b) -> a.isBefore(b) ? a : b);
-        return oldest.isAfter(objectCutoff) ? oldest : objectCutoff;
     }
 
     private static String mib(long bytes) {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `git add` of a checkpoint of many tiny tensors (per-tensor overhead: hashing, objects, manifest lines), then a
+# second version with 1 % of them changed, then a checkout of the first; prints wall times.
+# usage: bench/tiny-tensors.sh [count, default 200000] [jfr file: record the first add's filter with JFR]
+# (needs `mvn -q -B -ntp -DskipTests package -pl bench -am` first)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COUNT=${1:-200000}
+JFR=${2:-}
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+export HOME=$W/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/home/gitconfig PATH=$ROOT/bin:$PATH
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+mkdir -p "$HOME"
+gen() { "$JAVA" -cp "$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*" org.gittheta.bench.TinyTensors "$@"; }
+gen "$COUNT" 0 "$W/v1.safetensors"
+gen "$COUNT" 1 "$W/v2.safetensors"
+git init -q -b main "$W/repo" && cd "$W/repo"
+git theta install --local >/dev/null && git theta track '*.safetensors' >/dev/null
+git add .gitattributes && git commit -qm track
+seconds() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo "scale=2; ($e - $s) / 1000000000" | bc; }
+cp "$W/v1.safetensors" model.safetensors
+if [ -n "$JFR" ]; then
+    export GIT_THETA_JAVA_OPTS="-XX:StartFlightRecording=filename=$JFR,settings=profile"
+fi
+echo "add v1 ($COUNT tensors): $(seconds git add model.safetensors) s"
+unset GIT_THETA_JAVA_OPTS
+git commit -qm v1
+cp "$W/v2.safetensors" model.safetensors
+echo "add v2 (1 % changed): $(seconds git add model.safetensors) s"
+git commit -qm v2
+rm model.safetensors
+echo "checkout v1: $(seconds git checkout -q HEAD~1 -- model.safetensors) s"
+cmp model.safetensors "$W/v1.safetensors"
+echo "manifest: $(git cat-file -s HEAD~1:model.safetensors) bytes, store: $(du -sh .git/theta/objects | cut -f1)"

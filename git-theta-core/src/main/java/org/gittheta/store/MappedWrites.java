@@ -1,0 +1,25 @@
+package org.gittheta.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Writes through a memory mapping cannot return an error: a page the file system cannot back (a full disk, a file
+ * truncated underneath) raises SIGBUS, which the JVM turns into an {@link InternalError} with a long stack trace.
+ * Code that writes into a mapped temporary file catches it and reports it as this one line instead.
+ */
+public final class MappedWrites {
+    private MappedWrites() {}
+
+    /**
+     * The I/O failure a fault while writing the mapping of {@code file} stands for.
+     * @throws InternalError {@code e} itself when it is not a fault of a memory access
+     */
+    public static IOException failed(Path file, InternalError e) {
+        if (e.getMessage() == null || !e.getMessage().contains("fault occurred")) throw e;
+        return new IOException(
+                "the disk is full: cannot write " + file + " (a write to its memory mapping failed); nothing was "
+                        + "stored from it",
+                e);
+    }
+}
