@@ -26,7 +26,6 @@ import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.util.FS;
-import org.gittheta.format.Formats;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
@@ -213,7 +212,7 @@ final class StoreUses {
     }
 
     private void readBlob(String where, String path, ObjectId blob) throws IOException {
-        if (Formats.forPath(path).isEmpty() || !seenBlobs.add(blob.copy())) return;
+        if (!seenBlobs.add(blob.copy())) return; // a manifest is known by its content, whatever the file's name
         Optional<Manifest> manifest;
         try {
             manifest = repo.manifestOfBlob(blob);
