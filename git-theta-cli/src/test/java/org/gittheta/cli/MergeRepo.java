@@ -13,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gittheta.format.CheckpointLayout;
-import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.Formats;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
+import org.gittheta.format.TorchZipWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
@@ -69,7 +70,7 @@ final class MergeRepo implements AutoCloseable {
         return exec(cmd.toArray(String[]::new));
     }
 
-    /** A tensor of a checkpoint to write: values are rounded to the dtype. */
+    /** A tensor of a checkpoint to write (safetensors, or torch zip for a .bin): values are rounded to the dtype. */
     record T(String name, DType dtype, Shape shape, double[] values) {
         static T of(String name, DType dtype, double... values) {
             return new T(name, dtype, Shape.of(values.length), values);
@@ -83,7 +84,8 @@ final class MergeRepo implements AutoCloseable {
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream o = Files.newOutputStream(file)) {
-            SafetensorsWriter.write(out, Map.of("format", "pt"), o);
+            if (file.toString().endsWith(".bin")) TorchZipWriter.write("pytorch_model", out, o);
+            else SafetensorsWriter.write(out, Map.of("format", "pt"), o);
         }
     }
 
@@ -94,10 +96,11 @@ final class MergeRepo implements AutoCloseable {
         return b;
     }
 
-    /** Each tensor's raw bytes in a checkpoint file. */
+    /** Each tensor's raw bytes in a checkpoint file of any format. */
     static Map<String, byte[]> tensors(Path file) throws IOException {
         byte[] content = Files.readAllBytes(file);
-        CheckpointLayout layout = SafetensorsFormat.INSTANCE.read(file.toString(), MemorySegment.ofArray(content));
+        MemorySegment segment = MemorySegment.ofArray(content);
+        CheckpointLayout layout = Formats.detect(segment).orElseThrow().read(file.toString(), segment);
         Map<String, byte[]> m = new LinkedHashMap<>();
         for (TensorSlot s : layout.tensors()) {
             byte[] b = new byte[(int) s.length()];
