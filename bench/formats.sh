@@ -26,7 +26,11 @@ gen() { "$THETA_JAVA" -cp "$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/ta
 gen "$W/base" "$MIB"
 gen "$W/tuned" "$MIB" tuned
 
-seconds() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo "scale=1; ($e - $s) / 1000000000" | bc; }
+seconds() {
+    local s e
+    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
+    echo "scale=1; ($e - $s) / 1000000000" | bc
+}
 stored() { du -sb .git/theta/objects | cut -f1; }
 commit() { git add "$1" && git commit -qm "$2"; }
 
