@@ -26,13 +26,18 @@ public final class GenerateModel {
             model.write(Path.of(args[0]), name -> false, 0, 1.0, 0);
             return;
         }
-        double fraction = Double.parseDouble(args[2]);
+        Set<String> tuned = tuned(model, Double.parseDouble(args[2]));
+        long seed = Long.parseLong(args[5]);
+        model.write(Path.of(args[0]), tuned::contains, Double.parseDouble(args[4]), Double.parseDouble(args[3]), seed);
+    }
+
+    /** The given fraction of the model's tensors (at least one), spread evenly over the file. */
+    static Set<String> tuned(DemoModel model, double fraction) {
         List<DemoModel.Param> params = model.params();
         int count = Math.max(1, (int) Math.round(params.size() * fraction));
         Set<String> tuned = new HashSet<>();
         for (int i = 0; i < count; i++)
             tuned.add(params.get((int) ((long) i * params.size() / count)).name());
-        long seed = Long.parseLong(args[5]);
-        model.write(Path.of(args[0]), tuned::contains, Double.parseDouble(args[4]), Double.parseDouble(args[3]), seed);
+        return tuned;
     }
 }

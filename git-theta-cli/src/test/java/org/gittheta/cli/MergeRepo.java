@@ -10,12 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.gittheta.format.CheckpointLayout;
-import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.Formats;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.testdata.TorchZipWriter;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.FileTrees;
 import org.gittheta.testing.GitSandbox;
@@ -53,7 +54,7 @@ final class MergeRepo implements AutoCloseable {
         return sandbox.gitCommand(dir, args).errorsIntoOutput().run();
     }
 
-    /** A tensor of a checkpoint to write: values are rounded to the dtype. */
+    /** A tensor of a checkpoint to write (safetensors, or torch zip for a .bin): values are rounded to the dtype. */
     record T(String name, DType dtype, Shape shape, double[] values) {
         static T of(String name, DType dtype, double... values) {
             return new T(name, dtype, Shape.of(values.length), values);
@@ -67,7 +68,8 @@ final class MergeRepo implements AutoCloseable {
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream o = Files.newOutputStream(file)) {
-            SafetensorsWriter.write(out, Map.of("format", "pt"), o);
+            if (file.toString().endsWith(".bin")) TorchZipWriter.write("pytorch_model", out, o);
+            else SafetensorsWriter.write(out, Map.of("format", "pt"), o);
         }
     }
 
@@ -78,10 +80,11 @@ final class MergeRepo implements AutoCloseable {
         return b;
     }
 
-    /** Each tensor's raw bytes in a checkpoint file. */
+    /** Each tensor's raw bytes in a checkpoint file of any format. */
     static Map<String, byte[]> tensors(Path file) throws IOException {
         byte[] content = Files.readAllBytes(file);
-        CheckpointLayout layout = SafetensorsFormat.INSTANCE.read(file.toString(), MemorySegment.ofArray(content));
+        MemorySegment segment = MemorySegment.ofArray(content);
+        CheckpointLayout layout = Formats.detect(segment).orElseThrow().read(file.toString(), segment);
         Map<String, byte[]> m = new LinkedHashMap<>();
         for (TensorSlot s : layout.tensors()) {
             byte[] b = new byte[(int) s.length()];

@@ -14,15 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.gittheta.format.CheckpointLayout;
-import org.gittheta.format.SafetensorsFormat;
+import org.gittheta.format.Formats;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.testdata.TorchZipWriter;
 import org.gittheta.testing.Command;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The flow of git-theta (Python)'s own end-to-end tests, with real git: commit a model, then commit an update of each
@@ -36,11 +39,17 @@ class UpdateDataEndToEndTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void eachUpdateTypeFromUpdateDataIsCommittedAppliedAndChecksOutExactly() throws Exception {
+    /**
+     * A torch zip keeps CRC-32s of its storages: the committed version (the file with the update applied) has them
+     * recomputed, so that it checks out as a valid zip, which unzip and Python's zipfile accept.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"model.safetensors", "pytorch_model.bin"})
+    void eachUpdateTypeFromUpdateDataIsCommittedAppliedAndChecksOutExactly(String name) throws Exception {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("repo");
-        Path file = repo.resolve("model.safetensors");
+        git.ok(repo, "git", "theta", "track", "*.bin");
+        Path file = repo.resolve(name);
         Map<String, double[]> model = new LinkedHashMap<>();
         for (var e : Map.of("fc.weight", FC, "conv.weight", CONV, "bias", BIAS, "other", OTHER)
                 .entrySet()) {
@@ -49,8 +58,8 @@ class UpdateDataEndToEndTest {
             model.put(e.getKey(), v);
         }
         write(file, model);
-        byte[] header = header(Files.readAllBytes(file));
-        git.ok(repo, "git", "add", "model.safetensors");
+        List<TensorSlot> slots = layout(file, Files.readAllBytes(file)).tensors();
+        git.ok(repo, "git", "add", "-A");
         git.ok(repo, "git", "commit", "-q", "-m", "base");
         List<String> commits =
                 new ArrayList<>(List.of(git.ok(repo, "git", "rev-parse", "HEAD").strip()));
@@ -71,22 +80,22 @@ class UpdateDataEndToEndTest {
             for (int k = 0; k < 2; k++) dot += (0.5 * ((b * 2 + i) * 2 + k) - 1) * (0.125 * (k * 3 + j));
             conv[e] = f32(conv[e] + dot);
         }
-        commitUpdate(git, repo, "low-rank", resource("low-rank.pt"), commits);
+        commitUpdate(git, repo, name, "low-rank", resource("low-rank.pt"), commits);
         expected.add(copy(model));
         // sparse: fc.weight + CSR (a duplicate index sums)
         fc[0] = f32(fc[0] + 1.5);
         fc[5] = f32(fc[5] + 2.25);
         fc[11] = f32(fc[11] - 3);
-        commitUpdate(git, repo, "sparse", resource("sparse.pt"), commits);
+        commitUpdate(git, repo, name, "sparse", resource("sparse.pt"), commits);
         expected.add(copy(model));
         // ia3: fc.weight * a [4,1] float64 vector
         double[] ia3 = {0.5, -2.0, 1.25, 3.0};
         for (int e = 0; e < 12; e++) fc[e] = f32(fc[e] * ia3[e / 3]);
-        commitUpdate(git, repo, "ia3", resource("ia3.pt"), commits);
+        commitUpdate(git, repo, name, "ia3", resource("ia3.pt"), commits);
         expected.add(copy(model));
         // dense: bias = the given tensor
         model.put("bias", new double[] {f32(0.1), f32(-0.2), f32(0.3)});
-        commitUpdate(git, repo, "dense", resource("dense.pt"), commits);
+        commitUpdate(git, repo, name, "dense", resource("dense.pt"), commits);
         expected.add(copy(model));
         // sparse again, the data in a safetensors file: other[1] += 4, other[4] -= 0.5
         Path sparse = tmp.resolve("sparse.safetensors");
@@ -103,20 +112,25 @@ class UpdateDataEndToEndTest {
         double[] other = model.get("other");
         other[1] = f32(other[1] + 4);
         other[4] = f32(other[4] - 0.5);
-        commitUpdate(git, repo, "sparse", sparse, commits);
+        commitUpdate(git, repo, name, "sparse", sparse, commits);
         expected.add(copy(model));
 
         // as git-theta's tests do: switch to each commit right after the last one was made
         for (int c = commits.size() - 1; c >= 0; c--) {
             git.ok(repo, "git", "checkout", "-q", commits.get(c));
             byte[] bytes = Files.readAllBytes(file);
-            assertThat(header(bytes))
-                    .as("header of commit %d: dtypes and shapes are unchanged", c)
-                    .isEqualTo(header);
-            assertValues(bytes, expected.get(c), "commit " + c);
+            CheckpointLayout layout = layout(file, bytes);
+            assertThat(layout.tensors())
+                    .as("tensors of commit %d: names, dtypes, shapes and places are unchanged", c)
+                    .isEqualTo(slots);
+            assertValues(bytes, layout, expected.get(c), "commit " + c);
+            if (name.endsWith(".bin")) assertValidZip(git, file);
             Files.delete(file);
-            git.ok(repo, "git", "checkout", "--", "model.safetensors");
+            git.ok(repo, "git", "checkout", "--", name);
             GitRepoFixture.assertSameBytes(file, bytes);
+            assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
+            // cleaned again, the checked-out file is the committed version
+            git.ok(repo, "git", "add", "--renormalize", name);
             assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
         }
     }
@@ -206,35 +220,42 @@ class UpdateDataEndToEndTest {
         GitRepoFixture.assertSameBytes(file, fineTune);
     }
 
-    private void commitUpdate(GitRepoFixture git, Path repo, String type, Path data, List<String> commits)
+    private void commitUpdate(GitRepoFixture git, Path repo, String name, String type, Path data, List<String> commits)
             throws IOException {
         Command.Result r = git.run(
-                        repo,
-                        "git",
-                        "theta",
-                        "add",
-                        "model.safetensors",
-                        "--update-type",
-                        type,
-                        "--update-data",
-                        data.toString())
+                        repo, "git", "theta", "add", name, "--update-type", type, "--update-data", data.toString())
                 .assertOk();
         assertThat(r.err())
-                .containsPattern(
-                        "git-theta: model.safetensors: staged with the update data applied \\([0-9]+ parameters? "
-                                + "stored, [0-9.]+ (B|KiB)\\); wrote the updated values to it");
+                .containsPattern("git-theta: " + name + ": staged with the update data applied \\([0-9]+ parameters? "
+                        + "stored, [0-9.]+ (B|KiB)\\); wrote the updated values to it");
         assertThat(git.ok(repo, "git", "status", "--porcelain"))
                 .as("the work tree holds the staged version")
-                .isEqualTo("M  model.safetensors\n");
+                .isEqualTo("M  " + name + "\n");
         git.ok(repo, "git", "commit", "-q", "-m", type + " update");
-        String manifest = git.ok(repo, "git", "show", "HEAD:model.safetensors");
+        String manifest = git.ok(repo, "git", "show", "HEAD:" + name);
         assertThat(manifest).containsPattern("param [^ ]+ dtype=F32 .* update=" + type + " ");
         assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
         commits.add(git.ok(repo, "git", "rev-parse", "HEAD").strip());
     }
 
-    private static void assertValues(byte[] file, Map<String, double[]> expected, String what) throws IOException {
-        CheckpointLayout layout = SafetensorsFormat.INSTANCE.read("model.safetensors", MemorySegment.ofArray(file));
+    private static CheckpointLayout layout(Path file, byte[] bytes) throws IOException {
+        MemorySegment content = MemorySegment.ofArray(bytes);
+        return Formats.detect(content).orElseThrow().read(file.toString(), content);
+    }
+
+    /** What unzip and Python's zipfile say of the archive: every CRC matches its entry's data. */
+    private static void assertValidZip(GitRepoFixture git, Path file) throws IOException {
+        git.ok(file.getParent(), "unzip", "-tq", file.toString());
+        git.ok(
+                file.getParent(),
+                "python3",
+                "-c",
+                "import sys, zipfile; sys.exit(zipfile.ZipFile(sys.argv[1]).testzip() is not None)",
+                file.toString());
+    }
+
+    private static void assertValues(
+            byte[] file, CheckpointLayout layout, Map<String, double[]> expected, String what) {
         for (TensorSlot slot : layout.tensors()) {
             TensorView v = new TensorView(MemorySegment.ofArray(file).asSlice(slot.offset(), slot.length()), DType.F32);
             double[] want = expected.get(slot.name());
@@ -265,20 +286,14 @@ class UpdateDataEndToEndTest {
         return c;
     }
 
-    private static byte[] header(byte[] file) {
-        long n = java.nio.ByteBuffer.wrap(file, 0, 8)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .getLong();
-        return java.util.Arrays.copyOf(file, (int) (8 + n));
-    }
-
     private static void write(Path file, Map<String, double[]> params) throws IOException {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         Map<String, Shape> shapes = Map.of(
                 "fc.weight", FC, "conv.weight", CONV, "bias", BIAS, "other", OTHER, "attn.weight", Shape.of(96, 64));
         params.forEach((name, v) -> tensors.add(floats(name, shapes.get(name), v)));
         try (OutputStream out = Files.newOutputStream(file)) {
-            SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
+            if (file.toString().endsWith(".bin")) TorchZipWriter.write("pytorch_model", tensors, out);
+            else SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
         }
     }
 

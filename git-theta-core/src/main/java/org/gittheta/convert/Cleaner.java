@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +30,7 @@ import org.gittheta.store.DiskSpace;
 import org.gittheta.store.MappedWrites;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
+import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 
 /**
@@ -134,7 +136,9 @@ public final class Cleaner {
             }
             // the prefix holds the header; padding between tensors (GGUF) is skeleton too: only the whole file has it
             byte[] wholeSkeleton = format.read(file, mapped).skeleton();
-            return new Manifest(format.name(), wholeSkeleton, layout.fileSize(), encoding.entries());
+            List<ParamEntry> entries = encoding.entries();
+            return new Manifest(
+                    format.name(), withStoredValues(file, format, wholeSkeleton, entries), layout.fileSize(), entries);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -209,13 +213,28 @@ public final class Cleaner {
                     encoding.submit(slot, mapped);
                     task.advance(slot.length());
                 }
-                return new Stored(
-                        new Manifest(layout.format(), layout.skeleton(), size, encoding.entries()),
-                        split.storedWhole());
+                List<ParamEntry> entries = encoding.entries();
+                CheckpointFormat format = Formats.byName(layout.format()).orElseThrow();
+                byte[] skeleton = withStoredValues(file, format, layout.skeleton(), entries);
+                return new Stored(new Manifest(layout.format(), skeleton, size, entries), split.storedWhole());
             }
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * The skeleton of the version stored: where values were stored other than the file's (update data applied,
+     * lossy factors), the format recomputes what its skeleton says about them (a torch zip's CRC-32s).
+     */
+    private byte[] withStoredValues(String file, CheckpointFormat format, byte[] skeleton, List<ParamEntry> entries)
+            throws IOException {
+        Map<String, ParamEntry> changed = new HashMap<>();
+        for (ParamEntry e : entries) if (encoder.changedValues(e)) changed.put(e.name(), e);
+        if (changed.isEmpty()) return skeleton;
+        ParamDecoder decoder = new ParamDecoder(store);
+        return format.withValues(
+                file, skeleton, changed.keySet(), (slot, out) -> decoder.decode(changed.get(slot.name()), out));
     }
 
     private static long spool(InputStream in, FileChannel ch, Progress.Task task) throws IOException {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Set;
 
 /** One checkpoint file format: how to split a file of it into skeleton and tensors, validating as it goes. */
 public interface CheckpointFormat {
@@ -22,6 +23,16 @@ public interface CheckpointFormat {
      */
     default CheckpointLayout fromManifest(String file, byte[] skeleton, long fileSize) throws BadCheckpointException {
         return fromSkeleton(file, skeleton);
+    }
+
+    /**
+     * The skeleton of this file once the tensors named in {@code changed} hold other values than the file had (update
+     * data applied, lossy storage): a format whose skeleton records checksums of tensor bytes (torch zip's CRC-32)
+     * recomputes them from {@code values}, so that checkout writes a valid file; the others return it unchanged.
+     */
+    default byte[] withValues(String file, byte[] skeleton, Set<String> changed, CheckpointWriter.TensorSource values)
+            throws IOException {
+        return skeleton;
     }
 
     /**

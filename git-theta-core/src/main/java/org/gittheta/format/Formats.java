@@ -4,10 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
-/** Picks the checkpoint format of a file, by its content ({@link #detect}) or, for older callers, its name. */
+/** Picks the checkpoint format of a file by its content ({@link #detect}), never by its name. */
 public final class Formats {
     /** How many leading bytes {@link #detect} wants (fewer if the file is shorter): a zip local header and name. */
     public static final int DETECT_BYTES = 30 + 0xFFFF;
@@ -34,14 +33,6 @@ public final class Formats {
     };
 
     private Formats() {}
-
-    /** The format of {@code path} by its extension (case-insensitive), or empty if we do not know it. */
-    public static Optional<CheckpointFormat> forPath(String path) {
-        String lower = path.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".safetensors")) return Optional.of(SafetensorsFormat.INSTANCE);
-        if (lower.endsWith(".gguf")) return Optional.of(GgufFormat.INSTANCE);
-        return Optional.empty();
-    }
 
     /** The format a manifest names. */
     public static Optional<CheckpointFormat> byName(String name) {

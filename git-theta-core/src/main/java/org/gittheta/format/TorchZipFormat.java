@@ -1,5 +1,7 @@
 package org.gittheta.format;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -49,6 +51,7 @@ public final class TorchZipFormat implements CheckpointFormat {
     private static final String PICKLE = "data.pkl";
     private static final String SYNTHETIC = "storage/";
     private static final int STORED = 0;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private TorchZipFormat() {}
 
@@ -102,12 +105,63 @@ public final class TorchZipFormat implements CheckpointFormat {
         return new CheckpointLayout(name(), skeleton, skeleton.length + parsed.cutBytes, parsed.slots);
     }
 
+    /**
+     * The skeleton with the CRC-32 of each storage in {@code changed} recomputed from its new values, in the central
+     * directory and in the local header or data descriptor, so that the file it rebuilds is a valid zip.
+     */
+    @Override
+    public byte[] withValues(String file, byte[] skeleton, Set<String> changed, CheckpointWriter.TensorSource values)
+            throws IOException {
+        Parsed parsed = parse(file, MemorySegment.ofArray(skeleton), true);
+        byte[] out = skeleton.clone();
+        MemorySegment target = MemorySegment.ofArray(out);
+        for (TensorSlot slot : parsed.slots) {
+            if (!changed.contains(slot.name())) continue;
+            CRC32 crc = new CRC32();
+            CountingOutputStream sink = new CountingOutputStream(crc);
+            values.writeTensor(slot, sink);
+            if (sink.count != slot.length()) {
+                throw new IOException(file + ": tensor '" + slot.name() + "': " + sink.count + " bytes of values, the "
+                        + "storage holds " + slot.length());
+            }
+            ZipDirectory.Placed placed = parsed.placed.stream()
+                    .filter(p -> p.dataOffset() == slot.offset() && p.entry().size() == slot.length())
+                    .findFirst()
+                    .orElseThrow();
+            for (long at : placed.crcPositions()) target.set(U32, at, (int) crc.getValue());
+        }
+        return out;
+    }
+
+    /** Feeds a CRC, counting the bytes. */
+    private static final class CountingOutputStream extends OutputStream {
+        private final CRC32 crc;
+        private long count;
+
+        CountingOutputStream(CRC32 crc) {
+            this.crc = crc;
+        }
+
+        @Override
+        public void write(int b) {
+            crc.update(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            crc.update(b, off, len);
+            count += len;
+        }
+    }
+
     /** Every named tensor of the checkpoint whose skeleton this is, in pickle order, with the slot holding it. */
     public List<TorchTensor> tensors(String file, byte[] skeleton) throws BadCheckpointException {
         return parse(file, MemorySegment.ofArray(skeleton), true).tensors;
     }
 
-    private record Parsed(List<TensorSlot> slots, List<TorchTensor> tensors, long cutBytes) {}
+    private record Parsed(
+            List<TensorSlot> slots, List<TorchTensor> tensors, long cutBytes, List<ZipDirectory.Placed> placed) {}
 
     private record View(String name, TensorRef tensor) {}
 
@@ -230,7 +284,7 @@ public final class TorchZipFormat implements CheckpointFormat {
                     t.storageOffset(),
                     stride));
         }
-        return new Parsed(slots, List.copyOf(tensors), cutBytes);
+        return new Parsed(slots, List.copyOf(tensors), cutBytes, placed);
     }
 
     private static void checkView(String file, View v, ZipDirectory.Entry entry) throws BadCheckpointException {

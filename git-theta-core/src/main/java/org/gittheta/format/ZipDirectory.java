@@ -47,7 +47,10 @@ final class ZipDirectory {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** A central directory record; sizes and offset already taken from the zip64 extra field when it has them. */
+    /**
+     * A central directory record; sizes and offset already taken from the zip64 extra field when it has them.
+     * @param centralPosition where the record starts in the segment read
+     */
     record Entry(
             String name,
             byte[] rawName,
@@ -57,10 +60,15 @@ final class ZipDirectory {
             long compressedSize,
             long size,
             long localOffset,
-            boolean zip64) {}
+            boolean zip64,
+            long centralPosition) {}
 
-    /** An entry with where its data starts in the file, and in the segment read (the same for a whole file). */
-    record Placed(Entry entry, long dataOffset, long dataPosition) {
+    /**
+     * An entry with where its data starts in the file, and in the segment read (the same for a whole file).
+     * @param crcPositions where, in the segment read, the archive records the entry's CRC-32: its central directory
+     *     record, and its local header or (when the header defers it) its data descriptor
+     */
+    record Placed(Entry entry, long dataOffset, long dataPosition, List<Long> crcPositions) {
         long dataEnd() {
             return dataOffset + entry.compressedSize;
         }
@@ -199,7 +207,7 @@ final class ZipDirectory {
             }
             if (disk != 0) throw b.bad("multi-disk zip archive");
             if (!names.add(name)) throw b.bad("entry '" + name + "' appears twice");
-            entries.add(new Entry(name, rawName, flags, method, crc, compressed, size, local, zip64));
+            entries.add(new Entry(name, rawName, flags, method, crc, compressed, size, local, zip64, p));
             p = extra + extraLength + commentLength;
         }
         if (p != start + length) {
@@ -251,12 +259,14 @@ final class ZipDirectory {
             if (dataEnd > directoryOffset || dataEnd < 0) {
                 throw b.bad(name + ": data of " + e.compressedSize + " bytes runs into the central directory");
             }
-            placed.add(new Placed(e, dataOffset, dataOffset - shift));
+            long dataPosition = dataOffset - shift;
             if (skeleton && cut.test(e)) shift += e.compressedSize;
             long end = dataEnd;
+            long localCrc = header + 14;
             if (descriptor) {
                 long p = dataEnd - shift;
                 if (b.u32(p) == DESCRIPTOR) p += 4;
+                localCrc = p;
                 // Writers disagree on when sizes here are 64-bit; the zip64 extra is the usual hint.
                 boolean wide = sizesMatch(b, e, p, e.zip64) ? e.zip64 : !e.zip64;
                 if (!sizesMatch(b, e, p, wide)) {
@@ -264,6 +274,7 @@ final class ZipDirectory {
                 }
                 end = p + (wide ? 20 : 12) + shift;
             }
+            placed.add(new Placed(e, dataOffset, dataPosition, List.of(e.centralPosition + 16, localCrc)));
             previousEnd = end;
         }
         if (previousEnd > directoryOffset) throw b.bad("the last entry runs into the central directory");

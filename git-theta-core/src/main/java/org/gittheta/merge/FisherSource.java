@@ -37,15 +37,16 @@ public sealed interface FisherSource extends AutoCloseable {
         return new None();
     }
 
-    /** A checkpoint file in any supported format, memory-mapped for as long as the source is open. */
+    /** A checkpoint file in any supported format (found by content), memory-mapped while the source is open. */
     @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     static FisherSource ofFile(Path file) throws IOException {
-        CheckpointFormat format = Formats.forPath(file.toString())
-                .orElseThrow(() -> new BadCheckpointException(
-                        file.toString(), "Fisher file is not a supported checkpoint format"));
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment content = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            CheckpointFormat format = Formats.detect(
+                            content.asSlice(0, Math.min(content.byteSize(), Formats.DETECT_BYTES)))
+                    .orElseThrow(() -> new BadCheckpointException(
+                            file.toString(), "Fisher file is not a safetensors, PyTorch zip or GGUF checkpoint"));
             return new OfFile(file.toString(), format.read(file.toString(), content), content, arena);
         } catch (IOException | RuntimeException e) {
             arena.close();

@@ -141,7 +141,7 @@ public final class NWayMerge {
             r.entry().ifPresent(merged::add);
         });
         if (dryRun) return new MergeResult(Optional.empty(), reports);
-        return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged)), reports);
+        return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
     }
 
     private Plan plan(Versions v, String name, ParamEntry b, ParamEntry[] e) {

@@ -12,21 +12,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.CheckpointFormat;
+import org.gittheta.format.Formats;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.update.ParamDecoder;
 
 /**
  * The file header of a merged checkpoint. When the merged parameters have exactly the names, types and shapes of
  * one model, that model's header is reused byte for byte (ours first, unless ours left the header as in the base:
  * then the others first, in order). Otherwise (a parameter added or deleted on one side) a safetensors header is
- * rebuilt: ours' tensor order, then the others' additions in order, and ours' {@code __metadata__}.
+ * rebuilt: ours' tensor order, then the others' additions in order, and ours' {@code __metadata__}. A reused header
+ * that records checksums of tensor bytes (a torch zip's CRC-32s) gets those of the parameters whose merged values
+ * are not that model's recomputed, so that the merged file is valid.
  */
 final class Skeletons {
     private Skeletons() {}
 
-    static Manifest merged(String path, List<Manifest> models, Optional<Manifest> base, List<ParamEntry> params)
+    static Manifest merged(
+            String path, List<Manifest> models, Optional<Manifest> base, List<ParamEntry> params, ParamDecoder decoder)
             throws IOException {
         Manifest ours = models.getFirst();
         boolean oursKeptHeader = base.isPresent() && Arrays.equals(base.get().skeleton(), ours.skeleton());
@@ -35,7 +41,9 @@ final class Skeletons {
         else candidates.addFirst(ours);
         Map<String, String> wanted = specs(params);
         for (Manifest m : candidates) {
-            if (specs(m.params()).equals(wanted)) return new Manifest(m.format(), m.skeleton(), m.fileSize(), params);
+            if (specs(m.params()).equals(wanted)) {
+                return new Manifest(m.format(), withValues(path, m, params, decoder), m.fileSize(), params);
+            }
         }
         if (!ours.format().equals(SafetensorsFormat.INSTANCE.name())) {
             throw new BadCheckpointException(
@@ -58,6 +66,22 @@ final class Skeletons {
         }
         byte[] header = SafetensorsWriter.header(tensors, metadata(path, ours.skeleton()));
         return new Manifest(ours.format(), header, st.fromSkeleton(path, header).fileSize(), params);
+    }
+
+    /** {@code m}'s skeleton describing {@code params}, which have {@code m}'s names, types and shapes. */
+    private static byte[] withValues(String path, Manifest m, List<ParamEntry> params, ParamDecoder decoder)
+            throws IOException {
+        Map<String, ParamEntry> own = m.byName();
+        Map<String, ParamEntry> changed = new HashMap<>();
+        for (ParamEntry p : params) {
+            if (!p.sha256().equals(own.get(p.name()).sha256())) changed.put(p.name(), p);
+        }
+        if (changed.isEmpty()) return m.skeleton();
+        CheckpointFormat format = Formats.byName(m.format())
+                .orElseThrow(
+                        () -> new BadCheckpointException(path, "manifest names unknown format '" + m.format() + "'"));
+        return format.withValues(
+                path, m.skeleton(), changed.keySet(), (slot, out) -> decoder.decode(changed.get(slot.name()), out));
     }
 
     private static Map<String, String> specs(List<ParamEntry> params) {

@@ -212,8 +212,7 @@ final class StoreUses {
     }
 
     private void readBlob(String where, String path, ObjectId blob) throws IOException {
-        // a manifest is known by its content, whatever the path's name (a .bin, a file stored whole)
-        if (!seenBlobs.add(blob.copy())) return;
+        if (!seenBlobs.add(blob.copy())) return; // a manifest is known by its content, whatever the file's name
         Optional<Manifest> manifest;
         try {
             manifest = repo.manifestOfBlob(blob);

@@ -61,6 +61,12 @@ public final class ParamEncoder {
         return options;
     }
 
+    /** Whether an entry this encoder made may hold other values than the file it was given: updated, or lossy. */
+    public boolean changedValues(ParamEntry entry) {
+        return options.updateData().map(d -> d.params().contains(entry.name())).orElse(false)
+                || entry.attributes().containsKey(LossyLowRank.ATTRIBUTE);
+    }
+
     /**
      * Values already stored, under this name or any other, in any file, are not stored again: the previous
      * version's entry, else the stored form the {@link ValueIndex} remembers (unless a kind is forced and that form

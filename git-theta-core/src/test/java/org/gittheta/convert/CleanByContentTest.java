@@ -7,19 +7,27 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.OpaqueFormat;
+import org.gittheta.format.TorchZipFormat;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -90,6 +98,47 @@ class CleanByContentTest {
                             .manifest()
                             .format())
                     .isEqualTo("gguf");
+        }
+    }
+
+    /**
+     * A torch zip stored lossily holds other values than the file: its staged skeleton has their CRC-32s, so the
+     * checked-out file is a valid zip (the directory's CRCs match the data; each data descriptor agrees with them).
+     */
+    @Test
+    void aTorchZipStoredLossilyChecksOutAsAValidZip() throws IOException {
+        ObjectStore store = new ObjectStore(dir.resolve("lfs"));
+        ByteArrayOutputStream base = new ByteArrayOutputStream();
+        cleaner(store, false)
+                .clean(
+                        "pytorch_model.bin",
+                        new ByteArrayInputStream(reference("pytorch_model.bin")),
+                        base,
+                        Optional::empty);
+        UpdateOptions lossy = new UpdateOptions(
+                Optional.of(UpdateKind.LOW_RANK), Optional.empty(), 8, OptionalInt.of(1), true, Optional.empty());
+        ByteArrayOutputStream tuned = new ByteArrayOutputStream();
+        new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, lossy), Progress.NONE, false)
+                .clean(
+                        "pytorch_model.bin",
+                        new ByteArrayInputStream(reference("pytorch_model-ft.bin")),
+                        tuned,
+                        () -> Optional.of(Manifest.parse(base.toByteArray())));
+        Manifest m = Manifest.parse(tuned.toByteArray());
+        assertThat(m.byName().get("layers.1.weight").attributes()).containsKey("lossy");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new Smudger(store, new MissingObjects(store, Optional.empty()), Progress.NONE)
+                .smudge("pytorch_model.bin", m, out);
+        byte[] file = out.toByteArray();
+        assertThat(file).isNotEqualTo(reference("pytorch_model-ft.bin"));
+        TorchZipFormat.INSTANCE.read("pytorch_model.bin", MemorySegment.ofArray(file)); // descriptors agree
+        Path zip = Files.write(dir.resolve("checked-out.bin"), file);
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            for (ZipEntry e : Collections.list(z.entries())) {
+                CRC32 crc = new CRC32();
+                crc.update(z.getInputStream(e).readAllBytes());
+                assertThat(crc.getValue()).as(e.getName()).isEqualTo(e.getCrc());
+            }
         }
     }
 

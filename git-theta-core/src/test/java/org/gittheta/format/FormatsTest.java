@@ -12,22 +12,8 @@ import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class FormatsTest {
-    @ParameterizedTest
-    @ValueSource(strings = {"model.safetensors", "a/b/Model.SafeTensors", "x.SAFETENSORS"})
-    void safetensorsByExtension(String path) {
-        assertThat(Formats.forPath(path)).containsSame(SafetensorsFormat.INSTANCE);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"model.bin", "safetensors", "model.safetensors.index.json", "model.gguf.part", ""})
-    void othersUnknownForNow(String path) {
-        assertThat(Formats.forPath(path)).isEmpty();
-    }
-
     private static Optional<CheckpointFormat> detect(byte[] head) {
         return Formats.detect(MemorySegment.ofArray(head));
     }

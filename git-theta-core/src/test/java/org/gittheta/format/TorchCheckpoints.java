@@ -18,6 +18,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.gittheta.testdata.TorchZipWriter;
 
 /** The reference torch checkpoints in test resources, and small torch-like zips built by the JDK's zip writer. */
 final class TorchCheckpoints {
@@ -105,17 +106,7 @@ final class TorchCheckpoints {
             CRC32 crc = new CRC32();
             crc.update(data);
             long offset = out.position();
-            out.putInt(0x04034b50)
-                    .putShort((short) 45)
-                    .putShort((short) 0x0808)
-                    .putShort((short) 0)
-                    .putInt(0)
-                    .putInt(0)
-                    .putInt(0)
-                    .putInt(0)
-                    .putShort((short) name.length)
-                    .putShort((short) 20)
-                    .put(name)
+            TorchZipWriter.localHeader(out, 45, name, 20)
                     .putShort((short) 1)
                     .putShort((short) 16)
                     .putLong(0)
@@ -125,24 +116,7 @@ final class TorchCheckpoints {
                     .putInt((int) crc.getValue())
                     .putLong(data.length)
                     .putLong(data.length);
-            directory
-                    .putInt(0x02014b50)
-                    .putShort((short) 45)
-                    .putShort((short) 45)
-                    .putShort((short) 0x0808)
-                    .putShort((short) 0)
-                    .putInt(0)
-                    .putInt((int) crc.getValue())
-                    .putInt(-1)
-                    .putInt(-1)
-                    .putShort((short) name.length)
-                    .putShort((short) 28)
-                    .putShort((short) 0)
-                    .putShort((short) 0)
-                    .putShort((short) 0)
-                    .putInt(0)
-                    .putInt(-1)
-                    .put(name)
+            TorchZipWriter.centralRecord(directory, 45, crc.getValue(), -1, name, 28, -1)
                     .putShort((short) 1)
                     .putShort((short) 24)
                     .putLong(data.length)

@@ -21,6 +21,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.zip.CRC32;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testdata.TestCheckpoints;
@@ -279,5 +281,55 @@ class TorchZipFormatTest {
         assertThatThrownBy(() -> read("deflated.pt", file))
                 .isInstanceOf(NotAStateDictException.class)
                 .hasMessageContaining("compressed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"torch.save", "zip64 with data descriptors"})
+    void storagesWithNewValuesGetTheirCrcsRecomputedEverywhereTheArchiveRecordsThem(String writer) throws IOException {
+        byte[] file = writer.equals("torch.save")
+                ? resource(MODEL)
+                : TorchCheckpoints.zip64Zip(TorchCheckpoints.entries(resource(MODEL)));
+        CheckpointLayout layout = read(MODEL, file);
+        byte[] changed = file.clone();
+        TensorSlot updated = layout.tensor("layers.1.weight").orElseThrow();
+        for (long i = updated.offset(); i < updated.end(); i += 3) changed[(int) i] ^= 0x5a;
+        assertThatThrownBy(() -> assertValidZip(changed)).hasMessageContaining("CRC");
+
+        byte[] skeleton = FORMAT.withValues(
+                MODEL,
+                layout.skeleton(),
+                Set.of("layers.1.weight"),
+                (slot, out) -> out.write(changed, (int) slot.offset(), (int) slot.length()));
+        CheckpointLayout resealed = FORMAT.fromSkeleton(MODEL, skeleton);
+        byte[] rebuilt = TestCheckpoints.rebuild(resealed, changed);
+        assertValidZip(rebuilt);
+        assertThat(read(MODEL, rebuilt)).isEqualTo(resealed);
+        int differing = 0;
+        for (int i = 0; i < file.length; i++) if (rebuilt[i] != changed[i]) differing++;
+        assertThat(differing).as("bytes of the two (or three) CRC fields").isBetween(1, 12);
+        assertThat(FORMAT.withValues(MODEL, layout.skeleton(), Set.of(), (slot, out) -> {
+                    throw new AssertionError("no storage changed");
+                }))
+                .isEqualTo(layout.skeleton());
+    }
+
+    @Test
+    void valuesOfTheWrongLengthAreRefused() throws IOException {
+        CheckpointLayout layout = read(MODEL, resource(MODEL));
+        assertThatThrownBy(() -> FORMAT.withValues(
+                        MODEL, layout.skeleton(), Set.of("norm.bias"), (slot, out) -> out.write(new byte[3])))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("norm.bias");
+    }
+
+    /** What unzip -t checks: every entry's data has the CRC-32 its central record, local header or descriptor says. */
+    static void assertValidZip(byte[] zip) throws IOException {
+        ZipDirectory directory = ZipDirectory.read("zip", MemorySegment.ofArray(zip), false);
+        for (ZipDirectory.Placed p : directory.place(e -> false)) {
+            CRC32 crc = new CRC32();
+            crc.update(zip, (int) p.dataPosition(), (int) p.entry().compressedSize());
+            if (crc.getValue() != p.entry().crc())
+                throw new IOException(p.entry().name() + ": bad CRC");
+        }
     }
 }

@@ -48,10 +48,14 @@ class StoreReachabilityTest {
     }
 
     private void stage(Git git, ObjectRef... chain) throws Exception {
+        stage(git, "m.safetensors", chain);
+    }
+
+    private void stage(Git git, String path, ObjectRef... chain) throws Exception {
         ParamEntry p = new ParamEntry(
                 "w", DType.F32, Shape.of(2), "0".repeat(64), chain.length > 1 ? "xor-delta" : "dense", List.of(chain));
-        Files.write(work.resolve("m.safetensors"), new Manifest("safetensors", new byte[8], 16, List.of(p)).toBytes());
-        git.add().addFilepattern("m.safetensors").call();
+        Files.write(work.resolve(path), new Manifest("safetensors", new byte[8], 16, List.of(p)).toBytes());
+        git.add().addFilepattern(path).call();
     }
 
     private GcReport gc(ThetaRepository repo) throws IOException {
@@ -101,6 +105,31 @@ class StoreReachabilityTest {
                 assertThat(store.contains(young.id()))
                         .as("a dry run removes nothing")
                         .isTrue();
+            }
+        }
+    }
+
+    @Test
+    void manifestsAreFoundByTheirContentWhateverTheFileIsCalled() throws Exception {
+        Path gitDir = work.resolve(".git");
+        store = ObjectStore.inGitDir(gitDir);
+        try (Git git =
+                Git.init().setDirectory(work.toFile()).setInitialBranch("main").call()) {
+            List<ObjectRef> used = new ArrayList<>();
+            for (String path : List.of("pytorch_model.bin", "consolidated.00.pth", "model.gguf", "weights")) {
+                ObjectRef r = object(path, true);
+                stage(git, path, r);
+                used.add(r);
+            }
+            git.commit()
+                    .setMessage("checkpoints of every name")
+                    .setAuthor("t", "t@e")
+                    .setCommitter("t", "t@e")
+                    .call();
+            ObjectRef garbage = object("garbage", true);
+            try (ThetaRepository repo = ThetaRepository.open(new ThetaRepository.Location(gitDir, gitDir, work))) {
+                assertThat(removed(gc(repo))).containsExactly(garbage.id());
+                for (ObjectRef r : used) assertThat(store.contains(r.id())).isTrue();
             }
         }
     }

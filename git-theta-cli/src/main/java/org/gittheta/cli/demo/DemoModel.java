@@ -80,6 +80,16 @@ public final class DemoModel {
     /** As above, moving only a random {@code fraction} of each tuned tensor's elements. */
     public void write(Path file, Predicate<String> tuned, double step, double fraction, long tuneSeed)
             throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            SafetensorsWriter.write(tensors(tuned, step, fraction, tuneSeed), Map.of("format", "pt"), out);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The BF16 tensors {@link #write} writes, their values generated when written (other formats' writers too). */
+    public List<SafetensorsWriter.Tensor> tensors(
+            Predicate<String> tuned, double step, double fraction, long tuneSeed) {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (Param p : params()) {
             boolean isTuned = tuned.test(p.name());
@@ -89,11 +99,7 @@ public final class DemoModel {
                     p.shape(),
                     out -> writeValues(out, p, isTuned ? step : 0, fraction, tuneSeed)));
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-            SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return tensors;
     }
 
     private static void writeValues(OutputStream out, Param p, double step, double fraction, long tuneSeed)
