@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.store.ObjectStore;
@@ -79,15 +78,14 @@ class LocalRemoteTest {
     }
 
     @Test
-    void aFetchOnOneFileSystemLinksTheVerifiedObjectInsteadOfCopyingIt() throws IOException {
+    void aFetchedCopySharesNoBytesWithTheRemoteOne() throws IOException {
         remote.push(List.of(ref), local);
         ObjectStore fresh = new ObjectStore(tmp.resolve("clone/.git/theta"));
         remote.fetch(List.of(ref), fresh);
-        assertThat(fresh.containsIntact(ref.id())).isTrue();
-        assertThat(Files.readAttributes(fresh.pathOf(ref.id()), BasicFileAttributes.class)
-                        .fileKey())
-                .isEqualTo(Files.readAttributes(remote.store().pathOf(ref.id()), BasicFileAttributes.class)
-                        .fileKey());
+        corrupt(fresh.pathOf(ref.id())); // in place: the remote's copy must not change with it
+        assertThat(Files.readAllBytes(remote.store().pathOf(ref.id()))).isEqualTo(BYTES);
+        assertThat(Files.isSameFile(fresh.pathOf(ref.id()), remote.store().pathOf(ref.id())))
+                .isFalse();
     }
 
     @Test
