@@ -131,6 +131,8 @@ public final class Cleaner {
             task.advance(skeleton.length); // the header is read already: progress ends at the file size
             try {
                 readAndSubmit(file, in, layout, skeleton, ch, mapped, encoding, task);
+            } catch (IOException e) {
+                throw DiskSpace.explained(tmp, e);
             } catch (InternalError e) {
                 throw MappedWrites.failed(tmp, e);
             }

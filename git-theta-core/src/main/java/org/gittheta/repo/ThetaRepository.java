@@ -609,15 +609,15 @@ public final class ThetaRepository implements AutoCloseable {
      * default remote unless {@code offline}.
      */
     public TrackedCheckpoint.Listing status(boolean offline) throws IOException {
-        CheckpointListing listing = new CheckpointListing(git, store);
+        CheckpointListing listing = new CheckpointListing(git(), store);
         List<CheckpointListing.Found> found = listing.index(new WorkTreeCompare(location.workTree(), statCache));
         return listing.describe(found, remoteView(offline));
     }
 
     /** The checkpoints in the tree of {@code rev}, each against the same path in its first parent. */
     public TrackedCheckpoint.Listing listFiles(String rev, boolean offline) throws IOException {
-        ObjectId commit = git.commit(rev).orElseThrow(() -> new IOException("unknown revision '" + rev + "'"));
-        CheckpointListing listing = new CheckpointListing(git, store);
+        ObjectId commit = git().commit(rev).orElseThrow(() -> new IOException("unknown revision '" + rev + "'"));
+        CheckpointListing listing = new CheckpointListing(git(), store);
         return listing.describe(listing.commit(commit), remoteView(offline));
     }
 
@@ -626,9 +626,9 @@ public final class ThetaRepository implements AutoCloseable {
      * introduced it, against that commit's first parent; oldest first.
      */
     public TrackedCheckpoint.Listing listAllFiles(boolean offline) throws IOException {
-        List<ObjectId> tips = new ArrayList<>(git.refTips(Constants.R_REFS));
-        git.commit(Constants.HEAD).filter(h -> !tips.contains(h)).ifPresent(tips::add);
-        CheckpointListing listing = new CheckpointListing(git, store);
+        List<ObjectId> tips = new ArrayList<>(git().refTips(Constants.R_REFS));
+        git().commit(Constants.HEAD).filter(h -> !tips.contains(h)).ifPresent(tips::add);
+        CheckpointListing listing = new CheckpointListing(git(), store);
         return listing.describe(listing.history(tips), remoteView(offline));
     }
 
@@ -651,16 +651,16 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public SquashReport squash(Optional<String> rev, List<String> paths, int minDepth) throws IOException {
         if (minDepth < 1) throw new IllegalArgumentException("minimum chain depth " + minDepth + " is not positive");
-        if (rev.isPresent() && git.commit(rev.get()).isEmpty()) {
+        if (rev.isPresent() && git().commit(rev.get()).isEmpty()) {
             throw new IOException("unknown revision '" + rev.get() + "'");
         }
         List<String> targets = new ArrayList<>(paths);
         if (targets.isEmpty()) {
-            for (JGitRepo.PathBlob e : git.indexEntries()) {
-                if (git.manifestBytesOfBlob(e.blob()).isPresent()) targets.add(e.path());
+            for (JGitRepo.PathBlob e : git().indexEntries()) {
+                if (git().manifestBytesOfBlob(e.blob()).isPresent()) targets.add(e.path());
             }
         }
-        Squasher squasher = new Squasher(git, encoder(), missingObjects(), statCache, location.workTree());
+        Squasher squasher = new Squasher(git(), encoder(), missingObjects(), statCache, location.workTree());
         List<SquashReport.File> files = new ArrayList<>();
         for (String path : targets) {
             Manifest staged = indexManifest(path)

@@ -54,9 +54,9 @@ public interface DiskSpace {
      * A failed write of {@code file} as one line naming it; a full disk says so plainly. The JDK reports
      * {@code ENOSPC} as a bare "No space left on device", without the file.
      */
-    static IOException explained(Path file, IOException e) {
+    public static IOException explained(Path file, IOException e) {
         String m = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-        if (m != null && m.contains(FULL)) {
+        if (m != null && m.contains(FULL) && !m.startsWith("the disk is full")) {
             return new IOException(
                     "the disk is full: cannot write " + file + " (" + FULL + "); nothing was stored from it", e);
         }
