@@ -48,6 +48,13 @@ final class GitRepoFixture {
         return repo;
     }
 
+    /** The whole environment commands here run with (the sandbox's, then this test's variables). */
+    Map<String, String> environment() {
+        Map<String, String> all = new HashMap<>(sandbox.env());
+        all.putAll(env);
+        return all;
+    }
+
     Command.Result run(Path dir, String... cmd) throws IOException {
         return sandbox.command(dir, cmd).env(env).run();
     }

@@ -193,7 +193,8 @@ class KillEndToEndTest {
      */
     private long killDuring(String what, int delay, Path dir, String... cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().putAll(git.env);
+        pb.environment().keySet().removeIf(k -> k.startsWith("GIT_")); // as the sandbox's own commands run
+        pb.environment().putAll(git.environment());
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);

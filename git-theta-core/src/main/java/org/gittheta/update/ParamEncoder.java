@@ -309,7 +309,7 @@ public final class ParamEncoder {
      * adapter's factors, else those of the side-loaded update, else rank-R truncated-SVD factors of the change (R
      * from the options or the update), always with the exact residual.
      *
-     * <p>Auto stores a new keyframe (dense) instead of a delta whenever the delta and the chain under it
+     * <p>Auto stores a new keyframe (dense) instead of a delta (other than a named LoRA adapter's) whenever the delta and the chain under it
      * ({@code chainBytes}: the objects a checkout of this version must fetch) would exceed the parameter's raw bytes,
      * what git-lfs fetches for it: so a clone of any version fetches at most what git-lfs would. Sizes are estimated
      * from samples ({@link Sampling}), never by encoding a candidate whole.
@@ -358,7 +358,8 @@ public final class ParamEncoder {
                 : SparseDelta.find(values, prev, w, units / SPARSE_DIVISOR, base);
         if (few.isPresent()) return estimate(few.get()) <= deltaBudget ? few.get() : dense;
         List<Encoding> candidates = new ArrayList<>(List.of(new XorDelta.Encoder(values, prev, w, base)));
-        lora.ifPresent(f -> candidates.add(new Rebuilt.Encoder(f, values, prev, dtype, base)));
+        Optional<Encoding> adapter = lora.map(f -> new Rebuilt.Encoder(f, values, prev, dtype, base));
+        adapter.ifPresent(candidates::add);
         if (Reconstruction.appliesTo(dtype)) {
             long[] m = Reconstruction.matrix(shape);
             long sampledRows = Math.max(1, Math.min(IA3_SAMPLE_ROWS, IA3_SAMPLE_ELEMENTS / Math.max(1, m[1])));
@@ -375,7 +376,8 @@ public final class ParamEncoder {
         long bestSize = denseBytes;
         for (Encoding e : candidates) {
             long size = estimate(e);
-            if (size < bestSize && size <= deltaBudget) {
+            // the adapter the user named (--lora) is taken when smallest, whatever the chain under it
+            if (size < bestSize && (size <= deltaBudget || adapter.equals(Optional.of(e)))) {
                 best = e;
                 bestSize = size;
             }
