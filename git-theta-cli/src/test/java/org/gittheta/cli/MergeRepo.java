@@ -6,9 +6,11 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.Formats;
 import org.gittheta.format.SafetensorsWriter;
@@ -52,6 +54,29 @@ final class MergeRepo implements AutoCloseable {
 
     Command.Result gitMayFail(String... args) throws IOException {
         return sandbox.gitCommand(dir, args).errorsIntoOutput().run();
+    }
+
+    /** The commit a revision names. */
+    String rev(String r) throws IOException {
+        return git("rev-parse", r).strip();
+    }
+
+    /**
+     * Everything a refused or dry-run merge must leave as it was: refs, git's objects, the parameter store, the
+     * work tree (with {@code file}'s bytes), merge state. Temporaries and the stat cache are left out: the
+     * snapshot's own {@code git status} fills the cache once the file has settled.
+     */
+    String snapshot(Path file) throws IOException {
+        StringBuilder b = new StringBuilder(git("for-each-ref")).append(rev("HEAD"));
+        b.append(git("count-objects", "-v")).append(git("status", "--porcelain", "--ignored"));
+        try (Stream<Path> s = Files.walk(dir.resolve(".git"))) {
+            s.map(p -> dir.relativize(p).toString())
+                    .filter(p -> !p.startsWith(".git/theta/tmp") && !p.startsWith(".git/theta/stat-cache"))
+                    .filter(p -> p.startsWith(".git/theta") || p.matches(".git/[A-Z_]+"))
+                    .sorted()
+                    .forEach(p -> b.append(p).append('\n'));
+        }
+        return b.append(Arrays.toString(Files.readAllBytes(file))).toString();
     }
 
     /** A tensor of a checkpoint to write (safetensors, or torch zip for a .bin): values are rounded to the dtype. */

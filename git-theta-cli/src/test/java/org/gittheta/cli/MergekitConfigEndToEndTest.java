@@ -7,10 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.gittheta.tensor.DType;
 import org.gittheta.testing.Command;
 import org.junit.jupiter.api.AfterEach;
@@ -79,10 +77,6 @@ class MergekitConfigEndToEndTest {
         repo.git("checkout", "-q", "main");
     }
 
-    private String rev(String r) throws IOException {
-        return repo.git("rev-parse", r).strip();
-    }
-
     private static final String TIES = """
             merge_method: ties
             base_model: main
@@ -105,13 +99,13 @@ class MergekitConfigEndToEndTest {
     @Test
     void yamlWithWeightsAFilterAndAGradientMergesAsTheSameOptionsDo() throws IOException {
         branches();
-        String main = rev("main");
+        String main = repo.rev("main");
         Path yml = Files.writeString(repo.home.resolve("ties.yml"), TIES); // outside the work tree, which stays clean
         Command.Result r = repo.exec("git", "theta", "merge", "--config", yml.toString());
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(r.out()).contains("ties from ties.yml").contains("4 through the formula");
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
-                .containsExactly(rev("HEAD"), main, rev("a"), rev("b"));
+                .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"));
         Map<String, byte[]> fromYaml = MergeRepo.tensors(file);
 
         // the same merge as options: HEAD (the base) is a model with τ = 0, which never takes part in the mean.
@@ -166,11 +160,11 @@ class MergekitConfigEndToEndTest {
                   - model: %s
                     parameters: {weight: 1}
                 """.formatted(shortC));
-        String main = rev("main");
+        String main = repo.rev("main");
         Command.Result r = repo.exec("git", "theta", "merge", "--config", "../merge.yml", "-m", "soup");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
-                .containsExactly(rev("HEAD"), main, rev("a"), rev("b"), rev("c"));
+                .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"), repo.rev("c"));
         assertThat(repo.git("log", "-1", "--format=%s")).isEqualTo("soup\n");
         assertThat(Files.readString(repo.dir.resolve("notes.txt"))).isEqualTo("from c\n");
         Map<String, byte[]> merged = MergeRepo.tensors(file);
@@ -218,7 +212,7 @@ class MergekitConfigEndToEndTest {
         Command.Result r = repo.exec("git", "theta", "merge", "--config", yml.toString());
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
-                .containsExactly(rev("HEAD"), rev("main^"), rev("a"));
+                .containsExactly(repo.rev("HEAD"), repo.rev("main^"), repo.rev("a"));
         Map<String, byte[]> merged = MergeRepo.tensors(file);
         T embed = checkpoint(0).getLast();
         double[] expected = new double[6];
@@ -232,39 +226,25 @@ class MergekitConfigEndToEndTest {
                 .containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("e", DType.F32, expected)), DType.F32));
     }
 
-    /** Everything that must stay as it was: refs, git's objects, the parameter store, the work tree, merge state. */
-    private String snapshot() throws IOException {
-        StringBuilder b = new StringBuilder(repo.git("for-each-ref")).append(rev("HEAD"));
-        b.append(repo.git("count-objects", "-v")).append(repo.git("status", "--porcelain", "--ignored"));
-        try (Stream<Path> s = Files.walk(repo.dir.resolve(".git"))) {
-            s.map(p -> repo.dir.relativize(p).toString())
-                    .filter(p -> !p.startsWith(".git/theta/tmp"))
-                    .filter(p -> p.startsWith(".git/theta") || p.matches(".git/[A-Z_]+"))
-                    .sorted()
-                    .forEach(p -> b.append(p).append('\n'));
-        }
-        return b.append(Arrays.toString(Files.readAllBytes(file))).toString();
-    }
-
     @Test
     void dryRunWithAConfigChangesNothing() throws IOException {
         branches();
         Path yml = Files.writeString(repo.home.resolve("ties.yml"), TIES);
-        String before = snapshot();
+        String before = repo.snapshot(file);
         Command.Result r = repo.exec("git", "theta", "merge", "--config", yml.toString(), "--dry-run");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(r.out()).contains("model.layers.1.mlp.w").contains("formula");
         Command.Result json = repo.exec("git", "theta", "merge", "--config", yml.toString(), "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
         assertThat(json.out()).contains("\"models\" : [ \"a\", \"b\" ]");
-        assertThat(snapshot()).isEqualTo(before);
+        assertThat(repo.snapshot(file)).isEqualTo(before);
         assertThat(repo.dir.resolve(".git/MERGE_HEAD")).doesNotExist();
     }
 
     @Test
     void badConfigsGiveOneClearErrorAndLeaveNoMergeState() throws IOException {
         branches();
-        String before = snapshot();
+        String before = repo.snapshot(file);
         Map<String, String> cases = Map.of(
                 "models: [a, b\n",
                 "bad.yml:2: ",
@@ -286,7 +266,7 @@ class MergekitConfigEndToEndTest {
             assertThat(r.exit()).as(c.getKey()).isNotZero();
             assertThat(r.out().strip().lines()).as(r.out()).hasSize(1);
             assertThat(r.out()).as(c.getKey()).startsWith("git-theta: ").contains(c.getValue());
-            assertThat(snapshot()).as(c.getKey()).isEqualTo(before);
+            assertThat(repo.snapshot(file)).as(c.getKey()).isEqualTo(before);
         }
         Command.Result mixed = repo.exec("git", "theta", "merge", "--config", bad.toString(), "--strategy", "ties");
         assertThat(mixed.exit()).isNotZero();

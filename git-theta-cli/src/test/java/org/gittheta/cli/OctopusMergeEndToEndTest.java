@@ -45,10 +45,6 @@ class OctopusMergeEndToEndTest {
         repo.git("commit", "-qm", message);
     }
 
-    private String rev(String r) throws IOException {
-        return repo.git("rev-parse", r).strip();
-    }
-
     /** main changes norm; a changes w; b changes w and head; c changes only notes.txt. */
     private void branches(double[] aw, double[] bw, double[] bh, double[] mn) throws IOException {
         repo.git("checkout", "-qb", "a");
@@ -76,12 +72,12 @@ class OctopusMergeEndToEndTest {
     @Test
     void threeModelsOneCommitWithAllParentsThatChecksOutByteExactly() throws IOException {
         branches(AW, BW, BH, MN);
-        String main = rev("main");
+        String main = repo.rev("main");
         Command.Result r = repo.exec(
                 "git", "theta", "merge", "a", "b", "c", "--strategy", "task-arithmetic", "--lambda", "1,0.5,0.25,1");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
-                .containsExactly(rev("HEAD"), main, rev("a"), rev("b"), rev("c"));
+                .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"), repo.rev("c"));
         assertThat(repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()).isEqualTo("main");
         Map<String, byte[]> merged = MergeRepo.tensors(file);
         double[] w = new double[4];
@@ -122,16 +118,6 @@ class OctopusMergeEndToEndTest {
                 .hasSize(4);
     }
 
-    /** Everything a dry run must leave alone: refs, git's objects, the parameter store, the working tree. */
-    private String snapshot() throws IOException {
-        StringBuilder b = new StringBuilder(repo.git("for-each-ref")).append(rev("HEAD"));
-        b.append(repo.git("count-objects", "-v")).append(repo.git("status", "--porcelain"));
-        try (Stream<Path> s = Files.walk(repo.dir.resolve(".git/theta"))) {
-            s.map(Path::toString).sorted().forEach(b::append);
-        }
-        return b.append(java.util.Arrays.toString(Files.readAllBytes(file))).toString();
-    }
-
     private static double field(String json, String name) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\" : (-?[0-9.Ee+-]+)")
                 .matcher(json);
@@ -142,7 +128,7 @@ class OctopusMergeEndToEndTest {
     @Test
     void dryRunReportsFiguresAndChangesNothing() throws IOException {
         branches(AW, BW, BH, MN);
-        String before = snapshot();
+        String before = repo.snapshot(file);
         Command.Result json =
                 repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
@@ -162,7 +148,7 @@ class OctopusMergeEndToEndTest {
         Command.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
         assertThat(text.exit()).as(text.out()).isZero();
         assertThat(text.out()).contains("theirs    head").contains("ours      norm");
-        assertThat(snapshot()).isEqualTo(before);
+        assertThat(repo.snapshot(file)).isEqualTo(before);
     }
 
     @Test
@@ -170,7 +156,7 @@ class OctopusMergeEndToEndTest {
         branches(AW, BW, BH, MN);
         Files.writeString(repo.dir.resolve("notes.txt"), "from main\n");
         repo.git("commit", "-qam", "main notes");
-        String before = rev("HEAD");
+        String before = repo.rev("HEAD");
         Command.Result text = repo.exec("git", "theta", "merge", "a", "c");
         assertThat(text.exit()).isNotZero();
         assertThat(text.out())
@@ -193,7 +179,7 @@ class OctopusMergeEndToEndTest {
                 .contains("CONFLICT (parameters) in model.safetensors: norm")
                 .contains("nothing was changed");
 
-        assertThat(rev("HEAD")).isEqualTo(before);
+        assertThat(repo.rev("HEAD")).isEqualTo(before);
         assertThat(repo.git("status", "--porcelain")).isEmpty();
         try (Stream<Path> s = Files.list(repo.dir.resolve(".git"))) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("theta-merge-index"));
