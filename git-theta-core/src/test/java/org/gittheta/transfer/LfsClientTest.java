@@ -194,9 +194,9 @@ class LfsClientTest {
 
     @Test
     void anObjectThatFailsMidBatchIsRetriedThenNamedAndLeavesNoPartialFile() throws IOException {
-        List<ObjectRef> refs = objects(local, 250, 100);
+        List<ObjectRef> refs = objects(local, 150, 100);
         client(Credentials.NONE).push(refs, local);
-        ObjectId failing = refs.get(150).id();
+        ObjectId failing = refs.get(120).id(); // in the second batch
         server.failingObject = failing.hex();
 
         server.failuresLeft.set(1);
@@ -213,7 +213,7 @@ class LfsClientTest {
         assertThat(server.failedTransfers).as("every try").hasValue(FAST.attempts());
         assertThat(third.contains(failing)).isFalse();
         assertThat(third.storeDir().resolve("incomplete")).isEmptyDirectory();
-        assertThat(third.containsIntact(refs.get(149).id()))
+        assertThat(third.containsIntact(refs.get(119).id()))
                 .as("the other objects of its batch arrived")
                 .isTrue();
     }
