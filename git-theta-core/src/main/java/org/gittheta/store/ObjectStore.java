@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  * server can hold them, but in git-theta's own directory, where {@code git lfs prune} does not look. Every write goes
  * to a temporary file in {@code <theta>/tmp}, then is renamed into place: a crash leaves at worst a stray temporary
  * file, never a half-written object. Objects this process encodes are made durable together by {@link #sync()}
- * (one {@code syncfs} for thousands of small objects instead of one fsync each); objects received are fsynced
- * before the rename.
+ * (one {@code syncfs} for thousands of small objects instead of one fsync each); so are objects received from a
+ * Git LFS server ({@link #putFile}), while objects copied from a stream ({@link #put}) are fsynced before the rename.
  *
  * <p>Repositories made before the store moved keep their objects in {@code <git>/lfs/objects}. An object asked for
  * by id (ids come from manifests, so it is ours) and found only there is adopted: hard-linked into our directory
@@ -257,20 +257,16 @@ public final class ObjectStore {
 
     /**
      * Adds a file received from elsewhere, in this store's file system, as object {@code expected} without copying
-     * it: its bytes are hashed where they are, then it is fsynced and renamed into place. It is left where it was
-     * when it does not hash right or when an intact copy is present already (the caller deletes it).
+     * it or reading it again: {@code received} is the SHA-256 of its bytes, which the receiver computed as they
+     * landed. It is renamed into place when that is {@code expected}, and left where it was when it is not or when
+     * an intact copy is present already (the caller deletes it). Like a {@link #write}, the object is durable once
+     * {@link #sync()} has returned: a fetch of thousands of objects syncs once, not each.
      */
-    public void putFile(ObjectId expected, Path file) throws IOException {
-        ObjectId actual;
-        try (Arena arena = Arena.ofConfined();
-                FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            actual = digest(mapReadOnly(file, arena));
-            ch.force(false);
+    public void putFile(ObjectId expected, ObjectId received, Path file) throws IOException {
+        if (!received.equals(expected)) {
+            throw new CorruptObjectException(expected, "received bytes hash to " + received);
         }
-        if (!actual.equals(expected)) {
-            throw new CorruptObjectException(expected, "received bytes hash to " + actual);
-        }
-        install(file, expected);
+        if (install(file, expected)) unsynced.add(pathOf(expected));
     }
 
     private static MemorySegment mapReadOnly(Path file, Arena arena) throws IOException {
@@ -357,17 +353,19 @@ public final class ObjectStore {
 
     /**
      * Renames the verified {@code tmp} to the object's path. A file already there is kept only if it hashes to
-     * {@code id}: otherwise a damaged store could never be repaired by writing or fetching the object again.
+     * {@code id}: otherwise a damaged store could never be repaired by writing or fetching the object again. Returns
+     * whether it renamed (false: an intact copy was there, and was only freshened).
      */
-    private void install(Path tmp, ObjectId id) throws IOException {
+    private boolean install(Path tmp, ObjectId id) throws IOException {
         Path target = pathOf(id);
         if (containsIntact(id)) {
             // freshened as git freshens objects it would write: gc keeps what is younger than the prune age, and
             // an add that reuses an object nothing referenced yet must not lose it to a gc running meanwhile
             Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
-            return;
+            return false;
         }
         moveInto(tmp, target);
+        return true;
     }
 
     /** Renames {@code tmp} to {@code target}, replacing it atomically: readers see the old inode or the new one. */

@@ -3,14 +3,12 @@ package org.gittheta.transfer;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,11 +18,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.CorruptObjectException;
@@ -102,26 +102,28 @@ public final class LfsClient implements ObjectRemote {
             if (into.containsIntact(it.next().id())) it.remove(); // a corrupt copy is fetched again, and replaced
         }
         if (wanted.isEmpty()) return;
-        List<BatchObject> todo = new ArrayList<>();
-        for (BatchObject o : batch("download", wanted)) {
-            if (o.error().isPresent()) {
-                ObjectError e = o.error().get();
-                if (e.code() == 404 || e.code() == 410) continue; // not there: the caller reports what is still missing
-                throw new IOException(endpoint + ": object " + o.ref().id() + ": " + e);
-            }
-            if (!o.actions().containsKey("download")) {
-                throw new IOException(endpoint + ": object " + o.ref().id() + ": server gave no download action");
-            }
-            todo.add(o);
-        }
-        task = progress.start(
-                "Downloading objects",
-                todo.stream().mapToLong(o -> o.ref().size()).sum(),
-                todo.size());
         try {
-            parallel(todo, o -> download(o, into));
+            pipeline(
+                    "download",
+                    "Downloading objects",
+                    wanted,
+                    o -> {
+                        if (o.error().isPresent()) {
+                            ObjectError e = o.error().get();
+                            if (e.code() == 404 || e.code() == 410)
+                                return false; // the caller reports what is still missing
+                            throw new IOException(
+                                    endpoint + ": object " + o.ref().id() + ": " + e);
+                        }
+                        if (!o.actions().containsKey("download")) {
+                            throw new IOException(
+                                    endpoint + ": object " + o.ref().id() + ": server gave no download action");
+                        }
+                        return true;
+                    },
+                    o -> download(o, into));
         } finally {
-            task.close();
+            into.sync(); // what arrived is on disk before a manifest naming it is checked out or recorded
         }
     }
 
@@ -129,29 +131,23 @@ public final class LfsClient implements ObjectRemote {
     public int push(Collection<ObjectRef> objects, ObjectStore from) throws IOException {
         List<ObjectRef> all = new ArrayList<>(new LinkedHashSet<>(objects));
         if (all.isEmpty()) return 0;
-        List<BatchObject> todo = new ArrayList<>();
-        for (BatchObject o : batch("upload", all)) {
-            if (o.error().isPresent()) {
-                throw new IOException(endpoint + ": cannot upload object "
-                        + o.ref().id() + ": " + o.error().get());
-            }
-            if (!o.actions().containsKey("upload")) continue; // the server has it already
-            if (!from.contains(o.ref().id())) {
-                throw new IOException("object " + o.ref().id() + " must be uploaded to " + endpoint
-                        + " but is missing locally; fetch it first ('git theta fetch --all')");
-            }
-            todo.add(o);
-        }
-        task = progress.start(
+        return pipeline(
+                "upload",
                 "Uploading objects",
-                todo.stream().mapToLong(o -> o.ref().size()).sum(),
-                todo.size());
-        try {
-            parallel(todo, o -> upload(o, from));
-        } finally {
-            task.close();
-        }
-        return todo.size();
+                all,
+                o -> {
+                    if (o.error().isPresent()) {
+                        throw new IOException(endpoint + ": cannot upload object "
+                                + o.ref().id() + ": " + o.error().get());
+                    }
+                    if (!o.actions().containsKey("upload")) return false; // the server has it already
+                    if (!from.contains(o.ref().id())) {
+                        throw new IOException("object " + o.ref().id() + " must be uploaded to " + endpoint
+                                + " but is missing locally; fetch it first ('git theta fetch --all')");
+                    }
+                    return true;
+                },
+                o -> upload(o, from));
     }
 
     @Override
@@ -232,31 +228,27 @@ public final class LfsClient implements ObjectRemote {
         Path part = claim(resumable, incomplete, id);
         boolean keepForResume = false;
         try {
-            long have = Files.size(part);
-            if (have > size) {
-                Files.newOutputStream(part).close();
-                have = 0;
-            }
-            task.advance(have);
+            LandingFile landing = new LandingFile(part);
+            if (landing.held() > size) landing.clear();
+            task.advance(landing.held());
             for (int attempt = 1; ; attempt++) {
+                long have = landing.held();
                 if (have == size && (size > 0 || attempt > 1)) break;
                 Action a = fresh("download", o);
-                long from = have;
                 LfsHttp.Response r = http.send(new LfsHttp.Request(what, a.href(), a.header(), (u, watch) -> {
                     HttpRequest.Builder b = HttpRequest.newBuilder(u).GET();
-                    if (from > 0) b.header("Range", "bytes=" + from + "-");
+                    if (have > 0) b.header("Range", "bytes=" + have + "-");
                     return b;
                 }));
                 boolean append = r.status() == 206
-                        && r.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + from + "-");
+                        && r.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + have + "-");
                 if (!append && r.status() != 200) {
                     String status = LfsHttp.status(r);
                     if (r.status() != 416 || attempt >= options.attempts()) {
                         throw new IOException(r.url() + ": " + what + " failed: " + status);
                     }
-                    Files.newOutputStream(part).close(); // the range we asked for is gone: start over
+                    landing.clear(); // the range we asked for is gone: start over
                     task.advance(-have);
-                    have = 0;
                     continue;
                 }
                 long room = size - (append ? have : 0);
@@ -266,15 +258,19 @@ public final class LfsClient implements ObjectRemote {
                             + r.contentLength().get() + " bytes but the object has " + size
                             + (append ? " and " + have + " are here already" : ""));
                 }
-                task.advance(append ? 0 : -have);
+                if (!append) {
+                    landing.clear(); // the whole object comes again
+                    task.advance(-have);
+                }
                 try {
-                    have = (append ? have : 0) + receive(r, part, append, room, what);
-                    if (have < size) throw new IOException("the reply ended after " + have + " of " + size + " bytes");
+                    receive(r, landing, room, what);
+                    if (landing.held() < size) {
+                        throw new IOException("the reply ended after " + landing.held() + " of " + size + " bytes");
+                    }
                 } catch (LfsProtocolException e) {
                     throw e;
                 } catch (IOException e) {
                     // a broken or stalled connection: what arrived stays in the file and the next try asks for the rest
-                    have = Files.size(part);
                     if (attempt >= options.attempts()) {
                         keepForResume = true;
                         throw new IOException(
@@ -286,7 +282,7 @@ public final class LfsClient implements ObjectRemote {
                 }
             }
             try {
-                into.putFile(id, part); // hashed and renamed in place: no second copy of the object
+                into.putFile(id, landing.id(), part); // renamed in place: no second copy, no second read
             } catch (CorruptObjectException e) {
                 throw new IOException(
                         endpoint + " served a corrupt object " + id + " (" + e.getMessage() + "); it was not stored",
@@ -327,26 +323,22 @@ public final class LfsClient implements ObjectRemote {
         Files.deleteIfExists(part);
     }
 
-    /** Writes the body into {@code part} and returns how many bytes came, failing beyond {@code room}. */
-    private long receive(LfsHttp.Response r, Path part, boolean append, long room, String what) throws IOException {
+    /** Appends the body to the landing file, failing beyond {@code room} bytes. */
+    private void receive(LfsHttp.Response r, LandingFile landing, long room, String what) throws IOException {
         long got = 0;
         try (InputStream in = r.body();
-                OutputStream out = Files.newOutputStream(
-                        part,
-                        StandardOpenOption.WRITE,
-                        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                LandingFile.Appender out = landing.appender()) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) >= 0; ) {
                 if (n > room - got) {
                     throw new LfsProtocolException(r.url() + ": " + what + ": the server sends more than the " + room
                             + " bytes it should; the partial download was deleted");
                 }
-                out.write(buf, 0, n);
+                out.write(buf, n);
                 got += n;
                 task.advance(n);
             }
         }
-        return got;
     }
 
     private void upload(BatchObject o, ObjectStore from) throws IOException {
@@ -416,36 +408,93 @@ public final class LfsClient implements ObjectRemote {
     }
 
     @FunctionalInterface
-    private interface Work<T> {
-        void run(T item) throws IOException;
+    private interface Work {
+        void run(BatchObject o) throws IOException;
     }
 
-    /** Runs the transfers {@code concurrency} at a time; every failure is reported, the first as the cause. */
-    private <T> void parallel(List<T> items, Work<T> work) throws IOException {
-        List<Future<?>> futures = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(
-                options.concurrency(), Thread.ofVirtual().factory())) {
-            for (T item : items)
-                futures.add(pool.submit(() -> {
-                    work.run(item);
-                    return null;
-                }));
-        }
-        IOException first = null;
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                IOException io = e.getCause() instanceof IOException x
-                        ? x
-                        : new IOException(String.valueOf(e.getCause()), e.getCause());
-                if (first == null) first = io;
-                else first.addSuppressed(io);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
+    /** Whether the batch reply's object is to be transferred; throws when the reply makes that impossible. */
+    @FunctionalInterface
+    private interface Admission {
+        boolean wanted(BatchObject o) throws IOException;
+    }
+
+    /**
+     * Runs one operation's transfers as git-lfs's transfer queue does: batch requests of {@value #BATCH_SIZE} objects,
+     * each asked for as soon as the previous batch's objects are queued, so the next reply arrives while transfers
+     * run; {@code concurrency} transfers at once, on the HTTP client's kept-alive connections. At most one batch of
+     * transfers waits, so actions are used soon after the server hands them out. After a failure no further batch
+     * is asked for; the transfers under way finish, and every failure is reported, the first as the cause.
+     *
+     * @return how many objects were transferred
+     */
+    private int pipeline(String operation, String label, List<ObjectRef> refs, Admission admission, Work work)
+            throws IOException {
+        Failures failures = new Failures();
+        AtomicInteger transferred = new AtomicInteger();
+        Semaphore queued = new Semaphore(BATCH_SIZE);
+        Progress.Task started =
+                progress.start(label, refs.stream().mapToLong(ObjectRef::size).sum(), refs.size());
+        task = started;
+        try (started;
+                ExecutorService pool = Executors.newFixedThreadPool(
+                        options.concurrency(), Thread.ofVirtual().factory())) {
+            for (int i = 0; i < refs.size() && !failures.any(); i += BATCH_SIZE) {
+                List<BatchObject> reply;
+                try {
+                    reply = batchOnce(operation, refs.subList(i, Math.min(refs.size(), i + BATCH_SIZE)));
+                } catch (IOException e) {
+                    failures.add(e);
+                    break;
+                }
+                for (BatchObject o : reply) {
+                    try {
+                        if (!admission.wanted(o)) {
+                            task.advance(o.ref().size()); // nothing to move: it counts as done
+                            task.itemDone();
+                            continue;
+                        }
+                    } catch (IOException e) {
+                        failures.add(e);
+                        continue;
+                    }
+                    queued.acquireUninterruptibly();
+                    pool.execute(() -> {
+                        try {
+                            work.run(o);
+                            transferred.incrementAndGet();
+                        } catch (IOException | RuntimeException e) {
+                            failures.add(e);
+                        } finally {
+                            queued.release();
+                        }
+                    });
+                }
             }
         }
-        if (first != null) throw first;
+        failures.throwFirst();
+        return transferred.get();
+    }
+
+    /** The failures of transfers running at once, in the order they happened. */
+    private static final class Failures {
+        private final Queue<Exception> all = new ConcurrentLinkedQueue<>();
+
+        void add(Exception e) {
+            all.add(e);
+        }
+
+        boolean any() {
+            return !all.isEmpty();
+        }
+
+        void throwFirst() throws IOException {
+            IOException first = null;
+            for (Exception e : all) {
+                IOException io = e instanceof IOException x ? x : new IOException(String.valueOf(e), e);
+                if (first == null) first = io;
+                else first.addSuppressed(io);
+            }
+            if (first != null) throw first;
+        }
     }
 }

@@ -43,7 +43,7 @@ class ObjectStoreRepairTest {
         ObjectId id = damaged(store);
         Path received = Files.write(dir.resolve("received.part"), BYTES);
         Object inode = Files.readAttributes(received, BasicFileAttributes.class).fileKey();
-        store.putFile(id, received);
+        store.putFile(id, id, received);
         assertThat(received).doesNotExist();
         assertThat(store.containsIntact(id)).isTrue();
         assertThat(Files.readAttributes(store.pathOf(id), BasicFileAttributes.class)
@@ -59,7 +59,9 @@ class ObjectStoreRepairTest {
         byte[] bad = BYTES.clone();
         bad[0] ^= 1;
         Path received = Files.write(dir.resolve("received.part"), bad);
-        assertThatThrownBy(() -> store.putFile(id, received)).isInstanceOf(CorruptObjectException.class);
+        assertThatThrownBy(() -> store.putFile(
+                        id, ObjectId.fromDigest(ObjectStore.sha256().digest(bad)), received))
+                .isInstanceOf(CorruptObjectException.class);
         assertThat(store.contains(id)).isFalse();
         assertThat(received).exists();
     }

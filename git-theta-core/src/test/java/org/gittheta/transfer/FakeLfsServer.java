@@ -61,6 +61,16 @@ final class FakeLfsServer implements AutoCloseable {
     volatile int extraBytes;
     /** Run when a download starts, before a byte of it is sent. */
     volatile Runnable onDownload = () -> {};
+    /** Uploads and downloads under way now, the most there ever were at once, and batch calls made while any ran. */
+    final AtomicInteger transfersInFlight = new AtomicInteger();
+
+    final AtomicInteger mostTransfersAtOnce = new AtomicInteger();
+    final AtomicInteger batchCallsDuringTransfers = new AtomicInteger();
+    /** Uploads and downloads of this object answer 500 (Retry-After: 0) while {@link #failuresLeft} is positive. */
+    volatile String failingObject;
+
+    final AtomicInteger failuresLeft = new AtomicInteger();
+    final AtomicInteger failedTransfers = new AtomicInteger();
 
     private final Map<String, Boolean> cut = new ConcurrentHashMap<>();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -95,16 +105,32 @@ final class FakeLfsServer implements AutoCloseable {
                 verifyCalls.incrementAndGet();
                 ex.getRequestBody().readAllBytes();
                 send(ex, 200, "{}");
-            } else if (path.contains("/store/") && method.equals("PUT")) {
+            } else if (path.contains("/store/")) transfer(ex, oidOf(path), method);
+            else send(ex, 404, "{\"message\":\"no route\"}");
+        }
+    }
+
+    private void transfer(HttpExchange ex, String oid, String method) throws IOException {
+        int now = transfersInFlight.incrementAndGet();
+        mostTransfersAtOnce.accumulateAndGet(now, Math::max);
+        try {
+            if (oid.equals(failingObject) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                failedTransfers.incrementAndGet();
+                ex.getRequestBody().readAllBytes();
+                ex.getResponseHeaders().add("Retry-After", "0");
+                send(ex, 500, "{\"message\":\"failing on purpose\"}");
+            } else if (method.equals("PUT")) {
                 if (stallUpload) {
                     ex.getRequestBody().readNBytes(10);
                     waitUntilClosed();
                     return;
                 }
-                objects.put(oidOf(path), ex.getRequestBody().readAllBytes());
+                objects.put(oid, ex.getRequestBody().readAllBytes());
                 send(ex, 200, "");
-            } else if (path.contains("/store/") && method.equals("GET")) download(ex, oidOf(path));
-            else send(ex, 404, "{\"message\":\"no route\"}");
+            } else if (method.equals("GET")) download(ex, oid);
+            else send(ex, 405, "");
+        } finally {
+            transfersInFlight.decrementAndGet();
         }
     }
 
@@ -115,6 +141,7 @@ final class FakeLfsServer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private void batch(HttpExchange ex) throws IOException {
         batchCalls.incrementAndGet();
+        if (transfersInFlight.get() > 0) batchCallsDuringTransfers.incrementAndGet();
         Map<String, Object> req =
                 (Map<String, Object>) LfsJson.parse(ex.getRequestBody().readAllBytes());
         if (batchFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

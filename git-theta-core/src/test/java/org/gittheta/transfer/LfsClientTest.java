@@ -166,6 +166,81 @@ class LfsClientTest {
     }
 
     @Test
+    void thousandsOfObjectsArriveVerifiedInBatchesAskedForWhileTransfersRun() throws IOException {
+        server.requiredAuth = "u:p";
+        List<ObjectRef> refs = objects(local, 1050, 500);
+        RecordingCredentials creds = new RecordingCredentials("u", "p");
+        server.onDownload = () -> sleep(2); // transfers take a moment, as over a network
+        LfsClient client = client(creds);
+
+        assertThat(client.push(refs, local)).isEqualTo(1050);
+        assertThat(server.objects).hasSize(1050);
+        assertThat(server.batchCalls).as("batches of 100").hasValue(11);
+        server.batchCalls.set(0);
+        server.batchCallsDuringTransfers.set(0);
+
+        client.fetch(refs, other);
+        for (ObjectRef r : refs) {
+            assertThat(Files.readAllBytes(other.pathOf(r.id()))).isEqualTo(server.objects.get(r.id().hex()));
+        }
+        assertThat(other.storeDir().resolve("incomplete")).isEmptyDirectory();
+        assertThat(server.batchCalls).hasValue(11);
+        assertThat(server.batchCallsDuringTransfers)
+                .as("the next batch is asked for while the previous batch's transfers run")
+                .hasPositiveValue();
+        assertThat(server.mostTransfersAtOnce.get()).as("transfers at once").isBetween(2, FAST.concurrency());
+        assertThat(creds.log).as("git credential asked once for all transfers").containsExactly("fill", "approve");
+    }
+
+    @Test
+    void anObjectThatFailsMidBatchIsRetriedThenNamedAndLeavesNoPartialFile() throws IOException {
+        List<ObjectRef> refs = objects(local, 150, 100);
+        client(Credentials.NONE).push(refs, local);
+        ObjectId failing = refs.get(120).id(); // in the second batch
+        server.failingObject = failing.hex();
+
+        server.failuresLeft.set(1);
+        client(Credentials.NONE).fetch(refs, other);
+        assertThat(server.failedTransfers).as("failed once, then retried").hasValue(1);
+        assertThat(other.containsIntact(failing)).isTrue();
+
+        ObjectStore third = new ObjectStore(tmp.resolve("c/lfs"));
+        server.failedTransfers.set(0);
+        server.failuresLeft.set(Integer.MAX_VALUE);
+        assertThatThrownBy(() -> client(Credentials.NONE).fetch(refs, third))
+                .hasMessageContaining("download of object " + failing)
+                .hasMessageContaining("HTTP 500: failing on purpose");
+        assertThat(server.failedTransfers).as("every try").hasValue(FAST.attempts());
+        assertThat(third.contains(failing)).isFalse();
+        assertThat(third.storeDir().resolve("incomplete")).isEmptyDirectory();
+        assertThat(third.containsIntact(refs.get(119).id()))
+                .as("the other objects of its batch arrived")
+                .isTrue();
+    }
+
+    @Test
+    void anUploadThatKeepsFailingNamesTheObject() throws IOException {
+        List<ObjectRef> refs = objects(local, 150, 100);
+        ObjectId failing = refs.get(120).id();
+        server.failingObject = failing.hex();
+        server.failuresLeft.set(Integer.MAX_VALUE);
+        assertThatThrownBy(() -> client(Credentials.NONE).push(refs, local))
+                .hasMessageContaining("upload of object " + failing)
+                .hasMessageContaining("HTTP 500");
+        assertThat(server.objects)
+                .doesNotContainKey(failing.hex())
+                .containsKey(refs.get(119).id().hex());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void derivesTheEndpointAsGitLfsDoes() {
         assertThat(LfsEndpoint.fromRemoteUrl("https://example.com/org/model"))
                 .contains(URI.create("https://example.com/org/model.git/info/lfs"));
