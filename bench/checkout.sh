@@ -9,7 +9,7 @@
 # Per repetition, version and tool: the file removed and `git checkout vN -- model.safetensors` through the filter
 # ("smudge"), then the direct write: HEAD detached at vN and the file removed and checked out again with
 # GIT_*_SKIP_SMUDGE=1 (leaves the manifest or pointer), then `git theta checkout` / `git lfs checkout` ("direct"). Each result is compared
-# with `cmp`. Wall time, and peak RSS of git and of the filter process or direct-write command (/usr/bin/time).
+# with `cmp`. Wall time, CPU time, and peak RSS of git and of the filter process or direct-write command (/usr/bin/time).
 # Prints a Markdown table (min and median per cell, ratio of each launcher's median to git-lfs's).
 # The series and repositories stay in --work (default /tmp/theta-checkout-bench) for later runs: delete it after.
 set -eu
@@ -74,15 +74,17 @@ fi
 
 raw=$work/raw.tsv
 : > "$raw"
-# timed LABEL CMD...: wall seconds, peak RSS of CMD and its children, peak RSS of the filter processes it started
+# timed LABEL CMD...: wall seconds, peak RSS of CMD and its children, peak RSS of the filter processes it started, CPU
+# seconds (user + system) of CMD and its children: on a loaded machine the CPU time varies far less than the wall time
 timed() {
   local label=$1; shift
   rm -f "$rss_log"
-  /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-  read -r secs rss < "$work/t"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  read -r secs rss user sys < "$work/t"
   local filter=0
   [ -s "$rss_log" ] && filter=$(sort -n "$rss_log" | tail -n1)
-  printf '%s\t%s\t%s\t%s\n' "$label" "$secs" "$((rss / 1024))" "$((filter / 1024))" >> "$raw"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$secs" "$((rss / 1024))" "$((filter / 1024))" \
+    "$(awk "BEGIN {print $user + $sys}")" >> "$raw"
 }
 check() { cmp -s model.safetensors "$series/v$1.safetensors" || { echo "bench/checkout.sh: $2: v$1 differs" >&2; exit 1; }; }
 
@@ -122,23 +124,26 @@ done
 echo "Launchers: $(i=0; for l in "${launchers[@]}"; do i=$((i + 1)); printf 'theta-%d = %s (%s); ' $i "$l" \
   "$(git -C "$(dirname "$l")" rev-parse --short HEAD 2>/dev/null)"; done)file of $(stat -c %s "$series/v1.safetensors") bytes,"
 echo "$repeat repetition(s), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load at the end $(cut -d' ' -f1-3 /proc/loadavg)."
-echo "Cells: median (min) wall seconds; RSS: largest of the repetitions, MiB (git and children / filter or command)."
+echo "Wall and CPU (user + system of git and every process it started): median (min) seconds; RSS: largest of the"
+echo "repetitions, MiB (git and its children / the filter process, or the direct-write command)."
 echo
 awk -F'\t' '
   { key = $2 "\t" $1; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-    t[key] = t[key] (t[key] == "" ? "" : " ") $3; if ($4 > rss[key]) rss[key] = $4; if ($5 > frss[key]) frss[key] = $5 }
+    t[key] = t[key] (t[key] == "" ? "" : " ") $3; cpu[key] = cpu[key] (cpu[key] == "" ? "" : " ") $6
+    if ($4 > rss[key]) rss[key] = $4; if ($5 > frss[key]) frss[key] = $5 }
   function sorted(list, a,   k, i, j, x) { k = split(list, a, " ")
     for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { x = a[i]; a[i] = a[j]; a[j] = x }
     return k }
   function median(list,   a, k) { k = sorted(list, a); return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
   function least(list,   a) { sorted(list, a); return a[1] }
   END {
-    print "| step | tool | median (min) s | × git-lfs (median) | peak RSS MiB git / ours |"
-    print "|---|---|---|---|---|"
-    for (i = 1; i <= n; i++) { split(order[i], p, "\t"); m[order[i]] = median(t[order[i]]) }
+    print "| step | tool | wall s, median (min) | wall × git-lfs | CPU s, median (min) | CPU × git-lfs | peak RSS MiB git / ours |"
+    print "|---|---|---|---|---|---|---|"
+    for (i = 1; i <= n; i++) { m[order[i]] = median(t[order[i]]); mc[order[i]] = median(cpu[order[i]]) }
     for (i = 1; i <= n; i++) {
-      split(order[i], p, "\t"); lfs = m[p[1] "\tgit-lfs"]
-      printf "| %s | %s | %.2f (%.2f) | %.2f | %d / %d |\n", p[1], p[2], m[order[i]], least(t[order[i]]),
-        (lfs > 0 ? m[order[i]] / lfs : 0), rss[order[i]], frss[order[i]]
+      split(order[i], p, "\t"); lfs = m[p[1] "\tgit-lfs"]; lfsc = mc[p[1] "\tgit-lfs"]
+      printf "| %s | %s | %.2f (%.2f) | %.2f | %.2f (%.2f) | %.2f | %d / %d |\n", p[1], p[2], m[order[i]],
+        least(t[order[i]]), (lfs > 0 ? m[order[i]] / lfs : 0), mc[order[i]], least(cpu[order[i]]),
+        (lfsc > 0 ? mc[order[i]] / lfsc : 0), rss[order[i]], frss[order[i]]
     }
   }' "$raw"
