@@ -46,18 +46,22 @@ public final class PktLineWriter {
 
     private static final byte[] FLUSH_PACKET = {'0', '0', '0', '0'};
 
+    /** Whole packets gathered before one write to the transport: 16 of them, about 1 MiB per system call. */
+    static final int PACKETS_PER_WRITE = 16;
+
     private final class PacketOutputStream extends OutputStream {
-        /** One whole packet, header first, so that each packet leaves in a single write. */
-        private final byte[] packet = new byte[PktLine.MAX_PACKET];
+        /** Consecutive whole packets, each header first, that leave together in a single write. */
+        private final byte[] packets = new byte[PACKETS_PER_WRITE * PktLine.MAX_PACKET];
+
+        /** Where the packet being filled starts, and the end of what it holds so far. */
+        private int start;
 
         private int count = PktLine.HEADER;
         private boolean closed;
 
         @Override
         public void write(int b) throws IOException {
-            ensureOpen();
-            packet[count++] = (byte) b;
-            if (count == packet.length) emit();
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
@@ -65,12 +69,12 @@ public final class PktLineWriter {
             java.util.Objects.checkFromIndexSize(off, len, b.length);
             ensureOpen();
             while (len > 0) {
-                int n = Math.min(len, packet.length - count);
-                System.arraycopy(b, off, packet, count, n);
+                int n = Math.min(len, start + PktLine.MAX_PACKET - count);
+                System.arraycopy(b, off, packets, count, n);
                 count += n;
                 off += n;
                 len -= n;
-                if (count == packet.length) emit();
+                if (count == start + PktLine.MAX_PACKET) endPacket();
             }
         }
 
@@ -78,21 +82,31 @@ public final class PktLineWriter {
         @Override
         public void flush() throws IOException {
             ensureOpen();
-            if (count > PktLine.HEADER) emit();
+            emit();
             out.flush();
         }
 
         @Override
         public void close() throws IOException {
             if (closed) return;
-            if (count > PktLine.HEADER) emit();
+            emit();
             closed = true;
             PktLineWriter.this.flush();
         }
 
+        /** Frames the packet being filled and starts the next one, writing them all out when the buffer is full. */
+        private void endPacket() throws IOException {
+            PktLine.putHeader(packets, start, count - start);
+            start = count;
+            count = start + PktLine.HEADER;
+            if (start == packets.length) emit();
+        }
+
+        /** Writes the packets gathered, the partial one included. */
         private void emit() throws IOException {
-            PktLine.putHeader(packet, 0, count);
-            out.write(packet, 0, count);
+            if (count > start + PktLine.HEADER) endPacket();
+            if (start > 0) out.write(packets, 0, start);
+            start = 0;
             count = PktLine.HEADER;
         }
 

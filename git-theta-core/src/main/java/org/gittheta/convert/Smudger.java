@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,17 +26,17 @@ import org.gittheta.progress.Progress;
 import org.gittheta.store.AtomicFile;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.MissingObjects;
-import org.gittheta.update.ParamDecoder;
+import org.gittheta.update.ValuesPipeline;
 
 /** Rebuilds the exact checkpoint file a manifest describes, fetching missing objects first. */
 public final class Smudger {
     private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-r--r--");
-    private final ParamDecoder decoder;
+    private final ObjectStore store;
     private final MissingObjects missing;
     private final Progress progress;
 
     public Smudger(ObjectStore store, MissingObjects missing, Progress progress) {
-        this.decoder = new ParamDecoder(store);
+        this.store = store;
         this.missing = missing;
         this.progress = progress;
     }
@@ -59,15 +60,16 @@ public final class Smudger {
 
     /**
      * Writes the checkpoint a manifest describes into {@code target} itself, not through Git: decoded chunk by chunk
-     * into a temporary file beside it, forced to disk and renamed into place, so that the file is never seen
-     * half-written and memory does not grow with its size.
+     * into a temporary file beside it and renamed into place, so that the file is never seen half-written (a killed
+     * checkout leaves the old file or the new one) and memory does not grow with its size. Like Git's own checkout
+     * (and git-lfs's), the work-tree file is not forced to disk: the store holds what it was made from.
      * @return the CRC32C of the written content
      */
     public int checkout(String file, Manifest manifest, Path target) throws IOException {
         CRC32C crc = new CRC32C();
         Optional<Set<PosixFilePermission>> permissions =
                 Files.exists(target) ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
-        AtomicFile.replace(
+        AtomicFile.replaceWorkTreeFile(
                 target,
                 out -> {
                     CheckedOutputStream checked = new CheckedOutputStream(out, crc);
@@ -97,17 +99,27 @@ public final class Smudger {
             throw new BadCheckpointException(file, "manifest and header disagree on the tensors or the file size");
         }
         missing.ensurePresent(file, manifest);
-        try (Progress.Task task = progress.start("checking out " + file, layout.fileSize())) {
+        List<ParamEntry> inFileOrder =
+                layout.tensors().stream().map(slot -> entries.get(slot.name())).toList();
+        try (Progress.Task task = progress.start("checking out " + file, layout.fileSize());
+                ValuesPipeline values = ValuesPipeline.open(store, inFileOrder)) {
             // header and padding count as written up front, so that progress ends at the file size
             task.advance(layout.fileSize()
                     - layout.tensors().stream().mapToLong(TensorSlot::length).sum());
-            CheckpointWriter.write(
-                    layout,
-                    (slot, o) -> {
-                        decoder.decode(entries.get(slot.name()), o);
-                        task.advance(slot.length());
-                    },
-                    out);
+            CheckpointWriter.write(layout, (slot, o) -> writeValues(values, slot, o, task), out);
         }
+    }
+
+    /** Writes the chunks of the slot's parameter, the next ones the pipeline yields. */
+    private static void writeValues(ValuesPipeline values, TensorSlot slot, OutputStream out, Progress.Task task)
+            throws IOException {
+        ValuesPipeline.Chunk chunk;
+        do {
+            chunk = values.next();
+            if (chunk == null) throw new IllegalStateException("no values left for tensor '" + slot.name() + "'");
+            out.write(chunk.data(), 0, chunk.length());
+            values.recycle(chunk);
+            task.advance(chunk.length());
+        } while (chunk.offset() + chunk.length() < slot.length());
     }
 }

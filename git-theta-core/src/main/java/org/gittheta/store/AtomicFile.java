@@ -48,6 +48,15 @@ public final class AtomicFile {
         replace(target, out -> out.write(bytes), Optional.empty(), false);
     }
 
+    /**
+     * Replaces {@code target} with the content without forcing it to disk, as Git writes work-tree files: a killed
+     * process still leaves the old file or the new one.
+     */
+    public static void replaceWorkTreeFile(Path target, Content content, Optional<Set<PosixFilePermission>> permissions)
+            throws IOException {
+        replace(target, content, permissions, false);
+    }
+
     private static void replace(
             Path target, Content content, Optional<Set<PosixFilePermission>> permissions, boolean durable)
             throws IOException {

@@ -1,6 +1,7 @@
 package org.gittheta.store;
 
 import com.github.luben.zstd.Zstd;
+import java.nio.ByteBuffer;
 import java.util.Locale;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
@@ -77,39 +78,61 @@ public enum Codec {
      * @throws IllegalArgumentException when the data does not decode to exactly rawLen bytes
      */
     public void decode(byte[] stored, int storedLen, byte[] out, int rawLen, int elementWidth) {
+        try (DecodeScratch scratch = DecodeScratch.take()) {
+            decode(ByteBuffer.wrap(stored, 0, storedLen).slice(), out, rawLen, elementWidth, scratch, false);
+        }
+    }
+
+    /**
+     * Decodes the whole of {@code stored} (a slice of a mapped object, read in place) into {@code out[0..rawLen)},
+     * or with {@code xor} XORs the decoded bytes into what {@code out} holds (an XOR delta applied in the same pass).
+     * @throws IllegalArgumentException when the data does not decode to exactly rawLen bytes
+     */
+    void decode(ByteBuffer stored, byte[] out, int rawLen, int elementWidth, DecodeScratch scratch, boolean xor) {
+        int storedLen = stored.remaining();
+        byte[] shuffled = scratch.buffer(rawLen);
         switch (this) {
             case RAW -> {
                 if (storedLen != rawLen)
                     throw new IllegalArgumentException("raw chunk of " + storedLen + " bytes, expected " + rawLen);
-                System.arraycopy(stored, 0, out, 0, rawLen);
+                if (!xor) {
+                    stored.get(0, out, 0, rawLen);
+                    return;
+                }
+                stored.get(0, shuffled, 0, rawLen);
+                Shuffle.xor(shuffled, 0, out, 0, rawLen);
+                return;
             }
             case LZ4 -> {
-                byte[] shuffled = new byte[rawLen];
                 int read;
                 try {
-                    read = LZ4_DECOMPRESSOR.decompress(stored, 0, storedLen, shuffled, 0, rawLen);
+                    read = LZ4_DECOMPRESSOR.decompress(stored, 0, storedLen, ByteBuffer.wrap(shuffled), 0, rawLen);
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException("lz4 chunk does not decode: " + e.getMessage(), e);
                 }
                 if (read != rawLen)
                     throw new IllegalArgumentException("lz4 chunk decodes to " + read + " bytes, expected " + rawLen);
-                Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
             }
             case ZSTD -> {
-                byte[] shuffled = new byte[rawLen];
                 long r;
                 try {
-                    r = Zstd.decompressByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                    if (stored.isDirect()) {
+                        r = scratch.zstd()
+                                .decompressDirectByteBufferToByteArray(shuffled, 0, rawLen, stored, 0, storedLen);
+                    } else {
+                        byte[] array = stored.hasArray() ? stored.array() : new byte[storedLen];
+                        int at = stored.hasArray() ? stored.arrayOffset() : 0;
+                        if (!stored.hasArray()) stored.get(0, array);
+                        r = scratch.zstd().decompressByteArray(shuffled, 0, rawLen, array, at, storedLen);
+                    }
                 } catch (RuntimeException e) {
-                    // zstd-jni reports some malformed frames by throwing ZstdException rather than an error code
+                    // zstd-jni reports malformed frames by throwing ZstdException
                     throw new IllegalArgumentException("zstd chunk does not decode: " + e.getMessage(), e);
                 }
-                if (Zstd.isError(r))
-                    throw new IllegalArgumentException("zstd chunk does not decode: " + Zstd.getErrorName(r));
                 if (r != rawLen)
                     throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
-                Shuffle.unshuffle(shuffled, rawLen, elementWidth, out);
             }
         }
+        Shuffle.unshuffle(shuffled, rawLen, elementWidth, out, xor);
     }
 }

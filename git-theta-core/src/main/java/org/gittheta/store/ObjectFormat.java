@@ -244,21 +244,41 @@ public final class ObjectFormat {
             return sections.get(section).chunkStarts().length;
         }
 
+        /** How many bytes chunk {@code c} of a section decodes to. */
+        public int chunkLength(int section, int c) {
+            return (int) Math.min(CHUNK_SIZE, sections.get(section).length() - (long) c * CHUNK_SIZE);
+        }
+
         /**
          * Decodes chunk {@code c} of a section: bytes {@code [c * CHUNK_SIZE, ...)}. Lets a delta decoder
          * combine chunk c of its base with chunk c of its own data without holding either whole.
          */
         public byte[] readChunk(int i, int c) throws CorruptObjectException {
+            byte[] out = new byte[chunkLength(i, c)];
+            readChunk(i, c, out);
+            return out;
+        }
+
+        /** Decodes chunk {@code c} of a section into {@code out[0..chunkLength(i, c))}, read in place from the map. */
+        public void readChunk(int i, int c, byte[] out) throws CorruptObjectException {
+            decodeChunk(i, c, out, false);
+        }
+
+        /** XORs the decoded chunk {@code c} of a section into {@code out[0..chunkLength(i, c))}: an XOR delta. */
+        public void xorChunk(int i, int c, byte[] out) throws CorruptObjectException {
+            decodeChunk(i, c, out, true);
+        }
+
+        private void decodeChunk(int i, int c, byte[] out, boolean xor) throws CorruptObjectException {
             SectionLayout s = sections.get(i);
-            int rawLen = (int) Math.min(CHUNK_SIZE, s.length() - (long) c * CHUNK_SIZE);
-            byte[] stored = seg.asSlice(s.chunkStarts()[c], s.chunkLengths()[c]).toArray(ValueLayout.JAVA_BYTE);
-            byte[] out = new byte[rawLen];
-            try {
-                Codec.fromCode(s.codecs()[c]).decode(stored, stored.length, out, rawLen, s.width());
+            int rawLen = chunkLength(i, c);
+            ByteBuffer stored =
+                    seg.asSlice(s.chunkStarts()[c], s.chunkLengths()[c]).asByteBuffer();
+            try (DecodeScratch scratch = DecodeScratch.take()) {
+                Codec.fromCode(s.codecs()[c]).decode(stored, out, rawLen, s.width(), scratch, xor);
             } catch (IllegalArgumentException e) {
                 throw new CorruptObjectException(id, "section " + i + " chunk " + c + ": " + e.getMessage());
             }
-            return out;
         }
 
         /** A whole small section in memory (indices, factors). */

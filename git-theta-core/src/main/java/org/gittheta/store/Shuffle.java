@@ -26,13 +26,38 @@ final class Shuffle {
     }
 
     static void unshuffle(byte[] in, int len, int width, byte[] out) {
+        unshuffle(in, len, width, out, false);
+    }
+
+    /**
+     * Puts the elements back together into {@code out}, or with {@code xor} XORs them into what {@code out} holds (an
+     * XOR delta applied in the same pass, without a buffer of its own).
+     */
+    static void unshuffle(byte[] in, int len, int width, byte[] out, boolean xor) {
         int n = width <= 1 ? 0 : len / width;
-        int done = width == 2 ? unshuffle2(in, n, out) : 0;
+        int done = width == 2 ? unshuffle2(in, n, out, xor) : 0;
         for (int b = 0; b < width && n > 0; b++) {
             int src = b * n;
-            for (int i = done, dst = done * width + b; i < n; i++, dst += width) out[dst] = in[src + i];
+            if (xor) {
+                for (int i = done, dst = done * width + b; i < n; i++, dst += width) out[dst] ^= in[src + i];
+            } else {
+                for (int i = done, dst = done * width + b; i < n; i++, dst += width) out[dst] = in[src + i];
+            }
         }
-        System.arraycopy(in, n * width, out, n * width, len - n * width);
+        if (xor) {
+            xor(in, n * width, out, n * width, len - n * width);
+        } else {
+            System.arraycopy(in, n * width, out, n * width, len - n * width);
+        }
+    }
+
+    /** {@code out[outAt..outAt+len) ^= in[inAt..inAt+len)}, eight bytes at a time. */
+    static void xor(byte[] in, int inAt, byte[] out, int outAt, int len) {
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            LONG.set(out, outAt + i, (long) LONG.get(out, outAt + i) ^ (long) LONG.get(in, inAt + i));
+        }
+        for (; i < len; i++) out[outAt + i] ^= in[inAt + i];
     }
 
     /**
@@ -49,12 +74,13 @@ final class Shuffle {
         return i;
     }
 
-    private static int unshuffle2(byte[] in, int n, byte[] out) {
+    private static int unshuffle2(byte[] in, int n, byte[] out, boolean xor) {
         int i = 0;
         for (; i + 4 <= n; i += 4) {
             long lo = spreadToEvenBytes((int) INT.get(in, i));
             long hi = spreadToEvenBytes((int) INT.get(in, n + i));
-            LONG.set(out, 2 * i, lo | hi << 8);
+            long v = lo | hi << 8;
+            LONG.set(out, 2 * i, xor ? (long) LONG.get(out, 2 * i) ^ v : v);
         }
         return i;
     }

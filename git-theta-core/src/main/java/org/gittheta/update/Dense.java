@@ -37,8 +37,8 @@ final class Dense {
 
     record Decoder(ObjectFormat.Reader reader) implements Layer {
         @Override
-        public byte[] chunk(int c) throws IOException {
-            return reader.readChunk(0, c);
+        public void chunk(int c, byte[] out) throws IOException {
+            reader.readChunk(0, c, out);
         }
     }
 }

@@ -18,8 +18,25 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
 
     ObjectFormat.Reader reader();
 
-    /** The decoded values {@code [c * CHUNK_SIZE, ...)}. */
-    byte[] chunk(int c) throws IOException;
+    /**
+     * Decodes the values {@code [c * CHUNK_SIZE, ...)} into {@code out[0..length(c))}: the caller owns the buffer, so
+     * that a pipeline can reuse it (a new array per chunk made the heap grow with the checkpoint).
+     */
+    void chunk(int c, byte[] out) throws IOException;
+
+    /** How many bytes chunk {@code c} of the values holds. */
+    default int length(int c) {
+        var h = reader().header();
+        long bytes = h.dtype().byteSize(h.shape().numel());
+        return (int) Math.min(ObjectFormat.CHUNK_SIZE, bytes - (long) c * ObjectFormat.CHUNK_SIZE);
+    }
+
+    /** How many chunks the values take. */
+    default int chunks() {
+        var h = reader().header();
+        long bytes = h.dtype().byteSize(h.shape().numel());
+        return Math.toIntExact((bytes + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
+    }
 
     /** Opens an object and, following the bases its header names, the chain beneath it. */
     static Layer open(ObjectStore store, ObjectId id, Arena arena) throws IOException {

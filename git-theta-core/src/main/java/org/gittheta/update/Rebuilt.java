@@ -60,14 +60,16 @@ final class Rebuilt {
     record Decoder(ObjectFormat.Reader reader, Layer base, Reconstruction reconstruction, int residual)
             implements Layer {
         @Override
-        public byte[] chunk(int c) throws IOException {
-            byte[] b = base.chunk(c);
-            byte[] out = new byte[b.length];
+        public void chunk(int c, byte[] out) throws IOException {
+            int len = length(c);
+            byte[] b = new byte[len];
+            base.chunk(c, b);
             DType t = reader.header().dtype();
             int w = t.byteWidth();
             long first = (long) c * ObjectFormat.CHUNK_SIZE / w;
-            reconstruction.apply(MemorySegment.ofArray(b), MemorySegment.ofArray(out), t, first, b.length / w);
-            return residual == NO_RESIDUAL ? out : XorDelta.applyResidual(reader, residual, c, out);
+            reconstruction.apply(
+                    MemorySegment.ofArray(b), MemorySegment.ofArray(out).asSlice(0, len), t, first, len / w);
+            if (residual != NO_RESIDUAL) reader.xorChunk(residual, c, out);
         }
     }
 }

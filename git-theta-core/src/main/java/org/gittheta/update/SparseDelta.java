@@ -176,18 +176,18 @@ final class SparseDelta {
         }
 
         @Override
-        public byte[] chunk(int c) throws IOException {
-            byte[] b = base.chunk(c);
+        public void chunk(int c, byte[] out) throws IOException {
+            base.chunk(c, out);
             int[] positions = index.positions(c);
-            if (positions.length == 0) return b;
+            if (positions.length == 0) return;
             byte[] values = range(index.ordinal(c) * width, positions.length * width);
+            int len = length(c);
             for (int j = 0; j < positions.length; j++) {
-                if ((long) (positions[j] + 1) * width > b.length) {
+                if ((long) (positions[j] + 1) * width > len) {
                     throw new CorruptObjectException(reader.id(), "position past the end of chunk " + c);
                 }
-                System.arraycopy(values, j * width, b, positions[j] * width, width);
+                System.arraycopy(values, j * width, out, positions[j] * width, width);
             }
-            return b;
         }
 
         /** Bytes {@code [from, from + len)} of the values section, from the chunks that hold them. */

@@ -29,11 +29,20 @@ public final class ValuesReader extends InputStream {
         this.entry = entry;
         this.arena = arena;
         this.top = layer.reader();
-        int count = Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
-        this.chunks = Ordered.results(count, layer::chunk);
+        this.chunks = Ordered.results(layer.chunks(), c -> {
+            byte[] out = new byte[layer.length(c)];
+            layer.chunk(c, out);
+            return out;
+        });
     }
 
     static ValuesReader open(ParamEntry entry, Arena arena, Layer layer) throws CorruptObjectException {
+        checkShape(entry, layer);
+        return new ValuesReader(entry, arena, layer);
+    }
+
+    /** The object holds values of the parameter's dtype and shape. */
+    static void checkShape(ParamEntry entry, Layer layer) throws CorruptObjectException {
         var h = layer.reader().header();
         if (h.dtype() != entry.dtype() || !h.shape().equals(entry.shape())) {
             throw new CorruptObjectException(
@@ -41,7 +50,6 @@ public final class ValuesReader extends InputStream {
                     "it holds " + h.dtype() + " " + h.shape() + ", parameter '" + entry.name() + "' is " + entry.dtype()
                             + " " + entry.shape());
         }
-        return new ValuesReader(entry, arena, layer);
     }
 
     /** The next decoded chunk (the caller's to keep), or null after the last; the checksum is checked with the last. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectHeader;
 import org.gittheta.store.ObjectId;
@@ -46,19 +45,10 @@ final class XorDelta {
 
     record Decoder(ObjectFormat.Reader reader, Layer base) implements Layer {
         @Override
-        public byte[] chunk(int c) throws IOException {
-            return applyResidual(reader, 0, c, base.chunk(c));
+        public void chunk(int c, byte[] out) throws IOException {
+            base.chunk(c, out);
+            reader.xorChunk(0, c, out);
         }
-    }
-
-    /** XORs chunk {@code c} of section {@code section} of {@code reader} into {@code values}, which it returns. */
-    static byte[] applyResidual(ObjectFormat.Reader reader, int section, int c, byte[] values) throws IOException {
-        byte[] d = reader.readChunk(section, c);
-        if (d.length != values.length) {
-            throw new CorruptObjectException(reader.id(), "chunk " + c + " does not match its base");
-        }
-        xor(values, MemorySegment.ofArray(d), 0, values.length);
-        return values;
     }
 
     /** {@code dst[0..len) ^= src[srcOffset..srcOffset+len)}, eight bytes at a time. */
