@@ -57,7 +57,7 @@ for r in $(seq "$repeat"); do
       /usr/bin/time -f '%e %U %S' -o "$work/t" git add model.safetensors
       read -r secs user sys < "$work/t"
       printf '%s\tv%s\t%s\t%s\n' "$tool" "$v" "$secs" "$(awk "BEGIN {print $user + $sys}")" >> "$raw"
-      git commit -qm "v$v"
+      git commit -q --allow-empty -m "v$v"
       echo "repetition $r, v$v, $tool: $secs s" >&2
     done
   done
