@@ -89,9 +89,8 @@ class StreamedCleanTest {
         try (InputStream in = getClass().getResourceAsStream("/testdata/gguf-mixed.gguf")) {
             file = in.readAllBytes();
         }
-        List<TensorSlot> slots = GgufFormat.INSTANCE
-                .read("m", MemorySegment.ofArray(file))
-                .tensors();
+        List<TensorSlot> slots =
+                GgufFormat.INSTANCE.read("m", MemorySegment.ofArray(file)).tensors();
         int padded = 0;
         for (int i = 0; i + 1 < slots.size(); i++) {
             int from = (int) slots.get(i).end(), to = (int) slots.get(i + 1).offset();
@@ -113,10 +112,11 @@ class StreamedCleanTest {
         byte[] cut = Arrays.copyOf(file, file.length - 600_000);
         assertThatThrownBy(() -> clean(store, new Pieces(new ByteArrayInputStream(cut), 4093)))
                 .isInstanceOf(BadCheckpointException.class)
-                .hasMessageContaining("truncated: the header describes " + file.length + " bytes, the file has "
-                        + cut.length);
+                .hasMessageContaining(
+                        "truncated: the header describes " + file.length + " bytes, the file has " + cut.length);
         assertThat(tempFiles()).isZero();
-        assertThat(checkout(store, clean(store, new ByteArrayInputStream(file)))).isEqualTo(file);
+        assertThat(checkout(store, clean(store, new ByteArrayInputStream(file))))
+                .isEqualTo(file);
     }
 
     private long tempFiles() throws IOException {
