@@ -79,7 +79,11 @@ class StoreFailuresEndToEndTest {
                     .doesNotContain("Exception")
                     .doesNotContain("InternalError")
                     .doesNotContain("\tat ");
-            for (String line : r.out().lines().filter(l -> l.contains("./")).toList()) {
+            // the dedup index's entry of an object that was stored is a whole file, renamed into place
+            for (String line : r.out()
+                    .lines()
+                    .filter(l -> l.contains("./") && !l.contains("./values/"))
+                    .toList()) {
                 String[] hashAndPath = line.split("\\s+", 2);
                 assertThat(hashAndPath[1])
                         .as("left in the store on a full disk")
