@@ -1,11 +1,13 @@
 package org.gittheta.convert;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -27,7 +29,6 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.DiskSpace;
-import org.gittheta.store.MappedWrites;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamDecoder;
@@ -35,9 +36,9 @@ import org.gittheta.update.ParamEncoder;
 
 /**
  * Turns a checkpoint streamed in by Git into a manifest, storing each parameter whose values changed. The format is
- * found by content. A format whose skeleton is a prefix of the file (safetensors, GGUF) is streamed: the rest is
- * copied into a memory-mapped temporary file and each tensor is hashed and stored as soon as its last byte has
- * arrived. Any other file (a torch zip, whose directory comes last, or one stored whole) is first spooled to a
+ * found by content. A format whose skeleton is a prefix of the file (safetensors, GGUF) is streamed: each tensor is
+ * read into memory and hashed and stored as soon as its last byte has arrived, while the next ones arrive. Any other
+ * file (a torch zip, whose directory comes last, or one stored whole) is first spooled to a
  * temporary file, then split and stored from its mapping. Both paths store parameters the same way.
  */
 public final class Cleaner {
@@ -45,6 +46,13 @@ public final class Cleaner {
     // four per core: a task waiting for its object's fsync leaves its core to another, and concurrent fsyncs share
     // the file system's journal commits (on a busy disk each fsync waits for tens of milliseconds)
     private static final int TENSORS_IN_FLIGHT = 4 * Runtime.getRuntime().availableProcessors();
+    /**
+     * Streamed tensor bytes held in memory at once, waiting for or in their encoding: bounds the clean's memory
+     * whatever the file's size (the budget's unit is {@link #KIB}).
+     */
+    private static final int BYTES_IN_FLIGHT = 512 << 20;
+
+    private static final int KIB = 1024;
 
     private final ObjectStore store;
     private final ParamEncoder encoder;
@@ -108,81 +116,104 @@ public final class Cleaner {
     }
 
     /**
-     * Streams a format whose skeleton is a prefix of the file.
+     * Streams a format whose skeleton is a prefix of the file. Each tensor's bytes are read from the stream into
+     * memory of its own and handed to the encoders as soon as they are all there; the bytes between tensors (GGUF's
+     * padding) are collected as the rest of the skeleton. Nothing is copied into a temporary file: tensors are
+     * contiguous in these formats, so no encoder needs the file whole.
+     *
      * @param file     the path Git names, for messages
      * @param previous the manifest this version replaces (the staged one), to reuse unchanged parameters
      */
     Manifest clean(String file, CheckpointFormat format, InputStream in, Optional<Manifest> previous)
             throws IOException {
-        byte[] skeleton = format.readSkeletonPrefix(file, in);
-        CheckpointLayout layout = format.fromSkeleton(file, skeleton);
-        Path tmp = store.newTempFile();
+        byte[] prefix = format.readSkeletonPrefix(file, in);
+        CheckpointLayout layout = format.fromSkeleton(file, prefix);
         try (Progress.Task task = progress.start("storing " + file, layout.fileSize());
-                Arena arena = Arena.ofShared();
-                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 Encoding encoding = new Encoding(previous)) {
-            // written with write(2), read through a read-only mapping: stores through a writable mapping of the
-            // new file would fault every page in, zero-filled, before overwriting it (profiled: a third of the
-            // filter's kernel time)
-            if (layout.fileSize() > 0) ch.write(ByteBuffer.allocate(1), layout.fileSize() - 1);
-            MemorySegment mapped = layout.fileSize() == 0
-                    ? MemorySegment.NULL
-                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, layout.fileSize(), arena);
-            task.advance(skeleton.length); // the header is read already: progress ends at the file size
-            try {
-                readAndSubmit(file, in, layout, skeleton, ch, mapped, encoding, task);
-            } catch (IOException e) {
-                throw DiskSpace.explained(tmp, e);
-            } catch (InternalError e) {
-                throw MappedWrites.failed(tmp, e);
-            }
-            // the prefix holds the header; padding between tensors (GGUF) is skeleton too: only the whole file has it
-            byte[] wholeSkeleton = format.read(file, mapped).skeleton();
+            task.advance(prefix.length); // the header is read already: progress ends at the file size
+            byte[] skeleton = readAndSubmit(file, in, layout, prefix, encoding, task);
+            // validated as a whole file's skeleton would be
+            byte[] wholeSkeleton = format.fromSkeleton(file, skeleton).skeleton();
             List<ParamEntry> entries = encoding.entries();
             return new Manifest(
                     format.name(), withStoredValues(file, format, wholeSkeleton, entries), layout.fileSize(), entries);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 
-    /** Copies the stream into the temporary file, submitting each tensor once its last byte has arrived. */
-    private static void readAndSubmit(
-            String file,
-            InputStream in,
-            CheckpointLayout layout,
-            byte[] skeleton,
-            FileChannel ch,
-            MemorySegment mapped,
-            Encoding encoding,
-            Progress.Task task)
+    /**
+     * Reads the stream after the skeleton prefix, submitting each tensor once its last byte has arrived; returns the
+     * skeleton: the prefix and every byte between and after the tensors, in file order.
+     */
+    private static byte[] readAndSubmit(
+            String file, InputStream in, CheckpointLayout layout, byte[] prefix, Encoding encoding, Progress.Task task)
             throws IOException {
-        // the whole file, so that its skeleton can be read back once every byte has arrived
-        writeAt(ch, skeleton, skeleton.length, 0);
-        long pos = skeleton.length;
-        int next = 0;
-        List<TensorSlot> tensors = layout.tensors();
+        ByteArrayOutputStream skeleton = new ByteArrayOutputStream();
+        skeleton.write(prefix);
+        Reading reading = new Reading(file, in, layout.fileSize(), prefix.length, task);
         byte[] block = new byte[BLOCK];
-        while (true) {
-            while (next < tensors.size() && tensors.get(next).end() <= pos) {
-                encoding.submit(tensors.get(next++), mapped);
+        for (TensorSlot slot : layout.tensors()) {
+            reading.copyTo(skeleton, slot.offset() - reading.pos, block);
+            TensorBuffer values = encoding.buffer(slot.length());
+            try {
+                reading.fill(values.bytes(), block);
+            } catch (IOException | RuntimeException | Error e) {
+                values.close();
+                throw e;
             }
-            if (pos == layout.fileSize()) break;
-            int want = (int) Math.min(BLOCK, layout.fileSize() - pos);
-            int n = in.readNBytes(block, 0, want);
-            if (n < want) {
-                throw new BadCheckpointException(
-                        file,
-                        "truncated: the header describes " + layout.fileSize() + " bytes, the file has " + (pos + n));
-            }
-            writeAt(ch, block, n, pos);
-            pos += n;
-            task.advance(n);
+            encoding.submit(slot, values);
         }
+        reading.copyTo(skeleton, layout.fileSize() - reading.pos, block);
         if (in.read() >= 0) {
             throw new BadCheckpointException(
                     file,
                     "unexpected data after the last tensor (the header describes " + layout.fileSize() + " bytes)");
+        }
+        return skeleton.toByteArray();
+    }
+
+    /** The stream of one checkpoint, read to the length its header describes. */
+    private static final class Reading {
+        private final String file;
+        private final InputStream in;
+        private final long fileSize;
+        private final Progress.Task task;
+        private long pos;
+
+        Reading(String file, InputStream in, long fileSize, long pos, Progress.Task task) {
+            this.file = file;
+            this.in = in;
+            this.fileSize = fileSize;
+            this.pos = pos;
+            this.task = task;
+        }
+
+        /** Reads {@code length} bytes into {@code out} (skeleton bytes between tensors). */
+        void copyTo(OutputStream out, long length, byte[] block) throws IOException {
+            for (long left = length; left > 0; ) {
+                int n = read(block, (int) Math.min(block.length, left));
+                out.write(block, 0, n);
+                left -= n;
+            }
+        }
+
+        /** Fills {@code target} with the next bytes of the stream. */
+        void fill(MemorySegment target, byte[] block) throws IOException {
+            for (long at = 0; at < target.byteSize(); ) {
+                int n = read(block, (int) Math.min(block.length, target.byteSize() - at));
+                MemorySegment.copy(block, 0, target, ValueLayout.JAVA_BYTE, at, n);
+                at += n;
+            }
+        }
+
+        private int read(byte[] block, int want) throws IOException {
+            int n = in.readNBytes(block, 0, want);
+            if (n < want) {
+                throw new BadCheckpointException(
+                        file, "truncated: the header describes " + fileSize + " bytes, the file has " + (pos + n));
+            }
+            pos += n;
+            task.advance(n);
+            return n;
         }
     }
 
@@ -191,7 +222,8 @@ public final class Cleaner {
         while (buffer.hasRemaining()) ch.write(buffer, position + buffer.position());
     }
 
-    /** Reads the whole stream into a temporary file, then splits it by content and stores it from the mapping. */
+    /**
+     * Reads the whole stream into a temporary file, then splits it by content and stores it from the mapping. */
     private Stored spooled(String file, InputStream in, Previous previous) throws IOException {
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared();
@@ -212,7 +244,8 @@ public final class Cleaner {
                     Encoding encoding = new Encoding(previous.manifest())) {
                 task.advance(layout.skeletonLength());
                 for (TensorSlot slot : layout.tensors()) {
-                    encoding.submit(slot, mapped);
+                    // the mapping is released when the file is deleted, after every task has finished
+                    encoding.submit(slot, new TensorBuffer(mapped.asSlice(slot.offset(), slot.length()), () -> {}));
                     task.advance(slot.length());
                 }
                 List<ParamEntry> entries = encoding.entries();
@@ -250,12 +283,22 @@ public final class Cleaner {
         return size;
     }
 
+    /** A tensor's bytes, and what frees them once they are stored. */
+    private record TensorBuffer(MemorySegment bytes, Runnable release) implements AutoCloseable {
+        @Override
+        public void close() {
+            release.run();
+        }
+    }
+
     /**
      * The parameters of one file on their way into the store: at most four tasks per core at a time, each
-     * compressing its chunks in parallel; an unchanged parameter keeps its old entry.
+     * compressing its chunks in parallel, and at most {@link #BYTES_IN_FLIGHT} of streamed tensor bytes held in
+     * memory; an unchanged parameter keeps its old entry.
      */
     private final class Encoding implements AutoCloseable {
         private final Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
+        private final Semaphore memory = new Semaphore(BYTES_IN_FLIGHT / KIB);
         private final List<Future<ParamEntry>> pending = new ArrayList<>();
         private final Map<String, ParamEntry> before;
 
@@ -263,16 +306,42 @@ public final class Cleaner {
             this.before = previous.map(Manifest::byName).orElse(Map.of());
         }
 
-        void submit(TensorSlot slot, MemorySegment file) throws IOException {
-            MemorySegment values = file.asSlice(slot.offset(), slot.length());
-            acquire(slots);
+        /**
+         * Memory for a tensor of {@code length} bytes, once the tensors in flight leave room for it (a tensor larger
+         * than the whole budget waits until it has the budget to itself).
+         */
+        @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned buffer, which closes it
+        TensorBuffer buffer(long length) throws IOException {
+            int permits = (int) Math.min(BYTES_IN_FLIGHT / KIB, (length + KIB - 1) / KIB);
+            acquire(memory, permits);
+            Arena arena = Arena.ofShared();
+            Runnable release = () -> {
+                arena.close();
+                memory.release(permits);
+            };
+            try {
+                return new TensorBuffer(length == 0 ? MemorySegment.NULL : arena.allocate(length, 64), release);
+            } catch (RuntimeException | Error e) {
+                release.run();
+                throw e;
+            }
+        }
+
+        /** Stores the tensor's values in the background; the buffer is released once they are stored. */
+        void submit(TensorSlot slot, TensorBuffer values) throws IOException {
+            try {
+                acquire(slots);
+            } catch (IOException e) {
+                values.close();
+                throw e;
+            }
             pending.add(Ordered.submit(() -> {
-                try {
+                try (values) {
                     return encoder.encode(
                             slot.name(),
                             slot.dtype(),
                             slot.shape(),
-                            values,
+                            values.bytes(),
                             Optional.ofNullable(before.get(slot.name())));
                 } finally {
                     slots.release();
@@ -287,7 +356,7 @@ public final class Cleaner {
             return entries;
         }
 
-        /** The tasks read the mapped file: lets them finish before it is unmapped. */
+        /** The tasks read the tensors' memory (or the mapped file): lets them finish before it is released. */
         @Override
         public void close() {
             for (Future<ParamEntry> f : pending) {
@@ -301,8 +370,12 @@ public final class Cleaner {
     }
 
     private static void acquire(Semaphore s) throws IOException {
+        acquire(s, 1);
+    }
+
+    private static void acquire(Semaphore s, int permits) throws IOException {
         try {
-            s.acquire();
+            s.acquire(permits);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

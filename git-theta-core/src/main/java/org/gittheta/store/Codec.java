@@ -2,6 +2,7 @@ package org.gittheta.store;
 
 import com.github.luben.zstd.Zstd;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Locale;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
@@ -18,7 +19,7 @@ public enum Codec {
     LZ4(1),
     ZSTD(2);
 
-    private static final int ZSTD_LEVEL = 1;
+    static final int ZSTD_LEVEL = 1;
     /** Below this a codec's own framing outweighs what it could save: such chunks are stored as they are. */
     private static final int MIN_COMPRESSIBLE = 64;
 
@@ -55,22 +56,36 @@ public enum Codec {
     /** An encoded chunk: the codec actually used and its bytes. */
     public record Chunk(Codec codec, byte[] data, int length) {}
 
-    /** Encodes {@code raw[0..len)}; falls back to RAW when this codec does not make it smaller. */
+    /** Encodes {@code raw[0..len)} into new arrays; falls back to RAW when this codec does not make it smaller. */
     public Chunk encode(byte[] raw, int len, int elementWidth) {
+        try (ChunkBuffers b = ChunkBuffers.ofSize(len, ZSTD_LEVEL)) {
+            Chunk c = encode(raw, len, elementWidth, b);
+            return c.data() == raw ? c : new Chunk(c.codec(), Arrays.copyOf(c.data(), c.length()), c.length());
+        }
+    }
+
+    /** How many bytes {@code raw[0..len)} takes encoded: an estimate's sample, using pooled buffers. */
+    public int encodedLength(byte[] raw, int len, int elementWidth) {
+        if (len > ObjectFormat.CHUNK_SIZE) return encode(raw, len, elementWidth).length();
+        try (ChunkBuffers b = ChunkBuffers.take(ZSTD_LEVEL)) {
+            return encode(raw, len, elementWidth, b).length();
+        }
+    }
+
+    /**
+     * Encodes {@code raw[0..len)} into {@code b}: the chunk's data is {@code b.out}, or {@code raw} itself when this
+     * codec does not make it smaller (RAW).
+     */
+    Chunk encode(byte[] raw, int len, int elementWidth, ChunkBuffers b) {
         if (this == RAW || len < MIN_COMPRESSIBLE) return new Chunk(RAW, raw, len);
-        byte[] shuffled = Shuffle.shuffle(raw, len, elementWidth);
-        byte[] out;
+        Shuffle.shuffle(raw, len, elementWidth, b.shuffled);
         int n;
         if (this == LZ4) {
-            out = new byte[LZ4_COMPRESSOR.maxCompressedLength(len)];
-            n = LZ4_COMPRESSOR.compress(shuffled, 0, len, out, 0, out.length);
+            n = LZ4_COMPRESSOR.compress(b.shuffled, 0, len, b.out, 0, b.out.length);
         } else {
-            out = new byte[(int) Zstd.compressBound(len)];
-            long r = Zstd.compressByteArray(out, 0, out.length, shuffled, 0, len, ZSTD_LEVEL);
-            if (Zstd.isError(r)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(r));
-            n = (int) r;
+            n = b.zstd.compressByteArray(b.out, 0, b.out.length, b.shuffled, 0, len);
         }
-        return n < len ? new Chunk(this, out, n) : new Chunk(RAW, raw, len);
+        return n < len ? new Chunk(this, b.out, n) : new Chunk(RAW, raw, len);
     }
 
     /**

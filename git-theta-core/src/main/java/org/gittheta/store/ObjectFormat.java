@@ -97,17 +97,23 @@ public final class ObjectFormat {
                 i -> {
                     long offset = (long) i * CHUNK_SIZE;
                     int len = (int) Math.min(CHUNK_SIZE, s.length() - offset);
-                    byte[] raw = new byte[len];
-                    s.source().read(offset, raw, len);
-                    return codec.encode(raw, len, s.elementWidth());
+                    ChunkBuffers buffers = ChunkBuffers.take(Codec.ZSTD_LEVEL);
+                    s.source().read(offset, buffers.raw, len);
+                    return new Encoded(codec.encode(buffers.raw, len, s.elementWidth(), buffers), buffers);
                 },
-                chunk -> {
-                    chunkHead.clear();
-                    chunkHead.put((byte) chunk.codec().code()).putInt(chunk.length());
-                    out.write(chunkHead.array());
-                    out.write(chunk.data(), 0, chunk.length());
+                encoded -> {
+                    try (ChunkBuffers done = encoded.buffers()) {
+                        Codec.Chunk chunk = encoded.chunk();
+                        chunkHead.clear();
+                        chunkHead.put((byte) chunk.codec().code()).putInt(chunk.length());
+                        out.write(chunkHead.array());
+                        out.write(chunk.data(), 0, chunk.length());
+                    }
                 });
     }
+
+    /** A chunk encoded into pooled buffers, which go back to the pool once it is written. */
+    private record Encoded(Codec.Chunk chunk, ChunkBuffers buffers) {}
 
     static int chunkCount(long length) {
         return Math.toIntExact((length + CHUNK_SIZE - 1) / CHUNK_SIZE);

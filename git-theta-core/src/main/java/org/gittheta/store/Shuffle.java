@@ -15,6 +15,12 @@ final class Shuffle {
 
     static byte[] shuffle(byte[] in, int len, int width) {
         byte[] out = new byte[len];
+        shuffle(in, len, width, out);
+        return out;
+    }
+
+    /** Shuffles {@code in[0..len)} into {@code out[0..len)}. */
+    static void shuffle(byte[] in, int len, int width, byte[] out) {
         int n = width <= 1 ? 0 : len / width;
         int done = width == 2 ? shuffle2(in, n, out) : 0;
         for (int b = 0; b < width && n > 0; b++) {
@@ -22,7 +28,6 @@ final class Shuffle {
             for (int i = done, src = done * width + b; i < n; i++, src += width) out[dst + i] = in[src];
         }
         System.arraycopy(in, n * width, out, n * width, len - n * width);
-        return out;
     }
 
     static void unshuffle(byte[] in, int len, int width, byte[] out) {

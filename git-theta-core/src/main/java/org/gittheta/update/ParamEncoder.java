@@ -176,7 +176,9 @@ public final class ParamEncoder {
                 && p.shape().equals(shape)
                 && p.objects().size() <= options.maxChainDepth()
                 && p.objects().stream().allMatch(o -> store.contains(o.id())));
-        if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {
+        if (base.isEmpty()
+                || options.forced().equals(Optional.of(UpdateKind.DENSE))
+                || needsKeyframe(name, shape, values.byteSize(), base.get())) {
             return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
         Path tmp = store.newTempFile();
@@ -297,6 +299,18 @@ public final class ParamEncoder {
                     ? MemorySegment.NULL
                     : ch.map(FileChannel.MapMode.READ_ONLY, 0, entry.byteSize(), arena);
         }
+    }
+
+    /**
+     * Whether auto would store a keyframe whatever the delta: the chain under it already holds the parameter's raw
+     * bytes, so no delta fits {@link #choose}'s budget. Decided before the base is decoded, which for a long chain
+     * costs more than storing the keyframe. Forced kinds, lossy factors and a named adapter need the base.
+     */
+    private boolean needsKeyframe(String name, Shape shape, long valueBytes, ParamEntry base) throws IOException {
+        if (options.forced().isPresent() || options.lossyRank().isPresent()) return false;
+        if (options.lora().isPresent()
+                && options.lora().get().factors(name, shape).isPresent()) return false;
+        return chainBytes(base) >= valueBytes;
     }
 
     /** Bytes a clone fetches for {@code entry}: its object and every object of its delta chain. */
@@ -420,7 +434,7 @@ public final class ParamEncoder {
         for (Sampling.Window window : Sampling.windows(s.length())) {
             byte[] raw = new byte[window.length()];
             s.source().read(window.offset(), raw, raw.length);
-            stored += codec.encode(raw, raw.length, s.elementWidth()).length();
+            stored += codec.encodedLength(raw, raw.length, s.elementWidth());
             rawBytes += raw.length;
         }
         if (rawBytes == 0) return e.fixedBytes();
