@@ -48,15 +48,13 @@ final class GitRepoFixture {
         return repo;
     }
 
-    /** The whole environment commands here run with (the sandbox's, then this test's variables). */
-    Map<String, String> environment() {
-        Map<String, String> all = new HashMap<>(sandbox.env());
-        all.putAll(env);
-        return all;
+    /** A command in {@code dir}, in this world; more options go on the result. */
+    Command command(Path dir, String... cmd) {
+        return sandbox.command(dir, cmd).env(env);
     }
 
     Command.Result run(Path dir, String... cmd) throws IOException {
-        return sandbox.command(dir, cmd).env(env).run();
+        return command(dir, cmd).run();
     }
 
     String ok(Path dir, String... cmd) throws IOException {
