@@ -137,7 +137,7 @@ public final class Cleaner {
                 throw MappedWrites.failed(tmp, e);
             }
             // the prefix holds the header; padding between tensors (GGUF) is skeleton too: only the whole file has it
-            byte[] wholeSkeleton = format.read(file, mapped).skeleton();
+            byte[] wholeSkeleton = layout.skeletonIn(mapped);
             List<ParamEntry> entries = encoding.entries();
             return new Manifest(
                     format.name(), withStoredValues(file, format, wholeSkeleton, entries), layout.fileSize(), entries);
