@@ -177,10 +177,7 @@ class KillEndToEndTest {
     }
 
     private byte[] commit(Path repo, byte[] content, String message) throws IOException {
-        Files.write(repo.resolve(FILE), content);
-        git.ok(repo, "git", "add", FILE);
-        git.ok(repo, "git", "commit", "-q", "-m", message);
-        return content;
+        return git.commit(repo, FILE, content, "-m", message);
     }
 
     private String blob(Path repo, String rev) throws IOException {
