@@ -122,7 +122,9 @@ for tool in "${tools[@]}"; do
   git branch -q -D extra
   git reflog expire --expire=now --all
 done
-for build in "${labels[@]}"; do step "$build" "git theta gc --dry-run --prune=now" git theta gc --dry-run --prune=now; done
+for build in "${labels[@]}"; do
+  step "$build" "git theta gc --dry-run --prune=now" git theta gc --dry-run --prune=now
+done
 step lfs "git lfs prune" git lfs prune
 step "$last" "git theta gc --prune=now" git theta gc --prune=now
 for tool in "${tools[@]}"; do
