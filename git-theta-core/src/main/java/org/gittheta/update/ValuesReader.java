@@ -29,11 +29,20 @@ public final class ValuesReader extends InputStream {
         this.entry = entry;
         this.arena = arena;
         this.top = layer.reader();
-        int count = Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
-        this.chunks = Ordered.results(count, layer::chunk);
+        this.chunks = Ordered.results(chunkCount(entry), layer::chunk);
+    }
+
+    static int chunkCount(ParamEntry entry) {
+        return Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
     }
 
     static ValuesReader open(ParamEntry entry, Arena arena, Layer layer) throws CorruptObjectException {
+        checkHolds(entry, layer);
+        return new ValuesReader(entry, arena, layer);
+    }
+
+    /** Fails unless the chain's top object holds values of the parameter's dtype and shape. */
+    static void checkHolds(ParamEntry entry, Layer layer) throws CorruptObjectException {
         var h = layer.reader().header();
         if (h.dtype() != entry.dtype() || !h.shape().equals(entry.shape())) {
             throw new CorruptObjectException(
@@ -41,7 +50,15 @@ public final class ValuesReader extends InputStream {
                     "it holds " + h.dtype() + " " + h.shape() + ", parameter '" + entry.name() + "' is " + entry.dtype()
                             + " " + entry.shape());
         }
-        return new ValuesReader(entry, arena, layer);
+    }
+
+    /** The values' own check: as many bytes as the parameter has, with the checksum the top object records. */
+    static void checkDecoded(ParamEntry entry, ObjectFormat.Reader top, long delivered, CRC32C crc)
+            throws CorruptObjectException {
+        if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
+            throw new CorruptObjectException(
+                    top.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
+        }
     }
 
     /** The next decoded chunk (the caller's to keep), or null after the last; the checksum is checked with the last. */
@@ -58,10 +75,7 @@ public final class ValuesReader extends InputStream {
     }
 
     private void verify() throws CorruptObjectException {
-        if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
-            throw new CorruptObjectException(
-                    top.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
-        }
+        checkDecoded(entry, top, delivered, crc);
     }
 
     @Override
