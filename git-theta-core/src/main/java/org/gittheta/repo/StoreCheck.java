@@ -1,7 +1,6 @@
 package org.gittheta.repo;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -12,10 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.repo.FsckReport.Kind;
 import org.gittheta.repo.FsckReport.Problem;
@@ -23,6 +18,7 @@ import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
+import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ValuesReader;
 
@@ -70,21 +66,9 @@ final class StoreCheck {
                     .computeIfAbsent(p.entry().objects().getLast().id(), k -> new ArrayList<>())
                     .add(p);
         }
-        int decoded = 0;
-        try (ExecutorService pool =
-                Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
-            List<Future<List<Problem>>> found = new ArrayList<>();
-            for (List<StoreUses.ParamUse> versions : byKeyframe.values()) {
-                found.add(pool.submit(() -> decodeTogether(versions)));
-                decoded += versions.size();
-            }
-            for (Future<List<Problem>> f : found) problems.addAll(f.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("fsck interrupted");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        List<List<StoreUses.ParamUse>> groups = List.copyOf(byKeyframe.values());
+        Ordered.run(groups.size(), i -> decodeTogether(groups.get(i)), problems::addAll);
+        int decoded = groups.stream().mapToInt(List::size).sum();
         return new FsckReport(checked, decoded, problems);
     }
 
