@@ -29,8 +29,7 @@ class CheckpointFormatsEndToEndTest {
     private void newRepo() throws IOException {
         git = new GitRepoFixture(tmp);
         repo = git.newRepo("repo");
-        git.ok(repo, "git", "theta", "track", "*.bin", "*.pt", "*.gguf");
-        git.ok(repo, "git", "commit", "-q", "-am", "track more");
+        git.track(repo, "*.bin", "*.pt", "*.gguf");
     }
 
     private static byte[] reference(String name) throws IOException {
@@ -57,9 +56,7 @@ class CheckpointFormatsEndToEndTest {
         newRepo();
         byte[] v1 = reference("pytorch_model.bin");
         byte[] v2 = reference("pytorch_model-ft.bin");
-        Files.write(repo.resolve("pytorch_model.bin"), v1);
-        git.ok(repo, "git", "add", "pytorch_model.bin");
-        git.ok(repo, "git", "commit", "-q", "-m", "base");
+        git.commit(repo, "pytorch_model.bin", v1, "-m", "base");
         assertThat(manifest("HEAD", "pytorch_model.bin"))
                 .contains("format torch-zip\n")
                 .contains("param layers.1.weight ");
@@ -82,10 +79,7 @@ class CheckpointFormatsEndToEndTest {
     @Test
     void aTorchZipRoundTripsThroughCheckoutAndClone() throws IOException {
         newRepo();
-        byte[] content = reference("torch-zip-mixed.pt");
-        Files.write(repo.resolve("mixed.pt"), content);
-        git.ok(repo, "git", "add", "mixed.pt");
-        git.ok(repo, "git", "commit", "-q", "-m", "mixed");
+        byte[] content = git.commit(repo, "mixed.pt", reference("torch-zip-mixed.pt"), "-m", "mixed");
         git.ok(repo, "git", "rm", "-q", "mixed.pt");
         git.ok(repo, "git", "checkout", "HEAD", "--", "mixed.pt");
         GitRepoFixture.assertSameBytes(repo.resolve("mixed.pt"), content);

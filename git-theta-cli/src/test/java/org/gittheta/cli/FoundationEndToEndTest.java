@@ -12,25 +12,11 @@ import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real git driving git-theta's filter: add, commit, and every way of getting a file back. */
-class FoundationEndToEndTest {
-    @TempDir
-    Path tmp;
-
-    GitRepoFixture git;
-    Path repo;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        git = new GitRepoFixture(tmp);
-        repo = git.newRepo("repo");
-    }
-
+class FoundationEndToEndTest extends GitRepoFixture.WithRepo {
     /** Every dtype the format defines, a scalar, empty tensors, metadata, shuffled keys, pretty JSON and padding. */
     static byte[] edgeCaseCheckpoint(long seed) {
         TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors()
@@ -50,10 +36,7 @@ class FoundationEndToEndTest {
     }
 
     byte[] commit(String file, byte[] content, String message) throws IOException {
-        Files.write(repo.resolve(file), content);
-        git.ok(repo, "git", "add", file);
-        git.ok(repo, "git", "commit", "-q", "-m", message);
-        return content;
+        return git.commit(repo, file, content, "-m", message);
     }
 
     @Nested

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.GitSandbox;
 import org.gittheta.testing.StoreFiles;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A temporary world for end-to-end tests: the shared {@link GitSandbox} with the project's own bin/git-theta first
@@ -48,15 +52,31 @@ final class GitRepoFixture {
         return repo;
     }
 
-    /** The whole environment commands here run with (the sandbox's, then this test's variables). */
-    Map<String, String> environment() {
-        Map<String, String> all = new HashMap<>(sandbox.env());
-        all.putAll(env);
-        return all;
+    /** Tracks more patterns than {@link #newRepo}'s, committing the attributes as "track more". */
+    void track(Path repo, String... patterns) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("git", "theta", "track"));
+        cmd.addAll(List.of(patterns));
+        ok(repo, cmd.toArray(String[]::new));
+        ok(repo, "git", "commit", "-q", "-am", "track more");
+    }
+
+    /** Writes {@code content} to {@code file}, adds it and commits with these arguments; returns the content. */
+    byte[] commit(Path repo, String file, byte[] content, String... commitArgs) throws IOException {
+        Files.write(repo.resolve(file), content);
+        ok(repo, "git", "add", file);
+        List<String> cmd = new ArrayList<>(List.of("git", "commit", "-q"));
+        cmd.addAll(List.of(commitArgs));
+        ok(repo, cmd.toArray(String[]::new));
+        return content;
+    }
+
+    /** A command in {@code dir}, in this world; more options go on the result. */
+    Command command(Path dir, String... cmd) {
+        return sandbox.command(dir, cmd).env(env);
     }
 
     Command.Result run(Path dir, String... cmd) throws IOException {
-        return sandbox.command(dir, cmd).env(env).run();
+        return command(dir, cmd).run();
     }
 
     String ok(Path dir, String... cmd) throws IOException {
@@ -70,5 +90,20 @@ final class GitRepoFixture {
         assertThat(StoreFiles.sha256(actual) + " (" + actual.length + " bytes)")
                 .as("content of %s", file)
                 .isEqualTo(StoreFiles.sha256(expected) + " (" + expected.length + " bytes)");
+    }
+
+    /** For a test class whose every test starts from a fresh {@link #newRepo} {@code repo}, in its own world. */
+    abstract static class WithRepo {
+        @TempDir
+        Path tmp;
+
+        GitRepoFixture git;
+        Path repo;
+
+        @BeforeEach
+        final void newWorldAndRepo() throws IOException {
+            git = new GitRepoFixture(tmp);
+            repo = git.newRepo("repo");
+        }
     }
 }

@@ -21,10 +21,9 @@ import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code git theta status}, {@code ls-files} and {@code squash} with real git. */
-class HousekeepingCommandsEndToEndTest {
+class HousekeepingCommandsEndToEndTest extends GitRepoFixture.WithRepo {
     private static final Pattern OBJECTS = Pattern.compile("objects=([0-9a-f:,]+)");
     private static final String ST = "m.safetensors";
     private static final String BIN = "pytorch_model.bin";
@@ -33,18 +32,9 @@ class HousekeepingCommandsEndToEndTest {
     private static final String SHARD2 = "sh/model-00002-of-00002.safetensors";
     private static final String INDEX = "sh/model.safetensors.index.json";
 
-    @TempDir
-    Path tmp;
-
-    private GitRepoFixture git;
-    private Path repo;
-
     @BeforeEach
-    void setUp() throws IOException {
-        git = new GitRepoFixture(tmp);
-        repo = git.newRepo("repo");
-        git.ok(repo, "git", "theta", "track", "*.bin", "*.dat");
-        git.ok(repo, "git", "commit", "-q", "-am", "track more");
+    void trackMore() throws IOException {
+        git.track(repo, "*.bin", "*.dat");
     }
 
     private static byte[] checkpoint(long seed) {
@@ -214,9 +204,7 @@ class HousekeepingCommandsEndToEndTest {
 
     @Test
     void objectsAreReportedLocalOnlyOnTheRemoteUnknownOrMissing() throws IOException {
-        Files.write(repo.resolve(BIN), GgufEndToEndTest.reference("pytorch_model.bin"));
-        git.ok(repo, "git", "add", BIN);
-        git.ok(repo, "git", "commit", "-q", "-m", "v1");
+        git.commit(repo, BIN, GgufEndToEndTest.reference("pytorch_model.bin"), "-m", "v1");
         Path remote = tmp.resolve("remote.git");
         git.ok(tmp, "git", "init", "-q", "--bare", remote.toString());
         git.ok(repo, "git", "remote", "add", "origin", remote.toString());
@@ -257,10 +245,7 @@ class HousekeepingCommandsEndToEndTest {
 
     @Test
     void squashThenCommitLetsGcRemoveTheOldBasesAndEveryReachableVersionChecksOut() throws IOException {
-        byte[] v1 = checkpoint(1);
-        Files.write(repo.resolve(ST), v1);
-        git.ok(repo, "git", "add", ST);
-        git.ok(repo, "git", "commit", "-q", "-m", "v1");
+        byte[] v1 = git.commit(repo, ST, checkpoint(1), "-m", "v1");
         Set<String> base = objectsOf("HEAD", ST).keySet();
         git.ok(repo, "git", "checkout", "-q", "-b", "ft");
         byte[] last = null;

@@ -2,10 +2,10 @@ package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -177,10 +177,7 @@ class KillEndToEndTest {
     }
 
     private byte[] commit(Path repo, byte[] content, String message) throws IOException {
-        Files.write(repo.resolve(FILE), content);
-        git.ok(repo, "git", "add", FILE);
-        git.ok(repo, "git", "commit", "-q", "-m", message);
-        return content;
+        return git.commit(repo, FILE, content, "-m", message);
     }
 
     private String blob(Path repo, String rev) throws IOException {
@@ -192,13 +189,10 @@ class KillEndToEndTest {
      * every git-theta process of the command with SIGKILL and waits for the command to end.
      */
     private long killDuring(String what, int delay, Path dir, String... cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("GIT_")); // as the sandbox's own commands run
-        pb.environment().putAll(git.environment());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process p = pb.start();
+        // as long as the waits below take at most: a command that hangs after the kill fails the test
+        Command.Running running =
+                git.command(dir, cmd).timeout(Duration.ofSeconds(120)).start();
+        Process p = running.process();
         long appeared = -1;
         int killed = 0;
         boolean writing = false;
@@ -221,19 +215,17 @@ class KillEndToEndTest {
             }
             Thread.sleep(5);
         }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(what + " ends").isTrue();
+        int exit = running.result().exit();
         long ran = appeared < 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - appeared);
         lastKilled = killed > 0;
         if (delay == NO_KILL) {
-            assertThat(p.exitValue()).as("%s, not killed", what).isZero();
+            assertThat(exit).as("%s, not killed", what).isZero();
             return ran;
         }
         if (killed > 0) hits++;
         if (killed > 0 && writing) midWrite++;
         log.add(what + " +" + delay + " ms: "
-                + (killed > 0
-                        ? "killed" + (writing ? " while writing" : "") + ", exit " + p.exitValue()
-                        : "finished first"));
+                + (killed > 0 ? "killed" + (writing ? " while writing" : "") + ", exit " + exit : "finished first"));
         return ran;
     }
 

@@ -17,26 +17,12 @@ import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testing.StoreFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Sharded safetensors checkpoints (shards + model.safetensors.index.json) as one model, through real git. */
-class ShardedEndToEndTest {
+class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
     private static final String INDEX = "model.safetensors.index.json";
     private static final int SHARDS = 3;
-
-    @TempDir
-    Path tmp;
-
-    private GitRepoFixture git;
-    private Path repo;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        git = new GitRepoFixture(tmp);
-        repo = git.newRepo("repo");
-    }
 
     private static String shardName(int k) {
         return String.format("model-%05d-of-%05d.safetensors", k, SHARDS);

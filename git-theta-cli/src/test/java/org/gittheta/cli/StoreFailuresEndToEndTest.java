@@ -15,24 +15,10 @@ import java.util.List;
 import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
 import org.gittheta.testing.Command;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A full disk, and the temporary files of interrupted adds, with real git. */
-class StoreFailuresEndToEndTest {
-    @TempDir
-    Path tmp;
-
-    private GitRepoFixture git;
-    private Path repo;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        git = new GitRepoFixture(tmp);
-        repo = git.newRepo("repo");
-    }
-
+class StoreFailuresEndToEndTest extends GitRepoFixture.WithRepo {
     /** 1 MiB of random floats: the objects do not compress much. */
     private static byte[] checkpoint(long seed) {
         return TestCheckpoints.safetensors()

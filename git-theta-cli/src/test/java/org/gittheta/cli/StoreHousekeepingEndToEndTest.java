@@ -16,25 +16,11 @@ import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The store of our own, fsck and gc, with real git. */
-class StoreHousekeepingEndToEndTest {
+class StoreHousekeepingEndToEndTest extends GitRepoFixture.WithRepo {
     private static final Pattern OBJECT_IDS = Pattern.compile("objects=([0-9a-f:,]+)");
-
-    @TempDir
-    Path tmp;
-
-    private GitRepoFixture git;
-    private Path repo;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        git = new GitRepoFixture(tmp);
-        repo = git.newRepo("repo");
-    }
 
     static byte[] checkpoint(long seed) {
         return TestCheckpoints.safetensors()
@@ -46,13 +32,7 @@ class StoreHousekeepingEndToEndTest {
     }
 
     private byte[] commit(byte[] content, String... commitArgs) throws IOException {
-        Files.write(repo.resolve("m.safetensors"), content);
-        git.ok(repo, "git", "add", "m.safetensors");
-        git.ok(
-                repo,
-                Stream.concat(Stream.of("git", "commit", "-q"), Stream.of(commitArgs))
-                        .toArray(String[]::new));
-        return content;
+        return git.commit(repo, "m.safetensors", content, commitArgs);
     }
 
     /** The objects a manifest lists (each parameter's whole chain). */

@@ -1,5 +1,7 @@
 package org.gittheta.format;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -64,6 +66,23 @@ public record CheckpointLayout(String format, byte[] skeleton, long fileSize, Li
     /** Number of skeleton bytes, without copying them. */
     public int skeletonLength() {
         return skeleton.length;
+    }
+
+    /**
+     * The skeleton as {@code file}, a file this layout describes, holds it: every byte outside the tensors, read
+     * from the file (a layout derived from a skeleton prefix takes GGUF's padding after it to be zeros).
+     */
+    public byte[] skeletonIn(MemorySegment file) {
+        byte[] bytes = new byte[skeleton.length];
+        long from = 0;
+        int at = 0;
+        for (int i = 0; i <= tensors.size(); i++) {
+            long until = i < tensors.size() ? tensors.get(i).offset() : fileSize;
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, from, bytes, at, (int) (until - from));
+            at += (int) (until - from);
+            if (i < tensors.size()) from = tensors.get(i).end();
+        }
+        return bytes;
     }
 
     /** The tensor called {@code name}; a linear scan, as callers mostly walk {@link #tensors()} in order. */

@@ -95,17 +95,9 @@ public final class GgufFormat implements CheckpointFormat {
                             + " bytes, but its header puts the end at " + placement.fileSize()
                             + " (the last tensor's end padded to the " + header.alignment() + "-byte alignment)");
         }
-        byte[] skeleton = new byte[(int) placement.skeletonLength()];
-        MemorySegment to = MemorySegment.ofArray(skeleton);
-        long from = 0;
-        long at = 0;
         List<TensorSlot> slots = placement.slots();
-        for (int i = 0; i <= slots.size(); i++) {
-            long until = i < slots.size() ? slots.get(i).offset() : fileSize;
-            MemorySegment.copy(content, from, to, at, until - from);
-            at += until - from;
-            if (i < slots.size()) from = slots.get(i).end();
-        }
+        byte[] skeleton = new CheckpointLayout(name(), new byte[(int) placement.skeletonLength()], fileSize, slots)
+                .skeletonIn(content);
         return new CheckpointLayout(name(), skeleton, fileSize, slots);
     }
 

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
+import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ValuesReader;
 
@@ -55,12 +57,18 @@ final class StoreCheck {
                 if (!referenced.containsKey(id)) checkObject(id, Optional.empty());
             }
         }
-        int decoded = 0;
+        // the versions of a parameter share their chains' objects (keyframe, deltas): decoded together, each object
+        // once; different parameters in parallel
+        Map<ObjectId, List<StoreUses.ParamUse>> byKeyframe = new LinkedHashMap<>();
         for (StoreUses.ParamUse p : uses.params()) {
             if (p.entry().objects().stream().map(ObjectRef::id).anyMatch(broken::contains)) continue;
-            decode(p);
-            decoded++;
+            byKeyframe
+                    .computeIfAbsent(p.entry().objects().getLast().id(), k -> new ArrayList<>())
+                    .add(p);
         }
+        List<List<StoreUses.ParamUse>> groups = List.copyOf(byKeyframe.values());
+        Ordered.run(groups.size(), i -> decodeTogether(groups.get(i)), problems::addAll);
+        int decoded = groups.stream().mapToInt(List::size).sum();
         return new FsckReport(checked, decoded, problems);
     }
 
@@ -84,26 +92,57 @@ final class StoreCheck {
         }
     }
 
+    /**
+     * Rebuilds versions of one parameter together; if that fails, each on its own, so that every problem names its
+     * version.
+     */
+    private List<Problem> decodeTogether(List<StoreUses.ParamUse> versions) {
+        List<Problem> found = new ArrayList<>();
+        if (versions.size() > 1) {
+            List<MessageDigest> shas = new ArrayList<>();
+            for (int i = 0; i < versions.size(); i++) shas.add(ObjectStore.sha256());
+            try {
+                decoder.decodeTogether(
+                        versions.stream().map(StoreUses.ParamUse::entry).toList(),
+                        (i, chunk) -> shas.get(i).update(chunk));
+                for (int i = 0; i < versions.size(); i++)
+                    hashMismatch(versions.get(i), shas.get(i)).ifPresent(found::add);
+                return found;
+            } catch (IOException | RuntimeException e) {
+                // found again below, version by version
+            }
+        }
+        for (StoreUses.ParamUse p : versions) decode(p).ifPresent(found::add);
+        return found;
+    }
+
     /** Rebuilds the values through the chain (each chunk's checksum and the values' checksum are checked). */
-    private void decode(StoreUses.ParamUse p) {
-        ObjectId top = p.entry().object().id();
+    private Optional<Problem> decode(StoreUses.ParamUse p) {
         MessageDigest sha = ObjectStore.sha256();
         try (ValuesReader values = decoder.open(p.entry())) {
             for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) sha.update(chunk);
         } catch (IOException | RuntimeException e) {
-            report(Kind.UNDECODABLE, top, Optional.of(p.use()), String.valueOf(e.getMessage()), Optional.empty());
-            return;
+            return Optional.of(undecodable(p, String.valueOf(e.getMessage())));
         }
+        return hashMismatch(p, sha);
+    }
+
+    private static Optional<Problem> hashMismatch(StoreUses.ParamUse p, MessageDigest sha) {
         String actual = HexFormat.of().formatHex(sha.digest());
-        if (!actual.equals(p.entry().sha256())) {
-            report(
-                    Kind.UNDECODABLE,
-                    top,
-                    Optional.of(p.use()),
-                    "its values hash to " + actual + ", the manifest says sha256="
-                            + p.entry().sha256(),
-                    Optional.empty());
-        }
+        if (actual.equals(p.entry().sha256())) return Optional.empty();
+        return Optional.of(undecodable(
+                p,
+                "its values hash to " + actual + ", the manifest says sha256="
+                        + p.entry().sha256()));
+    }
+
+    private static Problem undecodable(StoreUses.ParamUse p, String detail) {
+        return new Problem(
+                Kind.UNDECODABLE,
+                Optional.of(p.entry().object().id().hex()),
+                Optional.of(p.use()),
+                detail,
+                Optional.empty());
     }
 
     private void report(Kind kind, ObjectId id, Optional<ObjectUse> use, String detail, Optional<String> movedTo) {

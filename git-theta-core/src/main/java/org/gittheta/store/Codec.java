@@ -1,6 +1,5 @@
 package org.gittheta.store;
 
-import com.github.luben.zstd.Zstd;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Locale;

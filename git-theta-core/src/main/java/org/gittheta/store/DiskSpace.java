@@ -51,15 +51,12 @@ public interface DiskSpace {
     }
 
     /**
-     * A failed write of {@code file} as one line naming it; a full disk says so plainly. The JDK reports
-     * {@code ENOSPC} as a bare "No space left on device", without the file.
+     * A failed write of {@code file} as one line naming it when the disk is full. The JDK reports {@code ENOSPC} as
+     * a bare "No space left on device", without the file; a {@link DiskFullException} (from a write below) is kept.
      */
     public static IOException explained(Path file, IOException e) {
+        if (e instanceof DiskFullException) return e;
         String m = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-        if (m != null && m.contains(FULL) && !m.startsWith("the disk is full")) {
-            return new IOException(
-                    "the disk is full: cannot write " + file + " (" + FULL + "); nothing was stored from it", e);
-        }
-        return e;
+        return m != null && m.contains(FULL) ? new DiskFullException(file, FULL, e) : e;
     }
 }

@@ -17,9 +17,6 @@ public final class MappedWrites {
      */
     public static IOException failed(Path file, InternalError e) {
         if (e.getMessage() == null || !e.getMessage().contains("fault occurred")) throw e;
-        return new IOException(
-                "the disk is full: cannot write " + file + " (a write to its memory mapping failed); nothing was "
-                        + "stored from it",
-                e);
+        return new DiskFullException(file, "a write to its memory mapping failed", e);
     }
 }

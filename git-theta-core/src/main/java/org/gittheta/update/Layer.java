@@ -2,6 +2,7 @@ package org.gittheta.update;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.util.Map;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectId;
@@ -12,7 +13,7 @@ import org.gittheta.store.ObjectStore;
  * of its base and chunk c of its own data, so memory stays a few chunks per chain link. Each kind's decoder lives
  * in one class with its encoder ({@link Dense}, {@link XorDelta}, {@link SparseDelta}, {@link Rebuilt}).
  */
-sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Decoder, Rebuilt.Decoder {
+sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Decoder, Rebuilt.Decoder, Layer.Shared {
     /** Chains longer than this are corrupt or hostile: git-theta never writes them (theta.maxChainDepth). */
     int MAX_DEPTH = 255;
 
@@ -40,11 +41,31 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
 
     /** Opens an object and, following the bases its header names, the chain beneath it. */
     static Layer open(ObjectStore store, ObjectId id, Arena arena) throws IOException {
-        return open(store, id, arena, 0);
+        return open(store, id, arena, 0, null);
     }
 
-    private static Layer open(ObjectStore store, ObjectId id, Arena arena, int depth) throws IOException {
+    /**
+     * Opens an object's chain for decoding together with other chains opened into {@code opened}: an object they
+     * share is opened once, as a {@link Shared} layer, so that each of its chunks is decoded once for all of them.
+     */
+    static Layer openShared(ObjectStore store, ObjectId id, Arena arena, Map<ObjectId, Shared> opened)
+            throws IOException {
+        return open(store, id, arena, 0, opened);
+    }
+
+    private static Layer open(ObjectStore store, ObjectId id, Arena arena, int depth, Map<ObjectId, Shared> opened)
+            throws IOException {
         if (depth > MAX_DEPTH) throw new CorruptObjectException(id, "delta chain deeper than " + MAX_DEPTH);
+        if (opened == null) return decoder(store, id, arena, depth, null);
+        Shared known = opened.get(id);
+        if (known != null) return known;
+        Shared layer = new Shared(decoder(store, id, arena, depth, opened));
+        opened.put(id, layer);
+        return layer;
+    }
+
+    private static Layer decoder(ObjectStore store, ObjectId id, Arena arena, int depth, Map<ObjectId, Shared> opened)
+            throws IOException {
         ObjectFormat.Reader r = ObjectFormat.Reader.open(store, id, arena);
         UpdateKind kind;
         try {
@@ -63,7 +84,7 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
         if (r.header().bases().size() != 1)
             throw new CorruptObjectException(
                     id, kind.label() + " object names " + r.header().bases().size() + " bases, expected 1");
-        Layer base = open(store, r.header().bases().getFirst(), arena, depth + 1);
+        Layer base = open(store, r.header().bases().getFirst(), arena, depth + 1, opened);
         var bh = base.reader().header();
         if (bh.dtype() != r.header().dtype() || !bh.shape().equals(r.header().shape())) {
             throw new CorruptObjectException(id, "its base " + base.reader().id() + " has another dtype or shape");
@@ -75,5 +96,35 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
             case LOW_RANK, IA3 ->
                 new Rebuilt.Decoder(r, base, guess, residual ? r.sectionCount() - 1 : Rebuilt.NO_RESIDUAL);
         };
+    }
+
+    /**
+     * A layer that several chains share, decoded chunk by chunk in order on one thread: the last chunk is kept, and
+     * each caller gets its own copy (decoders build on their base's chunk in place).
+     */
+    final class Shared implements Layer {
+        private final Layer layer;
+        private int lastIndex = -1;
+        private byte[] last;
+
+        Shared(Layer layer) {
+            this.layer = layer;
+        }
+
+        @Override
+        public ObjectFormat.Reader reader() {
+            return layer.reader();
+        }
+
+        @Override
+        public void chunk(int c, byte[] out) throws IOException {
+            int length = length(c);
+            if (c != lastIndex) {
+                if (last == null || last.length != length) last = new byte[length];
+                layer.chunk(c, last);
+                lastIndex = c;
+            }
+            System.arraycopy(last, 0, out, 0, length);
+        }
     }
 }

@@ -9,7 +9,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 
 /**
@@ -33,6 +39,51 @@ public final class ParamDecoder {
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /** Receives the values of several versions decoded together, chunk by chunk. */
+    @FunctionalInterface
+    public interface VersionsSink {
+        /** The next chunk of {@code versions.get(version)}'s values (the callee's to keep). */
+        void accept(int version, byte[] chunk);
+    }
+
+    /**
+     * Rebuilds several versions of parameters at once, each object that their delta chains share decoded once (fsck
+     * checks every version; decoding each alone decodes a shared base once per version above it). Chunks go to
+     * {@code sink} in order for each version; every version is checked as {@link #open} checks it. Runs on the
+     * calling thread: callers decode unrelated parameters in parallel.
+     */
+    public void decodeTogether(List<ParamEntry> versions, VersionsSink sink) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<ObjectId, Layer.Shared> opened = new HashMap<>();
+            List<Layer> tops = new ArrayList<>();
+            for (ParamEntry v : versions) {
+                Layer top = Layer.openShared(store, v.object().id(), arena, opened);
+                ValuesReader.checkShape(v, top);
+                tops.add(top);
+            }
+            long[] delivered = new long[versions.size()];
+            CRC32C[] crcs = new CRC32C[versions.size()];
+            int chunks = 0;
+            for (int i = 0; i < versions.size(); i++) {
+                crcs[i] = new CRC32C();
+                chunks = Math.max(chunks, ValuesReader.chunkCount(versions.get(i)));
+            }
+            for (int c = 0; c < chunks; c++) {
+                for (int i = 0; i < versions.size(); i++) {
+                    if (c >= ValuesReader.chunkCount(versions.get(i))) continue;
+                    byte[] chunk = new byte[tops.get(i).length(c)];
+                    tops.get(i).chunk(c, chunk);
+                    crcs[i].update(chunk, 0, chunk.length);
+                    delivered[i] += chunk.length;
+                    sink.accept(i, chunk);
+                }
+            }
+            for (int i = 0; i < versions.size(); i++) {
+                ValuesReader.checkDecoded(versions.get(i), tops.get(i).reader(), delivered[i], crcs[i]);
+            }
         }
     }
 

@@ -391,7 +391,7 @@ public final class ParamEncoder {
         for (Encoding e : candidates) {
             long size = estimate(e);
             // the adapter the user named (--lora) is taken when smallest, whatever the chain under it
-            if (size < bestSize && (size <= deltaBudget || adapter.equals(Optional.of(e)))) {
+            if (size < bestSize && (size <= deltaBudget || (adapter.isPresent() && e == adapter.get()))) {
                 best = e;
                 bestSize = size;
             }

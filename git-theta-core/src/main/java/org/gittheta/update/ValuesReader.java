@@ -41,6 +41,10 @@ public final class ValuesReader extends InputStream {
         return new ValuesReader(entry, arena, layer);
     }
 
+    static int chunkCount(ParamEntry entry) {
+        return Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
+    }
+
     /** The object holds values of the parameter's dtype and shape. */
     static void checkShape(ParamEntry entry, Layer layer) throws CorruptObjectException {
         var h = layer.reader().header();
@@ -49,6 +53,15 @@ public final class ValuesReader extends InputStream {
                     layer.reader().id(),
                     "it holds " + h.dtype() + " " + h.shape() + ", parameter '" + entry.name() + "' is " + entry.dtype()
                             + " " + entry.shape());
+        }
+    }
+
+    /** The values' own check: as many bytes as the parameter has, with the checksum the top object records. */
+    static void checkDecoded(ParamEntry entry, ObjectFormat.Reader top, long delivered, CRC32C crc)
+            throws CorruptObjectException {
+        if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
+            throw new CorruptObjectException(
+                    top.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
         }
     }
 
@@ -66,10 +79,7 @@ public final class ValuesReader extends InputStream {
     }
 
     private void verify() throws CorruptObjectException {
-        if (delivered != entry.byteSize() || (int) crc.getValue() != top.valuesCrc()) {
-            throw new CorruptObjectException(
-                    top.id(), "decoded values of parameter '" + entry.name() + "' do not match their checksum");
-        }
+        checkDecoded(entry, top, delivered, crc);
     }
 
     @Override

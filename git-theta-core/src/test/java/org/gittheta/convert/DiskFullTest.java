@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
+import org.gittheta.store.DiskFullException;
 import org.gittheta.store.DiskSpace;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
@@ -57,6 +58,7 @@ class DiskFullTest {
             assertThatThrownBy(() -> clean(store))
                     .as("budget %d of %d bytes", budget, needed)
                     .isInstanceOf(IOException.class)
+                    .hasCauseInstanceOf(DiskFullException.class)
                     .satisfies(e -> assertThat(e.getMessage())
                             .startsWith("m.safetensors: the disk is full: cannot write ")
                             .contains(dir.resolve("tmp").toString())

@@ -3,6 +3,7 @@ package org.gittheta.format;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.tensor.DType;
@@ -23,6 +24,14 @@ class CheckpointLayoutTest {
                     new CheckpointLayout("x", new byte[6], 16, List.of(u8("a", 2, 4), u8("e", 6, 0), u8("b", 8, 6)));
             assertThat(layout.tensor("b")).hasValue(u8("b", 8, 6));
             assertThat(layout.skeletonLength()).isEqualTo(6);
+        }
+
+        @Test
+        void readsTheSkeletonBytesOfAFileAroundItsTensors() {
+            CheckpointLayout layout =
+                    new CheckpointLayout("x", new byte[6], 16, List.of(u8("a", 2, 4), u8("e", 6, 0), u8("b", 8, 6)));
+            byte[] file = {1, 2, 0, 0, 0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 5, 6};
+            assertThat(layout.skeletonIn(MemorySegment.ofArray(file))).containsExactly(1, 2, 3, 4, 5, 6);
         }
 
         @Test

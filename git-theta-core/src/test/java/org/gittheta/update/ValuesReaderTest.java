@@ -55,6 +55,34 @@ class ValuesReaderTest {
     }
 
     @Test
+    void versionsSharingTheirChainsDecodeTogetherToTheirOwnValues() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(5);
+        byte[] v0 = UpdateFixture.randomValues(DType.F32, SHAPE.numel(), rnd);
+        byte[] v1 = v0.clone();
+        for (int i = 0; i < v1.length; i += 4001) v1[i] ^= 1;
+        byte[] v2 = v1.clone();
+        for (int i = 0; i < v2.length; i += 3) v2[i] ^= 4;
+        byte[] v3 = v1.clone(); // a branch from v1
+        for (int i = 0; i < v3.length; i += 5) v3[i] ^= 2;
+        try (UpdateFixture f = new UpdateFixture()) {
+            UpdateOptions sparse = UpdateFixture.forced(UpdateKind.SPARSE),
+                    xor = UpdateFixture.forced(UpdateKind.XOR_DELTA);
+            ParamEntry e0 = f.encode(UpdateOptions.auto(), "w", DType.F32, SHAPE, v0, Optional.empty());
+            ParamEntry e1 = f.encode(sparse, "w", DType.F32, SHAPE, v1, Optional.of(e0));
+            ParamEntry e2 = f.encode(xor, "w", DType.F32, SHAPE, v2, Optional.of(e1));
+            ParamEntry e3 = f.encode(xor, "w", DType.F32, SHAPE, v3, Optional.of(e1));
+            List<ParamEntry> versions = List.of(e2, e0, e3, e1);
+            List<java.io.ByteArrayOutputStream> out = versions.stream()
+                    .map(e -> new java.io.ByteArrayOutputStream())
+                    .toList();
+            new ParamDecoder(f.store)
+                    .decodeTogether(versions, (i, chunk) -> out.get(i).writeBytes(chunk));
+            assertThat(out.stream().map(java.io.ByteArrayOutputStream::toByteArray))
+                    .containsExactly(v2, v0, v3, v1);
+        }
+    }
+
+    @Test
     void valuesThatDoNotMatchTheChecksumFailNamingTheParameter() throws Exception {
         byte[] values = new byte[(int) DType.F32.byteSize(SHAPE.numel())];
         try (UpdateFixture f = new UpdateFixture()) {

@@ -108,6 +108,14 @@ public final class Command {
 
     /** Runs the command to its end; kills it (and what it started) and throws when the deadline passes first. */
     public Result run() throws IOException {
+        return start().result();
+    }
+
+    /**
+     * Starts the command and returns at once, for a test that watches or kills the process while it runs; its
+     * output is read meanwhile, and the deadline counts from here.
+     */
+    public Running start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(argv);
         if (dir != null) pb.directory(dir.toFile());
         if (withoutInheritedGitVariables) pb.environment().keySet().removeIf(name -> name.startsWith("GIT_"));
@@ -119,17 +127,42 @@ public final class Command {
         Process p = pb.start();
         CompletableFuture<String> out = output == null ? text(p.getInputStream()) : drained(p.getInputStream());
         CompletableFuture<String> err = errorsIntoOutput ? drained(p.getErrorStream()) : text(p.getErrorStream());
-        try {
-            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                kill(p);
-                throw new IOException(this + " did not finish within " + timeout + " (killed)");
+        return new Running(p, deadline, out, err);
+    }
+
+    /** A started command: its process, and its result once it has ended. */
+    public final class Running {
+        private final Process process;
+        private final long deadline;
+        private final CompletableFuture<String> out;
+        private final CompletableFuture<String> err;
+
+        private Running(Process process, long deadline, CompletableFuture<String> out, CompletableFuture<String> err) {
+            this.process = process;
+            this.deadline = deadline;
+            this.out = out;
+            this.err = err;
+        }
+
+        public Process process() {
+            return process;
+        }
+
+        /** Waits for the end; kills the process (and what it started) and throws when the deadline passes first. */
+        public Result result() throws IOException {
+            try {
+                if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    kill(process);
+                    throw new IOException(Command.this + " did not finish within " + timeout + " (killed)");
+                }
+                // a process it started and left running may still hold the pipes open
+                return new Result(
+                        Command.this.toString(), process.exitValue(), await(out, deadline), await(err, deadline));
+            } catch (InterruptedException e) {
+                kill(process);
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running " + Command.this, e);
             }
-            // a process it started and left running may still hold the pipes open
-            return new Result(toString(), p.exitValue(), await(out, deadline), await(err, deadline));
-        } catch (InterruptedException e) {
-            kill(p);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + this, e);
         }
     }
 
