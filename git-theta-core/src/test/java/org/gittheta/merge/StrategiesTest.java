@@ -2,6 +2,10 @@ package org.gittheta.merge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -73,6 +77,18 @@ class StrategiesTest {
         return read(out);
     }
 
+    /** A strategy that reads no Fisher. */
+    static double[] run(MergeStrategy.Arithmetic s, DType dtype, double[] base, double[] ours, double[] theirs) {
+        return run(s, dtype, base, ours, theirs, null, null);
+    }
+
+    /** A test run for each float type strategies write: F32, F16 and BF16. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16"})
+    @interface FloatTypes {}
+
     /** Equal within one unit in the last place (with slack for the double arithmetic of the check) of {@code dtype}
      * (the reference may sum in another order). */
     static void assertClose(DType dtype, double[] actual, double[] reference) {
@@ -116,27 +132,24 @@ class StrategiesTest {
 
     @Nested
     class AverageStrategy {
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void handComputed(DType dtype) {
-            assertThat(run(new Average(), dtype, null, new double[] {1, 2, -3}, new double[] {3, 2, 1}, null, null))
+            assertThat(run(new Average(), dtype, null, new double[] {1, 2, -3}, new double[] {3, 2, 1}))
                     .containsExactly(2, 2, -1);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
             double[] ref = new double[1000];
             for (int i = 0; i < ref.length; i++) ref[i] = (in.ours()[i] + in.theirs()[i]) / 2;
-            assertClose(dtype, run(new Average(), dtype, null, in.ours(), in.theirs(), null, null), ref);
+            assertClose(dtype, run(new Average(), dtype, null, in.ours(), in.theirs()), ref);
         }
     }
 
     @Nested
     class TaskArithmeticStrategy {
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void handComputed(DType dtype) {
             // 1 + 1·(2−1) + 0.5·(1−1) = 2;  1 + 0 + 0.5·(3−1) = 2;  1 + 1·(0−1) + 0 = 0
             assertThat(run(
@@ -144,14 +157,11 @@ class StrategiesTest {
                             dtype,
                             new double[] {1, 1, 1},
                             new double[] {2, 1, 0},
-                            new double[] {1, 3, 1},
-                            null,
-                            null))
+                            new double[] {1, 3, 1}))
                     .containsExactly(2, 2, 0);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
             double[] ref = new double[1000];
@@ -159,22 +169,14 @@ class StrategiesTest {
                 ref[i] = in.base()[i] + 0.7 * (in.ours()[i] - in.base()[i]) + 0.4 * (in.theirs()[i] - in.base()[i]);
             assertClose(
                     dtype,
-                    run(
-                            new TaskArithmetic(PerModel.of(0.7, 0.4)),
-                            dtype,
-                            in.base(),
-                            in.ours(),
-                            in.theirs(),
-                            null,
-                            null),
+                    run(new TaskArithmetic(PerModel.of(0.7, 0.4)), dtype, in.base(), in.ours(), in.theirs()),
                     ref);
         }
     }
 
     @Nested
     class TiesStrategy {
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void handComputed(DType dtype) {
             // base 0; ours τ = [3,-1,2,0.5] keeps 3, 2; theirs τ = [-4,-1,1,2] keeps -4, 2.
             // element 0: sum 3−4 < 0 elects −, only theirs agrees → −4; element 1: nothing kept → 0;
@@ -184,29 +186,23 @@ class StrategiesTest {
                     dtype,
                     new double[4],
                     new double[] {3, -1, 2, 0.5},
-                    new double[] {-4, -1, 1, 2},
-                    null,
-                    null);
+                    new double[] {-4, -1, 1, 2});
             assertThat(got).containsExactly(-4, 0, 2, 2);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void agreeingEntriesAreAveraged(DType dtype) {
             double[] got = run(
                     new Ties(PerModel.of(1), PerModel.of(1, 1)),
                     dtype,
                     new double[] {1, 1},
                     new double[] {2, 0},
-                    new double[] {4, 3},
-                    null,
-                    null);
+                    new double[] {4, 3});
             // element 0: τ 1 and 3 agree → mean 2 → 3; element 1: τ −1 and 2, sum +1 → 2 → 3
             assertThat(got).containsExactly(3, 3);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void matchesReference(DType dtype) {
             int n = 2000;
             Inputs in = fineTunes(dtype, n);
@@ -230,14 +226,7 @@ class StrategiesTest {
             }
             assertClose(
                     dtype,
-                    run(
-                            new Ties(PerModel.of(density), PerModel.of(lo, lt)),
-                            dtype,
-                            in.base(),
-                            in.ours(),
-                            in.theirs(),
-                            null,
-                            null),
+                    run(new Ties(PerModel.of(density), PerModel.of(lo, lt)), dtype, in.base(), in.ours(), in.theirs()),
                     ref);
         }
 
@@ -263,30 +252,15 @@ class StrategiesTest {
 
     @Nested
     class DareStrategy {
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void withoutDropsIsTaskArithmetic(DType dtype) {
             Inputs in = fineTunes(dtype, 500);
-            assertThat(run(
-                            new Dare(0, 9, PerModel.of(1, 1), false),
-                            dtype,
-                            in.base(),
-                            in.ours(),
-                            in.theirs(),
-                            null,
-                            null))
-                    .containsExactly(run(
-                            new TaskArithmetic(PerModel.of(1, 1)),
-                            dtype,
-                            in.base(),
-                            in.ours(),
-                            in.theirs(),
-                            null,
-                            null));
+            assertThat(run(new Dare(0, 9, PerModel.of(1, 1), false), dtype, in.base(), in.ours(), in.theirs()))
+                    .containsExactly(
+                            run(new TaskArithmetic(PerModel.of(1, 1)), dtype, in.base(), in.ours(), in.theirs()));
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void matchesReferenceAndIsReproducible(DType dtype) {
             int n = 4000;
             double p = 0.3;
@@ -304,50 +278,32 @@ class StrategiesTest {
                         + 0.9 * (dropO ? 0 : (in.ours()[i] - b) / (1 - p))
                         + 1.1 * (dropT ? 0 : (in.theirs()[i] - b) / (1 - p));
             }
-            double[] got = run(
-                    new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs(), null, null);
+            double[] got = run(new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs());
             assertClose(dtype, got, ref);
             assertThat(dropped / (2.0 * n)).isBetween(0.27, 0.33);
-            assertThat(run(
-                            new Dare(p, 7, PerModel.of(0.9, 1.1), false),
-                            dtype,
-                            in.base(),
-                            in.ours(),
-                            in.theirs(),
-                            null,
-                            null))
+            assertThat(run(new Dare(p, 7, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs()))
                     .containsExactly(got);
-            assertThat(run(
-                            new Dare(p, 8, PerModel.of(0.9, 1.1), false),
-                            dtype,
-                            in.base(),
-                            in.ours(),
-                            in.theirs(),
-                            null,
-                            null))
+            assertThat(run(new Dare(p, 8, PerModel.of(0.9, 1.1), false), dtype, in.base(), in.ours(), in.theirs()))
                     .isNotEqualTo(got);
         }
     }
 
     @Nested
     class SlerpStrategy {
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void handComputed(DType dtype) {
             // a quarter circle: halfway is (√½, √½)
-            double[] got = run(new Slerp(0.5), dtype, null, new double[] {1, 0}, new double[] {0, 1}, null, null);
+            double[] got = run(new Slerp(0.5), dtype, null, new double[] {1, 0}, new double[] {0, 1});
             assertThat(got).containsExactly(cast(dtype, Math.sqrt(0.5)), cast(dtype, Math.sqrt(0.5)));
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void colinearIsLinear(DType dtype) {
-            assertThat(run(new Slerp(0.25), dtype, null, new double[] {1, 2}, new double[] {2, 4}, null, null))
+            assertThat(run(new Slerp(0.25), dtype, null, new double[] {1, 2}, new double[] {2, 4}))
                     .containsExactly(1.25, 2.5);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void matchesReference(DType dtype) {
             double[] a = rounded(dtype, random(4, 1000, 1));
             double[] b = rounded(dtype, random(5, 1000, 1));
@@ -365,14 +321,13 @@ class StrategiesTest {
             for (int i = 0; i < a.length; i++) {
                 ref[i] = (Math.sin((1 - t) * omega) * a[i] + Math.sin(t * omega) * b[i]) / Math.sin(omega);
             }
-            assertClose(dtype, run(new Slerp(t), dtype, null, a, b, null, null), ref);
+            assertClose(dtype, run(new Slerp(t), dtype, null, a, b), ref);
         }
     }
 
     @Nested
     class FisherStrategy {
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void handComputed(DType dtype) {
             // element 0: (1·1 + 3·3)/(1+3) = 2.5; element 1: both Fisher 0, raised to the floor: plain mean 3
             double[] got = run(
@@ -386,8 +341,7 @@ class StrategiesTest {
             assertThat(got).containsExactly(2.5, 3);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void matchesReference(DType dtype) {
             Inputs in = fineTunes(dtype, 1000);
             double[] fo = squares(random(6, 1000, 1));
@@ -411,8 +365,7 @@ class StrategiesTest {
             return rounded(DType.F32, s);
         }
 
-        @ParameterizedTest
-        @EnumSource(names = {"F32", "F16", "BF16"})
+        @FloatTypes
         void missingOrZeroFisherFallsBackToAverage(DType dtype) {
             FisherMerge f = new FisherMerge(PerModel.of(1, 1), 1e-6);
             TensorView out = vec(dtype, 0, 0);
