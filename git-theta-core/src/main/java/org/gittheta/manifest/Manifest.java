@@ -38,6 +38,7 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
     public static final int VERSION = 1;
     /** The version of manifests with inline values ({@code update=inline values=...}). */
     public static final int INLINE_VERSION = 2;
+
     static final String FIRST_LINE_PREFIX = "git-theta manifest ";
     /** The keys of lines 2, 3 and 4. */
     private static final List<String> HEADER_KEYS = List.of("format", "size", "skeleton");
@@ -150,8 +151,9 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         String version = lines[0].substring(FIRST_LINE_PREFIX.length());
         boolean inlineAllowed = version.equals(String.valueOf(INLINE_VERSION));
         if (!inlineAllowed && !version.equals(String.valueOf(VERSION))) {
-            throw new ManifestException("manifest version '" + version + "' is not understood by this git-theta (it reads"
-                    + " versions " + VERSION + " and " + INLINE_VERSION + "); upgrade git-theta");
+            throw new ManifestException(
+                    "manifest version '" + version + "' is not understood by this git-theta (it reads" + " versions "
+                            + VERSION + " and " + INLINE_VERSION + "); upgrade git-theta");
         }
         for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
         if (n < HEADER_KEYS.size() + 1) {
@@ -286,8 +288,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
             throw new ManifestException(where + ": " + e.getMessage());
         }
         if (values.length() != expected) {
-            throw new ManifestException(
-                    where + ": values= holds " + values.length() + " bytes, " + dtype + " " + shape + " is " + expected);
+            throw new ManifestException(where + ": values= holds " + values.length() + " bytes, " + dtype + " " + shape
+                    + " is " + expected);
         }
         String actual = HexFormat.of().formatHex(digest.digest(values.bytes()));
         if (!actual.equals(sha)) {

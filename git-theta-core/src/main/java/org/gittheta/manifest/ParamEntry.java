@@ -39,8 +39,8 @@ public record ParamEntry(
                 throw new IllegalArgumentException("parameter '" + name + "': inline values have no objects");
             }
             if (inline.get().length() != dtype.byteSize(shape.numel())) {
-                throw new IllegalArgumentException("parameter '" + name + "': " + inline.get().length()
-                        + " inline bytes for " + dtype + " " + shape);
+                throw new IllegalArgumentException("parameter '" + name + "': "
+                        + inline.get().length() + " inline bytes for " + dtype + " " + shape);
             }
         } else if (objects.isEmpty()) {
             throw new IllegalArgumentException("parameter '" + name + "' has no objects");

@@ -34,7 +34,12 @@ class InlineValuesManifestTest {
     void inlineValuesRoundTripBesideObjectsInAVersion2Manifest() throws Exception {
         ParamEntry small = ParamEntry.inline("b", DType.F32, Shape.of(3), sha(VALUES), new InlineValues(VALUES));
         ParamEntry large = new ParamEntry(
-                "w", DType.F32, Shape.of(100), "c".repeat(64), "dense", List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
+                "w",
+                DType.F32,
+                Shape.of(100),
+                "c".repeat(64),
+                "dense",
+                List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
         Manifest m = new Manifest("safetensors", "{}".getBytes(StandardCharsets.US_ASCII), 414, List.of(large, small));
         String text = m.toText();
         assertThat(text)
@@ -54,7 +59,12 @@ class InlineValuesManifestTest {
     @Test
     void aManifestWithoutInlineValuesStaysVersion1() {
         ParamEntry large = new ParamEntry(
-                "w", DType.F32, Shape.of(100), "c".repeat(64), "dense", List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
+                "w",
+                DType.F32,
+                Shape.of(100),
+                "c".repeat(64),
+                "dense",
+                List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
         assertThat(new Manifest("safetensors", new byte[0], 400, List.of(large)).toText())
                 .startsWith("git-theta manifest 1\n");
     }
