@@ -34,4 +34,4 @@ git commit -qm v2
 rm model.safetensors
 echo "checkout v1: $(seconds git checkout -q HEAD~1 -- model.safetensors) s"
 cmp model.safetensors "$W/v1.safetensors"
-echo "manifest: $(git cat-file -s HEAD~1:model.safetensors) bytes, store: $(du -sh .git/theta/objects | cut -f1)"
+echo "manifest: $(git cat-file -s HEAD~1:model.safetensors) bytes, store: $(du -sh .git/theta/objects 2>/dev/null | cut -f1 || echo 0)"

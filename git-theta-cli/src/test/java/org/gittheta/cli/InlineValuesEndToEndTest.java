@@ -92,7 +92,7 @@ class InlineValuesEndToEndTest {
                 .isEqualTo(2);
         assertThat(repo.git("theta", "diff", "HEAD~1", "HEAD")).contains("b");
         assertThat(repo.git("theta", "log")).contains("v2: b changes");
-        assertThat(repo.git("theta", "show", "HEAD")).contains("inline");
+        assertThat(repo.git("theta", "show", "HEAD:model.safetensors")).contains("inline");
 
         checkoutIsByteExact("HEAD~1", v1);
         assertThat(repo.git("status", "--porcelain")).contains("model.safetensors");
