@@ -23,7 +23,8 @@ git add .gitattributes && git commit -qm track
 seconds() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo "scale=2; ($e - $s) / 1000000000" | bc; }
 cp "$W/v1.safetensors" model.safetensors
 if [ -n "$JFR" ]; then
-    export GIT_THETA_JAVA_OPTS="-XX:StartFlightRecording=filename=$JFR,settings=profile"
+    # the start-up cache cannot be used with JFR, and JFR must not say it started on stdout (the filter protocol)
+    export GIT_THETA_JAVA_OPTS="-XX:StartFlightRecording=filename=$JFR,settings=profile -XX:AOTMode=off -Xlog:jfr+startup=error:stderr"
 fi
 echo "add v1 ($COUNT tensors): $(seconds git add model.safetensors) s"
 unset GIT_THETA_JAVA_OPTS
