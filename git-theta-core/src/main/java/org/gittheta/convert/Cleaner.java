@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.gittheta.format.BadCheckpointException;
@@ -265,6 +266,13 @@ public final class Cleaner {
 
         void submit(TensorSlot slot, MemorySegment file) throws IOException {
             MemorySegment values = file.asSlice(slot.offset(), slot.length());
+            if (encoder.inlines(slot.length())) {
+                // a few bytes hashed into the manifest line: a task of its own would cost more than the work
+                Optional<ParamEntry> previous = Optional.ofNullable(before.get(slot.name()));
+                pending.add(CompletableFuture.completedFuture(
+                        encoder.encode(slot.name(), slot.dtype(), slot.shape(), values, previous)));
+                return;
+            }
             acquire(slots);
             pending.add(Ordered.submit(() -> {
                 try {

@@ -179,7 +179,7 @@ public final class ParamEncoder {
      * Small values are kept inline unless the user asked for a stored form (a forced kind, update data, a LoRA
      * adapter): then they are stored as asked, as larger ones are.
      */
-    private boolean inlines(long valueBytes) {
+    public boolean inlines(long valueBytes) {
         return valueBytes <= INLINE_MAX_BYTES
                 && options.forced().isEmpty()
                 && options.lora().isEmpty();
