@@ -54,7 +54,7 @@ class HousekeepingCommandsEndToEndTest {
     private static byte[] shard(String tensor, long seed) {
         return TestCheckpoints.safetensors()
                 .seed(seed)
-                .tensor(tensor, DType.F32, 16)
+                .tensor(tensor, DType.F32, 128) // above the inline limit: an object
                 .bytes();
     }
 
@@ -131,7 +131,7 @@ class HousekeepingCommandsEndToEndTest {
                 .containsEntry("format", "sharded")
                 .containsEntry("shardOf", null)
                 .containsEntry("tensors", 2)
-                .containsEntry("parameters", 2 * 16)
+                .containsEntry("parameters", 2 * 128)
                 .containsEntry("fileSize", shard("x", 1).length + shard("y", 2).length)
                 .containsEntry("totalBytes", (int) (sum(objectsOf("HEAD", SHARD1)) + sum(objectsOf("HEAD", SHARD2))));
         Map<String, Object> st = head.get(ST);
@@ -142,7 +142,7 @@ class HousekeepingCommandsEndToEndTest {
                 .containsEntry("version", v2)
                 .containsEntry("format", "safetensors")
                 .containsEntry("tensors", 3)
-                .containsEntry("parameters", 64 * 32 + 32 * 32 + 32)
+                .containsEntry("parameters", 64 * 32 + 32 * 32 + 128)
                 .containsEntry("fileSize", checkpoint(2).length)
                 .containsEntry("storage", Map.of("xor-delta", 3))
                 .containsEntry("maxChainDepth", 1)

@@ -143,7 +143,13 @@ class InlineValuesEndToEndTest {
         repo.git("push", "-q", "origin", "main", "z");
         assertThat(StoreFiles.count(remote)).isEqualTo(StoreFiles.count(repo.dir.resolve(".git")));
         Command.Result clone = repo.exec(
-                "git", "clone", "-q", "-b", "main", remote.toString(), repo.home.resolve("c").toString());
+                "git",
+                "clone",
+                "-q",
+                "-b",
+                "main",
+                remote.toString(),
+                repo.home.resolve("c").toString());
         assertThat(clone.exit()).as(clone.out()).isZero();
         Path c = repo.home.resolve("c");
         GitRepoFixture.assertSameBytes(c.resolve("model.safetensors"), afterMerge);
