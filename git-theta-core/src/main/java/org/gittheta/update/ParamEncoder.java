@@ -194,14 +194,15 @@ public final class ParamEncoder {
             Optional<ParamEntry> previous,
             Optional<GivenUpdate> given)
             throws IOException {
-        Optional<ParamEntry> base = previous.filter(p -> !p.isInline()
-                && p.dtype() == dtype
+        Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype
                 && p.shape().equals(shape)
-                && p.objects().size() <= options.maxChainDepth()
+                // inline values become a base object of their own
+                && Math.max(1, p.objects().size()) <= options.maxChainDepth()
                 && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty() || options.forced().equals(Optional.of(UpdateKind.DENSE))) {
             return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
+        if (base.get().isInline()) base = Optional.of(storedInline(base.get()));
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment prev = decodeInto(base.get(), tmp, arena);
@@ -223,6 +224,18 @@ public final class ParamEncoder {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Inline values stored as a dense object, to be the base of the delta the user asked for by name (a forced kind,
+     * update data, a LoRA adapter), as the previous version of a larger parameter would be.
+     */
+    private ParamEntry storedInline(ParamEntry inline) throws IOException {
+        MemorySegment values =
+                MemorySegment.ofArray(inline.inline().orElseThrow().bytes());
+        Encoding dense = new Dense.Encoder(values, inline.dtype().byteWidth());
+        return store(
+                inline.name(), inline.dtype(), inline.shape(), ValuesDigest.of(values), dense, List.of(), Map.of());
     }
 
     private ParamEntry store(
