@@ -246,7 +246,15 @@ class FoundationEndToEndTest {
 
         @Test
         void aCorruptObjectFailsCheckoutAndNeverWritesWrongBytes() throws IOException {
-            byte[] v1 = commit("m.safetensors", valid(), "v1");
+            // 1 KiB of values: an object (tiny tensors would be inline in the manifest)
+            byte[] v1 = commit(
+                    "m.safetensors",
+                    TestCheckpoints.safetensors()
+                            .seed(3)
+                            .tensor("a", DType.F32, 16, 16)
+                            .bytes(),
+                    "v1");
+            assertThat(StoreFiles.objects(repo.resolve(".git"))).hasSize(1);
             for (Path object : StoreFiles.objects(repo.resolve(".git"))) {
                 try (RandomAccessFile f = new RandomAccessFile(object.toFile(), "rw")) {
                     long at = f.length() / 2;
