@@ -156,7 +156,7 @@ class FoundationEndToEndTest {
         byte[] valid() {
             return TestCheckpoints.safetensors()
                     .seed(3)
-                    .tensor("a", DType.F32, 4, 4)
+                    .tensor("a", DType.F32, 16, 16) // 1 KiB: an object (tiny tensors are inline in the manifest)
                     .tensor("b", DType.BF16, 8)
                     .bytes();
         }
@@ -246,14 +246,7 @@ class FoundationEndToEndTest {
 
         @Test
         void aCorruptObjectFailsCheckoutAndNeverWritesWrongBytes() throws IOException {
-            // 1 KiB of values: an object (tiny tensors would be inline in the manifest)
-            byte[] v1 = commit(
-                    "m.safetensors",
-                    TestCheckpoints.safetensors()
-                            .seed(3)
-                            .tensor("a", DType.F32, 16, 16)
-                            .bytes(),
-                    "v1");
+            byte[] v1 = commit("m.safetensors", valid(), "v1");
             assertThat(StoreFiles.objects(repo.resolve(".git"))).hasSize(1);
             for (Path object : StoreFiles.objects(repo.resolve(".git"))) {
                 try (RandomAccessFile f = new RandomAccessFile(object.toFile(), "rw")) {
