@@ -44,7 +44,7 @@ class HousekeepingCommandsEndToEndTest extends GitRepoFixture.WithRepo {
     private static byte[] shard(String tensor, long seed) {
         return TestCheckpoints.safetensors()
                 .seed(seed)
-                .tensor(tensor, DType.F32, 16)
+                .tensor(tensor, DType.F32, 128) // above the inline limit: an object
                 .bytes();
     }
 
@@ -121,7 +121,7 @@ class HousekeepingCommandsEndToEndTest extends GitRepoFixture.WithRepo {
                 .containsEntry("format", "sharded")
                 .containsEntry("shardOf", null)
                 .containsEntry("tensors", 2)
-                .containsEntry("parameters", 2 * 16)
+                .containsEntry("parameters", 2 * 128)
                 .containsEntry("fileSize", shard("x", 1).length + shard("y", 2).length)
                 .containsEntry("totalBytes", (int) (sum(objectsOf("HEAD", SHARD1)) + sum(objectsOf("HEAD", SHARD2))));
         Map<String, Object> st = head.get(ST);
@@ -132,7 +132,7 @@ class HousekeepingCommandsEndToEndTest extends GitRepoFixture.WithRepo {
                 .containsEntry("version", v2)
                 .containsEntry("format", "safetensors")
                 .containsEntry("tensors", 3)
-                .containsEntry("parameters", 64 * 32 + 32 * 32 + 32)
+                .containsEntry("parameters", 64 * 32 + 32 * 32 + 128)
                 .containsEntry("fileSize", checkpoint(2).length)
                 .containsEntry("storage", Map.of("xor-delta", 3))
                 .containsEntry("maxChainDepth", 1)

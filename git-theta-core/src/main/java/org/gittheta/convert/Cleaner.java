@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.gittheta.format.BadCheckpointException;
@@ -312,6 +313,10 @@ public final class Cleaner {
          */
         @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned buffer, which closes it
         TensorBuffer buffer(long length) throws IOException {
+            if (encoder.inlines(length)) {
+                // a few bytes for a manifest line: no shared arena, whose close is a handshake with every thread
+                return new TensorBuffer(MemorySegment.ofArray(new byte[(int) length]), () -> {});
+            }
             int permits = (int) Math.min(BYTES_IN_FLIGHT / KIB, (length + KIB - 1) / KIB);
             acquire(memory, permits);
             Arena arena = Arena.ofShared();
@@ -329,6 +334,13 @@ public final class Cleaner {
 
         /** Stores the tensor's values in the background; the buffer is released once they are stored. */
         void submit(TensorSlot slot, TensorBuffer values) throws IOException {
+            if (encoder.inlines(slot.length())) {
+                // hashed into the manifest line here: a task of its own would cost more than the work
+                Optional<ParamEntry> previous = Optional.ofNullable(before.get(slot.name()));
+                pending.add(CompletableFuture.completedFuture(
+                        encoder.encode(slot.name(), slot.dtype(), slot.shape(), values.bytes(), previous)));
+                return;
+            }
             try {
                 acquire(slots);
             } catch (IOException e) {

@@ -2,6 +2,7 @@ package org.gittheta.manifest;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.gittheta.store.ObjectId;
+import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 
@@ -24,12 +26,19 @@ import org.gittheta.tensor.Shape;
  * size 1048712
  * skeleton \x80\x00\x00\x00\x00\x00\x00\x00{"a":{"dtype":"F32",...}}
  * param a dtype=F32 shape=[256,1024] sha256=… update=dense objects=&lt;oid&gt;:&lt;size&gt;
+ * param a.bias dtype=F32 shape=[4] sha256=… update=inline values=&lt;base64&gt;
  * </pre>
  * The skeleton (every byte of the file that is not tensor data) is written with printable ASCII as is
- * and any other byte as {@code \xHH}, so it stays one readable line and rebuilds the file exactly.
+ * and any other byte as {@code \xHH}, so it stays one readable line and rebuilds the file exactly. A manifest with
+ * inline values is version 2 (an older reader refuses it by its version); any other is written as version 1, as
+ * before, so that manifests an older git-theta wrote and read do not change.
  */
 public record Manifest(String format, byte[] skeleton, long fileSize, List<ParamEntry> params) {
+    /** The version of manifests without inline values. */
     public static final int VERSION = 1;
+    /** The version of manifests with inline values ({@code update=inline values=...}). */
+    public static final int INLINE_VERSION = 2;
+
     static final String FIRST_LINE_PREFIX = "git-theta manifest ";
     /** The keys of lines 2, 3 and 4. */
     private static final List<String> HEADER_KEYS = List.of("format", "size", "skeleton");
@@ -87,7 +96,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
 
     public String toText() {
         StringBuilder b = new StringBuilder();
-        b.append(FIRST_LINE_PREFIX).append(VERSION).append('\n');
+        boolean inline = params.stream().anyMatch(ParamEntry::isInline);
+        b.append(FIRST_LINE_PREFIX).append(inline ? INLINE_VERSION : VERSION).append('\n');
         b.append("format ").append(format).append('\n');
         b.append("size ").append(fileSize).append('\n');
         b.append("skeleton ").append(escape(skeleton, false)).append('\n');
@@ -101,11 +111,15 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
                     .append(" sha256=")
                     .append(p.sha256())
                     .append(" update=")
-                    .append(p.update())
-                    .append(" objects=");
-            for (int i = 0; i < p.objects().size(); i++) {
-                if (i > 0) b.append(',');
-                b.append(p.objects().get(i));
+                    .append(p.update());
+            if (p.inline().isPresent()) {
+                b.append(" values=").append(p.inline().get().base64());
+            } else {
+                b.append(" objects=");
+                for (int i = 0; i < p.objects().size(); i++) {
+                    if (i > 0) b.append(',');
+                    b.append(p.objects().get(i));
+                }
             }
             p.attributes().forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
             b.append('\n');
@@ -135,9 +149,11 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
             throw new ManifestException("manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
         }
         String version = lines[0].substring(FIRST_LINE_PREFIX.length());
-        if (!version.equals(String.valueOf(VERSION))) {
-            throw new ManifestException("manifest version '" + version
-                    + "' is not understood by this git-theta (it reads version " + VERSION + "); upgrade git-theta");
+        boolean inlineAllowed = version.equals(String.valueOf(INLINE_VERSION));
+        if (!inlineAllowed && !version.equals(String.valueOf(VERSION))) {
+            throw new ManifestException(
+                    "manifest version '" + version + "' is not understood by this git-theta (it reads" + " versions "
+                            + VERSION + " and " + INLINE_VERSION + "); upgrade git-theta");
         }
         for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
         if (n < HEADER_KEYS.size() + 1) {
@@ -149,9 +165,14 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         byte[] skeleton = unescape(field(lines, 3), 4);
         List<ParamEntry> params = new ArrayList<>();
         Map<String, Integer> lineOf = new HashMap<>();
+        MessageDigest sha = ObjectStore.sha256();
         long dataBytes = 0;
         for (int i = HEADER_KEYS.size() + 1; i < n; i++) {
-            ParamEntry p = parseParam(lines[i], i + 1);
+            ParamEntry p = parseParam(lines[i], i + 1, sha);
+            if (p.isInline() && !inlineAllowed) {
+                throw new ManifestException("manifest line " + (i + 1) + ": parameter '" + p.name()
+                        + "' has inline values, which need manifest version " + INLINE_VERSION + ", not " + version);
+            }
             Integer first = lineOf.putIfAbsent(p.name(), i + 1);
             if (first != null) {
                 throw new ManifestException("manifest line " + (i + 1) + ": parameter '" + p.name()
@@ -192,7 +213,7 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         }
     }
 
-    private static ParamEntry parseParam(String line, int lineNo) throws ManifestException {
+    private static ParamEntry parseParam(String line, int lineNo, MessageDigest digest) throws ManifestException {
         String[] tokens = line.split(" ", -1);
         if (tokens.length < 2 || !tokens[0].equals("param")) {
             throw new ManifestException("manifest line " + lineNo + ": expected 'param <name> dtype=...'");
@@ -234,11 +255,47 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
             throw new ManifestException(where + ": sha256 '" + sha + "' is not 64 lowercase hex digits");
         String update = required(kv, "update", where);
         if (update.isEmpty()) throw new ManifestException(where + ": update is empty");
+        TreeMap<String, String> attributes = new TreeMap<>(kv);
+        attributes.keySet().removeAll(List.of("dtype", "shape", "sha256", "update", "objects", "values"));
+        if (update.equals(ParamEntry.INLINE)) {
+            if (kv.containsKey("objects")) throw new ManifestException(where + ": inline values with objects=");
+            if (!attributes.isEmpty()) {
+                throw new ManifestException(where + ": inline values with attributes " + attributes.keySet());
+            }
+            InlineValues values = inlineValues(required(kv, "values", where), dtype, shape, sha, digest, where);
+            return ParamEntry.inline(name, dtype, shape, sha, values);
+        }
+        if (kv.containsKey("values")) throw new ManifestException(where + ": values= with update=" + update);
         List<ObjectRef> objects = new ArrayList<>();
         for (String o : required(kv, "objects", where).split(",", -1)) objects.add(objectRef(o, where));
-        TreeMap<String, String> attributes = new TreeMap<>(kv);
-        attributes.keySet().removeAll(List.of("dtype", "shape", "sha256", "update", "objects"));
         return new ParamEntry(name, dtype, shape, sha, update, objects, attributes);
+    }
+
+    /** Inline values whose length is the parameter's byte size and whose SHA-256 is the line's {@code sha256=}. */
+    private static InlineValues inlineValues(
+            String text, DType dtype, Shape shape, String sha, MessageDigest digest, String where)
+            throws ManifestException {
+        long expected = dtype.byteSize(shape.numel());
+        // base64 holds 3 bytes in 4 characters: a line cannot make the reader allocate more than it holds
+        if (text.length() != 4 * ((expected + 2) / 3)) {
+            throw new ManifestException(where + ": values= holds " + text.length() + " base64 characters, " + dtype
+                    + " " + shape + " needs " + 4 * ((expected + 2) / 3) + " (" + expected + " bytes)");
+        }
+        InlineValues values;
+        try {
+            values = InlineValues.fromBase64(text);
+        } catch (IllegalArgumentException e) {
+            throw new ManifestException(where + ": " + e.getMessage());
+        }
+        if (values.length() != expected) {
+            throw new ManifestException(where + ": values= holds " + values.length() + " bytes, " + dtype + " " + shape
+                    + " is " + expected);
+        }
+        String actual = HexFormat.of().formatHex(digest.digest(values.bytes()));
+        if (!actual.equals(sha)) {
+            throw new ManifestException(where + ": values= hash to " + actual + ", not sha256=" + sha);
+        }
+        return values;
     }
 
     private static ObjectRef objectRef(String text, String where) throws ManifestException {

@@ -224,6 +224,7 @@ final class StoreUses {
         }
         if (manifest.isEmpty()) return;
         for (ParamEntry p : manifest.get().params()) {
+            if (p.isInline()) continue; // no object; the manifest's reader checked the values against their sha256
             ObjectUse use = new ObjectUse(where, path, p.name());
             params.putIfAbsent(p.objects(), new ParamUse(p, use));
             for (ObjectRef r : p.objects()) objects.putIfAbsent(r.id(), use);

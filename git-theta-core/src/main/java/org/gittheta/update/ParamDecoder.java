@@ -21,6 +21,7 @@ import org.gittheta.store.ObjectStore;
 /**
  * Rebuilds a parameter's exact raw bytes from the store, checking them against the object's checksum.
  * Delta chains are resolved from the objects' own headers and decoded chunk by chunk, chunks in parallel.
+ * Inline values come from the manifest line itself (its reader checked them against the line's sha256).
  */
 public final class ParamDecoder {
     private final ObjectStore store;
@@ -32,6 +33,7 @@ public final class ParamDecoder {
     /** The values, decoded as they are read; the caller closes the reader. */
     @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
     public ValuesReader open(ParamEntry entry) throws IOException {
+        if (entry.inline().isPresent()) return ValuesReader.of(entry.inline().get());
         Arena arena = Arena.ofShared();
         try {
             return ValuesReader.open(
@@ -89,6 +91,10 @@ public final class ParamDecoder {
 
     /** Writes the values to {@code out}; the checksum is checked after the last byte. */
     public void decode(ParamEntry entry, OutputStream out) throws IOException {
+        if (entry.inline().isPresent()) {
+            entry.inline().get().writeTo(out);
+            return;
+        }
         try (ValuesReader values = open(entry)) {
             for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) out.write(chunk);
         }

@@ -3,6 +3,7 @@ package org.gittheta.update;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
+import org.gittheta.manifest.InlineValues;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.Codec;
@@ -42,6 +44,12 @@ public final class ParamEncoder {
     private static final long IA3_SAMPLE_ELEMENTS = 1 << 17;
     /** Fraction of the sampled elements, and of the changed ones among them, an ia3 fit must reproduce to be tried. */
     private static final double IA3_MIN_MATCH = 0.5;
+    /**
+     * Values of at most this many bytes live in the manifest line ({@code update=inline}): an object of their own
+     * would cost a file (a 4 KiB block and ~0.3 ms to create and rename), an fsync, a transfer request, and a file to
+     * open on checkout, for a few bytes whose base64 is about as long as the object id that would name them.
+     */
+    public static final int INLINE_MAX_BYTES = 256;
 
     private final ObjectStore store;
     private final Codec codec;
@@ -148,6 +156,10 @@ public final class ParamEncoder {
                 return p;
             }
         }
+        if (inlines(values.byteSize())) {
+            return ParamEntry.inline(
+                    name, dtype, shape, digest.sha256(), new InlineValues(values.toArray(ValueLayout.JAVA_BYTE)));
+        }
         Optional<ParamEntry> known = !indexed
                 ? Optional.empty()
                 : this.values
@@ -163,6 +175,16 @@ public final class ParamEncoder {
         return stored;
     }
 
+    /**
+     * Small values are kept inline unless the user asked for a stored form (a forced kind, update data, a LoRA
+     * adapter): then they are stored as asked, as larger ones are.
+     */
+    public boolean inlines(long valueBytes) {
+        return valueBytes <= INLINE_MAX_BYTES
+                && options.forced().isEmpty()
+                && options.lora().isEmpty();
+    }
+
     private ParamEntry encodeNew(
             String name,
             DType dtype,
@@ -174,13 +196,15 @@ public final class ParamEncoder {
             throws IOException {
         Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype
                 && p.shape().equals(shape)
-                && p.objects().size() <= options.maxChainDepth()
+                // inline values become a base object of their own
+                && Math.max(1, p.objects().size()) <= options.maxChainDepth()
                 && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty()
                 || options.forced().equals(Optional.of(UpdateKind.DENSE))
                 || needsKeyframe(name, shape, values.byteSize(), base.get())) {
             return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
+        if (base.get().isInline()) base = Optional.of(storedInline(base.get()));
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared()) {
             MemorySegment prev = decodeInto(base.get(), tmp, arena);
@@ -202,6 +226,18 @@ public final class ParamEncoder {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Inline values stored as a dense object, to be the base of the delta the user asked for by name (a forced kind,
+     * update data, a LoRA adapter), as the previous version of a larger parameter would be.
+     */
+    private ParamEntry storedInline(ParamEntry inline) throws IOException {
+        MemorySegment values =
+                MemorySegment.ofArray(inline.inline().orElseThrow().bytes());
+        Encoding dense = new Dense.Encoder(values, inline.dtype().byteWidth());
+        return store(
+                inline.name(), inline.dtype(), inline.shape(), ValuesDigest.of(values), dense, List.of(), Map.of());
     }
 
     private ParamEntry store(

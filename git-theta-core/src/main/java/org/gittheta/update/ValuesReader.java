@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.util.zip.CRC32C;
+import org.gittheta.manifest.InlineValues;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
@@ -13,26 +14,86 @@ import org.gittheta.store.Ordered;
  * A stored parameter's raw values, decoded as they are read: chunk c of the top version is computed from chunk c
  * of each object of its chain, a few chunks decoding ahead in parallel, so memory stays a few MiB per chain link
  * whatever the parameter's size. The values are checked against the object's checksum when the last chunk is
- * decoded: a reader that stops earlier has not been checked. Close it to unmap the chain's objects.
+ * decoded: a reader that stops earlier has not been checked. Close it to unmap the chain's objects. Inline values
+ * (checked against the manifest's sha256 when it was read) are one chunk, with nothing to decode or unmap.
  */
 public final class ValuesReader extends InputStream {
-    private final ParamEntry entry;
-    private final Arena arena;
-    private final ObjectFormat.Reader top;
-    private final Ordered.Results<byte[]> chunks;
+    /** Where the values come from, and the check of what was delivered. */
+    private interface Chunks extends AutoCloseable {
+        boolean hasNext();
+
+        byte[] next() throws IOException;
+
+        void verify(long delivered, CRC32C crc) throws CorruptObjectException;
+
+        @Override
+        void close();
+    }
+
+    private final Chunks chunks;
     private final CRC32C crc = new CRC32C();
     private long delivered;
     private byte[] current = new byte[0];
     private int pos;
 
+    private ValuesReader(Chunks chunks) {
+        this.chunks = chunks;
+    }
+
     private ValuesReader(ParamEntry entry, Arena arena, Layer layer) {
-        this.entry = entry;
-        this.arena = arena;
-        this.top = layer.reader();
-        this.chunks = Ordered.results(layer.chunks(), c -> {
+        Ordered.Results<byte[]> results = Ordered.results(layer.chunks(), c -> {
             byte[] out = new byte[layer.length(c)];
             layer.chunk(c, out);
             return out;
+        });
+        ObjectFormat.Reader top = layer.reader();
+        this.chunks = new Chunks() {
+            @Override
+            public boolean hasNext() {
+                return results.hasNext();
+            }
+
+            @Override
+            public byte[] next() throws IOException {
+                return results.next();
+            }
+
+            @Override
+            public void verify(long delivered, CRC32C crc) throws CorruptObjectException {
+                checkDecoded(entry, top, delivered, crc);
+            }
+
+            @Override
+            public void close() {
+                results.close();
+                arena.close();
+            }
+        };
+    }
+
+    /** Inline values, as one chunk. */
+    static ValuesReader of(InlineValues values) {
+        return new ValuesReader(new Chunks() {
+            private boolean taken;
+
+            @Override
+            public boolean hasNext() {
+                return !taken;
+            }
+
+            @Override
+            public byte[] next() {
+                taken = true;
+                return values.bytes();
+            }
+
+            @Override
+            public void verify(long delivered, CRC32C crc) {
+                // checked against the manifest's sha256 when the line was read
+            }
+
+            @Override
+            public void close() {}
         });
     }
 
@@ -79,7 +140,7 @@ public final class ValuesReader extends InputStream {
     }
 
     private void verify() throws CorruptObjectException {
-        checkDecoded(entry, top, delivered, crc);
+        chunks.verify(delivered, crc);
     }
 
     @Override
@@ -106,6 +167,5 @@ public final class ValuesReader extends InputStream {
     @Override
     public void close() {
         chunks.close();
-        arena.close();
     }
 }

@@ -169,9 +169,9 @@ class ManifestValidationTest {
     @Test
     void unknownVersionsAreNamed() {
         refused(
-                "git-theta manifest 2\nformat safetensors\nsize 2\nskeleton {}\n",
-                "manifest version '2' is not understood");
-        refused("git-theta manifest 2\nformat \u00e9\n", "manifest version '2' is not understood");
+                "git-theta manifest 3\nformat safetensors\nsize 2\nskeleton {}\n",
+                "manifest version '3' is not understood");
+        refused("git-theta manifest 3\nformat \u00e9\n", "manifest version '3' is not understood");
     }
 
     @Test

@@ -32,8 +32,8 @@ class ThetaRepositoryTest {
     private byte[] checkpoint(long seed) {
         return TestCheckpoints.safetensors()
                 .seed(seed)
-                .tensor("w", DType.F32, 3, 4)
-                .tensor("b", DType.BF16, 4)
+                .tensor("w", DType.F32, 8, 16) // above the inline limit: each is an object
+                .tensor("b", DType.BF16, 256)
                 .bytes();
     }
 
@@ -63,7 +63,7 @@ class ThetaRepositoryTest {
             assertThat(repo.resolveCommit("no-such-branch")).isEmpty();
             Checkpoint old = repo.checkpoint("HEAD~1", "m.safetensors");
             assertThat(old.parameters()).extracting(Checkpoint.Parameter::name).containsExactlyInAnyOrder("w", "b");
-            assertThat(old.parameter("w").shape().dims()).containsExactly(3, 4);
+            assertThat(old.parameter("w").shape().dims()).containsExactly(8, 16);
 
             CheckpointLayout layout = TestCheckpoints.readSafetensors("m", first);
             TensorSlot w = layout.tensor("w").orElseThrow();

@@ -57,11 +57,11 @@ class StoreDirectTest {
                     UpdateOptions.auto(),
                     "w",
                     DType.F32,
-                    Shape.of(16),
-                    UpdateFixture.randomValues(DType.F32, 16, new SplittableRandom(1)),
+                    Shape.of(128), // above the inline limit: an object
+                    UpdateFixture.randomValues(DType.F32, 128, new SplittableRandom(1)),
                     Optional.empty());
             ParamEntry lying =
-                    new ParamEntry("w", DType.F32, Shape.of(16), "0".repeat(64), entry.update(), entry.objects());
+                    new ParamEntry("w", DType.F32, Shape.of(128), "0".repeat(64), entry.update(), entry.objects());
             assertThatThrownBy(() -> new ParamEncoder(f.store, Codec.ZSTD, UpdateOptions.auto()).storeDirect(lying))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("parameter 'w'");

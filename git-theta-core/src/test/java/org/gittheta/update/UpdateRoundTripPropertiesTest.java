@@ -56,7 +56,9 @@ class UpdateRoundTripPropertiesTest {
                     Optional.of(LoraAdapter.load(
                             f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 4, false, false))),
                     8);
-            ParamEntry first = f.encode(UpdateOptions.auto(), NAME, t, shape, before, Optional.empty());
+            // dense forced: an object even when small enough to be inline, so that the forced kind has a base
+            ParamEntry first =
+                    f.encode(UpdateFixture.forced(UpdateKind.DENSE), NAME, t, shape, before, Optional.empty());
             ParamEntry second = f.encode(options, NAME, t, shape, after, Optional.of(first));
             ParamEntry third = f.encode(UpdateOptions.auto(), NAME, t, shape, before, Optional.of(second));
             assertThat(f.decode(first)).isEqualTo(before);

@@ -170,8 +170,7 @@ public final class AddCommand implements java.util.concurrent.Callable<Integer> 
                 Map<String, ParamEntry> old =
                         before.containsKey(e.path()) ? before.get(e.path()).byName() : Map.of();
                 List<ParamEntry> stored = after.get().params().stream()
-                        .filter(p -> !old.containsKey(p.name())
-                                || !old.get(p.name()).object().equals(p.object()))
+                        .filter(p -> !p.equals(old.get(p.name())))
                         .toList();
                 List<ParamEntry> lowRank = stored.stream()
                         .filter(p -> p.update().equals("low-rank"))
