@@ -19,7 +19,8 @@ import org.gittheta.store.Ordered;
  * The values of a list of parameters (a checkpoint's, in file order), decoded as one stream of chunks: chunks of the
  * next parameters decode on the other cores while the current one is written, across parameter boundaries, with
  * {@link Ordered#WINDOW} chunks in flight and their buffers reused, so memory stays a few MiB whatever the sizes.
- * Each parameter's objects are opened (mapped, checksummed) by the first of its chunks to be decoded, on a worker.
+ * Each parameter's objects are opened (mapped, checksummed) by the first of its chunks to be decoded, on a worker;
+ * inline values are one chunk as they are.
  *
  * <p>Every parameter is checked when its last chunk is taken: the decoded values against the object's CRC32C and
  * against the SHA-256 the manifest names (a manifest edited by hand or by a bad merge, whose hash is not its objects'
@@ -105,6 +106,10 @@ public final class ValuesPipeline implements AutoCloseable {
     private Chunk decode(int task) throws IOException {
         int p = paramOf[task], c = chunkOf[task];
         ParamEntry entry = params.get(p);
+        if (entry.inline().isPresent()) {
+            byte[] values = entry.inline().get().bytes();
+            return new Chunk(p, 0, values, values.length);
+        }
         try {
             Layer layer = layer(p, c == 0);
             int length = entry.byteSize() == 0 ? 0 : layer.length(c);
@@ -141,8 +146,8 @@ public final class ValuesPipeline implements AutoCloseable {
     }
 
     private void verify(int p, ParamEntry entry) throws IOException {
-        Opened o = Ordered.await(opened.get(p));
-        if ((int) crc.getValue() != o.layer().reader().valuesCrc()) {
+        Opened o = entry.inline().isPresent() ? null : Ordered.await(opened.get(p));
+        if (o != null && (int) crc.getValue() != o.layer().reader().valuesCrc()) {
             throw named(
                     entry,
                     new CorruptObjectException(

@@ -81,9 +81,14 @@ class InlineValuesManifestTest {
     @Test
     void badBase64IsRefusedInOneLine() {
         ManifestValidationTest.refused(
-                line("AAAAAAAA*AAA", sha(VALUES)), "line 5", "parameter 'b'", "values= is not base64");
+                line("AAAAAAAA*AAAAAAA", sha(VALUES)), "line 5", "parameter 'b'", "values= is not base64");
+        // one F32 (4 bytes, "AACAPw=="): the last character before the padding carries 4 unused bits, here set
+        byte[] one = {0, 0, -128, 63};
         ManifestValidationTest.refused(
-                line("AACAPwAAAEAAAEBA".substring(0, 15) + "B", sha(VALUES)), "line 5", "not canonical base64");
+                "git-theta manifest 2\nformat safetensors\nsize 6\nskeleton {}\nparam b dtype=F32 shape=[1] sha256="
+                        + sha(one) + " update=inline values=AACAPx==\n",
+                "line 5",
+                "not canonical base64");
     }
 
     @Test
