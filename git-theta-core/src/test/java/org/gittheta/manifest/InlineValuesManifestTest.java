@@ -22,6 +22,15 @@ class InlineValuesManifestTest {
     /** skeleton "{}" (2 bytes) + a F32 [3] parameter (12 bytes). */
     private static final String HEADER = "git-theta manifest 2\nformat safetensors\nsize 14\nskeleton {}\n";
 
+    /** A parameter stored as an object (400 bytes of F32). */
+    private static final ParamEntry LARGE = new ParamEntry(
+            "w",
+            DType.F32,
+            Shape.of(100),
+            "c".repeat(64),
+            "dense",
+            List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
+
     private static String sha(byte[] bytes) {
         return HexFormat.of().formatHex(ObjectStore.sha256().digest(bytes));
     }
@@ -33,14 +42,7 @@ class InlineValuesManifestTest {
     @Test
     void inlineValuesRoundTripBesideObjectsInAVersion2Manifest() throws Exception {
         ParamEntry small = ParamEntry.inline("b", DType.F32, Shape.of(3), sha(VALUES), new InlineValues(VALUES));
-        ParamEntry large = new ParamEntry(
-                "w",
-                DType.F32,
-                Shape.of(100),
-                "c".repeat(64),
-                "dense",
-                List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
-        Manifest m = new Manifest("safetensors", "{}".getBytes(StandardCharsets.US_ASCII), 414, List.of(large, small));
+        Manifest m = new Manifest("safetensors", "{}".getBytes(StandardCharsets.US_ASCII), 414, List.of(LARGE, small));
         String text = m.toText();
         assertThat(text)
                 .startsWith("git-theta manifest 2\n")
@@ -58,14 +60,7 @@ class InlineValuesManifestTest {
 
     @Test
     void aManifestWithoutInlineValuesStaysVersion1() {
-        ParamEntry large = new ParamEntry(
-                "w",
-                DType.F32,
-                Shape.of(100),
-                "c".repeat(64),
-                "dense",
-                List.of(new ObjectRef(new ObjectId("a".repeat(64)), 99)));
-        assertThat(new Manifest("safetensors", new byte[0], 400, List.of(large)).toText())
+        assertThat(new Manifest("safetensors", new byte[0], 400, List.of(LARGE)).toText())
                 .startsWith("git-theta manifest 1\n");
     }
 
