@@ -1,7 +1,5 @@
 package org.gittheta.manifest;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -48,10 +46,6 @@ public final class InlineValues {
 
     public byte[] bytes() {
         return bytes.clone();
-    }
-
-    public void writeTo(OutputStream out) throws IOException {
-        out.write(bytes);
     }
 
     @Override

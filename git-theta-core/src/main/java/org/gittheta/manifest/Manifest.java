@@ -152,7 +152,7 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         boolean inlineAllowed = version.equals(String.valueOf(INLINE_VERSION));
         if (!inlineAllowed && !version.equals(String.valueOf(VERSION))) {
             throw new ManifestException(
-                    "manifest version '" + version + "' is not understood by this git-theta (it reads" + " versions "
+                    "manifest version '" + version + "' is not understood by this git-theta (it reads versions "
                             + VERSION + " and " + INLINE_VERSION + "); upgrade git-theta");
         }
         for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);

@@ -43,10 +43,6 @@ final class ChunkBuffers implements AutoCloseable {
         return new ChunkBuffers(size, zstdLevel);
     }
 
-    boolean holds(int len) {
-        return len <= raw.length;
-    }
-
     /** Back to the pool, for the next chunk. */
     @Override
     public void close() {

@@ -115,7 +115,8 @@ public final class ObjectFormat {
     /** A chunk encoded into pooled buffers, which go back to the pool once it is written. */
     private record Encoded(Codec.Chunk chunk, ChunkBuffers buffers) {}
 
-    static int chunkCount(long length) {
+    /** How many chunks of {@link #CHUNK_SIZE} bytes hold {@code length} bytes. */
+    public static int chunkCount(long length) {
         return Math.toIntExact((length + CHUNK_SIZE - 1) / CHUNK_SIZE);
     }
 

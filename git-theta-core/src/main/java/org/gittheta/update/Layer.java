@@ -27,16 +27,17 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
 
     /** How many bytes chunk {@code c} of the values holds. */
     default int length(int c) {
-        var h = reader().header();
-        long bytes = h.dtype().byteSize(h.shape().numel());
-        return (int) Math.min(ObjectFormat.CHUNK_SIZE, bytes - (long) c * ObjectFormat.CHUNK_SIZE);
+        return (int) Math.min(ObjectFormat.CHUNK_SIZE, valueBytes() - (long) c * ObjectFormat.CHUNK_SIZE);
     }
 
     /** How many chunks the values take. */
     default int chunks() {
+        return ObjectFormat.chunkCount(valueBytes());
+    }
+
+    private long valueBytes() {
         var h = reader().header();
-        long bytes = h.dtype().byteSize(h.shape().numel());
-        return Math.toIntExact((bytes + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
+        return h.dtype().byteSize(h.shape().numel());
     }
 
     /** Opens an object and, following the bases its header names, the chain beneath it. */

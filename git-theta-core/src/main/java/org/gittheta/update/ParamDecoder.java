@@ -71,11 +71,11 @@ public final class ParamDecoder {
             int chunks = 0;
             for (int i = 0; i < versions.size(); i++) {
                 crcs[i] = new CRC32C();
-                chunks = Math.max(chunks, ValuesReader.chunkCount(versions.get(i)));
+                chunks = Math.max(chunks, tops.get(i).chunks());
             }
             for (int c = 0; c < chunks; c++) {
                 for (int i = 0; i < versions.size(); i++) {
-                    if (c >= ValuesReader.chunkCount(versions.get(i))) continue;
+                    if (c >= tops.get(i).chunks()) continue;
                     byte[] chunk = new byte[tops.get(i).length(c)];
                     tops.get(i).chunk(c, chunk);
                     crcs[i].update(chunk, 0, chunk.length);
@@ -91,10 +91,6 @@ public final class ParamDecoder {
 
     /** Writes the values to {@code out}; the checksum is checked after the last byte. */
     public void decode(ParamEntry entry, OutputStream out) throws IOException {
-        if (entry.inline().isPresent()) {
-            entry.inline().get().writeTo(out);
-            return;
-        }
         try (ValuesReader values = open(entry)) {
             for (byte[] chunk = values.nextChunk(); chunk != null; chunk = values.nextChunk()) out.write(chunk);
         }

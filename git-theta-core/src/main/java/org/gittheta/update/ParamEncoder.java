@@ -129,12 +129,10 @@ public final class ParamEncoder {
     }
 
     private static void forEachChunk(long size, java.util.function.BiConsumer<Long, Long> chunk) {
-        IntStream.range(0, (int) ((size + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE))
-                .parallel()
-                .forEach(c -> {
-                    long at = (long) c * ObjectFormat.CHUNK_SIZE;
-                    chunk.accept(at, Math.min(ObjectFormat.CHUNK_SIZE, size - at));
-                });
+        IntStream.range(0, ObjectFormat.chunkCount(size)).parallel().forEach(c -> {
+            long at = (long) c * ObjectFormat.CHUNK_SIZE;
+            chunk.accept(at, Math.min(ObjectFormat.CHUNK_SIZE, size - at));
+        });
     }
 
     private ParamEntry encodeValues(
@@ -359,10 +357,10 @@ public final class ParamEncoder {
      * adapter's factors, else those of the side-loaded update, else rank-R truncated-SVD factors of the change (R
      * from the options or the update), always with the exact residual.
      *
-     * <p>Auto stores a new keyframe (dense) instead of a delta (other than a named LoRA adapter's) whenever the delta and the chain under it
-     * ({@code chainBytes}: the objects a checkout of this version must fetch) would exceed the parameter's raw bytes,
-     * what git-lfs fetches for it: so a clone of any version fetches at most what git-lfs would. Sizes are estimated
-     * from samples ({@link Sampling}), never by encoding a candidate whole.
+     * <p>Auto stores a new keyframe (dense) instead of a delta (other than a named LoRA adapter's) whenever the delta
+     * and the chain under it ({@code chainBytes}: the objects a checkout of this version must fetch) would exceed the
+     * parameter's raw bytes, what git-lfs fetches for it: so a clone of any version fetches at most what git-lfs
+     * would. Sizes are estimated from samples ({@link Sampling}), never by encoding a candidate whole.
      */
     Encoding choose(
             String name,

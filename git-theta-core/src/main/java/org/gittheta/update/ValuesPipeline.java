@@ -100,7 +100,7 @@ public final class ValuesPipeline implements AutoCloseable {
     }
 
     private static int chunkCount(ParamEntry p) {
-        return Math.max(1, Math.toIntExact((p.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE));
+        return Math.max(1, ObjectFormat.chunkCount(p.byteSize()));
     }
 
     private Chunk decode(int task) throws IOException {

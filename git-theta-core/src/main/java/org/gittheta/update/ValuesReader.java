@@ -102,10 +102,6 @@ public final class ValuesReader extends InputStream {
         return new ValuesReader(entry, arena, layer);
     }
 
-    static int chunkCount(ParamEntry entry) {
-        return Math.toIntExact((entry.byteSize() + ObjectFormat.CHUNK_SIZE - 1) / ObjectFormat.CHUNK_SIZE);
-    }
-
     /** The object holds values of the parameter's dtype and shape. */
     static void checkShape(ParamEntry entry, Layer layer) throws CorruptObjectException {
         var h = layer.reader().header();
