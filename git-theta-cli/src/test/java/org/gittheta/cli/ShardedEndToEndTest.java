@@ -16,16 +16,43 @@ import java.util.TreeMap;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testdata.TorchZipWriter;
 import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 
-/** Sharded safetensors checkpoints (shards + model.safetensors.index.json) as one model, through real git. */
+/**
+ * Sharded checkpoints as one model, through real git: safetensors shards with model.safetensors.index.json, and
+ * PyTorch shards (torch.save's zip) with pytorch_model.bin.index.json.
+ */
 class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
-    private static final String INDEX = "model.safetensors.index.json";
     private static final int SHARDS = 3;
 
+    /** How Hugging Face names the shards and the index of each format. */
+    enum Sharding {
+        SAFETENSORS("model", "safetensors"),
+        PYTORCH("pytorch_model", "bin");
+        final String prefix, extension, index;
+
+        Sharding(String prefix, String extension) {
+            this.prefix = prefix;
+            this.extension = extension;
+            this.index = prefix + "." + extension + ".index.json";
+        }
+
+        String shard(int k) {
+            return String.format("%s-%05d-of-%05d.%s", prefix, k, SHARDS, extension);
+        }
+
+        void write(List<SafetensorsWriter.Tensor> tensors, OutputStream out) throws IOException {
+            if (this == PYTORCH) TorchZipWriter.write(prefix, tensors, out);
+            else SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
+        }
+    }
+
+    private static final String INDEX = Sharding.SAFETENSORS.index;
+
     private static String shardName(int k) {
-        return String.format("model-%05d-of-%05d.safetensors", k, SHARDS);
+        return Sharding.SAFETENSORS.shard(k);
     }
 
     private static float[] values(int n, int seed) {
@@ -47,8 +74,13 @@ class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
         return shardOf;
     }
 
-    /** Writes the shard files and the index into {@code dir} (inside the repository). */
     private void write(Path dir, Map<String, float[]> model, Map<String, Integer> shardOf) throws IOException {
+        write(Sharding.SAFETENSORS, dir, model, shardOf);
+    }
+
+    /** Writes the shard files and the index into {@code dir} (inside the repository). */
+    private void write(Sharding sharding, Path dir, Map<String, float[]> model, Map<String, Integer> shardOf)
+            throws IOException {
         Files.createDirectories(dir);
         StringBuilder map = new StringBuilder();
         long total = 0;
@@ -67,15 +99,15 @@ class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
                         .append("    \"")
                         .append(e.getKey())
                         .append("\": \"")
-                        .append(shardName(k))
+                        .append(sharding.shard(k))
                         .append('"');
             }
-            try (OutputStream out = Files.newOutputStream(dir.resolve(shardName(k)))) {
-                SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
+            try (OutputStream out = Files.newOutputStream(dir.resolve(sharding.shard(k)))) {
+                sharding.write(tensors, out);
             }
         }
         Files.writeString(
-                dir.resolve(INDEX),
+                dir.resolve(sharding.index),
                 "{\n  \"metadata\": {\"total_size\": " + total + "},\n" + "  \"weight_map\": {\n" + map + "\n  }\n}\n");
     }
 
@@ -86,11 +118,15 @@ class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
 
     /** Base, then a fine-tune that changes 5 elements of layers.4.weight (shard 2). */
     private Map<String, float[]> twoCommits(Path dir) throws IOException {
+        return twoCommits(Sharding.SAFETENSORS, dir);
+    }
+
+    private Map<String, float[]> twoCommits(Sharding sharding, Path dir) throws IOException {
         Map<String, float[]> m = model();
-        write(dir, m, layout());
+        write(sharding, dir, m, layout());
         commit("base");
         for (int i = 0; i < 5; i++) m.get("layers.4.weight")[i * 100] += 0.25f;
-        write(dir, m, layout());
+        write(sharding, dir, m, layout());
         commit("tune layer 4");
         return m;
     }
@@ -226,6 +262,52 @@ class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
         Files.delete(repo.resolve(shardName(3)));
         git.ok(repo, "git", "checkout", "--", shardName(3));
         GitRepoFixture.assertSameBytes(repo.resolve(shardName(3)), shard3);
+    }
+
+    /**
+     * PyTorch shards (pytorch_model-0000N-of-00003.bin, torch.save's zip) and pytorch_model.bin.index.json: the same
+     * whole-model diff, log and show with the shard column, the folder given as "." at the top of the work tree;
+     * re-sharding stores nothing and every shard checks out byte for byte.
+     */
+    @Test
+    void shardedPytorchBinsAreOneModelAndReshardingStoresNothing() throws IOException {
+        Sharding bin = Sharding.PYTORCH;
+        git.track(repo, "*.bin");
+        Map<String, float[]> m = twoCommits(bin, repo);
+        assertThat(git.ok(repo, "git", "show", "HEAD:" + bin.shard(2))).contains("format torch-zip\n");
+        assertThat(git.ok(repo, "git", "show", "HEAD:" + bin.index)).contains("\"weight_map\"");
+        for (String path : List.of(bin.index, ".")) {
+            assertThat(git.ok(repo, "git", "theta", "diff", "HEAD~1", "HEAD", "--", path))
+                    .as(path)
+                    .contains("diff --theta " + bin.index)
+                    .containsPattern(
+                            "modified\\s+layers\\.4\\.weight\\s+" + bin.shard(2).replace(".", "\\."))
+                    .contains("1 of 9 parameters changed, 5 of 36.9K elements");
+        }
+        assertThat(git.ok(repo, "git", "theta", "log", "."))
+                .contains("modified layers.4.weight [" + bin.shard(2) + "]");
+        assertThat(git.ok(repo, "git", "theta", "show", "HEAD:" + bin.index))
+                .contains("9 parameters in 3 shards")
+                .contains("sharded torch-zip");
+
+        List<Path> before = StoreFiles.objects(repo.resolve(".git"));
+        Map<String, Integer> moved = layout();
+        moved.put("layers.4.weight", 3);
+        moved.put("layers.0.weight", 2);
+        write(bin, repo, m, moved);
+        commit("reshard");
+        assertThat(StoreFiles.objects(repo.resolve(".git")))
+                .as("objects after re-sharding")
+                .isEqualTo(before);
+        assertThat(git.ok(repo, "git", "theta", "diff", "HEAD~1", "HEAD", "--", bin.index))
+                .contains(bin.shard(2) + "→" + bin.shard(3))
+                .contains("0 of 9 parameters changed, 0 of 36.9K elements, 2 moved between shards");
+        for (int k = 1; k <= SHARDS; k++) {
+            byte[] shard = Files.readAllBytes(repo.resolve(bin.shard(k)));
+            Files.delete(repo.resolve(bin.shard(k)));
+            git.ok(repo, "git", "checkout", "--", bin.shard(k));
+            GitRepoFixture.assertSameBytes(repo.resolve(bin.shard(k)), shard);
+        }
     }
 
     /** The manifest line of one parameter, without its name. */

@@ -61,15 +61,18 @@ final class HistoryRepo implements AutoCloseable {
     record Targets(List<String> files, List<String> indexes) {}
 
     Targets targets(List<Version> sides, List<String> pathspecs, boolean sharded) throws IOException {
+        // the top of the work tree (typed "." there, ".." below it) is "" from the top: the whole tree, which git
+        // takes as no pathspec (it refuses an empty one)
+        List<String> specs = pathspecs.contains("") ? List.of() : pathspecs;
         Set<String> all = new LinkedHashSet<>();
-        for (Version side : sides) all.addAll(listed(side, pathspecs));
+        for (Version side : sides) all.addAll(listed(side, specs));
         List<String> tracked = tracked(List.copyOf(all));
         List<String> indexes = new ArrayList<>();
         Set<String> shards = new HashSet<>();
         if (sharded) {
             for (String path : all) {
                 if (!ShardIndex.isIndexPath(path) || tracked.contains(path)) continue;
-                Set<String> named = shardPaths(sides, path, pathspecs.contains(path));
+                Set<String> named = shardPaths(sides, path, specs.contains(path));
                 if (named.isEmpty()) continue;
                 indexes.add(path);
                 shards.addAll(named);
@@ -77,7 +80,7 @@ final class HistoryRepo implements AutoCloseable {
         }
         List<String> files =
                 tracked.stream().filter(f -> !shards.contains(f)).sorted().toList();
-        for (String spec : pathspecs) {
+        for (String spec : specs) {
             boolean found = Stream.concat(tracked.stream(), indexes.stream())
                     .anyMatch(t -> t.equals(spec) || t.startsWith(spec + "/"));
             if (!found) {
