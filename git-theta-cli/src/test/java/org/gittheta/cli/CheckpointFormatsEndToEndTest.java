@@ -51,6 +51,35 @@ class CheckpointFormatsEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve(path), content);
     }
 
+    /**
+     * Every file the real torch.save and gguf libraries wrote (the shared test data, copied into the core tests'
+     * resources) in one {@code git add .}: each is split or stored whole as its content says, and after
+     * {@code git rm} and {@code git checkout} each comes back byte for byte.
+     */
+    @Test
+    void everyReferenceFileRoundTripsThroughGit() throws IOException {
+        newRepo();
+        Map<String, String> formats = Map.of(
+                "torch-zip-mixed.pt", "torch-zip",
+                "pytorch_model.bin", "torch-zip",
+                "pytorch_model-ft.bin", "torch-zip",
+                "torch-legacy.pt", "opaque",
+                "torch-malicious.pt", "opaque",
+                "gguf-mixed.gguf", "gguf",
+                "gguf-align64.gguf", "gguf");
+        for (String name : formats.keySet()) Files.write(repo.resolve(name), reference(name));
+        git.ok(repo, "git", "add", ".");
+        git.ok(repo, "git", "commit", "-q", "-m", "reference files");
+        git.ok(repo, "git", "rm", "-q", "--", "*.pt", "*.bin", "*.gguf");
+        assertThat(repo.resolve("gguf-mixed.gguf")).doesNotExist();
+        git.ok(repo, "git", "checkout", "HEAD", "--", ".");
+        for (var e : formats.entrySet()) {
+            assertThat(manifest("HEAD", e.getKey())).as(e.getKey()).contains("format " + e.getValue() + "\n");
+            GitRepoFixture.assertSameBytes(repo.resolve(e.getKey()), reference(e.getKey()));
+        }
+        assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
+    }
+
     @Test
     void aFineTuneOfAPytorchBinStoresOnlyTheChangedParameter() throws IOException {
         newRepo();
