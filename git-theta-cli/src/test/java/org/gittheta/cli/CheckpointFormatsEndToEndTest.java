@@ -3,9 +3,11 @@ package org.gittheta.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -184,6 +186,61 @@ class CheckpointFormatsEndToEndTest {
         assertThat(git.ok(repo, "git", "theta", "log", "blob.bin")).contains("stored whole: modified");
         assertThat(git.ok(repo, "git", "theta", "show", "HEAD:blob.bin")).contains("(stored whole, ");
         assertChecksOut("blob.bin", random);
+    }
+
+    /**
+     * A Hugging Face training folder (core test resources hf-folder/, see its generate.py): {@code git add .} stores
+     * training_args.bin (a pickled TrainingArguments object) and a tokenizer of another format whole, one line each,
+     * and splits the optimizer's state (tensors beside floats, tuples, lists and int keys) and the scheduler's (no
+     * tensor); everything checks out byte for byte. Under theta.opaque=refuse the same {@code git add .} fails.
+     */
+    @Test
+    void aTrainingFolderIsAddedWithGitAddDot() throws IOException {
+        newRepo();
+        git.track(repo, "*.model");
+        Path run = Files.createDirectories(repo.resolve("checkpoint-500"));
+        Map<String, byte[]> files = new HashMap<>();
+        for (String name : List.of("training_args.bin", "optimizer.pt", "scheduler.pt")) {
+            try (var in = getClass().getResourceAsStream("/hf-folder/" + name)) {
+                files.put(name, in.readAllBytes());
+            }
+        }
+        byte[] tokenizer = new byte[5000];
+        new Random(3).nextBytes(tokenizer);
+        files.put("tokenizer.model", tokenizer);
+        files.put("pytorch_model.bin", reference("pytorch_model.bin"));
+        files.put("config.json", "{\"model_type\": \"llama\"}\n".getBytes(StandardCharsets.UTF_8));
+        for (var e : files.entrySet()) Files.write(run.resolve(e.getKey()), e.getValue());
+
+        Command.Result refused = git.run(repo, "git", "-c", "theta.opaque=refuse", "add", ".");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(ourLines(refused.err())).singleElement().asString().contains("refused (theta.opaque=refuse)");
+        assertThat(git.ok(repo, "git", "ls-files", "checkpoint-500")).isEmpty();
+
+        Command.Result add = git.run(repo, "git", "add", ".").assertOk();
+        assertThat(ourLines(add.err()))
+                .containsExactlyInAnyOrder(
+                        "git-theta: checkpoint-500/training_args.bin: stored whole: not a state dict: "
+                                + "global 'transformers.training_args TrainingArguments'",
+                        "git-theta: checkpoint-500/tokenizer.model: stored whole: "
+                                + "not a safetensors, PyTorch zip or GGUF checkpoint");
+        git.ok(repo, "git", "commit", "-q", "-m", "checkpoint-500");
+        assertThat(manifest("HEAD", "checkpoint-500/training_args.bin")).contains("format opaque\n");
+        assertThat(manifest("HEAD", "checkpoint-500/optimizer.pt"))
+                .contains("format torch-zip\n")
+                .contains("param state.0.exp_avg dtype=F32 shape=[8,8] ")
+                .contains("param state.0.exp_avg_sq ")
+                .contains("param state.0.step dtype=F32 shape=[] ");
+        assertThat(manifest("HEAD", "checkpoint-500/scheduler.pt"))
+                .contains("format torch-zip\n")
+                .doesNotContain("param ");
+        assertThat(git.ok(repo, "git", "theta", "show", "HEAD:checkpoint-500/training_args.bin"))
+                .contains("stored whole");
+
+        git.ok(repo, "git", "rm", "-q", "-r", "checkpoint-500");
+        git.ok(repo, "git", "checkout", "HEAD", "--", "checkpoint-500");
+        for (var e : files.entrySet()) GitRepoFixture.assertSameBytes(run.resolve(e.getKey()), e.getValue());
+        assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
     }
 
     @Test
