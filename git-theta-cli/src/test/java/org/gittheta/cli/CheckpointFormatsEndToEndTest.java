@@ -2,15 +2,24 @@ package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
@@ -243,29 +252,76 @@ class CheckpointFormatsEndToEndTest {
         assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
     }
 
+    /**
+     * Files that claim a format by their structure but are broken: truncated (each format), a torch zip with a bad
+     * central directory or a data.pkl that ends early, GGUF with a tensor count or a tensor offset beyond the file.
+     * Each: one line naming the file and what is wrong, nothing staged, no temporary file left.
+     */
     @Test
-    void truncatedCheckpointsAreRefusedWithOneLineAndNothingStaged() throws IOException {
+    void brokenCheckpointsAreRefusedWithOneLineAndNothingStaged() throws IOException {
         newRepo();
         Path st = tmp.resolve("whole.safetensors");
         Bf16Checkpoints.write(st, Map.of("w", new float[64]), Map.of("w", Shape.of(8, 8)), Map.of());
-        Map<String, byte[]> files = Map.of(
-                "cut.safetensors",
-                Files.readAllBytes(st),
-                "cut.pt",
-                reference("torch-zip-mixed.pt"),
-                "cut.gguf",
-                reference("gguf-mixed.gguf"));
+        byte[] safetensors = Files.readAllBytes(st), zip = reference("torch-zip-mixed.pt");
+        byte[] gguf = reference("gguf-mixed.gguf");
+        byte[] badDirectory = zip.clone();
+        badDirectory[indexOf(zip, new byte[] {'P', 'K', 1, 2}) + 3] = 9; // the first directory record's signature
+        byte[] tooManyTensors = gguf.clone();
+        ByteBuffer.wrap(tooManyTensors).order(ByteOrder.LITTLE_ENDIAN).putLong(8, 1000); // the tensor count
+        // the last tensor info: name, n_dims = 2, two dims, type, then its offset in the data section
+        byte[] name = "blk.0.ffn_up.weight".getBytes(StandardCharsets.UTF_8);
+        byte[] offsetBeyond = gguf.clone();
+        ByteBuffer.wrap(offsetBeyond)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(indexOf(gguf, name) + name.length + 4 + 2 * 8 + 4, 1 << 20);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("cut.safetensors", Arrays.copyOf(safetensors, safetensors.length - 40));
+        files.put("cut.pt", Arrays.copyOf(zip, zip.length - 40));
+        files.put("directory.pt", badDirectory);
+        files.put("pickle.pt", withPickleCut(zip));
+        files.put("cut.gguf", Arrays.copyOf(gguf, gguf.length - 40));
+        files.put("count.gguf", tooManyTensors);
+        files.put("offset.gguf", offsetBeyond);
         for (var e : files.entrySet()) {
-            byte[] whole = e.getValue();
-            Files.write(repo.resolve(e.getKey()), Arrays.copyOf(whole, whole.length - 40));
+            Files.write(repo.resolve(e.getKey()), e.getValue());
             Command.Result add = git.run(repo, "git", "add", e.getKey());
-            assertThat(add.exit()).as("git add of truncated %s", e.getKey()).isNotZero();
+            assertThat(add.exit()).as("git add of broken %s", e.getKey()).isNotZero();
             assertThat(ourLines(add.err())).singleElement().asString().startsWith("git-theta: " + e.getKey() + ": ");
             assertThat(git.ok(repo, "git", "ls-files", e.getKey())).isEmpty();
         }
         try (var left = Files.list(repo.resolve(".git/theta/tmp"))) {
             assertThat(left).isEmpty();
         }
+    }
+
+    private static int indexOf(byte[] in, byte[] what) {
+        for (int i = 0; i + what.length <= in.length; i++) {
+            if (Arrays.equals(in, i, i + what.length, what, 0, what.length)) return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    /** The archive written again (stored entries, as Python's zipfile writes them) with its data.pkl cut in half. */
+    private byte[] withPickleCut(byte[] torchZip) throws IOException {
+        Path whole = Files.write(tmp.resolve("whole.pt"), torchZip);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipFile in = new ZipFile(whole.toFile());
+                ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (ZipEntry e : Collections.list(in.entries())) {
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().endsWith("/data.pkl")) data = Arrays.copyOf(data, data.length / 2);
+                ZipEntry copy = new ZipEntry(e.getName());
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                copy.setMethod(ZipEntry.STORED);
+                copy.setSize(data.length);
+                copy.setCrc(crc.getValue());
+                zip.putNextEntry(copy);
+                zip.write(data);
+                zip.closeEntry();
+            }
+        }
+        return out.toByteArray();
     }
 
     @Test
