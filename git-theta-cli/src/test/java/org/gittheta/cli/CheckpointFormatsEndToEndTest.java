@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,6 +23,9 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.format.TensorSlot;
+import org.gittheta.format.TorchZipFormat;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
@@ -114,6 +120,32 @@ class CheckpointFormatsEndToEndTest {
         GitRepoFixture.assertSameBytes(repo.resolve("pytorch_model.bin"), v1);
         git.ok(repo, "git", "checkout", "-q", "main");
         GitRepoFixture.assertSameBytes(repo.resolve("pytorch_model.bin"), v2);
+    }
+
+    /** Parameters are stored by value: the .bin converted to model.safetensors (same values) stores no object. */
+    @Test
+    void convertingAPytorchBinToSafetensorsStoresNoNewObjects() throws IOException {
+        newRepo();
+        byte[] bin = git.commit(repo, "pytorch_model.bin", reference("pytorch_model.bin"), "-m", "bin");
+        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+        for (TensorSlot t : TorchZipFormat.INSTANCE
+                .read("pytorch_model.bin", MemorySegment.ofArray(bin))
+                .tensors()) {
+            byte[] values = Arrays.copyOfRange(bin, (int) t.offset(), (int) t.end());
+            tensors.add(new SafetensorsWriter.Tensor(t.name(), t.dtype(), t.shape(), out -> out.write(values)));
+        }
+        List<Path> before = StoreFiles.objects(repo.resolve(".git"));
+        assertThat(before).isNotEmpty();
+        git.ok(repo, "git", "rm", "-q", "pytorch_model.bin");
+        try (OutputStream out = Files.newOutputStream(repo.resolve("model.safetensors"))) {
+            SafetensorsWriter.write(tensors, Map.of("format", "pt"), out);
+        }
+        byte[] converted = Files.readAllBytes(repo.resolve("model.safetensors"));
+        git.ok(repo, "git", "add", "model.safetensors");
+        git.ok(repo, "git", "commit", "-q", "-m", "converted to safetensors");
+        assertThat(manifest("HEAD", "model.safetensors")).contains("format safetensors\n");
+        assertThat(StoreFiles.objects(repo.resolve(".git"))).isEqualTo(before);
+        assertChecksOut("model.safetensors", converted);
     }
 
     @Test
