@@ -225,7 +225,9 @@ class CheckpointFormatsEndToEndTest {
         assertThat(git.ok(repo, "git", "theta", "diff")).contains("blob.bin").contains("stored whole: modified");
         git.ok(repo, "git", "commit", "-q", "-am", "one bit");
         assertThat(git.ok(repo, "git", "theta", "log", "blob.bin")).contains("stored whole: modified");
-        assertThat(git.ok(repo, "git", "theta", "show", "HEAD:blob.bin")).contains("(stored whole, ");
+        assertThat(git.ok(repo, "git", "theta", "show", "HEAD:blob.bin"))
+                .contains("1 parameter, ")
+                .contains("(stored whole, ");
         assertChecksOut("blob.bin", random);
     }
 

@@ -168,7 +168,7 @@ public final class ShowCommand implements Callable<Integer> {
         }
         int shift = sharded ? 1 : 0;
         Table.align(rows, 3 + shift, 3 + shift).forEach(System.out::println);
-        System.out.println(params.size() + " parameters"
+        System.out.println(params.size() + (params.size() == 1 ? " parameter" : " parameters")
                 + shards.map(s -> " in " + s.size() + " shards").orElse("")
                 + ", " + Sizes.count(numel) + " elements, " + Sizes.human(raw) + " raw, "
                 + Sizes.human(stored) + " in this version's objects (" + format + ", "
