@@ -17,7 +17,7 @@ class SafetensorsHostileInputTest {
     private static final String FILE = "model.safetensors";
 
     static byte[] resource(String name) throws IOException {
-        try (InputStream in = SafetensorsHostileInputTest.class.getResourceAsStream("/hostile/" + name)) {
+        try (InputStream in = SafetensorsHostileInputTest.class.getResourceAsStream("/testdata/" + name)) {
             return in.readAllBytes();
         }
     }
