@@ -67,7 +67,14 @@ record GgufHeader(long alignment, long dataStart, List<Info> tensors) {
         List<Info> tensors = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
-            Info info = tensorInfo(in, alignment, i);
+            Info info;
+            try {
+                info = tensorInfo(in, alignment, i);
+            } catch (BadCheckpointException e) {
+                // a tensor count larger than the file's reads tensor infos from padding or data: say so
+                if (i == 0) throw e;
+                throw e.withContext("(tensor info " + (i + 1) + " of the " + tensorCount + " the header counts)");
+            }
             if (!names.add(info.name())) {
                 throw new BadCheckpointException(file, info.name(), "appears twice in the header");
             }

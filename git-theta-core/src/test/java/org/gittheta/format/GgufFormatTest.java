@@ -14,6 +14,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -122,6 +124,21 @@ class GgufFormatTest {
             assertThat(file.length - layout.tensors().getLast().end())
                     .isPositive()
                     .isLessThan(alignment);
+        }
+
+        /**
+         * A tensor count too large: a whole file is refused by its size; a stream (what clean reads) reads tensor
+         * infos past the real ones, from padding and data, and the error names the count that led there.
+         */
+        @Test
+        void aTensorCountLargerThanTheTensorInfosSaysWhichInfoOfHowMany() throws IOException {
+            byte[] file = resource("gguf-mixed.gguf");
+            ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putLong(8, 1000);
+            assertRejected(file, null, "the header claims 1000 tensors");
+            assertThatThrownBy(() -> FORMAT.readSkeletonPrefix(FILE, new ByteArrayInputStream(file)))
+                    .isInstanceOf(BadCheckpointException.class)
+                    .hasMessageStartingWith(FILE + ": ")
+                    .hasMessageEndingWith(" (tensor info 5 of the 1000 the header counts)");
         }
 
         @Test
