@@ -28,7 +28,7 @@ class MergeEndToEndTest {
     void setUp() throws IOException {
         repo = new MergeRepo();
         file = repo.dir.resolve("model.safetensors");
-        commit("base", BASE_W, BASE_H, BASE_N);
+        repo.commitModel("base", BASE_W, BASE_H, BASE_N);
     }
 
     @AfterEach
@@ -36,21 +36,13 @@ class MergeEndToEndTest {
         repo.close();
     }
 
-    /** w: bf16 [4]; head: f32 [3]; norm: f16 [2]. */
-    private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
-        MergeRepo.write(
-                file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
-        repo.git("add", "model.safetensors");
-        repo.git("commit", "-qm", message);
-    }
-
     /** Branch x from the current commit with one commit, then main gets one commit. */
     private void diverge(double[] xw, double[] xh, double[] xn, double[] mw, double[] mh, double[] mn)
             throws IOException {
         repo.git("checkout", "-qb", "x");
-        commit("x", xw, xh, xn);
+        repo.commitModel("x", xw, xh, xn);
         repo.git("checkout", "-q", "main");
-        commit("main", mw, mh, mn);
+        repo.commitModel("main", mw, mh, mn);
     }
 
     @Test
@@ -216,7 +208,7 @@ class MergeEndToEndTest {
                         T.of("norm", DType.F16, BASE_N)));
         repo.git("commit", "-qam", "reshape w");
         repo.git("checkout", "-q", "main");
-        commit("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
+        repo.commitModel("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
         byte[] before = Files.readAllBytes(file);
         Command.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.exit()).isNotZero();
@@ -236,7 +228,7 @@ class MergeEndToEndTest {
         MergeRepo.write(file, List.of(T.of("w", DType.BF16, BASE_W), T.of("norm", DType.F16, BASE_N)));
         repo.git("commit", "-qam", "drop head");
         repo.git("checkout", "-q", "main");
-        commit("main", BASE_W, new double[] {0, 0, 0}, BASE_N);
+        repo.commitModel("main", BASE_W, new double[] {0, 0, 0}, BASE_N);
         Command.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.out()).contains("head  (modified on ours, deleted on theirs)");
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
@@ -254,7 +246,7 @@ class MergeEndToEndTest {
                         T.of("adapter", DType.F32, 9, 8)));
         repo.git("commit", "-qam", "add adapter");
         repo.git("checkout", "-q", "main");
-        commit("main", BASE_W, new double[] {3, 2, 1}, BASE_N);
+        repo.commitModel("main", BASE_W, new double[] {3, 2, 1}, BASE_N);
         repo.git("merge", "--no-edit", "x");
         Map<String, byte[]> merged = MergeRepo.tensors(file);
         assertThat(merged.keySet()).containsExactly("w", "head", "norm", "adapter");

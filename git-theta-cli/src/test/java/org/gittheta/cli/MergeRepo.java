@@ -42,6 +42,18 @@ final class MergeRepo implements AutoCloseable {
         git("commit", "-qm", "track checkpoints");
     }
 
+    /**
+     * Writes and commits {@code model.safetensors} of the merge tests' three tensors: w (bf16 [4]), head (f32 [3])
+     * and norm (f16 [2]).
+     */
+    void commitModel(String message, double[] w, double[] head, double[] norm) throws IOException {
+        write(
+                dir.resolve("model.safetensors"),
+                List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
+        git("add", "model.safetensors");
+        git("commit", "-qm", message);
+    }
+
     /** A command in the repository; its standard error is part of its output. */
     Command.Result exec(String... cmd) throws IOException {
         return sandbox.command(dir, cmd).errorsIntoOutput().run();

@@ -6,7 +6,6 @@ import static org.gittheta.cli.MergeRepo.T;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gittheta.tensor.DType;
@@ -30,7 +29,7 @@ class OctopusMergeEndToEndTest {
         file = repo.dir.resolve("model.safetensors");
         Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
         repo.git("add", "notes.txt");
-        commit("base", BASE_W, BASE_H, BASE_N);
+        repo.commitModel("base", BASE_W, BASE_H, BASE_N);
     }
 
     @AfterEach
@@ -38,26 +37,19 @@ class OctopusMergeEndToEndTest {
         repo.close();
     }
 
-    private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
-        MergeRepo.write(
-                file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
-        repo.git("add", "model.safetensors");
-        repo.git("commit", "-qm", message);
-    }
-
     /** main changes norm; a changes w; b changes w and head; c changes only notes.txt. */
     private void branches(double[] aw, double[] bw, double[] bh, double[] mn) throws IOException {
         repo.git("checkout", "-qb", "a");
-        commit("a", aw, BASE_H, BASE_N);
+        repo.commitModel("a", aw, BASE_H, BASE_N);
         repo.git("checkout", "-q", "main");
         repo.git("checkout", "-qb", "b");
-        commit("b", bw, bh, BASE_N);
+        repo.commitModel("b", bw, bh, BASE_N);
         repo.git("checkout", "-q", "main");
         repo.git("checkout", "-qb", "c");
         Files.writeString(repo.dir.resolve("notes.txt"), "from c\n");
         repo.git("commit", "-qam", "c");
         repo.git("checkout", "-q", "main");
-        commit("main", BASE_W, BASE_H, mn);
+        repo.commitModel("main", BASE_W, BASE_H, mn);
     }
 
     private static final double[] AW = {1.0, -1.0, 4.0, 0.25};
@@ -171,7 +163,7 @@ class OctopusMergeEndToEndTest {
         assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");
 
         repo.git("checkout", "-qb", "d", "a");
-        commit("d", BASE_W, BASE_H, new double[] {1, 1, 1});
+        repo.commitModel("d", BASE_W, BASE_H, new double[] {1, 1, 1});
         repo.git("checkout", "-q", "main");
         Command.Result shape = repo.exec("git", "theta", "merge", "d", "b");
         assertThat(shape.exit()).isNotZero();
