@@ -1,6 +1,9 @@
 package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.gittheta.cli.MergeRepo.BASE_H;
+import static org.gittheta.cli.MergeRepo.BASE_N;
+import static org.gittheta.cli.MergeRepo.BASE_W;
 import static org.gittheta.cli.MergeRepo.T;
 
 import java.io.IOException;
@@ -17,16 +20,10 @@ import org.junit.jupiter.api.Test;
 /** git theta merge of several revisions at once: one merge commit with all of them as parents, with real git. */
 class OctopusMergeEndToEndTest {
     private MergeRepo repo;
-    private Path file;
-
-    private static final double[] BASE_W = {0.5, -1.0, 2.0, 0.25};
-    private static final double[] BASE_H = {1, 2, 3};
-    private static final double[] BASE_N = {1, 1};
 
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        file = repo.dir.resolve("model.safetensors");
         Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
         repo.git("add", "notes.txt");
         repo.commitModel("base", BASE_W, BASE_H, BASE_N);
@@ -71,7 +68,7 @@ class OctopusMergeEndToEndTest {
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
                 .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"), repo.rev("c"));
         assertThat(repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()).isEqualTo("main");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         double[] w = new double[4];
         for (int i = 0; i < 4; i++) w[i] = BASE_W[i] + 0.5 * (AW[i] - BASE_W[i]) + 0.25 * (BW[i] - BASE_W[i]);
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
@@ -83,12 +80,12 @@ class OctopusMergeEndToEndTest {
                 .contains("merged    w  (task-arithmetic(lambda=1,0.5,0.25,1))")
                 .contains("4 models");
 
-        byte[] content = Files.readAllBytes(file);
+        byte[] content = Files.readAllBytes(repo.model);
         repo.git("checkout", "-q", "a");
         repo.git("checkout", "-q", "main");
-        Files.delete(file);
+        Files.delete(repo.model);
         repo.git("checkout", "--", "model.safetensors");
-        assertThat(Files.readAllBytes(file)).isEqualTo(content);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(content);
         assertThat(repo.git("show", "HEAD:model.safetensors")).startsWith("git-theta manifest");
     }
 
@@ -97,7 +94,7 @@ class OctopusMergeEndToEndTest {
         branches(AW, BW, BH, MN);
         Command.Result r = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "average", "--scope", "all");
         assertThat(r.exit()).as(r.out()).isZero();
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         double[] w = new double[4];
         for (int i = 0; i < 4; i++) w[i] = (BASE_W[i] + AW[i] + BW[i]) / 3;
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
@@ -120,7 +117,7 @@ class OctopusMergeEndToEndTest {
     @Test
     void dryRunReportsFiguresAndChangesNothing() throws IOException {
         branches(AW, BW, BH, MN);
-        String before = repo.snapshot(file);
+        String before = repo.snapshot(repo.model);
         Command.Result json =
                 repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
@@ -140,7 +137,7 @@ class OctopusMergeEndToEndTest {
         Command.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
         assertThat(text.exit()).as(text.out()).isZero();
         assertThat(text.out()).contains("theirs    head").contains("ours      norm");
-        assertThat(repo.snapshot(file)).isEqualTo(before);
+        assertThat(repo.snapshot(repo.model)).isEqualTo(before);
     }
 
     @Test
