@@ -88,7 +88,7 @@ public final class Git {
     }
 
     /** The whole configuration as git resolves it (files and {@code git -c} settings), read in one call. */
-    static Settings settings(Path dir) throws IOException {
+    public static Settings settings(Path dir) throws IOException {
         return settings(dir, List.of());
     }
 

@@ -151,8 +151,8 @@ final class LayersTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("org.gittheta.cli.*..")
-                .because(
-                        "the root package holds what every command shares; only Main registers the commands (FastPath starts git's own ones without picocli)")
+                .because("the root package holds what every command shares; only Main registers the commands "
+                        + "(FastPath starts git's own ones without picocli)")
                 .check(PRODUCTION);
     }
 

@@ -154,9 +154,9 @@ class CliUxEndToEndTest {
         git.ok(repo, "git", "theta", "uninstall");
         assertThat(Files.readString(gitconfig)).isEqualTo(globalBefore);
         assertThat(MAN_DIR.resolve("git-theta.1")).doesNotExist();
-        // twice changes nothing and is no error
-        git.ok(repo, "git", "theta", "uninstall");
-        git.ok(repo, "git", "theta", "uninstall", "--local");
+        // twice changes nothing, is no error, and says so
+        assertThat(git.ok(repo, "git", "theta", "uninstall")).contains("nothing to remove");
+        assertThat(git.ok(repo, "git", "theta", "uninstall", "--local")).contains("nothing to remove");
         assertThat(Files.readString(gitconfig)).isEqualTo(globalBefore);
         assertThat(hook).hasContent(theirs);
 

@@ -24,12 +24,10 @@ import org.junit.jupiter.api.Test;
  */
 class InlineValuesEndToEndTest {
     private MergeRepo repo;
-    private Path file;
 
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        file = repo.dir.resolve("model.safetensors");
     }
 
     @AfterEach
@@ -53,16 +51,16 @@ class InlineValuesEndToEndTest {
     }
 
     private byte[] commit(String message, List<T> tensors) throws IOException {
-        MergeRepo.write(file, tensors);
+        MergeRepo.write(repo.model, tensors);
         repo.git("add", "model.safetensors");
         repo.git("commit", "-qm", message);
-        return Files.readAllBytes(file);
+        return Files.readAllBytes(repo.model);
     }
 
     private void checkoutIsByteExact(String rev, byte[] expected) throws IOException {
-        Files.delete(file);
+        Files.delete(repo.model);
         repo.git("checkout", rev, "--", "model.safetensors");
-        GitRepoFixture.assertSameBytes(file, expected);
+        GitRepoFixture.assertSameBytes(repo.model, expected);
     }
 
     @Test
@@ -106,11 +104,11 @@ class InlineValuesEndToEndTest {
         repo.git("checkout", "-q", "main");
         commit("main: b changes", model(1.5, 1));
         repo.git("merge", "--no-edit", "x");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         assertThat(merged.get("b")).isEqualTo(MergeRepo.bytes(T.of("b", DType.F32, 1.5, 1, 2, 3)));
         assertThat(merged.get("n")).isEqualTo(MergeRepo.bytes(T.of("n", DType.BF16, 2, 1, 1, 1, 1, 1, 1, 1)));
         assertThat(repo.git("status", "--porcelain")).isEmpty();
-        byte[] afterMerge = Files.readAllBytes(file);
+        byte[] afterMerge = Files.readAllBytes(repo.model);
 
         repo.git("checkout", "-qb", "y", "HEAD~1");
         commit("y: b", model(3.5, 1));
@@ -119,7 +117,7 @@ class InlineValuesEndToEndTest {
         commit("z: b", model(2.5, 1));
         Command.Result average = repo.exec("git", "theta", "merge", "--strategy", "average", "--no-edit", "y");
         assertThat(average.exit()).as(average.out()).isZero();
-        double[] b = MergeRepo.values(MergeRepo.tensors(file).get("b"), DType.F32);
+        double[] b = MergeRepo.values(MergeRepo.tensors(repo.model).get("b"), DType.F32);
         assertThat(b).containsExactly(3.0, 1, 2, 3); // (2.5 + 3.5) / 2; the other elements agree
         assertThat(repo.git("cat-file", "blob", "HEAD:model.safetensors"))
                 .contains("param b dtype=F32 shape=[4] sha256=")

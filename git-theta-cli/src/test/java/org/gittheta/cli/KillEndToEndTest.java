@@ -16,6 +16,7 @@ import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
 import org.gittheta.testing.Command;
+import org.gittheta.testing.FileTrees;
 import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,7 +141,7 @@ class KillEndToEndTest {
         git.ok(tmp, "git", "clone", "-q", remote.toString(), clone.toString());
         git.env.remove("GIT_THETA_SKIP_SMUDGE");
         atKillPoints(delay -> {
-            deleteTree(clone.resolve(".git/theta/objects"));
+            FileTrees.delete(clone.resolve(".git/theta/objects"));
             long ms = killDuring("git theta fetch", delay, clone, "git", "theta", "fetch", "--all");
             assertObjectsWhole(clone);
             return ms;
@@ -164,7 +165,9 @@ class KillEndToEndTest {
         assertThat(hits).as("kills that found a git-theta process running").isGreaterThan(log.size() / 2);
     }
 
-    /** One run of an operation, killed {@code delay} ms after its git-theta process appeared; returns how long it ran. */
+    /**
+     * One run of an operation, killed {@code delay} ms after its git-theta process appeared; returns how long it ran.
+     */
     @FunctionalInterface
     private interface Trial {
         long run(int delay) throws Exception;
@@ -325,13 +328,6 @@ class KillEndToEndTest {
                     .resolve(id);
             Files.createDirectories(p.getParent());
             Files.write(p, bytes);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 }

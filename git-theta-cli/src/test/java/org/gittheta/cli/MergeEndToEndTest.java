@@ -1,6 +1,9 @@
 package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.gittheta.cli.MergeRepo.BASE_H;
+import static org.gittheta.cli.MergeRepo.BASE_N;
+import static org.gittheta.cli.MergeRepo.BASE_W;
 import static org.gittheta.cli.MergeRepo.T;
 
 import java.io.IOException;
@@ -18,17 +21,11 @@ import org.junit.jupiter.api.Test;
 /** git merge, git theta merge and git rebase of checkpoints through the merge driver, with real git. */
 class MergeEndToEndTest {
     private MergeRepo repo;
-    private Path file;
-
-    private static final double[] BASE_W = {0.5, -1.0, 2.0, 0.25};
-    private static final double[] BASE_H = {1, 2, 3};
-    private static final double[] BASE_N = {1, 1};
 
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        file = repo.dir.resolve("model.safetensors");
-        commit("base", BASE_W, BASE_H, BASE_N);
+        repo.commitModel("base", BASE_W, BASE_H, BASE_N);
     }
 
     @AfterEach
@@ -36,21 +33,13 @@ class MergeEndToEndTest {
         repo.close();
     }
 
-    /** w: bf16 [4]; head: f32 [3]; norm: f16 [2]. */
-    private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
-        MergeRepo.write(
-                file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
-        repo.git("add", "model.safetensors");
-        repo.git("commit", "-qm", message);
-    }
-
     /** Branch x from the current commit with one commit, then main gets one commit. */
     private void diverge(double[] xw, double[] xh, double[] xn, double[] mw, double[] mh, double[] mn)
             throws IOException {
         repo.git("checkout", "-qb", "x");
-        commit("x", xw, xh, xn);
+        repo.commitModel("x", xw, xh, xn);
         repo.git("checkout", "-q", "main");
-        commit("main", mw, mh, mn);
+        repo.commitModel("main", mw, mh, mn);
     }
 
     @Test
@@ -59,9 +48,9 @@ class MergeEndToEndTest {
         double[] mh = {1.1, 2.2, 3.3};
         diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
         Map<String, byte[]> theirs = MergeRepo.tensors(checkoutCopy("x"));
-        Map<String, byte[]> ours = MergeRepo.tensors(file);
+        Map<String, byte[]> ours = MergeRepo.tensors(repo.model);
         String report = repo.git("merge", "--no-edit", "x");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         assertThat(merged.get("w")).isEqualTo(theirs.get("w"));
         assertThat(merged.get("head")).isEqualTo(ours.get("head"));
         assertThat(merged.get("norm")).isEqualTo(ours.get("norm"));
@@ -83,7 +72,7 @@ class MergeEndToEndTest {
         repo.git("config", "theta.merge.lambda", "0.5,1");
         repo.git("config", "--add", "theta.merge.rule", "he* theirs");
         String report = repo.git("merge", "--no-edit", "x");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         double[] expected = new double[4];
         for (int i = 0; i < 4; i++) expected[i] = BASE_W[i] + 0.5 * (mw[i] - BASE_W[i]) + 1.0 * (xw[i] - BASE_W[i]);
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(expected);
@@ -120,7 +109,7 @@ class MergeEndToEndTest {
         double[] expected = {
             (1 * 0.5 + 3 * 1.0) / 4, (1.0 - 1.0) / 2, (3 * -2.0 + 1 * 4.0) / 4, (0.25 + 1e-6 * 0.25) / (1 + 1e-6)
         };
-        double[] got = MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16);
+        double[] got = MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16);
         assertThat(got).containsExactly(MergeRepo.values(MergeRepo.bytes(T.of("w", DType.BF16, expected)), DType.BF16));
         assertThat(r.out()).contains("fisher(lambda=1, floor=1.0E-6)");
         assertThat(repo.gitMayFail("config", "theta.merge.strategy").exit())
@@ -146,7 +135,7 @@ class MergeEndToEndTest {
                 "--no-edit",
                 "x");
         assertThat(r.exit()).as(r.out()).isZero();
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         double[] w = new double[4];
         for (int i = 0; i < 4; i++) w[i] = BASE_W[i] + 0.5 * (xw[i] - BASE_W[i]);
         double[] h = new double[3];
@@ -161,7 +150,7 @@ class MergeEndToEndTest {
         double[] xw = {1.0, -1.0, 4.0, 0.25};
         double[] mw = {0.5, 1.0, -2.0, 0.25};
         diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
-        byte[] ours = Files.readAllBytes(file);
+        byte[] ours = Files.readAllBytes(repo.model);
         Command.Result lambda = repo.exec(
                 "git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "NaN", "--no-edit", "x");
         assertThat(lambda.exit()).isNotZero();
@@ -186,7 +175,7 @@ class MergeEndToEndTest {
                 .contains("fisher-ours.safetensors")
                 .contains("w")
                 .contains("is not finite");
-        assertThat(Files.readAllBytes(file)).isEqualTo(ours);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(ours);
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
     }
 
@@ -201,7 +190,7 @@ class MergeEndToEndTest {
         assertThat(r.exit()).as(r.out()).isZero();
         // element 0: nothing kept → base 0.5; element 1: 1 − 1.5 < 0 elects −, theirs −1.5 → −2.5;
         // element 2: −2 + 1 < 0 elects −, ours −2 → 0; element 3: nothing kept → 0.25
-        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16))
+        assertThat(MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16))
                 .containsExactly(0.5, -2.5, 0.0, 0.25);
     }
 
@@ -209,34 +198,34 @@ class MergeEndToEndTest {
     void shapeConflictLeavesGitConflictStateAndAbortRestores() throws IOException {
         repo.git("checkout", "-qb", "x");
         MergeRepo.write(
-                file,
+                repo.model,
                 List.of(
                         new T("w", DType.BF16, Shape.of(2, 2), BASE_W),
                         T.of("head", DType.F32, BASE_H),
                         T.of("norm", DType.F16, BASE_N)));
         repo.git("commit", "-qam", "reshape w");
         repo.git("checkout", "-q", "main");
-        commit("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
-        byte[] before = Files.readAllBytes(file);
+        repo.commitModel("main", new double[] {1, 1, 1, 1}, BASE_H, BASE_N);
+        byte[] before = Files.readAllBytes(repo.model);
         Command.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.exit()).isNotZero();
         assertThat(r.out())
                 .contains("CONFLICT (parameters) in model.safetensors: w")
                 .contains("BF16[4], theirs BF16[2,2]");
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
-        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);
         repo.git("merge", "--abort");
         assertThat(repo.git("status", "--porcelain")).isEmpty();
-        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);
     }
 
     @Test
     void modifiedAgainstDeletedIsAConflict() throws IOException {
         repo.git("checkout", "-qb", "x");
-        MergeRepo.write(file, List.of(T.of("w", DType.BF16, BASE_W), T.of("norm", DType.F16, BASE_N)));
+        MergeRepo.write(repo.model, List.of(T.of("w", DType.BF16, BASE_W), T.of("norm", DType.F16, BASE_N)));
         repo.git("commit", "-qam", "drop head");
         repo.git("checkout", "-q", "main");
-        commit("main", BASE_W, new double[] {0, 0, 0}, BASE_N);
+        repo.commitModel("main", BASE_W, new double[] {0, 0, 0}, BASE_N);
         Command.Result r = repo.gitMayFail("merge", "--no-edit", "x");
         assertThat(r.out()).contains("head  (modified on ours, deleted on theirs)");
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
@@ -246,7 +235,7 @@ class MergeEndToEndTest {
     void parameterAddedOnOneSideIsKeptInARebuiltHeader() throws IOException {
         repo.git("checkout", "-qb", "x");
         MergeRepo.write(
-                file,
+                repo.model,
                 List.of(
                         T.of("w", DType.BF16, BASE_W),
                         T.of("head", DType.F32, BASE_H),
@@ -254,9 +243,9 @@ class MergeEndToEndTest {
                         T.of("adapter", DType.F32, 9, 8)));
         repo.git("commit", "-qam", "add adapter");
         repo.git("checkout", "-q", "main");
-        commit("main", BASE_W, new double[] {3, 2, 1}, BASE_N);
+        repo.commitModel("main", BASE_W, new double[] {3, 2, 1}, BASE_N);
         repo.git("merge", "--no-edit", "x");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         assertThat(merged.keySet()).containsExactly("w", "head", "norm", "adapter");
         assertThat(MergeRepo.values(merged.get("adapter"), DType.F32)).containsExactly(9, 8);
         assertThat(MergeRepo.values(merged.get("head"), DType.F32)).containsExactly(3, 2, 1);
@@ -270,7 +259,7 @@ class MergeEndToEndTest {
         diverge(xw, BASE_H, BASE_N, BASE_W, mh, BASE_N);
         repo.git("checkout", "-q", "x");
         repo.git("rebase", "main");
-        Map<String, byte[]> rebased = MergeRepo.tensors(file);
+        Map<String, byte[]> rebased = MergeRepo.tensors(repo.model);
         assertThat(MergeRepo.values(rebased.get("w"), DType.BF16)).containsExactly(xw);
         assertThat(MergeRepo.values(rebased.get("head"), DType.F32)).containsExactly(mh);
         assertThat(repo.git("status", "--porcelain")).isEmpty();
@@ -285,7 +274,7 @@ class MergeEndToEndTest {
         assertThat(r.exit()).isNotZero();
         assertThat(r.out()).contains("CONFLICT (parameters) in model.safetensors: w");
         repo.git("rebase", "--abort");
-        assertThat(MergeRepo.values(MergeRepo.tensors(file).get("w"), DType.BF16))
+        assertThat(MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16))
                 .containsExactly(1, 1, 1, 1);
     }
 

@@ -25,13 +25,23 @@ import org.gittheta.testing.GitSandbox;
 
 /** A temporary git repository with git-theta installed from this worktree, isolated from the user's configuration. */
 final class MergeRepo implements AutoCloseable {
+    /** The base values of the three tensors {@link #commitModel} writes (read only). */
+    static final double[] BASE_W = {0.5, -1.0, 2.0, 0.25};
+
+    static final double[] BASE_H = {1, 2, 3};
+    static final double[] BASE_N = {1, 1};
+
     final Path home;
     final Path dir;
+    /** The checkpoint the merge tests commit, {@code model.safetensors} at the top. */
+    final Path model;
+
     private final GitSandbox sandbox;
 
     MergeRepo() throws IOException {
         home = Files.createTempDirectory("theta-merge-test");
         dir = home.resolve("repo");
+        model = dir.resolve("model.safetensors");
         Files.createDirectories(dir);
         sandbox = GitRepoFixture.sandbox(home);
         for (String who : List.of("AUTHOR", "COMMITTER")) sandbox.set("GIT_" + who + "_DATE", "2026-01-01T00:00:00Z");
@@ -40,6 +50,16 @@ final class MergeRepo implements AutoCloseable {
         git("theta", "track", "*.safetensors");
         git("add", ".gitattributes");
         git("commit", "-qm", "track checkpoints");
+    }
+
+    /**
+     * Writes and commits {@code model.safetensors} of the merge tests' three tensors: w (bf16 [4]), head (f32 [3])
+     * and norm (f16 [2]).
+     */
+    void commitModel(String message, double[] w, double[] head, double[] norm) throws IOException {
+        write(model, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
+        git("add", "model.safetensors");
+        git("commit", "-qm", message);
     }
 
     /** A command in the repository; its standard error is part of its output. */

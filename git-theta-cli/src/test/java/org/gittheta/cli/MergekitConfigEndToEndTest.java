@@ -19,12 +19,10 @@ import org.junit.jupiter.api.Test;
 class MergekitConfigEndToEndTest {
     private static final int N = 12;
     private MergeRepo repo;
-    private Path file;
 
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        file = repo.dir.resolve("model.safetensors");
         Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
         repo.git("add", "notes.txt");
         commit("base", 0);
@@ -60,7 +58,7 @@ class MergekitConfigEndToEndTest {
     }
 
     private void commit(String message, int version) throws IOException {
-        MergeRepo.write(file, checkpoint(version));
+        MergeRepo.write(repo.model, checkpoint(version));
         repo.git("add", "-A");
         repo.git("commit", "-qm", message);
     }
@@ -106,7 +104,7 @@ class MergekitConfigEndToEndTest {
         assertThat(r.out()).contains("ties from ties.yml").contains("4 through the formula");
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
                 .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"));
-        Map<String, byte[]> fromYaml = MergeRepo.tensors(file);
+        Map<String, byte[]> fromYaml = MergeRepo.tensors(repo.model);
 
         // the same merge as options: HEAD (the base) is a model with τ = 0, which never takes part in the mean.
         // 3 layers sit at t = 0, 0.5, 1 and the embedding at 0: a's density 1, 0.75, 0.5, 1; b's mlp weight 0.2, 0.6
@@ -134,7 +132,7 @@ class MergekitConfigEndToEndTest {
                 "--scope",
                 "all");
         assertThat(o.exit()).as(o.out()).isZero();
-        Map<String, byte[]> fromOptions = MergeRepo.tensors(file);
+        Map<String, byte[]> fromOptions = MergeRepo.tensors(repo.model);
         assertThat(fromOptions.keySet()).containsExactlyElementsOf(fromYaml.keySet());
         for (String name : fromYaml.keySet()) {
             assertThat(fromOptions.get(name)).as(name).isEqualTo(fromYaml.get(name));
@@ -167,7 +165,7 @@ class MergekitConfigEndToEndTest {
                 .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"), repo.rev("c"));
         assertThat(repo.git("log", "-1", "--format=%s")).isEqualTo("soup\n");
         assertThat(Files.readString(repo.dir.resolve("notes.txt"))).isEqualTo("from c\n");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         for (T t : checkpoint(0)) {
             double[] a = values(t.name(), 1, t.values().length);
             double[] b = values(t.name(), 2, t.values().length);
@@ -182,13 +180,13 @@ class MergekitConfigEndToEndTest {
         }
         assertThat(repo.git("status", "--porcelain")).isEmpty();
 
-        byte[] content = Files.readAllBytes(file);
+        byte[] content = Files.readAllBytes(repo.model);
         repo.git("checkout", "-q", "a");
         repo.git("checkout", "-q", "main");
-        assertThat(Files.readAllBytes(file)).isEqualTo(content);
-        Files.delete(file);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(content);
+        Files.delete(repo.model);
         repo.git("checkout", "--", "model.safetensors");
-        assertThat(Files.readAllBytes(file)).isEqualTo(content);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(content);
     }
 
     private static double rounded(DType dtype, double v) {
@@ -213,7 +211,7 @@ class MergekitConfigEndToEndTest {
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
                 .containsExactly(repo.rev("HEAD"), repo.rev("main^"), repo.rev("a"));
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         T embed = checkpoint(0).getLast();
         double[] expected = new double[6];
         for (int i = 0; i < 6; i++) {
@@ -230,21 +228,21 @@ class MergekitConfigEndToEndTest {
     void dryRunWithAConfigChangesNothing() throws IOException {
         branches();
         Path yml = Files.writeString(repo.home.resolve("ties.yml"), TIES);
-        String before = repo.snapshot(file);
+        String before = repo.snapshot(repo.model);
         Command.Result r = repo.exec("git", "theta", "merge", "--config", yml.toString(), "--dry-run");
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(r.out()).contains("model.layers.1.mlp.w").contains("formula");
         Command.Result json = repo.exec("git", "theta", "merge", "--config", yml.toString(), "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
         assertThat(json.out()).contains("\"models\" : [ \"a\", \"b\" ]");
-        assertThat(repo.snapshot(file)).isEqualTo(before);
+        assertThat(repo.snapshot(repo.model)).isEqualTo(before);
         assertThat(repo.dir.resolve(".git/MERGE_HEAD")).doesNotExist();
     }
 
     @Test
     void badConfigsGiveOneClearErrorAndLeaveNoMergeState() throws IOException {
         branches();
-        String before = repo.snapshot(file);
+        String before = repo.snapshot(repo.model);
         Map<String, String> cases = Map.of(
                 "models: [a, b\n",
                 "bad.yml:2: ",
@@ -266,7 +264,7 @@ class MergekitConfigEndToEndTest {
             assertThat(r.exit()).as(c.getKey()).isNotZero();
             assertThat(r.out().strip().lines()).as(r.out()).hasSize(1);
             assertThat(r.out()).as(c.getKey()).startsWith("git-theta: ").contains(c.getValue());
-            assertThat(repo.snapshot(file)).as(c.getKey()).isEqualTo(before);
+            assertThat(repo.snapshot(repo.model)).as(c.getKey()).isEqualTo(before);
         }
         Command.Result mixed = repo.exec("git", "theta", "merge", "--config", bad.toString(), "--strategy", "ties");
         assertThat(mixed.exit()).isNotZero();

@@ -1,12 +1,14 @@
 package org.gittheta.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.gittheta.cli.MergeRepo.BASE_H;
+import static org.gittheta.cli.MergeRepo.BASE_N;
+import static org.gittheta.cli.MergeRepo.BASE_W;
 import static org.gittheta.cli.MergeRepo.T;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gittheta.tensor.DType;
@@ -18,19 +20,13 @@ import org.junit.jupiter.api.Test;
 /** git theta merge of several revisions at once: one merge commit with all of them as parents, with real git. */
 class OctopusMergeEndToEndTest {
     private MergeRepo repo;
-    private Path file;
-
-    private static final double[] BASE_W = {0.5, -1.0, 2.0, 0.25};
-    private static final double[] BASE_H = {1, 2, 3};
-    private static final double[] BASE_N = {1, 1};
 
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        file = repo.dir.resolve("model.safetensors");
         Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
         repo.git("add", "notes.txt");
-        commit("base", BASE_W, BASE_H, BASE_N);
+        repo.commitModel("base", BASE_W, BASE_H, BASE_N);
     }
 
     @AfterEach
@@ -38,26 +34,19 @@ class OctopusMergeEndToEndTest {
         repo.close();
     }
 
-    private void commit(String message, double[] w, double[] head, double[] norm) throws IOException {
-        MergeRepo.write(
-                file, List.of(T.of("w", DType.BF16, w), T.of("head", DType.F32, head), T.of("norm", DType.F16, norm)));
-        repo.git("add", "model.safetensors");
-        repo.git("commit", "-qm", message);
-    }
-
     /** main changes norm; a changes w; b changes w and head; c changes only notes.txt. */
     private void branches(double[] aw, double[] bw, double[] bh, double[] mn) throws IOException {
         repo.git("checkout", "-qb", "a");
-        commit("a", aw, BASE_H, BASE_N);
+        repo.commitModel("a", aw, BASE_H, BASE_N);
         repo.git("checkout", "-q", "main");
         repo.git("checkout", "-qb", "b");
-        commit("b", bw, bh, BASE_N);
+        repo.commitModel("b", bw, bh, BASE_N);
         repo.git("checkout", "-q", "main");
         repo.git("checkout", "-qb", "c");
         Files.writeString(repo.dir.resolve("notes.txt"), "from c\n");
         repo.git("commit", "-qam", "c");
         repo.git("checkout", "-q", "main");
-        commit("main", BASE_W, BASE_H, mn);
+        repo.commitModel("main", BASE_W, BASE_H, mn);
     }
 
     private static final double[] AW = {1.0, -1.0, 4.0, 0.25};
@@ -79,7 +68,7 @@ class OctopusMergeEndToEndTest {
         assertThat(repo.git("rev-list", "--parents", "-1", "HEAD").strip().split(" "))
                 .containsExactly(repo.rev("HEAD"), main, repo.rev("a"), repo.rev("b"), repo.rev("c"));
         assertThat(repo.git("rev-parse", "--abbrev-ref", "HEAD").strip()).isEqualTo("main");
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         double[] w = new double[4];
         for (int i = 0; i < 4; i++) w[i] = BASE_W[i] + 0.5 * (AW[i] - BASE_W[i]) + 0.25 * (BW[i] - BASE_W[i]);
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
@@ -91,12 +80,12 @@ class OctopusMergeEndToEndTest {
                 .contains("merged    w  (task-arithmetic(lambda=1,0.5,0.25,1))")
                 .contains("4 models");
 
-        byte[] content = Files.readAllBytes(file);
+        byte[] content = Files.readAllBytes(repo.model);
         repo.git("checkout", "-q", "a");
         repo.git("checkout", "-q", "main");
-        Files.delete(file);
+        Files.delete(repo.model);
         repo.git("checkout", "--", "model.safetensors");
-        assertThat(Files.readAllBytes(file)).isEqualTo(content);
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(content);
         assertThat(repo.git("show", "HEAD:model.safetensors")).startsWith("git-theta manifest");
     }
 
@@ -105,7 +94,7 @@ class OctopusMergeEndToEndTest {
         branches(AW, BW, BH, MN);
         Command.Result r = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "average", "--scope", "all");
         assertThat(r.exit()).as(r.out()).isZero();
-        Map<String, byte[]> merged = MergeRepo.tensors(file);
+        Map<String, byte[]> merged = MergeRepo.tensors(repo.model);
         double[] w = new double[4];
         for (int i = 0; i < 4; i++) w[i] = (BASE_W[i] + AW[i] + BW[i]) / 3;
         assertThat(MergeRepo.values(merged.get("w"), DType.BF16)).containsExactly(bf16(w));
@@ -128,7 +117,7 @@ class OctopusMergeEndToEndTest {
     @Test
     void dryRunReportsFiguresAndChangesNothing() throws IOException {
         branches(AW, BW, BH, MN);
-        String before = repo.snapshot(file);
+        String before = repo.snapshot(repo.model);
         Command.Result json =
                 repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--dry-run", "--json");
         assertThat(json.exit()).as(json.out()).isZero();
@@ -148,7 +137,7 @@ class OctopusMergeEndToEndTest {
         Command.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
         assertThat(text.exit()).as(text.out()).isZero();
         assertThat(text.out()).contains("theirs    head").contains("ours      norm");
-        assertThat(repo.snapshot(file)).isEqualTo(before);
+        assertThat(repo.snapshot(repo.model)).isEqualTo(before);
     }
 
     @Test
@@ -171,7 +160,7 @@ class OctopusMergeEndToEndTest {
         assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");
 
         repo.git("checkout", "-qb", "d", "a");
-        commit("d", BASE_W, BASE_H, new double[] {1, 1, 1});
+        repo.commitModel("d", BASE_W, BASE_H, new double[] {1, 1, 1});
         repo.git("checkout", "-q", "main");
         Command.Result shape = repo.exec("git", "theta", "merge", "d", "b");
         assertThat(shape.exit()).isNotZero();

@@ -87,12 +87,11 @@ class StoreFailuresEndToEndTest extends GitRepoFixture.WithRepo {
         Path temps = repo.resolve(".git/theta/tmp");
         Files.createDirectories(temps);
         // a git-theta process that is still running: what it may be writing was modified after it started
-        ProcessBuilder pb = new ProcessBuilder(GitRepoFixture.LAUNCHER.toString(), "hook", "pre-push", "origin", "x")
-                .directory(repo.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(git.env);
-        Process running = pb.start(); // reads its standard input, which stays open: it waits
+        // it reads its standard input, which stays open: it waits
+        Command.Running running = git.command(
+                        repo, GitRepoFixture.LAUNCHER.toString(), "hook", "pre-push", "origin", "x")
+                .inputOpen()
+                .start();
         try {
             Path killed = temps.resolve("obj-of-a-killed-add.tmp");
             Path writing = temps.resolve("obj-being-written.tmp");
@@ -106,8 +105,7 @@ class StoreFailuresEndToEndTest extends GitRepoFixture.WithRepo {
             assertThat(killed).as("left by a process that no longer runs").doesNotExist();
             assertThat(writing).as("younger than a running git-theta process").exists();
         } finally {
-            running.destroyForcibly();
-            running.waitFor();
+            running.kill();
         }
         Path writing = temps.resolve("obj-being-written.tmp");
         Files.setLastModifiedTime(writing, FileTime.from(Instant.now().minus(Duration.ofDays(1))));

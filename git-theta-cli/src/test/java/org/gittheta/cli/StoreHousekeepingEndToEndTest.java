@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
 import org.gittheta.testing.Command;
@@ -120,12 +119,9 @@ class StoreHousekeepingEndToEndTest extends GitRepoFixture.WithRepo {
         // what git-theta before the move left: every object under .git/lfs/objects
         Path lfs = Files.createDirectories(repo.resolve(".git/lfs"));
         Files.move(repo.resolve(".git/theta/objects"), lfs.resolve("objects"));
-        Set<String> legacy;
-        try (Stream<Path> s = Files.walk(lfs.resolve("objects"))) {
-            legacy = s.filter(Files::isRegularFile)
-                    .map(p -> p.getFileName().toString())
-                    .collect(Collectors.toSet());
-        }
+        Set<String> legacy = StoreFiles.filesBelow(lfs.resolve("objects")).stream()
+                .map(p -> p.getFileName().toString())
+                .collect(Collectors.toSet());
 
         git.ok(repo, "git", "checkout", "-q", "HEAD~1");
         GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v1);
@@ -135,11 +131,9 @@ class StoreHousekeepingEndToEndTest extends GitRepoFixture.WithRepo {
         assertThat(fsck.exit()).as(fsck.out() + fsck.err()).isZero();
 
         assertThat(stored()).as("every object is adopted").isEqualTo(legacy);
-        try (Stream<Path> s = Files.walk(lfs.resolve("objects"))) {
-            assertThat(s.filter(Files::isRegularFile).count())
-                    .as("git-lfs's directory is left as it was")
-                    .isEqualTo(legacy.size());
-        }
+        assertThat(StoreFiles.filesBelow(lfs.resolve("objects")))
+                .as("git-lfs's directory is left as it was")
+                .hasSize(legacy.size());
     }
 
     @Test

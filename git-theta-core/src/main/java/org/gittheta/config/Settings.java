@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Predicate;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.store.Codec;
 import org.gittheta.update.LoraAdapter;
@@ -24,8 +25,13 @@ import org.gittheta.update.UpdateOptions;
  * its key. Keys compare as git compares them: section and name ignore case, the subsection does not.
  */
 public final class Settings {
-    /** One line of the listing, in git's order (later lines override earlier ones). */
-    record Entry(String scope, String key, String value) {}
+    /**
+     * One line of the listing, in git's order (later lines override earlier ones).
+     *
+     * @param scope where git found it: system, global, local, worktree or command ({@code git -c})
+     * @param value null for a key written without a value (which git reads as true)
+     */
+    public record Entry(String scope, String key, String value) {}
 
     public static final Settings NONE = new Settings(List.of());
 
@@ -66,6 +72,11 @@ public final class Settings {
                 .filter(e -> e.key().equals(k))
                 .map(e -> e.value() == null ? "true" : e.value())
                 .toList();
+    }
+
+    /** The entries whose key (section and name in lower case) passes {@code keys}, in git's order. */
+    public List<Entry> entries(Predicate<String> keys) {
+        return entries.stream().filter(e -> keys.test(e.key())).toList();
     }
 
     private Optional<Entry> last(String key) {

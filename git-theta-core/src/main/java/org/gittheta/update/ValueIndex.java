@@ -22,7 +22,7 @@ import org.gittheta.tensor.Shape;
  * parameter, file or format they came from. A parameter that moved to another shard, a file converted to another
  * format, a revert or a cherry-pick then reuse the stored objects instead of encoding the values again.
  *
- * <p>One small file per value, {@code <lfs>/theta/values/<ab>/<key>}, {@code key} = SHA-256 of
+ * <p>One small file per value, {@code .git/theta/values/<ab>/<key>}, {@code key} = SHA-256 of
  * {@code "<sha256> <dtype> <shape>"}, holding a one-parameter manifest (format {@code values}: versioned and
  * validated completely when read). It is a cache of what this store already holds: an entry that does not parse,
  * names other values, or whose objects are not all present is ignored, and replaced by the next store.

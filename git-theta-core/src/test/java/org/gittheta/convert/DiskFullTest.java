@@ -8,9 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.DiskFullException;
@@ -19,6 +17,7 @@ import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testing.StoreFiles;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateOptions;
 import org.junit.jupiter.api.Test;
@@ -64,13 +63,15 @@ class DiskFullTest {
                             .contains(dir.resolve("tmp").toString())
                             .contains(DiskSpace.FULL)
                             .doesNotContain("\n"));
-            for (Path object : files(store.objectsDir())) {
+            for (Path object : StoreFiles.filesBelow(store.objectsDir())) {
                 assertThat(ObjectId.fromDigest(ObjectStore.sha256().digest(Files.readAllBytes(object)))
                                 .hex())
                         .as("a whole object")
                         .isEqualTo(object.getFileName().toString());
             }
-            assertThat(files(store.tmpDir())).as("temporary files left").isEmpty();
+            assertThat(StoreFiles.filesBelow(store.tmpDir()))
+                    .as("temporary files left")
+                    .isEmpty();
             tried++;
         }
         assertThat(tried).isGreaterThan(30);
@@ -87,15 +88,6 @@ class DiskFullTest {
     private long bytesWritten() throws IOException {
         ObjectStore measure = new ObjectStore(tmp.resolve("measure"));
         clean(measure);
-        long total = 0;
-        for (Path p : files(measure.objectsDir())) total += Files.size(p);
-        return total;
-    }
-
-    private static List<Path> files(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).toList();
-        }
+        return StoreFiles.totalSize(StoreFiles.filesBelow(measure.objectsDir()));
     }
 }

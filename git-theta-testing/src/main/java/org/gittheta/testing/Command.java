@@ -27,6 +27,7 @@ public final class Command {
     private final Map<String, String> env = new LinkedHashMap<>();
     private Path dir;
     private Path input;
+    private boolean inputOpen;
     private Path output;
     private boolean errorsIntoOutput;
     private boolean withoutInheritedGitVariables;
@@ -77,6 +78,15 @@ public final class Command {
         return this;
     }
 
+    /**
+     * Standard input is a pipe that stays open until the process ends: for a process a test keeps waiting on its
+     * input while it looks at what happens meanwhile, then ends with {@link Running#kill}.
+     */
+    public Command inputOpen() {
+        this.inputOpen = true;
+        return this;
+    }
+
     /** Standard output into this file instead of {@link Result#out()}, which is then empty. */
     public Command output(Path file) {
         this.output = file;
@@ -120,7 +130,9 @@ public final class Command {
         if (dir != null) pb.directory(dir.toFile());
         if (withoutInheritedGitVariables) pb.environment().keySet().removeIf(name -> name.startsWith("GIT_"));
         pb.environment().putAll(env);
-        pb.redirectInput(input == null ? ProcessBuilder.Redirect.from(new File("/dev/null")) : redirect(input));
+        if (!inputOpen) {
+            pb.redirectInput(input == null ? ProcessBuilder.Redirect.from(new File("/dev/null")) : redirect(input));
+        }
         if (output != null) pb.redirectOutput(output.toFile());
         pb.redirectErrorStream(errorsIntoOutput);
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -148,18 +160,24 @@ public final class Command {
             return process;
         }
 
+        /** Kills the process (and what it started), then waits for its end as {@link #result} does. */
+        public Result kill() throws IOException {
+            Command.kill(process);
+            return result();
+        }
+
         /** Waits for the end; kills the process (and what it started) and throws when the deadline passes first. */
         public Result result() throws IOException {
             try {
                 if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    kill(process);
+                    Command.kill(process);
                     throw new IOException(Command.this + " did not finish within " + timeout + " (killed)");
                 }
                 // a process it started and left running may still hold the pipes open
                 return new Result(
                         Command.this.toString(), process.exitValue(), await(out, deadline), await(err, deadline));
             } catch (InterruptedException e) {
-                kill(process);
+                Command.kill(process);
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while running " + Command.this, e);
             }

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
         name = "diff",
         mixinStandardHelpOptions = true,
         description = {
-            "Per-parameter differences of tracked checkpoints, like git diff:",
-            "no revision: working tree vs index; one: working tree vs it; two (or A..B): between them; "
+            "Per-parameter differences of tracked checkpoints, like git diff.",
+            "No revision: working tree vs index; one: working tree vs it; two (or A..B): between them; "
                     + "--cached: index vs HEAD (or vs the revision given)."
         })
 public final class DiffCommand implements Callable<Integer> {

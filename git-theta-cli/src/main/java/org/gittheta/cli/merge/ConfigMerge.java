@@ -51,23 +51,27 @@ final class ConfigMerge {
             throw new UserException(configFile + ": no such file");
         }
         octopus.requireClean(dryRun);
-        String head = octopus.commit("HEAD");
-        List<Source> models = new ArrayList<>();
-        for (int i : MergekitStrategies.modelOrder(config))
-            models.add(source(config.models().get(i), "models"));
-        List<String> commits = models.stream().flatMap(m -> m.commit().stream()).toList();
-        Source base;
-        if (config.baseModel().isPresent()) base = source(config.baseModel().get(), "base_model");
-        else if (commits.isEmpty()) throw new UserException(configFile + ": models given as files need a base_model");
-        else base = new Source("merge base", Optional.of(octopus.mergeBase(commits)), Optional.empty());
-        if (base.commit().isPresent() && !base.commit().get().equals(head) && !commits.contains(head)) {
-            throw new UserException("git theta merge --config: HEAD is neither the base_model nor one of the models;"
-                    + " check out one of them first");
-        }
-        List<String> parents = new ArrayList<>(List.of(head));
-        for (String c : commits) if (!parents.contains(c)) parents.add(c);
-
         try (ThetaRepository repo = Git.repository(top)) {
+            String head = OctopusMerge.commit(repo, "HEAD");
+            List<Source> models = new ArrayList<>();
+            for (int i : MergekitStrategies.modelOrder(config))
+                models.add(source(repo, config.models().get(i), "models"));
+            List<String> commits =
+                    models.stream().flatMap(m -> m.commit().stream()).toList();
+            Source base;
+            if (config.baseModel().isPresent())
+                base = source(repo, config.baseModel().get(), "base_model");
+            else if (commits.isEmpty())
+                throw new UserException(configFile + ": models given as files need a base_model");
+            else base = new Source("merge base", Optional.of(octopus.mergeBase(commits)), Optional.empty());
+            if (base.commit().isPresent() && !base.commit().get().equals(head) && !commits.contains(head)) {
+                throw new UserException(
+                        "git theta merge --config: HEAD is neither the base_model nor one of the models;"
+                                + " check out one of them first");
+            }
+            List<String> parents = new ArrayList<>(List.of(head));
+            for (String c : commits) if (!parents.contains(c)) parents.add(c);
+
             Map<String, byte[]> contents = new LinkedHashMap<>();
             Map<String, OctopusMerge.Blob> headTree = octopus.tree(head);
             Optional<String> checkpoint = models.stream().anyMatch(m -> m.file().isPresent())
@@ -112,9 +116,9 @@ final class ConfigMerge {
         }
     }
 
-    private Source source(String text, String where) throws IOException {
-        Git.Result r = Git.exec(top, "rev-parse", "--verify", "--quiet", text + "^{commit}");
-        if (r.exit() == 0) return new Source(text, Optional.of(r.out().strip()), Optional.empty());
+    private Source source(ThetaRepository repo, String text, String where) throws IOException {
+        Optional<String> commit = repo.resolveCommit(text);
+        if (commit.isPresent()) return new Source(text, commit, Optional.empty());
         Path file = cwd.resolve(text);
         if (Files.isRegularFile(file)) return new Source(text, Optional.empty(), Optional.of(file));
         throw new UserException(

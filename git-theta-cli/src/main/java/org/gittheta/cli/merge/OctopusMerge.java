@@ -92,20 +92,20 @@ final class OctopusMerge {
             boolean json)
             throws IOException {
         requireClean(dryRun);
-        String head = commit("HEAD");
-        List<String> commits = new ArrayList<>(List.of(head));
-        for (String r : revs) commits.add(commit(r));
-        List<String> labels = new ArrayList<>(List.of("HEAD"));
-        labels.addAll(revs);
-        for (String key : fisherByRev.keySet()) {
-            if (!labels.contains(key))
-                throw new UserException("--fisher " + key + "=...: " + key + " is not one of the merged revisions");
-        }
-        String baseCommit = base.isPresent() ? commit(base.get()) : mergeBase(commits);
-        List<Map<String, Blob>> trees = new ArrayList<>();
-        for (String c : commits) trees.add(tree(c));
-        Models models = new Models(labels, trees, tree(baseCommit), baseCommit, commits, Map.of());
         try (ThetaRepository repo = Git.repository(top, configArgs)) {
+            String head = commit(repo, "HEAD");
+            List<String> commits = new ArrayList<>(List.of(head));
+            for (String r : revs) commits.add(commit(repo, r));
+            List<String> labels = new ArrayList<>(List.of("HEAD"));
+            labels.addAll(revs);
+            for (String key : fisherByRev.keySet()) {
+                if (!labels.contains(key))
+                    throw new UserException("--fisher " + key + "=...: " + key + " is not one of the merged revisions");
+            }
+            String baseCommit = base.isPresent() ? commit(repo, base.get()) : mergeBase(commits);
+            List<Map<String, Blob>> trees = new ArrayList<>();
+            for (String c : commits) trees.add(tree(c));
+            Models models = new Models(labels, trees, tree(baseCommit), baseCommit, commits, Map.of());
             MergeConfig config = mergeConfig(repo);
             if (config.strategy() instanceof Slerp && commits.size() > 2) {
                 throw new UserException("git theta merge: slerp merges two models, not " + commits.size());
@@ -253,10 +253,9 @@ final class OctopusMerge {
         return 0;
     }
 
-    String commit(String rev) throws IOException {
-        Git.Result r = Git.exec(top, "rev-parse", "--verify", "--quiet", rev + "^{commit}");
-        if (r.exit() != 0) throw new UserException("git theta merge: '" + rev + "' is not a commit");
-        return r.out().strip();
+    static String commit(ThetaRepository repo, String rev) throws IOException {
+        return repo.resolveCommit(rev)
+                .orElseThrow(() -> new UserException("git theta merge: '" + rev + "' is not a commit"));
     }
 
     private static String[] prepend(String a, String b, List<String> rest) {

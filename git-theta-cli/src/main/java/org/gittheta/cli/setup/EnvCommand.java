@@ -3,9 +3,13 @@ package org.gittheta.cli.setup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.gittheta.cli.BuildVersion;
 import org.gittheta.cli.Git;
+import org.gittheta.config.Settings;
 import org.gittheta.repo.ThetaRepository;
 import org.gittheta.transfer.ObjectRemote;
 import picocli.CommandLine.Command;
@@ -20,8 +24,8 @@ import picocli.CommandLine.Command;
                     + "'git theta install' writes."
         })
 public final class EnvCommand implements java.util.concurrent.Callable<Integer> {
-    private static final String SETTINGS =
-            "^(theta\\.|filter\\.theta\\.|merge\\.theta\\.|lfs\\.url$|remote\\..*\\.lfsurl$)";
+    private static final Pattern SETTINGS =
+            Pattern.compile("^(theta\\.|filter\\.theta\\.|merge\\.theta\\.|lfs\\.url$|remote\\..*\\.lfsurl$)");
 
     @Override
     public Integer call() throws IOException {
@@ -32,25 +36,25 @@ public final class EnvCommand implements java.util.concurrent.Callable<Integer> 
         out.println("launcher: "
                 + Optional.ofNullable(System.getProperty("gittheta.launcher")).orElse("(not set)"));
         boolean inRepo = Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0;
+        Settings settings;
         if (inRepo) {
             Git.Dirs dirs = Git.dirs(cwd);
             out.println("repository: " + dirs.topLevel());
             try (ThetaRepository repo = Git.repository(cwd)) {
                 out.println("store: " + repo.objectsDir());
                 out.println("remote: " + remote(repo));
+                settings = repo.settings();
             }
         } else {
             out.println("repository: none (not inside a git repository)");
+            settings = Git.settings(cwd);
         }
         out.println("config:");
-        Git.Result settings = Git.exec(cwd, "config", "--show-scope", "--get-regexp", SETTINGS);
-        if (settings.out().isBlank()) out.println("  (none)");
-        for (String line : settings.out().lines().toList()) {
-            // "<scope>\t<key> <value>"
-            String[] scopeAndSetting = line.split("\t", 2);
-            String[] keyAndValue = scopeAndSetting[scopeAndSetting.length - 1].split(" ", 2);
-            out.println("  " + keyAndValue[0] + "=" + (keyAndValue.length > 1 ? keyAndValue[1] : "")
-                    + (scopeAndSetting.length > 1 ? "  (" + scopeAndSetting[0] + ")" : ""));
+        List<Settings.Entry> shown =
+                settings.entries(key -> SETTINGS.matcher(key).find());
+        if (shown.isEmpty()) out.println("  (none)");
+        for (Settings.Entry e : shown) {
+            out.println("  " + e.key() + "=" + Objects.requireNonNullElse(e.value(), "") + "  (" + e.scope() + ")");
         }
         return 0;
     }

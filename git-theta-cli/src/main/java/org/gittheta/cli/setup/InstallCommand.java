@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         name = "install",
         mixinStandardHelpOptions = true,
         description = {
-            "Configure git to run git-theta as the filter, merge and diff driver for tracked checkpoints.",
+            "Configure git to run git-theta as the filter and merge driver for tracked checkpoints.",
             "Also places the pre-push hook in the current repository (if any) and, unless --local, the manual pages "
                     + "that 'git theta --help' shows. 'git theta uninstall' undoes it."
         })

@@ -5,15 +5,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.IllegalFormatException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.gittheta.cli.BuildVersion;
 import org.gittheta.cli.Launcher;
+import org.gittheta.store.AtomicFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -54,13 +55,9 @@ final class ManPages {
         Files.createDirectories(dir);
         Map<String, String> pages = render(root);
         for (Map.Entry<String, String> page : pages.entrySet()) {
-            Path tmp = Files.createTempFile(dir, page.getKey(), ".tmp");
-            Files.writeString(tmp, page.getValue(), StandardCharsets.UTF_8);
-            Files.move(
-                    tmp,
-                    dir.resolve(page.getKey()),
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            byte[] troff = page.getValue().getBytes(StandardCharsets.UTF_8);
+            // like git's work-tree files, not forced to disk: every install writes them again
+            AtomicFile.replaceWorkTreeFile(dir.resolve(page.getKey()), out -> out.write(troff), Optional.empty());
         }
         return pages.size();
     }

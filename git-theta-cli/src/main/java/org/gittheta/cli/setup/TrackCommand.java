@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
         name = "track",
         mixinStandardHelpOptions = true,
         description = {
-            "Track files matching the patterns with git-theta (adds them to .gitattributes).",
+            "Track files matching the patterns with git-theta: a line for each in the top-level .gitattributes.",
             "Without patterns, list the tracked patterns and the attributes file each is in."
         })
 public final class TrackCommand implements java.util.concurrent.Callable<Integer> {

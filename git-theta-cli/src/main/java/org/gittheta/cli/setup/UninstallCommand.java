@@ -40,8 +40,12 @@ public final class UninstallCommand implements java.util.concurrent.Callable<Int
             String from = scope.substring(2);
             System.out.println("git-theta: removed from " + from + " git config: " + String.join(", ", removed));
         }
+        boolean anything = !removed.isEmpty();
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) {
-            for (Path hook : Hooks.uninstall(cwd)) System.out.println("git-theta: removed the hook " + hook);
+            for (Path hook : Hooks.uninstall(cwd)) {
+                System.out.println("git-theta: removed the hook " + hook);
+                anything = true;
+            }
         }
         if (!local) {
             removeManFallback(cwd);
@@ -49,6 +53,11 @@ public final class UninstallCommand implements java.util.concurrent.Callable<Int
             int pages = ManPages.remove(dir);
             deleteEmptyDirectories(dir, 3); // man1, man, share: created by install, gone if nothing else is in them
             if (pages > 0) System.out.println("git-theta: removed " + pages + " manual pages from " + dir);
+            anything |= pages > 0;
+        }
+        if (!anything) {
+            System.out.println(
+                    "git-theta: nothing to remove: not installed in the " + scope.substring(2) + " git config");
         }
         return 0;
     }
