@@ -198,13 +198,14 @@ public final class StatCache {
     }
 
     /**
-     * Records what a file just written with this stat and content CRC32C holds; not recorded if it changed since,
-     * and only under its path while too recent (see {@link Stat#settled()}).
+     * Records what a file just written holds, with the sums of the content as it was written: under its path only,
+     * where a later clean finds it after computing the file's sums, so that a change since it was written is never
+     * answered with it.
      */
-    public void record(Path file, Stat stat, int crc32c, byte[] manifest) throws IOException {
-        ContentSums sums = ContentSums.of(file);
-        if (sums.size() == stat.size() && sums.crc32c() == crc32c && stat(file).equals(Optional.of(stat))) {
-            record(file, stat, sums, manifest);
+    public void recordWritten(Path file, ContentSums written, byte[] manifest) throws IOException {
+        Optional<Stat> stat = stat(file);
+        if (stat.isPresent() && stat.get().size() == written.size()) {
+            write(stat.get(), written, manifest, List.of(pathKey(file)));
         }
     }
 
@@ -213,12 +214,18 @@ public final class StatCache {
      * entry found by path is used only for the same content sums, so it needs no settled stat.
      */
     private void record(Path file, Stat stat, ContentSums sums, byte[] manifest) throws IOException {
+        write(
+                stat,
+                sums,
+                manifest,
+                stat.settled() ? List.of(dir.resolve(stat.entryName()), pathKey(file)) : List.of(pathKey(file)));
+    }
+
+    private void write(Stat stat, ContentSums sums, byte[] manifest, List<Path> keys) throws IOException {
         Files.createDirectories(dir);
         byte[] header = (MAGIC + VERSION + " " + stat.line() + " " + Integer.toHexString(sums.crc32c()) + " "
                         + Integer.toHexString(sums.crc32()) + " " + sha256Hex(manifest) + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        List<Path> keys =
-                stat.settled() ? List.of(dir.resolve(stat.entryName()), pathKey(file)) : List.of(pathKey(file));
         for (Path key : keys) {
             AtomicFile.replace(
                     key,

@@ -24,6 +24,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
 import org.gittheta.convert.CleanResult;
 import org.gittheta.convert.Cleaner;
+import org.gittheta.convert.ContentSums;
 import org.gittheta.convert.Smudger;
 import org.gittheta.convert.StatCache;
 import org.gittheta.diff.CheckpointDiff;
@@ -220,10 +221,9 @@ public final class ThetaRepository implements AutoCloseable {
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
             Manifest manifest = Manifest.parse(bytes);
             Path file = location.workTree().resolve(path);
-            int crc = smudger.checkout(path, manifest, file);
+            ContentSums sums = smudger.checkout(path, manifest, file);
             Optional<IndexStat.FileStat> indexStat = IndexStat.FileStat.of(file);
-            Optional<StatCache.Stat> stat = StatCache.stat(file);
-            if (stat.isPresent()) statCache.record(file, stat.get(), crc, bytes);
+            statCache.recordWritten(file, sums, bytes);
             if (indexStat.isPresent()) {
                 byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
                 blob.copyRawTo(raw, 0);
