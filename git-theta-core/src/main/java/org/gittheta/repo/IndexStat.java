@@ -114,7 +114,14 @@ final class IndexStat {
                 .max()
                 .getAsLong();
         awaitSecondAfter(newestSecond);
-        MessageDigest digest = digest(objectFormat);
+        Map<String, Written> byPath = new HashMap<>();
+        for (Written w : files) byPath.put(w.path(), w);
+        byte[] read = Files.readAllBytes(index);
+        byte[] patched = read.clone();
+        Set<String> done = patch(patched, digest(objectFormat), byPath);
+        if (done.isEmpty()) return done;
+        // the lock is held only to see that the index is still the one read and to put the new one in place: a
+        // process killed while it holds the lock leaves it behind, as a killed git does
         Path lock = index.resolveSibling(index.getFileName() + ".lock");
         try {
             Files.createFile(lock);
@@ -123,12 +130,8 @@ final class IndexStat {
         }
         boolean renamed = false;
         try {
-            byte[] bytes = Files.readAllBytes(index);
-            Map<String, Written> byPath = new HashMap<>();
-            for (Written w : files) byPath.put(w.path(), w);
-            Set<String> done = patch(bytes, digest, byPath);
-            if (done.isEmpty()) return done;
-            Files.write(lock, bytes, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            if (!Arrays.equals(Files.readAllBytes(index), read)) return Set.of(); // changed meanwhile: Git's refresh
+            Files.write(lock, patched, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             long lockSecond = Math.floorDiv(Files.getLastModifiedTime(lock).to(TimeUnit.NANOSECONDS), 1_000_000_000L);
             if (lockSecond <= newestSecond) return Set.of(); // a clock that went back: trust Git's refresh instead
             Files.move(lock, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
