@@ -120,6 +120,7 @@ final class IndexStat {
         byte[] patched = read.clone();
         Set<String> done = patch(patched, digest(objectFormat), byPath);
         if (done.isEmpty()) return done;
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(index); // core.sharedRepository's
         // the lock is held only to see that the index is still the one read and to put the new one in place: a
         // process killed while it holds the lock leaves it behind, as a killed git does
         Path lock = index.resolveSibling(index.getFileName() + ".lock");
@@ -132,6 +133,7 @@ final class IndexStat {
         try {
             if (!Arrays.equals(Files.readAllBytes(index), read)) return Set.of(); // changed meanwhile: Git's refresh
             Files.write(lock, patched, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            Files.setPosixFilePermissions(lock, permissions);
             long lockSecond = Math.floorDiv(Files.getLastModifiedTime(lock).to(TimeUnit.NANOSECONDS), 1_000_000_000L);
             if (lockSecond <= newestSecond) return Set.of(); // a clock that went back: trust Git's refresh instead
             Files.move(lock, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -55,8 +57,12 @@ class IndexStatTest {
         }
         git("update-index", "--untracked-cache"); // an optional extension, kept as it is
         IndexStat.Written written = rewrite("dir/model.bin");
+        Path indexFile = repo.resolve(".git/index");
+        Set<PosixFilePermission> shared = PosixFilePermissions.fromString("rw-rw-r--"); // core.sharedRepository=group
+        Files.setPosixFilePermissions(indexFile, shared);
 
         assertThat(record(written)).containsExactly("dir/model.bin");
+        assertThat(Files.getPosixFilePermissions(indexFile)).isEqualTo(shared);
 
         Files.deleteIfExists(cleans);
         assertThat(git("status", "--porcelain", "--untracked-files=no")).isEqualTo(version == 3 ? " A new.bin\n" : "");
@@ -65,7 +71,7 @@ class IndexStatTest {
         assertThat(git("ls-files", "--debug", "dir/model.bin"))
                 .contains("ino: " + written.stat().ino())
                 .contains("size: " + written.stat().size());
-        byte[] index = Files.readAllBytes(repo.resolve(".git/index"));
+        byte[] index = Files.readAllBytes(indexFile);
         assertThat(ByteBuffer.wrap(index).getInt(4)).as("the index version").isEqualTo(version);
         git("fsck", "--no-progress");
     }
