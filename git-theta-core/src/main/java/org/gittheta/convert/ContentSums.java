@@ -18,7 +18,7 @@ import java.util.zip.Checksum;
  * process that lives for one {@code git status}. They guard against changes by the user, not against someone
  * crafting a file: who can write the work tree can already fool Git's own stat check.
  */
-record ContentSums(long size, int crc32c, int crc32) {
+public record ContentSums(long size, int crc32c, int crc32) {
     /** Regions mapped at a time: a mapping holds at most 2 GiB. */
     private static final long REGION = 1L << 30;
 

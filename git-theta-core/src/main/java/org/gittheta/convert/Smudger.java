@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
 import org.gittheta.format.BadCheckpointException;
@@ -63,21 +64,22 @@ public final class Smudger {
      * into a temporary file beside it and renamed into place, so that the file is never seen half-written (a killed
      * checkout leaves the old file or the new one) and memory does not grow with its size. Like Git's own checkout
      * (and git-lfs's), the work-tree file is not forced to disk: the store holds what it was made from.
-     * @return the CRC32C of the written content
+     * @return the sums of the written content, computed as it was written
      */
-    public int checkout(String file, Manifest manifest, Path target) throws IOException {
-        CRC32C crc = new CRC32C();
+    public ContentSums checkout(String file, Manifest manifest, Path target) throws IOException {
+        CRC32C crc32c = new CRC32C();
+        CRC32 crc32 = new CRC32();
         Optional<Set<PosixFilePermission>> permissions =
                 Files.exists(target) ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
         AtomicFile.replaceWorkTreeFile(
                 target,
                 out -> {
-                    CheckedOutputStream checked = new CheckedOutputStream(out, crc);
+                    CheckedOutputStream checked = new CheckedOutputStream(new CheckedOutputStream(out, crc32c), crc32);
                     smudge(file, manifest, checked);
                     checked.flush();
                 },
                 permissions);
-        return (int) crc.getValue();
+        return new ContentSums(manifest.fileSize(), (int) crc32c.getValue(), (int) crc32.getValue());
     }
 
     /**

@@ -3,7 +3,6 @@ package org.gittheta.convert;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -33,7 +32,7 @@ import org.gittheta.store.ObjectStore;
  * The manifest a work-tree file cleaned to, keyed by the file's identity and stat, so that Git re-cleaning a file
  * that has not changed (the racy-index check, an index rebuilt, the refresh after {@code git theta checkout}) is
  * answered without reading the values again. One small file per entry, written atomically; an entry is used only
- * when every stat field still matches, and recorded only for files whose last change is older than
+ * when every stat field still matches, and recorded under a stat only for files whose last change is older than
  * {@link #SETTLED_NANOS}, so that a later write within the same timestamp tick cannot share its key.
  *
  * <p>Each entry is also kept under the file's path: a file whose stat changed but whose content did not (touched,
@@ -102,10 +101,16 @@ public final class StatCache {
         return new Counts(hits.get(), fullCleans.get());
     }
 
-    /** The manifest the work-tree file cleaned to when it last had the stat it has now; read only. */
+    /**
+     * The manifest the work-tree file cleaned to when it last had the stat it has now, else when it last had the
+     * content it has now (its path's entry and content sums); read only.
+     */
     public Optional<byte[]> recorded(Path file) throws IOException {
         Optional<Stat> stat = stat(file);
-        return stat.isEmpty() ? Optional.empty() : lookup(stat.get()).map(Entry::manifest);
+        if (stat.isEmpty()) return Optional.empty();
+        Optional<Entry> entry = lookup(stat.get());
+        if (entry.isEmpty()) entry = lookupByContent(file, stat.get());
+        return entry.map(Entry::manifest);
     }
 
     /**
@@ -119,20 +124,6 @@ public final class StatCache {
         Optional<Entry> entry = lookup(stat.get());
         if (entry.isPresent() && replaces.test(entry.get().manifest())) {
             record(file, stat.get(), entry.get().sums(), manifest);
-        }
-    }
-
-    /** Waits until a file of this stat has {@link Stat#settled() settled}, so that it can be recorded. */
-    public static void awaitSettled(Stat stat) throws IOException {
-        long wait = SETTLED_NANOS
-                + 1_000_000L
-                - (System.currentTimeMillis() * 1_000_000L - Math.max(stat.mtimeNanos(), stat.ctimeNanos()));
-        if (wait <= 0) return;
-        try {
-            Thread.sleep(wait / 1_000_000L + 1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for written files to settle");
         }
     }
 
@@ -207,25 +198,35 @@ public final class StatCache {
     }
 
     /**
-     * Records what a file just written with this stat and content CRC32C holds; not recorded if it changed since
-     * (or too recently, see {@link Stat#settled()}).
+     * Records what a file just written holds, with the sums of the content as it was written: under its path only,
+     * where a later clean finds it after computing the file's sums, so that a change since it was written is never
+     * answered with it.
      */
-    public void record(Path file, Stat stat, int crc32c, byte[] manifest) throws IOException {
-        if (!stat.settled()) return;
-        ContentSums sums = ContentSums.of(file);
-        if (sums.size() == stat.size() && sums.crc32c() == crc32c && stat(file).equals(Optional.of(stat))) {
-            record(file, stat, sums, manifest);
+    public void recordWritten(Path file, ContentSums written, byte[] manifest) throws IOException {
+        Optional<Stat> stat = stat(file);
+        if (stat.isPresent() && stat.get().size() == written.size()) {
+            write(stat.get(), written, manifest, List.of(pathKey(file)));
         }
     }
 
-    /** Records what a file of this stat and content cleaned to, under its stat and under its path. */
+    /**
+     * Records what a file of this stat and content cleaned to, under its path and, once settled, under its stat: an
+     * entry found by path is used only for the same content sums, so it needs no settled stat.
+     */
     private void record(Path file, Stat stat, ContentSums sums, byte[] manifest) throws IOException {
-        if (!stat.settled()) return;
+        write(
+                stat,
+                sums,
+                manifest,
+                stat.settled() ? List.of(dir.resolve(stat.entryName()), pathKey(file)) : List.of(pathKey(file)));
+    }
+
+    private void write(Stat stat, ContentSums sums, byte[] manifest, List<Path> keys) throws IOException {
         Files.createDirectories(dir);
         byte[] header = (MAGIC + VERSION + " " + stat.line() + " " + Integer.toHexString(sums.crc32c()) + " "
                         + Integer.toHexString(sums.crc32()) + " " + sha256Hex(manifest) + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        for (Path key : List.of(dir.resolve(stat.entryName()), pathKey(file))) {
+        for (Path key : keys) {
             AtomicFile.replace(
                     key,
                     out -> {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheEditor;
@@ -86,6 +87,17 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
             }
         }
         return out;
+    }
+
+    /** The index file JGit reads and Git writes. */
+    Path indexFile() {
+        return git.getIndexFile().toPath();
+    }
+
+    /** The hash of the repository's objects, as {@code extensions.objectFormat} names it: sha1 or sha256. */
+    String objectFormat() {
+        String format = git.getConfig().getString("extensions", null, "objectformat");
+        return format == null ? "sha1" : format.toLowerCase(Locale.ROOT);
     }
 
     /** The blob staged for {@code path} (stage 0). */

@@ -24,6 +24,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.gittheta.config.Settings;
 import org.gittheta.convert.CleanResult;
 import org.gittheta.convert.Cleaner;
+import org.gittheta.convert.ContentSums;
 import org.gittheta.convert.Smudger;
 import org.gittheta.convert.StatCache;
 import org.gittheta.diff.CheckpointDiff;
@@ -203,14 +204,16 @@ public final class ThetaRepository implements AutoCloseable {
     /**
      * Writes the checkpoints the index holds for {@code paths} into the work tree, not through Git: missing objects
      * are fetched first, each file is decoded chunk by chunk into a temporary file beside it and renamed into place.
-     * Each written file is recorded in the stat cache, so that Git's refresh of the index entry that follows
-     * ({@code git update-index}) is answered without reading the values again.
+     * Each written file's stat data is then put into its index entry ({@link IndexStat}), so that Git knows it
+     * unchanged without reading it again, and the file is recorded in the stat cache under its path, so that a later
+     * re-clean of the same content (touched, the index rebuilt) is answered from its content sums.
+     * @return the paths whose index entries could not be refreshed here (the index changed meanwhile, a split index):
+     *     for Git's own refresh, whose re-clean the stat cache then answers
      * @throws ManifestException if the index holds something other than a manifest for a path
      */
-    public void checkout(List<String> paths) throws IOException {
-        record Written(Path file, StatCache.Stat stat, int crc32c, byte[] manifest) {}
+    public List<String> checkout(List<String> paths) throws IOException {
         Smudger smudger = new Smudger(store, missingObjects(), progress);
-        List<Written> written = new ArrayList<>();
+        List<IndexStat.Written> written = new ArrayList<>();
         for (String path : paths) {
             ObjectId blob = git().indexBlob(path).orElseThrow(() -> new IOException(path + ": not in the index"));
             byte[] bytes = git().manifestBytesOfBlob(blob)
@@ -218,18 +221,19 @@ public final class ThetaRepository implements AutoCloseable {
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
             Manifest manifest = Manifest.parse(bytes);
             Path file = location.workTree().resolve(path);
-            int crc = smudger.checkout(path, manifest, file);
-            Optional<StatCache.Stat> stat = StatCache.stat(file);
-            if (stat.isPresent()) written.add(new Written(file, stat.get(), crc, bytes));
-        }
-        if (written.isEmpty()) return;
-        StatCache.awaitSettled(written.getLast().stat());
-        for (Written w : written) {
-            // a file changed since it was written keeps no entry; one changed before its stat was taken has the CRC
-            if (StatCache.stat(w.file()).equals(Optional.of(w.stat()))) {
-                statCache.record(w.file(), w.stat(), w.crc32c(), w.manifest());
+            ContentSums sums = smudger.checkout(path, manifest, file);
+            Optional<IndexStat.FileStat> indexStat = IndexStat.FileStat.of(file);
+            statCache.recordWritten(file, sums, bytes);
+            if (indexStat.isPresent()) {
+                byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
+                blob.copyRawTo(raw, 0);
+                written.add(new IndexStat.Written(path, file, raw, indexStat.get()));
             }
         }
+        // an index of another name than JGit's is Git's alone to write
+        if (System.getenv("GIT_INDEX_FILE") != null) return paths;
+        Set<String> refreshed = IndexStat.record(git().indexFile(), git().objectFormat(), written);
+        return paths.stream().filter(p -> !refreshed.contains(p)).toList();
     }
 
     // ---- revisions and manifests

@@ -104,19 +104,32 @@ public enum Codec {
      */
     void decode(ByteBuffer stored, byte[] out, int rawLen, int elementWidth, DecodeScratch scratch, boolean xor) {
         int storedLen = stored.remaining();
-        byte[] shuffled = scratch.buffer(rawLen);
-        switch (this) {
-            case RAW -> {
-                if (storedLen != rawLen)
-                    throw new IllegalArgumentException("raw chunk of " + storedLen + " bytes, expected " + rawLen);
-                if (!xor) {
-                    stored.get(0, out, 0, rawLen);
-                    return;
-                }
-                stored.get(0, shuffled, 0, rawLen);
-                Shuffle.xor(shuffled, 0, out, 0, rawLen);
+        if (this == RAW) {
+            if (storedLen != rawLen)
+                throw new IllegalArgumentException("raw chunk of " + storedLen + " bytes, expected " + rawLen);
+            if (!xor) {
+                stored.get(0, out, 0, rawLen);
                 return;
             }
+            byte[] copy = scratch.buffer(rawLen);
+            stored.get(0, copy, 0, rawLen);
+            Shuffle.xor(copy, 0, out, 0, rawLen);
+            return;
+        }
+        byte[] shuffled = scratch.buffer(rawLen);
+        decompress(stored, shuffled, rawLen, scratch);
+        Shuffle.unshuffle(shuffled, rawLen, elementWidth, out, xor);
+    }
+
+    /**
+     * Decompresses an LZ4 or zstd chunk into {@code shuffled[0..rawLen)}, its bytes still shuffled (a RAW chunk is
+     * stored unshuffled: not for this).
+     * @throws IllegalArgumentException when the data does not decode to exactly rawLen bytes
+     */
+    void decompress(ByteBuffer stored, byte[] shuffled, int rawLen, DecodeScratch scratch) {
+        int storedLen = stored.remaining();
+        switch (this) {
+            case RAW -> throw new IllegalStateException("a raw chunk is not shuffled");
             case LZ4 -> {
                 int read;
                 try {
@@ -147,6 +160,5 @@ public enum Codec {
                     throw new IllegalArgumentException("zstd chunk decodes to " + r + " bytes, expected " + rawLen);
             }
         }
-        Shuffle.unshuffle(shuffled, rawLen, elementWidth, out, xor);
     }
 }

@@ -276,6 +276,56 @@ public final class ObjectFormat {
             decodeChunk(i, c, out, true);
         }
 
+        /**
+         * XORs the decoded chunk {@code c} of section 0 of each of {@code readers} into {@code out}, as
+         * {@link #xorChunk} on each would, unshuffling once for all: XOR deltas stacked on one base. The shuffle is
+         * the same permutation of every chunk of the same length and element width, so their shuffled bytes are
+         * XORed together first. A chunk stored raw (unshuffled) or of another width is applied on its own.
+         */
+        public static void xorChunks(List<Reader> readers, int c, byte[] out) throws CorruptObjectException {
+            List<Reader> shuffled = new ArrayList<>(readers.size());
+            int width = -1;
+            for (Reader r : readers) {
+                SectionLayout s = r.sections.get(0);
+                boolean joins = s.codecs()[c] != Codec.RAW.code()
+                        && (width < 0 || s.width() == width)
+                        && r.chunkLength(0, c) == readers.getFirst().chunkLength(0, c);
+                if (joins) {
+                    shuffled.add(r);
+                    width = s.width();
+                } else {
+                    r.xorChunk(0, c, out);
+                }
+            }
+            if (shuffled.size() < 2) {
+                for (Reader r : shuffled) r.xorChunk(0, c, out);
+                return;
+            }
+            int rawLen = shuffled.getFirst().chunkLength(0, c);
+            try (DecodeScratch sum = DecodeScratch.take();
+                    DecodeScratch one = DecodeScratch.take()) {
+                byte[] acc = sum.buffer(rawLen);
+                for (int k = 0; k < shuffled.size(); k++) {
+                    byte[] into = k == 0 ? acc : one.buffer(rawLen);
+                    shuffled.get(k).decompressChunk(c, into, rawLen, one);
+                    if (k > 0) Shuffle.xor(into, 0, acc, 0, rawLen);
+                }
+                Shuffle.unshuffle(acc, rawLen, width, out, true);
+            }
+        }
+
+        private void decompressChunk(int c, byte[] shuffled, int rawLen, DecodeScratch scratch)
+                throws CorruptObjectException {
+            SectionLayout s = sections.get(0);
+            ByteBuffer stored =
+                    seg.asSlice(s.chunkStarts()[c], s.chunkLengths()[c]).asByteBuffer();
+            try {
+                Codec.fromCode(s.codecs()[c]).decompress(stored, shuffled, rawLen, scratch);
+            } catch (IllegalArgumentException e) {
+                throw new CorruptObjectException(id, "section 0 chunk " + c + ": " + e.getMessage());
+            }
+        }
+
         private void decodeChunk(int i, int c, byte[] out, boolean xor) throws CorruptObjectException {
             SectionLayout s = sections.get(i);
             int rawLen = chunkLength(i, c);

@@ -3,6 +3,7 @@ package org.gittheta.update;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectHeader;
@@ -43,11 +44,18 @@ final class XorDelta {
         }
     }
 
+    /** Decodes the base beneath a run of XOR deltas once, then the run's deltas together (one unshuffle). */
     record Decoder(ObjectFormat.Reader reader, Layer base) implements Layer {
         @Override
         public void chunk(int c, byte[] out) throws IOException {
-            base.chunk(c, out);
-            reader.xorChunk(0, c, out);
+            List<ObjectFormat.Reader> stacked = new ArrayList<>();
+            Layer below = this;
+            while (below instanceof Decoder x) {
+                stacked.add(x.reader());
+                below = x.base();
+            }
+            below.chunk(c, out);
+            ObjectFormat.Reader.xorChunks(stacked, c, out);
         }
     }
 

@@ -68,6 +68,39 @@ class ValuesPipelineTest {
     }
 
     @Test
+    void stackedXorDeltasDecodeTogetherToTheSameBytes() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(5);
+        try (UpdateFixture f = new UpdateFixture()) {
+            Map<ParamEntry, byte[]> expected = new LinkedHashMap<>();
+            for (DType t : List.of(DType.BF16, DType.F32)) {
+                long numel = BIG.numel() / (t.byteSize(1) / 2);
+                Shape shape = Shape.of(numel);
+                byte[] v = UpdateFixture.randomValues(t, numel, rnd);
+                ParamEntry e = f.encode(UpdateOptions.auto(), t + "-xor", t, shape, v, Optional.empty());
+                // XOR, XOR whose first chunk is random (stored raw, unshuffled), sparse, XOR, XOR over the sparse
+                for (int step = 0; step < 5; step++) {
+                    v = v.clone();
+                    for (int i = step; i < v.length; i += 97 + step) v[i] ^= (byte) (1 + step);
+                    if (step == 1) {
+                        byte[] noise = UpdateFixture.randomValues(t, (1 << 20) / t.byteSize(1), rnd);
+                        System.arraycopy(noise, 0, v, 0, noise.length);
+                    }
+                    UpdateKind kind = step == 2 ? UpdateKind.SPARSE : UpdateKind.XOR_DELTA;
+                    e = f.encode(UpdateFixture.forced(kind), t + "-xor", t, shape, v, Optional.of(e));
+                    expected.put(e, v);
+                }
+                assertThat(e.objects()).hasSize(6);
+            }
+            List<ParamEntry> params = new ArrayList<>(expected.keySet());
+            List<byte[]> decoded = decodeAll(f, params);
+            for (int p = 0; p < params.size(); p++) {
+                assertThat(decoded.get(p)).as(params.get(p).name() + " " + p).isEqualTo(expected.get(params.get(p)));
+                assertThat(f.decode(params.get(p))).isEqualTo(expected.get(params.get(p)));
+            }
+        }
+    }
+
+    @Test
     void aCorruptObjectInTheMiddleFailsNamingItsParameterAfterTheOnesBefore() throws Exception {
         SplittableRandom rnd = new SplittableRandom(12);
         try (UpdateFixture f = new UpdateFixture()) {

@@ -50,9 +50,10 @@ final class WorkTreeCheckpoints {
         return out;
     }
 
-    /** Writes the index's checkpoints for these paths and refreshes their index entries. */
+    /** Writes the index's checkpoints for these paths and refreshes their index entries (Git's refresh if need be). */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
+        List<String> unrefreshed;
         try (ThetaRepository repo = Git.repository(cwd)) {
             // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
             if (repo.settings()
@@ -61,12 +62,14 @@ final class WorkTreeCheckpoints {
                     .isEmpty()) {
                 throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
             }
-            repo.checkout(paths);
+            unrefreshed = repo.checkout(paths);
         }
-        // the stat cache answers the clean this re-runs, so the values are not read again
-        List<String> refresh = new ArrayList<>(List.of("update-index", "-q", "--"));
-        refresh.addAll(paths);
-        Git.run(top, refresh.toArray(String[]::new));
+        if (!unrefreshed.isEmpty()) {
+            // the stat cache answers the clean this re-runs, so the values are not decoded again
+            List<String> refresh = new ArrayList<>(List.of("update-index", "-q", "--"));
+            refresh.addAll(unrefreshed);
+            Git.run(top, refresh.toArray(String[]::new));
+        }
         System.err.println("git-theta: checked out " + paths.size() + " checkpoint(s)");
     }
 
