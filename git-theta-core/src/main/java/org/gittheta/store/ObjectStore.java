@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * server can hold them, but in git-theta's own directory, where {@code git lfs prune} does not look. Every write goes
  * to a temporary file in {@code <theta>/tmp}, then is renamed into place: a crash leaves at worst a stray temporary
  * file, never a half-written object. Objects this process encodes are made durable together by {@link #sync()}
- * (one {@code syncfs} for thousands of small objects instead of one fsync each); so are objects received from a
+ * (forced a few at a time, or by one {@code syncfs} when there are thousands); so are objects received from a
  * Git LFS server ({@link #putFile}), while objects copied from a stream ({@link #put}) are fsynced before the rename.
  *
  * <p>Repositories made before the store moved keep their objects in {@code <git>/lfs/objects}. An object asked for
