@@ -29,7 +29,7 @@ final class ChunkBuffers implements AutoCloseable {
                 [Math.max(
                         (int) Zstd.compressBound(size),
                         LZ4Factory.fastestInstance().fastCompressor().maxCompressedLength(size))];
-        zstd = new ZstdCompressCtx().setLevel(zstdLevel);
+        zstd = new ZstdCompressCtx().setLevel(zstdLevel).setHashLog(Codec.ZSTD_HASH_LOG);
     }
 
     /** Buffers for a chunk of at most {@link ObjectFormat#CHUNK_SIZE} bytes, to be closed once its bytes are used. */

@@ -15,35 +15,73 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 /**
- * Makes many files durable at once. {@code syncfs(2)} flushes everything written to one file system, so thousands of
- * small objects cost one call instead of one fsync each (each fsync is a journal commit). Where the C library has no
- * {@code syncfs} (not Linux), each file is forced on its own.
+ * Makes the files a command wrote durable. Up to {@link #FORCED_ONE_BY_ONE} files are forced one by one (their data,
+ * then the directories their renames changed), a few at a time so that concurrent forces share journal commits:
+ * {@code syncfs(2)} would also wait for everything else written to the file system, such as the checkpoint the user
+ * has just copied into the work tree (measured: 1.4 s for one with 256 MiB of other data dirty, against 0.03 s to force
+ * an 8 MiB object). More files than that are made durable by one {@code syncfs} where the C library has it, instead
+ * of one journal commit each.
  */
 final class FileSystemSync {
     /** {@code O_RDONLY | O_CLOEXEC}, the same on every Linux architecture. */
     private static final int OPEN_FLAGS = 0x80000;
 
+    private static final int FORCED_ONE_BY_ONE = 2048;
+    /** Forces waiting at once: each is mostly a wait for the disk, and concurrent ones share a journal commit. */
+    private static final int FORCES_IN_FLIGHT = 16;
+
     private static final Optional<Native> NATIVE = Native.load();
 
     private FileSystemSync() {}
 
-    /** Makes {@code files}, all in the file system of {@code dir}, durable; a file removed meanwhile is skipped. */
+    /** Makes {@code files}, all under {@code dir}, durable; a file removed meanwhile is skipped. */
     static void sync(Path dir, List<Path> files) throws IOException {
         if (files.isEmpty()) return;
-        if (NATIVE.isPresent()) {
+        if (NATIVE.isPresent() && files.size() > FORCED_ONE_BY_ONE) {
             NATIVE.get().syncfs(dir);
             return;
         }
+        forceEach(files, false);
+        // the renames into the store, and the fan-out directories created for them, up to dir itself
+        Set<Path> directories = new LinkedHashSet<>();
         for (Path f : files) {
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                ch.force(false);
-            } catch (NoSuchFileException e) {
-                // collected meanwhile: nothing to make durable
+            Path d = f.getParent();
+            while (d != null && d.startsWith(dir) && directories.add(d)) d = d.getParent();
+        }
+        forceEach(new ArrayList<>(directories), true);
+    }
+
+    private static void forceEach(List<Path> paths, boolean metadata) throws IOException {
+        Semaphore inFlight = new Semaphore(FORCES_IN_FLIGHT);
+        List<Future<Path>> forced = new ArrayList<>();
+        try {
+            for (Path p : paths) {
+                inFlight.acquire();
+                forced.add(Ordered.submit(() -> {
+                    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                        ch.force(metadata);
+                    } catch (NoSuchFileException e) {
+                        // collected meanwhile: nothing to make durable
+                    } finally {
+                        inFlight.release();
+                    }
+                    return p;
+                }));
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            for (Future<Path> f : forced) Ordered.await(f);
         }
     }
 

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * server can hold them, but in git-theta's own directory, where {@code git lfs prune} does not look. Every write goes
  * to a temporary file in {@code <theta>/tmp}, then is renamed into place: a crash leaves at worst a stray temporary
  * file, never a half-written object. Objects this process encodes are made durable together by {@link #sync()}
- * (one {@code syncfs} for thousands of small objects instead of one fsync each); so are objects received from a
+ * (forced a few at a time, or by one {@code syncfs} when there are thousands); so are objects received from a
  * Git LFS server ({@link #putFile}), while objects copied from a stream ({@link #put}) are fsynced before the rename.
  *
  * <p>Repositories made before the store moved keep their objects in {@code <git>/lfs/objects}. An object asked for
@@ -222,8 +222,8 @@ public final class ObjectStore {
     }
 
     /**
-     * Makes every object {@link #write} stored since the last call durable: one {@code syncfs} of the store's file
-     * system where the C library has it, else an fsync of each object. Callers sync before they hand out a manifest
+     * Makes every object {@link #write} stored since the last call durable: each forced with its directories, or for
+     * thousands of objects one {@code syncfs} of the store's file system ({@link FileSystemSync}). Callers sync before they hand out a manifest
      * naming the objects (the clean's answer to Git, a merge result).
      */
     public void sync() throws IOException {

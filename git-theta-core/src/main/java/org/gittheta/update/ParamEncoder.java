@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
 import java.util.stream.IntStream;
 import org.gittheta.manifest.InlineValues;
 import org.gittheta.manifest.ObjectRef;
@@ -51,11 +52,17 @@ public final class ParamEncoder {
      */
     public static final int INLINE_MAX_BYTES = 256;
 
+    /** Bytes of decoded bases held in memory at once (the budget's unit is {@link #KIB}). */
+    private static final int BASES_IN_MEMORY = 256 << 20;
+
+    private static final int KIB = 1024;
+
     private final ObjectStore store;
     private final Codec codec;
     private final UpdateOptions options;
     private final ParamDecoder decoder;
     private final ValueIndex values;
+    private final Semaphore baseMemory = new Semaphore(BASES_IN_MEMORY / KIB);
 
     public ParamEncoder(ObjectStore store, Codec codec, UpdateOptions options) {
         this.store = store;
@@ -203,9 +210,8 @@ public final class ParamEncoder {
             return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
         if (base.get().isInline()) base = Optional.of(storedInline(base.get()));
-        Path tmp = store.newTempFile();
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment prev = decodeInto(base.get(), tmp, arena);
+        try (DecodedBase decoded = decodeBase(base.get())) {
+            MemorySegment prev = decoded.values();
             if (options.lossyRank().isPresent()) {
                 int rank = options.lossyRank().getAsInt();
                 Optional<Reconstruction.LowRank> svd = LossyLowRank.fit(values, prev, dtype, shape, rank);
@@ -221,8 +227,53 @@ public final class ParamEncoder {
                     chosen,
                     chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects(),
                     Map.of());
-        } finally {
-            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A base's decoded values and what frees them. */
+    private record DecodedBase(MemorySegment values, Runnable release) implements AutoCloseable {
+        @Override
+        public void close() {
+            release.run();
+        }
+    }
+
+    /**
+     * The previous version's values, for the candidates to read at random (sparse positions, ia3 rows, sampled
+     * chunks): in memory while the bases being decoded fit {@link #BASES_IN_MEMORY}, else in a temporary file (see
+     * {@link #decodeInto}), since one may be larger than memory. In memory, the decoded bytes never go through the
+     * page cache, whose writes a busy disk throttles to its own speed (on the shared machine, most of a dense step's
+     * wall time).
+     */
+    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned base, which closes it
+    private DecodedBase decodeBase(ParamEntry entry) throws IOException {
+        long size = entry.byteSize();
+        int permits = (int) Math.min(BASES_IN_MEMORY / KIB, (size + KIB - 1) / KIB);
+        Arena arena = Arena.ofShared();
+        try {
+            if (size > 0 && size <= BASES_IN_MEMORY && baseMemory.tryAcquire(permits)) {
+                Runnable release = () -> {
+                    arena.close();
+                    baseMemory.release(permits);
+                };
+                try {
+                    MemorySegment values = arena.allocate(size, 64);
+                    decoder.decode(entry, values);
+                    return new DecodedBase(values, release);
+                } catch (IOException | RuntimeException | Error e) {
+                    release.run();
+                    throw e;
+                }
+            }
+            Path tmp = store.newTempFile();
+            try {
+                return new DecodedBase(decodeInto(entry, tmp, arena), arena::close);
+            } finally {
+                Files.deleteIfExists(tmp); // the mapping stays readable
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            if (arena.scope().isAlive()) arena.close();
+            throw e;
         }
     }
 
