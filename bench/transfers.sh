@@ -9,11 +9,15 @@
 # hidden size and many layers, 1,000+ parameters of 0.5 KiB to 350 KiB, where batching and pipelining matter).
 # The tools alternate which goes first; the server (the tests' gitlfs-server in Jetty, basic auth) is emptied before
 # each push. Prints one Markdown row per run and step, then min and median per tool.
+# THETA_BEFORE=<another checkout of git-theta, built> adds that build as a third tool ("before") in the same run,
+# so a change is measured against the build it started from on the same loaded machine; each run reverses the order.
 # usage: bench/transfers.sh [repeats] [MiB of the large checkpoint]   (needs `mvn -q -DskipTests package`, git-lfs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REPEATS=${1:-3}
 MIB=${2:-1024}
+BEFORE=${THETA_BEFORE:+$(cd "$THETA_BEFORE" && pwd)}
+TOOLS="lfs theta${BEFORE:+ before}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 CP="$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*"
 W=$(mktemp -d /tmp/transfers-bench.XXXXXX)
@@ -31,6 +35,7 @@ cat >"$GIT_CONFIG_GLOBAL" <<'EOF'
 EOF
 git lfs install --skip-repo >/dev/null
 git theta install >/dev/null 2>&1
+if [ -n "$BEFORE" ]; then "$BEFORE/bin/git-theta" --version >/dev/null; fi # builds it now, not inside a timing
 
 # the server lives as long as this script: it stops when its standard input (a fifo held open here) closes
 mkfifo "$W/server-stdin"
@@ -46,13 +51,17 @@ PARAMS_MANY=$("$JAVA" -cp "$CP" org.gittheta.bench.LayeredModel "$W/many.safeten
 
 # a committed repository per tool and checkpoint, made once; each run pushes it to a new bare remote
 for case in large many; do
-    for tool in theta lfs; do
+    for tool in $TOOLS; do
         r=$W/$case-$tool
         git init -q "$r"
         (cd "$r"
          git config lfs.url "$URL"
-         if [ $tool = theta ]; then git theta install --local >/dev/null 2>&1; git theta track '*.safetensors' >/dev/null
-         else git lfs install --local >/dev/null; git lfs track '*.safetensors' >/dev/null; fi
+         case $tool in
+             theta) git theta install --local >/dev/null 2>&1; git theta track '*.safetensors' >/dev/null ;;
+             before) "$BEFORE/bin/git-theta" install --local >/dev/null 2>&1 # its filter and pre-push hook
+                     "$BEFORE/bin/git-theta" track '*.safetensors' >/dev/null ;;
+             lfs) git lfs install --local >/dev/null; git lfs track '*.safetensors' >/dev/null ;;
+         esac
          cp "$W/$case.safetensors" model.safetensors
          git add . && git commit -qm base)
     done
@@ -69,47 +78,63 @@ push() { # tool case run
      git for-each-ref --format='%(refname)' refs/remotes | xargs -r -n1 git update-ref -d)
     (cd "$r" && seconds git push -q origin main)
 }
+launcher() { # tool: the git-theta launcher it runs
+    if [ "$1" = before ]; then echo "$BEFORE/bin/git-theta"; else echo "$ROOT/bin/git-theta"; fi
+}
 clone() { # tool case run
     local dest=$W/clones/$2-$1-$3
-    seconds git clone -q -c lfs.url="$URL" "$W/remotes/$2-$1-$3.git" "$dest"
+    seconds git clone -q -c lfs.url="$URL" -c filter.theta.process="'$(launcher "$1")' filter-process" \
+        "$W/remotes/$2-$1-$3.git" "$dest"
     cmp -s "$dest/model.safetensors" "$W/$2.safetensors" || { echo "clone of $1 $2 differs" >&2; exit 1; }
     rm -rf "$dest"
 }
 fetch() { # tool case run
     local dest=$W/clones/$2-$1-$3-fetch
     GIT_LFS_SKIP_SMUDGE=1 GIT_THETA_SKIP_SMUDGE=1 git clone -q -c lfs.url="$URL" "$W/remotes/$2-$1-$3.git" "$dest"
-    if [ "$1" = theta ]; then (cd "$dest" && seconds git theta fetch)
-    else (cd "$dest" && seconds git lfs fetch); fi
+    if [ "$1" = lfs ]; then (cd "$dest" && seconds git lfs fetch)
+    else (cd "$dest" && seconds "$(launcher "$1")" fetch); fi
     rm -rf "$dest"
 }
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); large: $(stat -c %s "$W/large.safetensors") bytes; many: $PARAMS_MANY parameters"
-echo "| case | run | step | git-lfs s | git-theta s | ratio | server MiB lfs / theta |"
-echo "|---|---|---|---|---|---|---|"
+ratio() { echo "scale=2; $1 / $2" | bc; }
+if [ -n "$BEFORE" ]; then
+    echo "| case | run | step | git-lfs s | git-theta s | ratio | before s | ratio to before | server MiB lfs / theta |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+else
+    echo "| case | run | step | git-lfs s | git-theta s | ratio | server MiB lfs / theta |"
+    echo "|---|---|---|---|---|---|---|"
+fi
 declare -A all=()
 for run in $(seq "$REPEATS"); do
-    order="lfs theta"; if [ $((run % 2)) = 0 ]; then order="theta lfs"; fi
+    order=$TOOLS; if [ $((run % 2)) = 0 ]; then order=$(tr ' ' '\n' <<<"$TOOLS" | tac | tr '\n' ' '); fi
     for case in large many; do
         declare -A t=() mib=()
-        find "$W/server" -mindepth 1 -delete # emptied, not removed: the server writes into it
-        before=0
+        # every push goes to an empty server (emptied, not removed: the server writes into it): the two git-theta
+        # builds push the same objects, so what one pushed is set aside meanwhile, then put back for the clones
+        find "$W/server" -mindepth 1 -delete
+        mkdir -p "$W/held"
         for tool in $order; do
             t[$tool-push]=$(push $tool $case $run)
-            now=$(server_mib); mib[$tool]=$((now - before)); before=$now
+            mib[$tool]=$(server_mib)
+            find "$W/server" -mindepth 1 -maxdepth 1 -exec mv -f -t "$W/held" {} +
         done
+        find "$W/held" -mindepth 1 -maxdepth 1 -exec mv -f -t "$W/server" {} +
         for step in clone fetch; do for tool in $order; do t[$tool-$step]=$($step $tool $case $run); done; done
         for step in push clone fetch; do
-            echo "| $case | $run | $step | ${t[lfs-$step]} | ${t[theta-$step]} | $(echo "scale=2; ${t[theta-$step]} / ${t[lfs-$step]}" | bc) | ${mib[lfs]} / ${mib[theta]} |"
-            all[$case-$step-lfs]+="${t[lfs-$step]} "; all[$case-$step-theta]+="${t[theta-$step]} "
+            before=""
+            if [ -n "$BEFORE" ]; then before=" ${t[before-$step]} | $(ratio "${t[theta-$step]}" "${t[before-$step]}") |"; fi
+            echo "| $case | $run | $step | ${t[lfs-$step]} | ${t[theta-$step]} | $(ratio "${t[theta-$step]}" "${t[lfs-$step]}") |$before ${mib[lfs]} / ${mib[theta]} |"
+            for tool in $TOOLS; do all[$case-$step-$tool]+="${t[$tool-$step]} "; done
         done
         unset t mib
     done
 done
 minmed() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s / %s", a[1], a[int((NR+1)/2)]}'; }
 echo
-echo "| case | step | git-lfs min / median s | git-theta min / median s |"
-echo "|---|---|---|---|"
+echo "| case | step | git-lfs min / median s | git-theta min / median s |${BEFORE:+ before min / median s |}"
+echo "|---|---|---|---|${BEFORE:+---|}"
 for case in large many; do for step in push clone fetch; do
-    echo "| $case | $step | $(minmed "${all[$case-$step-lfs]}") | $(minmed "${all[$case-$step-theta]}") |"
+    echo "| $case | $step | $(minmed "${all[$case-$step-lfs]}") | $(minmed "${all[$case-$step-theta]}") |${BEFORE:+ $(minmed "${all[$case-$step-before]}") |}"
 done; done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,6 +5,7 @@
 module org.gittheta.cli {
     requires com.fasterxml.jackson.core;
     requires info.picocli;
+    requires jdk.httpserver; // the AOT training's loopback LFS server (TransferTraining)
     requires org.gittheta.core;
     requires org.gittheta.filter;
 

@@ -3,12 +3,14 @@ package org.gittheta.transfer;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -345,28 +347,37 @@ public final class LfsClient implements ObjectRemote {
         ObjectId id = o.ref().id();
         String what = "upload of object " + id;
         Path file = from.readableFile(id);
-        try {
-            from.verify(id);
-        } catch (CorruptObjectException e) {
-            throw new IOException(
-                    "not uploading to " + endpoint + ": " + e.getMessage()
-                            + "; restore it with 'git theta fetch' from a remote that has it intact",
-                    e);
-        }
-        long size = Files.size(file);
+        long size = o.ref().size();
+        if (size == 0) from.verify(id); // an empty body is sent whole before any check of it could refuse it
         Action a = fresh("upload", o);
         long[] sent = {0};
+        CorruptObjectException[] corrupt = {null};
         Map<String, String> header = new LinkedHashMap<>();
         if (a.header().keySet().stream().noneMatch(k -> k.equalsIgnoreCase("Content-Type"))) {
             header.put("Content-Type", "application/octet-stream");
         }
         header.putAll(a.header());
-        LfsHttp.Response r = http.send(new LfsHttp.Request(what, a.href(), header, (u, watch) -> {
-            task.advance(-sent[0]); // a retried upload starts again from the first byte
-            sent[0] = 0;
-            var bytes = HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent, watch));
-            return HttpRequest.newBuilder(u).PUT(HttpRequest.BodyPublishers.fromPublisher(bytes, size));
-        }));
+        LfsHttp.Response r;
+        try {
+            r = http.send(new LfsHttp.Request(what, a.href(), header, (u, watch) -> {
+                task.advance(-sent[0]); // a retried upload starts again from the first byte
+                sent[0] = 0;
+                var bytes = HttpRequest.BodyPublishers.ofInputStream(() -> {
+                    try {
+                        return new CheckedUpload(id, file, size, sent, corrupt, watch);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                return HttpRequest.newBuilder(u).PUT(HttpRequest.BodyPublishers.fromPublisher(bytes, size));
+            }));
+        } catch (IOException e) {
+            if (corrupt[0] == null) throw e;
+            throw new IOException(
+                    "not uploading to " + endpoint + ": " + corrupt[0].getMessage()
+                            + "; restore it with 'git theta fetch' from a remote that has it intact",
+                    corrupt[0]);
+        }
         if (r.status() / 100 != 2) throw new IOException(r.url() + ": " + what + " failed: " + LfsHttp.status(r));
         LfsHttp.drain(r);
         Action verify = o.actions().get("verify");
@@ -388,22 +399,59 @@ public final class LfsClient implements ObjectRemote {
         task.itemDone();
     }
 
-    private InputStream counting(Path file, long[] sent, StallWatch watch) {
-        try {
-            return new FilterInputStream(Files.newInputStream(file)) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = super.read(b, off, len);
-                    if (n > 0) {
-                        sent[0] += n;
-                        task.advance(n);
-                        watch.activity();
-                    }
-                    return n;
+    /**
+     * An object's bytes as they are sent, hashed on the way instead of in a pass of their own before the upload:
+     * the read that would hand over the last byte first checks the hash, so the server never receives the whole of
+     * a corrupt object (its upload breaks off short of its length, and is not retried).
+     */
+    private final class CheckedUpload extends FilterInputStream {
+        private final ObjectId id;
+        private final long size;
+        private final long[] sent;
+        private final CorruptObjectException[] corrupt;
+        private final StallWatch watch;
+        private final MessageDigest sha = ObjectStore.sha256();
+        private long read;
+
+        CheckedUpload(
+                ObjectId id, Path file, long size, long[] sent, CorruptObjectException[] corrupt, StallWatch watch)
+                throws IOException {
+            super(opened(file, corrupt));
+            this.id = id;
+            this.size = size;
+            this.sent = sent;
+            this.corrupt = corrupt;
+            this.watch = watch;
+        }
+
+        /** A retry after the object was found corrupt reads nothing again. */
+        private static InputStream opened(Path file, CorruptObjectException[] corrupt) throws IOException {
+            if (corrupt[0] != null) throw corrupt[0];
+            return Files.newInputStream(file);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0 && read < size) refuse("it holds " + read + " of its " + size + " bytes");
+            if (n > 0) {
+                sha.update(b, off, n);
+                read += n;
+                if (read > size) refuse("it holds more than its " + size + " bytes");
+                if (read == size) {
+                    ObjectId actual = ObjectId.fromDigest(sha.digest());
+                    if (!actual.equals(id)) refuse("its bytes hash to " + actual);
                 }
-            };
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+                sent[0] += n;
+                task.advance(n);
+                watch.activity();
+            }
+            return n;
+        }
+
+        private void refuse(String why) throws CorruptObjectException {
+            corrupt[0] = new CorruptObjectException(id, why);
+            throw corrupt[0];
         }
     }
 

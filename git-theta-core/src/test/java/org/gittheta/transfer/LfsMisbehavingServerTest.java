@@ -8,8 +8,10 @@ import java.io.RandomAccessFile;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -301,6 +303,38 @@ class LfsMisbehavingServerTest {
         assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(ref), local))
                 .hasMessageContaining("not uploading")
                 .hasMessageContaining("object " + ref.id() + " is corrupt");
+        assertThat(server.objects).isEmpty();
+    }
+
+    /** The hash is checked as the bytes go out: a corrupt end is caught after the first megabytes were sent. */
+    @Test
+    void aLargeObjectCorruptAtItsEndIsNotUploadedWhole() throws IOException {
+        ObjectRef ref = stored(1, 3 << 20).getFirst();
+        server.objects.clear();
+        try (RandomAccessFile f = new RandomAccessFile(local.pathOf(ref.id()).toFile(), "rw")) {
+            f.seek(f.length() - 1);
+            int last = f.read();
+            f.seek(f.length() - 1);
+            f.write(last ^ 1);
+        }
+        assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(ref), local))
+                .hasMessageContaining("not uploading")
+                .hasMessageContaining("object " + ref.id() + " is corrupt: its bytes hash to");
+        assertThat(server.objects).isEmpty();
+    }
+
+    @Test
+    void anObjectOfTheWrongLengthIsNotUploaded() throws IOException {
+        ObjectRef ref = stored(1, 200_000).getFirst();
+        server.objects.clear();
+        Path file = local.pathOf(ref.id());
+        Files.write(file, new byte[] {1}, StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(ref), local))
+                .hasMessageContaining("not uploading")
+                .hasMessageContaining("object " + ref.id() + " is corrupt: it holds more than its 200000 bytes");
+        Files.write(file, Arrays.copyOf(Files.readAllBytes(file), 150_000));
+        assertThatThrownBy(() -> client(Credentials.NONE).push(List.of(ref), local))
+                .hasMessageContaining("object " + ref.id() + " is corrupt: it holds 150000 of its 200000 bytes");
         assertThat(server.objects).isEmpty();
     }
 
