@@ -5,8 +5,9 @@
 # `fisher` merges of two fine-tunes (git merge through the merge driver, then git's checkout of the result), and a
 # 3-way `ties` (git theta merge of two revisions into a third: one octopus commit). Per step: wall time, its ratio to
 # the checkout's, peak RSS of the whole command (git included: git holds a smudged file in memory) and of
-# git-theta's own processes (each JVM the step starts runs under /usr/bin/time through a wrapper that the filter and
-# the merge driver are wired to).
+# git-theta's own processes, per subcommand (each JVM the step starts runs under /usr/bin/time through a wrapper that
+# the filter and the merge driver are wired to; `merge`, the `git theta merge` command, counts the children it waited
+# for, git and its copy of the file among them).
 # BEFORE_BIN=<other checkout>/bin compares two builds in the same run: the set-up repository is copied, and every
 # step runs with this build, then with the other one in its copy, interleaved, so that both see the same load.
 set -eu
@@ -55,11 +56,11 @@ step() { # step <variant> <label> <command...>, run in that variant's repository
   (cd "$W/r-$variant" && PATH=$W/wrap-$variant:$PATH /usr/bin/time -f "%e %M" -o "$W/time.log" "$@" \
     >"$W/out.log" 2>&1) || echo "  (exit status $?)"
   read -r secs kib <"$W/time.log"
-  read -r ours cmd <<<"$(sort -n "$W/rss.log" | tail -1)"
+  ours=$(awk '$1 ~ /^[0-9]+$/ && $1 > max[$3] { max[$3] = $1 }
+    END { for (c in max) printf "%s%s %d MiB", (n++ ? ", " : ""), c, max[c] / 1024 }' "$W/rss.log")
   [ -n "${checkout_secs[$variant]:-}" ] || checkout_secs[$variant]=$secs
-  printf '%-6s %-34s %7s s %5.1fx   peak RSS %5d MiB   git-theta processes %5d MiB (%s)\n' "$variant" "$label" \
-    "$secs" "$(echo "$secs / ${checkout_secs[$variant]}" | bc -l)" $((kib / 1024)) $((ours / 1024)) \
-    "$(echo "$cmd" | awk '{print $2}')"
+  printf '%-6s %-34s %7s s %5.1fx   peak RSS %5d MiB   git-theta processes: %s\n' "$variant" "$label" \
+    "$secs" "$(echo "$secs / ${checkout_secs[$variant]}" | bc -l)" $((kib / 1024)) "$ours"
   grep -E "CONFLICT|through the formula|[0-9]+ merged" "$W/out.log" | grep -v "^  merged" | head -3 || true
 }
 for v in $variants; do step "$v" "checkout (main -> a)" git checkout -q a; done
