@@ -1,6 +1,7 @@
 package org.gittheta.merge;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -37,19 +38,23 @@ public sealed interface FisherSource extends AutoCloseable {
         return new None();
     }
 
-    /** A checkpoint file in any supported format (found by content), memory-mapped while the source is open. */
-    @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned object, which closes it
+    /**
+     * A checkpoint file in any supported format (found by content), open while the source is: each parameter's
+     * Fisher is mapped in the arena of the parameter's merge, so that the pages read stay in the process only while
+     * that parameter is merged (mapping the whole file kept every page read in the merge's resident memory).
+     */
+    @SuppressWarnings("MustBeClosedChecker") // the channel belongs to the returned object, which closes it
     static FisherSource ofFile(Path file) throws IOException {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment content = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             CheckpointFormat format = Formats.detect(
                             content.asSlice(0, Math.min(content.byteSize(), Formats.DETECT_BYTES)))
                     .orElseThrow(() -> new BadCheckpointException(
                             file.toString(), "Fisher file is not a safetensors, PyTorch zip or GGUF checkpoint"));
-            return new OfFile(file.toString(), format.read(file.toString(), content), content, arena);
+            return new OfFile(file.toString(), format.read(file.toString(), content), ch);
         } catch (IOException | RuntimeException e) {
-            arena.close();
+            ch.close();
             throw e;
         }
     }
@@ -96,28 +101,32 @@ public sealed interface FisherSource extends AutoCloseable {
     final class OfFile implements FisherSource {
         private final String file;
         private final Map<String, TensorSlot> slots;
-        private final MemorySegment content;
-        private final Arena arena;
+        private final FileChannel channel;
 
-        private OfFile(String file, CheckpointLayout layout, MemorySegment content, Arena arena) {
+        private OfFile(String file, CheckpointLayout layout, FileChannel channel) {
             this.file = file;
             this.slots = new HashMap<>();
             for (TensorSlot s : layout.tensors()) slots.put(s.name(), s);
-            this.content = content;
-            this.arena = arena;
+            this.channel = channel;
         }
 
         @Override
-        public Optional<TensorView> values(String param, Shape shape, Arena unused) throws IOException {
+        public Optional<TensorView> values(String param, Shape shape, Arena arena) throws IOException {
             TensorSlot s = slots.get(param);
             if (s == null) return Optional.empty();
-            return Optional.of(
-                    checked(file, param, shape, s.dtype(), s.shape(), content.asSlice(s.offset(), s.length())));
+            MemorySegment values = s.length() == 0
+                    ? MemorySegment.NULL
+                    : channel.map(FileChannel.MapMode.READ_ONLY, s.offset(), s.length(), arena);
+            return Optional.of(checked(file, param, shape, s.dtype(), s.shape(), values));
         }
 
         @Override
         public void close() {
-            arena.close();
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 

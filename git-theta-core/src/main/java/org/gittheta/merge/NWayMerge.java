@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.gittheta.manifest.Manifest;
@@ -28,9 +29,11 @@ import org.gittheta.update.ParamEncoder;
  * models. Type or shape disagreements, modify/delete and strategies that cannot decide are conflicts, and then
  * nothing is computed or stored.
  *
- * <p>Computed parameters are decoded outside the heap ({@link Values}: mapped temporary files for all but small ones)
- * one at a time per worker, a few workers at once, and at most {@code memoryBudget} bytes of values in flight (a
- * parameter larger than the budget runs alone); strategies read them in chunks ({@link Chunks}).
+ * <p>Computed parameters are decoded outside the heap ({@link Values}), their versions together (the objects their
+ * delta chains share decoded once), one parameter at a time per worker, a few workers at once, at most
+ * {@code memoryBudget} bytes of values in flight in native memory; a parameter larger than the budget runs alone, its
+ * values in mapped temporary files. Strategies read them in chunks ({@link Chunks}); the result is stored against
+ * ours with ours's values as decoded here (the encoder does not decode them again).
  */
 public final class NWayMerge {
     private static final long MIB = 1 << 20;
@@ -285,8 +288,11 @@ public final class NWayMerge {
         }
         ParamEntry first = c.entries()[c.models().getFirst()];
         boolean fisher = c.strategy() instanceof FisherMerge;
-        long inputs = 1 + c.models().size() * (fisher ? 2L : 1L) + (c.base().isPresent() ? 1 : 0);
-        int permits = (int) Math.min(budgetMib, Math.max(1, inputs * first.byteSize() / MIB));
+        // strategies on task vectors and the dry run's statistics read the base; the others do not
+        Optional<ParamEntry> baseEntry = c.strategy().needsBase() || dryRun ? c.base() : Optional.empty();
+        long inputs = 1 + c.models().size() * (fisher ? 2L : 1L) + (baseEntry.isPresent() ? 1 : 0);
+        long bytes = inputs * first.byteSize();
+        int permits = (int) Math.min(budgetMib, Math.max(1, bytes / MIB));
         try {
             memory.acquire(permits);
         } catch (InterruptedException e) {
@@ -294,16 +300,27 @@ public final class NWayMerge {
             throw new IOException("interrupted", e);
         }
         try (Arena arena = Arena.ofShared()) { // shared: the encoder compresses on other threads
-            Optional<TensorView> base = c.base().isEmpty()
-                    ? Optional.empty()
-                    : Optional.of(new TensorView(Values.decode(decoder, c.base().get(), arena), first.dtype()));
+            boolean inMemory = bytes <= (long) budgetMib * MIB;
+
+            // distinct versions decoded together (the models' delta chains usually share the base's object)
+            List<ParamEntry> distinct = new ArrayList<>();
+            baseEntry.ifPresent(distinct::add);
+            for (int i : c.models()) {
+                if (distinct.stream().noneMatch(d -> d.sameValues(c.entries()[i]))) distinct.add(c.entries()[i]);
+            }
+            List<MemorySegment> decoded = Values.decodeTogether(decoder, distinct, inMemory, arena);
+            Function<ParamEntry, MemorySegment> valuesOf = e -> {
+                for (int d = 0; d < distinct.size(); d++) if (distinct.get(d).sameValues(e)) return decoded.get(d);
+                return null;
+            };
+            Optional<TensorView> base = baseEntry.map(b -> new TensorView(valuesOf.apply(b), first.dtype()));
             List<MergeInput.Model> models = new ArrayList<>();
             for (int i : c.models()) {
-                TensorView values = new TensorView(Values.decode(decoder, c.entries()[i], arena), first.dtype());
+                TensorView values = new TensorView(valuesOf.apply(c.entries()[i]), first.dtype());
                 models.add(new MergeInput.Model(
                         i, values, fisher ? fishers.get(i).values(name, first.shape(), arena) : Optional.empty()));
             }
-            MemorySegment out = Values.allocate(decoder, first.byteSize(), arena);
+            MemorySegment out = Values.allocate(decoder, first.byteSize(), inMemory, arena);
             TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
             String note = Stream.of(c.strategy().merge(in, result), NonFinite.note(result))
@@ -323,7 +340,13 @@ public final class NWayMerge {
                             && ours.shape().equals(first.shape())
                     ? ours
                     : first;
-            ParamEntry entry = encoder.encode(name, first.dtype(), first.shape(), out, Optional.of(previous));
+            ParamEntry entry = encoder.encode(
+                    name,
+                    first.dtype(),
+                    first.shape(),
+                    out,
+                    Optional.of(previous),
+                    Optional.ofNullable(valuesOf.apply(previous)));
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {
             memory.release(permits);

@@ -92,24 +92,38 @@ public final class ParamEncoder {
      */
     public ParamEntry encode(String name, DType dtype, Shape shape, MemorySegment values, Optional<ParamEntry> previous)
             throws IOException {
+        return encode(name, dtype, shape, values, previous, Optional.empty());
+    }
+
+    /**
+     * The same, given the previous version's values when the caller has them decoded already (a merge has ours's):
+     * a delta against them is then tried without decoding them again.
+     */
+    public ParamEntry encode(
+            String name,
+            DType dtype,
+            Shape shape,
+            MemorySegment values,
+            Optional<ParamEntry> previous,
+            Optional<MemorySegment> previousValues)
+            throws IOException {
         Optional<GivenUpdate> given = options.updateData().isEmpty()
                 ? Optional.empty()
                 : options.updateData().get().update(name, dtype, shape);
-        if (given.isPresent()) return encodeUpdated(name, dtype, shape, values, previous, given.get());
-        return encodeValues(name, dtype, shape, values, previous, Optional.empty());
+        Known prev = new Known(previous, previousValues.filter(v -> previous.isPresent()));
+        if (given.isPresent()) return encodeUpdated(name, dtype, shape, values, prev, given.get());
+        return encodeValues(name, dtype, shape, values, prev, Optional.empty());
     }
+
+    /** The previous version, and its values when the caller has them. */
+    private record Known(Optional<ParamEntry> entry, Optional<MemorySegment> values) {}
 
     /**
      * The side-loaded update applied to the file's values, computed chunk by chunk into a mapped temporary file, is
      * the version stored (in the forced kind, against the previous version).
      */
     private ParamEntry encodeUpdated(
-            String name,
-            DType dtype,
-            Shape shape,
-            MemorySegment values,
-            Optional<ParamEntry> previous,
-            GivenUpdate given)
+            String name, DType dtype, Shape shape, MemorySegment values, Known previous, GivenUpdate given)
             throws IOException {
         Path tmp = store.newTempFile();
         try (Arena arena = Arena.ofShared();
@@ -143,17 +157,12 @@ public final class ParamEncoder {
     }
 
     private ParamEntry encodeValues(
-            String name,
-            DType dtype,
-            Shape shape,
-            MemorySegment values,
-            Optional<ParamEntry> previous,
-            Optional<GivenUpdate> given)
+            String name, DType dtype, Shape shape, MemorySegment values, Known previous, Optional<GivenUpdate> given)
             throws IOException {
         ValuesDigest digest = ValuesDigest.of(values);
         boolean indexed = ValueIndex.worthIndexing(values.byteSize());
-        if (previous.isPresent()) {
-            ParamEntry p = previous.get();
+        if (previous.entry().isPresent()) {
+            ParamEntry p = previous.entry().get();
             if (p.sha256().equals(digest.sha256())
                     && p.dtype() == dtype
                     && p.shape().equals(shape)) {
@@ -196,21 +205,24 @@ public final class ParamEncoder {
             Shape shape,
             MemorySegment values,
             ValuesDigest digest,
-            Optional<ParamEntry> previous,
+            Known previous,
             Optional<GivenUpdate> given)
             throws IOException {
-        Optional<ParamEntry> base = previous.filter(p -> p.dtype() == dtype
-                && p.shape().equals(shape)
-                // inline values become a base object of their own
-                && Math.max(1, p.objects().size()) <= options.maxChainDepth()
-                && p.objects().stream().allMatch(o -> store.contains(o.id())));
+        Optional<ParamEntry> base = previous.entry()
+                .filter(p -> p.dtype() == dtype
+                        && p.shape().equals(shape)
+                        // inline values become a base object of their own
+                        && Math.max(1, p.objects().size()) <= options.maxChainDepth()
+                        && p.objects().stream().allMatch(o -> store.contains(o.id())));
         if (base.isEmpty()
                 || options.forced().equals(Optional.of(UpdateKind.DENSE))
                 || needsKeyframe(name, shape, values.byteSize(), base.get())) {
             return store(name, dtype, shape, digest, new Dense.Encoder(values, dtype.byteWidth()), List.of(), Map.of());
         }
+        Optional<MemorySegment> known = base.get().isInline() ? Optional.empty() : previous.values();
         if (base.get().isInline()) base = Optional.of(storedInline(base.get()));
-        try (DecodedBase decoded = decodeBase(base.get())) {
+        try (DecodedBase decoded =
+                known.isPresent() ? new DecodedBase(known.get(), () -> {}) : decodeBase(base.get())) {
             MemorySegment prev = decoded.values();
             if (options.lossyRank().isPresent()) {
                 int rank = options.lossyRank().getAsInt();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.Codec;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
@@ -75,6 +76,28 @@ class ChooserTest {
             ParamEntry e = storeAuto(
                     f, UpdateOptions.auto(), edited((r, c, w) -> w * (float) (1 + 1e-2 * rnd.nextGaussian())));
             assertThat(e.update()).isEqualTo("xor-delta");
+        }
+    }
+
+    /** A merge hands the encoder ours's values as it decoded them: the stored version is the one decoding gives. */
+    @Test
+    void previousValuesGivenByTheCallerStoreTheSameDelta() throws Exception {
+        byte[] after = edited((r, c, w) -> w * (float) (1 + 1e-2 * rnd.nextGaussian()));
+        try (UpdateFixture decoding = new UpdateFixture();
+                UpdateFixture given = new UpdateFixture()) {
+            ParamEntry decoded = storeAuto(decoding, UpdateOptions.auto(), after);
+            ParamEntry first = given.encode(UpdateOptions.auto(), NAME, DType.BF16, SHAPE, base, Optional.empty());
+            ParamEntry second = new ParamEncoder(given.store, Codec.ZSTD, UpdateOptions.auto())
+                    .encode(
+                            NAME,
+                            DType.BF16,
+                            SHAPE,
+                            MemorySegment.ofArray(after),
+                            Optional.of(first),
+                            Optional.of(MemorySegment.ofArray(base)));
+            assertThat(second).isEqualTo(decoded);
+            assertThat(second.update()).isEqualTo("xor-delta");
+            assertThat(given.decode(second)).isEqualTo(after);
         }
     }
 
