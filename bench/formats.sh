@@ -17,10 +17,9 @@ theta_find_java
 (cd "$ROOT" && JAVA_HOME=$THETA_JAVA_HOME MAVEN_OPTS=--sun-misc-unsafe-memory-access=allow \
     mvn -q -B -ntp -DskipTests package >&2)
 "$ROOT/bin/git-theta" --version >/dev/null
-export HOME=$W/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/home/gitconfig PATH=$ROOT/bin:$PATH
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-mkdir -p "$HOME"
+. "$ROOT/bench/lib/git-sandbox.sh"
+git_sandbox "$W"
+export PATH=$ROOT/bin:$PATH
 gen() { "$THETA_JAVA" -cp "$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*" \
     org.gittheta.bench.FormatsCheckpoint "$@"; }
 gen "$W/base" "$MIB"

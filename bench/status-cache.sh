@@ -13,10 +13,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REPEATS=${1:-5}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-export HOME=$W/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/home/gitconfig PATH=$ROOT/bin:$PATH
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-mkdir -p "$HOME"
+. "$ROOT/bench/lib/git-sandbox.sh"
+git_sandbox "$W"
+export PATH=$ROOT/bin:$PATH
 "${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" \
     -cp "$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*" org.gittheta.bench.Series "$W/series" 64 >/dev/null
 git lfs install --skip-repo >/dev/null

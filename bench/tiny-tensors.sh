@@ -10,10 +10,9 @@ JFR=${2:-}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-export HOME=$W/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/home/gitconfig PATH=$ROOT/bin:$PATH
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-mkdir -p "$HOME"
+. "$ROOT/bench/lib/git-sandbox.sh"
+git_sandbox "$W"
+export PATH=$ROOT/bin:$PATH
 gen() { "$JAVA" -cp "$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*" org.gittheta.bench.TinyTensors "$@"; }
 gen "$COUNT" 0 "$W/v1.safetensors"
 gen "$COUNT" 1 "$W/v2.safetensors"

@@ -21,10 +21,9 @@ TOOLS="lfs theta${BEFORE:+ before}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 CP="$ROOT/bench/target/git-theta-bench.jar:$ROOT/bench/target/lib/*"
 W=$(mktemp -d /tmp/transfers-bench.XXXXXX)
-export HOME=$W/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/home/gitconfig PATH=$ROOT/bin:$PATH
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
-mkdir -p "$HOME"
+. "$ROOT/bench/lib/git-sandbox.sh"
+git_sandbox "$W"
+export PATH=$ROOT/bin:$PATH
 cat >"$GIT_CONFIG_GLOBAL" <<'EOF'
 [init]
 	defaultBranch = main

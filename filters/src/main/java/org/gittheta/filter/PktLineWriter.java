@@ -49,7 +49,7 @@ public final class PktLineWriter {
     /** Whole packets gathered before one write to the transport: 16 of them, about 1 MiB per system call. */
     static final int PACKETS_PER_WRITE = 16;
 
-    private final class PacketOutputStream extends OutputStream {
+    private final class PacketOutputStream extends BlockOutputStream {
         /** Consecutive whole packets, each header first, that leave together in a single write. */
         private final byte[] packets = new byte[PACKETS_PER_WRITE * PktLine.MAX_PACKET];
 
@@ -60,13 +60,7 @@ public final class PktLineWriter {
         private boolean closed;
 
         @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
+        void writeBlock(byte[] b, int off, int len) throws IOException {
             ensureOpen();
             while (len > 0) {
                 int n = Math.min(len, start + PktLine.MAX_PACKET - count);

@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * request (both pipes would fill up); beyond {@link #HOLD_LIMIT} it waits in a temporary file so
  * that memory does not grow with file size.
  */
-final class Response extends OutputStream {
+final class Response extends BlockOutputStream {
     /** How much output is held in memory before committing to {@code status=success}. */
     static final int HOLD_LIMIT = 64 * 1024;
 
@@ -35,13 +35,7 @@ final class Response extends OutputStream {
     }
 
     @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+    void writeBlock(byte[] b, int off, int len) throws IOException {
         boolean overflows = spill != null || heldCount + len > HOLD_LIMIT;
         if (packets == null && overflows && request.finished()) commit();
         if (packets != null) {

@@ -92,18 +92,7 @@ class MergeEndToEndTest {
         Path ft = repo.home.resolve("fisher-theirs.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, 0, 3, 1)));
         MergeRepo.write(ft, List.of(T.of("w", DType.F32, 3, 0, 1, 0)));
-        Command.Result r = repo.exec(
-                "git",
-                "theta",
-                "merge",
-                "--strategy",
-                "fisher",
-                "--fisher-ours",
-                fo.toString(),
-                "--fisher-theirs",
-                ft.toString(),
-                "--no-edit",
-                "x");
+        Command.Result r = mergeFisher(fo, ft);
         assertThat(r.exit()).as(r.out()).isZero();
         // (F_o θ_o + F_t θ_t) / (F_o + F_t), Fisher raised to 1e-6: [(0.5+3)/4, (1−1)/2, (−6+4)/4, 0.25]
         double[] expected = {
@@ -158,18 +147,7 @@ class MergeEndToEndTest {
         repo.git("merge", "--abort");
         Path fo = repo.home.resolve("fisher-ours.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, Double.POSITIVE_INFINITY, 3, 1)));
-        Command.Result fisher = repo.exec(
-                "git",
-                "theta",
-                "merge",
-                "--strategy",
-                "fisher",
-                "--fisher-ours",
-                fo.toString(),
-                "--fisher-theirs",
-                fo.toString(),
-                "--no-edit",
-                "x");
+        Command.Result fisher = mergeFisher(fo, fo);
         assertThat(fisher.exit()).isNotZero();
         assertThat(fisher.out())
                 .contains("fisher-ours.safetensors")
@@ -276,6 +254,22 @@ class MergeEndToEndTest {
         repo.git("rebase", "--abort");
         assertThat(MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16))
                 .containsExactly(1, 1, 1, 1);
+    }
+
+    /** {@code git theta merge --strategy fisher} of branch x, with the two sides' Fisher information files. */
+    private Command.Result mergeFisher(Path fisherOurs, Path fisherTheirs) throws IOException {
+        return repo.exec(
+                "git",
+                "theta",
+                "merge",
+                "--strategy",
+                "fisher",
+                "--fisher-ours",
+                fisherOurs.toString(),
+                "--fisher-theirs",
+                fisherTheirs.toString(),
+                "--no-edit",
+                "x");
     }
 
     private Path checkoutCopy(String rev) throws IOException {

@@ -62,6 +62,12 @@ final class MergeRepo implements AutoCloseable {
         git("commit", "-qm", message);
     }
 
+    /** Writes and stages {@code notes.txt}, a file git-theta does not track: the merge tests' plain-text change. */
+    void stageNotes(String text) throws IOException {
+        Files.writeString(dir.resolve("notes.txt"), text);
+        git("add", "notes.txt");
+    }
+
     /** A command in the repository; its standard error is part of its output. */
     Command.Result exec(String... cmd) throws IOException {
         return sandbox.command(dir, cmd).errorsIntoOutput().run();

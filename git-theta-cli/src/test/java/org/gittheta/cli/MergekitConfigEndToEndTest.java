@@ -23,8 +23,7 @@ class MergekitConfigEndToEndTest {
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
-        repo.git("add", "notes.txt");
+        repo.stageNotes("base\n");
         commit("base", 0);
     }
 
@@ -70,8 +69,8 @@ class MergekitConfigEndToEndTest {
             commit(b, b.equals("a") ? 1 : 2);
         }
         repo.git("checkout", "-qb", "c", "main");
-        Files.writeString(repo.dir.resolve("notes.txt"), "from c\n");
-        repo.git("commit", "-qam", "c");
+        repo.stageNotes("from c\n");
+        repo.git("commit", "-qm", "c");
         repo.git("checkout", "-q", "main");
     }
 

@@ -24,8 +24,7 @@ class OctopusMergeEndToEndTest {
     @BeforeEach
     void setUp() throws IOException {
         repo = new MergeRepo();
-        Files.writeString(repo.dir.resolve("notes.txt"), "base\n");
-        repo.git("add", "notes.txt");
+        repo.stageNotes("base\n");
         repo.commitModel("base", BASE_W, BASE_H, BASE_N);
     }
 
@@ -43,8 +42,8 @@ class OctopusMergeEndToEndTest {
         repo.commitModel("b", bw, bh, BASE_N);
         repo.git("checkout", "-q", "main");
         repo.git("checkout", "-qb", "c");
-        Files.writeString(repo.dir.resolve("notes.txt"), "from c\n");
-        repo.git("commit", "-qam", "c");
+        repo.stageNotes("from c\n");
+        repo.git("commit", "-qm", "c");
         repo.git("checkout", "-q", "main");
         repo.commitModel("main", BASE_W, BASE_H, mn);
     }
@@ -143,8 +142,8 @@ class OctopusMergeEndToEndTest {
     @Test
     void refusalsChangeNothing() throws IOException {
         branches(AW, BW, BH, MN);
-        Files.writeString(repo.dir.resolve("notes.txt"), "from main\n");
-        repo.git("commit", "-qam", "main notes");
+        repo.stageNotes("from main\n");
+        repo.git("commit", "-qm", "main notes");
         String before = repo.rev("HEAD");
         Command.Result text = repo.exec("git", "theta", "merge", "a", "c");
         assertThat(text.exit()).isNotZero();

@@ -144,31 +144,13 @@ class UpdateDataEndToEndTest {
         git.ok(repo, "git", "add", "model.safetensors");
         git.ok(repo, "git", "commit", "-q", "-m", "base");
         String staged = git.ok(repo, "git", "ls-files", "-s");
-        Command.Result r = git.run(
-                repo,
-                "git",
-                "theta",
-                "add",
-                "model.safetensors",
-                "--update-type",
-                "low-rank",
-                "--update-data",
-                resource("low-rank.pt").toString());
+        Command.Result r = addWithUpdateData(git, repo, "model.safetensors", "low-rank", resource("low-rank.pt"));
         assertThat(r.exit()).isNotZero();
         assertThat(r.err())
                 .contains("model.safetensors: update data " + resource("low-rank.pt")
                         + " names parameters conv.weight, fc.weight, which the file does not have");
         assertThat(git.ok(repo, "git", "ls-files", "-s")).isEqualTo(staged);
-        assertThat(git.run(
-                                repo,
-                                "git",
-                                "theta",
-                                "add",
-                                "model.safetensors",
-                                "--update-type",
-                                "xor-delta",
-                                "--update-data",
-                                resource("low-rank.pt").toString())
+        assertThat(addWithUpdateData(git, repo, "model.safetensors", "xor-delta", resource("low-rank.pt"))
                         .err())
                 .contains("--update-data needs --update-type sparse, low-rank, ia3 or dense");
     }
@@ -222,9 +204,7 @@ class UpdateDataEndToEndTest {
 
     private void commitUpdate(GitRepoFixture git, Path repo, String name, String type, Path data, List<String> commits)
             throws IOException {
-        Command.Result r = git.run(
-                        repo, "git", "theta", "add", name, "--update-type", type, "--update-data", data.toString())
-                .assertOk();
+        Command.Result r = addWithUpdateData(git, repo, name, type, data).assertOk();
         assertThat(r.err())
                 .containsPattern("git-theta: " + name + ": staged with the update data applied \\([0-9]+ parameters? "
                         + "stored, [0-9.]+ (B|KiB)\\); wrote the updated values to it");
@@ -236,6 +216,11 @@ class UpdateDataEndToEndTest {
         assertThat(manifest).containsPattern("param [^ ]+ dtype=F32 .* update=" + type + " ");
         assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
         commits.add(git.ok(repo, "git", "rev-parse", "HEAD").strip());
+    }
+
+    private static Command.Result addWithUpdateData(GitRepoFixture git, Path repo, String name, String type, Path data)
+            throws IOException {
+        return git.run(repo, "git", "theta", "add", name, "--update-type", type, "--update-data", data.toString());
     }
 
     private static CheckpointLayout layout(Path file, byte[] bytes) throws IOException {

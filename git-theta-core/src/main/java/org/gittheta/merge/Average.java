@@ -16,11 +16,6 @@ public record Average(PerModel weights) implements MergeStrategy.Arithmetic {
     }
 
     @Override
-    public boolean needsBase() {
-        return false;
-    }
-
-    @Override
     public String merge(MergeInput in, TensorView out) {
         int m = in.models().size();
         double[] w = new double[m];

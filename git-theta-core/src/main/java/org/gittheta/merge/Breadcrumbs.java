@@ -9,7 +9,7 @@ import org.gittheta.tensor.TensorView;
  * sign election. Magnitudes tied with a cut are treated alike (kept at the lower cut, dropped at the upper one).
  * mergekit selects by sorted index, and its slice keeps nothing when ⌊gamma · n⌋ is 0; here no outlier is dropped then.
  */
-public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) implements MergeStrategy.Arithmetic {
+public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) implements MergeStrategy.TaskVectors {
     public Breadcrumbs {
         for (double d : density.values()) {
             if (!(d >= 0 && d <= 1))
@@ -22,11 +22,6 @@ public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) imple
     @Override
     public String describe() {
         return "breadcrumbs(density=" + density.text() + ", gamma=" + gamma + ", lambda=" + lambda.text() + ")";
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
     }
 
     @Override

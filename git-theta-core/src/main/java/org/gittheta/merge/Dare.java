@@ -11,7 +11,7 @@ import org.gittheta.tensor.TensorView;
  * reproducible: model j of parameter {@code name} draws {@code nextDouble()} per element, in element order, from
  * {@link #random(long, String, int)}; an element is dropped when its draw is below p.
  */
-public record Dare(double p, long seed, PerModel lambda, boolean ties) implements MergeStrategy.Arithmetic {
+public record Dare(double p, long seed, PerModel lambda, boolean ties) implements MergeStrategy.TaskVectors {
     public Dare {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dare: p " + p + " is not in [0, 1)");
     }
@@ -19,11 +19,6 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
     @Override
     public String describe() {
         return (ties ? "dare-ties" : "dare") + "(p=" + p + ", seed=" + seed + ", lambda=" + lambda.text() + ")";
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
     }
 
     /** The generator of model j's drops: independent of the order or parallelism in which parameters are merged. */

@@ -28,11 +28,6 @@ public record FisherMerge(PerModel lambda, double floor) implements MergeStrateg
     }
 
     @Override
-    public boolean needsBase() {
-        return false;
-    }
-
-    @Override
     public String merge(MergeInput in, TensorView out) {
         int m = in.models().size();
         StringBuilder missing = new StringBuilder();

@@ -11,15 +11,14 @@ public sealed interface MergeStrategy permits Pick, Fail, MergeStrategy.Arithmet
     String describe();
 
     /** Strategies that compute values. */
-    sealed interface Arithmetic extends MergeStrategy
-            permits Average, TaskArithmetic, Ties, Dare, Breadcrumbs, ModelStock, Slerp, FisherMerge {
-        /** Whether the base version's values are needed (task vectors). */
-        boolean needsBase();
-
+    sealed interface Arithmetic extends MergeStrategy permits Average, Slerp, FisherMerge, TaskVectors {
         /**
          * Writes the merged values into {@code out} (same element count as the inputs).
          * @return a note for the report when the strategy fell back to something else, else empty
          */
         String merge(MergeInput in, TensorView out);
     }
+
+    /** Arithmetic over task vectors θ_j − θ_base: these need the base version's values. */
+    sealed interface TaskVectors extends Arithmetic permits TaskArithmetic, Ties, Dare, Breadcrumbs, ModelStock {}
 }

@@ -7,15 +7,10 @@ import org.gittheta.tensor.TensorView;
  * with cos the mean over pairs of fine-tunes of the cosine between their task vectors (norm product at least 1e-6,
  * clamped to [−1, 1]) and N fine-tunes, t = N cos / (1 + (N − 1) cos); θ = t · mean_j θ_j + (1 − t) · θ_base.
  */
-public record ModelStock() implements MergeStrategy.Arithmetic {
+public record ModelStock() implements MergeStrategy.TaskVectors {
     @Override
     public String describe() {
         return "model-stock";
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
     }
 
     @Override

@@ -236,8 +236,8 @@ public final class NWayMerge {
                         .orElseGet(() ->
                                 new Conflict(first.dtype() + " changed on " + v.where(models) + ": " + a.describe()
                                         + " needs floats (set theta.merge.nonFloat to ours or theirs, or a rule)"));
-            case MergeStrategy.Arithmetic a
-            when a.needsBase() && usableBase.isEmpty() ->
+            case MergeStrategy.TaskVectors a
+            when usableBase.isEmpty() ->
                 new Conflict(a.describe()
                         + " needs the base version, but the parameter was "
                         + (b == null ? "added on " : "retyped or reshaped on ") + v.where(models));

@@ -16,11 +16,6 @@ public record Slerp(double t) implements MergeStrategy.Arithmetic {
     }
 
     @Override
-    public boolean needsBase() {
-        return false;
-    }
-
-    @Override
     public String merge(MergeInput in, TensorView out) {
         if (in.models().size() != 2) {
             throw new IllegalArgumentException(

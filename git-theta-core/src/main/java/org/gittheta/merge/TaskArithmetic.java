@@ -3,15 +3,10 @@ package org.gittheta.merge;
 import org.gittheta.tensor.TensorView;
 
 /** θ = θ_base + Σ λ_i (θ_i − θ_base). */
-public record TaskArithmetic(PerModel lambda) implements MergeStrategy.Arithmetic {
+public record TaskArithmetic(PerModel lambda) implements MergeStrategy.TaskVectors {
     @Override
     public String describe() {
         return "task-arithmetic(lambda=" + lambda.text() + ")";
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
     }
 
     @Override

@@ -9,7 +9,7 @@ import org.gittheta.tensor.TensorView;
  * ({@code normalize}), or their sum Σ w_j s_j. With weights 1 the mean is the paper's disjoint mean.
  */
 public record Ties(PerModel density, PerModel lambda, PerModel weight, boolean normalize)
-        implements MergeStrategy.Arithmetic {
+        implements MergeStrategy.TaskVectors {
     /** The paper's TIES: weights 1, disjoint mean. */
     public Ties(PerModel density, PerModel lambda) {
         this(density, lambda, Average.EQUAL, true);
@@ -26,11 +26,6 @@ public record Ties(PerModel density, PerModel lambda, PerModel weight, boolean n
         return "ties(density=" + density.text() + ", lambda=" + lambda.text()
                 + (weight.equals(Average.EQUAL) ? "" : ", weight=" + weight.text())
                 + (normalize ? "" : ", normalize=false") + ")";
-    }
-
-    @Override
-    public boolean needsBase() {
-        return true;
     }
 
     @Override

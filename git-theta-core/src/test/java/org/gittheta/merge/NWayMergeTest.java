@@ -35,17 +35,24 @@ class NWayMergeTest {
     private ObjectStore store;
     private ParamEncoder encoder;
 
-    private Manifest manifest(Object... nameDtypeValues) throws IOException {
+    /** One parameter of a test manifest: its values as doubles (I32 ones are whole numbers). */
+    private record Param(String name, DType dtype, double[] values) {}
+
+    private static Param param(String name, DType dtype, double... values) {
+        return new Param(name, dtype, values);
+    }
+
+    private Manifest manifest(Param... params) throws IOException {
         if (store == null) {
             store = new ObjectStore(tmp.resolve("lfs"));
             encoder = new ParamEncoder(store, Codec.fromConfig("zstd"), UpdateOptions.auto());
         }
         List<ParamEntry> entries = new ArrayList<>();
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
-        for (int i = 0; i < nameDtypeValues.length; i += 3) {
-            String name = (String) nameDtypeValues[i];
-            DType dtype = (DType) nameDtypeValues[i + 1];
-            double[] v = (double[]) nameDtypeValues[i + 2];
+        for (Param p : params) {
+            String name = p.name();
+            DType dtype = p.dtype();
+            double[] v = p.values();
             byte[] raw = new byte[(int) dtype.byteSize(v.length)];
             MemorySegment seg = MemorySegment.ofArray(raw);
             for (int j = 0; j < v.length; j++) {
@@ -88,9 +95,9 @@ class NWayMergeTest {
 
     @Test
     void integerChangedOnBothSidesConflictsUnlessNonFloatChoosesASide() throws IOException {
-        Manifest base = manifest("steps", DType.I32, new double[] {1});
-        Manifest ours = manifest("steps", DType.I32, new double[] {2});
-        Manifest theirs = manifest("steps", DType.I32, new double[] {3});
+        Manifest base = manifest(param("steps", DType.I32, 1));
+        Manifest ours = manifest(param("steps", DType.I32, 2));
+        Manifest theirs = manifest(param("steps", DType.I32, 3));
         MergeResult conflict = merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs);
         assertThat(conflict.merged()).isEmpty();
         assertThat(report(conflict, "steps").detail())
@@ -105,8 +112,8 @@ class NWayMergeTest {
     @Test
     void taskVectorsNeedABase() throws IOException {
         Manifest empty = manifest();
-        Manifest ours = manifest("w", DType.F32, new double[] {1, 2});
-        Manifest theirs = manifest("w", DType.F32, new double[] {3, 4});
+        Manifest ours = manifest(param("w", DType.F32, 1, 2));
+        Manifest theirs = manifest(param("w", DType.F32, 3, 4));
         MergeResult r = merge(config("strategy", "ties"), Optional.of(empty), ours, theirs);
         assertThat(report(r, "w").detail()).contains("needs the base version").contains("added on both sides");
         MergeResult avg = merge(MergeConfig.DEFAULT, Optional.of(empty), ours, theirs);
@@ -115,9 +122,9 @@ class NWayMergeTest {
 
     @Test
     void conflictsStopAllArithmeticAndStoreNothing() throws IOException {
-        Manifest base = manifest("a", DType.F32, new double[] {0}, "b", DType.F32, new double[] {0});
-        Manifest ours = manifest("a", DType.F32, new double[] {1}, "b", DType.F32, new double[] {1});
-        Manifest theirs = manifest("a", DType.F32, new double[] {2}, "b", DType.F32, new double[] {2});
+        Manifest base = manifest(param("a", DType.F32, 0), param("b", DType.F32, 0));
+        Manifest ours = manifest(param("a", DType.F32, 1), param("b", DType.F32, 1));
+        Manifest theirs = manifest(param("a", DType.F32, 2), param("b", DType.F32, 2));
         MergeResult r = merge(config("rule", "a fail"), Optional.of(base), ours, theirs);
         assertThat(r.merged()).isEmpty();
         assertThat(r.conflicts()).extracting(ParamReport::name).containsExactly("a");
@@ -156,47 +163,21 @@ class NWayMergeTest {
     @Test
     void scopeAllAppliesTheFormulaToEveryParameterAndChangedKeepsOneSidedChanges() throws IOException {
         Manifest base = manifest(
-                "one",
-                DType.F32,
-                new double[] {1, 1},
-                "both",
-                DType.F32,
-                new double[] {0, 0},
-                "same",
-                DType.F32,
-                new double[] {2, 2},
-                "steps",
-                DType.I32,
-                new double[] {1});
+                param("one", DType.F32, 1, 1),
+                param("both", DType.F32, 0, 0),
+                param("same", DType.F32, 2, 2),
+                param("steps", DType.I32, 1));
         Manifest ours = manifest(
-                "one",
-                DType.F32,
-                new double[] {3, -1},
-                "both",
-                DType.F32,
-                new double[] {1, 1},
-                "same",
-                DType.F32,
-                new double[] {2, 2},
-                "steps",
-                DType.I32,
-                new double[] {2},
-                "added",
-                DType.F32,
-                new double[] {5});
+                param("one", DType.F32, 3, -1),
+                param("both", DType.F32, 1, 1),
+                param("same", DType.F32, 2, 2),
+                param("steps", DType.I32, 2),
+                param("added", DType.F32, 5));
         Manifest theirs = manifest(
-                "one",
-                DType.F32,
-                new double[] {1, 1},
-                "both",
-                DType.F32,
-                new double[] {1, 1},
-                "same",
-                DType.F32,
-                new double[] {2, 2},
-                "steps",
-                DType.I32,
-                new double[] {1});
+                param("one", DType.F32, 1, 1),
+                param("both", DType.F32, 1, 1),
+                param("same", DType.F32, 2, 2),
+                param("steps", DType.I32, 1));
         MergeResult all = merge(
                 config("strategy", "task-arithmetic", "lambda", "0.5", "scope", "all"),
                 Optional.of(base),
@@ -228,9 +209,9 @@ class NWayMergeTest {
 
     @Test
     void scopeAllStillConflictsOnShapeDisagreements() throws IOException {
-        Manifest base = manifest("w", DType.F32, new double[] {1, 1});
-        Manifest ours = manifest("w", DType.F32, new double[] {1, 1, 1});
-        Manifest theirs = manifest("w", DType.F32, new double[] {1, 1});
+        Manifest base = manifest(param("w", DType.F32, 1, 1));
+        Manifest ours = manifest(param("w", DType.F32, 1, 1, 1));
+        Manifest theirs = manifest(param("w", DType.F32, 1, 1));
         assertThat(merge(config("scope", "all"), Optional.of(base), ours, theirs)
                         .conflicts())
                 .extracting(ParamReport::name)
@@ -241,10 +222,10 @@ class NWayMergeTest {
 
     @Test
     void threeModelsChangedScopeMergesOnlyTheModelsThatChangedAParameterAllScopeMergesAll() throws IOException {
-        Manifest base = manifest("a", DType.F32, new double[] {0, 0}, "b", DType.F32, new double[] {0, 0});
-        Manifest m0 = manifest("a", DType.F32, new double[] {0, 0}, "b", DType.F32, new double[] {3, 3});
-        Manifest m1 = manifest("a", DType.F32, new double[] {2, 4}, "b", DType.F32, new double[] {0, 0});
-        Manifest m2 = manifest("a", DType.F32, new double[] {4, 2}, "b", DType.F32, new double[] {0, 0});
+        Manifest base = manifest(param("a", DType.F32, 0, 0), param("b", DType.F32, 0, 0));
+        Manifest m0 = manifest(param("a", DType.F32, 0, 0), param("b", DType.F32, 3, 3));
+        Manifest m1 = manifest(param("a", DType.F32, 2, 4), param("b", DType.F32, 0, 0));
+        Manifest m2 = manifest(param("a", DType.F32, 4, 2), param("b", DType.F32, 0, 0));
         List<FisherSource> none = List.of(FisherSource.none(), FisherSource.none(), FisherSource.none());
         NWayMerge changed = new NWayMerge(
                 new ParamDecoder(store),
