@@ -289,7 +289,8 @@ public final class NWayMerge {
         ParamEntry first = c.entries()[c.models().getFirst()];
         boolean fisher = c.strategy() instanceof FisherMerge;
         // strategies on task vectors and the dry run's statistics read the base; the others do not
-        Optional<ParamEntry> baseEntry = c.strategy().needsBase() || dryRun ? c.base() : Optional.empty();
+        Optional<ParamEntry> baseEntry =
+                c.strategy() instanceof MergeStrategy.TaskVectors || dryRun ? c.base() : Optional.empty();
         long inputs = 1 + c.models().size() * (fisher ? 2L : 1L) + (baseEntry.isPresent() ? 1 : 0);
         long bytes = inputs * first.byteSize();
         int permits = (int) Math.min(budgetMib, Math.max(1, bytes / MIB));
