@@ -119,9 +119,9 @@ public final class Git {
     }
 
     /** The repository around the current directory. */
-    public record Dirs(Path gitDir, Path commonDir, Path topLevel) {
+    public record Dirs(Path gitDir, Path commonDir, Path indexFile, Path topLevel) {
         public ThetaRepository.Location location() {
-            return new ThetaRepository.Location(gitDir, commonDir, topLevel);
+            return new ThetaRepository.Location(gitDir, commonDir, topLevel, indexFile);
         }
     }
 
@@ -141,10 +141,19 @@ public final class Git {
     }
 
     public static Dirs dirs(Path cwd) throws IOException {
-        Result r = exec(cwd, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel");
+        // the index's path is GIT_INDEX_FILE's when that is set, as Git itself reads and writes it
+        Result r = exec(
+                cwd,
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-dir",
+                "--git-common-dir",
+                "--git-path",
+                "index",
+                "--show-toplevel");
         if (r.exit != 0) throw new UserException("not in a git repository (" + cwd + ")");
         List<String> lines = r.out.lines().toList();
-        Path top = lines.size() > 2 ? Path.of(lines.get(2)) : cwd;
-        return new Dirs(Path.of(lines.get(0)), Path.of(lines.get(1)), top);
+        Path top = lines.size() > 3 ? Path.of(lines.get(3)) : cwd;
+        return new Dirs(Path.of(lines.get(0)), Path.of(lines.get(1)), Path.of(lines.get(2)), top);
     }
 }

@@ -54,12 +54,13 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         systemConfig = new SystemConfig(file);
     }
 
-    static JGitRepo open(Path gitDir) throws IOException {
+    static JGitRepo open(Path gitDir, Path indexFile) throws IOException {
         SystemConfig told = systemConfig;
         if (told != null)
             FS.DETECTED.setGitSystemConfig(told.file().map(Path::toFile).orElse(null));
         return new JGitRepo(new FileRepositoryBuilder()
                 .setGitDir(gitDir.toFile())
+                .setIndexFile(indexFile.toFile())
                 .setMustExist(true)
                 .build());
     }

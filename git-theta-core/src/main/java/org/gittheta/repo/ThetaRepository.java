@@ -66,11 +66,18 @@ public final class ThetaRepository implements AutoCloseable {
     private static final long MERGE_MEMORY_BUDGET = 128L << 20;
 
     /**
-     * Where a repository lives, as {@code git rev-parse --git-dir --git-common-dir --show-toplevel} says.
+     * Where a repository lives, as {@code git rev-parse --git-dir --git-common-dir --git-path index --show-toplevel}
+     * says.
      * @param commonDir where objects shared by all work trees live (the parameter store is {@code <commonDir>/theta})
      * @param workTree  the top of the work tree (a bare repository: its directory)
+     * @param indexFile the index Git reads and writes ({@code GIT_INDEX_FILE} when set)
      */
-    public record Location(Path gitDir, Path commonDir, Path workTree) {}
+    public record Location(Path gitDir, Path commonDir, Path workTree, Path indexFile) {
+        /** A repository whose index is the git directory's own (no {@code GIT_INDEX_FILE}). */
+        public Location(Path gitDir, Path commonDir, Path workTree) {
+            this(gitDir, commonDir, workTree, gitDir.resolve("index"));
+        }
+    }
 
     private final Location location;
     private final Settings settings;
@@ -230,8 +237,6 @@ public final class ThetaRepository implements AutoCloseable {
                 written.add(new IndexStat.Written(path, file, raw, indexStat.get()));
             }
         }
-        // an index of another name than JGit's is Git's alone to write
-        if (System.getenv("GIT_INDEX_FILE") != null) return paths;
         Set<String> refreshed = IndexStat.record(git().indexFile(), git().objectFormat(), written);
         return paths.stream().filter(p -> !refreshed.contains(p)).toList();
     }
@@ -720,7 +725,7 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     private synchronized JGitRepo git() throws IOException {
-        if (git == null) git = JGitRepo.open(location.gitDir());
+        if (git == null) git = JGitRepo.open(location.gitDir(), location.indexFile());
         return git;
     }
 }
