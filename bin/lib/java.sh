@@ -118,6 +118,9 @@ theta_train_in() ( # $1: an empty directory
   printf -v java '%q ' "$THETA_JAVA" "${theta_jvm_flags[@]}" -Dgittheta.launcher="$theta_root/bin/git-theta" -cp "$theta_jar"
   printf -v record '%q ' -XX:AOTMode=record -XX:AOTConfiguration="$work/conf" org.gittheta.cli.AotTraining \
     "$work/base" "$work/ours" "$work/base" base.safetensors
+  # a launcher started by git (a filter, `git -c filter.theta.process=...`) inherits git's GIT_DIR, GIT_INDEX_FILE and
+  # -c settings: they would point the training's git at the caller's repository and filter (itself, waiting for this)
+  unset $(git rev-parse --local-env-vars)
   git init -q "$work/repo"
   cd "$work/repo"
   export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$work/gitconfig HOME=$work
