@@ -5,7 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /** Byte shuffling by element width; a trailing partial element is left in place. */
-final class Shuffle {
+public final class Shuffle {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long EVEN_BYTES = 0x00FF00FF00FF00FFL;
@@ -57,7 +57,7 @@ final class Shuffle {
     }
 
     /** {@code out[outAt..outAt+len) ^= in[inAt..inAt+len)}, eight bytes at a time. */
-    static void xor(byte[] in, int inAt, byte[] out, int outAt, int len) {
+    public static void xor(byte[] in, int inAt, byte[] out, int outAt, int len) {
         int i = 0;
         for (; i + 8 <= len; i += 8) {
             LONG.set(out, outAt + i, (long) LONG.get(out, outAt + i) ^ (long) LONG.get(in, inAt + i));

@@ -3,15 +3,13 @@ package org.gittheta.update;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectHeader;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.Section;
+import org.gittheta.store.Shuffle;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 
@@ -22,8 +20,6 @@ import org.gittheta.tensor.Shape;
 final class XorDelta {
     /** Bytes of the other operand copied at a time. */
     private static final int XOR_BLOCK = 1 << 16;
-
-    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private XorDelta() {}
 
@@ -77,9 +73,7 @@ final class XorDelta {
         for (int at = 0; at < len; at += block.length) {
             int n = Math.min(block.length, len - at);
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset + at, block, 0, n);
-            int i = 0;
-            for (; i + 8 <= n; i += 8) LONG.set(dst, at + i, (long) LONG.get(dst, at + i) ^ (long) LONG.get(block, i));
-            for (; i < n; i++) dst[at + i] ^= block[i];
+            Shuffle.xor(block, 0, dst, at, n);
         }
     }
 }
