@@ -90,11 +90,6 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return out;
     }
 
-    /** The index file JGit reads and Git writes. */
-    Path indexFile() {
-        return git.getIndexFile().toPath();
-    }
-
     /** The hash of the repository's objects, as {@code extensions.objectFormat} names it: sha1 or sha256. */
     String objectFormat() {
         String format = git.getConfig().getString("extensions", null, "objectformat");

@@ -237,7 +237,7 @@ public final class ThetaRepository implements AutoCloseable {
                 written.add(new IndexStat.Written(path, file, raw, indexStat.get()));
             }
         }
-        Set<String> refreshed = IndexStat.record(git().indexFile(), git().objectFormat(), written);
+        Set<String> refreshed = IndexStat.record(location.indexFile(), git().objectFormat(), written);
         return paths.stream().filter(p -> !refreshed.contains(p)).toList();
     }
 

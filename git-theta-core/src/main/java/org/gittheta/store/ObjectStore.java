@@ -223,8 +223,8 @@ public final class ObjectStore {
 
     /**
      * Makes every object {@link #write} stored since the last call durable: each forced with its directories, or for
-     * thousands of objects one {@code syncfs} of the store's file system ({@link FileSystemSync}). Callers sync before they hand out a manifest
-     * naming the objects (the clean's answer to Git, a merge result).
+     * thousands of objects one {@code syncfs} of the store's file system ({@link FileSystemSync}). Callers sync
+     * before they hand out a manifest naming the objects (the clean's answer to Git, a merge result).
      */
     public void sync() throws IOException {
         List<Path> written = new ArrayList<>();
