@@ -82,6 +82,43 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
     }
 
     @Test
+    void checkoutRefreshesTheIndexThatGitIndexFileNames() throws Exception {
+        Path r = Files.createDirectories(tmp.resolve("r"));
+        git(r, "init", "-q", "-b", "main");
+        git(r, "theta", "track", "*.safetensors");
+        Path model = r.resolve("model.safetensors");
+        DemoModel.small().write(model, n -> false, 0, 0);
+        git(r, "add", ".");
+        git(r, "commit", "-q", "-m", "base");
+        byte[] written = Files.readAllBytes(model);
+
+        // a script's scratch index (as git stash and git commit -o use one): it, not .git/index, is refreshed
+        Path alternate = tmp.resolve("scratch-index");
+        Map<String, String> scratch = Map.of("GIT_INDEX_FILE", alternate.toString());
+        assertThat(exec(scratch, r, "read-tree", "HEAD").exit()).isZero();
+        byte[] ownIndex = Files.readAllBytes(r.resolve(".git/index"));
+        byte[] scratchBefore = Files.readAllBytes(alternate);
+        Files.delete(model);
+
+        Command.Result checkout = exec(scratch, r, "theta", "checkout", "model.safetensors");
+        assertThat(checkout.exit()).as(checkout.err()).isZero();
+        assertThat(Files.readAllBytes(model)).isEqualTo(written);
+        assertThat(Files.readAllBytes(r.resolve(".git/index")))
+                .as("the repository's own index is left alone")
+                .isEqualTo(ownIndex);
+        assertThat(Files.readAllBytes(alternate))
+                .as("the written file's stat went into the scratch index")
+                .isNotEqualTo(scratchBefore);
+        Path stats = tmp.resolve("clean-stats");
+        Map<String, String> counted =
+                Map.of("GIT_INDEX_FILE", alternate.toString(), "GIT_THETA_CLEAN_STATS", stats.toString());
+        assertThat(exec(counted, r, "status", "--porcelain").out()).isEmpty();
+        assertThat(stats)
+                .as("git found the stat it needed in the scratch index: nothing cleaned again")
+                .doesNotExist();
+    }
+
+    @Test
     void unchangedFilesAreAnsweredFromTheStatCacheAndChangedOnesNever() throws Exception {
         Path r = Files.createDirectories(tmp.resolve("r"));
         git(r, "init", "-q", "-b", "main");
