@@ -41,7 +41,8 @@ public record Breadcrumbs(PerModel density, double gamma, PerModel lambda) imple
             long keep = (long) Math.floor(d * n);
             long top = Math.min((long) Math.floor(gamma * n), n - keep);
             TopK.Magnitudes mag = (from, dst, count) -> {
-                Chunks.taskVector(side, base, 1, from, count, baseBuffer, delta);
+                base.get(from, baseBuffer, count);
+                Chunks.taskVector(side, baseBuffer, 1, from, count, delta);
                 for (int i = 0; i < count; i++) dst[i] = Ties.magnitude(delta[i]);
             };
             low[j] = keep == 0 ? Float.POSITIVE_INFINITY : TopK.kthLargest(n, top + keep, mag);

@@ -34,7 +34,7 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         double[] l = TaskArithmetic.lambdas(in, lambda);
         double scale = 1 / (1 - p);
         if (ties) {
-            SignElection.merge(base, m, n, new Dropped(in, base, seed, l, p, scale), SignElection.ones(m), false, out);
+            SignElection.merge(base, m, n, new Dropped(in, seed, l, p, scale), SignElection.ones(m), false, out);
             return "";
         }
         SplittableRandom[] r = new SplittableRandom[m];
@@ -55,16 +55,13 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
     /** The dropped, rescaled and weighted task vectors, read once in element order, as the draws are. */
     private static final class Dropped implements SignElection.Vectors {
         private final MergeInput in;
-        private final TensorView base;
         private final SplittableRandom[] random;
         private final double[] lambda;
         private final double p;
         private final double scale;
-        private final double[] baseBuffer = new double[Chunks.SIZE];
 
-        Dropped(MergeInput in, TensorView base, long seed, double[] lambda, double p, double scale) {
+        Dropped(MergeInput in, long seed, double[] lambda, double p, double scale) {
             this.in = in;
-            this.base = base;
             this.random = new SplittableRandom[lambda.length];
             for (int j = 0; j < lambda.length; j++)
                 random[j] = random(seed, in.name(), in.models().get(j).index());
@@ -74,8 +71,8 @@ public record Dare(double p, long seed, PerModel lambda, boolean ties) implement
         }
 
         @Override
-        public void fill(int j, long from, int count, double[] dst) {
-            Chunks.taskVector(in.values(j), base, 1, from, count, baseBuffer, dst);
+        public void fill(int j, long from, int count, double[] base, double[] dst) {
+            Chunks.taskVector(in.values(j), base, 1, from, count, dst);
             for (int i = 0; i < count; i++) dst[i] = random[j].nextDouble() < p ? 0 : lambda[j] * (dst[i] * scale);
         }
     }

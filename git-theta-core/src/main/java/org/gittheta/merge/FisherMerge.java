@@ -1,5 +1,6 @@
 package org.gittheta.merge;
 
+import java.util.Arrays;
 import org.gittheta.tensor.TensorView;
 
 /**
@@ -37,27 +38,35 @@ public record FisherMerge(PerModel lambda, double floor) implements MergeStrateg
             return "fell back to average:" + missing;
         }
         double[] l = TaskArithmetic.lambdas(in, lambda);
-        double[][] x = new double[m][Chunks.SIZE];
-        double[][] f = new double[m][Chunks.SIZE];
-        double[] result = new double[Chunks.SIZE];
-        Chunks.forEach(in.size(), (from, count) -> {
-            for (int j = 0; j < m; j++) {
-                in.values(j).get(from, x[j], count);
-                in.models().get(j).fisher().orElseThrow().get(from, f[j], count);
-            }
-            for (int i = 0; i < count; i++) {
-                double num = 0;
-                double den = 0;
+        Chunks.inParallel(in.size(), (start, end) -> {
+            double[] x = new double[Chunks.SIZE];
+            double[] f = new double[Chunks.SIZE];
+            double[] num = new double[Chunks.SIZE];
+            double[] den = new double[Chunks.SIZE];
+            for (long from = start; from < end; from += Chunks.SIZE) {
+                int count = (int) Math.min(Chunks.SIZE, end - from);
+                Arrays.fill(num, 0, count, 0);
+                Arrays.fill(den, 0, count, 0);
                 for (int j = 0; j < m; j++) {
-                    double w = l[j] * Math.max(f[j][i], floor);
-                    num += w * x[j][i];
-                    den += w;
+                    in.values(j).get(from, x, count);
+                    in.models().get(j).fisher().orElseThrow().get(from, f, count);
+                    accumulate(x, f, l[j], floor, count, num, den);
                 }
-                result[i] = num / den;
+                for (int i = 0; i < count; i++) num[i] /= den[i];
+                out.set(from, num, count);
             }
-            out.set(from, result, count);
         });
         return "";
+    }
+
+    /** Adds model j's share to each element's sums, a loop per model rather than per element so that it vectorizes. */
+    private static void accumulate(
+            double[] x, double[] f, double l, double floor, int count, double[] num, double[] den) {
+        for (int i = 0; i < count; i++) {
+            double w = l * Math.max(f[i], floor);
+            num[i] += w * x[i];
+            den[i] += w;
+        }
     }
 
     private static String unusable(MergeInput.Model model, int models) {

@@ -1,5 +1,6 @@
 package org.gittheta.merge;
 
+import java.util.Arrays;
 import org.gittheta.tensor.TensorView;
 
 /**
@@ -34,32 +35,56 @@ public record Ties(PerModel density, PerModel lambda, PerModel weight, boolean n
         long n = in.size();
         int m = in.models().size();
         double[] lambdas = TaskArithmetic.lambdas(in, lambda);
-        float[] threshold = new float[m];
         boolean[] none = new boolean[m];
-        double[] baseBuffer = new double[Chunks.SIZE];
-        double[] tau = new double[Chunks.SIZE];
+        int[] ranked = new int[m]; // the models that keep some entries, their thresholds found in the same passes
+        long[] k = new long[m];
+        int sets = 0;
         for (int j = 0; j < m; j++) {
-            long k = (long) Math.floor(in.of(density, j) * n);
-            none[j] = k == 0;
-            TensorView side = in.values(j);
-            double l = lambdas[j];
-            threshold[j] = none[j]
-                    ? Float.POSITIVE_INFINITY
-                    : TopK.kthLargest(n, k, (from, dst, count) -> {
-                        Chunks.taskVector(side, base, l, from, count, baseBuffer, tau);
-                        for (int i = 0; i < count; i++) dst[i] = magnitude(tau[i]);
-                    });
+            k[sets] = (long) Math.floor(in.of(density, j) * n);
+            none[j] = k[sets] == 0;
+            if (!none[j]) ranked[sets++] = j;
         }
-        SignElection.Vectors trimmed = (j, from, count, dst) -> {
+        float[] threshold = new float[m];
+        if (sets > 0) {
+            int[] models = Arrays.copyOf(ranked, sets);
+            float[] kth = TopK.kthLargest(n, Arrays.copyOf(k, sets), () -> {
+                double[] b = new double[Chunks.SIZE];
+                double[] tau = new double[Chunks.SIZE];
+                return (from, count, dst) -> {
+                    base.get(from, b, count);
+                    for (int s = 0; s < models.length; s++) {
+                        int j = models[s];
+                        Chunks.taskVector(in.values(j), b, lambdas[j], from, count, tau);
+                        for (int i = 0; i < count; i++) dst[s][i] = magnitude(tau[i]);
+                    }
+                };
+            });
+            for (int s = 0; s < sets; s++) threshold[models[s]] = kth[s];
+        }
+        SignElection.Vectors trimmed = (j, from, count, baseChunk, dst) -> {
             if (none[j]) {
-                java.util.Arrays.fill(dst, 0, count, 0);
+                Arrays.fill(dst, 0, count, 0);
                 return;
             }
-            Chunks.taskVector(in.values(j), base, lambdas[j], from, count, baseBuffer, dst);
-            for (int i = 0; i < count; i++) if (!(magnitude(dst[i]) >= threshold[j])) dst[i] = 0;
+            Chunks.taskVector(in.values(j), baseChunk, lambdas[j], from, count, dst);
+            trim(dst, threshold[j], count);
         };
-        SignElection.merge(base, m, n, trimmed, TaskArithmetic.lambdas(in, weight), normalize, out);
+        SignElection.mergeInParallel(base, m, n, trimmed, TaskArithmetic.lambdas(in, weight), normalize, out);
         return "";
+    }
+
+    /**
+     * Zeroes the entries whose magnitude is not at least {@code threshold} (NaN is not), with a bit mask rather than a
+     * branch: about a {@code density} fraction survives, so a branch would be mispredicted all along.
+     */
+    private static void trim(double[] tau, float threshold, int count) {
+        int t = Float.floatToRawIntBits(threshold); // non-negative floats compare as their bits
+        int infinity = Float.floatToRawIntBits(Float.POSITIVE_INFINITY);
+        for (int i = 0; i < count; i++) {
+            int mag = Float.floatToRawIntBits(magnitude(tau[i])) & 0x7fffffff;
+            long kept = ~(long) (((mag - t) | (infinity - mag)) >> 31); // all ones for t <= mag <= infinity
+            tau[i] = Double.longBitsToDouble(Double.doubleToRawLongBits(tau[i]) & kept);
+        }
     }
 
     static float magnitude(double t) {
