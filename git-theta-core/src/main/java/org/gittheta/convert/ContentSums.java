@@ -25,7 +25,7 @@ public record ContentSums(long size, int crc32c, int crc32) {
      */
     private static final long REGION = 64L << 20;
 
-    /** The sums of a file, read memory-mapped region by region: CRC32 on a second thread while this one computes CRC32C. */
+    /** The sums of a file, mapped region by region: CRC32 on a second thread while this one computes CRC32C. */
     static ContentSums of(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file)) {
             long size = ch.size();
