@@ -5,9 +5,9 @@
 # `fisher` merges of two fine-tunes (git merge through the merge driver, then git's checkout of the result), and a
 # 3-way `ties` (git theta merge of two revisions into a third: one octopus commit). Per step: wall time, its ratio to
 # the checkout's, peak RSS of the whole command (git included: git holds a smudged file in memory) and of
-# git-theta's own processes, per subcommand (each JVM the step starts runs under /usr/bin/time through a wrapper that
-# the filter and the merge driver are wired to; `merge`, the `git theta merge` command, counts the children it waited
-# for, git and its copy of the file among them).
+# git-theta's own processes, per subcommand (each JVM the step starts runs through bench/lib/own-peak-rss, which the
+# filter and the merge driver are wired to: each JVM's own VmHWM, sampled, so that `merge`, the `git theta merge`
+# command, is no longer charged the git it waits for and git's copy of the file).
 # BEFORE_BIN=<other checkout>/bin compares two builds in the same run: the set-up repository is copied, and every
 # step runs with this build, then with the other one in its copy, interleaved, so that both see the same load.
 set -eu
@@ -22,11 +22,11 @@ if [ -n "${BEFORE_BIN:-}" ]; then "$BEFORE_BIN/git-theta" --version >/dev/null; 
 gen() { "$THETA_JAVA" -cp "$HERE/target/git-theta-bench.jar:$HERE/target/lib/*" org.gittheta.bench.MergeCheckpoint "$@"; }
 W=$(mktemp -d); cd "$W"; export HOME=$W GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$W/gc \
   GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@b
-wrap() { # wrap <variant> <bin>: a git-theta that records each JVM's peak RSS in $W/rss.log
+wrap() { # wrap <variant> <bin>: a git-theta that records each JVM's own peak RSS (not its children's) in $W/rss.log
   mkdir "wrap-$1"
   cat >"wrap-$1/git-theta" <<WRAP
 #!/bin/sh
-exec /usr/bin/time -f "%M %C" -a -o "$W/rss.log" "$2/git-theta" "\$@"
+exec "$HERE/lib/own-peak-rss" "$W/rss.log" "$2/git-theta" "\$@"
 WRAP
   chmod +x "wrap-$1/git-theta"
 }

@@ -177,4 +177,17 @@ class StatCacheTest {
         Files.write(file, new byte[0]);
         assertThat(ContentSums.of(file)).isEqualTo(new ContentSums(0, 0, 0));
     }
+
+    @Test
+    void theSumsOfAFileOfSeveralMappedRegionsAreOfEveryRegion() throws Exception {
+        byte[] bytes = new byte[(64 << 20) * 2 + 3]; // two whole regions and a short third one
+        new java.util.SplittableRandom(7).nextBytes(bytes);
+        Files.write(file, bytes);
+        java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
+        crc32.update(bytes);
+        java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
+        crc32c.update(bytes);
+        assertThat(ContentSums.of(file))
+                .isEqualTo(new ContentSums(bytes.length, (int) crc32c.getValue(), (int) crc32.getValue()));
+    }
 }
