@@ -17,29 +17,37 @@ import java.util.regex.Pattern;
  * later, and x86-64 Macs (Intel).
  */
 final class FastBitExtract {
-    static final boolean AVAILABLE = detect();
-
     private static final Pattern FAMILY = Pattern.compile("(?m)^cpu family\\s*:\\s*(\\d+)");
     private static final int AMD_ZEN3_FAMILY = 25;
     private static final int FIRST_CPU_BYTES = 1 << 14;
+
+    /** Declared after the pattern {@link #detect} uses, which static initialisation sets first. */
+    static final boolean AVAILABLE = detect();
 
     private FastBitExtract() {}
 
     private static boolean detect() {
         String arch = System.getProperty("os.arch", "");
-        if (!arch.equals("amd64") && !arch.equals("x86_64")) return false;
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        if (os.startsWith("mac")) return true;
-        if (!os.startsWith("linux")) return false;
+        String os = System.getProperty("os.name", "");
         String cpu;
         try (InputStream in = Files.newInputStream(Path.of("/proc/cpuinfo"))) {
             cpu = new String(in.readNBytes(FIRST_CPU_BYTES), StandardCharsets.ISO_8859_1); // the first CPU's lines
         } catch (IOException | RuntimeException e) {
-            return false;
+            cpu = "";
         }
-        if (!cpu.contains(" bmi2")) return false;
-        if (cpu.contains("GenuineIntel")) return true;
-        Matcher family = FAMILY.matcher(cpu);
-        return cpu.contains("AuthenticAMD") && family.find() && Integer.parseInt(family.group(1)) >= AMD_ZEN3_FAMILY;
+        return fastOn(arch, os, cpu);
+    }
+
+    /** @param cpuinfo the start of Linux's {@code /proc/cpuinfo}, empty where there is none */
+    static boolean fastOn(String arch, String os, String cpuinfo) {
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) return false;
+        String name = os.toLowerCase(Locale.ROOT);
+        if (name.startsWith("mac")) return true;
+        if (!name.startsWith("linux") || !cpuinfo.contains(" bmi2")) return false;
+        if (cpuinfo.contains("GenuineIntel")) return true;
+        Matcher family = FAMILY.matcher(cpuinfo);
+        return cpuinfo.contains("AuthenticAMD")
+                && family.find()
+                && Integer.parseInt(family.group(1)) >= AMD_ZEN3_FAMILY;
     }
 }
