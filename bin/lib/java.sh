@@ -14,7 +14,11 @@ theta_java_home_cache=$theta_target/java-home
 theta_aot=$theta_target/git-theta.aot
 # flags of every git-theta JVM; the AOT cache is only used by a JVM started with the flags it was trained with.
 # The JVM's own warnings go to stderr, not to its default stdout: a filter's stdout carries only git's protocol.
-theta_jvm_flags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss2m -Xlog:disable -Xlog:all=warning:stderr)
+# Multi-release jars are read as plain jars: zstd-jni's Java 22+ classes bind zstd through FFM, whose method handles
+# and downcall stubs cannot be kept in the AOT cache (it refuses classes from META-INF/versions), so every process
+# that compressed generated ~340 classes and kept the JIT busy compiling their generator; its JNI classes are cached.
+theta_jvm_flags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss2m -Xlog:disable -Xlog:all=warning:stderr
+  -Djdk.util.jar.enableMultiRelease=false)
 
 theta_java_major() { # prints the major version of the JDK at $1, or nothing
   local line
@@ -131,10 +135,16 @@ theta_train_in() ( # $1: an empty directory
   git add .gitattributes base.safetensors # not recorded: the manifest the recorded merge driver merges
   git cat-file -p :base.safetensors >"$work/base"
   cp "$work/base" "$work/ours"
+  # the recorded filter also cleans real-sized steps against staged versions (TrainingCheckpoints): the paths of a
+  # large add, whose method handles and lambdas would otherwise be generated (and their generator compiled) at run time
+  eval "$java org.gittheta.cli.TrainingCheckpoints . base"
+  git add ./*-step.safetensors
+  eval "$java org.gittheta.cli.TrainingCheckpoints . next"
   git config filter.theta.process "$java $record"
   theta_tiny_checkpoint model.safetensors
-  git add model.safetensors
+  git add model.safetensors ./*-step.safetensors new.safetensors
   git cat-file -p :model.safetensors | grep -q '^git-theta manifest'
+  git cat-file -p :dense-step.safetensors | grep -q '^git-theta manifest'
   grep -q "^git-theta manifest" "$work/ours" # the merge driver wrote its result
   "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$work/conf" -XX:AOTCache="$theta_aot.$$" \
     -Dgittheta.launcher="$theta_root/bin/git-theta" -cp "$theta_jar"
