@@ -6,7 +6,6 @@
 module org.gittheta.core {
     requires com.fasterxml.jackson.core;
     requires com.github.luben.zstd_jni;
-    requires java.net.http;
     requires org.eclipse.jgit;
     requires org.lz4.java;
     requires org.snakeyaml.engine;

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.gittheta.cli.merge.MergeDriverCommand;
 import org.gittheta.cli.plumbing.FilterProcessCommand;
 import org.gittheta.cli.plumbing.HookCommand;
@@ -66,6 +67,11 @@ class MainTest {
                 .usingRecursiveComparison()
                 .isEqualTo(MergeDriverCommand.of(Path.of("o"), Path.of("a"), Path.of("b"), "dir/m.safetensors"));
         assertThat(FastPath.command("--version")).isPresent();
+        var hook = (HookCommand) FastPath.command("hook", "pre-push", "origin", "https://h/r.git")
+                .orElseThrow();
+        assertThat(hook)
+                .usingRecursiveComparison()
+                .isEqualTo(HookCommand.of("pre-push", List.of("origin", "https://h/r.git")));
     }
 
     @Test
@@ -75,6 +81,9 @@ class MainTest {
             {"filter-process", "--help"},
             {"merge-driver", "o", "a", "b"},
             {"merge-driver", "--help", "a", "b", "p"},
+            {"hook", "pre-push", "origin"},
+            {"hook", "pre-push", "--help", "u"},
+            {"hook", "post-checkout", "a", "b"},
             {"--version", "track"},
             {"help"},
             {"track", "x"}

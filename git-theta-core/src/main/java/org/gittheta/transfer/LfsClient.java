@@ -1,11 +1,9 @@
 package org.gittheta.transfer;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -42,6 +40,9 @@ import org.gittheta.transfer.LfsJson.ObjectError;
  */
 public final class LfsClient implements ObjectRemote {
     private static final String LFS_JSON = "application/vnd.git-lfs+json";
+    private static final Map<String, String> JSON_HEADERS = Map.of("Accept", LFS_JSON, "Content-Type", LFS_JSON);
+    /** Bytes read from the socket or the object's file at a time. */
+    private static final int CHUNK = 256 << 10;
     /** Servers commonly cap a batch request; git-lfs sends 100 objects per request too. */
     private static final int BATCH_SIZE = 100;
     /** 100 objects with presigned URLs and headers take a few hundred KiB; more is not a batch reply. */
@@ -178,14 +179,8 @@ public final class LfsClient implements ObjectRemote {
         URI url = URI.create(endpoint + "/objects/batch");
         String what = "batch " + operation;
         for (int attempt = 1; ; attempt++) {
-            LfsHttp.Response r = http.send(new LfsHttp.Request(
-                    what,
-                    url,
-                    Map.of(),
-                    (u, watch) -> HttpRequest.newBuilder(u)
-                            .header("Accept", LFS_JSON)
-                            .header("Content-Type", LFS_JSON)
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
+            LfsHttp.Response r = http.send(
+                    new LfsHttp.Request(what, url, Map.of(), (u, watch) -> LfsHttp.Outgoing.post(JSON_HEADERS, body)));
             if (r.status() != 200) throw new IOException(url + ": " + what + " failed: " + LfsHttp.status(r));
             byte[] reply;
             try {
@@ -237,13 +232,14 @@ public final class LfsClient implements ObjectRemote {
                 long have = landing.held();
                 if (have == size && (size > 0 || attempt > 1)) break;
                 Action a = fresh("download", o);
-                LfsHttp.Response r = http.send(new LfsHttp.Request(what, a.href(), a.header(), (u, watch) -> {
-                    HttpRequest.Builder b = HttpRequest.newBuilder(u).GET();
-                    if (have > 0) b.header("Range", "bytes=" + have + "-");
-                    return b;
-                }));
+                LfsHttp.Response r = http.send(new LfsHttp.Request(
+                        what,
+                        a.href(),
+                        a.header(),
+                        (u, watch) ->
+                                LfsHttp.Outgoing.get(have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of())));
                 boolean append = r.status() == 206
-                        && r.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + have + "-");
+                        && r.header("Content-Range").orElse("").startsWith("bytes " + have + "-");
                 if (!append && r.status() != 200) {
                     String status = LfsHttp.status(r);
                     if (r.status() != 416 || attempt >= options.attempts()) {
@@ -330,7 +326,7 @@ public final class LfsClient implements ObjectRemote {
         long got = 0;
         try (InputStream in = r.body();
                 LandingFile.Appender out = landing.appender()) {
-            byte[] buf = new byte[1 << 16];
+            byte[] buf = new byte[CHUNK];
             for (int n; (n = in.read(buf)) >= 0; ) {
                 if (n > room - got) {
                     throw new LfsProtocolException(r.url() + ": " + what + ": the server sends more than the " + room
@@ -362,14 +358,8 @@ public final class LfsClient implements ObjectRemote {
             r = http.send(new LfsHttp.Request(what, a.href(), header, (u, watch) -> {
                 task.advance(-sent[0]); // a retried upload starts again from the first byte
                 sent[0] = 0;
-                var bytes = HttpRequest.BodyPublishers.ofInputStream(() -> {
-                    try {
-                        return new CheckedUpload(id, file, size, sent, corrupt, watch);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-                return HttpRequest.newBuilder(u).PUT(HttpRequest.BodyPublishers.fromPublisher(bytes, size));
+                return new LfsHttp.Outgoing(
+                        "PUT", Map.of(), size, out -> sendChecked(id, file, size, out, sent, corrupt, watch));
             }));
         } catch (IOException e) {
             if (corrupt[0] == null) throw e;
@@ -387,10 +377,7 @@ public final class LfsClient implements ObjectRemote {
                     "verify of object " + id,
                     verify.href(),
                     verify.header(),
-                    (u, watch) -> HttpRequest.newBuilder(u)
-                            .header("Accept", LFS_JSON)
-                            .header("Content-Type", LFS_JSON)
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))));
+                    (u, watch) -> LfsHttp.Outgoing.post(JSON_HEADERS, body)));
             if (v.status() / 100 != 2) {
                 throw new IOException(v.url() + ": server did not verify object " + id + ": " + LfsHttp.status(v));
             }
@@ -400,59 +387,45 @@ public final class LfsClient implements ObjectRemote {
     }
 
     /**
-     * An object's bytes as they are sent, hashed on the way instead of in a pass of their own before the upload:
-     * the read that would hand over the last byte first checks the hash, so the server never receives the whole of
-     * a corrupt object (its upload breaks off short of its length, and is not retried).
+     * Sends an object's bytes from its file, hashed on the way instead of in a pass of their own before the upload:
+     * the last bytes are held back until the hash and the length are checked, so the server never receives the
+     * whole of a corrupt object (its upload breaks off short of its length, and is not sent again).
      */
-    private final class CheckedUpload extends FilterInputStream {
-        private final ObjectId id;
-        private final long size;
-        private final long[] sent;
-        private final CorruptObjectException[] corrupt;
-        private final StallWatch watch;
-        private final MessageDigest sha = ObjectStore.sha256();
-        private long read;
-
-        CheckedUpload(
-                ObjectId id, Path file, long size, long[] sent, CorruptObjectException[] corrupt, StallWatch watch)
-                throws IOException {
-            super(opened(file, corrupt));
-            this.id = id;
-            this.size = size;
-            this.sent = sent;
-            this.corrupt = corrupt;
-            this.watch = watch;
-        }
-
-        /** A retry after the object was found corrupt reads nothing again. */
-        private static InputStream opened(Path file, CorruptObjectException[] corrupt) throws IOException {
-            if (corrupt[0] != null) throw corrupt[0];
-            return Files.newInputStream(file);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n < 0 && read < size) refuse("it holds " + read + " of its " + size + " bytes");
-            if (n > 0) {
-                sha.update(b, off, n);
+    private void sendChecked(
+            ObjectId id,
+            Path file,
+            long size,
+            OutputStream out,
+            long[] sent,
+            CorruptObjectException[] corrupt,
+            StallWatch watch)
+            throws IOException {
+        if (corrupt[0] != null) throw corrupt[0]; // a retry after the object was found corrupt reads nothing again
+        MessageDigest sha = ObjectStore.sha256();
+        byte[] buf = new byte[CHUNK];
+        long read = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            while (read < size) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, size - read));
+                if (n < 0) throw refuse(id, corrupt, "it holds " + read + " of its " + size + " bytes");
+                sha.update(buf, 0, n);
                 read += n;
-                if (read > size) refuse("it holds more than its " + size + " bytes");
                 if (read == size) {
+                    if (in.read() >= 0) throw refuse(id, corrupt, "it holds more than its " + size + " bytes");
                     ObjectId actual = ObjectId.fromDigest(sha.digest());
-                    if (!actual.equals(id)) refuse("its bytes hash to " + actual);
+                    if (!actual.equals(id)) throw refuse(id, corrupt, "its bytes hash to " + actual);
                 }
+                out.write(buf, 0, n);
                 sent[0] += n;
                 task.advance(n);
                 watch.activity();
             }
-            return n;
         }
+    }
 
-        private void refuse(String why) throws CorruptObjectException {
-            corrupt[0] = new CorruptObjectException(id, why);
-            throw corrupt[0];
-        }
+    private static CorruptObjectException refuse(ObjectId id, CorruptObjectException[] corrupt, String why) {
+        corrupt[0] = new CorruptObjectException(id, why);
+        return corrupt[0];
     }
 
     @FunctionalInterface

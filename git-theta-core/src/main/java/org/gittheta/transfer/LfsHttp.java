@@ -2,23 +2,27 @@ package org.gittheta.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpRetryException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.TreeMap;
 
 /**
  * The HTTP side of the LFS client. Credentials obtained for the LFS endpoint go only to the endpoint's own
  * scheme, host and port; redirects are followed here rather than by the JDK so that no Authorization header
  * crosses to another origin; every exchange has an activity timeout; and bodies are read only up to a bound.
+ *
+ * <p>Requests are blocking {@link HttpURLConnection}s on the calling thread, kept alive and reused by the JDK, with
+ * bodies streamed straight between the connection and the object's file: the asynchronous JDK {@code HttpClient}
+ * this replaced handed every buffer of a body from its selector to its worker threads and through its subscribers,
+ * which cost a 1 GiB push or fetch more CPU than the bytes themselves (docs/performance.md, "Transfers: blocking
+ * connections").
  */
 final class LfsHttp {
     /** As many as git (curl) follows by default is plenty: a longer chain is a loop. */
@@ -28,21 +32,20 @@ final class LfsHttp {
     /** What is read and thrown away of a successful upload's reply, so the connection can be reused. */
     private static final int DRAIN_LIMIT = 64 << 10;
     /**
-     * The JDK client reads the socket into buffers of {@code jdk.httpclient.bufsize} bytes (16 KiB by default) and
-     * passes each through its subscribers on its worker threads: 256 KiB buffers cut a 1 GiB fetch's client CPU by
-     * about a quarter (docs/performance.md, "Transfers"). The client reads the property once, when it first starts,
-     * so it is set before the first client is built, unless the user set it.
+     * The JDK keeps at most {@code http.maxConnections} idle connections per server (5 by default) and closes the
+     * rest when their exchange ends, so with {@code lfs.concurrenttransfers} 8 every request would open a new one.
+     * The JDK reads the property once, when its connection cache first starts, so it is set before then, unless the
+     * user set it.
      */
-    private static final String BUFFER_PROPERTY = "jdk.httpclient.bufsize";
+    private static final String CONNECTIONS_PROPERTY = "http.maxConnections";
 
     static {
-        if (System.getProperty(BUFFER_PROPERTY) == null) System.setProperty(BUFFER_PROPERTY, String.valueOf(256 << 10));
+        if (System.getProperty(CONNECTIONS_PROPERTY) == null) System.setProperty(CONNECTIONS_PROPERTY, "64");
     }
 
     private final URI endpoint;
     private final Credentials credentials;
     private final LfsClient.Options options;
-    private final HttpClient http;
     private final Object authLock = new Object();
     private Credentials.Credential credential;
     private boolean approved;
@@ -51,18 +54,29 @@ final class LfsHttp {
         this.endpoint = endpoint;
         this.credentials = credentials;
         this.options = options;
-        // HTTP/1.1: a plain-http h2c upgrade confuses some servers, and LFS transfers gain nothing from HTTP/2
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.activityTimeout())
-                .build();
     }
 
     /** Builds the request for one URL (the first, or one redirected to); bytes it sends count as activity. */
     @FunctionalInterface
     interface RequestFactory {
-        HttpRequest.Builder build(URI url, StallWatch watch);
+        Outgoing build(URI url, StallWatch watch);
+    }
+
+    /** Writes a request's body, exactly as many bytes as its {@link Outgoing#length()}. */
+    @FunctionalInterface
+    interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** What one request sends: its method, its own headers, and a body of {@code length} bytes unless it is null. */
+    record Outgoing(String method, Map<String, String> headers, long length, Body body) {
+        static Outgoing get(Map<String, String> headers) {
+            return new Outgoing("GET", headers, 0, null);
+        }
+
+        static Outgoing post(Map<String, String> headers, byte[] body) {
+            return new Outgoing("POST", headers, body.length, out -> out.write(body));
+        }
     }
 
     /**
@@ -72,11 +86,19 @@ final class LfsHttp {
      */
     record Request(String what, URI url, Map<String, String> headers, RequestFactory factory) {}
 
-    /** A response whose body stalls into an IOException instead of blocking; close it. */
-    record Response(int status, HttpHeaders headers, InputStream body, URI url) implements AutoCloseable {
+    /**
+     * A response whose body stalls into an IOException instead of blocking; close it. {@code headers} is keyed
+     * without regard to case.
+     */
+    record Response(int status, Map<String, List<String>> headers, InputStream body, URI url) implements AutoCloseable {
+        /** The first value of a header. */
+        Optional<String> header(String name) {
+            List<String> values = headers.get(name);
+            return values == null || values.isEmpty() ? Optional.empty() : Optional.ofNullable(values.getFirst());
+        }
+
         Optional<Long> contentLength() {
-            Optional<String> v = headers.firstValue("Content-Length");
-            return v.filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong);
+            return header("Content-Length").filter(s -> s.matches("\\d{1,18}")).map(Long::parseLong);
         }
 
         @Override
@@ -138,7 +160,7 @@ final class LfsHttp {
             }
             if ((code == 429 || code / 100 == 5) && attempt < options.attempts()) {
                 r.close();
-                pause(attempt, r.headers().firstValue("Retry-After"));
+                pause(attempt, r.header("Retry-After"));
                 continue;
             }
             if (ex.sent() != null) approve(ex.sent());
@@ -153,30 +175,22 @@ final class LfsHttp {
             checkScheme(request, url);
             Credentials.Credential sent = null;
             StallWatch watch = new StallWatch(options.activityTimeout());
-            HttpRequest built;
-            try {
-                HttpRequest.Builder b = request.factory().build(url, watch);
-                boolean theirOwn = false;
-                for (var h : request.headers().entrySet()) {
-                    boolean authorization = h.getKey().equalsIgnoreCase("Authorization");
-                    theirOwn |= authorization;
-                    // the server's own token is for the host it named, not for wherever that redirects
-                    if (!authorization || sameOrigin(url, request.url())) b.header(h.getKey(), h.getValue());
-                }
-                if (known != null && !theirOwn && sameOrigin(url, endpoint)) {
-                    b.setHeader("Authorization", known.basicAuthorization());
-                    sent = known;
-                }
-                built = b.build();
-            } catch (IllegalArgumentException e) {
-                watch.close();
-                throw new LfsProtocolException(
-                        url + ": " + request.what() + ": the server's request is unusable: "
-                                + oneLine(String.valueOf(e.getMessage()), 200),
-                        e);
+            Outgoing built = request.factory().build(url, watch);
+            Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            headers.putAll(built.headers());
+            boolean theirOwn = false;
+            for (var h : request.headers().entrySet()) {
+                boolean authorization = h.getKey().equalsIgnoreCase("Authorization");
+                theirOwn |= authorization;
+                // the server's own token is for the host it named, not for wherever that redirects
+                if (!authorization || sameOrigin(url, request.url())) headers.put(h.getKey(), h.getValue());
             }
-            Response r = sendWatched(built, watch);
-            Optional<String> location = r.headers().firstValue("Location");
+            if (known != null && !theirOwn && sameOrigin(url, endpoint)) {
+                headers.put("Authorization", known.basicAuthorization());
+                sent = known;
+            }
+            Response r = sendWatched(request, url, built, headers, watch);
+            Optional<String> location = r.header("Location");
             if (!isRedirect(r.status(), built.method()) || location.isEmpty()) return new Exchange(r, sent);
             r.close();
             URI next;
@@ -213,33 +227,69 @@ final class LfsHttp {
         return code == 307 || code == 308 || (method.equals("GET") && (code == 301 || code == 302 || code == 303));
     }
 
-    private Response sendWatched(HttpRequest request, StallWatch watch) throws IOException {
-        CompletableFuture<HttpResponse<InputStream>> future;
+    /**
+     * One request on a connection of the JDK's keep-alive cache. Every read of the socket (the connect, the wait
+     * for the reply, the body) times out after the activity timeout; a body the server stops reading is cut off by
+     * the watch, which closes the connection.
+     */
+    private Response sendWatched(Request request, URI url, Outgoing out, Map<String, String> headers, StallWatch watch)
+            throws IOException {
+        HttpURLConnection c;
         try {
-            future = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+            c = (HttpURLConnection) url.toURL().openConnection();
+            c.setInstanceFollowRedirects(false);
+            c.setUseCaches(false);
+            int timeout =
+                    (int) Math.min(Integer.MAX_VALUE, options.activityTimeout().toMillis());
+            c.setConnectTimeout(timeout);
+            c.setReadTimeout(timeout);
+            c.setRequestMethod(out.method());
+            headers.forEach(c::setRequestProperty);
         } catch (IllegalArgumentException e) {
             watch.close();
             throw new LfsProtocolException(
-                    request.uri() + ": unusable request: " + oneLine(String.valueOf(e.getMessage()), 200), e);
+                    url + ": " + request.what() + ": the server's request is unusable: "
+                            + oneLine(String.valueOf(e.getMessage()), 200),
+                    e);
+        } catch (IOException e) {
+            watch.close();
+            throw e;
         }
-        watch.onStall(() -> future.cancel(true));
         try {
-            HttpResponse<InputStream> r = future.get();
-            return new Response(r.statusCode(), r.headers(), new WatchedBody(r.body(), watch), r.uri());
-        } catch (CancellationException e) {
+            if (out.body() != null) {
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(out.length());
+                watch.onStall(c::disconnect);
+                try (OutputStream body = c.getOutputStream()) {
+                    out.body().writeTo(body);
+                }
+            }
+            int status;
+            try {
+                status = c.getResponseCode();
+            } catch (HttpRetryException e) {
+                // a 401 to a streamed body: the JDK closes the connection and says no more than the status
+                watch.close();
+                return new Response(e.responseCode(), Map.of(), InputStream.nullInputStream(), url);
+            }
+            watch.close(); // from here on the socket's read timeout is the activity timeout
+            Map<String, List<String>> replyHeaders = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            c.getHeaderFields().forEach((k, v) -> {
+                if (k != null) replyHeaders.put(k, v);
+            });
+            InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            return new Response(
+                    status,
+                    replyHeaders,
+                    new WatchedBody(body == null ? InputStream.nullInputStream() : body, watch),
+                    url);
+        } catch (IOException | RuntimeException e) {
             watch.close();
-            throw new IOException(watch.describe(), e);
-        } catch (ExecutionException e) {
-            watch.close();
-            if (watch.stalled()) throw new IOException(watch.describe(), e.getCause());
-            throw e.getCause() instanceof IOException io
-                    ? io
-                    : new IOException(String.valueOf(e.getCause()), e.getCause());
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            watch.close();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            c.disconnect();
+            if (watch.stalled() || e instanceof java.net.SocketTimeoutException) {
+                throw new IOException(watch.describe(), e);
+            }
+            throw e;
         }
     }
 

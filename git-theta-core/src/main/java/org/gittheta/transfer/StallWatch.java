@@ -7,9 +7,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The activity timeout of one HTTP exchange ({@code lfs.activitytimeout} in git-lfs): when no byte has moved
- * either way for the limit, the exchange is aborted. The JDK client's own timeout covers only the wait for
- * response headers, so a server that sends headers and then stalls would otherwise hang the client forever.
+ * The activity timeout of one HTTP exchange ({@code lfs.activitytimeout} in git-lfs) while it sends: when no byte
+ * has moved for the limit, the exchange is aborted. Reads have the socket's read timeout, but a write to a server
+ * that stops reading blocks with no timeout of its own, so a request body would otherwise hang the client forever.
  */
 final class StallWatch implements AutoCloseable {
     private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
@@ -34,7 +34,7 @@ final class StallWatch implements AutoCloseable {
         lastActivity = System.nanoTime();
     }
 
-    /** What to do when the exchange stalls: cancel the request, or close the body being read. */
+    /** What to do when the exchange stalls: close its connection. */
     void onStall(Runnable abort) {
         this.abort = abort;
         if (stalled) abort.run();

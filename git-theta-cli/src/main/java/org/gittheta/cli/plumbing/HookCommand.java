@@ -27,6 +27,14 @@ public final class HookCommand implements java.util.concurrent.Callable<Integer>
     @Parameters(index = "1..*", paramLabel = "<arg>", description = "the hook's arguments from git")
     List<String> args = new ArrayList<>();
 
+    /** The command as picocli would fill it in, for a caller that parsed the arguments itself. */
+    public static HookCommand of(String hook, List<String> args) {
+        HookCommand command = new HookCommand();
+        command.hook = hook;
+        command.args = new ArrayList<>(args);
+        return command;
+    }
+
     @Override
     public Integer call() throws IOException {
         if (!hook.equals("pre-push")) throw new UserException("unknown hook '" + hook + "'");
