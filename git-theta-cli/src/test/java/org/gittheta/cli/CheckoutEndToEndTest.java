@@ -83,13 +83,8 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
 
     @Test
     void checkoutRefreshesTheIndexThatGitIndexFileNames() throws Exception {
-        Path r = Files.createDirectories(tmp.resolve("r"));
-        git(r, "init", "-q", "-b", "main");
-        git(r, "theta", "track", "*.safetensors");
+        Path r = committedRepo(0);
         Path model = r.resolve("model.safetensors");
-        DemoModel.small().write(model, n -> false, 0, 0);
-        git(r, "add", ".");
-        git(r, "commit", "-q", "-m", "base");
         byte[] written = Files.readAllBytes(model);
 
         // a script's scratch index (as git stash and git commit -o use one): it, not .git/index, is refreshed
@@ -120,14 +115,9 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
 
     @Test
     void unchangedFilesAreAnsweredFromTheStatCacheAndChangedOnesNever() throws Exception {
-        Path r = Files.createDirectories(tmp.resolve("r"));
-        git(r, "init", "-q", "-b", "main");
-        git(r, "theta", "track", "*.safetensors");
+        // a file is recorded by stat only once its last change is older than any timestamp tick
+        Path r = committedRepo(1_200);
         Path model = r.resolve("model.safetensors");
-        DemoModel.small().write(model, n -> false, 0, 0);
-        Thread.sleep(1_200); // a file is recorded only once its last change is older than any timestamp tick
-        git(r, "add", ".");
-        git(r, "commit", "-q", "-m", "base");
 
         // an index without stat information makes git re-clean every file: the cache answers, nothing is hashed
         Files.delete(r.resolve(".git/index"));
@@ -159,5 +149,47 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         git(r, "add", "model.safetensors");
         assertThat(git(r, "diff", "--cached", "--name-only")).isEqualTo("model.safetensors\n");
         assertThat(git(r, "diff", "--cached")).contains("-param ").contains("+param ");
+    }
+
+    @Test
+    void filesGitWroteFromASmudgeAreKnownByContentAndOtherSmudgesAnswerNothing() throws Exception {
+        Path r = committedRepo(0);
+        Path model = r.resolve("model.safetensors");
+        byte[] base = Files.readAllBytes(model);
+        DemoModel.small().write(model, n -> n.contains("layers.0."), 0.01, 3);
+        git(r, "commit", "-q", "-am", "tune");
+        byte[] tuned = Files.readAllBytes(model);
+
+        // git writes the base back through the smudge filter; touched, it is re-cleaned and answered by content
+        git(r, "checkout", "-q", "HEAD~1");
+        assertThat(Files.readAllBytes(model)).isEqualTo(base);
+        Files.setLastModifiedTime(model, FileTime.from(Instant.now().plusSeconds(5)));
+        Path stats = tmp.resolve("clean-stats");
+        Map<String, String> counted = Map.of("GIT_THETA_CLEAN_STATS", stats.toString());
+        assertThat(exec(counted, r, "status", "--porcelain").out()).isEmpty();
+        assertThat(Files.readString(stats)).isEqualTo("cached 1 full 0\n");
+
+        // a smudge whose output git did not write to the file (here to stdout) is never taken for the file's content
+        git(r, "checkout", "-q", "main");
+        assertThat(Files.readAllBytes(model)).isEqualTo(tuned);
+        Command.Result shown = exec(Map.of(), r, "cat-file", "--filters", "HEAD~1:model.safetensors");
+        assertThat(shown.exit()).as(shown.err()).isZero();
+        Files.setLastModifiedTime(model, FileTime.from(Instant.now().plusSeconds(10)));
+        Files.deleteIfExists(stats);
+        assertThat(exec(counted, r, "status", "--porcelain").out()).isEmpty();
+        assertThat(Files.readString(stats)).isEqualTo("cached 0 full 1\n");
+        assertThat(git(r, "diff", "HEAD")).isEmpty();
+    }
+
+    /** A repository tracking one committed demo checkpoint, its file's last change {@code settleMillis} before. */
+    private Path committedRepo(long settleMillis) throws Exception {
+        Path r = Files.createDirectories(tmp.resolve("r"));
+        git(r, "init", "-q", "-b", "main");
+        git(r, "theta", "track", "*.safetensors");
+        DemoModel.small().write(r.resolve("model.safetensors"), n -> false, 0, 0);
+        Thread.sleep(settleMillis);
+        git(r, "add", ".");
+        git(r, "commit", "-q", "-m", "base");
+        return r;
     }
 }

@@ -23,19 +23,15 @@ final class Manifests {
         return Manifest.looksLike(head, head.length);
     }
 
-    /** The whole content as a manifest, validated completely. */
-    static Manifest read(String file, InputStream in) throws IOException {
-        return parse(file, readBounded(file, in));
-    }
-
     /** The whole content, unchanged, once it has been validated completely as a manifest. */
     static byte[] validBytes(String file, InputStream in) throws IOException {
-        byte[] bytes = readBounded(file, in);
+        byte[] bytes = bytes(file, in);
         parse(file, bytes);
         return bytes;
     }
 
-    private static byte[] readBounded(String file, InputStream in) throws IOException {
+    /** The whole content, unchecked but bounded to a manifest's size. */
+    static byte[] bytes(String file, InputStream in) throws IOException {
         byte[] bytes = in.readNBytes(MAX_BYTES + 1);
         if (bytes.length > MAX_BYTES) {
             throw new ManifestException(
@@ -44,7 +40,8 @@ final class Manifests {
         return bytes;
     }
 
-    private static Manifest parse(String file, byte[] bytes) throws ManifestException {
+    /** The content as a manifest, validated completely. */
+    static Manifest parse(String file, byte[] bytes) throws ManifestException {
         try {
             return Manifest.parse(bytes);
         } catch (ManifestException e) {

@@ -46,18 +46,22 @@ public final class Smudger {
      * Smudge as Git's filter asks for it: a manifest becomes its checkpoint; anything else (a file committed
      * before it was tracked) is streamed back untouched, however large.
      */
-    public void smudge(String file, InputStream content, OutputStream out) throws IOException {
+    public Optional<Written> smudge(String file, InputStream content, OutputStream out) throws IOException {
         BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
         if (!Manifests.startsLikeOne(in)) {
             in.transferTo(out);
-            return;
+            return Optional.empty();
         }
         try {
-            smudge(file, Manifests.read(file, in), out);
+            byte[] manifest = Manifests.bytes(file, in);
+            return Optional.of(new Written(manifest, summed(file, Manifests.parse(file, manifest), out)));
         } catch (IOException e) {
             throw Manifests.withPath(file, e);
         }
     }
+
+    /** A checkpoint a smudge wrote: the manifest it was made from and the sums of its content. */
+    public record Written(byte[] manifest, ContentSums sums) {}
 
     /**
      * Writes the checkpoint a manifest describes into {@code target} itself, not through Git: decoded chunk by chunk
@@ -67,18 +71,20 @@ public final class Smudger {
      * @return the sums of the written content, computed as it was written
      */
     public ContentSums checkout(String file, Manifest manifest, Path target) throws IOException {
-        CRC32C crc32c = new CRC32C();
-        CRC32 crc32 = new CRC32();
         Optional<Set<PosixFilePermission>> permissions =
                 Files.exists(target) ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
-        AtomicFile.replaceWorkTreeFile(
-                target,
-                out -> {
-                    CheckedOutputStream checked = new CheckedOutputStream(new CheckedOutputStream(out, crc32c), crc32);
-                    smudge(file, manifest, checked);
-                    checked.flush();
-                },
-                permissions);
+        ContentSums[] sums = new ContentSums[1];
+        AtomicFile.replaceWorkTreeFile(target, out -> sums[0] = summed(file, manifest, out), permissions);
+        return sums[0];
+    }
+
+    /** Writes the checkpoint, computing the sums of its content on the way. */
+    private ContentSums summed(String file, Manifest manifest, OutputStream out) throws IOException {
+        CRC32C crc32c = new CRC32C();
+        CRC32 crc32 = new CRC32();
+        CheckedOutputStream checked = new CheckedOutputStream(new CheckedOutputStream(out, crc32c), crc32);
+        smudge(file, manifest, checked);
+        checked.flush();
         return new ContentSums(manifest.fileSize(), (int) crc32c.getValue(), (int) crc32.getValue());
     }
 

@@ -198,15 +198,13 @@ public final class StatCache {
     }
 
     /**
-     * Records what a file just written holds, with the sums of the content as it was written: under its path only,
-     * where a later clean finds it after computing the file's sums, so that a change since it was written is never
-     * answered with it.
+     * Records what a file holds once written (by {@code git theta checkout}, or by Git from a smudge's output), with
+     * the sums of the content as it was written: under its path only, where a later clean finds it after computing
+     * the file's sums, so that a change since it was written, or a smudge Git did not write there, is never answered
+     * with it. Such an entry has no stat of its own: it is found by content alone.
      */
     public void recordWritten(Path file, ContentSums written, byte[] manifest) throws IOException {
-        Optional<Stat> stat = stat(file);
-        if (stat.isPresent() && stat.get().size() == written.size()) {
-            write(stat.get(), written, manifest, List.of(pathKey(file)));
-        }
+        write(new Stat(0, 0, written.size(), 0, 0), written, manifest, List.of(pathKey(file)));
     }
 
     /**

@@ -190,14 +190,22 @@ public final class ThetaRepository implements AutoCloseable {
 
     /**
      * Smudge: the manifest Git streams in for {@code path} becomes the checkpoint written to {@code out}; with
-     * {@link #skipSmudge()} the manifest goes out unchanged.
+     * {@link #skipSmudge()} the manifest goes out unchanged. The checkpoint is recorded in the stat cache under its
+     * path, so that Git's re-clean of the file it writes (the racy-index check that follows a checkout or merge
+     * written within the index's timestamp tick, or a touch) is answered from its content sums.
      */
     public void smudge(String path, InputStream content, OutputStream out) throws IOException {
         if (skipSmudge) {
             content.transferTo(out);
             return;
         }
-        new Smudger(store, missingObjects(), progress).smudge(path, content, out);
+        Optional<Smudger.Written> written = new Smudger(store, missingObjects(), progress).smudge(path, content, out);
+        if (written.isPresent()) {
+            statCache.recordWritten(
+                    location.workTree().resolve(path),
+                    written.get().sums(),
+                    written.get().manifest());
+        }
     }
 
     /**
