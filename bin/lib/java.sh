@@ -137,9 +137,9 @@ theta_train_in() ( # $1: an empty directory
   cp "$work/base" "$work/ours"
   # the recorded filter also cleans real-sized steps against staged versions (TrainingCheckpoints): the paths of a
   # large add, whose method handles and lambdas would otherwise be generated (and their generator compiled) at run time
-  eval "$java org.gittheta.cli.TrainingCheckpoints . base"
+  eval "$java org.gittheta.cli.demo.TrainingCheckpoints . base"
   git add ./*-step.safetensors
-  eval "$java org.gittheta.cli.TrainingCheckpoints . next"
+  eval "$java org.gittheta.cli.demo.TrainingCheckpoints . next"
   git config filter.theta.process "$java $record"
   theta_tiny_checkpoint model.safetensors
   git add model.safetensors ./*-step.safetensors new.safetensors

@@ -69,17 +69,26 @@ public final class AtomicFile {
             tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
         }
         try {
-            if (durable) {
-                writeSynced(tmp, content);
-            } else {
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    content.writeTo(out);
-                }
-            }
+            write(tmp, content, durable, target);
             if (permissions.isPresent()) Files.setPosixFilePermissions(tmp, permissions.get());
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The content into the temporary file for {@code target}: a full disk is reported naming the target. */
+    private static void write(Path tmp, Content content, boolean durable, Path target) throws IOException {
+        try {
+            if (durable) {
+                writeSynced(tmp, content);
+                return;
+            }
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                content.writeTo(out);
+            }
+        } catch (IOException e) {
+            throw DiskSpace.explained(target, e); // the JDK's "No space left on device" names no file
         }
     }
 

@@ -60,4 +60,21 @@ class AtomicFileTest {
             assertThat(files.toList()).containsExactly(target);
         }
     }
+
+    @Test
+    void aFullDiskIsReportedNamingTheFileItWasFor() throws IOException {
+        Path target = dir.resolve("values/ab/entry");
+        // what the JDK throws for ENOSPC: the system's message alone, no file
+        assertThatThrownBy(() -> AtomicFile.replace(
+                        target,
+                        out -> {
+                            throw new IOException("No space left on device");
+                        },
+                        Optional.empty()))
+                .isInstanceOf(DiskFullException.class)
+                .hasMessageStartingWith("the disk is full: cannot write " + target);
+        try (var files = Files.list(target.getParent())) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
 }

@@ -1,8 +1,7 @@
-package org.gittheta.cli;
+package org.gittheta.cli.demo;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.gittheta.cli.demo.DemoModel;
 
 /**
  * The checkpoints that the AOT cache's training run (bin/lib/java.sh) adds, in two stages: {@code base} writes the
