@@ -90,7 +90,7 @@ public final class Cleaner {
         try {
             Stored stored = clean(file, in, previous);
             store.sync(); // the objects are on disk before Git can record a manifest naming them
-            out.write(stored.manifest().toBytes());
+            stored.manifest().writeTo(out);
             return new CleanResult(stored.storedWhole());
         } catch (IOException e) {
             throw Manifests.withPath(file, e);
