@@ -49,9 +49,12 @@ public final class Cleaner {
     private static final int TENSORS_IN_FLIGHT = 4 * Runtime.getRuntime().availableProcessors();
     /**
      * Streamed tensor bytes held in memory at once, waiting for or in their encoding: bounds the clean's memory
-     * whatever the file's size (the budget's unit is {@link #KIB}).
+     * whatever the file's size (the budget's unit is {@link #KIB}). Three tensors of 16 MiB (one read while two are
+     * encoded, each compressing its chunks on every core) keep the cores as busy as 512 MiB did, and the filter's
+     * resident memory under 512 MiB beside its 256 MiB heap and the bases of {@link ParamEncoder}'s deltas
+     * (docs/performance.md, issue 14).
      */
-    private static final int BYTES_IN_FLIGHT = 512 << 20;
+    private static final int BYTES_IN_FLIGHT = 48 << 20;
 
     private static final int KIB = 1024;
 
@@ -90,7 +93,7 @@ public final class Cleaner {
         try {
             Stored stored = clean(file, in, previous);
             store.sync(); // the objects are on disk before Git can record a manifest naming them
-            out.write(stored.manifest().toBytes());
+            stored.manifest().writeTo(out);
             return new CleanResult(stored.storedWhole());
         } catch (IOException e) {
             throw Manifests.withPath(file, e);

@@ -1,6 +1,12 @@
 package org.gittheta.manifest;
 
+import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -95,16 +101,46 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
     }
 
     public String toText() {
-        StringBuilder b = new StringBuilder();
+        return new String(toBytes(), StandardCharsets.UTF_8);
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try {
+            writeTo(b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return b.toByteArray();
+    }
+
+    /**
+     * Writes the text line by line: the text of a manifest of many parameters is never held whole, beside the bytes
+     * it becomes (200,000 parameters make ~56 MB, which a filter with a bounded heap could not hold several times).
+     */
+    public void writeTo(OutputStream out) throws IOException {
+        Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
         boolean inline = params.stream().anyMatch(ParamEntry::isInline);
-        b.append(FIRST_LINE_PREFIX).append(inline ? INLINE_VERSION : VERSION).append('\n');
-        b.append("format ").append(format).append('\n');
-        b.append("size ").append(fileSize).append('\n');
-        b.append("skeleton ").append(escape(skeleton, false)).append('\n');
+        w.append(FIRST_LINE_PREFIX)
+                .append(String.valueOf(inline ? INLINE_VERSION : VERSION))
+                .append('\n');
+        w.append("format ").append(format).append('\n');
+        w.append("size ").append(String.valueOf(fileSize)).append('\n');
+        w.append("skeleton ");
+        // a header of 200,000 tensors is ~16 MiB: escaped a block at a time, not into one string
+        StringBuilder block = new StringBuilder();
+        for (int at = 0; at < skeleton.length; at += 1 << 16) {
+            block.setLength(0);
+            escapeTo(block, skeleton, at, Math.min(skeleton.length, at + (1 << 16)), false);
+            w.append(block);
+        }
+        w.append('\n');
+        StringBuilder line = new StringBuilder();
         for (ParamEntry p : params) {
-            b.append("param ")
-                    .append(escape(p.name().getBytes(StandardCharsets.UTF_8), true))
-                    .append(" dtype=")
+            line.setLength(0);
+            byte[] name = p.name().getBytes(StandardCharsets.UTF_8);
+            escapeTo(line.append("param "), name, 0, name.length, true);
+            line.append(" dtype=")
                     .append(p.dtype())
                     .append(" shape=")
                     .append(p.shape())
@@ -113,52 +149,40 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
                     .append(" update=")
                     .append(p.update());
             if (p.inline().isPresent()) {
-                b.append(" values=").append(p.inline().get().base64());
+                line.append(" values=").append(p.inline().get().base64());
             } else {
-                b.append(" objects=");
+                line.append(" objects=");
                 for (int i = 0; i < p.objects().size(); i++) {
-                    if (i > 0) b.append(',');
-                    b.append(p.objects().get(i));
+                    if (i > 0) line.append(',');
+                    line.append(p.objects().get(i));
                 }
             }
-            p.attributes().forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
-            b.append('\n');
+            p.attributes()
+                    .forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+            w.append(line).append('\n');
         }
-        return b.toString();
-    }
-
-    public byte[] toBytes() {
-        return toText().getBytes(StandardCharsets.UTF_8);
-    }
-
-    public static Manifest parse(byte[] bytes) throws ManifestException {
-        return parse(new String(bytes, StandardCharsets.UTF_8));
+        w.flush();
     }
 
     /**
      * Parses and validates a manifest completely: it comes from a repository, which may be hostile, and
-     * names the objects and sizes that smudge reads and allocates.
+     * names the objects and sizes that smudge reads and allocates. Each line is decoded as it is parsed: the text of
+     * a manifest of many parameters (200,000 make ~56 MB) is never held whole, nor split into lines all at once.
      * @throws ManifestException naming the line (and parameter) at fault
      */
-    public static Manifest parse(String text) throws ManifestException {
-        String[] lines = text.split("\n", -1);
-        int n = lines.length;
-        if (n > 0 && lines[n - 1].isEmpty()) n--;
-        if (n == 0 || !lines[0].startsWith(FIRST_LINE_PREFIX)) throw new ManifestException("not a git-theta manifest");
-        if (text.contains("\r\n")) {
-            throw new ManifestException("manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
-        }
-        String version = lines[0].substring(FIRST_LINE_PREFIX.length());
+    public static Manifest parse(byte[] bytes) throws ManifestException {
+        Lines lines = new Lines(bytes);
+        String first = lines.hasNext() ? lines.next() : "";
+        if (!first.startsWith(FIRST_LINE_PREFIX)) throw new ManifestException("not a git-theta manifest");
+        lines.checkLineEnd();
+        String version = first.substring(FIRST_LINE_PREFIX.length());
         boolean inlineAllowed = version.equals(String.valueOf(INLINE_VERSION));
         if (!inlineAllowed && !version.equals(String.valueOf(VERSION))) {
             throw new ManifestException(
                     "manifest version '" + version + "' is not understood by this git-theta (it reads versions "
                             + VERSION + " and " + INLINE_VERSION + "); upgrade git-theta");
         }
-        for (int i = 0; i < n; i++) checkPrintableAscii(lines[i], i + 1);
-        if (n < HEADER_KEYS.size() + 1) {
-            throw new ManifestException("manifest ends after line " + n + ": no '" + HEADER_KEYS.get(n - 1) + "' line");
-        }
+        checkPrintableAscii(first, 1);
         String format = field(lines, 1);
         if (format.isEmpty()) throw new ManifestException("manifest line 2: format is empty");
         long size = natural(field(lines, 2), "manifest line 3: size");
@@ -167,22 +191,26 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         Map<String, Integer> lineOf = new HashMap<>();
         MessageDigest sha = ObjectStore.sha256();
         long dataBytes = 0;
-        for (int i = HEADER_KEYS.size() + 1; i < n; i++) {
-            ParamEntry p = parseParam(lines[i], i + 1, sha);
+        while (lines.hasNext()) {
+            String line = lines.next();
+            int lineNo = lines.number();
+            lines.checkLineEnd();
+            checkPrintableAscii(line, lineNo);
+            ParamEntry p = parseParam(line, lineNo, sha);
             if (p.isInline() && !inlineAllowed) {
-                throw new ManifestException("manifest line " + (i + 1) + ": parameter '" + p.name()
+                throw new ManifestException("manifest line " + lineNo + ": parameter '" + p.name()
                         + "' has inline values, which need manifest version " + INLINE_VERSION + ", not " + version);
             }
-            Integer first = lineOf.putIfAbsent(p.name(), i + 1);
-            if (first != null) {
-                throw new ManifestException("manifest line " + (i + 1) + ": parameter '" + p.name()
-                        + "' appears twice (also on line " + first + ")");
+            Integer earlier = lineOf.putIfAbsent(p.name(), lineNo);
+            if (earlier != null) {
+                throw new ManifestException("manifest line " + lineNo + ": parameter '" + p.name()
+                        + "' appears twice (also on line " + earlier + ")");
             }
             try {
                 dataBytes = Math.addExact(dataBytes, p.byteSize());
             } catch (ArithmeticException e) {
                 throw new ManifestException(
-                        "manifest line " + (i + 1) + ": the parameters' sizes add up to more than 2^63-1 bytes");
+                        "manifest line " + lineNo + ": the parameters' sizes add up to more than 2^63-1 bytes");
             }
             params.add(p);
         }
@@ -193,12 +221,60 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         return new Manifest(format, skeleton, size, params);
     }
 
-    /** The value of header line {@code i} (0-based), which must start with its key and a space. */
-    private static String field(String[] lines, int i) throws ManifestException {
+    public static Manifest parse(String text) throws ManifestException {
+        return parse(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The lines of a manifest's bytes, each decoded when it is read; a final newline ends the last line. */
+    private static final class Lines {
+        private final byte[] bytes;
+        private int at;
+        private int number;
+        private boolean crlf;
+
+        Lines(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        boolean hasNext() {
+            return at < bytes.length;
+        }
+
+        String next() {
+            int newline = at;
+            while (newline < bytes.length && bytes[newline] != '\n') newline++;
+            crlf = newline < bytes.length && newline > at && bytes[newline - 1] == '\r';
+            String line = new String(bytes, at, newline - at, StandardCharsets.UTF_8);
+            at = newline + 1;
+            number++;
+            return line;
+        }
+
+        /** The 1-based number of the line last read. */
+        int number() {
+            return number;
+        }
+
+        /** Refuses the line last read if it ended with CR LF. */
+        void checkLineEnd() throws ManifestException {
+            if (crlf) {
+                throw new ManifestException("manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
+            }
+        }
+    }
+
+    /** The value of header line {@code i} + 1 (the next line), which must start with its key and a space. */
+    private static String field(Lines lines, int i) throws ManifestException {
         String key = HEADER_KEYS.get(i - 1);
-        if (!lines[i].startsWith(key + " "))
+        if (!lines.hasNext()) {
+            throw new ManifestException("manifest ends after line " + i + ": no '" + key + "' line");
+        }
+        String line = lines.next();
+        lines.checkLineEnd();
+        checkPrintableAscii(line, i + 1);
+        if (!line.startsWith(key + " "))
             throw new ManifestException("manifest line " + (i + 1) + ": expected '" + key + " ...'");
-        return lines[i].substring(key.length() + 1);
+        return line.substring(key.length() + 1);
     }
 
     /** toText writes printable ASCII only; anything else was added by hand or by a broken tool. */
@@ -327,20 +403,19 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         return v;
     }
 
-    static String escape(byte[] bytes, boolean escapeSpace) {
-        StringBuilder b = new StringBuilder(bytes.length);
+    /** Printable ASCII as is (a space too unless {@code escapeSpace}), {@code \} doubled, other bytes {@code \xHH}. */
+    private static void escapeTo(StringBuilder out, byte[] bytes, int from, int to, boolean escapeSpace) {
         HexFormat hex = HexFormat.of();
-        for (byte x : bytes) {
-            int c = x & 0xff;
+        for (int i = from; i < to; i++) {
+            int c = bytes[i] & 0xff;
             if (c > 0x20 && c < 0x7f && c != '\\' || c == ' ' && !escapeSpace) {
-                b.append((char) c);
+                out.append((char) c);
             } else if (c == '\\') {
-                b.append("\\\\");
+                out.append("\\\\");
             } else {
-                b.append("\\x").append(hex.toHexDigits((byte) c));
+                out.append("\\x").append(hex.toHexDigits((byte) c));
             }
         }
-        return b.toString();
     }
 
     static byte[] unescape(String text, int lineNo) throws ManifestException {

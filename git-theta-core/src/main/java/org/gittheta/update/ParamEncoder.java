@@ -52,8 +52,12 @@ public final class ParamEncoder {
      */
     public static final int INLINE_MAX_BYTES = 256;
 
-    /** Bytes of decoded bases held in memory at once (the budget's unit is {@link #KIB}). */
-    private static final int BASES_IN_MEMORY = 256 << 20;
+    /**
+     * Bytes of decoded bases held in memory at once (the budget's unit is {@link #KIB}): as much as the clean holds
+     * of the new values (its {@code BYTES_IN_FLIGHT}), so that each tensor being encoded has its base in memory, and
+     * the filter's resident memory stays bounded (docs/performance.md, issue 14).
+     */
+    private static final int BASES_IN_MEMORY = 48 << 20;
 
     private static final int KIB = 1024;
 

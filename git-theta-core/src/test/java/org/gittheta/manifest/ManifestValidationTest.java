@@ -179,6 +179,10 @@ class ManifestValidationTest {
         refused(
                 (HEADER + valid("w")).replace("\n", "\r\n"),
                 "manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
+        // lines are checked as they are parsed: one edited line is found as well as a converted file
+        refused(HEADER + valid("w").replace("\n", "\r\n"), "manifest has CRLF line endings");
+        // a CR that ends the text ends no line with CRLF: it is an unprintable character of the last line
+        refused(HEADER + valid("w").replace("\n", "\r"), "line 5: character U+000D");
     }
 
     @Test
