@@ -83,7 +83,7 @@ theta_build() {
     return 1
   fi
   echo "git-theta: building (first use or sources changed)..." >&2
-  (cd "$theta_root" && JAVA_HOME=$THETA_JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -q -B -DskipTests package >&2) || {
+  (cd "$theta_root" && JAVA_HOME=$THETA_JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -q -B -Dstyle.color=never -DskipTests package >&2) || {
     echo "git-theta: build failed (see above)." >&2
     return 1
   }

@@ -144,6 +144,31 @@ class LauncherScriptTest {
                 .contains("install one, e.g. 'apt-get install temurin-25-jdk'");
     }
 
+    @Test
+    void aFilterStartedWhileSourcesChangedGetsGitsInputAfterTheRebuild() throws IOException {
+        // git starts the filter with its protocol pipe as stdin: a build or training run reading it would take
+        // git's first packets, and the filter would wait for a request that never comes
+        Files.createDirectories(root.resolve("bin"));
+        Files.copy(GitRepoFixture.LAUNCHER, root.resolve("bin/git-theta"));
+        Path jdk = fakeJdk("jvm/jdk-25", "25.0.1");
+        executable(jdk.resolve("bin/java"), "case \"$*\" in *' -jar '*) cat ;; *) exit 1 ;; esac\n");
+        executable(root.resolve("tools/mvn"), "cat >\"$0.read\"; touch git-theta-cli/target/git-theta.jar\n");
+        touch(mainSource);
+        Path request = root.resolve("request");
+        Files.writeString(request, "git-filter-client\n");
+
+        Command.Result r = Command.of(root.resolve("bin/git-theta").toString(), "filter-process")
+                .in(root)
+                .env(Map.of("JAVA_HOME", jdk.toString(), "PATH", root.resolve("tools") + ":" + System.getenv("PATH")))
+                .input(request)
+                .timeout(Duration.ofMinutes(1))
+                .run();
+
+        assertThat(r.err()).contains("building");
+        assertThat(root.resolve("tools/mvn.read")).isEmptyFile();
+        assertThat(r.out()).isEqualTo("git-filter-client\n");
+    }
+
     private boolean needsBuild() throws IOException {
         Command.Result r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_build");
         assertThat(r.err()).isEmpty();
@@ -184,6 +209,12 @@ class LauncherScriptTest {
                 .env(env)
                 .timeout(Duration.ofMinutes(1))
                 .run();
+    }
+
+    private static void executable(Path file, String body) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     private Path write(String relative) throws IOException {
