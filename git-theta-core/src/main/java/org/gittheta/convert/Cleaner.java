@@ -32,6 +32,7 @@ import org.gittheta.progress.Progress;
 import org.gittheta.store.DiskSpace;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
+import org.gittheta.tensor.NativeMemory;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 
@@ -330,7 +331,7 @@ public final class Cleaner {
                 memory.release(permits);
             };
             try {
-                return new TensorBuffer(length == 0 ? MemorySegment.NULL : arena.allocate(length, 64), release);
+                return new TensorBuffer(length == 0 ? MemorySegment.NULL : NativeMemory.zeroed(length, arena), release);
             } catch (RuntimeException | Error e) {
                 release.run();
                 throw e;

@@ -27,6 +27,7 @@ import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Section;
 import org.gittheta.tensor.DType;
+import org.gittheta.tensor.NativeMemory;
 import org.gittheta.tensor.Shape;
 
 /**
@@ -273,7 +274,7 @@ public final class ParamEncoder {
                     baseMemory.release(permits);
                 };
                 try {
-                    MemorySegment values = arena.allocate(size, 64);
+                    MemorySegment values = NativeMemory.zeroed(size, arena);
                     decoder.decode(entry, values);
                     return new DecodedBase(values, release);
                 } catch (IOException | RuntimeException | Error e) {
