@@ -190,8 +190,7 @@ public final class StatCache {
     /** Whether the bytes are a manifest of a file of this size (not a manifest that was itself cleaned, say). */
     private static boolean describesFileOf(byte[] manifest, long size) {
         try {
-            return Manifest.looksLike(manifest, manifest.length)
-                    && Manifest.parse(manifest).fileSize() == size;
+            return Manifest.looksLike(manifest, manifest.length) && Manifest.fileSizeOf(manifest) == size;
         } catch (ManifestException e) {
             return false;
         }

@@ -1,5 +1,6 @@
 package org.gittheta.manifest;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -56,6 +57,24 @@ class ManifestValidationTest {
                 "line 5",
                 "parameter 'w'",
                 "object id '" + id + "' is not 64 lowercase hex digits");
+    }
+
+    @Test
+    void theFileSizeIsReadFromTheHeaderAloneWithTheHeadersChecks() throws Exception {
+        byte[] parameterLinesBroken = (HEADER + param("w", "not a parameter")).getBytes(UTF_8);
+        assertThat(Manifest.fileSizeOf(parameterLinesBroken)).isEqualTo(26);
+        for (String broken : new String[] {
+            "",
+            "hello\n",
+            "git-theta manifest 9\nformat safetensors\nsize 26\n",
+            "git-theta manifest 1\nformat \n",
+            "git-theta manifest 1\nformat safetensors\nsize -1\n",
+            "git-theta manifest 1\r\nformat safetensors\nsize 26\n"
+        }) {
+            assertThatThrownBy(() -> Manifest.fileSizeOf(broken.getBytes(UTF_8)))
+                    .as(broken)
+                    .isInstanceOf(ManifestException.class);
+        }
     }
 
     @Test
