@@ -83,7 +83,19 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int exit;
+        try {
+            exit = execute(args);
+        } catch (OutOfMemoryError e) {
+            // the launcher bounds the heap of the commands that stream; what still grows with a checkpoint is its
+            // number of tensors (a manifest's entries), so the user gets the limit and the way to raise it
+            System.err.println("git-theta: out of memory: the Java heap's limit of "
+                    + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB was reached (a checkpoint of very many tensors?); raise it for this command with"
+                    + " GIT_THETA_JAVA_OPTS=-Xmx1g");
+            exit = 1;
+        }
+        System.exit(exit);
     }
 
     static int execute(String... args) {

@@ -71,7 +71,8 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
                                         .toList()));
                 return 1;
             }
-            AtomicFile.replace(ours, result.merged().get().toBytes()); // git reads %A: whole or not at all
+            // git reads %A: whole or not at all; written line by line, not first as bytes in the bounded heap
+            AtomicFile.replace(ours, result.merged().get()::writeTo, Optional.empty());
             return 0;
         }
     }
