@@ -32,7 +32,6 @@ import org.gittheta.progress.Progress;
 import org.gittheta.store.DiskSpace;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
-import org.gittheta.tensor.NativeMemory;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 
@@ -331,7 +330,7 @@ public final class Cleaner {
                 memory.release(permits);
             };
             try {
-                return new TensorBuffer(length == 0 ? MemorySegment.NULL : NativeMemory.zeroed(length, arena), release);
+                return new TensorBuffer(length == 0 ? MemorySegment.NULL : arena.allocate(length, 64), release);
             } catch (RuntimeException | Error e) {
                 release.run();
                 throw e;

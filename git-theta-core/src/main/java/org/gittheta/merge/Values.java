@@ -7,7 +7,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.manifest.ParamEntry;
-import org.gittheta.tensor.NativeMemory;
 import org.gittheta.update.ParamDecoder;
 
 /**
@@ -60,6 +59,6 @@ final class Values {
     /** Zero-filled writable memory for {@code bytes} bytes of values. */
     static MemorySegment allocate(ParamDecoder decoder, long bytes, boolean inMemory, Arena arena) throws IOException {
         if (!inMemory && bytes >= MAPPED) return decoder.scratch(bytes, arena);
-        return NativeMemory.zeroed(bytes, arena);
+        return arena.allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
     }
 }

@@ -27,7 +27,6 @@ import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Section;
 import org.gittheta.tensor.DType;
-import org.gittheta.tensor.NativeMemory;
 import org.gittheta.tensor.Shape;
 
 /**
@@ -274,7 +273,7 @@ public final class ParamEncoder {
                     baseMemory.release(permits);
                 };
                 try {
-                    MemorySegment values = NativeMemory.zeroed(size, arena);
+                    MemorySegment values = arena.allocate(size, 64);
                     decoder.decode(entry, values);
                     return new DecodedBase(values, release);
                 } catch (IOException | RuntimeException | Error e) {
