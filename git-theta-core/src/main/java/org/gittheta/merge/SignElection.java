@@ -10,8 +10,10 @@ import org.gittheta.tensor.TensorView;
  * 0 divides by 1, as mergekit does) or their sum Σ w_j s_j (mergekit's {@code normalize: false}, and dare_ties).
  * One pass, chunk by chunk.
  *
- * <p>The element loops decide with bit masks, not branches: which entries survive sparsification and agree with the
- * elected sign is data, about as likely one way as the other, and mispredicted branches took most of the pass.
+ * <p>The element loops decide without branches: which entries survive sparsification and agree with the elected sign
+ * is data, about as likely one way as the other, and mispredicted branches took most of the pass. Where no total is
+ * NaN (every chunk of finite weights), the election is arithmetic the JIT turns into vector instructions (signum,
+ * max, multiply); a chunk with a NaN total takes the bit-mask loop, which elects − there as mergekit does.
  */
 final class SignElection {
     private static final long MAGNITUDE = 0x7fffffffffffffffL;
@@ -57,7 +59,11 @@ final class SignElection {
                 s.fill(j, from, count, b, rows[j]);
                 weigh(rows[j], weight[j], count, total);
             }
-            for (int j = 0; j < m; j++) elect(rows[j], weight[j], total, count, sum, divisor);
+            boolean nan = hasNaN(total, count);
+            for (int j = 0; j < m; j++) {
+                if (nan) electWithMasks(rows[j], weight[j], total, count, sum, divisor);
+                else elect(rows[j], weight[j], total, count, sum, divisor);
+            }
             finish(b, sum, divisor, mean, count);
             out.set(from, b, count);
         }
@@ -68,8 +74,29 @@ final class SignElection {
         for (int i = 0; i < count; i++) total[i] += row[i] = w * row[i];
     }
 
-    /** Adds {@code row}'s non-zero entries of the sign of {@code total} to {@code sum}, and w to {@code divisor}. */
+    private static boolean hasNaN(double[] v, int count) {
+        for (int i = 0; i < count; i++) if (Double.isNaN(v[i])) return true;
+        return false;
+    }
+
+    /**
+     * Adds {@code row}'s non-zero entries of the sign of {@code total} to {@code sum}, and w to {@code divisor}, where
+     * no total is NaN: the elected sign s is ±1 (+1 for a total of 0), s · row is positive exactly where the entry
+     * agrees, and multiplying by s is exact.
+     */
     private static void elect(double[] row, double w, double[] total, int count, double[] sum, double[] divisor) {
+        for (int i = 0; i < count; i++) {
+            double s = Math.signum(total[i]);
+            s += 1 - Math.abs(s);
+            double agreeing = Math.max(row[i] * s, 0);
+            sum[i] += agreeing * s;
+            divisor[i] += w * Math.signum(agreeing);
+        }
+    }
+
+    /** {@link #elect} for any totals: a NaN total elects −, as mergekit's {@code total >= 0} does. */
+    private static void electWithMasks(
+            double[] row, double w, double[] total, int count, double[] sum, double[] divisor) {
         long weightBits = Double.doubleToRawLongBits(w);
         for (int i = 0; i < count; i++) {
             long v = Double.doubleToRawLongBits(row[i]);
@@ -90,13 +117,16 @@ final class SignElection {
         return ((v & MAGNITUDE) - INFINITY - 1) >> 63;
     }
 
-    /** {@code b[i] += sum[i] / divisor[i]} for the mean where the divisor is not 0, else {@code b[i] += sum[i]}. */
+    /**
+     * {@code b[i] += sum[i] / divisor[i]} for the mean where the divisor is not 0, else {@code b[i] += sum[i]}: a
+     * divisor of ±0 becomes 1 (divisors are sums of finite weights, never NaN).
+     */
     private static void finish(double[] b, double[] sum, double[] divisor, boolean mean, int count) {
-        for (int i = 0; i < count; i++) {
-            long quotient = Double.doubleToRawLongBits(sum[i] / divisor[i]);
-            long divides = mean ? -(Double.doubleToRawLongBits(divisor[i]) & MAGNITUDE) >> 63 : 0;
-            b[i] += Double.longBitsToDouble(quotient & divides | Double.doubleToRawLongBits(sum[i]) & ~divides);
+        if (!mean) {
+            for (int i = 0; i < count; i++) b[i] += sum[i];
+            return;
         }
+        for (int i = 0; i < count; i++) b[i] += sum[i] / (divisor[i] + (1 - Math.signum(Math.abs(divisor[i]))));
     }
 
     /** Weights of 1 for m models: the unweighted election. */

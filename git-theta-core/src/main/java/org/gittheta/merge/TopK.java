@@ -10,6 +10,7 @@ import java.util.function.Supplier;
  */
 final class TopK {
     private static final int BUCKETS = 1 << 16;
+    private static final int OTHERS = 8;
 
     private TopK() {}
 
@@ -49,9 +50,14 @@ final class TopK {
         int[] h = new int[sets];
         long[] remaining = k.clone();
         for (int s = 0; s < sets; s++) h[s] = bucket(high[s], remaining, s);
-        // the last slot counts the other buckets' elements
+        // the slots past the buckets count the other buckets' elements
         long[][] low = count(
-                n, sets, BUCKETS + 1, m, parallel, (s, chunk, count, counts) -> countLow(chunk, count, h[s], counts));
+                n,
+                sets,
+                BUCKETS + OTHERS,
+                m,
+                parallel,
+                (s, chunk, count, counts) -> countLow(chunk, count, h[s], counts));
         float[] kth = new float[sets];
         for (int s = 0; s < sets; s++) kth[s] = Float.intBitsToFloat(h[s] << 16 | bucket(low[s], remaining, s));
         return kth;
@@ -97,14 +103,16 @@ final class TopK {
     }
 
     /**
-     * Counts the low 16 bits of the magnitudes whose high 16 bits are {@code h}, the others in the last slot: an index
-     * chosen with a mask, not a branch, since whether an element is in the k-th's bucket is data.
+     * Counts the low 16 bits of the magnitudes whose high 16 bits are {@code h}, the others in the {@link #OTHERS}
+     * slots past them: an index chosen with a mask, not a branch, since whether an element is in the k-th's bucket is
+     * data. The others take turns among their slots: increments of one slot would wait for each other.
      */
     private static void countLow(float[] chunk, int count, int h, long[] low) {
         for (int i = 0; i < count; i++) {
             int b = bits(chunk[i]);
             int other = -((b >>> 16) ^ h) >> 31; // all ones when the high bits differ from h
-            low[(b & 0xffff) ^ (((b & 0xffff) ^ BUCKETS) & other)]++;
+            int slot = b & 0xffff;
+            low[slot ^ ((slot ^ (BUCKETS | i & OTHERS - 1)) & other)]++;
         }
     }
 

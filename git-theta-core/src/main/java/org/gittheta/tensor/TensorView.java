@@ -96,27 +96,20 @@ public record TensorView(MemorySegment segment, DType dtype) {
     }
 
     /**
-     * Writes {@code src[0, n)} rounded to the dtype as elements {@code [from, from + n)}, as {@link #set} does. The
-     * values are converted in an array and copied in bulk: element stores into the segment, each with its bounds and
-     * alignment checks, took most of a merge's time.
+     * Writes {@code src[0, n)} rounded to the dtype as elements {@code [from, from + n)}, as {@link #set} does: a loop
+     * over the segment's elements with the dtype switched once, which the JIT compiles with one bounds check.
      */
     public void set(long from, double[] src, int n) {
         switch (dtype) {
             case F64 -> MemorySegment.copy(src, 0, segment, F64, from * 8, n);
             case F32 -> {
-                float[] f = new float[n];
-                for (int j = 0; j < n; j++) f[j] = (float) src[j];
-                MemorySegment.copy(f, 0, segment, F32, from * 4, n);
+                for (int j = 0; j < n; j++) segment.setAtIndex(F32, from + j, (float) src[j]);
             }
             case F16 -> {
-                short[] h = new short[n];
-                for (int j = 0; j < n; j++) h[j] = Floats.floatToF16((float) src[j]);
-                MemorySegment.copy(h, 0, segment, I16, from * 2, n);
+                for (int j = 0; j < n; j++) segment.setAtIndex(I16, from + j, Floats.floatToF16((float) src[j]));
             }
             case BF16 -> {
-                short[] h = new short[n];
-                for (int j = 0; j < n; j++) h[j] = Floats.floatToBf16((float) src[j]);
-                MemorySegment.copy(h, 0, segment, I16, from * 2, n);
+                for (int j = 0; j < n; j++) segment.setAtIndex(I16, from + j, Floats.floatToBf16((float) src[j]));
             }
             default -> throw new UnsupportedOperationException("arithmetic does not write " + dtype);
         }
@@ -132,23 +125,17 @@ public record TensorView(MemorySegment segment, DType dtype) {
         };
     }
 
-    /** Elements {@code [from, from + n)} into {@code dst[0, n)}, as {@link #get} reads them (copied in bulk first). */
+    /** Elements {@code [from, from + n)} into {@code dst[0, n)}, as {@link #get} reads them (dtype switched once). */
     public void get(long from, double[] dst, int n) {
         switch (dtype) {
             case BF16 -> {
-                short[] h = new short[n];
-                MemorySegment.copy(segment, I16, from * 2, h, 0, n);
-                for (int j = 0; j < n; j++) dst[j] = Floats.bf16ToFloat(h[j]);
+                for (int j = 0; j < n; j++) dst[j] = Floats.bf16ToFloat(segment.getAtIndex(I16, from + j));
             }
             case F16 -> {
-                short[] h = new short[n];
-                MemorySegment.copy(segment, I16, from * 2, h, 0, n);
-                for (int j = 0; j < n; j++) dst[j] = Floats.f16ToFloat(h[j]);
+                for (int j = 0; j < n; j++) dst[j] = Floats.f16ToFloat(segment.getAtIndex(I16, from + j));
             }
             case F32 -> {
-                float[] f = new float[n];
-                MemorySegment.copy(segment, F32, from * 4, f, 0, n);
-                for (int j = 0; j < n; j++) dst[j] = f[j];
+                for (int j = 0; j < n; j++) dst[j] = segment.getAtIndex(F32, from + j);
             }
             case F64 -> MemorySegment.copy(segment, F64, from * 8, dst, 0, n);
             default -> {

@@ -150,6 +150,29 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new Ties(PerModel.of(d), PerModel.of(l)), dtype, in, null), elect(in.base(), s, true));
     }
 
+    @Test
+    void tiesWithNonFiniteValues() {
+        // element 5: +inf and -inf (the column's total is NaN, which elects -); 5000: NaN on one side, trimmed away as
+        // NaN magnitudes are; 8000: +inf on one side. The NaN magnitude ranks first and takes one of the kept places.
+        Models in = Models.of(DType.F32, 2);
+        in.models()[0][5] = Double.POSITIVE_INFINITY;
+        in.models()[1][5] = Double.NEGATIVE_INFINITY;
+        in.models()[0][5000] = Double.NaN;
+        in.models()[1][8000] = Double.POSITIVE_INFINITY;
+        double[][] s = new double[2][N];
+        for (int j = 0; j < 2; j++) {
+            for (int i = 0; i < N; i++) s[j][i] = in.tau(j, i);
+            s[j] = trim(s[j], 0.3);
+        }
+        double[] ref = elect(in.base(), s, true);
+        double[] actual = run(new Ties(PerModel.of(0.3), PerModel.of(1)), DType.F32, in, null);
+        assertThat(actual[5]).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(actual[8000]).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(actual[5000]).isEqualTo(ref[5000]).isFinite();
+        actual[5] = ref[5] = actual[8000] = ref[8000] = 0;
+        assertClose(DType.F32, actual, ref);
+    }
+
     /** The dropped and rescaled task vectors, with the draws the documentation specifies. */
     private static double[][] dare(Models in, double p, long seed, double[] l) {
         int m = in.models().length;
