@@ -26,4 +26,35 @@ class TopKTest {
                     .isEqualTo(sorted[n - k]);
         }
     }
+
+    /**
+     * Tensors large enough that a sample places each k-th in a window of buckets first: values spread out, values
+     * from a few (as bf16 task vectors are), and values where the sampled chunks mislead (every 16th chunk holds the
+     * large ones), which must take the second pass. Two sets at once, on every core, as TIES ranks them.
+     */
+    @Test
+    void largeSetsSampledFirstGiveWhatSortingGives() {
+        int n = 3 << 20;
+        int chunk = 4096;
+        Random r = new Random(5);
+        float[] spread = new float[n];
+        float[] few = new float[n];
+        float[] misleading = new float[n];
+        for (int i = 0; i < n; i++) {
+            spread[i] = (float) Math.abs(r.nextGaussian());
+            few[i] = r.nextInt(7) * 0.125f;
+            misleading[i] = (i / chunk) % 16 == 0 ? 1 + r.nextFloat() : r.nextFloat();
+        }
+        for (float[][] sets : new float[][][] {{spread, few}, {misleading, spread}}) {
+            long[] k = {1 + r.nextInt(n), n / 5};
+            float[] kth = TopK.kthLargest(n, k, () -> (from, count, dst) -> {
+                for (int s = 0; s < sets.length; s++) System.arraycopy(sets[s], (int) from, dst[s], 0, count);
+            });
+            for (int s = 0; s < sets.length; s++) {
+                float[] sorted = sets[s].clone();
+                Arrays.sort(sorted);
+                assertThat(kth[s]).as("set %d, k %d", s, k[s]).isEqualTo(sorted[n - (int) k[s]]);
+            }
+        }
+    }
 }
