@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class StoreBench {
     private byte[] chunk;
+    private byte[] shuffled2;
     private byte[] shuffled4;
     private byte[] decoded;
     private MessageDigest sha256;
@@ -25,6 +26,7 @@ public class StoreBench {
     @Setup
     public void setUp() throws NoSuchAlgorithmException {
         chunk = Samples.bf16Weights(Samples.CHUNK_BYTES, 1);
+        shuffled2 = Shuffle.shuffle(chunk, chunk.length, 2);
         shuffled4 = Shuffle.shuffle(chunk, chunk.length, 4);
         decoded = new byte[chunk.length];
         sha256 = MessageDigest.getInstance("SHA-256");
@@ -43,6 +45,12 @@ public class StoreBench {
     @Benchmark
     public byte[] shuffle4() {
         return Shuffle.shuffle(chunk, chunk.length, 4);
+    }
+
+    @Benchmark
+    public byte[] unshuffle2() {
+        Shuffle.unshuffle(shuffled2, shuffled2.length, 2, decoded);
+        return decoded;
     }
 
     @Benchmark
