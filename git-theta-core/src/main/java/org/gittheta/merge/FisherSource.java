@@ -74,6 +74,7 @@ public sealed interface FisherSource extends AutoCloseable {
             throw new BadCheckpointException(what, param, "Fisher of type " + dtype + " is not a float");
         }
         TensorView view = new TensorView(values, dtype);
+        if (view.allFinite()) return view;
         double[] chunk = new double[Chunks.SIZE];
         for (long from = 0, n = view.count(); from < n; from += chunk.length) {
             int count = (int) Math.min(chunk.length, n - from);

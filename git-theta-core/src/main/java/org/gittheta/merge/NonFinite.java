@@ -8,6 +8,7 @@ final class NonFinite {
 
     /** Empty when every value is finite, else a note such as {@code "result has 3 NaN, 1 infinite"}. */
     static String note(TensorView result) {
+        if (result.allFinite()) return "";
         long[] counts = new long[2];
         double[] chunk = new double[Chunks.SIZE];
         Chunks.forEach(result.count(), (from, count) -> {

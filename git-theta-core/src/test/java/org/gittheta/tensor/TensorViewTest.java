@@ -44,4 +44,28 @@ class TensorViewTest {
         assertThat(TensorView.readable(DType.F4)).isFalse();
         assertThat(TensorView.readable(DType.C64)).isFalse();
     }
+
+    /** Each float type, odd and even counts, with NaN or an infinity at each position, or none among extremes. */
+    @Test
+    void allFiniteFindsEveryNaNAndInfinity() {
+        double[] extremes = {-1, 1, -0.0, 0, 1e-40, -3e38, 3e38, 65504, -65504, 6e-8};
+        double[] halfExtremes = {-1, 1, -0.0, 0, 6e-8, -65504, 65504, 1e-3, -2, 3};
+        for (DType t : new DType[] {DType.F32, DType.BF16, DType.F16, DType.F64}) {
+            for (int n : new int[] {1, 2, 5, 8}) {
+                TensorView v = new TensorView(MemorySegment.ofArray(new byte[n * t.byteWidth()]), t);
+                for (int i = 0; i < n; i++) v.set(i, (t == DType.F16 ? halfExtremes : extremes)[i]);
+                assertThat(v.allFinite()).as("%s of %d", t, n).isTrue();
+                for (int at = 0; at < n; at++) {
+                    for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                        double was = v.get(at);
+                        v.set(at, bad);
+                        assertThat(v.allFinite())
+                                .as("%s of %d, %s at %d", t, n, bad, at)
+                                .isFalse();
+                        v.set(at, was);
+                    }
+                }
+            }
+        }
+    }
 }
