@@ -25,6 +25,8 @@ final class TopK {
     /** At most this many buckets of high bits in a window: each counts its low bits in 256 KiB per range. */
     private static final int WINDOW = 8;
 
+    private static final int[] NO_WINDOW = {};
+
     private TopK() {}
 
     /** Fills {@code dst[0, count)} with the magnitudes of elements {@code [from, from + count)}. */
@@ -67,16 +69,16 @@ final class TopK {
         long[] remaining = k.clone();
         float[] kth = new float[sets];
         boolean[] missed = new boolean[sets];
-        int misses = 0;
+        boolean again = false;
         for (int s = 0; s < sets; s++) {
             h[s] = bucket(total(first, s, BUCKETS), remaining, s); // the k-th's bucket of high bits
             missed[s] = Integer.compareUnsigned(h[s] - window[s][0], window[s][1]) >= 0;
-            if (missed[s]) misses++;
-            else
+            again |= missed[s];
+            if (!missed[s])
                 kth[s] = Float.intBitsToFloat(
                         h[s] << 16 | bucket(lowInWindow(first, s, h[s] - window[s][0]), remaining, s));
         }
-        if (misses > 0) {
+        if (again) {
             // a k-th lay outside its window, or the window held too many: count its bucket in a second pass
             List<Tally> second =
                     count(n, sets, BUCKETS + OTHERS, new int[sets][2], m, parallel, (s, chunk, count, t) -> {
@@ -105,7 +107,7 @@ final class TopK {
         for (long from = 0; from < n; from += (long) SAMPLE_STRIDE * Chunks.SIZE) {
             int count = (int) Math.min(Chunks.SIZE, n - from);
             fill.fill(from, count, chunk);
-            for (int s = 0; s < sets; s++) countHigh(chunk[s], count, high[s]);
+            for (int s = 0; s < sets; s++) countHigh(chunk[s], count, high[s], 0, 0, NO_WINDOW);
             sampled += count;
         }
         int[][] window = new int[sets][];
@@ -180,13 +182,10 @@ final class TopK {
         return b;
     }
 
-    private static void countHigh(float[] chunk, int count, long[] high) {
-        for (int i = 0; i < count; i++) high[bits(chunk[i]) >>> 16]++;
-    }
-
     /**
-     * Counts the high 16 bits, and the low 16 bits of the magnitudes in the {@code width} buckets from {@code from}: a
-     * branch, as few elements are in the window (all of them at most when it is one bucket of many equal values).
+     * Counts the high 16 bits, and the low 16 bits of the magnitudes in the {@code width} buckets from {@code from}
+     * (none for a width of 0): a branch, as few elements are in the window (all of them at most when it is one bucket
+     * of many equal values).
      */
     private static void countHigh(float[] chunk, int count, long[] high, int from, int width, int[] inWindow) {
         for (int i = 0; i < count; i++) {
