@@ -111,21 +111,11 @@ class KillEndToEndTest {
         });
         git.ok(repo, "git", "reset", "-q", "--hard", oursCommit);
 
-        // git merge: the merge driver stores the merged parameters, then the filter writes the result
-        List<byte[]> mergedNow = new ArrayList<>(List.of(ours, merged));
+        // git merge: the merge driver stores the merged parameters, then the filter writes the result; a merge run
+        // to the end gives the first merge's bytes every time (the random values hold NaN on both sides)
         atKillPoints(delay -> {
             long ms = killDuring("git merge", delay, repo, "git", "merge", "-q", "--no-edit", "theirs");
-            // the new version is what the same merge gives when it runs to the end; two different results of these
-            // three versions have been seen (not a crash effect: reported with this test), so each is accepted
-            if (!lastKilled && Files.exists(file)) {
-                byte[] result = Files.readAllBytes(file);
-                if (mergedNow.stream().noneMatch(b -> java.util.Arrays.equals(b, result))) {
-                    mergedNow.add(result);
-                    log.add("(git merge ran to the end: blob " + blobOf(repo, "HEAD:" + FILE) + ", the first merge's "
-                            + mergedBlob + ")");
-                }
-            }
-            assertAfterKill(repo, file, mergedNow, true);
+            assertAfterKill(repo, file, List.of(ours, merged), true);
             git.run(repo, "git", "merge", "--abort");
             git.ok(repo, "git", "reset", "-q", "--hard", oursCommit);
             return ms;
@@ -161,7 +151,7 @@ class KillEndToEndTest {
         System.err.println("KillEndToEndTest: " + 6 * FRACTIONS.size() + " kill points tried, " + hits
                 + " killed a live git-theta process (" + midWrite + " with a temporary file being written);"
                 + " all passed:\n  " + String.join("\n  ", log));
-        assertThat(log.stream().filter(l -> !l.startsWith("("))).hasSize(6 * FRACTIONS.size());
+        assertThat(log).hasSize(6 * FRACTIONS.size());
         assertThat(hits).as("kills that found a git-theta process running").isGreaterThan(log.size() / 2);
     }
 

@@ -324,7 +324,7 @@ public final class NWayMerge {
             MemorySegment out = Values.allocate(decoder, first.byteSize(), inMemory, arena);
             TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
-            String note = Stream.of(c.strategy().merge(in, result), NonFinite.note(result))
+            String note = Stream.of(c.strategy().merge(in, result), NonFinite.canonicalise(result))
                     .filter(x -> !x.isEmpty())
                     .collect(Collectors.joining("; "));
             String detail = c.strategy().describe()

@@ -35,11 +35,33 @@ class NWayMergeTest {
     private ObjectStore store;
     private ParamEncoder encoder;
 
-    /** One parameter of a test manifest: its values as doubles (I32 ones are whole numbers). */
-    private record Param(String name, DType dtype, double[] values) {}
+    /** One parameter of a test manifest: its raw values. */
+    private record Param(String name, DType dtype, byte[] raw) {
+        long count() {
+            return raw.length / dtype.byteWidth();
+        }
+    }
 
+    /** Values given as doubles (I32 ones are whole numbers). */
     private static Param param(String name, DType dtype, double... values) {
-        return new Param(name, dtype, values);
+        byte[] raw = new byte[(int) dtype.byteSize(values.length)];
+        MemorySegment seg = MemorySegment.ofArray(raw);
+        for (int j = 0; j < values.length; j++) {
+            if (dtype == DType.I32) seg.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * j, (int) values[j]);
+            else new TensorView(seg, dtype).set(j, values[j]);
+        }
+        return new Param(name, dtype, raw);
+    }
+
+    /** Values given as their bits (NaN payloads and signs as given), for the float types of 2 and 4 bytes. */
+    private static Param bits(String name, DType dtype, int... bits) {
+        byte[] raw = new byte[(int) dtype.byteSize(bits.length)];
+        MemorySegment seg = MemorySegment.ofArray(raw);
+        for (int j = 0; j < bits.length; j++) {
+            if (dtype.byteWidth() == 4) seg.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * j, bits[j]);
+            else seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * j, (short) bits[j]);
+        }
+        return new Param(name, dtype, raw);
     }
 
     private Manifest manifest(Param... params) throws IOException {
@@ -50,17 +72,9 @@ class NWayMergeTest {
         List<ParamEntry> entries = new ArrayList<>();
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (Param p : params) {
-            String name = p.name();
-            DType dtype = p.dtype();
-            double[] v = p.values();
-            byte[] raw = new byte[(int) dtype.byteSize(v.length)];
-            MemorySegment seg = MemorySegment.ofArray(raw);
-            for (int j = 0; j < v.length; j++) {
-                if (dtype == DType.I32) seg.set(ValueLayout.JAVA_INT_UNALIGNED, 4L * j, (int) v[j]);
-                else new TensorView(seg, dtype).set(j, v[j]);
-            }
-            entries.add(encoder.encode(name, dtype, Shape.of(v.length), seg, Optional.empty()));
-            tensors.add(new SafetensorsWriter.Tensor(name, dtype, Shape.of(v.length), out -> {}));
+            Shape shape = Shape.of(p.count());
+            entries.add(encoder.encode(p.name(), p.dtype(), shape, MemorySegment.ofArray(p.raw()), Optional.empty()));
+            tensors.add(new SafetensorsWriter.Tensor(p.name(), p.dtype(), shape, out -> {}));
         }
         byte[] header = SafetensorsWriter.header(tensors, Map.of());
         long size = header.length;
@@ -158,6 +172,54 @@ class NWayMergeTest {
         double[] d = new double[(int) v.count()];
         for (int i = 0; i < d.length; i++) d[i] = v.get(i);
         return d;
+    }
+
+    /**
+     * Element 0: a NaN on each side (payloads and signs differ, one signalling); 1: a NaN on one side; 2: +inf and
+     * -inf, whose sum the processor makes a negative NaN; 3: finite. Which NaN an operation on two passes on depends
+     * on how the JIT ordered its operands, so every NaN result is the dtype's one positive quiet NaN.
+     */
+    @Test
+    void everyNaNAMergeComputesIsTheOneQuietNaNWhateverTheInputsNaNs() throws IOException {
+        record Case(DType dtype, int[] ours, int[] theirs, int nan, int oneAndAHalf) {}
+        List<Case> cases = List.of(
+                new Case(
+                        DType.F32,
+                        new int[] {0x7fa00001, 0x7fc12345, 0x7f800000, 0x3f800000},
+                        new int[] {0xffc54321, 0x3f800000, 0xff800000, 0x40000000},
+                        0x7fc00000,
+                        0x3fc00000),
+                new Case(
+                        DType.F16,
+                        new int[] {0x7d01, 0x7e55, 0x7c00, 0x3c00},
+                        new int[] {0xfe21, 0x3c00, 0xfc00, 0x4000},
+                        0x7e00,
+                        0x3e00),
+                new Case(
+                        DType.BF16,
+                        new int[] {0x7f81, 0x7fc5, 0x7f80, 0x3f80},
+                        new int[] {0xffc3, 0x3f80, 0xff80, 0x4000},
+                        0x7fc0,
+                        0x3fc0));
+        for (Case c : cases) {
+            for (String strategy : List.of("average", "task-arithmetic")) {
+                Manifest base = manifest(param("w", c.dtype(), 0, 0, 0, 0));
+                Manifest ours = manifest(bits("w", c.dtype(), c.ours()));
+                Manifest theirs = manifest(bits("w", c.dtype(), c.theirs()));
+                MergeResult r = merge(config("strategy", strategy, "lambda", "0.5"), Optional.of(base), ours, theirs);
+                ParamEntry e = r.merged().orElseThrow().byName().get("w");
+                MemorySegment seg = MemorySegment.ofArray(new byte[(int) e.byteSize()]);
+                new ParamDecoder(store).decode(e, seg);
+                TensorView v = new TensorView(seg, c.dtype());
+                long mask = c.dtype().byteWidth() == 4 ? 0xffffffffL : 0xffff;
+                long[] got = new long[4];
+                for (int i = 0; i < 4; i++) got[i] = v.bits(i) & mask;
+                assertThat(got)
+                        .as("%s %s", c.dtype(), strategy)
+                        .containsExactly(c.nan(), c.nan(), c.nan(), c.oneAndAHalf());
+                assertThat(report(r, "w").detail()).contains("result has 3 NaN, 0 infinite");
+            }
+        }
     }
 
     @Test
