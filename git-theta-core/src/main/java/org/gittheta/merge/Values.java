@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamDecoder;
 
 /**
@@ -49,7 +50,7 @@ final class Values {
             }
         }
         long[] at = new long[stored.size()];
-        decoder.decodeTogether(stored, (version, chunk) -> {
+        decoder.decodeTogether(stored, Ordered.WINDOW, (version, chunk) -> {
             MemorySegment.copy(chunk, 0, storedSegments.get(version), ValueLayout.JAVA_BYTE, at[version], chunk.length);
             at[version] += chunk.length;
         });

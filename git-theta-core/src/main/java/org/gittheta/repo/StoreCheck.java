@@ -104,6 +104,7 @@ final class StoreCheck {
             try {
                 decoder.decodeTogether(
                         versions.stream().map(StoreUses.ParamUse::entry).toList(),
+                        1,
                         (i, chunk) -> shas.get(i).update(chunk));
                 for (int i = 0; i < versions.size(); i++)
                     hashMismatch(versions.get(i), shas.get(i)).ifPresent(found::add);

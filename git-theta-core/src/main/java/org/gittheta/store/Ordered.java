@@ -60,11 +60,16 @@ public final class Ordered {
 
     /** The results of tasks {@code 0 .. count-1}, pulled in order: tasks start only as results are taken. */
     public static <T> Results<T> results(int count, Task<T> task) {
-        return new Results<>(count, task);
+        return results(count, WINDOW, task);
+    }
+
+    /** The same with at most {@code window} tasks running ahead of the reader. */
+    public static <T> Results<T> results(int count, int window, Task<T> task) {
+        return new Results<>(count, window, task);
     }
 
     /**
-     * Results pulled one at a time, with at most {@link #WINDOW} tasks running ahead of the reader. Closing it
+     * Results pulled one at a time, with at most a window of tasks (by default {@link #WINDOW}) running ahead of the reader. Closing it
      * interrupts the tasks whose results were not taken and returns once they have stopped, so that what they
      * read (mapped objects) can then be released. One reader at a time.
      */
@@ -72,13 +77,15 @@ public final class Ordered {
         private record Running<T>(Thread thread, CompletableFuture<T> result) {}
 
         private final int count;
+        private final int window;
         private final Task<T> task;
         private final ArrayDeque<Running<T>> inFlight = new ArrayDeque<>();
         private volatile boolean closed;
         private int next;
 
-        private Results(int count, Task<T> task) {
+        private Results(int count, int window, Task<T> task) {
             this.count = count;
+            this.window = Math.max(1, window);
             this.task = task;
         }
 
@@ -88,7 +95,7 @@ public final class Ordered {
 
         /** The next result, in order; rethrows the task's failure. */
         public T next() throws IOException {
-            while (next < count && inFlight.size() < WINDOW) {
+            while (next < count && inFlight.size() < window) {
                 int i = next++;
                 CompletableFuture<T> result = new CompletableFuture<>();
                 Thread thread = Thread.startVirtualThread(() -> {

@@ -2,6 +2,8 @@ package org.gittheta.update;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
@@ -59,7 +61,10 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
         if (depth > MAX_DEPTH) throw new CorruptObjectException(id, "delta chain deeper than " + MAX_DEPTH);
         if (opened == null) return decoder(store, id, arena, depth, null);
         Shared known = opened.get(id);
-        if (known != null) return known;
+        if (known != null) {
+            known.users++;
+            return known;
+        }
         Shared layer = new Shared(decoder(store, id, arena, depth, opened));
         opened.put(id, layer);
         return layer;
@@ -100,13 +105,26 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
     }
 
     /**
-     * A layer that several chains share, decoded chunk by chunk in order on one thread: the last chunk is kept, and
-     * each caller gets its own copy (decoders build on their base's chunk in place).
+     * A layer that several chains share. Chunk c of each chain is decoded in one task, the chains one after another,
+     * a few tasks in parallel: the first chain to ask for chunk c decodes it and keeps a copy until every other chain
+     * has had it (decoders build on their base's chunk in place, so each gets its own).
      */
     final class Shared implements Layer {
         private final Layer layer;
-        private int lastIndex = -1;
-        private byte[] last;
+        /** Chains that share this layer, counted as they are opened. */
+        private int users = 1;
+        /** Chunks decoded, by index, with how many chains have yet to take each. */
+        private final Map<Integer, Kept> kept = new HashMap<>();
+
+        private static final class Kept {
+            final byte[] values;
+            int left;
+
+            Kept(byte[] values, int left) {
+                this.values = values;
+                this.left = left;
+            }
+        }
 
         Shared(Layer layer) {
             this.layer = layer;
@@ -119,13 +137,24 @@ sealed interface Layer permits Dense.Decoder, XorDelta.Decoder, SparseDelta.Deco
 
         @Override
         public void chunk(int c, byte[] out) throws IOException {
-            int length = length(c);
-            if (c != lastIndex) {
-                if (last == null || last.length != length) last = new byte[length];
-                layer.chunk(c, last);
-                lastIndex = c;
+            Kept k;
+            synchronized (kept) {
+                k = kept.get(c);
             }
-            System.arraycopy(last, 0, out, 0, length);
+            if (k == null) {
+                layer.chunk(c, out);
+                if (users > 1) {
+                    Kept copy = new Kept(Arrays.copyOf(out, length(c)), users - 1);
+                    synchronized (kept) {
+                        kept.put(c, copy);
+                    }
+                }
+                return;
+            }
+            System.arraycopy(k.values, 0, out, 0, k.values.length);
+            synchronized (kept) {
+                if (--k.left == 0) kept.remove(c);
+            }
         }
     }
 }

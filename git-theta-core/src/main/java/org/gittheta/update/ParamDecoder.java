@@ -17,6 +17,7 @@ import java.util.zip.CRC32C;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
+import org.gittheta.store.Ordered;
 
 /**
  * Rebuilds a parameter's exact raw bytes from the store, checking them against the object's checksum.
@@ -53,12 +54,14 @@ public final class ParamDecoder {
 
     /**
      * Rebuilds several versions of parameters at once, each object that their delta chains share decoded once (fsck
-     * checks every version; decoding each alone decodes a shared base once per version above it). Chunks go to
-     * {@code sink} in order for each version; every version is checked as {@link #open} checks it. Runs on the
-     * calling thread: callers decode unrelated parameters in parallel.
+     * checks every version; decoding each alone decodes a shared base once per version above it). Chunk c of every
+     * version is one task, up to {@code ahead} tasks decoding at once: a merge's one large parameter keeps every core
+     * busy with {@link Ordered#WINDOW}, where fsck, which decodes many parameters in parallel, asks for 1. Chunks go
+     * to {@code sink} on the calling thread, in order for each version; every version is checked as {@link #open}
+     * checks it.
      */
-    public void decodeTogether(List<ParamEntry> versions, VersionsSink sink) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
+    public void decodeTogether(List<ParamEntry> versions, int ahead, VersionsSink sink) throws IOException {
+        try (Arena arena = Arena.ofShared()) {
             Map<ObjectId, Layer.Shared> opened = new HashMap<>();
             List<Layer> tops = new ArrayList<>();
             for (ParamEntry v : versions) {
@@ -66,24 +69,34 @@ public final class ParamDecoder {
                 ValuesReader.checkShape(v, top);
                 tops.add(top);
             }
-            long[] delivered = new long[versions.size()];
-            CRC32C[] crcs = new CRC32C[versions.size()];
+            int n = versions.size();
+            long[] delivered = new long[n];
+            CRC32C[] crcs = new CRC32C[n];
             int chunks = 0;
-            for (int i = 0; i < versions.size(); i++) {
+            for (int i = 0; i < n; i++) {
                 crcs[i] = new CRC32C();
                 chunks = Math.max(chunks, tops.get(i).chunks());
             }
-            for (int c = 0; c < chunks; c++) {
-                for (int i = 0; i < versions.size(); i++) {
+            try (Ordered.Results<byte[][]> results = Ordered.results(chunks, ahead, c -> {
+                byte[][] chunk = new byte[n][];
+                for (int i = 0; i < n; i++) {
                     if (c >= tops.get(i).chunks()) continue;
-                    byte[] chunk = new byte[tops.get(i).length(c)];
-                    tops.get(i).chunk(c, chunk);
-                    crcs[i].update(chunk, 0, chunk.length);
-                    delivered[i] += chunk.length;
-                    sink.accept(i, chunk);
+                    chunk[i] = new byte[tops.get(i).length(c)];
+                    tops.get(i).chunk(c, chunk[i]);
+                }
+                return chunk;
+            })) {
+                while (results.hasNext()) {
+                    byte[][] chunk = results.next();
+                    for (int i = 0; i < n; i++) {
+                        if (chunk[i] == null) continue;
+                        crcs[i].update(chunk[i], 0, chunk[i].length);
+                        delivered[i] += chunk[i].length;
+                        sink.accept(i, chunk[i]);
+                    }
                 }
             }
-            for (int i = 0; i < versions.size(); i++) {
+            for (int i = 0; i < n; i++) {
                 ValuesReader.checkDecoded(versions.get(i), tops.get(i).reader(), delivered[i], crcs[i]);
             }
         }

@@ -15,6 +15,7 @@ import org.gittheta.store.CorruptObjectException;
 import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.ObjectHeader;
 import org.gittheta.store.ObjectId;
+import org.gittheta.store.Ordered;
 import org.gittheta.store.Section;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
@@ -72,13 +73,17 @@ class ValuesReaderTest {
             ParamEntry e2 = f.encode(xor, "w", DType.F32, SHAPE, v2, Optional.of(e1));
             ParamEntry e3 = f.encode(xor, "w", DType.F32, SHAPE, v3, Optional.of(e1));
             List<ParamEntry> versions = List.of(e2, e0, e3, e1);
-            List<java.io.ByteArrayOutputStream> out = versions.stream()
-                    .map(e -> new java.io.ByteArrayOutputStream())
-                    .toList();
-            new ParamDecoder(f.store)
-                    .decodeTogether(versions, (i, chunk) -> out.get(i).writeBytes(chunk));
-            assertThat(out.stream().map(java.io.ByteArrayOutputStream::toByteArray))
-                    .containsExactly(v2, v0, v3, v1);
+            for (int ahead : List.of(1, Ordered.WINDOW)) { // 3 chunks: one at a time, and all at once
+                List<java.io.ByteArrayOutputStream> out = versions.stream()
+                        .map(e -> new java.io.ByteArrayOutputStream())
+                        .toList();
+                new ParamDecoder(f.store)
+                        .decodeTogether(
+                                versions, ahead, (i, chunk) -> out.get(i).writeBytes(chunk));
+                assertThat(out.stream().map(java.io.ByteArrayOutputStream::toByteArray))
+                        .as("%d ahead", ahead)
+                        .containsExactly(v2, v0, v3, v1);
+            }
         }
     }
 
