@@ -139,10 +139,12 @@ public final class NWayMerge {
             return new MergeResult(Optional.empty(), reports);
         }
         List<ParamEntry> merged = new ArrayList<>();
-        Ordered.run(order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun), r -> {
-            reports.add(r.report());
-            r.entry().ifPresent(merged::add);
-        });
+        try (MemoryPool pool = new MemoryPool((long) budgetMib * MIB)) {
+            Ordered.run(order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun, pool), r -> {
+                reports.add(r.report());
+                r.entry().ifPresent(merged::add);
+            });
+        }
         if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
     }
@@ -280,7 +282,8 @@ public final class NWayMerge {
         };
     }
 
-    private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun) throws IOException {
+    private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun, MemoryPool pool)
+            throws IOException {
         if (!(plan instanceof Compute c)) {
             return new Outcome(
                     reportWithoutComputing(name, plan),
@@ -300,8 +303,8 @@ public final class NWayMerge {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-        try (Arena arena = Arena.ofShared()) { // shared: the encoder compresses on other threads
-            boolean inMemory = bytes <= (long) budgetMib * MIB;
+        try (Arena arena = Arena.ofShared(); // shared: the encoder compresses on other threads
+                Values.Space space = new Values.Space(decoder, pool, bytes <= (long) budgetMib * MIB, arena)) {
 
             // distinct versions decoded together (the models' delta chains usually share the base's object)
             List<ParamEntry> distinct = new ArrayList<>();
@@ -309,7 +312,7 @@ public final class NWayMerge {
             for (int i : c.models()) {
                 if (distinct.stream().noneMatch(d -> d.sameValues(c.entries()[i]))) distinct.add(c.entries()[i]);
             }
-            List<MemorySegment> decoded = Values.decodeTogether(decoder, distinct, inMemory, arena);
+            List<MemorySegment> decoded = Values.decodeTogether(decoder, distinct, space);
             Function<ParamEntry, MemorySegment> valuesOf = e -> {
                 for (int d = 0; d < distinct.size(); d++) if (distinct.get(d).sameValues(e)) return decoded.get(d);
                 return null;
@@ -321,7 +324,7 @@ public final class NWayMerge {
                 models.add(new MergeInput.Model(
                         i, values, fisher ? fishers.get(i).values(name, first.shape(), arena) : Optional.empty()));
             }
-            MemorySegment out = Values.allocate(decoder, first.byteSize(), inMemory, arena);
+            MemorySegment out = space.allocate(first.byteSize(), true);
             TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
             String note = Stream.of(c.strategy().merge(in, result), NonFinite.canonicalise(result))

@@ -24,23 +24,59 @@ final class Values {
     /** Values of at least this many bytes go to a mapped temporary file when not asked for in memory. */
     private static final long MAPPED = 1 << 20;
 
+    /** Values decoded into mapped memory (Fisher values read from the store). */
     static MemorySegment decode(ParamDecoder decoder, ParamEntry entry, Arena arena) throws IOException {
-        MemorySegment seg = allocate(decoder, entry.byteSize(), false, arena);
+        long bytes = entry.byteSize();
+        MemorySegment seg = bytes >= MAPPED
+                ? decoder.scratch(bytes, arena)
+                : arena.allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
         decoder.decode(entry, seg);
         return seg;
+    }
+
+    /**
+     * Where one parameter's values go while it is merged: native memory from the merge's pool when they fit its
+     * budget, else mapped temporary files that last as long as {@code arena}. Closing it gives the memory back.
+     */
+    static final class Space implements AutoCloseable {
+        private final ParamDecoder decoder;
+        private final MemoryPool pool;
+        private final boolean inMemory;
+        private final Arena arena;
+        private final List<MemoryPool.Lease> leases = new ArrayList<>();
+
+        Space(ParamDecoder decoder, MemoryPool pool, boolean inMemory, Arena arena) {
+            this.decoder = decoder;
+            this.pool = pool;
+            this.inMemory = inMemory;
+            this.arena = arena;
+        }
+
+        /** Writable memory for {@code bytes} bytes of values, zero-filled when {@code zeroed}. */
+        MemorySegment allocate(long bytes, boolean zeroed) throws IOException {
+            if (!inMemory && bytes >= MAPPED) return decoder.scratch(bytes, arena);
+            MemoryPool.Lease lease = pool.take(bytes, zeroed);
+            leases.add(lease);
+            return lease.segment();
+        }
+
+        @Override
+        public void close() {
+            leases.forEach(MemoryPool.Lease::close);
+        }
     }
 
     /**
      * The values of several versions of one parameter, each object their delta chains share decoded once (a base
      * and two fine-tunes stored as deltas against it: three decodes of the base's object become one).
      */
-    static List<MemorySegment> decodeTogether(
-            ParamDecoder decoder, List<ParamEntry> entries, boolean inMemory, Arena arena) throws IOException {
+    static List<MemorySegment> decodeTogether(ParamDecoder decoder, List<ParamEntry> entries, Space space)
+            throws IOException {
         List<MemorySegment> segments = new ArrayList<>();
         List<ParamEntry> stored = new ArrayList<>();
         List<MemorySegment> storedSegments = new ArrayList<>();
         for (ParamEntry e : entries) {
-            MemorySegment seg = allocate(decoder, e.byteSize(), inMemory, arena);
+            MemorySegment seg = space.allocate(e.byteSize(), false); // every byte is decoded over it
             segments.add(seg);
             if (e.isInline()) {
                 decoder.decode(e, seg);
@@ -55,11 +91,5 @@ final class Values {
             at[version] += chunk.length;
         });
         return segments;
-    }
-
-    /** Zero-filled writable memory for {@code bytes} bytes of values. */
-    static MemorySegment allocate(ParamDecoder decoder, long bytes, boolean inMemory, Arena arena) throws IOException {
-        if (!inMemory && bytes >= MAPPED) return decoder.scratch(bytes, arena);
-        return arena.allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
     }
 }
