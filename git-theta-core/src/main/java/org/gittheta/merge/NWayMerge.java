@@ -303,8 +303,10 @@ public final class NWayMerge {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+        int held = permits;
+        boolean inMemory = bytes <= (long) budgetMib * MIB;
         try (Arena arena = Arena.ofShared(); // shared: the encoder compresses on other threads
-                Values.Space space = new Values.Space(decoder, pool, bytes <= (long) budgetMib * MIB, arena)) {
+                Values.Space space = new Values.Space(decoder, pool, inMemory, arena)) {
 
             // distinct versions decoded together (the models' delta chains usually share the base's object)
             List<ParamEntry> distinct = new ArrayList<>();
@@ -322,7 +324,9 @@ public final class NWayMerge {
             for (int i : c.models()) {
                 TensorView values = new TensorView(valuesOf.apply(c.entries()[i]), first.dtype());
                 models.add(new MergeInput.Model(
-                        i, values, fisher ? fishers.get(i).values(name, first.shape(), arena) : Optional.empty()));
+                        i,
+                        values,
+                        fisher ? fishers.get(i).values(name, first.shape(), space.inputs()) : Optional.empty()));
             }
             MemorySegment out = space.allocate(first.byteSize(), true);
             TensorView result = new TensorView(out, first.dtype());
@@ -344,16 +348,25 @@ public final class NWayMerge {
                             && ours.shape().equals(first.shape())
                     ? ours
                     : first;
+            MemorySegment previousValues = valuesOf.apply(previous);
+            if (inMemory) {
+                // the encoder reads only the result and ours's values: the other inputs' memory goes back now, so
+                // that the next parameter decodes and computes while this one is hashed and compressed
+                space.giveBackAllBut(previousValues == null ? List.of(out) : List.of(out, previousValues));
+                int kept = (int) Math.min(held, Math.max(1, 2 * first.byteSize() / MIB));
+                memory.release(held - kept);
+                held = kept;
+            }
             ParamEntry entry = encoder.encode(
                     name,
                     first.dtype(),
                     first.shape(),
                     out,
                     Optional.of(previous),
-                    Optional.ofNullable(valuesOf.apply(previous)));
+                    Optional.ofNullable(previousValues));
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {
-            memory.release(permits);
+            memory.release(held);
         }
     }
 }

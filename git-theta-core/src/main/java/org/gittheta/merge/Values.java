@@ -36,13 +36,15 @@ final class Values {
 
     /**
      * Where one parameter's values go while it is merged: native memory from the merge's pool when they fit its
-     * budget, else mapped temporary files that last as long as {@code arena}. Closing it gives the memory back.
+     * budget, else mapped temporary files that last as long as {@code arena}; and an arena of its own for inputs
+     * mapped from elsewhere (Fisher values). Closing it gives the memory back.
      */
     static final class Space implements AutoCloseable {
         private final ParamDecoder decoder;
         private final MemoryPool pool;
         private final boolean inMemory;
         private final Arena arena;
+        private final Arena inputs = Arena.ofShared();
         private final List<MemoryPool.Lease> leases = new ArrayList<>();
 
         Space(ParamDecoder decoder, MemoryPool pool, boolean inMemory, Arena arena) {
@@ -60,9 +62,23 @@ final class Values {
             return lease.segment();
         }
 
+        /** Where inputs mapped from outside the store's values (Fisher values) are mapped. */
+        Arena inputs() {
+            return inputs;
+        }
+
+        /** Gives back, before the space closes, the pool's memory other than {@code kept}, and unmaps the inputs. */
+        void giveBackAllBut(List<MemorySegment> kept) {
+            for (MemoryPool.Lease lease : leases) {
+                if (!kept.contains(lease.segment())) lease.close(); // equal: the same address and size
+            }
+            if (inputs.scope().isAlive()) inputs.close();
+        }
+
         @Override
         public void close() {
             leases.forEach(MemoryPool.Lease::close);
+            if (inputs.scope().isAlive()) inputs.close();
         }
     }
 
