@@ -69,9 +69,9 @@ public final class Ordered {
     }
 
     /**
-     * Results pulled one at a time, with at most a window of tasks (by default {@link #WINDOW}) running ahead of the reader. Closing it
-     * interrupts the tasks whose results were not taken and returns once they have stopped, so that what they
-     * read (mapped objects) can then be released. One reader at a time.
+     * Results pulled one at a time, with at most a window of tasks (by default {@link #WINDOW}) running ahead of the
+     * reader. Closing it interrupts the tasks whose results were not taken and returns once they have stopped, so
+     * that what they read (mapped objects) can then be released. One reader at a time.
      */
     public static final class Results<T> implements AutoCloseable {
         private record Running<T>(Thread thread, CompletableFuture<T> result) {}

@@ -164,11 +164,16 @@ class NWayMergeTest {
         assertThat(c.strategy()).isEqualTo(new Dare(0.5, 5, PerModel.of(1), false));
     }
 
-    private double[] values(MergeResult r, String name) throws IOException {
+    /** The merged values of parameter {@code name}, decoded from the store. */
+    private TensorView merged(MergeResult r, String name) throws IOException {
         ParamEntry e = r.merged().orElseThrow().byName().get(name);
         MemorySegment seg = MemorySegment.ofArray(new byte[(int) e.byteSize()]);
         new ParamDecoder(store).decode(e, seg);
-        TensorView v = new TensorView(seg, e.dtype());
+        return new TensorView(seg, e.dtype());
+    }
+
+    private double[] values(MergeResult r, String name) throws IOException {
+        TensorView v = merged(r, name);
         double[] d = new double[(int) v.count()];
         for (int i = 0; i < d.length; i++) d[i] = v.get(i);
         return d;
@@ -207,10 +212,7 @@ class NWayMergeTest {
                 Manifest ours = manifest(bits("w", c.dtype(), c.ours()));
                 Manifest theirs = manifest(bits("w", c.dtype(), c.theirs()));
                 MergeResult r = merge(config("strategy", strategy, "lambda", "0.5"), Optional.of(base), ours, theirs);
-                ParamEntry e = r.merged().orElseThrow().byName().get("w");
-                MemorySegment seg = MemorySegment.ofArray(new byte[(int) e.byteSize()]);
-                new ParamDecoder(store).decode(e, seg);
-                TensorView v = new TensorView(seg, c.dtype());
+                TensorView v = merged(r, "w");
                 long mask = c.dtype().byteWidth() == 4 ? 0xffffffffL : 0xffff;
                 long[] got = new long[4];
                 for (int i = 0; i < 4; i++) got[i] = v.bits(i) & mask;
