@@ -2,6 +2,7 @@ package org.gittheta.merge;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -10,11 +11,13 @@ import java.util.function.Supplier;
  * time, so that the caller reads its tensors in bulk; several sets of n floats can be ranked in the same passes, so
  * that what their chunks share (TIES' base, under each model's task vector) is read once. Producing the floats is
  * the cost (a task vector's values decoded and subtracted), so a large set is first sampled, one chunk in
- * {@link #SAMPLE_STRIDE}, to place its k-th in a window of a few high buckets whose low bits the first pass counts
- * too: one pass instead of two, and a second only where the sample misled.
+ * {@link #SAMPLE_STRIDE}, to place its k-th in a window of a few high buckets: the first pass then counts only what
+ * lies above the window and the bit patterns within it, one pass instead of two. Where the sample misled (the k-th
+ * lay outside its window), two more.
  */
 final class TopK {
     private static final int BUCKETS = 1 << 16;
+    /** {@link #countLow} counts the elements outside the k-th's bucket in this many slots, in turn. */
     private static final int OTHERS = 8;
     /** The first pass is preceded by a look at every SAMPLE_STRIDE-th chunk, to place each k-th in a window. */
     private static final int SAMPLE_STRIDE = 16;
@@ -25,7 +28,7 @@ final class TopK {
     /** At most this many buckets of high bits in a window: each counts its low bits in 256 KiB per range. */
     private static final int WINDOW = 8;
 
-    private static final int[] NO_WINDOW = {};
+    private static final int INFINITY_BUCKET = Float.floatToRawIntBits(Float.POSITIVE_INFINITY) >>> 16;
 
     private TopK() {}
 
@@ -60,43 +63,63 @@ final class TopK {
             if (ks < 1 || ks > n) throw new IllegalArgumentException("k " + ks + " is not in [1, " + n + "]");
         }
         int sets = k.length;
+        Passes passes = new Passes(n, sets, m, parallel);
         int[][] window = n >= SAMPLED ? window(n, k, m) : new int[sets][2];
-        List<Tally> first = count(n, sets, BUCKETS, window, m, parallel, (s, chunk, count, t) -> {
-            int[] w = window[s];
-            countHigh(chunk, count, t.counts[s], w[0], w[1], t.inWindow[s]);
-        });
-        int[] h = new int[sets];
-        long[] remaining = k.clone();
         float[] kth = new float[sets];
-        boolean[] missed = new boolean[sets];
-        boolean again = false;
+        long[] remaining = k.clone();
+        int[] high = new int[sets];
+        boolean[] missed = new boolean[sets]; // a window that did not hold the k-th
+        boolean[] lowUnknown = new boolean[sets];
+        List<Tally[]> first =
+                passes.count(s -> new Tally(window[s][1] > 0 ? 1 : BUCKETS, window[s][1]), (s, chunk, count, t) -> {
+                    if (window[s][1] > 0) countWindow(chunk, count, window[s], t);
+                    else countHigh(chunk, count, t.counts);
+                });
         for (int s = 0; s < sets; s++) {
-            h[s] = bucket(total(first, s, BUCKETS), remaining, s); // the k-th's bucket of high bits
-            missed[s] = Integer.compareUnsigned(h[s] - window[s][0], window[s][1]) >= 0;
-            again |= missed[s];
-            if (!missed[s])
-                kth[s] = Float.intBitsToFloat(
-                        h[s] << 16 | bucket(lowInWindow(first, s, h[s] - window[s][0]), remaining, s));
+            if (window[s][1] == 0) {
+                high[s] = bucket(total(first, s, BUCKETS), remaining, s);
+                lowUnknown[s] = true;
+                continue;
+            }
+            long[] within = inWindow(first, s, window[s][1] << 16);
+            remaining[s] -= total(first, s, 1)[0]; // what lies above the window
+            int b = within.length - 1;
+            while (remaining[s] > 0 && b >= 0 && within[b] < remaining[s]) remaining[s] -= within[b--];
+            missed[s] = remaining[s] <= 0 || b < 0;
+            lowUnknown[s] = missed[s];
+            if (missed[s]) remaining[s] = k[s];
+            else kth[s] = Float.intBitsToFloat(window[s][0] << 16 | b);
         }
-        if (again) {
-            // a k-th lay outside its window, or the window held too many: count its bucket in a second pass
-            List<Tally> second =
-                    count(n, sets, BUCKETS + OTHERS, new int[sets][2], m, parallel, (s, chunk, count, t) -> {
-                        if (missed[s]) countLow(chunk, count, h[s], t.counts[s]);
+        if (any(missed)) {
+            List<Tally[]> highs = passes.count(s -> new Tally(missed[s] ? BUCKETS : 0, 0), (s, chunk, count, t) -> {
+                if (missed[s]) countHigh(chunk, count, t.counts);
+            });
+            for (int s = 0; s < sets; s++) if (missed[s]) high[s] = bucket(total(highs, s, BUCKETS), remaining, s);
+        }
+        if (any(lowUnknown)) {
+            List<Tally[]> lows =
+                    passes.count(s -> new Tally(lowUnknown[s] ? BUCKETS + OTHERS : 0, 0), (s, chunk, count, t) -> {
+                        if (lowUnknown[s]) countLow(chunk, count, high[s], t.counts);
                     });
             for (int s = 0; s < sets; s++) {
-                if (missed[s])
-                    kth[s] = Float.intBitsToFloat(h[s] << 16 | bucket(total(second, s, BUCKETS), remaining, s));
+                if (lowUnknown[s])
+                    kth[s] = Float.intBitsToFloat(high[s] << 16 | bucket(total(lows, s, BUCKETS), remaining, s));
             }
         }
         return kth;
+    }
+
+    private static boolean any(boolean[] b) {
+        for (boolean x : b) if (x) return true;
+        return false;
     }
 
     /**
      * Per set, the high buckets {from, count} that its k-th most likely lies in, from the magnitudes of every
      * {@link #SAMPLE_STRIDE}-th chunk: those holding the sample's ranks within {@link #SPREAD} standard deviations (and
      * a chunk, as the sample is of whole chunks) of where the k-th's rank falls in the sample. No window (count 0)
-     * where that spans more than {@link #WINDOW} buckets.
+     * where that spans more than {@link #WINDOW} buckets, or reaches infinity's bucket: the window's bounds are floats
+     * compared with, not NaN.
      */
     private static int[][] window(long n, long[] k, Supplier<Sets> m) {
         int sets = k.length;
@@ -107,7 +130,7 @@ final class TopK {
         for (long from = 0; from < n; from += (long) SAMPLE_STRIDE * Chunks.SIZE) {
             int count = (int) Math.min(Chunks.SIZE, n - from);
             fill.fill(from, count, chunk);
-            for (int s = 0; s < sets; s++) countHigh(chunk[s], count, high[s], 0, 0, NO_WINDOW);
+            for (int s = 0; s < sets; s++) countHigh(chunk[s], count, high[s]);
             sampled += count;
         }
         int[][] window = new int[sets][];
@@ -116,7 +139,8 @@ final class TopK {
             double spread = SPREAD * Math.sqrt(rank * (1 - rank / sampled)) + Chunks.SIZE;
             int top = bucket(high[s], new long[] {(long) Math.max(1, rank - spread)}, 0);
             int bottom = bucket(high[s], new long[] {(long) Math.min(sampled, Math.ceil(rank + spread))}, 0);
-            window[s] = top - bottom < WINDOW ? new int[] {bottom, top - bottom + 1} : new int[2];
+            boolean narrow = top - bottom < WINDOW && top < INFINITY_BUCKET;
+            window[s] = narrow ? new int[] {bottom, top - bottom + 1} : new int[2];
         }
         return window;
     }
@@ -127,51 +151,59 @@ final class TopK {
         void count(int set, float[] chunk, int count, Tally tally);
     }
 
-    /** One range's counts per set, and per set, the counts of the low 16 bits in each bucket of its window. */
+    /**
+     * One set's counts over one range of elements and, for a window of {@code width} high buckets, the counts of the
+     * bit patterns within it, and per chunk, which elements are within.
+     */
     private static final class Tally {
-        final long[][] counts;
-        final int[][] inWindow;
+        final long[] counts;
+        final int[] inWindow;
+        final int[] within;
+        final int[] at;
 
-        Tally(int sets, int buckets, int[][] window) {
-            counts = new long[sets][buckets];
-            inWindow = new int[sets][];
-            for (int s = 0; s < sets; s++) inWindow[s] = new int[window[s][1] << 16];
+        Tally(int buckets, int width) {
+            counts = new long[buckets];
+            inWindow = new int[width << 16];
+            within = new int[width > 0 ? Chunks.SIZE : 0];
+            at = new int[width > 0 ? Chunks.SIZE : 0];
         }
     }
 
-    /** One pass over the elements: each range of elements counted apart, in a tally of its own. */
-    private static List<Tally> count(
-            long n, int sets, int buckets, int[][] window, Supplier<Sets> source, boolean parallel, Counter counter) {
-        List<Tally> tallies = new ArrayList<>();
-        Chunks.Range range = (start, end) -> {
-            Sets m = source.get();
-            float[][] chunk = new float[sets][(int) Math.min(end - start, Chunks.SIZE)];
-            Tally t = new Tally(sets, buckets, window);
-            for (long from = start; from < end; from += Chunks.SIZE) {
-                int count = (int) Math.min(Chunks.SIZE, end - from);
-                m.fill(from, count, chunk);
-                for (int s = 0; s < sets; s++) counter.count(s, chunk[s], count, t);
-            }
-            synchronized (tallies) {
-                tallies.add(t);
-            }
-        };
-        if (parallel) Chunks.inParallel(n, range);
-        else range.run(0, n);
-        return tallies;
+    /** Passes over the n elements of the sets, each range of elements counted apart, in tallies of its own. */
+    private record Passes(long n, int sets, Supplier<Sets> source, boolean parallel) {
+        List<Tally[]> count(IntFunction<Tally> tally, Counter counter) {
+            List<Tally[]> tallies = new ArrayList<>();
+            Chunks.Range range = (start, end) -> {
+                Sets m = source.get();
+                float[][] chunk = new float[sets][(int) Math.min(end - start, Chunks.SIZE)];
+                Tally[] t = new Tally[sets];
+                for (int s = 0; s < sets; s++) t[s] = tally.apply(s);
+                for (long from = start; from < end; from += Chunks.SIZE) {
+                    int count = (int) Math.min(Chunks.SIZE, end - from);
+                    m.fill(from, count, chunk);
+                    for (int s = 0; s < sets; s++) counter.count(s, chunk[s], count, t[s]);
+                }
+                synchronized (tallies) {
+                    tallies.add(t);
+                }
+            };
+            if (parallel) Chunks.inParallel(n, range);
+            else range.run(0, n);
+            return tallies;
+        }
     }
 
-    /** Set s's counts, added up over the ranges. */
-    private static long[] total(List<Tally> tallies, int s, int buckets) {
+    /** Set s's first {@code buckets} counts, added up over the ranges. */
+    private static long[] total(List<Tally[]> tallies, int s, int buckets) {
         long[] total = new long[buckets];
-        for (Tally t : tallies) for (int b = 0; b < buckets; b++) total[b] += t.counts[s][b];
+        for (Tally[] t : tallies) for (int b = 0; b < buckets; b++) total[b] += t[s].counts[b];
         return total;
     }
 
-    /** Counts of the low 16 bits of set s's magnitudes in bucket {@code at} of its window, added up over the ranges. */
-    private static long[] lowInWindow(List<Tally> tallies, int s, int at) {
-        long[] low = new long[BUCKETS];
-        for (Tally t : tallies) for (int b = 0; b < BUCKETS; b++) low[b] += t.inWindow[s][at << 16 | b];
+    /** Counts of the bit patterns in set s's window (its {@code span} first), added up over the ranges. */
+    private static long[] inWindow(List<Tally[]> tallies, int s, int span) {
+        long[] low = new long[span];
+        for (Tally[] t : tallies) for (int b = 0; b < span; b++) low[b] += t[s].inWindow[b];
         return low;
     }
 
@@ -182,17 +214,45 @@ final class TopK {
         return b;
     }
 
+    /** Counts the high 16 bits. */
+    private static void countHigh(float[] chunk, int count, long[] high) {
+        for (int i = 0; i < count; i++) high[bits(chunk[i]) >>> 16]++;
+    }
+
     /**
-     * Counts the high 16 bits, and the low 16 bits of the magnitudes in the {@code width} buckets from {@code from}
-     * (none for a width of 0): a branch, as few elements are in the window (all of them at most when it is one bucket
-     * of many equal values).
+     * Counts the magnitudes above the window {@code {from, width}} of high buckets into {@code counts[0]}, and the bit
+     * patterns within it, each in its slot of {@code inWindow}: no count of the buckets outside, which is what the
+     * sample spares. Whether a magnitude lies above or within is float arithmetic that the JIT vectorises (a float's
+     * bits are a move C2 does not vectorise), NaN counting as above. The elements within are then gathered and their
+     * bit patterns counted, without a branch on which they are: bf16 task vectors take few values, so that the k-th's
+     * bucket can hold a tenth of the elements, each in it or not by chance.
      */
-    private static void countHigh(float[] chunk, int count, long[] high, int from, int width, int[] inWindow) {
+    private static void countWindow(float[] chunk, int count, int[] window, Tally t) {
+        int low = window[0] << 16;
+        float first = Float.intBitsToFloat(low);
+        float beyond = Float.intBitsToFloat(low + (window[1] << 16));
+        int[] within = t.within;
+        long above = 0;
         for (int i = 0; i < count; i++) {
-            int b = bits(chunk[i]);
-            high[b >>> 16]++;
-            if (Integer.compareUnsigned((b >>> 16) - from, width) < 0) inWindow[b - (from << 16)]++;
+            int notBelow = atLeast(chunk[i], first);
+            int beyondWindow = atLeast(chunk[i], beyond);
+            above += beyondWindow;
+            within[i] = notBelow - beyondWindow;
         }
+        int[] at = t.at;
+        int found = 0;
+        for (int i = 0; i < count; i++) {
+            at[found] = i;
+            found += within[i];
+        }
+        int[] in = t.inWindow;
+        for (int i = 0; i < found; i++) in[bits(chunk[at[i]]) - low]++;
+        t.counts[0] += above;
+    }
+
+    /** 1 where {@code m >= bound} or m is NaN, else 0 (bound not NaN), as arithmetic. */
+    private static int atLeast(float m, float bound) {
+        return 1 - (int) Math.signum(Math.max(bound - m, 0f));
     }
 
     /**

@@ -155,7 +155,8 @@ public record TensorView(MemorySegment segment, DType dtype) {
     public void get(long from, double[] dst, int n) {
         switch (dtype) {
             case BF16 -> {
-                for (int j = 0; j < n; j++) dst[j] = Floats.bf16ToFloat(segment.getAtIndex(I16, from + j));
+                double[] value = Bf16Values.VALUE;
+                for (int j = 0; j < n; j++) dst[j] = value[segment.getAtIndex(I16, from + j) & 0xffff];
             }
             case F16 -> {
                 for (int j = 0; j < n; j++) dst[j] = Floats.f16ToFloat(segment.getAtIndex(I16, from + j));
@@ -196,5 +197,17 @@ public record TensorView(MemorySegment segment, DType dtype) {
 
     private static double unsignedToDouble(long v) {
         return v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+    }
+
+    /**
+     * The value of every bf16 bit pattern: a table read per element is ~1.5x the speed of the conversion, two moves
+     * between registers that C2 does not vectorise; weights take few distinct exponents, so the rows read stay cached.
+     */
+    private static final class Bf16Values {
+        static final double[] VALUE = new double[1 << 16];
+
+        static {
+            for (int bits = 0; bits < VALUE.length; bits++) VALUE[bits] = Floats.bf16ToFloat((short) bits);
+        }
     }
 }

@@ -30,7 +30,8 @@ class TopKTest {
     /**
      * Tensors large enough that a sample places each k-th in a window of buckets first: values spread out, values
      * from a few (as bf16 task vectors are), and values where the sampled chunks mislead (every 16th chunk holds the
-     * large ones), which must take the second pass. Two sets at once, on every core, as TIES ranks them.
+     * large ones, or the small ones), placing the k-th below or above its window, which must take two more passes.
+     * Two sets at once, on every core, as TIES ranks them.
      */
     @Test
     void largeSetsSampledFirstGiveWhatSortingGives() {
@@ -40,12 +41,14 @@ class TopKTest {
         float[] spread = new float[n];
         float[] few = new float[n];
         float[] misleading = new float[n];
+        float[] misleadingLow = new float[n];
         for (int i = 0; i < n; i++) {
             spread[i] = (float) Math.abs(r.nextGaussian());
             few[i] = r.nextInt(7) * 0.125f;
             misleading[i] = (i / chunk) % 16 == 0 ? 1 + r.nextFloat() : r.nextFloat();
+            misleadingLow[i] = (i / chunk) % 16 == 0 ? 0.5f : 1 + r.nextFloat();
         }
-        for (float[][] sets : new float[][][] {{spread, few}, {misleading, spread}}) {
+        for (float[][] sets : new float[][][] {{spread, few}, {misleading, spread}, {few, misleadingLow}}) {
             long[] k = {1 + r.nextInt(n), n / 5};
             float[] kth = TopK.kthLargest(n, k, () -> (from, count, dst) -> {
                 for (int s = 0; s < sets.length; s++) System.arraycopy(sets[s], (int) from, dst[s], 0, count);
