@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /** git merge, git theta merge and git rebase of checkpoints through the merge driver, with real git. */
 class MergeEndToEndTest {
+    private static final Map<String, String> SKIP_SMUDGE = Map.of("GIT_THETA_SKIP_SMUDGE", "1");
+
     private MergeRepo repo;
 
     @BeforeEach
@@ -170,6 +172,45 @@ class MergeEndToEndTest {
         // element 2: −2 + 1 < 0 elects −, ours −2 → 0; element 3: nothing kept → 0.25
         assertThat(MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16))
                 .containsExactly(0.5, -2.5, 0.0, 0.25);
+    }
+
+    /**
+     * git theta merge runs git with smudge skipped and writes the merged checkpoint itself (git's post-merge hook
+     * sees the manifest): the file is what git's checkout of the merge commit writes, its index entry is fresh, a checkpoint the user left as a manifest stays
+     * one, and with GIT_THETA_SKIP_SMUDGE=1 the merged checkpoint is left as a manifest too.
+     */
+    @Test
+    void gitThetaMergeWritesTheMergedCheckpointItself() throws IOException {
+        Path other = repo.dir.resolve("other.safetensors");
+        MergeRepo.write(other, List.of(T.of("v", DType.F32, 1, 2)));
+        repo.git("add", "other.safetensors");
+        repo.git("commit", "-qm", "other");
+        diverge(new double[] {1.0, -2.5, 3.0, 0.25}, BASE_H, BASE_N, new double[] {0.5, 0, 0, 0.5}, BASE_H, BASE_N);
+        repo.git("tag", "main-before");
+        Files.delete(other);
+        // as a clone with smudge skipped leaves it
+        repo.exec(SKIP_SMUDGE, "git", "checkout", "--", "other.safetensors").assertOk();
+        String otherManifest = Files.readString(other);
+        assertThat(otherManifest).isEqualTo(repo.git("show", "HEAD:other.safetensors"));
+
+        // what git itself left in the work tree, seen by its post-merge hook before git theta writes the checkpoint
+        Path hook = repo.dir.resolve(
+                repo.git("rev-parse", "--git-path", "hooks/post-merge").strip());
+        Path seen = repo.home.resolve("seen-by-hook");
+        Files.writeString(hook, "#!/bin/sh\nhead -c 19 model.safetensors > '" + seen + "'\n");
+        assertThat(hook.toFile().setExecutable(true)).isTrue();
+        Command.Result r = repo.exec("git", "theta", "merge", "--strategy", "ties", "--no-edit", "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(Files.readString(seen)).isEqualTo("git-theta manifest ");
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(Files.readAllBytes(checkoutCopy("HEAD")));
+        assertThat(Files.readString(other)).isEqualTo(otherManifest);
+
+        repo.git("reset", "-q", "--hard", "main-before");
+        Command.Result skipped =
+                repo.exec(SKIP_SMUDGE, "git", "theta", "merge", "--strategy", "ties", "--no-edit", "x");
+        assertThat(skipped.exit()).as(skipped.out()).isZero();
+        assertThat(Files.readString(repo.model)).isEqualTo(repo.git("show", "HEAD:model.safetensors"));
     }
 
     @Test

@@ -73,6 +73,11 @@ final class MergeRepo implements AutoCloseable {
         return sandbox.command(dir, cmd).errorsIntoOutput().run();
     }
 
+    /** A command in the repository with these environment variables too. */
+    Command.Result exec(Map<String, String> env, String... cmd) throws IOException {
+        return sandbox.command(dir, cmd).env(env).errorsIntoOutput().run();
+    }
+
     /** Runs git, which must succeed; returns its output. */
     String git(String... args) throws IOException {
         return gitMayFail(args).assertOk().out();

@@ -234,11 +234,8 @@ public final class ThetaRepository implements AutoCloseable {
             byte[] bytes = git().manifestBytesOfBlob(blob)
                     .orElseThrow(() -> new ManifestException(path
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
-            Manifest manifest = Manifest.parse(bytes);
-            Path file = location.workTree().resolve(path);
-            ContentSums sums = smudger.checkout(path, manifest, file);
+            Path file = write(smudger, path, bytes);
             Optional<IndexStat.FileStat> indexStat = IndexStat.FileStat.of(file);
-            statCache.recordWritten(file, sums, bytes);
             if (indexStat.isPresent()) {
                 byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
                 blob.copyRawTo(raw, 0);
@@ -247,6 +244,25 @@ public final class ThetaRepository implements AutoCloseable {
         }
         Set<String> refreshed = IndexStat.record(location.indexFile(), git().objectFormat(), written);
         return paths.stream().filter(p -> !refreshed.contains(p)).toList();
+    }
+
+    /**
+     * Writes the checkpoint of the manifest the work tree's {@code path} holds (as a skipped smudge left it) in its
+     * place, as {@link #checkout} does but leaving the index alone: for an unmerged path, whose index entries are
+     * the conflict's stages and whose file is the side git chose.
+     * @throws ManifestException if the file holds no manifest
+     */
+    public void checkoutInPlace(String path) throws IOException {
+        byte[] bytes = Files.readAllBytes(location.workTree().resolve(path));
+        write(new Smudger(store, missingObjects(), progress), path, bytes);
+    }
+
+    /** Decodes the manifest {@code bytes} into the work tree's {@code path} and records the file in the stat cache. */
+    private Path write(Smudger smudger, String path, byte[] bytes) throws IOException {
+        Path file = location.workTree().resolve(path);
+        ContentSums sums = smudger.checkout(path, Manifest.parse(bytes), file);
+        statCache.recordWritten(file, sums, bytes);
+        return file;
     }
 
     // ---- revisions and manifests

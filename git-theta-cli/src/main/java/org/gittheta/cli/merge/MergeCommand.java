@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.UserException;
+import org.gittheta.cli.store.WorkTreeCheckpoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -144,13 +145,16 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         if (noCommit) cmd.add("--no-commit");
         if (noFf) cmd.add("--no-ff");
         cmd.addAll(commits);
-        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-        try {
-            return pb.start().waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running git merge", e);
-        }
+        return WorkTreeCheckpoints.withoutGitHoldingCheckpoints(cwd, env -> {
+            ProcessBuilder git = new ProcessBuilder(cmd).inheritIO();
+            git.environment().putAll(env);
+            try {
+                return git.start().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running git merge", e);
+            }
+        });
     }
 
     private int nWay(Path cwd, List<String> config) throws IOException {

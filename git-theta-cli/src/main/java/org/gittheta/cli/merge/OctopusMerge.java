@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.UserException;
+import org.gittheta.cli.store.WorkTreeCheckpoints;
 import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
@@ -244,8 +245,10 @@ final class OctopusMerge {
                 message.orElse("Merge " + String.join(", ", merged) + " (git theta merge: " + strategies.description()
                         + ")")));
         String merge = Git.run(top, args.toArray(String[]::new)).strip();
-        Git.run(top, "read-tree", "-m", "-u", head, merge);
-        Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
+        WorkTreeCheckpoints.withoutGitHoldingCheckpoints(top, env -> {
+            Git.runWithEnv(top, env, null, "read-tree", "-m", "-u", head, merge);
+            return Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
+        });
         err.println("git-theta: merge commit " + merge.substring(0, 12) + " with parents "
                 + String.join(
                         ", ",

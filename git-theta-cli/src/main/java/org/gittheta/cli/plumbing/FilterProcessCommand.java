@@ -9,10 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 import org.gittheta.cli.Git;
+import org.gittheta.cli.SkipSmudge;
 import org.gittheta.cli.StaleTemps;
 import org.gittheta.cli.setup.Hooks;
 import org.gittheta.convert.StatCache;
@@ -33,7 +32,7 @@ public final class FilterProcessCommand implements java.util.concurrent.Callable
         Hooks.installMissing(cwd); // a clone made with only a global install still gets its pre-push hook
         // settings are checked per file: a bad one is answered with that file's error status, not a dead process
         try (ThetaRepository repo = Git.repository(cwd)) {
-            if (isTrue(System.getenv("GIT_THETA_SKIP_SMUDGE"))) repo.skipSmudge();
+            if (SkipSmudge.requested()) repo.skipSmudge();
             repo.removeStaleTempFiles(StaleTemps::cutoff); // left by adds that were killed
             // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
             var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
@@ -44,12 +43,6 @@ public final class FilterProcessCommand implements java.util.concurrent.Callable
             if (statsFile != null && !statsFile.isEmpty()) appendCounts(Path.of(statsFile), repo.cleanCounts());
         }
         return 0;
-    }
-
-    /** As git-lfs reads {@code GIT_LFS_SKIP_SMUDGE}. */
-    static boolean isTrue(String value) {
-        return value != null
-                && List.of("1", "true", "yes", "on").contains(value.strip().toLowerCase(Locale.ROOT));
     }
 
     /** One line per filter process: how many cleans the stat cache answered, and how many were done in full. */

@@ -2,17 +2,26 @@ package org.gittheta.cli.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.gittheta.cli.Git;
+import org.gittheta.cli.SkipSmudge;
 import org.gittheta.cli.UserException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.repo.ThetaRepository;
 
-/** Tracked checkpoints of the work tree that git left as manifests, and writing them out: for checkout and pull. */
-final class WorkTreeCheckpoints {
+/**
+ * Tracked checkpoints of the work tree that git left as manifests, and writing them out: for checkout and pull, and
+ * after a merge, whose git runs with smudge skipped so that git never holds a checkpoint.
+ */
+public final class WorkTreeCheckpoints {
     private WorkTreeCheckpoints() {}
 
     /** Index paths (from the top) under the pathspecs whose filter is git-theta's. */
@@ -22,9 +31,9 @@ final class WorkTreeCheckpoints {
         List<String> indexed = split(Git.run(cwd, args.toArray(String[]::new)));
         if (indexed.isEmpty()) return indexed;
         Path top = Git.dirs(cwd).topLevel();
-        List<String> check = new ArrayList<>(List.of("check-attr", "-z", "filter", "--"));
-        check.addAll(indexed);
-        List<String> attrs = split(Git.run(top, check.toArray(String[]::new)));
+        // on standard input: a repository's paths can outgrow a command line
+        byte[] paths = (String.join("\0", indexed) + "\0").getBytes(StandardCharsets.UTF_8);
+        List<String> attrs = split(Git.runWithEnv(top, Map.of(), paths, "check-attr", "-z", "--stdin", "filter"));
         List<String> out = new ArrayList<>();
         for (int i = 0; i + 2 < attrs.size(); i += 3) {
             if (attrs.get(i + 2).equals("theta")) out.add(attrs.get(i));
@@ -36,22 +45,76 @@ final class WorkTreeCheckpoints {
     static List<String> notCheckedOut(Path top, List<String> paths) throws IOException {
         List<String> out = new ArrayList<>();
         for (String path : paths) {
-            Path file = top.resolve(path);
-            if (!Files.exists(file)) {
-                out.add(path);
-            } else if (Files.isRegularFile(file)) {
-                byte[] head;
-                try (InputStream in = Files.newInputStream(file)) {
-                    head = in.readNBytes(64);
-                }
-                if (Manifest.looksLike(head, head.length)) out.add(path);
-            }
+            if (!Files.exists(top.resolve(path)) || holdsManifest(top.resolve(path))) out.add(path);
         }
         return out;
     }
 
+    /** The tracked checkpoints whose working file holds the manifest text. */
+    private static Set<String> leftAsManifests(Path top) throws IOException {
+        Set<String> out = new LinkedHashSet<>(); // an unmerged path is listed once per stage
+        for (String path : tracked(top, List.of())) if (holdsManifest(top.resolve(path))) out.add(path);
+        return out;
+    }
+
+    private static boolean holdsManifest(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return false;
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(64);
+        }
+        return Manifest.looksLike(head, head.length);
+    }
+
+    /** Git commands that update the work tree, run with these environment variables. */
+    @FunctionalInterface
+    public interface GitStep<T> {
+        T run(Map<String, String> env) throws IOException;
+    }
+
+    /**
+     * Runs {@code step} with smudge skipped ({@code GIT_THETA_SKIP_SMUDGE=1}), so that git never holds a checkpoint
+     * in memory, then writes the checkpoints it left as manifests here, quietly, whether it succeeded or not; unless
+     * this process was itself asked to skip smudging: then they stay manifests.
+     */
+    public static <T> T withoutGitHoldingCheckpoints(Path cwd, GitStep<T> step) throws IOException {
+        if (SkipSmudge.requested()) return step.run(Map.of());
+        Path top = Git.dirs(cwd).topLevel();
+        Set<String> before = leftAsManifests(top);
+        try {
+            return step.run(Map.of(SkipSmudge.VARIABLE, "1"));
+        } finally {
+            writeLeftAsManifests(cwd, top, before);
+        }
+    }
+
+    /**
+     * Writes the checkpoints left as manifests that were not manifests {@code before}: each from the index, its
+     * entry refreshed, or where the path is unmerged, from the manifest in the file (the side git chose), as git's
+     * smudge would have.
+     */
+    private static void writeLeftAsManifests(Path cwd, Path top, Set<String> before) throws IOException {
+        Set<String> left = leftAsManifests(top);
+        left.removeAll(before);
+        if (left.isEmpty()) return;
+        Set<String> unmerged = new HashSet<>();
+        for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
+            unmerged.add(entry.substring(entry.indexOf('\t') + 1));
+        List<String> merged = left.stream().filter(p -> !unmerged.contains(p)).toList();
+        writeFromIndex(cwd, top, merged);
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            for (String path : left) if (unmerged.contains(path)) repo.checkoutInPlace(path);
+        }
+    }
+
     /** Writes the index's checkpoints for these paths and refreshes their index entries (Git's refresh if need be). */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
+        if (paths.isEmpty()) return;
+        writeFromIndex(cwd, top, paths);
+        System.err.println("git-theta: checked out " + paths.size() + " checkpoint(s)");
+    }
+
+    private static void writeFromIndex(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
         List<String> unrefreshed;
         try (ThetaRepository repo = Git.repository(cwd)) {
@@ -70,7 +133,6 @@ final class WorkTreeCheckpoints {
             refresh.addAll(unrefreshed);
             Git.run(top, refresh.toArray(String[]::new));
         }
-        System.err.println("git-theta: checked out " + paths.size() + " checkpoint(s)");
     }
 
     static List<String> split(String nulSeparated) {
