@@ -250,6 +250,25 @@ class MergeEndToEndTest {
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
     }
 
+    /**
+     * A checkpoint deleted on ours and modified on theirs: git leaves theirs in the work tree, a manifest with smudge
+     * skipped, which git theta merge then writes as the checkpoint, leaving the conflict's index stages alone.
+     */
+    @Test
+    void gitThetaMergeWritesTheCheckpointGitLeftOfAConflict() throws IOException {
+        repo.git("checkout", "-qb", "x");
+        repo.commitModel("x", new double[] {7, 7, 7, 7}, BASE_H, BASE_N);
+        Path theirs = checkoutCopy("x");
+        repo.git("checkout", "-q", "main");
+        repo.git("rm", "-q", "model.safetensors");
+        repo.git("commit", "-qm", "delete the checkpoint");
+        Command.Result r = repo.exec("git", "theta", "merge", "--no-edit", "x");
+        assertThat(r.exit()).as(r.out()).isNotZero();
+        assertThat(r.out()).contains("CONFLICT (modify/delete)");
+        assertThat(repo.git("status", "--porcelain")).isEqualTo("DU model.safetensors\n");
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(Files.readAllBytes(theirs));
+    }
+
     @Test
     void parameterAddedOnOneSideIsKeptInARebuiltHeader() throws IOException {
         repo.git("checkout", "-qb", "x");

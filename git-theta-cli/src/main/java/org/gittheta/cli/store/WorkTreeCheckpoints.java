@@ -100,10 +100,12 @@ public final class WorkTreeCheckpoints {
         Set<String> unmerged = new HashSet<>();
         for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
             unmerged.add(entry.substring(entry.indexOf('\t') + 1));
-        List<String> merged = left.stream().filter(p -> !unmerged.contains(p)).toList();
-        writeFromIndex(cwd, top, merged);
+        writeFromIndex(
+                cwd, top, left.stream().filter(p -> !unmerged.contains(p)).toList());
+        List<String> conflicted = left.stream().filter(unmerged::contains).toList();
+        if (conflicted.isEmpty()) return;
         try (ThetaRepository repo = Git.repository(cwd)) {
-            for (String path : left) if (unmerged.contains(path)) repo.checkoutInPlace(path);
+            for (String path : conflicted) repo.checkoutInPlace(path);
         }
     }
 
