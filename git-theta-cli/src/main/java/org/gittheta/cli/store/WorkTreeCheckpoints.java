@@ -81,11 +81,19 @@ public final class WorkTreeCheckpoints {
         if (SkipSmudge.requested()) return step.run(Map.of());
         Path top = Git.dirs(cwd).topLevel();
         Set<String> before = leftAsManifests(top);
+        T result;
         try {
-            return step.run(Map.of(SkipSmudge.VARIABLE, "1"));
-        } finally {
-            writeLeftAsManifests(cwd, top, before);
+            result = step.run(Map.of(SkipSmudge.VARIABLE, "1"));
+        } catch (IOException | RuntimeException e) {
+            try {
+                writeLeftAsManifests(cwd, top, before);
+            } catch (IOException | RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed); // git's failure is the one to report
+            }
+            throw e;
         }
+        writeLeftAsManifests(cwd, top, before);
+        return result;
     }
 
     /**
