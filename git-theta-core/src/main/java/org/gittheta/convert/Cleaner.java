@@ -30,6 +30,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.DiskSpace;
+import org.gittheta.store.MemoryPool;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamDecoder;
@@ -305,6 +306,9 @@ public final class Cleaner {
     private final class Encoding implements AutoCloseable {
         private final Semaphore slots = new Semaphore(TENSORS_IN_FLIGHT);
         private final Semaphore memory = new Semaphore(BYTES_IN_FLIGHT / KIB);
+        /** The streamed tensors' memory, reused: fresh memory costs a page fault and two zero fills per page. */
+        private final MemoryPool pool = new MemoryPool(BYTES_IN_FLIGHT);
+
         private final List<Future<ParamEntry>> pending = new ArrayList<>();
         private final Map<String, ParamEntry> before;
 
@@ -316,7 +320,7 @@ public final class Cleaner {
          * Memory for a tensor of {@code length} bytes, once the tensors in flight leave room for it (a tensor larger
          * than the whole budget waits until it has the budget to itself).
          */
-        @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the returned buffer, which closes it
+        @SuppressWarnings("MustBeClosedChecker") // the lease belongs to the returned buffer, which closes it
         TensorBuffer buffer(long length) throws IOException {
             if (encoder.inlines(length)) {
                 // a few bytes for a manifest line: no shared arena, whose close is a handshake with every thread
@@ -324,15 +328,14 @@ public final class Cleaner {
             }
             int permits = (int) Math.min(BYTES_IN_FLIGHT / KIB, (length + KIB - 1) / KIB);
             acquire(memory, permits);
-            Arena arena = Arena.ofShared();
-            Runnable release = () -> {
-                arena.close();
-                memory.release(permits);
-            };
             try {
-                return new TensorBuffer(length == 0 ? MemorySegment.NULL : arena.allocate(length, 64), release);
+                MemoryPool.Lease lease = pool.take(length, false); // filled from the stream before it is read
+                return new TensorBuffer(lease.segment(), () -> {
+                    lease.close();
+                    memory.release(permits);
+                });
             } catch (RuntimeException | Error e) {
-                release.run();
+                memory.release(permits);
                 throw e;
             }
         }
@@ -383,6 +386,7 @@ public final class Cleaner {
                     // the first failure is reported by entries()
                 }
             }
+            pool.close();
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
+import org.gittheta.store.MemoryPool;
 import org.gittheta.store.Ordered;
 import org.gittheta.tensor.TensorView;
 import org.gittheta.update.ParamDecoder;

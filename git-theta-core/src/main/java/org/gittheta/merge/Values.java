@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.store.MemoryPool;
 import org.gittheta.store.Ordered;
 import org.gittheta.update.ParamDecoder;
 

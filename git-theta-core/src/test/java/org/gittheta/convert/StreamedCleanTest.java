@@ -82,6 +82,18 @@ class StreamedCleanTest {
         assertStreamsInAnyPieces(file);
     }
 
+    /**
+     * Streamed tensors are read into memory that earlier tensors of the file were read into (and encoded from): each
+     * must be stored with its own bytes, none with what a larger one left behind.
+     */
+    @Test
+    void tensorsReadIntoReusedMemoryAreStoredWithTheirOwnBytes() throws IOException {
+        TestCheckpoints.SafetensorsBuilder checkpoint =
+                TestCheckpoints.safetensors().seed(11);
+        for (int i = 0; i < 24; i++) checkpoint.tensor("layer" + i, DType.BF16, 96 + 8 * (i % 5), 300 - 7 * i);
+        assertStreamsInAnyPieces(checkpoint.bytes());
+    }
+
     /** GGUF's padding between tensors is part of the skeleton, whatever bytes it holds. */
     @Test
     void aGgufFileKeepsTheBytesBetweenItsTensors() throws IOException {

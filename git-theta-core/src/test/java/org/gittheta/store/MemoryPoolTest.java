@@ -1,4 +1,4 @@
-package org.gittheta.merge;
+package org.gittheta.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.gittheta.merge;
+package org.gittheta.store;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -7,12 +7,13 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Native memory for a merge's values, reused from one parameter to the next. The first store into each page of fresh
- * native memory costs a page fault, and the kernel zeroes the page before Java zeroes it again: 12 % of a Fisher
- * merge driver's samples in a profile. Memory given back is kept for the next parameter while what is lent and what
- * is kept together stay within the budget; beyond it, blocks are freed.
+ * Native memory for parameters' values, reused from one parameter to the next (a merge's values, a clean's streamed
+ * tensors). The first store into each page of fresh native memory costs a page fault, and the kernel zeroes the page
+ * before Java zeroes it again: 12 % of a Fisher merge driver's samples in a profile. Memory given back is kept for the
+ * next parameter while what is lent and what is kept together stay within the budget; beyond it, blocks are freed. A
+ * kept block is lent again only for at least half its size, so that small requests do not hold large blocks.
  */
-final class MemoryPool implements AutoCloseable {
+public final class MemoryPool implements AutoCloseable {
     /** A block of native memory with the arena that frees it. */
     private record Block(Arena arena, MemorySegment segment) {
         long size() {
@@ -26,12 +27,12 @@ final class MemoryPool implements AutoCloseable {
     private long kept;
     private boolean closed;
 
-    MemoryPool(long budget) {
+    public MemoryPool(long budget) {
         this.budget = budget;
     }
 
     /** Memory lent for one parameter's values, given back when closed. */
-    final class Lease implements AutoCloseable {
+    public final class Lease implements AutoCloseable {
         private final Block block;
         private final MemorySegment segment;
         private boolean returned;
@@ -41,7 +42,7 @@ final class MemoryPool implements AutoCloseable {
             this.segment = block.segment().asSlice(0, bytes);
         }
 
-        MemorySegment segment() {
+        public MemorySegment segment() {
             return segment;
         }
 
@@ -58,9 +59,9 @@ final class MemoryPool implements AutoCloseable {
      * strategy may leave elements of), else holding whatever the last parameter left (values decoded over it).
      */
     @SuppressWarnings("MustBeClosedChecker") // the arena belongs to the block, which the pool frees
-    synchronized Lease take(long bytes, boolean zeroed) {
+    public synchronized Lease take(long bytes, boolean zeroed) {
         Block block = idle.stream()
-                .filter(b -> b.size() >= bytes)
+                .filter(b -> b.size() >= bytes && b.size() / 2 <= bytes)
                 .min(Comparator.comparingLong(Block::size))
                 .orElse(null);
         if (block != null) {
