@@ -10,8 +10,12 @@ theta_target=$theta_root/git-theta-cli/target
 theta_jar=$theta_target/git-theta.jar
 # the JDK found by the last search, so that later calls skip it
 theta_java_home_cache=$theta_target/java-home
-# the JVM's ahead-of-time cache (JEP 483/515) of the classes a filter process loads, made by a training run
+# the JVM's ahead-of-time caches (JEP 483/515), made by a training run: one of every command whose start-up counts,
+# and one of the filter process alone. A cache holds the training's method profiles, and a JVM started with it
+# compiles every method the training compiled: a filter given the merge driver's and the transfers' too spent ~0.7 s
+# more of a core in the JIT per 1 GiB add (docs/performance.md, "Start-up").
 theta_aot=$theta_target/git-theta.aot
+theta_aot_filter=$theta_target/git-theta-filter.aot
 # flags of every git-theta JVM; the AOT cache is only used by a JVM started with the flags it was trained with.
 # The JVM's own warnings go to stderr, not to its default stdout: a filter's stdout carries only git's protocol.
 # Multi-release jars are read as plain jars: zstd-jni's Java 22+ classes bind zstd through FFM, whose method handles
@@ -73,8 +77,17 @@ theta_aot_current() { # $1 (the AOT cache or its failure mark) was made for this
   [ "$1" -nt "$theta_jar" ] && [ "$1" -nt "$theta_root/bin/lib/java.sh" ]
 }
 
-theta_needs_aot() { # the AOT cache is not current, and training has not failed for this jar and these flags
+theta_needs_aot() { # the AOT caches are not current, and training has not failed for this jar and these flags
   ! theta_aot_current "$theta_aot" && ! theta_aot_current "$theta_aot.failed"
+}
+
+theta_aot_for() { # sets THETA_AOT_FLAGS: the JVM flag of the current AOT cache for the command $1, if there is one
+  THETA_AOT_FLAGS=()
+  if [ "$1" = filter-process ] && theta_aot_current "$theta_aot_filter"; then
+    THETA_AOT_FLAGS=(-XX:AOTCache="$theta_aot_filter")
+  elif theta_aot_current "$theta_aot"; then
+    THETA_AOT_FLAGS=(-XX:AOTCache="$theta_aot")
+  fi
 }
 
 theta_build() {
@@ -97,19 +110,20 @@ theta_tiny_checkpoint() { # writes a 2-parameter float32 safetensors file to $1 
   { printf "\\x$(printf %02x ${#header})\\0\\0\\0\\0\\0\\0\\0%s" "$header"; printf '\0\0\x80\x3f\0\0\0\x40\0\0\x40\x40'; } >"$1"
 }
 
-# A training run for the AOT cache: a filter process (what git starts most) cleans a tiny checkpoint in a
+# A training run for the AOT caches: a filter process (what git starts most) cleans a tiny checkpoint in a
 # throw-away repository, after a --version and a merge driver in the same JVM (org.gittheta.cli.AotTraining),
-# recording what it loads; the cache is then created from that record. The cache is an optimisation only: when
-# training fails the JVM runs without it (and training is not retried for this jar and these flags).
+# recording what it loads; a second filter process, alone in its JVM, cleans the same in a copy of that repository
+# for the filter's own cache. The caches are then created from those records. They are an optimisation only: when
+# training fails the JVM runs without them (and training is not retried for this jar and these flags).
 theta_train_aot() {
   local work rc=0
-  rm -f "$theta_aot" "$theta_aot.failed"
+  rm -f "$theta_aot" "$theta_aot_filter" "$theta_aot.failed"
   echo "git-theta: creating the start-up cache (once per build)..." >&2
   work=$(mktemp -d "${TMPDIR:-/tmp}/git-theta-aot.XXXXXX") || return 0
   theta_train_in "$work" >"$theta_aot.log" 2>&1 || rc=$?
   rm -rf "$work"
-  if [ "$rc" -ne 0 ] || ! [ -s "$theta_aot" ]; then
-    rm -f "$theta_aot"
+  if [ "$rc" -ne 0 ] || ! [ -s "$theta_aot" ] || ! [ -s "$theta_aot_filter" ]; then
+    rm -f "$theta_aot" "$theta_aot_filter"
     touch "$theta_aot.failed"
     echo "git-theta: could not create the start-up cache (see $theta_aot.log); running without it." >&2
   fi
@@ -118,10 +132,12 @@ theta_train_aot() {
 
 theta_train_in() ( # $1: an empty directory
   set -e
-  local work=$1 java record
+  local work=$1 java record filter_record
   printf -v java '%q ' "$THETA_JAVA" "${theta_jvm_flags[@]}" -Dgittheta.launcher="$theta_root/bin/git-theta" -cp "$theta_jar"
   printf -v record '%q ' -XX:AOTMode=record -XX:AOTConfiguration="$work/conf" org.gittheta.cli.AotTraining \
     "$work/base" "$work/ours" "$work/base" base.safetensors
+  printf -v filter_record '%q ' -XX:AOTMode=record -XX:AOTConfiguration="$work/filter.conf" org.gittheta.cli.Main \
+    filter-process
   # a launcher started by git (a filter, `git -c filter.theta.process=...`) inherits git's GIT_DIR, GIT_INDEX_FILE and
   # -c settings: they would point the training's git at the caller's repository and filter (itself, waiting for this)
   unset $(git rev-parse --local-env-vars)
@@ -140,13 +156,25 @@ theta_train_in() ( # $1: an empty directory
   eval "$java org.gittheta.cli.demo.TrainingCheckpoints . base"
   git add ./*-step.safetensors
   eval "$java org.gittheta.cli.demo.TrainingCheckpoints . next"
-  git config filter.theta.process "$java $record"
   theta_tiny_checkpoint model.safetensors
+  cp -a "$work/repo" "$work/filter-repo"
+  theta_train_add "$java $record"
+  grep -q "^git-theta manifest" "$work/ours" # the merge driver wrote its result
+  cd "$work/filter-repo"
+  theta_train_add "$java $filter_record"
+  theta_create_aot "$work/conf" "$theta_aot"
+  theta_create_aot "$work/filter.conf" "$theta_aot_filter"
+)
+
+theta_train_add() { # $1: the recorded filter process, which cleans the training's next versions
+  git config filter.theta.process "$1"
   git add model.safetensors ./*-step.safetensors new.safetensors
   git cat-file -p :model.safetensors | grep -q '^git-theta manifest'
   git cat-file -p :dense-step.safetensors | grep -q '^git-theta manifest'
-  grep -q "^git-theta manifest" "$work/ours" # the merge driver wrote its result
-  "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$work/conf" -XX:AOTCache="$theta_aot.$$" \
+}
+
+theta_create_aot() { # $1: a training's record, $2: the cache to create from it
+  "$THETA_JAVA" "${theta_jvm_flags[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$1" -XX:AOTCache="$2.$$" \
     -Dgittheta.launcher="$theta_root/bin/git-theta" -cp "$theta_jar"
-  mv "$theta_aot.$$" "$theta_aot"
-)
+  mv "$2.$$" "$2"
+}

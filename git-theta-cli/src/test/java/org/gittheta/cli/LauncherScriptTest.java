@@ -103,6 +103,23 @@ class LauncherScriptTest {
         assertThat(needsAot()).isTrue();
     }
 
+    /** A filter process starts with the cache trained on the filter alone; every other command with the other. */
+    @Test
+    void aFilterProcessStartsWithTheFiltersOwnCacheAndOtherCommandsWithTheCommonOne() throws IOException {
+        assertThat(aotFlags("filter-process")).isEmpty();
+        Path aot = write("git-theta-cli/target/git-theta.aot");
+        Files.setLastModifiedTime(aot, FileTime.from(SOURCES_TIME.plusSeconds(120)));
+        assertThat(aotFlags("filter-process")).isEqualTo("-XX:AOTCache=" + aot);
+        Path filterAot = write("git-theta-cli/target/git-theta-filter.aot");
+        Files.setLastModifiedTime(filterAot, FileTime.from(SOURCES_TIME.plusSeconds(120)));
+        assertThat(aotFlags("filter-process")).isEqualTo("-XX:AOTCache=" + filterAot);
+        assertThat(aotFlags("merge-driver")).isEqualTo("-XX:AOTCache=" + aot);
+        assertThat(aotFlags("--version")).isEqualTo("-XX:AOTCache=" + aot);
+        touch(jar); // both stale: no cache
+        assertThat(aotFlags("filter-process")).isEmpty();
+        assertThat(aotFlags("merge-driver")).isEmpty();
+    }
+
     @Test
     void theFirstJdk25FoundIsRememberedAndAnOlderJavaHomeIsSkipped() throws IOException {
         Path jdk17 = fakeJdk("jvm/jdk-17", "17.0.12");
@@ -179,6 +196,14 @@ class LauncherScriptTest {
         Command.Result r = bash(Map.of(), ". bin/lib/java.sh; theta_needs_aot");
         assertThat(r.err()).isEmpty();
         return r.exit() == 0;
+    }
+
+    private String aotFlags(String command) throws IOException {
+        Command.Result r =
+                bash(Map.of(), ". bin/lib/java.sh; theta_aot_for " + command + "; echo \"${THETA_AOT_FLAGS[@]}\"");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        return r.out().strip();
     }
 
     /** THETA_JAVA_HOME as found with this JAVA_HOME (null: unset) and these search places. */
