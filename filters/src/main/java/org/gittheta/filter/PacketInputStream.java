@@ -1,15 +1,18 @@
 package org.gittheta.filter;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import org.gittheta.convert.SegmentReads;
 
 /**
  * The payloads of consecutive data packets, ending at a flush packet. Reads go straight from the
- * buffered transport into the caller's array, a packet's worth at a time at most.
+ * buffered transport into the caller's array or native memory, a packet's worth at a time at most.
  */
-final class PacketInputStream extends InputStream {
+final class PacketInputStream extends InputStream implements SegmentReads {
     private final PktLineReader reader;
-    private final InputStream in;
+    private final byte[] one = new byte[1];
     /** Payload bytes of the current packet not yet read. */
     private int remaining;
 
@@ -19,16 +22,11 @@ final class PacketInputStream extends InputStream {
 
     PacketInputStream(PktLineReader reader) {
         this.reader = reader;
-        this.in = reader.raw();
     }
 
     @Override
     public int read() throws IOException {
-        if (!nextPayload()) return -1;
-        int b = in.read();
-        if (b < 0) throw fail(PktLineReader.truncated(remaining));
-        remaining--;
-        return b;
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
     @Override
@@ -36,7 +34,17 @@ final class PacketInputStream extends InputStream {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) return 0;
         if (!nextPayload()) return -1;
-        int n = in.read(b, off, Math.min(len, remaining));
+        return taken(reader.read(b, off, Math.min(len, remaining)));
+    }
+
+    @Override
+    public int read(MemorySegment dst) throws IOException {
+        if (dst.byteSize() == 0) return 0;
+        if (!nextPayload()) return -1;
+        return taken(reader.read(dst.asSlice(0, Math.min(dst.byteSize(), remaining))));
+    }
+
+    private int taken(int n) throws IOException {
         if (n < 0) throw fail(PktLineReader.truncated(remaining));
         remaining -= n;
         return n;
@@ -53,9 +61,10 @@ final class PacketInputStream extends InputStream {
         return skipped;
     }
 
+    /** None that could be read without blocking is promised: git's pipe is read only when asked. */
     @Override
-    public int available() throws IOException {
-        return finished || failure != null ? 0 : Math.min(remaining, in.available());
+    public int available() {
+        return 0;
     }
 
     /** True once the flush packet ending this content has been read. */
@@ -90,8 +99,8 @@ final class PacketInputStream extends InputStream {
 
     private void skipPayload(int n) throws IOException {
         try {
-            in.skipNBytes(n);
-        } catch (java.io.EOFException e) {
+            reader.skip(n);
+        } catch (EOFException e) {
             throw fail(PktLineReader.truncated(remaining));
         }
         remaining -= n;

@@ -1,9 +1,13 @@
 package org.gittheta.filter;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,12 +22,20 @@ import org.gittheta.text.Printable;
 public final class PktLineReader {
     private static final int FLUSH = 0;
 
-    private final InputStream in;
+    private final ReadableByteChannel in;
+    /**
+     * Bytes read and not yet taken, between position and limit. Native memory, larger than one packet: headers and
+     * payloads come from one read(2) straight into it (a file descriptor's channel reads into native memory without
+     * the copy a read into an array costs), and payloads go from it to the reader's array or native memory.
+     */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(2 * PktLine.MAX_PACKET);
+
+    private final MemorySegment buffered = MemorySegment.ofBuffer(buffer).asReadOnly();
     private final byte[] header = new byte[PktLine.HEADER];
 
     public PktLineReader(InputStream in) {
-        // A buffer larger than one packet lets headers and payloads come from one read(2).
-        this.in = new BufferedInputStream(in, 2 * PktLine.MAX_PACKET);
+        buffer.limit(0);
+        this.in = in instanceof FileInputStream file ? file.getChannel() : Channels.newChannel(in);
     }
 
     /** One text packet without its trailing newline, or {@code null} at a flush packet. */
@@ -50,23 +62,55 @@ public final class PktLineReader {
 
     /** True if the stream ends here, between packets: how Git says it has no more requests. */
     public boolean atEnd() throws IOException {
-        in.mark(1);
-        int b = in.read();
-        in.reset();
-        return b < 0;
+        return !fill();
     }
 
     PacketInputStream contentPackets() {
         return new PacketInputStream(this);
     }
 
-    InputStream raw() {
-        return in;
+    /** Copies up to {@code len} buffered bytes (reading more if none are) into {@code b}; -1 at the end. */
+    int read(byte[] b, int off, int len) throws IOException {
+        if (!fill()) return -1;
+        int n = Math.min(len, buffer.remaining());
+        buffer.get(b, off, n);
+        return n;
+    }
+
+    /** Copies up to {@code dst}'s size of buffered bytes (reading more if none are) into it; -1 at the end. */
+    int read(MemorySegment dst) throws IOException {
+        if (!fill()) return -1;
+        int n = (int) Math.min(dst.byteSize(), buffer.remaining());
+        MemorySegment.copy(buffered, buffer.position(), dst, 0, n);
+        buffer.position(buffer.position() + n);
+        return n;
+    }
+
+    /** Skips exactly {@code n} bytes. */
+    void skip(int n) throws IOException {
+        for (int left = n; left > 0; ) {
+            if (!fill()) throw new EOFException();
+            int step = Math.min(left, buffer.remaining());
+            buffer.position(buffer.position() + step);
+            left -= step;
+        }
+    }
+
+    /** Whether bytes are buffered, reading once if none are; false at the end of the stream. */
+    private boolean fill() throws IOException {
+        if (buffer.hasRemaining()) return true;
+        buffer.clear();
+        int n;
+        do n = in.read(buffer);
+        while (n == 0);
+        buffer.flip();
+        return n > 0;
     }
 
     /** The packet length including the header; {@link #FLUSH} for a flush packet. */
     int readHeader() throws IOException {
-        int got = in.readNBytes(header, 0, PktLine.HEADER);
+        int got = 0;
+        for (int n; got < PktLine.HEADER && (n = read(header, got, PktLine.HEADER - got)) > 0; ) got += n;
         if (got < PktLine.HEADER) {
             throw new EOFException(
                     got == 0
@@ -89,8 +133,11 @@ public final class PktLineReader {
     }
 
     private byte[] readPayload(int size) throws IOException {
-        byte[] payload = in.readNBytes(size);
-        if (payload.length < size) throw truncated(size - payload.length);
+        byte[] payload = new byte[size];
+        for (int got = 0, n; got < size; got += n) {
+            n = read(payload, got, size - got);
+            if (n < 0) throw truncated(size - got);
+        }
         return payload;
     }
 

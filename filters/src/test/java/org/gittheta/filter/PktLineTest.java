@@ -9,9 +9,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -134,6 +138,33 @@ class PktLineTest {
                 PktLineReader r = new PktLineReader(new ByteArrayInputStream(content(payload)));
                 assertThat(r.contentStream().readAllBytes()).isEqualTo(payload);
                 assertThat(r.atEnd()).isTrue();
+            }
+        }
+
+        /** The clean reads a tensor's bytes straight into its memory, across packet boundaries. */
+        @Test
+        void contentReadIntoMemoryAcrossPacketsRoundTripsAndATruncatedPacketFails() throws IOException {
+            byte[] payload = new byte[3 * 65516 + 5];
+            new Random(3).nextBytes(payload);
+            PktLineReader r = new PktLineReader(new ByteArrayInputStream(content(payload)));
+            PacketInputStream in = r.contentPackets();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment values = arena.allocate(payload.length + 10);
+                long at = 0;
+                for (int n; (n = in.read(values.asSlice(at, Math.min(100_000, values.byteSize() - at)))) > 0; ) at += n;
+                assertThat(at).isEqualTo(payload.length);
+                assertThat(values.asSlice(0, at).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(payload);
+                assertThat(in.finished()).isTrue();
+                assertThat(r.atEnd()).isTrue();
+
+                byte[] cut = Arrays.copyOf(content(payload), 70_000);
+                PacketInputStream truncated = new PktLineReader(new ByteArrayInputStream(cut)).contentPackets();
+                assertThatThrownBy(() -> {
+                            long got = 0;
+                            for (int n; (n = truncated.read(values.asSlice(got))) >= 0; ) got += n;
+                        })
+                        .isInstanceOf(EOFException.class)
+                        .hasMessageContaining("truncated pkt-line");
             }
         }
 

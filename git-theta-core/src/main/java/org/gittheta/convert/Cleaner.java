@@ -86,7 +86,7 @@ public final class Cleaner {
      * (added with the filter off) is kept as it is once it has been validated completely.
      */
     public CleanResult clean(String file, InputStream content, OutputStream out, Previous previous) throws IOException {
-        BufferedInputStream in = new BufferedInputStream(content, 1 << 16);
+        BufferedInputStream in = new Input(content);
         if (Manifests.startsLikeOne(in)) {
             out.write(Manifests.validBytes(file, in));
             return CleanResult.SPLIT;
@@ -204,24 +204,52 @@ public final class Cleaner {
             }
         }
 
-        /** Fills {@code target} with the next bytes of the stream. */
+        /** Fills {@code target} with the next bytes of the stream (into it directly where the stream can). */
         void fill(MemorySegment target, byte[] block) throws IOException {
             for (long at = 0; at < target.byteSize(); ) {
-                int n = read(block, (int) Math.min(block.length, target.byteSize() - at));
-                MemorySegment.copy(block, 0, target, ValueLayout.JAVA_BYTE, at, n);
+                int n = SegmentReads.read(in, target.asSlice(at), block);
+                if (n < 0) throw truncated(pos);
+                pos += n;
+                task.advance(n);
                 at += n;
             }
         }
 
         private int read(byte[] block, int want) throws IOException {
             int n = in.readNBytes(block, 0, want);
-            if (n < want) {
-                throw new BadCheckpointException(
-                        file, "truncated: the header describes " + fileSize + " bytes, the file has " + (pos + n));
-            }
+            if (n < want) throw truncated(pos + n);
             pos += n;
             task.advance(n);
             return n;
+        }
+
+        private BadCheckpointException truncated(long size) {
+            return new BadCheckpointException(
+                    file, "truncated: the header describes " + fileSize + " bytes, the file has " + size);
+        }
+    }
+
+    /**
+     * The content, buffered so that its first bytes can be looked at and put back (its format is found from them).
+     * A streamed tensor's bytes are read past the buffer, once it is empty, straight into the tensor's memory; that
+     * comes after the format was found, so a mark still set then is dropped.
+     */
+    private static final class Input extends BufferedInputStream implements SegmentReads {
+        Input(InputStream content) {
+            super(content, 1 << 16);
+        }
+
+        @Override
+        public synchronized int read(MemorySegment dst) throws IOException {
+            if (dst.byteSize() == 0) return 0;
+            if (pos < count) {
+                int n = (int) Math.min(count - pos, dst.byteSize());
+                MemorySegment.copy(buf, pos, dst, ValueLayout.JAVA_BYTE, 0, n);
+                pos += n;
+                return n;
+            }
+            markpos = -1;
+            return SegmentReads.read(in, dst, buf);
         }
     }
 

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -295,8 +297,9 @@ public final class StatCache {
     }
 
     /** The content's length, CRC32C and CRC32, as the full clean reads it. */
-    private static final class CountingCrc extends CheckedInputStream {
+    private static final class CountingCrc extends CheckedInputStream implements SegmentReads {
         private final CRC32 crc32 = new CRC32();
+        private byte[] scratch;
         long count;
 
         CountingCrc(InputStream in) {
@@ -319,6 +322,19 @@ public final class StatCache {
             if (n > 0) {
                 count += n;
                 crc32.update(buf, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public int read(MemorySegment dst) throws IOException {
+            if (scratch == null && !(in instanceof SegmentReads)) scratch = new byte[1 << 16];
+            int n = SegmentReads.read(in, dst, scratch);
+            if (n > 0) {
+                count += n;
+                ByteBuffer read = dst.asSlice(0, n).asByteBuffer();
+                getChecksum().update(read.duplicate());
+                crc32.update(read);
             }
             return n;
         }

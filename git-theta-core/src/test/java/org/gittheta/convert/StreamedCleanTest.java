@@ -9,6 +9,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -64,6 +65,10 @@ class StreamedCleanTest {
         for (int piece : PIECES) {
             byte[] manifest = clean(store, new Pieces(new ByteArrayInputStream(file), piece));
             assertThat(manifest).as("manifest, pieces of %d bytes", piece).isEqualTo(whole);
+            manifest = clean(store, new SegmentPieces(new ByteArrayInputStream(file), piece));
+            assertThat(manifest)
+                    .as("manifest, pieces of %d bytes read into memory", piece)
+                    .isEqualTo(whole);
         }
         assertThat(checkout(store, whole)).isEqualTo(file);
         assertThat(tempFiles()).isZero();
@@ -122,10 +127,14 @@ class StreamedCleanTest {
                 .bytes();
         ObjectStore store = store();
         byte[] cut = Arrays.copyOf(file, file.length - 600_000);
-        assertThatThrownBy(() -> clean(store, new Pieces(new ByteArrayInputStream(cut), 4093)))
-                .isInstanceOf(BadCheckpointException.class)
-                .hasMessageContaining(
-                        "truncated: the header describes " + file.length + " bytes, the file has " + cut.length);
+        for (InputStream in : List.of(
+                new Pieces(new ByteArrayInputStream(cut), 4093),
+                new SegmentPieces(new ByteArrayInputStream(cut), 4093))) {
+            assertThatThrownBy(() -> clean(store, in))
+                    .isInstanceOf(BadCheckpointException.class)
+                    .hasMessageContaining(
+                            "truncated: the header describes " + file.length + " bytes, the file has " + cut.length);
+        }
         assertThat(tempFiles()).isZero();
         assertThat(checkout(store, clean(store, new ByteArrayInputStream(file))))
                 .isEqualTo(file);
@@ -140,8 +149,23 @@ class StreamedCleanTest {
     }
 
     /** A pipe that hands over at most {@code piece} bytes per read, as git's packets and the kernel's buffers do. */
-    private static final class Pieces extends FilterInputStream {
-        private final int piece;
+    /** A stream that, like git's pipe in the filter, reads straight into the tensors' memory, in pieces. */
+    private static final class SegmentPieces extends Pieces implements SegmentReads {
+        SegmentPieces(InputStream in, int piece) {
+            super(in, piece);
+        }
+
+        @Override
+        public int read(MemorySegment dst) throws IOException {
+            byte[] bytes = new byte[(int) Math.min(piece, dst.byteSize())];
+            int n = read(bytes, 0, bytes.length);
+            if (n > 0) MemorySegment.copy(bytes, 0, dst, ValueLayout.JAVA_BYTE, 0, n);
+            return n;
+        }
+    }
+
+    private static class Pieces extends FilterInputStream {
+        final int piece;
 
         Pieces(InputStream in, int piece) {
             super(in);

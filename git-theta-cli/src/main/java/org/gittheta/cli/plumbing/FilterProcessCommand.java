@@ -1,6 +1,5 @@
 package org.gittheta.cli.plumbing;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -34,8 +33,9 @@ public final class FilterProcessCommand implements java.util.concurrent.Callable
         try (ThetaRepository repo = Git.repository(cwd)) {
             if (SkipSmudge.requested()) repo.skipSmudge();
             repo.removeStaleTempFiles(StaleTemps::cutoff); // left by adds that were killed
-            // raw descriptors: System.out must carry nothing but protocol, and buffering is ours
-            var in = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16);
+            // raw descriptors: System.out must carry nothing but protocol, and buffering is ours (the reader's: it
+            // reads the descriptor into native memory, and a tensor's bytes go from there to the tensor's memory)
+            var in = new FileInputStream(FileDescriptor.in);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
             Consumer<String> stderr = line -> System.err.println("git-theta: " + line);
             new FilterProcessServer(in, out, new ThetaFilter(repo, stderr), stderr).serve();
