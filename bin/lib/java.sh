@@ -21,8 +21,12 @@ theta_aot_filter=$theta_target/git-theta-filter.aot
 # Multi-release jars are read as plain jars: zstd-jni's Java 22+ classes bind zstd through FFM, whose method handles
 # and downcall stubs cannot be kept in the AOT cache (it refuses classes from META-INF/versions), so every process
 # that compressed generated ~340 classes and kept the JIT busy compiling their generator; its JNI classes are cached.
+# MethodType.makeImpl is never compiled: hot while a JVM links its lambdas and method handles, its C2 compilation took
+# 0.6 s of the one C2 thread at the start of every filter, while the SHA-256 of the values waited in slow Java code for
+# its intrinsic to be compiled (1 GiB add: 23 % less CPU; docs/performance.md). "quiet": no message on stdout.
 theta_jvm_flags=(--enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss2m -Xlog:disable -Xlog:all=warning:stderr
-  -Djdk.util.jar.enableMultiRelease=false)
+  -Djdk.util.jar.enableMultiRelease=false -XX:CompileCommand=quiet
+  -XX:CompileCommand=exclude,java.lang.invoke.MethodType::makeImpl)
 
 theta_java_major() { # prints the major version of the JDK at $1, or nothing
   local line
