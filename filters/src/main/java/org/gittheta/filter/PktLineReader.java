@@ -34,7 +34,7 @@ public final class PktLineReader {
     private final byte[] header = new byte[PktLine.HEADER];
 
     public PktLineReader(InputStream in) {
-        buffer.limit(0);
+        buffer.limit(0); // nothing read yet
         this.in = in instanceof FileInputStream file ? file.getChannel() : Channels.newChannel(in);
     }
 
