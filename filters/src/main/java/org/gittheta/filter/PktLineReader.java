@@ -109,8 +109,7 @@ public final class PktLineReader {
 
     /** The packet length including the header; {@link #FLUSH} for a flush packet. */
     int readHeader() throws IOException {
-        int got = 0;
-        for (int n; got < PktLine.HEADER && (n = read(header, got, PktLine.HEADER - got)) > 0; ) got += n;
+        int got = readFully(header, PktLine.HEADER);
         if (got < PktLine.HEADER) {
             throw new EOFException(
                     got == 0
@@ -134,11 +133,16 @@ public final class PktLineReader {
 
     private byte[] readPayload(int size) throws IOException {
         byte[] payload = new byte[size];
-        for (int got = 0, n; got < size; got += n) {
-            n = read(payload, got, size - got);
-            if (n < 0) throw truncated(size - got);
-        }
+        int got = readFully(payload, size);
+        if (got < size) throw truncated(size - got);
         return payload;
+    }
+
+    /** Reads {@code len} bytes into {@code b}, fewer only where the stream ends; returns how many. */
+    private int readFully(byte[] b, int len) throws IOException {
+        int got = 0;
+        for (int n; got < len && (n = read(b, got, len - got)) > 0; ) got += n;
+        return got;
     }
 
     static EOFException truncated(int missing) {

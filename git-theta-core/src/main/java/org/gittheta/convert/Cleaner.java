@@ -249,7 +249,7 @@ public final class Cleaner {
                 return n;
             }
             markpos = -1;
-            return SegmentReads.read(in, dst, buf);
+            return SegmentReads.read(in, dst, buf); // emptied, the buffer is free to pass bytes through
         }
     }
 

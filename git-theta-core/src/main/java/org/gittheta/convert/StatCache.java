@@ -299,7 +299,9 @@ public final class StatCache {
     /** The content's length, CRC32C and CRC32, as the full clean reads it. */
     private static final class CountingCrc extends CheckedInputStream implements SegmentReads {
         private final CRC32 crc32 = new CRC32();
-        private byte[] scratch;
+        /** For a stream that reads only into arrays. */
+        private final byte[] scratch = new byte[1 << 16];
+
         long count;
 
         CountingCrc(InputStream in) {
@@ -328,7 +330,6 @@ public final class StatCache {
 
         @Override
         public int read(MemorySegment dst) throws IOException {
-            if (scratch == null && !(in instanceof SegmentReads)) scratch = new byte[1 << 16];
             int n = SegmentReads.read(in, dst, scratch);
             if (n > 0) {
                 count += n;
