@@ -16,12 +16,10 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
 import org.gittheta.store.MemoryPool;
-import org.gittheta.store.ObjectFormat;
 import org.gittheta.store.Ordered;
 import org.gittheta.tensor.TensorView;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
-import org.gittheta.update.ValuesHandoff;
 
 /**
  * Merge of N ≥ 2 versions of a checkpoint (ours first) against their base, parameter by parameter. With scope
@@ -36,8 +34,7 @@ import org.gittheta.update.ValuesHandoff;
  * delta chains share decoded once), one parameter at a time per worker, a few workers at once, at most
  * {@code memoryBudget} bytes of values in flight in native memory; a parameter larger than the budget runs alone, its
  * values in mapped temporary files. Strategies read them in chunks ({@link Chunks}); the result is stored against
- * ours with ours's values as decoded here (the encoder does not decode them again), and, where there is room, left
- * in a {@link ValuesHandoff} for the checkout of the merged checkpoint, which then need not decode them again.
+ * ours with ours's values as decoded here (the encoder does not decode them again).
  */
 public final class NWayMerge {
     private static final long MIB = 1 << 20;
@@ -46,26 +43,20 @@ public final class NWayMerge {
     private final ParamEncoder encoder;
     private final ParamStrategies strategies;
     private final List<FisherSource> fishers;
-    private final Optional<ValuesHandoff> handoff;
     private final Semaphore memory;
     private final int budgetMib;
 
-    /**
-     * @param fishers one per model, in the models' order ({@link FisherSource#none()} where there is none)
-     * @param handoff where computed values are left for the checkout that follows, if anywhere
-     */
+    /** @param fishers one per model, in the models' order ({@link FisherSource#none()} where there is none) */
     public NWayMerge(
             ParamDecoder decoder,
             ParamEncoder encoder,
             ParamStrategies strategies,
             List<FisherSource> fishers,
-            Optional<ValuesHandoff> handoff,
             long memoryBudget) {
         this.decoder = decoder;
         this.encoder = encoder;
         this.strategies = strategies;
         this.fishers = List.copyOf(fishers);
-        this.handoff = handoff;
         this.budgetMib = (int) Math.max(1, Math.min(Integer.MAX_VALUE, memoryBudget / MIB));
         this.memory = new Semaphore(budgetMib);
     }
@@ -149,17 +140,11 @@ public final class NWayMerge {
             return new MergeResult(Optional.empty(), reports);
         }
         List<ParamEntry> merged = new ArrayList<>();
-        long computed = plans.stream()
-                .mapToLong(p -> p instanceof Compute c ? c.entries()[c.models().getFirst()].byteSize() : 0)
-                .sum();
-        Optional<ValuesHandoff> leaving =
-                dryRun || computed == 0 ? Optional.empty() : handoff.filter(h -> h.hasRoomFor(computed));
         try (MemoryPool pool = new MemoryPool((long) budgetMib * MIB)) {
-            Ordered.run(
-                    order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun, leaving, pool), r -> {
-                        reports.add(r.report());
-                        r.entry().ifPresent(merged::add);
-                    });
+            Ordered.run(order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun, pool), r -> {
+                reports.add(r.report());
+                r.entry().ifPresent(merged::add);
+            });
         }
         if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
@@ -298,9 +283,7 @@ public final class NWayMerge {
         };
     }
 
-    /** @param leaving where to leave computed values; a dry run is not given one */
-    private Outcome execute(
-            String name, Plan plan, int modelCount, boolean dryRun, Optional<ValuesHandoff> leaving, MemoryPool pool)
+    private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun, MemoryPool pool)
             throws IOException {
         if (!(plan instanceof Compute c)) {
             return new Outcome(
@@ -382,10 +365,6 @@ public final class NWayMerge {
                     out,
                     Optional.of(previous),
                     Optional.ofNullable(previousValues));
-            // small values decode faster than a file is made for them
-            if (entry.inline().isEmpty() && first.byteSize() >= ObjectFormat.CHUNK_SIZE) {
-                leaving.ifPresent(h -> h.leave(entry.sha256(), out));
-            }
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {
             memory.release(held);

@@ -15,7 +15,6 @@ import org.gittheta.repo.GcReport.Reason;
 import org.gittheta.repo.GcReport.Removed;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
-import org.gittheta.update.ValuesHandoff;
 
 /**
  * {@code gc}: removes objects nothing reachable uses, and stale temporary files, never anything younger than the
@@ -64,12 +63,7 @@ final class StoreGc {
                 if (held.contains(r.id())) remove(store.pathOf(r.id()), r.id().hex(), Reason.ON_REMOTE, objects);
             }
         }
-        for (Path dir : List.of(
-                store.tmpDir(),
-                store.storeDir().resolve("incomplete"),
-                ValuesHandoff.of(store).dir())) {
-            removeStaleTemps(dir);
-        }
+        for (Path dir : List.of(store.tmpDir(), store.storeDir().resolve("incomplete"))) removeStaleTemps(dir);
         return new GcReport(options.dryRun(), objects, temps, keptYoung);
     }
 

@@ -55,7 +55,6 @@ import org.gittheta.transfer.ObjectSource;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
 import org.gittheta.update.UpdateData;
-import org.gittheta.update.ValuesHandoff;
 
 /**
  * A Git repository as git-theta sees it: the one entry point to clean and smudge, manifests and checkpoints at
@@ -501,13 +500,7 @@ public final class ThetaRepository implements AutoCloseable {
                         new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
-            MergeResult result = new NWayMerge(
-                            decoder,
-                            encoder(),
-                            config,
-                            List.of(fo, ft),
-                            Optional.of(ValuesHandoff.of(store)),
-                            MERGE_MEMORY_BUDGET)
+            MergeResult result = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
                     .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"));
             store.sync(); // its objects are on disk before the merged manifest goes to Git
             return result;
@@ -542,13 +535,7 @@ public final class ThetaRepository implements AutoCloseable {
                 new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
-            MergeResult result = new NWayMerge(
-                            decoder,
-                            encoder(),
-                            strategies,
-                            sources,
-                            Optional.of(ValuesHandoff.of(store)),
-                            MERGE_MEMORY_BUDGET)
+            MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
                     .merge(path, base, models, revs, dryRun);
             store.sync();
             return result;

@@ -2,14 +2,10 @@ package org.gittheta.update;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.CRC32C;
@@ -28,9 +24,7 @@ import org.gittheta.store.Ordered;
  *
  * <p>Every parameter is checked when its last chunk is taken: the decoded values against the object's CRC32C and
  * against the SHA-256 the manifest names (a manifest edited by hand or by a bad merge, whose hash is not its objects'
- * values, fails here rather than yielding other bytes). A failure names the parameter. Values a merge has just
- * computed and left in the {@link ValuesHandoff} are copied from there instead, checked against the CRC32C they were
- * left with, and the file is removed once they are taken.
+ * values, fails here rather than yielding other bytes). A failure names the parameter.
  */
 public final class ValuesPipeline implements AutoCloseable {
     /** Bytes {@code [offset, offset + length)} of the values of {@code params.get(param)}, in {@code data}. */
@@ -41,8 +35,7 @@ public final class ValuesPipeline implements AutoCloseable {
         }
     }
 
-    /** A parameter's chain of objects, or (then layer is null) the values a merge left for it. */
-    private record Opened(Arena arena, Layer layer, ValuesHandoff.Taken handed) {}
+    private record Opened(Arena arena, Layer layer) {}
 
     private final ObjectStore store;
     private final List<ParamEntry> params;
@@ -53,16 +46,11 @@ public final class ValuesPipeline implements AutoCloseable {
     private final Ordered.Results<Chunk> results;
     private final CRC32C crc = new CRC32C();
     private final MessageDigest sha = ObjectStore.sha256();
-    private final ValuesHandoff handoff;
-    private final Set<String> handed;
-    private boolean hashing;
     private int closedUpTo;
 
     private ValuesPipeline(ObjectStore store, List<ParamEntry> params) {
         this.store = store;
         this.params = List.copyOf(params);
-        this.handoff = ValuesHandoff.of(store);
-        this.handed = handoff.available();
         int total = 0;
         for (ParamEntry p : this.params) total += chunkCount(p);
         paramOf = new int[total];
@@ -99,12 +87,9 @@ public final class ValuesPipeline implements AutoCloseable {
         if (chunk.offset() == 0) {
             crc.reset();
             sha.reset();
-            // values left by a merge were hashed as it stored them: their checksum is what protects them here
-            hashing = entry.inline().isPresent()
-                    || Ordered.await(opened.get(chunk.param())).handed() == null;
         }
         crc.update(chunk.data(), 0, chunk.length());
-        if (hashing) sha.update(chunk.data(), 0, chunk.length());
+        sha.update(chunk.data(), 0, chunk.length());
         if (chunk.last(entry)) verify(chunk.param(), entry);
         return chunk;
     }
@@ -126,16 +111,11 @@ public final class ValuesPipeline implements AutoCloseable {
             return new Chunk(p, 0, values, values.length);
         }
         try {
-            Opened o = open(p, c == 0);
-            long offset = (long) c * ObjectFormat.CHUNK_SIZE;
-            int length = (int) Math.min(ObjectFormat.CHUNK_SIZE, entry.byteSize() - offset);
+            Layer layer = layer(p, c == 0);
+            int length = entry.byteSize() == 0 ? 0 : layer.length(c);
             byte[] data = length == ObjectFormat.CHUNK_SIZE ? buffer() : new byte[length];
-            if (length > 0 && o.handed() != null) {
-                MemorySegment.copy(o.handed().values(), ValueLayout.JAVA_BYTE, offset, data, 0, length);
-            } else if (length > 0) {
-                o.layer().chunk(c, data);
-            }
-            return new Chunk(p, offset, data, length);
+            if (length > 0) layer.chunk(c, data);
+            return new Chunk(p, (long) c * ObjectFormat.CHUNK_SIZE, data, length);
         } catch (IOException e) {
             throw named(entry, e);
         }
@@ -146,43 +126,27 @@ public final class ValuesPipeline implements AutoCloseable {
         return b != null ? b : new byte[ObjectFormat.CHUNK_SIZE];
     }
 
-    /**
-     * The parameter's values left by a merge, else its chain of objects, opened by the task of its first chunk; the
-     * others wait for it.
-     */
+    /** The parameter's chain of objects, opened by the task of its first chunk; the others wait for it. */
     @SuppressWarnings("MustBeClosedChecker") // the arena is closed by closeUpTo or close
-    private Opened open(int p, boolean first) throws IOException {
+    private Layer layer(int p, boolean first) throws IOException {
         CompletableFuture<Opened> f = opened.get(p);
         if (first) {
             ParamEntry entry = params.get(p);
             Arena arena = Arena.ofShared();
             try {
-                Optional<ValuesHandoff.Taken> taken =
-                        handed.contains(entry.sha256()) ? handoff.take(entry, arena) : Optional.empty();
-                if (taken.isPresent()) {
-                    f.complete(new Opened(arena, null, taken.get()));
-                } else {
-                    Layer layer = Layer.open(store, entry.object().id(), arena);
-                    ValuesReader.checkShape(entry, layer);
-                    f.complete(new Opened(arena, layer, null));
-                }
+                Layer layer = Layer.open(store, entry.object().id(), arena);
+                ValuesReader.checkShape(entry, layer);
+                f.complete(new Opened(arena, layer));
             } catch (IOException | RuntimeException e) {
                 arena.close();
                 f.completeExceptionally(e);
             }
         }
-        return Ordered.await(f);
+        return Ordered.await(f).layer();
     }
 
     private void verify(int p, ParamEntry entry) throws IOException {
         Opened o = entry.inline().isPresent() ? null : Ordered.await(opened.get(p));
-        if (o != null && o.handed() != null) {
-            if ((int) crc.getValue() != o.handed().crc32c()) {
-                throw named(entry, new IOException("the values left by the merge changed while they were copied"));
-            }
-            closeUpTo(p + 1);
-            return;
-        }
         if (o != null && (int) crc.getValue() != o.layer().reader().valuesCrc()) {
             throw named(
                     entry,
@@ -201,11 +165,7 @@ public final class ValuesPipeline implements AutoCloseable {
     private void closeUpTo(int p) {
         for (; closedUpTo < p; closedUpTo++) {
             CompletableFuture<Opened> f = opened.get(closedUpTo);
-            if (f.isDone() && !f.isCompletedExceptionally()) {
-                Opened o = f.join();
-                o.arena().close();
-                if (o.handed() != null) ValuesHandoff.remove(o.handed().file());
-            }
+            if (f.isDone() && !f.isCompletedExceptionally()) f.join().arena().close();
         }
     }
 

@@ -89,7 +89,6 @@ class NWayMergeTest {
                         encoder,
                         config,
                         List.of(FisherSource.none(), FisherSource.none()),
-                        Optional.empty(),
                         1 << 20)
                 .merge("m.safetensors", base, List.of(ours, theirs), List.of("ours", "theirs"));
     }
@@ -297,7 +296,6 @@ class NWayMergeTest {
                 encoder,
                 config("strategy", "task-arithmetic", "lambda", "1,0.5,0.25"),
                 none,
-                Optional.empty(),
                 1 << 20);
         MergeResult r =
                 changed.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
@@ -307,24 +305,14 @@ class NWayMergeTest {
         assertThat(values(r, "b")).containsExactly(3, 3);
 
         NWayMerge all = new NWayMerge(
-                new ParamDecoder(store),
-                encoder,
-                config("strategy", "average", "scope", "all"),
-                none,
-                Optional.empty(),
-                1 << 20);
+                new ParamDecoder(store), encoder, config("strategy", "average", "scope", "all"), none, 1 << 20);
         MergeResult soup =
                 all.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
         assertThat(values(soup, "a")).containsExactly(2, 2);
         assertThat(values(soup, "b")).containsExactly(1, 1);
 
         NWayMerge slerp = new NWayMerge(
-                new ParamDecoder(store),
-                encoder,
-                config("strategy", "slerp", "scope", "all"),
-                none,
-                Optional.empty(),
-                1 << 20);
+                new ParamDecoder(store), encoder, config("strategy", "slerp", "scope", "all"), none, 1 << 20);
         assertThat(report(
                                 slerp.merge(
                                         "m.safetensors",
