@@ -54,6 +54,7 @@ for r in $(seq "$repeat"); do
     for tool in $tools; do
       cd "$work/$tool"
       cp "$series/v$v.safetensors" model.safetensors
+      sync # the copy's and the last step's writeback are not this add's
       /usr/bin/time -f '%e %U %S' -o "$work/t" git add model.safetensors
       read -r secs user sys < "$work/t"
       printf '%s\tv%s\t%s\t%s\n' "$tool" "$v" "$secs" "$(awk "BEGIN {print $user + $sys}")" >> "$raw"

@@ -79,6 +79,7 @@ raw=$work/raw.tsv
 timed() {
   local label=$1; shift
   rm -f "$rss_log"
+  sync # writing back what earlier steps wrote is not this step's time
   /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   read -r secs rss user sys < "$work/t"
   local filter=0

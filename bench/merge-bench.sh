@@ -54,6 +54,7 @@ declare -A checkout_secs
 step() { # step <variant> <label> <command...>, run in that variant's repository
   variant=$1 label=$2; shift 2
   : >"$W/rss.log"
+  sync # writing back what earlier steps wrote (a gigabyte each) is not this step's time
   (cd "$W/r-$variant" && PATH=$W/wrap-$variant:$PATH /usr/bin/time -f "%e %M" -o "$W/time.log" "$@" \
     >"$W/out.log" 2>&1) || echo "  (exit status $?)"
   read -r secs kib <"$W/time.log"
