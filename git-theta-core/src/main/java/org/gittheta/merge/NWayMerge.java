@@ -349,22 +349,28 @@ public final class NWayMerge {
                             && ours.shape().equals(first.shape())
                     ? ours
                     : first;
-            MemorySegment previousValues = valuesOf.apply(previous);
+            // stored against ours or, when it is closer (a TIES merge keeps a fraction of each change), the base
+            List<ParamEntry> nearest = new ArrayList<>(List.of(previous));
+            c.base().ifPresent(nearest::add);
+            List<ParamEncoder.Candidate> against = new ArrayList<>();
+            for (ParamEntry e : nearest) {
+                MemorySegment values = valuesOf.apply(e);
+                if (values != null && against.stream().noneMatch(a -> a.entry().sameValues(e)))
+                    against.add(new ParamEncoder.Candidate(e, values));
+            }
             if (inMemory) {
-                // the encoder reads only the result and ours's values: the other inputs' memory goes back now, so
-                // that the next parameter decodes and computes while this one is hashed and compressed
-                space.giveBackAllBut(previousValues == null ? List.of(out) : List.of(out, previousValues));
-                int kept = (int) Math.min(held, Math.max(1, 2 * first.byteSize() / MIB));
+                // the encoder reads only the result and the candidates' values: the other inputs' memory goes back
+                // now, so that the next parameter decodes and computes while this one is hashed and compressed
+                List<MemorySegment> keep = new ArrayList<>(List.of(out));
+                against.forEach(a -> keep.add(a.values()));
+                space.giveBackAllBut(keep);
+                int kept = (int) Math.min(held, Math.max(1, keep.size() * first.byteSize() / MIB));
                 memory.release(held - kept);
                 held = kept;
             }
-            ParamEntry entry = encoder.encode(
-                    name,
-                    first.dtype(),
-                    first.shape(),
-                    out,
-                    Optional.of(previous),
-                    Optional.ofNullable(previousValues));
+            ParamEntry entry = against.isEmpty()
+                    ? encoder.encode(name, first.dtype(), first.shape(), out, Optional.of(previous))
+                    : encoder.encodeNearest(name, first.dtype(), first.shape(), out, against);
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {
             memory.release(held);

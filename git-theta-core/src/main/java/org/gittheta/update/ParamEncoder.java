@@ -116,7 +116,33 @@ public final class ParamEncoder {
                 : options.updateData().get().update(name, dtype, shape);
         Known prev = new Known(previous, previousValues.filter(v -> previous.isPresent()));
         if (given.isPresent()) return encodeUpdated(name, dtype, shape, values, prev, given.get());
-        return encodeValues(name, dtype, shape, values, prev, Optional.empty());
+        return encodeValues(name, dtype, shape, values, List.of(prev), Optional.empty());
+    }
+
+    /** A version a new one may be stored against, with its values decoded. */
+    public record Candidate(ParamEntry entry, MemorySegment values) {}
+
+    /**
+     * As {@link #encode}, against whichever of the candidates the values are nearest to (the first on a tie): a merge
+     * stores its result against ours or against the merge base, whichever it is closer to. A TIES merge, which keeps
+     * a fraction of each model's change, is much closer to the base than to either model. With a forced kind,
+     * low-rank options or update data, the first candidate is the previous version, as for {@link #encode}.
+     */
+    public ParamEntry encodeNearest(
+            String name, DType dtype, Shape shape, MemorySegment values, List<Candidate> candidates)
+            throws IOException {
+        Candidate first = candidates.getFirst();
+        if (candidates.size() == 1
+                || options.forced().isPresent()
+                || options.lossyRank().isPresent()
+                || options.lora().isPresent()
+                || options.updateData().isPresent()) {
+            return encode(name, dtype, shape, values, Optional.of(first.entry()), Optional.of(first.values()));
+        }
+        List<Known> known = candidates.stream()
+                .map(c -> new Known(Optional.of(c.entry()), Optional.of(c.values())))
+                .toList();
+        return encodeValues(name, dtype, shape, values, known, Optional.empty());
     }
 
     /** The previous version, and its values when the caller has them. */
@@ -147,7 +173,7 @@ public final class ParamEncoder {
             } catch (InternalError e) {
                 throw MappedWrites.failed(tmp, e);
             }
-            return encodeValues(name, dtype, shape, updated, previous, Optional.of(given));
+            return encodeValues(name, dtype, shape, updated, List.of(previous), Optional.of(given));
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -160,13 +186,20 @@ public final class ParamEncoder {
         });
     }
 
+    /** @param previous the versions it may be stored against, the previous version first */
     private ParamEntry encodeValues(
-            String name, DType dtype, Shape shape, MemorySegment values, Known previous, Optional<GivenUpdate> given)
+            String name,
+            DType dtype,
+            Shape shape,
+            MemorySegment values,
+            List<Known> previous,
+            Optional<GivenUpdate> given)
             throws IOException {
         ValuesDigest digest = ValuesDigest.of(values);
         boolean indexed = ValueIndex.worthIndexing(values.byteSize());
-        if (previous.entry().isPresent()) {
-            ParamEntry p = previous.entry().get();
+        for (Known k : previous) {
+            if (k.entry().isEmpty()) continue;
+            ParamEntry p = k.entry().get();
             if (p.sha256().equals(digest.sha256())
                     && p.dtype() == dtype
                     && p.shape().equals(shape)) {
@@ -188,7 +221,9 @@ public final class ParamEncoder {
             ParamEntry k = known.get();
             return new ParamEntry(name, dtype, shape, k.sha256(), k.update(), k.objects(), k.attributes());
         }
-        ParamEntry stored = encodeNew(name, dtype, shape, values, digest, previous, given);
+        ParamEntry stored = previous.size() > 1
+                ? encodeNearest(name, dtype, shape, values, digest, previous)
+                : encodeNew(name, dtype, shape, values, digest, previous.getFirst(), given);
         if (indexed) this.values.record(stored);
         return stored;
     }
@@ -212,12 +247,7 @@ public final class ParamEncoder {
             Known previous,
             Optional<GivenUpdate> given)
             throws IOException {
-        Optional<ParamEntry> base = previous.entry()
-                .filter(p -> p.dtype() == dtype
-                        && p.shape().equals(shape)
-                        // inline values become a base object of their own
-                        && Math.max(1, p.objects().size()) <= options.maxChainDepth()
-                        && p.objects().stream().allMatch(o -> store.contains(o.id())));
+        Optional<ParamEntry> base = previous.entry().filter(p -> canBeBase(p, dtype, shape));
         if (base.isEmpty()
                 || options.forced().equals(Optional.of(UpdateKind.DENSE))
                 || needsKeyframe(name, shape, values.byteSize(), base.get())) {
@@ -244,6 +274,38 @@ public final class ParamEncoder {
                     chosen.kind() == UpdateKind.DENSE ? List.of() : base.get().objects(),
                     Map.of());
         }
+    }
+
+    /** Whether a delta may be stored against {@code p}: of this type and shape, its chain short enough and here. */
+    private boolean canBeBase(ParamEntry p, DType dtype, Shape shape) {
+        return p.dtype() == dtype
+                && p.shape().equals(shape)
+                // inline values become a base object of their own
+                && Math.max(1, p.objects().size()) <= options.maxChainDepth()
+                && p.objects().stream().allMatch(o -> store.contains(o.id()));
+    }
+
+    /**
+     * Stored as {@link #encodeNew} stores it against the candidate (decoded; auto options) whose values differ from
+     * the new ones in the fewest elements, sampled: a delta's size follows how many elements changed, so the
+     * candidates are told apart without estimating each one's encodings. A candidate no delta may be stored against
+     * (another type or shape, a chain too long or too large) is taken only when all are such: then a keyframe.
+     */
+    private ParamEntry encodeNearest(
+            String name, DType dtype, Shape shape, MemorySegment values, ValuesDigest digest, List<Known> candidates)
+            throws IOException {
+        Known nearest = candidates.getFirst();
+        double fewest = Double.MAX_VALUE;
+        for (Known k : candidates) {
+            ParamEntry p = k.entry().orElseThrow();
+            if (!canBeBase(p, dtype, shape) || needsKeyframe(name, shape, values.byteSize(), p)) continue;
+            double changed = Sampling.changedFraction(values, k.values().orElseThrow(), dtype.byteWidth());
+            if (changed < fewest) {
+                nearest = k;
+                fewest = changed;
+            }
+        }
+        return encodeNew(name, dtype, shape, values, digest, nearest, Optional.empty());
     }
 
     /** A base's decoded values and what frees them. */

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
@@ -23,6 +24,7 @@ import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
 import org.gittheta.update.ParamDecoder;
 import org.gittheta.update.ParamEncoder;
+import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,6 +164,60 @@ class NWayMergeTest {
         assertThat(c.strategyFor("model.layers.3.w")).isEqualTo(new Ties(PerModel.of(0.7), PerModel.of(1)));
         assertThat(c.strategyFor("other")).isEqualTo(new Pick(Side.THEIRS));
         assertThat(c.strategy()).isEqualTo(new Dare(0.5, 5, PerModel.of(1), false));
+    }
+
+    /**
+     * A merge's result is stored as a delta against ours or against the base, whichever it is closer to, and decodes
+     * to the values it has when stored whole.
+     */
+    @Test
+    void theResultIsStoredAgainstTheBaseOrOursWhicheverItIsCloserTo() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int n = 1 << 16;
+        double[] b = new double[n], o = new double[n], t = new double[n], few = new double[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = 0.02 * rnd.nextGaussian();
+            o[i] = b[i] * (1 + 0.01 * rnd.nextGaussian());
+            t[i] = b[i] * (1 + 0.01 * rnd.nextGaussian());
+            few[i] = i % 64 == 0 ? t[i] : b[i];
+        }
+        // bf16, whose keyframes compress to about two thirds: a delta and the chain under it fit the raw size
+        Manifest base = manifest(param("w", DType.BF16, b));
+        Manifest ours = manifest(param("w", DType.BF16, o));
+        Manifest theirs = manifest(param("w", DType.BF16, t));
+        // TIES keeps a twentieth of each change: the result is the base but for about a tenth of its elements
+        MergeConfig ties = config("strategy", "ties", "density", "0.05");
+        ParamEntry nearBase = onlyParam(merge(ties, Optional.of(base), ours, theirs));
+        assertThat(nearBase.objects()).hasSize(2);
+        assertThat(nearBase.objects().getLast())
+                .isEqualTo(base.params().getFirst().object());
+        // theirs changes one element in 64: their change added to ours is ours but for those
+        MergeConfig sum = config("strategy", "task-arithmetic");
+        Manifest sparse = manifest(param("w", DType.BF16, few));
+        ParamEntry nearOurs = onlyParam(merge(sum, Optional.of(base), ours, sparse));
+        assertThat(nearOurs.objects()).hasSize(2);
+        assertThat(nearOurs.objects().getLast())
+                .isEqualTo(ours.params().getFirst().object());
+
+        ParamEncoder deltas = encoder;
+        encoder = new ParamEncoder(
+                store, Codec.fromConfig("zstd"), new UpdateOptions(Optional.of(UpdateKind.DENSE), Optional.empty(), 8));
+        ParamEntry whole = onlyParam(merge(ties, Optional.of(base), ours, theirs));
+        ParamEntry wholeSum = onlyParam(merge(sum, Optional.of(base), ours, sparse));
+        encoder = deltas;
+        assertThat(whole.objects()).hasSize(1);
+        assertThat(decoded(nearBase)).isEqualTo(decoded(whole));
+        assertThat(decoded(nearOurs)).isEqualTo(decoded(wholeSum));
+    }
+
+    private static ParamEntry onlyParam(MergeResult r) {
+        return r.merged().orElseThrow().params().getFirst();
+    }
+
+    private byte[] decoded(ParamEntry e) throws IOException {
+        byte[] raw = new byte[(int) e.byteSize()];
+        new ParamDecoder(store).decode(e, MemorySegment.ofArray(raw));
+        return raw;
     }
 
     /** The merged values of parameter {@code name}, decoded from the store. */
