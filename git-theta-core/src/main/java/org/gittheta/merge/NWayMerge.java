@@ -349,28 +349,38 @@ public final class NWayMerge {
                             && ours.shape().equals(first.shape())
                     ? ours
                     : first;
-            // stored against ours or, when it is closer (a TIES merge keeps a fraction of each change), the base
-            List<ParamEntry> nearest = new ArrayList<>(List.of(previous));
-            c.base().ifPresent(nearest::add);
-            List<ParamEncoder.Candidate> against = new ArrayList<>();
-            for (ParamEntry e : nearest) {
+            // stored against ours or whichever decoded version is nearer (a TIES merge keeps a fraction of each
+            // change: the base)
+            List<ParamEntry> versions = new ArrayList<>(List.of(previous));
+            c.base().ifPresent(versions::add);
+            for (int i : c.models()) versions.add(c.entries()[i]);
+            List<ParamEncoder.Candidate> decodedVersions = new ArrayList<>();
+            for (ParamEntry e : versions) {
                 MemorySegment values = valuesOf.apply(e);
-                if (values != null && against.stream().noneMatch(a -> a.entry().sameValues(e)))
-                    against.add(new ParamEncoder.Candidate(e, values));
+                if (values != null
+                        && decodedVersions.stream().noneMatch(a -> a.entry().sameValues(e)))
+                    decodedVersions.add(new ParamEncoder.Candidate(e, values));
             }
+            Optional<ParamEncoder.Candidate> against = decodedVersions.isEmpty()
+                    ? Optional.empty()
+                    : Optional.of(encoder.nearest(name, first.dtype(), first.shape(), out, decodedVersions));
+            Optional<MemorySegment> againstValues = against.map(ParamEncoder.Candidate::values);
             if (inMemory) {
-                // the encoder reads only the result and the candidates' values: the other inputs' memory goes back
-                // now, so that the next parameter decodes and computes while this one is hashed and compressed
-                List<MemorySegment> keep = new ArrayList<>(List.of(out));
-                against.forEach(a -> keep.add(a.values()));
-                space.giveBackAllBut(keep);
-                int kept = (int) Math.min(held, Math.max(1, keep.size() * first.byteSize() / MIB));
+                // the encoder reads only the result and the values it is stored against: the other inputs' memory
+                // goes back now, so that the next parameter decodes and computes while this one is hashed and
+                // compressed
+                space.giveBackAllBut(againstValues.map(v -> List.of(out, v)).orElse(List.of(out)));
+                int kept = (int) Math.min(held, Math.max(1, 2 * first.byteSize() / MIB));
                 memory.release(held - kept);
                 held = kept;
             }
-            ParamEntry entry = against.isEmpty()
-                    ? encoder.encode(name, first.dtype(), first.shape(), out, Optional.of(previous))
-                    : encoder.encodeNearest(name, first.dtype(), first.shape(), out, against);
+            ParamEntry entry = encoder.encode(
+                    name,
+                    first.dtype(),
+                    first.shape(),
+                    out,
+                    Optional.of(against.map(ParamEncoder.Candidate::entry).orElse(previous)),
+                    againstValues);
             return new Outcome(new ParamReport(name, Action.MERGED, detail), Optional.of(entry));
         } finally {
             memory.release(held);

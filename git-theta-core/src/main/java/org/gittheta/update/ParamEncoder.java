@@ -116,33 +116,40 @@ public final class ParamEncoder {
                 : options.updateData().get().update(name, dtype, shape);
         Known prev = new Known(previous, previousValues.filter(v -> previous.isPresent()));
         if (given.isPresent()) return encodeUpdated(name, dtype, shape, values, prev, given.get());
-        return encodeValues(name, dtype, shape, values, List.of(prev), Optional.empty());
+        return encodeValues(name, dtype, shape, values, prev, Optional.empty());
     }
 
     /** A version a new one may be stored against, with its values decoded. */
     public record Candidate(ParamEntry entry, MemorySegment values) {}
 
     /**
-     * As {@link #encode}, against whichever of the candidates the values are nearest to (the first on a tie): a merge
-     * stores its result against ours or against the merge base, whichever it is closer to. A TIES merge, which keeps
-     * a fraction of each model's change, is much closer to the base than to either model. With a forced kind,
-     * low-rank options or update data, the first candidate is the previous version, as for {@link #encode}.
+     * Which of the candidates (the previous version first) to store {@code values} against: the one they differ from
+     * in the fewest elements, sampled, since a delta's size follows how many elements changed; the first on a tie,
+     * and the first when the options force a kind or bring low-rank factors or update data, which are relative to the
+     * previous version. A candidate no delta may be stored against (another type or shape, a chain too long or too
+     * large) is not taken. A merge offers ours, the base and the other models: a TIES merge, which keeps a fraction
+     * of each model's change, is far nearer the base than either model.
      */
-    public ParamEntry encodeNearest(
-            String name, DType dtype, Shape shape, MemorySegment values, List<Candidate> candidates)
+    public Candidate nearest(String name, DType dtype, Shape shape, MemorySegment values, List<Candidate> candidates)
             throws IOException {
-        Candidate first = candidates.getFirst();
-        if (candidates.size() == 1
-                || options.forced().isPresent()
+        Candidate nearest = candidates.getFirst();
+        if (options.forced().isPresent()
                 || options.lossyRank().isPresent()
                 || options.lora().isPresent()
                 || options.updateData().isPresent()) {
-            return encode(name, dtype, shape, values, Optional.of(first.entry()), Optional.of(first.values()));
+            return nearest;
         }
-        List<Known> known = candidates.stream()
-                .map(c -> new Known(Optional.of(c.entry()), Optional.of(c.values())))
-                .toList();
-        return encodeValues(name, dtype, shape, values, known, Optional.empty());
+        double fewest = Double.MAX_VALUE;
+        for (Candidate c : candidates) {
+            ParamEntry p = c.entry();
+            if (!canBeBase(p, dtype, shape) || needsKeyframe(name, shape, values.byteSize(), p)) continue;
+            double changed = Sampling.changedFraction(values, c.values(), dtype.byteWidth());
+            if (changed < fewest) {
+                nearest = c;
+                fewest = changed;
+            }
+        }
+        return nearest;
     }
 
     /** The previous version, and its values when the caller has them. */
@@ -173,7 +180,7 @@ public final class ParamEncoder {
             } catch (InternalError e) {
                 throw MappedWrites.failed(tmp, e);
             }
-            return encodeValues(name, dtype, shape, updated, List.of(previous), Optional.of(given));
+            return encodeValues(name, dtype, shape, updated, previous, Optional.of(given));
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -186,20 +193,13 @@ public final class ParamEncoder {
         });
     }
 
-    /** @param previous the versions it may be stored against, the previous version first */
     private ParamEntry encodeValues(
-            String name,
-            DType dtype,
-            Shape shape,
-            MemorySegment values,
-            List<Known> previous,
-            Optional<GivenUpdate> given)
+            String name, DType dtype, Shape shape, MemorySegment values, Known previous, Optional<GivenUpdate> given)
             throws IOException {
         ValuesDigest digest = ValuesDigest.of(values);
         boolean indexed = ValueIndex.worthIndexing(values.byteSize());
-        for (Known k : previous) {
-            if (k.entry().isEmpty()) continue;
-            ParamEntry p = k.entry().get();
+        if (previous.entry().isPresent()) {
+            ParamEntry p = previous.entry().get();
             if (p.sha256().equals(digest.sha256())
                     && p.dtype() == dtype
                     && p.shape().equals(shape)) {
@@ -221,9 +221,7 @@ public final class ParamEncoder {
             ParamEntry k = known.get();
             return new ParamEntry(name, dtype, shape, k.sha256(), k.update(), k.objects(), k.attributes());
         }
-        ParamEntry stored = previous.size() > 1
-                ? encodeNearest(name, dtype, shape, values, digest, previous)
-                : encodeNew(name, dtype, shape, values, digest, previous.getFirst(), given);
+        ParamEntry stored = encodeNew(name, dtype, shape, values, digest, previous, given);
         if (indexed) this.values.record(stored);
         return stored;
     }
@@ -283,29 +281,6 @@ public final class ParamEncoder {
                 // inline values become a base object of their own
                 && Math.max(1, p.objects().size()) <= options.maxChainDepth()
                 && p.objects().stream().allMatch(o -> store.contains(o.id()));
-    }
-
-    /**
-     * Stored as {@link #encodeNew} stores it against the candidate (decoded; auto options) whose values differ from
-     * the new ones in the fewest elements, sampled: a delta's size follows how many elements changed, so the
-     * candidates are told apart without estimating each one's encodings. A candidate no delta may be stored against
-     * (another type or shape, a chain too long or too large) is taken only when all are such: then a keyframe.
-     */
-    private ParamEntry encodeNearest(
-            String name, DType dtype, Shape shape, MemorySegment values, ValuesDigest digest, List<Known> candidates)
-            throws IOException {
-        Known nearest = candidates.getFirst();
-        double fewest = Double.MAX_VALUE;
-        for (Known k : candidates) {
-            ParamEntry p = k.entry().orElseThrow();
-            if (!canBeBase(p, dtype, shape) || needsKeyframe(name, shape, values.byteSize(), p)) continue;
-            double changed = Sampling.changedFraction(values, k.values().orElseThrow(), dtype.byteWidth());
-            if (changed < fewest) {
-                nearest = k;
-                fewest = changed;
-            }
-        }
-        return encodeNew(name, dtype, shape, values, digest, nearest, Optional.empty());
     }
 
     /** A base's decoded values and what frees them. */

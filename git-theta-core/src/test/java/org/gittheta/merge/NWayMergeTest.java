@@ -167,11 +167,11 @@ class NWayMergeTest {
     }
 
     /**
-     * A merge's result is stored as a delta against ours or against the base, whichever it is closer to, and decodes
+     * A merge's result is stored as a delta against whichever of ours, the base and theirs it is nearest, and decodes
      * to the values it has when stored whole.
      */
     @Test
-    void theResultIsStoredAgainstTheBaseOrOursWhicheverItIsCloserTo() throws IOException {
+    void theResultIsStoredAgainstWhicheverVersionItIsNearest() throws IOException {
         SplittableRandom rnd = new SplittableRandom(7);
         int n = 1 << 16;
         double[] b = new double[n], o = new double[n], t = new double[n], few = new double[n];
@@ -198,6 +198,11 @@ class NWayMergeTest {
         assertThat(nearOurs.objects()).hasSize(2);
         assertThat(nearOurs.objects().getLast())
                 .isEqualTo(ours.params().getFirst().object());
+        // slerp most of the way to theirs
+        ParamEntry nearTheirs =
+                onlyParam(merge(config("strategy", "slerp", "t", "0.95"), Optional.of(base), ours, theirs));
+        assertThat(nearTheirs.objects().getLast())
+                .isEqualTo(theirs.params().getFirst().object());
 
         ParamEncoder deltas = encoder;
         encoder = new ParamEncoder(
