@@ -87,11 +87,13 @@ for v in $variants; do
   step "$v" "fisher, 2 fine-tunes (git merge)" \
     git theta merge --strategy fisher --fisher-ours ../fb.safetensors --fisher-theirs ../fa.safetensors --no-edit a
 done
+values() { # values <repo> <branch>: each merged parameter's name, type, shape and values' hash, not how it is stored
+  git -C "$1" show "$2:m.safetensors" | grep '^param ' | sed 's/ update=.*//'
+}
 for v in $variants; do
   if [ "$v" != after ]; then
     for b in mties m3 mfisher; do
-      [ "$(git -C r-after rev-parse "$b^{tree}")" = "$(git -C "r-$v" rev-parse "$b^{tree}")" ] \
-        || echo "merge $b: the two builds' trees differ"
+      [ "$(values r-after "$b")" = "$(values "r-$v" "$b")" ] || echo "merge $b: the two builds' merged values differ"
     done
   fi
 done
