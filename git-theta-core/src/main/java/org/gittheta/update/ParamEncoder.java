@@ -133,7 +133,8 @@ public final class ParamEncoder {
     public Candidate nearest(String name, DType dtype, Shape shape, MemorySegment values, List<Candidate> candidates)
             throws IOException {
         Candidate nearest = candidates.getFirst();
-        if (options.forced().isPresent()
+        if (candidates.size() == 1
+                || options.forced().isPresent()
                 || options.lossyRank().isPresent()
                 || options.lora().isPresent()
                 || options.updateData().isPresent()) {
