@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Makes the files a command wrote durable. Up to {@link #FORCED_ONE_BY_ONE} files are forced one by one (their data,
@@ -35,13 +37,42 @@ final class FileSystemSync {
     /** {@code O_RDONLY | O_CLOEXEC}, the same on every Linux architecture. */
     private static final int OPEN_FLAGS = 0x80000;
 
+    /** Starts writing the range's dirty pages, without waiting for them. */
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
+
     private static final int FORCED_ONE_BY_ONE = 2048;
     /** Forces waiting at once: each is mostly a wait for the disk, and concurrent ones share a journal commit. */
     private static final int FORCES_IN_FLIGHT = 16;
 
     private static final Optional<Native> NATIVE = Native.load();
+    private static final LinkedBlockingQueue<Path> WRITEBACK = new LinkedBlockingQueue<>();
+    private static final AtomicBoolean WRITEBACK_STARTED = new AtomicBoolean();
 
     private FileSystemSync() {}
+
+    /**
+     * Asks the kernel to start writing {@code file}'s pages to disk now, on a thread of its own, so that the
+     * {@link #sync} at the end of the command finds them written instead of writing them all then. Only a hint: the
+     * sync still makes the file durable.
+     */
+    static void startWriteback(Path file) {
+        if (NATIVE.isEmpty()) return;
+        WRITEBACK.add(file);
+        if (!WRITEBACK_STARTED.getAndSet(true)) {
+            Thread.ofPlatform().daemon().name("git-theta-writeback").start(() -> {
+                try {
+                    while (true) NATIVE.get().startWriteback(WRITEBACK.take());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    /** Files whose writeback has been asked for and not started yet. */
+    static int writebackPending() {
+        return WRITEBACK.size();
+    }
 
     /** Makes {@code files}, all under {@code dir}, durable; a file removed meanwhile is skipped. */
     static void sync(Path dir, List<Path> files) throws IOException {
@@ -86,21 +117,31 @@ final class FileSystemSync {
     }
 
     private record Native(
-            MethodHandle open, MethodHandle syncfs, MethodHandle close, StructLayout state, VarHandle errno) {
+            MethodHandle open,
+            MethodHandle syncfs,
+            MethodHandle syncFileRange,
+            MethodHandle close,
+            StructLayout state,
+            VarHandle errno) {
         static Optional<Native> load() {
             try {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup libc = linker.defaultLookup();
                 Optional<MemorySegment> open = libc.find("open");
                 Optional<MemorySegment> syncfs = libc.find("syncfs");
+                Optional<MemorySegment> syncFileRange = libc.find("sync_file_range");
                 Optional<MemorySegment> close = libc.find("close");
-                if (open.isEmpty() || syncfs.isEmpty() || close.isEmpty()) return Optional.empty();
+                if (open.isEmpty() || syncfs.isEmpty() || syncFileRange.isEmpty() || close.isEmpty())
+                    return Optional.empty();
                 StructLayout state = Linker.Option.captureStateLayout();
                 Linker.Option errno = Linker.Option.captureCallState("errno");
                 ValueLayout.OfInt i = ValueLayout.JAVA_INT;
                 return Optional.of(new Native(
                         linker.downcallHandle(open.get(), FunctionDescriptor.of(i, ValueLayout.ADDRESS, i), errno),
                         linker.downcallHandle(syncfs.get(), FunctionDescriptor.of(i, i), errno),
+                        linker.downcallHandle(
+                                syncFileRange.get(),
+                                FunctionDescriptor.of(i, i, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, i)),
                         linker.downcallHandle(close.get(), FunctionDescriptor.of(i, i)),
                         state,
                         state.varHandle(MemoryLayout.PathElement.groupElement("errno"))));
@@ -121,6 +162,23 @@ final class FileSystemSync {
                     assert closed == 0 : "close of a read-only descriptor";
                 }
             } catch (IOException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("calling the C library failed", t);
+            }
+        }
+
+        /** {@code sync_file_range(SYNC_FILE_RANGE_WRITE)} of the whole file; a file gone or unreadable is skipped. */
+        void startWriteback(Path file) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment callState = arena.allocate(state);
+                int fd = (int) open.invokeExact(callState, arena.allocateFrom(file.toString()), OPEN_FLAGS);
+                if (fd < 0) return;
+                // only a hint: where it fails, the sync writes the pages itself
+                int ignored = (int) syncFileRange.invokeExact(fd, 0L, 0L, SYNC_FILE_RANGE_WRITE);
+                int closed = (int) close.invokeExact(fd);
+                assert closed == 0 : "close of a read-only descriptor";
+            } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
                 throw new IllegalStateException("calling the C library failed", t);

@@ -200,6 +200,7 @@ public final class ObjectStore {
             // replaced by them, and the replacement is as fresh as an add needs it to be for gc
             moveInto(tmp, target);
             unsynced.add(target);
+            FileSystemSync.startWriteback(target);
             return id;
         } finally {
             Files.deleteIfExists(tmp);
