@@ -199,8 +199,7 @@ public final class ObjectStore {
             // the bytes hash to the id: whatever file is there (intact, corrupt, or hard-linked from elsewhere) can be
             // replaced by them, and the replacement is as fresh as an add needs it to be for gc
             moveInto(tmp, target);
-            unsynced.add(target);
-            FileSystemSync.startWriteback(target);
+            toSync(target);
             return id;
         } finally {
             Files.deleteIfExists(tmp);
@@ -267,7 +266,13 @@ public final class ObjectStore {
         if (!received.equals(expected)) {
             throw new CorruptObjectException(expected, "received bytes hash to " + received);
         }
-        if (install(file, expected)) unsynced.add(pathOf(expected));
+        if (install(file, expected)) toSync(pathOf(expected));
+    }
+
+    /** An object for the next {@link #sync()}, whose pages the disk can start writing now. */
+    private void toSync(Path object) {
+        unsynced.add(object);
+        FileSystemSync.startWriteback(object);
     }
 
     private static MemorySegment mapReadOnly(Path file, Arena arena) throws IOException {
