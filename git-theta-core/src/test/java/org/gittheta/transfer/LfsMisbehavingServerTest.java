@@ -342,6 +342,7 @@ class LfsMisbehavingServerTest {
     void twoFetchesOfOneObjectAtOnceBothSucceedWithoutSharingAFile() throws Exception {
         ObjectRef ref = stored(1, 2 << 20).getFirst();
         CyclicBarrier bothStarted = new CyclicBarrier(2);
+        CyclicBarrier bothLooked = new CyclicBarrier(2); // neither download completes (and renames its file) before
         List<List<Path>> seen = new ArrayList<>();
         server.onDownload = () -> {
             try {
@@ -351,6 +352,7 @@ class LfsMisbehavingServerTest {
                         seen.add(files.toList());
                     }
                 }
+                bothLooked.await(10, java.util.concurrent.TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
