@@ -201,12 +201,10 @@ public final class ParamEncoder {
         boolean indexed = ValueIndex.worthIndexing(values.byteSize());
         if (previous.entry().isPresent()) {
             ParamEntry p = previous.entry().get();
+            // not recorded in the index: that p's objects hold these values is the manifest's word, unchecked
             if (p.sha256().equals(digest.sha256())
                     && p.dtype() == dtype
-                    && p.shape().equals(shape)) {
-                if (indexed) this.values.record(p);
-                return p;
-            }
+                    && p.shape().equals(shape)) return p;
         }
         if (inlines(values.byteSize())) {
             return ParamEntry.inline(

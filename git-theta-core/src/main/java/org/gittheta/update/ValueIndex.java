@@ -26,6 +26,10 @@ import org.gittheta.tensor.Shape;
  * {@code "<sha256> <dtype> <shape>"}, holding a one-parameter manifest (format {@code values}: versioned and
  * validated completely when read). It is a cache of what this store already holds: an entry that does not parse,
  * names other values, or whose objects are not all present is ignored, and replaced by the next store.
+ *
+ * <p>Every entry was established by hashing the values themselves, when this store encoded them or when a checkout
+ * decoded and checked them; a manifest's word alone is never recorded. A checkout therefore trusts an entry instead
+ * of hashing the values again ({@link #holds}).
  */
 final class ValueIndex {
     private static final String FORMAT = "values";
@@ -67,6 +71,16 @@ final class ValueIndex {
         } catch (ManifestException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Whether {@code entry}'s objects are known to hold the values its sha256 names: the index has this very stored
+     * form (kind and objects) for them.
+     */
+    boolean holds(ParamEntry entry) throws IOException {
+        return find(entry.sha256(), entry.dtype(), entry.shape())
+                .filter(e -> e.update().equals(entry.update()) && e.objects().equals(entry.objects()))
+                .isPresent();
     }
 
     /** Remembers how {@code entry}'s values are stored, unless these values are remembered already. */

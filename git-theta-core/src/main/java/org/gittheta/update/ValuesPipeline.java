@@ -24,7 +24,9 @@ import org.gittheta.store.Ordered;
  *
  * <p>Every parameter is checked when its last chunk is taken: the decoded values against the object's CRC32C and
  * against the SHA-256 the manifest names (a manifest edited by hand or by a bad merge, whose hash is not its objects'
- * values, fails here rather than yielding other bytes). A failure names the parameter.
+ * values, fails here rather than yielding other bytes). A failure names the parameter. The SHA-256, a second of a core
+ * per GiB, is skipped where the {@link ValueIndex} vouches that these objects hold those values (they were hashed when
+ * this store encoded them, or when a checkout checked them); a checked parameter is recorded there.
  */
 public final class ValuesPipeline implements AutoCloseable {
     /** Bytes {@code [offset, offset + length)} of the values of {@code params.get(param)}, in {@code data}. */
@@ -46,11 +48,16 @@ public final class ValuesPipeline implements AutoCloseable {
     private final Ordered.Results<Chunk> results;
     private final CRC32C crc = new CRC32C();
     private final MessageDigest sha = ObjectStore.sha256();
+    private final ValueIndex index;
+    /** Whether the current parameter's values are hashed: the index does not vouch for its objects. */
+    private boolean hashing;
+
     private int closedUpTo;
 
     private ValuesPipeline(ObjectStore store, List<ParamEntry> params) {
         this.store = store;
         this.params = List.copyOf(params);
+        this.index = new ValueIndex(store);
         int total = 0;
         for (ParamEntry p : this.params) total += chunkCount(p);
         paramOf = new int[total];
@@ -87,9 +94,10 @@ public final class ValuesPipeline implements AutoCloseable {
         if (chunk.offset() == 0) {
             crc.reset();
             sha.reset();
+            hashing = entry.inline().isPresent() || !index.holds(entry);
         }
         crc.update(chunk.data(), 0, chunk.length());
-        sha.update(chunk.data(), 0, chunk.length());
+        if (hashing) sha.update(chunk.data(), 0, chunk.length());
         if (chunk.last(entry)) verify(chunk.param(), entry);
         return chunk;
     }
@@ -153,12 +161,24 @@ public final class ValuesPipeline implements AutoCloseable {
                     new CorruptObjectException(
                             o.layer().reader().id(), "the decoded values do not match the object's checksum"));
         }
-        String hash = HexFormat.of().formatHex(sha.digest());
-        if (!hash.equals(entry.sha256())) {
-            throw new IOException("parameter '" + entry.name() + "': its objects decode to values of sha256 " + hash
-                    + ", not the manifest's " + entry.sha256());
+        if (hashing) {
+            String hash = HexFormat.of().formatHex(sha.digest());
+            if (!hash.equals(entry.sha256())) {
+                throw new IOException("parameter '" + entry.name() + "': its objects decode to values of sha256 " + hash
+                        + ", not the manifest's " + entry.sha256());
+            }
+            if (o != null && ValueIndex.worthIndexing(entry.byteSize())) vouchFor(entry);
         }
         closeUpTo(p + 1);
+    }
+
+    /** Records the checked parameter, so that the next checkout of it need not hash its values. */
+    private void vouchFor(ParamEntry entry) {
+        try {
+            index.record(entry);
+        } catch (IOException e) {
+            // a cache (a store this user may not write, a full disk): the next checkout hashes the values again
+        }
     }
 
     /** Unmaps the objects of parameters before {@code p}: all their chunks were taken. */

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,6 +146,53 @@ class ValuesPipelineTest {
             assertThatThrownBy(() -> decodeAll(f, List.of(edited)))
                     .hasMessageStartingWith("parameter 'w': its objects decode to values of sha256 " + real.sha256())
                     .hasMessageEndingWith("not the manifest's " + "ab".repeat(32));
+        }
+    }
+
+    @Test
+    void valuesTheIndexVouchesForAreNotHashedAgainAndACheckedParameterIsRecorded() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(14);
+        try (UpdateFixture f = new UpdateFixture()) {
+            byte[] v = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
+            byte[] w = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
+            ParamEntry real = f.encode(UpdateOptions.auto(), "v", DType.BF16, BIG, v, Optional.empty());
+            ParamEntry elsewhere = f.encode(UpdateOptions.auto(), "w", DType.BF16, BIG, w, Optional.empty());
+            ValueIndex index = new ValueIndex(f.store);
+            assertThat(index.holds(real)).as("hashed when encoded").isTrue();
+
+            // what is trusted is the index: an entry forged into it lets another hash through, for those objects only
+            String claim = "cd".repeat(32);
+            ParamEntry forged = new ParamEntry("v", DType.BF16, BIG, claim, real.update(), real.objects());
+            index.record(forged);
+            assertThat(decodeAll(f, List.of(forged)).getFirst()).isEqualTo(v);
+            ParamEntry otherObjects = new ParamEntry("w", DType.BF16, BIG, claim, real.update(), elsewhere.objects());
+            assertThatThrownBy(() -> decodeAll(f, List.of(otherObjects)))
+                    .hasMessageEndingWith("not the manifest's " + claim);
+
+            try (var files = Files.walk(f.store.valuesDir())) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) Files.delete(file);
+            }
+            assertThat(index.holds(real)).isFalse();
+            assertThat(decodeAll(f, List.of(real)).getFirst()).isEqualTo(v);
+            assertThat(index.holds(real)).as("checked by the checkout").isTrue();
+        }
+    }
+
+    @Test
+    void aPreviousVersionsClaimThatTheCleanReusesIsStillCheckedAtCheckout() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(15);
+        try (UpdateFixture f = new UpdateFixture()) {
+            byte[] v = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
+            byte[] w = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
+            ParamEntry real = f.encode(UpdateOptions.auto(), "p", DType.BF16, BIG, v, Optional.empty());
+            // a manifest from elsewhere says that v's objects hold w
+            String wHash = ValuesDigest.of(MemorySegment.ofArray(w)).sha256();
+            ParamEntry lie = new ParamEntry("p", DType.BF16, BIG, wHash, real.update(), real.objects());
+            assertThat(f.encode(UpdateOptions.auto(), "p", DType.BF16, BIG, w, Optional.of(lie)))
+                    .as("the clean takes the previous version's word for values it has not changed")
+                    .isEqualTo(lie);
+            assertThat(new ValueIndex(f.store).holds(lie)).isFalse();
+            assertThatThrownBy(() -> decodeAll(f, List.of(lie))).hasMessageEndingWith("not the manifest's " + wHash);
         }
     }
 
