@@ -153,10 +153,9 @@ class ValuesPipelineTest {
     void valuesTheIndexVouchesForAreNotHashedAgainAndACheckedParameterIsRecorded() throws Exception {
         SplittableRandom rnd = new SplittableRandom(14);
         try (UpdateFixture f = new UpdateFixture()) {
-            byte[] v = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
-            byte[] w = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
+            byte[] v = bf16(rnd);
             ParamEntry real = f.encode(UpdateOptions.auto(), "v", DType.BF16, BIG, v, Optional.empty());
-            ParamEntry elsewhere = f.encode(UpdateOptions.auto(), "w", DType.BF16, BIG, w, Optional.empty());
+            ParamEntry elsewhere = f.encode(UpdateOptions.auto(), "w", DType.BF16, BIG, bf16(rnd), Optional.empty());
             ValueIndex index = new ValueIndex(f.store);
             assertThat(index.holds(real)).as("hashed when encoded").isTrue();
 
@@ -182,10 +181,9 @@ class ValuesPipelineTest {
     void aPreviousVersionsClaimThatTheCleanReusesIsStillCheckedAtCheckout() throws Exception {
         SplittableRandom rnd = new SplittableRandom(15);
         try (UpdateFixture f = new UpdateFixture()) {
-            byte[] v = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
-            byte[] w = UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
-            ParamEntry real = f.encode(UpdateOptions.auto(), "p", DType.BF16, BIG, v, Optional.empty());
-            // a manifest from elsewhere says that v's objects hold w
+            ParamEntry real = f.encode(UpdateOptions.auto(), "p", DType.BF16, BIG, bf16(rnd), Optional.empty());
+            byte[] w = bf16(rnd);
+            // a manifest from elsewhere says that real's objects hold w
             String wHash = ValuesDigest.of(MemorySegment.ofArray(w)).sha256();
             ParamEntry lie = new ParamEntry("p", DType.BF16, BIG, wHash, real.update(), real.objects());
             assertThat(f.encode(UpdateOptions.auto(), "p", DType.BF16, BIG, w, Optional.of(lie)))
@@ -194,6 +192,10 @@ class ValuesPipelineTest {
             assertThat(new ValueIndex(f.store).holds(lie)).isFalse();
             assertThatThrownBy(() -> decodeAll(f, List.of(lie))).hasMessageEndingWith("not the manifest's " + wHash);
         }
+    }
+
+    private static byte[] bf16(SplittableRandom rnd) {
+        return UpdateFixture.randomValues(DType.BF16, BIG.numel(), rnd);
     }
 
     private static List<byte[]> decodeAll(UpdateFixture f, List<ParamEntry> params) throws IOException {
