@@ -15,6 +15,7 @@ import org.gittheta.cli.StaleTemps;
 import org.gittheta.cli.setup.Hooks;
 import org.gittheta.convert.StatCache;
 import org.gittheta.filter.FilterProcessServer;
+import org.gittheta.filter.PipeCapacity;
 import org.gittheta.filter.ThetaFilter;
 import org.gittheta.repo.ThetaRepository;
 import picocli.CommandLine.Command;
@@ -35,6 +36,8 @@ public final class FilterProcessCommand implements java.util.concurrent.Callable
             repo.removeStaleTempFiles(StaleTemps::cutoff); // left by adds that were killed
             // raw descriptors: System.out must carry nothing but protocol, and buffering is ours (the reader's: it
             // reads the descriptor into native memory, and a tensor's bytes go from there to the tensor's memory)
+            PipeCapacity.enlarge(0); // Git's content in and (a smudge) out: a gigabyte each way
+            PipeCapacity.enlarge(1);
             var in = new FileInputStream(FileDescriptor.in);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
             Consumer<String> stderr = line -> System.err.println("git-theta: " + line);
