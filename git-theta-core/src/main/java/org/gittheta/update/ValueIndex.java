@@ -75,12 +75,18 @@ final class ValueIndex {
 
     /**
      * Whether {@code entry}'s objects are known to hold the values its sha256 names: the index has this very stored
-     * form (kind and objects) for them.
+     * form (kind and objects) for them. An index that cannot be read (a store this user may not read) vouches for
+     * nothing.
      */
-    boolean holds(ParamEntry entry) throws IOException {
-        return find(entry.sha256(), entry.dtype(), entry.shape())
-                .filter(e -> e.update().equals(entry.update()) && e.objects().equals(entry.objects()))
-                .isPresent();
+    boolean holds(ParamEntry entry) {
+        try {
+            return find(entry.sha256(), entry.dtype(), entry.shape())
+                    .filter(e ->
+                            e.update().equals(entry.update()) && e.objects().equals(entry.objects()))
+                    .isPresent();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Remembers how {@code entry}'s values are stored, unless these values are remembered already. */

@@ -178,6 +178,23 @@ class ValuesPipelineTest {
     }
 
     @Test
+    void anIndexEntryThatCannotBeReadVouchesForNothing() throws Exception {
+        try (UpdateFixture f = new UpdateFixture()) {
+            byte[] v = bf16(new SplittableRandom(16));
+            ParamEntry real = f.encode(UpdateOptions.auto(), "v", DType.BF16, BIG, v, Optional.empty());
+            List<Path> entries;
+            try (var files = Files.walk(f.store.valuesDir())) {
+                entries = files.filter(Files::isRegularFile).toList();
+            }
+            assertThat(entries).hasSize(1);
+            Files.delete(entries.getFirst());
+            Files.createDirectory(entries.getFirst()); // reading it fails
+            assertThat(new ValueIndex(f.store).holds(real)).isFalse();
+            assertThat(decodeAll(f, List.of(real)).getFirst()).isEqualTo(v);
+        }
+    }
+
+    @Test
     void aPreviousVersionsClaimThatTheCleanReusesIsStillCheckedAtCheckout() throws Exception {
         SplittableRandom rnd = new SplittableRandom(15);
         try (UpdateFixture f = new UpdateFixture()) {
