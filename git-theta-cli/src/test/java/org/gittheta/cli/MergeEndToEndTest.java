@@ -176,7 +176,8 @@ class MergeEndToEndTest {
 
     /**
      * git theta merge runs git with smudge skipped and writes the merged checkpoint itself (git's post-merge hook
-     * sees the manifest): the file is what git's checkout of the merge commit writes, its index entry is fresh, a checkpoint the user left as a manifest stays
+     * sees the manifest), around the values the merge driver wrote as it computed them: the file is what git's
+     * checkout of the merge commit writes, its index entry is fresh, a checkpoint the user left as a manifest stays
      * one, and with GIT_THETA_SKIP_SMUDGE=1 the merged checkpoint is left as a manifest too.
      */
     @Test
@@ -205,6 +206,11 @@ class MergeEndToEndTest {
         assertThat(repo.git("status", "--porcelain")).isEmpty();
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(Files.readAllBytes(checkoutCopy("HEAD")));
         assertThat(Files.readString(other)).isEqualTo(otherManifest);
+        try (var tmp = Files.list(repo.dir.resolve(".git/theta/tmp"))) {
+            assertThat(tmp.map(f -> f.getFileName().toString()))
+                    .as("what the merge wrote for its checkout is removed")
+                    .noneMatch(f -> f.startsWith("merged-"));
+        }
 
         repo.git("reset", "-q", "--hard", "main-before");
         Command.Result skipped =

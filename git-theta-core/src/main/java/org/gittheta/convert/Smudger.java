@@ -4,8 +4,13 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -25,6 +30,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.AtomicFile;
+import org.gittheta.store.DiskSpace;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ValuesPipeline;
@@ -89,9 +95,72 @@ public final class Smudger {
     }
 
     /**
+     * Writes the checkpoint a manifest describes into {@code target} from {@code prepared}, a file that holds some of
+     * its values already, in their places (a merge wrote them as it computed them): the skeleton and the other values
+     * are written around them, and the file is renamed into place. Where the rename cannot be (another file system),
+     * it is {@link #checkout} instead.
+     * @param offsets the offsets of the slots {@code prepared} holds
+     * @return the sums of the file's content
+     */
+    public ContentSums checkoutPrepared(String file, Manifest manifest, Path target, Path prepared, Set<Long> offsets)
+            throws IOException {
+        CheckpointLayout layout = checked(file, manifest);
+        Set<PosixFilePermission> permissions = Files.exists(target) ? Files.getPosixFilePermissions(target) : NEW_FILE;
+        List<TensorSlot> rest = layout.tensors().stream()
+                .filter(slot -> slot.length() == 0 || !offsets.contains(slot.offset()))
+                .toList();
+        Map<String, ParamEntry> entries = manifest.byName();
+        try (FileChannel ch = FileChannel.open(prepared, StandardOpenOption.WRITE);
+                Progress.Task task = progress.start("checking out " + file, layout.fileSize());
+                ValuesPipeline values = ValuesPipeline.open(
+                        store,
+                        rest.stream().map(slot -> entries.get(slot.name())).toList())) {
+            CheckpointWriter.writeSkeleton(layout, ch);
+            task.advance(layout.fileSize()
+                    - rest.stream().mapToLong(TensorSlot::length).sum());
+            for (ValuesPipeline.Chunk chunk = values.next(); chunk != null; chunk = values.next()) {
+                ByteBuffer bytes = ByteBuffer.wrap(chunk.data(), 0, chunk.length());
+                long at = rest.get(chunk.param()).offset() + chunk.offset();
+                while (bytes.hasRemaining()) ch.write(bytes, at + bytes.position());
+                task.advance(chunk.length());
+                values.recycle(chunk);
+            }
+            if (ch.size() != layout.fileSize()) {
+                throw new IOException(
+                        file + ": the merged values' file holds " + ch.size() + " bytes, not " + layout.fileSize());
+            }
+        } catch (IOException e) {
+            throw DiskSpace.explained(target, e);
+        }
+        ContentSums sums = ContentSums.of(prepared);
+        Files.setPosixFilePermissions(prepared, permissions);
+        try {
+            Files.move(prepared, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            return checkout(file, manifest, target);
+        }
+        return sums;
+    }
+
+    /**
      * Checks everything that can be checked before the first byte is written, so that most failures leave no output.
      */
     void smudge(String file, Manifest manifest, OutputStream out) throws IOException {
+        CheckpointLayout layout = checked(file, manifest);
+        Map<String, ParamEntry> entries = manifest.byName();
+        List<ParamEntry> inFileOrder =
+                layout.tensors().stream().map(slot -> entries.get(slot.name())).toList();
+        try (Progress.Task task = progress.start("checking out " + file, layout.fileSize());
+                ValuesPipeline values = ValuesPipeline.open(store, inFileOrder)) {
+            // header and padding count as written up front, so that progress ends at the file size
+            task.advance(layout.fileSize()
+                    - layout.tensors().stream().mapToLong(TensorSlot::length).sum());
+            CheckpointWriter.write(layout, (slot, o) -> writeValues(values, slot, o, task), out);
+        }
+    }
+
+    /** The manifest's layout, checked against its entries; its objects are fetched if missing. */
+    private CheckpointLayout checked(String file, Manifest manifest) throws IOException {
         CheckpointFormat format = Formats.byName(manifest.format())
                 .orElseThrow(() ->
                         new BadCheckpointException(file, "manifest names unknown format '" + manifest.format() + "'"));
@@ -107,15 +176,7 @@ public final class Smudger {
             throw new BadCheckpointException(file, "manifest and header disagree on the tensors or the file size");
         }
         missing.ensurePresent(file, manifest);
-        List<ParamEntry> inFileOrder =
-                layout.tensors().stream().map(slot -> entries.get(slot.name())).toList();
-        try (Progress.Task task = progress.start("checking out " + file, layout.fileSize());
-                ValuesPipeline values = ValuesPipeline.open(store, inFileOrder)) {
-            // header and padding count as written up front, so that progress ends at the file size
-            task.advance(layout.fileSize()
-                    - layout.tensors().stream().mapToLong(TensorSlot::length).sum());
-            CheckpointWriter.write(layout, (slot, o) -> writeValues(values, slot, o, task), out);
-        }
+        return layout;
     }
 
     /** Writes the chunks of the slot's parameter, the next ones the pipeline yields. */

@@ -3,6 +3,8 @@ package org.gittheta.format;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /** Writes a checkpoint by interleaving skeleton bytes and tensor bytes — used by smudge and by tests. */
 public final class CheckpointWriter {
@@ -20,19 +22,55 @@ public final class CheckpointWriter {
      *     (a wrong-sized tensor would shift every later byte and silently corrupt the file)
      */
     public static void write(CheckpointLayout layout, TensorSource source, OutputStream out) throws IOException {
+        walk(layout, new Parts() {
+            @Override
+            public void skeleton(byte[] skeleton, int from, int length, long position) throws IOException {
+                out.write(skeleton, from, length);
+            }
+
+            @Override
+            public void tensor(TensorSlot slot) throws IOException {
+                ExactLengthStream tensorOut = new ExactLengthStream(out, slot);
+                source.writeTensor(slot, tensorOut);
+                tensorOut.checkComplete();
+            }
+        });
+    }
+
+    /** Writes the skeleton's bytes at their places in {@code file}, leaving the tensors' bytes as they are. */
+    public static void writeSkeleton(CheckpointLayout layout, FileChannel file) throws IOException {
+        walk(layout, new Parts() {
+            @Override
+            public void skeleton(byte[] skeleton, int from, int length, long position) throws IOException {
+                ByteBuffer bytes = ByteBuffer.wrap(skeleton, from, length);
+                while (bytes.hasRemaining()) file.write(bytes, position + bytes.position() - from);
+            }
+
+            @Override
+            public void tensor(TensorSlot slot) {}
+        });
+    }
+
+    /** A file's parts, in file order. */
+    private interface Parts {
+        /** Skeleton bytes {@code [from, from + length)}, which go at {@code position} in the file. */
+        void skeleton(byte[] skeleton, int from, int length, long position) throws IOException;
+
+        void tensor(TensorSlot slot) throws IOException;
+    }
+
+    private static void walk(CheckpointLayout layout, Parts parts) throws IOException {
         byte[] skeleton = layout.skeleton();
         long position = 0;
-        int skeletonUsed = 0;
+        int used = 0;
         for (TensorSlot slot : layout.tensors()) {
             int gap = Math.toIntExact(slot.offset() - position);
-            out.write(skeleton, skeletonUsed, gap);
-            skeletonUsed += gap;
-            ExactLengthStream tensorOut = new ExactLengthStream(out, slot);
-            source.writeTensor(slot, tensorOut);
-            tensorOut.checkComplete();
+            parts.skeleton(skeleton, used, gap, position);
+            used += gap;
+            parts.tensor(slot);
             position = slot.end();
         }
-        out.write(skeleton, skeletonUsed, skeleton.length - skeletonUsed);
+        parts.skeleton(skeleton, used, skeleton.length - used, position);
     }
 
     /** Passes one tensor's bytes through, refusing more than the slot holds; closing it leaves {@code out} open. */

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
+import org.gittheta.store.MappedWrites;
 import org.gittheta.store.MemoryPool;
 import org.gittheta.store.Ordered;
 import org.gittheta.tensor.TensorView;
@@ -34,7 +35,8 @@ import org.gittheta.update.ParamEncoder;
  * delta chains share decoded once), one parameter at a time per worker, a few workers at once, at most
  * {@code memoryBudget} bytes of values in flight in native memory; a parameter larger than the budget runs alone, its
  * values in mapped temporary files. Strategies read them in chunks ({@link Chunks}); the result is stored against
- * ours with ours's values as decoded here (the encoder does not decode them again).
+ * ours with ours's values as decoded here (the encoder does not decode them again). Given a {@link MergedFile}, a
+ * parameter is computed in its slot of that file, mapped, instead of in native memory of its own.
  */
 public final class NWayMerge {
     private static final long MIB = 1 << 20;
@@ -94,7 +96,17 @@ public final class NWayMerge {
      */
     public MergeResult merge(String path, Optional<Manifest> base, List<Manifest> models, List<String> labels)
             throws IOException {
-        return merge(path, base, models, labels, false);
+        return merge(path, base, models, labels, false, Optional.empty());
+    }
+
+    /**
+     * The same, the computed values computed in {@code file} where it has their slots, so that the checkout after the
+     * merge does not decode them again.
+     */
+    public MergeResult merge(
+            String path, Optional<Manifest> base, List<Manifest> models, List<String> labels, MergedFile file)
+            throws IOException {
+        return merge(path, base, models, labels, false, Optional.of(file));
     }
 
     /**
@@ -103,6 +115,17 @@ public final class NWayMerge {
      */
     public MergeResult merge(
             String path, Optional<Manifest> base, List<Manifest> models, List<String> labels, boolean dryRun)
+            throws IOException {
+        return merge(path, base, models, labels, dryRun, Optional.empty());
+    }
+
+    private MergeResult merge(
+            String path,
+            Optional<Manifest> base,
+            List<Manifest> models,
+            List<String> labels,
+            boolean dryRun,
+            Optional<MergedFile> file)
             throws IOException {
         if (models.size() < 2 || labels.size() != models.size() || fishers.size() != models.size()) {
             throw new IllegalArgumentException(path + ": " + models.size() + " models, " + labels.size() + " labels, "
@@ -141,10 +164,11 @@ public final class NWayMerge {
         }
         List<ParamEntry> merged = new ArrayList<>();
         try (MemoryPool pool = new MemoryPool((long) budgetMib * MIB)) {
-            Ordered.run(order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun, pool), r -> {
-                reports.add(r.report());
-                r.entry().ifPresent(merged::add);
-            });
+            Ordered.run(
+                    order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun, pool, file), r -> {
+                        reports.add(r.report());
+                        r.entry().ifPresent(merged::add);
+                    });
         }
         if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
@@ -283,7 +307,8 @@ public final class NWayMerge {
         };
     }
 
-    private Outcome execute(String name, Plan plan, int modelCount, boolean dryRun, MemoryPool pool)
+    private Outcome execute(
+            String name, Plan plan, int modelCount, boolean dryRun, MemoryPool pool, Optional<MergedFile> file)
             throws IOException {
         if (!(plan instanceof Compute c)) {
             return new Outcome(
@@ -329,12 +354,21 @@ public final class NWayMerge {
                         values,
                         fisher ? fishers.get(i).values(name, first.shape(), space.inputs()) : Optional.empty()));
             }
-            MemorySegment out = space.allocate(first.byteSize(), true);
+            Optional<MemorySegment> inFile =
+                    dryRun ? Optional.empty() : file.flatMap(f -> f.slot(name, first.dtype(), first.byteSize(), arena));
+            MemorySegment out = inFile.isPresent() ? inFile.get() : space.allocate(first.byteSize(), true);
             TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
-            String note = Stream.of(c.strategy().merge(in, result), NonFinite.canonicalise(result))
-                    .filter(x -> !x.isEmpty())
-                    .collect(Collectors.joining("; "));
+            String note;
+            try {
+                note = Stream.of(c.strategy().merge(in, result), NonFinite.canonicalise(result))
+                        .filter(x -> !x.isEmpty())
+                        .collect(Collectors.joining("; "));
+            } catch (InternalError e) {
+                if (file.isEmpty()) throw e;
+                throw MappedWrites.failed(file.get().path(), e);
+            }
+            if (inFile.isPresent()) file.get().computed(name);
             String detail = c.strategy().describe()
                     + (c.path().startsWith("scope") ? ", " + c.path() : "")
                     + (note.isEmpty() ? "" : ": " + note);

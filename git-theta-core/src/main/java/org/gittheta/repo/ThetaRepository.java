@@ -4,12 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +49,7 @@ import org.gittheta.merge.FisherLocator;
 import org.gittheta.merge.FisherSource;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
+import org.gittheta.merge.MergedFile;
 import org.gittheta.merge.NWayMerge;
 import org.gittheta.merge.ParamStrategies;
 import org.gittheta.progress.Progress;
@@ -227,6 +233,14 @@ public final class ThetaRepository implements AutoCloseable {
      * @throws ManifestException if the index holds something other than a manifest for a path
      */
     public List<String> checkout(List<String> paths) throws IOException {
+        return checkout(paths, Optional.empty());
+    }
+
+    /**
+     * The same after the merge {@code mergeId} ({@link #merge}): a checkpoint whose values that merge wrote as it
+     * computed them, for the very manifest the index holds, is completed around them instead of decoded whole.
+     */
+    public List<String> checkout(List<String> paths, Optional<String> mergeId) throws IOException {
         Smudger smudger = new Smudger(store, missingObjects(), progress);
         List<IndexStat.Written> written = new ArrayList<>();
         for (String path : paths) {
@@ -234,7 +248,7 @@ public final class ThetaRepository implements AutoCloseable {
             byte[] bytes = git().manifestBytesOfBlob(blob)
                     .orElseThrow(() -> new ManifestException(path
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
-            Path file = write(smudger, path, bytes);
+            Path file = write(smudger, path, bytes, mergeId);
             Optional<IndexStat.FileStat> indexStat = IndexStat.FileStat.of(file);
             if (indexStat.isPresent()) {
                 byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
@@ -254,13 +268,27 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public void checkoutInPlace(String path) throws IOException {
         byte[] bytes = Files.readAllBytes(location.workTree().resolve(path));
-        write(new Smudger(store, missingObjects(), progress), path, bytes);
+        write(new Smudger(store, missingObjects(), progress), path, bytes, Optional.empty());
     }
 
-    /** Decodes the manifest {@code bytes} into the work tree's {@code path} and records the file in the stat cache. */
-    private Path write(Smudger smudger, String path, byte[] bytes) throws IOException {
+    /**
+     * Writes the manifest {@code bytes}' checkpoint into the work tree's {@code path}, from the values the merge
+     * {@code mergeId} wrote for it if any, else decoded, and records the file in the stat cache.
+     */
+    private Path write(Smudger smudger, String path, byte[] bytes, Optional<String> mergeId) throws IOException {
         Path file = location.workTree().resolve(path);
-        ContentSums sums = smudger.checkout(path, Manifest.parse(bytes), file);
+        Optional<MergedFile.Prepared> prepared = mergeId.isEmpty()
+                ? Optional.empty()
+                : MergedFile.find(mergedValues(mergeId.get(), path), mergedReady(mergeId.get(), path), bytes);
+        Manifest manifest = Manifest.parse(bytes);
+        ContentSums sums = prepared.isPresent()
+                ? smudger.checkoutPrepared(
+                        path,
+                        manifest,
+                        file,
+                        prepared.get().values(),
+                        prepared.get().offsets())
+                : smudger.checkout(path, manifest, file);
         statCache.recordWritten(file, sums, bytes);
         return file;
     }
@@ -482,6 +510,8 @@ public final class ThetaRepository implements AutoCloseable {
      * of the three versions are fetched first.
      * @param theirsRev the commit being merged in, if known (where {@code theta.merge.fisherAt} is read for theirs)
      * @param workDir   what relative Fisher file names are relative to
+     * @param mergeId   the id of a merge whose checkout follows ({@link #checkout(List, Optional)}): the computed
+     *     values are written for it as they are computed ({@link MergedFile})
      */
     public MergeResult merge(
             String path,
@@ -490,20 +520,80 @@ public final class ThetaRepository implements AutoCloseable {
             Manifest ours,
             Manifest theirs,
             Optional<String> theirsRev,
-            Path workDir)
+            Path workDir,
+            Optional<String> mergeId)
             throws IOException {
         MissingObjects missing = missingObjects();
         missing.ensurePresent(path, ours);
         missing.ensurePresent(path, theirs);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
+        Optional<MergedFile> file = mergedFile(mergeId, path, ours);
         try (FisherLocator fishers =
                         new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
-            MergeResult result = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
-                    .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"));
+            NWayMerge merge = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET);
+            List<Manifest> models = List.of(ours, theirs);
+            List<String> labels = List.of("ours", "theirs");
+            MergeResult result = file.isPresent()
+                    ? merge.merge(path, base, models, labels, file.get())
+                    : merge.merge(path, base, models, labels);
             store.sync(); // its objects are on disk before the merged manifest goes to Git
+            result.merged().ifPresent(m -> file.ifPresent(f -> f.finish(m)));
             return result;
+        } finally {
+            if (file.isPresent()) file.get().close();
+        }
+    }
+
+    private Optional<MergedFile> mergedFile(Optional<String> mergeId, String path, Manifest ours) {
+        return mergeId.flatMap(id -> MergedFile.start(
+                mergedValues(id, path),
+                mergedReady(id, path),
+                location.workTree().resolve(path),
+                path,
+                ours));
+    }
+
+    /** Where a merge writes {@code path}'s computed values for the checkout that follows it. */
+    private Path mergedValues(String mergeId, String path) {
+        return store.tmpDir().resolve("merged-" + checkedMergeId(mergeId) + "-" + pathKey(path) + ".values");
+    }
+
+    /** Where that merge records the manifest the values are for. */
+    private Path mergedReady(String mergeId, String path) {
+        return store.tmpDir().resolve("merged-" + checkedMergeId(mergeId) + "-" + pathKey(path) + ".ready");
+    }
+
+    private static String checkedMergeId(String mergeId) {
+        if (!isMergeId(mergeId)) throw new IllegalArgumentException("bad merge id " + mergeId);
+        return mergeId;
+    }
+
+    /** A new id for {@link #merge}'s {@code mergeId}. */
+    public static String newMergeId() {
+        byte[] id = new byte[16];
+        new SecureRandom().nextBytes(id);
+        return HexFormat.of().formatHex(id);
+    }
+
+    /** Whether {@code text} is a {@link #newMergeId} (it names files, so nothing else is taken for one). */
+    public static boolean isMergeId(String text) {
+        return text.matches("[0-9a-f]{32}");
+    }
+
+    private static String pathKey(String path) {
+        byte[] sha = ObjectStore.sha256().digest(path.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(sha, 0, 16);
+    }
+
+    /** Removes what a merge wrote for its checkout ({@link #merge}'s {@code mergeId}). */
+    public void removeMergedFiles(String mergeId) throws IOException {
+        String prefix = "merged-" + checkedMergeId(mergeId) + "-";
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(store.tmpDir(), prefix + "*")) {
+            for (Path f : dir) Files.deleteIfExists(f);
+        } catch (NoSuchFileException e) {
+            // nothing was written
         }
     }
 
@@ -515,6 +605,7 @@ public final class ThetaRepository implements AutoCloseable {
      * @param fisherFiles one per model, empty where none was given
      * @param workDir     what relative Fisher file names are relative to
      * @param dryRun      measure instead of storing: the result has the report (with figures), no manifest
+     * @param mergeId     as {@link #merge}'s
      */
     public MergeResult mergeMany(
             String path,
@@ -525,22 +616,28 @@ public final class ThetaRepository implements AutoCloseable {
             List<String> revs,
             List<Optional<String>> fisherFiles,
             Path workDir,
-            boolean dryRun)
+            boolean dryRun,
+            Optional<String> mergeId)
             throws IOException {
         MissingObjects missing = missingObjects();
         for (Manifest m : models) missing.ensurePresent(path, m);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         List<FisherSource> sources = new ArrayList<>();
+        Optional<MergedFile> file = dryRun ? Optional.empty() : mergedFile(mergeId, path, models.getFirst());
         try (FisherLocator fishers =
                 new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
-            MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
-                    .merge(path, base, models, revs, dryRun);
+            NWayMerge merge = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET);
+            MergeResult result = file.isPresent()
+                    ? merge.merge(path, base, models, revs, file.get())
+                    : merge.merge(path, base, models, revs, dryRun);
             store.sync();
+            result.merged().ifPresent(m -> file.ifPresent(f -> f.finish(m)));
             return result;
         } finally {
             for (FisherSource s : sources) s.close();
+            if (file.isPresent()) file.get().close();
         }
     }
 

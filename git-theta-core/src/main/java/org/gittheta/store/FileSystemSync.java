@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * Makes the files a command wrote durable. Up to {@link #FORCED_ONE_BY_ONE} files are forced one by one (their data,
@@ -33,12 +34,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * an 8 MiB object). More files than that are made durable by one {@code syncfs} where the C library has it, instead
  * of one journal commit each.
  */
-final class FileSystemSync {
+public final class FileSystemSync {
     /** {@code O_RDONLY | O_CLOEXEC}, the same on every Linux architecture. */
     private static final int OPEN_FLAGS = 0x80000;
 
     /** Starts writing the range's dirty pages, without waiting for them. */
     private static final int SYNC_FILE_RANGE_WRITE = 2;
+
+    /** {@code posix_fadvise}'s advice to drop the file's clean cached pages (4 on x86-64 and arm64 Linux). */
+    private static final int POSIX_FADV_DONTNEED = 4;
 
     private static final int FORCED_ONE_BY_ONE = 2048;
     /** Forces waiting at once: each is mostly a wait for the disk, and concurrent ones share a journal commit. */
@@ -67,6 +71,15 @@ final class FileSystemSync {
                 }
             });
         }
+    }
+
+    /**
+     * Drops {@code file}'s clean pages from the page cache, for a file that another is about to replace: the new
+     * file's pages then take theirs instead of growing the cache by a second copy. Only a hint; nothing is lost, as
+     * the pages are read again if needed.
+     */
+    public static void dropCached(Path file) {
+        NATIVE.ifPresent(n -> n.dropCached(file));
     }
 
     /** Files whose writeback has been asked for and not started yet. */
@@ -120,6 +133,7 @@ final class FileSystemSync {
             MethodHandle open,
             MethodHandle syncfs,
             MethodHandle syncFileRange,
+            MethodHandle fadvise,
             MethodHandle close,
             StructLayout state,
             VarHandle errno) {
@@ -130,18 +144,21 @@ final class FileSystemSync {
                 Optional<MemorySegment> open = libc.find("open");
                 Optional<MemorySegment> syncfs = libc.find("syncfs");
                 Optional<MemorySegment> syncFileRange = libc.find("sync_file_range");
+                Optional<MemorySegment> fadvise = libc.find("posix_fadvise");
                 Optional<MemorySegment> close = libc.find("close");
-                if (open.isEmpty() || syncfs.isEmpty() || syncFileRange.isEmpty() || close.isEmpty())
+                if (Stream.of(open, syncfs, syncFileRange, fadvise, close).anyMatch(Optional::isEmpty))
                     return Optional.empty();
                 StructLayout state = Linker.Option.captureStateLayout();
                 Linker.Option errno = Linker.Option.captureCallState("errno");
                 ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+                // (fd, offset, length, flags or advice)
+                FunctionDescriptor rangeCall =
+                        FunctionDescriptor.of(i, i, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, i);
                 return Optional.of(new Native(
                         linker.downcallHandle(open.get(), FunctionDescriptor.of(i, ValueLayout.ADDRESS, i), errno),
                         linker.downcallHandle(syncfs.get(), FunctionDescriptor.of(i, i), errno),
-                        linker.downcallHandle(
-                                syncFileRange.get(),
-                                FunctionDescriptor.of(i, i, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, i)),
+                        linker.downcallHandle(syncFileRange.get(), rangeCall),
+                        linker.downcallHandle(fadvise.get(), rangeCall),
                         linker.downcallHandle(close.get(), FunctionDescriptor.of(i, i)),
                         state,
                         state.varHandle(MemoryLayout.PathElement.groupElement("errno"))));
@@ -170,12 +187,22 @@ final class FileSystemSync {
 
         /** {@code sync_file_range(SYNC_FILE_RANGE_WRITE)} of the whole file; a file gone or unreadable is skipped. */
         void startWriteback(Path file) {
+            // only a hint: where it fails, the sync writes the pages itself
+            onWholeFile(syncFileRange, file, SYNC_FILE_RANGE_WRITE);
+        }
+
+        /** {@code posix_fadvise(POSIX_FADV_DONTNEED)} of the whole file; a file gone or unreadable is skipped. */
+        void dropCached(Path file) {
+            onWholeFile(fadvise, file, POSIX_FADV_DONTNEED);
+        }
+
+        /** Calls {@code call(fd, 0, 0, flags)} on a read-only descriptor of the file, whatever it returns. */
+        private void onWholeFile(MethodHandle call, Path file, int flags) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment callState = arena.allocate(state);
                 int fd = (int) open.invokeExact(callState, arena.allocateFrom(file.toString()), OPEN_FLAGS);
                 if (fd < 0) return;
-                // only a hint: where it fails, the sync writes the pages itself
-                int ignored = (int) syncFileRange.invokeExact(fd, 0L, 0L, SYNC_FILE_RANGE_WRITE);
+                int ignored = (int) call.invokeExact(fd, 0L, 0L, flags);
                 int closed = (int) close.invokeExact(fd);
                 assert closed == 0 : "close of a read-only descriptor";
             } catch (RuntimeException | Error e) {

@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointWriterTest {
     private static final CheckpointLayout LAYOUT = new CheckpointLayout(
@@ -35,6 +40,17 @@ class CheckpointWriterTest {
                     },
                     out);
             assertThat(out.toString()).isEqualTo("saakbbbel");
+        }
+
+        /** Into a file whose tensors' bytes are there already (a merge's): the skeleton goes around them. */
+        @Test
+        void skeletonAloneAtItsPlacesInAFile(@TempDir Path dir) throws IOException {
+            Path file = dir.resolve("f");
+            Files.writeString(file, "-aa-bbb--");
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                CheckpointWriter.writeSkeleton(LAYOUT, ch);
+            }
+            assertThat(Files.readString(file)).isEqualTo("saakbbbel");
         }
 
         @Test

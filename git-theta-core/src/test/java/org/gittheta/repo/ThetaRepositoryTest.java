@@ -6,20 +6,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import org.eclipse.jgit.api.Git;
 import org.gittheta.config.Settings;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
+import org.gittheta.merge.MergeConfig;
 import org.gittheta.tensor.DType;
+import org.gittheta.tensor.Shape;
 import org.gittheta.testdata.TestCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +83,92 @@ class ThetaRepositoryTest {
             for (float f : floats) assertThat(f).isEqualTo(le.getFloat());
             assertThat(repo.checkpoint("HEAD", "m.safetensors").floats("w")).isNotEqualTo(floats);
             assertThatThrownBy(() -> old.floats("nope")).hasMessageContaining("no parameter 'nope'");
+        }
+    }
+
+    /** Cleans {@code bytes} through the facade into the store; returns the manifest. */
+    private static Manifest cleaned(ThetaRepository repo, byte[] bytes) throws IOException {
+        ByteArrayOutputStream manifest = new ByteArrayOutputStream();
+        repo.clean("m.safetensors", new ByteArrayInputStream(bytes), manifest);
+        return Manifest.parse(manifest.toByteArray());
+    }
+
+    /** Stages {@code manifest} as git merge would, and removes the work tree's file. */
+    private void stage(Git git, Manifest manifest) throws Exception {
+        Files.write(dir.resolve("m.safetensors"), manifest.toBytes());
+        git.add().addFilepattern("m.safetensors").call();
+        Files.delete(dir.resolve("m.safetensors"));
+    }
+
+    private List<Path> mergedFiles() throws IOException {
+        try (var files = Files.list(dir.resolve(".git/theta/tmp"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("merged-"))
+                    .toList();
+        }
+    }
+
+    /**
+     * A merge that writes its computed values for the checkout after it: that checkout completes the file around them
+     * (the header, the parameter taken as it was) and renames it into place, byte for byte what the manifest's
+     * smudge gives; a checkout of another manifest under the same merge decodes as usual and leaves them alone.
+     */
+    @Test
+    void theCheckoutAfterAMergeTakesTheValuesTheMergeWrote() throws Exception {
+        byte[] unchanged =
+                TestCheckpoints.safetensors().seed(9).tensor("c", DType.F32, 64).bytes();
+        CheckpointLayout c = TestCheckpoints.readSafetensors("c", unchanged);
+        byte[] cValues =
+                Arrays.copyOfRange(unchanged, (int) c.tensor("c").orElseThrow().offset(), unchanged.length);
+        LongFunction<byte[]> version = seed -> TestCheckpoints.safetensors()
+                .seed(seed)
+                .tensor("w", DType.F32, 8, 16)
+                .tensor("b", DType.BF16, 256)
+                .tensor("c", DType.F32, Shape.of(64), cValues)
+                .bytes();
+        try (Git git = Git.init().setDirectory(dir.toFile()).call();
+                ThetaRepository repo = open()) {
+            Manifest base = cleaned(repo, version.apply(1));
+            Manifest ours = cleaned(repo, version.apply(2));
+            Manifest theirs = cleaned(repo, version.apply(3));
+            Files.write(dir.resolve("m.safetensors"), version.apply(2)); // ours, as the work tree holds it
+            String id = ThetaRepository.newMergeId();
+            Function<String, Manifest> merge = mergeId -> {
+                try {
+                    return repo.merge(
+                                    "m.safetensors",
+                                    MergeConfig.DEFAULT,
+                                    Optional.of(base),
+                                    ours,
+                                    theirs,
+                                    Optional.empty(),
+                                    dir,
+                                    Optional.of(mergeId))
+                            .merged()
+                            .orElseThrow();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+            Manifest merged = merge.apply(id);
+            assertThat(merged.byName().get("c").sha256())
+                    .isEqualTo(ours.byName().get("c").sha256());
+            assertThat(mergedFiles()).hasSize(2); // the values and the record of the manifest they are for
+
+            stage(git, merged);
+            assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(id))).isEmpty();
+            ByteArrayOutputStream smudged = new ByteArrayOutputStream();
+            repo.smudge("m.safetensors", new ByteArrayInputStream(merged.toBytes()), smudged);
+            assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
+            assertThat(mergedFiles()).hasSize(1).allMatch(f -> f.toString().endsWith(".ready")); // the values moved
+
+            String again = ThetaRepository.newMergeId();
+            merge.apply(again);
+            stage(git, ours);
+            repo.checkout(List.of("m.safetensors"), Optional.of(again));
+            assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(version.apply(2));
+            repo.removeMergedFiles(id);
+            repo.removeMergedFiles(again);
+            assertThat(mergedFiles()).isEmpty();
         }
     }
 

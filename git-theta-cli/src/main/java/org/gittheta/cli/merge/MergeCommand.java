@@ -145,16 +145,21 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         if (noCommit) cmd.add("--no-commit");
         if (noFf) cmd.add("--no-ff");
         cmd.addAll(commits);
-        return WorkTreeCheckpoints.withoutGitHoldingCheckpoints(cwd, env -> {
-            ProcessBuilder git = new ProcessBuilder(cmd).inheritIO();
-            git.environment().putAll(env);
-            try {
-                return git.start().waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while running git merge", e);
-            }
-        });
+        Optional<String> mergeId = WorkTreeCheckpoints.newMergeId();
+        try {
+            return WorkTreeCheckpoints.withoutGitHoldingCheckpoints(cwd, mergeId, env -> {
+                ProcessBuilder git = new ProcessBuilder(cmd).inheritIO();
+                git.environment().putAll(env);
+                try {
+                    return git.start().waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while running git merge", e);
+                }
+            });
+        } finally {
+            WorkTreeCheckpoints.removeMergedFiles(cwd, mergeId);
+        }
     }
 
     private int nWay(Path cwd, List<String> config) throws IOException {

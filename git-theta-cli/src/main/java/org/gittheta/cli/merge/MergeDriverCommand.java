@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.UserException;
+import org.gittheta.cli.store.WorkTreeCheckpoints;
 import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
@@ -59,8 +60,8 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
             } catch (SettingException e) {
                 throw new UserException(path + ": " + e.getMessage());
             }
-            MergeResult result =
-                    repo.merge(path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd);
+            MergeResult result = repo.merge(
+                    path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd, mergeId());
             report(config, result);
             if (result.merged().isEmpty()) {
                 System.err.println("git-theta: CONFLICT (parameters) in " + path + ": "
@@ -75,6 +76,11 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
             AtomicFile.replace(ours, result.merged().get()::writeTo, Optional.empty());
             return 0;
         }
+    }
+
+    /** The {@code git theta merge} this driver runs for, which writes the checkpoints afterwards, if any. */
+    private static Optional<String> mergeId() {
+        return Optional.ofNullable(System.getenv(WorkTreeCheckpoints.MERGE_ID)).filter(ThetaRepository::isMergeId);
     }
 
     private Optional<Manifest> manifest(Path file, String side, boolean mayBeEmpty) throws IOException {

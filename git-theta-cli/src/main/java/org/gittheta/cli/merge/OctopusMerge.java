@@ -202,58 +202,76 @@ final class OctopusMerge {
         }
         DryRunReport dry = new DryRunReport();
         boolean conflicts = false;
-        for (Checkpoint c : checkpoints) {
-            MergeResult result = repo.mergeMany(
-                    c.path(), byPath.get(c.path()), config, c.base(), c.models(), labels, fishers, top, dryRun);
-            if (dryRun) dry.add(c.path(), result);
-            else
-                MergeReport.print(
-                        err,
-                        "git-theta merge " + c.path() + ": strategy " + strategies.description() + ", " + labels.size()
-                                + " models",
-                        result);
-            if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
-                conflicts = true;
-                err.println("git-theta: CONFLICT (parameters) in " + c.path() + ": "
-                        + String.join(
-                                ", ",
-                                result.conflicts().stream()
-                                        .map(ParamReport::name)
-                                        .toList()));
-                continue;
+        Optional<String> mergeId = dryRun ? Optional.empty() : WorkTreeCheckpoints.newMergeId();
+        try {
+            for (Checkpoint c : checkpoints) {
+                MergeResult result = repo.mergeMany(
+                        c.path(),
+                        byPath.get(c.path()),
+                        config,
+                        c.base(),
+                        c.models(),
+                        labels,
+                        fishers,
+                        top,
+                        dryRun,
+                        mergeId);
+                if (dryRun) dry.add(c.path(), result);
+                else
+                    MergeReport.print(
+                            err,
+                            "git-theta merge " + c.path() + ": strategy " + strategies.description() + ", "
+                                    + labels.size() + " models",
+                            result);
+                if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
+                    conflicts = true;
+                    err.println("git-theta: CONFLICT (parameters) in " + c.path() + ": "
+                            + String.join(
+                                    ", ",
+                                    result.conflicts().stream()
+                                            .map(ParamReport::name)
+                                            .toList()));
+                    continue;
+                }
+                if (dryRun) continue;
+                String id = Git.runWithEnv(
+                                top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin")
+                        .strip();
+                updates.put(
+                        c.path(), Optional.of(new Blob(c.first().map(Blob::mode).orElse("100644"), id)));
             }
-            if (dryRun) continue;
-            String id = Git.runWithEnv(top, Map.of(), result.merged().get().toBytes(), "hash-object", "-w", "--stdin")
-                    .strip();
-            updates.put(c.path(), Optional.of(new Blob(c.first().map(Blob::mode).orElse("100644"), id)));
+            if (dryRun) {
+                if (json) dry.printJson(System.out, labels, models.baseLabel());
+                else dry.printText(System.out);
+                return conflicts ? 1 : 0;
+            }
+            if (conflicts) {
+                err.println("git-theta: merge not made; nothing was changed");
+                return 1;
+            }
+            String tree = writeTree(head, updates);
+            List<String> args = new ArrayList<>(List.of("commit-tree", tree));
+            for (String c : models.parents()) args.addAll(List.of("-p", c));
+            List<String> merged = labels.stream().filter(l -> !l.equals("HEAD")).toList();
+            args.addAll(List.of(
+                    "-m",
+                    message.orElse("Merge " + String.join(", ", merged) + " (git theta merge: "
+                            + strategies.description() + ")")));
+            String merge = Git.run(top, args.toArray(String[]::new)).strip();
+            WorkTreeCheckpoints.withoutGitHoldingCheckpoints(top, mergeId, env -> {
+                Git.runWithEnv(top, env, null, "read-tree", "-m", "-u", head, merge);
+                return Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
+            });
+            err.println("git-theta: merge commit " + merge.substring(0, 12) + " with parents "
+                    + String.join(
+                            ", ",
+                            models.parents().stream()
+                                    .map(p -> p.substring(0, 12))
+                                    .toList()));
+            return 0;
+        } finally {
+            if (mergeId.isPresent()) repo.removeMergedFiles(mergeId.get());
         }
-        if (dryRun) {
-            if (json) dry.printJson(System.out, labels, models.baseLabel());
-            else dry.printText(System.out);
-            return conflicts ? 1 : 0;
-        }
-        if (conflicts) {
-            err.println("git-theta: merge not made; nothing was changed");
-            return 1;
-        }
-        String tree = writeTree(head, updates);
-        List<String> args = new ArrayList<>(List.of("commit-tree", tree));
-        for (String c : models.parents()) args.addAll(List.of("-p", c));
-        List<String> merged = labels.stream().filter(l -> !l.equals("HEAD")).toList();
-        args.addAll(List.of(
-                "-m",
-                message.orElse("Merge " + String.join(", ", merged) + " (git theta merge: " + strategies.description()
-                        + ")")));
-        String merge = Git.run(top, args.toArray(String[]::new)).strip();
-        WorkTreeCheckpoints.withoutGitHoldingCheckpoints(top, env -> {
-            Git.runWithEnv(top, env, null, "read-tree", "-m", "-u", head, merge);
-            return Git.run(top, "update-ref", "-m", "git theta merge", "HEAD", merge, head);
-        });
-        err.println("git-theta: merge commit " + merge.substring(0, 12) + " with parents "
-                + String.join(
-                        ", ",
-                        models.parents().stream().map(p -> p.substring(0, 12)).toList()));
-        return 0;
     }
 
     static String commit(ThetaRepository repo, String rev) throws IOException {

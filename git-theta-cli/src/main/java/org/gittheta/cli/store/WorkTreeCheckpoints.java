@@ -6,10 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.SkipSmudge;
@@ -22,6 +24,9 @@ import org.gittheta.repo.ThetaRepository;
  * after a merge, whose git runs with smudge skipped so that git never holds a checkpoint.
  */
 public final class WorkTreeCheckpoints {
+    /** Names, for git's merge driver, the merge whose values it writes ({@link #newMergeId}). */
+    public static final String MERGE_ID = "GIT_THETA_MERGE_ID";
+
     private WorkTreeCheckpoints() {}
 
     /** Index paths (from the top) under the pathspecs whose filter is git-theta's. */
@@ -78,22 +83,49 @@ public final class WorkTreeCheckpoints {
      * this process was itself asked to skip smudging: then they stay manifests.
      */
     public static <T> T withoutGitHoldingCheckpoints(Path cwd, GitStep<T> step) throws IOException {
+        return withoutGitHoldingCheckpoints(cwd, Optional.empty(), step);
+    }
+
+    /**
+     * An id for a merge whose checkpoints are written here afterwards, under which the merge writes the values it
+     * computes ({@link ThetaRepository#merge}); none when they will not be written (smudge skipped).
+     */
+    public static Optional<String> newMergeId() {
+        return SkipSmudge.requested() ? Optional.empty() : Optional.of(ThetaRepository.newMergeId());
+    }
+
+    /**
+     * The same for a merge: the checkpoints are written from the values the merge {@code mergeId} computed where it
+     * wrote them; {@code step} runs with {@link #MERGE_ID} set for git's merge driver. The caller removes them.
+     */
+    public static <T> T withoutGitHoldingCheckpoints(Path cwd, Optional<String> mergeId, GitStep<T> step)
+            throws IOException {
         if (SkipSmudge.requested()) return step.run(Map.of());
         Path top = Git.dirs(cwd).topLevel();
         Set<String> before = leftAsManifests(top);
+        Map<String, String> env = new HashMap<>(Map.of(SkipSmudge.VARIABLE, "1"));
+        mergeId.ifPresent(id -> env.put(MERGE_ID, id));
         T result;
         try {
-            result = step.run(Map.of(SkipSmudge.VARIABLE, "1"));
+            result = step.run(env);
         } catch (IOException | RuntimeException e) {
             try {
-                writeLeftAsManifests(cwd, top, before);
+                writeLeftAsManifests(cwd, top, before, mergeId);
             } catch (IOException | RuntimeException alsoFailed) {
                 e.addSuppressed(alsoFailed); // git's failure is the one to report
             }
             throw e;
         }
-        writeLeftAsManifests(cwd, top, before);
+        writeLeftAsManifests(cwd, top, before, mergeId);
         return result;
+    }
+
+    /** Removes what the merge {@code mergeId} wrote for its checkout. */
+    public static void removeMergedFiles(Path cwd, Optional<String> mergeId) throws IOException {
+        if (mergeId.isEmpty()) return;
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            repo.removeMergedFiles(mergeId.get());
+        }
     }
 
     /**
@@ -101,7 +133,8 @@ public final class WorkTreeCheckpoints {
      * entry refreshed, or where the path is unmerged, from the manifest in the file (the side git chose), as git's
      * smudge would have.
      */
-    private static void writeLeftAsManifests(Path cwd, Path top, Set<String> before) throws IOException {
+    private static void writeLeftAsManifests(Path cwd, Path top, Set<String> before, Optional<String> mergeId)
+            throws IOException {
         Set<String> left = leftAsManifests(top);
         left.removeAll(before);
         if (left.isEmpty()) return;
@@ -109,7 +142,7 @@ public final class WorkTreeCheckpoints {
         for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
             unmerged.add(entry.substring(entry.indexOf('\t') + 1));
         writeFromIndex(
-                cwd, top, left.stream().filter(p -> !unmerged.contains(p)).toList());
+                cwd, top, left.stream().filter(p -> !unmerged.contains(p)).toList(), mergeId);
         List<String> conflicted = left.stream().filter(unmerged::contains).toList();
         if (conflicted.isEmpty()) return;
         try (ThetaRepository repo = Git.repository(cwd)) {
@@ -120,11 +153,12 @@ public final class WorkTreeCheckpoints {
     /** Writes the index's checkpoints for these paths and refreshes their index entries (Git's refresh if need be). */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
-        writeFromIndex(cwd, top, paths);
+        writeFromIndex(cwd, top, paths, Optional.empty());
         System.err.println("git-theta: checked out " + paths.size() + " checkpoint(s)");
     }
 
-    private static void writeFromIndex(Path cwd, Path top, List<String> paths) throws IOException {
+    private static void writeFromIndex(Path cwd, Path top, List<String> paths, Optional<String> mergeId)
+            throws IOException {
         if (paths.isEmpty()) return;
         List<String> unrefreshed;
         try (ThetaRepository repo = Git.repository(cwd)) {
@@ -135,7 +169,7 @@ public final class WorkTreeCheckpoints {
                     .isEmpty()) {
                 throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
             }
-            unrefreshed = repo.checkout(paths);
+            unrefreshed = repo.checkout(paths, mergeId);
         }
         if (!unrefreshed.isEmpty()) {
             // the stat cache answers the clean this re-runs, so the values are not decoded again
