@@ -116,14 +116,14 @@ public final class MergedFile implements AutoCloseable {
         }
     }
 
+    /** Gives the file up: the checkout decodes as it would without it. */
+    void abandon() {
+        failed = true;
+    }
+
     /** Records that the parameter's {@link #slot} holds its merged values. */
     void computed(String name) {
         written.put(name, ours.tensor(name).orElseThrow().offset());
-    }
-
-    /** The file's path, for messages. */
-    Path path() {
-        return values;
     }
 
     /**

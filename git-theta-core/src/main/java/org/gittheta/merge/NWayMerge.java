@@ -296,6 +296,43 @@ public final class NWayMerge {
 
     private record Outcome(ParamReport report, Optional<ParamEntry> entry) {}
 
+    /** A parameter's merged values, and what its strategy noted. */
+    private record Computed(TensorView result, String note) {}
+
+    /**
+     * Computes a parameter in its slot of the merged file if that has one, else in native memory; also where the file
+     * system cannot back the slot's pages (a full disk faults the mapping): the merged file is then abandoned, and the
+     * parameter computed again in memory, as without it.
+     */
+    private static Computed compute(
+            MergeStrategy.Arithmetic strategy,
+            MergeInput in,
+            ParamEntry first,
+            Optional<MergedFile> file,
+            Values.Space space,
+            Arena arena)
+            throws IOException {
+        Optional<MemorySegment> slot = file.flatMap(f -> f.slot(in.name(), first.dtype(), first.byteSize(), arena));
+        if (slot.isPresent()) {
+            try {
+                Computed computed = compute(strategy, in, new TensorView(slot.get(), first.dtype()));
+                file.get().computed(in.name());
+                return computed;
+            } catch (InternalError e) {
+                if (!MappedWrites.isFault(e)) throw e;
+                file.get().abandon();
+            }
+        }
+        return compute(strategy, in, new TensorView(space.allocate(first.byteSize(), true), first.dtype()));
+    }
+
+    private static Computed compute(MergeStrategy.Arithmetic strategy, MergeInput in, TensorView result) {
+        String note = Stream.of(strategy.merge(in, result), NonFinite.canonicalise(result))
+                .filter(x -> !x.isEmpty())
+                .collect(Collectors.joining("; "));
+        return new Computed(result, note);
+    }
+
     private static ParamReport reportWithoutComputing(String name, Plan plan) {
         return switch (plan) {
             case Keep k -> new ParamReport(name, k.action(), k.detail());
@@ -354,21 +391,11 @@ public final class NWayMerge {
                         values,
                         fisher ? fishers.get(i).values(name, first.shape(), space.inputs()) : Optional.empty()));
             }
-            Optional<MemorySegment> inFile =
-                    dryRun ? Optional.empty() : file.flatMap(f -> f.slot(name, first.dtype(), first.byteSize(), arena));
-            MemorySegment out = inFile.isPresent() ? inFile.get() : space.allocate(first.byteSize(), true);
-            TensorView result = new TensorView(out, first.dtype());
             MergeInput in = new MergeInput(name, base, models, modelCount);
-            String note;
-            try {
-                note = Stream.of(c.strategy().merge(in, result), NonFinite.canonicalise(result))
-                        .filter(x -> !x.isEmpty())
-                        .collect(Collectors.joining("; "));
-            } catch (InternalError e) {
-                if (file.isEmpty()) throw e;
-                throw MappedWrites.failed(file.get().path(), e);
-            }
-            if (inFile.isPresent()) file.get().computed(name);
+            Computed computed = compute(c.strategy(), in, first, dryRun ? Optional.empty() : file, space, arena);
+            TensorView result = computed.result();
+            MemorySegment out = result.segment();
+            String note = computed.note();
             String detail = c.strategy().describe()
                     + (c.path().startsWith("scope") ? ", " + c.path() : "")
                     + (note.isEmpty() ? "" : ": " + note);

@@ -16,7 +16,12 @@ public final class MappedWrites {
      * @throws InternalError {@code e} itself when it is not a fault of a memory access
      */
     public static IOException failed(Path file, InternalError e) {
-        if (e.getMessage() == null || !e.getMessage().contains("fault occurred")) throw e;
+        if (!isFault(e)) throw e;
         return new DiskFullException(file, "a write to its memory mapping failed", e);
+    }
+
+    /** Whether {@code e} is the JVM's report of a fault of a memory access (SIGBUS), not another internal error. */
+    public static boolean isFault(InternalError e) {
+        return e.getMessage() != null && e.getMessage().contains("fault occurred");
     }
 }

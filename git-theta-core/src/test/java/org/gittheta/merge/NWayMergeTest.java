@@ -3,9 +3,12 @@ package org.gittheta.merge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
@@ -107,6 +111,55 @@ class NWayMergeTest {
                 .filter(p -> p.name().equals(name))
                 .findFirst()
                 .orElseThrow();
+    }
+
+    /**
+     * Values computed in their slots of a merged file laid out as ours: the merge's result is the same as in memory,
+     * and the file holds the computed values where ours's header puts them, recorded for the merged manifest only.
+     */
+    @Test
+    void aMergedFileHoldsTheComputedValuesInTheirSlots() throws IOException {
+        Manifest base = manifest(param("w", DType.BF16, 1, 2, 3, 4), param("b", DType.F32, 1));
+        Manifest ours = manifest(param("w", DType.BF16, 2, 2, 3, 5), param("b", DType.F32, 2));
+        Manifest theirs = manifest(param("w", DType.BF16, 1, 4, 3, 6), param("b", DType.F32, 1));
+        Manifest expected = merge(MergeConfig.DEFAULT, Optional.of(base), ours, theirs)
+                .merged()
+                .orElseThrow();
+        Path values = tmp.resolve("merged.values");
+        Path ready = tmp.resolve("merged.ready");
+        Manifest merged;
+        try (MergedFile file = MergedFile.start(values, ready, tmp.resolve("work"), "m.safetensors", ours)
+                .orElseThrow()) {
+            merged = new NWayMerge(
+                            new ParamDecoder(store),
+                            encoder,
+                            MergeConfig.DEFAULT,
+                            List.of(FisherSource.none(), FisherSource.none()),
+                            1 << 20)
+                    .merge("m.safetensors", Optional.of(base), List.of(ours, theirs), List.of("ours", "theirs"), file)
+                    .merged()
+                    .orElseThrow();
+            file.finish(merged);
+        }
+        assertThat(merged.params()).isEqualTo(expected.params());
+        assertThat(MergedFile.find(values, ready, ours.toBytes())).isEmpty();
+        long w = SafetensorsFormat.INSTANCE
+                .fromManifest("m", ours.skeleton(), ours.fileSize())
+                .tensor("w")
+                .orElseThrow()
+                .offset();
+        // b was taken from ours, not computed
+        assertThat(MergedFile.find(values, ready, merged.toBytes())
+                        .orElseThrow()
+                        .offsets())
+                .containsExactly(w);
+        byte[] inFile = new byte[8];
+        try (FileChannel ch = FileChannel.open(values)) {
+            ch.read(ByteBuffer.wrap(inFile), w);
+        }
+        ByteArrayOutputStream decoded = new ByteArrayOutputStream();
+        new ParamDecoder(store).decode(merged.byName().get("w"), decoded);
+        assertThat(inFile).isEqualTo(decoded.toByteArray());
     }
 
     @Test
