@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.Formats;
@@ -45,7 +44,6 @@ public final class MergedFile implements AutoCloseable {
     private final Path values;
     private final Path ready;
     private final Path replaced;
-    private final AtomicBoolean replacedDropped = new AtomicBoolean();
     private final CheckpointLayout ours;
     private final FileChannel channel;
     /** Offsets of the slots written, by parameter name. */
@@ -101,9 +99,10 @@ public final class MergedFile implements AutoCloseable {
                 || slot.isEmpty()
                 || slot.get().dtype() != dtype
                 || slot.get().length() != bytes) return Optional.empty();
-        // the file this one replaces leaves the page cache as this one is written: on a machine short of memory
-        // (or a virtual machine whose fresh memory is slow to touch) two checkpoints' pages would cost both
-        if (!replacedDropped.getAndSet(true)) FileSystemSync.dropCached(replaced);
+        // the file this one replaces leaves the page cache as this one is written, slot by slot, so that each slot's
+        // pages take the ones just freed: fresh memory costs more (a machine short of it, or a virtual machine whose
+        // host takes back free pages), and two checkpoints' pages would hold twice the memory
+        FileSystemSync.dropCached(replaced, slot.get().offset(), bytes);
         try {
             MemorySegment mapped =
                     channel.map(FileChannel.MapMode.READ_WRITE, slot.get().offset(), bytes, arena);

@@ -74,12 +74,12 @@ public final class FileSystemSync {
     }
 
     /**
-     * Drops {@code file}'s clean pages from the page cache, for a file that another is about to replace: the new
-     * file's pages then take theirs instead of growing the cache by a second copy. Only a hint; nothing is lost, as
-     * the pages are read again if needed.
+     * Drops the clean pages of bytes {@code [offset, offset + length)} of {@code file} from the page cache, for a file
+     * that another is about to replace: the new file's pages then take theirs instead of growing the cache by a second
+     * copy. Only a hint; nothing is lost, as the pages are read again if needed.
      */
-    public static void dropCached(Path file) {
-        NATIVE.ifPresent(n -> n.dropCached(file));
+    public static void dropCached(Path file, long offset, long length) {
+        NATIVE.ifPresent(n -> n.dropCached(file, offset, length));
     }
 
     /** Files whose writeback has been asked for and not started yet. */
@@ -188,21 +188,24 @@ public final class FileSystemSync {
         /** {@code sync_file_range(SYNC_FILE_RANGE_WRITE)} of the whole file; a file gone or unreadable is skipped. */
         void startWriteback(Path file) {
             // only a hint: where it fails, the sync writes the pages itself
-            onWholeFile(syncFileRange, file, SYNC_FILE_RANGE_WRITE);
+            onRange(syncFileRange, file, 0, 0, SYNC_FILE_RANGE_WRITE);
         }
 
-        /** {@code posix_fadvise(POSIX_FADV_DONTNEED)} of the whole file; a file gone or unreadable is skipped. */
-        void dropCached(Path file) {
-            onWholeFile(fadvise, file, POSIX_FADV_DONTNEED);
+        /** {@code posix_fadvise(POSIX_FADV_DONTNEED)} of the range; a file gone or unreadable is skipped. */
+        void dropCached(Path file, long offset, long length) {
+            onRange(fadvise, file, offset, length, POSIX_FADV_DONTNEED);
         }
 
-        /** Calls {@code call(fd, 0, 0, flags)} on a read-only descriptor of the file, whatever it returns. */
-        private void onWholeFile(MethodHandle call, Path file, int flags) {
+        /**
+         * Calls {@code call(fd, offset, length, flags)} on a read-only descriptor of the file, whatever it returns
+         * (a length of 0: to the end of the file).
+         */
+        private void onRange(MethodHandle call, Path file, long offset, long length, int flags) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment callState = arena.allocate(state);
                 int fd = (int) open.invokeExact(callState, arena.allocateFrom(file.toString()), OPEN_FLAGS);
                 if (fd < 0) return;
-                int ignored = (int) call.invokeExact(fd, 0L, 0L, flags);
+                int ignored = (int) call.invokeExact(fd, offset, length, flags);
                 int closed = (int) close.invokeExact(fd);
                 assert closed == 0 : "close of a read-only descriptor";
             } catch (RuntimeException | Error e) {

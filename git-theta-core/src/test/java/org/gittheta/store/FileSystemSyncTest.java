@@ -34,18 +34,20 @@ class FileSystemSyncTest {
         for (ObjectId id : written) assertThat(store.containsIntact(id)).isTrue();
     }
 
-    /** A file's clean pages leave the page cache (as fincore, from util-linux, counts them) and its bytes stay. */
+    /** A range of a file's clean pages leaves the page cache (as fincore, from util-linux, counts them) and its bytes stay. */
     @Test
     void aFileAboutToBeReplacedLeavesThePageCache() throws Exception {
         Path file = dir.resolve("replaced");
         byte[] bytes = new byte[4 << 20];
         new Random(3).nextBytes(bytes);
         AtomicFile.writeSynced(Files.createFile(file), out -> out.write(bytes)); // clean pages: droppable
-        assertThat(cachedBytes(file)).isPositive();
-        FileSystemSync.dropCached(file);
+        assertThat(cachedBytes(file)).isEqualTo(bytes.length);
+        FileSystemSync.dropCached(file, 0, 2 << 20); // a whole number of the largest folios (2 MiB) of the cache
+        assertThat(cachedBytes(file)).isEqualTo(2 << 20);
+        FileSystemSync.dropCached(file, 0, 0); // to the end
         assertThat(cachedBytes(file)).isZero();
         assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
-        FileSystemSync.dropCached(dir.resolve("gone")); // nothing to drop: no failure
+        FileSystemSync.dropCached(dir.resolve("gone"), 0, 0); // nothing to drop: no failure
     }
 
     private static long cachedBytes(Path file) throws Exception {
