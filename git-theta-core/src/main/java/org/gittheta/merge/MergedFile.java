@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
@@ -167,12 +166,15 @@ public final class MergedFile implements AutoCloseable {
         if (failed || !Files.exists(ready)) Files.deleteIfExists(values);
     }
 
-    /** The values written for the manifest whose bytes are {@code manifest}, if a merge recorded them. */
-    public static Optional<Prepared> find(Path values, Path ready, byte[] manifest) throws IOException {
+    /**
+     * The values written for the manifest whose bytes are {@code manifest}, if a merge recorded them; none where the
+     * record cannot be read (a shortcut: the checkout then decodes).
+     */
+    public static Optional<Prepared> find(Path values, Path ready, byte[] manifest) {
         List<String> lines;
         try {
             lines = Files.readAllLines(ready, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+        } catch (IOException e) {
             return Optional.empty();
         }
         String sha = HexFormat.of().formatHex(ObjectStore.sha256().digest(manifest));

@@ -161,6 +161,20 @@ class ThetaRepositoryTest {
             assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
             assertThat(mergedFiles()).hasSize(1).allMatch(f -> f.toString().endsWith(".ready")); // the values moved
 
+            String unreadable = ThetaRepository.newMergeId();
+            merge.apply(unreadable);
+            for (Path f : mergedFiles()) {
+                if (f.toString().contains(unreadable) && f.toString().endsWith(".ready")) {
+                    Files.delete(f);
+                    Files.createDirectory(f); // a record that cannot be read: the checkout decodes
+                }
+            }
+            Files.delete(dir.resolve("m.safetensors"));
+            assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(unreadable)))
+                    .isEmpty();
+            assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
+            repo.removeMergedFiles(unreadable);
+
             String again = ThetaRepository.newMergeId();
             merge.apply(again);
             stage(git, ours);
