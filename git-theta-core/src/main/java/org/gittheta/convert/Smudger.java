@@ -97,8 +97,8 @@ public final class Smudger {
     /**
      * Writes the checkpoint a manifest describes into {@code target} from {@code prepared}, a file that holds some of
      * its values already, in their places (a merge wrote them as it computed them): the skeleton and the other values
-     * are written around them, and the file is renamed into place. Where the rename cannot be (another file system),
-     * it is {@link #checkout} instead.
+     * are written around them, and the file is renamed into place, where a skipped smudge left the manifest (removed
+     * first). Where the rename cannot be (another file system), it is {@link #checkout} instead.
      * @param offsets the offsets of the slots {@code prepared} holds
      * @return the sums of the file's content
      */
@@ -135,7 +135,10 @@ public final class Smudger {
         ContentSums sums = ContentSums.of(prepared);
         Files.setPosixFilePermissions(prepared, permissions);
         try {
-            Files.move(prepared, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // the file there is the manifest git left: removed first, as ext4 forces the whole new file's blocks to be
+            // allocated and written out within a rename that replaces a file (0.35 s for a gigabyte)
+            Files.deleteIfExists(target);
+            Files.move(prepared, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             return checkout(file, manifest, target);
         }

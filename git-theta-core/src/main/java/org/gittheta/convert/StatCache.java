@@ -226,13 +226,13 @@ public final class StatCache {
                         + Integer.toHexString(sums.crc32()) + " " + sha256Hex(manifest) + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
         for (Path key : keys) {
-            AtomicFile.replace(
-                    key,
-                    out -> {
-                        out.write(header);
-                        out.write(manifest);
-                    },
-                    Optional.empty());
+            // not forced to disk: an entry a power failure loses or leaves torn is a miss (read checks it), and
+            // forcing it would commit the journal, which waits for the file just renamed into the work tree (ext4
+            // writes a file renamed over another before the rename commits): 0.7 s for a gigabyte
+            AtomicFile.replaceCacheEntry(key, out -> {
+                out.write(header);
+                out.write(manifest);
+            });
         }
         trim();
     }

@@ -45,7 +45,12 @@ public final class AtomicFile {
      * file or the new one.
      */
     public static void replaceCacheEntry(Path target, byte[] bytes) throws IOException {
-        replace(target, out -> out.write(bytes), Optional.empty(), false);
+        replaceCacheEntry(target, out -> out.write(bytes));
+    }
+
+    /** The same with the content written to a stream. */
+    public static void replaceCacheEntry(Path target, Content content) throws IOException {
+        replace(target, content, Optional.empty(), false);
     }
 
     /**
