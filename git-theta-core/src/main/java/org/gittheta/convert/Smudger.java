@@ -77,11 +77,19 @@ public final class Smudger {
      * @return the sums of the written content, computed as it was written
      */
     public ContentSums checkout(String file, Manifest manifest, Path target) throws IOException {
-        Optional<Set<PosixFilePermission>> permissions =
-                Files.exists(target) ? Optional.of(Files.getPosixFilePermissions(target)) : Optional.of(NEW_FILE);
+        return checkout(file, manifest, target, permissionsFor(target));
+    }
+
+    private ContentSums checkout(String file, Manifest manifest, Path target, Set<PosixFilePermission> permissions)
+            throws IOException {
         ContentSums[] sums = new ContentSums[1];
-        AtomicFile.replaceWorkTreeFile(target, out -> sums[0] = summed(file, manifest, out), permissions);
+        AtomicFile.replaceWorkTreeFile(target, out -> sums[0] = summed(file, manifest, out), Optional.of(permissions));
         return sums[0];
+    }
+
+    /** The mode the file written at {@code target} gets: the file's there now, else rw-r--r--. */
+    private static Set<PosixFilePermission> permissionsFor(Path target) throws IOException {
+        return Files.exists(target) ? Files.getPosixFilePermissions(target) : NEW_FILE;
     }
 
     /** Writes the checkpoint, computing the sums of its content on the way. */
@@ -105,7 +113,7 @@ public final class Smudger {
     public ContentSums checkoutPrepared(String file, Manifest manifest, Path target, Path prepared, Set<Long> offsets)
             throws IOException {
         CheckpointLayout layout = checked(file, manifest);
-        Set<PosixFilePermission> permissions = Files.exists(target) ? Files.getPosixFilePermissions(target) : NEW_FILE;
+        Set<PosixFilePermission> permissions = permissionsFor(target);
         List<TensorSlot> rest = layout.tensors().stream()
                 .filter(slot -> slot.length() == 0 || !offsets.contains(slot.offset()))
                 .toList();
@@ -140,7 +148,7 @@ public final class Smudger {
             Files.deleteIfExists(target);
             Files.move(prepared, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
-            return checkout(file, manifest, target);
+            return checkout(file, manifest, target, permissions); // the manifest's mode: it is gone
         }
         return sums;
     }
