@@ -100,26 +100,11 @@ public final class NWayMerge {
     }
 
     /**
-     * The same, the computed values computed in {@code file} where it has their slots, so that the checkout after the
-     * merge does not decode them again.
-     */
-    public MergeResult merge(
-            String path, Optional<Manifest> base, List<Manifest> models, List<String> labels, MergedFile file)
-            throws IOException {
-        return merge(path, base, models, labels, false, Optional.of(file));
-    }
-
-    /**
      * The same; with {@code dryRun}, computed values are measured ({@link ParamStats}) and neither stored nor
-     * assembled: the result has no manifest, only the report.
+     * assembled: the result has no manifest, only the report. Otherwise, given a {@code file}, the computed values are
+     * computed in it where it has their slots, so that the checkout after the merge does not decode them again.
      */
     public MergeResult merge(
-            String path, Optional<Manifest> base, List<Manifest> models, List<String> labels, boolean dryRun)
-            throws IOException {
-        return merge(path, base, models, labels, dryRun, Optional.empty());
-    }
-
-    private MergeResult merge(
             String path,
             Optional<Manifest> base,
             List<Manifest> models,

@@ -532,12 +532,8 @@ public final class ThetaRepository implements AutoCloseable {
                         new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
-            NWayMerge merge = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET);
-            List<Manifest> models = List.of(ours, theirs);
-            List<String> labels = List.of("ours", "theirs");
-            MergeResult result = file.isPresent()
-                    ? merge.merge(path, base, models, labels, file.get())
-                    : merge.merge(path, base, models, labels);
+            MergeResult result = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
+                    .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"), false, file);
             store.sync(); // its objects are on disk before the merged manifest goes to Git
             result.merged().ifPresent(m -> file.ifPresent(f -> f.finish(m)));
             return result;
@@ -557,17 +553,18 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** Where a merge writes {@code path}'s computed values for the checkout that follows it. */
     private Path mergedValues(String mergeId, String path) {
-        return store.tmpDir().resolve("merged-" + checkedMergeId(mergeId) + "-" + pathKey(path) + ".values");
+        return store.tmpDir().resolve(mergedPrefix(mergeId) + pathKey(path) + ".values");
     }
 
     /** Where that merge records the manifest the values are for. */
     private Path mergedReady(String mergeId, String path) {
-        return store.tmpDir().resolve("merged-" + checkedMergeId(mergeId) + "-" + pathKey(path) + ".ready");
+        return store.tmpDir().resolve(mergedPrefix(mergeId) + pathKey(path) + ".ready");
     }
 
-    private static String checkedMergeId(String mergeId) {
+    /** The names of the files the merge {@code mergeId} writes begin so. */
+    private static String mergedPrefix(String mergeId) {
         if (!isMergeId(mergeId)) throw new IllegalArgumentException("bad merge id " + mergeId);
-        return mergeId;
+        return "merged-" + mergeId + "-";
     }
 
     /** A new id for {@link #merge}'s {@code mergeId}. */
@@ -589,8 +586,7 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** Removes what a merge wrote for its checkout ({@link #merge}'s {@code mergeId}). */
     public void removeMergedFiles(String mergeId) throws IOException {
-        String prefix = "merged-" + checkedMergeId(mergeId) + "-";
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(store.tmpDir(), prefix + "*")) {
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(store.tmpDir(), mergedPrefix(mergeId) + "*")) {
             for (Path f : dir) Files.deleteIfExists(f);
         } catch (NoSuchFileException e) {
             // nothing was written
@@ -623,15 +619,13 @@ public final class ThetaRepository implements AutoCloseable {
         for (Manifest m : models) missing.ensurePresent(path, m);
         if (base.isPresent()) missing.ensurePresent(path, base.get());
         List<FisherSource> sources = new ArrayList<>();
-        Optional<MergedFile> file = dryRun ? Optional.empty() : mergedFile(mergeId, path, models.getFirst());
+        Optional<MergedFile> file = mergedFile(dryRun ? Optional.empty() : mergeId, path, models.getFirst());
         try (FisherLocator fishers =
                 new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
-            NWayMerge merge = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET);
-            MergeResult result = file.isPresent()
-                    ? merge.merge(path, base, models, revs, file.get())
-                    : merge.merge(path, base, models, revs, dryRun);
+            MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
+                    .merge(path, base, models, revs, dryRun, file);
             store.sync();
             result.merged().ifPresent(m -> file.ifPresent(f -> f.finish(m)));
             return result;

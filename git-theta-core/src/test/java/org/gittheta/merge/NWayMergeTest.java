@@ -136,7 +136,13 @@ class NWayMergeTest {
                             MergeConfig.DEFAULT,
                             List.of(FisherSource.none(), FisherSource.none()),
                             1 << 20)
-                    .merge("m.safetensors", Optional.of(base), List.of(ours, theirs), List.of("ours", "theirs"), file)
+                    .merge(
+                            "m.safetensors",
+                            Optional.of(base),
+                            List.of(ours, theirs),
+                            List.of("ours", "theirs"),
+                            false,
+                            Optional.of(file))
                     .merged()
                     .orElseThrow();
             file.finish(merged);
