@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Racy git: Git trusts an entry's stat data only when the file's mtime is older than the index file's, compared
  * in whole seconds unless Git was built with {@code USE_NSEC} (Debian's git is not). So the index is written only
  * once the clock has passed the second of the last file's mtime; a later change of a file moves its mtime into a
- * newer second and Git sees it.
+ * newer second and Git sees it. The other entries that were racy under the index read (their mtime not older than
+ * its) are smudged as Git smudges them when it writes an index (size 0): the newer index would otherwise vouch for
+ * files that may have changed within that second.
  */
 final class IndexStat {
     /** Margin over the file system's coarse clock, which may lag the system clock by a timer tick. */
@@ -47,11 +49,16 @@ final class IndexStat {
 
     private static final byte[] SIGNATURE = "DIRC".getBytes(StandardCharsets.US_ASCII);
     private static final int STAT_BYTES = 40;
+    private static final int MTIME_OFFSET = 8;
     private static final int MODE_OFFSET = 24;
+    private static final int SIZE_OFFSET = 36;
     private static final int REGULAR_FILE = 0100644;
     private static final int STAGE_MASK = 0x3000;
     private static final int EXTENDED = 0x4000;
     private static final int SKIP_WORKTREE = 0x4000;
+    private static final int ASSUME_VALID = 0x8000;
+    private static final int FILE_TYPE = 0170000;
+    private static final int GITLINK = 0160000;
 
     private IndexStat() {}
 
@@ -93,7 +100,7 @@ final class IndexStat {
             // the mode at +24 stays the index's
             entry.putInt(at + 28, uid);
             entry.putInt(at + 32, gid);
-            entry.putInt(at + 36, (int) size);
+            entry.putInt(at + SIZE_OFFSET, (int) size);
         }
     }
 
@@ -116,9 +123,10 @@ final class IndexStat {
         awaitSecondAfter(newestSecond);
         Map<String, Written> byPath = new HashMap<>();
         for (Written w : files) byPath.put(w.path(), w);
+        long indexSecond = Math.floorDiv(Files.getLastModifiedTime(index).toMillis(), 1000);
         byte[] read = Files.readAllBytes(index);
         byte[] patched = read.clone();
-        Set<String> done = patch(patched, digest(objectFormat), byPath);
+        Set<String> done = patch(patched, digest(objectFormat), byPath, indexSecond);
         if (done.isEmpty()) return done;
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(index); // core.sharedRepository's
         // the lock is held only to see that the index is still the one read and to put the new one in place: a
@@ -144,8 +152,11 @@ final class IndexStat {
         }
     }
 
-    /** Patches the entries in place; empty (and the bytes unusable) when the index is not one this can edit. */
-    private static Set<String> patch(byte[] bytes, MessageDigest digest, Map<String, Written> files)
+    /**
+     * Patches the entries in place and smudges the others that are racy under an index of {@code indexSecond}; empty
+     * (and the bytes unusable) when the index is not one this can edit.
+     */
+    private static Set<String> patch(byte[] bytes, MessageDigest digest, Map<String, Written> files, long indexSecond)
             throws IOException {
         int hashLength = digest.getDigestLength();
         ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -167,7 +178,7 @@ final class IndexStat {
             if (flagsAt + 2 > end) return Set.of();
             int flags = Short.toUnsignedInt(b.getShort(flagsAt));
             int nameAt = flagsAt + 2;
-            boolean skipWorktree = false;
+            boolean skipWorktree = false; // Git does not look at the file of such an entry, nor of an assumed-valid one
             if (version >= 3 && (flags & EXTENDED) != 0) {
                 skipWorktree = (Short.toUnsignedInt(b.getShort(nameAt)) & SKIP_WORKTREE) != 0;
                 nameAt += 2;
@@ -207,6 +218,11 @@ final class IndexStat {
                     && FileStat.of(w.file()).equals(Optional.of(w.stat()))) {
                 w.stat().writeTo(b, at);
                 done.add(w.path());
+            } else if (Integer.toUnsignedLong(b.getInt(at + MTIME_OFFSET)) >= indexSecond
+                    && (b.getInt(at + MODE_OFFSET) & FILE_TYPE) != GITLINK
+                    && (flags & ASSUME_VALID) == 0
+                    && !skipWorktree) {
+                b.putInt(at + SIZE_OFFSET, 0); // Git then compares the file's content before it trusts the entry again
             }
             previous = name;
             at = next;
