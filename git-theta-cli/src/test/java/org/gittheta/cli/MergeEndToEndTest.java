@@ -9,6 +9,8 @@ import static org.gittheta.cli.MergeRepo.T;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.gittheta.tensor.DType;
@@ -172,6 +174,33 @@ class MergeEndToEndTest {
         // element 2: −2 + 1 < 0 elects −, ours −2 → 0; element 3: nothing kept → 0.25
         assertThat(MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16))
                 .containsExactly(0.5, -2.5, 0.0, 0.25);
+    }
+
+    /**
+     * A checkpoint git would compare again before it merges (touched since it was checked out, or checked out in the
+     * second the index was written) is not piped through the filter: git theta merge first puts into its index entry
+     * the file's stat, which the stat cache vouches for.
+     */
+    @Test
+    void gitThetaMergeHasGitCleanNoUnchangedCheckpointAgain() throws IOException {
+        diverge(new double[] {1.0, -2.5, 3.0, 0.25}, BASE_H, BASE_N, new double[] {0.5, 0, 0, 0.5}, BASE_H, BASE_N);
+        Files.setLastModifiedTime(repo.model, FileTime.from(Instant.now().minusSeconds(5))); // touched
+        Path stats = repo.home.resolve("clean-stats");
+        Command.Result r = repo.exec(
+                Map.of("GIT_THETA_CLEAN_STATS", stats.toString()),
+                "git",
+                "theta",
+                "merge",
+                "--strategy",
+                "ties",
+                "--no-edit",
+                "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(MergeRepo.cleans(stats))
+                .as("git cleaned no checkpoint again")
+                .isZero();
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(Files.readAllBytes(checkoutCopy("HEAD")));
     }
 
     /**

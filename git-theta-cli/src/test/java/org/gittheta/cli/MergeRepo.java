@@ -68,6 +68,20 @@ final class MergeRepo implements AutoCloseable {
         git("add", "notes.txt");
     }
 
+    /**
+     * How many cleans the filter processes that wrote {@code stats} ({@code GIT_THETA_CLEAN_STATS}) did, cached or in
+     * full: each process adds a line {@code cached <n> full <m>} when it ends.
+     */
+    static long cleans(Path stats) throws IOException {
+        if (!Files.exists(stats)) return 0;
+        long cleans = 0;
+        for (String line : Files.readAllLines(stats)) {
+            String[] f = line.split(" ");
+            cleans += Long.parseLong(f[1]) + Long.parseLong(f[3]);
+        }
+        return cleans;
+    }
+
     /** A command in the repository; its standard error is part of its output. */
     Command.Result exec(String... cmd) throws IOException {
         return sandbox.command(dir, cmd).errorsIntoOutput().run();

@@ -9,6 +9,8 @@ import static org.gittheta.cli.MergeRepo.T;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gittheta.tensor.DType;
@@ -86,6 +88,39 @@ class OctopusMergeEndToEndTest {
         repo.git("checkout", "--", "model.safetensors");
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(content);
         assertThat(repo.git("show", "HEAD:model.safetensors")).startsWith("git-theta manifest");
+    }
+
+    /**
+     * The octopus merge's check that the work tree is clean does not pipe an unchanged checkpoint through the filter:
+     * its index entry gets the file's stat first, vouched for by the stat cache.
+     */
+    @Test
+    void theCleanWorkTreeCheckCleansNoUnchangedCheckpoint() throws IOException {
+        branches(AW, BW, BH, MN);
+        Files.setLastModifiedTime(repo.model, FileTime.from(Instant.now().minusSeconds(5))); // touched
+        Path stats = repo.home.resolve("clean-stats");
+        Command.Result r =
+                repo.exec(Map.of("GIT_THETA_CLEAN_STATS", stats.toString()), "git", "theta", "merge", "a", "b");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(MergeRepo.cleans(stats))
+                .as("git cleaned no checkpoint again")
+                .isZero();
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+    }
+
+    /** A checkpoint changed with its size and mtime kept is not vouched for: the merge sees the change and refuses. */
+    @Test
+    void theCleanWorkTreeCheckSeesACheckpointChangedWithItsSizeAndMtimeKept() throws IOException {
+        branches(AW, BW, BH, MN);
+        FileTime mtime = Files.getLastModifiedTime(repo.model);
+        byte[] changed = Files.readAllBytes(repo.model);
+        changed[changed.length - 1] ^= 1; // the last byte of the last tensor's values
+        Files.write(repo.model, changed);
+        Files.setLastModifiedTime(repo.model, mtime);
+        Command.Result dirty = repo.exec("git", "theta", "merge", "a", "b");
+        assertThat(dirty.exit()).isNotZero();
+        assertThat(dirty.out()).contains("the working tree or index has changes");
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(changed);
     }
 
     @Test

@@ -108,11 +108,27 @@ public final class StatCache {
      * content it has now (its path's entry and content sums); read only.
      */
     public Optional<byte[]> recorded(Path file) throws IOException {
+        return find(file, false);
+    }
+
+    /**
+     * {@link #recorded}, and a file found by its content is recorded under its stat, as a clean answered from it
+     * would be: the next look finds it without reading it.
+     */
+    public Optional<byte[]> recognised(Path file) throws IOException {
+        return find(file, true);
+    }
+
+    private Optional<byte[]> find(Path file, boolean recordFoundByContent) throws IOException {
         Optional<Stat> stat = stat(file);
         if (stat.isEmpty()) return Optional.empty();
         Optional<Entry> entry = lookup(stat.get());
-        if (entry.isEmpty()) entry = lookupByContent(file, stat.get());
-        return entry.map(Entry::manifest);
+        if (entry.isPresent()) return Optional.of(entry.get().manifest());
+        entry = lookupByContent(file, stat.get());
+        if (entry.isEmpty() || !stat(file).equals(stat)) return Optional.empty(); // changed while its sums were taken
+        if (recordFoundByContent)
+            record(file, stat.get(), entry.get().sums(), entry.get().manifest());
+        return Optional.of(entry.get().manifest());
     }
 
     /**

@@ -104,13 +104,13 @@ final class IndexStat {
         }
     }
 
-    /** A work-tree file just written from {@code blob} (raw id), and its stat right after. */
+    /** A work-tree file holding the content of {@code blob} (raw id): written from it, or known unchanged; its stat. */
     record Written(String path, Path file, byte[] blob, FileStat stat) {}
 
     /**
-     * Records each written file's stat in its stage-0 entry of {@code index} if the entry still names the blob it was
-     * written from, is a regular non-executable file, and the file still has that stat; waits for the racy-git second
-     * first.
+     * Records each file's stat in its stage-0 entry of {@code index} if the entry still names the file's blob, is a
+     * regular non-executable file, and the file still has that stat; waits for the racy-git second first. The index
+     * is left as it is when those entries already hold those stats and are not racy.
      * @param objectFormat the repository's {@code extensions.objectFormat} ({@code sha1} or {@code sha256})
      * @return the paths whose entries now hold their file's stat
      */
@@ -126,8 +126,9 @@ final class IndexStat {
         long indexSecond = Math.floorDiv(Files.getLastModifiedTime(index).toMillis(), 1000);
         byte[] read = Files.readAllBytes(index);
         byte[] patched = read.clone();
-        Set<String> done = patch(patched, digest(objectFormat), byPath, indexSecond);
-        if (done.isEmpty()) return done;
+        Patch patch = patch(patched, digest(objectFormat), byPath, indexSecond);
+        if (!patch.rewrite()) return patch.done(); // those entries already hold their file's stat, and Git trusts it
+        Set<String> done = patch.done();
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(index); // core.sharedRepository's
         // the lock is held only to see that the index is still the one read and to put the new one in place: a
         // process killed while it holds the lock leaves it behind, as a killed git does
@@ -153,29 +154,38 @@ final class IndexStat {
     }
 
     /**
-     * Patches the entries in place and smudges the others that are racy under an index of {@code indexSecond}; empty
+     * The entries that now hold their file's stat, and whether the index must be written for that: an entry's stat
+     * changed, or it was racy.
+     */
+    private record Patch(Set<String> done, boolean rewrite) {
+        static final Patch NONE = new Patch(Set.of(), false);
+    }
+
+    /**
+     * Patches the entries in place and smudges the others that are racy under an index of {@code indexSecond}; none
      * (and the bytes unusable) when the index is not one this can edit.
      */
-    private static Set<String> patch(byte[] bytes, MessageDigest digest, Map<String, Written> files, long indexSecond)
+    private static Patch patch(byte[] bytes, MessageDigest digest, Map<String, Written> files, long indexSecond)
             throws IOException {
         int hashLength = digest.getDigestLength();
         ByteBuffer b = ByteBuffer.wrap(bytes);
         int end = bytes.length - hashLength;
-        if (end < 12 || !Arrays.equals(bytes, 0, 4, SIGNATURE, 0, 4)) return Set.of();
+        if (end < 12 || !Arrays.equals(bytes, 0, 4, SIGNATURE, 0, 4)) return Patch.NONE;
         int version = b.getInt(4);
-        if (version < 2 || version > 4) return Set.of();
+        if (version < 2 || version > 4) return Patch.NONE;
         byte[] trailer = Arrays.copyOfRange(bytes, end, bytes.length);
         boolean hashed = !Arrays.equals(trailer, new byte[hashLength]); // index.skipHash leaves zeros
         digest.update(bytes, 0, end);
-        if (hashed && !Arrays.equals(digest.digest(), trailer)) return Set.of();
+        if (hashed && !Arrays.equals(digest.digest(), trailer)) return Patch.NONE;
 
         Set<String> done = new HashSet<>();
+        boolean rewrite = false;
         int count = b.getInt(8);
         int at = 12;
         byte[] previous = new byte[0];
         for (int i = 0; i < count; i++) {
             int flagsAt = at + STAT_BYTES + hashLength;
-            if (flagsAt + 2 > end) return Set.of();
+            if (flagsAt + 2 > end) return Patch.NONE;
             int flags = Short.toUnsignedInt(b.getShort(flagsAt));
             int nameAt = flagsAt + 2;
             boolean skipWorktree = false; // Git does not look at the file of such an entry, nor of an assumed-valid one
@@ -187,27 +197,28 @@ final class IndexStat {
             int next;
             if (version == 4) {
                 // the name is a varint (bytes to strip from the previous name) and a NUL-terminated suffix
-                if (nameAt >= end) return Set.of();
+                if (nameAt >= end) return Patch.NONE;
                 int c = bytes[nameAt++] & 0xff;
                 long strip = c & 0x7f;
                 while ((c & 0x80) != 0) {
-                    if (nameAt >= end || strip > Integer.MAX_VALUE) return Set.of();
+                    if (nameAt >= end || strip > Integer.MAX_VALUE) return Patch.NONE;
                     c = bytes[nameAt++] & 0xff;
                     strip = ((strip + 1) << 7) | (c & 0x7f);
                 }
                 int nul = nul(bytes, nameAt, end);
-                if (nul < 0 || strip > previous.length) return Set.of();
+                if (nul < 0 || strip > previous.length) return Patch.NONE;
                 int keep = previous.length - (int) strip;
                 name = Arrays.copyOf(previous, keep + nul - nameAt);
                 System.arraycopy(bytes, nameAt, name, keep, nul - nameAt);
                 next = nul + 1;
             } else {
                 int nul = nul(bytes, nameAt, end);
-                if (nul < 0) return Set.of();
+                if (nul < 0) return Patch.NONE;
                 name = Arrays.copyOfRange(bytes, nameAt, nul);
                 next = at + ((nameAt - at + name.length + 8) & ~7); // 1 to 8 NULs pad the entry to 8 bytes
             }
             Written w = files.get(new String(name, StandardCharsets.UTF_8));
+            boolean racy = Integer.toUnsignedLong(b.getInt(at + MTIME_OFFSET)) >= indexSecond;
             if (w != null
                     && (flags & STAGE_MASK) == 0
                     && !skipWorktree
@@ -216,9 +227,11 @@ final class IndexStat {
                     && Arrays.equals(bytes, at + STAT_BYTES, at + STAT_BYTES + hashLength, w.blob(), 0, hashLength)
                     && !Files.getPosixFilePermissions(w.file()).contains(PosixFilePermission.OWNER_EXECUTE)
                     && FileStat.of(w.file()).equals(Optional.of(w.stat()))) {
+                byte[] before = Arrays.copyOfRange(bytes, at, at + STAT_BYTES);
                 w.stat().writeTo(b, at);
                 done.add(w.path());
-            } else if (Integer.toUnsignedLong(b.getInt(at + MTIME_OFFSET)) >= indexSecond
+                rewrite |= racy || !Arrays.equals(bytes, at, at + STAT_BYTES, before, 0, STAT_BYTES);
+            } else if (racy
                     && (b.getInt(at + MODE_OFFSET) & FILE_TYPE) != GITLINK
                     && (flags & ASSUME_VALID) == 0
                     && !skipWorktree) {
@@ -228,9 +241,9 @@ final class IndexStat {
             at = next;
         }
         for (int ext = at; ext < end; ) {
-            if (ext + 8 > end) return Set.of();
+            if (ext + 8 > end) return Patch.NONE;
             byte first = bytes[ext];
-            if (first < 'A' || first > 'Z') return Set.of(); // a mandatory extension: Git alone knows what it implies
+            if (first < 'A' || first > 'Z') return Patch.NONE; // a mandatory extension: Git alone knows what it implies
             ext += 8 + b.getInt(ext + 4);
         }
         if (hashed) {
@@ -238,7 +251,7 @@ final class IndexStat {
             digest.update(bytes, 0, end);
             System.arraycopy(digest.digest(), 0, bytes, end, hashLength);
         }
-        return done;
+        return new Patch(done, rewrite);
     }
 
     private static int nul(byte[] bytes, int from, int end) {

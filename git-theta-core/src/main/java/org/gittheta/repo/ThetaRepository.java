@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -250,14 +251,45 @@ public final class ThetaRepository implements AutoCloseable {
                             + ": the index holds no git-theta manifest for it (was it added before it was tracked?)"));
             Path file = write(smudger, path, bytes, mergeId);
             Optional<IndexStat.FileStat> indexStat = IndexStat.FileStat.of(file);
-            if (indexStat.isPresent()) {
-                byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
-                blob.copyRawTo(raw, 0);
-                written.add(new IndexStat.Written(path, file, raw, indexStat.get()));
-            }
+            if (indexStat.isPresent()) written.add(new IndexStat.Written(path, file, raw(blob), indexStat.get()));
         }
         Set<String> refreshed = IndexStat.record(location.indexFile(), git().objectFormat(), written);
         return paths.stream().filter(p -> !refreshed.contains(p)).toList();
+    }
+
+    /**
+     * Puts into the index entries of these checkpoints the stat of their files, where the stat cache knows a file
+     * unchanged since it was cleaned to, or written from, the manifest its entry names: what Git's refresh would do
+     * after cleaning it again. Git re-cleans a file whose entry is racy (written in the second the index was, as a
+     * checkout leaves it) or whose stat moved (a touch), piping the whole checkpoint to the filter; the Git command run
+     * next (a merge) then does not. A file changed within the last second is left to Git: this never waits for the
+     * racy second.
+     * @return the paths whose index entries hold their file's stat
+     */
+    public Set<String> refreshIndex(List<String> paths) throws IOException {
+        List<IndexStat.Written> unchanged = new ArrayList<>();
+        long second = Math.floorDiv(System.currentTimeMillis(), 1000);
+        for (String path : paths) {
+            Path file = location.workTree().resolve(path);
+            Optional<IndexStat.FileStat> stat = IndexStat.FileStat.of(file);
+            if (stat.isEmpty() || Math.floorDiv(stat.get().mtimeNanos(), 1_000_000_000L) >= second) continue;
+            Optional<ObjectId> blob = git().indexBlob(path);
+            if (blob.isEmpty()) continue;
+            Optional<byte[]> cleaned = statCache.recognised(file);
+            if (cleaned.isEmpty()
+                    || !Arrays.equals(
+                            cleaned.get(), git().manifestBytesOfBlob(blob.get()).orElse(null))) {
+                continue;
+            }
+            unchanged.add(new IndexStat.Written(path, file, raw(blob.get()), stat.get()));
+        }
+        return IndexStat.record(location.indexFile(), git().objectFormat(), unchanged);
+    }
+
+    private static byte[] raw(ObjectId id) {
+        byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
+        id.copyRawTo(raw, 0);
+        return raw;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -150,6 +151,23 @@ class StatCacheTest {
         }
         assertThat(clean(new ByteArrayInputStream(v1))).isEqualTo(fullClean(v1));
         assertThat(cache.counts()).isEqualTo(new StatCache.Counts(2, 1));
+    }
+
+    @Test
+    void aFileRecognisedByItsContentIsRecordedUnderItsStatAndAChangedOneIsNotRecognised() throws Exception {
+        writeSettled(v1);
+        clean(new ByteArrayInputStream(v1));
+        touchSettled();
+        assertThat(cache.recorded(file)).hasValue(fullClean(v1).getBytes(StandardCharsets.UTF_8));
+        assertThat(cache.recognised(file)).hasValue(fullClean(v1).getBytes(StandardCharsets.UTF_8));
+        try (var entries = Files.list(tmp.resolve("lfs").resolve("stat-cache"))) {
+            for (Path e : entries.toList()) if (e.getFileName().toString().startsWith("path-")) Files.delete(e);
+        }
+        assertThat(cache.recorded(file)).as("found by its new stat").isPresent();
+
+        writeSettled(v2); // same size, other values
+        assertThat(cache.recognised(file)).isEmpty();
+        assertThat(cache.recorded(file)).isEmpty();
     }
 
     @Test

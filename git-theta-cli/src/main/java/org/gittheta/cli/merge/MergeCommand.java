@@ -145,6 +145,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         if (noCommit) cmd.add("--no-commit");
         if (noFf) cmd.add("--no-ff");
         cmd.addAll(commits);
+        WorkTreeCheckpoints.refreshIndex(Git.dirs(cwd).topLevel());
         Optional<String> mergeId = WorkTreeCheckpoints.newMergeId();
         try {
             return WorkTreeCheckpoints.withoutGitHoldingCheckpoints(cwd, mergeId, env -> {

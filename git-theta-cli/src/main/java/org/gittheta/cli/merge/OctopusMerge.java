@@ -133,9 +133,9 @@ final class OctopusMerge {
     }
 
     void requireClean(boolean dryRun) throws IOException {
-        if (!dryRun
-                && !Git.run(top, "status", "--porcelain", "--untracked-files=no")
-                        .isEmpty()) {
+        if (dryRun) return;
+        WorkTreeCheckpoints.refreshIndex(top);
+        if (!Git.run(top, "status", "--porcelain", "--untracked-files=no").isEmpty()) {
             throw new UserException(
                     "git theta merge: the working tree or index has changes; commit or stash them first");
         }

@@ -78,15 +78,6 @@ public final class WorkTreeCheckpoints {
     }
 
     /**
-     * Runs {@code step} with smudge skipped ({@code GIT_THETA_SKIP_SMUDGE=1}), so that git never holds a checkpoint
-     * in memory, then writes the checkpoints it left as manifests here, quietly, whether it succeeded or not; unless
-     * this process was itself asked to skip smudging: then they stay manifests.
-     */
-    public static <T> T withoutGitHoldingCheckpoints(Path cwd, GitStep<T> step) throws IOException {
-        return withoutGitHoldingCheckpoints(cwd, Optional.empty(), step);
-    }
-
-    /**
      * An id for a merge whose checkpoints are written here afterwards, under which the merge writes the values it
      * computes ({@link ThetaRepository#merge}); none when they will not be written (smudge skipped).
      */
@@ -95,8 +86,11 @@ public final class WorkTreeCheckpoints {
     }
 
     /**
-     * The same for a merge: the checkpoints are written from the values the merge {@code mergeId} computed where it
-     * wrote them; {@code step} runs with {@link #MERGE_ID} set for git's merge driver. The caller removes them.
+     * Runs the merge {@code step} with smudge skipped ({@code GIT_THETA_SKIP_SMUDGE=1}), so that git never holds a
+     * checkpoint in memory, then writes the checkpoints it left as manifests here, quietly, whether it succeeded or
+     * not: from the values the merge {@code mergeId} computed where it wrote them ({@code step} runs with
+     * {@link #MERGE_ID} set for git's merge driver; the caller removes them). Unless this process was itself asked to
+     * skip smudging: then they stay manifests.
      */
     public static <T> T withoutGitHoldingCheckpoints(Path cwd, Optional<String> mergeId, GitStep<T> step)
             throws IOException {
@@ -118,6 +112,21 @@ public final class WorkTreeCheckpoints {
         }
         writeLeftAsManifests(cwd, top, before, mergeId);
         return result;
+    }
+
+    /**
+     * Gives the index entries of the tracked checkpoints the stat cache knows unchanged their file's stat
+     * ({@link ThetaRepository#refreshIndex}), before a git command that checks the work tree is clean (a merge,
+     * {@code git status}): git would otherwise pipe each checkpoint checked out within the index's second, or
+     * touched, through the filter again.
+     * @param top the work tree's top directory
+     */
+    public static void refreshIndex(Path top) throws IOException {
+        List<String> tracked = tracked(top, List.of());
+        if (tracked.isEmpty()) return;
+        try (ThetaRepository repo = Git.repository(top)) {
+            repo.refreshIndex(tracked);
+        }
     }
 
     /** Removes what the merge {@code mergeId} wrote for its checkout. */
