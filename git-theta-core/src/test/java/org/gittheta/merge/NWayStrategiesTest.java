@@ -150,6 +150,39 @@ class NWayStrategiesTest {
         assertClose(dtype, run(new Ties(PerModel.of(d), PerModel.of(l)), dtype, in, null), elect(in.base(), s, true));
     }
 
+    /**
+     * TIES ranks each task vector's magnitudes as the reference does whatever the exponent gap between a model's value
+     * and the base's, subnormals included: values spread over 2^-140 to 2^40, or 2^-26 to 2^14 for F16 (its
+     * subnormals to below its largest).
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void tiesRanksAsTheReferenceWhateverTheExponentGap(DType dtype, int m) {
+        SplittableRandom r = new SplittableRandom(7);
+        double[] base = new double[N];
+        for (int i = 0; i < N; i++) base[i] = spread(r, dtype);
+        double[][] models = new double[m][];
+        for (int j = 0; j < m; j++) {
+            models[j] = base.clone();
+            for (int i = 0; i < N; i++) if (r.nextInt(4) > 0) models[j][i] = spread(r, dtype);
+            models[j] = rounded(dtype, models[j]);
+        }
+        Models in = new Models(rounded(dtype, base), models);
+        double[] d = weights(m, 0.3, 0.5, 0.2);
+        double[][] s = new double[m][N];
+        for (int j = 0; j < m; j++) {
+            for (int i = 0; i < N; i++) s[j][i] = in.tau(j, i);
+            s[j] = trim(s[j], d[j]);
+        }
+        double[] actual = run(new Ties(PerModel.of(d), PerModel.of(1)), dtype, in, null);
+        assertClose(dtype, actual, elect(in.base(), s, true));
+    }
+
+    private static double spread(SplittableRandom r, DType dtype) {
+        int exponent = dtype == DType.F16 ? r.nextInt(-26, 15) : r.nextInt(-140, 41);
+        return (r.nextBoolean() ? 1 : -1) * (1 + r.nextDouble()) * Math.scalb(1.0, exponent);
+    }
+
     @Test
     void tiesWithNonFiniteValues() {
         // element 5: +inf and -inf (the column's total is NaN, which elects -); 5000: NaN on one side, trimmed away as
