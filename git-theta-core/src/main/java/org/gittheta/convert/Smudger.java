@@ -103,17 +103,44 @@ public final class Smudger {
     }
 
     /**
-     * Writes the checkpoint a manifest describes into {@code target} from {@code prepared}, a file that holds some of
-     * its values already, in their places (a merge wrote them as it computed them): the skeleton and the other values
-     * are written around them, and the file is renamed into place, where a skipped smudge left the manifest (removed
-     * first). Where the rename cannot be (another file system), it is {@link #checkout} instead.
+     * Completes {@code prepared}, a file that holds some of the checkpoint's values already, in their places (a merge
+     * wrote them as it computed them), into the checkpoint the manifest describes: the skeleton and the other values
+     * are written around them.
      * @param offsets the offsets of the slots {@code prepared} holds
+     */
+    public void completePrepared(String file, Manifest manifest, Path prepared, Set<Long> offsets) throws IOException {
+        complete(file, manifest, prepared, offsets, prepared);
+    }
+
+    /**
+     * Writes the checkpoint a manifest describes into {@code target} from {@code prepared}, completed first where
+     * {@code unwritten} gives the offsets of the only slots it holds ({@link #completePrepared}): it is renamed into
+     * place, where a skipped smudge left the manifest (removed first). Where the rename cannot be (another file
+     * system), it is {@link #checkout} instead.
      * @return the sums of the file's content
      */
-    public ContentSums checkoutPrepared(String file, Manifest manifest, Path target, Path prepared, Set<Long> offsets)
+    public ContentSums checkoutPrepared(
+            String file, Manifest manifest, Path target, Path prepared, Optional<Set<Long>> unwritten)
+            throws IOException {
+        Set<PosixFilePermission> permissions = permissionsFor(target);
+        if (unwritten.isPresent()) complete(file, manifest, prepared, unwritten.get(), target);
+        ContentSums sums = ContentSums.of(prepared);
+        Files.setPosixFilePermissions(prepared, permissions);
+        try {
+            // the file there is the manifest git left: removed first, as ext4 forces the whole new file's blocks to be
+            // allocated and written out within a rename that replaces a file (0.35 s for a gigabyte)
+            Files.deleteIfExists(target);
+            Files.move(prepared, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            return checkout(file, manifest, target, permissions); // the manifest's mode: it is gone
+        }
+        return sums;
+    }
+
+    /** {@link #completePrepared}, a full disk reported as writing {@code reported}. */
+    private void complete(String file, Manifest manifest, Path prepared, Set<Long> offsets, Path reported)
             throws IOException {
         CheckpointLayout layout = checked(file, manifest);
-        Set<PosixFilePermission> permissions = permissionsFor(target);
         List<TensorSlot> rest = layout.tensors().stream()
                 .filter(slot -> slot.length() == 0 || !offsets.contains(slot.offset()))
                 .toList();
@@ -138,19 +165,8 @@ public final class Smudger {
                         file + ": the merged values' file holds " + ch.size() + " bytes, not " + layout.fileSize());
             }
         } catch (IOException e) {
-            throw DiskSpace.explained(target, e);
+            throw DiskSpace.explained(reported, e);
         }
-        ContentSums sums = ContentSums.of(prepared);
-        Files.setPosixFilePermissions(prepared, permissions);
-        try {
-            // the file there is the manifest git left: removed first, as ext4 forces the whole new file's blocks to be
-            // allocated and written out within a rename that replaces a file (0.35 s for a gigabyte)
-            Files.deleteIfExists(target);
-            Files.move(prepared, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            return checkout(file, manifest, target, permissions); // the manifest's mode: it is gone
-        }
-        return sums;
     }
 
     /**

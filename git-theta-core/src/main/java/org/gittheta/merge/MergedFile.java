@@ -31,14 +31,18 @@ import org.gittheta.tensor.DType;
 
 /**
  * A merged checkpoint's computed values, written by the merge into a file laid out as ours as they are computed, so
- * that the checkout that follows the merge writes only the rest (the header, the parameters taken as they were)
- * instead of decoding again what the merge has just computed. Two files: the values, and, once the merged manifest is
- * known and lays those values out where they were written, a small record of it ({@link #READY_FORMAT}, the SHA-256
- * of the manifest's bytes, the offsets of the slots written). The checkout uses the values only for that very
- * manifest. Writing them is a shortcut: a failure to write them leaves the merge as it would be without.
+ * that the checkout that follows the merge does not decode again what the merge has just computed. Once the merged
+ * manifest is known and lays those values out where they were written, the merge completes the file around them (the
+ * header, the parameters taken as they were) and records it: {@link #READY_FORMAT}, the SHA-256 of the manifest's
+ * bytes, whether the file is complete, the offsets of the slots computed. The checkout then only renames it into
+ * place, for that very manifest; it completes the file itself where the merge could not. Completed by the merge, the
+ * file's last write is seconds older than the index entry the checkout writes for it, which then need not wait for
+ * the racy-git second. Writing the file is a shortcut: a failure to write it leaves the merge as it would be without.
  */
 public final class MergedFile implements AutoCloseable {
-    static final String READY_FORMAT = "git-theta merged file 1";
+    static final String READY_FORMAT = "git-theta merged file 2";
+    private static final String COMPLETE = "complete";
+    private static final String PARTIAL = "partial";
 
     private final Path values;
     private final Path ready;
@@ -58,8 +62,17 @@ public final class MergedFile implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Values a checkout can take as they are: the file and the offsets of the slots it holds. */
-    public record Prepared(Path values, Set<Long> offsets) {}
+    /**
+     * Values a checkout can take as they are: the file and the offsets of the slots computed; whether the rest is
+     * written around them.
+     */
+    public record Prepared(Path values, Set<Long> offsets, boolean complete) {}
+
+    /** Writes the rest of the merged checkpoint around its computed values ({@code offsets}) in {@code values}. */
+    @FunctionalInterface
+    public interface Completion {
+        void complete(Path values, Set<Long> offsets) throws IOException;
+    }
 
     /**
      * Starts writing {@code path}'s merged values into {@code values}, laid out as {@code ours}; empty where that
@@ -125,10 +138,10 @@ public final class MergedFile implements AutoCloseable {
     }
 
     /**
-     * Records the merged manifest, when its layout puts every value written here where it was written; otherwise the
-     * values are removed.
+     * Records the merged manifest, when its layout puts every value written here where it was written, completing the
+     * file first ({@code completion}; where that fails, the checkout completes it); otherwise the values are removed.
      */
-    public void finish(Manifest merged) {
+    public void finish(Manifest merged, Completion completion) {
         try {
             channel.close();
             CheckpointLayout layout = Formats.byName(merged.format())
@@ -146,12 +159,19 @@ public final class MergedFile implements AutoCloseable {
                 Files.deleteIfExists(values);
                 return;
             }
+            boolean complete;
+            try {
+                completion.complete(values, Set.copyOf(written.values()));
+                complete = true;
+            } catch (IOException | RuntimeException e) {
+                complete = false; // the checkout completes it, and reports what fails again
+            }
             MessageDigest sha = ObjectStore.sha256();
             try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
                 merged.writeTo(out);
             }
-            StringBuilder text =
-                    new StringBuilder(READY_FORMAT + "\n" + HexFormat.of().formatHex(sha.digest()) + "\n");
+            StringBuilder text = new StringBuilder(READY_FORMAT + "\n"
+                    + HexFormat.of().formatHex(sha.digest()) + "\n" + (complete ? COMPLETE : PARTIAL) + "\n");
             for (long offset : written.values()) text.append(offset).append('\n');
             AtomicFile.replaceCacheEntry(ready, text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
@@ -178,15 +198,19 @@ public final class MergedFile implements AutoCloseable {
             return Optional.empty();
         }
         String sha = HexFormat.of().formatHex(ObjectStore.sha256().digest(manifest));
-        if (lines.size() < 2
+        if (lines.size() < 3
                 || !lines.get(0).equals(READY_FORMAT)
-                || !lines.get(1).equals(sha)) return Optional.empty();
+                || !lines.get(1).equals(sha)
+                || !List.of(COMPLETE, PARTIAL).contains(lines.get(2))) return Optional.empty();
         List<Long> offsets = new ArrayList<>();
         try {
-            for (String line : lines.subList(2, lines.size())) offsets.add(Long.parseLong(line));
+            for (String line : lines.subList(3, lines.size())) offsets.add(Long.parseLong(line));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-        return Files.isRegularFile(values) ? Optional.of(new Prepared(values, Set.copyOf(offsets))) : Optional.empty();
+        return Files.isRegularFile(values)
+                ? Optional.of(
+                        new Prepared(values, Set.copyOf(offsets), lines.get(2).equals(COMPLETE)))
+                : Optional.empty();
     }
 }

@@ -319,7 +319,9 @@ public final class ThetaRepository implements AutoCloseable {
                         manifest,
                         file,
                         prepared.get().values(),
-                        prepared.get().offsets())
+                        prepared.get().complete()
+                                ? Optional.empty()
+                                : Optional.of(prepared.get().offsets()))
                 : smudger.checkout(path, manifest, file);
         statCache.recordWritten(file, sums, bytes);
         return file;
@@ -566,12 +568,20 @@ public final class ThetaRepository implements AutoCloseable {
                 FisherSource ft = fishers.theirs(theirsRev)) {
             MergeResult result = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
                     .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"), false, file);
+            finish(file, path, result, missing);
             store.sync(); // its objects are on disk before the merged manifest goes to Git
-            result.merged().ifPresent(m -> file.ifPresent(f -> f.finish(m)));
             return result;
         } finally {
             if (file.isPresent()) file.get().close();
         }
+    }
+
+    /** Records the merged manifest's values file, completed around the computed values, for the checkout. */
+    private void finish(Optional<MergedFile> file, String path, MergeResult result, MissingObjects missing) {
+        if (file.isEmpty() || result.merged().isEmpty()) return;
+        Manifest merged = result.merged().get();
+        Smudger smudger = new Smudger(store, missing, Progress.NONE);
+        file.get().finish(merged, (values, offsets) -> smudger.completePrepared(path, merged, values, offsets));
     }
 
     private Optional<MergedFile> mergedFile(Optional<String> mergeId, String path, Manifest ours) {
@@ -658,8 +668,8 @@ public final class ThetaRepository implements AutoCloseable {
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
             MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
                     .merge(path, base, models, revs, dryRun, file);
+            finish(file, path, result, missing);
             store.sync();
-            result.merged().ifPresent(m -> file.ifPresent(f -> f.finish(m)));
             return result;
         } finally {
             for (FisherSource s : sources) s.close();

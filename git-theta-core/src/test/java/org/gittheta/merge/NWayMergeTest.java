@@ -115,7 +115,8 @@ class NWayMergeTest {
 
     /**
      * Values computed in their slots of a merged file laid out as ours: the merge's result is the same as in memory,
-     * and the file holds the computed values where ours's header puts them, recorded for the merged manifest only.
+     * and the file holds the computed values where ours's header puts them, recorded for the merged manifest only, as
+     * not complete when its completion failed.
      */
     @Test
     void aMergedFileHoldsTheComputedValuesInTheirSlots() throws IOException {
@@ -145,7 +146,9 @@ class NWayMergeTest {
                             Optional.of(file))
                     .merged()
                     .orElseThrow();
-            file.finish(merged);
+            file.finish(merged, (v, offsets) -> {
+                throw new IOException("no room"); // the checkout completes it
+            });
         }
         assertThat(merged.params()).isEqualTo(expected.params());
         assertThat(MergedFile.find(values, ready, ours.toBytes())).isEmpty();
@@ -155,10 +158,10 @@ class NWayMergeTest {
                 .orElseThrow()
                 .offset();
         // b was taken from ours, not computed
-        assertThat(MergedFile.find(values, ready, merged.toBytes())
-                        .orElseThrow()
-                        .offsets())
-                .containsExactly(w);
+        MergedFile.Prepared prepared =
+                MergedFile.find(values, ready, merged.toBytes()).orElseThrow();
+        assertThat(prepared.offsets()).containsExactly(w);
+        assertThat(prepared.complete()).as("its completion failed").isFalse();
         byte[] inFile = new byte[8];
         try (FileChannel ch = FileChannel.open(values)) {
             ch.read(ByteBuffer.wrap(inFile), w);

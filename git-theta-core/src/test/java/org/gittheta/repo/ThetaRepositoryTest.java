@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -108,9 +110,10 @@ class ThetaRepositoryTest {
     }
 
     /**
-     * A merge that writes its computed values for the checkout after it: that checkout completes the file around them
-     * (the header, the parameter taken as it was) and renames it into place, byte for byte what the manifest's
-     * smudge gives; a checkout of another manifest under the same merge decodes as usual and leaves them alone.
+     * A merge that writes its computed values for the checkout after it, and completes the file around them (the
+     * header, the parameter taken as it was): that checkout renames it into place, byte for byte what the manifest's
+     * smudge gives, or completes it itself where the merge could not; a checkout of another manifest under the same
+     * merge decodes as usual and leaves them alone.
      */
     @Test
     void theCheckoutAfterAMergeTakesTheValuesTheMergeWrote() throws Exception {
@@ -153,13 +156,42 @@ class ThetaRepositoryTest {
             assertThat(merged.byName().get("c").sha256())
                     .isEqualTo(ours.byName().get("c").sha256());
             assertThat(mergedFiles()).hasSize(2); // the values and the record of the manifest they are for
+            ByteArrayOutputStream smudged = new ByteArrayOutputStream();
+            repo.smudge("m.safetensors", new ByteArrayInputStream(merged.toBytes()), smudged);
+            Path values = mergedFiles().stream()
+                    .filter(f -> f.toString().endsWith(".values"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(Files.readAllBytes(values)).as("completed by the merge").isEqualTo(smudged.toByteArray());
 
             stage(git, merged);
             assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(id))).isEmpty();
-            ByteArrayOutputStream smudged = new ByteArrayOutputStream();
-            repo.smudge("m.safetensors", new ByteArrayInputStream(merged.toBytes()), smudged);
             assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
             assertThat(mergedFiles()).hasSize(1).allMatch(f -> f.toString().endsWith(".ready")); // the values moved
+
+            // a file the merge could not complete: the checkout writes the header and the parameter taken as it was
+            String partial = ThetaRepository.newMergeId();
+            merge.apply(partial);
+            for (Path f : mergedFiles()) {
+                if (!f.toString().contains(partial)) continue;
+                if (f.toString().endsWith(".ready")) {
+                    Files.writeString(f, Files.readString(f).replace("\ncomplete\n", "\npartial\n"));
+                } else {
+                    long kept = TestCheckpoints.readSafetensors("m", smudged.toByteArray())
+                            .tensor("c")
+                            .orElseThrow()
+                            .offset();
+                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                        ch.write(ByteBuffer.allocate(64), 0); // no header
+                        ch.write(ByteBuffer.allocate(cValues.length), kept); // nor the parameter taken from ours
+                    }
+                }
+            }
+            Files.delete(dir.resolve("m.safetensors"));
+            assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(partial)))
+                    .isEmpty();
+            assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
+            repo.removeMergedFiles(partial);
 
             String unreadable = ThetaRepository.newMergeId();
             merge.apply(unreadable);
