@@ -81,6 +81,26 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(git(c, "status", "--porcelain")).isEmpty();
     }
 
+    /**
+     * git stash pop with smudge skipped puts the stashed checkpoint back as its manifest, the index's being another:
+     * git theta checkout writes the stashed one, a change of the work tree, not the index's.
+     */
+    @Test
+    void checkoutWritesTheManifestAFileHoldsNotTheIndexs() throws Exception {
+        Path r = committedRepo(0);
+        Path model = r.resolve("model.safetensors");
+        DemoModel.small().write(model, n -> n.contains("layers.0."), 0.01, 5);
+        byte[] edited = Files.readAllBytes(model);
+        git(r, "stash", "-q");
+        assertThat(exec(SKIP, r, "stash", "pop", "-q").exit()).isZero();
+        assertThat(Files.readString(model)).startsWith("git-theta manifest");
+
+        Command.Result checkout = exec(Map.of(), r, "theta", "checkout");
+        assertThat(checkout.exit()).as(checkout.err()).isZero();
+        assertThat(Files.readAllBytes(model)).isEqualTo(edited);
+        assertThat(git(r, "status", "--porcelain")).isEqualTo(" M model.safetensors\n");
+    }
+
     @Test
     void checkoutRefreshesTheIndexThatGitIndexFileNames() throws Exception {
         Path r = committedRepo(0);

@@ -177,6 +177,25 @@ class MergeEndToEndTest {
     }
 
     /**
+     * A merge git stops for a local change of the checkpoint: git puts the change back from its stash, with smudge
+     * skipped as the manifest of the changed file, and git theta merge writes that checkpoint, not the index's.
+     */
+    @Test
+    void gitThetaMergeStoppedByALocalChangeKeepsIt() throws IOException {
+        diverge(new double[] {1.0, -2.5, 3.0, 0.25}, BASE_H, BASE_N, new double[] {0.5, 0, 0, 0.5}, BASE_H, BASE_N);
+        MergeRepo.write(repo.model, List.of(T.of("w", DType.BF16, 7, 7, 7, 7), T.of("other", DType.F32, 1)));
+        byte[] edited = Files.readAllBytes(repo.model);
+        Command.Result r = repo.exec("git", "theta", "merge", "--strategy", "ties", "--no-edit", "x");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.out()).contains("local changes");
+        assertThat(Files.readAllBytes(repo.model))
+                .as("the uncommitted checkpoint")
+                .isEqualTo(edited);
+        assertThat(repo.git("status", "--porcelain")).isEqualTo(" M model.safetensors\n");
+        assertThat(repo.git("log", "-1", "--format=%s")).isEqualTo("main\n");
+    }
+
+    /**
      * A checkpoint git would compare again before it merges (touched since it was checked out, or checked out in the
      * second the index was written) is not piped through the filter: git theta merge first puts into its index entry
      * the file's stat, which the stat cache vouches for.

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -290,6 +291,21 @@ public final class ThetaRepository implements AutoCloseable {
         byte[] raw = new byte[Constants.OBJECT_ID_LENGTH];
         id.copyRawTo(raw, 0);
         return raw;
+    }
+
+    /**
+     * Whether the work tree's {@code path} holds, as text, the manifest its stage-0 index entry names: what a skipped
+     * smudge of the index's version leaves there.
+     */
+    public boolean holdsIndexManifest(String path) throws IOException {
+        Optional<ObjectId> blob = git().indexBlob(path);
+        if (blob.isEmpty()) return false;
+        Optional<byte[]> indexed = git().manifestBytesOfBlob(blob.get());
+        Path file = location.workTree().resolve(path);
+        return indexed.isPresent()
+                && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                && Files.size(file) == indexed.get().length
+                && Arrays.equals(Files.readAllBytes(file), indexed.get());
     }
 
     /**

@@ -31,8 +31,9 @@ public final class CheckoutCommand implements java.util.concurrent.Callable<Inte
             throw new UserException(
                     "no checkpoint tracked by git-theta in the index matches " + String.join(" ", paths));
         }
-        WorkTreeCheckpoints.write(
-                cwd, top, paths.isEmpty() ? WorkTreeCheckpoints.notCheckedOut(top, tracked) : tracked);
+        if (paths.isEmpty())
+            WorkTreeCheckpoints.writeNotCheckedOut(cwd, top, WorkTreeCheckpoints.notCheckedOut(top, tracked));
+        else WorkTreeCheckpoints.write(cwd, top, tracked);
         return 0;
     }
 }

@@ -45,7 +45,7 @@ public final class PullCommand implements java.util.concurrent.Callable<Integer>
         for (String path : WorkTreeCheckpoints.notCheckedOut(top, WorkTreeCheckpoints.tracked(top, List.of()))) {
             if (Files.exists(top.resolve(path)) || lost.contains(path)) stale.add(path);
         }
-        WorkTreeCheckpoints.write(cwd, top, stale);
+        WorkTreeCheckpoints.writeNotCheckedOut(cwd, top, stale);
         return 0;
     }
 }

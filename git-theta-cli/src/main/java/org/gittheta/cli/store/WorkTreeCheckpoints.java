@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -137,49 +139,72 @@ public final class WorkTreeCheckpoints {
         }
     }
 
-    /**
-     * Writes the checkpoints left as manifests that were not manifests {@code before}: each from the index, its
-     * entry refreshed, or where the path is unmerged, from the manifest in the file (the side git chose), as git's
-     * smudge would have.
-     */
+    /** Writes the checkpoints left as manifests that were not manifests {@code before} ({@link #writeLeft}). */
     private static void writeLeftAsManifests(Path cwd, Path top, Set<String> before, Optional<String> mergeId)
             throws IOException {
         Set<String> left = leftAsManifests(top);
         left.removeAll(before);
-        if (left.isEmpty()) return;
+        writeLeft(cwd, top, left, mergeId);
+    }
+
+    /**
+     * Writes the checkpoints of these paths, each from the manifest its file holds as a skipped smudge left it, as
+     * git's smudge would have: from the index, its entry refreshed, where the file holds the index's manifest or is
+     * missing; in place otherwise, the index left alone. That is an unmerged path, whose file is the side git chose,
+     * or a local change git put back in manifest form: git merge does, from its stash, when it stops for local
+     * changes, and so does git stash pop with smudge skipped. Written from the index, that change would be lost.
+     */
+    private static void writeLeft(Path cwd, Path top, Collection<String> paths, Optional<String> mergeId)
+            throws IOException {
+        if (paths.isEmpty()) return;
         Set<String> unmerged = new HashSet<>();
         for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
             unmerged.add(entry.substring(entry.indexOf('\t') + 1));
-        writeFromIndex(
-                cwd, top, left.stream().filter(p -> !unmerged.contains(p)).toList(), mergeId);
-        List<String> conflicted = left.stream().filter(unmerged::contains).toList();
-        if (conflicted.isEmpty()) return;
+        List<String> fromIndex = new ArrayList<>();
         try (ThetaRepository repo = Git.repository(cwd)) {
-            for (String path : conflicted) repo.checkoutInPlace(path);
+            for (String path : paths) {
+                boolean missing = !Files.exists(top.resolve(path), LinkOption.NOFOLLOW_LINKS);
+                if (missing || !unmerged.contains(path) && repo.holdsIndexManifest(path)) fromIndex.add(path);
+                else repo.checkoutInPlace(path);
+            }
+            writeFromIndex(repo, top, fromIndex, mergeId);
         }
     }
 
-    /** Writes the index's checkpoints for these paths and refreshes their index entries (Git's refresh if need be). */
+    /**
+     * Writes the index's checkpoints for these paths, whatever the work tree holds, and refreshes their index entries
+     * (Git's refresh if need be).
+     */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
-        writeFromIndex(cwd, top, paths, Optional.empty());
+        try (ThetaRepository repo = Git.repository(cwd)) {
+            writeFromIndex(repo, top, paths, Optional.empty());
+        }
+        checkedOut(paths);
+    }
+
+    /** Writes the checkpoints that are manifests or missing in the work tree ({@link #notCheckedOut}), as git would. */
+    static void writeNotCheckedOut(Path cwd, Path top, List<String> paths) throws IOException {
+        if (paths.isEmpty()) return;
+        writeLeft(cwd, top, paths, Optional.empty());
+        checkedOut(paths);
+    }
+
+    private static void checkedOut(List<String> paths) {
         System.err.println("git-theta: checked out " + paths.size() + " checkpoint(s)");
     }
 
-    private static void writeFromIndex(Path cwd, Path top, List<String> paths, Optional<String> mergeId)
+    private static void writeFromIndex(ThetaRepository repo, Path top, List<String> paths, Optional<String> mergeId)
             throws IOException {
         if (paths.isEmpty()) return;
-        List<String> unrefreshed;
-        try (ThetaRepository repo = Git.repository(cwd)) {
-            // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
-            if (repo.settings()
-                    .get("filter.theta.process")
-                    .filter(v -> !v.isBlank())
-                    .isEmpty()) {
-                throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
-            }
-            unrefreshed = repo.checkout(paths, mergeId);
+        // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
+        if (repo.settings()
+                .get("filter.theta.process")
+                .filter(v -> !v.isBlank())
+                .isEmpty()) {
+            throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
         }
+        List<String> unrefreshed = repo.checkout(paths, mergeId);
         if (!unrefreshed.isEmpty()) {
             // the stat cache answers the clean this re-runs, so the values are not decoded again
             List<String> refresh = new ArrayList<>(List.of("update-index", "-q", "--"));
