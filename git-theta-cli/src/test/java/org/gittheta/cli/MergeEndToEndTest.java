@@ -195,6 +195,25 @@ class MergeEndToEndTest {
         assertThat(repo.git("log", "-1", "--format=%s")).isEqualTo("main\n");
     }
 
+    /** With merge.autoStash, git puts an uncommitted checkpoint back after the merge: the same, and silently. */
+    @Test
+    void gitThetaMergeWithAutoStashKeepsAnUncommittedCheckpoint() throws IOException {
+        repo.git("checkout", "-qb", "x");
+        repo.stageNotes("from x\n");
+        repo.git("commit", "-qm", "x");
+        repo.git("checkout", "-q", "main");
+        repo.git("config", "merge.autoStash", "true");
+        MergeRepo.write(repo.model, List.of(T.of("w", DType.BF16, 7, 7, 7, 7)));
+        byte[] edited = Files.readAllBytes(repo.model);
+        Command.Result r = repo.exec("git", "theta", "merge", "--no-edit", "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(Files.readAllBytes(repo.model))
+                .as("the uncommitted checkpoint")
+                .isEqualTo(edited);
+        assertThat(repo.git("status", "--porcelain")).isEqualTo(" M model.safetensors\n");
+        assertThat(Files.readString(repo.dir.resolve("notes.txt"))).isEqualTo("from x\n");
+    }
+
     /**
      * A checkpoint git would compare again before it merges (touched since it was checked out, or checked out in the
      * second the index was written) is not piped through the filter: git theta merge first puts into its index entry
