@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +23,7 @@ import java.util.concurrent.Semaphore;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.CheckpointFormat;
 import org.gittheta.format.CheckpointLayout;
+import org.gittheta.format.CheckpointWriter;
 import org.gittheta.format.Formats;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
@@ -253,11 +253,6 @@ public final class Cleaner {
         }
     }
 
-    private static void writeAt(FileChannel ch, byte[] bytes, int length, long position) throws IOException {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
-        while (buffer.hasRemaining()) ch.write(buffer, position + buffer.position());
-    }
-
     /** Reads the whole stream into a temporary file, then splits it by content and stores it from the mapping. */
     private Stored spooled(String file, InputStream in, Previous previous) throws IOException {
         Path tmp = store.newTempFile();
@@ -311,7 +306,7 @@ public final class Cleaner {
         byte[] block = new byte[BLOCK];
         long size = 0;
         for (int n; (n = in.readNBytes(block, 0, BLOCK)) > 0; ) {
-            writeAt(ch, block, n, size);
+            CheckpointWriter.writeAt(ch, block, 0, n, size);
             size += n;
             task.advance(n);
         }

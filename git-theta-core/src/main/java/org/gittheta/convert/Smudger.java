@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -154,9 +153,12 @@ public final class Smudger {
             task.advance(layout.fileSize()
                     - rest.stream().mapToLong(TensorSlot::length).sum());
             for (ValuesPipeline.Chunk chunk = values.next(); chunk != null; chunk = values.next()) {
-                ByteBuffer bytes = ByteBuffer.wrap(chunk.data(), 0, chunk.length());
-                long at = rest.get(chunk.param()).offset() + chunk.offset();
-                while (bytes.hasRemaining()) ch.write(bytes, at + bytes.position());
+                CheckpointWriter.writeAt(
+                        ch,
+                        chunk.data(),
+                        0,
+                        chunk.length(),
+                        rest.get(chunk.param()).offset() + chunk.offset());
                 task.advance(chunk.length());
                 values.recycle(chunk);
             }

@@ -42,13 +42,19 @@ public final class CheckpointWriter {
         walk(layout, new Parts() {
             @Override
             public void skeleton(byte[] skeleton, int from, int length, long position) throws IOException {
-                ByteBuffer bytes = ByteBuffer.wrap(skeleton, from, length);
-                while (bytes.hasRemaining()) file.write(bytes, position + bytes.position() - from);
+                writeAt(file, skeleton, from, length, position);
             }
 
             @Override
             public void tensor(TensorSlot slot) {}
         });
+    }
+
+    /** Writes {@code bytes[from, from + length)} at {@code position} in {@code file}, all of them. */
+    public static void writeAt(FileChannel file, byte[] bytes, int from, int length, long position) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, from, length);
+        // a positional write may write fewer bytes than asked
+        while (buffer.hasRemaining()) file.write(buffer, position + buffer.position() - from);
     }
 
     /** A file's parts, in file order. */
