@@ -109,6 +109,23 @@ class ThetaRepositoryTest {
         }
     }
 
+    /** The file the merge {@code mergeId} wrote whose name ends so ({@code .values}, {@code .ready}). */
+    private Path mergedFile(String mergeId, String suffix) throws IOException {
+        return mergedFiles().stream()
+                .filter(f -> f.toString().contains(mergeId) && f.toString().endsWith(suffix))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** The work tree's checkpoint removed, then checked out after the merge {@code mergeId}, whose files go. */
+    private void assertChecksOutAs(ThetaRepository repo, String mergeId, byte[] expected) throws IOException {
+        Files.delete(dir.resolve("m.safetensors"));
+        assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(mergeId)))
+                .isEmpty();
+        assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(expected);
+        repo.removeMergedFiles(mergeId);
+    }
+
     /**
      * A merge that writes its computed values for the checkout after it, and completes the file around them (the
      * header, the parameter taken as it was): that checkout renames it into place, byte for byte what the manifest's
@@ -158,11 +175,9 @@ class ThetaRepositoryTest {
             assertThat(mergedFiles()).hasSize(2); // the values and the record of the manifest they are for
             ByteArrayOutputStream smudged = new ByteArrayOutputStream();
             repo.smudge("m.safetensors", new ByteArrayInputStream(merged.toBytes()), smudged);
-            Path values = mergedFiles().stream()
-                    .filter(f -> f.toString().endsWith(".values"))
-                    .findFirst()
-                    .orElseThrow();
-            assertThat(Files.readAllBytes(values)).as("completed by the merge").isEqualTo(smudged.toByteArray());
+            assertThat(Files.readAllBytes(mergedFile(id, ".values")))
+                    .as("completed by the merge")
+                    .isEqualTo(smudged.toByteArray());
 
             stage(git, merged);
             assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(id))).isEmpty();
@@ -172,40 +187,24 @@ class ThetaRepositoryTest {
             // a file the merge could not complete: the checkout writes the header and the parameter taken as it was
             String partial = ThetaRepository.newMergeId();
             merge.apply(partial);
-            for (Path f : mergedFiles()) {
-                if (!f.toString().contains(partial)) continue;
-                if (f.toString().endsWith(".ready")) {
-                    Files.writeString(f, Files.readString(f).replace("\ncomplete\n", "\npartial\n"));
-                } else {
-                    long kept = TestCheckpoints.readSafetensors("m", smudged.toByteArray())
-                            .tensor("c")
-                            .orElseThrow()
-                            .offset();
-                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                        ch.write(ByteBuffer.allocate(64), 0); // no header
-                        ch.write(ByteBuffer.allocate(cValues.length), kept); // nor the parameter taken from ours
-                    }
-                }
+            Path ready = mergedFile(partial, ".ready");
+            Files.writeString(ready, Files.readString(ready).replace("\ncomplete\n", "\npartial\n"));
+            long kept = TestCheckpoints.readSafetensors("m", smudged.toByteArray())
+                    .tensor("c")
+                    .orElseThrow()
+                    .offset();
+            try (FileChannel ch = FileChannel.open(mergedFile(partial, ".values"), StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(64), 0); // no header
+                ch.write(ByteBuffer.allocate(cValues.length), kept); // nor the parameter taken from ours
             }
-            Files.delete(dir.resolve("m.safetensors"));
-            assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(partial)))
-                    .isEmpty();
-            assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
-            repo.removeMergedFiles(partial);
+            assertChecksOutAs(repo, partial, smudged.toByteArray());
 
             String unreadable = ThetaRepository.newMergeId();
             merge.apply(unreadable);
-            for (Path f : mergedFiles()) {
-                if (f.toString().contains(unreadable) && f.toString().endsWith(".ready")) {
-                    Files.delete(f);
-                    Files.createDirectory(f); // a record that cannot be read: the checkout decodes
-                }
-            }
-            Files.delete(dir.resolve("m.safetensors"));
-            assertThat(repo.checkout(List.of("m.safetensors"), Optional.of(unreadable)))
-                    .isEmpty();
-            assertThat(Files.readAllBytes(dir.resolve("m.safetensors"))).isEqualTo(smudged.toByteArray());
-            repo.removeMergedFiles(unreadable);
+            Path record = mergedFile(unreadable, ".ready");
+            Files.delete(record);
+            Files.createDirectory(record); // a record that cannot be read: the checkout decodes
+            assertChecksOutAs(repo, unreadable, smudged.toByteArray());
 
             String again = ThetaRepository.newMergeId();
             merge.apply(again);
