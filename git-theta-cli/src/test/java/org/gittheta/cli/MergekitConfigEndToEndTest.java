@@ -143,6 +143,41 @@ class MergekitConfigEndToEndTest {
         }
     }
 
+    /** {@link #TIES} as mergekit's one slice whose sources span the three layers, λ set on the slice. */
+    private static final String TIES_SLICE = """
+            merge_method: ties
+            base_model: main
+            slices:
+              - sources:
+                  - {model: a, layer_range: [0, 3], parameters: {weight: 0.6, density: [1.0, 0.5]}}
+                  - model: b
+                    layer_range: [0, 3]
+                    parameters: {weight: [{filter: mlp, value: [0.2, 1.0]}, {value: 0.3}], density: 0.5}
+                parameters: {lambda: 0.9}
+            """;
+
+    @Test
+    void aSliceSpanningEveryLayerMergesAsTheModelsDo() throws IOException {
+        branches();
+        Path models = Files.writeString(repo.home.resolve("ties.yml"), TIES);
+        Path slice = Files.writeString(repo.home.resolve("slice.yml"), TIES_SLICE);
+        Command.Result r = repo.exec("git", "theta", "merge", "--config", models.toString());
+        assertThat(r.exit()).as(r.out()).isZero();
+        Map<String, byte[]> fromModels = MergeRepo.tensors(repo.model);
+        String parents = repo.git("log", "-1", "--format=%P");
+
+        repo.git("reset", "-q", "--hard", "HEAD^");
+        Command.Result s = repo.exec("git", "theta", "merge", "--config", slice.toString());
+        assertThat(s.exit()).as(s.out()).isZero();
+        assertThat(s.out()).contains("ties from slice.yml").contains("4 through the formula");
+        assertThat(repo.git("log", "-1", "--format=%P")).isEqualTo(parents);
+        Map<String, byte[]> fromSlice = MergeRepo.tensors(repo.model);
+        assertThat(fromSlice.keySet()).containsExactlyElementsOf(fromModels.keySet());
+        for (String name : fromModels.keySet())
+            assertThat(fromSlice.get(name)).as(name).isEqualTo(fromModels.get(name));
+        assertThat(repo.git("status", "--porcelain")).isEmpty();
+    }
+
     @Test
     void octopusMergeOfRevisionsHasTheirParentsAndChecksOutByteExactly() throws IOException {
         branches();
@@ -255,7 +290,11 @@ class MergekitConfigEndToEndTest {
                         + "parameters: {rescale: true}\n",
                 "ties with rescale: true at tensor model.embed.w is not supported",
                 "merge_method: linear\nmodels: [{model: nowhere, parameters: {weight: 1}}]\n",
-                "models 'nowhere' is neither a revision nor a checkpoint file");
+                "models 'nowhere' is neither a revision nor a checkpoint file",
+                "merge_method: linear\nslices:\n  - sources:\n    - model: a\n      layer_range: [0, 2]\n"
+                        + "      parameters: {weight: 1}\n    - model: main\n      layer_range: [0, 2]\n"
+                        + "      parameters: {weight: 1}\n",
+                "bad.yml:5: layer_range [0, 2] does not span the checkpoint's 3 layers");
         Path bad = repo.home.resolve("bad.yml");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Files.writeString(bad, c.getKey());

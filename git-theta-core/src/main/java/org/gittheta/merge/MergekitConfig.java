@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +30,16 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 /**
  * A merge read from a mergekit YAML file: the method, the base and the models (each a git revision or a path, as
  * written), and every parameter as a function of the tensor name, resolved with mergekit's precedence: the model's
- * own setting, then the top-level {@code parameters}, then the method's default. Within a setting, conditional
- * entries are tried in order and a list of numbers is a gradient over the layers.
+ * own setting, then the slice's {@code parameters}, then the top-level ones, then the method's default. Within a
+ * setting, conditional entries are tried in order and a list of numbers is a gradient over the layers.
+ *
+ * <p>The models are listed under {@code models}, or under {@code slices} as one slice whose sources all span every
+ * layer: mergekit reads {@code models} as exactly that slice. Slices of some layers build another model (a
+ * passthrough), which a merge of whole checkpoints does not.
  */
 public final class MergekitConfig {
     private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float64");
     private static final Map<String, String> UNSUPPORTED_KEYS = Map.of(
-            "slices", "git-theta merges whole checkpoints; list them under models:",
             "modules", "git-theta merges whole checkpoints; list them under models:",
             "tokenizer_source", "git-theta merges tensors; tokenizer files merge as ordinary git files",
             "tokenizer", "git-theta merges tensors; tokenizer files merge as ordinary git files",
@@ -47,15 +51,23 @@ public final class MergekitConfig {
 
     private static final CoreSchema SCHEMA = new CoreSchema();
 
-    /** One input model: the revision or path as written, its line, and its own parameter settings. */
-    private record Model(String revision, int line, Map<String, MergekitSetting> parameters) {}
+    /**
+     * One input model: the revision or path as written, where it is listed ({@code models[0]}), its line, and its own
+     * parameter settings.
+     */
+    private record Model(String revision, String where, int line, Map<String, MergekitSetting> parameters) {}
+
+    /** The layers {@code [0, end)} that the sources of a slice span, on line {@code line}. */
+    private record Layers(int end, int line) {}
 
     private final String file;
     private final MergekitMethod method;
     private final int methodLine;
     private final Optional<String> baseModel;
     private final List<Model> models;
+    private final Map<String, MergekitSetting> sliceParameters;
     private final Map<String, MergekitSetting> parameters;
+    private final Optional<Layers> layers;
     private final Optional<String> dtype;
 
     private MergekitConfig(
@@ -64,14 +76,18 @@ public final class MergekitConfig {
             int methodLine,
             Optional<String> baseModel,
             List<Model> models,
+            Map<String, MergekitSetting> sliceParameters,
             Map<String, MergekitSetting> parameters,
+            Optional<Layers> layers,
             Optional<String> dtype) {
         this.file = file;
         this.method = method;
         this.methodLine = methodLine;
         this.baseModel = baseModel;
         this.models = List.copyOf(models);
+        this.sliceParameters = Map.copyOf(sliceParameters);
         this.parameters = Map.copyOf(parameters);
+        this.layers = layers;
         this.dtype = dtype;
     }
 
@@ -154,12 +170,12 @@ public final class MergekitConfig {
         double t = depth(tensorName, numLayers);
         Model m = models.get(model);
         OptionalDouble v = evaluate(m.parameters().get(parameter), tensorName, t);
-        if (v.isEmpty()) v = evaluate(parameters.get(parameter), tensorName, t);
+        if (v.isEmpty()) v = shared(parameter, tensorName, t);
         if (v.isPresent()) return v.getAsDouble();
         return fallback.orElseThrow(() -> new MergekitConfigException(
                 file,
                 m.line(),
-                "no '" + parameter + "' for models[" + model + "] '" + m.revision() + "' at tensor " + tensorName));
+                "no '" + parameter + "' for " + m.where() + " '" + m.revision() + "' at tensor " + tensorName));
     }
 
     /** {@link #modelValue} of every model, in the order of {@link #models()}. */
@@ -178,7 +194,7 @@ public final class MergekitConfig {
      */
     public double globalValue(String parameter, String tensorName, int numLayers) {
         Optional<Double> fallback = declared(method.globalParameters(), parameter, "global");
-        OptionalDouble v = evaluate(parameters.get(parameter), tensorName, depth(tensorName, numLayers));
+        OptionalDouble v = shared(parameter, tensorName, depth(tensorName, numLayers));
         if (v.isPresent()) return v.getAsDouble();
         return fallback.orElseThrow(() -> new MergekitConfigException(
                 file, methodLine, "no '" + parameter + "' for " + method.mergekitName() + " at tensor " + tensorName));
@@ -191,6 +207,27 @@ public final class MergekitConfig {
                     method.mergekitName() + " has no " + kind + " parameter '" + parameter + "'");
         }
         return fallback;
+    }
+
+    /** The slice's setting of {@code parameter}, else the top-level one. */
+    private OptionalDouble shared(String parameter, String tensorName, double t) {
+        OptionalDouble v = evaluate(sliceParameters.get(parameter), tensorName, t);
+        return v.isPresent() ? v : evaluate(parameters.get(parameter), tensorName, t);
+    }
+
+    /**
+     * Checks that a slice's sources span the {@code numLayers} layers of the checkpoint merged.
+     *
+     * @throws MergekitConfigException when they span fewer or more
+     */
+    public void requireLayers(int numLayers) {
+        if (layers.isPresent() && layers.get().end() != numLayers) {
+            throw new MergekitConfigException(
+                    file,
+                    layers.get().line(),
+                    "layer_range [0, " + layers.get().end() + "] does not span the checkpoint's " + numLayers
+                            + " layers: git-theta merges whole checkpoints, not slices of their layers");
+        }
     }
 
     private static OptionalDouble evaluate(MergekitSetting setting, String tensorName, double t) {
@@ -252,7 +289,7 @@ public final class MergekitConfig {
                     throw error(
                             e.getValue().getKeyNode(), "unsupported key '" + key + "': " + UNSUPPORTED_KEYS.get(key));
                 }
-                if (!Set.of("merge_method", "base_model", "models", "parameters", "dtype")
+                if (!Set.of("merge_method", "base_model", "models", "slices", "parameters", "dtype")
                         .contains(key)) {
                     throw error(e.getValue().getKeyNode(), "unknown key '" + key + "'");
                 }
@@ -274,37 +311,129 @@ public final class MergekitConfig {
             Map<String, MergekitSetting> global = top.containsKey("parameters")
                     ? settings(method, top.get("parameters").getValueNode(), "parameters", true)
                     : Map.of();
-            NodeTuple modelsEntry = required(top, "models", root, "the document");
-            List<Model> models = models(method, modelsEntry.getValueNode());
-            check(method, line(methodEntry.getKeyNode()), base, models, global, modelsEntry.getKeyNode());
-            return new MergekitConfig(file, method, line(methodEntry.getKeyNode()), base, models, global, dtype);
+            if (top.containsKey("models") == top.containsKey("slices")) {
+                throw error(root, "give the models under either 'models' or 'slices'");
+            }
+            NodeTuple modelsEntry = top.containsKey("models") ? top.get("models") : top.get("slices");
+            List<Model> models;
+            Map<String, MergekitSetting> slice = Map.of();
+            Optional<Layers> layers = Optional.empty();
+            if (top.containsKey("models")) {
+                models = models(method, modelsEntry.getValueNode(), "models", false);
+            } else {
+                Map<String, NodeTuple> only = slice(modelsEntry.getValueNode());
+                NodeTuple sources = required(only, "sources", modelsEntry.getValueNode(), "slices[0]");
+                models = models(method, sources.getValueNode(), "slices[0].sources", true);
+                layers = Optional.of(layers(sources.getValueNode()));
+                if (only.containsKey("parameters")) {
+                    slice = settings(method, only.get("parameters").getValueNode(), "slices[0].parameters", true);
+                }
+                if (only.containsKey("base_model")) { // mergekit's base for the slice, over the top-level one
+                    base = Optional.of(revision(only.get("base_model").getValueNode(), "slices[0].base_model"));
+                }
+            }
+            Map<String, MergekitSetting> shared = new LinkedHashMap<>(global);
+            shared.putAll(slice);
+            check(method, line(methodEntry.getKeyNode()), base, models, shared, modelsEntry.getKeyNode());
+            return new MergekitConfig(
+                    file, method, line(methodEntry.getKeyNode()), base, models, slice, global, layers, dtype);
         }
 
-        private List<Model> models(MergekitMethod method, Node node) {
+        /** The one slice of {@code slices}: several build a model from parts of others. */
+        private Map<String, NodeTuple> slice(Node node) {
             if (!(node instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
-                throw error(node, "models must be a non-empty list of '- model: <revision or path>'");
+                throw error(node, "slices must be a non-empty list of '- sources: [...]'");
             }
+            if (seq.getValue().size() > 1) {
+                throw error(
+                        seq.getValue().get(1),
+                        "several slices build a model from layers of others: git-theta merges whole checkpoints;"
+                                + " give one slice whose sources span every layer, or list them under models:");
+            }
+            Map<String, NodeTuple> entry = mapping(seq.getValue().getFirst(), "slices[0]");
+            for (Map.Entry<String, NodeTuple> e : entry.entrySet()) {
+                if (e.getKey().equals("residual_weight")) {
+                    throw error(e.getValue().getKeyNode(), "unsupported key 'residual_weight' in slices[0]");
+                }
+                if (!Set.of("sources", "parameters", "base_model").contains(e.getKey())) {
+                    throw error(e.getValue().getKeyNode(), "unknown key '" + e.getKey() + "' in slices[0]");
+                }
+            }
+            return entry;
+        }
+
+        /** The layers the sources span, the same for each and starting at the first. */
+        private Layers layers(Node sources) {
+            Optional<int[]> first = Optional.empty();
+            int firstLine = 0;
+            for (Node item : ((SequenceNode) sources).getValue()) {
+                Node node = mapping(item, "a source").get("layer_range").getValueNode();
+                int[] range = range(node);
+                if (range[0] != 0) {
+                    throw error(
+                            node,
+                            "layer_range starts at layer " + range[0] + ": git-theta merges whole checkpoints, from"
+                                    + " the first layer");
+                }
+                if (first.isPresent() && !Arrays.equals(first.get(), range)) {
+                    throw error(
+                            node,
+                            "the sources of a slice span different layers: git-theta merges whole checkpoints,"
+                                    + " layer for layer");
+                }
+                if (first.isEmpty()) firstLine = line(node);
+                first = Optional.of(range);
+            }
+            return new Layers(first.orElseThrow()[1], firstLine);
+        }
+
+        /** A {@code layer_range}: {@code [start, end]}, whole numbers with start below end. */
+        private int[] range(Node node) {
+            if (node instanceof SequenceNode seq
+                    && seq.getValue().size() == 2
+                    && seq.getValue().stream()
+                            .allMatch(
+                                    n -> n instanceof ScalarNode s && s.getTag().equals(Tag.INT))) {
+                try {
+                    int start = Integer.parseInt(((ScalarNode) seq.getValue().get(0)).getValue());
+                    int end = Integer.parseInt(((ScalarNode) seq.getValue().get(1)).getValue());
+                    if (start >= 0 && start < end) return new int[] {start, end};
+                } catch (NumberFormatException e) {
+                    // not a plain decimal: refused below
+                }
+            }
+            throw error(node, "layer_range must be [start, end], whole numbers with start below end");
+        }
+
+        /**
+         * The models of {@code models} or of a slice's {@code sources} (listed as {@code list}), which then need a
+         * {@code layer_range}.
+         */
+        private List<Model> models(MergekitMethod method, Node node, String list, boolean sources) {
+            if (!(node instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+                throw error(node, list + " must be a non-empty list of '- model: <revision or path>'");
+            }
+            Set<String> keys = sources ? Set.of("model", "parameters", "layer_range") : Set.of("model", "parameters");
             List<Model> models = new ArrayList<>();
             for (Node item : seq.getValue()) {
-                String where = "models[" + models.size() + "]";
+                String where = list + "[" + models.size() + "]";
                 Map<String, NodeTuple> entry = mapping(item, where);
                 for (NodeTuple t : entry.values()) {
                     String key = ((ScalarNode) t.getKeyNode()).getValue();
-                    if (key.equals("lora") || key.equals("layer_range")) {
+                    if (key.equals("lora") || !sources && key.equals("layer_range")) {
                         throw error(t.getKeyNode(), "unsupported key '" + key + "' in " + where);
                     }
-                    if (!key.equals("model") && !key.equals("parameters")) {
-                        throw error(t.getKeyNode(), "unknown key '" + key + "' in " + where);
-                    }
+                    if (!keys.contains(key)) throw error(t.getKeyNode(), "unknown key '" + key + "' in " + where);
                 }
                 String revision = revision(required(entry, "model", item, where).getValueNode(), where + ".model");
+                if (sources) required(entry, "layer_range", item, where);
                 for (Model m : models) {
                     if (m.revision().equals(revision)) throw error(item, where + " '" + revision + "' is listed twice");
                 }
                 Map<String, MergekitSetting> own = entry.containsKey("parameters")
                         ? settings(method, entry.get("parameters").getValueNode(), where + ".parameters", false)
                         : Map.of();
-                models.add(new Model(revision, line(item), own));
+                models.add(new Model(revision, where, line(item), own));
             }
             return models;
         }
@@ -336,8 +465,8 @@ public final class MergekitConfig {
                         throw new MergekitConfigException(
                                 file,
                                 m.line(),
-                                "models[" + models.indexOf(m) + "] '" + m.revision() + "' has no '" + p.getKey() + "' ("
-                                        + name + " needs one per model)");
+                                m.where() + " '" + m.revision() + "' has no '" + p.getKey() + "' (" + name
+                                        + " needs one per model)");
                     }
                 }
             }

@@ -18,11 +18,15 @@ public final class MergekitStrategies implements ParamStrategies {
     private final int layers;
     private final Map<String, MergeStrategy> byTensor = new ConcurrentHashMap<>();
 
-    /** @param tensorNames the checkpoint's parameter names, which give its number of layers */
+    /**
+     * @param tensorNames the checkpoint's parameter names, which give its number of layers
+     * @throws MergekitConfigException when the configuration's slice does not span those layers
+     */
     public MergekitStrategies(MergekitConfig config, Iterable<String> tensorNames) {
         this.config = config;
         this.order = modelOrder(config);
         this.layers = MergekitConfig.layerCount(tensorNames);
+        config.requireLayers(layers);
     }
 
     /**

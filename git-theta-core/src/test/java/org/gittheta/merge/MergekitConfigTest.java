@@ -121,10 +121,54 @@ class MergekitConfigTest {
     }
 
     @Test
-    void slerpWrittenWithSlicesIsRefused() throws IOException {
-        assertThatThrownBy(() -> MergekitConfig.parse("slerp-slices.yml", example("slerp-slices.yml")))
-                .hasMessage("slerp-slices.yml:2: unsupported key 'slices': git-theta merges whole checkpoints;"
-                        + " list them under models:");
+    void oneSliceSpanningEveryLayerReadsAsTheSameModels() throws IOException {
+        MergekitConfig slices = MergekitConfig.parse("slerp-slices.yml", example("slerp-slices.yml"));
+        MergekitConfig models = MergekitConfig.parse("slerp-gradients.yml", example("slerp-gradients.yml"));
+        assertThat(slices.models()).containsExactly("chat", "math").isEqualTo(models.models());
+        assertThat(slices.baseModel()).isEqualTo(models.baseModel());
+        assertThat(slices.baseIndex()).isEqualTo(models.baseIndex());
+        for (String tensor : List.of(
+                "model.embed_tokens.weight",
+                "model.layers.0.self_attn.q_proj.weight",
+                "model.layers.13.mlp.up_proj.weight",
+                "model.layers.31.input_layernorm.weight")) {
+            assertThat(slices.globalValue("t", tensor, 32)).as(tensor).isEqualTo(models.globalValue("t", tensor, 32));
+        }
+        slices.requireLayers(32);
+        assertThatThrownBy(() -> slices.requireLayers(40))
+                .isInstanceOf(MergekitConfigException.class)
+                .hasMessage("slerp-slices.yml:5: layer_range [0, 32] does not span the checkpoint's 40 layers:"
+                        + " git-theta merges whole checkpoints, not slices of their layers");
+        models.requireLayers(40);
+    }
+
+    @Test
+    void aSliceSettingComesBetweenTheSourcesAndTheTopLevelOne() {
+        MergekitConfig c = parse("""
+                merge_method: ties
+                base_model: top
+                slices:
+                  - sources:
+                      - model: a
+                        layer_range: [0, 4]
+                        parameters: {weight: 0.7}
+                      - model: b
+                        layer_range: [0, 4]
+                    base_model: v1.0
+                    parameters:
+                      weight: [{filter: mlp, value: 0.2}]
+                      lambda: 0.5
+                parameters:
+                  weight: 0.9
+                  density: 0.3
+                  lambda: 2
+                """);
+        assertThat(c.baseModel()).contains("v1.0"); // the slice's base, as mergekit plans it
+        assertThat(c.modelValue("weight", 0, "model.layers.1.mlp.w", 4)).isEqualTo(0.7);
+        assertThat(c.modelValue("weight", 1, "model.layers.1.mlp.w", 4)).isEqualTo(0.2);
+        assertThat(c.modelValue("weight", 1, "model.layers.1.attn.w", 4)).isEqualTo(0.9); // no filter matched
+        assertThat(c.modelValue("density", 1, "model.layers.1.attn.w", 4)).isEqualTo(0.3);
+        assertThat(c.globalValue("lambda", "model.layers.1.attn.w", 4)).isEqualTo(0.5);
     }
 
     @Test
@@ -253,7 +297,57 @@ class MergekitConfigTest {
                         """, 1, "missing 'merge_method'"),
                 bad("""
                         merge_method: linear
-                        """, 1, "missing 'models'"),
+                        """, 1, "give the models under either 'models' or 'slices'"),
+                bad("""
+                        merge_method: linear
+                        models: [{model: a, parameters: {weight: 1}}]
+                        slices: [{sources: [{model: a, layer_range: [0, 2], parameters: {weight: 1}}]}]
+                        """, 1, "give the models under either 'models' or 'slices'"),
+                bad("""
+                        merge_method: passthrough
+                        slices:
+                          - sources: [{model: a, layer_range: [0, 24]}]
+                          - sources: [{model: b, layer_range: [20, 40]}]
+                        """, 1, "unsupported merge_method 'passthrough'"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources: [{model: a, layer_range: [0, 20], parameters: {weight: 1}}]
+                          - sources: [{model: a, layer_range: [20, 40], parameters: {weight: 1}}]
+                        """, 4, "several slices build a model from layers of others"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources:
+                              - {model: a, layer_range: [0, 40], parameters: {weight: 1}}
+                              - {model: b, layer_range: [0, 32], parameters: {weight: 1}}
+                        """, 5, "the sources of a slice span different layers"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources: [{model: a, layer_range: [8, 40], parameters: {weight: 1}}]
+                        """, 3, "layer_range starts at layer 8"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources: [{model: a, layer_range: [0, 1.5], parameters: {weight: 1}}]
+                        """, 3, "layer_range must be [start, end], whole numbers"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources: [{model: a, parameters: {weight: 1}}]
+                        """, 3, "missing 'layer_range' in slices[0].sources[0]"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources: [{model: a, layer_range: [0, 2], parameters: {weight: 1}}]
+                            residual_weight: 0.5
+                        """, 4, "unsupported key 'residual_weight' in slices[0]"),
+                bad("""
+                        merge_method: linear
+                        slices:
+                          - sources: [{model: a, layer_range: [0, 2]}]
+                        """, 3, "slices[0].sources[0] 'a' has no 'weight'"),
                 bad("""
                         merge_method: linear
                         models: []
