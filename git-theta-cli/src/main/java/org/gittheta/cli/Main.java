@@ -31,6 +31,7 @@ import org.gittheta.cli.store.PullCommand;
 import org.gittheta.cli.store.PushCommand;
 import org.gittheta.cli.store.SquashCommand;
 import org.gittheta.cli.store.StatusCommand;
+import org.gittheta.text.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -116,7 +117,7 @@ public final class Main implements Runnable {
     /** A command that threw: one line for what the user can act on, the stack for our own bugs. */
     private static int failed(Exception e, PrintWriter err) {
         if (e instanceof UserException || e instanceof IOException) {
-            err.println("git-theta: " + e.getMessage());
+            err.println("git-theta: " + Printable.escape(String.valueOf(e.getMessage())));
         } else {
             err.println("git-theta: internal error: " + e);
             e.printStackTrace(err);

@@ -1,14 +1,22 @@
 package org.gittheta.cli;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.gittheta.text.Printable;
 
 /** Plain-text tables for terminals. */
 public final class Table {
     private Table() {}
 
-    /** Pads columns to their widest cell; columns {@code firstNumber..lastNumber} are right-aligned. */
-    public static List<String> align(List<String[]> rows, int firstNumber, int lastNumber) {
+    /**
+     * Pads columns to their widest cell; columns {@code firstNumber..lastNumber} are right-aligned. Cells hold names
+     * from checkpoints, so each is shown through {@link Printable#escape(String)}.
+     */
+    public static List<String> align(List<String[]> cells, int firstNumber, int lastNumber) {
+        List<String[]> rows = cells.stream()
+                .map(r -> Arrays.stream(r).map(Printable::escape).toArray(String[]::new))
+                .toList();
         int[] width = new int[rows.getFirst().length];
         for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
         List<String> lines = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.gittheta.progress.Progress;
+import org.gittheta.text.Printable;
 
 /**
  * Progress on standard error when it is a terminal: one line redrawn at most five times a second,
@@ -81,8 +82,11 @@ final class TerminalProgress implements Progress {
                 double seconds = Math.max(1e-9, (now - started) / 1e9);
                 String line = String.format(
                                 "\rgit-theta: %s: %3d%% (%s / %s), %s/s",
-                                label, percent(d, total), Sizes.human(d), Sizes.human(total), Sizes.human((long)
-                                        (d / seconds)))
+                                Printable.escape(label),
+                                percent(d, total),
+                                Sizes.human(d),
+                                Sizes.human(total),
+                                Sizes.human((long) (d / seconds)))
                         + (items > 0 ? ", objects " + itemsDone.get() + "/" + items : "") + "   ";
                 synchronized (err) {
                     err.print(line);

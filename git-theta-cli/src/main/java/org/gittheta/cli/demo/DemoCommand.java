@@ -228,8 +228,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         Process p = pb.start();
         try (InputStream in = p.getInputStream()) {
             String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0)
-                throw new UserException("demo step failed: " + String.join(" ", cmd) + "\n" + out.strip());
+            if (p.waitFor() != 0) {
+                System.err.println(out.strip()); // what the step said, as it said it: our own commands' output
+                throw new UserException("demo step failed: " + String.join(" ", cmd));
+            }
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -16,6 +16,7 @@ import org.gittheta.cli.UserException;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.ParamDiff;
 import org.gittheta.repo.Version;
+import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -156,20 +157,24 @@ public final class DiffCommand implements Callable<Integer> {
             return;
         }
         if (stat) {
-            int width = diffs.stream().mapToInt(f -> f.path().length()).max().orElse(0);
+            int width = diffs.stream()
+                    .mapToInt(f -> Printable.escape(f.path()).length())
+                    .max()
+                    .orElse(0);
             for (FileDiff f : diffs) {
+                String path = Printable.escape(f.path());
                 // the working tree has stored nothing yet
                 String stored = after instanceof Version.WorkTree
                         ? ""
                         : ", " + Sizes.human(f.diff().storedBytes()) + " stored";
-                out.println(" " + f.path() + " ".repeat(width - f.path().length()) + " | "
-                        + HistoryOutput.summary(f.diff()) + stored);
+                out.println(" " + path + " ".repeat(width - path.length()) + " | " + HistoryOutput.summary(f.diff())
+                        + stored);
             }
             out.println(" " + diffs.size() + (diffs.size() == 1 ? " checkpoint" : " checkpoints") + " changed");
             return;
         }
         for (FileDiff f : diffs) {
-            out.println("diff --theta " + f.path() + " (" + before + " → " + after + ")");
+            out.println("diff --theta " + Printable.escape(f.path()) + " (" + before + " → " + after + ")");
             for (String line : HistoryOutput.table(shown(f.diff()), f.sharded())) out.println(line);
             out.println(HistoryOutput.summary(f.diff()));
         }

@@ -21,6 +21,7 @@ import org.gittheta.diff.ParamDiff;
 import org.gittheta.diff.ParamInfo;
 import org.gittheta.format.ShardIndex;
 import org.gittheta.repo.Version;
+import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -144,7 +145,7 @@ public final class LogCommand implements Callable<Integer> {
     }
 
     private static String describe(ParamDiff p) {
-        String s = p.status().label() + " " + p.name() + shard(p);
+        String s = p.status().label() + " " + Printable.escape(p.name() + shard(p));
         if (p.stats().isPresent()) {
             DeltaStats d = p.stats().get();
             s += "  ‖Δ‖=" + HistoryOutput.real(d.l2()) + " rel=" + HistoryOutput.real(d.relative()) + " changed="

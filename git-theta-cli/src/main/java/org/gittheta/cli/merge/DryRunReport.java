@@ -11,6 +11,7 @@ import org.gittheta.cli.Json;
 import org.gittheta.merge.MergeResult;
 import org.gittheta.merge.ParamReport;
 import org.gittheta.merge.ParamStats;
+import org.gittheta.text.Printable;
 
 /** What a dry run found per checkpoint and parameter, as text or JSON on stdout. */
 final class DryRunReport {
@@ -22,7 +23,7 @@ final class DryRunReport {
 
     void printText(PrintStream out) {
         for (Map.Entry<String, MergeResult> f : files.entrySet()) {
-            out.println(f.getKey() + ":");
+            out.println(Printable.escape(f.getKey()) + ":");
             for (ParamReport p : f.getValue().params()) {
                 if (p.action() == ParamReport.Action.UNCHANGED) continue;
                 StringBuilder line = new StringBuilder(String.format("  %-9s %s", label(p), p.name()));
@@ -40,7 +41,7 @@ final class DryRunReport {
                                                 .toList()),
                                 s.resultNorm(),
                                 s.resultTauNorm())));
-                out.println(line);
+                out.println(Printable.escape(line.toString()));
             }
         }
     }

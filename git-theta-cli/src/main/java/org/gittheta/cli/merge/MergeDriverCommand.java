@@ -12,7 +12,6 @@ import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
-import org.gittheta.merge.ParamReport;
 import org.gittheta.repo.ThetaRepository;
 import org.gittheta.store.AtomicFile;
 import picocli.CommandLine.Command;
@@ -64,12 +63,7 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
                     path, config, baseManifest, oursManifest, theirsManifest, theirsRevision(repo), cwd, mergeId());
             report(config, result);
             if (result.merged().isEmpty()) {
-                System.err.println("git-theta: CONFLICT (parameters) in " + path + ": "
-                        + String.join(
-                                ", ",
-                                result.conflicts().stream()
-                                        .map(ParamReport::name)
-                                        .toList()));
+                MergeReport.printConflicts(System.err, path, result);
                 return 1;
             }
             // git reads %A: whole or not at all; written line by line, not first as bytes in the bounded heap

@@ -20,7 +20,6 @@ import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.merge.MergeResult;
-import org.gittheta.merge.ParamReport;
 import org.gittheta.merge.ParamStrategies;
 import org.gittheta.merge.Scope;
 import org.gittheta.merge.Slerp;
@@ -225,12 +224,7 @@ final class OctopusMerge {
                             result);
                 if (!result.conflicts().isEmpty() || !dryRun && result.merged().isEmpty()) {
                     conflicts = true;
-                    err.println("git-theta: CONFLICT (parameters) in " + c.path() + ": "
-                            + String.join(
-                                    ", ",
-                                    result.conflicts().stream()
-                                            .map(ParamReport::name)
-                                            .toList()));
+                    MergeReport.printConflicts(err, c.path(), result);
                     continue;
                 }
                 if (dryRun) continue;

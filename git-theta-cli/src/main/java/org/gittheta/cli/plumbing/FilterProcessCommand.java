@@ -18,6 +18,7 @@ import org.gittheta.filter.FilterProcessServer;
 import org.gittheta.filter.PipeCapacity;
 import org.gittheta.filter.ThetaFilter;
 import org.gittheta.repo.ThetaRepository;
+import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
 
 @Command(
@@ -40,7 +41,7 @@ public final class FilterProcessCommand implements java.util.concurrent.Callable
             PipeCapacity.enlarge(1);
             var in = new FileInputStream(FileDescriptor.in);
             var out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-            Consumer<String> stderr = line -> System.err.println("git-theta: " + line);
+            Consumer<String> stderr = line -> System.err.println("git-theta: " + Printable.escape(line));
             new FilterProcessServer(in, out, new ThetaFilter(repo, stderr), stderr).serve();
             String statsFile = System.getenv("GIT_THETA_CLEAN_STATS");
             if (statsFile != null && !statsFile.isEmpty()) appendCounts(Path.of(statsFile), repo.cleanCounts());

@@ -14,6 +14,7 @@ import org.gittheta.cli.UserException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.repo.ThetaRepository;
+import org.gittheta.text.Printable;
 import org.gittheta.update.UpdateKind;
 import org.gittheta.update.UpdateOptions;
 import picocli.CommandLine.Command;
@@ -184,16 +185,17 @@ public final class AddCommand implements java.util.concurrent.Callable<Integer> 
                 // with the index and switching commits works as in git-theta's flow
                 boolean written = updateData != null
                         && Git.exec(top, "checkout", "--", e.path()).exit() == 0;
-                String what = e.path() + ": stored " + count(lowRank.size()) + " as rank-" + rank + " factors ";
+                String path = Printable.escape(e.path());
+                String what = path + ": stored " + count(lowRank.size()) + " as rank-" + rank + " factors ";
                 if (updateData != null) {
                     System.err.println(
-                            "git-theta: " + e.path() + ": staged with the update data applied (" + count(stored.size())
+                            "git-theta: " + path + ": staged with the update data applied (" + count(stored.size())
                                     + " stored, " + Sizes.human(ownBytes(stored)) + "); "
                                     + (written
                                             ? "wrote the updated values to it"
-                                            : "check it out to get the updated values: git checkout -- " + e.path()));
+                                            : "check it out to get the updated values: git checkout -- " + path));
                 } else if (n > 0) {
-                    System.err.println("git-theta: " + e.path() + ": stored " + count(n) + " lossily (rank " + rank
+                    System.err.println("git-theta: " + path + ": stored " + count(n) + " lossily (rank " + rank
                             + "); check it out again to get the stored values");
                 } else if (!lowRank.isEmpty()) {
                     System.err.println("git-theta: " + what + "plus exact residual: " + Sizes.human(ownBytes(lowRank))
