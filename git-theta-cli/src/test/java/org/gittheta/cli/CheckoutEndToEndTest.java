@@ -73,12 +73,26 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
                 .isEqualTo(-1);
         assertThat(git(c, "status", "--porcelain")).isEmpty();
 
-        // an explicit path is written whatever the working tree holds
+        // an explicit path is written when missing, or again when unchanged
         Files.delete(c.resolve("model.safetensors"));
         git(c, "theta", "checkout", "model.safetensors");
         assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
                 .isEqualTo(-1);
+        git(c, "theta", "checkout", "model.safetensors");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
+                .isEqualTo(-1);
         assertThat(git(c, "status", "--porcelain")).isEmpty();
+
+        // but never over a change, as git lfs checkout: that needs git checkout -- <path>
+        DemoModel.small().write(c.resolve("model.safetensors"), n -> n.contains("layers.1."), 0.01, 7);
+        byte[] edited = Files.readAllBytes(c.resolve("model.safetensors"));
+        Command.Result refused = exec(Map.of(), c, "theta", "checkout", "model.safetensors");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err().strip())
+                .isEqualTo("git-theta: model.safetensors: changed since staged, not overwritten"
+                        + " ('git checkout -- <path>' discards the change, 'git add' stages it)");
+        assertThat(Files.readAllBytes(c.resolve("model.safetensors"))).isEqualTo(edited);
+        assertThat(git(c, "status", "--porcelain")).isEqualTo(" M model.safetensors\n");
     }
 
     /**

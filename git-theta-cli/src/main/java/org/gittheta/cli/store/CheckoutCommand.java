@@ -14,11 +14,12 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = "Write tracked checkpoints from the index into the working tree without Git holding them: "
                 + "those left as manifests (GIT_THETA_SKIP_SMUDGE=1) or missing, or the given paths; missing objects "
-                + "are fetched first, and the index entries are refreshed so that 'git status' stays clean.")
+                + "are fetched first, and the index entries are refreshed so that 'git status' stays clean. A "
+                + "checkpoint changed since it was staged is never overwritten.")
 public final class CheckoutCommand implements java.util.concurrent.Callable<Integer> {
     @Parameters(
             paramLabel = "<path>",
-            description = "checkpoints to write whatever the working tree holds "
+            description = "checkpoints to write, also where the working tree holds them unchanged "
                     + "(default: every tracked checkpoint that is a manifest or missing there)")
     List<String> paths = new ArrayList<>();
 

@@ -156,11 +156,18 @@ public final class WorkTreeCheckpoints {
      */
     private static void writeLeft(Path cwd, Path top, Collection<String> paths, Optional<String> mergeId)
             throws IOException {
-        if (paths.isEmpty()) return;
+        writeLeft(cwd, top, paths, List.of(), mergeId);
+    }
+
+    /** {@link #writeLeft}, and the checkpoints of {@code rewritten} from the index. */
+    private static void writeLeft(
+            Path cwd, Path top, Collection<String> paths, Collection<String> rewritten, Optional<String> mergeId)
+            throws IOException {
+        if (paths.isEmpty() && rewritten.isEmpty()) return;
         Set<String> unmerged = new HashSet<>();
         for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
             unmerged.add(entry.substring(entry.indexOf('\t') + 1));
-        List<String> fromIndex = new ArrayList<>();
+        List<String> fromIndex = new ArrayList<>(rewritten);
         try (ThetaRepository repo = Git.repository(cwd)) {
             for (String path : paths) {
                 boolean missing = !Files.exists(top.resolve(path), LinkOption.NOFOLLOW_LINKS);
@@ -172,14 +179,25 @@ public final class WorkTreeCheckpoints {
     }
 
     /**
-     * Writes the index's checkpoints for these paths, whatever the work tree holds, and refreshes their index entries
-     * (Git's refresh if need be).
+     * Writes the checkpoints of these paths: those left as manifests or missing as {@link #writeNotCheckedOut} does,
+     * and the others again from the index, their entries refreshed. A checkpoint changed since it was staged is never
+     * overwritten (git-lfs's checkout does not either): then nothing is written and the error names every such path.
      */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
-        try (ThetaRepository repo = Git.repository(cwd)) {
-            writeFromIndex(repo, top, paths, Optional.empty());
+        List<String> left = notCheckedOut(top, paths);
+        List<String> present =
+                paths.stream().filter(p -> !left.contains(p)).distinct().toList();
+        if (!present.isEmpty()) {
+            List<String> args = new ArrayList<>(List.of("--literal-pathspecs", "diff", "--name-only", "-z", "--"));
+            args.addAll(present);
+            List<String> changed = split(Git.run(top, args.toArray(String[]::new)));
+            if (!changed.isEmpty()) {
+                throw new UserException(String.join(", ", changed) + ": changed since staged, not overwritten"
+                        + " ('git checkout -- <path>' discards the change, 'git add' stages it)");
+            }
         }
+        writeLeft(cwd, top, left, present, Optional.empty());
         checkedOut(paths);
     }
 
