@@ -239,6 +239,23 @@ class HistoryE2ETest {
         Map<String, Object> show = parse(ok("git", "theta", "show", "--json", "HEAD:model.safetensors"));
         assertThat(show.get("parameters")).isEqualTo(6);
         assertThat(list(show.get("params")).getFirst().get("numel")).isEqualTo(1000);
+
+        // <rev>:<path> as git reads it: ":" alone is the index, "./" and "../" are from the current directory
+        m.put("added.bias", new float[] {1, 2});
+        write(m);
+        ok("git", "add", "model.safetensors");
+        assertThat(ok("git", "theta", "show", ":model.safetensors")).contains("added.bias", "7 parameters");
+        assertThat(ok("git", "theta", "show", "HEAD:model.safetensors"))
+                .doesNotContain("added.bias")
+                .contains("6 parameters");
+        Path sub = Files.createDirectories(repo.resolve("sub"));
+        assertThat(sandbox.ok(sub, "git", "theta", "show", "HEAD~2:../model.safetensors"))
+                .contains("6 parameters, 6.0K elements");
+        assertThat(sandbox.ok(sub, "git", "theta", "show", "HEAD:model.safetensors"))
+                .contains("6 parameters, 6.0K elements");
+        assertThat(sandbox.run(sub, "git", "theta", "show", "HEAD:./model.safetensors")
+                        .err())
+                .contains("sub/model.safetensors");
     }
 
     @Test

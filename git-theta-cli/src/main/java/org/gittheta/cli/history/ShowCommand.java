@@ -31,7 +31,9 @@ import picocli.CommandLine.Parameters;
 public final class ShowCommand implements Callable<Integer> {
     @Parameters(
             paramLabel = "<rev>:<path>",
-            description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors.")
+            description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors, as git"
+                    + " reads them: a path starting with ./ or ../ is from the current directory, and :<path> is the"
+                    + " version staged in the index.")
     String spec;
 
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
@@ -44,11 +46,14 @@ public final class ShowCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         int colon = spec.indexOf(':');
         if (colon < 0) throw new UserException("expected <rev>:<path>, got '" + spec + "'");
-        String rev = colon == 0 ? "HEAD" : spec.substring(0, colon);
-        String path = spec.substring(colon + 1);
         try (HistoryRepo repo = HistoryRepo.open()) {
-            repo.commit(rev);
-            Version version = new Version.Rev(rev);
+            String typed = spec.substring(colon + 1);
+            String path = typed.equals(".") || typed.equals("..") || typed.startsWith("./") || typed.startsWith("../")
+                    ? repo.repoPath(typed)
+                    : typed;
+            Version version = colon == 0 ? new Version.Index() : new Version.Rev(spec.substring(0, colon));
+            if (version instanceof Version.Rev r) repo.commit(r.rev());
+            String rev = version.toString();
             Optional<String> index = indexOf(repo, version, path);
             if (index.isPresent()) {
                 ShardedModel model = repo.repo.shardedModel(version, index.get());
