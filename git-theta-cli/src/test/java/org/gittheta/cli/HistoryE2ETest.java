@@ -259,6 +259,44 @@ class HistoryE2ETest {
     }
 
     @Test
+    void revisionRangesAsGitTakesThem() throws Exception {
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "base");
+        ok("git", "checkout", "-q", "-b", "ft");
+        for (String layer : List.of("layer2.weight", "layer3.weight")) {
+            m.get(layer)[0] += 1;
+            write(m);
+            ok("git", "commit", "-q", "-am", "tune " + layer);
+        }
+        ok("git", "checkout", "-q", "main");
+        m = model();
+        m.get("layer4.weight")[0] += 1;
+        write(m);
+        ok("git", "commit", "-q", "-am", "main");
+
+        assertThat(list(parse(ok("git", "theta", "log", "main..ft", "--json")).get("commits")))
+                .extracting(c -> c.get("subject"))
+                .containsExactly("tune layer3.weight", "tune layer2.weight");
+        assertThat(list(parse(ok("git", "theta", "log", "--json", "ft", "--", "model.safetensors"))
+                        .get("commits")))
+                .extracting(c -> c.get("subject"))
+                .containsExactly("tune layer3.weight", "tune layer2.weight", "base");
+        // A...B: what B changed since it left A; A..B: from A to B, A's own change undone too
+        assertThat(changedNames(ok("git", "theta", "diff", "main...ft", "--json")))
+                .containsExactly("layer2.weight", "layer3.weight");
+        assertThat(changedNames(ok("git", "theta", "diff", "main..ft", "--json")))
+                .containsExactly("layer2.weight", "layer3.weight", "layer4.weight");
+    }
+
+    private static List<Object> changedNames(String diffJson) throws IOException {
+        List<Map<String, Object>> params =
+                list(list(parse(diffJson).get("files")).getFirst().get("params"));
+        return params.stream().map(p -> p.get("name")).toList();
+    }
+
+    @Test
     void errorsAreOneLine() throws Exception {
         write(model());
         Files.writeString(repo.resolve("notes.txt"), "hello\n");

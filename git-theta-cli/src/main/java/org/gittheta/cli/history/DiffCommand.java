@@ -3,8 +3,6 @@ package org.gittheta.cli.history;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,8 +26,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Per-parameter differences of tracked checkpoints, like git diff.",
-            "No revision: working tree vs index; one: working tree vs it; two (or A..B): between them; "
-                    + "--cached: index vs HEAD (or vs the revision given)."
+            "No revision: working tree vs index; one: working tree vs it; two (or A..B): between them; A...B: "
+                    + "from the merge base of A and B to B; --cached: index vs HEAD (or vs the revision given)."
         })
 public final class DiffCommand implements Callable<Integer> {
     @Parameters(
@@ -58,9 +56,17 @@ public final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (HistoryRepo repo = HistoryRepo.open()) {
+            HistoryRepo.RevsAndPaths split =
+                    repo.split(args, spec.commandLine().getParseResult().originalArgs());
             List<String> revs = new ArrayList<>();
-            List<String> paths = new ArrayList<>();
-            splitArgs(repo, revs, paths);
+            for (String r : split.revs()) {
+                if (r.contains("..")) revs.addAll(repo.ends(r));
+                else revs.add(r);
+            }
+            if (revs.size() > 2 || cached && revs.size() > 1) {
+                throw new UserException("too many revisions: " + String.join(" ", revs));
+            }
+            List<String> paths = split.paths();
             List<Version> sides = sides(revs);
             Version before = sides.get(0);
             Version after = sides.get(1);
@@ -82,35 +88,6 @@ public final class DiffCommand implements Callable<Integer> {
 
     /** @param sharded whether {@code path} is a sharded checkpoint's index (parameters carry their shard) */
     record FileDiff(String path, CheckpointDiff diff, boolean sharded) {}
-
-    /** Revisions come first; everything after {@code --}, or the first argument that is not a revision, is a path. */
-    private void splitArgs(HistoryRepo repo, List<String> revs, List<String> paths) throws IOException {
-        List<String> original = spec.commandLine().getParseResult().originalArgs();
-        int dd = original.indexOf("--");
-        int afterDashes = dd < 0 ? 0 : original.size() - dd - 1;
-        int firstPath = args.size() - afterDashes;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            boolean path = i >= firstPath || !paths.isEmpty() || dd < 0 && !a.contains("..") && !repo.isRevision(a);
-            if (path) {
-                if (dd < 0 && !Files.exists(Path.of(a))) {
-                    throw new UserException("unknown revision or path not in the working tree: '" + a
-                            + "' (use -- to separate paths from revisions)");
-                }
-                paths.add(repo.repoPath(a));
-            } else if (a.contains("..") && !a.contains("...")) {
-                int k = a.indexOf("..");
-                revs.add(a.substring(0, k).isEmpty() ? "HEAD" : a.substring(0, k));
-                revs.add(a.substring(k + 2).isEmpty() ? "HEAD" : a.substring(k + 2));
-            } else {
-                revs.add(a);
-            }
-        }
-        for (String r : revs) repo.commit(r);
-        if (revs.size() > 2 || cached && revs.size() > 1) {
-            throw new UserException("too many revisions: " + String.join(" ", revs));
-        }
-    }
 
     private List<Version> sides(List<String> revs) {
         if (cached) return List.of(new Version.Rev(revs.isEmpty() ? "HEAD" : revs.getFirst()), new Version.Index());

@@ -1,6 +1,7 @@
 package org.gittheta.cli.history;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,6 +36,51 @@ final class HistoryRepo implements AutoCloseable {
     /** The commit {@code rev} names. @throws UserException naming the revision if there is none */
     String commit(String rev) throws IOException {
         return repo.resolveCommit(rev).orElseThrow(() -> new UserException("unknown revision '" + rev + "'"));
+    }
+
+    /** Revisions and paths (from the top), as a history command's arguments give them. */
+    record RevsAndPaths(List<String> revs, List<String> paths) {}
+
+    /**
+     * Splits a command's arguments as git does: revisions first (a range {@code A..B} or {@code A...B} too, as
+     * written); everything after {@code --}, or from the first argument that is not a revision, is a path, which
+     * must then exist.
+     *
+     * @param args     the command's arguments, without {@code --}
+     * @param original every argument of the command line, {@code --} included
+     */
+    RevsAndPaths split(List<String> args, List<String> original) throws IOException {
+        int dd = original.indexOf("--");
+        int firstPath = args.size() - (dd < 0 ? 0 : original.size() - dd - 1);
+        List<String> revs = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (i >= firstPath || !paths.isEmpty() || dd < 0 && !a.contains("..") && !isRevision(a)) {
+                if (dd < 0 && !Files.exists(Path.of(a))) {
+                    throw new UserException("unknown revision or path not in the working tree: '" + a
+                            + "' (use -- to separate paths from revisions)");
+                }
+                paths.add(repoPath(a));
+            } else {
+                for (String side : a.split("\\.\\.\\.?", 2)) if (!side.isEmpty()) commit(side.replaceFirst("^\\^", ""));
+                revs.add(a);
+            }
+        }
+        return new RevsAndPaths(revs, paths);
+    }
+
+    /** The ends of a range {@code A..B} (from A to B) or {@code A...B} (from their merge base to B), HEAD if empty. */
+    List<String> ends(String range) throws IOException {
+        int k = range.indexOf("..");
+        String from = range.substring(0, k).isEmpty() ? "HEAD" : range.substring(0, k);
+        boolean symmetric = range.startsWith("...", k);
+        String to = range.substring(k + (symmetric ? 3 : 2));
+        to = to.isEmpty() ? "HEAD" : to;
+        if (!symmetric) return List.of(from, to);
+        Git.Result base = Git.exec(dirs.topLevel(), "merge-base", commit(from), commit(to));
+        if (base.exit() != 0) throw new UserException("'" + from + "' and '" + to + "' have no common commit");
+        return List.of(base.out().strip(), to);
     }
 
     boolean isRevision(String text) throws IOException {

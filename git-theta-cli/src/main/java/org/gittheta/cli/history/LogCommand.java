@@ -23,8 +23,10 @@ import org.gittheta.format.ShardIndex;
 import org.gittheta.repo.Version;
 import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(
         name = "log",
@@ -36,10 +38,11 @@ public final class LogCommand implements Callable<Integer> {
     private static final int LARGEST = 3;
 
     @Parameters(
-            paramLabel = "<path>",
-            arity = "0..1",
-            description = "The checkpoint (default: the only tracked checkpoint at HEAD).")
-    String path;
+            paramLabel = "[<revision-range>] [[--] <path>]",
+            arity = "0..*",
+            description = "Revisions as git log takes them (default HEAD; e.g. main..fine-tune, v1.0, ^main b), then"
+                    + " the checkpoint (default: the only tracked checkpoint at the last revision).")
+    List<String> args = new ArrayList<>();
 
     @Option(
             names = "--param",
@@ -56,30 +59,40 @@ public final class LogCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     record Entry(String commit, String date, String subject, CheckpointDiff diff) {}
 
     @Override
     public Integer call() throws IOException {
         try (HistoryRepo repo = HistoryRepo.open()) {
-            repo.commit("HEAD");
-            List<String> specs = path != null ? List.of(repo.repoPath(path)) : List.of();
-            HistoryRepo.Targets target = repo.targets(List.of(new Version.Rev("HEAD")), specs, true);
+            HistoryRepo.RevsAndPaths split =
+                    repo.split(args, spec.commandLine().getParseResult().originalArgs());
+            if (split.paths().size() > 1) {
+                throw new UserException("name one checkpoint, not " + String.join(" ", split.paths()));
+            }
+            List<String> revs = split.revs().isEmpty() ? List.of("HEAD") : split.revs();
+            String tip = tip(revs);
+            repo.commit(tip);
+            HistoryRepo.Targets target = repo.targets(List.of(new Version.Rev(tip)), split.paths(), true);
             boolean sharded = target.files().isEmpty() && target.indexes().size() == 1;
             if (!sharded && target.files().size() + target.indexes().size() != 1) {
                 throw new UserException(
                         target.files().isEmpty() && target.indexes().isEmpty()
-                                ? "no tracked checkpoint at HEAD"
-                                : "several tracked checkpoints at HEAD: name one of "
+                                ? "no tracked checkpoint at " + tip
+                                : "several tracked checkpoints at " + tip + ": name one of "
                                         + String.join(", ", concat(target.files(), target.indexes())));
             }
             String file = sharded ? target.indexes().getFirst() : target.files().getFirst();
             Predicate<String> include = param == null ? n -> true : glob(param);
-            List<String> args = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
-            if (maxCount != null) args.add("-n" + maxCount);
-            args.addAll(List.of("HEAD", "--", file));
-            if (sharded) args.addAll(shardPaths(repo, file));
-            String out = Git.run(repo.dirs.topLevel(), args.toArray(String[]::new));
-            if (out.isEmpty()) throw new UserException("'" + file + "' has no history in HEAD");
+            List<String> log = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
+            if (maxCount != null) log.add("-n" + maxCount);
+            log.addAll(revs);
+            log.addAll(List.of("--", file));
+            if (sharded) log.addAll(shardPaths(repo, tip, file));
+            String out = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new));
+            if (out.isEmpty()) throw new UserException("'" + file + "' has no history in " + String.join(" ", revs));
             List<Entry> entries = new ArrayList<>();
             for (String rec : out.split("\0")) {
                 // fields: hash, parents (empty for a root commit), date, subject
@@ -109,9 +122,24 @@ public final class LogCommand implements Callable<Integer> {
         return all;
     }
 
-    /** The shard files HEAD's index names: commits that touched only a shard belong to the model's history too. */
-    private static List<String> shardPaths(HistoryRepo repo, String index) throws IOException {
-        ShardIndex i = repo.repo.shardIndex(new Version.Rev("HEAD"), index).orElseThrow();
+    /**
+     * The revision whose checkpoints are listed: the last one that is not excluded ({@code ^A}), the end of a range
+     * ({@code A..B}, {@code A...B}), HEAD where it is left out.
+     */
+    private static String tip(List<String> revs) {
+        String last = "HEAD";
+        for (String r : revs) {
+            if (r.startsWith("^")) continue;
+            int k = r.indexOf("..");
+            last = k < 0 ? r : r.substring(r.startsWith("...", k) ? k + 3 : k + 2);
+            if (last.isEmpty()) last = "HEAD";
+        }
+        return last;
+    }
+
+    /** The shard files the tip's index names: commits that touched only a shard belong to the model's history too. */
+    private static List<String> shardPaths(HistoryRepo repo, String tip, String index) throws IOException {
+        ShardIndex i = repo.repo.shardIndex(new Version.Rev(tip), index).orElseThrow();
         return i.shards().stream().map(i::shardPath).toList();
     }
 
