@@ -76,6 +76,15 @@ class HistoryE2ETest {
         return v;
     }
 
+    /** {@link #model()} written, staged with the attributes and committed with {@code message}. */
+    private Map<String, float[]> committedModel(String message) throws IOException {
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", message);
+        return m;
+    }
+
     private static Map<String, float[]> model() {
         Map<String, float[]> m = new LinkedHashMap<>();
         for (int i = 0; i < 6; i++) m.put("layer" + i + ".weight", base(1000 + i, i));
@@ -84,10 +93,7 @@ class HistoryE2ETest {
 
     @Test
     void diffJsonReportsExactlyTheChangedParametersWithTheirStatistics() throws Exception {
-        Map<String, float[]> m = model();
-        write(m);
-        ok("git", "add", ".gitattributes", "model.safetensors");
-        ok("git", "commit", "-q", "-m", "base");
+        Map<String, float[]> m = committedModel("base");
         Map<String, float[]> before = new LinkedHashMap<>();
         m.forEach((k, v) -> before.put(k, v.clone()));
         // three known changes: 10 elements +0.5, every 3rd element ×1.01, one element set to 7
@@ -165,10 +171,7 @@ class HistoryE2ETest {
 
     @Test
     void workingTreeDiffReadsTheFileWithoutStoringAnything() throws Exception {
-        Map<String, float[]> m = model();
-        write(m);
-        ok("git", "add", ".gitattributes", "model.safetensors");
-        ok("git", "commit", "-q", "-m", "base");
+        Map<String, float[]> m = committedModel("base");
         assertThat(ok("git", "theta", "diff")).isEmpty();
         long objects = StoreFiles.count(repo.resolve(".git"));
         m.get("layer2.weight")[0] = 42f;
@@ -184,10 +187,7 @@ class HistoryE2ETest {
 
     @Test
     void addedRemovedAndReshapedParameters() throws Exception {
-        Map<String, float[]> m = model();
-        write(m);
-        ok("git", "add", ".gitattributes", "model.safetensors");
-        ok("git", "commit", "-q", "-m", "base");
+        Map<String, float[]> m = committedModel("base");
         m.remove("layer0.weight");
         m.put("extra.bias", new float[] {1, 2, 3});
         write(m, Map.of("layer5.weight", Shape.of(5, 201)));
@@ -209,10 +209,7 @@ class HistoryE2ETest {
 
     @Test
     void logOfOneParameterOverFiveCommits() throws Exception {
-        Map<String, float[]> m = model();
-        write(m);
-        ok("git", "add", ".gitattributes", "model.safetensors");
-        ok("git", "commit", "-q", "-m", "c1");
+        Map<String, float[]> m = committedModel("c1");
         for (int c = 2; c <= 5; c++) {
             m.get("layer2.weight")[c] += c; // ‖Δ‖ = c exactly (small integers added to values in (-1, 1))
             m.get("layer4.weight")[0] += 0.25f;
@@ -260,10 +257,7 @@ class HistoryE2ETest {
 
     @Test
     void revisionRangesAsGitTakesThem() throws Exception {
-        Map<String, float[]> m = model();
-        write(m);
-        ok("git", "add", ".gitattributes", "model.safetensors");
-        ok("git", "commit", "-q", "-m", "base");
+        Map<String, float[]> m = committedModel("base");
         ok("git", "checkout", "-q", "-b", "ft");
         for (String layer : List.of("layer2.weight", "layer3.weight")) {
             m.get(layer)[0] += 1;
