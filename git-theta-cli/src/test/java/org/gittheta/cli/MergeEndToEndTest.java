@@ -111,6 +111,29 @@ class MergeEndToEndTest {
     }
 
     @Test
+    void gitThetaMergeSquashStagesTheMergedCheckpointWithoutAMergeCommit() throws IOException {
+        double[] xw = {1.0, -1.0, 4.0, 0.25};
+        double[] mw = {0.5, 1.0, -2.0, 0.25};
+        diverge(xw, BASE_H, BASE_N, mw, BASE_H, BASE_N);
+        String head = repo.rev("HEAD");
+        Command.Result r = repo.exec("git", "theta", "merge", "--squash", "--strategy", "average", "x");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(repo.rev("HEAD")).isEqualTo(head);
+        assertThat(repo.dir.resolve(".git/MERGE_HEAD")).doesNotExist();
+        assertThat(repo.git("status", "--porcelain")).isEqualTo("M  model.safetensors\n");
+        double[] expected = new double[4];
+        for (int i = 0; i < 4; i++) expected[i] = (xw[i] + mw[i]) / 2;
+        assertThat(MergeRepo.values(MergeRepo.tensors(repo.model).get("w"), DType.BF16))
+                .containsExactly(expected);
+        repo.git("commit", "-qm", "squashed");
+        assertThat(repo.git("log", "-1", "--format=%P").strip()).isEqualTo(head);
+
+        Command.Result octopus = repo.exec("git", "theta", "merge", "--squash", "x", "main~1");
+        assertThat(octopus.exit()).isNotZero();
+        assertThat(octopus.out()).contains("git theta merge: --squash: for two-way merges");
+    }
+
+    @Test
     void scopeAllAppliesLambdaToParametersChangedOnOneSideToo() throws IOException {
         double[] xw = {1.0, -1.0, 4.0, 0.25};
         double[] mh = {2, 4, 6};

@@ -68,6 +68,12 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--no-ff", description = "passed to git merge")
     boolean noFf;
 
+    @Option(names = "--ff-only", description = "passed to git merge")
+    boolean ffOnly;
+
+    @Option(names = "--squash", description = "passed to git merge: the merged checkpoints staged, no merge commit")
+    boolean squash;
+
     @Option(
             names = "--strategy",
             paramLabel = "S",
@@ -142,8 +148,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         cmd.add("merge");
         if (message != null) cmd.addAll(List.of("-m", message));
         if (noEdit) cmd.add("--no-edit");
-        if (noCommit) cmd.add("--no-commit");
-        if (noFf) cmd.add("--no-ff");
+        cmd.addAll(twoWayFlags());
         cmd.addAll(commits);
         WorkTreeCheckpoints.refreshIndex(Git.dirs(cwd).topLevel());
         Optional<String> mergeId = WorkTreeCheckpoints.newMergeId();
@@ -165,8 +170,8 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
 
     private int nWay(Path cwd, List<String> config) throws IOException {
         if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
-        if (noCommit || noFf)
-            throw new UserException("git theta merge: --no-commit and --no-ff are for two-way merges");
+        if (!twoWayFlags().isEmpty())
+            throw new UserException("git theta merge: " + String.join(" ", twoWayFlags()) + ": for two-way merges");
         Map<String, String> fishers = new LinkedHashMap<>();
         for (String f : fisher == null ? List.<String>of() : fisher) {
             int eq = f.indexOf('=');
@@ -182,6 +187,16 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         Path top = Git.dirs(cwd).topLevel();
         return new OctopusMerge(top, config, System.err)
                 .run(commits, Optional.ofNullable(base), fishers, Optional.ofNullable(message), dryRun, json);
+    }
+
+    /** The flags given that only git's own two-way merge takes. */
+    private List<String> twoWayFlags() {
+        List<String> flags = new ArrayList<>();
+        if (noCommit) flags.add("--no-commit");
+        if (noFf) flags.add("--no-ff");
+        if (ffOnly) flags.add("--ff-only");
+        if (squash) flags.add("--squash");
+        return flags;
     }
 
     private int configMerge(Path cwd) throws IOException {
@@ -201,8 +216,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         others.put("--fisher-ours", fisherOurs);
         others.put("--fisher-theirs", fisherTheirs);
         others.put("--base", base);
-        others.put("--no-commit", noCommit ? true : null);
-        others.put("--no-ff", noFf ? true : null);
+        for (String flag : twoWayFlags()) others.put(flag, true);
         for (Map.Entry<String, Object> o : others.entrySet()) {
             if (o.getValue() != null)
                 throw new UserException("git theta merge: " + o.getKey() + " does not go with --config: " + config
