@@ -111,6 +111,16 @@ public final class StatCache {
         return find(file, false);
     }
 
+    /** {@link #recorded}, parsed; empty too for an entry that no longer parses (no answer: the file must be read). */
+    public Optional<Manifest> recordedManifest(Path file) throws IOException {
+        Optional<byte[]> cleaned = recorded(file);
+        try {
+            return cleaned.isEmpty() ? Optional.empty() : Optional.of(Manifest.parse(cleaned.get()));
+        } catch (ManifestException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * {@link #recorded}, and a file found by its content is recorded under its stat, as a clean answered from it
      * would be: the next look finds it without reading it.

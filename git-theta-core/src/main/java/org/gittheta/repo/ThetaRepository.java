@@ -423,8 +423,8 @@ public final class ThetaRepository implements AutoCloseable {
                 path,
                 b.map(Manifest::params).orElse(List.of()),
                 a.map(Manifest::params).orElse(List.of()));
-        try (Snapshot x = snapshot(before, path, a);
-                Snapshot y = snapshot(after, path, b)) {
+        try (Snapshot x = snapshot(before, path, a, b);
+                Snapshot y = snapshot(after, path, b, a)) {
             return CheckpointDiffer.diff(x, y, params);
         }
     }
@@ -515,7 +515,9 @@ public final class ThetaRepository implements AutoCloseable {
         SortedMap<String, Snapshot> shards = new TreeMap<>();
         try {
             for (var e : stored.entrySet()) {
-                shards.put(e.getKey(), snapshot(version, index.orElseThrow().shardPath(e.getKey()), e.getValue()));
+                shards.put(
+                        e.getKey(),
+                        snapshot(version, index.orElseThrow().shardPath(e.getKey()), e.getValue(), Optional.empty()));
             }
             return new ModelSnapshot(indexPath, shards);
         } catch (IOException | RuntimeException e) {
@@ -544,13 +546,27 @@ public final class ThetaRepository implements AutoCloseable {
         missingObjects().ensurePresent(path, new Manifest("values", new byte[0], 0, List.copyOf(changed.values())));
     }
 
-    private Snapshot snapshot(Version version, String path, Optional<Manifest> stored) throws IOException {
+    /**
+     * The version's parameters: a stored one's by its manifest; a work-tree file that the stat cache knows to be the
+     * file {@code other} describes as {@code other}'s (then nothing is read or hashed), any other file by its content.
+     */
+    private Snapshot snapshot(Version version, String path, Optional<Manifest> stored, Optional<Manifest> other)
+            throws IOException {
         if (version instanceof Version.WorkTree) {
             Path file = location.workTree().resolve(path);
             if (!Files.isRegularFile(file)) return StoredSnapshot.absent(store);
+            if (other.isPresent() && knownAs(file, other.get())) return new StoredSnapshot(other.get(), store);
             return FileSnapshot.open(file, path);
         }
         return stored.isEmpty() ? StoredSnapshot.absent(store) : new StoredSnapshot(stored.get(), store);
+    }
+
+    /** Whether the stat cache knows the work-tree file as the file {@code manifest} describes. */
+    private boolean knownAs(Path file, Manifest manifest) throws IOException {
+        return statCache
+                .recordedManifest(file)
+                .filter(m -> m.sameFileAs(manifest))
+                .isPresent();
     }
 
     // ---- merge

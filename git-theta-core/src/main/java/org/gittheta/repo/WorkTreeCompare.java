@@ -18,7 +18,6 @@ import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.Formats;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
-import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.repo.TrackedCheckpoint.WorkTree;
 import org.gittheta.update.ValuesDigest;
@@ -41,14 +40,8 @@ final class WorkTreeCompare {
         Path file = workTree.resolve(path);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return WorkTree.DELETED;
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return WorkTree.MODIFIED;
-        Optional<byte[]> cleaned = statCache.recorded(file);
-        if (cleaned.isPresent()) {
-            try {
-                return same(Manifest.parse(cleaned.get()), staged);
-            } catch (ManifestException e) {
-                // an entry that no longer parses is no answer: compare the file itself
-            }
-        }
+        Optional<Manifest> cleaned = statCache.recordedManifest(file);
+        if (cleaned.isPresent()) return same(cleaned.get(), staged);
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(64);

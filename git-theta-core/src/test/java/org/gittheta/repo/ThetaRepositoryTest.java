@@ -21,11 +21,14 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import org.eclipse.jgit.api.Git;
 import org.gittheta.config.Settings;
+import org.gittheta.convert.ContentSums;
+import org.gittheta.convert.StatCache;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
+import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testdata.TestCheckpoints;
@@ -234,6 +237,40 @@ class ThetaRepositoryTest {
             assertThat(same.changed()).isEmpty();
             assertThat(repo.objectsAt(List.of(c))).hasSize(2);
             assertThat(repo.objectsIntroducedBy(List.of(c), List.of(c))).hasSize(2); // the tip's own manifests count
+        }
+    }
+
+    /**
+     * A work-tree file the stat cache knows as the index's version is compared as that version, neither read nor
+     * hashed: here its bytes are not that version's, so reading them would show a change.
+     */
+    @Test
+    void diffTakesAWorkTreeFileTheStatCacheKnowsAsItsManifest() throws Exception {
+        try (Git git = Git.init().setDirectory(dir.toFile()).call();
+                ThetaRepository repo = open()) {
+            commit(git, repo, checkpoint(5), "only");
+            Manifest staged = repo.indexManifest("m.safetensors").orElseThrow();
+            Path file = dir.resolve("m.safetensors");
+            byte[] unparsable = new byte[(int) staged.fileSize()];
+            Arrays.fill(unparsable, (byte) 0xff);
+            Files.write(file, unparsable);
+            assertThat(repo.diff(new Version.Index(), new Version.WorkTree(), "m.safetensors", n -> true)
+                            .changed())
+                    .as("a file the stat cache does not know is read")
+                    .isNotEmpty();
+
+            java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
+            java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
+            crc32c.update(unparsable);
+            crc32.update(unparsable);
+            new StatCache(ObjectStore.inGitDir(dir.resolve(".git")).statCacheDir())
+                    .recordWritten(
+                            file,
+                            new ContentSums(unparsable.length, (int) crc32c.getValue(), (int) crc32.getValue()),
+                            staged.toBytes());
+            CheckpointDiff d = repo.diff(new Version.Index(), new Version.WorkTree(), "m.safetensors", n -> true);
+            assertThat(d.changed()).isEmpty();
+            assertThat(d.params()).hasSize(2);
         }
     }
 
