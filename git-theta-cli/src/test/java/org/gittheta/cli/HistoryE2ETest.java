@@ -291,6 +291,17 @@ class HistoryE2ETest {
     }
 
     @Test
+    void cachedDiffBeforeTheFirstCommitComparesWithNothing() throws Exception {
+        write(model());
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        Map<String, Object> diff = parse(ok("git", "theta", "diff", "--cached", "--json"));
+        assertThat(diff.get("before")).isEqualTo("nothing");
+        assertThat(list(list(diff.get("files")).getFirst().get("params")))
+                .hasSize(6)
+                .allMatch(p -> p.get("status").equals("added"));
+    }
+
+    @Test
     void errorsAreOneLine() throws Exception {
         write(model());
         Files.writeString(repo.resolve("notes.txt"), "hello\n");

@@ -67,7 +67,7 @@ public final class DiffCommand implements Callable<Integer> {
                 throw new UserException("too many revisions: " + String.join(" ", revs));
             }
             List<String> paths = split.paths();
-            List<Version> sides = sides(revs);
+            List<Version> sides = sides(revs, repo.isRevision("HEAD"));
             Version before = sides.get(0);
             Version after = sides.get(1);
             List<FileDiff> diffs = new ArrayList<>();
@@ -89,7 +89,9 @@ public final class DiffCommand implements Callable<Integer> {
     /** @param sharded whether {@code path} is a sharded checkpoint's index (parameters carry their shard) */
     record FileDiff(String path, CheckpointDiff diff, boolean sharded) {}
 
-    private List<Version> sides(List<String> revs) {
+    /** @param born whether HEAD names a commit: before the first, {@code --cached} compares with nothing, as git does */
+    private List<Version> sides(List<String> revs, boolean born) {
+        if (cached && revs.isEmpty() && !born) return List.of(new Version.None(), new Version.Index());
         if (cached) return List.of(new Version.Rev(revs.isEmpty() ? "HEAD" : revs.getFirst()), new Version.Index());
         return switch (revs.size()) {
             case 0 -> List.of(new Version.Index(), new Version.WorkTree());
