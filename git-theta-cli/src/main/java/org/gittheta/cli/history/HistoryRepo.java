@@ -63,24 +63,37 @@ final class HistoryRepo implements AutoCloseable {
                 }
                 paths.add(repoPath(a));
             } else {
-                for (String side : a.split("\\.\\.\\.?", 2)) if (!side.isEmpty()) commit(side.replaceFirst("^\\^", ""));
+                requireCommits(a);
                 revs.add(a);
             }
         }
         return new RevsAndPaths(revs, paths);
     }
 
-    /** The ends of a range {@code A..B} (from A to B) or {@code A...B} (from their merge base to B), HEAD if empty. */
-    List<String> ends(String range) throws IOException {
+    /** Checks that the revisions {@code text} names exist: one, the ends of a range, or one excluded ({@code ^A}). */
+    private void requireCommits(String text) throws IOException {
+        for (String side : text.split("\\.\\.\\.?", 2)) {
+            if (!side.isEmpty()) commit(side.startsWith("^") ? side.substring(1) : side);
+        }
+    }
+
+    /** The two revisions a range {@code A..B} or {@code A...B} is written with, HEAD for one left out. */
+    static List<String> sides(String range) {
         int k = range.indexOf("..");
-        String from = range.substring(0, k).isEmpty() ? "HEAD" : range.substring(0, k);
-        boolean symmetric = range.startsWith("...", k);
-        String to = range.substring(k + (symmetric ? 3 : 2));
-        to = to.isEmpty() ? "HEAD" : to;
-        if (!symmetric) return List.of(from, to);
-        Git.Result base = Git.exec(dirs.topLevel(), "merge-base", commit(from), commit(to));
-        if (base.exit() != 0) throw new UserException("'" + from + "' and '" + to + "' have no common commit");
-        return List.of(base.out().strip(), to);
+        String from = range.substring(0, k);
+        String to = range.substring(k + (range.startsWith("...", k) ? 3 : 2));
+        return List.of(from.isEmpty() ? "HEAD" : from, to.isEmpty() ? "HEAD" : to);
+    }
+
+    /** The ends of a range {@code A..B} (from A to B) or {@code A...B} (from their merge base to B). */
+    List<String> ends(String range) throws IOException {
+        List<String> sides = sides(range);
+        if (!range.contains("...")) return sides;
+        Git.Result base = Git.exec(dirs.topLevel(), "merge-base", commit(sides.get(0)), commit(sides.get(1)));
+        if (base.exit() != 0) {
+            throw new UserException("'" + sides.get(0) + "' and '" + sides.get(1) + "' have no common commit");
+        }
+        return List.of(base.out().strip(), sides.get(1));
     }
 
     boolean isRevision(String text) throws IOException {

@@ -129,10 +129,8 @@ public final class LogCommand implements Callable<Integer> {
     private static String tip(List<String> revs) {
         String last = "HEAD";
         for (String r : revs) {
-            if (r.startsWith("^")) continue;
-            int k = r.indexOf("..");
-            last = k < 0 ? r : r.substring(r.startsWith("...", k) ? k + 3 : k + 2);
-            if (last.isEmpty()) last = "HEAD";
+            if (!r.startsWith("^"))
+                last = r.contains("..") ? HistoryRepo.sides(r).get(1) : r;
         }
         return last;
     }
