@@ -329,6 +329,10 @@ class MergeEndToEndTest {
                 .contains("BF16[4], theirs BF16[2,2]");
         assertThat(repo.git("status", "--porcelain")).isEqualTo("UU model.safetensors\n");
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);
+        // the index has no version of an unmerged path (git show :path refuses), not the conflict's base
+        Command.Result staged = repo.exec("git", "theta", "show", ":model.safetensors");
+        assertThat(staged.exit()).as(staged.out()).isNotZero();
+        assertThat(staged.out()).contains("'model.safetensors' is unmerged");
         repo.git("merge", "--abort");
         assertThat(repo.git("status", "--porcelain")).isEmpty();
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);

@@ -98,8 +98,11 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     /** The blob staged for {@code path} (stage 0). */
     Optional<ObjectId> indexBlob(String path) throws IOException {
+        // an unmerged path has no stage 0, and getEntry gives its first stage: the conflict's base
         DirCacheEntry entry = DirCache.read(git).getEntry(path);
-        return entry == null ? Optional.empty() : Optional.of(entry.getObjectId());
+        return entry == null || entry.getStage() != DirCacheEntry.STAGE_0
+                ? Optional.empty()
+                : Optional.of(entry.getObjectId());
     }
 
     Optional<ObjectId> blobAt(ObjectId commitId, String path) throws IOException {

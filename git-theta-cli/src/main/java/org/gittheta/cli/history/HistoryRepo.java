@@ -96,6 +96,12 @@ final class HistoryRepo implements AutoCloseable {
         return List.of(base.out().strip(), sides.get(1));
     }
 
+    /** Whether {@code path} (from the top) is unmerged: in the index as a conflict's stages. */
+    boolean unmerged(String path) throws IOException {
+        return !Git.run(dirs.topLevel(), "--literal-pathspecs", "ls-files", "-u", "--", path)
+                .isEmpty();
+    }
+
     boolean isRevision(String text) throws IOException {
         return repo.resolveCommit(text).isPresent();
     }

@@ -83,6 +83,10 @@ public final class ShowCommand implements Callable<Integer> {
     private static Optional<String> indexOf(HistoryRepo repo, Version version, String path) throws IOException {
         if (ShardIndex.isIndexPath(path)) return Optional.of(path);
         if (repo.repo.blobId(version, path).isPresent()) return Optional.empty(); // a file: shown as one checkpoint
+        if (version instanceof Version.Index && repo.unmerged(path)) {
+            throw new UserException("'" + path + "' is unmerged: the index holds the conflict's versions, not one of"
+                    + " its own (resolve it, or show a side: HEAD:" + path + ")");
+        }
         HistoryRepo.Targets t = repo.targets(List.of(version), List.of(path), true);
         if (t.indexes().size() == 1 && t.files().isEmpty())
             return Optional.of(t.indexes().getFirst());
