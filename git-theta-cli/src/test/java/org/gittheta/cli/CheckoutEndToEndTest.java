@@ -42,6 +42,9 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
                 .as("nothing fetched while smudge is skipped")
                 .isZero();
         assertThat(git(c, "status", "--porcelain")).isEmpty();
+        assertThat(git(c, "theta", "diff"))
+                .as("the manifest a skipped smudge left stands for its checkpoint, as git takes it")
+                .isEmpty();
 
         Path stats = tmp.resolve("clean-stats");
         Map<String, String> counted = Map.of("GIT_THETA_CLEAN_STATS", stats.toString());
@@ -109,6 +112,9 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(exec(SKIP, r, "stash", "pop", "-q").exit()).isZero();
         assertThat(Files.readString(model)).startsWith("git-theta manifest");
 
+        assertThat(git(r, "theta", "diff", "--stat"))
+                .as("the stashed change, parameter by parameter, not the manifest's text")
+                .contains("model.safetensors | 9 of 39 parameters changed");
         Command.Result checkout = exec(Map.of(), r, "theta", "checkout");
         assertThat(checkout.exit()).as(checkout.err()).isZero();
         assertThat(Files.readAllBytes(model)).isEqualTo(edited);

@@ -33,7 +33,7 @@ import org.gittheta.merge.CommittedFiles;
 /** JGit access to what git-theta reads from a repository: commits, trees, the index, blobs as manifests. */
 final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** A manifest text is small; anything bigger at a tracked path is a checkpoint committed before it was tracked. */
-    private static final long MAX_MANIFEST_BYTES = 256L << 20;
+    static final long MAX_MANIFEST_BYTES = 256L << 20;
 
     private static final int MANIFEST_PEEK = 64;
 

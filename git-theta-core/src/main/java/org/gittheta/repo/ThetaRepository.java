@@ -526,8 +526,29 @@ public final class ThetaRepository implements AutoCloseable {
         }
     }
 
+    /**
+     * The manifest of a stored version; for the work tree, the manifest its file holds as text (a skipped smudge
+     * leaves it, and git takes the file for that version), else none: the file is read as a checkpoint.
+     */
     private Optional<Manifest> storedManifest(Version version, String path) throws IOException {
-        return version instanceof Version.WorkTree ? Optional.empty() : manifest(version, path);
+        return version instanceof Version.WorkTree ? workTreeManifest(path) : manifest(version, path);
+    }
+
+    private Optional<Manifest> workTreeManifest(String path) throws IOException {
+        Path file = location.workTree().resolve(path);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > JGitRepo.MAX_MANIFEST_BYTES) {
+            return Optional.empty();
+        }
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(64);
+        }
+        if (!Manifest.looksLike(head, head.length)) return Optional.empty();
+        try {
+            return Optional.of(Manifest.parse(Files.readAllBytes(file)));
+        } catch (ManifestException e) {
+            return Optional.empty(); // text that only starts like a manifest: compared as the file it is
+        }
     }
 
     /** Fetches the objects of parameters of {@code side} whose objects {@code other} does not share. */
@@ -547,12 +568,13 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     /**
-     * The version's parameters: a stored one's by its manifest; a work-tree file that the stat cache knows to be the
-     * file {@code other} describes as {@code other}'s (then nothing is read or hashed), any other file by its content.
+     * The version's parameters: a stored one's, or a work-tree file's holding a manifest, by that manifest; a work-tree
+     * file that the stat cache knows to be the file {@code other} describes as {@code other}'s (then nothing is read
+     * or hashed); any other file by its content.
      */
     private Snapshot snapshot(Version version, String path, Optional<Manifest> stored, Optional<Manifest> other)
             throws IOException {
-        if (version instanceof Version.WorkTree) {
+        if (version instanceof Version.WorkTree && stored.isEmpty()) {
             Path file = location.workTree().resolve(path);
             if (!Files.isRegularFile(file)) return StoredSnapshot.absent(store);
             if (other.isPresent() && knownAs(file, other.get())) return new StoredSnapshot(other.get(), store);
