@@ -3,6 +3,7 @@ package org.gittheta.manifest;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -98,6 +99,15 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         if (len < MAGIC.length) return false;
         for (int i = 0; i < MAGIC.length; i++) if (prefix[i] != MAGIC[i]) return false;
         return true;
+    }
+
+    /**
+     * Whether a stream starts like a manifest, reading only as many bytes as that takes: most files and blobs looked
+     * at are not manifests, and are not read whole.
+     */
+    public static boolean looksLike(InputStream in) throws IOException {
+        byte[] head = in.readNBytes(MAGIC.length);
+        return looksLike(head, head.length);
     }
 
     public String toText() {

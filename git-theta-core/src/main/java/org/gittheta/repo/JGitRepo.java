@@ -35,8 +35,6 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** A manifest text is small; anything bigger at a tracked path is a checkpoint committed before it was tracked. */
     static final long MAX_MANIFEST_BYTES = 256L << 20;
 
-    private static final int MANIFEST_PEEK = 64;
-
     /** Git's system-wide configuration file, as git named it ({@link #useSystemConfig}). */
     private record SystemConfig(Optional<Path> file) {}
 
@@ -129,12 +127,9 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     Optional<byte[]> manifestBytesOfBlob(ObjectId blob) throws IOException {
         ObjectLoader loader = git.open(blob);
         if (loader.getSize() > MAX_MANIFEST_BYTES) return Optional.empty();
-        // most blobs are not manifests: look at their first bytes before reading one whole
-        byte[] head;
         try (InputStream in = loader.openStream()) {
-            head = in.readNBytes(MANIFEST_PEEK);
+            if (!Manifest.looksLike(in)) return Optional.empty();
         }
-        if (!Manifest.looksLike(head, head.length)) return Optional.empty();
         byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
         return Manifest.looksLike(bytes, bytes.length) ? Optional.of(bytes) : Optional.empty();
     }

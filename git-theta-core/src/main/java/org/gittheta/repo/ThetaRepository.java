@@ -539,11 +539,9 @@ public final class ThetaRepository implements AutoCloseable {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > JGitRepo.MAX_MANIFEST_BYTES) {
             return Optional.empty();
         }
-        byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(64);
+            if (!Manifest.looksLike(in)) return Optional.empty();
         }
-        if (!Manifest.looksLike(head, head.length)) return Optional.empty();
         try {
             return Optional.of(Manifest.parse(Files.readAllBytes(file)));
         } catch (ManifestException e) {

@@ -42,11 +42,9 @@ final class WorkTreeCompare {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return WorkTree.MODIFIED;
         Optional<Manifest> cleaned = statCache.recordedManifest(file);
         if (cleaned.isPresent()) return same(cleaned.get(), staged);
-        byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(64);
+            if (Manifest.looksLike(in)) return WorkTree.NOT_CHECKED_OUT;
         }
-        if (Manifest.looksLike(head, head.length)) return WorkTree.NOT_CHECKED_OUT;
         if (Files.size(file) != staged.fileSize()) return WorkTree.MODIFIED;
         return sameContent(file, path, staged) ? WorkTree.UNMODIFIED : WorkTree.MODIFIED;
     }

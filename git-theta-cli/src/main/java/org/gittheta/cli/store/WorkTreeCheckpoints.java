@@ -66,11 +66,9 @@ public final class WorkTreeCheckpoints {
 
     private static boolean holdsManifest(Path file) throws IOException {
         if (!Files.isRegularFile(file)) return false;
-        byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(64);
+            return Manifest.looksLike(in);
         }
-        return Manifest.looksLike(head, head.length);
     }
 
     /** Git commands that update the work tree, run with these environment variables. */
