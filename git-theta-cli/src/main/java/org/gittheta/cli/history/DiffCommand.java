@@ -136,12 +136,12 @@ public final class DiffCommand implements Callable<Integer> {
             return;
         }
         if (stat) {
-            int width = diffs.stream()
-                    .mapToInt(f -> Printable.escape(f.path()).length())
-                    .max()
-                    .orElse(0);
-            for (FileDiff f : diffs) {
-                String path = Printable.escape(f.path());
+            List<String> paths =
+                    diffs.stream().map(f -> Printable.escape(f.path())).toList();
+            int width = paths.stream().mapToInt(String::length).max().orElse(0);
+            for (int i = 0; i < diffs.size(); i++) {
+                FileDiff f = diffs.get(i);
+                String path = paths.get(i);
                 // the working tree has stored nothing yet
                 String stored = after instanceof Version.WorkTree
                         ? ""
