@@ -333,6 +333,19 @@ class MergeEndToEndTest {
         Command.Result staged = repo.exec("git", "theta", "show", ":model.safetensors");
         assertThat(staged.exit()).as(staged.out()).isNotZero();
         assertThat(staged.out()).contains("'model.safetensors' is unmerged");
+        // the conflict's sides, as git numbers them
+        assertThat(repo.git("theta", "show", ":1:model.safetensors")).contains("[4]");
+        assertThat(repo.git("theta", "show", ":2:model.safetensors")).contains("[4]");
+        assertThat(repo.git("theta", "show", ":3:model.safetensors")).contains("[2,2]");
+        // compared with the index, it is listed as git lists it, not as added
+        assertThat(repo.git("theta", "diff")).isEqualTo("* Unmerged path model.safetensors\n");
+        assertThat(repo.git("theta", "diff", "--stat"))
+                .isEqualTo(" model.safetensors | unmerged\n 0 checkpoints changed\n");
+        // the work tree holds ours: nothing against ours, the reshape against theirs
+        assertThat(repo.git("theta", "diff", "--ours")).isEmpty();
+        assertThat(repo.git("theta", "diff", "-3"))
+                .contains("diff --theta model.safetensors (index stage 3 → working tree)")
+                .contains("[2,2]→[4]");
         repo.git("merge", "--abort");
         assertThat(repo.git("status", "--porcelain")).isEmpty();
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);

@@ -96,11 +96,20 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     /** The blob staged for {@code path} (stage 0). */
     Optional<ObjectId> indexBlob(String path) throws IOException {
-        // an unmerged path has no stage 0, and getEntry gives its first stage: the conflict's base
-        DirCacheEntry entry = DirCache.read(git).getEntry(path);
-        return entry == null || entry.getStage() != DirCacheEntry.STAGE_0
-                ? Optional.empty()
-                : Optional.of(entry.getObjectId());
+        return indexBlob(path, DirCacheEntry.STAGE_0);
+    }
+
+    /** The blob at {@code stage} of {@code path}: 0 when merged, 1 to 3 (base, ours, theirs) during a conflict. */
+    Optional<ObjectId> indexBlob(String path, int stage) throws IOException {
+        // getEntry gives a path's first stage only: an unmerged path's base
+        DirCache index = DirCache.read(git);
+        int first = index.findEntry(path);
+        if (first < 0) return Optional.empty();
+        for (int i = first; i < index.nextEntry(first); i++) {
+            if (index.getEntry(i).getStage() == stage)
+                return Optional.of(index.getEntry(i).getObjectId());
+        }
+        return Optional.empty();
     }
 
     Optional<ObjectId> blobAt(ObjectId commitId, String path) throws IOException {

@@ -372,7 +372,7 @@ public final class ThetaRepository implements AutoCloseable {
                 Optional<ObjectId> commit = git().commit(r.rev());
                 yield commit.isEmpty() ? Optional.empty() : git().blobAt(commit.get(), path);
             }
-            case Version.Index i -> git().indexBlob(path);
+            case Version.Index i -> git().indexBlob(path, i.stage());
             case Version.WorkTree w -> Optional.empty();
             case Version.None n -> Optional.empty();
         };

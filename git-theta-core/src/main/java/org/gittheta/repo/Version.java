@@ -10,10 +10,22 @@ public sealed interface Version {
         }
     }
 
-    record Index() implements Version {
+    /**
+     * Staged: stage 0, or during a conflict one of its sides as git numbers them ({@code :1:} the base, {@code :2:}
+     * ours, {@code :3:} theirs).
+     */
+    record Index(int stage) implements Version {
+        public Index {
+            if (stage < 0 || stage > 3) throw new IllegalArgumentException("index stage " + stage);
+        }
+
+        public Index() {
+            this(0);
+        }
+
         @Override
         public String toString() {
-            return "index";
+            return stage == 0 ? "index" : "index stage " + stage;
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.gittheta.cli.Json;
 import org.gittheta.cli.Sizes;
@@ -50,6 +51,21 @@ public final class DiffCommand implements Callable<Integer> {
     @Option(names = "--all", description = "List unchanged parameters too.")
     boolean all;
 
+    @Option(
+            names = {"-1", "--base"},
+            description = "During a conflict, compare the working tree with the base of each unmerged checkpoint.")
+    boolean base;
+
+    @Option(
+            names = {"-2", "--ours"},
+            description = "During a conflict, compare the working tree with our side of each unmerged checkpoint.")
+    boolean ours;
+
+    @Option(
+            names = {"-3", "--theirs"},
+            description = "During a conflict, compare the working tree with their side of each unmerged checkpoint.")
+    boolean theirs;
+
     @Spec
     CommandSpec spec;
 
@@ -66,28 +82,49 @@ public final class DiffCommand implements Callable<Integer> {
             if (revs.size() > 2 || cached && revs.size() > 1) {
                 throw new UserException("too many revisions: " + String.join(" ", revs));
             }
+            int stage = stage();
+            if (stage != 0 && (cached || !revs.isEmpty())) {
+                throw new UserException("--base, --ours and --theirs compare the working tree with a conflict's side:"
+                        + " no revision or --cached with them");
+            }
             List<String> paths = split.paths();
             List<Version> sides = sides(revs, repo.isRevision("HEAD"));
             Version before = sides.get(0);
             Version after = sides.get(1);
+            Set<String> unmerged =
+                    sides.stream().anyMatch(v -> v instanceof Version.Index) ? repo.unmergedPaths() : Set.of();
             List<FileDiff> diffs = new ArrayList<>();
+            List<String> unresolved = new ArrayList<>();
             HistoryRepo.Targets targets = repo.targets(sides, paths, true);
             for (String path : targets.files()) {
-                Optional<FileDiff> d = diff(repo, path, before, after);
-                d.ifPresent(diffs::add);
+                if (!unmerged.contains(path)) {
+                    diff(repo, path, before, after).ifPresent(diffs::add);
+                } else if (stage != 0) {
+                    diff(repo, path, new Version.Index(stage), after).ifPresent(diffs::add);
+                } else {
+                    unresolved.add(path);
+                }
             }
             for (String index : targets.indexes()) {
                 CheckpointDiff d = repo.repo.shardedDiff(before, after, index, name -> true);
-                if (!d.changedOrMoved().isEmpty()) diffs.add(new FileDiff(index, d, true));
+                if (!d.changedOrMoved().isEmpty()) diffs.add(new FileDiff(index, before, d, true));
             }
             diffs.sort(java.util.Comparator.comparing(FileDiff::path));
-            print(diffs, before, after);
+            print(diffs, unresolved, before, after);
         }
         return 0;
     }
 
     /** @param sharded whether {@code path} is a sharded checkpoint's index (parameters carry their shard) */
-    record FileDiff(String path, CheckpointDiff diff, boolean sharded) {}
+    record FileDiff(String path, Version before, CheckpointDiff diff, boolean sharded) {}
+
+    /** The index stage that --base, --ours or --theirs name; 0 for none. */
+    private int stage() {
+        if ((base ? 1 : 0) + (ours ? 1 : 0) + (theirs ? 1 : 0) > 1) {
+            throw new UserException("--base, --ours and --theirs: give one");
+        }
+        return base ? 1 : ours ? 2 : theirs ? 3 : 0;
+    }
 
     /** @param born whether HEAD names a commit: before the first, {@code --cached} compares with nothing, as git does */
     private List<Version> sides(List<String> revs, boolean born) {
@@ -108,20 +145,25 @@ public final class DiffCommand implements Callable<Integer> {
             return Optional.empty();
         }
         CheckpointDiff d = repo.repo.diff(before, after, path, name -> true);
-        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, d, false));
+        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, before, d, false));
     }
 
-    private void print(List<FileDiff> diffs, Version before, Version after) throws IOException {
+    /** @param unmerged checkpoints in conflict: the index holds their sides, not one version to compare */
+    private void print(List<FileDiff> diffs, List<String> unmerged, Version before, Version after) throws IOException {
         PrintStream out = System.out;
         if (json) {
             try (JsonGenerator g = Json.to(out)) {
                 g.writeStartObject();
                 g.writeStringField("before", before.toString());
                 g.writeStringField("after", after.toString());
+                g.writeArrayFieldStart("unmerged");
+                for (String path : unmerged) g.writeString(path);
+                g.writeEndArray();
                 g.writeArrayFieldStart("files");
                 for (FileDiff f : diffs) {
                     g.writeStartObject();
                     g.writeStringField("path", f.path());
+                    g.writeStringField("before", f.before().toString());
                     g.writeBooleanField("sharded", f.sharded());
                     HistoryOutput.writeSummary(g, f.diff());
                     g.writeArrayFieldStart("params");
@@ -149,11 +191,14 @@ public final class DiffCommand implements Callable<Integer> {
                 out.println(" " + path + " ".repeat(width - path.length()) + " | " + HistoryOutput.summary(f.diff())
                         + stored);
             }
+            for (String path : unmerged) out.println(" " + Printable.escape(path) + " | unmerged");
             out.println(" " + diffs.size() + (diffs.size() == 1 ? " checkpoint" : " checkpoints") + " changed");
             return;
         }
+        // git's own line for a path it cannot compare with the index
+        for (String path : unmerged) out.println("* Unmerged path " + Printable.escape(path));
         for (FileDiff f : diffs) {
-            out.println("diff --theta " + Printable.escape(f.path()) + " (" + before + " → " + after + ")");
+            out.println("diff --theta " + Printable.escape(f.path()) + " (" + f.before() + " → " + after + ")");
             for (String line : HistoryOutput.table(shown(f.diff()), f.sharded())) out.println(line);
             out.println(HistoryOutput.summary(f.diff()));
         }

@@ -98,8 +98,23 @@ final class HistoryRepo implements AutoCloseable {
 
     /** Whether {@code path} (from the top) is unmerged: in the index as a conflict's stages. */
     boolean unmerged(String path) throws IOException {
-        return !Git.run(dirs.topLevel(), "--literal-pathspecs", "ls-files", "-u", "--", path)
-                .isEmpty();
+        return unmerged("--literal-pathspecs", "ls-files", "-u", "-z", "--full-name", "--", path)
+                .contains(path);
+    }
+
+    /** The paths (from the top) in the index as a conflict's stages. */
+    Set<String> unmergedPaths() throws IOException {
+        return unmerged("ls-files", "-u", "-z", "--full-name");
+    }
+
+    private Set<String> unmerged(String... lsFiles) throws IOException {
+        Set<String> out = new HashSet<>();
+        // each entry is "<mode> <id> <stage>\t<path>"
+        for (String entry : Git.run(dirs.topLevel(), lsFiles).split("\0")) {
+            int tab = entry.indexOf('\t');
+            if (tab >= 0) out.add(entry.substring(tab + 1));
+        }
+        return out;
     }
 
     boolean isRevision(String text) throws IOException {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.gittheta.cli.Json;
 import org.gittheta.cli.Sizes;
 import org.gittheta.cli.Table;
@@ -32,12 +34,16 @@ public final class ShowCommand implements Callable<Integer> {
     @Parameters(
             paramLabel = "<rev>:<path>",
             description = "A revision and a path from the top of the repository, e.g. HEAD:model.safetensors, as git"
-                    + " reads them: a path starting with ./ or ../ is from the current directory, and :<path> is the"
-                    + " version staged in the index.")
+                    + " reads them: a path starting with ./ or ../ is from the current directory, :<path> is the"
+                    + " version staged in the index, and during a conflict :1:<path>, :2:<path> and :3:<path> are"
+                    + " the base, ours and theirs.")
     String spec;
 
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
     boolean json;
+
+    /** {@code :<n>:<path>}: stage n of the index, as git reads it. */
+    private static final Pattern STAGED = Pattern.compile(":([0-3]):(.*)", Pattern.DOTALL);
 
     /** A parameter as shown: its shard is empty for a checkpoint that is one file. */
     private record Row(Optional<String> shard, ParamEntry p) {}
@@ -46,12 +52,15 @@ public final class ShowCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         int colon = spec.indexOf(':');
         if (colon < 0) throw new UserException("expected <rev>:<path>, got '" + spec + "'");
+        Matcher staged = STAGED.matcher(spec);
+        Version version = staged.matches()
+                ? new Version.Index(Integer.parseInt(staged.group(1)))
+                : colon == 0 ? new Version.Index() : new Version.Rev(spec.substring(0, colon));
         try (HistoryRepo repo = HistoryRepo.open()) {
-            String typed = spec.substring(colon + 1);
+            String typed = staged.matches() ? staged.group(2) : spec.substring(colon + 1);
             String path = typed.equals(".") || typed.equals("..") || typed.startsWith("./") || typed.startsWith("../")
                     ? repo.repoPath(typed)
                     : typed;
-            Version version = colon == 0 ? new Version.Index() : new Version.Rev(spec.substring(0, colon));
             if (version instanceof Version.Rev r) repo.commit(r.rev());
             String rev = version.toString();
             Optional<String> index = indexOf(repo, version, path);
@@ -83,9 +92,10 @@ public final class ShowCommand implements Callable<Integer> {
     private static Optional<String> indexOf(HistoryRepo repo, Version version, String path) throws IOException {
         if (ShardIndex.isIndexPath(path)) return Optional.of(path);
         if (repo.repo.blobId(version, path).isPresent()) return Optional.empty(); // a file: shown as one checkpoint
-        if (version instanceof Version.Index && repo.unmerged(path)) {
+        if (version instanceof Version.Index i && i.stage() == 0 && repo.unmerged(path)) {
             throw new UserException("'" + path + "' is unmerged: the index holds the conflict's versions, not one of"
-                    + " its own (resolve it, or show a side: HEAD:" + path + ")");
+                    + " its own (resolve it, or show a side: :1:" + path + " the base, :2:" + path + " ours, :3:"
+                    + path + " theirs)");
         }
         HistoryRepo.Targets t = repo.targets(List.of(version), List.of(path), true);
         if (t.indexes().size() == 1 && t.files().isEmpty())
