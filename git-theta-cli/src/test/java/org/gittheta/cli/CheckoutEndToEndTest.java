@@ -85,6 +85,14 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(Files.mismatch(a.resolve("model.safetensors"), c.resolve("model.safetensors")))
                 .isEqualTo(-1);
         assertThat(git(c, "status", "--porcelain")).isEmpty();
+        // without the filter git sees a checkpoint whose stat it cannot trust changed: the missing filter is what
+        // is said
+        Files.setLastModifiedTime(c.resolve("model.safetensors"), FileTime.from(Instant.now()));
+        Command.Result unconfigured =
+                exec(Map.of(), c, "-c", "filter.theta.process=", "theta", "checkout", "model.safetensors");
+        assertThat(unconfigured.exit()).isNotZero();
+        assertThat(unconfigured.err().strip())
+                .isEqualTo("git-theta: git-theta's filter is not configured here; run 'git theta install' first");
 
         // but never over a change, as git lfs checkout: that needs git checkout -- <path>
         DemoModel.small().write(c.resolve("model.safetensors"), n -> n.contains("layers.1."), 0.01, 7);

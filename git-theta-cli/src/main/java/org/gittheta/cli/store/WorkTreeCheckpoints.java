@@ -183,6 +183,8 @@ public final class WorkTreeCheckpoints {
      */
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
+        // without the filter git compares a checkpoint's bytes with its manifest: every one would look changed
+        requireFilter(top);
         List<String> left = notCheckedOut(top, paths);
         List<String> present =
                 paths.stream().filter(p -> !left.contains(p)).distinct().toList();
@@ -214,18 +216,19 @@ public final class WorkTreeCheckpoints {
             throws IOException {
         if (paths.isEmpty()) return;
         // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
-        if (repo.settings()
-                .get("filter.theta.process")
-                .filter(v -> !v.isBlank())
-                .isEmpty()) {
-            throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
-        }
+        requireFilter(top);
         List<String> unrefreshed = repo.checkout(paths, mergeId);
         if (!unrefreshed.isEmpty()) {
             // the stat cache answers the clean this re-runs, so the values are not decoded again
             List<String> refresh = new ArrayList<>(List.of("update-index", "-q", "--"));
             refresh.addAll(unrefreshed);
             Git.run(top, refresh.toArray(String[]::new));
+        }
+    }
+
+    private static void requireFilter(Path top) throws IOException {
+        if (Git.exec(top, "config", "filter.theta.process").out().isBlank()) {
+            throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
         }
     }
 
