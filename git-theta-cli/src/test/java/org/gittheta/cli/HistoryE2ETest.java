@@ -63,10 +63,15 @@ class HistoryE2ETest {
     }
 
     private void write(Map<String, float[]> params, Map<String, Shape> shapes) throws IOException {
+        write(params, shapes, Map.of());
+    }
+
+    private void write(Map<String, float[]> params, Map<String, Shape> shapes, Map<String, String> metadata)
+            throws IOException {
         List<SafetensorsWriter.Tensor> ts = new ArrayList<>();
         params.forEach((n, v) -> ts.add(tensor(n, shapes.getOrDefault(n, Shape.of(v.length)), v)));
         try (OutputStream out = Files.newOutputStream(repo.resolve("model.safetensors"))) {
-            SafetensorsWriter.write(ts, Map.of(), out);
+            SafetensorsWriter.write(ts, metadata, out);
         }
     }
 
@@ -183,6 +188,25 @@ class HistoryE2ETest {
         ok("git", "add", "model.safetensors");
         assertThat(ok("git", "theta", "diff", "--cached")).contains("layer2.weight");
         assertThat(ok("git", "theta", "diff")).isEmpty();
+    }
+
+    /** git status says the file changed: so do diff and log, though no parameter did. */
+    @Test
+    void aChangeOfTheMetadataAloneIsListed() throws Exception {
+        Map<String, float[]> m = committedModel("base");
+        write(m, Map.of(), Map.of("format", "pt"));
+        assertThat(ok("git", "status", "--porcelain")).isEqualTo(" M model.safetensors\n");
+        String said = "0 of 6 parameters changed, 0 of 6.0K elements; the file's metadata or layout changed";
+        assertThat(ok("git", "theta", "diff"))
+                .isEqualTo("diff --theta model.safetensors (index → working tree)\n" + said + "\n");
+        assertThat(ok("git", "theta", "diff", "--stat")).contains(" model.safetensors | " + said);
+        Map<String, Object> summary =
+                map(list(parse(ok("git", "theta", "diff", "--json")).get("files"))
+                        .getFirst()
+                        .get("summary"));
+        assertThat(summary.get("skeletonChanged")).isEqualTo(true);
+        ok("git", "commit", "-q", "-am", "metadata");
+        assertThat(ok("git", "theta", "log")).contains("metadata\n    " + said);
     }
 
     @Test

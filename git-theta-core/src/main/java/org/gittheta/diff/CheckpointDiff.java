@@ -2,10 +2,19 @@ package org.gittheta.diff;
 
 import java.util.List;
 
-/** Every parameter of two versions of one checkpoint, sorted by name, unchanged ones included. */
-public record CheckpointDiff(List<ParamDiff> params) {
+/**
+ * Every parameter of two versions of one checkpoint, sorted by name, unchanged ones included.
+ * @param skeletonChanged whether both versions exist and their bytes besides the values differ ({@link Skeleton}):
+ *     a header's metadata, the layout, padding; in a PyTorch zip also the CRC-32s of changed values
+ */
+public record CheckpointDiff(List<ParamDiff> params, boolean skeletonChanged) {
     public CheckpointDiff {
         params = List.copyOf(params);
+    }
+
+    /** Whether the file differs: a parameter, or the bytes besides them. */
+    public boolean fileChanged() {
+        return skeletonChanged || params.stream().anyMatch(p -> p.changed() || p.moved());
     }
 
     public List<ParamDiff> changed() {

@@ -28,7 +28,10 @@ public final class CheckpointDiffer {
         List<String> ordered = List.copyOf(names);
         List<ParamDiff> out = new ArrayList<>(ordered.size());
         Ordered.run(ordered.size(), i -> compare(ordered.get(i), before, after), out::add);
-        return new CheckpointDiff(out);
+        Optional<Skeleton> a = before.skeleton();
+        Optional<Skeleton> b = after.skeleton();
+        return new CheckpointDiff(
+                out, a.isPresent() && b.isPresent() && !a.get().sameAs(b.get()));
     }
 
     static ParamDiff compare(String name, Snapshot before, Snapshot after) throws IOException {

@@ -30,10 +30,12 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
     private final MemorySegment content;
     private final SortedMap<String, ParamInfo> params = new TreeMap<>();
     private final Map<String, TensorSlot> slots = new HashMap<>();
+    private final Skeleton skeleton;
 
     private FileSnapshot(Arena arena, MemorySegment content, CheckpointLayout layout) {
         this.arena = arena;
         this.content = content;
+        this.skeleton = new Skeleton(layout.format(), layout.fileSize(), layout.skeleton());
         for (TensorSlot s : layout.tensors()) {
             slots.put(s.name(), s);
             params.put(s.name(), new ParamInfo(s.name(), s.dtype(), s.shape(), Optional.empty(), Optional.empty()));
@@ -85,6 +87,11 @@ public final class FileSnapshot implements Snapshot, AutoCloseable {
     @Override
     public InputStream open(String name) {
         return new SegmentInputStream(values(name));
+    }
+
+    @Override
+    public Optional<Skeleton> skeleton() {
+        return Optional.of(skeleton);
     }
 
     private MemorySegment values(String name) {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.gittheta.format.BadCheckpointException;
@@ -53,6 +54,12 @@ public final class ModelSnapshot implements Snapshot {
     @Override
     public InputStream open(String name) throws IOException {
         return shardOf(name).open(name);
+    }
+
+    /** None: a shard's own bytes besides values are not compared (each shard's diff compares them). */
+    @Override
+    public Optional<Skeleton> skeleton() {
+        return Optional.empty();
     }
 
     private Snapshot shardOf(String name) {

@@ -18,8 +18,16 @@ public final class StoredSnapshot implements Snapshot {
     private final Map<String, ParamEntry> entries;
     private final SortedMap<String, ParamInfo> params = new TreeMap<>();
     private final ParamDecoder decoder;
+    private final Optional<Skeleton> skeleton;
 
     public StoredSnapshot(Manifest manifest, ObjectStore store) {
+        this(manifest, store, true);
+    }
+
+    private StoredSnapshot(Manifest manifest, ObjectStore store, boolean exists) {
+        this.skeleton = exists
+                ? Optional.of(new Skeleton(manifest.format(), manifest.fileSize(), manifest.skeleton()))
+                : Optional.empty();
         this.entries = manifest.byName();
         this.decoder = new ParamDecoder(store);
         for (ParamEntry p : manifest.params()) {
@@ -32,7 +40,7 @@ public final class StoredSnapshot implements Snapshot {
 
     /** The side of a diff where the checkpoint does not exist. */
     public static StoredSnapshot absent(ObjectStore store) {
-        return new StoredSnapshot(new Manifest("safetensors", new byte[0], 0, List.of()), store);
+        return new StoredSnapshot(new Manifest("safetensors", new byte[0], 0, List.of()), store, false);
     }
 
     @Override
@@ -48,6 +56,11 @@ public final class StoredSnapshot implements Snapshot {
     @Override
     public InputStream open(String name) throws IOException {
         return decoder.open(entry(name));
+    }
+
+    @Override
+    public Optional<Skeleton> skeleton() {
+        return skeleton;
     }
 
     private ParamEntry entry(String name) {

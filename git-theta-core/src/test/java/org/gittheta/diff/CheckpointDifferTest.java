@@ -34,9 +34,14 @@ class CheckpointDifferTest {
     }
 
     private FileSnapshot file(String name, SafetensorsWriter.Tensor... tensors) throws IOException {
+        return file(name, Map.of(), tensors);
+    }
+
+    private FileSnapshot file(String name, Map<String, String> metadata, SafetensorsWriter.Tensor... tensors)
+            throws IOException {
         Path p = dir.resolve(name);
         try (OutputStream out = Files.newOutputStream(p)) {
-            SafetensorsWriter.write(List.of(tensors), Map.of(), out);
+            SafetensorsWriter.write(List.of(tensors), metadata, out);
         }
         return FileSnapshot.open(p, name, SafetensorsFormat.INSTANCE);
     }
@@ -107,6 +112,21 @@ class CheckpointDifferTest {
             assertThat(CheckpointDiffer.diff(a, b, n -> n.equals("y")).params())
                     .extracting(ParamDiff::name)
                     .containsExactly("y");
+        }
+    }
+
+    @Test
+    void aChangeOfTheHeaderAloneIsAChangeOfTheFile() throws IOException {
+        try (FileSnapshot a = file("a.safetensors", f32("x", Shape.of(1), 1));
+                FileSnapshot same = file("same.safetensors", f32("x", Shape.of(1), 1));
+                FileSnapshot b = file("b.safetensors", Map.of("format", "pt"), f32("x", Shape.of(1), 1))) {
+            CheckpointDiff unchanged = CheckpointDiffer.diff(a, same);
+            assertThat(unchanged.skeletonChanged()).isFalse();
+            assertThat(unchanged.fileChanged()).isFalse();
+            CheckpointDiff d = CheckpointDiffer.diff(a, b);
+            assertThat(d.changed()).isEmpty();
+            assertThat(d.skeletonChanged()).isTrue();
+            assertThat(d.fileChanged()).isTrue();
         }
     }
 }

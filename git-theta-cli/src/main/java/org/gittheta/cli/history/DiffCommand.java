@@ -145,7 +145,7 @@ public final class DiffCommand implements Callable<Integer> {
             return Optional.empty();
         }
         CheckpointDiff d = repo.repo.diff(before, after, path, name -> true);
-        return d.changed().isEmpty() ? Optional.empty() : Optional.of(new FileDiff(path, before, d, false));
+        return d.fileChanged() ? Optional.of(new FileDiff(path, before, d, false)) : Optional.empty();
     }
 
     /** @param unmerged checkpoints in conflict: the index holds their sides, not one version to compare */
@@ -199,7 +199,8 @@ public final class DiffCommand implements Callable<Integer> {
         for (String path : unmerged) out.println("* Unmerged path " + Printable.escape(path));
         for (FileDiff f : diffs) {
             out.println("diff --theta " + Printable.escape(f.path()) + " (" + f.before() + " → " + after + ")");
-            for (String line : HistoryOutput.table(shown(f.diff()), f.sharded())) out.println(line);
+            List<ParamDiff> shown = shown(f.diff());
+            if (!shown.isEmpty()) HistoryOutput.table(shown, f.sharded()).forEach(out::println);
             out.println(HistoryOutput.summary(f.diff()));
         }
     }

@@ -38,7 +38,9 @@ final class HistoryOutput {
         }
         return d.changed().size() + " of " + d.params().size() + " parameters changed, "
                 + Sizes.count(d.changedElements()) + " of " + Sizes.count(d.totalElements()) + " elements"
-                + (d.moved() == 0 ? "" : ", " + d.moved() + " moved between shards");
+                + (d.moved() == 0 ? "" : ", " + d.moved() + " moved between shards")
+                // with a parameter, the header changes too (its shape, a zip's CRC-32): said only when alone
+                + (d.skeletonChanged() && d.changed().isEmpty() ? "; the file's metadata or layout changed" : "");
     }
 
     /**
@@ -109,6 +111,7 @@ final class HistoryOutput {
         g.writeNumberField("totalElements", d.totalElements());
         g.writeNumberField("storedBytes", d.storedBytes());
         g.writeNumberField("moved", d.moved());
+        g.writeBooleanField("skeletonChanged", d.skeletonChanged());
         g.writeEndObject();
     }
 
