@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.Ordered;
 
 /**
@@ -17,21 +19,43 @@ public final class CheckpointDiffer {
     private CheckpointDiffer() {}
 
     public static CheckpointDiff diff(Snapshot before, Snapshot after) throws IOException {
-        return diff(before, after, name -> true);
+        return diff(before, after, name -> true, Progress.NONE, "");
     }
 
-    /** Only the parameters {@code include} accepts: the others are neither read nor reported. */
-    public static CheckpointDiff diff(Snapshot before, Snapshot after, Predicate<String> include) throws IOException {
+    /**
+     * Only the parameters {@code include} accepts: the others are neither read nor reported.
+     * @param label what {@code progress} calls the work: each parameter's bytes count as it is compared
+     */
+    public static CheckpointDiff diff(
+            Snapshot before, Snapshot after, Predicate<String> include, Progress progress, String label)
+            throws IOException {
         TreeSet<String> names = new TreeSet<>(before.params().keySet());
         names.addAll(after.params().keySet());
         names.removeIf(include.negate());
         List<String> ordered = List.copyOf(names);
+        long[] bytes = ordered.stream()
+                .mapToLong(n -> Math.max(byteSize(before, n), byteSize(after, n)))
+                .toArray();
         List<ParamDiff> out = new ArrayList<>(ordered.size());
-        Ordered.run(ordered.size(), i -> compare(ordered.get(i), before, after), out::add);
+        try (Progress.Task task = progress.start(label, LongStream.of(bytes).sum())) {
+            Ordered.run(
+                    ordered.size(),
+                    i -> {
+                        ParamDiff d = compare(ordered.get(i), before, after);
+                        task.advance(bytes[i]);
+                        return d;
+                    },
+                    out::add);
+        }
         Optional<Skeleton> a = before.skeleton();
         Optional<Skeleton> b = after.skeleton();
         return new CheckpointDiff(
                 out, a.isPresent() && b.isPresent() && !a.get().sameAs(b.get()));
+    }
+
+    private static long byteSize(Snapshot side, String name) {
+        ParamInfo p = side.params().get(name);
+        return p == null ? 0 : p.byteSize();
     }
 
     static ParamDiff compare(String name, Snapshot before, Snapshot after) throws IOException {

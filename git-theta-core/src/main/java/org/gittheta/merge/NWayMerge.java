@@ -11,10 +11,12 @@ import java.util.TreeSet;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
+import org.gittheta.progress.Progress;
 import org.gittheta.store.MappedWrites;
 import org.gittheta.store.MemoryPool;
 import org.gittheta.store.Ordered;
@@ -47,14 +49,20 @@ public final class NWayMerge {
     private final List<FisherSource> fishers;
     private final Semaphore memory;
     private final int budgetMib;
+    private final Progress progress;
 
-    /** @param fishers one per model, in the models' order ({@link FisherSource#none()} where there is none) */
+    /**
+     * @param fishers  one per model, in the models' order ({@link FisherSource#none()} where there is none)
+     * @param progress told the bytes of the parameters computed, as each is done
+     */
     public NWayMerge(
             ParamDecoder decoder,
             ParamEncoder encoder,
             ParamStrategies strategies,
             List<FisherSource> fishers,
-            long memoryBudget) {
+            long memoryBudget,
+            Progress progress) {
+        this.progress = progress;
         this.decoder = decoder;
         this.encoder = encoder;
         this.strategies = strategies;
@@ -148,15 +156,29 @@ public final class NWayMerge {
             return new MergeResult(Optional.empty(), reports);
         }
         List<ParamEntry> merged = new ArrayList<>();
-        try (MemoryPool pool = new MemoryPool((long) budgetMib * MIB)) {
+        long[] computed = plans.stream().mapToLong(NWayMerge::computedBytes).toArray();
+        try (MemoryPool pool = new MemoryPool((long) budgetMib * MIB);
+                Progress.Task task = progress.start(
+                        "merging " + path, LongStream.of(computed).sum())) {
             Ordered.run(
-                    order.size(), i -> execute(order.get(i), plans.get(i), models.size(), dryRun, pool, file), r -> {
+                    order.size(),
+                    i -> {
+                        Outcome outcome = execute(order.get(i), plans.get(i), models.size(), dryRun, pool, file);
+                        task.advance(computed[i]);
+                        return outcome;
+                    },
+                    r -> {
                         reports.add(r.report());
                         r.entry().ifPresent(merged::add);
                     });
         }
         if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
+    }
+
+    /** The bytes of the values a plan computes: what the merge's time goes into. */
+    private static long computedBytes(Plan plan) {
+        return plan instanceof Compute c ? c.entries()[c.models().getFirst()].byteSize() : 0;
     }
 
     private Plan plan(Versions v, String name, ParamEntry b, ParamEntry[] e) {

@@ -11,6 +11,7 @@ import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.manifest.ParamEntry;
+import org.gittheta.progress.Progress;
 import org.gittheta.transfer.MissingObjects;
 import org.gittheta.update.ParamEncoder;
 
@@ -26,8 +27,17 @@ final class Squasher {
     private final MissingObjects missing;
     private final StatCache statCache;
     private final Path workTree;
+    private final Progress progress;
 
-    Squasher(JGitRepo git, ParamEncoder encoder, MissingObjects missing, StatCache statCache, Path workTree) {
+    /** @param progress told the bytes of each parameter stored directly */
+    Squasher(
+            JGitRepo git,
+            ParamEncoder encoder,
+            MissingObjects missing,
+            StatCache statCache,
+            Path workTree,
+            Progress progress) {
+        this.progress = progress;
         this.git = git;
         this.encoder = encoder;
         this.missing = missing;
@@ -50,20 +60,25 @@ final class Squasher {
         List<ParamEntry> params = new ArrayList<>();
         Set<ObjectRef> written = new LinkedHashSet<>();
         long valueBytes = 0;
-        for (ParamEntry p : source.params()) {
-            if (p.chainDepth() < minDepth) {
-                params.add(p);
-                continue;
+        try (Progress.Task task = progress.start(
+                "squashing " + path,
+                deep.stream().mapToLong(ParamEntry::byteSize).sum())) {
+            for (ParamEntry p : source.params()) {
+                if (p.chainDepth() < minDepth) {
+                    params.add(p);
+                    continue;
+                }
+                ParamEntry direct;
+                try {
+                    direct = encoder.storeDirect(p);
+                } catch (IOException e) {
+                    throw new IOException(path + ": " + e.getMessage(), e);
+                }
+                params.add(direct);
+                written.add(direct.object());
+                valueBytes += p.byteSize();
+                task.advance(p.byteSize());
             }
-            ParamEntry direct;
-            try {
-                direct = encoder.storeDirect(p);
-            } catch (IOException e) {
-                throw new IOException(path + ": " + e.getMessage(), e);
-            }
-            params.add(direct);
-            written.add(direct.object());
-            valueBytes += p.byteSize();
         }
         Manifest squashed = new Manifest(source.format(), source.skeleton(), source.fileSize(), params);
         byte[] bytes = squashed.toBytes();

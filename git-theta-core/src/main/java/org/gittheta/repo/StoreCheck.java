@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -11,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.LongStream;
 import org.gittheta.manifest.ObjectRef;
+import org.gittheta.progress.Progress;
 import org.gittheta.repo.FsckReport.Kind;
 import org.gittheta.repo.FsckReport.Problem;
 import org.gittheta.store.CorruptObjectException;
@@ -30,13 +33,16 @@ import org.gittheta.update.ValuesReader;
 final class StoreCheck {
     private final ObjectStore store;
     private final ParamDecoder decoder;
+    private final Progress progress;
     private final List<Problem> problems = new ArrayList<>();
     private final Set<ObjectId> broken = new HashSet<>();
     private int checked;
 
-    StoreCheck(ObjectStore store, ParamDecoder decoder) {
+    /** @param progress told the bytes of the objects checked, then of the parameter versions rebuilt */
+    StoreCheck(ObjectStore store, ParamDecoder decoder, Progress progress) {
         this.store = store;
         this.decoder = decoder;
+        this.progress = progress;
     }
 
     FsckReport run(StoreUses uses, boolean unreferencedToo) throws IOException {
@@ -49,12 +55,19 @@ final class StoreCheck {
                     Optional.empty()));
         }
         Map<ObjectId, ObjectUse> referenced = uses.objects();
-        for (Map.Entry<ObjectId, ObjectUse> e : referenced.entrySet()) {
-            checkObject(e.getKey(), Optional.of(e.getValue()));
-        }
+        Map<ObjectId, Optional<ObjectUse>> objects = new LinkedHashMap<>();
+        referenced.forEach((id, use) -> objects.put(id, Optional.of(use)));
         if (unreferencedToo) {
-            for (ObjectId id : StoreUses.storedObjects(store)) {
-                if (!referenced.containsKey(id)) checkObject(id, Optional.empty());
+            for (ObjectId id : StoreUses.storedObjects(store)) objects.putIfAbsent(id, Optional.empty());
+        }
+        Map<ObjectId, Long> sizes = new HashMap<>();
+        for (ObjectId id : objects.keySet()) sizes.put(id, store.contains(id) ? store.size(id) : 0);
+        long objectBytes = sizes.values().stream().mapToLong(Long::longValue).sum();
+        try (Progress.Task task = progress.start("checking objects", objectBytes, objects.size())) {
+            for (Map.Entry<ObjectId, Optional<ObjectUse>> e : objects.entrySet()) {
+                checkObject(e.getKey(), e.getValue());
+                task.advance(sizes.get(e.getKey()));
+                task.itemDone();
             }
         }
         // the versions of a parameter share their chains' objects (keyframe, deltas): decoded together, each object
@@ -67,7 +80,20 @@ final class StoreCheck {
                     .add(p);
         }
         List<List<StoreUses.ParamUse>> groups = List.copyOf(byKeyframe.values());
-        Ordered.run(groups.size(), i -> decodeTogether(groups.get(i)), problems::addAll);
+        long[] bytes = groups.stream()
+                .mapToLong(g -> g.stream().mapToLong(p -> p.entry().byteSize()).sum())
+                .toArray();
+        try (Progress.Task task =
+                progress.start("rebuilding parameters", LongStream.of(bytes).sum())) {
+            Ordered.run(
+                    groups.size(),
+                    i -> {
+                        List<Problem> found = decodeTogether(groups.get(i));
+                        task.advance(bytes[i]);
+                        return found;
+                    },
+                    problems::addAll);
+        }
         int decoded = groups.stream().mapToInt(List::size).sum();
         return new FsckReport(checked, decoded, problems);
     }

@@ -425,7 +425,7 @@ public final class ThetaRepository implements AutoCloseable {
                 a.map(Manifest::params).orElse(List.of()));
         try (Snapshot x = snapshot(before, path, a, b);
                 Snapshot y = snapshot(after, path, b, a)) {
-            return CheckpointDiffer.diff(x, y, params);
+            return CheckpointDiffer.diff(x, y, params, progress, "comparing " + path);
         }
     }
 
@@ -492,7 +492,7 @@ public final class ThetaRepository implements AutoCloseable {
         fetchChanged(indexPath, y, x);
         try (Snapshot sx = modelSnapshot(before, indexPath, a, stored);
                 Snapshot sy = modelSnapshot(after, indexPath, b, storedAfter)) {
-            return CheckpointDiffer.diff(sx, sy, params);
+            return CheckpointDiffer.diff(sx, sy, params, progress, "comparing " + indexPath);
         }
     }
 
@@ -618,7 +618,8 @@ public final class ThetaRepository implements AutoCloseable {
                         new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir());
                 FisherSource fo = fishers.ours("HEAD");
                 FisherSource ft = fishers.theirs(theirsRev)) {
-            MergeResult result = new NWayMerge(decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET)
+            MergeResult result = new NWayMerge(
+                            decoder, encoder(), config, List.of(fo, ft), MERGE_MEMORY_BUDGET, progress)
                     .merge(path, base, List.of(ours, theirs), List.of("ours", "theirs"), false, file);
             finish(file, path, result, missing);
             store.sync(); // its objects are on disk before the merged manifest goes to Git
@@ -718,7 +719,7 @@ public final class ThetaRepository implements AutoCloseable {
                 new FisherLocator(path, config, history(), missing, decoder, workDir, location.commonDir())) {
             for (int i = 0; i < models.size(); i++)
                 sources.add(fishers.locate(fisherFiles.get(i), Optional.of(revs.get(i))));
-            MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET)
+            MergeResult result = new NWayMerge(decoder, encoder(), strategies, sources, MERGE_MEMORY_BUDGET, progress)
                     .merge(path, base, models, revs, dryRun, file);
             finish(file, path, result, missing);
             store.sync();
@@ -800,7 +801,8 @@ public final class ThetaRepository implements AutoCloseable {
      * @param unreferencedToo also check stored objects nothing uses
      */
     public FsckReport fsck(boolean unreferencedToo) throws IOException {
-        return new StoreCheck(store, decoder).run(StoreUses.all(git(), location.commonDir()), unreferencedToo);
+        return new StoreCheck(store, decoder, progress)
+                .run(StoreUses.all(git(), location.commonDir()), unreferencedToo);
     }
 
     /**
@@ -878,7 +880,7 @@ public final class ThetaRepository implements AutoCloseable {
                 if (git().manifestBytesOfBlob(e.blob()).isPresent()) targets.add(e.path());
             }
         }
-        Squasher squasher = new Squasher(git(), encoder(), missingObjects(), statCache, location.workTree());
+        Squasher squasher = new Squasher(git(), encoder(), missingObjects(), statCache, location.workTree(), progress);
         List<SquashReport.File> files = new ArrayList<>();
         for (String path : targets) {
             Manifest staged = indexManifest(path)

@@ -16,6 +16,7 @@ import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.GgufFormat;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.progress.RecordingProgress;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.junit.jupiter.api.Test;
@@ -109,9 +110,12 @@ class CheckpointDifferTest {
     void onlyIncludedParametersAreCompared() throws IOException {
         try (FileSnapshot a = file("a.safetensors", f32("x", Shape.of(1), 1), f32("y", Shape.of(1), 1));
                 FileSnapshot b = file("b.safetensors", f32("x", Shape.of(1), 2), f32("y", Shape.of(1), 3))) {
-            assertThat(CheckpointDiffer.diff(a, b, n -> n.equals("y")).params())
+            RecordingProgress progress = new RecordingProgress();
+            assertThat(CheckpointDiffer.diff(a, b, n -> n.equals("y"), progress, "comparing b")
+                            .params())
                     .extracting(ParamDiff::name)
                     .containsExactly("y");
+            assertThat(progress.finished()).as("y's 4 bytes").containsExactly("comparing b: 4 of 4");
         }
     }
 

@@ -21,6 +21,8 @@ import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
+import org.gittheta.progress.Progress;
+import org.gittheta.progress.RecordingProgress;
 import org.gittheta.store.Codec;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
@@ -95,7 +97,8 @@ class NWayMergeTest {
                         encoder,
                         config,
                         List.of(FisherSource.none(), FisherSource.none()),
-                        1 << 20)
+                        1 << 20,
+                        Progress.NONE)
                 .merge("m.safetensors", base, List.of(ours, theirs), List.of("ours", "theirs"));
     }
 
@@ -129,6 +132,7 @@ class NWayMergeTest {
         Path values = tmp.resolve("merged.values");
         Path ready = tmp.resolve("merged.ready");
         Manifest merged;
+        RecordingProgress progress = new RecordingProgress();
         try (MergedFile file = MergedFile.start(values, ready, tmp.resolve("work"), "m.safetensors", ours)
                 .orElseThrow()) {
             merged = new NWayMerge(
@@ -136,7 +140,8 @@ class NWayMergeTest {
                             encoder,
                             MergeConfig.DEFAULT,
                             List.of(FisherSource.none(), FisherSource.none()),
-                            1 << 20)
+                            1 << 20,
+                            progress)
                     .merge(
                             "m.safetensors",
                             Optional.of(base),
@@ -151,6 +156,9 @@ class NWayMergeTest {
             });
         }
         assertThat(merged.params()).isEqualTo(expected.params());
+        assertThat(progress.finished())
+                .as("w's 8 bytes computed, b taken")
+                .containsExactly("merging m.safetensors: 8 of 8");
         assertThat(MergedFile.find(values, ready, ours.toBytes())).isEmpty();
         long w = SafetensorsFormat.INSTANCE
                 .fromManifest("m", ours.skeleton(), ours.fileSize())
@@ -419,7 +427,8 @@ class NWayMergeTest {
                 encoder,
                 config("strategy", "task-arithmetic", "lambda", "1,0.5,0.25"),
                 none,
-                1 << 20);
+                1 << 20,
+                Progress.NONE);
         MergeResult r =
                 changed.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
         assertThat(values(r, "a")).containsExactly(2 * 0.5 + 4 * 0.25, 4 * 0.5 + 2 * 0.25);
@@ -428,14 +437,24 @@ class NWayMergeTest {
         assertThat(values(r, "b")).containsExactly(3, 3);
 
         NWayMerge all = new NWayMerge(
-                new ParamDecoder(store), encoder, config("strategy", "average", "scope", "all"), none, 1 << 20);
+                new ParamDecoder(store),
+                encoder,
+                config("strategy", "average", "scope", "all"),
+                none,
+                1 << 20,
+                Progress.NONE);
         MergeResult soup =
                 all.merge("m.safetensors", Optional.of(base), List.of(m0, m1, m2), List.of("ours", "x", "y"));
         assertThat(values(soup, "a")).containsExactly(2, 2);
         assertThat(values(soup, "b")).containsExactly(1, 1);
 
         NWayMerge slerp = new NWayMerge(
-                new ParamDecoder(store), encoder, config("strategy", "slerp", "scope", "all"), none, 1 << 20);
+                new ParamDecoder(store),
+                encoder,
+                config("strategy", "slerp", "scope", "all"),
+                none,
+                1 << 20,
+                Progress.NONE);
         assertThat(report(
                                 slerp.merge(
                                         "m.safetensors",

@@ -28,6 +28,7 @@ import org.gittheta.format.CheckpointLayout;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.merge.MergeConfig;
+import org.gittheta.progress.RecordingProgress;
 import org.gittheta.store.ObjectStore;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
@@ -272,6 +273,29 @@ class ThetaRepositoryTest {
             assertThat(d.changed()).isEmpty();
             assertThat(d.params()).hasSize(2);
         }
+    }
+
+    @Test
+    void fsckReportsItsProgressInBytes() throws Exception {
+        RecordingProgress progress = new RecordingProgress();
+        List<String> fsck;
+        try (Git git = Git.init().setDirectory(dir.toFile()).call();
+                ThetaRepository repo = ThetaRepository.open(
+                        new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir),
+                        Settings.NONE,
+                        org.gittheta.transfer.Credentials.NONE,
+                        progress)) {
+            commit(git, repo, checkpoint(1), "first");
+            commit(git, repo, checkpoint(2), "second");
+            int cleans = progress.finished().size();
+            assertThat(repo.fsck(false).ok()).isTrue();
+            fsck = progress.finished().subList(cleans, progress.finished().size());
+        }
+        // w (F32 8x16) and b (BF16 256) in two versions
+        assertThat(fsck)
+                .hasSize(2)
+                .satisfies(t -> assertThat(t.getFirst()).matches("checking objects: ([1-9][0-9]*) of \\1"))
+                .satisfies(t -> assertThat(t.getLast()).isEqualTo("rebuilding parameters: 2048 of 2048"));
     }
 
     @Test
