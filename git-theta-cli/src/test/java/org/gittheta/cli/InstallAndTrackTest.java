@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.gittheta.cli.demo.DemoModel;
+import org.gittheta.testing.Command;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,13 +37,68 @@ class InstallAndTrackTest {
         git.ok(repo, "git", "theta", "track", "*.safetensors", "models/*.safetensors");
         assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
                 .containsExactly(
-                        "*.safetensors filter=theta diff=theta merge=theta",
-                        "models/*.safetensors filter=theta diff=theta merge=theta");
+                        "*.safetensors filter=theta diff=theta merge=theta -text -whitespace",
+                        "models/*.safetensors filter=theta diff=theta merge=theta -text -whitespace");
+        git.ok(repo, "git", "theta", "track", "*.safetensors");
+        assertThat(Files.readAllLines(repo.resolve(".gitattributes"))).hasSize(2);
         assertThat(git.ok(repo, "git", "check-attr", "filter", "--", "x.safetensors"))
                 .isEqualTo("x.safetensors: filter: theta\n");
         git.ok(repo, "git", "theta", "untrack", "*.safetensors");
         assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
-                .containsExactly("models/*.safetensors filter=theta diff=theta merge=theta");
+                .containsExactly("models/*.safetensors filter=theta diff=theta merge=theta -text -whitespace");
+
+        // a line an earlier version wrote is brought up to date, in its place
+        Files.writeString(repo.resolve(".gitattributes"), "*.bin filter=theta diff=theta merge=theta\n*.txt text\n");
+        git.ok(repo, "git", "theta", "track", "*.bin");
+        assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
+                .containsExactly("*.bin filter=theta diff=theta merge=theta -text -whitespace", "*.txt text");
+    }
+
+    /** A pattern with a slash is relative to where it is typed, as git-lfs takes it; one without matches anywhere. */
+    @Test
+    void patternsTypedInASubdirectoryTrackWhatTheyNameThere() throws IOException {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("r");
+        Path models = Files.createDirectories(repo.resolve("models"));
+        git.ok(models, "git", "theta", "track", "enc/*.pt", "*.gguf", "/top.bin");
+        assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
+                .containsExactly(
+                        "*.safetensors filter=theta diff=theta merge=theta -text -whitespace",
+                        "models/enc/*.pt filter=theta diff=theta merge=theta -text -whitespace",
+                        "*.gguf filter=theta diff=theta merge=theta -text -whitespace",
+                        "/top.bin filter=theta diff=theta merge=theta -text -whitespace");
+        assertThat(git.ok(repo, "git", "check-attr", "filter", "--", "models/enc/m.pt", "enc/m.pt"))
+                .isEqualTo("models/enc/m.pt: filter: theta\nenc/m.pt: filter: unspecified\n");
+    }
+
+    /**
+     * core.autocrlf converts text to CRLF into the work tree and the smudge filter: the line track writes keeps it
+     * off manifests, and a manifest git converted all the same (under a line an earlier track wrote) is taken as git
+     * stores it. git diff --check finds no trailing whitespace in the skeleton line's header padding.
+     */
+    @Test
+    void checkoutsAreByteExactWithCoreAutocrlf() throws IOException {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("r");
+        git.ok(repo, "git", "config", "core.autocrlf", "true");
+        Path model = repo.resolve("model.safetensors");
+        DemoModel.small().write(model, n -> false, 0, 0);
+        byte[] written = Files.readAllBytes(model);
+        Command.Result add = git.run(repo, "git", "add", "model.safetensors");
+        assertThat(add.err()).as("no line-ending warning").doesNotContain("CRLF");
+        git.ok(repo, "git", "commit", "-q", "-m", "model");
+        assertThat(git.run(repo, "git", "diff", "--check", "HEAD~1", "HEAD").exit())
+                .isZero();
+        Files.delete(model);
+        git.ok(repo, "git", "checkout", "--", "model.safetensors");
+        assertThat(Files.readAllBytes(model)).isEqualTo(written);
+
+        Files.writeString(repo.resolve(".gitattributes"), "*.safetensors filter=theta diff=theta merge=theta\n");
+        git.ok(repo, "git", "commit", "-q", "-am", "the line an earlier track wrote");
+        Files.delete(model);
+        git.ok(repo, "git", "checkout", "--", "model.safetensors");
+        assertThat(Files.readAllBytes(model)).isEqualTo(written);
+        assertThat(git.ok(repo, "git", "status", "--porcelain")).isEmpty();
     }
 
     @Test

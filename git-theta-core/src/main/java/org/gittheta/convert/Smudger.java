@@ -58,7 +58,8 @@ public final class Smudger {
             return Optional.empty();
         }
         try {
-            byte[] manifest = Manifests.bytes(file, in);
+            // as git stores it: core.autocrlf gives a filter the text with CRLF line endings
+            byte[] manifest = Manifest.withLfLineEndings(Manifests.bytes(file, in));
             return Optional.of(new Written(manifest, summed(file, Manifests.parse(file, manifest), out)));
         } catch (IOException e) {
             throw Manifests.withPath(file, e);

@@ -181,7 +181,7 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
      * @throws ManifestException naming the line (and parameter) at fault
      */
     public static Manifest parse(byte[] bytes) throws ManifestException {
-        Lines lines = new Lines(bytes);
+        Lines lines = new Lines(withLfLineEndings(bytes));
         String version = version(lines);
         boolean inlineAllowed = version.equals(String.valueOf(INLINE_VERSION));
         String format = format(lines);
@@ -257,6 +257,23 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         return natural(field(lines, 2), "manifest line 3: size");
     }
 
+    /**
+     * The manifest's bytes as git stores them: a manifest whose first line ends with CR LF has had its line endings
+     * converted (git's {@code core.autocrlf} or {@code eol} before a filter or into the work tree, where an
+     * attributes line lacks {@code -text}), so each CR before a LF goes. Other bytes are returned as they are: a
+     * manifest never holds a CR of its own (the skeleton writes it {@code \x0d}).
+     */
+    public static byte[] withLfLineEndings(byte[] bytes) {
+        int firstLf = 0;
+        while (firstLf < bytes.length && bytes[firstLf] != '\n') firstLf++;
+        if (firstLf == bytes.length || firstLf == 0 || bytes[firstLf - 1] != '\r') return bytes;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
+        for (int i = 0; i < bytes.length; i++) {
+            if (!(bytes[i] == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n')) out.write(bytes[i]);
+        }
+        return out.toByteArray();
+    }
+
     public static Manifest parse(String text) throws ManifestException {
         return parse(text.getBytes(StandardCharsets.UTF_8));
     }
@@ -294,7 +311,7 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         /** Refuses the line last read if it ended with CR LF. */
         void checkLineEnd() throws ManifestException {
             if (crlf) {
-                throw new ManifestException("manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
+                throw new ManifestException("manifest has CRLF line endings on some lines (changed by an editor?)");
             }
         }
     }

@@ -194,12 +194,14 @@ class ManifestValidationTest {
     }
 
     @Test
-    void crlfLineEndingsAreNamedAsSuch() {
+    void crlfLineEndingsAreTakenAsGitConvertedThemOrNamedAsSuch() throws ManifestException {
+        // core.autocrlf converts every line: the manifest git stores
+        assertThat(Manifest.parse((HEADER + valid("w")).replace("\n", "\r\n")).toText())
+                .isEqualTo(HEADER + valid("w"));
+        // lines are checked as they are parsed: lines an editor changed are found
         refused(
-                (HEADER + valid("w")).replace("\n", "\r\n"),
-                "manifest has CRLF line endings (changed by core.autocrlf or an editor?)");
-        // lines are checked as they are parsed: one edited line is found as well as a converted file
-        refused(HEADER + valid("w").replace("\n", "\r\n"), "manifest has CRLF line endings");
+                HEADER + valid("w").replace("\n", "\r\n"),
+                "manifest has CRLF line endings on some lines (changed by an editor?)");
         // a CR that ends the text ends no line with CRLF: it is an unprintable character of the last line
         refused(HEADER + valid("w").replace("\n", "\r"), "line 5: character U+000D");
     }

@@ -17,17 +17,22 @@ import org.gittheta.store.AtomicFile;
  * top-level one.
  */
 final class Attributes {
-    static final String SUFFIX = " filter=theta diff=theta merge=theta";
+    /**
+     * {@code -text}: the manifest is never given CRLF line endings on checkout ({@code core.autocrlf}, {@code eol}), as
+     * git-lfs's line has it. {@code -whitespace}: a safetensors header's padding ends the manifest's skeleton line with
+     * spaces, which {@code git diff --check} would report and {@code git apply --whitespace=fix} would strip.
+     */
+    static final String SUFFIX = " filter=theta diff=theta merge=theta -text -whitespace";
+
+    /** What {@code track} wrote before {@link #SUFFIX}: such a line is rewritten when its pattern is tracked again. */
+    private static final String OLD_SUFFIX = " filter=theta diff=theta merge=theta";
+
     private static final String SPACE = "[[:space:]]";
 
     private Attributes() {}
 
     /** A line that sends files matching {@code pattern} through git-theta, and its file (relative to the top). */
     record Tracked(String pattern, String file) {}
-
-    static Path file() throws IOException {
-        return Git.dirs(Path.of("").toAbsolutePath()).topLevel().resolve(".gitattributes");
-    }
 
     static List<String> read(Path file) throws IOException {
         return Files.exists(file)
@@ -43,6 +48,11 @@ final class Attributes {
     /** Patterns are written as git reads them: spaces escaped so that a pattern stays one word. */
     static String line(String pattern) {
         return pattern.replace(" ", SPACE) + SUFFIX;
+    }
+
+    /** The line an earlier {@code track} wrote for {@code pattern}. */
+    static String oldLine(String pattern) {
+        return pattern.replace(" ", SPACE) + OLD_SUFFIX;
     }
 
     /** The pattern of a line that sets {@code filter=theta}, as the user wrote it; empty for any other line. */
