@@ -212,6 +212,23 @@ class FoundationEndToEndTest extends GitRepoFixture.WithRepo {
             }
         }
 
+        /** An empty file stays empty, as git-lfs keeps it: git never cleans an empty file, so a manifest would differ. */
+        @Test
+        void anEmptyFileIsStoredEmpty() throws IOException {
+            commit("empty.safetensors", new byte[0], "empty");
+            assertThat(git.ok(repo, "git", "cat-file", "-s", "HEAD:empty.safetensors"))
+                    .isEqualTo("0\n");
+            assertThat(git.run(repo, "git", "diff", "--quiet").exit()).isZero();
+            assertThat(git.ok(repo, "git", "theta", "diff", "HEAD")).isEmpty();
+            assertThat(git.ok(repo, "git", "theta", "show", "HEAD:empty.safetensors"))
+                    .contains("0 parameters, 0 elements");
+            Files.write(repo.resolve("empty.safetensors"), new byte[] {1, 2, 3});
+            assertThat(git.ok(repo, "git", "theta", "diff", "HEAD")).contains("stored whole: added, 3 B");
+            Files.delete(repo.resolve("empty.safetensors"));
+            git.ok(repo, "git", "checkout", "--", "empty.safetensors");
+            assertThat(repo.resolve("empty.safetensors")).isEmptyFile();
+        }
+
         @Test
         void aMissingObjectFailsCheckoutWithoutWritingTheFile() throws IOException {
             commit("m.safetensors", valid(), "v1");

@@ -87,6 +87,10 @@ public final class Cleaner {
      */
     public CleanResult clean(String file, InputStream content, OutputStream out, Previous previous) throws IOException {
         BufferedInputStream in = new Input(content);
+        in.mark(1);
+        if (in.read() < 0)
+            return CleanResult.SPLIT; // empty stays empty, as git-lfs keeps it: git never cleans it again
+        in.reset();
         if (Manifests.startsLikeOne(in)) {
             out.write(Manifests.validBytes(file, in));
             return CleanResult.SPLIT;

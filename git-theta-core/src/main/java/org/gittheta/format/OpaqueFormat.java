@@ -64,11 +64,14 @@ public final class OpaqueFormat implements CheckpointFormat {
         throw new UnsupportedOperationException("opaque files have no skeleton prefix");
     }
 
+    /** An empty file has nothing to store: no parameter (its clean leaves it empty, see {@code Cleaner}). */
     private CheckpointLayout layout(long fileSize) {
         return new CheckpointLayout(
                 name(),
                 new byte[0],
                 fileSize,
-                List.of(new TensorSlot(WHOLE_FILE, DType.U8, Shape.of(fileSize), 0, fileSize)));
+                fileSize == 0
+                        ? List.of()
+                        : List.of(new TensorSlot(WHOLE_FILE, DType.U8, Shape.of(fileSize), 0, fileSize)));
     }
 }

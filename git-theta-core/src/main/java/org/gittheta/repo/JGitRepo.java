@@ -143,6 +143,10 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return Manifest.looksLike(bytes, bytes.length) ? Optional.of(bytes) : Optional.empty();
     }
 
+    boolean isEmpty(ObjectId blob) throws IOException {
+        return git.open(blob).getSize() == 0;
+    }
+
     /** A small blob's bytes (an index or other text file); refused when larger than a manifest may be. */
     byte[] smallBlob(ObjectId blob, String path) throws IOException {
         ObjectLoader loader = git.open(blob);

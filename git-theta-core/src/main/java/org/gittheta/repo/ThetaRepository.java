@@ -41,6 +41,7 @@ import org.gittheta.diff.ModelSnapshot;
 import org.gittheta.diff.Snapshot;
 import org.gittheta.diff.StoredSnapshot;
 import org.gittheta.format.BadCheckpointException;
+import org.gittheta.format.OpaqueFormat;
 import org.gittheta.format.ShardIndex;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
@@ -389,6 +390,10 @@ public final class ThetaRepository implements AutoCloseable {
         Optional<ObjectId> blob = blob(version, path);
         if (blob.isEmpty()) return Optional.empty();
         Optional<Manifest> m = git().manifestOfBlob(blob.get());
+        if (m.isEmpty() && git().isEmpty(blob.get())) {
+            // an empty file's clean leaves it empty: a file stored whole, of no bytes
+            return Optional.of(new Manifest(OpaqueFormat.INSTANCE.name(), new byte[0], 0, List.of()));
+        }
         if (m.isEmpty()) {
             throw new ManifestException(
                     path + " in " + version + " is not a git-theta manifest (was it committed before it was tracked?)");
