@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Files that are there whole or not at all: content goes to a temporary file on the same file system,
@@ -33,7 +35,10 @@ public final class AtomicFile {
         replace(target, out -> out.write(bytes), Optional.empty());
     }
 
-    /** Replaces {@code target} (or creates it) with the content, given these permissions if any. */
+    /**
+     * Replaces {@code target} (or creates it) with the content, given these permissions if any, else the replaced
+     * file's, else those of a new file under the umask.
+     */
     public static void replace(Path target, Content content, Optional<Set<PosixFilePermission>> permissions)
             throws IOException {
         replace(target, content, permissions, true);
@@ -68,17 +73,36 @@ public final class AtomicFile {
         Path abs = target.toAbsolutePath();
         Path tmp;
         try {
-            tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+            tmp = newTemp(abs);
         } catch (NoSuchFileException e) {
             Files.createDirectories(abs.getParent());
-            tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+            tmp = newTemp(abs);
         }
         try {
             write(tmp, content, durable, target);
-            if (permissions.isPresent()) Files.setPosixFilePermissions(tmp, permissions.get());
+            Optional<Set<PosixFilePermission>> mode = permissions.isPresent() || !Files.exists(abs)
+                    ? permissions
+                    : Optional.of(Files.getPosixFilePermissions(abs));
+            if (mode.isPresent()) Files.setPosixFilePermissions(tmp, mode.get());
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A new empty file beside {@code target}. Not {@link Files#createTempFile}: its mode 0600 would become the
+     * target's (a .gitattributes others cannot read); created plainly, it has 0666 less the umask, as git's files.
+     */
+    private static Path newTemp(Path target) throws IOException {
+        while (true) {
+            Path tmp = target.resolveSibling("." + target.getFileName() + "."
+                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+            try {
+                return Files.createFile(tmp); // O_EXCL: never a file or link that is there
+            } catch (FileAlreadyExistsException e) {
+                // another name
+            }
         }
     }
 

@@ -32,6 +32,22 @@ class AtomicFileTest {
         }
     }
 
+    /** A .gitattributes that others read stays readable: not the 0600 of a temporary file. */
+    @Test
+    void aReplacedFileKeepsItsModeAndANewOneHasTheUmasks() throws IOException {
+        Path plain = Files.createFile(dir.resolve("plain"));
+        Path created = dir.resolve("created");
+        AtomicFile.replace(created, "new".getBytes(StandardCharsets.UTF_8));
+        assertThat(Files.getPosixFilePermissions(created)).isEqualTo(Files.getPosixFilePermissions(plain));
+
+        Path shared = dir.resolve("shared");
+        Files.writeString(shared, "old");
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-rw-r--"));
+        AtomicFile.replace(shared, "new".getBytes(StandardCharsets.UTF_8));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)))
+                .isEqualTo("rw-rw-r--");
+    }
+
     @Test
     void aCacheEntryIsReplacedWholeAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("values/ab/entry");
