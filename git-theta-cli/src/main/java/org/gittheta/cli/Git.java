@@ -93,7 +93,7 @@ public final class Git {
     }
 
     /** The configuration with {@code -c key=value} arguments ({@code configArgs}) on top, as {@code git -c} gives. */
-    static Settings settings(Path dir, List<String> configArgs) throws IOException {
+    public static Settings settings(Path dir, List<String> configArgs) throws IOException {
         List<String> args = new ArrayList<>(configArgs);
         args.addAll(List.of("config", "-z", "--list", "--show-scope", "--show-origin"));
         Result r = exec(dir, args.toArray(String[]::new));

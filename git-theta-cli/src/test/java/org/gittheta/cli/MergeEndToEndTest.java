@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.gittheta.tensor.DType;
@@ -131,6 +132,33 @@ class MergeEndToEndTest {
         Command.Result octopus = repo.exec("git", "theta", "merge", "--squash", "x", "main~1");
         assertThat(octopus.exit()).isNotZero();
         assertThat(octopus.out()).contains("git theta merge: --squash: for two-way merges");
+    }
+
+    /** A bad setting is refused before git merge starts: the driver would find it with the merge half done. */
+    @Test
+    void aMisspelledStrategyOrABadValueIsRefusedBeforeTheMergeStarts() throws IOException {
+        diverge(
+                new double[] {1.0, -1.0, 4.0, 0.25},
+                BASE_H,
+                BASE_N,
+                new double[] {0.5, 1.0, -2.0, 0.25},
+                BASE_H,
+                BASE_N);
+        String head = repo.rev("HEAD");
+        Map<List<String>, String> refused = Map.of(
+                List.of("--strategy", "avergae"), "git-theta: git theta merge: unknown merge strategy 'avergae'",
+                List.of("--strategy", "ties", "--density", "7"), "git-theta: git theta merge: ties: density 7.0");
+        for (var e : refused.entrySet()) {
+            List<String> cmd = new ArrayList<>(List.of("git", "theta", "merge", "--no-edit"));
+            cmd.addAll(e.getKey());
+            cmd.add("x");
+            Command.Result r = repo.exec(cmd.toArray(String[]::new));
+            assertThat(r.exit()).isNotZero();
+            assertThat(r.out()).startsWith(e.getValue()).doesNotContain("CONFLICT");
+            assertThat(repo.dir.resolve(".git/MERGE_HEAD")).doesNotExist();
+            assertThat(repo.git("status", "--porcelain")).isEmpty();
+            assertThat(repo.rev("HEAD")).isEqualTo(head);
+        }
     }
 
     @Test

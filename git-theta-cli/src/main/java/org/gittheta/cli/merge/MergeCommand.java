@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.UserException;
 import org.gittheta.cli.store.WorkTreeCheckpoints;
+import org.gittheta.config.SettingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -138,6 +139,12 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         set(config, "t", t);
         set(config, "fisherFloor", fisherFloor);
         if (commits.size() > 1 || base != null || fisher != null || dryRun) return nWay(cwd, config);
+        // the driver would refuse a bad setting only once git merge had started, and leave the merge half done
+        try {
+            Git.settings(cwd, config).mergeConfig();
+        } catch (SettingException e) {
+            throw new UserException("git theta merge: " + e.getMessage());
+        }
         // absolute: the driver runs at the repository top, not necessarily here
         if (fisherOurs != null)
             set(config, "fisherOurs", cwd.resolve(fisherOurs).toString());
