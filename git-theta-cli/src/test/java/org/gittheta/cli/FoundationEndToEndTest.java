@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /** Real git driving git-theta's filter: add, commit, and every way of getting a file back. */
 class FoundationEndToEndTest extends GitRepoFixture.WithRepo {
-    /** Every dtype the format defines, a scalar, empty tensors, metadata, shuffled keys, pretty JSON and padding. */
+    /**
+     * Every dtype the format defines, a scalar, empty tensors, a tensor named "", metadata, shuffled keys, pretty JSON
+     * and padding.
+     */
     static byte[] edgeCaseCheckpoint(long seed) {
         TestCheckpoints.SafetensorsBuilder b = TestCheckpoints.safetensors()
                 .seed(seed)
@@ -32,6 +35,7 @@ class FoundationEndToEndTest extends GitRepoFixture.WithRepo {
         return b.tensor("scalar", DType.F32)
                 .tensor("empty", DType.BF16, 0, 16)
                 .tensor("also empty", DType.I64, 3, 0)
+                .tensor("", DType.F32, 2)
                 .bytes();
     }
 

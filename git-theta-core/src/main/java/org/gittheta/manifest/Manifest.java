@@ -347,8 +347,8 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
         if (tokens.length < 2 || !tokens[0].equals("param")) {
             throw new ManifestException("manifest line " + lineNo + ": expected 'param <name> dtype=...'");
         }
+        // a safetensors header may name a tensor "": clean stores it, so it must read back
         String name = new String(unescape(tokens[1], lineNo), StandardCharsets.UTF_8);
-        if (name.isEmpty()) throw new ManifestException("manifest line " + lineNo + ": parameter name is empty");
         String where = "manifest line " + lineNo + " (parameter '" + name + "')";
         Map<String, String> kv = new LinkedHashMap<>();
         for (int t = 2; t < tokens.length; t++) {

@@ -230,8 +230,10 @@ class ManifestValidationTest {
     }
 
     @Test
-    void emptyNamesAndEmptyObjectListsAreRefused() {
-        refused(HEADER + "param  dtype=F32\n", "line 5", "parameter name is empty");
+    void emptyObjectListsAreRefusedAndAnEmptyNameIsRead() throws ManifestException {
+        String emptyName = HEADER + valid("");
+        assertThat(Manifest.parse(emptyName).params().getFirst().name()).isEmpty();
+        assertThat(Manifest.parse(emptyName).toText()).isEqualTo(emptyName);
         refused(
                 withParam("dtype=F32 shape=[2,3] sha256=" + SHA + " update=dense objects="),
                 "line 5",
