@@ -369,6 +369,8 @@ class MergeEndToEndTest {
         assertThat(repo.git("theta", "diff")).isEqualTo("* Unmerged path model.safetensors\n");
         assertThat(repo.git("theta", "diff", "--stat"))
                 .isEqualTo(" model.safetensors | unmerged\n 0 checkpoints changed\n");
+        // git theta status lists it as git status does, by ours
+        assertThat(repo.git("theta", "status")).containsPattern("(?m)^unmerged +unmodified +model\\.safetensors ");
         // the work tree holds ours: nothing against ours, the reshape against theirs
         assertThat(repo.git("theta", "diff", "--ours")).isEmpty();
         assertThat(repo.git("theta", "diff", "-3"))

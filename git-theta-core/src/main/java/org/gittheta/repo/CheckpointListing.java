@@ -68,6 +68,15 @@ final class CheckpointListing {
             Status status = new Status(state, workTree.state(e.path(), staged.get()));
             out.add(new Found(e.path(), "index", staged.get(), parent, Optional.of(status)));
         }
+        for (PathBlob e : git.unmergedEntries()) {
+            Optional<Manifest> side = manifest(e, "index");
+            if (side.isEmpty()) continue;
+            Optional<ObjectId> headBlob = head.isEmpty() ? Optional.empty() : git.blobAt(head.get(), e.path());
+            Optional<Manifest> parent = headBlob.isEmpty() ? Optional.empty() : parentManifest(headBlob.get());
+            Status status = new Status(Staged.UNMERGED, workTree.state(e.path(), side.get()));
+            out.add(new Found(e.path(), "index", side.get(), parent, Optional.of(status)));
+        }
+        out.sort(java.util.Comparator.comparing(Found::path));
         return withShardedModels(out);
     }
 
@@ -159,11 +168,18 @@ final class CheckpointListing {
         }
     }
 
-    /** The shards' common state; unchanged beside storage-only is storage-only, any other mix modified. */
+    /**
+     * The shards' common state; unmerged if one is, unchanged beside storage-only is storage-only, any other mix
+     * modified.
+     */
     private static Staged staged(List<Found> shards) {
         Set<Staged> states = EnumSet.noneOf(Staged.class);
         for (Found s : shards) states.add(s.status().orElseThrow().staged());
-        if (states.size() == 1) return states.iterator().next();
+        if (states.size() == 1 || states.contains(Staged.UNMERGED)) {
+            return states.contains(Staged.UNMERGED)
+                    ? Staged.UNMERGED
+                    : states.iterator().next();
+        }
         return EnumSet.of(Staged.UNCHANGED, Staged.STORAGE_ONLY).containsAll(states)
                 ? Staged.STORAGE_ONLY
                 : Staged.MODIFIED;

@@ -6,8 +6,10 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheEditor;
@@ -170,6 +172,24 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
             }
         }
         return out;
+    }
+
+    /**
+     * The files in conflict (no stage 0), each by one side, in index order: ours (stage 2), or theirs (stage 3) where
+     * ours deleted it.
+     */
+    List<PathBlob> unmergedEntries() throws IOException {
+        DirCache index = DirCache.read(git);
+        Map<String, DirCacheEntry> side = new LinkedHashMap<>();
+        for (int i = 0; i < index.getEntryCount(); i++) {
+            DirCacheEntry e = index.getEntry(i);
+            if (e.getStage() >= DirCacheEntry.STAGE_2 && e.getFileMode().getObjectType() == Constants.OBJ_BLOB) {
+                side.putIfAbsent(e.getPathString(), e); // stages come in order: ours first
+            }
+        }
+        return side.values().stream()
+                .map(e -> new PathBlob(e.getPathString(), e.getObjectId()))
+                .toList();
     }
 
     /** The files of a commit's tree, in tree order. */

@@ -70,7 +70,9 @@ public record TrackedCheckpoint(
         MODIFIED,
         /** the same file, stored differently (e.g. after squash) */
         STORAGE_ONLY,
-        UNCHANGED;
+        UNCHANGED,
+        /** in a merge conflict: the index holds its sides, described by ours (theirs where ours deleted it) */
+        UNMERGED;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
