@@ -133,10 +133,12 @@ public final class Git {
     /** The same, with {@code -c key=value} arguments on top of the configuration. */
     public static ThetaRepository repository(Path cwd, List<String> configArgs) throws IOException {
         Dirs dirs = dirs(cwd);
+        Settings settings = settings(cwd, configArgs);
         return ThetaRepository.open(
                 dirs.location(),
-                settings(cwd, configArgs),
+                settings,
                 new GitCredentials(dirs.topLevel()),
+                new GitPromisedBlobs(dirs.topLevel(), settings),
                 TerminalProgress.forStderr());
     }
 

@@ -210,6 +210,25 @@ public final class Settings {
         return remotes.size() == 1 ? Optional.of(remotes.getFirst()) : Optional.empty();
     }
 
+    /**
+     * The remotes a partial clone fetches the blobs it left out from, in the order git asks them: those whose
+     * {@code remote.<name>.promisor} is true, then {@code extensions.partialClone}'s.
+     */
+    public List<String> promisorRemotes() throws SettingException {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        for (String name : remoteNames()) {
+            String key = "remote." + name + ".promisor";
+            Optional<Entry> promisor = last(key);
+            if (promisor.isPresent() && bool(key, promisor.get().value())) names.add(name);
+        }
+        Optional<String> partialClone = get("extensions.partialClone");
+        if (partialClone.isPresent()) {
+            names.remove(partialClone.get());
+            names.add(partialClone.get());
+        }
+        return List.copyOf(names);
+    }
+
     /** {@code remote.<name>.url}. */
     public Optional<String> remoteUrl(String name) {
         return get("remote." + name + ".url");

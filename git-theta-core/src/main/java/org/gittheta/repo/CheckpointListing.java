@@ -52,14 +52,15 @@ final class CheckpointListing {
     /** The manifests staged in the index, each against HEAD's version, with the work tree compared. */
     List<Found> index(WorkTreeCompare workTree) throws IOException {
         List<PathBlob> entries = git.indexEntries();
-        readShardIndexes(entries);
+        readShardIndexes(entries.stream().map(e -> found("index", e)).toList());
         Optional<ObjectId> head = git.commit("HEAD");
         List<Found> out = new ArrayList<>();
         for (PathBlob e : entries) {
             Optional<Manifest> staged = manifest(e, "index");
             if (staged.isEmpty()) continue;
             Optional<ObjectId> headBlob = head.isEmpty() ? Optional.empty() : git.blobAt(head.get(), e.path());
-            Optional<Manifest> parent = headBlob.isEmpty() ? Optional.empty() : parentManifest(headBlob.get());
+            Optional<Manifest> parent =
+                    headBlob.isEmpty() ? Optional.empty() : parentManifest(e.path(), "HEAD", headBlob.get());
             Staged state;
             if (headBlob.isEmpty()) state = Staged.NEW;
             else if (headBlob.get().equals(e.blob())) state = Staged.UNCHANGED;
@@ -72,7 +73,8 @@ final class CheckpointListing {
             Optional<Manifest> side = manifest(e, "index");
             if (side.isEmpty()) continue;
             Optional<ObjectId> headBlob = head.isEmpty() ? Optional.empty() : git.blobAt(head.get(), e.path());
-            Optional<Manifest> parent = headBlob.isEmpty() ? Optional.empty() : parentManifest(headBlob.get());
+            Optional<Manifest> parent =
+                    headBlob.isEmpty() ? Optional.empty() : parentManifest(e.path(), "HEAD", headBlob.get());
             Status status = new Status(Staged.UNMERGED, workTree.state(e.path(), side.get()));
             out.add(new Found(e.path(), "index", side.get(), parent, Optional.of(status)));
         }
@@ -83,18 +85,27 @@ final class CheckpointListing {
     /** The manifests in a commit's tree, each against its first parent's version. */
     List<Found> commit(ObjectId commit) throws IOException {
         List<PathBlob> entries = git.treeEntries(commit);
-        readShardIndexes(entries);
         Optional<ObjectId> parent = git.firstParent(commit);
+        Map<String, ObjectId> before = new HashMap<>();
+        for (PathBlob e : entries) {
+            if (parent.isPresent()) git.blobAt(parent.get(), e.path()).ifPresent(b -> before.put(e.path(), b));
+        }
+        List<ObjectId> blobs = new ArrayList<>(before.values());
+        entries.forEach(e -> blobs.add(e.blob()));
+        git.fetchMissing(blobs); // one request for what a partial clone lacks
+        readShardIndexes(entries.stream().map(e -> found(commit.name(), e)).toList());
         List<Found> out = new ArrayList<>();
         for (PathBlob e : entries) {
             Optional<Manifest> m = manifest(e, commit.name());
             if (m.isEmpty()) continue;
-            Optional<ObjectId> before = parent.isEmpty() ? Optional.empty() : git.blobAt(parent.get(), e.path());
+            ObjectId b = before.get(e.path());
             out.add(new Found(
                     e.path(),
                     commit.name(),
                     m.get(),
-                    before.isEmpty() ? Optional.empty() : parentManifest(before.get()),
+                    b == null
+                            ? Optional.empty()
+                            : parentManifest(e.path(), parent.get().name(), b),
                     Optional.empty()));
         }
         return withShardedModels(out);
@@ -106,7 +117,10 @@ final class CheckpointListing {
      */
     List<Found> history(List<ObjectId> tips) throws IOException {
         List<JGitRepo.Introduced> introduced = git.introduced(tips);
-        readShardIndexes(introduced.stream().map(JGitRepo.Introduced::file).toList());
+        // every version's parent version is introduced before it: one request fetches what a partial clone lacks
+        git.fetchMissing(introduced.stream().map(i -> i.file().blob()).toList());
+        readShardIndexes(
+                introduced.stream().map(i -> found(i.commit().name(), i.file())).toList());
         Set<PathBlob> seen = new HashSet<>();
         List<Found> out = new ArrayList<>();
         for (JGitRepo.Introduced i : introduced) {
@@ -120,7 +134,9 @@ final class CheckpointListing {
                     i.file().path(),
                     i.commit().name(),
                     m.get(),
-                    before.isEmpty() ? Optional.empty() : parentManifest(before.get()),
+                    before.isEmpty()
+                            ? Optional.empty()
+                            : parentManifest(i.file().path(), i.parent().get().name(), before.get()),
                     Optional.empty()));
         }
         return out;
@@ -198,27 +214,37 @@ final class CheckpointListing {
             return git.manifestOfBlob(e.blob());
         } catch (ManifestException x) {
             throw new ManifestException(e.path() + " in " + version + ": " + x.getMessage());
+        } catch (MissingBlobException x) {
+            throw x.of(e.path(), version);
         }
     }
 
-    /** A parent version that cannot be read only costs the comparison: everything counts as new. */
-    private Optional<Manifest> parentManifest(ObjectId blob) throws IOException {
+    /** A parent version that cannot be parsed only costs the comparison: everything counts as new. */
+    private Optional<Manifest> parentManifest(String path, String version, ObjectId blob) throws IOException {
         try {
             return git.manifestOfBlob(blob);
         } catch (ManifestException e) {
             return Optional.empty();
+        } catch (MissingBlobException e) {
+            throw e.of(path, version);
         }
     }
 
+    private static JGitRepo.FoundBlob found(String where, PathBlob file) {
+        return new JGitRepo.FoundBlob(where, file.path(), file.blob());
+    }
+
     /** Which listed files a sharded checkpoint's index names as shards; an index that does not parse names none. */
-    private void readShardIndexes(List<PathBlob> files) throws IOException {
-        for (PathBlob f : files) {
+    private void readShardIndexes(List<JGitRepo.FoundBlob> files) throws IOException {
+        for (JGitRepo.FoundBlob f : files) {
             if (!ShardIndex.isIndexPath(f.path())) continue;
             try {
                 ShardIndex index = ShardIndex.parse(f.path(), git.smallBlob(f.blob(), f.path()));
                 for (String shard : index.shards()) shardOf.putIfAbsent(index.shardPath(shard), f.path());
             } catch (BadCheckpointException e) {
                 // not an index after all (or a broken one): history reports it, the listing has nothing to say
+            } catch (MissingBlobException e) {
+                throw e.of(f.path(), f.where());
             }
         }
     }

@@ -6,14 +6,19 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheEditor;
 import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.RevisionSyntaxException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
@@ -44,9 +49,13 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     private static volatile SystemConfig systemConfig;
 
     private final Repository git;
+    private final PromisedBlobs promised;
+    /** Blobs git was already asked for, each with why it could not fetch them (empty: it did, or had no one to ask). */
+    private final Map<ObjectId, Optional<String>> asked = new ConcurrentHashMap<>();
 
-    private JGitRepo(Repository git) {
+    private JGitRepo(Repository git, PromisedBlobs promised) {
         this.git = git;
+        this.promised = promised;
     }
 
     /** Applied when a repository is next opened: touching JGit's file-system support starts all of JGit. */
@@ -54,15 +63,18 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         systemConfig = new SystemConfig(file);
     }
 
-    static JGitRepo open(Path gitDir, Path indexFile) throws IOException {
+    /** @param promised where a partial clone's left-out blobs come from when one is read */
+    static JGitRepo open(Path gitDir, Path indexFile, PromisedBlobs promised) throws IOException {
         SystemConfig told = systemConfig;
         if (told != null)
             FS.DETECTED.setGitSystemConfig(told.file().map(Path::toFile).orElse(null));
-        return new JGitRepo(new FileRepositoryBuilder()
-                .setGitDir(gitDir.toFile())
-                .setIndexFile(indexFile.toFile())
-                .setMustExist(true)
-                .build());
+        return new JGitRepo(
+                new FileRepositoryBuilder()
+                        .setGitDir(gitDir.toFile())
+                        .setIndexFile(indexFile.toFile())
+                        .setMustExist(true)
+                        .build(),
+                promised);
     }
 
     Repository git() {
@@ -128,6 +140,40 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return commit.isEmpty() ? Optional.empty() : blobAt(commit.get(), path);
     }
 
+    /**
+     * Brings those of {@code blobs} that git's object database lacks (a partial clone left them out) into it, in one
+     * request, so that reading them one by one afterwards starts no process per blob. Each blob is asked for once: one
+     * git could not fetch is reported, with git's reason, when it is read.
+     */
+    synchronized void fetchMissing(Collection<ObjectId> blobs) throws IOException {
+        Set<ObjectId> missing = new LinkedHashSet<>();
+        for (ObjectId blob : blobs) {
+            if (!asked.containsKey(blob) && !git.getObjectDatabase().has(blob)) missing.add(blob.copy());
+        }
+        if (missing.isEmpty()) return;
+        Optional<String> failure = Optional.empty();
+        try {
+            promised.fetch(missing.stream().map(ObjectId::name).toList());
+        } catch (IOException e) {
+            failure = Optional.of(e.getMessage());
+        }
+        for (ObjectId blob : missing) asked.put(blob, failure);
+    }
+
+    /** A blob's loader; one that git's object database lacks is fetched first, as git itself would. */
+    private ObjectLoader open(ObjectId blob) throws IOException {
+        try {
+            return git.open(blob);
+        } catch (MissingObjectException e) {
+            fetchMissing(List.of(blob));
+        }
+        try {
+            return git.open(blob);
+        } catch (MissingObjectException e) {
+            throw new MissingBlobException(blob, asked.getOrDefault(blob, Optional.empty()));
+        }
+    }
+
     /** Reads a blob as a manifest; empty when the blob is something else. */
     Optional<Manifest> manifestOfBlob(ObjectId blob) throws IOException {
         Optional<byte[]> bytes = manifestBytesOfBlob(blob);
@@ -136,7 +182,7 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     /** The bytes of a blob that starts like a manifest (not yet parsed); empty when the blob is something else. */
     Optional<byte[]> manifestBytesOfBlob(ObjectId blob) throws IOException {
-        ObjectLoader loader = git.open(blob);
+        ObjectLoader loader = open(blob);
         if (loader.getSize() > MAX_MANIFEST_BYTES) return Optional.empty();
         try (InputStream in = loader.openStream()) {
             if (!Manifest.looksLike(in)) return Optional.empty();
@@ -146,12 +192,12 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     }
 
     boolean isEmpty(ObjectId blob) throws IOException {
-        return git.open(blob).getSize() == 0;
+        return open(blob).getSize() == 0;
     }
 
     /** A small blob's bytes (an index or other text file); refused when larger than a manifest may be. */
     byte[] smallBlob(ObjectId blob, String path) throws IOException {
-        ObjectLoader loader = git.open(blob);
+        ObjectLoader loader = open(blob);
         if (loader.getSize() > MAX_MANIFEST_BYTES) {
             throw new IOException(path + ": " + loader.getSize() + " bytes is too large for a text file");
         }
@@ -160,6 +206,9 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     /** A path and the blob stored for it: a tree entry, or a stage-0 index entry. */
     record PathBlob(String path, ObjectId blob) {}
+
+    /** A blob and the place it was found, for messages: a path in a commit (its id) or in an index. */
+    record FoundBlob(String where, String path, ObjectId blob) {}
 
     /** The files staged in the index (stage 0), in index order. */
     List<PathBlob> indexEntries() throws IOException {
@@ -288,7 +337,11 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     @Override
     public Optional<Manifest> manifest(String rev, String path) throws IOException {
         Optional<ObjectId> blob = blobAt(rev, path);
-        return blob.isEmpty() ? Optional.empty() : manifestOfBlob(blob.get());
+        try {
+            return blob.isEmpty() ? Optional.empty() : manifestOfBlob(blob.get());
+        } catch (MissingBlobException e) {
+            throw e.of(path, rev);
+        }
     }
 
     @Override
@@ -296,7 +349,9 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         Optional<ObjectId> blob = blobAt(rev, path);
         if (blob.isEmpty()) return false;
         try (OutputStream out = Files.newOutputStream(target)) {
-            git.open(blob.get()).copyTo(out);
+            open(blob.get()).copyTo(out);
+        } catch (MissingBlobException e) {
+            throw e.of(path, rev);
         }
         return true;
     }

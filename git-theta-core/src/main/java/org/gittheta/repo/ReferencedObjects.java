@@ -1,8 +1,12 @@
 package org.gittheta.repo;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jgit.lib.Constants;
@@ -18,14 +22,19 @@ import org.gittheta.manifest.ParamEntry;
 
 /**
  * The parameter objects that commits need: those of every manifest in their trees. A manifest is known by its
- * content, whatever the path's name (a {@code .bin} or a file stored whole); other blobs are skipped.
+ * content, whatever the path's name (a {@code .bin} or a file stored whole); other blobs are skipped. The blobs are
+ * found first and read together, so that a partial clone fetches those it left out in one request.
  */
 final class ReferencedObjects {
     private ReferencedObjects() {}
 
     /** What checking out these commits needs: the manifests in their trees, not their history. */
     static Set<ObjectRef> atCommits(JGitRepo repo, Collection<ObjectId> commits) throws IOException {
-        Set<ObjectRef> out = new LinkedHashSet<>();
+        return read(repo, blobsAt(repo, commits));
+    }
+
+    private static List<JGitRepo.FoundBlob> blobsAt(JGitRepo repo, Collection<ObjectId> commits) throws IOException {
+        List<JGitRepo.FoundBlob> out = new ArrayList<>();
         try (RevWalk walk = new RevWalk(repo.git())) {
             for (ObjectId c : commits) {
                 RevCommit commit = walk.parseCommit(c);
@@ -34,7 +43,7 @@ final class ReferencedObjects {
                     tw.setRecursive(true);
                     while (tw.next()) {
                         if (tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB) {
-                            add(out, repo.manifestOfBlob(tw.getObjectId(0)));
+                            out.add(new JGitRepo.FoundBlob(commit.name(), tw.getPathString(), tw.getObjectId(0)));
                         }
                     }
                 }
@@ -50,7 +59,7 @@ final class ReferencedObjects {
      */
     static Set<ObjectRef> introducedBy(JGitRepo repo, Collection<ObjectId> tips, Collection<ObjectId> known)
             throws IOException {
-        Set<ObjectRef> out = new LinkedHashSet<>(atCommits(repo, tips));
+        List<JGitRepo.FoundBlob> blobs = blobsAt(repo, tips);
         try (ObjectWalk walk = new ObjectWalk(repo.git())) {
             for (ObjectId tip : tips) walk.markStart(walk.parseCommit(tip));
             for (ObjectId k : known) {
@@ -58,13 +67,29 @@ final class ReferencedObjects {
                 RevObject o = walk.parseAny(k);
                 if (o.getType() == Constants.OBJ_COMMIT) walk.markUninteresting((RevCommit) o);
             }
-            while (walk.next() != null) {
-                // commits are walked first; the trees and blobs they introduce come after
-            }
+            // commits are walked first; then each one's tree with the trees and blobs no commit before it had
+            Map<ObjectId, String> commitOfTree = new HashMap<>();
+            for (RevCommit c; (c = walk.next()) != null; )
+                commitOfTree.putIfAbsent(c.getTree().copy(), c.name());
+            String commit = "";
             for (RevObject o; (o = walk.nextObject()) != null; ) {
+                if (o.getType() == Constants.OBJ_TREE) commit = commitOfTree.getOrDefault(o, commit);
                 if (o.getType() == Constants.OBJ_BLOB) {
-                    add(out, repo.manifestOfBlob(o));
+                    blobs.add(new JGitRepo.FoundBlob(commit, walk.getPathString(), o.copy()));
                 }
+            }
+        }
+        return read(repo, blobs);
+    }
+
+    private static Set<ObjectRef> read(JGitRepo repo, List<JGitRepo.FoundBlob> blobs) throws IOException {
+        repo.fetchMissing(blobs.stream().map(JGitRepo.FoundBlob::blob).toList());
+        Set<ObjectRef> out = new LinkedHashSet<>();
+        for (JGitRepo.FoundBlob b : blobs) {
+            try {
+                add(out, repo.manifestOfBlob(b.blob()));
+            } catch (MissingBlobException e) {
+                throw e.of(b.path(), b.where());
             }
         }
         return out;

@@ -50,6 +50,9 @@ final class StoreUses {
     private final Map<org.gittheta.store.ObjectId, ObjectUse> objects = new LinkedHashMap<>();
     private final Map<List<ObjectRef>, ParamUse> params = new LinkedHashMap<>();
     private final List<BadManifest> badManifests = new ArrayList<>();
+    /** Every blob found, once each, at the first place found: read at the end, fetched together in a partial clone. */
+    private final List<JGitRepo.FoundBlob> found = new ArrayList<>();
+
     private final Set<ObjectId> seenBlobs = new HashSet<>();
     private final Set<ObjectId> seenTrees = new HashSet<>();
 
@@ -63,8 +66,9 @@ final class StoreUses {
         StoreUses uses = new StoreUses(repo, commonDir);
         Set<ObjectId> starts = new LinkedHashSet<>(uses.tips(false));
         starts.addAll(uses.reflogEntries());
-        uses.readHistory(starts);
-        uses.readIndexes();
+        uses.findInHistory(starts);
+        uses.findInIndexes();
+        uses.readFound();
         return uses;
     }
 
@@ -74,10 +78,11 @@ final class StoreUses {
         try (RevWalk walk = new RevWalk(repo.git())) {
             for (ObjectId tip : uses.tips(true)) {
                 Optional<RevCommit> c = commit(walk, tip);
-                if (c.isPresent()) uses.readTree(c.get().name(), c.get().getTree());
+                if (c.isPresent()) uses.findInTree(c.get().name(), c.get().getTree());
             }
         }
-        uses.readIndexes();
+        uses.findInIndexes();
+        uses.readFound();
         return uses;
     }
 
@@ -171,18 +176,18 @@ final class StoreUses {
         }
     }
 
-    private void readHistory(Set<ObjectId> starts) throws IOException {
+    private void findInHistory(Set<ObjectId> starts) throws IOException {
         try (RevWalk walk = new RevWalk(repo.git())) {
             for (ObjectId id : starts) {
                 Optional<RevCommit> c = commit(walk, id);
                 if (c.isPresent()) walk.markStart(c.get());
             }
-            for (RevCommit c; (c = walk.next()) != null; ) readTree(c.name(), c.getTree());
+            for (RevCommit c; (c = walk.next()) != null; ) findInTree(c.name(), c.getTree());
         }
     }
 
-    /** Reads the manifests of a tree, entering each subtree once over the whole walk: history shares most of them. */
-    private void readTree(String where, RevTree tree) throws IOException {
+    /** Finds the blobs of a tree, entering each subtree once over the whole walk: history shares most of them. */
+    private void findInTree(String where, RevTree tree) throws IOException {
         if (!seenTrees.add(tree.copy())) return;
         try (TreeWalk tw = new TreeWalk(repo.git())) {
             tw.addTree(tree);
@@ -190,37 +195,46 @@ final class StoreUses {
                 if (tw.isSubtree()) {
                     if (seenTrees.add(tw.getObjectId(0))) tw.enterSubtree();
                 } else if (tw.getFileMode(0) != FileMode.GITLINK) {
-                    readBlob(where, tw.getPathString(), tw.getObjectId(0));
+                    find(where, tw.getPathString(), tw.getObjectId(0));
                 }
             }
         }
     }
 
-    private void readIndexes() throws IOException {
-        readIndex("index", commonDir.resolve("index"));
-        for (Path wt : linkedWorkTrees()) readIndex("worktree " + wt.getFileName() + " index", wt.resolve("index"));
+    private void findInIndexes() throws IOException {
+        findInIndex("index", commonDir.resolve("index"));
+        for (Path wt : linkedWorkTrees()) findInIndex("worktree " + wt.getFileName() + " index", wt.resolve("index"));
     }
 
-    private void readIndex(String name, Path file) throws IOException {
+    private void findInIndex(String name, Path file) throws IOException {
         if (!Files.isRegularFile(file)) return;
         DirCache index = DirCache.read(file.toFile(), FS.DETECTED);
         for (int i = 0; i < index.getEntryCount(); i++) {
             DirCacheEntry e = index.getEntry(i);
             String where = e.getStage() == 0 ? name : name + " stage " + e.getStage();
-            readBlob(where, e.getPathString(), e.getObjectId());
+            find(where, e.getPathString(), e.getObjectId());
         }
     }
 
+    private void find(String where, String path, ObjectId blob) {
+        ObjectId id = blob.copy();
+        // a manifest is known by its content, whatever the file's name
+        if (seenBlobs.add(id)) found.add(new JGitRepo.FoundBlob(where, path, id));
+    }
+
+    private void readFound() throws IOException {
+        repo.fetchMissing(found.stream().map(JGitRepo.FoundBlob::blob).toList());
+        for (JGitRepo.FoundBlob f : found) readBlob(f.where(), f.path(), f.blob());
+    }
+
     private void readBlob(String where, String path, ObjectId blob) throws IOException {
-        if (!seenBlobs.add(blob.copy())) return; // a manifest is known by its content, whatever the file's name
         Optional<Manifest> manifest;
         try {
             manifest = repo.manifestOfBlob(blob);
-        } catch (ManifestException e) {
+        } catch (ManifestException | MissingBlobException e) {
+            // a blob a partial clone left out and git could not fetch may be a manifest: what it uses is unknown
             badManifests.add(new BadManifest(where, path, e.getMessage()));
             return;
-        } catch (MissingObjectException e) {
-            return; // a shallow or partial clone: what git does not have, it cannot check out either
         }
         if (manifest.isEmpty()) return;
         for (ParamEntry p : manifest.get().params()) {

@@ -100,6 +100,7 @@ public final class ThetaRepository implements AutoCloseable {
     private final ObjectStore store;
     private final ParamDecoder decoder;
     private final RemoteChoice remotes;
+    private final PromisedBlobs promisedBlobs;
     private final Progress progress;
     private final StatCache statCache;
     private volatile boolean skipSmudge;
@@ -108,9 +109,15 @@ public final class ThetaRepository implements AutoCloseable {
 
     private MissingObjects missing;
 
-    private ThetaRepository(Location location, Settings settings, RemoteChoice remotes, Progress progress) {
+    private ThetaRepository(
+            Location location,
+            Settings settings,
+            RemoteChoice remotes,
+            PromisedBlobs promisedBlobs,
+            Progress progress) {
         this.location = location;
         this.settings = settings;
+        this.promisedBlobs = promisedBlobs;
         this.store = ObjectStore.inGitDir(location.commonDir());
         this.decoder = new ParamDecoder(store);
         this.statCache = new StatCache(store.statCacheDir());
@@ -119,13 +126,23 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     /**
-     * @param credentials answers Git LFS servers that ask who we are
-     * @param progress    told about long work (clean, smudge, transfers); {@link Progress#NONE} to stay silent
+     * @param credentials   answers Git LFS servers that ask who we are
+     * @param promisedBlobs fetches the manifests a partial clone left out, when a command reads them
+     * @param progress      told about long work (clean, smudge, transfers); {@link Progress#NONE} to stay silent
      */
-    public static ThetaRepository open(Location location, Settings settings, Credentials credentials, Progress progress)
+    public static ThetaRepository open(
+            Location location,
+            Settings settings,
+            Credentials credentials,
+            PromisedBlobs promisedBlobs,
+            Progress progress)
             throws IOException {
         return new ThetaRepository(
-                location, settings, new RemoteChoice(settings, location.workTree(), credentials, progress), progress);
+                location,
+                settings,
+                new RemoteChoice(settings, location.workTree(), credentials, progress),
+                promisedBlobs,
+                progress);
     }
 
     /**
@@ -139,7 +156,7 @@ public final class ThetaRepository implements AutoCloseable {
 
     /** A repository for reading only: no remote is ever asked for objects, nothing is reported. */
     public static ThetaRepository open(Location location) throws IOException {
-        return open(location, Settings.NONE, Credentials.NONE, Progress.NONE);
+        return open(location, Settings.NONE, Credentials.NONE, PromisedBlobs.NONE, Progress.NONE);
     }
 
     public Location location() {
@@ -356,6 +373,20 @@ public final class ThetaRepository implements AutoCloseable {
         return git().refTips(prefixes).stream().map(ObjectId::name).toList();
     }
 
+    /**
+     * Brings the blobs of {@code paths} at these versions that a partial clone left out into git's object database, in
+     * one request, before a command reads them one by one (each would otherwise be fetched on its own). Only versions
+     * at revisions are looked at; a blob git could not fetch is reported when it is read.
+     */
+    public void fetchBlobs(Collection<Version> versions, Collection<String> paths) throws IOException {
+        List<ObjectId> blobs = new ArrayList<>();
+        for (Version version : versions) {
+            if (!(version instanceof Version.Rev)) continue;
+            for (String path : paths) blob(version, path).ifPresent(blobs::add);
+        }
+        git().fetchMissing(blobs);
+    }
+
     /** The manifest staged for {@code path} (stage 0), if it is one. */
     public Optional<Manifest> indexManifest(String path) throws IOException {
         Optional<ObjectId> blob = git().indexBlob(path);
@@ -389,7 +420,12 @@ public final class ThetaRepository implements AutoCloseable {
         }
         Optional<ObjectId> blob = blob(version, path);
         if (blob.isEmpty()) return Optional.empty();
-        Optional<Manifest> m = git().manifestOfBlob(blob.get());
+        Optional<Manifest> m;
+        try {
+            m = git().manifestOfBlob(blob.get());
+        } catch (MissingBlobException e) {
+            throw e.of(path, version.toString());
+        }
         if (m.isEmpty() && git().isEmpty(blob.get())) {
             // an empty file's clean leaves it empty: a file stored whole, of no bytes
             return Optional.of(new Manifest(OpaqueFormat.INSTANCE.name(), new byte[0], 0, List.of()));
@@ -449,7 +485,11 @@ public final class ThetaRepository implements AutoCloseable {
         } else {
             Optional<ObjectId> blob = blob(version, path);
             if (blob.isEmpty()) return Optional.empty();
-            bytes = git().smallBlob(blob.get(), path);
+            try {
+                bytes = git().smallBlob(blob.get(), path);
+            } catch (MissingBlobException e) {
+                throw e.of(path, version.toString());
+            }
         }
         if (Manifest.looksLike(bytes, bytes.length)) {
             throw new BadCheckpointException(
@@ -941,7 +981,7 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     private synchronized JGitRepo git() throws IOException {
-        if (git == null) git = JGitRepo.open(location.gitDir(), location.indexFile());
+        if (git == null) git = JGitRepo.open(location.gitDir(), location.indexFile(), promisedBlobs);
         return git;
     }
 }

@@ -144,5 +144,22 @@ class SettingsTest {
                             .lfsUrl("a"))
                     .contains("http://x");
         }
+
+        @Test
+        void promisorRemotesInTheOrderGitAsksThem() throws Exception {
+            assertThat(listing("local", "remote.origin.url\n/o").promisorRemotes())
+                    .as("no partial clone")
+                    .isEmpty();
+            // a clone --filter sets both for origin; extensions.partialClone's remote is asked last, as git does
+            Settings s = listing(
+                    "local", "remote.origin.promisor\ntrue",
+                    "local", "remote.a.promisor\nyes",
+                    "local", "remote.b.promisor\nfalse",
+                    "local", "extensions.partialclone\norigin");
+            assertThat(s.promisorRemotes()).isEqualTo(List.of("a", "origin"));
+            assertThatThrownBy(() ->
+                            listing("local", "remote.a.promisor\nsometimes").promisorRemotes())
+                    .hasMessage("remote.a.promisor 'sometimes' is not a boolean");
+        }
     }
 }

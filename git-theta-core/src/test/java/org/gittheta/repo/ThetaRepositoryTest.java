@@ -284,6 +284,7 @@ class ThetaRepositoryTest {
                         new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir),
                         Settings.NONE,
                         org.gittheta.transfer.Credentials.NONE,
+                        PromisedBlobs.NONE,
                         progress)) {
             commit(git, repo, checkpoint(1), "first");
             commit(git, repo, checkpoint(2), "second");
@@ -306,6 +307,7 @@ class ThetaRepositoryTest {
                         new ThetaRepository.Location(dir.resolve(".git"), dir.resolve(".git"), dir),
                         bad,
                         org.gittheta.transfer.Credentials.NONE,
+                        PromisedBlobs.NONE,
                         org.gittheta.progress.Progress.NONE)) {
             assertThatThrownBy(() -> repo.clean(
                             "m.safetensors", new ByteArrayInputStream(checkpoint(4)), new ByteArrayOutputStream()))

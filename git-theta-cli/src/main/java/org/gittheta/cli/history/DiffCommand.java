@@ -96,6 +96,7 @@ public final class DiffCommand implements Callable<Integer> {
             List<FileDiff> diffs = new ArrayList<>();
             List<String> unresolved = new ArrayList<>();
             HistoryRepo.Targets targets = repo.targets(sides, paths, true);
+            repo.repo.fetchBlobs(sides, targets.files());
             for (String path : targets.files()) {
                 if (!unmerged.contains(path)) {
                     diff(repo, path, before, after).ifPresent(diffs::add);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.Json;
 import org.gittheta.cli.Sizes;
@@ -91,12 +92,21 @@ public final class LogCommand implements Callable<Integer> {
             log.addAll(revs);
             log.addAll(List.of("--", file));
             if (sharded) log.addAll(shardPaths(repo, tip, file));
+            List<String> paths = log.subList(log.indexOf("--") + 1, log.size());
             String out = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new));
             if (out.isEmpty()) throw new UserException("'" + file + "' has no history in " + String.join(" ", revs));
+            // fields: hash, parents (empty for a root commit), date, subject
+            List<String[]> commits = Stream.of(out.split("\0"))
+                    .map(r -> r.strip().split("\u001f", 4))
+                    .toList();
+            List<Version> versions = new ArrayList<>();
+            for (String[] f : commits) {
+                versions.add(new Version.Rev(f[0]));
+                if (!f[1].isBlank()) versions.add(new Version.Rev(f[1].split(" ")[0]));
+            }
+            repo.repo.fetchBlobs(versions, paths);
             List<Entry> entries = new ArrayList<>();
-            for (String rec : out.split("\0")) {
-                // fields: hash, parents (empty for a root commit), date, subject
-                String[] f = rec.strip().split("\u001f", 4);
+            for (String[] f : commits) {
                 String commit = f[0];
                 String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
                 Version before = parent == null ? new Version.None() : new Version.Rev(parent);
