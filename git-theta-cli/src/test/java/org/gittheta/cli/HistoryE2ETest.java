@@ -308,6 +308,43 @@ class HistoryE2ETest {
                 .containsExactly("layer2.weight", "layer3.weight", "layer4.weight");
     }
 
+    /** As git takes them: a path with ".." in it is a path, not a range, unless it resolves as one. */
+    @Test
+    void pathsWithTwoDotsAreNotRanges() throws Exception {
+        Map<String, float[]> m = committedModel("base");
+        m.get("layer1.weight")[0] += 1;
+        write(m);
+        ok("git", "commit", "-q", "-am", "tune");
+        Path sub = Files.createDirectories(repo.resolve("sub"));
+        assertThat(sandbox.ok(sub, "git", "theta", "diff", "HEAD~1", "../model.safetensors"))
+                .contains("layer1.weight", "1 of 6 parameters changed");
+        assertThat(subjects(sandbox.ok(sub, "git", "theta", "log", "--json", "../model.safetensors")))
+                .containsExactly("tune", "base");
+
+        Files.copy(repo.resolve("model.safetensors"), repo.resolve("m..v2.safetensors"));
+        ok("git", "add", "m..v2.safetensors");
+        ok("git", "commit", "-q", "-m", "copy");
+        assertThat(subjects(ok("git", "theta", "log", "--json", "m..v2.safetensors")))
+                .containsExactly("copy");
+        assertThat(ok("git", "theta", "diff", "--stat", "HEAD~1", "HEAD", "m..v2.safetensors"))
+                .contains(" m..v2.safetensors | 6 of 6 parameters changed");
+        // gone from the working tree, the path is still one in the revisions given
+        ok("git", "rm", "-q", "m..v2.safetensors");
+        ok("git", "commit", "-q", "-m", "remove");
+        assertThat(subjects(ok("git", "theta", "log", "--json", "HEAD~1", "m..v2.safetensors")))
+                .containsExactly("copy");
+        // a revision that is also a file is ambiguous, as git says
+        Files.writeString(repo.resolve("main"), "");
+        assertThat(run("git", "theta", "log", "main").err())
+                .contains("ambiguous argument 'main': both revision and filename");
+    }
+
+    private static List<Object> subjects(String logJson) throws IOException {
+        return list(parse(logJson).get("commits")).stream()
+                .map(c -> c.get("subject"))
+                .toList();
+    }
+
     private static List<Object> changedNames(String diffJson) throws IOException {
         List<Map<String, Object>> params =
                 list(list(parse(diffJson).get("files")).getFirst().get("params"));

@@ -42,9 +42,11 @@ final class HistoryRepo implements AutoCloseable {
     record RevsAndPaths(List<String> revs, List<String> paths) {}
 
     /**
-     * Splits a command's arguments as git does: revisions first (a range {@code A..B} or {@code A...B} too, as
-     * written); everything after {@code --}, or from the first argument that is not a revision, is a path, which
-     * must then exist.
+     * Splits a command's arguments as git does: everything after {@code --} is a path, everything before it a
+     * revision. Without {@code --}, an argument that names revisions (one, {@code ^A}, or a range {@code A..B} or
+     * {@code A...B} whose ends resolve) is taken as revisions, and refused if it also names a file in the working
+     * tree; from the first that does not, every argument is a path, which must exist in the working tree or in a
+     * revision given before it.
      *
      * @param args     the command's arguments, without {@code --}
      * @param original every argument of the command line, {@code --} included
@@ -56,25 +58,52 @@ final class HistoryRepo implements AutoCloseable {
         List<String> paths = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (i >= firstPath || !paths.isEmpty() || dd < 0 && !a.contains("..") && !isRevision(a)) {
-                if (dd < 0 && !Files.exists(Path.of(a))) {
-                    throw new UserException("unknown revision or path not in the working tree: '" + a
-                            + "' (use -- to separate paths from revisions)");
+            if (i >= firstPath) {
+                paths.add(repoPath(a));
+            } else if (dd >= 0) {
+                for (String rev : named(a)) commit(rev);
+                revs.add(a);
+            } else if (paths.isEmpty() && namesRevisions(a)) {
+                if (Files.exists(Path.of(a))) {
+                    throw new UserException("ambiguous argument '" + a
+                            + "': both revision and filename (use -- to separate paths from revisions)");
                 }
+                revs.add(a);
+            } else if (exists(a, revs)) {
                 paths.add(repoPath(a));
             } else {
-                requireCommits(a);
-                revs.add(a);
+                throw new UserException("unknown revision or path not in the working tree: '" + a
+                        + "' (use -- to separate paths from revisions)");
             }
         }
         return new RevsAndPaths(revs, paths);
     }
 
-    /** Checks that the revisions {@code text} names exist: one, the ends of a range, or one excluded ({@code ^A}). */
-    private void requireCommits(String text) throws IOException {
-        for (String side : text.split("\\.\\.\\.?", 2)) {
-            if (!side.isEmpty()) commit(side.startsWith("^") ? side.substring(1) : side);
+    /** The revisions {@code text} names: one, one excluded ({@code ^A}), or the two ends of a range. */
+    private static List<String> named(String text) {
+        if (text.contains("..")) return sides(text);
+        return List.of(text.startsWith("^") ? text.substring(1) : text);
+    }
+
+    private boolean namesRevisions(String text) throws IOException {
+        for (String rev : named(text)) {
+            if (!isRevision(rev)) return false;
         }
+        return true;
+    }
+
+    /** Whether the path typed is in the working tree, or in one of the revisions {@code revs} name. */
+    private boolean exists(String typed, List<String> revs) throws IOException {
+        String path = repoPath(typed);
+        // "" is the top of the tree, which every revision has (and git refuses as a pathspec)
+        if (path.isEmpty() || Files.exists(Path.of(typed))) return true;
+        if (path.equals("..") || path.startsWith("../")) return false; // outside the work tree: in no revision
+        for (String text : revs) {
+            for (String rev : named(text)) {
+                if (!listed(new Version.Rev(rev), List.of(path)).isEmpty()) return true;
+            }
+        }
+        return false;
     }
 
     /** The two revisions a range {@code A..B} or {@code A...B} is written with, HEAD for one left out. */
