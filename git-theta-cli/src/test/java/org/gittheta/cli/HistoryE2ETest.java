@@ -339,6 +339,26 @@ class HistoryE2ETest {
                 .contains("ambiguous argument 'main': both revision and filename");
     }
 
+    @Test
+    void logTakesExclusionsAndEmptyRanges() throws Exception {
+        Map<String, float[]> m = committedModel("base");
+        ok("git", "checkout", "-q", "-b", "ft");
+        m.get("layer2.weight")[0] += 1;
+        write(m);
+        ok("git", "commit", "-q", "-am", "tune");
+        assertThat(subjects(ok("git", "theta", "log", "--json", "^main", "ft"))).containsExactly("tune");
+        // git log prints nothing for a range without commits, and succeeds
+        for (List<String> empty : List.of(List.of("ft..main"), List.of("-n", "0"))) {
+            List<String> cmd = new ArrayList<>(List.of("git", "theta", "log"));
+            cmd.addAll(empty);
+            assertThat(ok(cmd.toArray(String[]::new))).as(cmd.toString()).isEmpty();
+            cmd.add("--json");
+            assertThat(subjects(ok(cmd.toArray(String[]::new))))
+                    .as(cmd.toString())
+                    .isEmpty();
+        }
+    }
+
     private static List<Object> subjects(String logJson) throws IOException {
         return list(parse(logJson).get("commits")).stream()
                 .map(c -> c.get("subject"))

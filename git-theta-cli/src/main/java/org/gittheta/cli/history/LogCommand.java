@@ -94,11 +94,13 @@ public final class LogCommand implements Callable<Integer> {
             if (sharded) log.addAll(shardPaths(repo, tip, file));
             List<String> paths = log.subList(log.indexOf("--") + 1, log.size());
             String out = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new));
-            if (out.isEmpty()) throw new UserException("'" + file + "' has no history in " + String.join(" ", revs));
+            // a range without commits (ft..main once merged, -n 0) lists nothing, as git log does
             // fields: hash, parents (empty for a root commit), date, subject
-            List<String[]> commits = Stream.of(out.split("\0"))
-                    .map(r -> r.strip().split("\u001f", 4))
-                    .toList();
+            List<String[]> commits = out.isEmpty()
+                    ? List.of()
+                    : Stream.of(out.split("\0"))
+                            .map(r -> r.strip().split("\u001f", 4))
+                            .toList();
             List<Version> versions = new ArrayList<>();
             for (String[] f : commits) {
                 versions.add(new Version.Rev(f[0]));
