@@ -359,6 +359,26 @@ class HistoryE2ETest {
         }
     }
 
+    /** The top of the tree, or a folder without a sharded model, is refused with what to give instead. */
+    @Test
+    void showOfAFolderNamesTheCheckpointsInIt() throws Exception {
+        committedModel("base");
+        Files.createDirectories(repo.resolve("models"));
+        Files.copy(repo.resolve("model.safetensors"), repo.resolve("models/a.safetensors"));
+        ok("git", "add", "models");
+        ok("git", "commit", "-q", "-m", "folder");
+        for (String spec : List.of("HEAD:", "HEAD:.", "HEAD:./", ":", "HEAD:models")) {
+            Command.Result r = run("git", "theta", "show", spec);
+            assertThat(r.exit()).as(spec).isEqualTo(1);
+            assertThat(r.err().lines().filter(l -> !l.contains("building")).toList())
+                    .as(r.err())
+                    .singleElement()
+                    .asString()
+                    .startsWith("git-theta: '" + spec + "' is a folder; name one checkpoint in it: ")
+                    .contains("models/a.safetensors");
+        }
+    }
+
     private static List<Object> subjects(String logJson) throws IOException {
         return list(parse(logJson).get("commits")).stream()
                 .map(c -> c.get("subject"))

@@ -126,11 +126,15 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return Optional.empty();
     }
 
+    /** The file {@code path} names in a commit; empty when it names nothing there, a folder or a submodule. */
     Optional<ObjectId> blobAt(ObjectId commitId, String path) throws IOException {
+        if (path.isEmpty()) return Optional.empty(); // the top folder
         try (RevWalk walk = new RevWalk(git)) {
             RevCommit commit = walk.parseCommit(commitId);
             try (TreeWalk tw = TreeWalk.forPath(git, path, commit.getTree())) {
-                return tw == null ? Optional.empty() : Optional.of(tw.getObjectId(0));
+                return tw == null || tw.getFileMode(0).getObjectType() != Constants.OBJ_BLOB
+                        ? Optional.empty()
+                        : Optional.of(tw.getObjectId(0));
             }
         }
     }

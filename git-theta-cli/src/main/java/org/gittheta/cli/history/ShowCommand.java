@@ -89,10 +89,11 @@ public final class ShowCommand implements Callable<Integer> {
     }
 
     /** The index when {@code path} is one, or a folder holding exactly one sharded checkpoint. */
-    private static Optional<String> indexOf(HistoryRepo repo, Version version, String path) throws IOException {
+    private Optional<String> indexOf(HistoryRepo repo, Version version, String path) throws IOException {
         if (ShardIndex.isIndexPath(path)) return Optional.of(path);
         if (repo.repo.blobId(version, path).isPresent()) return Optional.empty(); // a file: shown as one checkpoint
-        if (version instanceof Version.Index i && i.stage() == 0 && repo.unmerged(path)) {
+        // "" is the top folder, never unmerged (and git refuses it as a pathspec)
+        if (version instanceof Version.Index i && i.stage() == 0 && !path.isEmpty() && repo.unmerged(path)) {
             throw new UserException("'" + path + "' is unmerged: the index holds the conflict's versions, not one of"
                     + " its own (resolve it, or show a side: :1:" + path + " the base, :2:" + path + " ours, :3:"
                     + path + " theirs)");
@@ -100,10 +101,12 @@ public final class ShowCommand implements Callable<Integer> {
         HistoryRepo.Targets t = repo.targets(List.of(version), List.of(path), true);
         if (t.indexes().size() == 1 && t.files().isEmpty())
             return Optional.of(t.indexes().getFirst());
-        throw new UserException("'" + path + "' in '" + version + "' is a folder; name one checkpoint in it: "
-                + String.join(", ", t.indexes())
-                + (t.indexes().isEmpty() || t.files().isEmpty() ? "" : ", ")
-                + String.join(", ", t.files()));
+        List<String> inside = new ArrayList<>(t.indexes());
+        inside.addAll(t.files());
+        throw new UserException("'" + spec + "' is a folder; "
+                + (inside.isEmpty()
+                        ? "it holds no checkpoint tracked by git-theta"
+                        : "name one checkpoint in it: " + String.join(", ", inside)));
     }
 
     /** {@code safetensors}, or every format the shards have, e.g. {@code safetensors+torch-zip}. */
