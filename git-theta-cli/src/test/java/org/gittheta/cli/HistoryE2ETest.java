@@ -379,6 +379,49 @@ class HistoryE2ETest {
         }
     }
 
+    /** A checkpoint committed before it was tracked (then renormalized) ends its git-theta history there. */
+    @Test
+    void historyBeforeTrackingEndsTheLog() throws Exception {
+        Files.delete(repo.resolve(".gitattributes"));
+        Map<String, float[]> m = model();
+        write(m);
+        ok("git", "add", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "raw");
+        ok("git", "theta", "track", "*.safetensors");
+        ok("git", "add", "--renormalize", ".");
+        ok("git", "add", ".gitattributes");
+        ok("git", "commit", "-q", "-m", "migrate");
+        m.get("layer3.weight")[0] += 1;
+        write(m);
+        ok("git", "commit", "-q", "-am", "tune");
+
+        Command.Result log = run("git", "theta", "log", "--json");
+        assertThat(log.exit()).as(log.err()).isZero();
+        List<Map<String, Object>> commits = list(parse(log.out()).get("commits"));
+        assertThat(commits).extracting(c -> c.get("subject")).containsExactly("tune", "migrate");
+        // the first tracked version is compared with nothing: every parameter added
+        assertThat(map(commits.get(1).get("summary")).get("added")).isEqualTo(6);
+        String raw = ok("git", "rev-parse", "--short=10", "HEAD~2").strip();
+        assertThat(log.err().lines().filter(l -> !l.contains("building")).toList())
+                .singleElement()
+                .asString()
+                .startsWith("git-theta: ")
+                .contains("model.safetensors in " + raw + " is not a git-theta manifest");
+        Command.Result before = run("git", "theta", "log", "HEAD~2", "--", "model.safetensors");
+        assertThat(before.exit()).as(before.err()).isZero();
+        assertThat(before.out()).isEmpty();
+        assertThat(before.err())
+                .contains("model.safetensors in " + raw + " is not a git-theta manifest (committed"
+                        + " before it was tracked?): the log ends there");
+
+        Command.Result diff = run("git", "theta", "diff", "HEAD~2", "HEAD");
+        assertThat(diff.exit()).isEqualTo(1);
+        assertThat(diff.err().lines().filter(l -> !l.contains("building")).toList())
+                .singleElement()
+                .asString()
+                .contains("model.safetensors in HEAD~2 is not a git-theta manifest");
+    }
+
     private static List<Object> subjects(String logJson) throws IOException {
         return list(parse(logJson).get("commits")).stream()
                 .map(c -> c.get("subject"))

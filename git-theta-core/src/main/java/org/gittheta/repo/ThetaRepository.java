@@ -411,6 +411,15 @@ public final class ThetaRepository implements AutoCloseable {
     }
 
     /**
+     * Whether Git stores {@code path} at a revision or in the index as it is, not as a manifest: a file committed
+     * before git-theta tracked it (the checkpoint itself, or a git-lfs pointer).
+     */
+    public boolean storedAsIs(Version version, String path) throws IOException {
+        Optional<ObjectId> blob = blob(version, path);
+        return blob.isPresent() && git().manifestBytesOfBlob(blob.get()).isEmpty();
+    }
+
+    /**
      * The manifest of {@code path} at a revision or in the index; empty when the path is absent there.
      * @throws ManifestException if the path holds something that is not a manifest (committed before it was tracked)
      */

@@ -108,6 +108,7 @@ public final class LogCommand implements Callable<Integer> {
             }
             repo.repo.fetchBlobs(versions, paths);
             List<Entry> entries = new ArrayList<>();
+            Optional<String> end = Optional.empty();
             for (String[] f : commits) {
                 String commit = f[0];
                 String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
@@ -117,15 +118,42 @@ public final class LogCommand implements Callable<Integer> {
                 if (sharded
                         && repo.repo.shardIndex(after, file).isEmpty()
                         && (parent == null || repo.repo.shardIndex(before, file).isEmpty())) continue;
+                // history from before the checkpoint was tracked has no manifests to compare: it ends here
+                boolean asIs = !sharded && repo.repo.storedAsIs(after, file);
+                boolean parentAsIs = !sharded && parent != null && repo.repo.storedAsIs(before, file);
+                if (asIs || parentAsIs && repo.repo.blobId(after, file).isEmpty()) { // the file as is, or its deletion
+                    end = Optional.of(untracked(file, asIs ? commit : parent, "the log ends there"));
+                    break;
+                }
+                if (parentAsIs) before = new Version.None(); // the first tracked version
                 CheckpointDiff d = sharded
                         ? repo.repo.shardedDiff(before, after, file, include)
                         : repo.repo.diff(before, after, file, include);
                 if (param == null || !d.changedOrMoved().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
+                if (parentAsIs) {
+                    end = Optional.of(untracked(
+                            file,
+                            parent,
+                            abbrev(commit) + " is listed as its first version (every parameter added), older commits"
+                                    + " are not"));
+                    break;
+                }
             }
             if (json) printJson(file, entries);
             else printHuman(entries);
+            end.ifPresent(System.err::println);
         }
         return 0;
+    }
+
+    /** The note that ends a history reaching a version of {@code file} committed before it was tracked. */
+    private static String untracked(String file, String commit, String consequence) {
+        return "git-theta: " + Printable.escape(file) + " in " + abbrev(commit)
+                + " is not a git-theta manifest (committed before it was tracked?): " + consequence;
+    }
+
+    private static String abbrev(String commit) {
+        return commit.substring(0, 10);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
@@ -162,7 +190,7 @@ public final class LogCommand implements Callable<Integer> {
 
     private void printHuman(List<Entry> entries) {
         for (Entry e : entries) {
-            System.out.println(e.commit().substring(0, 10) + " " + e.date() + " " + e.subject());
+            System.out.println(abbrev(e.commit()) + " " + e.date() + " " + e.subject());
             List<ParamDiff> changed = e.diff().changedOrMoved();
             if (param != null) {
                 for (ParamDiff p : changed) System.out.println("    " + describe(p));
