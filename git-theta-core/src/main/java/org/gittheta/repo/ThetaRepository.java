@@ -416,7 +416,12 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public boolean storedAsIs(Version version, String path) throws IOException {
         Optional<ObjectId> blob = blob(version, path);
-        return blob.isPresent() && git().manifestBytesOfBlob(blob.get()).isEmpty();
+        try {
+            // an empty file is one git-theta tracks: its clean leaves it empty
+            return blob.isPresent() && git().manifestBytesOfBlob(blob.get()).isEmpty() && !git().isEmpty(blob.get());
+        } catch (MissingBlobException e) {
+            throw e.of(path, version.toString());
+        }
     }
 
     /**
