@@ -119,7 +119,18 @@ public final class Git {
     }
 
     /** The repository around the current directory. */
-    public record Dirs(Path gitDir, Path commonDir, Path indexFile, Path topLevel) {
+    /**
+     * @param topLevel    the work tree's top, where git commands run; in a repository without a work tree (bare, or
+     *     from inside its git directory), the git directory
+     * @param hasWorkTree whether there is a work tree ({@link #requireWorkTree})
+     */
+    public record Dirs(Path gitDir, Path commonDir, Path indexFile, Path topLevel, boolean hasWorkTree) {
+        /** Refuses, as git does, a command that reads or writes the work tree where there is none. */
+        public Dirs requireWorkTree(String command) {
+            if (!hasWorkTree) throw new UserException(command + ": this operation must be run in a work tree");
+            return this;
+        }
+
         public ThetaRepository.Location location() {
             return new ThetaRepository.Location(gitDir, commonDir, topLevel, indexFile);
         }
@@ -142,20 +153,24 @@ public final class Git {
                 TerminalProgress.forStderr());
     }
 
+    private static String[] concat(String[] args, String more) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = more;
+        return all;
+    }
+
     public static Dirs dirs(Path cwd) throws IOException {
         // the index's path is GIT_INDEX_FILE's when that is set, as Git itself reads and writes it
-        Result r = exec(
-                cwd,
-                "rev-parse",
-                "--path-format=absolute",
-                "--git-dir",
-                "--git-common-dir",
-                "--git-path",
-                "index",
-                "--show-toplevel");
+        String[] asked = {"rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "index"
+        };
+        Result r = exec(cwd, concat(asked, "--show-toplevel"));
+        // --show-toplevel fails where there is no work tree: a bare repository (a path remote), or its git directory
+        boolean hasWorkTree = r.exit == 0;
+        if (!hasWorkTree) r = exec(cwd, asked);
         if (r.exit != 0) throw new UserException("not in a git repository (" + cwd + ")");
         List<String> lines = r.out.lines().toList();
-        Path top = lines.size() > 3 ? Path.of(lines.get(3)) : cwd;
-        return new Dirs(Path.of(lines.get(0)), Path.of(lines.get(1)), Path.of(lines.get(2)), top);
+        Path gitDir = Path.of(lines.get(0));
+        Path top = hasWorkTree ? Path.of(lines.get(3)) : gitDir;
+        return new Dirs(gitDir, Path.of(lines.get(1)), Path.of(lines.get(2)), top, hasWorkTree);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.gittheta.cli.demo.DemoModel;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
@@ -90,6 +91,18 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         git(c, "theta", "fetch", "--all");
         assertThat(StoreFiles.count(c.resolve(".git"))).isEqualTo(StoreFiles.count(a.resolve(".git")));
         assertThat(git(c, "status", "--porcelain")).isEmpty();
+
+        // the bare path remote is looked after where it is; what needs a work tree says so, as git does
+        Path remote = tmp.resolve("remote.git");
+        assertThat(git(remote, "theta", "fsck")).isEmpty();
+        assertThat(git(remote, "theta", "ls-files", "HEAD")).contains("model.safetensors");
+        assertThat(git(remote, "theta", "show", "HEAD:model.safetensors")).contains("layers.0.");
+        for (String command : List.of("status", "checkout", "track")) {
+            Command.Result r = exec(remote, "theta", command);
+            assertThat(r.exit()).as(command).isNotZero();
+            assertThat(r.err().strip())
+                    .isEqualTo("git-theta: git theta " + command + ": this operation must be run in a work tree");
+        }
     }
 
     @Test

@@ -157,7 +157,8 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         if (noEdit) cmd.add("--no-edit");
         cmd.addAll(twoWayFlags());
         cmd.addAll(commits);
-        WorkTreeCheckpoints.refreshIndex(Git.dirs(cwd).topLevel());
+        WorkTreeCheckpoints.refreshIndex(
+                Git.dirs(cwd).requireWorkTree("git theta merge").topLevel());
         Optional<String> mergeId = WorkTreeCheckpoints.newMergeId();
         try {
             return WorkTreeCheckpoints.withoutGitHoldingCheckpoints(cwd, mergeId, env -> {
@@ -191,7 +192,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
                 throw new UserException("--fisher-theirs names one revision's Fisher: use --fisher <rev>=<file>");
             fishers.put(commits.getFirst(), cwd.resolve(fisherTheirs).toString());
         }
-        Path top = Git.dirs(cwd).topLevel();
+        Path top = Git.dirs(cwd).requireWorkTree("git theta merge").topLevel();
         return new OctopusMerge(top, config, System.err)
                 .run(commits, Optional.ofNullable(base), fishers, Optional.ofNullable(message), dryRun, json);
     }
@@ -230,7 +231,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
                         + " says what to merge and how");
         }
         if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
-        return new ConfigMerge(Git.dirs(cwd).topLevel(), cwd, System.err)
+        return new ConfigMerge(Git.dirs(cwd).requireWorkTree("git theta merge").topLevel(), cwd, System.err)
                 .run(config, Optional.ofNullable(message), dryRun, json);
     }
 

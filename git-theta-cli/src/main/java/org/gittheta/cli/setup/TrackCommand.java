@@ -21,14 +21,14 @@ public final class TrackCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() throws IOException {
+        Git.Dirs dirs = Git.dirs(Path.of("").toAbsolutePath()).requireWorkTree("git theta track");
         if (patterns.isEmpty()) {
             System.out.println("Listing tracked patterns");
-            for (Attributes.Tracked t : Attributes.tracked(Git.dirs(Path.of("").toAbsolutePath()))) {
+            for (Attributes.Tracked t : Attributes.tracked(dirs)) {
                 System.out.println("    " + t.pattern() + " (" + t.file() + ")");
             }
             return 0;
         }
-        Git.Dirs dirs = Git.dirs(Path.of("").toAbsolutePath());
         Path file = dirs.topLevel().resolve(".gitattributes");
         List<String> lines = Attributes.read(file);
         List<String> before = List.copyOf(lines);

@@ -22,7 +22,7 @@ public final class UntrackCommand implements java.util.concurrent.Callable<Integ
 
     @Override
     public Integer call() throws IOException {
-        Git.Dirs dirs = Git.dirs(Path.of("").toAbsolutePath());
+        Git.Dirs dirs = Git.dirs(Path.of("").toAbsolutePath()).requireWorkTree("git theta untrack");
         Path file = dirs.topLevel().resolve(".gitattributes");
         List<String> lines = Attributes.read(file);
         int before = lines.size();

@@ -26,7 +26,7 @@ public final class CheckoutCommand implements java.util.concurrent.Callable<Inte
     @Override
     public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Path top = Git.dirs(cwd).topLevel();
+        Path top = Git.dirs(cwd).requireWorkTree("git theta checkout").topLevel();
         List<String> tracked = WorkTreeCheckpoints.tracked(cwd, paths);
         if (!paths.isEmpty() && tracked.isEmpty()) {
             throw new UserException(

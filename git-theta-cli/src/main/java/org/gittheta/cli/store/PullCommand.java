@@ -24,7 +24,7 @@ public final class PullCommand implements java.util.concurrent.Callable<Integer>
     @Override
     public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Path top = Git.dirs(cwd).topLevel();
+        Path top = Git.dirs(cwd).requireWorkTree("git theta pull").topLevel();
         try (ThetaRepository repo = Git.repository(cwd)) {
             var remote = Transfers.remote(repo, Transfers.remoteName(repo, remoteName));
             Transfers.fetch(repo, remote, repo.objectsAt(List.of(Transfers.commit(repo, "HEAD"))));

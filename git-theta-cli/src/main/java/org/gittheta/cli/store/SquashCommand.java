@@ -51,6 +51,7 @@ public final class SquashCommand implements Callable<Integer> {
         if (minDepth < 1) throw new UserException("--min-depth " + minDepth + ": must be 1 or more");
         Path cwd = Path.of("").toAbsolutePath();
         SquashReport report;
+        Git.dirs(cwd).requireWorkTree("git theta squash");
         try (ThetaRepository repo = Git.repository(cwd)) {
             List<String> original = spec.commandLine().getParseResult().originalArgs();
             int dashes = original.indexOf("--");

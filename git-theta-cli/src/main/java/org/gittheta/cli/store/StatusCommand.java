@@ -23,6 +23,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Git.dirs(Path.of("").toAbsolutePath()).requireWorkTree("git theta status");
         try (ThetaRepository repo = Git.repository(Path.of("").toAbsolutePath())) {
             CheckpointListingOutput.print(
                     repo.status(options.offline), CheckpointListingOutput.Kind.STATUS, options.json);
