@@ -178,6 +178,13 @@ class HistoryE2ETest {
     void workingTreeDiffReadsTheFileWithoutStoringAnything() throws Exception {
         Map<String, float[]> m = committedModel("base");
         assertThat(ok("git", "theta", "diff")).isEmpty();
+        assertThat(ok("git", "theta", "diff", "--stat"))
+                .as("nothing, as git diff --stat")
+                .isEmpty();
+        // an untracked checkpoint is no change, as git diff has it
+        Files.copy(repo.resolve("model.safetensors"), repo.resolve("new.safetensors"));
+        assertThat(ok("git", "theta", "diff", "HEAD")).isEmpty();
+        Files.delete(repo.resolve("new.safetensors"));
         long objects = StoreFiles.count(repo.resolve(".git"));
         m.get("layer2.weight")[0] = 42f;
         write(m);

@@ -178,6 +178,7 @@ public final class DiffCommand implements Callable<Integer> {
             out.println();
             return;
         }
+        if (stat && diffs.isEmpty() && unmerged.isEmpty()) return; // as git diff --stat: nothing for no change
         if (stat) {
             List<String> paths =
                     diffs.stream().map(f -> Printable.escape(f.path())).toList();

@@ -226,8 +226,8 @@ final class HistoryRepo implements AutoCloseable {
             case Version.Rev r ->
                 args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));
             case Version.Index i -> args.addAll(List.of("ls-files", "-z", "--full-name"));
-            case Version.WorkTree w ->
-                args.addAll(List.of("ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"));
+            // the index's files, as git diff compares them: an untracked file is no change
+            case Version.WorkTree w -> args.addAll(List.of("ls-files", "-z", "--full-name", "--cached"));
             case Version.None n -> {
                 return List.of();
             }
