@@ -199,7 +199,9 @@ class MergeEndToEndTest {
                 "git", "theta", "merge", "--strategy", "task-arithmetic", "--lambda", "NaN", "--no-edit", "x");
         assertThat(lambda.exit()).isNotZero();
         assertThat(lambda.out()).contains("lambda=NaN is not a finite number");
-        repo.git("merge", "--abort");
+        assertThat(repo.dir.resolve(".git/MERGE_HEAD"))
+                .as("refused before git merge started")
+                .doesNotExist();
         Path fo = repo.home.resolve("fisher-ours.safetensors");
         MergeRepo.write(fo, List.of(T.of("w", DType.F32, 1, Double.POSITIVE_INFINITY, 3, 1)));
         Command.Result fisher = mergeFisher(fo, fo);
