@@ -97,6 +97,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(git(remote, "theta", "fsck")).isEmpty();
         assertThat(git(remote, "theta", "ls-files", "HEAD")).contains("model.safetensors");
         assertThat(git(remote, "theta", "show", "HEAD:model.safetensors")).contains("layers.0.");
+        assertThat(git(remote, "theta", "log")).contains("tune", "base");
+        assertThat(git(remote, "theta", "diff", "--stat", "HEAD~1", "HEAD")).contains("model.safetensors | ");
         for (String command : List.of("status", "checkout", "track")) {
             Command.Result r = exec(remote, "theta", command);
             assertThat(r.exit()).as(command).isNotZero();

@@ -64,7 +64,8 @@ final class HistoryRepo implements AutoCloseable {
                 for (String rev : named(a)) commit(rev);
                 revs.add(a);
             } else if (paths.isEmpty() && namesRevisions(a)) {
-                if (Files.exists(Path.of(a))) {
+                // without a work tree (a bare repository holds a file HEAD) nothing is ambiguous, as in git
+                if (dirs.hasWorkTree() && Files.exists(Path.of(a))) {
                     throw new UserException("ambiguous argument '" + a
                             + "': both revision and filename (use -- to separate paths from revisions)");
                 }
@@ -96,7 +97,7 @@ final class HistoryRepo implements AutoCloseable {
     private boolean exists(String typed, List<String> revs) throws IOException {
         String path = repoPath(typed);
         // "" is the top of the tree, which every revision has (and git refuses as a pathspec)
-        if (path.isEmpty() || Files.exists(Path.of(typed))) return true;
+        if (path.isEmpty() || dirs.hasWorkTree() && Files.exists(Path.of(typed))) return true;
         if (path.equals("..") || path.startsWith("../")) return false; // outside the work tree: in no revision
         for (String text : revs) {
             for (String rev : named(text)) {
@@ -246,12 +247,31 @@ final class HistoryRepo implements AutoCloseable {
         if (paths.isEmpty()) return List.of();
         List<String> args = new ArrayList<>(List.of("check-attr", "-z", "filter", "--"));
         args.addAll(paths);
-        String[] f = Git.run(dirs.topLevel(), args.toArray(String[]::new)).split("\0");
+        String[] f = (dirs.hasWorkTree() ? Git.run(dirs.topLevel(), args.toArray(String[]::new)) : bareCheckAttr(args))
+                .split("\0");
         List<String> out = new ArrayList<>();
         for (int i = 0; i + 2 < f.length; i += 3) {
             if (f[i + 2].equals("theta")) out.add(f[i]);
         }
         return out;
+    }
+
+    /**
+     * {@code git check-attr} where there is no work tree (a bare path remote): git 2.39 reads no .gitattributes there
+     * ({@code --source} is 2.40's), so HEAD's top-level one is given as the attributes file, beside info/attributes.
+     */
+    private String bareCheckAttr(List<String> args) throws IOException {
+        Git.Result attributes = Git.exec(dirs.topLevel(), "cat-file", "blob", "HEAD:.gitattributes");
+        if (attributes.exit() != 0) return Git.run(dirs.topLevel(), args.toArray(String[]::new));
+        Path file = Files.createTempFile(dirs.gitDir(), "theta-attributes-", "");
+        try {
+            Files.writeString(file, attributes.out());
+            List<String> withFile = new ArrayList<>(List.of("-c", "core.attributesFile=" + file));
+            withFile.addAll(args);
+            return Git.run(dirs.topLevel(), withFile.toArray(String[]::new));
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     @Override
