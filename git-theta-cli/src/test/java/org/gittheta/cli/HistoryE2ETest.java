@@ -216,6 +216,28 @@ class HistoryE2ETest {
         assertThat(ok("git", "theta", "log")).contains("metadata\n    " + said);
     }
 
+    /** --follow continues beyond a rename, as git log --follow; without it the history starts at the new name. */
+    @Test
+    void followContinuesBeyondARename() throws Exception {
+        Map<String, float[]> m = committedModel("base");
+        m.get("layer1.weight")[0] += 1;
+        write(m);
+        ok("git", "commit", "-q", "-am", "tune");
+        ok("git", "mv", "model.safetensors", "renamed.safetensors");
+        ok("git", "commit", "-q", "-m", "rename");
+        Map<String, Object> log = parse(ok("git", "theta", "log", "--follow", "renamed.safetensors", "--json"));
+        List<Map<String, Object>> commits = list(log.get("commits"));
+        assertThat(commits).extracting(c -> c.get("subject")).containsExactly("rename", "tune", "base");
+        assertThat(commits.getFirst().get("renamedFrom")).isEqualTo("model.safetensors");
+        assertThat(map(commits.getFirst().get("summary")).get("changed")).isEqualTo(0);
+        assertThat(map(commits.get(1).get("summary")).get("changed")).isEqualTo(1);
+        assertThat(ok("git", "theta", "log", "--follow")).contains("    renamed from model.safetensors\n");
+        assertThat(list(parse(ok("git", "theta", "log", "renamed.safetensors", "--json"))
+                        .get("commits")))
+                .extracting(c -> c.get("subject"))
+                .containsExactly("rename");
+    }
+
     @Test
     void addedRemovedAndReshapedParameters() throws Exception {
         Map<String, float[]> m = committedModel("base");

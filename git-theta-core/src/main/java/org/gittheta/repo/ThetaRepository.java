@@ -468,17 +468,23 @@ public final class ThetaRepository implements AutoCloseable {
      */
     public CheckpointDiff diff(Version before, Version after, String path, Predicate<String> params)
             throws IOException {
-        Optional<Manifest> a = storedManifest(before, path);
+        return diff(before, path, after, path, params);
+    }
+
+    /** The same for a checkpoint that was at {@code beforePath} before (renamed to {@code path}). */
+    public CheckpointDiff diff(Version before, String beforePath, Version after, String path, Predicate<String> params)
+            throws IOException {
+        Optional<Manifest> a = storedManifest(before, beforePath);
         Optional<Manifest> b = storedManifest(after, path);
         fetchChanged(
-                path,
+                beforePath,
                 a.map(Manifest::params).orElse(List.of()),
                 b.map(Manifest::params).orElse(List.of()));
         fetchChanged(
                 path,
                 b.map(Manifest::params).orElse(List.of()),
                 a.map(Manifest::params).orElse(List.of()));
-        try (Snapshot x = snapshot(before, path, a, b);
+        try (Snapshot x = snapshot(before, beforePath, a, b);
                 Snapshot y = snapshot(after, path, b, a)) {
             return CheckpointDiffer.diff(x, y, params, progress, "comparing " + path);
         }

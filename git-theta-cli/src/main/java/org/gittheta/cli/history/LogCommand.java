@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.Json;
 import org.gittheta.cli.Sizes;
@@ -57,13 +56,23 @@ public final class LogCommand implements Callable<Integer> {
             description = "Show at most N commits.")
     Integer maxCount;
 
+    @Option(
+            names = "--follow",
+            description = "Continue beyond renames of the checkpoint, as git log --follow (a file, not a sharded"
+                    + " model's index).")
+    boolean follow;
+
     @Option(names = "--json", description = "Machine-readable output (see docs/history.md).")
     boolean json;
 
     @Spec
     CommandSpec spec;
 
-    record Entry(String commit, String date, String subject, CheckpointDiff diff) {}
+    /** @param renamedFrom the checkpoint's path before the commit, where the commit renamed it */
+    record Entry(String commit, String date, String subject, CheckpointDiff diff, Optional<String> renamedFrom) {}
+
+    /** A commit as git log printed it (hash, parents, date, subject) and the checkpoint's path before and after it. */
+    private record Logged(String[] fields, String before, String after) {}
 
     @Override
     public Integer call() throws IOException {
@@ -86,31 +95,33 @@ public final class LogCommand implements Callable<Integer> {
                                         + String.join(", ", concat(target.files(), target.indexes())));
             }
             String file = sharded ? target.indexes().getFirst() : target.files().getFirst();
+            if (follow && sharded) throw new UserException("--follow: name a checkpoint file, not a sharded model");
             Predicate<String> include = param == null ? n -> true : glob(param);
             List<String> log = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
             if (maxCount != null) log.add("-n" + maxCount);
+            if (follow) log.addAll(List.of("--follow", "--name-status"));
             log.addAll(revs);
             log.addAll(List.of("--", file));
             if (sharded) log.addAll(shardPaths(repo, tip, file));
-            List<String> paths = log.subList(log.indexOf("--") + 1, log.size());
+            List<String> paths = new ArrayList<>(log.subList(log.indexOf("--") + 1, log.size()));
             String out = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new));
             // a range without commits (ft..main once merged, -n 0) lists nothing, as git log does
-            // fields: hash, parents (empty for a root commit), date, subject
-            List<String[]> commits = out.isEmpty()
-                    ? List.of()
-                    : Stream.of(out.split("\0"))
-                            .map(r -> r.strip().split("\u001f", 4))
-                            .toList();
+            List<Logged> commits = out.isEmpty() ? List.of() : logged(out, file);
             List<Version> versions = new ArrayList<>();
-            for (String[] f : commits) {
-                versions.add(new Version.Rev(f[0]));
-                if (!f[1].isBlank()) versions.add(new Version.Rev(f[1].split(" ")[0]));
+            for (Logged c : commits) {
+                versions.add(new Version.Rev(c.fields()[0]));
+                if (!c.fields()[1].isBlank())
+                    versions.add(new Version.Rev(c.fields()[1].split(" ")[0]));
+                if (!paths.contains(c.before())) paths.add(c.before());
             }
             repo.repo.fetchBlobs(versions, paths);
             List<Entry> entries = new ArrayList<>();
             Optional<String> end = Optional.empty();
-            for (String[] f : commits) {
+            for (Logged c : commits) {
+                String[] f = c.fields();
                 String commit = f[0];
+                String was = c.before();
+                String is = c.after();
                 String parent = f[1].isBlank() ? null : f[1].split(" ")[0];
                 Version before = parent == null ? new Version.None() : new Version.Rev(parent);
                 Version after = new Version.Rev(commit);
@@ -119,20 +130,22 @@ public final class LogCommand implements Callable<Integer> {
                         && repo.repo.shardIndex(after, file).isEmpty()
                         && (parent == null || repo.repo.shardIndex(before, file).isEmpty())) continue;
                 // history from before the checkpoint was tracked has no manifests to compare: it ends here
-                boolean asIs = !sharded && repo.repo.storedAsIs(after, file);
-                boolean parentAsIs = !sharded && parent != null && repo.repo.storedAsIs(before, file);
-                if (asIs || parentAsIs && repo.repo.blobId(after, file).isEmpty()) { // the file as is, or its deletion
-                    end = Optional.of(untracked(file, asIs ? commit : parent, "the log ends there"));
+                boolean asIs = !sharded && repo.repo.storedAsIs(after, is);
+                boolean parentAsIs = !sharded && parent != null && repo.repo.storedAsIs(before, was);
+                if (asIs || parentAsIs && repo.repo.blobId(after, is).isEmpty()) { // the file as is, or its deletion
+                    end = Optional.of(untracked(asIs ? is : was, asIs ? commit : parent, "the log ends there"));
                     break;
                 }
                 if (parentAsIs) before = new Version.None(); // the first tracked version
                 CheckpointDiff d = sharded
                         ? repo.repo.shardedDiff(before, after, file, include)
-                        : repo.repo.diff(before, after, file, include);
-                if (param == null || !d.changedOrMoved().isEmpty()) entries.add(new Entry(commit, f[2], f[3], d));
+                        : repo.repo.diff(before, was, after, is, include);
+                Optional<String> renamedFrom = was.equals(is) ? Optional.empty() : Optional.of(was);
+                if (param == null || !d.changedOrMoved().isEmpty())
+                    entries.add(new Entry(commit, f[2], f[3], d, renamedFrom));
                 if (parentAsIs) {
                     end = Optional.of(untracked(
-                            file,
+                            was,
                             parent,
                             abbrev(commit) + " is listed as its first version (every parameter added), older commits"
                                     + " are not"));
@@ -144,6 +157,29 @@ public final class LogCommand implements Callable<Integer> {
             end.ifPresent(System.err::println);
         }
         return 0;
+    }
+
+    /**
+     * The commits of git log's output, {@code file}'s path before and after each: with --follow, as git's
+     * --name-status says it (a rename names both), else {@code file} throughout.
+     */
+    private List<Logged> logged(String out, String file) {
+        // each commit: its fields, then with --name-status "\n<status>", the path, and a rename's new path
+        String[] t = out.split("\0");
+        List<Logged> commits = new ArrayList<>();
+        for (int i = 0; i < t.length; ) {
+            String[] fields = t[i++].strip().split("\u001f", 4);
+            String before = file;
+            String after = file;
+            if (follow && i < t.length && t[i].startsWith("\n")) {
+                boolean renamed = t[i].strip().startsWith("R");
+                before = t[i + 1];
+                after = renamed ? t[i + 2] : before;
+                i += renamed ? 3 : 2;
+            }
+            commits.add(new Logged(fields, before, after));
+        }
+        return commits;
     }
 
     /** The note that ends a history reaching a version of {@code file} committed before it was tracked. */
@@ -191,6 +227,7 @@ public final class LogCommand implements Callable<Integer> {
     private void printHuman(List<Entry> entries) {
         for (Entry e : entries) {
             System.out.println(abbrev(e.commit()) + " " + e.date() + " " + e.subject());
+            e.renamedFrom().ifPresent(was -> System.out.println("    renamed from " + Printable.escape(was)));
             List<ParamDiff> changed = e.diff().changedOrMoved();
             if (param != null) {
                 for (ParamDiff p : changed) System.out.println("    " + describe(p));
@@ -239,6 +276,8 @@ public final class LogCommand implements Callable<Integer> {
                 g.writeStringField("commit", e.commit());
                 g.writeStringField("date", e.date());
                 g.writeStringField("subject", e.subject());
+                if (e.renamedFrom().isPresent())
+                    g.writeStringField("renamedFrom", e.renamedFrom().get());
                 HistoryOutput.writeSummary(g, e.diff());
                 g.writeArrayFieldStart("params");
                 for (ParamDiff p : e.diff().changedOrMoved()) HistoryOutput.writeParam(g, p);
