@@ -232,6 +232,14 @@ class HistoryE2ETest {
         assertThat(map(commits.getFirst().get("summary")).get("changed")).isEqualTo(0);
         assertThat(map(commits.get(1).get("summary")).get("changed")).isEqualTo(1);
         assertThat(ok("git", "theta", "log", "--follow")).contains("    renamed from model.safetensors\n");
+        // diff pairs the paths as git diff does: nothing removed and added, nothing stored
+        assertThat(ok("git", "theta", "diff", "--stat", "HEAD~1", "HEAD"))
+                .isEqualTo(" model.safetensors => renamed.safetensors | 0 of 6 parameters changed, 0 of 6.0K elements,"
+                        + " 0 B stored\n 1 checkpoint changed\n");
+        assertThat(list(parse(ok("git", "theta", "diff", "--json", "HEAD~1", "HEAD"))
+                        .get("files")))
+                .extracting(f -> f.get("path") + " from " + f.get("renamedFrom"))
+                .containsExactly("renamed.safetensors from model.safetensors");
         assertThat(list(parse(ok("git", "theta", "log", "renamed.safetensors", "--json"))
                         .get("commits")))
                 .extracting(c -> c.get("subject"))

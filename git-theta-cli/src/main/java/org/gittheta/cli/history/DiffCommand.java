@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -14,6 +17,8 @@ import org.gittheta.cli.Sizes;
 import org.gittheta.cli.UserException;
 import org.gittheta.diff.CheckpointDiff;
 import org.gittheta.diff.ParamDiff;
+import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ParamEntry;
 import org.gittheta.repo.Version;
 import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
@@ -97,8 +102,14 @@ public final class DiffCommand implements Callable<Integer> {
             List<String> unresolved = new ArrayList<>();
             HistoryRepo.Targets targets = repo.targets(sides, paths, true);
             repo.repo.fetchBlobs(sides, targets.files());
+            Map<String, String> renamedFrom = renames(repo, targets.files(), before, after, unmerged);
             for (String path : targets.files()) {
-                if (!unmerged.contains(path)) {
+                if (renamedFrom.containsValue(path)) continue; // listed under its new name
+                if (renamedFrom.containsKey(path)) {
+                    String was = renamedFrom.get(path);
+                    CheckpointDiff d = repo.repo.diff(before, was, after, path, name -> true);
+                    diffs.add(new FileDiff(path, before, d, false, Optional.of(was)));
+                } else if (!unmerged.contains(path)) {
                     diff(repo, path, before, after).ifPresent(diffs::add);
                 } else if (stage != 0) {
                     diff(repo, path, new Version.Index(stage), after).ifPresent(diffs::add);
@@ -108,7 +119,7 @@ public final class DiffCommand implements Callable<Integer> {
             }
             for (String index : targets.indexes()) {
                 CheckpointDiff d = repo.repo.shardedDiff(before, after, index, name -> true);
-                if (!d.changedOrMoved().isEmpty()) diffs.add(new FileDiff(index, before, d, true));
+                if (!d.changedOrMoved().isEmpty()) diffs.add(new FileDiff(index, before, d, true, Optional.empty()));
             }
             diffs.sort(java.util.Comparator.comparing(FileDiff::path));
             print(diffs, unresolved, before, after);
@@ -116,8 +127,61 @@ public final class DiffCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** @param sharded whether {@code path} is a sharded checkpoint's index (parameters carry their shard) */
-    record FileDiff(String path, Version before, CheckpointDiff diff, boolean sharded) {}
+    /**
+     * @param sharded     whether {@code path} is a sharded checkpoint's index (parameters carry their shard)
+     * @param renamedFrom the path the checkpoint had before, where it was renamed
+     */
+    record FileDiff(String path, Version before, CheckpointDiff diff, boolean sharded, Optional<String> renamedFrom) {
+        /** As git names a renamed file: {@code old => new}. */
+        String shown() {
+            String path = Printable.escape(this.path);
+            return renamedFrom.map(was -> Printable.escape(was) + " => " + path).orElse(path);
+        }
+    }
+
+    /**
+     * Renames between two stored versions, new path to old, as git finds them: a checkpoint gone from one path and one
+     * new at another whose parameters are at least half the same (by name and values), the most alike paired first.
+     */
+    private static Map<String, String> renames(
+            HistoryRepo repo, List<String> files, Version before, Version after, Set<String> unmerged)
+            throws IOException {
+        if (after instanceof Version.WorkTree) return Map.of();
+        Map<String, Manifest> gone = new LinkedHashMap<>();
+        Map<String, Manifest> added = new LinkedHashMap<>();
+        for (String path : files) {
+            if (unmerged.contains(path)) continue;
+            Optional<Manifest> a = repo.repo.manifest(before, path);
+            Optional<Manifest> b = repo.repo.manifest(after, path);
+            if (a.isPresent() && b.isEmpty()) gone.put(path, a.get());
+            if (a.isEmpty() && b.isPresent()) added.put(path, b.get());
+        }
+        Map<String, String> renamedFrom = new HashMap<>();
+        for (var n : added.entrySet()) {
+            String best = null;
+            double bestShare = 0.5;
+            for (var o : gone.entrySet()) {
+                double share = sameShare(o.getValue(), n.getValue());
+                if (share >= bestShare && !renamedFrom.containsValue(o.getKey())) {
+                    best = o.getKey();
+                    bestShare = share;
+                }
+            }
+            if (best != null) renamedFrom.put(n.getKey(), best);
+        }
+        return renamedFrom;
+    }
+
+    /** The share of parameters (of the larger) that both hold with the same values. */
+    private static double sameShare(Manifest a, Manifest b) {
+        Map<String, ParamEntry> byName = a.byName();
+        long same = b.params().stream()
+                .filter(p ->
+                        byName.containsKey(p.name()) && byName.get(p.name()).sameValues(p))
+                .count();
+        int larger = Math.max(a.params().size(), b.params().size());
+        return larger == 0 ? 0 : (double) same / larger;
+    }
 
     /** The index stage that --base, --ours or --theirs name; 0 for none. */
     private int stage() {
@@ -146,7 +210,7 @@ public final class DiffCommand implements Callable<Integer> {
             return Optional.empty();
         }
         CheckpointDiff d = repo.repo.diff(before, after, path, name -> true);
-        return d.fileChanged() ? Optional.of(new FileDiff(path, before, d, false)) : Optional.empty();
+        return d.fileChanged() ? Optional.of(new FileDiff(path, before, d, false, Optional.empty())) : Optional.empty();
     }
 
     /** @param unmerged checkpoints in conflict: the index holds their sides, not one version to compare */
@@ -164,6 +228,8 @@ public final class DiffCommand implements Callable<Integer> {
                 for (FileDiff f : diffs) {
                     g.writeStartObject();
                     g.writeStringField("path", f.path());
+                    if (f.renamedFrom().isPresent())
+                        g.writeStringField("renamedFrom", f.renamedFrom().get());
                     g.writeStringField("before", f.before().toString());
                     g.writeBooleanField("sharded", f.sharded());
                     HistoryOutput.writeSummary(g, f.diff());
@@ -180,8 +246,7 @@ public final class DiffCommand implements Callable<Integer> {
         }
         if (stat && diffs.isEmpty() && unmerged.isEmpty()) return; // as git diff --stat: nothing for no change
         if (stat) {
-            List<String> paths =
-                    diffs.stream().map(f -> Printable.escape(f.path())).toList();
+            List<String> paths = diffs.stream().map(FileDiff::shown).toList();
             int width = paths.stream().mapToInt(String::length).max().orElse(0);
             for (int i = 0; i < diffs.size(); i++) {
                 FileDiff f = diffs.get(i);
@@ -200,7 +265,7 @@ public final class DiffCommand implements Callable<Integer> {
         // git's own line for a path it cannot compare with the index
         for (String path : unmerged) out.println("* Unmerged path " + Printable.escape(path));
         for (FileDiff f : diffs) {
-            out.println("diff --theta " + Printable.escape(f.path()) + " (" + f.before() + " → " + after + ")");
+            out.println("diff --theta " + f.shown() + " (" + f.before() + " → " + after + ")");
             List<ParamDiff> shown = shown(f.diff());
             if (!shown.isEmpty()) HistoryOutput.table(shown, f.sharded()).forEach(out::println);
             out.println(HistoryOutput.summary(f.diff()));
