@@ -153,20 +153,15 @@ public final class Git {
                 TerminalProgress.forStderr());
     }
 
-    private static String[] concat(String[] args, String more) {
-        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
-        all[args.length] = more;
-        return all;
-    }
-
     public static Dirs dirs(Path cwd) throws IOException {
         // the index's path is GIT_INDEX_FILE's when that is set, as Git itself reads and writes it
-        String[] asked = {"rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "index"
-        };
-        Result r = exec(cwd, concat(asked, "--show-toplevel"));
+        List<String> asked = new ArrayList<>(
+                List.of("rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "index"));
+        asked.add("--show-toplevel");
+        Result r = exec(cwd, asked.toArray(String[]::new));
         // --show-toplevel fails where there is no work tree: a bare repository (a path remote), or its git directory
         boolean hasWorkTree = r.exit == 0;
-        if (!hasWorkTree) r = exec(cwd, asked);
+        if (!hasWorkTree) r = exec(cwd, asked.subList(0, asked.size() - 1).toArray(String[]::new));
         if (r.exit != 0) throw new UserException("not in a git repository (" + cwd + ")");
         List<String> lines = r.out.lines().toList();
         Path gitDir = Path.of(lines.get(0));

@@ -59,8 +59,7 @@ final class CheckpointListing {
             Optional<Manifest> staged = manifest(e, "index");
             if (staged.isEmpty()) continue;
             Optional<ObjectId> headBlob = head.isEmpty() ? Optional.empty() : git.blobAt(head.get(), e.path());
-            Optional<Manifest> parent =
-                    headBlob.isEmpty() ? Optional.empty() : parentManifest(e.path(), "HEAD", headBlob.get());
+            Optional<Manifest> parent = headManifest(e.path(), headBlob);
             Staged state;
             if (headBlob.isEmpty()) state = Staged.NEW;
             else if (headBlob.get().equals(e.blob())) state = Staged.UNCHANGED;
@@ -72,9 +71,8 @@ final class CheckpointListing {
         for (PathBlob e : git.unmergedEntries()) {
             Optional<Manifest> side = manifest(e, "index");
             if (side.isEmpty()) continue;
-            Optional<ObjectId> headBlob = head.isEmpty() ? Optional.empty() : git.blobAt(head.get(), e.path());
             Optional<Manifest> parent =
-                    headBlob.isEmpty() ? Optional.empty() : parentManifest(e.path(), "HEAD", headBlob.get());
+                    headManifest(e.path(), head.isEmpty() ? Optional.empty() : git.blobAt(head.get(), e.path()));
             Status status = new Status(Staged.UNMERGED, workTree.state(e.path(), side.get()));
             out.add(new Found(e.path(), "index", side.get(), parent, Optional.of(status)));
         }
@@ -191,11 +189,8 @@ final class CheckpointListing {
     private static Staged staged(List<Found> shards) {
         Set<Staged> states = EnumSet.noneOf(Staged.class);
         for (Found s : shards) states.add(s.status().orElseThrow().staged());
-        if (states.size() == 1 || states.contains(Staged.UNMERGED)) {
-            return states.contains(Staged.UNMERGED)
-                    ? Staged.UNMERGED
-                    : states.iterator().next();
-        }
+        if (states.contains(Staged.UNMERGED)) return Staged.UNMERGED;
+        if (states.size() == 1) return states.iterator().next();
         return EnumSet.of(Staged.UNCHANGED, Staged.STORAGE_ONLY).containsAll(states)
                 ? Staged.STORAGE_ONLY
                 : Staged.MODIFIED;
@@ -217,6 +212,10 @@ final class CheckpointListing {
         } catch (MissingBlobException x) {
             throw x.of(e.path(), version);
         }
+    }
+
+    private Optional<Manifest> headManifest(String path, Optional<ObjectId> headBlob) throws IOException {
+        return headBlob.isEmpty() ? Optional.empty() : parentManifest(path, "HEAD", headBlob.get());
     }
 
     /** A parent version that cannot be parsed only costs the comparison: everything counts as new. */

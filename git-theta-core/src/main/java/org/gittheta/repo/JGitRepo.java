@@ -187,12 +187,22 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** The bytes of a blob that starts like a manifest (not yet parsed); empty when the blob is something else. */
     Optional<byte[]> manifestBytesOfBlob(ObjectId blob) throws IOException {
         ObjectLoader loader = open(blob);
-        if (loader.getSize() > MAX_MANIFEST_BYTES) return Optional.empty();
-        try (InputStream in = loader.openStream()) {
-            if (!Manifest.looksLike(in)) return Optional.empty();
-        }
+        if (!startsLikeManifest(loader)) return Optional.empty();
         byte[] bytes = loader.getCachedBytes(Integer.MAX_VALUE);
         return Manifest.looksLike(bytes, bytes.length) ? Optional.of(bytes) : Optional.empty();
+    }
+
+    /** Whether a blob starts like a manifest, from its first bytes: not a whole manifest read to find out. */
+    boolean startsLikeManifest(ObjectId blob) throws IOException {
+        return startsLikeManifest(open(blob));
+    }
+
+    /** Most blobs are not manifests: only their first bytes are looked at. */
+    private static boolean startsLikeManifest(ObjectLoader loader) throws IOException {
+        if (loader.getSize() > MAX_MANIFEST_BYTES) return false;
+        try (InputStream in = loader.openStream()) {
+            return Manifest.looksLike(in);
+        }
     }
 
     boolean isEmpty(ObjectId blob) throws IOException {

@@ -418,7 +418,7 @@ public final class ThetaRepository implements AutoCloseable {
         Optional<ObjectId> blob = blob(version, path);
         try {
             // an empty file is one git-theta tracks: its clean leaves it empty
-            return blob.isPresent() && git().manifestBytesOfBlob(blob.get()).isEmpty() && !git().isEmpty(blob.get());
+            return blob.isPresent() && !git().startsLikeManifest(blob.get()) && !git().isEmpty(blob.get());
         } catch (MissingBlobException e) {
             throw e.of(path, version.toString());
         }

@@ -151,10 +151,11 @@ public final class DiffCommand implements Callable<Integer> {
         Map<String, Manifest> added = new LinkedHashMap<>();
         for (String path : files) {
             if (unmerged.contains(path)) continue;
-            Optional<Manifest> a = repo.repo.manifest(before, path);
-            Optional<Manifest> b = repo.repo.manifest(after, path);
-            if (a.isPresent() && b.isEmpty()) gone.put(path, a.get());
-            if (a.isEmpty() && b.isPresent()) added.put(path, b.get());
+            // which side holds the path is the blobs' to say: only those on one side are read as manifests
+            boolean a = repo.repo.blobId(before, path).isPresent();
+            boolean b = repo.repo.blobId(after, path).isPresent();
+            if (a && !b) gone.put(path, repo.repo.manifest(before, path).orElseThrow());
+            if (!a && b) added.put(path, repo.repo.manifest(after, path).orElseThrow());
         }
         Map<String, String> renamedFrom = new HashMap<>();
         for (var n : added.entrySet()) {

@@ -150,7 +150,7 @@ public final class AddCommand implements java.util.concurrent.Callable<Integer> 
 
     /** Drops the stat data of the paths' index entries, so that git cleans them again whatever their stat says. */
     private void forgetStat(Path cwd) throws IOException {
-        Path top = Git.dirs(cwd).requireWorkTree("git theta add").topLevel();
+        Path top = Git.dirs(cwd).topLevel();
         for (Staged e : entries(cwd))
             Git.run(top, "update-index", "--cacheinfo", e.mode() + "," + e.blob() + "," + e.path());
     }
@@ -163,7 +163,7 @@ public final class AddCommand implements java.util.concurrent.Callable<Integer> 
      * (as a plain add would) and sees the difference until the stored version is checked out.
      */
     private void report(Path cwd, Map<String, Manifest> before) throws IOException {
-        Path top = Git.dirs(cwd).requireWorkTree("git theta add").topLevel();
+        Path top = Git.dirs(cwd).topLevel();
         try (ThetaRepository repo = ThetaRepository.open(Git.dirs(cwd).location())) {
             for (Staged e : entries(cwd)) {
                 Optional<Manifest> after = repo.indexManifest(e.path());

@@ -18,6 +18,7 @@ import java.util.Set;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.SkipSmudge;
 import org.gittheta.cli.UserException;
+import org.gittheta.config.Settings;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.repo.ThetaRepository;
 
@@ -184,7 +185,7 @@ public final class WorkTreeCheckpoints {
     static void write(Path cwd, Path top, List<String> paths) throws IOException {
         if (paths.isEmpty()) return;
         // without the filter git compares a checkpoint's bytes with its manifest: every one would look changed
-        requireFilter(top);
+        requireFilter(Git.settings(top));
         List<String> left = notCheckedOut(top, paths);
         List<String> present =
                 paths.stream().filter(p -> !left.contains(p)).distinct().toList();
@@ -216,7 +217,7 @@ public final class WorkTreeCheckpoints {
             throws IOException {
         if (paths.isEmpty()) return;
         // without the filter, the refresh below would stage the checkpoint's bytes in place of its manifest
-        requireFilter(top);
+        requireFilter(repo.settings());
         List<String> unrefreshed = repo.checkout(paths, mergeId);
         if (!unrefreshed.isEmpty()) {
             // the stat cache answers the clean this re-runs, so the values are not decoded again
@@ -226,8 +227,8 @@ public final class WorkTreeCheckpoints {
         }
     }
 
-    private static void requireFilter(Path top) throws IOException {
-        if (Git.exec(top, "config", "filter.theta.process").out().isBlank()) {
+    private static void requireFilter(Settings settings) {
+        if (settings.get("filter.theta.process").filter(v -> !v.isBlank()).isEmpty()) {
             throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
         }
     }
