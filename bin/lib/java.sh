@@ -100,7 +100,8 @@ theta_build() {
     return 1
   fi
   echo "git-theta: building (first use or sources changed)..." >&2
-  (cd "$theta_root" && JAVA_HOME=$THETA_JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -q -B -Dstyle.color=never -DskipTests package >&2) || {
+  # Debian's Maven 3.8 writes colour resets even in batch mode: they are taken out of what reaches the user
+  (cd "$theta_root" && set -o pipefail && JAVA_HOME=$THETA_JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -q -B -Dstyle.color=never -DskipTests package 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2) || {
     echo "git-theta: build failed (see above)." >&2
     return 1
   }
