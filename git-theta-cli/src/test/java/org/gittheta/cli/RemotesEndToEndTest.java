@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.gittheta.cli.demo.DemoModel;
 import org.gittheta.testing.Command;
+import org.gittheta.testing.LfsServer;
 import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -104,6 +106,56 @@ class RemotesEndToEndTest extends RemotesGitFixture {
             assertThat(r.exit()).as(command).isNotZero();
             assertThat(r.err().strip())
                     .isEqualTo("git-theta: git theta " + command + ": this operation must be run in a work tree");
+        }
+    }
+
+    /**
+     * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
+     * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's
+     * commands here and answers {@code git-lfs-authenticate} with the server's URL and token.
+     */
+    @Test
+    void anSshRemoteGetsItsLfsTokenFromGitLfsAuthenticate() throws Exception {
+        try (LfsServer tokenServer = new LfsServer(tmp.resolve("token-server"), "RemoteAuth s3cret")) {
+            Path fakeSsh = tmp.resolve("fake-ssh");
+            Files.writeString(fakeSsh, """
+                    #!/bin/sh
+                    host=$1; shift
+                    echo "$host $*" >> "$FAKE_SSH_LOG"
+                    case "$*" in
+                    git-lfs-authenticate*)
+                      printf '{"href":"%s","header":{"Authorization":"RemoteAuth s3cret"}}' "$FAKE_LFS_URL" ;;
+                    *) cd "$FAKE_SSH_ROOT" && exec sh -c "$*" ;;
+                    esac
+                    """);
+            assertThat(fakeSsh.toFile().setExecutable(true)).isTrue();
+            Path log = tmp.resolve("ssh.log");
+            Map<String, String> env = Map.of(
+                    "GIT_SSH_COMMAND", fakeSsh.toString(),
+                    "GIT_SSH_VARIANT", "simple",
+                    "FAKE_SSH_LOG", log.toString(),
+                    "FAKE_SSH_ROOT", tmp.toString(),
+                    "FAKE_LFS_URL", tokenServer.url());
+            Path a = Files.createDirectories(tmp.resolve("a"));
+            exec(env, a, "init", "-q").assertOk();
+            exec(env, a, "remote", "add", "origin", "models.invalid:remote.git").assertOk();
+            exec(env, a, "theta", "track", "*.safetensors").assertOk();
+            DemoModel.small().write(a.resolve("model.safetensors"), n -> false, 0, 0);
+            exec(env, a, "add", ".").assertOk();
+            exec(env, a, "commit", "-q", "-m", "base").assertOk();
+
+            exec(env, a, "push", "-q", "origin", "main").assertOk();
+            assertThat(tokenServer.objectCount())
+                    .isEqualTo(StoreFiles.count(a.resolve(".git")))
+                    .isPositive();
+
+            exec(env, tmp, "clone", "-q", "models.invalid:remote.git", "b").assertOk();
+            assertThat(Files.mismatch(a.resolve("model.safetensors"), tmp.resolve("b/model.safetensors")))
+                    .isEqualTo(-1);
+            assertThat(Files.readAllLines(log))
+                    .contains(
+                            "models.invalid git-lfs-authenticate remote.git upload",
+                            "models.invalid git-lfs-authenticate remote.git download");
         }
     }
 

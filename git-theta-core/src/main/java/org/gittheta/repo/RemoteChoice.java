@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.gittheta.config.Settings;
 import org.gittheta.progress.Progress;
@@ -12,6 +13,7 @@ import org.gittheta.transfer.LfsClient;
 import org.gittheta.transfer.LfsEndpoint;
 import org.gittheta.transfer.LocalRemote;
 import org.gittheta.transfer.ObjectRemote;
+import org.gittheta.transfer.SshAuthentication;
 
 /** Where objects come from and go to for a remote, chosen as git-lfs would choose it. */
 final class RemoteChoice {
@@ -46,16 +48,37 @@ final class RemoteChoice {
         Optional<Path> local = localGitDir(url.get());
         if (local.isPresent()) return Optional.of(LocalRemote.of(local.get()));
         Optional<URI> derived = LfsEndpoint.fromRemoteUrl(url.get());
-        return derived.isEmpty() ? Optional.empty() : Optional.of(lfs(derived.get()));
+        if (derived.isEmpty()) return Optional.empty();
+        Optional<SshAuthentication> ssh =
+                LfsEndpoint.sshTarget(url.get()).map(target -> new SshAuthentication(sshCommand(), target));
+        return Optional.of(lfs(derived.get(), ssh));
     }
 
     private ObjectRemote lfs(URI endpoint) throws IOException {
+        return lfs(endpoint, Optional.empty());
+    }
+
+    private ObjectRemote lfs(URI endpoint, Optional<SshAuthentication> ssh) throws IOException {
         LfsClient.Options defaults = LfsClient.Options.defaults();
         return new LfsClient(
                 endpoint,
                 credentials,
+                ssh,
                 new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()),
                 progress);
+    }
+
+    /**
+     * The ssh that git runs: {@code GIT_SSH_COMMAND}, else {@code core.sshCommand} (both run by the shell, with the
+     * arguments after them), else the program {@code GIT_SSH}, else {@code ssh}.
+     */
+    private List<String> sshCommand() {
+        Optional<String> command = Optional.ofNullable(System.getenv("GIT_SSH_COMMAND"))
+                .filter(c -> !c.isBlank())
+                .or(() -> settings.get("core.sshCommand"));
+        if (command.isPresent()) return List.of("sh", "-c", command.get() + " \"$@\"", command.get());
+        String program = System.getenv("GIT_SSH");
+        return List.of(program == null || program.isBlank() ? "ssh" : program);
     }
 
     /**

@@ -86,11 +86,24 @@ public final class LfsClient implements ObjectRemote {
 
     /** @param endpoint the LFS API URL, e.g. {@code https://host/repo.git/info/lfs} */
     public LfsClient(URI endpoint, Credentials credentials, Options options, Progress progress) {
+        this(endpoint, credentials, Optional.empty(), options, progress);
+    }
+
+    /**
+     * @param endpoint the LFS API URL, e.g. {@code https://host/repo.git/info/lfs}
+     * @param ssh      for an SSH remote, its server's grant of a token (and maybe another API URL) per operation
+     */
+    public LfsClient(
+            URI endpoint,
+            Credentials credentials,
+            Optional<SshAuthentication> ssh,
+            Options options,
+            Progress progress) {
         String s = endpoint.toString();
         this.endpoint = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         this.options = options;
         this.progress = progress;
-        this.http = new LfsHttp(this.endpoint, credentials, options);
+        this.http = new LfsHttp(this.endpoint, credentials, ssh, options);
     }
 
     @Override
@@ -176,7 +189,7 @@ public final class LfsClient implements ObjectRemote {
 
     private List<BatchObject> batchOnce(String operation, List<ObjectRef> refs) throws IOException {
         byte[] body = LfsJson.batchRequest(operation, refs);
-        URI url = URI.create(endpoint + "/objects/batch");
+        URI url = URI.create(http.api(operation) + "/objects/batch");
         String what = "batch " + operation;
         for (int attempt = 1; ; attempt++) {
             LfsHttp.Response r = http.send(

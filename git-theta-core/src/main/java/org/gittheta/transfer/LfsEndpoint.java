@@ -12,6 +12,41 @@ public final class LfsEndpoint {
     private LfsEndpoint() {}
 
     /**
+     * Where an SSH remote's server is asked for its LFS token: {@code [user@]host}, the port if the URL names one,
+     * and the repository's path as git gives it to the server (an scp-like URL's path as written, an
+     * {@code ssh://} URL's from its leading slash).
+     */
+    public record SshTarget(String userAndHost, Optional<Integer> port, String path) {}
+
+    /**
+     * The SSH side of {@code ssh://}, {@code git+ssh://} and scp-like ({@code [user@]host:path}) remote URLs; empty
+     * for any other URL, and for a host that ssh would read as an option.
+     */
+    public static Optional<SshTarget> sshTarget(String url) {
+        SshTarget target;
+        if (url.startsWith("ssh://") || url.startsWith("git+ssh://")) {
+            URI u;
+            try {
+                u = URI.create(url.replaceFirst("^git\\+ssh://", "ssh://"));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+            if (u.getHost() == null || u.getRawPath() == null) return Optional.empty();
+            String user = u.getRawUserInfo() == null ? "" : u.getRawUserInfo() + "@";
+            target = new SshTarget(
+                    user + u.getHost(), u.getPort() < 0 ? Optional.empty() : Optional.of(u.getPort()), u.getRawPath());
+        } else if (url.contains("://")) {
+            return Optional.empty();
+        } else {
+            Matcher m = SCP_LIKE.matcher(url);
+            if (!m.matches() || m.group(1).contains("\\")) return Optional.empty();
+            int colon = url.indexOf(':', url.indexOf('@') + 1);
+            target = new SshTarget(url.substring(0, colon), Optional.empty(), m.group(2));
+        }
+        return target.userAndHost().startsWith("-") ? Optional.empty() : Optional.of(target);
+    }
+
+    /**
      * {@code https://host/path(.git)} becomes {@code https://host/path.git/info/lfs}; SSH and git:// URLs map to
      * https on the same host and path. Empty for local paths and {@code file://} URLs.
      */

@@ -45,15 +45,44 @@ final class LfsHttp {
 
     private final URI endpoint;
     private final Credentials credentials;
+    private final Optional<SshAuthentication> ssh;
     private final LfsClient.Options options;
     private final Object authLock = new Object();
     private Credentials.Credential credential;
     private boolean approved;
+    /** What the SSH remote's server granted for the operation under way; null before it is asked. */
+    private volatile Grant grant;
 
-    LfsHttp(URI endpoint, Credentials credentials, LfsClient.Options options) {
+    private record Grant(String operation, Optional<LfsJson.Action> action) {}
+
+    LfsHttp(URI endpoint, Credentials credentials, Optional<SshAuthentication> ssh, LfsClient.Options options) {
         this.endpoint = endpoint;
         this.credentials = credentials;
+        this.ssh = ssh;
         this.options = options;
+    }
+
+    /**
+     * The API URL for an operation: the endpoint, or for an SSH remote the one its server granted, asking it
+     * again for another operation or when what it granted is about to expire.
+     */
+    URI api(String operation) throws IOException {
+        if (ssh.isEmpty()) return endpoint;
+        synchronized (authLock) {
+            Grant g = grant;
+            if (g == null
+                    || !g.operation().equals(operation)
+                    || g.action().map(LfsJson.Action::expiresSoon).orElse(false)) {
+                g = new Grant(operation, ssh.get().grant(operation, endpoint));
+                grant = g;
+            }
+            return g.action().map(a -> withoutTrailingSlash(a.href())).orElse(endpoint);
+        }
+    }
+
+    private static URI withoutTrailingSlash(URI u) {
+        String s = u.toString();
+        return s.endsWith("/") ? URI.create(s.substring(0, s.length() - 1)) : u;
     }
 
     /** Builds the request for one URL (the first, or one redirected to); bytes it sends count as activity. */
@@ -107,7 +136,8 @@ final class LfsHttp {
         }
     }
 
-    private record Exchange(Response response, Credentials.Credential sent) {}
+    /** A reply, with the git credential sent for it, if any, and whether the SSH server's grant authorised it. */
+    private record Exchange(Response response, Credentials.Credential sent, boolean granted) {}
 
     /**
      * Sends a request, retrying 429, 5xx, broken connections and stalls with backoff, and answering a 401 from
@@ -136,6 +166,10 @@ final class LfsHttp {
             int code = r.status();
             if (code == 401) {
                 r.close();
+                if (ex.granted()) {
+                    throw new IOException(r.url() + ": authentication failed (HTTP 401) with what "
+                            + ssh.map(s -> "ssh " + s.host()).orElse("ssh") + " git-lfs-authenticate granted");
+                }
                 if (ex.sent() != null) {
                     credentials.reject(endpoint, ex.sent());
                     throw new IOException(r.url() + ": authentication failed (HTTP 401) for user '"
@@ -185,13 +219,22 @@ final class LfsHttp {
                 // the server's own token is for the host it named, not for wherever that redirects
                 if (!authorization || sameOrigin(url, request.url())) headers.put(h.getKey(), h.getValue());
             }
-            if (known != null && !theirOwn && sameOrigin(url, endpoint)) {
+            boolean granted = false;
+            Grant g = grant;
+            if (!theirOwn
+                    && g != null
+                    && g.action().isPresent()
+                    && sameOrigin(url, g.action().get().href())) {
+                g.action().get().header().forEach(headers::putIfAbsent);
+                granted = headers.containsKey("Authorization");
+            }
+            if (known != null && !theirOwn && !granted && sameOrigin(url, endpoint)) {
                 headers.put("Authorization", known.basicAuthorization());
                 sent = known;
             }
             Response r = sendWatched(request, url, built, headers, watch);
             Optional<String> location = r.header("Location");
-            if (!isRedirect(r.status(), built.method()) || location.isEmpty()) return new Exchange(r, sent);
+            if (!isRedirect(r.status(), built.method()) || location.isEmpty()) return new Exchange(r, sent, granted);
             r.close();
             URI next;
             try {

@@ -29,6 +29,8 @@ final class LfsJson {
     /** An action that expires sooner than this is asked for again rather than started. */
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
     /** Expiry times further out than this are as good as never (and keep Instant arithmetic in range). */
+    private static final String BATCH_REPLY = "batch reply";
+
     private static final long MAX_EXPIRES_IN = Duration.ofDays(3650).toSeconds();
 
     private LfsJson() {}
@@ -70,6 +72,24 @@ final class LfsJson {
             return expiresAt.isPresent()
                     && expiresAt.get().isBefore(Instant.now().plus(EXPIRY_MARGIN));
         }
+    }
+
+    /**
+     * What {@code git-lfs-authenticate} printed ({@code what} names the command): an action whose {@code href},
+     * when it has one, replaces the derived {@code endpoint}.
+     */
+    static Action sshGrant(byte[] answer, URI endpoint, String what) throws LfsProtocolException {
+        String reply = "answer from " + what;
+        Object doc;
+        try {
+            doc = parse(answer);
+        } catch (IOException e) {
+            throw new LfsProtocolException(
+                    endpoint + ": bad " + reply + ": " + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+        }
+        Map<Object, Object> grant = new LinkedHashMap<>(map(doc, endpoint, reply, "not a JSON object"));
+        grant.putIfAbsent("href", endpoint.toString());
+        return action(endpoint, reply, "the grant", grant);
     }
 
     record ObjectError(long code, String message) {
@@ -124,7 +144,13 @@ final class LfsJson {
                 Map<?, ?> as = map(o.get("actions"), url, of + ": its actions are not a JSON object");
                 for (var a : as.entrySet()) {
                     String name = String.valueOf(a.getKey());
-                    actions.put(name, action(url, of + ": action '" + LfsHttp.oneLine(name, 40) + "'", a.getValue()));
+                    actions.put(
+                            name,
+                            action(
+                                    url,
+                                    BATCH_REPLY,
+                                    of + ": action '" + LfsHttp.oneLine(name, 40) + "'",
+                                    a.getValue()));
                 }
             }
             out.add(new BatchObject(ref, actions, error));
@@ -132,27 +158,30 @@ final class LfsJson {
         return out;
     }
 
-    private static Action action(URI url, String what, Object value) throws LfsProtocolException {
-        Map<?, ?> a = map(value, url, what + " is not a JSON object");
-        if (!(a.get("href") instanceof String h)) throw bad(url, what + " has no href");
+    private static Action action(URI url, String reply, String what, Object value) throws LfsProtocolException {
+        Map<?, ?> a = map(value, url, reply, what + " is not a JSON object");
+        if (!(a.get("href") instanceof String h)) throw bad(url, reply, what + " has no href");
         URI href;
         try {
             href = url.resolve(h);
         } catch (IllegalArgumentException e) {
-            throw bad(url, what + " has a malformed href '" + LfsHttp.oneLine(h, 200) + "'");
+            throw bad(url, reply, what + " has a malformed href '" + LfsHttp.oneLine(h, 200) + "'");
         }
         String scheme = String.valueOf(href.getScheme());
         if (!(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || href.getHost() == null) {
             throw bad(
-                    url, what + " points to " + LfsHttp.oneLine(h, 200) + ", which is not an http(s) URL with a host");
+                    url,
+                    reply,
+                    what + " points to " + LfsHttp.oneLine(h, 200) + ", which is not an http(s) URL with a host");
         }
         Map<String, String> header = new LinkedHashMap<>();
         if (a.get("header") != null) {
-            for (var e : map(a.get("header"), url, what + ": its header is not a JSON object")
+            for (var e : map(a.get("header"), url, reply, what + ": its header is not a JSON object")
                     .entrySet()) {
                 if (!(e.getValue() instanceof String v)) {
                     throw bad(
                             url,
+                            reply,
                             what + ": header '" + LfsHttp.oneLine(String.valueOf(e.getKey()), 40)
                                     + "' is not a string");
                 }
@@ -166,19 +195,27 @@ final class LfsJson {
             try {
                 expires = Optional.of(Instant.parse(at));
             } catch (DateTimeParseException e) {
-                throw bad(url, what + " has a bad expires_at '" + LfsHttp.oneLine(at, 60) + "'");
+                throw bad(url, reply, what + " has a bad expires_at '" + LfsHttp.oneLine(at, 60) + "'");
             }
         }
         return new Action(href, header, expires);
     }
 
     private static Map<?, ?> map(Object o, URI url, String otherwise) throws LfsProtocolException {
+        return map(o, url, BATCH_REPLY, otherwise);
+    }
+
+    private static Map<?, ?> map(Object o, URI url, String reply, String otherwise) throws LfsProtocolException {
         if (o instanceof Map<?, ?> m) return m;
-        throw bad(url, otherwise);
+        throw bad(url, reply, otherwise);
     }
 
     private static LfsProtocolException bad(URI url, String what) {
-        return new LfsProtocolException(url + ": bad batch reply: " + what);
+        return bad(url, BATCH_REPLY, what);
+    }
+
+    private static LfsProtocolException bad(URI url, String reply, String what) {
+        return new LfsProtocolException(url + ": bad " + reply + ": " + what);
     }
 
     private static Object parse(byte[] body, URI url) throws LfsProtocolException {

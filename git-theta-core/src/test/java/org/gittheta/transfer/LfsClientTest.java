@@ -47,7 +47,8 @@ class LfsClientTest {
         return new LfsClient(server.endpoint(), credentials, FAST, Progress.NONE);
     }
 
-    private List<ObjectRef> objects(ObjectStore store, int count, int size) throws IOException {
+    /** {@code count} objects of random bytes, of {@code size} bytes and up, written to {@code store}. */
+    static List<ObjectRef> objects(ObjectStore store, int count, int size) throws IOException {
         List<ObjectRef> refs = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(count * 31L + size);
         for (int i = 0; i < count; i++) {

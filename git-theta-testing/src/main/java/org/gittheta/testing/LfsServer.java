@@ -20,14 +20,21 @@ import ru.bozaro.gitlfs.server.PointerServlet;
 import ru.bozaro.gitlfs.server.UnauthorizedError;
 
 /** A real Git LFS server (gitlfs-server's servlets in Jetty) on loopback, storing objects in a directory, requiring
- * basic auth u:p. */
+ * basic auth u:p, or another Authorization. */
 public final class LfsServer implements AutoCloseable {
     public static final String PREFIX = "/model.git/info/lfs";
     private final Path storage;
+    private final String authorization;
     private final Server server;
 
     public LfsServer(Path storage) throws Exception {
+        this(storage, "Basic " + Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A server that takes only requests whose Authorization header is {@code authorization}. */
+    public LfsServer(Path storage, String authorization) throws Exception {
         this.storage = storage;
+        this.authorization = authorization;
         Files.createDirectories(storage);
         server = new Server(new InetSocketAddress("127.0.0.1", 0));
         ServletContextHandler handler = new ServletContextHandler();
@@ -62,8 +69,9 @@ public final class LfsServer implements AutoCloseable {
 
     private final class Content implements ContentManager {
         private void check(HttpServletRequest req) throws UnauthorizedError {
-            String expected = "Basic " + Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8));
-            if (!expected.equals(req.getHeader("Authorization"))) throw new UnauthorizedError("Basic realm=\"test\"");
+            if (!authorization.equals(req.getHeader("Authorization"))) {
+                throw new UnauthorizedError("Basic realm=\"test\"");
+            }
         }
 
         @Override
