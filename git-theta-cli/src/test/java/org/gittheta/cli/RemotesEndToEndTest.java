@@ -159,6 +159,36 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         }
     }
 
+    /** A repository that names its LFS server in a committed .lfsconfig is cloned with nothing else set, as git-lfs's. */
+    @Test
+    void theLfsServerNamedInACommittedLfsconfigServesAPlainClone() throws Exception {
+        Path a = lfsRepo("a");
+        Files.writeString(a.resolve(".lfsconfig"), "[lfs]\n\turl = " + server.url() + "\n");
+        git(a, "config", "--unset", "lfs.url");
+        commitSmallModel(a);
+        git(a, "push", "-q", "origin", "main");
+        assertThat(server.objectCount())
+                .isEqualTo(StoreFiles.count(a.resolve(".git")))
+                .isPositive();
+
+        git(tmp, "clone", "-q", "remote.git", "b");
+        Path b = tmp.resolve("b");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), b.resolve("model.safetensors")))
+                .isEqualTo(-1);
+        assertThat(git(b, "theta", "env")).contains(server.url());
+
+        // git's own configuration comes first, as in git-lfs
+        git(b, "config", "lfs.url", "http://127.0.0.1:9/elsewhere");
+        assertThat(git(b, "theta", "env"))
+                .contains("http://127.0.0.1:9/elsewhere")
+                .doesNotContain(server.url());
+        Files.writeString(b.resolve(".lfsconfig"), "[lfs\n");
+        git(b, "config", "--unset", "lfs.url");
+        Command.Result broken = exec(b, "theta", "fetch", "--all");
+        assertThat(broken.exit()).isNotZero();
+        assertThat(broken.err()).startsWith("git-theta: " + b.resolve(".lfsconfig") + ": not a git configuration file");
+    }
+
     @Test
     void aCorruptObjectOnTheServerFailsTheCheckoutAndWritesNoFile() throws Exception {
         Path a = lfsRepo("a");

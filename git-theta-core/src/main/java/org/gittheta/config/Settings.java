@@ -234,15 +234,6 @@ public final class Settings {
         return get("remote." + name + ".url");
     }
 
-    /**
-     * The Git LFS endpoint set for a remote: {@code lfs.url}, else {@code remote.<name>.lfsurl}, as git-lfs orders
-     * them.
-     */
-    public Optional<String> lfsUrl(String remote) {
-        Optional<String> url = get("lfs.url");
-        return url.isPresent() ? url : get("remote." + remote + ".lfsurl");
-    }
-
     /** {@code lfs.concurrenttransfers}: objects moved at once (8 unless set). */
     public int concurrentTransfers() throws SettingException {
         Optional<String> value = get("lfs.concurrenttransfers");

@@ -1,13 +1,18 @@
 package org.gittheta.repo;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.jgit.errors.ConfigInvalidException;
+import org.eclipse.jgit.lib.Config;
 import org.gittheta.config.Settings;
 import org.gittheta.progress.Progress;
+import org.gittheta.text.Printable;
 import org.gittheta.transfer.Credentials;
 import org.gittheta.transfer.LfsClient;
 import org.gittheta.transfer.LfsEndpoint;
@@ -17,6 +22,9 @@ import org.gittheta.transfer.SshAuthentication;
 
 /** Where objects come from and go to for a remote, chosen as git-lfs would choose it. */
 final class RemoteChoice {
+    /** A .lfsconfig holds a few lines; this much is not one. */
+    private static final int LFS_CONFIG_LIMIT = 64 << 10;
+
     private final Settings settings;
     private final Path workTree;
     private final Credentials credentials;
@@ -42,7 +50,7 @@ final class RemoteChoice {
      * LFS URL derived from the remote's URL.
      */
     Optional<ObjectRemote> forUrl(String name, Optional<String> url) throws IOException {
-        Optional<String> lfsUrl = settings.lfsUrl(name);
+        Optional<String> lfsUrl = lfsUrl(name);
         if (lfsUrl.isPresent()) return Optional.of(lfs(URI.create(lfsUrl.get())));
         if (url.isEmpty()) return Optional.empty();
         Optional<Path> local = localGitDir(url.get());
@@ -52,6 +60,39 @@ final class RemoteChoice {
         Optional<SshAuthentication> ssh =
                 LfsEndpoint.sshTarget(url.get()).map(target -> new SshAuthentication(sshCommand(), target));
         return Optional.of(lfs(derived.get(), ssh));
+    }
+
+    /**
+     * The LFS API URL set for a remote, as git-lfs reads it: {@code lfs.url}, then {@code remote.<name>.lfsurl},
+     * each from git's configuration or else from the {@code .lfsconfig} file that comes with the repository (at the
+     * work tree's top). Only these keys of that file are read.
+     */
+    private Optional<String> lfsUrl(String remote) throws IOException {
+        Optional<String> configured = settings.get("lfs.url");
+        if (configured.isPresent()) return configured;
+        Config carried = lfsConfig();
+        return Optional.ofNullable(carried.getString("lfs", null, "url"))
+                .or(() -> settings.get("remote." + remote + ".lfsurl"))
+                .or(() -> Optional.ofNullable(carried.getString("remote", remote, "lfsurl")));
+    }
+
+    private Config lfsConfig() throws IOException {
+        Path file = workTree.resolve(".lfsconfig");
+        Config config = new Config();
+        if (!Files.isRegularFile(file)) return config;
+        byte[] text;
+        try (InputStream in = Files.newInputStream(file)) {
+            text = in.readNBytes(LFS_CONFIG_LIMIT + 1);
+        }
+        if (text.length > LFS_CONFIG_LIMIT) {
+            throw new IOException(file + ": larger than " + (LFS_CONFIG_LIMIT >> 10) + " KiB, not a .lfsconfig");
+        }
+        try {
+            config.fromText(new String(text, StandardCharsets.UTF_8));
+        } catch (ConfigInvalidException e) {
+            throw new IOException(file + ": not a git configuration file: " + Printable.escape(e.getMessage()), e);
+        }
+        return config;
     }
 
     private ObjectRemote lfs(URI endpoint) throws IOException {

@@ -140,9 +140,6 @@ class SettingsTest {
             assertThat(listing("local", "remote.origin.url\n/o", "local", "theta.remote\na")
                             .defaultRemote())
                     .contains("a");
-            assertThat(listing("local", "lfs.url\nhttp://x", "local", "remote.a.lfsurl\nhttp://y")
-                            .lfsUrl("a"))
-                    .contains("http://x");
         }
 
         @Test
