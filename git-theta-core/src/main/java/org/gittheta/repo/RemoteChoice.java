@@ -14,6 +14,7 @@ import org.gittheta.config.Settings;
 import org.gittheta.progress.Progress;
 import org.gittheta.text.Printable;
 import org.gittheta.transfer.Credentials;
+import org.gittheta.transfer.HttpSettings;
 import org.gittheta.transfer.LfsClient;
 import org.gittheta.transfer.LfsEndpoint;
 import org.gittheta.transfer.LocalRemote;
@@ -105,8 +106,18 @@ final class RemoteChoice {
                 endpoint,
                 credentials,
                 ssh,
+                httpSettings(),
                 new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()),
                 progress);
+    }
+
+    /** git's {@code http.*} settings and the process's proxy variables, which git-lfs reads as git does. */
+    private HttpSettings httpSettings() {
+        return new HttpSettings(
+                settings.entries(key -> key.startsWith("http.")).stream()
+                        .map(e -> new HttpSettings.Entry(e.key(), e.value()))
+                        .toList(),
+                System.getenv());
     }
 
     /**

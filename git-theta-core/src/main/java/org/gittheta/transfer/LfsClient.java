@@ -86,24 +86,26 @@ public final class LfsClient implements ObjectRemote {
 
     /** @param endpoint the LFS API URL, e.g. {@code https://host/repo.git/info/lfs} */
     public LfsClient(URI endpoint, Credentials credentials, Options options, Progress progress) {
-        this(endpoint, credentials, Optional.empty(), options, progress);
+        this(endpoint, credentials, Optional.empty(), HttpSettings.NONE, options, progress);
     }
 
     /**
      * @param endpoint the LFS API URL, e.g. {@code https://host/repo.git/info/lfs}
      * @param ssh      for an SSH remote, its server's grant of a token (and maybe another API URL) per operation
+     * @param http     git's http settings: extra headers and the proxy
      */
     public LfsClient(
             URI endpoint,
             Credentials credentials,
             Optional<SshAuthentication> ssh,
+            HttpSettings http,
             Options options,
             Progress progress) {
         String s = endpoint.toString();
         this.endpoint = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         this.options = options;
         this.progress = progress;
-        this.http = new LfsHttp(this.endpoint, credentials, ssh, options);
+        this.http = new LfsHttp(this.endpoint, credentials, ssh, http, options);
     }
 
     @Override

@@ -46,6 +46,7 @@ final class LfsHttp {
     private final URI endpoint;
     private final Credentials credentials;
     private final Optional<SshAuthentication> ssh;
+    private final HttpSettings settings;
     private final LfsClient.Options options;
     private final Object authLock = new Object();
     private Credentials.Credential credential;
@@ -55,10 +56,16 @@ final class LfsHttp {
 
     private record Grant(String operation, Optional<LfsJson.Action> action) {}
 
-    LfsHttp(URI endpoint, Credentials credentials, Optional<SshAuthentication> ssh, LfsClient.Options options) {
+    LfsHttp(
+            URI endpoint,
+            Credentials credentials,
+            Optional<SshAuthentication> ssh,
+            HttpSettings settings,
+            LfsClient.Options options) {
         this.endpoint = endpoint;
         this.credentials = credentials;
         this.ssh = ssh;
+        this.settings = settings;
         this.options = options;
     }
 
@@ -211,6 +218,7 @@ final class LfsHttp {
             StallWatch watch = new StallWatch(options.activityTimeout());
             Outgoing built = request.factory().build(url, watch);
             Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            headers.putAll(settings.extraHeaders(url));
             headers.putAll(built.headers());
             boolean theirOwn = false;
             for (var h : request.headers().entrySet()) {
@@ -228,7 +236,11 @@ final class LfsHttp {
                 g.action().get().header().forEach(headers::putIfAbsent);
                 granted = headers.containsKey("Authorization");
             }
-            if (known != null && !theirOwn && !granted && sameOrigin(url, endpoint)) {
+            if (known != null
+                    && !theirOwn
+                    && !granted
+                    && sameOrigin(url, endpoint)
+                    && !headers.containsKey("Authorization")) {
                 headers.put("Authorization", known.basicAuthorization());
                 sent = known;
             }
@@ -279,7 +291,7 @@ final class LfsHttp {
             throws IOException {
         HttpURLConnection c;
         try {
-            c = (HttpURLConnection) url.toURL().openConnection();
+            c = (HttpURLConnection) url.toURL().openConnection(settings.proxy(url));
             c.setInstanceFollowRedirects(false);
             c.setUseCaches(false);
             int timeout =

@@ -57,7 +57,12 @@ class SshAuthenticationTest {
 
     private LfsClient client(List<String> ssh, String url, URI derived) {
         return new LfsClient(
-                derived, Credentials.NONE, Optional.of(new SshAuthentication(ssh, target(url))), FAST, Progress.NONE);
+                derived,
+                Credentials.NONE,
+                Optional.of(new SshAuthentication(ssh, target(url))),
+                HttpSettings.NONE,
+                FAST,
+                Progress.NONE);
     }
 
     @Test
