@@ -1,19 +1,37 @@
 package org.gittheta.transfer;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * git's http settings that git-lfs honours for its requests too, so that an LFS server is reached the way git reaches
  * the repository: extra headers ({@code http.extraHeader}, as a CI's checkout sets a token for its forge) and the
- * proxy ({@code http.proxy}, else the {@code https_proxy}/{@code http_proxy} variables less {@code no_proxy}). Each
+ * proxy ({@code http.proxy}, else the {@code https_proxy}/{@code http_proxy} variables less {@code no_proxy}) and the
+ * certificate authorities to trust ({@code GIT_SSL_CAINFO}, {@code http.sslCAInfo}). Each
  * setting also counts as {@code http.<url>.<key>} for the URLs that {@code <url>} matches as git matches them (same
  * scheme, host and port, a path prefix at a slash, the user if it names one), the most specific match winning.
  * Loopback hosts are never proxied, as in Go's HTTP client that git-lfs uses.
@@ -24,8 +42,15 @@ public final class HttpSettings {
 
     public static final HttpSettings NONE = new HttpSettings(List.of(), Map.of());
 
+    /** A bundle of every public CA is a few hundred KiB. */
+    private static final int CA_BUNDLE_LIMIT = 16 << 20;
+
+    private static final Pattern PEM_CERTIFICATE =
+            Pattern.compile("-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", Pattern.DOTALL);
+
     private final List<Entry> entries;
     private final Map<String, String> environment;
+    private final Map<String, SSLSocketFactory> trusting = new ConcurrentHashMap<>();
 
     /**
      * @param entries     git's {@code http.*} settings, keys as git lists them (section and name in lower case)
@@ -79,6 +104,59 @@ public final class HttpSettings {
         }
         int port = proxyUrl.getPort() < 0 ? 1080 : proxyUrl.getPort();
         return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxyUrl.getHost(), port));
+    }
+
+    /**
+     * For an https URL, the certificate authorities git trusts for it when they are not the usual ones:
+     * {@code GIT_SSL_CAINFO}, else {@code http.sslCAInfo} (or {@code http.<url>.sslCAInfo}), a file of PEM
+     * certificates that alone are trusted, as in git. Empty for the JDK's own.
+     */
+    Optional<SSLSocketFactory> trust(URI url) throws IOException {
+        List<Entry> configured = applying(url, "sslcainfo");
+        Optional<String> bundle = Optional.ofNullable(environment.get("GIT_SSL_CAINFO"))
+                .or(() -> configured.isEmpty()
+                        ? Optional.empty()
+                        : Optional.ofNullable(configured.getLast().value()))
+                .filter(path -> !path.isBlank());
+        if (bundle.isEmpty()) return Optional.empty();
+        SSLSocketFactory known = trusting.get(bundle.get());
+        if (known != null) return Optional.of(known);
+        SSLSocketFactory made = trustingOnly(Path.of(bundle.get()));
+        trusting.put(bundle.get(), made);
+        return Optional.of(made);
+    }
+
+    private static SSLSocketFactory trustingOnly(Path bundle) throws IOException {
+        byte[] text;
+        try (InputStream in = Files.newInputStream(bundle)) {
+            text = in.readNBytes(CA_BUNDLE_LIMIT + 1);
+        } catch (IOException e) {
+            throw new LfsProtocolException(
+                    "the CA bundle " + bundle + " (GIT_SSL_CAINFO or http.sslCAInfo) cannot be read: "
+                            + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()),
+                    e);
+        }
+        if (text.length > CA_BUNDLE_LIMIT)
+            throw new LfsProtocolException("the CA bundle " + bundle + " is over 16 MiB");
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+            Matcher m = PEM_CERTIFICATE.matcher(new String(text, StandardCharsets.US_ASCII));
+            int n = 0;
+            while (m.find()) {
+                byte[] der = Base64.getMimeDecoder().decode(m.group(1));
+                store.setCertificateEntry("ca" + n++, x509.generateCertificate(new ByteArrayInputStream(der)));
+            }
+            if (n == 0) throw new LfsProtocolException("the CA bundle " + bundle + " holds no PEM certificate");
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, trust.getTrustManagers(), null);
+            return tls.getSocketFactory();
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new LfsProtocolException("the CA bundle " + bundle + " is not usable: " + e.getMessage(), e);
+        }
     }
 
     private static boolean isLoopback(String host) {

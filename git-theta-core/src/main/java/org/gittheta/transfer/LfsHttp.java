@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * The HTTP side of the LFS client. Credentials obtained for the LFS endpoint go only to the endpoint's own
@@ -158,6 +160,14 @@ final class LfsHttp {
                 ex = exchange(request, currentCredential());
             } catch (LfsProtocolException e) {
                 throw e;
+            } catch (SSLHandshakeException e) {
+                // a certificate the trusted authorities do not vouch for stays so: no point in trying again
+                throw new IOException(
+                        request.url() + ": " + request.what() + " failed: "
+                                + oneLine(String.valueOf(e.getMessage()), 200)
+                                + " (if a private certificate authority signs this server's certificate, give its PEM"
+                                + " file as GIT_SSL_CAINFO or http.sslCAInfo)",
+                        e);
             } catch (IOException e) {
                 if (attempt >= options.attempts()) {
                     String why = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -292,6 +302,7 @@ final class LfsHttp {
         HttpURLConnection c;
         try {
             c = (HttpURLConnection) url.toURL().openConnection(settings.proxy(url));
+            if (c instanceof HttpsURLConnection https) settings.trust(url).ifPresent(https::setSSLSocketFactory);
             c.setInstanceFollowRedirects(false);
             c.setUseCaches(false);
             int timeout =

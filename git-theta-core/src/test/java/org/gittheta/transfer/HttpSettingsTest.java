@@ -3,15 +3,23 @@ package org.gittheta.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.gittheta.manifest.ObjectRef;
 import org.gittheta.progress.Progress;
 import org.gittheta.store.ObjectStore;
@@ -121,5 +129,108 @@ class HttpSettingsTest {
             // the batch went through the proxy with the header; the uploads, to the loopback href, without it
             assertThat(server.authorizations).contains("Bearer ci-token", "-");
         }
+    }
+
+    /**
+     * A server whose certificate only the configured bundle vouches for (a company's own CA): reached with
+     * GIT_SSL_CAINFO or http.sslCAInfo, refused without. keytool makes the certificate; the server answers every
+     * batch with no objects.
+     */
+    @Test
+    void theConfiguredCaBundleAloneIsTrusted() throws Exception {
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Path keys = tmp.resolve("server.p12");
+        Path bundle = tmp.resolve("ca.pem");
+        run(
+                keytool.toString(),
+                "-genkeypair",
+                "-alias",
+                "server",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-keystore",
+                keys.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "secret");
+        run(
+                keytool.toString(),
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "server",
+                "-keystore",
+                keys.toString(),
+                "-storepass",
+                "secret",
+                "-file",
+                bundle.toString());
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(keys)) {
+            store.load(in, "secret".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "secret".toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server.createContext("/", ex -> {
+            try (ex) {
+                byte[] reply = "{\"objects\":[]}".getBytes(StandardCharsets.UTF_8);
+                ex.getRequestBody().readAllBytes();
+                ex.sendResponseHeaders(200, reply.length);
+                ex.getResponseBody().write(reply);
+            }
+        });
+        server.start();
+        try {
+            URI endpoint = URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/m.git/info/lfs");
+            ObjectStore local = new ObjectStore(tmp.resolve("a"));
+            List<ObjectRef> refs = LfsClientTest.objects(local, 1, 10);
+
+            assertThat(clientFor(endpoint, settings(Map.of("GIT_SSL_CAINFO", bundle.toString())))
+                            .holding(refs))
+                    .isEmpty();
+            assertThat(clientFor(endpoint, settings(Map.of(), "http.sslcainfo", bundle.toString()))
+                            .holding(refs))
+                    .isEmpty();
+            assertThatThrownBy(() -> clientFor(endpoint, HttpSettings.NONE).holding(refs))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("batch download failed: ")
+                    .hasMessageEndingWith("give its PEM file as GIT_SSL_CAINFO or http.sslCAInfo)");
+            assertThatThrownBy(() -> clientFor(endpoint, settings(Map.of("GIT_SSL_CAINFO", "/nonexistent/ca.pem")))
+                            .holding(refs))
+                    .isInstanceOf(LfsProtocolException.class)
+                    .hasMessage("the CA bundle /nonexistent/ca.pem (GIT_SSL_CAINFO or http.sslCAInfo) cannot be read: "
+                            + "no such file");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static LfsClient clientFor(URI endpoint, HttpSettings settings) {
+        return new LfsClient(
+                endpoint,
+                Credentials.NONE,
+                Optional.empty(),
+                settings,
+                new LfsClient.Options(1, 1, Duration.ofMillis(10)),
+                Progress.NONE);
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
     }
 }
