@@ -3,6 +3,7 @@ package org.gittheta.config;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -123,7 +124,7 @@ public final class Settings {
         Optional<String> dir = get("theta.lora");
         Optional<LoraAdapter> lora =
                 dir.isEmpty() ? Optional.empty() : Optional.of(LoraAdapter.load(Path.of(dir.get())));
-        int maxDepth = nonNegative("theta.maxChainDepth", UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
+        int maxDepth = number("theta.maxChainDepth", 0, UpdateOptions.DEFAULT_MAX_CHAIN_DEPTH);
         OptionalInt rank = rank();
         Optional<Entry> lossyEntry =
                 commandLineOnly("theta.lossy", "git theta add --update-type low-rank --rank <R> --lossy");
@@ -236,27 +237,34 @@ public final class Settings {
 
     /** {@code lfs.concurrenttransfers}: objects moved at once (8 unless set). */
     public int concurrentTransfers() throws SettingException {
-        Optional<String> value = get("lfs.concurrenttransfers");
-        if (value.isEmpty()) return DEFAULT_CONCURRENT_TRANSFERS;
-        try {
-            int n = Integer.parseInt(value.get().strip());
-            if (n > 0) return n;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new SettingException("lfs.concurrenttransfers '" + value.get() + "' is not a positive number");
+        return number("lfs.concurrenttransfers", 1, DEFAULT_CONCURRENT_TRANSFERS);
     }
 
-    private int nonNegative(String key, int otherwise) throws SettingException {
+    /**
+     * {@code lfs.activitytimeout}: seconds a transfer may move no byte before it is aborted and tried again, as
+     * git-lfs reads it; {@code otherwise} unless set. Never unbounded: 0 is refused.
+     */
+    public Duration activityTimeout(Duration otherwise) throws SettingException {
+        return Duration.ofSeconds(number("lfs.activitytimeout", 1, (int) otherwise.toSeconds()));
+    }
+
+    /** 1 + {@code lfs.transfer.maxretries} (the tries after the first, as in git-lfs); {@code otherwise} unless set. */
+    public int transferAttempts(int otherwise) throws SettingException {
+        return 1 + number("lfs.transfer.maxretries", 0, otherwise - 1);
+    }
+
+    /** A whole number of at least {@code least} (0 or 1), {@code otherwise} unless set. */
+    private int number(String key, int least, int otherwise) throws SettingException {
         Optional<String> value = get(key);
         if (value.isEmpty()) return otherwise;
         try {
             int n = Integer.parseInt(value.get().strip());
-            if (n >= 0) return n;
+            if (n >= least) return n;
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new SettingException(key + " '" + value.get() + "' is not a non-negative number");
+        throw new SettingException(
+                key + " '" + value.get() + "' is not a " + (least > 0 ? "positive" : "non-negative") + " number");
     }
 
     /** A boolean as {@code git config --type=bool} reads it; no value at all means true. */

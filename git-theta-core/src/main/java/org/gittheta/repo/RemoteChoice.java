@@ -107,7 +107,11 @@ final class RemoteChoice {
                 credentials,
                 ssh,
                 httpSettings(),
-                new LfsClient.Options(settings.concurrentTransfers(), defaults.attempts(), defaults.firstBackoff()),
+                new LfsClient.Options(
+                        settings.concurrentTransfers(),
+                        settings.transferAttempts(defaults.attempts()),
+                        defaults.firstBackoff(),
+                        settings.activityTimeout(defaults.activityTimeout())),
                 progress);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.gittheta.merge.Side;
@@ -69,6 +70,18 @@ class SettingsTest {
         }
 
         @Test
+        void transferSettingsAsGitLfsReadsThem() throws Exception {
+            assertThat(listing("local", "lfs.activitytimeout\n120").activityTimeout(Duration.ofSeconds(30)))
+                    .isEqualTo(Duration.ofSeconds(120));
+            assertThat(Settings.NONE.activityTimeout(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
+            assertThat(listing("local", "lfs.transfer.maxretries\n0").transferAttempts(5))
+                    .isEqualTo(1);
+            assertThat(listing("local", "lfs.transfer.maxretries\n8").transferAttempts(5))
+                    .isEqualTo(9);
+            assertThat(Settings.NONE.transferAttempts(5)).isEqualTo(5);
+        }
+
+        @Test
         void badValuesAreRefusedNamingTheKey() {
             assertThatThrownBy(() -> listing("local", "theta.maxChainDepth\nx").updateOptions())
                     .isInstanceOf(SettingException.class)
@@ -78,6 +91,8 @@ class SettingsTest {
             assertThatThrownBy(
                             () -> listing("local", "lfs.concurrenttransfers\n0").concurrentTransfers())
                     .hasMessage("lfs.concurrenttransfers '0' is not a positive number");
+            assertThatThrownBy(() -> listing("local", "lfs.activitytimeout\n0").activityTimeout(Duration.ofSeconds(30)))
+                    .hasMessage("lfs.activitytimeout '0' is not a positive number");
             assertThatThrownBy(() ->
                             listing("local", "theta.merge.nonFloat\nmaybe").mergeConfig())
                     .hasMessageContaining("theta.merge.nonFloat");
