@@ -3,6 +3,9 @@ package org.gittheta.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -64,6 +67,30 @@ class FilterErrorsEndToEndTest {
         Command.Result r =
                 git.run(repo, "git", "-c", "filter.theta.required=false", "add", "notes.bin", "m.safetensors");
         assertThat(r.err()).contains("git-theta: notes.bin: truncated").doesNotContain("hung up");
+        assertThat(ourLines(r.err())).isEqualTo(1);
+        assertThat(git.ok(repo, "git", "show", ":m.safetensors")).startsWith("git-theta manifest ");
+    }
+
+    @Test
+    void aTensorLargerThanTheFileIsTruncationNamedForTheFile() throws Exception {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("repo");
+        checkpoint(repo.resolve("m.safetensors"));
+        // a header declaring 2^58 bytes of F32 in a file of a few: no machine can allocate them
+        long numel = 1L << 56;
+        byte[] header = ("{\"w\":{\"dtype\":\"F32\",\"shape\":[" + numel + "],\"data_offsets\":[0," + 4 * numel + "]}}")
+                .getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer file = ByteBuffer.allocate(8 + header.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        file.putLong(header.length).put(header);
+        Files.write(repo.resolve("huge.safetensors"), file.array());
+
+        Command.Result r =
+                git.run(repo, "git", "-c", "filter.theta.required=false", "add", "huge.safetensors", "m.safetensors");
+
+        assertThat(r.err())
+                .contains("git-theta: huge.safetensors: truncated: the header describes "
+                        + (8 + header.length + 4 * numel) + " bytes, the file has " + file.capacity())
+                .doesNotContain("out of memory");
         assertThat(ourLines(r.err())).isEqualTo(1);
         assertThat(git.ok(repo, "git", "show", ":m.safetensors")).startsWith("git-theta manifest ");
     }

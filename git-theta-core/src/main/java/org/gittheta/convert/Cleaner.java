@@ -165,7 +165,12 @@ public final class Cleaner {
         byte[] block = new byte[BLOCK];
         for (TensorSlot slot : layout.tensors()) {
             reading.copyTo(skeleton, slot.offset() - reading.pos, block);
-            TensorBuffer values = encoding.buffer(slot.length());
+            TensorBuffer values;
+            try {
+                values = encoding.buffer(slot.length());
+            } catch (OutOfMemoryError e) {
+                throw reading.cannotHold(slot);
+            }
             try {
                 reading.fill(values.bytes(), block);
             } catch (IOException | RuntimeException | Error e) {
@@ -225,6 +230,18 @@ public final class Cleaner {
             pos += n;
             task.advance(n);
             return n;
+        }
+
+        /**
+         * Why memory for a tensor the header declares could not be had. The usual cause is a size no file holds (a
+         * corrupt header, a truncated download), so the rest of the stream is counted to tell a truncated file from
+         * a tensor too large for this machine.
+         */
+        BadCheckpointException cannotHold(TensorSlot slot) throws IOException {
+            long size = pos + in.transferTo(OutputStream.nullOutputStream());
+            if (size < fileSize) return truncated(size);
+            return new BadCheckpointException(
+                    file, slot.name(), "its " + slot.length() + " bytes do not fit in this machine's memory");
         }
 
         private BadCheckpointException truncated(long size) {
