@@ -26,7 +26,9 @@ import java.util.zip.ZipOutputStream;
 import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.format.TorchZipFormat;
+import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.testdata.TorchZipWriter;
 import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
@@ -170,6 +172,37 @@ class CheckpointFormatsEndToEndTest {
         assertThat(StoreFiles.count(git.home.resolve("remote.git"))).isEqualTo(StoreFiles.count(repo.resolve(".git")));
         git.ok(git.home, "git", "clone", "-q", "remote.git", "clone");
         GitRepoFixture.assertSameBytes(git.home.resolve("clone/mixed.pt"), content);
+    }
+
+    /**
+     * torch.save writes the dtypes that have no typed storage class (float8, uint16..64) with {@code
+     * _rebuild_tensor_v3} over an untyped storage: such a state dict is split like any other, not stored whole.
+     */
+    @Test
+    void float8AndUint16TensorsOfATorchZipAreParameters() throws IOException {
+        newRepo();
+        Random random = new Random(8);
+        List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
+        for (DType dtype : List.of(DType.F8_E4M3, DType.F8_E5M2, DType.U16, DType.F32)) {
+            byte[] values = new byte[(int) dtype.byteSize(300)];
+            random.nextBytes(values);
+            tensors.add(new SafetensorsWriter.Tensor(
+                    dtype.name().toLowerCase(), dtype, Shape.of(20, 15), out -> out.write(values)));
+        }
+        byte[] content = TorchZipWriter.bytes("fp8", tensors);
+        Files.write(repo.resolve("fp8.pt"), content);
+
+        Command.Result add = git.run(repo, "git", "add", "fp8.pt");
+
+        assertThat(add.exit()).isZero();
+        assertThat(add.err()).doesNotContain("stored whole");
+        assertThat(manifest(":0", "fp8.pt"))
+                .contains("format torch-zip\n")
+                .contains("param f8_e4m3 dtype=F8_E4M3 shape=[20,15] ")
+                .contains("param f8_e5m2 dtype=F8_E5M2 shape=[20,15] ")
+                .contains("param u16 dtype=U16 shape=[20,15] ");
+        git.ok(repo, "git", "commit", "-q", "-m", "fp8");
+        assertChecksOut("fp8.pt", content);
     }
 
     @Test

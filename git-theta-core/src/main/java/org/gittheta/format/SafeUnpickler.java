@@ -17,8 +17,8 @@ import org.gittheta.tensor.DType;
  * carry plain data are accepted too) into plain values, without running or instantiating anything the file
  * names. Only the globals a state dict needs are allowed; any other global ends the load with
  * {@link NotAStateDictException} before it can be called. The allowed calls are interpreted here:
- * {@code OrderedDict()} gives an empty {@link Dict}, {@code _rebuild_tensor_v2} and {@code _rebuild_parameter}
- * give a {@link TensorRef}, {@code torch.Size(t)} gives the tuple, and a persistent id gives a {@link StorageRef}.
+ * {@code OrderedDict()} gives an empty {@link Dict}, {@code _rebuild_tensor_v2}, {@code _rebuild_tensor_v3} and
+ * {@code _rebuild_parameter} give a {@link TensorRef}, {@code torch.Size(t)} gives the tuple, and a persistent id gives a {@link StorageRef}.
  *
  * <p>Values are String, Long, BigInteger (integers beyond 64 bits), Double, Boolean, {@link #NONE}, byte[],
  * {@link Tuple}, {@link PyList}, {@link Dict}, {@link Global}, {@link StorageRef} and {@link TensorRef}.
@@ -82,32 +82,37 @@ final class SafeUnpickler {
             // Untyped storages count bytes.
             Map.entry("UntypedStorage", DType.U8), Map.entry("TypedStorage", DType.U8));
 
-    private static final List<String> TORCH_DTYPES = List.of(
-            "float32",
-            "float",
-            "float16",
-            "half",
-            "bfloat16",
-            "float64",
-            "double",
-            "int64",
-            "long",
-            "int32",
-            "int",
-            "int16",
-            "short",
-            "int8",
-            "uint8",
-            "bool",
-            "uint16",
-            "uint32",
-            "uint64",
-            "complex64",
-            "float8_e4m3fn",
-            "float8_e5m2");
+    /** torch's dtypes by the names a pickle gives them ({@code torch.float8_e4m3fn}), with aliases. */
+    private static final Map<String, DType> TORCH_DTYPES = Map.ofEntries(
+            Map.entry("float32", DType.F32),
+            Map.entry("float", DType.F32),
+            Map.entry("float16", DType.F16),
+            Map.entry("half", DType.F16),
+            Map.entry("bfloat16", DType.BF16),
+            Map.entry("float64", DType.F64),
+            Map.entry("double", DType.F64),
+            Map.entry("int64", DType.I64),
+            Map.entry("long", DType.I64),
+            Map.entry("int32", DType.I32),
+            Map.entry("int", DType.I32),
+            Map.entry("int16", DType.I16),
+            Map.entry("short", DType.I16),
+            Map.entry("int8", DType.I8),
+            Map.entry("uint8", DType.U8),
+            Map.entry("bool", DType.BOOL),
+            Map.entry("uint16", DType.U16),
+            Map.entry("uint32", DType.U32),
+            Map.entry("uint64", DType.U64),
+            Map.entry("complex64", DType.C64),
+            Map.entry("float8_e4m3fn", DType.F8_E4M3),
+            Map.entry("float8_e5m2", DType.F8_E5M2),
+            Map.entry("float8_e8m0fnu", DType.F8_E8M0));
 
     private static final Global ORDERED_DICT = new Global("collections", "OrderedDict");
     private static final Global REBUILD_TENSOR = new Global("torch._utils", "_rebuild_tensor_v2");
+    /** What torch writes for the dtypes without a typed storage class (float8, uint16..64): an untyped storage. */
+    private static final Global REBUILD_TENSOR_V3 = new Global("torch._utils", "_rebuild_tensor_v3");
+
     private static final Global REBUILD_PARAMETER = new Global("torch._utils", "_rebuild_parameter");
     private static final Global SIZE = new Global("torch", "Size");
 
@@ -260,10 +265,11 @@ final class SafeUnpickler {
         Global g = new Global(module, name);
         boolean allowed = g.equals(ORDERED_DICT)
                 || g.equals(REBUILD_TENSOR)
+                || g.equals(REBUILD_TENSOR_V3)
                 || g.equals(REBUILD_PARAMETER)
                 || g.equals(SIZE)
                 || storageType(g) != null
-                || module.equals("torch") && TORCH_DTYPES.contains(name);
+                || module.equals("torch") && TORCH_DTYPES.containsKey(name);
         if (!allowed) throw NotAStateDictException.forGlobal(file, g.toString());
         return g;
     }
@@ -280,6 +286,7 @@ final class SafeUnpickler {
         if (g.equals(ORDERED_DICT) && args.isEmpty()) return new Dict();
         if (g.equals(SIZE) && args.size() == 1 && args.getFirst() instanceof Tuple t) return t;
         if (g.equals(REBUILD_TENSOR) && (args.size() == 6 || args.size() == 7)) return tensor(args);
+        if (g.equals(REBUILD_TENSOR_V3) && (args.size() == 7 || args.size() == 8)) return tensorV3(args);
         if (g.equals(REBUILD_PARAMETER) && args.size() == 3 && args.getFirst() instanceof TensorRef t) return t;
         throw notStateDict("call of " + g + " with " + args.size() + " arguments");
     }
@@ -289,13 +296,37 @@ final class SafeUnpickler {
         if (!(args.get(0) instanceof StorageRef storage)) {
             throw bad("_rebuild_tensor_v2: first argument is not a storage");
         }
-        long offset = natural(args.get(1), "_rebuild_tensor_v2: storage offset");
-        long[] size = naturals(args.get(2), "_rebuild_tensor_v2: size");
-        long[] stride = naturals(args.get(3), "_rebuild_tensor_v2: stride");
+        return view(REBUILD_TENSOR, storage, args);
+    }
+
+    private TensorRef view(Global function, StorageRef storage, List<Object> args) throws BadCheckpointException {
+        long offset = natural(args.get(1), function.name + ": storage offset");
+        long[] size = naturals(args.get(2), function.name + ": size");
+        long[] stride = naturals(args.get(3), function.name + ": stride");
         if (size.length != stride.length) {
-            throw bad("_rebuild_tensor_v2: size has " + size.length + " dimensions, stride " + stride.length);
+            throw bad(function.name + ": size has " + size.length + " dimensions, stride " + stride.length);
         }
         return new TensorRef(storage, offset, size, stride);
+    }
+
+    /**
+     * {@code _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype[,
+     * metadata])}: the storage is untyped (bytes), read as elements of {@code dtype}, in which offset and strides
+     * count.
+     */
+    private TensorRef tensorV3(List<Object> args) throws BadCheckpointException {
+        if (!(args.get(6) instanceof Global g) || !g.module.equals("torch") || !TORCH_DTYPES.containsKey(g.name)) {
+            throw bad("_rebuild_tensor_v3: dtype is not a torch dtype");
+        }
+        DType dtype = TORCH_DTYPES.get(g.name);
+        if (!(args.get(0) instanceof StorageRef(String key, DType bytes, long length)) || bytes != DType.U8) {
+            throw bad("_rebuild_tensor_v3: first argument is not an untyped storage");
+        }
+        int width = dtype.bits() / 8;
+        if (length % width != 0) {
+            throw bad("_rebuild_tensor_v3: storage of " + length + " bytes is not whole elements of " + dtype);
+        }
+        return view(REBUILD_TENSOR_V3, new StorageRef(key, dtype, length / width), args);
     }
 
     /** A persistent id: {@code ('storage', storage_type, key, location, numel)}. */

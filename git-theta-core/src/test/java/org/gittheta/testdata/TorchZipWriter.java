@@ -267,26 +267,39 @@ public final class TorchZipWriter {
             long[] dims = t.shape().dims();
             long[] strides = new long[dims.length];
             for (int i = dims.length - 1, s = 1; i >= 0; s *= (int) dims[i], i--) strides[i] = s;
+            String dtype = V3_DTYPES.get(t.dtype());
             string(t.name());
-            global("torch._utils", "_rebuild_tensor_v2");
+            global("torch._utils", dtype == null ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3");
             op('(').op('(');
             string("storage")
-                    .global("torch", storageType(t.dtype()))
+                    .global("torch", dtype == null ? storageType(t.dtype()) : "UntypedStorage")
                     .string(key)
                     .string("cpu");
-            integer(t.shape().numel());
+            integer(
+                    dtype == null
+                            ? t.shape().numel()
+                            : t.dtype().byteSize(t.shape().numel()));
             op('t');
             put();
             op('Q');
             integer(0).ints(dims).ints(strides).op(0x89);
             global("collections", "OrderedDict").op(')').op('R');
             put();
+            if (dtype != null) global("torch", dtype);
             op('t');
             put();
             op('R');
             put();
         }
     }
+
+    /** The dtypes torch has no typed storage class for: saved with {@code _rebuild_tensor_v3} over bytes. */
+    private static final Map<DType, String> V3_DTYPES = Map.of(
+            DType.F8_E4M3, "float8_e4m3fn",
+            DType.F8_E5M2, "float8_e5m2",
+            DType.U16, "uint16",
+            DType.U32, "uint32",
+            DType.U64, "uint64");
 
     private static String storageType(DType t) {
         return switch (t) {
