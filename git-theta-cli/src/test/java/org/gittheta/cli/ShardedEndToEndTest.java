@@ -17,6 +17,7 @@ import org.gittheta.format.SafetensorsWriter;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testdata.TorchZipWriter;
+import org.gittheta.testing.Command;
 import org.gittheta.testing.StoreFiles;
 import org.junit.jupiter.api.Test;
 
@@ -193,6 +194,19 @@ class ShardedEndToEndTest extends GitRepoFixture.WithRepo {
         assertThat(params).extracting(p -> p.get("name")).containsExactly("layers.7.weight");
         assertThat(params.getFirst().get("shard")).isEqualTo(shardName(3));
         assertThat(params.getFirst().get("changedElements")).isEqualTo(1);
+    }
+
+    @Test
+    void aMistypedIndexIsOneLineSayingWhere() throws IOException {
+        twoCommits(repo);
+        Files.writeString(repo.resolve(INDEX), "{\"weight_map\": {\"layers.0.weight\": \"" + shardName(1) + "\"]}\n");
+
+        Command.Result r = git.run(repo, "git", "theta", "diff", "--", INDEX);
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err())
+                .isEqualTo("git-theta: " + INDEX + ": not valid JSON: Unexpected close marker ']': expected '}' (for"
+                        + " Object starting at line 1 column 16)\n");
     }
 
     @Test

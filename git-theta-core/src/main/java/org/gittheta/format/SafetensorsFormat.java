@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
+import org.gittheta.text.JsonErrors;
 
 /**
  * The safetensors format: a little-endian u64 header length N, N bytes of UTF-8 JSON header, then the data
@@ -246,7 +247,7 @@ public final class SafetensorsFormat implements CheckpointFormat {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr();
             throw new BadCheckpointException(
-                    file, "header is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+                    file, "header is not valid JSON" + where + ": " + JsonErrors.message(e), e);
         } catch (BadCheckpointException e) {
             throw e;
         } catch (IOException e) {

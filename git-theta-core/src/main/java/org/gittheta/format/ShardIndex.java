@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.gittheta.text.JsonErrors;
 
 /**
  * The index of a sharded checkpoint, as Hugging Face writes it ({@code model.safetensors.index.json},
@@ -63,7 +64,7 @@ public record ShardIndex(String path, SortedMap<String, String> weightMap) {
         } catch (BadCheckpointException e) {
             throw e;
         } catch (JsonProcessingException e) {
-            throw new BadCheckpointException(path, "not valid JSON: " + e.getOriginalMessage());
+            throw new BadCheckpointException(path, "not valid JSON: " + JsonErrors.message(e));
         } catch (IOException e) {
             throw new BadCheckpointException(path, "cannot be read: " + e.getMessage(), e);
         }

@@ -21,6 +21,7 @@ import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
+import org.gittheta.text.JsonErrors;
 
 /**
  * A PEFT LoRA adapter directory: {@code adapter_config.json} ({@code r}, {@code lora_alpha},
@@ -158,7 +159,7 @@ public final class LoraAdapter {
                     }
                 }
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+                throw new IOException(file + ": not valid JSON: " + JsonErrors.message(e), e);
             }
             if (r <= 0 || Double.isNaN(alpha))
                 throw new IOException(file + ": needs a positive 'r' and a 'lora_alpha'");

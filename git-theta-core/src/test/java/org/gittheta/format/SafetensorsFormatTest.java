@@ -313,6 +313,15 @@ class SafetensorsFormatTest {
         }
 
         @Test
+        void aMismatchedCloseNamesWhereTheObjectBeganInLinesAndColumns() {
+            assertHeaderRejected(
+                    "{\"a\": {\"dtype\": \"F32\"]}",
+                    null,
+                    "header is not valid JSON at line 1 column 22: Unexpected close marker ']': expected '}' (for Object"
+                            + " starting at line 1 column 7)");
+        }
+
+        @Test
         void trailingGarbageNamesWhere() {
             assertHeaderRejected("{}   x", null, "trailing data after the JSON object (at character 5)");
         }
