@@ -74,13 +74,20 @@ final class SafeUnpickler {
     record TensorRef(StorageRef storage, long storageOffset, long[] size, long[] stride) {}
 
     private static final Map<String, DType> STORAGE_TYPES = Map.ofEntries(
-            Map.entry("FloatStorage", DType.F32), Map.entry("HalfStorage", DType.F16),
-            Map.entry("BFloat16Storage", DType.BF16), Map.entry("DoubleStorage", DType.F64),
-            Map.entry("LongStorage", DType.I64), Map.entry("IntStorage", DType.I32),
-            Map.entry("ShortStorage", DType.I16), Map.entry("CharStorage", DType.I8),
-            Map.entry("ByteStorage", DType.U8), Map.entry("BoolStorage", DType.BOOL),
+            Map.entry("FloatStorage", DType.F32),
+            Map.entry("HalfStorage", DType.F16),
+            Map.entry("BFloat16Storage", DType.BF16),
+            Map.entry("DoubleStorage", DType.F64),
+            Map.entry("LongStorage", DType.I64),
+            Map.entry("IntStorage", DType.I32),
+            Map.entry("ShortStorage", DType.I16),
+            Map.entry("CharStorage", DType.I8),
+            Map.entry("ByteStorage", DType.U8),
+            Map.entry("BoolStorage", DType.BOOL),
+            Map.entry("ComplexFloatStorage", DType.C64),
             // Untyped storages count bytes.
-            Map.entry("UntypedStorage", DType.U8), Map.entry("TypedStorage", DType.U8));
+            Map.entry("UntypedStorage", DType.U8),
+            Map.entry("TypedStorage", DType.U8));
 
     /** torch's dtypes by the names a pickle gives them ({@code torch.float8_e4m3fn}), with aliases. */
     private static final Map<String, DType> TORCH_DTYPES = Map.ofEntries(

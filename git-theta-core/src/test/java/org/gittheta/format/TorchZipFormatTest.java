@@ -26,6 +26,7 @@ import java.util.zip.CRC32;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.testdata.TestCheckpoints;
+import org.gittheta.testdata.TorchZipWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -263,6 +264,21 @@ class TorchZipFormatTest {
                 .isEqualTo(original.tensors().stream()
                         .map(t -> tuple(t.name(), t.dtype(), t.shape()))
                         .toList());
+    }
+
+    @Test
+    void complex64TensorsAreParameters() throws IOException {
+        byte[] values = new byte[6 * 8];
+        Arrays.fill(values, (byte) 7);
+        byte[] file = TorchZipWriter.bytes(
+                "c",
+                List.of(new SafetensorsWriter.Tensor(
+                        "freqs_cis", DType.C64, Shape.of(2, 3), out -> out.write(values))));
+        CheckpointLayout layout = readAndRoundTrip("complex.pt", file);
+        assertThat(layout.tensors())
+                .extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
+                .containsExactly(tuple("freqs_cis", DType.C64, Shape.of(2, 3)));
+        assertThat(slotBytes(layout, file, "freqs_cis")).isEqualTo(values);
     }
 
     @Test

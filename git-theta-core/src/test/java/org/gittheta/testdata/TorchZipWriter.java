@@ -313,6 +313,7 @@ public final class TorchZipWriter {
             case I8 -> "CharStorage";
             case U8 -> "ByteStorage";
             case BOOL -> "BoolStorage";
+            case C64 -> "ComplexFloatStorage";
             default -> throw new IllegalArgumentException("torch has no storage type for " + t);
         };
     }
