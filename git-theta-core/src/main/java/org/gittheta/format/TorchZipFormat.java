@@ -50,6 +50,7 @@ public final class TorchZipFormat implements CheckpointFormat {
     private static final int MAX_DEPTH = 100;
     private static final String PICKLE = "data.pkl";
     private static final String SYNTHETIC = "storage/";
+    private static final String BYTE_ORDER = "byteorder";
     private static final int STORED = 0;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -187,6 +188,7 @@ public final class TorchZipFormat implements CheckpointFormat {
             MemorySegment data = in.asSlice(p.dataPosition(), p.entry().compressedSize());
             checkCrc(file, p.entry(), data);
             if (p.entry().name().equals(prefix + PICKLE)) pickle = data;
+            if (!skeleton && p.entry().name().equals(prefix + BYTE_ORDER)) checkLittleEndian(file, data);
         }
         if (pickle == null) throw new NotAStateDictException(file, "'" + prefix + PICKLE + "' is compressed");
         Object root = SafeUnpickler.load(file, pickle);
@@ -217,6 +219,21 @@ public final class TorchZipFormat implements CheckpointFormat {
         if (!entryName.startsWith(folder)) return null;
         String key = entryName.substring(folder.length());
         return key.isEmpty() || key.contains("/") ? null : key;
+    }
+
+    /**
+     * Values are read as little-endian everywhere (diff, merges, dedup by value), so a checkpoint saved on a big-endian
+     * machine, which says so in its byteorder record, is stored whole rather than misread. Checked only when a file is
+     * split: a skeleton stored before still reads as it was stored.
+     */
+    private static void checkLittleEndian(String file, MemorySegment record) throws BadCheckpointException {
+        String order = record.byteSize() > "little".length()
+                ? ""
+                : new String(record.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
+        if (order.equals("big")) throw new NotAStateDictException(file, "storages are big-endian (byteorder 'big')");
+        if (!order.equals("little")) {
+            throw new BadCheckpointException(file, "entry '" + BYTE_ORDER + "' is neither 'little' nor 'big'");
+        }
     }
 
     private static void checkCrc(String file, ZipDirectory.Entry e, MemorySegment data) throws BadCheckpointException {

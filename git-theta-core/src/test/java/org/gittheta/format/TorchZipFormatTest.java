@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -297,6 +298,21 @@ class TorchZipFormatTest {
         assertThatThrownBy(() -> read("deflated.pt", file))
                 .isInstanceOf(NotAStateDictException.class)
                 .hasMessageContaining("compressed");
+    }
+
+    @Test
+    void aCheckpointSavedBigEndianIsStoredWholeNotMisread() throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>(TorchCheckpoints.entries(resource(MIXED)));
+        entries.put("torch-zip-mixed/byteorder", "big".getBytes(StandardCharsets.US_ASCII));
+        byte[] file = TorchCheckpoints.storedZip(entries);
+        Formats.Split split = Formats.split("be.pt", MemorySegment.ofArray(file));
+        assertThat(split.layout().format()).isEqualTo("opaque");
+        assertThat(split.storedWhole()).contains("not a state dict: storages are big-endian (byteorder 'big')");
+
+        entries.put("torch-zip-mixed/byteorder", "middle".getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> read("odd.pt", TorchCheckpoints.storedZip(entries)))
+                .isExactlyInstanceOf(BadCheckpointException.class)
+                .hasMessage("odd.pt: entry 'byteorder' is neither 'little' nor 'big'");
     }
 
     @ParameterizedTest
