@@ -94,4 +94,19 @@ class FilterErrorsEndToEndTest {
         assertThat(ourLines(r.err())).isEqualTo(1);
         assertThat(git.ok(repo, "git", "show", ":m.safetensors")).startsWith("git-theta manifest ");
     }
+
+    @Test
+    void gitThetaAddWithoutTheFilterStagesNothing() throws Exception {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("repo");
+        git.ok(repo, "git", "theta", "uninstall");
+        checkpoint(repo.resolve("m.safetensors"));
+
+        Command.Result r = git.run(repo, "git", "theta", "add", "--update-type", "dense", "m.safetensors");
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip())
+                .isEqualTo("git-theta: git-theta's filter is not configured here; run 'git theta install' first");
+        assertThat(git.ok(repo, "git", "ls-files", "--", "m.safetensors")).isEmpty();
+    }
 }

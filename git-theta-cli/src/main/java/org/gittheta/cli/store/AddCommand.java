@@ -99,6 +99,8 @@ public final class AddCommand implements java.util.concurrent.Callable<Integer> 
                     "--update-type low-rank needs --lora <adapter-dir>, --update-data <file>, or --rank <R> "
                             + "(exact truncated-SVD factors; add --lossy to drop the residual)");
         }
+        // without the filter, git add would stage the checkpoints' bytes as they are, and no setting above is read
+        WorkTreeCheckpoints.requireFilter(Git.settings(cwd));
         cmd.add("add");
         cmd.add("--");
         cmd.addAll(paths);

@@ -227,7 +227,7 @@ public final class WorkTreeCheckpoints {
         }
     }
 
-    private static void requireFilter(Settings settings) {
+    static void requireFilter(Settings settings) {
         if (settings.get("filter.theta.process").filter(v -> !v.isBlank()).isEmpty()) {
             throw new UserException("git-theta's filter is not configured here; run 'git theta install' first");
         }
