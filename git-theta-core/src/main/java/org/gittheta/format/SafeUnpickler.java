@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,7 +19,8 @@ import org.gittheta.tensor.DType;
  * names. Only the globals a state dict needs are allowed; any other global ends the load with
  * {@link NotAStateDictException} before it can be called. The allowed calls are interpreted here:
  * {@code OrderedDict()} gives an empty {@link Dict}, {@code _rebuild_tensor_v2}, {@code _rebuild_tensor_v3} and
- * {@code _rebuild_parameter} give a {@link TensorRef}, {@code torch.Size(t)} gives the tuple, and a persistent id gives a {@link StorageRef}.
+ * {@code _rebuild_parameter} give a {@link TensorRef}, {@code _codecs.encode(s, 'latin1')} and {@code bytes()} give
+ * bytes, {@code torch.Size(t)} gives the tuple, and a persistent id gives a {@link StorageRef}.
  *
  * <p>Values are String, Long, BigInteger (integers beyond 64 bits), Double, Boolean, {@link #NONE}, byte[],
  * {@link Tuple}, {@link PyList}, {@link Dict}, {@link Global}, {@link StorageRef} and {@link TensorRef}.
@@ -122,6 +124,10 @@ final class SafeUnpickler {
 
     private static final Global REBUILD_PARAMETER = new Global("torch._utils", "_rebuild_parameter");
     private static final Global SIZE = new Global("torch", "Size");
+    /** How Python 3 pickles bytes at protocol 2: {@code _codecs.encode(<the bytes as a latin-1 str>, 'latin1')}. */
+    private static final Global CODECS_ENCODE = new Global("_codecs", "encode");
+    /** ... and empty bytes: {@code bytes()}. */
+    private static final Global BYTES = new Global("__builtin__", "bytes");
 
     private final String file;
     private final MemorySegment in;
@@ -275,6 +281,8 @@ final class SafeUnpickler {
                 || g.equals(REBUILD_TENSOR_V3)
                 || g.equals(REBUILD_PARAMETER)
                 || g.equals(SIZE)
+                || g.equals(CODECS_ENCODE)
+                || g.equals(BYTES)
                 || storageType(g) != null
                 || module.equals("torch") && TORCH_DTYPES.containsKey(name);
         if (!allowed) throw NotAStateDictException.forGlobal(file, g.toString());
@@ -295,6 +303,14 @@ final class SafeUnpickler {
         if (g.equals(REBUILD_TENSOR) && (args.size() == 6 || args.size() == 7)) return tensor(args);
         if (g.equals(REBUILD_TENSOR_V3) && (args.size() == 7 || args.size() == 8)) return tensorV3(args);
         if (g.equals(REBUILD_PARAMETER) && args.size() == 3 && args.getFirst() instanceof TensorRef t) return t;
+        if (g.equals(BYTES) && args.isEmpty()) return new byte[0];
+        if (g.equals(CODECS_ENCODE) && args.size() == 2 && args.get(0) instanceof String text) {
+            if (!"latin1".equals(args.get(1))
+                    || !StandardCharsets.ISO_8859_1.newEncoder().canEncode(text)) {
+                throw bad("_codecs.encode of a str that is not latin-1 bytes");
+            }
+            return text.getBytes(StandardCharsets.ISO_8859_1);
+        }
         throw notStateDict("call of " + g + " with " + args.size() + " arguments");
     }
 

@@ -77,6 +77,29 @@ class SafeUnpicklerTest {
     }
 
     @Test
+    void bytesPickledAtProtocol2AreBytes() throws BadCheckpointException {
+        Object v = load(new Pickle()
+                .op(0x80, 2)
+                .op('}')
+                .op('(')
+                .str("extra_state")
+                .global("_codecs", "encode")
+                .op('(')
+                .str("\u0000\u00ff")
+                .str("latin1")
+                .op('t', 'R')
+                .str("empty")
+                .global("__builtin__", "bytes")
+                .op(')', 'R')
+                .op('u')
+                .op('.'));
+        assertThat(v).isInstanceOfSatisfying(Dict.class, d -> {
+            assertThat((byte[]) d.items.get("extra_state")).containsExactly(0, 0xff);
+            assertThat((byte[]) d.items.get("empty")).isEmpty();
+        });
+    }
+
+    @Test
     void largeIntegersAreExact() throws BadCheckpointException {
         assertThat(load(new Pickle().op(0x8a, 5, 0, 0, 0, 0, 1).op('.'))).isEqualTo(1L << 32);
         assertThat(load(new Pickle().op(0x8a, 1, 0xff).op('.'))).isEqualTo(-1L);
