@@ -19,6 +19,11 @@ public final class Sizes {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
+    /** The noun for {@code n} of it: "element" for 1, "elements" otherwise. */
+    public static String plural(long n, String noun) {
+        return n == 1 ? noun : noun + "s";
+    }
+
     /** A count with a metric suffix: 1.3M, 22.7K, 512. */
     public static String count(long n) {
         if (n < 1000) return Long.toString(n);

@@ -190,9 +190,10 @@ public final class ShowCommand implements Callable<Integer> {
         }
         int shift = sharded ? 1 : 0;
         Table.align(rows, 3 + shift, 3 + shift).forEach(System.out::println);
-        System.out.println(params.size() + (params.size() == 1 ? " parameter" : " parameters")
-                + shards.map(s -> " in " + s.size() + " shards").orElse("")
-                + ", " + Sizes.count(numel) + " elements, " + Sizes.human(raw) + " raw, "
+        System.out.println(params.size() + " " + Sizes.plural(params.size(), "parameter")
+                + shards.map(s -> " in " + s.size() + " " + Sizes.plural(s.size(), "shard"))
+                        .orElse("")
+                + ", " + Sizes.count(numel) + " " + Sizes.plural(numel, "element") + ", " + Sizes.human(raw) + " raw, "
                 + Sizes.human(stored) + " in this version's objects (" + format + ", "
                 + Sizes.human(fileSize) + (sharded ? " in files)" : " file)"));
     }
