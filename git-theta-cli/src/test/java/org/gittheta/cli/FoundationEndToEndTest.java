@@ -216,6 +216,29 @@ class FoundationEndToEndTest extends GitRepoFixture.WithRepo {
             }
         }
 
+        /**
+         * A checkpoint whose name is not ASCII, under the C locale that containers and cron give: Java would read the
+         * name in ASCII, and add, status, show and checkout all failed on it.
+         */
+        @Test
+        void aNameBeyondAsciiWorksUnderTheCLocale() throws IOException {
+            git.env.put("LC_ALL", "C");
+            git.env.put("LANG", "C");
+            byte[] content = commit("mödel 模型.safetensors", valid(), "non-ASCII name");
+            assertThat(git.ok(repo, "git", "theta", "show", "HEAD:mödel 模型.safetensors"))
+                    .contains("parameters");
+            assertThat(git.ok(repo, "git", "theta", "status")).contains("mödel 模型.safetensors");
+            Files.delete(repo.resolve("mödel 模型.safetensors"));
+            git.ok(repo, "git", "checkout", "--", "mödel 模型.safetensors");
+            assertThat(repo.resolve("mödel 模型.safetensors")).hasBinaryContent(content);
+            Files.delete(repo.resolve("mödel 模型.safetensors"));
+            git.command(repo, "git", "checkout", "--", "mödel 模型.safetensors")
+                    .env("GIT_THETA_SKIP_SMUDGE", "1")
+                    .ok();
+            git.ok(repo, "git", "theta", "checkout");
+            assertThat(repo.resolve("mödel 模型.safetensors")).hasBinaryContent(content);
+        }
+
         /** An empty file stays empty, as git-lfs keeps it: git never cleans an empty file, so a manifest would differ. */
         @Test
         void anEmptyFileIsStoredEmpty() throws IOException {
