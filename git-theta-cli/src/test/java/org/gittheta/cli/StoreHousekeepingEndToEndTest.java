@@ -199,6 +199,25 @@ class StoreHousekeepingEndToEndTest extends GitRepoFixture.WithRepo {
     }
 
     @Test
+    void fsckAndGcWorkBesideASubmodule() throws IOException {
+        Path sub = tmp.resolve("sub");
+        git.ok(tmp, "git", "init", "-q", "-b", "main", sub.toString());
+        git.ok(sub, "git", "commit", "-q", "--allow-empty", "-m", "s");
+        git.ok(repo, "git", "-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.toString(), "sub");
+        commit(checkpoint(1), "-m", "v1 beside a submodule");
+        Set<String> old = objectsOf("HEAD");
+        commit(checkpoint(2), "--amend", "-m", "v2");
+        git.ok(repo, "git", "reflog", "expire", "--expire=now", "--all");
+
+        Command.Result fsck = git.run(repo, "git", "theta", "fsck");
+        assertThat(fsck.exit()).as(fsck.out() + fsck.err()).isZero();
+        Command.Result gc = git.run(repo, "git", "theta", "gc", "--prune=now");
+        assertThat(gc.exit()).as(gc.err()).isZero();
+        old.removeAll(objectsOf("HEAD"));
+        assertThat(stored()).containsAll(objectsOf("HEAD")).doesNotContainAnyElementsOf(old);
+    }
+
+    @Test
     void verifyRemoteDropsOldVersionsOnlyWhenTheRemoteHoldsThem() throws IOException {
         byte[] v1 = commit(checkpoint(1), "-m", "v1");
         Path remote = tmp.resolve("remote.git");

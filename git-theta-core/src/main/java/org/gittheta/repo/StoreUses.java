@@ -211,6 +211,7 @@ final class StoreUses {
         DirCache index = DirCache.read(file.toFile(), FS.DETECTED);
         for (int i = 0; i < index.getEntryCount(); i++) {
             DirCacheEntry e = index.getEntry(i);
+            if (e.getFileMode() == FileMode.GITLINK) continue; // a submodule's commit, in its own repository
             String where = e.getStage() == 0 ? name : name + " stage " + e.getStage();
             find(where, e.getPathString(), e.getObjectId());
         }
