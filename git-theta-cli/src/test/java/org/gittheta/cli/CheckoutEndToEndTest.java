@@ -129,6 +129,38 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(git(r, "status", "--porcelain")).isEqualTo(" M model.safetensors\n");
     }
 
+    /**
+     * A sparse checkout keeps files outside its cone out of the work tree (their skip-worktree bit): git takes them
+     * as unchanged and writes none of them, and so does git-theta.
+     */
+    @Test
+    void aSparseCheckoutsCheckpointsOutsideItsConeAreUnchangedAndStayOut() throws Exception {
+        Path r = Files.createDirectories(tmp.resolve("r"));
+        git(r, "init", "-q", "-b", "main");
+        git(r, "theta", "track", "*.safetensors");
+        for (String dir : new String[] {"a", "b"}) {
+            DemoModel.small().write(Files.createDirectories(r.resolve(dir)).resolve("m.safetensors"), n -> false, 0, 0);
+        }
+        git(r, "add", ".");
+        git(r, "commit", "-q", "-m", "base");
+        git(r, "sparse-checkout", "set", "a");
+        assertThat(r.resolve("b")).doesNotExist();
+        assertThat(git(r, "status", "--porcelain")).isEmpty();
+
+        assertThat(git(r, "theta", "status"))
+                .containsPattern("unchanged +unmodified +a/m.safetensors")
+                .containsPattern("unchanged +unmodified +b/m.safetensors");
+        assertThat(git(r, "theta", "diff")).isEmpty();
+        assertThat(git(r, "theta", "diff", "HEAD")).isEmpty();
+        Command.Result checkout = exec(r, "theta", "checkout");
+        assertThat(checkout.exit()).as(checkout.err()).isZero();
+        assertThat(exec(r, "theta", "checkout", "b/m.safetensors").err())
+                .as("as git checkout -- b/m.safetensors refuses it")
+                .contains("no checkpoint tracked by git-theta in the index matches b/m.safetensors");
+        assertThat(r.resolve("b")).doesNotExist();
+        assertThat(git(r, "ls-files", "-t", "b")).isEqualTo("S b/m.safetensors\n");
+    }
+
     @Test
     void checkoutRefreshesTheIndexThatGitIndexFileNames() throws Exception {
         Path r = committedRepo(0);

@@ -52,6 +52,7 @@ final class CheckpointListing {
     /** The manifests staged in the index, each against HEAD's version, with the work tree compared. */
     List<Found> index(WorkTreeCompare workTree) throws IOException {
         List<PathBlob> entries = git.indexEntries();
+        Set<String> skipped = git.skippedInWorkTree();
         readShardIndexes(entries.stream().map(e -> found("index", e)).toList());
         Optional<ObjectId> head = git.commit("HEAD");
         List<Found> out = new ArrayList<>();
@@ -65,7 +66,8 @@ final class CheckpointListing {
             else if (headBlob.get().equals(e.blob())) state = Staged.UNCHANGED;
             else if (parent.isPresent() && parent.get().sameFileAs(staged.get())) state = Staged.STORAGE_ONLY;
             else state = Staged.MODIFIED;
-            Status status = new Status(state, workTree.state(e.path(), staged.get()));
+            WorkTree file = skipped.contains(e.path()) ? WorkTree.UNMODIFIED : workTree.state(e.path(), staged.get());
+            Status status = new Status(state, file);
             out.add(new Found(e.path(), "index", staged.get(), parent, Optional.of(status)));
         }
         for (PathBlob e : git.unmergedEntries()) {

@@ -238,6 +238,19 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     }
 
     /**
+     * The staged files git keeps out of the work tree (the skip-worktree bit: outside a sparse checkout's cone), which
+     * git takes as unchanged from the index, as a missing file or not.
+     */
+    Set<String> skippedInWorkTree() throws IOException {
+        DirCache index = DirCache.read(git);
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = 0; i < index.getEntryCount(); i++) {
+            if (index.getEntry(i).isSkipWorkTree()) out.add(index.getEntry(i).getPathString());
+        }
+        return out;
+    }
+
+    /**
      * The files in conflict (no stage 0), each by one side, in index order: ours (stage 2), or theirs (stage 3) where
      * ours deleted it.
      */

@@ -593,13 +593,15 @@ public final class ThetaRepository implements AutoCloseable {
 
     /**
      * The manifest of a stored version; for the work tree, the manifest its file holds as text (a skipped smudge
-     * leaves it, and git takes the file for that version), else none: the file is read as a checkpoint.
+     * leaves it, and git takes the file for that version), or the index's where git keeps the file out of the work
+     * tree (a sparse checkout), else none: the file is read as a checkpoint.
      */
     private Optional<Manifest> storedManifest(Version version, String path) throws IOException {
         return version instanceof Version.WorkTree ? workTreeManifest(path) : manifest(version, path);
     }
 
     private Optional<Manifest> workTreeManifest(String path) throws IOException {
+        if (git().skippedInWorkTree().contains(path)) return manifest(new Version.Index(), path);
         Path file = location.workTree().resolve(path);
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > JGitRepo.MAX_MANIFEST_BYTES) {
             return Optional.empty();

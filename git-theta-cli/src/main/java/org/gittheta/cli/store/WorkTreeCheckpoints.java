@@ -32,11 +32,17 @@ public final class WorkTreeCheckpoints {
 
     private WorkTreeCheckpoints() {}
 
-    /** Index paths (from the top) under the pathspecs whose filter is git-theta's. */
+    /**
+     * Index paths (from the top) under the pathspecs whose filter is git-theta's; not those git keeps out of the work
+     * tree (tagged S: outside a sparse checkout's cone), which git checkout does not write either.
+     */
     static List<String> tracked(Path cwd, List<String> pathspecs) throws IOException {
-        List<String> args = new ArrayList<>(List.of("ls-files", "-z", "--full-name", "--"));
+        List<String> args = new ArrayList<>(List.of("ls-files", "-t", "-z", "--full-name", "--"));
         args.addAll(pathspecs);
-        List<String> indexed = split(Git.run(cwd, args.toArray(String[]::new)));
+        List<String> indexed = new ArrayList<>();
+        for (String tagged : split(Git.run(cwd, args.toArray(String[]::new)))) {
+            if (!tagged.startsWith("S ")) indexed.add(tagged.substring(2));
+        }
         if (indexed.isEmpty()) return indexed;
         Path top = Git.dirs(cwd).topLevel();
         // on standard input: a repository's paths can outgrow a command line
