@@ -161,6 +161,44 @@ class CheckoutEndToEndTest extends RemotesGitFixture {
         assertThat(git(r, "ls-files", "-t", "b")).isEqualTo("S b/m.safetensors\n");
     }
 
+    /**
+     * JGit reads neither a split index nor a sparse index. git add and checkout still work (clean reuses HEAD's
+     * values); the commands that read the index say so in one line.
+     */
+    @Test
+    void aSplitOrSparseIndexStillAddsAndChecksOutAndCommandsSaySo() throws Exception {
+        Path r = committedRepo(0);
+        Path model = r.resolve("model.safetensors");
+        byte[] base = Files.readAllBytes(model);
+        git(r, "update-index", "--split-index");
+        DemoModel.small().write(model, n -> n.contains("layers.0."), 0.01, 5);
+        byte[] tuned = Files.readAllBytes(model);
+        git(r, "commit", "-q", "-am", "tuned, in a split index");
+        git(r, "checkout", "-q", "HEAD~1");
+        assertThat(Files.readAllBytes(model)).isEqualTo(base);
+        git(r, "checkout", "-q", "main");
+        assertThat(Files.readAllBytes(model)).isEqualTo(tuned);
+        assertThat(git(r, "status", "--porcelain")).isEmpty();
+        Command.Result status = exec(r, "theta", "status");
+        assertThat(status.exit()).isEqualTo(1);
+        assertThat(status.err().lines())
+                .singleElement()
+                .asString()
+                .contains("git-theta reads neither a split index nor a sparse index");
+
+        git(r, "update-index", "--no-split-index");
+        for (String dir : new String[] {"a", "b"}) {
+            DemoModel.small().write(Files.createDirectories(r.resolve(dir)).resolve("m.safetensors"), n -> false, 0, 0);
+        }
+        git(r, "add", ".");
+        git(r, "commit", "-q", "-m", "two more");
+        git(r, "sparse-checkout", "set", "--cone", "--sparse-index", "a");
+        assertThat(git(r, "ls-files", "--sparse")).as("b is one folder entry").contains("b/\n");
+        DemoModel.small().write(r.resolve("a/m.safetensors"), n -> n.contains("layers.1."), 0.01, 6);
+        Command.Result add = exec(r, "add", "a/m.safetensors");
+        assertThat(add.exit()).as(add.err()).isZero();
+    }
+
     @Test
     void checkoutRefreshesTheIndexThatGitIndexFileNames() throws Exception {
         Path r = committedRepo(0);

@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheEditor;
 import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.dircache.InvalidPathException;
+import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.RevisionSyntaxException;
 import org.eclipse.jgit.lib.Constants;
@@ -108,6 +110,20 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return format == null ? "sha1" : format.toLowerCase(Locale.ROOT);
     }
 
+    private DirCache index() throws IOException {
+        return readIndex(git.getIndexFile().toPath());
+    }
+
+    /** An index file as JGit reads it; one JGit cannot read (a split or sparse index) is refused saying so. */
+    static DirCache readIndex(Path file) throws IOException {
+        try {
+            return DirCache.read(file.toFile(), FS.DETECTED);
+        } catch (CorruptObjectException | InvalidPathException e) {
+            // a split index's 'link' extension is "not supported", a sparse index's folder entry an "invalid path"
+            throw new UnreadableIndexException(file, e.getMessage());
+        }
+    }
+
     /** The blob staged for {@code path} (stage 0). */
     Optional<ObjectId> indexBlob(String path) throws IOException {
         return indexBlob(path, DirCacheEntry.STAGE_0);
@@ -116,7 +132,7 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** The blob at {@code stage} of {@code path}: 0 when merged, 1 to 3 (base, ours, theirs) during a conflict. */
     Optional<ObjectId> indexBlob(String path, int stage) throws IOException {
         // getEntry gives a path's first stage only: an unmerged path's base
-        DirCache index = DirCache.read(git);
+        DirCache index = index();
         int first = index.findEntry(path);
         if (first < 0) return Optional.empty();
         for (int i = first; i < index.nextEntry(first); i++) {
@@ -226,7 +242,7 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
 
     /** The files staged in the index (stage 0), in index order. */
     List<PathBlob> indexEntries() throws IOException {
-        DirCache index = DirCache.read(git);
+        DirCache index = index();
         List<PathBlob> out = new ArrayList<>();
         for (int i = 0; i < index.getEntryCount(); i++) {
             DirCacheEntry e = index.getEntry(i);
@@ -242,7 +258,7 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
      * git takes as unchanged from the index, as a missing file or not.
      */
     Set<String> skippedInWorkTree() throws IOException {
-        DirCache index = DirCache.read(git);
+        DirCache index = index();
         Set<String> out = new LinkedHashSet<>();
         for (int i = 0; i < index.getEntryCount(); i++) {
             if (index.getEntry(i).isSkipWorkTree()) out.add(index.getEntry(i).getPathString());
@@ -255,7 +271,7 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
      * ours deleted it.
      */
     List<PathBlob> unmergedEntries() throws IOException {
-        DirCache index = DirCache.read(git);
+        DirCache index = index();
         Map<String, DirCacheEntry> side = new LinkedHashMap<>();
         for (int i = 0; i < index.getEntryCount(); i++) {
             DirCacheEntry e = index.getEntry(i);

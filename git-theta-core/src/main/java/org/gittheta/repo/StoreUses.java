@@ -25,7 +25,6 @@ import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.util.FS;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
@@ -208,7 +207,7 @@ final class StoreUses {
 
     private void findInIndex(String name, Path file) throws IOException {
         if (!Files.isRegularFile(file)) return;
-        DirCache index = DirCache.read(file.toFile(), FS.DETECTED);
+        DirCache index = JGitRepo.readIndex(file);
         for (int i = 0; i < index.getEntryCount(); i++) {
             DirCacheEntry e = index.getEntry(i);
             if (e.getFileMode() == FileMode.GITLINK) continue; // a submodule's commit, in its own repository

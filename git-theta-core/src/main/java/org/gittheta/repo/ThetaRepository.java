@@ -188,6 +188,8 @@ public final class ThetaRepository implements AutoCloseable {
                 return indexManifest(path);
             } catch (ManifestException e) {
                 return Optional.empty(); // an unreadable old version only costs the reuse
+            } catch (UnreadableIndexException e) {
+                return headManifest(path); // a split or sparse index: git add works, reusing HEAD's values
             }
         };
         if (encoder.options().dependsOnFileAlone()) {
@@ -385,6 +387,14 @@ public final class ThetaRepository implements AutoCloseable {
             for (String path : paths) blob(version, path).ifPresent(blobs::add);
         }
         git().fetchMissing(blobs);
+    }
+
+    private Optional<Manifest> headManifest(String path) throws IOException {
+        try {
+            return resolveCommit("HEAD").isEmpty() ? Optional.empty() : manifest(new Version.Rev("HEAD"), path);
+        } catch (ManifestException e) {
+            return Optional.empty();
+        }
     }
 
     /** The manifest staged for {@code path} (stage 0), if it is one. */
