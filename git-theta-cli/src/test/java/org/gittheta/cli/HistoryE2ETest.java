@@ -219,10 +219,7 @@ class HistoryE2ETest {
     /** --follow continues beyond a rename, as git log --follow; without it the history starts at the new name. */
     @Test
     void followContinuesBeyondARename() throws Exception {
-        Map<String, float[]> m = committedModel("base");
-        m.get("layer1.weight")[0] += 1;
-        write(m);
-        ok("git", "commit", "-q", "-am", "tune");
+        commitBaseAndTune();
         ok("git", "mv", "model.safetensors", "renamed.safetensors");
         ok("git", "commit", "-q", "-m", "rename");
         Map<String, Object> log = parse(ok("git", "theta", "log", "--follow", "renamed.safetensors", "--json"));
@@ -345,13 +342,18 @@ class HistoryE2ETest {
                 .containsExactly("layer2.weight", "layer3.weight", "layer4.weight");
     }
 
-    /** As git takes them: a path with ".." in it is a path, not a range, unless it resolves as one. */
-    @Test
-    void pathsWithTwoDotsAreNotRanges() throws Exception {
+    /** Commits "base", then "tune", which changes one element of layer1.weight. */
+    private void commitBaseAndTune() throws IOException {
         Map<String, float[]> m = committedModel("base");
         m.get("layer1.weight")[0] += 1;
         write(m);
         ok("git", "commit", "-q", "-am", "tune");
+    }
+
+    /** As git takes them: a path with ".." in it is a path, not a range, unless it resolves as one. */
+    @Test
+    void pathsWithTwoDotsAreNotRanges() throws Exception {
+        commitBaseAndTune();
         Path sub = Files.createDirectories(repo.resolve("sub"));
         assertThat(sandbox.ok(sub, "git", "theta", "diff", "HEAD~1", "../model.safetensors"))
                 .contains("layer1.weight", "1 of 6 parameters changed");
@@ -374,6 +376,32 @@ class HistoryE2ETest {
         Files.writeString(repo.resolve("main"), "");
         assertThat(run("git", "theta", "log", "main").err())
                 .contains("ambiguous argument 'main': both revision and filename");
+    }
+
+    /**
+     * Outside the work tree (GIT_DIR and GIT_WORK_TREE set), paths are from its top, as git takes them; a path outside
+     * the repository is refused in git's words, not with the command line of a failed git ls-tree.
+     */
+    @Test
+    void pathsAreFromTheTopOutsideTheWorkTreeAndRefusedOutsideTheRepository() throws Exception {
+        commitBaseAndTune();
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        Map<String, String> env = Map.of("GIT_DIR", repo.resolve(".git").toString(), "GIT_WORK_TREE", repo.toString());
+        for (String[] cmd : new String[][] {
+            {"git", "theta", "log", "--json", "--", "model.safetensors"},
+            {"git", "theta", "log", "--json", "model.safetensors"},
+            {"git", "theta", "diff", "--json", "HEAD~1", "--", "model.safetensors"}
+        }) {
+            Command.Result r = sandbox.command(elsewhere, cmd).env(env).run();
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("layer1.weight");
+        }
+
+        Command.Result outside = run("git", "theta", "log", "--", "../elsewhere/model.safetensors");
+        assertThat(outside.exit()).isEqualTo(1);
+        assertThat(outside.err())
+                .isEqualTo("git-theta: '../elsewhere/model.safetensors' is outside repository at '" + repo.toRealPath()
+                        + "'\n");
     }
 
     @Test

@@ -97,8 +97,7 @@ final class HistoryRepo implements AutoCloseable {
     private boolean exists(String typed, List<String> revs) throws IOException {
         String path = repoPath(typed);
         // "" is the top of the tree, which every revision has (and git refuses as a pathspec)
-        if (path.isEmpty() || dirs.hasWorkTree() && Files.exists(Path.of(typed))) return true;
-        if (path.equals("..") || path.startsWith("../")) return false; // outside the work tree: in no revision
+        if (path.isEmpty() || dirs.hasWorkTree() && Files.exists(dirs.topLevel().resolve(path))) return true;
         for (String text : revs) {
             for (String rev : named(text)) {
                 if (!listed(new Version.Rev(rev), List.of(path)).isEmpty()) return true;
@@ -151,10 +150,22 @@ final class HistoryRepo implements AutoCloseable {
         return repo.resolveCommit(text).isPresent();
     }
 
-    /** A path as the user typed it (relative to the current directory) as a path from the top of the work tree. */
-    String repoPath(String typed) {
-        Path abs = Path.of("").toAbsolutePath().resolve(typed).normalize();
-        return dirs.topLevel().relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+    /**
+     * A path as the user typed it as a path from the top of the work tree: relative to the current directory when
+     * that is in the work tree, else (GIT_WORK_TREE names another, a bare repository) to the top, as git takes it.
+     * A path outside the work tree is refused, as git refuses it.
+     */
+    String repoPath(String typed) throws IOException {
+        Path top = dirs.topLevel();
+        Path cwd = Path.of("").toRealPath();
+        Path abs = (dirs.hasWorkTree() && cwd.startsWith(top) ? cwd : top)
+                .resolve(typed)
+                .normalize();
+        String path = top.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+        if (path.equals("..") || path.startsWith("../")) {
+            throw new UserException("'" + typed + "' is outside repository at '" + top + "'");
+        }
+        return path;
     }
 
     /** Paths present on either side that git-theta tracks, limited to {@code pathspecs} (from the top) if any. */
