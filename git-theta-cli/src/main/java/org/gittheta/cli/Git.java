@@ -115,7 +115,8 @@ public final class Git {
         // several files (includes): JGit finds them itself
         if (systemFiles.size() <= 1)
             ThetaRepository.useGitSystemConfig(systemFiles.stream().findFirst().map(Path::of));
-        return Settings.parse(entries.toString().getBytes(StandardCharsets.UTF_8));
+        return Settings.parse(entries.toString().getBytes(StandardCharsets.UTF_8))
+                .withEnvironment(System.getenv());
     }
 
     /** The repository around the current directory. */

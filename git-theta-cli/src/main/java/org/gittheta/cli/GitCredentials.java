@@ -1,13 +1,18 @@
 package org.gittheta.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.gittheta.transfer.Credentials;
 
 /**
@@ -16,10 +21,75 @@ import org.gittheta.transfer.Credentials;
  * caller's: in the filter process that stream carries git's protocol.
  */
 final class GitCredentials implements Credentials {
+    /** An LFS token is a few hundred bytes. */
+    private static final int SSH_ANSWER_LIMIT = 64 << 10;
+    /** Long enough to type a key's passphrase at ssh's prompt; a connection that hangs is not waited on forever. */
+    private static final Duration SSH_TIMEOUT = Duration.ofMinutes(2);
+
     private final Path dir;
+    private final Duration sshTimeout;
 
     GitCredentials(Path dir) {
+        this(dir, SSH_TIMEOUT);
+    }
+
+    GitCredentials(Path dir, Duration sshTimeout) {
         this.dir = dir;
+        this.sshTimeout = sshTimeout;
+    }
+
+    /**
+     * Runs ssh with a pipe of ours as its standard input (never git's protocol stream) and its errors discarded, as
+     * git-lfs keeps them out of sight: it reads a key's passphrase from the terminal itself.
+     */
+    @Override
+    public Optional<byte[]> askSsh(List<String> command) throws IOException {
+        Process p;
+        try {
+            p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException noSsh) {
+            return Optional.empty();
+        }
+        p.getOutputStream().close();
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread watchdog = Thread.ofVirtual().start(() -> stopAfter(p, sshTimeout, timedOut));
+        byte[] answer;
+        int exit;
+        try (InputStream out = p.getInputStream()) {
+            answer = out.readNBytes(SSH_ANSWER_LIMIT + 1);
+            if (answer.length > SSH_ANSWER_LIMIT) stop(p);
+            exit = p.waitFor();
+        } catch (InterruptedException e) {
+            stop(p);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            watchdog.interrupt();
+        }
+        if (timedOut.get()) throw new IOException("no answer within " + sshTimeout.toSeconds() + " s");
+        if (answer.length > SSH_ANSWER_LIMIT)
+            throw new IOException("an answer over " + (SSH_ANSWER_LIMIT >> 10) + " KiB");
+        return exit == 0 ? Optional.of(answer) : Optional.empty();
+    }
+
+    private static void stopAfter(Process p, Duration timeout, AtomicBoolean timedOut) {
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut.set(true);
+                stop(p);
+            }
+        } catch (InterruptedException answered) {
+            // the answer came in time
+        }
+    }
+
+    /** Ends the command and what it started: a shell running ssh (GIT_SSH_COMMAND) leaves ssh holding the output. */
+    private static void stop(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     @Override

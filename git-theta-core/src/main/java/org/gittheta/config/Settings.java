@@ -34,15 +34,30 @@ public final class Settings {
      */
     public record Entry(String scope, String key, String value) {}
 
-    public static final Settings NONE = new Settings(List.of());
+    public static final Settings NONE = new Settings(List.of(), Map.of());
 
     private static final String COMMAND_SCOPE = "command";
     private static final int DEFAULT_CONCURRENT_TRANSFERS = 8;
 
     private final List<Entry> entries;
+    private final Map<String, String> environment;
 
-    private Settings(List<Entry> entries) {
+    private Settings(List<Entry> entries, Map<String, String> environment) {
         this.entries = List.copyOf(entries);
+        this.environment = Map.copyOf(environment);
+    }
+
+    /**
+     * These settings with the process's environment, whose variables say, as they do for git and git-lfs, how to
+     * reach servers: {@code GIT_SSH_COMMAND}, {@code GIT_SSH}, the proxy variables, {@code GIT_SSL_CAINFO}.
+     */
+    public Settings withEnvironment(Map<String, String> environment) {
+        return new Settings(entries, environment);
+    }
+
+    /** The environment given by {@link #withEnvironment} (none otherwise). */
+    public Map<String, String> environment() {
+        return environment;
     }
 
     /**
@@ -58,7 +73,7 @@ public final class Settings {
             String key = nl < 0 ? keyValue : keyValue.substring(0, nl);
             entries.add(new Entry(fields[i], normalise(key), nl < 0 ? null : keyValue.substring(nl + 1)));
         }
-        return new Settings(entries);
+        return new Settings(entries, Map.of());
     }
 
     /** The value that counts (the last one); a key set without a value reads as {@code "true"}. */

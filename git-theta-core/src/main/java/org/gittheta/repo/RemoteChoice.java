@@ -58,8 +58,8 @@ final class RemoteChoice {
         if (local.isPresent()) return Optional.of(LocalRemote.of(local.get()));
         Optional<URI> derived = LfsEndpoint.fromRemoteUrl(url.get());
         if (derived.isEmpty()) return Optional.empty();
-        Optional<SshAuthentication> ssh =
-                LfsEndpoint.sshTarget(url.get()).map(target -> new SshAuthentication(sshCommand(), target));
+        Optional<SshAuthentication> ssh = LfsEndpoint.sshTarget(url.get())
+                .map(target -> new SshAuthentication(sshCommand(), target, credentials));
         return Optional.of(lfs(derived.get(), ssh));
     }
 
@@ -121,7 +121,7 @@ final class RemoteChoice {
                 settings.entries(key -> key.startsWith("http.")).stream()
                         .map(e -> new HttpSettings.Entry(e.key(), e.value()))
                         .toList(),
-                System.getenv());
+                settings.environment());
     }
 
     /**
@@ -129,11 +129,11 @@ final class RemoteChoice {
      * arguments after them), else the program {@code GIT_SSH}, else {@code ssh}.
      */
     private List<String> sshCommand() {
-        Optional<String> command = Optional.ofNullable(System.getenv("GIT_SSH_COMMAND"))
+        Optional<String> command = Optional.ofNullable(settings.environment().get("GIT_SSH_COMMAND"))
                 .filter(c -> !c.isBlank())
                 .or(() -> settings.get("core.sshCommand"));
         if (command.isPresent()) return List.of("sh", "-c", command.get() + " \"$@\"", command.get());
-        String program = System.getenv("GIT_SSH");
+        String program = settings.environment().get("GIT_SSH");
         return List.of(program == null || program.isBlank() ? "ssh" : program);
     }
 

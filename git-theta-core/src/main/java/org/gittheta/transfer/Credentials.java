@@ -4,11 +4,23 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
-/** Where user names and passwords come from when a server asks for them: {@code git credential} in the CLI. */
+/**
+ * Where user names and passwords come from when a server asks for them ({@code git credential} in the CLI), and
+ * who runs the ssh that asks an SSH remote's server for its LFS token (the core starts no process).
+ */
 public interface Credentials {
     Optional<Credential> fill(URI url) throws IOException;
+
+    /**
+     * The output of an ssh command asking for an LFS token ({@link SshAuthentication}), at most 64 KiB and within a
+     * bounded time (an IOException otherwise); empty when ssh cannot be run or fails. None by default.
+     */
+    default Optional<byte[]> askSsh(List<String> command) throws IOException {
+        return Optional.empty();
+    }
 
     /** The credential worked: helpers may store it. */
     void approve(URI url, Credential credential) throws IOException;
