@@ -208,4 +208,24 @@ class OctopusMergeEndToEndTest {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("theta-merge-index"));
         }
     }
+
+    /** As git merge: a merge left unconcluded, its conflict resolved as ours, is not buried under an octopus merge. */
+    @Test
+    void refusedWhileAMergeIsUnconcluded() throws IOException {
+        branches(AW, BW, BH, MN);
+        repo.git("checkout", "-q", "a");
+        Command.Result conflict = repo.exec("git", "theta", "merge", "b", "--strategy", "fail");
+        assertThat(conflict.exit()).as(conflict.out()).isNotZero();
+        repo.git("checkout", "--ours", "--", "model.safetensors");
+        repo.git("add", "model.safetensors");
+        String before = repo.rev("HEAD");
+
+        Command.Result r = repo.exec("git", "theta", "merge", "b", "c");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.out())
+                .contains("git theta merge: you have not concluded your merge (MERGE_HEAD exists);"
+                        + " commit it or run 'git merge --abort' first");
+        assertThat(repo.rev("HEAD")).isEqualTo(before);
+        assertThat(repo.dir.resolve(".git/MERGE_HEAD")).exists();
+    }
 }

@@ -133,10 +133,21 @@ final class OctopusMerge {
 
     void requireClean(boolean dryRun) throws IOException {
         if (dryRun) return;
+        // as git merge refuses: a merge commit made now would leave the unfinished one's state to the next commit
+        Path gitDir = Git.dirs(top).gitDir();
+        refuseUnfinished(gitDir, "MERGE_HEAD", "merge");
+        refuseUnfinished(gitDir, "CHERRY_PICK_HEAD", "cherry-pick");
         WorkTreeCheckpoints.refreshIndex(top);
         if (!Git.run(top, "status", "--porcelain", "--untracked-files=no").isEmpty()) {
             throw new UserException(
                     "git theta merge: the working tree or index has changes; commit or stash them first");
+        }
+    }
+
+    private static void refuseUnfinished(Path gitDir, String head, String operation) {
+        if (Files.exists(gitDir.resolve(head))) {
+            throw new UserException("git theta merge: you have not concluded your " + operation + " (" + head
+                    + " exists); commit it or run 'git " + operation + " --abort' first");
         }
     }
 
