@@ -378,6 +378,13 @@ class MergeEndToEndTest {
         assertThat(repo.git("theta", "diff", "-3"))
                 .contains("diff --theta model.safetensors (index stage 3 → working tree)")
                 .contains("[2,2]→[4]");
+        // theirs taken with smudge skipped is written by git theta checkout, once though git lists it per stage
+        repo.exec(SKIP_SMUDGE, "git", "checkout", "--theirs", "--", "model.safetensors")
+                .assertOk();
+        Command.Result written = repo.exec("git", "theta", "checkout");
+        assertThat(written.exit()).as(written.out()).isZero();
+        assertThat(written.out()).isEqualTo("git-theta: checked out 1 checkpoint(s)\n");
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(Files.readAllBytes(checkoutCopy("x")));
         repo.git("merge", "--abort");
         assertThat(repo.git("status", "--porcelain")).isEmpty();
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);

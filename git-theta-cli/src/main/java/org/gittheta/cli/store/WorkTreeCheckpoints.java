@@ -33,16 +33,19 @@ public final class WorkTreeCheckpoints {
     private WorkTreeCheckpoints() {}
 
     /**
-     * Index paths (from the top) under the pathspecs whose filter is git-theta's; not those git keeps out of the work
-     * tree (tagged S: outside a sparse checkout's cone), which git checkout does not write either.
+     * Index paths (from the top) under the pathspecs whose filter is git-theta's, each once (an unmerged path is
+     * listed once per stage); not those git keeps out of the work tree (tagged S: outside a sparse checkout's cone),
+     * which git checkout does not write either.
      */
     static List<String> tracked(Path cwd, List<String> pathspecs) throws IOException {
+        // -t turns ls-files' --deduplicate off: an unmerged path's stages are folded here, or it is written once each
         List<String> args = new ArrayList<>(List.of("ls-files", "-t", "-z", "--full-name", "--"));
         args.addAll(pathspecs);
-        List<String> indexed = new ArrayList<>();
+        Set<String> once = new LinkedHashSet<>();
         for (String tagged : split(Git.run(cwd, args.toArray(String[]::new)))) {
-            if (!tagged.startsWith("S ")) indexed.add(tagged.substring(2));
+            if (!tagged.startsWith("S ")) once.add(tagged.substring(2));
         }
+        List<String> indexed = new ArrayList<>(once);
         if (indexed.isEmpty()) return indexed;
         Path top = Git.dirs(cwd).topLevel();
         // on standard input: a repository's paths can outgrow a command line
@@ -66,7 +69,7 @@ public final class WorkTreeCheckpoints {
 
     /** The tracked checkpoints whose working file holds the manifest text. */
     private static Set<String> leftAsManifests(Path top) throws IOException {
-        Set<String> out = new LinkedHashSet<>(); // an unmerged path is listed once per stage
+        Set<String> out = new LinkedHashSet<>();
         for (String path : tracked(top, List.of())) if (holdsManifest(top.resolve(path))) out.add(path);
         return out;
     }
