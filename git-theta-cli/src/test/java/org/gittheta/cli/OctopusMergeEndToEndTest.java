@@ -193,6 +193,19 @@ class OctopusMergeEndToEndTest {
         assertThat(nan.exit()).isNotZero();
         assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");
 
+        // options that do not fit the merge: one line naming the checkpoint, parameter and strategy, no stack trace
+        Command.Result lambdas =
+                repo.exec("git", "theta", "merge", "a", "b", "--strategy", "task-arithmetic", "--lambda", "1,2");
+        assertThat(lambdas.exit()).isNotZero();
+        assertThat(lambdas.out())
+                .isEqualTo("git-theta: model.safetensors: w: task-arithmetic(lambda=1,2): 1,2 gives 2 values for 3"
+                        + " models\n");
+        Command.Result weights = repo.exec("git", "theta", "merge", "a", "b", "--weight", "0", "--dry-run");
+        assertThat(weights.exit()).isNotZero();
+        assertThat(weights.out())
+                .isEqualTo("git-theta: model.safetensors: w: average(weight=0): the weights of the models taking part"
+                        + " sum to 0\n");
+
         repo.git("checkout", "-qb", "d", "a");
         repo.commitModel("d", BASE_W, BASE_H, new double[] {1, 1, 1});
         repo.git("checkout", "-q", "main");

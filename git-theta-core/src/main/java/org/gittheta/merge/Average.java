@@ -21,8 +21,7 @@ public record Average(PerModel weights) implements MergeStrategy.Arithmetic {
         double[] w = new double[m];
         double total = 0;
         for (int j = 0; j < m; j++) total += w[j] = in.of(weights, j);
-        if (total == 0)
-            throw new IllegalArgumentException(in.name() + ": average weights " + weights.text() + " sum to 0");
+        if (total == 0) throw new IllegalArgumentException("the weights of the models taking part sum to 0");
         double[][] x = new double[m][Chunks.SIZE];
         double[] result = new double[Chunks.SIZE];
         double sumOfWeights = total;

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
@@ -171,6 +172,8 @@ public final class NWayMerge {
                         reports.add(r.report());
                         r.entry().ifPresent(merged::add);
                     });
+        } catch (SettingException e) {
+            throw new SettingException(path + ": " + e.getMessage());
         }
         if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
@@ -333,8 +336,17 @@ public final class NWayMerge {
         return compute(strategy, in, new TensorView(space.allocate(first.byteSize(), true), first.dtype()));
     }
 
-    private static Computed compute(MergeStrategy.Arithmetic strategy, MergeInput in, TensorView result) {
-        String note = Stream.of(strategy.merge(in, result), NonFinite.canonicalise(result))
+    private static Computed compute(MergeStrategy.Arithmetic strategy, MergeInput in, TensorView result)
+            throws SettingException {
+        String merged;
+        try {
+            merged = strategy.merge(in, result);
+        } catch (IllegalArgumentException e) {
+            // an option that does not fit this merge: a list of values for another number of models, weights
+            // summing to 0
+            throw new SettingException(in.name() + ": " + strategy.describe() + ": " + e.getMessage());
+        }
+        String note = Stream.of(merged, NonFinite.canonicalise(result))
                 .filter(x -> !x.isEmpty())
                 .collect(Collectors.joining("; "));
         return new Computed(result, note);
