@@ -146,8 +146,12 @@ class MergeEndToEndTest {
                 BASE_N);
         String head = repo.rev("HEAD");
         Map<List<String>, String> refused = Map.of(
-                List.of("--strategy", "avergae"), "git-theta: git theta merge: unknown merge strategy 'avergae'",
-                List.of("--strategy", "ties", "--density", "7"), "git-theta: git theta merge: ties: density 7.0");
+                List.of("--strategy", "avergae"),
+                "git-theta: git theta merge: unknown merge strategy 'avergae'",
+                List.of("--strategy", "ties", "--density", "7"),
+                "git-theta: git theta merge: ties: density 7.0",
+                List.of("--strategy", "fisher", "--fisher-ours", "f.safetensors", "--fisher-theirs", "f.safetensors"),
+                "git-theta: git theta merge: --fisher-ours f.safetensors: no such file");
         for (var e : refused.entrySet()) {
             List<String> cmd = new ArrayList<>(List.of("git", "theta", "merge", "--no-edit"));
             cmd.addAll(e.getKey());

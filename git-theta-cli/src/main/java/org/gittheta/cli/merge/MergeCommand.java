@@ -1,6 +1,7 @@
 package org.gittheta.cli.merge;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -146,10 +147,9 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
             throw new UserException("git theta merge: " + e.getMessage());
         }
         // absolute: the driver runs at the repository top, not necessarily here
-        if (fisherOurs != null)
-            set(config, "fisherOurs", cwd.resolve(fisherOurs).toString());
+        if (fisherOurs != null) set(config, "fisherOurs", fisherFile(cwd, "--fisher-ours", fisherOurs.toString()));
         if (fisherTheirs != null)
-            set(config, "fisherTheirs", cwd.resolve(fisherTheirs).toString());
+            set(config, "fisherTheirs", fisherFile(cwd, "--fisher-theirs", fisherTheirs.toString()));
         List<String> cmd = new ArrayList<>(List.of("git"));
         cmd.addAll(config);
         cmd.add("merge");
@@ -184,13 +184,13 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         for (String f : fisher == null ? List.<String>of() : fisher) {
             int eq = f.indexOf('=');
             if (eq <= 0) throw new UserException("--fisher '" + f + "' is not <rev>=<file>");
-            fishers.put(f.substring(0, eq), cwd.resolve(f.substring(eq + 1)).toString());
+            fishers.put(f.substring(0, eq), fisherFile(cwd, "--fisher", f.substring(eq + 1)));
         }
-        if (fisherOurs != null) fishers.put("HEAD", cwd.resolve(fisherOurs).toString());
+        if (fisherOurs != null) fishers.put("HEAD", fisherFile(cwd, "--fisher-ours", fisherOurs.toString()));
         if (fisherTheirs != null) {
             if (commits.size() != 1)
                 throw new UserException("--fisher-theirs names one revision's Fisher: use --fisher <rev>=<file>");
-            fishers.put(commits.getFirst(), cwd.resolve(fisherTheirs).toString());
+            fishers.put(commits.getFirst(), fisherFile(cwd, "--fisher-theirs", fisherTheirs.toString()));
         }
         Path top = Git.dirs(cwd).requireWorkTree("git theta merge").topLevel();
         return new OctopusMerge(top, config, System.err)
@@ -233,6 +233,17 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
         return new ConfigMerge(Git.dirs(cwd).requireWorkTree("git theta merge").topLevel(), cwd, System.err)
                 .run(config, Optional.ofNullable(message), dryRun, json);
+    }
+
+    /**
+     * The Fisher file given to {@code option}, as an absolute path; refused before anything starts if it is not a
+     * file (the merge would otherwise stop at the first parameter it reads it for, with git's merge half done).
+     */
+    private static String fisherFile(Path cwd, String option, String given) {
+        Path file = cwd.resolve(given);
+        if (!Files.isRegularFile(file))
+            throw new UserException("git theta merge: " + option + " " + given + ": no such file");
+        return file.toString();
     }
 
     private static void set(List<String> cmd, String key, String value) {
