@@ -151,7 +151,9 @@ class MergeEndToEndTest {
                 List.of("--strategy", "ties", "--density", "7"),
                 "git-theta: git theta merge: ties: density 7.0",
                 List.of("--strategy", "fisher", "--fisher-ours", "f.safetensors", "--fisher-theirs", "f.safetensors"),
-                "git-theta: git theta merge: --fisher-ours f.safetensors: no such file");
+                "git-theta: git theta merge: --fisher-ours f.safetensors: no such file",
+                List.of("--json"),
+                "git-theta: git theta merge: --json is for --dry-run");
         for (var e : refused.entrySet()) {
             List<String> cmd = new ArrayList<>(List.of("git", "theta", "merge", "--no-edit"));
             cmd.addAll(e.getKey());

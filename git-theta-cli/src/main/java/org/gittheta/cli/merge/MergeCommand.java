@@ -126,6 +126,7 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
     @Override
     public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
+        if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
         if (config != null) return configMerge(cwd);
         if (commits.isEmpty()) throw new UserException("git theta merge: name a revision to merge, or --config");
         List<String> config = new ArrayList<>();
@@ -177,7 +178,6 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
     }
 
     private int nWay(Path cwd, List<String> config) throws IOException {
-        if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
         if (!twoWayFlags().isEmpty())
             throw new UserException("git theta merge: " + String.join(" ", twoWayFlags()) + ": for two-way merges");
         Map<String, String> fishers = new LinkedHashMap<>();
@@ -230,7 +230,6 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
                 throw new UserException("git theta merge: " + o.getKey() + " does not go with --config: " + config
                         + " says what to merge and how");
         }
-        if (json && !dryRun) throw new UserException("git theta merge: --json is for --dry-run");
         return new ConfigMerge(Git.dirs(cwd).requireWorkTree("git theta merge").topLevel(), cwd, System.err)
                 .run(config, Optional.ofNullable(message), dryRun, json);
     }
