@@ -2,6 +2,9 @@ package org.gittheta.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -117,13 +120,22 @@ public final class Main implements Runnable {
     /** A command that threw: one line for what the user can act on, the stack for our own bugs. */
     private static int failed(Exception e, PrintWriter err) {
         if (e instanceof UserException || e instanceof IOException) {
-            err.println("git-theta: " + Printable.escape(String.valueOf(e.getMessage())));
+            err.println("git-theta: " + Printable.escape(message(e)));
         } else {
             err.println("git-theta: internal error: " + e);
             e.printStackTrace(err);
         }
         err.flush();
         return 1;
+    }
+
+    /** What failed; a file Java names without a reason (its message is then the path alone) with what happened. */
+    private static String message(Exception e) {
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            if (f instanceof NoSuchFileException) return f.getMessage() + ": no such file or directory";
+            if (f instanceof AccessDeniedException) return f.getMessage() + ": permission denied";
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /**

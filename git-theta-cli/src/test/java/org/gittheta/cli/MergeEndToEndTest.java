@@ -396,6 +396,32 @@ class MergeEndToEndTest {
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);
     }
 
+    /** A configured Fisher file that is missing: the driver's line says so, not only its path; git records a conflict. */
+    @Test
+    void aMissingFisherFileIsNamedWithWhatIsWrong() throws IOException {
+        diverge(
+                new double[] {1.0, -1.0, 4.0, 0.25},
+                BASE_H,
+                BASE_N,
+                new double[] {0.5, 1.0, -2.0, 0.25},
+                BASE_H,
+                BASE_N);
+        Path missing = repo.home.resolve("missing.safetensors");
+        Command.Result r = repo.gitMayFail(
+                "-c",
+                "theta.merge.strategy=fisher",
+                "-c",
+                "theta.merge.fisherOurs=" + missing,
+                "-c",
+                "theta.merge.fisherTheirs=" + missing,
+                "merge",
+                "--no-edit",
+                "x");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.out()).contains("git-theta: " + missing + ": no such file or directory\n");
+        repo.git("merge", "--abort");
+    }
+
     @Test
     void modifiedAgainstDeletedIsAConflict() throws IOException {
         repo.git("checkout", "-qb", "x");
