@@ -384,6 +384,11 @@ class MergeEndToEndTest {
         assertThat(repo.git("theta", "diff", "-3"))
                 .contains("diff --theta model.safetensors (index stage 3 → working tree)")
                 .contains("[2,2]→[4]");
+        // as git checkout -- <path>: the index has no one version of an unmerged path to write it from
+        Command.Result unmerged = repo.exec("git", "theta", "checkout", "model.safetensors");
+        assertThat(unmerged.exit()).isNotZero();
+        assertThat(unmerged.out()).startsWith("git-theta: model.safetensors: unmerged, not overwritten (take a side");
+        assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);
         // theirs taken with smudge skipped is written by git theta checkout, once though git lists it per stage
         repo.exec(SKIP_SMUDGE, "git", "checkout", "--theirs", "--", "model.safetensors")
                 .assertOk();

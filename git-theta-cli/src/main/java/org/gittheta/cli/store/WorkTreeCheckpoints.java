@@ -172,9 +172,7 @@ public final class WorkTreeCheckpoints {
             Path cwd, Path top, Collection<String> paths, Collection<String> rewritten, Optional<String> mergeId)
             throws IOException {
         if (paths.isEmpty() && rewritten.isEmpty()) return;
-        Set<String> unmerged = new HashSet<>();
-        for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
-            unmerged.add(entry.substring(entry.indexOf('\t') + 1));
+        Set<String> unmerged = unmerged(top);
         List<String> fromIndex = new ArrayList<>(rewritten);
         try (ThetaRepository repo = Git.repository(cwd)) {
             for (String path : paths) {
@@ -199,6 +197,14 @@ public final class WorkTreeCheckpoints {
         List<String> present =
                 paths.stream().filter(p -> !left.contains(p)).distinct().toList();
         if (!present.isEmpty()) {
+            Set<String> unmerged = unmerged(top);
+            List<String> conflicted =
+                    present.stream().filter(unmerged::contains).toList();
+            if (!conflicted.isEmpty()) {
+                // as git checkout refuses such a path: the index has no one version of it to write
+                throw new UserException(String.join(", ", conflicted) + ": unmerged, not overwritten (take a side"
+                        + " with 'git checkout --ours|--theirs -- <path>', or 'git add' the file as resolved)");
+            }
             List<String> args = new ArrayList<>(List.of("--literal-pathspecs", "diff", "--name-only", "-z", "--"));
             args.addAll(present);
             List<String> changed = split(Git.run(top, args.toArray(String[]::new)));
@@ -209,6 +215,14 @@ public final class WorkTreeCheckpoints {
         }
         writeLeft(cwd, top, left, present, Optional.empty());
         checkedOut(paths);
+    }
+
+    /** The paths with conflict stages in the index. */
+    private static Set<String> unmerged(Path top) throws IOException {
+        Set<String> unmerged = new HashSet<>();
+        for (String entry : split(Git.run(top, "ls-files", "-u", "-z", "--full-name")))
+            unmerged.add(entry.substring(entry.indexOf('\t') + 1));
+        return unmerged;
     }
 
     /** Writes the checkpoints that are manifests or missing in the work tree ({@link #notCheckedOut}), as git would. */
