@@ -291,6 +291,9 @@ class MergekitConfigEndToEndTest {
                 "ties with rescale: true at tensor model.embed.w is not supported",
                 "merge_method: linear\nmodels: [{model: nowhere, parameters: {weight: 1}}]\n",
                 "models 'nowhere' is neither a revision nor a checkpoint file",
+                "merge_method: linear\nmodels: [{model: main, parameters: {weight: 1}},"
+                        + " {model: HEAD, parameters: {weight: 1}}]\n",
+                "models 'HEAD' and 'main' are the same commit; list each model once",
                 "merge_method: linear\nslices:\n  - sources:\n    - model: a\n      layer_range: [0, 2]\n"
                         + "      parameters: {weight: 1}\n    - model: main\n      layer_range: [0, 2]\n"
                         + "      parameters: {weight: 1}\n",

@@ -189,6 +189,12 @@ class OctopusMergeEndToEndTest {
         assertThat(slerp.exit()).isNotZero();
         assertThat(slerp.out()).contains("slerp merges two models, not 3");
 
+        repo.git("tag", "b-again", "b");
+        Command.Result twice = repo.exec("git", "theta", "merge", "a", "b", "b-again");
+        assertThat(twice.exit()).isNotZero();
+        assertThat(twice.out())
+                .isEqualTo("git-theta: git theta merge: b-again is the same commit as b; name each" + " model once\n");
+
         Command.Result nan = repo.exec("git", "theta", "merge", "a", "b", "--lambda", "1,Infinity,1");
         assertThat(nan.exit()).isNotZero();
         assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");

@@ -58,6 +58,17 @@ final class ConfigMerge {
                 models.add(source(repo, config.models().get(i), "models"));
             List<String> commits =
                     models.stream().flatMap(m -> m.commit().stream()).toList();
+            for (Source m : models) {
+                Source first = models.stream()
+                        .filter(o -> o.commit().isPresent() && o.commit().equals(m.commit()))
+                        .findFirst()
+                        .orElse(m);
+                // the same model twice would count its task vector twice
+                if (first != m) {
+                    throw new UserException("git theta merge --config: models '" + m.label() + "' and '" + first.label()
+                            + "' are the same commit; list each model once");
+                }
+            }
             Source base;
             if (config.baseModel().isPresent())
                 base = source(repo, config.baseModel().get(), "base_model");

@@ -98,6 +98,14 @@ final class OctopusMerge {
             for (String r : revs) commits.add(commit(repo, r));
             List<String> labels = new ArrayList<>(List.of("HEAD"));
             labels.addAll(revs);
+            for (int i = 1; i < commits.size(); i++) {
+                int first = commits.indexOf(commits.get(i));
+                // as git merge takes a commit once: twice, its task vector would count twice
+                if (first < i) {
+                    throw new UserException("git theta merge: " + labels.get(i) + " is the same commit as "
+                            + labels.get(first) + "; name each model once");
+                }
+            }
             for (String key : fisherByRev.keySet()) {
                 if (!labels.contains(key))
                     throw new UserException("--fisher " + key + "=...: " + key + " is not one of the merged revisions");
