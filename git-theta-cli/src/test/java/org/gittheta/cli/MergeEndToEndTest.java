@@ -153,7 +153,9 @@ class MergeEndToEndTest {
                 List.of("--strategy", "fisher", "--fisher-ours", "f.safetensors", "--fisher-theirs", "f.safetensors"),
                 "git-theta: git theta merge: --fisher-ours f.safetensors: no such file",
                 List.of("--json"),
-                "git-theta: git theta merge: --json is for --dry-run");
+                "git-theta: git theta merge: --json is for --dry-run",
+                List.of("--strategy", "task-arithmetic", "--lambda", "1,0.5,0.5"),
+                "git-theta: git theta merge: --lambda 1,0.5,0.5 gives 3 values for the 2 models of a two-way merge");
         for (var e : refused.entrySet()) {
             List<String> cmd = new ArrayList<>(List.of("git", "theta", "merge", "--no-edit"));
             cmd.addAll(e.getKey());

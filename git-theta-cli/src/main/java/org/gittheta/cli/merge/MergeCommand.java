@@ -147,6 +147,9 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         } catch (SettingException e) {
             throw new UserException("git theta merge: " + e.getMessage());
         }
+        requireTwoModels("--lambda", lambda);
+        requireTwoModels("--weight", weight);
+        requireTwoModels("--density", density);
         // absolute: the driver runs at the repository top, not necessarily here
         if (fisherOurs != null) set(config, "fisherOurs", fisherFile(cwd, "--fisher-ours", fisherOurs.toString()));
         if (fisherTheirs != null)
@@ -232,6 +235,15 @@ public final class MergeCommand implements java.util.concurrent.Callable<Integer
         }
         return new ConfigMerge(Git.dirs(cwd).requireWorkTree("git theta merge").topLevel(), cwd, System.err)
                 .run(config, Optional.ofNullable(message), dryRun, json);
+    }
+
+    /** A per-model option of a two-way merge has one value, or one each for ours and theirs. */
+    private static void requireTwoModels(String option, String values) {
+        int count = values == null ? 0 : values.split(",", -1).length;
+        if (count > 2) {
+            throw new UserException("git theta merge: " + option + " " + values + " gives " + count
+                    + " values for the 2 models of a two-way merge");
+        }
     }
 
     /**
