@@ -307,6 +307,10 @@ class MergekitConfigEndToEndTest {
             assertThat(r.out()).as(c.getKey()).startsWith("git-theta: ").contains(c.getValue());
             assertThat(repo.snapshot(repo.model)).as(c.getKey()).isEqualTo(before);
         }
+        Command.Result directory = repo.exec("git", "theta", "merge", "--config", repo.home.toString());
+        assertThat(directory.exit()).isNotZero();
+        assertThat(directory.out())
+                .isEqualTo("git-theta: " + repo.home + ": a directory, not a mergekit configuration file\n");
         Command.Result mixed = repo.exec("git", "theta", "merge", "--config", bad.toString(), "--strategy", "ties");
         assertThat(mixed.exit()).isNotZero();
         assertThat(mixed.out()).contains("--strategy does not go with --config");

@@ -43,6 +43,8 @@ final class ConfigMerge {
 
     int run(Path configFile, Optional<String> message, boolean dryRun, boolean json) throws IOException {
         MergekitConfig config;
+        if (Files.isDirectory(cwd.resolve(configFile)))
+            throw new UserException(configFile + ": a directory, not a mergekit configuration file");
         try {
             config = MergekitConfig.read(cwd.resolve(configFile));
         } catch (MergekitConfigException e) {
