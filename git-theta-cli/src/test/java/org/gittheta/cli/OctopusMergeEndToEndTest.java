@@ -195,6 +195,15 @@ class OctopusMergeEndToEndTest {
         assertThat(twice.out())
                 .isEqualTo("git-theta: git theta merge: b-again is the same commit as b; name each" + " model once\n");
 
+        repo.git("checkout", "-q", "--orphan", "lone");
+        repo.git("commit", "-qm", "lone");
+        repo.git("checkout", "-q", "main");
+        Command.Result unrelated = repo.exec("git", "theta", "merge", "a", "lone");
+        assertThat(unrelated.exit()).isNotZero();
+        assertThat(unrelated.out())
+                .isEqualTo("git-theta: git theta merge: refusing to merge unrelated histories: the revisions have no"
+                        + " common ancestor (name a base: --base <rev>, or base_model in a --config)\n");
+
         Command.Result nan = repo.exec("git", "theta", "merge", "a", "b", "--lambda", "1,Infinity,1");
         assertThat(nan.exit()).isNotZero();
         assertThat(nan.out()).contains("lambda=1,Infinity,1 is not a finite number");

@@ -160,7 +160,17 @@ final class OctopusMerge {
     }
 
     String mergeBase(List<String> commits) throws IOException {
-        return Git.run(top, prepend("merge-base", "--octopus", commits)).strip();
+        String[] args = prepend("merge-base", "--octopus", commits);
+        Git.Result r = Git.exec(top, args);
+        // git merge-base says nothing and exits 1 where there is no common ancestor
+        if (r.exit() == 1 && r.out().isBlank() && r.err().isBlank()) {
+            throw new UserException("git theta merge: refusing to merge unrelated histories: the revisions have no"
+                    + " common ancestor (name a base: --base <rev>, or base_model in a --config)");
+        }
+        if (r.exit() != 0)
+            throw new UserException(
+                    "git " + String.join(" ", args) + " failed: " + r.err().strip());
+        return r.out().strip();
     }
 
     /** A path's versions to merge with the engine. */
