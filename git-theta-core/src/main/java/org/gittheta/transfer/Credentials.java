@@ -12,7 +12,10 @@ import java.util.Optional;
  * who runs the ssh that asks an SSH remote's server for its LFS token (the core starts no process).
  */
 public interface Credentials {
-    Optional<Credential> fill(URI url) throws IOException;
+    /** A user name and password for the server at {@code url}; none by default. */
+    default Optional<Credential> fill(URI url) throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * The output of an ssh command asking for an LFS token ({@link SshAuthentication}), at most 64 KiB and within a
@@ -23,10 +26,10 @@ public interface Credentials {
     }
 
     /** The credential worked: helpers may store it. */
-    void approve(URI url, Credential credential) throws IOException;
+    default void approve(URI url, Credential credential) throws IOException {}
 
     /** The credential was refused: helpers should forget it. */
-    void reject(URI url, Credential credential) throws IOException;
+    default void reject(URI url, Credential credential) throws IOException {}
 
     record Credential(String username, String password) {
         String basicAuthorization() {
@@ -41,16 +44,5 @@ public interface Credentials {
     }
 
     /** For servers that need none. */
-    Credentials NONE = new Credentials() {
-        @Override
-        public Optional<Credential> fill(URI url) {
-            return Optional.empty();
-        }
-
-        @Override
-        public void approve(URI url, Credential credential) {}
-
-        @Override
-        public void reject(URI url, Credential credential) {}
-    };
+    Credentials NONE = new Credentials() {};
 }

@@ -53,17 +53,6 @@ class SshAuthenticationTest {
         }
 
         @Override
-        public Optional<Credential> fill(URI url) {
-            return Optional.empty();
-        }
-
-        @Override
-        public void approve(URI url, Credential credential) {}
-
-        @Override
-        public void reject(URI url, Credential credential) {}
-
-        @Override
         public synchronized Optional<byte[]> askSsh(List<String> command) {
             asked.add(command);
             return answer.map(a -> a.getBytes(StandardCharsets.UTF_8));
