@@ -13,7 +13,6 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.gittheta.config.SettingException;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.merge.ParamReport.Action;
@@ -172,8 +171,8 @@ public final class NWayMerge {
                         reports.add(r.report());
                         r.entry().ifPresent(merged::add);
                     });
-        } catch (SettingException e) {
-            throw new SettingException(path + ": " + e.getMessage());
+        } catch (MergeOptionException e) {
+            throw new MergeOptionException(path + ": " + e.getMessage());
         }
         if (dryRun) return new MergeResult(Optional.empty(), reports);
         return new MergeResult(Optional.of(Skeletons.merged(path, models, base, merged, decoder)), reports);
@@ -337,14 +336,14 @@ public final class NWayMerge {
     }
 
     private static Computed compute(MergeStrategy.Arithmetic strategy, MergeInput in, TensorView result)
-            throws SettingException {
+            throws MergeOptionException {
         String merged;
         try {
             merged = strategy.merge(in, result);
         } catch (IllegalArgumentException e) {
             // an option that does not fit this merge: a list of values for another number of models, weights
             // summing to 0
-            throw new SettingException(in.name() + ": " + strategy.describe() + ": " + e.getMessage());
+            throw new MergeOptionException(in.name() + ": " + strategy.describe() + ": " + e.getMessage());
         }
         String note = Stream.of(merged, NonFinite.canonicalise(result))
                 .filter(x -> !x.isEmpty())
