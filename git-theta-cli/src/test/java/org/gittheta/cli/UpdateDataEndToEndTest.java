@@ -181,6 +181,9 @@ class UpdateDataEndToEndTest {
         }
         write(file, Map.of("attn.weight", w));
         byte[] fineTune = Files.readAllBytes(file);
+        // staged first as a plain add stores it: the low-rank asked for next is not the stored form the stat cache
+        // and git's unchanged stat data would give back
+        git.ok(repo, "git", "add", "model.safetensors");
         String err = git.run(
                         repo, "git", "theta", "add", "--update-type", "low-rank", "--rank", "4", "model.safetensors")
                 .assertOk()

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.gittheta.merge.MergeConfig;
 import org.gittheta.store.Codec;
 import org.gittheta.update.LoraAdapter;
@@ -177,6 +178,16 @@ public final class Settings {
      * A setting honoured only from the command line ({@code git -c}, which {@code git theta add} passes): from a config
      * file it would apply to every later clean (lossy storage, or one update applied again and again).
      */
+    /**
+     * Whether this command was given how to store parameters ({@code git theta add --update-type}, which sets
+     * {@code theta.updateType} and {@code theta.rank} with {@code git -c}), rather than the configuration files.
+     */
+    public boolean storageChosenForThisCommand() {
+        return Stream.of("theta.updateType", "theta.rank")
+                .map(this::last)
+                .anyMatch(e -> e.isPresent() && e.get().scope().equals(COMMAND_SCOPE));
+    }
+
     private Optional<Entry> commandLineOnly(String key, String command) throws SettingException {
         Optional<Entry> entry = last(key);
         if (entry.isPresent() && !entry.get().scope().equals(COMMAND_SCOPE)) {

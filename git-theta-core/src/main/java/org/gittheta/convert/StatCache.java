@@ -305,6 +305,14 @@ public final class StatCache {
         return CleanResult.SPLIT; // what it was stored as was said when it was cleaned
     }
 
+    /**
+     * Clean in full whatever the cache knows of the file (the user asked for another storage of the same content),
+     * recording the result, so that git's later re-clean of the unchanged file gives this manifest back.
+     */
+    public CleanResult cleanAfresh(Path file, InputStream content, OutputStream out, Clean full) throws IOException {
+        return cleanAndRecord(file, stat(file), content, out, full);
+    }
+
     private CleanResult cleanAndRecord(
             Path file, Optional<Stat> before, InputStream content, OutputStream out, Clean full) throws IOException {
         fullCleans.incrementAndGet();

@@ -183,9 +183,12 @@ public final class ThetaRepository implements AutoCloseable {
     public CleanResult clean(String path, InputStream content, OutputStream out) throws IOException {
         ParamEncoder encoder = encoder();
         Cleaner cleaner = new Cleaner(store, encoder, progress, settings.refusesOpaque());
+        // asked for a storage (git theta add --update-type), the version is stored against the last commit's, as it
+        // will be committed: the index may hold these very values already, staged by a plain add
+        boolean chosen = settings.storageChosenForThisCommand();
         Cleaner.Previous previous = () -> {
             try {
-                return indexManifest(path);
+                return chosen ? headManifest(path) : indexManifest(path);
             } catch (ManifestException e) {
                 return Optional.empty(); // an unreadable old version only costs the reuse
             } catch (UnreadableIndexException e) {
@@ -193,11 +196,10 @@ public final class ThetaRepository implements AutoCloseable {
             }
         };
         if (encoder.options().dependsOnFileAlone()) {
-            return statCache.clean(
-                    location.workTree().resolve(path),
-                    content,
-                    out,
-                    (in, manifest) -> cleaner.clean(path, in, manifest, previous));
+            Path file = location.workTree().resolve(path);
+            StatCache.Clean full = (in, manifest) -> cleaner.clean(path, in, manifest, previous);
+            // git theta add --update-type: the storage asked for, not the one an earlier clean of the file chose
+            return chosen ? statCache.cleanAfresh(file, content, out, full) : statCache.clean(file, content, out, full);
         }
         Optional<UpdateData> data = encoder.options().updateData();
         if (data.isEmpty()) return cleaner.clean(path, content, out, previous);
