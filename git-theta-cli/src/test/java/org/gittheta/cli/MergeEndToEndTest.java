@@ -134,9 +134,8 @@ class MergeEndToEndTest {
         assertThat(octopus.out()).contains("git theta merge: --squash: for two-way merges");
     }
 
-    /** A bad setting is refused before git merge starts: the driver would find it with the merge half done. */
-    @Test
-    void aMisspelledStrategyOrABadValueIsRefusedBeforeTheMergeStarts() throws IOException {
+    /** Branches that both changed w alone, so that a merge of them runs the driver on w. */
+    private void divergeOnW() throws IOException {
         diverge(
                 new double[] {1.0, -1.0, 4.0, 0.25},
                 BASE_H,
@@ -144,6 +143,12 @@ class MergeEndToEndTest {
                 new double[] {0.5, 1.0, -2.0, 0.25},
                 BASE_H,
                 BASE_N);
+    }
+
+    /** A bad setting is refused before git merge starts: the driver would find it with the merge half done. */
+    @Test
+    void aMisspelledStrategyOrABadValueIsRefusedBeforeTheMergeStarts() throws IOException {
+        divergeOnW();
         String head = repo.rev("HEAD");
         Map<List<String>, String> refused = Map.of(
                 List.of("--strategy", "avergae"),
@@ -406,13 +411,7 @@ class MergeEndToEndTest {
     /** A configured Fisher file that is missing: the driver's line says so, not only its path; git records a conflict. */
     @Test
     void aMissingFisherFileIsNamedWithWhatIsWrong() throws IOException {
-        diverge(
-                new double[] {1.0, -1.0, 4.0, 0.25},
-                BASE_H,
-                BASE_N,
-                new double[] {0.5, 1.0, -2.0, 0.25},
-                BASE_H,
-                BASE_N);
+        divergeOnW();
         Path missing = repo.home.resolve("missing.safetensors");
         Command.Result r = repo.gitMayFail(
                 "-c",

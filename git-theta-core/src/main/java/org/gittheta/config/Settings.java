@@ -175,10 +175,6 @@ public final class Settings {
     }
 
     /**
-     * A setting honoured only from the command line ({@code git -c}, which {@code git theta add} passes): from a config
-     * file it would apply to every later clean (lossy storage, or one update applied again and again).
-     */
-    /**
      * Whether this command was given how to store parameters ({@code git theta add --update-type}, which sets
      * {@code theta.updateType} and {@code theta.rank} with {@code git -c}), rather than the configuration files.
      */
@@ -188,6 +184,10 @@ public final class Settings {
                 .anyMatch(e -> e.isPresent() && e.get().scope().equals(COMMAND_SCOPE));
     }
 
+    /**
+     * A setting honoured only from the command line ({@code git -c}, which {@code git theta add} passes): from a config
+     * file it would apply to every later clean (lossy storage, or one update applied again and again).
+     */
     private Optional<Entry> commandLineOnly(String key, String command) throws SettingException {
         Optional<Entry> entry = last(key);
         if (entry.isPresent() && !entry.get().scope().equals(COMMAND_SCOPE)) {

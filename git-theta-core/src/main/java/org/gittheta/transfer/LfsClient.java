@@ -101,8 +101,7 @@ public final class LfsClient implements ObjectRemote {
             HttpSettings http,
             Options options,
             Progress progress) {
-        String s = endpoint.toString();
-        this.endpoint = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        this.endpoint = LfsHttp.withoutTrailingSlash(endpoint);
         this.options = options;
         this.progress = progress;
         this.http = new LfsHttp(this.endpoint, credentials, ssh, http, options);

@@ -89,7 +89,7 @@ final class LfsHttp {
         }
     }
 
-    private static URI withoutTrailingSlash(URI u) {
+    static URI withoutTrailingSlash(URI u) {
         String s = u.toString();
         return s.endsWith("/") ? URI.create(s.substring(0, s.length() - 1)) : u;
     }
@@ -246,11 +246,8 @@ final class LfsHttp {
                 g.action().get().header().forEach(headers::putIfAbsent);
                 granted = headers.containsKey("Authorization");
             }
-            if (known != null
-                    && !theirOwn
-                    && !granted
-                    && sameOrigin(url, endpoint)
-                    && !headers.containsKey("Authorization")) {
+            // not where an extra header or the grant already authorises the request
+            if (known != null && !theirOwn && sameOrigin(url, endpoint) && !headers.containsKey("Authorization")) {
                 headers.put("Authorization", known.basicAuthorization());
                 sent = known;
             }

@@ -29,9 +29,9 @@ final class LfsJson {
     /** An action that expires sooner than this is asked for again rather than started. */
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
     /** Expiry times further out than this are as good as never (and keep Instant arithmetic in range). */
-    private static final String BATCH_REPLY = "batch reply";
-
     private static final long MAX_EXPIRES_IN = Duration.ofDays(3650).toSeconds();
+
+    private static final String BATCH_REPLY = "batch reply";
 
     private LfsJson() {}
 
@@ -80,14 +80,8 @@ final class LfsJson {
      */
     static Action sshGrant(byte[] answer, URI endpoint, String what) throws LfsProtocolException {
         String reply = "answer from " + what;
-        Object doc;
-        try {
-            doc = parse(answer);
-        } catch (IOException e) {
-            throw new LfsProtocolException(
-                    endpoint + ": bad " + reply + ": " + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
-        }
-        Map<Object, Object> grant = new LinkedHashMap<>(map(doc, endpoint, reply, "not a JSON object"));
+        Map<Object, Object> grant =
+                new LinkedHashMap<>(map(parse(answer, endpoint, reply), endpoint, reply, "not a JSON object"));
         grant.putIfAbsent("href", endpoint.toString());
         return action(endpoint, reply, "the grant", grant);
     }
@@ -111,7 +105,7 @@ final class LfsJson {
     static List<BatchObject> batchResponse(byte[] body, URI url, List<ObjectRef> asked) throws LfsProtocolException {
         Map<String, ObjectRef> byOid = new LinkedHashMap<>();
         for (ObjectRef ref : asked) byOid.put(ref.id().hex(), ref);
-        Map<?, ?> doc = map(parse(body, url), url, "the batch reply is not a JSON object");
+        Map<?, ?> doc = map(parse(body, url, BATCH_REPLY), url, "the batch reply is not a JSON object");
         Object transfer = doc.get("transfer");
         if (transfer != null && !"basic".equals(transfer)) {
             throw bad(
@@ -218,12 +212,12 @@ final class LfsJson {
         return new LfsProtocolException(url + ": bad " + reply + ": " + what);
     }
 
-    private static Object parse(byte[] body, URI url) throws LfsProtocolException {
+    private static Object parse(byte[] body, URI url, String reply) throws LfsProtocolException {
         try {
             return parse(body);
         } catch (IOException e) {
             throw new LfsProtocolException(
-                    url + ": bad batch reply: " + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
+                    url + ": bad " + reply + ": " + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200), e);
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,13 +61,12 @@ final class ConfigMerge {
                 models.add(source(repo, config.models().get(i), "models"));
             List<String> commits =
                     models.stream().flatMap(m -> m.commit().stream()).toList();
+            Map<String, Source> byCommit = new HashMap<>();
             for (Source m : models) {
-                Source first = models.stream()
-                        .filter(o -> o.commit().isPresent() && o.commit().equals(m.commit()))
-                        .findFirst()
-                        .orElse(m);
+                if (m.commit().isEmpty()) continue;
+                Source first = byCommit.putIfAbsent(m.commit().get(), m);
                 // the same model twice would count its task vector twice
-                if (first != m) {
+                if (first != null) {
                     throw new UserException("git theta merge --config: models '" + m.label() + "' and '" + first.label()
                             + "' are the same commit; list each model once");
                 }
