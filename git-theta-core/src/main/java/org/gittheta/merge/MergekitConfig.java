@@ -3,6 +3,7 @@ package org.gittheta.merge;
 import static org.gittheta.merge.MergekitYaml.line;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -102,20 +103,25 @@ public final class MergekitConfig {
     }
 
     /**
-     * Reads the mergekit configuration in {@code file} (UTF-8), refusing files over 1 MiB before reading them;
+     * Reads the mergekit configuration in {@code file} (UTF-8), refusing files over 1 MiB (reading no further);
      * errors name the file as given.
      *
      * @throws MergekitConfigException as {@link #parse}, or when the file is not UTF-8 text
      */
     public static MergekitConfig read(Path file) throws IOException {
         String name = file.toString();
-        if (Files.size(file) > MergekitYaml.MAX_CHARS) throw MergekitYaml.tooLarge(name);
+        byte[] bytes;
+        // read up to the limit rather than trusting the size: a pipe (`--config <(...)`) or a device reports none
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MergekitYaml.MAX_CHARS + 1);
+        }
+        if (bytes.length > MergekitYaml.MAX_CHARS) throw MergekitYaml.tooLarge(name);
         try {
             return parse(
                     name,
                     StandardCharsets.UTF_8
                             .newDecoder()
-                            .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                            .decode(ByteBuffer.wrap(bytes))
                             .toString());
         } catch (CharacterCodingException e) {
             throw new MergekitConfigException(name, 1, "not UTF-8 text");

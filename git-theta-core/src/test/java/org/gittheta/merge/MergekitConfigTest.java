@@ -518,6 +518,10 @@ class MergekitConfigTest {
         assertThatThrownBy(() -> MergekitConfig.read(big))
                 .isInstanceOf(MergekitConfigException.class)
                 .hasMessage(big + ":1: larger than 1024 KiB; not a merge config");
+        Path endless = Path.of("/dev/zero"); // reports size 0: read up to the limit, never to the end
+        assertThatThrownBy(() -> MergekitConfig.read(endless))
+                .isInstanceOf(MergekitConfigException.class)
+                .hasMessage(endless + ":1: larger than 1024 KiB; not a merge config");
         byte[] latin1Text = "merge_method: caf\u00e9".getBytes(StandardCharsets.ISO_8859_1);
         Path latin1 = Files.write(dir.resolve("latin1.yml"), latin1Text);
         assertThatThrownBy(() -> MergekitConfig.read(latin1))
