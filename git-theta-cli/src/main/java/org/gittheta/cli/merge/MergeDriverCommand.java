@@ -1,6 +1,7 @@
 package org.gittheta.cli.merge;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,9 +50,9 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
     @Override
     public Integer call() throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Optional<Manifest> baseManifest = manifest(base, "base", true);
-        Manifest oursManifest = manifest(ours, "ours", false).orElseThrow();
-        Manifest theirsManifest = manifest(theirs, "theirs", false).orElseThrow();
+        Optional<Manifest> baseManifest = manifest(base, "the base version", true);
+        Manifest oursManifest = manifest(ours, "our version", false).orElseThrow();
+        Manifest theirsManifest = manifest(theirs, "their version", false).orElseThrow();
         try (ThetaRepository repo = Git.repository(cwd)) {
             MergeConfig config;
             try {
@@ -77,15 +78,19 @@ public final class MergeDriverCommand implements java.util.concurrent.Callable<I
         return Optional.ofNullable(System.getenv(WorkTreeCheckpoints.MERGE_ID)).filter(ThetaRepository::isMergeId);
     }
 
-    private Optional<Manifest> manifest(Path file, String side, boolean mayBeEmpty) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        if (mayBeEmpty && bytes.length == 0) return Optional.empty();
-        if (!Manifest.looksLike(bytes, bytes.length)) {
+    private Optional<Manifest> manifest(Path file, String version, boolean mayBeEmpty) throws IOException {
+        if (mayBeEmpty && Files.size(file) == 0) return Optional.empty();
+        boolean isManifest;
+        // only the start: a version committed before the file was tracked is the whole checkpoint
+        try (InputStream in = Files.newInputStream(file)) {
+            isManifest = Manifest.looksLike(in);
+        }
+        if (!isManifest) {
             throw new UserException(
-                    path + ": " + side + "' version is not a git-theta manifest (committed before it was tracked?); "
+                    path + ": " + version + " is not a git-theta manifest (committed before it was tracked?); "
                             + "merge it by hand, e.g. 'git checkout --ours -- " + path + "'");
         }
-        return Optional.of(Manifest.parse(bytes));
+        return Optional.of(Manifest.parse(Files.readAllBytes(file)));
     }
 
     /**
