@@ -21,14 +21,20 @@ public final class Git {
 
     /** Output of a git command that must succeed, trailing newline removed. */
     public static String run(Path dir, String... args) throws IOException {
-        Result r = exec(dir, args);
-        if (r.exit != 0) {
-            throw new UserException("git " + String.join(" ", args) + " failed: " + r.err.strip());
-        }
-        return r.out.stripTrailing();
+        return exec(dir, args).outOrFail(args).stripTrailing();
     }
 
-    public record Result(int exit, String out, String err) {}
+    public record Result(int exit, String out, String err) {
+        /** The output of the command {@code args} (as run), or the one line saying it failed. */
+        public String outOrFail(String... args) {
+            if (exit != 0) throw failed(args, err);
+            return out;
+        }
+    }
+
+    private static UserException failed(String[] args, String err) {
+        return new UserException("git " + String.join(" ", args) + " failed: " + err.strip());
+    }
 
     public static Result exec(Path dir, String... args) throws IOException {
         Raw r = exec(dir, Map.of(), null, args);
@@ -81,9 +87,7 @@ public final class Git {
     }
 
     private static Raw checked(Raw r, String... args) {
-        if (r.exit() != 0)
-            throw new UserException(
-                    "git " + String.join(" ", args) + " failed: " + r.err().strip());
+        if (r.exit() != 0) throw failed(args, r.err());
         return r;
     }
 

@@ -167,10 +167,7 @@ final class OctopusMerge {
             throw new UserException("git theta merge: refusing to merge unrelated histories: the revisions have no"
                     + " common ancestor (name a base: --base <rev>, or base_model in a --config)");
         }
-        if (r.exit() != 0)
-            throw new UserException(
-                    "git " + String.join(" ", args) + " failed: " + r.err().strip());
-        return r.out().strip();
+        return r.outOrFail(args).strip();
     }
 
     /** A path's versions to merge with the engine. */
