@@ -75,8 +75,8 @@ public final class Main implements Runnable {
             ManCommand.class,
             ManFallbackCommand.class);
 
-    /** The commands git itself runs, on the path of every add, checkout, merge and push. */
-    private static final Set<String> GIT_DRIVEN = Set.of("filter-process", "merge-driver", "hook");
+    /** The commands that read the whole command tree: help, and the manual pages (install places them). */
+    private static final Set<String> WHOLE_TREE = Set.of("help", "man", "man-fallback", "install");
 
     @Spec
     CommandSpec spec;
@@ -140,16 +140,17 @@ public final class Main implements Runnable {
 
     /**
      * The subcommands to register for these arguments. picocli introspects every registered command class up front,
-     * a good part of the start-up of the JVM that git starts for every filter process, merge and push; those
-     * commands, and {@code --version}, register only what they run. Everything else (help, man pages, install)
-     * sees the whole tree.
+     * from class files too old for the JVM's start-up cache, so registering all of them was most of the start-up of
+     * every command that git's own drivers did not skip. A command, and {@code --version}, register only what they
+     * run; help, the manual pages, no command and an unknown one see the whole tree.
      */
     static List<Class<?>> reachableCommands(String... args) {
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) return List.of();
-        if (args.length == 0 || !GIT_DRIVEN.contains(args[0])) return SUBCOMMANDS;
-        return SUBCOMMANDS.stream()
+        if (args.length == 0 || WHOLE_TREE.contains(args[0])) return SUBCOMMANDS;
+        List<Class<?>> named = SUBCOMMANDS.stream()
                 .filter(c -> c.getAnnotation(Command.class).name().equals(args[0]))
                 .toList();
+        return named.isEmpty() ? SUBCOMMANDS : named;
     }
 
     /** The command line with every command: what help and the manual pages describe. */

@@ -18,10 +18,12 @@ import picocli.CommandLine;
 
 class MainTest {
     @Test
-    void gitsDriversRegisterOnlyTheirOwnCommand() {
+    void aCommandRegistersOnlyItself() {
         assertThat(Main.reachableCommands("filter-process")).containsExactly(FilterProcessCommand.class);
         assertThat(Main.reachableCommands("merge-driver", "o", "a", "b", "p"))
                 .containsExactly(MergeDriverCommand.class);
+        assertThat(Main.reachableCommands("track", "*.pt")).containsExactly(TrackCommand.class);
+        assertThat(Main.reachableCommands("gc", "--help")).containsExactly(GcCommand.class);
         assertThat(Main.reachableCommands("--version")).isEmpty();
     }
 
