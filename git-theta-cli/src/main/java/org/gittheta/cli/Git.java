@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.gittheta.store.Ordered;
 /** Runs the real {@code git} for what only it knows: the repository's directories and the effective configuration. */
 public final class Git {
     private static final String FILE_ORIGIN = "file:";
+    private static final Map<Path, Dirs> DIRS = new HashMap<>();
 
     private Git() {}
 
@@ -123,7 +125,6 @@ public final class Git {
                 .withEnvironment(System.getenv());
     }
 
-    /** The repository around the current directory. */
     /**
      * @param topLevel    the work tree's top, where git commands run; in a repository without a work tree (bare, or
      *     from inside its git directory), the git directory
@@ -158,7 +159,24 @@ public final class Git {
                 TerminalProgress.forStderr());
     }
 
+    /**
+     * Where git keeps the repository around {@code cwd}: asked once per directory, since a command's checks and the
+     * repository it opens both need it, and neither the directory's repository nor git's environment changes while
+     * one command runs.
+     */
     public static Dirs dirs(Path cwd) throws IOException {
+        synchronized (DIRS) {
+            Dirs known = DIRS.get(cwd);
+            if (known != null) return known;
+        }
+        Dirs dirs = askDirs(cwd);
+        synchronized (DIRS) {
+            DIRS.put(cwd, dirs);
+        }
+        return dirs;
+    }
+
+    private static Dirs askDirs(Path cwd) throws IOException {
         // the index's path is GIT_INDEX_FILE's when that is set, as Git itself reads and writes it
         List<String> asked = new ArrayList<>(
                 List.of("rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--git-path", "index"));
