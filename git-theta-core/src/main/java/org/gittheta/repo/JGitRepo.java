@@ -54,6 +54,8 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     private final PromisedBlobs promised;
     /** Blobs git was already asked for, each with why it could not fetch them (empty: it did, or had no one to ask). */
     private final Map<ObjectId, Optional<String>> asked = new ConcurrentHashMap<>();
+    /** The index as last read; only read from. */
+    private DirCache index;
 
     private JGitRepo(Repository git, PromisedBlobs promised) {
         this.git = git;
@@ -110,8 +112,15 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
         return format == null ? "sha1" : format.toLowerCase(Locale.ROOT);
     }
 
-    private DirCache index() throws IOException {
-        return readIndex(git.getIndexFile().toPath());
+    /**
+     * The index, read again only when its file changed since it was last read (JGit's snapshot of it, which takes a
+     * file modified within its timestamps' resolution as changed): a command looks up many paths in it, and an index
+     * of tens of thousands of files takes a good part of a second to parse.
+     */
+    private synchronized DirCache index() throws IOException {
+        if (index == null || index.isOutdated())
+            index = readIndex(git.getIndexFile().toPath());
+        return index;
     }
 
     /** An index file as JGit reads it; one JGit cannot read (a split or sparse index) is refused saying so. */
