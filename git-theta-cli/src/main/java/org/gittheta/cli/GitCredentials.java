@@ -110,14 +110,26 @@ final class GitCredentials implements Credentials {
         run("reject", describe(url, c));
     }
 
-    private static String describe(URI url) {
+    private static String describe(URI url) throws IOException {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
         String path = url.getPath() == null ? "" : url.getPath().replaceFirst("^/", "");
-        return "protocol=" + url.getScheme() + "\nhost=" + host + "\npath=" + path + "\n";
+        return line(url, "protocol", url.getScheme()) + line(url, "host", host) + line(url, "path", path);
     }
 
-    private static String describe(URI url, Credential c) {
-        return describe(url) + "username=" + c.username() + "\npassword=" + c.password() + "\n";
+    private static String describe(URI url, Credential c) throws IOException {
+        return describe(url) + line(url, "username", c.username()) + line(url, "password", c.password());
+    }
+
+    /**
+     * One line of git credential's input. A value that would start another line is refused, as git refuses it: a URL
+     * (from a clone's .lfsconfig, say) whose path decodes to "...\nhost=github.com" would otherwise have the helpers
+     * give another host's password, which would then be sent to this URL's server.
+     */
+    private static String line(URI url, String key, String value) throws IOException {
+        if (value.chars().anyMatch(c -> c == '\n' || c == '\r' || c == 0)) {
+            throw new IOException(url + ": refusing to give git credential a " + key + " with a line break in it");
+        }
+        return key + "=" + value + "\n";
     }
 
     private Map<String, String> run(String action, String input) throws IOException {
