@@ -114,7 +114,35 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         for (Class<?> command : reachableCommands(args)) cl.addSubcommand(command);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> failed(e, cmd.getErr()));
+        cl.setParameterExceptionHandler((e, parsed) -> usageError(e));
         return cl.execute(args);
+    }
+
+    /**
+     * A command line that does not parse: one line, as git gives it, instead of picocli's whole usage, and git's exit
+     * status (129 for a usage error; 1 for a command that does not exist, as {@code git frob}).
+     */
+    private static int usageError(CommandLine.ParameterException e) {
+        CommandLine cmd = e.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName(" ").replaceFirst("^git-theta", "git theta");
+        boolean root = cmd.getParent() == null;
+        String what = e.getMessage().replaceFirst("\\.$", "");
+        int exit = 129;
+        if (e instanceof CommandLine.UnmatchedArgumentException u
+                && !u.getUnmatched().isEmpty()) {
+            String arg = u.getUnmatched().getFirst();
+            exit = root && !arg.startsWith("-") ? 1 : 129;
+            what = exit == 1
+                    ? "'" + arg + "' is not a git-theta command"
+                    : (arg.startsWith("-") ? "unknown option '" : "unexpected argument '") + arg + "'";
+            List<String> similar = u.getSuggestions();
+            if (!similar.isEmpty()) what += "; did you mean '" + String.join("' or '", similar) + "'?";
+        } else if (!what.isEmpty()) {
+            what = Character.toLowerCase(what.charAt(0)) + what.substring(1);
+        }
+        cmd.getErr().println("git-theta: " + Printable.escape(what) + " (see '" + name + " -h')");
+        cmd.getErr().flush();
+        return exit;
     }
 
     /** A command that threw: one line for what the user can act on, the stack for our own bugs. */

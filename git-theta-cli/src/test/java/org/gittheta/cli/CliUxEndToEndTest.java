@@ -82,6 +82,45 @@ class CliUxEndToEndTest {
     }
 
     @Test
+    void aCommandLineThatDoesNotParseIsOneLineWithGitsExitStatus() throws IOException {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("r");
+        String[][] usageErrors = {
+            {"track", "--frob"},
+            {"status", "--jsn"},
+            {"gc", "--prune"},
+            {"fsck", "extra"},
+            {"squash", "--min-depth", "x"}
+        };
+        for (String[] args : usageErrors) {
+            Command.Result r = git.run(repo, gitTheta(args));
+            assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(129);
+            assertThat(r.err().lines())
+                    .as(String.join(" ", args))
+                    .hasSize(1)
+                    .allMatch(l -> l.startsWith("git-theta: "));
+            assertThat(r.out()).isEmpty();
+        }
+        assertThat(git.run(repo, gitTheta("track", "--frob")).err())
+                .isEqualTo("git-theta: unknown option '--frob' (see 'git theta track -h')\n");
+        assertThat(git.run(repo, gitTheta("status", "--jsn")).err()).contains("did you mean '--json'?");
+
+        Command.Result unknown = git.run(repo, gitTheta("trak", "x"));
+        assertThat(unknown.exit()).as("as git frob").isEqualTo(1);
+        assertThat(unknown.err())
+                .isEqualTo("git-theta: 'trak' is not a git-theta command; did you mean 'track' or 'untrack'?"
+                        + " (see 'git theta -h')\n");
+    }
+
+    private static String[] gitTheta(String... args) {
+        String[] cmd = new String[args.length + 2];
+        cmd[0] = "git";
+        cmd[1] = "theta";
+        System.arraycopy(args, 0, cmd, 2, args.length);
+        return cmd;
+    }
+
+    @Test
     void trackWithoutPatternsListsTheTrackedPatternsAndTheirFiles() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
         Path repo = git.newRepo("r");
