@@ -54,7 +54,10 @@ class InstallAndTrackTest {
                 .containsExactly("*.bin filter=theta diff=theta merge=theta -text -whitespace", "*.txt text");
     }
 
-    /** A pattern with a slash is relative to where it is typed, as git-lfs takes it; one without matches anywhere. */
+    /**
+     * A pattern with a slash is relative to where it is typed, as git-lfs takes it, for track and untrack; one without
+     * matches anywhere.
+     */
     @Test
     void patternsTypedInASubdirectoryTrackWhatTheyNameThere() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);
@@ -69,6 +72,13 @@ class InstallAndTrackTest {
                         "/top.bin filter=theta diff=theta merge=theta -text -whitespace");
         assertThat(git.ok(repo, "git", "check-attr", "filter", "--", "models/enc/m.pt", "enc/m.pt"))
                 .isEqualTo("models/enc/m.pt: filter: theta\nenc/m.pt: filter: unspecified\n");
+
+        // untrack takes the pattern as track took it, where it is typed
+        git.ok(models, "git", "theta", "untrack", "enc/*.pt", "/top.bin");
+        assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
+                .containsExactly(
+                        "*.safetensors filter=theta diff=theta merge=theta -text -whitespace",
+                        "*.gguf filter=theta diff=theta merge=theta -text -whitespace");
     }
 
     /**

@@ -50,6 +50,19 @@ final class Attributes {
         return pattern.replace(" ", SPACE) + SUFFIX;
     }
 
+    /**
+     * A pattern typed in a subdirectory as the top-level file must say it: one with a slash is relative to the directory
+     * it is typed in (as git-lfs takes it); one without matches at any depth wherever it is written.
+     */
+    static String fromTop(Git.Dirs dirs, String pattern) {
+        String here = dirs.topLevel()
+                .relativize(Path.of("").toAbsolutePath())
+                .toString()
+                .replace(java.io.File.separatorChar, '/');
+        boolean relative = pattern.contains("/") && !pattern.startsWith("/");
+        return here.isEmpty() || !relative ? pattern : here + "/" + pattern;
+    }
+
     /** The line an earlier {@code track} wrote for {@code pattern}. */
     static String oldLine(String pattern) {
         return pattern.replace(" ", SPACE) + OLD_SUFFIX;

@@ -32,12 +32,8 @@ public final class TrackCommand implements java.util.concurrent.Callable<Integer
         Path file = dirs.topLevel().resolve(".gitattributes");
         List<String> lines = Attributes.read(file);
         List<String> before = List.copyOf(lines);
-        String here = dirs.topLevel()
-                .relativize(Path.of("").toAbsolutePath())
-                .toString()
-                .replace(java.io.File.separatorChar, '/');
         for (String typed : patterns) {
-            String p = fromTop(typed, here);
+            String p = Attributes.fromTop(dirs, typed);
             String line = Attributes.line(p);
             int old = lines.indexOf(Attributes.oldLine(p));
             if (old >= 0) lines.set(old, line);
@@ -45,14 +41,5 @@ public final class TrackCommand implements java.util.concurrent.Callable<Integer
         }
         if (!lines.equals(before)) Attributes.write(file, lines);
         return 0;
-    }
-
-    /**
-     * A pattern typed in the subdirectory {@code here} as the top-level file must say it: one with a slash is relative
-     * to the directory it is typed in (as git-lfs takes it); one without matches at any depth wherever it is written.
-     */
-    private static String fromTop(String pattern, String here) {
-        boolean relative = pattern.contains("/") && !pattern.startsWith("/");
-        return here.isEmpty() || !relative ? pattern : here + "/" + pattern;
     }
 }

@@ -27,7 +27,8 @@ public final class UntrackCommand implements java.util.concurrent.Callable<Integ
         List<String> lines = Attributes.read(file);
         int before = lines.size();
         int failed = 0;
-        for (String p : patterns) {
+        for (String typed : patterns) {
+            String p = Attributes.fromTop(dirs, typed);
             boolean removed = lines.removeIf(
                     l -> Attributes.trackedPattern(l).filter(p::equals).isPresent());
             if (!removed) {
