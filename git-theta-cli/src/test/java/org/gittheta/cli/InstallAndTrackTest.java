@@ -54,6 +54,31 @@ class InstallAndTrackTest {
                 .containsExactly("*.bin filter=theta diff=theta merge=theta -text -whitespace", "*.txt text");
     }
 
+    /** A pattern git would read as a comment, as several words or as a negation is escaped or refused. */
+    @Test
+    void patternsGitWouldMisreadAreEscapedOrRefused() throws IOException {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("r");
+        git.ok(repo, "git", "theta", "track", "#1.safetensors", "tab\there.bin");
+        assertThat(Files.readString(repo.resolve(".gitattributes")))
+                .contains("\n\\#1.safetensors filter=theta ", "\ntab[[:space:]]here.bin filter=theta ");
+        assertThat(git.ok(repo, "git", "check-attr", "filter", "--", "#1.bin", "tab\there.bin"))
+                .isEqualTo("#1.bin: filter: unspecified\n\"tab\\there.bin\": filter: theta\n");
+        assertThat(git.ok(repo, "git", "check-attr", "filter", "--", "#1.safetensors"))
+                .isEqualTo("#1.safetensors: filter: theta\n");
+        assertThat(git.ok(repo, "git", "theta", "track")).contains("    #1.safetensors (.gitattributes)\n");
+        git.ok(repo, "git", "theta", "untrack", "#1.safetensors");
+        assertThat(Files.readString(repo.resolve(".gitattributes"))).doesNotContain("#1");
+
+        String before = Files.readString(repo.resolve(".gitattributes"));
+        Command.Result negative = git.run(repo, "git", "theta", "track", "*.bin", "!small.bin");
+        assertThat(negative.exit()).isEqualTo(1);
+        assertThat(negative.err())
+                .isEqualTo("git-theta: '!small.bin': git ignores negative patterns in .gitattributes;"
+                        + " a name that starts with '!' is written '\\!small.bin'\n");
+        assertThat(Files.readString(repo.resolve(".gitattributes"))).isEqualTo(before);
+    }
+
     /**
      * A pattern with a slash is relative to where it is typed, as git-lfs takes it, for track and untrack; one without
      * matches anywhere.

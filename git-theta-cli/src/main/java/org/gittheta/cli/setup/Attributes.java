@@ -45,9 +45,18 @@ final class Attributes {
                 file, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Patterns are written as git reads them: spaces escaped so that a pattern stays one word. */
+    /** A line that sends files matching {@code pattern} through git-theta. */
     static String line(String pattern) {
-        return pattern.replace(" ", SPACE) + SUFFIX;
+        return escaped(pattern) + SUFFIX;
+    }
+
+    /**
+     * The pattern as git reads it back: white space escaped so that the pattern stays one word, and a leading
+     * {@code #} escaped (as git-lfs writes it) so that the line is not a comment.
+     */
+    private static String escaped(String pattern) {
+        String oneWord = pattern.replaceAll("\\s", SPACE);
+        return oneWord.startsWith("#") ? "\\" + oneWord : oneWord;
     }
 
     /**
@@ -65,7 +74,7 @@ final class Attributes {
 
     /** The line an earlier {@code track} wrote for {@code pattern}. */
     static String oldLine(String pattern) {
-        return pattern.replace(" ", SPACE) + OLD_SUFFIX;
+        return escaped(pattern) + OLD_SUFFIX;
     }
 
     /** The pattern of a line that sets {@code filter=theta}, as the user wrote it; empty for any other line. */
@@ -74,7 +83,8 @@ final class Attributes {
         if (stripped.isEmpty() || stripped.startsWith("#")) return Optional.empty();
         String[] words = stripped.split("\\s+");
         boolean ours = Arrays.stream(words).skip(1).anyMatch("filter=theta"::equals);
-        return ours ? Optional.of(words[0].replace(SPACE, " ")) : Optional.empty();
+        String pattern = words[0].replace(SPACE, " ");
+        return ours ? Optional.of(pattern.startsWith("\\#") ? pattern.substring(1) : pattern) : Optional.empty();
     }
 
     /**

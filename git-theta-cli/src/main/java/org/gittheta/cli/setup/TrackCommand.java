@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.gittheta.cli.Git;
+import org.gittheta.cli.UserException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -28,6 +29,12 @@ public final class TrackCommand implements java.util.concurrent.Callable<Integer
                 System.out.println("    " + t.pattern() + " (" + t.file() + ")");
             }
             return 0;
+        }
+        for (String typed : patterns) {
+            if (typed.startsWith("!")) {
+                throw new UserException("'" + typed + "': git ignores negative patterns in .gitattributes;"
+                        + " a name that starts with '!' is written '\\" + typed + "'");
+            }
         }
         Path file = dirs.topLevel().resolve(".gitattributes");
         List<String> lines = Attributes.read(file);
