@@ -30,6 +30,34 @@ class InstallAndTrackTest {
                 .contains("merge.theta.driver='" + launcher + "' merge-driver %O %A %B %P");
     }
 
+    /** A user of git-theta (Python) has its settings in the same sections; its diff command would break git diff. */
+    @Test
+    void installRemovesWhatGitThetaPythonSetSoThatGitDiffWorks() throws IOException {
+        GitRepoFixture git = new GitRepoFixture(tmp);
+        Path repo = git.newRepo("r");
+        git.commit(repo, "m.safetensors", new byte[] {2, 0, 0, 0, 0, 0, 0, 0, '{', '}'}, "-m", "empty model");
+        String[][] python = {
+            {"filter.theta.clean", "git-theta-filter clean %f"},
+            {"filter.theta.smudge", "git-theta-filter smudge %f"},
+            {"diff.theta.command", "git-theta-diff"},
+            {"diff.other.command", "my-diff"}
+        };
+        for (String[] kv : python) git.ok(git.home, "git", "config", "--global", kv[0], kv[1]);
+        Files.write(repo.resolve("m.safetensors"), new byte[] {4, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' '});
+        assertThat(git.run(repo, "git", "diff").exit())
+                .as("the setting breaks git diff")
+                .isNotZero();
+
+        assertThat(git.ok(git.home, "git", "theta", "install"))
+                .isEqualTo("git-theta: removed what git-theta (Python) had set in the global git config: "
+                        + "diff.theta.command, filter.theta.clean, filter.theta.smudge\n");
+        assertThat(git.ok(git.home, "git", "config", "--global", "--get-regexp", "^(diff|filter)\\."))
+                .doesNotContain("git-theta-")
+                .contains("diff.other.command my-diff");
+        assertThat(git.ok(repo, "git", "diff")).contains("+size 12");
+        assertThat(git.ok(git.home, "git", "theta", "install")).as("once").isEmpty();
+    }
+
     @Test
     void trackIsIdempotentAndUntrackRemovesTheLine() throws IOException {
         GitRepoFixture git = new GitRepoFixture(tmp);

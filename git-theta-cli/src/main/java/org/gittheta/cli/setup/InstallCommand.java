@@ -3,6 +3,8 @@ package org.gittheta.cli.setup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.gittheta.cli.Git;
@@ -35,6 +37,7 @@ public final class InstallCommand implements java.util.concurrent.Callable<Integ
         for (Map.Entry<String, String> e : Wiring.settings().entrySet()) {
             Git.run(cwd, "config", scope, e.getKey(), e.getValue());
         }
+        removePythonGitTheta(cwd, scope);
         // hooks belong to a repository: a global install places them only in the repository it runs in (if any)
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) Hooks.install(cwd);
         if (!local) {
@@ -47,6 +50,22 @@ public final class InstallCommand implements java.util.concurrent.Callable<Integ
                     + Launcher.path().getParent() + ":$PATH\"");
         }
         return 0;
+    }
+
+    private static void removePythonGitTheta(Path cwd, String scope) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (Map.Entry<String, String> e : Wiring.PYTHON_GIT_THETA.entrySet()) {
+            if (Git.exec(cwd, "config", scope, "--unset-all", e.getKey(), e.getValue())
+                            .exit()
+                    == 0) {
+                removed.add(e.getKey());
+            }
+        }
+        if (removed.isEmpty()) return;
+        Wiring.removeSectionIfEmpty(cwd, scope, "diff.theta");
+        Collections.sort(removed);
+        System.out.println("git-theta: removed what git-theta (Python) had set in the " + scope.substring(2)
+                + " git config: " + String.join(", ", removed));
     }
 
     /** Best effort: a launcher in a directory the user cannot write still works, only without manual pages. */

@@ -35,7 +35,7 @@ public final class UninstallCommand implements java.util.concurrent.Callable<Int
             // exit 5: not set, which is what we want
             if (Git.exec(cwd, "config", scope, "--unset-all", key).exit() == 0) removed.add(key);
         }
-        for (String section : SECTIONS) removeSectionIfEmpty(cwd, scope, section);
+        for (String section : SECTIONS) Wiring.removeSectionIfEmpty(cwd, scope, section);
         if (!removed.isEmpty()) {
             String from = scope.substring(2);
             System.out.println("git-theta: removed from " + from + " git config: " + String.join(", ", removed));
@@ -72,14 +72,7 @@ public final class UninstallCommand implements java.util.concurrent.Callable<Int
                 .toList();
         if (viewers.equals(List.of("man"))) Git.exec(cwd, "config", "--global", "--unset-all", "man.viewer");
         for (String section : List.of("man", "man." + ManFallbackCommand.VIEWER)) {
-            removeSectionIfEmpty(cwd, "--global", section);
-        }
-    }
-
-    private static void removeSectionIfEmpty(Path cwd, String scope, String section) throws IOException {
-        String keys = "^" + section.replace(".", "\\.") + "\\.";
-        if (Git.exec(cwd, "config", scope, "--get-regexp", keys).exit() == 1) {
-            Git.exec(cwd, "config", scope, "--remove-section", section);
+            Wiring.removeSectionIfEmpty(cwd, "--global", section);
         }
     }
 
