@@ -80,6 +80,19 @@ class InstallAndTrackTest {
         git.ok(repo, "git", "theta", "track", "*.bin");
         assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
                 .containsExactly("*.bin filter=theta diff=theta merge=theta -text -whitespace", "*.txt text");
+
+        // a file with CRLF line endings keeps them, and one without a final newline gets one
+        Files.writeString(repo.resolve(".gitattributes"), "*.txt text\r\n*.dat -text\r\n");
+        git.ok(repo, "git", "theta", "track", "*.bin");
+        git.ok(repo, "git", "theta", "untrack", "*.bin");
+        git.ok(repo, "git", "theta", "track", "*.gguf");
+        assertThat(repo.resolve(".gitattributes"))
+                .hasContent(
+                        "*.txt text\r\n*.dat -text\r\n*.gguf filter=theta diff=theta merge=theta -text -whitespace\r\n");
+        Files.writeString(repo.resolve(".gitattributes"), "*.txt text");
+        git.ok(repo, "git", "theta", "track", "*.bin");
+        assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
+                .containsExactly("*.txt text", "*.bin filter=theta diff=theta merge=theta -text -whitespace");
     }
 
     /** A pattern git would read as a comment, as several words or as a negation is escaped or refused. */

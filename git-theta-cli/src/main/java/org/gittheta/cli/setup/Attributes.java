@@ -40,9 +40,13 @@ final class Attributes {
                 : new ArrayList<>();
     }
 
+    /** Writes {@code lines} with the file's line ending: CRLF where it has CRLF lines, as git-lfs keeps them. */
     static void write(Path file, List<String> lines) throws IOException {
+        boolean crlf =
+                Files.exists(file) && new String(Files.readAllBytes(file), StandardCharsets.UTF_8).contains("\r\n");
+        String eol = crlf ? "\r\n" : "\n";
         AtomicFile.replace(
-                file, (String.join("\n", lines) + (lines.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8));
+                file, (String.join(eol, lines) + (lines.isEmpty() ? "" : eol)).getBytes(StandardCharsets.UTF_8));
     }
 
     /** A line that sends files matching {@code pattern} through git-theta. */
