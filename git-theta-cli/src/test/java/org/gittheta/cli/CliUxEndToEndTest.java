@@ -154,6 +154,15 @@ class CliUxEndToEndTest {
                         + "it matches '*.safetensors' in .gitattributes: untrack that pattern\n");
         assertThat(Files.readString(repo.resolve(".gitattributes"))).isEqualTo(before);
 
+        Files.createDirectories(repo.resolve("models"));
+        Files.writeString(repo.resolve("models/.gitattributes"), "*.gguf filter=theta diff=theta merge=theta\n");
+        Command.Result inAnotherFile = git.run(repo.resolve("models"), "git", "theta", "untrack", "*.gguf");
+        assertThat(inAnotherFile.exit()).isNotZero();
+        assertThat(inAnotherFile.err())
+                .isEqualTo("git-theta: '*.gguf' is tracked in models/.gitattributes, which untrack does not edit"
+                        + " (only the top-level .gitattributes): remove its line there\n");
+        Files.delete(repo.resolve("models/.gitattributes"));
+
         git.ok(repo, "git", "theta", "untrack", "*.safetensors");
         assertThat(Files.readString(repo.resolve(".gitattributes"))).isEmpty();
         assertThat(git.ok(repo, "git", "theta", "track")).isEqualTo("Listing tracked patterns\n");

@@ -42,9 +42,15 @@ public final class UntrackCommand implements java.util.concurrent.Callable<Integ
 
     /** Why {@code pattern} cannot be untracked: nothing tracks it, or only another pattern does. */
     private static String notTracked(Git.Dirs dirs, String pattern) throws IOException {
+        List<Attributes.Tracked> tracked = Attributes.tracked(dirs);
+        Optional<Attributes.Tracked> elsewhere =
+                tracked.stream().filter(t -> t.pattern().equals(pattern)).findFirst();
+        if (elsewhere.isPresent()) {
+            return "'" + pattern + "' is tracked in " + elsewhere.get().file()
+                    + ", which untrack does not edit (only the top-level .gitattributes): remove its line there";
+        }
         String filter = Git.run(dirs.topLevel(), "check-attr", "filter", "--", pattern);
         if (!filter.endsWith(": filter: theta")) return "'" + pattern + "' is not tracked";
-        List<Attributes.Tracked> tracked = Attributes.tracked(dirs);
         // the last matching line wins, as in git
         Optional<Attributes.Tracked> glob = tracked.reversed().stream()
                 .filter(t -> Attributes.matches(t, pattern))
