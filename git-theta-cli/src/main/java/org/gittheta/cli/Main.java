@@ -3,8 +3,11 @@ package org.gittheta.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -160,8 +163,15 @@ public final class Main implements Runnable {
     /** What failed; a file Java names without a reason (its message is then the path alone) with what happened. */
     private static String message(Exception e) {
         if (e instanceof FileSystemException f && f.getReason() == null) {
-            if (f instanceof NoSuchFileException) return f.getMessage() + ": no such file or directory";
-            if (f instanceof AccessDeniedException) return f.getMessage() + ": permission denied";
+            String what = switch (f) {
+                case NoSuchFileException _ -> "no such file or directory";
+                case AccessDeniedException _ -> "permission denied";
+                case FileAlreadyExistsException _ -> "file exists";
+                case NotDirectoryException _ -> "not a directory";
+                case DirectoryNotEmptyException _ -> "directory not empty";
+                default -> null;
+            };
+            if (what != null) return f.getMessage() + ": " + what;
         }
         return String.valueOf(e.getMessage());
     }

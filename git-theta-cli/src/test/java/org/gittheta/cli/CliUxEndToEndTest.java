@@ -30,6 +30,10 @@ class CliUxEndToEndTest {
         GitRepoFixture git = new GitRepoFixture(tmp); // installs globally
         assertThat(MAN_DIR.resolve("git-theta.1")).exists();
         assertThat(MAN_DIR.resolve("git-theta-track.1")).exists();
+        Files.writeString(git.home.resolve("pages"), "");
+        assertThat(git.run(git.home, "git", "theta", "man", "--output", "pages").err())
+                .as("a file where the directory should be")
+                .isEqualTo("git-theta: pages: file exists\n");
         assumeTrue(manInstalled(), "man is not installed (.ci/run installs man-db)");
         git.env.put("MANPAGER", "cat");
         git.env.put("PAGER", "cat");
