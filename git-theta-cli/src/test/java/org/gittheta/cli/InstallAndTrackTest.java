@@ -3,6 +3,7 @@ package org.gittheta.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.gittheta.cli.demo.DemoModel;
@@ -93,6 +94,17 @@ class InstallAndTrackTest {
         git.ok(repo, "git", "theta", "track", "*.bin");
         assertThat(Files.readAllLines(repo.resolve(".gitattributes")))
                 .containsExactly("*.txt text", "*.bin filter=theta diff=theta merge=theta -text -whitespace");
+
+        // one that is not UTF-8 (a Latin-1 comment) is named, and left as it is
+        byte[] latin1 = "# caf\u00e9\n*.txt text\n".getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(repo.resolve(".gitattributes"), latin1);
+        Command.Result r = git.run(repo, "git", "theta", "track", "*.gguf");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err())
+                .isEqualTo("git-theta: " + repo.toRealPath().resolve(".gitattributes")
+                        + ": not UTF-8 text, which git-theta reads and writes attributes files in;"
+                        + " convert it (e.g. iconv -f latin1 -t utf-8)\n");
+        assertThat(repo.resolve(".gitattributes")).hasBinaryContent(latin1);
     }
 
     /** A pattern git would read as a comment, as several words or as a negation is escaped or refused. */

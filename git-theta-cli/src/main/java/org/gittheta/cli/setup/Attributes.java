@@ -1,6 +1,7 @@
 package org.gittheta.cli.setup;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.gittheta.cli.Git;
+import org.gittheta.cli.UserException;
 import org.gittheta.store.AtomicFile;
 
 /**
@@ -35,9 +37,17 @@ final class Attributes {
     record Tracked(String pattern, String file) {}
 
     static List<String> read(Path file) throws IOException {
-        return Files.exists(file)
-                ? new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8))
-                : new ArrayList<>();
+        return Files.exists(file) ? new ArrayList<>(lines(file)) : new ArrayList<>();
+    }
+
+    /** The lines of an attributes file; git takes any bytes, but the patterns listed and written here are UTF-8. */
+    private static List<String> lines(Path file) throws IOException {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new UserException(file + ": not UTF-8 text, which git-theta reads and writes attributes files in;"
+                    + " convert it (e.g. iconv -f latin1 -t utf-8)");
+        }
     }
 
     /** Writes {@code lines} with the file's line ending: CRLF where it has CRLF lines, as git-lfs keeps them. */
@@ -121,7 +131,7 @@ final class Attributes {
 
     private static void collect(Path file, String name, List<Tracked> out) throws IOException {
         if (!Files.isRegularFile(file)) return;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : lines(file)) {
             trackedPattern(line).ifPresent(p -> out.add(new Tracked(p, name)));
         }
     }
