@@ -198,6 +198,24 @@ class StoreHousekeepingEndToEndTest extends GitRepoFixture.WithRepo {
         assertThat(stored()).containsAll(staged).doesNotContainAnyElementsOf(onlyStashed);
     }
 
+    /** A branch name is any bytes git allows; a linked work tree on one that is not UTF-8 is read all the same. */
+    @Test
+    void gcAndFsckKeepWhatALinkedWorkTreeUsesOnABranchNamedInLatin1() throws IOException {
+        commit(checkpoint(1), "-m", "v1");
+        Path other = tmp.resolve("other");
+        git.ok(repo, "sh", "-c", "git worktree add -q \"$1\" -b \"$(printf 'caf\\351')\"", "sh", other.toString());
+        Files.write(other.resolve("m.safetensors"), checkpoint(2));
+        git.ok(other, "git", "commit", "-q", "-am", "v2 in the other work tree");
+        Set<String> there = objectsOf(git.ok(other, "git", "rev-parse", "HEAD").strip());
+        git.ok(repo, "git", "reflog", "expire", "--expire=now", "--all");
+
+        Command.Result gc = git.run(repo, "git", "theta", "gc", "--prune=now");
+        assertThat(gc.exit()).as(gc.err()).isZero();
+        assertThat(stored()).containsAll(there);
+        Command.Result fsck = git.run(repo, "git", "theta", "fsck");
+        assertThat(fsck.exit()).as(fsck.out() + fsck.err()).isZero();
+    }
+
     @Test
     void fsckAndGcWorkBesideASubmodule() throws IOException {
         Path sub = tmp.resolve("sub");

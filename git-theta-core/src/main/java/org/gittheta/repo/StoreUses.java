@@ -25,6 +25,7 @@ import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.util.RawParseUtils;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
@@ -130,7 +131,8 @@ final class StoreUses {
     private Optional<ObjectId> headOf(Path workTreeGitDir) throws IOException {
         Path head = workTreeGitDir.resolve(Constants.HEAD);
         if (!Files.isRegularFile(head)) return Optional.empty();
-        String text = Files.readString(head, StandardCharsets.UTF_8).strip();
+        // a branch name is any bytes git allows, not only UTF-8: decoded as JGit decodes the ref names it lists
+        String text = RawParseUtils.decode(Files.readAllBytes(head)).strip();
         if (text.startsWith("ref: ")) {
             Ref ref = repo.git().exactRef(text.substring(5));
             return ref == null ? Optional.empty() : Optional.ofNullable(ref.getObjectId());
