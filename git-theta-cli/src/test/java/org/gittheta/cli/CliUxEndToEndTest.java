@@ -197,13 +197,17 @@ class CliUxEndToEndTest {
         assertThat(repo.resolve(".git/hooks/pre-push.local")).hasContent(theirs);
         assertThat(MAN_DIR.resolve("git-theta.1")).exists();
 
-        git.ok(repo, "git", "theta", "uninstall", "--local");
+        // the global install still runs the filter here: git push must still upload its objects
+        assertThat(git.ok(repo, "git", "theta", "uninstall", "--local"))
+                .contains("git-theta: kept the hook " + hook.toRealPath()
+                        + ": the global git config still runs git-theta in this repository");
         assertThat(Files.readString(repo.resolve(".git/config"))).isEqualTo(localBefore);
+        assertThat(Files.readString(hook)).contains("# git-theta hook");
+
+        git.ok(repo, "git", "theta", "uninstall");
         assertThat(hook).hasContent(theirs);
         assertThat(repo.resolve(".git/hooks/pre-push.local")).doesNotExist();
         assertThat(Files.isExecutable(hook)).isTrue();
-
-        git.ok(repo, "git", "theta", "uninstall");
         assertThat(Files.readString(gitconfig)).isEqualTo(globalBefore);
         assertThat(MAN_DIR.resolve("git-theta.1")).doesNotExist();
         // twice changes nothing, is no error, and says so

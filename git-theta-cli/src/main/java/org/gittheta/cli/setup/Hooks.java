@@ -72,6 +72,16 @@ public final class Hooks {
         return removed;
     }
 
+    /** The hooks in place that are ours. */
+    static List<Path> ours(Path cwd) throws IOException {
+        Path dir = hooksDir(cwd);
+        List<Path> ours = new ArrayList<>();
+        for (String name : NAMES) {
+            if (isOurs(dir.resolve(name))) ours.add(dir.resolve(name));
+        }
+        return ours;
+    }
+
     private static boolean isOurs(Path hook) throws IOException {
         return Files.isRegularFile(hook)
                 && Files.readString(hook, StandardCharsets.ISO_8859_1).contains(MARKER);

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
             "Undo 'git theta install': remove the filter and merge driver settings it wrote, its pre-push "
                     + "hook (putting back a hook it had renamed to pre-push.local) and, unless --local, "
                     + "the manual pages.",
-            "Settings, hooks and attributes that are not git-theta's stay; running it twice changes nothing."
+            "Settings, hooks and attributes that are not git-theta's stay; running it twice changes nothing. The hook"
+                    + " stays where git-theta is still installed in the other scope, so that git push still uploads."
         })
 public final class UninstallCommand implements java.util.concurrent.Callable<Integer> {
     /** The configuration sections install writes into; removed when nothing is left in them. */
@@ -42,9 +43,21 @@ public final class UninstallCommand implements java.util.concurrent.Callable<Int
         }
         boolean anything = !removed.isEmpty();
         if (local || Git.exec(cwd, "rev-parse", "--git-dir").exit() == 0) {
-            for (Path hook : Hooks.uninstall(cwd)) {
-                System.out.println("git-theta: removed the hook " + hook);
-                anything = true;
+            // the filter of another scope still stores objects here: without the hook, git push would send commits
+            // whose objects never leave this repository
+            String still = Git.exec(cwd, "config", "--show-scope", "--get", "filter.theta.process")
+                    .out()
+                    .strip();
+            if (!still.isEmpty()) {
+                for (Path hook : Hooks.ours(cwd)) {
+                    System.out.println("git-theta: kept the hook " + hook + ": the " + still.split("\t")[0]
+                            + " git config still runs git-theta in this repository");
+                }
+            } else {
+                for (Path hook : Hooks.uninstall(cwd)) {
+                    System.out.println("git-theta: removed the hook " + hook);
+                    anything = true;
+                }
             }
         }
         if (!local) {
