@@ -422,6 +422,15 @@ class HistoryE2ETest {
                     .as(cmd.toString())
                     .isEmpty();
         }
+        // with --param, -n counts the commits where a matching parameter changed, not those that touched the file
+        m.get("layer3.weight")[0] += 1;
+        write(m);
+        ok("git", "commit", "-q", "-am", "other");
+        assertThat(subjects(ok("git", "theta", "log", "--json", "--param", "layer2.*", "-n", "1")))
+                .containsExactly("tune");
+        assertThat(ok("git", "theta", "log", "--param", "layer2.*", "-n", "1"))
+                .contains("tune", "modified layer2.weight")
+                .doesNotContain("other", "base");
     }
 
     /** The top of the tree, or a folder without a sharded model, is refused with what to give instead. */

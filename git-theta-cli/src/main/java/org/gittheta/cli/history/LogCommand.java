@@ -98,7 +98,9 @@ public final class LogCommand implements Callable<Integer> {
             if (follow && sharded) throw new UserException("--follow: name a checkpoint file, not a sharded model");
             Predicate<String> include = param == null ? n -> true : glob(param);
             List<String> log = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
-            if (maxCount != null) log.add("-n" + maxCount);
+            // with --param, -n counts the commits listed, those where a matching parameter changed: git's would count
+            // every commit that touched the file
+            if (maxCount != null && param == null) log.add("-n" + maxCount);
             if (follow) log.addAll(List.of("--follow", "--name-status"));
             log.addAll(revs);
             log.addAll(List.of("--", file));
@@ -118,6 +120,7 @@ public final class LogCommand implements Callable<Integer> {
             List<Entry> entries = new ArrayList<>();
             Optional<String> end = Optional.empty();
             for (Logged c : commits) {
+                if (maxCount != null && entries.size() >= maxCount) break;
                 String[] f = c.fields();
                 String commit = f[0];
                 String was = c.before();
