@@ -98,6 +98,12 @@ public final class ShowCommand implements Callable<Integer> {
                     + " its own (resolve it, or show a side: :1:" + path + " the base, :2:" + path + " ours, :3:"
                     + path + " theirs)");
         }
+        // a file staged, but not at the stage named (no conflict, or one without a base): as git show refuses it
+        if (version instanceof Version.Index i
+                && i.stage() != 0
+                && (repo.repo.blobId(new Version.Index(), path).isPresent() || repo.unmerged(path))) {
+            throw new UserException("path '" + path + "' is in the index, but not at stage " + i.stage());
+        }
         HistoryRepo.Targets t = repo.targets(List.of(version), List.of(path), true);
         if (t.indexes().size() == 1 && t.files().isEmpty())
             return Optional.of(t.indexes().getFirst());
