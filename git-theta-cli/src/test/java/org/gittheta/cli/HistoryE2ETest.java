@@ -340,6 +340,11 @@ class HistoryE2ETest {
                 .containsExactly("layer2.weight", "layer3.weight");
         assertThat(changedNames(ok("git", "theta", "diff", "main..ft", "--json")))
                 .containsExactly("layer2.weight", "layer3.weight", "layer4.weight");
+        // @ is git's HEAD (main here), alone or before ~ and ^
+        assertThat(changedNames(ok("git", "theta", "diff", "ft", "@", "--json")))
+                .containsExactly("layer2.weight", "layer3.weight", "layer4.weight");
+        assertThat(changedNames(ok("git", "theta", "diff", "@~1..@", "--json"))).containsExactly("layer4.weight");
+        assertThat(ok("git", "theta", "show", "@^:model.safetensors")).contains("6 parameters");
     }
 
     /** Commits "base", then "tune", which changes one element of layer1.weight. */

@@ -88,10 +88,15 @@ final class JGitRepo implements AutoCloseable, CommittedFiles {
     /** The commit {@code rev} names (tags peeled); empty if it names none or is not a revision at all. */
     Optional<ObjectId> commit(String rev) throws IOException {
         try {
-            return Optional.ofNullable(git.resolve(rev + "^{commit}"));
+            return Optional.ofNullable(git.resolve(headShorthand(rev) + "^{commit}"));
         } catch (RevisionSyntaxException e) {
             return Optional.empty();
         }
+    }
+
+    /** Git's {@code @} for HEAD, alone or before {@code ~} or {@code ^} ({@code @~1}): JGit reads only {@code @{...}}. */
+    private static String headShorthand(String rev) {
+        return rev.equals("@") || rev.startsWith("@~") || rev.startsWith("@^") ? "HEAD" + rev.substring(1) : rev;
     }
 
     /** The commits of every ref under the prefixes (tags peeled; refs to other objects skipped). */
