@@ -184,6 +184,9 @@ class HistoryE2ETest {
         // an untracked checkpoint is no change, as git diff has it
         Files.copy(repo.resolve("model.safetensors"), repo.resolve("new.safetensors"));
         assertThat(ok("git", "theta", "diff", "HEAD")).isEmpty();
+        // named too: it is in the working tree, not a path that does not exist
+        assertThat(ok("git", "theta", "diff", "new.safetensors")).isEmpty();
+        assertThat(ok("git", "theta", "diff", "HEAD", "--", "new.safetensors")).isEmpty();
         Files.delete(repo.resolve("new.safetensors"));
         long objects = StoreFiles.count(repo.resolve(".git"));
         m.get("layer2.weight")[0] = 42f;

@@ -204,7 +204,11 @@ final class HistoryRepo implements AutoCloseable {
         for (String spec : specs) {
             boolean found = Stream.concat(tracked.stream(), indexes.stream())
                     .anyMatch(t -> t.equals(spec) || t.startsWith(spec + "/"));
-            if (!found) {
+            // a file in the working tree that git does not track is no change, as in git diff
+            boolean untracked = !all.contains(spec)
+                    && sides.stream().anyMatch(side -> side instanceof Version.WorkTree)
+                    && Files.exists(dirs.topLevel().resolve(spec));
+            if (!found && !untracked) {
                 String where = sides.stream()
                         .map(Object::toString)
                         .reduce((a, b) -> a + " or " + b)
