@@ -292,6 +292,7 @@ class HistoryE2ETest {
         // commit lines are "<hash> <date> <subject>"; a hash may contain "c3" by chance, so compare subjects
         assertThat(lastTwo.lines().filter(l -> !l.startsWith(" ")).map(l -> l.substring(l.lastIndexOf(' ') + 1)))
                 .containsExactly("c5", "c4");
+        assertThat(ok("git", "theta", "log", "-2")).as("git log's -<n>").isEqualTo(lastTwo);
         assertThat(ok("git", "theta", "show", "HEAD~2:model.safetensors"))
                 .contains("layer2.weight", "6 parameters, 6.0K elements");
         Map<String, Object> show = parse(ok("git", "theta", "show", "--json", "HEAD:model.safetensors"));

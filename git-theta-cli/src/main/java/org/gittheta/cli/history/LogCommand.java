@@ -53,7 +53,7 @@ public final class LogCommand implements Callable<Integer> {
     @Option(
             names = {"-n", "--max-count"},
             paramLabel = "N",
-            description = "Show at most N commits.")
+            description = "Show at most N commits (-N too, as in git log).")
     Integer maxCount;
 
     @Option(
@@ -77,8 +77,8 @@ public final class LogCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         try (HistoryRepo repo = HistoryRepo.open()) {
-            HistoryRepo.RevsAndPaths split =
-                    repo.split(args, spec.commandLine().getParseResult().originalArgs());
+            List<String> original = spec.commandLine().getParseResult().originalArgs();
+            HistoryRepo.RevsAndPaths split = repo.split(withoutCounts(original), original);
             if (split.paths().size() > 1) {
                 throw new UserException("name one checkpoint, not " + String.join(" ", split.paths()));
             }
@@ -160,6 +160,22 @@ public final class LogCommand implements Callable<Integer> {
             end.ifPresent(System.err::println);
         }
         return 0;
+    }
+
+    /**
+     * The arguments without git log's {@code -<n>} ({@code -1}, the same as {@code -n 1}) before {@code --}, which
+     * sets {@link #maxCount}.
+     */
+    private List<String> withoutCounts(List<String> original) {
+        int dd = original.indexOf("--");
+        int paths = dd < 0 ? 0 : original.size() - dd - 1; // the last arguments, after --
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (i < args.size() - paths && a.matches("-[0-9]+")) maxCount = Integer.valueOf(a.substring(1));
+            else rest.add(a);
+        }
+        return rest;
     }
 
     /**
