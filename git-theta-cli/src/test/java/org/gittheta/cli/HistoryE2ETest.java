@@ -351,6 +351,25 @@ class HistoryE2ETest {
         assertThat(ok("git", "theta", "show", "@^:model.safetensors")).contains("6 parameters");
     }
 
+    /** As git log -- <path> lists the history of a file deleted since: its deletion first. */
+    @Test
+    void logOfACheckpointDeletedSince() throws Exception {
+        commitBaseAndTune();
+        ok("git", "rm", "-q", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "delete");
+        List<Map<String, Object>> commits = list(parse(ok("git", "theta", "log", "--json", "--", "model.safetensors"))
+                .get("commits"));
+        assertThat(commits).extracting(c -> c.get("subject")).containsExactly("delete", "tune", "base");
+        assertThat(map(commits.getFirst().get("summary")).get("removed")).isEqualTo(6);
+        assertThat(changedNames(ok("git", "theta", "diff", "--json", "HEAD~2", "HEAD~1")))
+                .containsExactly("layer1.weight");
+        // without -- a path must be in the working tree or a revision named, as in git
+        assertThat(run("git", "theta", "log", "model.safetensors").err())
+                .contains("unknown revision or path not in the working tree: 'model.safetensors'");
+        assertThat(run("git", "theta", "log", "--", "never.safetensors").err())
+                .contains("'never.safetensors' is not in HEAD");
+    }
+
     /** Commits "base", then "tune", which changes one element of layer1.weight. */
     private void commitBaseAndTune() throws IOException {
         Map<String, float[]> m = committedModel("base");

@@ -85,7 +85,19 @@ public final class LogCommand implements Callable<Integer> {
             List<String> revs = split.revs().isEmpty() ? List.of("HEAD") : split.revs();
             String tip = tip(revs);
             repo.commit(tip);
-            HistoryRepo.Targets target = repo.targets(List.of(new Version.Rev(tip)), split.paths(), true);
+            Version held = new Version.Rev(tip);
+            HistoryRepo.Targets target;
+            try {
+                target = repo.targets(List.of(held), split.paths(), true);
+            } catch (UserException notAtTip) {
+                // a checkpoint deleted since: git log lists its history, so it is read where it last was
+                Optional<Version> last = split.paths().size() == 1
+                        ? lastHeld(repo, revs, split.paths().getFirst())
+                        : Optional.empty();
+                if (last.isEmpty()) throw notAtTip;
+                held = last.get();
+                target = repo.targets(List.of(held), split.paths(), true);
+            }
             boolean sharded = target.files().isEmpty() && target.indexes().size() == 1;
             if (!sharded && target.files().size() + target.indexes().size() != 1) {
                 throw new UserException(
@@ -104,7 +116,7 @@ public final class LogCommand implements Callable<Integer> {
             if (follow) log.addAll(List.of("--follow", "--name-status"));
             log.addAll(revs);
             log.addAll(List.of("--", file));
-            if (sharded) log.addAll(shardPaths(repo, tip, file));
+            if (sharded) log.addAll(shardPaths(repo, held, file));
             List<String> paths = new ArrayList<>(log.subList(log.indexOf("--") + 1, log.size()));
             String out = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new));
             // a range without commits (ft..main once merged, -n 0) lists nothing, as git log does
@@ -230,9 +242,29 @@ public final class LogCommand implements Callable<Integer> {
         return last;
     }
 
-    /** The shard files the tip's index names: commits that touched only a shard belong to the model's history too. */
-    private static List<String> shardPaths(HistoryRepo repo, String tip, String index) throws IOException {
-        ShardIndex i = repo.repo.shardIndex(new Version.Rev(tip), index).orElseThrow();
+    /**
+     * The version of the last commit of {@code revs} that touched {@code path} where it still is: before the commit
+     * when that deleted it. Empty if no commit touched it.
+     */
+    private static Optional<Version> lastHeld(HistoryRepo repo, List<String> revs, String path) throws IOException {
+        List<String> log = new ArrayList<>(List.of("log", "-1", "--format=%H %P"));
+        log.addAll(revs);
+        log.addAll(List.of("--", path));
+        String[] last = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new))
+                .strip()
+                .split(" ");
+        if (last[0].isEmpty()) return Optional.empty();
+        Version commit = new Version.Rev(last[0]);
+        boolean deleted = repo.repo.blobId(commit, path).isEmpty() && last.length > 1;
+        return Optional.of(deleted ? new Version.Rev(last[1]) : commit);
+    }
+
+    /**
+     * The shard files the index names in {@code version} (the tip, or where a model deleted since last was): commits
+     * that touched only a shard belong to the model's history too.
+     */
+    private static List<String> shardPaths(HistoryRepo repo, Version version, String index) throws IOException {
+        ShardIndex i = repo.repo.shardIndex(version, index).orElseThrow();
         return i.shards().stream().map(i::shardPath).toList();
     }
 
