@@ -370,6 +370,34 @@ class HistoryE2ETest {
                 .contains("'never.safetensors' is not in HEAD");
     }
 
+    /** --param's glob is text over names, as merge rules take it: any pattern, any name (a NUL in it included). */
+    @Test
+    void paramGlobsMatchAnyNameLiterallyButForStarAndQuestionMark() throws Exception {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        m.put("odd\u0000name[0]", new float[] {1, 2});
+        m.put("layer{a}", new float[] {3, 4});
+        write(m);
+        ok("git", "add", ".gitattributes", "model.safetensors");
+        ok("git", "commit", "-q", "-m", "base");
+        m.get("odd\u0000name[0]")[0] = 5;
+        m.get("layer{a}")[0] = 6;
+        write(m);
+        ok("git", "commit", "-q", "-am", "tune");
+        for (String glob : List.of("*[0]", "odd?name*", "layer{a}", "[", "w{", "w\\")) {
+            Command.Result r = run("git", "theta", "log", "--json", "--param", glob);
+            assertThat(r.exit()).as(glob + ": " + r.err()).isZero();
+            List<Object> changed = list(parse(r.out()).get("commits")).stream()
+                    .flatMap(c -> list(c.get("params")).stream().map(p -> p.get("name")))
+                    .toList();
+            assertThat(changed)
+                    .as(glob)
+                    .isEqualTo(
+                            glob.startsWith("layer")
+                                    ? List.of("layer{a}", "layer{a}")
+                                    : glob.length() > 3 ? List.of("odd\u0000name[0]", "odd\u0000name[0]") : List.of());
+        }
+    }
+
     /** Commits "base", then "tune", which changes one element of layer1.weight. */
     private void commitBaseAndTune() throws IOException {
         Map<String, float[]> m = committedModel("base");

@@ -1,6 +1,6 @@
 package org.gittheta.merge;
 
-import java.util.regex.Pattern;
+import org.gittheta.text.NameGlob;
 
 /**
  * A per-parameter rule, {@code "<glob> <strategy> [k=v ...] [scope=changed|all]"}: parameters whose name matches
@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  */
 public record Rule(String glob, MergeStrategy strategy, Scope scope) {
     public boolean matches(String param) {
-        return regex(glob).matcher(param).matches();
+        return NameGlob.of(glob).matcher(param).matches();
     }
 
     /** Parses a rule's text; options and scope not given come from {@code defaults} and {@code defaultScope}. */
@@ -28,17 +28,5 @@ public record Rule(String glob, MergeStrategy strategy, Scope scope) {
             else options = options.with(key, value);
         }
         return new Rule(words[0], options.strategy(words[1]), scope);
-    }
-
-    private static Pattern regex(String glob) {
-        StringBuilder b = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> b.append(".*");
-                case '?' -> b.append('.');
-                default -> b.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(b.toString(), Pattern.DOTALL);
     }
 }

@@ -2,15 +2,13 @@ package org.gittheta.cli.history;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.nio.file.FileSystems;
-import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.gittheta.cli.Git;
 import org.gittheta.cli.Json;
 import org.gittheta.cli.Sizes;
@@ -21,6 +19,7 @@ import org.gittheta.diff.ParamDiff;
 import org.gittheta.diff.ParamInfo;
 import org.gittheta.format.ShardIndex;
 import org.gittheta.repo.Version;
+import org.gittheta.text.NameGlob;
 import org.gittheta.text.Printable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -268,11 +267,10 @@ public final class LogCommand implements Callable<Integer> {
         return i.shards().stream().map(i::shardPath).toList();
     }
 
-    /** Glob over parameter names: {@code *} matches any run of characters (dots included), {@code ?} one. */
+    /** Glob over parameter names, as merge rules take it: {@code *} any characters (dots included), {@code ?} one. */
     private static Predicate<String> glob(String pattern) {
-        // the path matcher treats '/' specially; parameter names use '.', so '*' spans the whole name
-        PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("*", "**"));
-        return name -> m.matches(Path.of(name));
+        Pattern p = NameGlob.of(pattern);
+        return name -> p.matcher(name).matches();
     }
 
     private void printHuman(List<Entry> entries) {
