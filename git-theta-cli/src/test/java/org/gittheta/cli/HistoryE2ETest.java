@@ -368,6 +368,12 @@ class HistoryE2ETest {
                 .contains("unknown revision or path not in the working tree: 'model.safetensors'");
         assertThat(run("git", "theta", "log", "--", "never.safetensors").err())
                 .contains("'never.safetensors' is not in HEAD");
+        // a folder that never held a checkpoint is named as it is at the tip, not where it last changed
+        Files.createDirectories(repo.resolve("docs"));
+        Files.writeString(repo.resolve("docs/notes.txt"), "x\n");
+        ok("git", "add", "docs");
+        ok("git", "commit", "-q", "-m", "docs");
+        assertThat(run("git", "theta", "log", "--", "docs").err()).contains("'docs' is not in HEAD");
     }
 
     /** --param's glob is text over names, as merge rules take it: any pattern, any name (a NUL in it included). */

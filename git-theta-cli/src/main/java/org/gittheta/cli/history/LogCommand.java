@@ -94,8 +94,12 @@ public final class LogCommand implements Callable<Integer> {
                         ? lastHeld(repo, revs, split.paths().getFirst())
                         : Optional.empty();
                 if (last.isEmpty()) throw notAtTip;
+                try {
+                    target = repo.targets(List.of(last.get()), split.paths(), true);
+                } catch (UserException notThereEither) { // a folder without checkpoints: named as it is at the tip
+                    throw notAtTip;
+                }
                 held = last.get();
-                target = repo.targets(List.of(held), split.paths(), true);
             }
             boolean sharded = target.files().isEmpty() && target.indexes().size() == 1;
             if (!sharded && target.files().size() + target.indexes().size() != 1) {
