@@ -593,6 +593,7 @@ class HistoryE2ETest {
                 List.of("git", "theta", "show", "HEAD:missing.safetensors"),
                 List.of("git", "theta", "show", "nosuchrev:model.safetensors"),
                 List.of("git", "theta", "show", ":1:model.safetensors"),
+                List.of("git", "theta", "show", "HEAD:notes.txt"),
                 List.of("git", "theta", "log", "notes.txt"))) {
             Command.Result r = run(cmd.toArray(String[]::new));
             assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(1);
@@ -605,6 +606,8 @@ class HistoryE2ETest {
         assertThat(run("git", "theta", "diff", "nosuchrev", "HEAD").err())
                 .contains("unknown revision or path not in the working tree: 'nosuchrev'");
         assertThat(run("git", "theta", "diff", "nosuchrev", "--").err()).contains("unknown revision 'nosuchrev'");
+        assertThat(run("git", "theta", "show", "HEAD:notes.txt").err())
+                .contains("'notes.txt' is not tracked by git-theta");
         // no conflict: the index holds the file at stage 0 only
         assertThat(run("git", "theta", "show", ":3:model.safetensors").err())
                 .contains("path 'model.safetensors' is in the index, but not at stage 3");

@@ -213,13 +213,15 @@ final class HistoryRepo implements AutoCloseable {
                         .map(Object::toString)
                         .reduce((a, b) -> a + " or " + b)
                         .orElse("");
-                throw new UserException(
-                        all.contains(spec)
-                                ? "'" + spec + "' is not tracked by git-theta (no filter=theta attribute)"
-                                : "'" + spec + "' is not in " + where);
+                throw all.contains(spec) ? notTracked(spec) : new UserException("'" + spec + "' is not in " + where);
             }
         }
         return new Targets(files, indexes.stream().sorted().toList());
+    }
+
+    /** The one-line refusal of a path that git-theta does not track. */
+    static UserException notTracked(String path) {
+        return new UserException("'" + path + "' is not tracked by git-theta (no filter=theta attribute)");
     }
 
     /** The shard paths an index names on any side; empty if it is no index there (refused if the user named it). */

@@ -16,6 +16,7 @@ import org.gittheta.cli.UserException;
 import org.gittheta.format.OpaqueFormat;
 import org.gittheta.format.ShardIndex;
 import org.gittheta.manifest.Manifest;
+import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.repo.ShardedModel;
 import org.gittheta.repo.Version;
@@ -77,9 +78,16 @@ public final class ShowCommand implements Callable<Integer> {
                         Optional.of(model.shards()));
                 return 0;
             }
-            Manifest m = repo.repo
-                    .manifest(version, path)
-                    .orElseThrow(() -> new UserException("path '" + path + "' does not exist in '" + rev + "'"));
+            Manifest m;
+            try {
+                m = repo.repo
+                        .manifest(version, path)
+                        .orElseThrow(() -> new UserException("path '" + path + "' does not exist in '" + rev + "'"));
+            } catch (ManifestException e) {
+                // not a manifest because git-theta never tracked the file, rather than one committed before tracking
+                if (repo.tracked(List.of(path)).isEmpty()) throw HistoryRepo.notTracked(path);
+                throw e;
+            }
             List<Row> rows =
                     m.params().stream().map(p -> new Row(Optional.empty(), p)).toList();
             String format = m.format().equals(OpaqueFormat.INSTANCE.name()) ? "stored whole" : m.format();
