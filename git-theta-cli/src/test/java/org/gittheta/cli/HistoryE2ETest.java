@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -374,6 +375,28 @@ class HistoryE2ETest {
         ok("git", "add", "docs");
         ok("git", "commit", "-q", "-m", "docs");
         assertThat(run("git", "theta", "log", "--", "docs").err()).contains("'docs' is not in HEAD");
+    }
+
+    /** A path is a path: a name starting with ':' is not git's pathspec magic. */
+    @Test
+    void aCheckpointNamedWithALeadingColonIsAPath() throws Exception {
+        committedModel("base");
+        Files.copy(repo.resolve("model.safetensors"), repo.resolve(":x.safetensors"));
+        ok("git", "add", "./:x.safetensors");
+        ok("git", "commit", "-q", "-m", "colon");
+        Map<String, float[]> m = model();
+        m.get("layer1.weight")[0] += 1;
+        write(m);
+        Files.copy(
+                repo.resolve("model.safetensors"), repo.resolve(":x.safetensors"), StandardCopyOption.REPLACE_EXISTING);
+        for (String path : List.of(":x.safetensors", "./:x.safetensors")) {
+            assertThat(changedNames(ok("git", "theta", "diff", "--json", "--", path)))
+                    .as(path)
+                    .containsExactly("layer1.weight");
+            assertThat(subjects(ok("git", "theta", "log", "--json", "--", path)))
+                    .as(path)
+                    .containsExactly("colon");
+        }
     }
 
     /** --param's glob is text over names, as merge rules take it: any pattern, any name (a NUL in it included). */

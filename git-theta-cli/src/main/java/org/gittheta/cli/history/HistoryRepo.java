@@ -239,7 +239,8 @@ final class HistoryRepo implements AutoCloseable {
     }
 
     private List<String> listed(Version side, List<String> pathspecs) throws IOException {
-        List<String> args = new ArrayList<>();
+        // paths, not pathspecs: a name such as ':x.safetensors' is not pathspec magic
+        List<String> args = new ArrayList<>(List.of("--literal-pathspecs"));
         switch (side) {
             case Version.Rev r ->
                 args.addAll(List.of("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit(r.rev())));

@@ -112,7 +112,8 @@ public final class LogCommand implements Callable<Integer> {
             String file = sharded ? target.indexes().getFirst() : target.files().getFirst();
             if (follow && sharded) throw new UserException("--follow: name a checkpoint file, not a sharded model");
             Predicate<String> include = param == null ? n -> true : glob(param);
-            List<String> log = new ArrayList<>(List.of("log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
+            List<String> log = new ArrayList<>(
+                    List.of("--literal-pathspecs", "log", "-z", "--format=%H%x1f%P%x1f%ad%x1f%s", "--date=short"));
             // with --param, -n counts the commits listed, those where a matching parameter changed: git's would count
             // every commit that touched the file
             if (maxCount != null && param == null) log.add("-n" + maxCount);
@@ -250,7 +251,7 @@ public final class LogCommand implements Callable<Integer> {
      * when that deleted it. Empty if no commit touched it.
      */
     private static Optional<Version> lastHeld(HistoryRepo repo, List<String> revs, String path) throws IOException {
-        List<String> log = new ArrayList<>(List.of("log", "-1", "--format=%H %P"));
+        List<String> log = new ArrayList<>(List.of("--literal-pathspecs", "log", "-1", "--format=%H %P"));
         log.addAll(revs);
         log.addAll(List.of("--", path));
         String[] last = Git.run(repo.dirs.topLevel(), log.toArray(String[]::new))
