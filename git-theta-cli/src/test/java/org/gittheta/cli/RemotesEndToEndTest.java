@@ -109,6 +109,29 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         }
     }
 
+    /** A push whose objects cannot be uploaded is stopped before git sends the refs, with one line saying why. */
+    @Test
+    void aPushWhoseObjectsAreMissingHereIsStoppedWithOneLine() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        git(a, "init", "-q");
+        Path remote = tmp.resolve("remote.git");
+        git(a, "remote", "add", "origin", remote.toString());
+        git(a, "theta", "track", "*.safetensors");
+        commitSmallModel(a);
+        Path object = StoreFiles.objects(a.resolve(".git")).getFirst();
+        Files.delete(object);
+
+        Command.Result push = exec(a, "push", "-q", "origin", "main");
+        assertThat(push.exit()).isNotZero();
+        assertThat(push.err().lines().filter(l -> l.startsWith("git-theta:")))
+                .singleElement()
+                .asString()
+                .startsWith("git-theta: could not upload parameter objects to " + remote + ": object "
+                        + object.getFileName() + " is missing")
+                .endsWith("; the push was stopped");
+        assertThat(git(remote, "branch")).as("git sent no ref").isEmpty();
+    }
+
     /**
      * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
      * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's

@@ -66,9 +66,8 @@ public final class HookCommand implements java.util.concurrent.Callable<Integer>
             try {
                 repo.push(remote.get(), repo.objectsIntroducedBy(tips, known));
             } catch (IOException e) {
-                throw new UserException(
-                        "could not upload parameter objects to " + remote.get().describe() + ": " + e.getMessage()
-                                + "\ngit-theta: the push was stopped; fix the cause and push again");
+                throw new UserException("could not upload parameter objects to "
+                        + remote.get().describe() + ": " + e.getMessage() + "; the push was stopped");
             }
         }
     }
