@@ -132,6 +132,23 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(git(remote, "branch")).as("git sent no ref").isEmpty();
     }
 
+    /** A repository on disk named by a file:// URL, read as git reads it: a space as it is or %20, a host left out. */
+    @Test
+    void aFileUrlNamesTheRepositoryGitReadsItAs() throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("a"));
+        git(a, "init", "-q");
+        git(a, "theta", "track", "*.safetensors");
+        commitSmallModel(a);
+        Path remote = tmp.resolve("my models.git");
+        git(tmp, "init", "-q", "--bare", remote.toString());
+
+        git(a, "push", "-q", "file://" + remote, "main");
+        assertThat(StoreFiles.count(remote)).isEqualTo(StoreFiles.count(a.resolve(".git")));
+        git(tmp, "clone", "-q", "file://localhost" + remote.toString().replace(" ", "%20"), "b");
+        assertThat(Files.mismatch(a.resolve("model.safetensors"), tmp.resolve("b/model.safetensors")))
+                .isEqualTo(-1);
+    }
+
     /**
      * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
      * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's

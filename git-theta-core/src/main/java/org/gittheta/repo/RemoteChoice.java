@@ -1,11 +1,13 @@
 package org.gittheta.repo;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jgit.errors.ConfigInvalidException;
@@ -144,7 +146,7 @@ final class RemoteChoice {
     private Optional<Path> localGitDir(String url) {
         Path path;
         if (url.startsWith("file://")) {
-            path = Path.of(URI.create(url));
+            path = fileUrlPath(url);
         } else if (url.contains("://") || url.matches("^[^/]+:.*")) {
             return Optional.empty();
         } else {
@@ -152,5 +154,27 @@ final class RemoteChoice {
         }
         Path dotGit = path.resolve(".git");
         return Optional.of(Files.isDirectory(dotGit) ? dotGit : path);
+    }
+
+    /**
+     * The path of a {@code file://} URL as git reads it: {@code %XX} escapes decoded (a {@code %} that starts none kept),
+     * the host, if one is named, left out, and other characters, such as spaces, taken as they are.
+     */
+    private static Path fileUrlPath(String url) {
+        byte[] text = url.substring("file://".length()).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream decoded = new ByteArrayOutputStream(text.length);
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] == '%'
+                    && i + 2 < text.length
+                    && HexFormat.isHexDigit(text[i + 1])
+                    && HexFormat.isHexDigit(text[i + 2])) {
+                decoded.write(HexFormat.fromHexDigits(new String(text, i + 1, 2, StandardCharsets.US_ASCII)));
+                i += 2;
+            } else {
+                decoded.write(text[i]);
+            }
+        }
+        String hostAndPath = decoded.toString(StandardCharsets.UTF_8);
+        return Path.of(hostAndPath.substring(Math.max(0, hostAndPath.indexOf('/'))));
     }
 }
