@@ -242,56 +242,64 @@ public final class LfsClient implements ObjectRemote {
             LandingFile landing = new LandingFile(part);
             if (landing.held() > size) landing.clear();
             task.advance(landing.held());
-            for (int attempt = 1; ; attempt++) {
-                long have = landing.held();
-                if (have == size && (size > 0 || attempt > 1)) break;
-                Action a = fresh("download", o);
-                LfsHttp.Response r = http.send(new LfsHttp.Request(
-                        what,
-                        a.href(),
-                        a.header(),
-                        (u, watch) ->
-                                LfsHttp.Outgoing.get(have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of())));
-                boolean append = r.status() == 206
-                        && r.header("Content-Range").orElse("").startsWith("bytes " + have + "-");
-                if (!append && r.status() != 200) {
-                    String status = LfsHttp.status(r);
-                    if (r.status() != 416 || attempt >= options.attempts()) {
-                        throw new IOException(r.url() + ": " + what + " failed: " + status);
+            try {
+                for (int attempt = 1; ; attempt++) {
+                    long have = landing.held();
+                    if (have == size && (size > 0 || attempt > 1)) break;
+                    Action a = fresh("download", o);
+                    LfsHttp.Response r = http.send(new LfsHttp.Request(
+                            what,
+                            a.href(),
+                            a.header(),
+                            (u, watch) -> LfsHttp.Outgoing.get(
+                                    have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of())));
+                    boolean append = r.status() == 206
+                            && r.header("Content-Range").orElse("").startsWith("bytes " + have + "-");
+                    if (!append && r.status() != 200) {
+                        String status = LfsHttp.status(r);
+                        if (r.status() != 416 || attempt >= options.attempts()) {
+                            throw new IOException(r.url() + ": " + what + " failed: " + status);
+                        }
+                        landing.clear(); // the range we asked for is gone: start over
+                        task.advance(-have);
+                        continue;
                     }
-                    landing.clear(); // the range we asked for is gone: start over
-                    task.advance(-have);
-                    continue;
-                }
-                long room = size - (append ? have : 0);
-                if (r.contentLength().orElse(0L) > room) {
-                    r.close();
-                    throw new LfsProtocolException(r.url() + ": " + what + ": the server sends "
-                            + r.contentLength().get() + " bytes but the object has " + size
-                            + (append ? " and " + have + " are here already" : ""));
-                }
-                if (!append) {
-                    landing.clear(); // the whole object comes again
-                    task.advance(-have);
-                }
-                try {
-                    receive(r, landing, room, what);
-                    if (landing.held() < size) {
-                        throw new IOException("the reply ended after " + landing.held() + " of " + size + " bytes");
+                    long room = size - (append ? have : 0);
+                    if (r.contentLength().orElse(0L) > room) {
+                        r.close();
+                        throw new LfsProtocolException(r.url() + ": " + what + ": the server sends "
+                                + r.contentLength().get() + " bytes but the object has " + size
+                                + (append ? " and " + have + " are here already" : ""));
                     }
-                } catch (LfsProtocolException e) {
-                    throw e;
-                } catch (IOException e) {
-                    // a broken or stalled connection: what arrived stays in the file and the next try asks for the rest
-                    if (attempt >= options.attempts()) {
-                        keepForResume = true;
-                        throw new IOException(
-                                r.url() + ": " + what + " kept failing after " + attempt + " tries: "
-                                        + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200),
-                                e);
+                    if (!append) {
+                        landing.clear(); // the whole object comes again
+                        task.advance(-have);
                     }
-                    http.pause(attempt, Optional.empty());
+                    try {
+                        receive(r, landing, room, what);
+                        if (landing.held() < size) {
+                            throw new IOException("the reply ended after " + landing.held() + " of " + size + " bytes");
+                        }
+                    } catch (LfsProtocolException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        // a broken or stalled connection: what arrived stays, and the next try asks for the rest
+                        if (attempt >= options.attempts()) {
+                            throw new IOException(
+                                    r.url() + ": " + what + " kept failing after " + attempt + " tries: "
+                                            + LfsHttp.oneLine(String.valueOf(e.getMessage()), 200),
+                                    e);
+                        }
+                        http.pause(attempt, Optional.empty());
+                    }
                 }
+            } catch (LfsProtocolException e) {
+                throw e;
+            } catch (IOException e) {
+                // every try failed (a broken connection, then a server that stopped answering): what arrived is
+                // kept for the next fetch to ask for the rest, hashed with it before the object is stored
+                keepForResume = landing.held() > 0;
+                throw e;
             }
             try {
                 into.putFile(id, landing.id(), part); // renamed in place: no second copy, no second read

@@ -387,4 +387,23 @@ class LfsMisbehavingServerTest {
         assertThat(fresh.containsIntact(ref.id())).isTrue();
         assertThat(part.getParent()).isEmptyDirectory();
     }
+
+    @Test
+    void whatArrivedBeforeTheServerStoppedAnsweringIsKeptForTheNextFetch() throws IOException {
+        ObjectRef ref = stored(1, 300_000).getFirst();
+        server.cutAfter = 1000;
+        server.onDownload = () -> { // from the next try on, every download fails
+            server.failingObject = ref.id().hex();
+            server.failuresLeft.set(1_000);
+        };
+        assertThatThrownBy(() -> client(Credentials.NONE).fetch(List.of(ref), fresh))
+                .hasMessageContaining("download of object " + ref.id());
+        Path part = fresh.storeDir().resolve("incomplete").resolve(ref.id().hex() + ".part");
+        assertThat(part).hasSize(1000);
+
+        server.failuresLeft.set(0);
+        client(Credentials.NONE).fetch(List.of(ref), fresh);
+        assertThat(server.ranges).containsExactly("bytes=1000-");
+        assertThat(fresh.containsIntact(ref.id())).isTrue();
+    }
 }
