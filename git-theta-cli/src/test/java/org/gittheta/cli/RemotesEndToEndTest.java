@@ -149,6 +149,25 @@ class RemotesEndToEndTest extends RemotesGitFixture {
                 .isEqualTo(-1);
     }
 
+    /** A mistyped Git LFS URL, or a remote URL no LFS URL can be derived from, is one line naming it. */
+    @Test
+    void aUrlThatIsNotOneIsOneLineNamingIt() throws Exception {
+        Path a = lfsRepo("a");
+        commitSmallModel(a);
+        for (String url : List.of("http://127.0.0.1:1/my lfs", "127.0.0.1:1/lfs")) {
+            Command.Result push = exec(a, "-c", "lfs.url=" + url, "theta", "push");
+            assertThat(push.exit()).isNotZero();
+            assertThat(push.err()).isEqualTo("git-theta: the Git LFS URL '" + url + "' is not a URL\n");
+        }
+        git(a, "config", "--unset", "lfs.url");
+        git(a, "remote", "set-url", "origin", "https://example.com/my models");
+        Command.Result push = exec(a, "theta", "push");
+        assertThat(push.exit()).isNotZero();
+        assertThat(push.err())
+                .isEqualTo("git-theta: the remote URL 'https://example.com/my models' is not a URL a Git LFS URL can be"
+                        + " derived from; set lfs.url\n");
+    }
+
     /**
      * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
      * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's

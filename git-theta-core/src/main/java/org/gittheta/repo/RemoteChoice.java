@@ -54,7 +54,7 @@ final class RemoteChoice {
      */
     Optional<ObjectRemote> forUrl(String name, Optional<String> url) throws IOException {
         Optional<String> lfsUrl = lfsUrl(name);
-        if (lfsUrl.isPresent()) return Optional.of(lfs(URI.create(lfsUrl.get())));
+        if (lfsUrl.isPresent()) return Optional.of(lfs(LfsEndpoint.configured(lfsUrl.get())));
         if (url.isEmpty()) return Optional.empty();
         Optional<Path> local = localGitDir(url.get());
         if (local.isPresent()) return Optional.of(LocalRemote.of(local.get()));

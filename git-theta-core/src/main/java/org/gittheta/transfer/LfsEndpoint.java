@@ -50,7 +50,25 @@ public final class LfsEndpoint {
      * {@code https://host/path(.git)} becomes {@code https://host/path.git/info/lfs}; SSH and git:// URLs map to
      * https on the same host and path. Empty for local paths and {@code file://} URLs.
      */
-    public static Optional<URI> fromRemoteUrl(String url) {
+    public static Optional<URI> fromRemoteUrl(String url) throws LfsProtocolException {
+        try {
+            return derived(url);
+        } catch (IllegalArgumentException e) {
+            throw new LfsProtocolException("the remote URL '" + LfsHttp.oneLine(url, 200)
+                    + "' is not a URL a Git LFS URL can be derived from; set lfs.url");
+        }
+    }
+
+    /** The Git LFS API URL that {@code lfs.url} or {@code remote.<name>.lfsurl} sets. */
+    public static URI configured(String url) throws LfsProtocolException {
+        try {
+            return URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new LfsProtocolException("the Git LFS URL '" + LfsHttp.oneLine(url, 200) + "' is not a URL");
+        }
+    }
+
+    private static Optional<URI> derived(String url) {
         String base;
         if (url.startsWith("https://") || url.startsWith("http://")) {
             URI u = URI.create(url);

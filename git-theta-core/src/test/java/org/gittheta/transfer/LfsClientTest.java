@@ -242,7 +242,7 @@ class LfsClientTest {
     }
 
     @Test
-    void derivesTheEndpointAsGitLfsDoes() {
+    void derivesTheEndpointAsGitLfsDoes() throws IOException {
         assertThat(LfsEndpoint.fromRemoteUrl("https://example.com/org/model"))
                 .contains(URI.create("https://example.com/org/model.git/info/lfs"));
         assertThat(LfsEndpoint.fromRemoteUrl("https://example.com:8443/org/model.git/"))
