@@ -112,11 +112,8 @@ class RemotesEndToEndTest extends RemotesGitFixture {
     /** A push whose objects cannot be uploaded is stopped before git sends the refs, with one line saying why. */
     @Test
     void aPushWhoseObjectsAreMissingHereIsStoppedWithOneLine() throws Exception {
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        git(a, "init", "-q");
+        Path a = pathRepo("a");
         Path remote = tmp.resolve("remote.git");
-        git(a, "remote", "add", "origin", remote.toString());
-        git(a, "theta", "track", "*.safetensors");
         commitSmallModel(a);
         Path object = StoreFiles.objects(a.resolve(".git")).getFirst();
         Files.delete(object);
@@ -135,9 +132,7 @@ class RemotesEndToEndTest extends RemotesGitFixture {
     /** A repository on disk named by a file:// URL, read as git reads it: a space as it is or %20, a host left out. */
     @Test
     void aFileUrlNamesTheRepositoryGitReadsItAs() throws Exception {
-        Path a = Files.createDirectories(tmp.resolve("a"));
-        git(a, "init", "-q");
-        git(a, "theta", "track", "*.safetensors");
+        Path a = pathRepo("a");
         commitSmallModel(a);
         Path remote = tmp.resolve("my models.git");
         git(tmp, "init", "-q", "--bare", remote.toString());
@@ -166,6 +161,26 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(push.err())
                 .isEqualTo("git-theta: the remote URL 'https://example.com/my models' is not a URL a Git LFS URL can be"
                         + " derived from; set lfs.url\n");
+    }
+
+    /** Tags that name a tree or a blob (a checkpoint's version) are pushed with the objects they need, as git-lfs's. */
+    @Test
+    void tagsOfATreeOrABlobArePushedWithTheirObjects() throws Exception {
+        Path a = pathRepo("a");
+        Path remote = tmp.resolve("remote.git");
+        commitSmallModel(a);
+        git(a, "tag", "-a", "-m", "the tree", "tree-v1", "HEAD^{tree}");
+        git(a, "tag", "model-v1", "HEAD:model.safetensors");
+        long objects = StoreFiles.count(a.resolve(".git"));
+
+        git(a, "push", "-q", "origin", "tree-v1");
+        assertThat(StoreFiles.count(remote)).isEqualTo(objects);
+        Path other = tmp.resolve("other.git");
+        git(tmp, "init", "-q", "--bare", other.toString());
+        git(a, "push", "-q", other.toString(), "model-v1");
+        assertThat(StoreFiles.count(other)).isEqualTo(objects);
+        git(a, "push", "-q", "--mirror", "origin");
+        assertThat(git(remote, "tag")).contains("model-v1", "tree-v1");
     }
 
     /**

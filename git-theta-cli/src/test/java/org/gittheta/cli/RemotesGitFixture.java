@@ -61,9 +61,15 @@ abstract class RemotesGitFixture {
 
     /** A repository whose origin is the bare remote and whose lfs.url is the server, tracking *.safetensors. */
     Path lfsRepo(String name) throws Exception {
+        Path dir = pathRepo(name);
+        git(dir, "config", "lfs.url", server.url());
+        return dir;
+    }
+
+    /** A repository whose origin is the bare remote, which also takes its objects, tracking *.safetensors. */
+    Path pathRepo(String name) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve(name));
         git(dir, "init", "-q");
-        git(dir, "config", "lfs.url", server.url());
         git(dir, "remote", "add", "origin", tmp.resolve("remote.git").toString());
         git(dir, "theta", "track", "*.safetensors");
         return dir;

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.revwalk.ObjectWalk;
+import org.eclipse.jgit.revwalk.RevBlob;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -33,17 +34,22 @@ final class ReferencedObjects {
         return read(repo, blobsAt(repo, commits));
     }
 
-    private static List<JGitRepo.FoundBlob> blobsAt(JGitRepo repo, Collection<ObjectId> commits) throws IOException {
+    /** The blobs in the trees of {@code tips}: commits, or (a pushed tag may name one) trees and blobs themselves. */
+    private static List<JGitRepo.FoundBlob> blobsAt(JGitRepo repo, Collection<ObjectId> tips) throws IOException {
         List<JGitRepo.FoundBlob> out = new ArrayList<>();
         try (RevWalk walk = new RevWalk(repo.git())) {
-            for (ObjectId c : commits) {
-                RevCommit commit = walk.parseCommit(c);
+            for (ObjectId tip : tips) {
+                RevObject o = walk.peel(walk.parseAny(tip));
+                if (o instanceof RevBlob) {
+                    out.add(new JGitRepo.FoundBlob(tip.name(), "", o.copy()));
+                    continue;
+                }
                 try (TreeWalk tw = new TreeWalk(repo.git())) {
-                    tw.addTree(commit.getTree());
+                    tw.addTree(o instanceof RevCommit commit ? commit.getTree() : o);
                     tw.setRecursive(true);
                     while (tw.next()) {
                         if (tw.getFileMode(0).getObjectType() == Constants.OBJ_BLOB) {
-                            out.add(new JGitRepo.FoundBlob(commit.name(), tw.getPathString(), tw.getObjectId(0)));
+                            out.add(new JGitRepo.FoundBlob(o.name(), tw.getPathString(), tw.getObjectId(0)));
                         }
                     }
                 }
@@ -61,7 +67,7 @@ final class ReferencedObjects {
             throws IOException {
         List<JGitRepo.FoundBlob> blobs = blobsAt(repo, tips);
         try (ObjectWalk walk = new ObjectWalk(repo.git())) {
-            for (ObjectId tip : tips) walk.markStart(walk.parseCommit(tip));
+            for (ObjectId tip : tips) walk.markStart(walk.parseAny(tip));
             for (ObjectId k : known) {
                 if (!repo.git().getObjectDatabase().has(k)) continue;
                 RevObject o = walk.parseAny(k);
