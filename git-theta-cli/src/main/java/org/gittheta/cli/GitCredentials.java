@@ -113,7 +113,8 @@ final class GitCredentials implements Credentials {
     private static String describe(URI url) throws IOException {
         String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
         String path = url.getPath() == null ? "" : url.getPath().replaceFirst("^/", "");
-        return line(url, "protocol", url.getScheme()) + line(url, "host", host) + line(url, "path", path);
+        String user = url.getUserInfo() == null ? "" : line(url, "username", url.getUserInfo());
+        return line(url, "protocol", url.getScheme()) + line(url, "host", host) + line(url, "path", path) + user;
     }
 
     private static String describe(URI url, Credential c) throws IOException {

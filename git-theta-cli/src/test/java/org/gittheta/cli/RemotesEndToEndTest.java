@@ -184,6 +184,25 @@ class RemotesEndToEndTest extends RemotesGitFixture {
     }
 
     /**
+     * The user name and password an http(s) URL names (a Hugging Face remote's token) reach the LFS server, as with
+     * git-lfs, without a credential helper, and show in no message.
+     */
+    @Test
+    void credentialsInTheLfsUrlReachTheServerAndNoMessage() throws Exception {
+        Path a = lfsRepo("a");
+        commitSmallModel(a);
+        String noHelper = "credential.helper=";
+        exec(a, "-c", noHelper, "-c", "lfs.url=" + server.url().replace("http://", "http://u:p@"), "theta", "push")
+                .assertOk();
+        assertThat(server.objectCount()).isEqualTo(StoreFiles.count(a.resolve(".git")));
+
+        String wrong = server.url().replace("http://", "http://u:s3cret@");
+        Command.Result refused = exec(a, "-c", noHelper, "-c", "lfs.url=" + wrong, "theta", "push", "--all");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains("authentication failed (HTTP 401)").doesNotContain("s3cret");
+    }
+
+    /**
      * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
      * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's
      * commands here and answers {@code git-lfs-authenticate} with the server's URL and token.

@@ -22,6 +22,7 @@ import org.gittheta.transfer.LfsEndpoint;
 import org.gittheta.transfer.LocalRemote;
 import org.gittheta.transfer.ObjectRemote;
 import org.gittheta.transfer.SshAuthentication;
+import org.gittheta.transfer.UrlCredentials;
 
 /** Where objects come from and go to for a remote, chosen as git-lfs would choose it. */
 final class RemoteChoice {
@@ -54,7 +55,10 @@ final class RemoteChoice {
      */
     Optional<ObjectRemote> forUrl(String name, Optional<String> url) throws IOException {
         Optional<String> lfsUrl = lfsUrl(name);
-        if (lfsUrl.isPresent()) return Optional.of(lfs(LfsEndpoint.configured(lfsUrl.get())));
+        if (lfsUrl.isPresent()) {
+            URI configured = LfsEndpoint.configured(lfsUrl.get());
+            return Optional.of(lfs(configured, url, Optional.empty()));
+        }
         if (url.isEmpty()) return Optional.empty();
         Optional<Path> local = localGitDir(url.get());
         if (local.isPresent()) return Optional.of(LocalRemote.of(local.get()));
@@ -62,7 +66,7 @@ final class RemoteChoice {
         if (derived.isEmpty()) return Optional.empty();
         Optional<SshAuthentication> ssh = LfsEndpoint.sshTarget(url.get())
                 .map(target -> new SshAuthentication(sshCommand(), target, credentials));
-        return Optional.of(lfs(derived.get(), ssh));
+        return Optional.of(lfs(derived.get(), url, ssh));
     }
 
     /**
@@ -98,15 +102,16 @@ final class RemoteChoice {
         return config;
     }
 
-    private ObjectRemote lfs(URI endpoint) throws IOException {
-        return lfs(endpoint, Optional.empty());
-    }
-
-    private ObjectRemote lfs(URI endpoint, Optional<SshAuthentication> ssh) throws IOException {
+    /**
+     * The LFS server at {@code endpoint}, with the user name and password it or the remote's URL names, which go
+     * nowhere else (not even into messages: the endpoint is named without them).
+     */
+    private ObjectRemote lfs(URI endpoint, Optional<String> remoteUrl, Optional<SshAuthentication> ssh)
+            throws IOException {
         LfsClient.Options defaults = LfsClient.Options.defaults();
         return new LfsClient(
-                endpoint,
-                credentials,
+                LfsEndpoint.withoutUserInfo(endpoint),
+                UrlCredentials.of(endpoint, remoteUrl, credentials),
                 ssh,
                 httpSettings(),
                 new LfsClient.Options(

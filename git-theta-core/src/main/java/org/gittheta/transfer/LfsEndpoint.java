@@ -68,6 +68,13 @@ public final class LfsEndpoint {
         }
     }
 
+    /** {@code endpoint} without the user name and password it may name. */
+    public static URI withoutUserInfo(URI endpoint) {
+        if (endpoint.getRawUserInfo() == null) return endpoint;
+        return URI.create(endpoint.getScheme() + "://" + hostPort(endpoint) + endpoint.getRawPath()
+                + (endpoint.getRawQuery() == null ? "" : "?" + endpoint.getRawQuery()));
+    }
+
     private static Optional<URI> derived(String url) {
         String base;
         if (url.startsWith("https://") || url.startsWith("http://")) {
