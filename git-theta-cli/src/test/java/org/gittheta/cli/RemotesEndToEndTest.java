@@ -203,6 +203,25 @@ class RemotesEndToEndTest extends RemotesGitFixture {
     }
 
     /**
+     * A remote URL is rewritten by url.<base>.insteadOf as git rewrites it before the LFS URL is derived from it: a
+     * shorthand, here with the token a CI adds to its host's URLs, which reaches the LFS server as with git-lfs.
+     */
+    @Test
+    void insteadOfRewritesTheRemoteUrlTheLfsUrlIsDerivedFrom() throws Exception {
+        Path a = lfsRepo("a");
+        commitSmallModel(a);
+        git(a, "theta", "push");
+        git(a, "config", "--unset", "lfs.url");
+        git(a, "remote", "set-url", "origin", "models:model");
+        String base = server.url().replace("http://", "http://u:p@").replace("model.git/info/lfs", "");
+        git(a, "config", "url." + base + ".insteadOf", "models:");
+        for (Path object : StoreFiles.objects(a.resolve(".git"))) Files.delete(object);
+
+        exec(a, "-c", "credential.helper=", "theta", "fetch").assertOk();
+        assertThat(StoreFiles.count(a.resolve(".git"))).isEqualTo(server.objectCount());
+    }
+
+    /**
      * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
      * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's
      * commands here and answers {@code git-lfs-authenticate} with the server's URL and token.

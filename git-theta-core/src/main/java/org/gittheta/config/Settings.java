@@ -256,9 +256,26 @@ public final class Settings {
         return List.copyOf(names);
     }
 
-    /** {@code remote.<name>.url}. */
+    /**
+     * {@code remote.<name>.url}, rewritten as git rewrites it: the longest prefix that a {@code url.<base>.insteadOf}
+     * names is replaced by that base (a shorthand, or a base a CI adds its token to).
+     */
     public Optional<String> remoteUrl(String name) {
-        return get("remote." + name + ".url");
+        return get("remote." + name + ".url").map(this::rewritten);
+    }
+
+    private String rewritten(String url) {
+        String base = "";
+        String prefix = "";
+        for (Entry e : entries) {
+            String k = e.key();
+            if (!k.startsWith("url.") || !k.endsWith(".insteadof") || e.value() == null) continue;
+            if (url.startsWith(e.value()) && e.value().length() > prefix.length()) {
+                base = k.substring("url.".length(), k.length() - ".insteadof".length());
+                prefix = e.value();
+            }
+        }
+        return prefix.isEmpty() ? url : base + url.substring(prefix.length());
     }
 
     /** {@code lfs.concurrenttransfers}: objects moved at once (8 unless set). */
