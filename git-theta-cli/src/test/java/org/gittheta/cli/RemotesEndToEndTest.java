@@ -134,8 +134,7 @@ class RemotesEndToEndTest extends RemotesGitFixture {
     void aFileUrlNamesTheRepositoryGitReadsItAs() throws Exception {
         Path a = pathRepo("a");
         commitSmallModel(a);
-        Path remote = tmp.resolve("my models.git");
-        git(tmp, "init", "-q", "--bare", remote.toString());
+        Path remote = bareRepo("my models.git");
 
         git(a, "push", "-q", "file://" + remote, "main");
         assertThat(StoreFiles.count(remote)).isEqualTo(StoreFiles.count(a.resolve(".git")));
@@ -175,8 +174,7 @@ class RemotesEndToEndTest extends RemotesGitFixture {
 
         git(a, "push", "-q", "origin", "tree-v1");
         assertThat(StoreFiles.count(remote)).isEqualTo(objects);
-        Path other = tmp.resolve("other.git");
-        git(tmp, "init", "-q", "--bare", other.toString());
+        Path other = bareRepo("other.git");
         git(a, "push", "-q", other.toString(), "model-v1");
         assertThat(StoreFiles.count(other)).isEqualTo(objects);
         git(a, "push", "-q", "--mirror", "origin");
@@ -219,6 +217,19 @@ class RemotesEndToEndTest extends RemotesGitFixture {
 
         exec(a, "-c", "credential.helper=", "theta", "fetch").assertOk();
         assertThat(StoreFiles.count(a.resolve(".git"))).isEqualTo(server.objectCount());
+    }
+
+    /** git theta push sends where git push does: to the remote's push URL when it has one. */
+    @Test
+    void gitThetaPushSendsToThePushUrl() throws Exception {
+        Path a = pathRepo("a");
+        commitSmallModel(a);
+        Path pushed = bareRepo("pushed.git");
+        git(a, "remote", "set-url", "--push", "origin", pushed.toString());
+
+        git(a, "theta", "push");
+        assertThat(StoreFiles.count(pushed)).isEqualTo(StoreFiles.count(a.resolve(".git")));
+        assertThat(StoreFiles.count(tmp.resolve("remote.git"))).isZero();
     }
 
     /**

@@ -75,6 +75,13 @@ abstract class RemotesGitFixture {
         return dir;
     }
 
+    /** A new bare repository in the temporary directory. */
+    Path bareRepo(String name) throws IOException {
+        Path dir = tmp.resolve(name);
+        git(tmp, "init", "-q", "--bare", dir.toString());
+        return dir;
+    }
+
     /** Commits the small demo model as model.safetensors, with .gitattributes. */
     void commitSmallModel(Path dir) throws Exception {
         DemoModel.small().write(dir.resolve("model.safetensors"), n -> false, 0, 0);

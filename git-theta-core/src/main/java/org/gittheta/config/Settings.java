@@ -264,6 +264,11 @@ public final class Settings {
         return get("remote." + name + ".url").map(this::rewritten);
     }
 
+    /** {@code remote.<name>.pushurl}, where git pushes instead of its URL, rewritten as {@link #remoteUrl}'s. */
+    public Optional<String> remotePushUrl(String name) {
+        return get("remote." + name + ".pushurl").map(this::rewritten);
+    }
+
     private String rewritten(String url) {
         String base = "";
         String prefix = "";

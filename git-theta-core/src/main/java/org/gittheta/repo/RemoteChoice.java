@@ -48,6 +48,12 @@ final class RemoteChoice {
         return forUrl(nameOrUrl, url);
     }
 
+    /** Where {@code git push <nameOrUrl>} sends (its {@code pushurl}, as git-lfs uploads there), else as {@link #remote}. */
+    Optional<ObjectRemote> pushRemote(String nameOrUrl) throws IOException {
+        Optional<String> pushUrl = settings.remotePushUrl(nameOrUrl);
+        return pushUrl.isPresent() ? forUrl(nameOrUrl, pushUrl) : remote(nameOrUrl);
+    }
+
     /**
      * The remote when git has told both its name and its URL (the pre-push hook): {@code lfs.url}, then
      * {@code remote.<name>.lfsurl}, then a local path or {@code file://} URL as a repository on disk, then the

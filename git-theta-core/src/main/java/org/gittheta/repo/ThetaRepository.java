@@ -840,6 +840,11 @@ public final class ThetaRepository implements AutoCloseable {
         return remotes.remote(nameOrUrl);
     }
 
+    /** Where {@code git push} to a remote (by name, or a URL given in its place) sends: its push URL if it has one. */
+    public Optional<ObjectRemote> pushRemote(String nameOrUrl) throws IOException {
+        return remotes.pushRemote(nameOrUrl);
+    }
+
     /** A remote whose name and URL git has told (the pre-push hook). */
     public Optional<ObjectRemote> remote(String name, String url) throws IOException {
         return remotes.forUrl(name, Optional.of(url));

@@ -29,7 +29,7 @@ public final class PushCommand implements java.util.concurrent.Callable<Integer>
         Path cwd = Path.of("").toAbsolutePath();
         try (ThetaRepository repo = Git.repository(cwd)) {
             String name = Transfers.remoteName(repo, remoteName);
-            var remote = Transfers.remote(repo, name);
+            var remote = Transfers.pushRemote(repo, name);
             var objects = all
                     ? repo.objectsIntroducedBy(repo.refTips("refs/heads/", "refs/tags/"), List.of())
                     : repo.objectsIntroducedBy(

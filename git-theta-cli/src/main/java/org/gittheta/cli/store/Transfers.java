@@ -24,9 +24,17 @@ final class Transfers {
     }
 
     static ObjectRemote remote(ThetaRepository repo, String name) throws IOException {
-        return repo.remote(name)
-                .orElseThrow(() -> new UserException(
-                        "remote '" + name + "' has no URL, and neither lfs.url nor remote." + name + ".lfsurl is set"));
+        return configured(repo.remote(name), name);
+    }
+
+    /** Where {@code git push <name>} sends: its push URL if it has one. */
+    static ObjectRemote pushRemote(ThetaRepository repo, String name) throws IOException {
+        return configured(repo.pushRemote(name), name);
+    }
+
+    private static ObjectRemote configured(Optional<ObjectRemote> remote, String name) {
+        return remote.orElseThrow(() -> new UserException(
+                "remote '" + name + "' has no URL, and neither lfs.url nor remote." + name + ".lfsurl is set"));
     }
 
     static String commit(ThetaRepository repo, String rev) throws IOException {
