@@ -48,7 +48,7 @@ final class RemoteChoice {
         return forUrl(nameOrUrl, url);
     }
 
-    /** Where {@code git push <nameOrUrl>} sends (its {@code pushurl}, as git-lfs uploads there), else as {@link #remote}. */
+    /** Where {@code git push <nameOrUrl>} sends: its {@code pushurl}, as git-lfs uploads there, else its URL. */
     Optional<ObjectRemote> pushRemote(String nameOrUrl) throws IOException {
         Optional<String> pushUrl = settings.remotePushUrl(nameOrUrl);
         return pushUrl.isPresent() ? forUrl(nameOrUrl, pushUrl) : remote(nameOrUrl);
@@ -168,8 +168,8 @@ final class RemoteChoice {
     }
 
     /**
-     * The path of a {@code file://} URL as git reads it: {@code %XX} escapes decoded (a {@code %} that starts none kept),
-     * the host, if one is named, left out, and other characters, such as spaces, taken as they are.
+     * The path of a {@code file://} URL as git reads it: {@code %XX} escapes decoded (a {@code %} that starts none
+     * kept), the host, if one is named, left out, and other characters, such as spaces, taken as they are.
      */
     private static Path fileUrlPath(String url) {
         byte[] text = url.substring("file://".length()).getBytes(StandardCharsets.UTF_8);
