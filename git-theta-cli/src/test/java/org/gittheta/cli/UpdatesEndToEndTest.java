@@ -36,11 +36,7 @@ class UpdatesEndToEndTest {
 
     @Test
     void everyVersionChecksOutExactlyInAnyOrderAndAfterClone() throws Exception {
-        Path repo = home.resolve("repo");
-        Files.createDirectories(repo);
-        git(repo, "init", "-q", "-b", "main");
-        git(repo, "theta", "install");
-        git(repo, "theta", "track", "*.safetensors");
+        Path repo = trackingRepo();
         for (var t : List.of(
                 Map.entry(Q + ".weight", Shape.of(H, H)),
                 Map.entry(V + ".weight", Shape.of(H, H)),
@@ -96,6 +92,45 @@ class UpdatesEndToEndTest {
         git(home, "clone", "-q", repo.toString(), clone.toString());
         assertThat(StoreFiles.sha256(clone.resolve("model.safetensors"))).isEqualTo(hashes.getLast());
         checkOutAll(clone, clone.resolve("model.safetensors"), commits, hashes);
+    }
+
+    @Test
+    void aLoraAdapterAppliesToAFileAPlainAddHadStaged() throws Exception {
+        Path repo = trackingRepo();
+        for (String m : List.of(Q, V)) {
+            shapes.put(m + ".weight", Shape.of(H, H));
+            float[] w = gaussian(H * H);
+            for (int i = 0; i < w.length; i++) w[i] = bf16(w[i]);
+            weights.put(m + ".weight", w);
+        }
+        Path file = repo.resolve("model.safetensors");
+        write(file);
+        git(repo, "add", ".gitattributes", "model.safetensors");
+        git(repo, "commit", "-q", "-m", "base");
+        Path adapter = loraMerged(home.resolve("adapter"));
+        write(file);
+        String merged = StoreFiles.sha256(file);
+        git(repo, "add", "model.safetensors");
+
+        run(repo, "git", "theta", "add", "--lora", adapter.toString(), "model.safetensors");
+
+        String staged = git(repo, "cat-file", "-p", ":model.safetensors");
+        assertThat(staged).contains("param " + Q + ".weight ").contains("param " + V + ".weight ");
+        assertThat(staged.lines().filter(l -> l.startsWith("param "))).allMatch(l -> l.contains(" update=low-rank "));
+        assertThat(git(repo, "status", "--porcelain")).isEqualTo("M  model.safetensors\n");
+        git(repo, "commit", "-q", "-m", "lora merged");
+        Files.delete(file);
+        git(repo, "checkout", "--", "model.safetensors");
+        assertThat(StoreFiles.sha256(file)).isEqualTo(merged);
+    }
+
+    private Path trackingRepo() throws IOException {
+        Path repo = home.resolve("repo");
+        Files.createDirectories(repo);
+        git(repo, "init", "-q", "-b", "main");
+        git(repo, "theta", "install");
+        git(repo, "theta", "track", "*.safetensors");
+        return repo;
     }
 
     private void checkOutAll(Path repo, Path file, List<String> commits, List<String> hashes) throws IOException {

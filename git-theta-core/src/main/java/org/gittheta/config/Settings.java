@@ -175,11 +175,12 @@ public final class Settings {
     }
 
     /**
-     * Whether this command was given how to store parameters ({@code git theta add --update-type}, which sets
-     * {@code theta.updateType} and {@code theta.rank} with {@code git -c}), rather than the configuration files.
+     * Whether this command was given how to store parameters ({@code git theta add --update-type} or {@code --lora},
+     * which set {@code theta.updateType}, {@code theta.rank} and {@code theta.lora} with {@code git -c}), rather than
+     * the configuration files.
      */
     public boolean storageChosenForThisCommand() {
-        return Stream.of("theta.updateType", "theta.rank")
+        return Stream.of("theta.updateType", "theta.rank", "theta.lora")
                 .map(this::last)
                 .anyMatch(e -> e.isPresent() && e.get().scope().equals(COMMAND_SCOPE));
     }

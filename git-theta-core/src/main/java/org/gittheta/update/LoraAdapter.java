@@ -90,6 +90,11 @@ public final class LoraAdapter {
         return new LoraAdapter(dir, scale, c.fanInFanOut, Map.copyOf(pairs));
     }
 
+    /** Whether the adapter has factors for {@code param}. */
+    boolean covers(String param) {
+        return byParam.containsKey(param);
+    }
+
     /** The change to {@code param} of the given shape as a reconstruction, if the adapter has one. */
     Optional<Reconstruction.LowRank> factors(String param, Shape shape) throws BadCheckpointException {
         Pair p = byParam.get(param);

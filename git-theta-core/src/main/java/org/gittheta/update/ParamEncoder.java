@@ -210,12 +210,12 @@ public final class ParamEncoder {
             return ParamEntry.inline(
                     name, dtype, shape, digest.sha256(), new InlineValues(values.toArray(ValueLayout.JAVA_BYTE)));
         }
+        Optional<String> asked = askedKind(name);
         Optional<ParamEntry> known = !indexed
                 ? Optional.empty()
                 : this.values
                         .find(digest.sha256(), dtype, shape)
-                        .filter(k -> options.forced().isEmpty()
-                                || options.forced().get().label().equals(k.update()));
+                        .filter(k -> asked.isEmpty() || asked.get().equals(k.update()));
         if (known.isPresent()) {
             ParamEntry k = known.get();
             return new ParamEntry(name, dtype, shape, k.sha256(), k.update(), k.objects(), k.attributes());
@@ -223,6 +223,16 @@ public final class ParamEncoder {
         ParamEntry stored = encodeNew(name, dtype, shape, values, digest, previous, given);
         if (indexed) this.values.record(stored);
         return stored;
+    }
+
+    /**
+     * The stored form the user asked for by name for this parameter: a forced kind, or low-rank where the named
+     * adapter covers it. Values the store holds in another form are encoded again.
+     */
+    private Optional<String> askedKind(String name) {
+        if (options.forced().isPresent())
+            return Optional.of(options.forced().get().label());
+        return options.lora().filter(adapter -> adapter.covers(name)).map(adapter -> UpdateKind.LOW_RANK.label());
     }
 
     /**

@@ -108,7 +108,7 @@ public final class AddCommand implements java.util.concurrent.Callable<Integer> 
         Map<String, Manifest> before = report ? staged(cwd) : Map.of();
         // an unchanged file (the usual case with update data, or a storage asked for after a plain add) is re-cleaned
         // only if git distrusts its stat data
-        if (updateData != null || updateType != null) forgetStat(cwd);
+        if (updateData != null || updateType != null || lora != null) forgetStat(cwd);
         // git starts a fresh filter process for this invocation, which reads the -c settings back
         Git.Result r = Git.exec(cwd, cmd.toArray(String[]::new));
         System.out.print(r.out());
