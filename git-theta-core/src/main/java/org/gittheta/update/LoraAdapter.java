@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +69,11 @@ public final class LoraAdapter {
                 if (ia < 0 && ib < 0) continue;
                 String module = name.substring(0, Math.max(ia, ib));
                 if (!c.targets(module)) continue;
-                if (t.shape().rank() != 2 || !Reconstruction.appliesTo(t.dtype())) {
+                if (t.shape().rank() < 2 || !Reconstruction.appliesTo(t.dtype())) {
                     throw new BadCheckpointException(
-                            weights.toString(), t.name(), "LoRA factor must be a 2-D F32, F16 or BF16 matrix");
+                            weights.toString(),
+                            t.name(),
+                            "LoRA factor must be an F32, F16 or BF16 matrix (or a convolution's kernel)");
                 }
                 TensorView factor = new TensorView(seg.asSlice(t.offset(), t.length()), t.dtype());
                 (ia >= 0 ? a : b).put(module, factor.toFloatArray());
@@ -99,10 +102,18 @@ public final class LoraAdapter {
     Optional<Reconstruction.LowRank> factors(String param, Shape shape) throws BadCheckpointException {
         Pair p = byParam.get(param);
         if (p == null) return Optional.empty();
-        int r = (int) p.aShape().dims()[0];
-        long in = p.aShape().dims()[1], out = p.bShape().dims()[0];
-        Shape expected = fanInFanOut ? Shape.of(in, out) : Shape.of(out, in);
-        if (p.bShape().dims()[1] != r || !shape.equals(expected)) {
+        long[] a = p.aShape().dims(), b = p.bShape().dims();
+        int r = (int) a[0];
+        long in = r == 0 ? 0 : p.aShape().numel() / r, out = b[0];
+        // a convolution's A is r × in × kernel and its B out × r × 1 × 1 (PEFT's Conv1d/2d/3d): the parameter
+        // out × in × kernel is the matrix out × (in · kernel) that B · A makes
+        long[] merged = a.clone();
+        merged[0] = out;
+        Shape expected = fanInFanOut ? Shape.of(in, out) : Shape.of(merged);
+        boolean bFits = b.length == a.length
+                && b[1] == r
+                && Arrays.stream(b, 2, b.length).allMatch(d -> d == 1);
+        if (r == 0 || !bFits || !shape.equals(expected)) {
             throw new BadCheckpointException(
                     dir.toString(),
                     param,

@@ -119,25 +119,61 @@ class ChooserTest {
         }
     }
 
-    @Test
-    void mergedLoraWithTheAdapterIsLowRank() throws Exception {
-        int r = 8;
-        int rows = (int) SHAPE.dims()[0], cols = (int) SHAPE.dims()[1];
-        float[] a = UpdateRoundTripPropertiesTest.gaussian(r * cols, rnd),
-                b = UpdateRoundTripPropertiesTest.gaussian(rows * r, rnd);
-        float scale = 16f / r;
-        byte[] merged = edited((row, col, w) -> {
+    private static final int LORA_RANK = 8;
+    private final int rows = (int) SHAPE.dims()[0], cols = (int) SHAPE.dims()[1];
+    private final SplittableRandom loraRnd = new SplittableRandom(8);
+    private final float[] loraA = UpdateRoundTripPropertiesTest.gaussian(LORA_RANK * cols, loraRnd),
+            loraB = UpdateRoundTripPropertiesTest.gaussian(rows * LORA_RANK, loraRnd);
+
+    /** The base with B·A merged in as PEFT does (alpha 16). */
+    private byte[] loraMerged() {
+        float scale = 16f / LORA_RANK;
+        return edited((row, col, w) -> {
             float d = 0;
-            for (int k = 0; k < r; k++) d += b[(int) row * r + k] * a[k * cols + (int) col];
+            for (int k = 0; k < LORA_RANK; k++) d += loraB[(int) row * LORA_RANK + k] * loraA[k * cols + (int) col];
             return w + scale * d;
         });
+    }
+
+    @Test
+    void mergedLoraWithTheAdapterIsLowRank() throws Exception {
         try (UpdateFixture f = new UpdateFixture()) {
-            LoraAdapter adapter =
-                    LoraAdapter.load(f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 16, false, false));
-            ParamEntry e = storeAuto(f, new UpdateOptions(Optional.empty(), Optional.of(adapter), 8), merged);
+            LoraAdapter adapter = LoraAdapter.load(f.adapter(
+                    NAME.replace(".weight", ""),
+                    Shape.of(LORA_RANK, cols),
+                    Shape.of(rows, LORA_RANK),
+                    loraA,
+                    loraB,
+                    16,
+                    false,
+                    false));
+            ParamEntry e = storeAuto(f, new UpdateOptions(Optional.empty(), Optional.of(adapter), 8), loraMerged());
             assertThat(e.update()).isEqualTo("low-rank");
-            long adapterBytes = 4L * r * (rows + cols);
-            assertThat(e.storedBytes()).isLessThan(2 * adapterBytes);
+            assertThat(e.storedBytes()).isLessThan(2 * 4L * LORA_RANK * (rows + cols));
+        }
+    }
+
+    /** PEFT's LoRA of a Conv2d: A is r × in × kh × kw, B out × r × 1 × 1, and B·A is the kernel's change. */
+    @Test
+    void mergedLoraOfAConvolutionWithTheAdapterIsLowRank() throws Exception {
+        Shape conv = Shape.of(rows, cols / 16, 4, 4);
+        byte[] merged = loraMerged();
+        try (UpdateFixture f = new UpdateFixture()) {
+            LoraAdapter adapter = LoraAdapter.load(f.adapter(
+                    NAME.replace(".weight", ""),
+                    Shape.of(LORA_RANK, cols / 16, 4, 4),
+                    Shape.of(rows, LORA_RANK, 1, 1),
+                    loraA,
+                    loraB,
+                    16,
+                    false,
+                    false));
+            UpdateOptions options = new UpdateOptions(Optional.empty(), Optional.of(adapter), 8);
+            ParamEntry first = f.encode(options, NAME, DType.BF16, conv, base, Optional.empty());
+            ParamEntry second = f.encode(options, NAME, DType.BF16, conv, merged, Optional.of(first));
+            assertThat(f.decode(second)).isEqualTo(merged);
+            assertThat(second.update()).isEqualTo("low-rank");
+            assertThat(second.storedBytes()).isLessThan(2 * 4L * LORA_RANK * (rows + cols));
         }
     }
 

@@ -66,12 +66,14 @@ final class UpdateFixture implements AutoCloseable {
         return b;
     }
 
-    /** Writes a PEFT adapter dir for one module with the given factors (A: r x in, B: out x r, f32). */
+    /**
+     * Writes a PEFT adapter dir for one module with the given factors (f32): A r x in and B out x r, or a
+     * convolution's A r x in x kernel and B out x r x 1 x 1.
+     */
     Path adapter(
             String module,
-            int r,
-            long in,
-            long out,
+            Shape aShape,
+            Shape bShape,
             float[] a,
             float[] b,
             double alpha,
@@ -81,7 +83,7 @@ final class UpdateFixture implements AutoCloseable {
         Path d = Files.createTempDirectory(dir, "adapter");
         Files.writeString(
                 d.resolve("adapter_config.json"),
-                "{\"peft_type\":\"LORA\",\"r\":" + r + ",\"lora_alpha\":" + alpha
+                "{\"peft_type\":\"LORA\",\"r\":" + aShape.dims()[0] + ",\"lora_alpha\":" + alpha
                         + ",\"target_modules\":[\"" + module.substring(module.lastIndexOf('.') + 1)
                         + "\"],\"fan_in_fan_out\":" + fanInFanOut
                         + ",\"use_rslora\":" + rslora + ",\"lora_dropout\":0.0}");
@@ -90,15 +92,9 @@ final class UpdateFixture implements AutoCloseable {
             SafetensorsWriter.write(
                     List.of(
                             new SafetensorsWriter.Tensor(
-                                    p + ".lora_A.weight",
-                                    DType.F32,
-                                    Shape.of(r, in),
-                                    s -> s.write(TensorView.f32Bytes(a))),
+                                    p + ".lora_A.weight", DType.F32, aShape, s -> s.write(TensorView.f32Bytes(a))),
                             new SafetensorsWriter.Tensor(
-                                    p + ".lora_B.weight",
-                                    DType.F32,
-                                    Shape.of(out, r),
-                                    s -> s.write(TensorView.f32Bytes(b)))),
+                                    p + ".lora_B.weight", DType.F32, bShape, s -> s.write(TensorView.f32Bytes(b)))),
                     Map.of("format", "pt"),
                     o);
         }

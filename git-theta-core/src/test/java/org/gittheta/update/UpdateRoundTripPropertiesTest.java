@@ -53,8 +53,8 @@ class UpdateRoundTripPropertiesTest {
         try (UpdateFixture f = new UpdateFixture()) {
             UpdateOptions options = new UpdateOptions(
                     Optional.of(kind),
-                    Optional.of(LoraAdapter.load(
-                            f.adapter(NAME.replace(".weight", ""), r, cols, rows, a, b, 4, false, false))),
+                    Optional.of(LoraAdapter.load(f.adapter(
+                            NAME.replace(".weight", ""), Shape.of(r, cols), Shape.of(rows, r), a, b, 4, false, false))),
                     8);
             // dense forced: an object even when small enough to be inline, so that the forced kind has a base
             ParamEntry first =
