@@ -206,9 +206,7 @@ public final class ThetaRepository implements AutoCloseable {
         // the manifest is small: held back until every parameter the update data names is known to be in the file
         ByteArrayOutputStream manifest = new ByteArrayOutputStream();
         CleanResult result = cleaner.clean(path, content, manifest, previous);
-        data.get()
-                .checkPresent(
-                        path, Manifest.parse(manifest.toByteArray()).byName().keySet());
+        data.get().checkPresent(path, Manifest.parse(manifest.toByteArray()));
         manifest.writeTo(out);
         return result;
     }

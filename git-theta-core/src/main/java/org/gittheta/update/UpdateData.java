@@ -5,8 +5,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +21,7 @@ import org.gittheta.format.Formats;
 import org.gittheta.format.TensorSlot;
 import org.gittheta.format.TorchTensor;
 import org.gittheta.format.TorchZipFormat;
+import org.gittheta.manifest.Manifest;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
 import org.gittheta.tensor.TensorView;
@@ -140,19 +141,31 @@ public final class UpdateData {
     }
 
     /**
-     * Fails naming every parameter the data updates that {@code checkpoint} does not have.
+     * Fails naming every parameter the data updates that {@code checkpoint} does not have, and for a torch.save file the
+     * parameter holding the storage of those that are views of another's (tied weights such as {@code lm_head.weight}).
      *
-     * @param names the checkpoint's parameters
+     * @param manifest the checkpoint's manifest
      */
-    public void checkPresent(String checkpoint, Collection<String> names) throws BadCheckpointException {
+    public void checkPresent(String checkpoint, Manifest manifest) throws BadCheckpointException {
         Set<String> absent = new TreeSet<>(byParam.keySet());
-        absent.removeAll(names);
+        absent.removeAll(manifest.byName().keySet());
         if (!absent.isEmpty()) {
             throw new BadCheckpointException(
                     checkpoint,
                     "update data " + file + " names parameter" + (absent.size() == 1 ? " " : "s ")
-                            + String.join(", ", absent) + ", which the file does not have");
+                            + String.join(", ", absent) + ", which the file does not have"
+                            + views(checkpoint, manifest, absent));
         }
+    }
+
+    /** Which parameter holds the storage of those of the names that are views in a torch.save file. */
+    private static String views(String checkpoint, Manifest manifest, Set<String> names) throws BadCheckpointException {
+        if (!manifest.format().equals(TorchZipFormat.INSTANCE.name())) return "";
+        List<String> views = new ArrayList<>();
+        for (TorchTensor t : TorchZipFormat.INSTANCE.tensors(checkpoint, manifest.skeleton())) {
+            if (names.contains(t.name())) views.add(t.name() + " views the storage of parameter " + t.slot());
+        }
+        return views.isEmpty() ? "" : " (" + String.join(", ", views) + ")";
     }
 
     /** The update of parameter {@code name}, checked against its dtype and shape; empty if there is none. */

@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.SafetensorsWriter;
+import org.gittheta.format.TorchZipFormat;
+import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ParamEntry;
 import org.gittheta.tensor.DType;
 import org.gittheta.tensor.Shape;
@@ -202,9 +204,29 @@ class UpdateDataTest {
                     .hasMessageContaining("w/ia3")
                     .hasMessageContaining("shape [3,1] does not broadcast to the parameter's shape [4,3]");
             assertThatThrownBy(() -> data.update("w", DType.I64, FC)).hasMessageContaining("not I64");
-            assertThatThrownBy(() -> data.checkPresent("model.safetensors", List.of("v")))
+            assertThatThrownBy(() -> data.checkPresent(
+                            "model.safetensors", new Manifest("safetensors", new byte[0], 0, List.of())))
                     .hasMessage("model.safetensors: update data " + ia3
                             + " names parameter w, which the file does not have");
+        }
+
+        /** A torch.save file stores a storage once, as its first tensor: a tied weight names the parameter holding it. */
+        @Test
+        void aTiedWeightOfATorchFileNamesTheParameterHoldingItsStorage() throws IOException {
+            Path ia3 = safetensors("ia3", List.of(f32("lm_head.weight/ia3", Shape.of(64, 1), new double[64])));
+            UpdateData data = UpdateData.load(ia3, UpdateKind.IA3);
+            byte[] bin;
+            try (InputStream in = UpdateDataTest.class.getResourceAsStream("/testdata/pytorch_model.bin")) {
+                bin = in.readAllBytes();
+            }
+            byte[] skeleton = TorchZipFormat.INSTANCE
+                    .read("pytorch_model.bin", MemorySegment.ofArray(bin))
+                    .skeleton();
+            Manifest manifest = new Manifest("torch-zip", skeleton, bin.length, List.of());
+            assertThatThrownBy(() -> data.checkPresent("pytorch_model.bin", manifest))
+                    .hasMessage(
+                            "pytorch_model.bin: update data " + ia3 + " names parameter lm_head.weight, which the"
+                                    + " file does not have (lm_head.weight views the storage of parameter embed_tokens.weight)");
         }
 
         private Path safetensors(String name, List<SafetensorsWriter.Tensor> tensors) throws IOException {
