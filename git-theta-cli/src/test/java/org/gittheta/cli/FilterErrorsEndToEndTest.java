@@ -52,6 +52,23 @@ class FilterErrorsEndToEndTest {
                 .doesNotContain("hung up");
         assertThat(ourLines(lora.err())).isEqualTo(1);
         assertThat(git.ok(repo, "git", "ls-files", "--", "m.safetensors")).isEmpty();
+
+        // a config whose regex does not compile, or whose r is not a whole number: named in the adapter's words
+        Path adapter = Files.createDirectories(tmp.resolve("adapter"));
+        Files.write(adapter.resolve("adapter_model.safetensors"), Files.readAllBytes(repo.resolve("m.safetensors")));
+        Path config = adapter.resolve("adapter_config.json");
+        Files.writeString(config, "{\"r\":4,\"lora_alpha\":8,\"target_modules\":\"q([\"}");
+        Command.Result regex = git.run(repo, "git", "theta", "add", "--lora", adapter.toString(), "m.safetensors");
+        assertThat(regex.err())
+                .contains("git-theta: m.safetensors: " + config + ": target_modules 'q([' is not a regular expression: "
+                        + "Unclosed character class")
+                .doesNotContain("java.");
+        assertThat(ourLines(regex.err())).isEqualTo(1);
+        Files.writeString(config, "{\"r\":\"4\",\"lora_alpha\":8,\"target_modules\":[\"q\"]}");
+        assertThat(git.run(repo, "git", "theta", "add", "--lora", adapter.toString(), "m.safetensors")
+                        .err())
+                .contains(config + ": needs a positive whole number 'r' and a number 'lora_alpha'");
+        assertThat(git.ok(repo, "git", "ls-files", "--", "m.safetensors")).isEmpty();
     }
 
     @Test

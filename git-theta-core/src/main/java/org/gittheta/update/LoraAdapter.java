@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.gittheta.format.BadCheckpointException;
 import org.gittheta.format.SafetensorsFormat;
 import org.gittheta.format.TensorSlot;
@@ -162,12 +163,12 @@ public final class LoraAdapter {
                     String field = p.currentName();
                     JsonToken v = p.nextToken();
                     switch (field) {
-                        case "r" -> r = p.getIntValue();
-                        case "lora_alpha" -> alpha = p.getDoubleValue();
+                        case "r" -> r = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+                        case "lora_alpha" -> alpha = v.isNumeric() ? p.getDoubleValue() : Double.NaN;
                         case "fan_in_fan_out" -> fan = v == JsonToken.VALUE_TRUE;
                         case "use_rslora" -> rs = v == JsonToken.VALUE_TRUE;
                         case "target_modules" -> {
-                            if (v == JsonToken.VALUE_STRING) regex = Optional.of(Pattern.compile(p.getText()));
+                            if (v == JsonToken.VALUE_STRING) regex = Optional.of(regex(file, p.getText()));
                             else if (v == JsonToken.START_ARRAY)
                                 while (p.nextToken() == JsonToken.VALUE_STRING) modules.add(p.getText());
                         }
@@ -178,8 +179,18 @@ public final class LoraAdapter {
                 throw new IOException(file + ": not valid JSON: " + JsonErrors.message(e), e);
             }
             if (r <= 0 || Double.isNaN(alpha))
-                throw new IOException(file + ": needs a positive 'r' and a 'lora_alpha'");
+                throw new IOException(file + ": needs a positive whole number 'r' and a number 'lora_alpha'");
             return new Config(r, alpha, fan, rs, regex, modules);
+        }
+
+        /** PEFT's target_modules as a string: a regular expression, which Python's re and Java's read alike. */
+        private static Pattern regex(Path file, String text) throws IOException {
+            try {
+                return Pattern.compile(text);
+            } catch (PatternSyntaxException e) {
+                throw new IOException(
+                        file + ": target_modules '" + text + "' is not a regular expression: " + e.getDescription());
+            }
         }
     }
 }
