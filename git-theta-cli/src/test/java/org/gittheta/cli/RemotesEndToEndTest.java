@@ -232,6 +232,23 @@ class RemotesEndToEndTest extends RemotesGitFixture {
         assertThat(StoreFiles.count(tmp.resolve("remote.git"))).isZero();
     }
 
+    /** Without a push URL, git pushes to the remote's URL as url.<base>.pushInsteadOf rewrites it, and so does this. */
+    @Test
+    void gitThetaPushSendsWherePushInsteadOfRewritesTheUrl() throws Exception {
+        Path a = pathRepo("a");
+        commitSmallModel(a);
+        Path pushed = bareRepo("pushed.git");
+        git(
+                a,
+                "config",
+                "url." + pushed + ".pushInsteadOf",
+                tmp.resolve("remote.git").toString());
+
+        git(a, "theta", "push");
+        assertThat(StoreFiles.count(pushed)).isEqualTo(StoreFiles.count(a.resolve(".git")));
+        assertThat(StoreFiles.count(tmp.resolve("remote.git"))).isZero();
+    }
+
     /**
      * A remote reached over SSH, as most people clone from a forge: its LFS server takes only the token the forge's
      * {@code git-lfs-authenticate} grants, never the password git credential has. ssh is a script that runs git's

@@ -265,23 +265,34 @@ public final class Settings {
         return get("remote." + name + ".url").map(this::rewritten);
     }
 
-    /** {@code remote.<name>.pushurl}, where git pushes instead of its URL, rewritten as {@link #remoteUrl}'s. */
+    /**
+     * Where git pushes instead of the remote's URL: {@code remote.<name>.pushurl}, rewritten as {@link #remoteUrl}'s;
+     * without one, the URL as the longest {@code url.<base>.pushInsteadOf} prefix it starts with rewrites it; empty
+     * when git pushes to the URL itself.
+     */
     public Optional<String> remotePushUrl(String name) {
-        return get("remote." + name + ".pushurl").map(this::rewritten);
+        Optional<String> pushUrl = get("remote." + name + ".pushurl");
+        if (pushUrl.isPresent()) return pushUrl.map(this::rewritten);
+        return get("remote." + name + ".url").flatMap(url -> rewrite(url, ".pushinsteadof"));
     }
 
     private String rewritten(String url) {
+        return rewrite(url, ".insteadof").orElse(url);
+    }
+
+    /** {@code url} with the longest prefix a {@code url.<base><key>} names replaced by its base; empty if none. */
+    private Optional<String> rewrite(String url, String key) {
         String base = "";
         String prefix = "";
         for (Entry e : entries) {
             String k = e.key();
-            if (!k.startsWith("url.") || !k.endsWith(".insteadof") || e.value() == null) continue;
+            if (!k.startsWith("url.") || !k.endsWith(key) || e.value() == null) continue;
             if (url.startsWith(e.value()) && e.value().length() > prefix.length()) {
-                base = k.substring("url.".length(), k.length() - ".insteadof".length());
+                base = k.substring("url.".length(), k.length() - key.length());
                 prefix = e.value();
             }
         }
-        return prefix.isEmpty() ? url : base + url.substring(prefix.length());
+        return prefix.isEmpty() ? Optional.empty() : Optional.of(base + url.substring(prefix.length()));
     }
 
     /** {@code lfs.concurrenttransfers}: objects moved at once (8 unless set). */
