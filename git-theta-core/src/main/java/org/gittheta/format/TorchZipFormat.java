@@ -260,11 +260,10 @@ public final class TorchZipFormat implements CheckpointFormat {
             if (entry == null) {
                 throw new BadCheckpointException(file, v.name, "storage '" + storage.key() + "' has no data entry");
             }
-            View first = firstView.putIfAbsent(storage.key(), v);
-            if (first != null && !first.tensor.storage().equals(storage)) {
-                throw new BadCheckpointException(
-                        file, v.name, "storage '" + storage.key() + "' is declared with two dtypes or sizes");
-            }
+            // Views of one storage may declare it with other dtypes (torch.save writes w.view(torch.float8_e5m2)
+            // beside a float8_e4m3fn w over one untyped storage): checkView holds each declaration to the entry's
+            // bytes, and the slot takes the first view's dtype, as torch.load does.
+            firstView.putIfAbsent(storage.key(), v);
             checkView(file, v, entry);
         }
         Set<String> taken = new HashSet<>();

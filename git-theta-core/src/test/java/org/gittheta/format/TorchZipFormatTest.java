@@ -119,6 +119,36 @@ class TorchZipFormatTest {
                 .containsExactly("layer.weight_t", "layer.rows_2_4");
     }
 
+    /**
+     * torch.save writes {@code w8.view(torch.float8_e5m2)} beside {@code w8} (float8_e4m3fn) as two
+     * _rebuild_tensor_v3 calls on one UntypedStorage of the same bytes; torch.load reads it.
+     */
+    @Test
+    void viewsOfOneUntypedStorageAsOtherDtypesAreAliases() throws IOException {
+        byte[] values = {1, 2, 3, 4, 5, 6, 7, 8};
+        byte[] written = TorchZipWriter.bytes(
+                "v",
+                List.of(
+                        new SafetensorsWriter.Tensor("w8", DType.F8_E4M3, Shape.of(8), out -> out.write(values)),
+                        new SafetensorsWriter.Tensor("w5", DType.F8_E5M2, Shape.of(8), out -> out.write(values))));
+        Map<String, byte[]> entries = new LinkedHashMap<>(TorchCheckpoints.entries(written));
+        entries.remove("v/data/1");
+        byte[] pickle = entries.get("v/data.pkl");
+        String secondKey = "X\u0001\u0000\u0000\u00001"; // BINUNICODE "1", the storage key of w5
+        int at = new String(pickle, StandardCharsets.ISO_8859_1).indexOf(secondKey);
+        pickle[at + secondKey.length() - 1] = '0'; // w5 now views storage "0", as torch writes it
+        byte[] file = TorchCheckpoints.storedZip(entries);
+
+        CheckpointLayout layout = readAndRoundTrip("views.pt", file);
+        assertThat(layout.tensors())
+                .extracting(TensorSlot::name, TensorSlot::dtype, TensorSlot::shape)
+                .containsExactly(tuple("w8", DType.F8_E4M3, Shape.of(8)));
+        assertThat(FORMAT.tensors("views.pt", layout.skeleton()))
+                .filteredOn(TorchTensor::isAlias)
+                .singleElement()
+                .isEqualTo(new TorchTensor("w5", "w8", DType.F8_E5M2, Shape.of(8), 0, List.of(1L)));
+    }
+
     @Test
     void tiedEmbeddingsAreStoredOnce() throws IOException {
         CheckpointLayout layout = readAndRoundTrip(MODEL, resource(MODEL));
