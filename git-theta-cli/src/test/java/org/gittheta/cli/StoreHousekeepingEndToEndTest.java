@@ -198,6 +198,28 @@ class StoreHousekeepingEndToEndTest extends GitRepoFixture.WithRepo {
         assertThat(stored()).containsAll(staged).doesNotContainAnyElementsOf(onlyStashed);
     }
 
+    /**
+     * A checkpoint staged, unstaged and left in the work tree: gc takes its objects, and adding the unchanged file
+     * again must store them again, not stage the manifest the stat cache remembers for it.
+     */
+    @Test
+    void addingAFileAgainAfterGcTookItsObjectsStoresThemAgain() throws IOException {
+        commit(checkpoint(1), "-m", "v1");
+        byte[] v2 = checkpoint(2);
+        Files.write(repo.resolve("m.safetensors"), v2);
+        git.ok(repo, "git", "add", "m.safetensors");
+        Set<String> unstaged = objectsOf("");
+        git.ok(repo, "git", "reset", "-q");
+        git.ok(repo, "git", "theta", "gc", "--prune=now");
+        assertThat(stored()).doesNotContainAnyElementsOf(unstaged);
+
+        git.ok(repo, "git", "commit", "-q", "-am", "v2");
+        assertThat(stored()).containsAll(objectsOf("HEAD"));
+        Files.delete(repo.resolve("m.safetensors"));
+        git.ok(repo, "git", "checkout", "--", "m.safetensors");
+        GitRepoFixture.assertSameBytes(repo.resolve("m.safetensors"), v2);
+    }
+
     /** A branch name is any bytes git allows; a linked work tree on one that is not UTF-8 is read all the same. */
     @Test
     void gcAndFsckKeepWhatALinkedWorkTreeUsesOnABranchNamedInLatin1() throws IOException {

@@ -27,6 +27,8 @@ import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
+import org.gittheta.manifest.ObjectRef;
+import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.AtomicFile;
 import org.gittheta.store.ObjectStore;
 
@@ -67,11 +69,13 @@ public final class StatCache {
     }
 
     private final Path dir;
+    private final ObjectStore store;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong fullCleans = new AtomicLong();
 
-    public StatCache(Path dir) {
-        this.dir = dir;
+    public StatCache(ObjectStore store) {
+        this.dir = store.statCacheDir();
+        this.store = store;
     }
 
     /** The file's stat, empty if it is not a regular file (or the file system keeps no inode numbers). */
@@ -283,7 +287,9 @@ public final class StatCache {
         Optional<Entry> entry = lookup(before.get());
         boolean byContent = entry.isEmpty();
         if (byContent) entry = lookupByContent(file, before.get());
-        if (entry.isEmpty()) return cleanAndRecord(file, before, content, out, full);
+        if (entry.isEmpty() || !objectsKept(entry.get().manifest())) {
+            return cleanAndRecord(file, before, content, out, full);
+        }
         CheckedInputStream in = new CheckedInputStream(content, new CRC32C());
         long read = in.transferTo(OutputStream.nullOutputStream());
         boolean same = read == before.get().size()
@@ -303,6 +309,24 @@ public final class StatCache {
             record(file, before.get(), entry.get().sums(), entry.get().manifest()); // found by stat next
         out.write(entry.get().manifest());
         return CleanResult.SPLIT; // what it was stored as was said when it was cleaned
+    }
+
+    /**
+     * Whether the store still holds every object the recorded manifest names, each freshened as a clean storing it
+     * would: a gc may have taken them since (the file staged, unstaged, then gc), and the answer would then stage a
+     * manifest whose values are lost.
+     */
+    private boolean objectsKept(byte[] manifest) throws IOException {
+        try {
+            for (ParamEntry param : Manifest.parse(manifest).params()) {
+                for (ObjectRef ref : param.objects()) {
+                    if (!store.freshen(ref.id())) return false;
+                }
+            }
+            return true;
+        } catch (ManifestException e) {
+            return false;
+        }
     }
 
     /**

@@ -120,7 +120,7 @@ public final class ThetaRepository implements AutoCloseable {
         this.promisedBlobs = promisedBlobs;
         this.store = ObjectStore.inGitDir(location.commonDir());
         this.decoder = new ParamDecoder(store);
-        this.statCache = new StatCache(store.statCacheDir());
+        this.statCache = new StatCache(store);
         this.remotes = remotes;
         this.progress = progress;
     }

@@ -120,6 +120,22 @@ public final class ObjectStore {
         return Files.isRegularFile(pathOf(id)) || adoptLegacy(id);
     }
 
+    /**
+     * Marks a stored object as just used, as writing it again would ({@link #install}), so that gc keeps it; false if
+     * the store lacks it.
+     */
+    public boolean freshen(ObjectId id) throws IOException {
+        if (!contains(id)) return false;
+        Path ours = pathOf(id);
+        if (!Files.isRegularFile(ours)) return true; // the old store's read-only copy, which gc never removes
+        try {
+            Files.setLastModifiedTime(ours, FileTime.from(Instant.now()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false; // a gc took it meanwhile
+        }
+    }
+
     /** The file holding the object's bytes: ours, or the old store's when it could not be adopted. */
     public Path readableFile(ObjectId id) {
         Path ours = pathOf(id);

@@ -40,7 +40,7 @@ class StatCacheTest {
         Cleaner cleaner =
                 new Cleaner(store, new ParamEncoder(store, Codec.ZSTD, UpdateOptions.auto()), Progress.NONE, false);
         full = (in, out) -> cleaner.clean("m.safetensors", in, out, Optional::empty);
-        cache = new StatCache(store.statCacheDir());
+        cache = new StatCache(store);
         file = tmp.resolve("m.safetensors");
         v1 = TestCheckpoints.safetensors()
                 .seed(1)

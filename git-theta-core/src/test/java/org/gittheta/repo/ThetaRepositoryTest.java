@@ -264,7 +264,7 @@ class ThetaRepositoryTest {
             java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
             crc32c.update(unparsable);
             crc32.update(unparsable);
-            new StatCache(ObjectStore.inGitDir(dir.resolve(".git")).statCacheDir())
+            new StatCache(ObjectStore.inGitDir(dir.resolve(".git")))
                     .recordWritten(
                             file,
                             new ContentSums(unparsable.length, (int) crc32c.getValue(), (int) crc32.getValue()),
