@@ -396,6 +396,12 @@ class MergeEndToEndTest {
         assertThat(unmerged.exit()).isNotZero();
         assertThat(unmerged.out()).startsWith("git-theta: model.safetensors: unmerged, not overwritten (take a side");
         assertThat(Files.readAllBytes(repo.model)).isEqualTo(before);
+        // deleted, it is not taken for a missing checkpoint of the index (it said 'not in the index')
+        Files.delete(repo.model);
+        Command.Result deleted = repo.exec("git", "theta", "checkout");
+        assertThat(deleted.exit()).isNotZero();
+        assertThat(deleted.out()).startsWith("git-theta: model.safetensors: unmerged, not written (take a side");
+        assertThat(repo.model).doesNotExist();
         // theirs taken with smudge skipped is written by git theta checkout, once though git lists it per stage
         repo.exec(SKIP_SMUDGE, "git", "checkout", "--theirs", "--", "model.safetensors")
                 .assertOk();

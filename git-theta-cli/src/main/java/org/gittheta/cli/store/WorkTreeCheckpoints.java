@@ -173,6 +173,11 @@ public final class WorkTreeCheckpoints {
             throws IOException {
         if (paths.isEmpty() && rewritten.isEmpty()) return;
         Set<String> unmerged = unmerged(top);
+        List<String> deletedUnmerged = paths.stream()
+                .filter(p -> unmerged.contains(p) && !Files.exists(top.resolve(p), LinkOption.NOFOLLOW_LINKS))
+                .toList();
+        // no file and no one version in the index to write it from: git checkout -- <path> refuses it too
+        if (!deletedUnmerged.isEmpty()) throw unmergedRefused(deletedUnmerged, "not written");
         List<String> fromIndex = new ArrayList<>(rewritten);
         try (ThetaRepository repo = Git.repository(cwd)) {
             for (String path : paths) {
@@ -200,11 +205,8 @@ public final class WorkTreeCheckpoints {
             Set<String> unmerged = unmerged(top);
             List<String> conflicted =
                     present.stream().filter(unmerged::contains).toList();
-            if (!conflicted.isEmpty()) {
-                // as git checkout refuses such a path: the index has no one version of it to write
-                throw new UserException(String.join(", ", conflicted) + ": unmerged, not overwritten (take a side"
-                        + " with 'git checkout --ours|--theirs -- <path>', or 'git add' the file as resolved)");
-            }
+            // as git checkout refuses such a path: the index has no one version of it to write
+            if (!conflicted.isEmpty()) throw unmergedRefused(conflicted, "not overwritten");
             List<String> args = new ArrayList<>(List.of("--literal-pathspecs", "diff", "--name-only", "-z", "--"));
             args.addAll(present);
             List<String> changed = split(Git.run(top, args.toArray(String[]::new)));
@@ -215,6 +217,11 @@ public final class WorkTreeCheckpoints {
         }
         writeLeft(cwd, top, left, present, Optional.empty());
         checkedOut(paths);
+    }
+
+    private static UserException unmergedRefused(List<String> paths, String outcome) {
+        return new UserException(String.join(", ", paths) + ": unmerged, " + outcome + " (take a side with"
+                + " 'git checkout --ours|--theirs -- <path>', or 'git add' the file as resolved)");
     }
 
     /** The paths with conflict stages in the index. */
