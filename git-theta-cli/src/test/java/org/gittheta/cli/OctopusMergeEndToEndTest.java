@@ -171,6 +171,10 @@ class OctopusMergeEndToEndTest {
         Command.Result text = repo.exec("git", "theta", "merge", "b", "--dry-run");
         assertThat(text.exit()).as(text.out()).isZero();
         assertThat(text.out()).contains("theirs    head").contains("ours      norm");
+        // head, which neither main nor a changed, is left out of the JSON as of the text
+        Command.Result one = repo.exec("git", "theta", "merge", "a", "--dry-run", "--json");
+        assertThat(one.exit()).as(one.out()).isZero();
+        assertThat(one.out()).contains("\"name\" : \"w\"").doesNotContain("\"name\" : \"head\"");
         assertThat(repo.snapshot(repo.model)).isEqualTo(before);
     }
 
