@@ -187,7 +187,15 @@ class OctopusMergeEndToEndTest {
         Command.Result text = repo.exec("git", "theta", "merge", "a", "c");
         assertThat(text.exit()).isNotZero();
         assertThat(text.out())
-                .contains("notes.txt was changed differently on HEAD, c and is not a git-theta checkpoint");
+                .contains("notes.txt was changed differently on HEAD, c and is not a git-theta checkpoint")
+                .contains("merge those branches one at a time");
+        // one revision is no branches to take one at a time: git merge records that conflict
+        Command.Result one = repo.exec("git", "theta", "merge", "c", "--dry-run");
+        assertThat(one.exit()).isEqualTo(1);
+        assertThat(one.out())
+                .contains("notes.txt was changed differently on HEAD, c")
+                .contains("'git merge c' records it as a conflict to resolve")
+                .doesNotContain("one at a time");
 
         Command.Result slerp = repo.exec("git", "theta", "merge", "a", "b", "--strategy", "slerp");
         assertThat(slerp.exit()).isNotZero();

@@ -211,7 +211,7 @@ final class OctopusMerge {
                     throw new UserException("git theta merge: " + path + " was changed differently on "
                             + String.join(
                                     ", ", changers.stream().map(labels::get).toList())
-                            + " and is not a git-theta checkpoint on all of them; merge those branches one at a time");
+                            + " and is not a git-theta checkpoint on all of them; " + instead(labels));
                 }
                 if (!Objects.equals(first, headTree.get(path))) updates.put(path, Optional.ofNullable(first));
                 continue;
@@ -343,13 +343,23 @@ final class OctopusMerge {
             if (v == null && !deletionConflicts) return null;
             if (v == null) {
                 throw new UserException("git theta merge: " + path + " is deleted on " + labels.get(i)
-                        + " and modified elsewhere; merge those branches one at a time");
+                        + " and modified elsewhere; " + instead(labels));
             }
             Optional<Manifest> m = manifest(models, v.id());
             if (m.isEmpty()) return null;
             out.add(m.get());
         }
         return out;
+    }
+
+    /**
+     * What to do about a path git-theta cannot merge: with one revision (a dry run, or --base or --fisher) there
+     * are no branches to take one at a time, but git merge records the conflict for the user to resolve.
+     */
+    private static String instead(List<String> labels) {
+        return labels.size() > 2
+                ? "merge those branches one at a time"
+                : "'git merge " + labels.get(1) + "' records it as a conflict to resolve";
     }
 
     /** HEAD's tree with the updates applied, written through a temporary index that is always removed. */
