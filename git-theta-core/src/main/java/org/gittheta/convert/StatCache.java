@@ -28,7 +28,6 @@ import java.util.zip.CheckedInputStream;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ManifestException;
 import org.gittheta.manifest.ObjectRef;
-import org.gittheta.manifest.ParamEntry;
 import org.gittheta.store.AtomicFile;
 import org.gittheta.store.ObjectStore;
 
@@ -318,10 +317,8 @@ public final class StatCache {
      */
     private boolean objectsKept(byte[] manifest) throws IOException {
         try {
-            for (ParamEntry param : Manifest.parse(manifest).params()) {
-                for (ObjectRef ref : param.objects()) {
-                    if (!store.freshen(ref.id())) return false;
-                }
+            for (ObjectRef ref : Manifest.parse(manifest).objects()) {
+                if (!store.freshen(ref.id())) return false;
             }
             return true;
         } catch (ManifestException e) {

@@ -16,8 +16,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.gittheta.store.ObjectId;
 import org.gittheta.store.ObjectStore;
@@ -67,6 +69,13 @@ public record Manifest(String format, byte[] skeleton, long fileSize, List<Param
     @Override
     public byte[] skeleton() {
         return skeleton.clone();
+    }
+
+    /** Every object the manifest names, delta bases included, once each. */
+    public Set<ObjectRef> objects() {
+        Set<ObjectRef> out = new LinkedHashSet<>();
+        for (ParamEntry p : params) out.addAll(p.objects());
+        return out;
     }
 
     public Map<String, ParamEntry> byName() {

@@ -269,7 +269,7 @@ final class CheckpointListing {
         List<Set<ObjectRef>> objects = new ArrayList<>();
         Set<ObjectRef> absent = new LinkedHashSet<>();
         for (Found f : found) {
-            Set<ObjectRef> refs = objectsOf(f.manifest());
+            Set<ObjectRef> refs = f.manifest().objects();
             objects.add(refs);
             for (ObjectRef r : refs) if (!store.contains(r.id())) absent.add(r);
         }
@@ -315,7 +315,7 @@ final class CheckpointListing {
             depth = Math.max(depth, p.chainDepth());
             parameters += p.shape().numel();
         }
-        Set<ObjectRef> before = f.parent().map(CheckpointListing::objectsOf).orElse(Set.of());
+        Set<ObjectRef> before = f.parent().map(Manifest::objects).orElse(Set.of());
         long newBytes = 0, totalBytes = 0;
         for (ObjectRef r : objects) {
             totalBytes += r.size();
@@ -336,12 +336,5 @@ final class CheckpointListing {
                 totalBytes,
                 presence,
                 f.status());
-    }
-
-    /** Every object the manifest names, delta bases included, once each. */
-    static Set<ObjectRef> objectsOf(Manifest m) {
-        Set<ObjectRef> out = new LinkedHashSet<>();
-        for (ParamEntry p : m.params()) out.addAll(p.objects());
-        return out;
     }
 }

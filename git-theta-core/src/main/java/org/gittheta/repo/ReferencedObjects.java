@@ -19,7 +19,6 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.gittheta.manifest.Manifest;
 import org.gittheta.manifest.ObjectRef;
-import org.gittheta.manifest.ParamEntry;
 
 /**
  * The parameter objects that commits need: those of every manifest in their trees. A manifest is known by its
@@ -102,7 +101,6 @@ final class ReferencedObjects {
     }
 
     private static void add(Set<ObjectRef> out, Optional<Manifest> manifest) {
-        if (manifest.isEmpty()) return;
-        for (ParamEntry p : manifest.get().params()) out.addAll(p.objects());
+        manifest.ifPresent(m -> out.addAll(m.objects()));
     }
 }

@@ -84,8 +84,8 @@ final class Squasher {
         byte[] bytes = squashed.toBytes();
         git.restage(path, bytes);
         statCache.rerecord(workTree.resolve(path), cleaned -> describesSameFile(cleaned, staged), bytes);
-        Set<ObjectRef> released = new LinkedHashSet<>(CheckpointListing.objectsOf(staged));
-        released.removeAll(CheckpointListing.objectsOf(squashed));
+        Set<ObjectRef> released = new LinkedHashSet<>(staged.objects());
+        released.removeAll(squashed.objects());
         return new SquashReport.File(
                 path,
                 deep.size(),
